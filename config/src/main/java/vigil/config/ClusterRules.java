@@ -89,7 +89,7 @@ final class ClusterRules {
         List<String> names = new ArrayList<>();
         for (int i = 0; i < b.listSize(NODES); i++) {
             String name = b.get(item(i, "name"), String.class);
-            if (name != null) {
+            if (name != null && !names.contains(name)) {
                 names.add(name);
             }
         }

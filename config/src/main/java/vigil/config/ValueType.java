@@ -115,7 +115,7 @@ enum ValueType {
     private static Parsed parseDuration(YamlNode.ScalarNode s, String example) {
         if (s.token() == JsonToken.VALUE_NUMBER_INT || s.token() == JsonToken.VALUE_NUMBER_FLOAT) {
             return Parsed.bad("a duration needs a unit, got " + s.describe()
-                    + " — write " + s.text() + "ms or " + s.text() + "s (e.g. 150ms or 1.5s)");
+                    + " — write " + s.text() + "ms or " + s.text() + "s (durations look like 150ms or 1.5s)");
         }
         if (s.token() != JsonToken.VALUE_STRING) {
             return Parsed.bad("expected a duration, got " + s.describe() + " — write e.g. " + example);
