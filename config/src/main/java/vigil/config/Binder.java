@@ -2,6 +2,7 @@ package vigil.config;
 
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -54,7 +55,8 @@ final class Binder {
                 if (node instanceof YamlNode.MapNode m) {
                     bindSection(s.path, path, m, keyAt);
                 } else if (node instanceof YamlNode.ScalarNode sc && sc.isNull()) {
-                    bound.section(path, keyAt); // "timing:" with everything commented out: all defaults
+                    // "timing:" with everything commented out: all defaults, but required settings are still missing
+                    bindSection(s.path, path, new YamlNode.MapNode(keyAt, Map.of()), keyAt);
                 } else {
                     typeError(path, node, "a mapping of settings (indented \"key: value\" lines)");
                 }

@@ -40,6 +40,8 @@ enum ValueType {
     static final Pattern NAME_PATTERN = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
     private static final Pattern GROUP_PATTERN = Pattern.compile("[a-z_][a-z0-9_-]{0,31}\\$?");
     private static final Pattern DURATION_PATTERN = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)");
+    private static final Pattern PLAIN_INT = Pattern.compile("[-+]?(0|[1-9]\\d*)");
+    private static final Pattern PLAIN_DECIMAL = Pattern.compile("[-+]?\\d+(\\.\\d+)?([eE][-+]?\\d+)?");
     private static final Pattern IPV4_LIKE = Pattern.compile("[0-9.]+");
     private static final Pattern IPV4 = Pattern.compile(
             "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
@@ -83,6 +85,9 @@ enum ValueType {
 
     private Parsed parseInt(YamlNode.ScalarNode s, String example) {
         if (s.token() == JsonToken.VALUE_NUMBER_INT) {
+            if (!PLAIN_INT.matcher(s.text()).matches()) { // YAML 1.1 also reads 0x1F, 017, 1_000, 0b1
+                return Parsed.bad("write the number " + s.text() + " in plain decimal digits, e.g. " + example);
+            }
             try {
                 return Parsed.ok(Integer.parseInt(s.text()));
             } catch (NumberFormatException e) {
@@ -96,7 +101,8 @@ enum ValueType {
 
     private Parsed parseFraction(YamlNode.ScalarNode s, String example) {
         if (s.token() == JsonToken.VALUE_NUMBER_INT || s.token() == JsonToken.VALUE_NUMBER_FLOAT) {
-            return Parsed.ok(Double.parseDouble(s.text()));
+            return PLAIN_DECIMAL.matcher(s.text()).matches() ? Parsed.ok(Double.parseDouble(s.text()))
+                    : Parsed.bad("write the number " + s.text() + " as a plain decimal, e.g. " + example);
         }
         String hint = s.token() == JsonToken.VALUE_STRING && s.text().trim().matches("-?\\d+(\\.\\d+)?")
                 ? "remove the quotes: " + s.text().trim() : "write a number, e.g. " + example;
@@ -105,7 +111,9 @@ enum ValueType {
 
     private static Parsed parseBool(YamlNode.ScalarNode s) {
         if (s.token() == JsonToken.VALUE_TRUE || s.token() == JsonToken.VALUE_FALSE) {
-            return Parsed.ok(s.token() == JsonToken.VALUE_TRUE);
+            return s.text().matches("true|false") ? Parsed.ok(s.token() == JsonToken.VALUE_TRUE)
+                    : Parsed.bad("write " + s.token().asString() + " instead of " + s.text()
+                            + " (only true and false are accepted)");
         }
         String hint = s.token() == JsonToken.VALUE_STRING && s.text().matches("(?i)true|false")
                 ? "remove the quotes: " + s.text().toLowerCase() : "write true or false";

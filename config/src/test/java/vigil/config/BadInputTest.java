@@ -172,6 +172,19 @@ class BadInputTest {
                       name: &me n1
                       bind_address: *me
                     """, "node.bind_address", 10, 17, "YAML alias *me is not supported"),
+            bad("hexadecimal port", THREE_NODES.replace("10.232.1.11}", "10.232.1.11, port: 0x1F90}"),
+                    "cluster.nodes[0].port", 4, 46, "write the number 0x1F90 in plain decimal digits"),
+            bad("not-a-number drift bound", THREE_NODES + """
+                      timing: {clock_drift_bound: .nan}
+                    """, "cluster.timing.clock_drift_bound", 8, 31, "write the number .nan as a plain decimal"),
+            bad("YAML 1.1 boolean spelling", THREE_NODES.replace("  security: {key_file: KEY}\n", """
+                      security:
+                        insecure: yes
+                    """), "cluster.security.insecure", 8, 15, "write true instead of yes"),
+            bad("empty cluster section", """
+                    cluster:
+                    node: {name: n1}
+                    """, "cluster.nodes", 1, 1, "missing required setting — add \"nodes:\" under cluster"),
             bad("top level is a list", """
                     - cluster
                     """, "", 1, 1, "the top level must be a mapping"),
