@@ -56,7 +56,7 @@ final class Bound {
         if (values.containsKey(path)) {
             return values.get(path);
         }
-        return Schema.find(pattern(path)).map(s -> s.defaultValue).orElse(null);
+        return Schema.get(pattern(path)).defaultValue; // throws for an undeclared path: a typo in a rule
     }
 
     @SuppressWarnings("unchecked")

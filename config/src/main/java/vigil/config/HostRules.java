@@ -3,7 +3,6 @@ package vigil.config;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -61,7 +60,7 @@ final class HostRules {
 
     /** Why this key file is unusable, or null if it is a private file holding a valid AES key. */
     static String keyFileProblem(Path p) {
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.exists(p)) {
+        if (!Files.exists(p)) {
             return "key file " + p + " does not exist — " + generateHint(p);
         }
         if (!Files.isRegularFile(p)) {

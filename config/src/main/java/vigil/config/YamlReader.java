@@ -33,6 +33,7 @@ final class YamlReader {
         return new YamlReader(problems).readDocument(text);
     }
 
+    @SuppressWarnings("deprecation") // Jackson's MarkedYAMLException is the only carrier of the exact error mark
     private Optional<YamlNode> readDocument(String text) {
         try (JsonParser p = FACTORY.createParser(text)) {
             parser = p;
