@@ -5,7 +5,9 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -32,6 +34,8 @@ import vigil.protocol.admin.ErrorCode;
  *       {@link #waiting} and reading pauses until the handler answers.</li>
  *   <li>Nothing here blocks the event loop; the handler's future is completed by another thread and
  *       its reply is written from the event loop.</li>
+ *   <li>A client that half-closes after its last request (as {@code socat} and shell pipes do)
+ *       still gets every reply; the connection closes once nothing is owed.</li>
  *   <li>A refused peer gets one FORBIDDEN reply and none of its lines are read; an oversized line
  *       gets TOO_LARGE (after the replies still owed) and the connection is closed.</li>
  * </ul>
@@ -46,6 +50,7 @@ final class AdminConnection extends ChannelInboundHandlerAdapter {
     private boolean allowed;
     private boolean busy;
     private boolean closing;
+    private boolean inputShut;
 
     AdminConnection(AdminHandler handler, IntFunction<PeerPolicy.Decision> peerCheck, Duration handlerTimeout) {
         this.handler = handler;
@@ -88,6 +93,16 @@ final class AdminConnection extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof ChannelInputShutdownEvent) {
+            inputShut = true;
+            drain(ctx);
+        } else {
+            ctx.fireUserEventTriggered(event);
+        }
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (root instanceof TooLongFrameException && allowed && !closing) {
@@ -123,7 +138,13 @@ final class AdminConnection extends ChannelInboundHandlerAdapter {
             }
             dispatch(ctx, request);
         }
-        if (!busy && !closing) {
+        if (busy || closing) {
+            return;
+        }
+        if (inputShut) {
+            closing = true; // everything asked has been answered
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
             ctx.channel().config().setAutoRead(true);
         }
     }

@@ -44,7 +44,7 @@ public final class AdminClient {
      * that cannot be decoded comes back as an invalid {@link Decoded}.
      */
     public static Decoded<AdminReply> call(Path socket, AdminRequest request, Duration timeout) throws UnreachableException {
-        String hint = " (is vigild running? check `systemctl status vigild`, or pass --socket PATH / set VIGIL_SOCKET)";
+        String hint = "; is vigild running? check `systemctl status vigild`, or pass --socket PATH / set VIGIL_SOCKET";
         if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
             throw new UnreachableException("cannot reach vigild: admin socket " + socket + " does not exist" + hint, null);
         }
@@ -58,7 +58,8 @@ public final class AdminClient {
                     channel.finishConnect();
                 }
             } catch (IOException e) {
-                throw new UnreachableException("cannot reach vigild at " + socket + ": " + describe(e) + hint, e);
+                boolean denied = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("permission denied");
+                throw new UnreachableException("cannot reach vigild at " + socket + ": " + describe(e) + (denied ? "" : hint), e);
             }
             ByteBuffer out = ByteBuffer.wrap(line);
             while (out.hasRemaining()) {

@@ -213,6 +213,25 @@ class AdminServerTest {
     }
 
     @Test
+    void clientThatHalfClosesStillGetsEveryReply() throws IOException {
+        start(request -> CompletableFuture.supplyAsync(() -> {
+            try {
+                Thread.sleep(100); // the answers are still being computed when the client's EOF arrives
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return AdminReply.success(VIEW);
+        }, loop));
+        try (LineClient client = new LineClient(socket)) {
+            client.send(STATUS + "\n" + STATUS + "\n");
+            client.finishSending();
+            assertTrue(client.readReply().ok());
+            assertTrue(client.readReply().ok());
+            assertNull(client.readLine(), "closed once nothing is owed");
+        }
+    }
+
+    @Test
     void twoHundredConcurrentClients() throws Exception {
         start(statusHandler());
         int n = 200;

@@ -31,6 +31,11 @@ final class LineClient implements AutoCloseable {
         out.flush();
     }
 
+    /** Half-closes: tells the server no more requests will come. */
+    void finishSending() throws IOException {
+        channel.shutdownOutput();
+    }
+
     /** The next reply line, or null at end of stream. */
     String readLine() throws IOException {
         return in.readLine();
