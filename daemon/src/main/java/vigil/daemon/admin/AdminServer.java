@@ -115,7 +115,9 @@ public final class AdminServer implements AutoCloseable {
             }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
             if (e instanceof IOException io) {
-                throw new UncheckedIOException("admin socket " + socket + ": " + io.getMessage(), io);
+                String message = String.valueOf(io.getMessage());
+                throw new UncheckedIOException(message.contains(socket.toString()) ? message
+                        : "admin socket " + socket + ": " + message, io);
             }
             throw (RuntimeException) e;
         }
