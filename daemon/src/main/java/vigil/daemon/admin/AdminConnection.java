@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
@@ -42,6 +43,9 @@ import vigil.protocol.admin.ErrorCode;
  * All fields are touched only on the channel's event loop.
  */
 final class AdminConnection extends ChannelInboundHandlerAdapter {
+    /** How long a turned-away peer may keep sending before it is cut off. */
+    static final long LINGER_MS = 2000;
+
     private final AdminHandler handler;
     private final IntFunction<PeerPolicy.Decision> peerCheck;
     private final Duration handlerTimeout;
@@ -50,6 +54,7 @@ final class AdminConnection extends ChannelInboundHandlerAdapter {
     private boolean allowed;
     private boolean busy;
     private boolean closing;
+    private boolean finalSent;
     private boolean inputShut;
 
     AdminConnection(AdminHandler handler, IntFunction<PeerPolicy.Decision> peerCheck, Duration handlerTimeout) {
@@ -68,7 +73,6 @@ final class AdminConnection extends ChannelInboundHandlerAdapter {
             decision = PeerPolicy.Decision.refuse("cannot establish the peer's identity: " + e.getMessage());
         }
         if (!decision.allowed()) {
-            closing = true;
             writeFinal(ctx, AdminReply.failure(ErrorCode.FORBIDDEN, decision.reason()));
             return;
         }
@@ -96,7 +100,11 @@ final class AdminConnection extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof ChannelInputShutdownEvent) {
             inputShut = true;
-            drain(ctx);
+            if (finalSent) {
+                ctx.close(); // the last reply is out (or going out) and the peer is done
+            } else {
+                drain(ctx);
+            }
         } else {
             ctx.fireUserEventTriggered(event);
         }
@@ -106,12 +114,12 @@ final class AdminConnection extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (root instanceof TooLongFrameException && allowed && !closing) {
-            closing = true;
+            closing = true; // accept no more lines; the replies still owed go out first
             waiting.add(AdminReply.failure(ErrorCode.TOO_LARGE, "request line longer than "
                     + AdminCodec.MAX_LINE_BYTES + " bytes; closing the connection"));
             ctx.channel().config().setAutoRead(false);
             drain(ctx);
-        } else if (!closing) {
+        } else if (!(root instanceof TooLongFrameException)) {
             ctx.close(); // I/O error (peer reset): nothing useful can be written back
         }
     }
@@ -213,21 +221,38 @@ final class AdminConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static void write(ChannelHandlerContext ctx, AdminReply reply) {
-        ctx.writeAndFlush(encode(reply));
+    private void write(ChannelHandlerContext ctx, AdminReply reply) {
+        ctx.writeAndFlush(encode(ctx, reply));
     }
 
-    private static void writeFinal(ChannelHandlerContext ctx, AdminReply reply) {
-        ctx.writeAndFlush(encode(reply)).addListener(ChannelFutureListener.CLOSE);
+    /**
+     * Sends a last reply, then half-closes and keeps discarding input until the peer closes (or
+     * {@link #LINGER_MS} pass). Closing outright would make a peer that is still writing its request
+     * fail with EPIPE before it ever reads why it was turned away.
+     */
+    private void writeFinal(ChannelHandlerContext ctx, AdminReply reply) {
+        closing = true;
+        finalSent = true;
+        ctx.writeAndFlush(encode(ctx, reply)).addListener(written -> {
+            if (!written.isSuccess() || inputShut) {
+                ctx.close();
+                return;
+            }
+            ((DuplexChannel) ctx.channel()).shutdownOutput();
+            ctx.channel().config().setAutoRead(true);
+            ctx.executor().schedule(() -> {
+                ctx.close();
+            }, LINGER_MS, TimeUnit.MILLISECONDS);
+        });
     }
 
-    private static ByteBuf encode(AdminReply reply) {
+    private static ByteBuf encode(ChannelHandlerContext ctx, AdminReply reply) {
         String line = AdminCodec.encodeReply(reply);
         if (AdminCodec.utf8Length(line) > AdminCodec.MAX_LINE_BYTES) {
             line = AdminCodec.encodeReply(AdminReply.failure(ErrorCode.INTERNAL, "reply of "
                     + AdminCodec.utf8Length(line) + " bytes exceeds the " + AdminCodec.MAX_LINE_BYTES + "-byte line limit"));
         }
-        return ByteBufUtil.writeUtf8(io.netty.buffer.ByteBufAllocator.DEFAULT, line + "\n");
+        return ByteBufUtil.writeUtf8(ctx.alloc(), line + "\n");
     }
 
     private static String knownCommands() {

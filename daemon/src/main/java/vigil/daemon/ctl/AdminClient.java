@@ -62,9 +62,19 @@ public final class AdminClient {
                 throw new UnreachableException("cannot reach vigild at " + socket + ": " + describe(e) + (denied ? "" : hint), e);
             }
             ByteBuffer out = ByteBuffer.wrap(line);
-            while (out.hasRemaining()) {
-                if (channel.write(out) == 0) {
-                    await(channel, selector, SelectionKey.OP_WRITE, deadline, socket, timeout);
+            try {
+                while (out.hasRemaining()) {
+                    if (channel.write(out) == 0) {
+                        await(channel, selector, SelectionKey.OP_WRITE, deadline, socket, timeout);
+                    }
+                }
+            } catch (IOException writeFailed) {
+                // The daemon may have turned us away (FORBIDDEN) and closed before our request was
+                // written: its reply, if any, is still readable and says more than "broken pipe".
+                try {
+                    return AdminCodec.decodeReply(readLine(channel, selector, deadline, socket, timeout));
+                } catch (IOException | UnreachableException nothingToRead) {
+                    throw writeFailed;
                 }
             }
             return AdminCodec.decodeReply(readLine(channel, selector, deadline, socket, timeout));

@@ -94,7 +94,7 @@ public final class AdminCodec {
                     return Decoded.invalid(ErrorCode.BAD_REQUEST,
                             "request field \"args\" must be an object, got " + describe(args));
                 }
-                args.fields().forEachRemaining(e -> argMap.put(e.getKey(), MAPPER.convertValue(e.getValue(), Object.class)));
+                args.properties().forEach(e -> argMap.put(e.getKey(), MAPPER.convertValue(e.getValue(), Object.class)));
             }
             return Decoded.valid(new AdminRequest(version.value(), command.asText(), argMap));
         } catch (RuntimeException e) {
