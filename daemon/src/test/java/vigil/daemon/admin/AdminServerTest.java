@@ -306,10 +306,15 @@ class AdminServerTest {
 
     @Test
     void socketBelongsToTheAdminGroupWithMode0660() throws IOException {
-        servers.add(AdminServer.start(socket, Optional.of("daemon"), statusHandler()));
+        String group = Files.readAllLines(Path.of("/etc/group")).stream()
+                .map(line -> line.split(":")[0])
+                .filter(name -> !name.isBlank() && !name.equals("root"))
+                .findFirst().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(group != null, "needs a group other than root");
+        servers.add(AdminServer.start(socket, Optional.of(group), statusHandler()));
         PosixFileAttributes attrs = Files.readAttributes(socket, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         assertEquals("rw-rw----", PosixFilePermissions.toString(attrs.permissions()));
-        assertEquals("daemon", attrs.group().getName());
+        assertEquals(group, attrs.group().getName());
     }
 
     @Test
