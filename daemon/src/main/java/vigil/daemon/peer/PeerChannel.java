@@ -30,7 +30,7 @@ import org.jgroups.util.NameCache;
  *     it (an {@link ExtendedUUID} entry), so a view can always be translated to names, even before the
  *     name cache has caught up.</li>
  * <li>{@link #send} never throws and never waits on the network: a peer that is not in the current view
- *     is skipped, and sends below are queued per connection and bounded (see {@link PeerStack}), so the
+ *     is skipped, and a send only enqueues on that peer's own bundler queue (see {@link PeerStack}), so the
  *     lease loop keeps its rhythm whatever a peer does.</li>
  * <li>Messages are delivered only from configured peer names; per sender in send order (UNICAST3 FIFO).
  *     Different senders may be delivered concurrently: the listener must be thread-safe and quick.</li>
@@ -75,6 +75,7 @@ public final class PeerChannel implements AutoCloseable {
         JChannel ch;
         try {
             ch = new JChannel(PeerStack.build(settings));
+            PeerStack.disableDiagnostics(ch);
         } catch (PeerChannelException e) {
             throw e;
         } catch (Exception e) {
