@@ -75,26 +75,28 @@ public final class PeerChannel implements AutoCloseable {
         JChannel ch;
         try {
             ch = new JChannel(PeerStack.build(settings));
-            PeerStack.disableDiagnostics(ch);
         } catch (PeerChannelException e) {
             throw e;
         } catch (Exception e) {
             throw new PeerChannelException("cannot build the JGroups stack: " + e.getMessage(), e);
         }
-        String self = settings.selfName();
-        ch.name(self);
-        ch.addAddressGenerator(() -> ExtendedUUID.randomUUID(self)
-                .put(NODE_NAME_KEY, self.getBytes(StandardCharsets.UTF_8)));
-        PeerChannel pc = new PeerChannel(ch, settings, listener);
-        ch.setReceiver(pc.new Delivery());
         try {
+            PeerStack.disableDiagnostics(ch);
+            String self = settings.selfName();
+            ch.name(self);
+            ch.addAddressGenerator(() -> ExtendedUUID.randomUUID(self)
+                    .put(NODE_NAME_KEY, self.getBytes(StandardCharsets.UTF_8)));
+            PeerChannel pc = new PeerChannel(ch, settings, listener);
+            ch.setReceiver(pc.new Delivery());
             ch.connect(settings.clusterName());
+            return pc;
         } catch (Exception e) {
             ch.close();
+            if (e instanceof PeerChannelException pce)
+                throw pce;
             throw new PeerChannelException("cannot join cluster \"" + settings.clusterName() + "\" on "
                     + settings.bindAddress() + ":" + settings.bindPort() + ": " + rootMessage(e), e);
         }
-        return pc;
     }
 
     /** Reads the base64 key file (one line, 16/24/32 bytes); see the config contract's {@code security.key_file}. */

@@ -2,6 +2,7 @@ package vigil.daemon.peer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static vigil.daemon.peer.PeerFixture.await;
 
@@ -81,6 +82,17 @@ class PeerChannelTest {
             c.send("n1", new byte[] {1});        // after close
             assertEquals(Set.of(), c.members());
             assertTrue(r.messages.isEmpty());
+        }
+    }
+
+    @Test
+    @Timeout(20)
+    void aPortAlreadyInUseFailsWithAClearError() throws Exception {
+        try (PeerFixture f = new PeerFixture("n1", "n2")) {
+            PeerSettings s = f.settings("n1", Optional.empty());
+            f.open(s, new Recorder());
+            PeerChannelException e = assertThrows(PeerChannelException.class, () -> f.open(s, new Recorder()));
+            assertTrue(e.getMessage().contains("127.0.0.1:" + s.bindPort()), e.getMessage());
         }
     }
 

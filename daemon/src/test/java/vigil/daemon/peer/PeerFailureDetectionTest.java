@@ -85,6 +85,23 @@ class PeerFailureDetectionTest {
         }
     }
 
+    @Test
+    @Timeout(20)
+    void aRestartedNodeRejoinsAndItsNameReachesTheNewIncarnation() throws Exception {
+        try (PeerFixture f = new PeerFixture("n1", "n2", "n3")) {
+            List<PeerChannel> ch = formCluster(f);
+            ch.get(2).crash();
+            // Restart at once, as systemd would: the old incarnation may still be in the survivors' view.
+            Recorder fresh = new Recorder();
+            PeerChannel n3 = f.open(f.settings("n3", Optional.of(PeerFixture.key(3, 32))), fresh);
+            assertTrue(await(FD_TIMEOUT.plus(VERIFY).plus(MARGIN), () -> n3.members().equals(ALL)
+                    && ch.get(0).jchannel().getView().size() == 3 && survivorsSee(ch, ALL)),
+                    () -> "after restart: " + views(ch) + " n3=" + n3.members() + " raw=" + ch.get(0).jchannel().getView());
+            ch.get(0).send("n3", new byte[] {7});
+            assertTrue(await(Duration.ofSeconds(5), () -> !fresh.messages.isEmpty()), "the new n3 got nothing");
+        }
+    }
+
     private static List<PeerChannel> formCluster(PeerFixture f) throws Exception {
         Optional<byte[]> key = Optional.of(PeerFixture.key(3, 32));
         List<Recorder> rec = List.of(new Recorder(), new Recorder(), new Recorder());
