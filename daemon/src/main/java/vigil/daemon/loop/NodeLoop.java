@@ -21,6 +21,8 @@ import vigil.core.election.Voter;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
 import vigil.daemon.state.StateException;
+import vigil.protocol.admin.NodeStatusView;
+import vigil.protocol.admin.StatusView;
 import vigil.protocol.peer.BadFrameException;
 import vigil.protocol.peer.PeerCodec;
 
@@ -49,7 +51,7 @@ public final class NodeLoop implements Runnable {
 
     private record View(Set<String> members) implements Input {}
 
-    private record StatusQuery(CompletableFuture<NodeStatus> reply) implements Input {}
+    private record StatusQuery(CompletableFuture<StatusView> reply) implements Input {}
 
     private record Stop(String reason, CompletableFuture<Void> done) implements Input {}
 
@@ -86,8 +88,8 @@ public final class NodeLoop implements Runnable {
         inputs.add(new View(Set.copyOf(memberNames)));
     }
 
-    public CompletableFuture<NodeStatus> status() {
-        CompletableFuture<NodeStatus> f = new CompletableFuture<>();
+    public CompletableFuture<StatusView> status() {
+        CompletableFuture<StatusView> f = new CompletableFuture<>();
         if (halted) f.completeExceptionally(new IllegalStateException("the node loop has halted"));
         else inputs.add(new StatusQuery(f));
         return f;
@@ -204,10 +206,10 @@ public final class NodeLoop implements Runnable {
         return n;
     }
 
-    private NodeStatus snapshot() {
+    private StatusView snapshot() {
         long now = clock.getAsLong();
         String leader = state.role() == Role.LEADER ? electorate.self() : state.leader();
-        List<NodeStatus.Peer> rows = electorate.voters().stream().map(v -> {
+        List<NodeStatusView> rows = electorate.voters().stream().map(v -> {
             boolean self = v.name().equals(electorate.self());
             boolean reachable = self || members.contains(v.name());
             String role;
@@ -215,10 +217,10 @@ public final class NodeLoop implements Runnable {
             else if (!reachable) role = "unknown";
             else if (v.name().equals(leader)) role = "leader";
             else role = v.canLead() ? "follower" : "witness";
-            return new NodeStatus.Peer(v.name(), v.canLead() ? "data" : "witness", role, reachable, self);
+            return new NodeStatusView(v.name(), v.canLead() ? "data" : "witness", role, reachable, self);
         }).toList();
         String myRole = electorate.me().canLead() ? state.role().label() : "witness";
-        return new NodeStatus(electorate.self(), cluster, myRole, state.term(), leader, state.leaseRemaining(now),
+        return new StatusView(StatusView.FORMAT_VERSION, electorate.self(), cluster, myRole, state.term(), leader, state.leaseRemaining(now),
                 reachableVoters() >= electorate.quorum(), electorate.voters().size(), reachableVoters(), rows);
     }
 

@@ -71,7 +71,7 @@ class NodeLoopTest {
     void electsOneLeaderPersistsTermsAndFailsOverWhenTheLeaderIsCut() throws Exception {
         for (String n : List.of("n1", "n2", "n3")) start(n);
         String first = awaitSingleLeader(5000);
-        NodeStatus s = loops.get(first).status().get(1, TimeUnit.SECONDS);
+        vigil.protocol.admin.StatusView s = loops.get(first).status().get(1, TimeUnit.SECONDS);
         assertEquals("leader", s.role());
         assertTrue(disks.get(first).term() >= 1);
         cut.add(first);
