@@ -48,8 +48,10 @@ public final class AdminClient {
         BasicFileAttributes attrs;
         try {
             attrs = Files.readAttributes(socket, BasicFileAttributes.class);
-        } catch (IOException e) {
+        } catch (java.nio.file.NoSuchFileException e) {
             throw new UnreachableException("cannot reach vigild: admin socket " + socket + " does not exist" + hint, e);
+        } catch (IOException e) {
+            throw new UnreachableException("cannot reach vigild at " + socket + ": " + describe(e), e);
         }
         if (!attrs.isOther()) {
             throw new UnreachableException("cannot reach vigild: " + socket + " is " + (attrs.isDirectory() ? "a directory" : "a regular file")
