@@ -147,7 +147,7 @@ public final class AdminClient {
         if (lower.contains("refused")) {
             return "connection refused (the socket file is left over from a daemon that is no longer running)";
         }
-        if (lower.contains("permission denied")) {
+        if (lower.contains("permission denied") || e instanceof java.nio.file.AccessDeniedException) {
             return "permission denied (run as root, or as a member of the admin group configured in node.admin.group)";
         }
         if (lower.contains("no such file")) {
