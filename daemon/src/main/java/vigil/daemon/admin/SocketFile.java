@@ -98,8 +98,13 @@ final class SocketFile {
                 throw new IOException("admin group \"" + group.get() + "\" does not exist (create it with "
                         + "`groupadd --system " + group.get() + "` or remove node.admin.group)", e);
             }
-            Objects.requireNonNull(Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS))
-                    .setGroup(principal);
+            try {
+                Objects.requireNonNull(Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS))
+                        .setGroup(principal);
+            } catch (IOException e) {
+                throw new IOException("cannot give the admin socket to group \"" + group.get() + "\" (vigild must run as root "
+                        + "or as a member of that group): " + e, e);
+            }
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw----"));
         } else {
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));

@@ -10,8 +10,8 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Locale;
 import vigil.protocol.admin.AdminCodec;
@@ -45,8 +45,17 @@ public final class AdminClient {
      */
     public static Decoded<AdminReply> call(Path socket, AdminRequest request, Duration timeout) throws UnreachableException {
         String hint = "; is vigild running? check `systemctl status vigild`, or pass --socket PATH / set VIGIL_SOCKET";
-        if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
-            throw new UnreachableException("cannot reach vigild: admin socket " + socket + " does not exist" + hint, null);
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(socket, BasicFileAttributes.class);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new UnreachableException("cannot reach vigild: admin socket " + socket + " does not exist" + hint, e);
+        } catch (IOException e) {
+            throw new UnreachableException("cannot reach vigild at " + socket + ": " + describe(e), e);
+        }
+        if (!attrs.isOther()) {
+            throw new UnreachableException("cannot reach vigild: " + socket + " is " + (attrs.isDirectory() ? "a directory" : "a regular file")
+                    + ", not a socket (pass the socket itself, e.g. --socket " + Vigilctl.DEFAULT_SOCKET + ")", null);
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         byte[] line = (AdminCodec.encodeRequest(request) + "\n").getBytes(StandardCharsets.UTF_8);
@@ -138,7 +147,7 @@ public final class AdminClient {
         if (lower.contains("refused")) {
             return "connection refused (the socket file is left over from a daemon that is no longer running)";
         }
-        if (lower.contains("permission denied")) {
+        if (lower.contains("permission denied") || e instanceof java.nio.file.AccessDeniedException) {
             return "permission denied (run as root, or as a member of the admin group configured in node.admin.group)";
         }
         if (lower.contains("no such file")) {

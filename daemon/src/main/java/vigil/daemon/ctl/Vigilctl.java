@@ -127,6 +127,9 @@ public final class Vigilctl implements Callable<Integer> {
     /** --socket, else $VIGIL_SOCKET, else the default path. */
     Path socket() {
         if (socketOption != null) {
+            if (socketOption.toString().isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--socket needs a path, e.g. --socket " + DEFAULT_SOCKET);
+            }
             return socketOption;
         }
         String fromEnv = env.apply(SOCKET_ENV);

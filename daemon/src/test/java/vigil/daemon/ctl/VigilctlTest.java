@@ -122,6 +122,17 @@ class VigilctlTest {
     }
 
     @Test
+    void pathThatIsNotASocketIsUnavailable() throws Exception {
+        Path file = Files.writeString(dir.resolve("config.yaml"), "cluster: {}");
+        Run r = run("--socket", file.toString(), "status");
+        assertEquals(69, r.code());
+        assertTrue(r.err().contains("is a regular file, not a socket"), r.err());
+        Run d = run("--socket", dir.toString(), "status");
+        assertEquals(69, d.code());
+        assertTrue(d.err().contains("is a directory, not a socket"), d.err());
+    }
+
+    @Test
     void staleSocketIsUnavailable() throws Exception {
         Path stale = dir.resolve("stale.sock");
         try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -200,6 +211,9 @@ class VigilctlTest {
         assertEquals(2, run("status", "--jsn").code());
         assertEquals(2, run("status", "extra").code());
         assertEquals(2, run("--socket").code());
+        Run empty = run("--socket=", "status");
+        assertEquals(2, empty.code());
+        assertTrue(empty.err().contains("--socket needs a path"), empty.err());
     }
 
     @Test
