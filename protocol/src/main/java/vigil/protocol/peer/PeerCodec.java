@@ -51,9 +51,11 @@ public final class PeerCodec {
             } else if (m instanceof Message.PreVoteRequest p) {
                 writeCandidacy(out, p.candidacy());
                 out.writeLong(p.recordTerm());
+                out.writeLong(p.recordVersion());
             } else if (m instanceof Message.VoteRequest v) {
                 writeCandidacy(out, v.candidacy());
                 out.writeLong(v.recordTerm());
+                out.writeLong(v.recordVersion());
             } else if (m instanceof Message.PreVoteReply p) {
                 out.writeBoolean(p.granted());
             } else if (m instanceof Message.VoteReply v) {
@@ -93,9 +95,9 @@ public final class PeerCodec {
                 }
                 case ACK -> new Message.HeartbeatAck(term, in.readLong(), readCandidacy(in));
                 case STALE -> new Message.Stale(term);
-                case PRE_VOTE_REQUEST -> new Message.PreVoteRequest(term, readCandidacy(in), in.readLong());
+                case PRE_VOTE_REQUEST -> new Message.PreVoteRequest(term, readCandidacy(in), in.readLong(), in.readLong());
                 case PRE_VOTE_REPLY -> new Message.PreVoteReply(term, in.readBoolean());
-                case VOTE_REQUEST -> new Message.VoteRequest(term, readCandidacy(in), in.readLong());
+                case VOTE_REQUEST -> new Message.VoteRequest(term, readCandidacy(in), in.readLong(), in.readLong());
                 case VOTE_REPLY -> new Message.VoteReply(term, in.readBoolean());
                 case RESIGN -> new Message.Resign(term);
             };
@@ -108,13 +110,33 @@ public final class PeerCodec {
 
     private static void writeRecord(DataOutputStream out, ClusterRecord r) throws IOException {
         out.writeLong(r.term());
-        out.writeBoolean(r.leader() != null);
-        if (r.leader() != null) out.writeUTF(r.leader());
+        out.writeLong(r.version());
+        writeName(out, r.leader());
+        writeName(out, r.primary());
+        out.writeLong(r.timeline());
+        out.writeShort(r.sync().size());
+        for (String s : r.sync()) out.writeUTF(s);
     }
 
     private static ClusterRecord readRecord(DataInputStream in) throws IOException {
         long term = in.readLong();
-        return new ClusterRecord(term, in.readBoolean() ? in.readUTF() : null);
+        long version = in.readLong();
+        String leader = readName(in);
+        String primary = readName(in);
+        long timeline = in.readLong();
+        int n = in.readUnsignedShort();
+        java.util.List<String> sync = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) sync.add(in.readUTF());
+        return new ClusterRecord(term, version, leader, primary, timeline, sync);
+    }
+
+    private static void writeName(DataOutputStream out, String name) throws IOException {
+        out.writeBoolean(name != null);
+        if (name != null) out.writeUTF(name);
+    }
+
+    private static String readName(DataInputStream in) throws IOException {
+        return in.readBoolean() ? in.readUTF() : null;
     }
 
     private static void writeCandidacy(DataOutputStream out, Candidacy c) throws IOException {

@@ -20,11 +20,11 @@ class PeerCodecTest {
     void everyMessageRoundTrips() throws Exception {
         Candidacy c = new Candidacy(true, 3, 0x1_0000_2000L);
         List<Message> all = List.of(
-                new Message.Heartbeat(7, 42, new ClusterRecord(7, "n1"), Map.of("n2", c, "n3", Candidacy.INELIGIBLE)),
+                new Message.Heartbeat(7, 42, new ClusterRecord(7, 2, "n1", "n1", 3, List.of("n2", "n3")), Map.of("n2", c, "n3", Candidacy.INELIGIBLE)),
                 new Message.Heartbeat(1, 1, ClusterRecord.NONE, Map.of()),
                 new Message.HeartbeatAck(7, 42, c), new Message.Stale(9),
-                new Message.PreVoteRequest(8, c, 7), new Message.PreVoteReply(8, true),
-                new Message.VoteRequest(8, c, 7), new Message.VoteReply(8, false), new Message.Resign(7));
+                new Message.PreVoteRequest(8, c, 7, 2), new Message.PreVoteReply(8, true),
+                new Message.VoteRequest(8, c, 7, 2), new Message.VoteReply(8, false), new Message.Resign(7));
         for (Message m : all) assertEquals(m, codec.decode(codec.encode(m)));
     }
 
@@ -37,7 +37,7 @@ class PeerCodecTest {
 
     @Test
     void truncatedUnknownAndForeignFramesAreRefused() {
-        byte[] good = codec.encode(new Message.VoteRequest(8, Candidacy.ELIGIBLE, 7));
+        byte[] good = codec.encode(new Message.VoteRequest(8, Candidacy.ELIGIBLE, 7, 0));
         for (int len = 0; len < good.length; len++) {
             byte[] cut = Arrays.copyOf(good, len);
             assertThrows(BadFrameException.class, () -> codec.decode(cut), "prefix of " + len + " bytes");
