@@ -284,8 +284,11 @@ public final class Election {
             if (!electorate.voter(candidate).map(Voter::canLead).orElse(false) || !candidacy.eligible()) return false;
             if (newer(durable.record(), recordTerm, recordVersion)) return false;
             if (own.eligible() && !candidacy.atLeast(own)) return false;
+            String recordedPrimary = durable.record().primary();
             for (Map.Entry<String, Candidacy> e : known.entrySet()) {
-                if (!e.getKey().equals(candidate) && e.getValue().eligible() && !candidacy.atLeast(e.getValue())) {
+                // The recorded primary is the one presumed lost; its last position must not block the failover.
+                if (e.getKey().equals(candidate) || e.getKey().equals(recordedPrimary)) continue;
+                if (e.getValue().eligible() && !candidacy.atLeast(e.getValue())) {
                     return false;
                 }
             }
@@ -339,7 +342,12 @@ public final class Election {
             leadership = new Leadership(leadership.term(), leadership.electedAt(), seq, now, sent, leadership.acked(),
                     leadership.leaseStart(), leadership.leaseUntil());
             leaderContactAt = now; // the leader binds itself like a follower: no vote for another within a lease
-            Map<String, Candidacy> table = new HashMap<>(known);
+            // Relay only what followers reported within a lease: a silent node's old position must not block votes.
+            Map<String, Candidacy> table = new HashMap<>();
+            long freshFrom = seq - Math.max(1, timing.leaseMs() / timing.heartbeatMs());
+            for (Map.Entry<String, Candidacy> k : known.entrySet()) {
+                if (leadership.acked().getOrDefault(k.getKey(), 0L) >= freshFrom) table.put(k.getKey(), k.getValue());
+            }
             table.put(electorate.self(), own);
             for (String peer : electorate.others()) {
                 send(peer, new Heartbeat(durable.term(), seq, durable.record(), table));
