@@ -17,17 +17,54 @@ import vigil.core.election.Message;
  * fingerprint of the cluster section of the sender's config: a node whose cluster section differs (other voters,
  * other timing) computes quorums and leases differently, so its messages are refused instead of trusted.
  *
- * <pre>frame = version:u8 fingerprint:i64 type:u8 term:i64 body</pre>
+ * <p>With a shared key every frame also ends in an HMAC-SHA256 over everything before it, under a key derived from
+ * the cluster key: JGroups' SYM_ENCRYPT (AES/CBC) hides the bytes but does not prove who wrote them, and a vote or a
+ * heartbeat must never be forged.
+ *
+ * <pre>frame = version:u8 fingerprint:i64 type:u8 term:i64 body [hmac:32]</pre>
  */
 public final class PeerCodec {
     public static final int WIRE_VERSION = 1;
     static final int MAX_FRAME = 64 * 1024;
 
+    static final int MAC_BYTES = 32;
     private final long fingerprint;
+    private final javax.crypto.spec.SecretKeySpec macKey;
 
-    /** @param clusterHash hex SHA-256 of the cluster section; its first 16 hex digits become the fingerprint */
+    /** An unauthenticated codec, for {@code insecure: true} clusters only. */
     public PeerCodec(String clusterHash) {
+        this(clusterHash, null);
+    }
+
+    /**
+     * @param clusterHash hex SHA-256 of the cluster section; its first 16 hex digits become the fingerprint
+     * @param sharedKey   the cluster key, or null when peer traffic is insecure by configuration
+     */
+    public PeerCodec(String clusterHash, byte[] sharedKey) {
         this.fingerprint = Long.parseUnsignedLong(clusterHash.substring(0, 16), 16);
+        this.macKey = sharedKey == null ? null : deriveMacKey(sharedKey);
+    }
+
+    private static javax.crypto.spec.SecretKeySpec deriveMacKey(byte[] sharedKey) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(sharedKey, "HmacSHA256"));
+            byte[] derived = mac.doFinal("vigil peer message authentication v1".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return new javax.crypto.spec.SecretKeySpec(derived, "HmacSHA256");
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    private byte[] mac(byte[] data, int length) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(macKey);
+            mac.update(data, 0, length);
+            return mac.doFinal();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
     }
 
     public byte[] encode(Message m) {
@@ -64,13 +101,28 @@ public final class PeerCodec {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return bytes.toByteArray();
+        byte[] body = bytes.toByteArray();
+        if (macKey == null) return body;
+        byte[] framed = java.util.Arrays.copyOf(body, body.length + MAC_BYTES);
+        System.arraycopy(mac(body, body.length), 0, framed, body.length, MAC_BYTES);
+        return framed;
     }
 
     /** @throws BadFrameException for a truncated or unknown frame, another wire version or another cluster config */
     public Message decode(byte[] frame) throws BadFrameException {
         if (frame.length > MAX_FRAME) throw new BadFrameException("frame of " + frame.length + " bytes is too large");
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(frame))) {
+        int length = frame.length;
+        if (macKey != null) {
+            if (length < MAC_BYTES) throw new BadFrameException("frame too short to carry its authentication code");
+            length -= MAC_BYTES;
+            byte[] expected = mac(frame, length);
+            byte[] got = java.util.Arrays.copyOfRange(frame, length, frame.length);
+            if (!java.security.MessageDigest.isEqual(expected, got)) {
+                throw new BadFrameException("authentication code does not match: the sender does not hold this "
+                        + "cluster's key (or the frame was altered)");
+            }
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(frame, 0, length))) {
             int version = in.readUnsignedByte();
             if (version != WIRE_VERSION) {
                 throw new BadFrameException("wire version " + version + ", this node speaks " + WIRE_VERSION);

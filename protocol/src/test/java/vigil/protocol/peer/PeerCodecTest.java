@@ -51,4 +51,24 @@ class PeerCodecTest {
         byte[] trailing = Arrays.copyOf(good, good.length + 1);
         assertThrows(BadFrameException.class, () -> codec.decode(trailing));
     }
+
+    @Test
+    void withAKeyFramesAreAuthenticatedAndForgeriesRefused() throws Exception {
+        byte[] key = new byte[32];
+        key[0] = 7;
+        PeerCodec keyed = new PeerCodec(HASH, key);
+        Message vote = new Message.VoteReply(9, true);
+        byte[] frame = keyed.encode(vote);
+        assertEquals(vote, keyed.decode(frame));
+        byte[] otherKey = key.clone();
+        otherKey[1] = 1;
+        BadFrameException forged = assertThrows(BadFrameException.class, () -> keyed.decode(new PeerCodec(HASH, otherKey).encode(vote)));
+        assertTrue(forged.getMessage().contains("authentication code does not match"), forged.getMessage());
+        assertThrows(BadFrameException.class, () -> keyed.decode(codec.encode(vote)), "an unauthenticated frame");
+        for (int i = 0; i < frame.length; i++) {
+            byte[] flipped = frame.clone();
+            flipped[i] ^= 1;
+            assertThrows(BadFrameException.class, () -> keyed.decode(flipped), "bit flip at byte " + i);
+        }
+    }
 }
