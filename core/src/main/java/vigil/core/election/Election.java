@@ -204,9 +204,7 @@ public final class Election {
             Map<String, Candidacy> k = new HashMap<>(known);
             k.put(from, a.candidacy());
             known = Map.copyOf(k);
-            leadership = new Leadership(leadership.term(), leadership.electedAt(), leadership.seq(),
-                    leadership.lastSentAt(), leadership.sentAt(), acked, leadership.leaseStart(),
-                    leadership.leaseUntil());
+            leadership = leadership.withAcked(acked);
             renewLease();
         }
 
@@ -224,11 +222,16 @@ public final class Election {
             long majoritySeq = seqs.get(electorate.quorum() - 1);
             Long sent = leadership.sentAt().get(majoritySeq);
             if (majoritySeq <= 0 || sent == null) return;
+            boolean committed = leadership.recordCommitted() || majoritySeq >= leadership.recordSeq();
             long until = sent + timing.leaderLeaseMs();
-            if (until <= leadership.leaseUntil()) return;
+            if (until <= leadership.leaseUntil()) {
+                if (committed != leadership.recordCommitted()) {
+                    leadership = leadership.withLease(leadership.leaseStart(), leadership.leaseUntil(), committed);
+                }
+                return;
+            }
             boolean first = !leadership.leaseEstablished();
-            leadership = new Leadership(leadership.term(), leadership.electedAt(), leadership.seq(),
-                    leadership.lastSentAt(), leadership.sentAt(), leadership.acked(), sent, until);
+            leadership = leadership.withLease(sent, until, committed);
             if (first) events.add(new Event.LeaseAcquired(leadership.term(), sent, until));
         }
 
@@ -339,8 +342,7 @@ public final class Election {
             NavigableMap<Long, Long> sent = new TreeMap<>(leadership.sentAt());
             sent.put(seq, now);
             while (sent.size() > Leadership.KEEP_SENT) sent.pollFirstEntry();
-            leadership = new Leadership(leadership.term(), leadership.electedAt(), seq, now, sent, leadership.acked(),
-                    leadership.leaseStart(), leadership.leaseUntil());
+            leadership = leadership.withSent(seq, now, sent);
             leaderContactAt = now; // the leader binds itself like a follower: no vote for another within a lease
             // Relay only what followers reported within a lease: a silent node's old position must not block votes.
             Map<String, Candidacy> table = new HashMap<>();
@@ -376,6 +378,7 @@ public final class Election {
                 return;
             }
             persist(durable.withRecord(r.withPostgres(u.primary(), u.timeline(), u.sync())));
+            leadership = leadership.recordChanged();
         }
 
         private void resign() {
