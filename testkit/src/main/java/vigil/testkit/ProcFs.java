@@ -41,6 +41,16 @@ public final class ProcFs {
                 .findFirst());
     }
 
+    /** CLK_TCK, the unit of /proc/PID/stat times (from getconf; 100 on every common Linux build). */
+    public static long clockTicksPerSecond() {
+        ExecResult r = Shell.run(java.time.Duration.ofSeconds(5), "getconf", "CLK_TCK");
+        try {
+            return r.ok() ? Long.parseLong(r.output().strip()) : 100;
+        } catch (NumberFormatException e) {
+            return 100;
+        }
+    }
+
     /** Effective uid of this JVM. */
     static long euid() {
         return read(Path.of("/proc/self/status")).flatMap(s -> s.lines()
