@@ -1,0 +1,50 @@
+package vigil.config;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.TreeMap;
+
+/** Canonical, formatting-independent text of a cluster section: sorted {@code key=value} lines. */
+final class CanonicalCluster {
+    private CanonicalCluster() {}
+
+    static String text(ClusterSettings c) {
+        TreeMap<String, String> lines = new TreeMap<>();
+        lines.put("cluster.name", c.name());
+        List<NodeSpec> nodes = new ArrayList<>(c.nodes());
+        nodes.sort(Comparator.comparing(NodeSpec::name));
+        for (NodeSpec n : nodes) {
+            String p = "cluster.nodes[" + n.name() + "].";
+            lines.put(p + "address", n.address());
+            lines.put(p + "port", Integer.toString(n.port()));
+            lines.put(p + "role", n.role().name().toLowerCase());
+            lines.put(p + "priority", Integer.toString(n.priority()));
+        }
+        TimingSettings t = c.timing();
+        lines.put("cluster.timing.heartbeat_interval", Long.toString(t.heartbeatInterval().toNanos()));
+        lines.put("cluster.timing.lease", Long.toString(t.lease().toNanos()));
+        lines.put("cluster.timing.clock_drift_bound", Double.toString(t.clockDriftBound()));
+        lines.put("cluster.timing.failure_detection_timeout", Long.toString(t.failureDetectionTimeout().toNanos()));
+        lines.put("cluster.timing.suspect_verify_timeout", Long.toString(t.suspectVerifyTimeout().toNanos()));
+        lines.put("cluster.timing.join_timeout", Long.toString(t.joinTimeout().toNanos()));
+        lines.put("cluster.security.key_file", c.security().keyFile().map(Object::toString).orElse(""));
+        lines.put("cluster.security.insecure", Boolean.toString(c.security().insecure()));
+        StringBuilder b = new StringBuilder();
+        lines.forEach((k, v) -> b.append(k).append('=').append(v).append('\n'));
+        return b.toString();
+    }
+
+    static String sha256Hex(ClusterSettings c) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(text(c).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime provides SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package vigil.config;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Loads and validates vigil's YAML config file. Never throws for bad input: every problem in the file
+ * is returned at once, located by line, column and setting path, and the config is returned only when
+ * none of them is an error.
+ */
+public final class ConfigLoader {
+    private static final long MAX_FILE_BYTES = 1 << 20;
+
+    private ConfigLoader() {}
+
+    /** Loads {@code file}; a missing {@code node.name} defaults to this machine's short host name. */
+    public static LoadResult load(Path file) {
+        return load(file, Host.local());
+    }
+
+    /** As {@link #load(Path)}, with the host name given (tests, or a caller that knows better). */
+    public static LoadResult load(Path file, String hostname) {
+        return load(file, Host.withHostname(hostname));
+    }
+
+    static LoadResult load(Path file, Host host) {
+        Problems problems = new Problems(file.toString());
+        Optional<YamlNode> root = readText(file, problems).flatMap(text -> YamlReader.read(text, problems));
+        if (root.isEmpty()) {
+            return new LoadResult(Optional.empty(), problems.sorted());
+        }
+        Bound b = Binder.bind(root.get(), problems);
+        ClusterRules.check(b, problems, host.hostname());
+        HostRules.check(b, problems, host);
+        Optional<VigilConfig> config = problems.hasErrors() ? Optional.empty() : Optional.of(assemble(file, b, host));
+        return new LoadResult(config, problems.sorted());
+    }
+
+    private static Optional<String> readText(Path file, Problems problems) {
+        String what;
+        if (!Files.exists(file)) {
+            what = "the config file does not exist — create it (see docs/configuration.md) or pass the right path";
+        } else if (Files.isDirectory(file)) {
+            what = "this is a directory, not a config file — pass the path of the YAML file";
+        } else if (!Files.isReadable(file)) {
+            what = "the config file is not readable by this user — fix its owner or mode (e.g. chmod 640)";
+        } else {
+            try {
+                if (Files.size(file) > MAX_FILE_BYTES) {
+                    what = "the file is larger than 1 MiB, which no vigil config is — check the path";
+                } else {
+                    byte[] bytes = Files.readAllBytes(file);
+                    return Optional.of(StandardCharsets.UTF_8.newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(bytes)).toString());
+                }
+            } catch (CharacterCodingException e) {
+                what = "the file is not UTF-8 text — save it as UTF-8";
+            } catch (IOException e) {
+                what = "cannot read the config file: " + e + " — check the path and permissions";
+            }
+        }
+        problems.error("", Position.NONE, what);
+        return Optional.empty();
+    }
+
+    /** Builds the records from settings that passed every check (defaults applied). */
+    private static VigilConfig assemble(Path file, Bound b, Host host) {
+        List<NodeSpec> nodes = new ArrayList<>();
+        for (int i = 0; i < b.listSize("cluster.nodes"); i++) {
+            String p = "cluster.nodes[" + i + "].";
+            nodes.add(new NodeSpec(b.get(p + "name", String.class), b.get(p + "address", String.class),
+                    b.get(p + "port", Integer.class), b.get(p + "role", NodeRole.class), b.get(p + "priority", Integer.class)));
+        }
+        String t = "cluster.timing.";
+        TimingSettings timing = new TimingSettings(b.get(t + "heartbeat_interval", Duration.class),
+                b.get(t + "lease", Duration.class), b.get(t + "clock_drift_bound", Double.class),
+                b.get(t + "failure_detection_timeout", Duration.class), b.get(t + "suspect_verify_timeout", Duration.class),
+                b.get(t + "join_timeout", Duration.class));
+        SecuritySettings security = new SecuritySettings(
+                Optional.ofNullable(b.get("cluster.security.key_file", Path.class)),
+                b.get("cluster.security.insecure", Boolean.class));
+        ClusterSettings cluster = new ClusterSettings(b.get("cluster.name", String.class), nodes, timing, security);
+
+        String name = Optional.ofNullable(b.get("node.name", String.class)).orElse(host.hostname());
+        String selfAddress = nodes.stream().filter(n -> n.name().equals(name)).findFirst().orElseThrow().address();
+        NodeSettings node = new NodeSettings(name, b.get("node.state_dir", Path.class),
+                Optional.ofNullable(b.get("node.bind_address", String.class)).orElse(selfAddress),
+                b.get("node.admin.socket", Path.class), Optional.ofNullable(b.get("node.admin.group", String.class)));
+        return new VigilConfig(file, cluster, node);
+    }
+}

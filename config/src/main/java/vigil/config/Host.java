@@ -1,0 +1,44 @@
+package vigil.config;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** What the loader needs to know about the machine: its short host name and where groups are listed. */
+record Host(String hostname, Path groupFile) {
+    static final Path ETC_GROUP = Path.of("/etc/group");
+
+    /** The local machine; the host name is read from /etc/hostname first because it needs no DNS. */
+    static Host local() {
+        return new Host(shortName(localHostname()), ETC_GROUP);
+    }
+
+    static Host withHostname(String hostname) {
+        return new Host(hostname == null ? null : shortName(hostname), ETC_GROUP);
+    }
+
+    private static String localHostname() {
+        try {
+            String fromFile = Files.readString(Path.of("/etc/hostname")).trim();
+            if (!fromFile.isEmpty()) {
+                return fromFile;
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through to the resolver
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String shortName(String hostname) {
+        if (hostname == null) {
+            return null;
+        }
+        int dot = hostname.indexOf('.');
+        return (dot < 0 ? hostname : hostname.substring(0, dot)).trim();
+    }
+}

@@ -1,0 +1,125 @@
+package vigil.config;
+
+import static vigil.config.ValueType.ADDRESS;
+import static vigil.config.ValueType.BOOL;
+import static vigil.config.ValueType.DURATION;
+import static vigil.config.ValueType.FRACTION;
+import static vigil.config.ValueType.GROUP;
+import static vigil.config.ValueType.INT;
+import static vigil.config.ValueType.LIST;
+import static vigil.config.ValueType.NAME;
+import static vigil.config.ValueType.PATH;
+import static vigil.config.ValueType.ROLE;
+import static vigil.config.ValueType.SECTION;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The registry: every setting of vigil's config file, declared exactly once, in reference-doc order. */
+final class Schema {
+    private Schema() {}
+
+    static final List<Setting> SETTINGS = List.of(
+        Setting.of("cluster", SECTION).required()
+            .doc("Settings shared by the whole cluster. This section must be identical on every node; "
+                + "`vigild --check-config` prints its hash so you can compare nodes."),
+        Setting.of("cluster.name", NAME).required().example("maas")
+            .doc("Name of the cluster. Nodes only join peers that use the same name."),
+        Setting.of("cluster.nodes", LIST).required()
+            .doc("The static list of members, data nodes and witnesses. Every member is a voter: "
+                + "quorum is a majority of this list. Fewer than 3 voters is allowed but warned about, "
+                + "because a quorum of 1 or 2 cannot survive the loss of a member. At least one member "
+                + "must be a data node."),
+        Setting.of("cluster.nodes[].name", NAME).required().example("n1")
+            .doc("Name of the member, unique in the list. `node.name` (or the host name) selects which "
+                + "member the local daemon is."),
+        Setting.of("cluster.nodes[].address", ADDRESS).required().example("10.232.1.11")
+            .doc("Where peers reach this member. The address and port together must be unique in the list."),
+        Setting.of("cluster.nodes[].port", INT).defaults(7800).example("7800")
+            .check(Setting.intRange(1, 65535, "a TCP port"))
+            .doc("Peer (JGroups TCP) port of this member, 1 to 65535."),
+        Setting.of("cluster.nodes[].role", ROLE).defaults(NodeRole.DATA).example("data")
+            .doc("`data`: runs the supervised service and may become leader. `witness`: votes so that "
+                + "a majority stays possible, but never leads."),
+        Setting.of("cluster.nodes[].priority", INT).defaults(100).example("100")
+            .check(Setting.intRange(0, 1000, "a priority"))
+            .doc("0 to 1000. Among equally up-to-date candidates the higher priority stands first, "
+                + "then the lower name."),
+        Setting.of("cluster.timing", SECTION).optional("all defaults")
+            .doc("Heartbeats, leases and failure detection. The defaults suit a LAN."),
+        Setting.of("cluster.timing.heartbeat_interval", DURATION).defaults(Duration.ofMillis(150))
+            .example("150ms")
+            .doc("How often the leader renews its lease by heartbeat."),
+        Setting.of("cluster.timing.lease", DURATION).defaults(Duration.ofMillis(1500)).example("1500ms")
+            .doc("How long a majority-acknowledged heartbeat keeps the leader's lease valid. Must be more "
+                + "than 3 x `heartbeat_interval`, so that the lease survives two lost heartbeats."),
+        Setting.of("cluster.timing.clock_drift_bound", FRACTION).defaults(0.01).unit("fraction")
+            .example("0.01")
+            .check(v -> (Double) v >= 0 && (Double) v < 0.1 ? null
+                : v + " is out of range — the clock drift bound must be at least 0 and below 0.1 (e.g. 0.01)")
+            .doc("Assumed worst-case relative rate difference between node clocks (rho), at least 0 and "
+                + "below 0.1. The leader treats its lease as `lease x (1 - 2 x rho)` long."),
+        Setting.of("cluster.timing.failure_detection_timeout", DURATION).defaults(Duration.ofSeconds(3))
+            .example("3s")
+            .doc("A peer silent for this long is suspected (JGroups FD_ALL3 timeout). Must be at least "
+                + "2 x `heartbeat_interval`."),
+        Setting.of("cluster.timing.suspect_verify_timeout", DURATION).defaults(Duration.ofSeconds(1))
+            .example("1s")
+            .doc("How long a suspicion is double-checked before the peer is excluded (JGroups VERIFY_SUSPECT2)."),
+        Setting.of("cluster.timing.join_timeout", DURATION).defaults(Duration.ofSeconds(2)).example("2s")
+            .doc("How long a starting node waits for an existing view before forming its own (JGroups GMS)."),
+        Setting.of("cluster.security", SECTION).optional("none: an error, one of key_file or insecure is needed")
+            .doc("Protection of peer traffic. Exactly one of `key_file` or `insecure: true` must be given."),
+        Setting.of("cluster.security.key_file", PATH).optional("none").example("/etc/vigil/cluster.key")
+            .doc("Shared secret for encrypting (SYM_ENCRYPT, AES) peer traffic: one line holding the "
+                + "base64 of 16, 24 or 32 random bytes. The file must be a regular file readable by vigild "
+                + "and by nobody else (mode 0600 or 0400). Generate it once and copy it to every node: "
+                + "`umask 077; head -c 32 /dev/urandom | base64 > /etc/vigil/cluster.key`."),
+        Setting.of("cluster.security.insecure", BOOL).defaults(false).example("false")
+            .doc("`true` sends peer traffic in plaintext; only for tests on an isolated network. Not "
+                + "allowed together with `key_file`, and warned about at every start."),
+        Setting.of("node", SECTION).optional("all defaults")
+            .doc("Settings of the local node only; may differ between nodes."),
+        Setting.of("node.name", NAME).optional("the short host name").example("n1")
+            .doc("Which member of `cluster.nodes` this node is. Defaults to the host name up to its first dot."),
+        Setting.of("node.state_dir", PATH).defaults(Path.of("/var/lib/vigil")).example("/var/lib/vigil")
+            .doc("Directory for persistent state (term, vote). Created with mode 0700 if missing; "
+                + "if it exists it must be a directory."),
+        Setting.of("node.bind_address", ADDRESS).optional("this member's `address`").example("10.232.1.11")
+            .doc("Local address for peer traffic, if it differs from this member's `address` in "
+                + "`cluster.nodes` (for instance behind NAT)."),
+        Setting.of("node.admin", SECTION).optional("all defaults")
+            .doc("The local admin socket used by `vigilctl`."),
+        Setting.of("node.admin.socket", PATH).defaults(Path.of("/run/vigil/admin.sock"))
+            .example("/run/vigil/admin.sock")
+            .doc("Path of the Unix socket that `vigilctl` talks to."),
+        Setting.of("node.admin.group", GROUP).optional("none: only root").example("vigil")
+            .doc("Members of this existing Unix group (and root) may use the admin socket.")
+    );
+
+    private static final Map<String, Setting> BY_PATH = new LinkedHashMap<>();
+
+    static {
+        for (Setting s : SETTINGS) {
+            BY_PATH.put(s.path, s);
+        }
+    }
+
+    /** The declaration for a path pattern such as {@code cluster.nodes[].port}. */
+    static Optional<Setting> find(String pattern) {
+        return Optional.ofNullable(BY_PATH.get(pattern));
+    }
+
+    static Setting get(String pattern) {
+        return find(pattern).orElseThrow(() -> new IllegalArgumentException("undeclared setting " + pattern));
+    }
+
+    /** Settings directly inside the section with this pattern ("" for the top level). */
+    static List<Setting> childrenOf(String sectionPattern) {
+        return SETTINGS.stream().filter(s -> s.parent().equals(sectionPattern)).toList();
+    }
+}

@@ -1,0 +1,420 @@
+package vigil.core.election;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+import vigil.core.election.Message.Heartbeat;
+import vigil.core.election.Message.HeartbeatAck;
+import vigil.core.election.Message.PreVoteReply;
+import vigil.core.election.Message.PreVoteRequest;
+import vigil.core.election.Message.Stale;
+import vigil.core.election.Message.VoteReply;
+import vigil.core.election.Message.VoteRequest;
+
+/**
+ * Leased leader election: the pure decider. {@code decide(state, observation)} returns the next state, the
+ * actions for the driver and the events to log. No IO, no clock, no randomness: the same inputs give the same
+ * outputs, which is what lets the simulator replay a failing schedule by its seed.
+ *
+ * <p>The promise it keeps: at no real instant do two nodes each hold a lease they believe valid. A follower that
+ * acknowledged a heartbeat grants no vote for a whole lease on its own clock; the leader trusts a majority
+ * acknowledgement only for {@link Timing#leaderLeaseMs()} from the heartbeat's send time. Any majority electing a
+ * new leader contains a node of the majority that renewed the old lease, so the old lease is over before the new
+ * leader exists. Terms are persisted before they are used, and one vote is cast per term.
+ */
+public final class Election {
+    private Election() {}
+
+    public static Decision decide(ElectionState state, Observation observation) {
+        Step step = new Step(state, observation.now());
+        if (observation instanceof Observation.Tick) {
+            step.tick();
+        } else if (observation instanceof Observation.Received r) {
+            step.receive(r.from(), r.message());
+        } else if (observation instanceof Observation.CandidacyChanged c) {
+            step.own = c.candidacy();
+        } else if (observation instanceof Observation.Resign) {
+            step.resign();
+        }
+        return step.finish();
+    }
+
+    /** One decision in progress: a mutable copy of the state plus the actions and events it produced. */
+    private static final class Step {
+        private final Electorate electorate;
+        private final Timing timing;
+        private final long now;
+        private final List<Action> actions = new ArrayList<>();
+        private final List<Event> events = new ArrayList<>();
+        private Durable durable;
+        private Role role;
+        private String leader;
+        private String lastLeader;
+        private long leaderContactAt;
+        private long notBefore;
+        private int attempts;
+        private Campaign campaign;
+        private Leadership leadership;
+        private Candidacy own;
+        private Map<String, Candidacy> known;
+
+        Step(ElectionState s, long now) {
+            this.electorate = s.electorate();
+            this.timing = electorate.timing();
+            this.now = now;
+            this.durable = s.durable();
+            this.role = s.role();
+            this.leader = s.leader();
+            this.lastLeader = s.lastLeader();
+            this.leaderContactAt = s.leaderContactAt();
+            this.notBefore = s.notBefore();
+            this.attempts = s.attempts();
+            this.campaign = s.campaign();
+            this.leadership = s.leadership();
+            this.own = s.own();
+            this.known = s.known();
+        }
+
+        Decision finish() {
+            ElectionState next = new ElectionState(electorate, durable, role, leader, lastLeader, leaderContactAt,
+                    notBefore, attempts, campaign, leadership, own, known);
+            return new Decision(next, actions, events);
+        }
+
+        // ---- time ---------------------------------------------------------------------------------------------
+
+        void tick() {
+            switch (role) {
+                case LEADER -> {
+                    if (now >= leadership.stepDownAt(timing)) {
+                        stepDown(leadership.leaseEstablished() ? Reason.LEASE_EXPIRED : Reason.NO_LEASE_ESTABLISHED);
+                    } else if (now - leadership.lastSentAt() >= timing.heartbeatMs()) {
+                        sendHeartbeat();
+                    }
+                }
+                case CANDIDATE -> {
+                    if (now - campaign.startedAt() >= timing.electionTimeoutMs()) {
+                        giveUpCampaign(Reason.ELECTION_TIMEOUT);
+                    }
+                }
+                case FOLLOWER -> {
+                    if (campaign != null) {
+                        if (now - campaign.startedAt() >= timing.electionTimeoutMs()) giveUpCampaign(null);
+                    } else if (mayStand()) {
+                        startPreVote();
+                    }
+                }
+            }
+        }
+
+        private boolean mayStand() {
+            return electorate.me().canLead() && own.eligible() && windowOver() && now >= notBefore
+                    && now >= leaderContactAt + timing.leaseMs() + rank() * timing.staggerMs();
+        }
+
+        private boolean windowOver() {
+            return now >= leaderContactAt + timing.leaseMs();
+        }
+
+        /**
+         * This node's place among the voters that could lead: best candidacy first, then priority, then name.
+         * The last leader is ranked last (it is probably the one that failed). Every node ranks alike from the
+         * candidacies the leader relayed, so usually exactly one stands at a time.
+         */
+        private int rank() {
+            Comparator<Voter> order = Comparator
+                    .comparing((Voter v) -> v.name().equals(lastLeader))
+                    .thenComparing((Voter v) -> candidacyOf(v.name()), Comparator.reverseOrder())
+                    .thenComparing(Voter::priority, Comparator.reverseOrder())
+                    .thenComparing(Voter::name);
+            List<Voter> ranked = electorate.voters().stream()
+                    .filter(Voter::canLead)
+                    .filter(v -> candidacyOf(v.name()).eligible())
+                    .sorted(order)
+                    .toList();
+            for (int i = 0; i < ranked.size(); i++) {
+                if (ranked.get(i).name().equals(electorate.self())) return i;
+            }
+            return ranked.size();
+        }
+
+        private Candidacy candidacyOf(String name) {
+            if (name.equals(electorate.self())) return own;
+            return known.getOrDefault(name, Candidacy.ELIGIBLE);
+        }
+
+        // ---- messages -----------------------------------------------------------------------------------------
+
+        void receive(String from, Message message) {
+            if (from.equals(electorate.self()) || electorate.voter(from).isEmpty()) return;
+            if (message instanceof Heartbeat h) {
+                onHeartbeat(from, h);
+            } else if (message instanceof HeartbeatAck a) {
+                onAck(from, a);
+            } else if (message instanceof Stale s) {
+                if (s.term() > durable.term()) adoptTerm(s.term(), Reason.HIGHER_TERM);
+            } else if (message instanceof PreVoteRequest p) {
+                send(from, new PreVoteReply(p.term(),
+                        p.term() > durable.term() && wouldVote(from, p.candidacy(), p.recordTerm())));
+            } else if (message instanceof PreVoteReply p) {
+                onPreVoteReply(from, p);
+            } else if (message instanceof VoteRequest v) {
+                onVoteRequest(from, v);
+            } else if (message instanceof VoteReply v) {
+                onVoteReply(from, v);
+            } else if (message instanceof Message.Resign r) {
+                onResign(from, r);
+            }
+        }
+
+        private void onHeartbeat(String from, Heartbeat h) {
+            if (h.term() < durable.term()) {
+                send(from, new Stale(durable.term()));
+                return;
+            }
+            if (h.term() > durable.term()) adoptTerm(h.term(), Reason.HIGHER_TERM);
+            if (role == Role.LEADER) return; // two leaders in one term cannot happen: one vote per term
+            if (role == Role.CANDIDATE) changeRole(Role.FOLLOWER, from, Reason.LEADER_HEARTBEAT, -1);
+            boolean newLeader = !from.equals(leader);
+            leader = from;
+            lastLeader = from;
+            leaderContactAt = now;
+            campaign = null;
+            attempts = 0;
+            known = h.candidacies();
+            if (h.record().newerThan(durable.record())) persist(durable.withRecord(h.record()));
+            if (newLeader) {
+                events.add(new Event.RoleChanged(role, role, durable.term(), leader, Reason.LEADER_HEARTBEAT, -1));
+            }
+            send(from, new HeartbeatAck(h.term(), h.seq(), own));
+        }
+
+        private void onAck(String from, HeartbeatAck a) {
+            if (role != Role.LEADER || a.term() != durable.term()) return;
+            Map<String, Long> acked = new HashMap<>(leadership.acked());
+            acked.merge(from, a.seq(), Math::max);
+            Map<String, Candidacy> k = new HashMap<>(known);
+            k.put(from, a.candidacy());
+            known = Map.copyOf(k);
+            leadership = new Leadership(leadership.term(), leadership.electedAt(), leadership.seq(),
+                    leadership.lastSentAt(), leadership.sentAt(), acked, leadership.leaseStart(),
+                    leadership.leaseUntil());
+            renewLease();
+        }
+
+        /**
+         * Extends the lease to the send time of the newest heartbeat a majority (counting this leader, which
+         * "acknowledges" each heartbeat as it sends it) has acknowledged.
+         */
+        private void renewLease() {
+            List<Long> seqs = new ArrayList<>();
+            for (Voter v : electorate.voters()) {
+                seqs.add(v.name().equals(electorate.self()) ? leadership.seq()
+                        : leadership.acked().getOrDefault(v.name(), 0L));
+            }
+            seqs.sort(Comparator.reverseOrder());
+            long majoritySeq = seqs.get(electorate.quorum() - 1);
+            Long sent = leadership.sentAt().get(majoritySeq);
+            if (majoritySeq <= 0 || sent == null) return;
+            long until = sent + timing.leaderLeaseMs();
+            if (until <= leadership.leaseUntil()) return;
+            boolean first = !leadership.leaseEstablished();
+            leadership = new Leadership(leadership.term(), leadership.electedAt(), leadership.seq(),
+                    leadership.lastSentAt(), leadership.sentAt(), leadership.acked(), sent, until);
+            if (first) events.add(new Event.LeaseAcquired(leadership.term(), sent, until));
+        }
+
+        private void onPreVoteReply(String from, PreVoteReply p) {
+            if (campaign == null || !campaign.pre() || campaign.term() != p.term() || !p.granted()) return;
+            campaign = withGrant(campaign, from);
+            if (campaign.granted().size() >= electorate.quorum()) startElection();
+        }
+
+        private void onVoteRequest(String from, VoteRequest v) {
+            if (v.term() < durable.term()) {
+                send(from, new VoteReply(durable.term(), false));
+                return;
+            }
+            // Inside the no-vote window the request is ignored entirely: the term is not adopted either, so a
+            // candidate cut off from a healthy leader cannot make the leader's followers reject its heartbeats.
+            if (!wouldVote(from, v.candidacy(), v.recordTerm())) {
+                send(from, new VoteReply(v.term(), false));
+                return;
+            }
+            if (v.term() > durable.term()) adoptTerm(v.term(), Reason.HIGHER_TERM);
+            boolean granted = durable.votedFor() == null || durable.votedFor().equals(from);
+            if (granted && durable.votedFor() == null) {
+                persist(durable.voteFor(from));
+                notBefore = Math.max(notBefore, now + timing.electionTimeoutMs());
+            }
+            send(from, new VoteReply(v.term(), granted));
+        }
+
+        private void onVoteReply(String from, VoteReply v) {
+            if (v.term() > durable.term()) {
+                adoptTerm(v.term(), Reason.HIGHER_TERM);
+                return;
+            }
+            if (role != Role.CANDIDATE || campaign.term() != v.term() || !v.granted()) return;
+            campaign = withGrant(campaign, from);
+            if (campaign.granted().size() >= electorate.quorum()) becomeLeader();
+        }
+
+        private void onResign(String from, Message.Resign r) {
+            if (r.term() != durable.term() || !from.equals(leader) || role == Role.LEADER) return;
+            // The leader voided its lease: its acknowledgements no longer bind this node.
+            leaderContactAt = now - timing.leaseMs();
+            leader = null;
+        }
+
+        /**
+         * The vote rule shared by pre-votes and votes: outside the no-vote window, not a leader, the candidate can
+         * lead, knows a record at least as new as ours, and is at least as advanced as we and every peer we know.
+         */
+        private boolean wouldVote(String candidate, Candidacy candidacy, long recordTerm) {
+            if (role == Role.LEADER || !windowOver()) return false;
+            if (!electorate.voter(candidate).map(Voter::canLead).orElse(false) || !candidacy.eligible()) return false;
+            if (recordTerm < durable.record().term()) return false;
+            if (own.eligible() && !candidacy.atLeast(own)) return false;
+            for (Map.Entry<String, Candidacy> e : known.entrySet()) {
+                if (!e.getKey().equals(candidate) && e.getValue().eligible() && !candidacy.atLeast(e.getValue())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        // ---- transitions --------------------------------------------------------------------------------------
+
+        private void startPreVote() {
+            campaign = new Campaign(true, durable.term() + 1, now, Set.of(electorate.self()));
+            if (campaign.granted().size() >= electorate.quorum()) {
+                startElection();
+                return;
+            }
+            for (String peer : electorate.others()) {
+                send(peer, new PreVoteRequest(campaign.term(), own, durable.record().term()));
+            }
+        }
+
+        private void startElection() {
+            long term = durable.term() + 1;
+            persist(new Durable(term, electorate.self(), durable.record()));
+            leader = null;
+            campaign = new Campaign(false, term, now, Set.of(electorate.self()));
+            changeRole(Role.CANDIDATE, null, Reason.STOOD_FOR_ELECTION, -1);
+            if (campaign.granted().size() >= electorate.quorum()) {
+                becomeLeader();
+                return;
+            }
+            for (String peer : electorate.others()) {
+                send(peer, new VoteRequest(term, own, durable.record().term()));
+            }
+        }
+
+        private void becomeLeader() {
+            campaign = null;
+            attempts = 0;
+            leader = electorate.self();
+            lastLeader = leader;
+            leadership = Leadership.elected(durable.term(), now);
+            persist(durable.withRecord(new ClusterRecord(durable.term(), electorate.self())));
+            changeRole(Role.LEADER, leader, Reason.ELECTED, -1);
+            sendHeartbeat();
+        }
+
+        private void sendHeartbeat() {
+            long seq = leadership.seq() + 1;
+            NavigableMap<Long, Long> sent = new TreeMap<>(leadership.sentAt());
+            sent.put(seq, now);
+            while (sent.size() > Leadership.KEEP_SENT) sent.pollFirstEntry();
+            leadership = new Leadership(leadership.term(), leadership.electedAt(), seq, now, sent, leadership.acked(),
+                    leadership.leaseStart(), leadership.leaseUntil());
+            leaderContactAt = now; // the leader binds itself like a follower: no vote for another within a lease
+            Map<String, Candidacy> table = new HashMap<>(known);
+            table.put(electorate.self(), own);
+            for (String peer : electorate.others()) {
+                send(peer, new Heartbeat(durable.term(), seq, durable.record(), table));
+            }
+            renewLease();
+        }
+
+        private void giveUpCampaign(Reason reason) {
+            campaign = null;
+            attempts++;
+            notBefore = now + backoff();
+            if (role == Role.CANDIDATE) changeRole(Role.FOLLOWER, null, reason, -1);
+        }
+
+        /** Deterministic per node and attempt, so two nodes that collided once are unlikely to collide again. */
+        private long backoff() {
+            long spread = Math.max(1, 2 * timing.staggerMs());
+            long h = mix(electorate.self().hashCode() * 31L + attempts * 1_000_003L + durable.term());
+            return timing.staggerMs() * (rank() + 1) + Math.floorMod(h, spread);
+        }
+
+        private void resign() {
+            if (role != Role.LEADER) return;
+            for (String peer : electorate.others()) send(peer, new Message.Resign(durable.term()));
+            stepDown(Reason.RESIGNED);
+        }
+
+        private void stepDown(Reason reason) {
+            long ended = leadership.leaseEstablished() ? Math.min(now, leadership.leaseUntil()) : -1;
+            leadership = null;
+            leader = null;
+            notBefore = now + backoff();
+            changeRole(Role.FOLLOWER, null, reason, ended);
+        }
+
+        private void adoptTerm(long term, Reason reason) {
+            persist(durable.adoptTerm(term));
+            leader = null;
+            if (role == Role.LEADER) {
+                stepDown(reason);
+            } else if (role == Role.CANDIDATE) {
+                campaign = null;
+                changeRole(Role.FOLLOWER, null, reason, -1);
+            } else {
+                campaign = null;
+            }
+        }
+
+        private void changeRole(Role to, String newLeader, Reason reason, long leaseEndedAt) {
+            Role from = role;
+            role = to;
+            events.add(new Event.RoleChanged(from, to, durable.term(), newLeader, reason, leaseEndedAt));
+        }
+
+        /** Consecutive writes with nothing sent between them become one fsync. */
+        private void persist(Durable next) {
+            durable = next;
+            if (!actions.isEmpty() && actions.get(actions.size() - 1) instanceof Action.Persist) {
+                actions.remove(actions.size() - 1);
+            }
+            actions.add(new Action.Persist(next));
+        }
+
+        private void send(String to, Message message) {
+            actions.add(new Action.Send(to, message));
+        }
+
+        private static Campaign withGrant(Campaign c, String voter) {
+            Set<String> granted = new HashSet<>(c.granted());
+            granted.add(voter);
+            return new Campaign(c.pre(), c.term(), c.startedAt(), granted);
+        }
+
+        private static long mix(long z) {
+            z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+            z = (z ^ (z >>> 33)) * 0xc4ceb9e53L;
+            return z ^ (z >>> 33);
+        }
+    }
+}

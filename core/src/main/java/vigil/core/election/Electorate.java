@@ -1,0 +1,37 @@
+package vigil.core.election;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The configured voters as seen from one node. Identical on every node (the cluster section must match),
+ * so every node computes the same quorum.
+ */
+public record Electorate(String self, List<Voter> voters, Timing timing) {
+    public Electorate {
+        voters = List.copyOf(voters);
+        Map<String, Voter> byName = voters.stream().collect(Collectors.toMap(Voter::name, Function.identity()));
+        if (byName.size() != voters.size()) throw new IllegalArgumentException("duplicate voter names");
+        if (!byName.containsKey(self)) throw new IllegalArgumentException("self " + self + " is not a voter");
+    }
+
+    /** ⌊N/2⌋+1 of the configured voters. */
+    public int quorum() {
+        return voters.size() / 2 + 1;
+    }
+
+    public Optional<Voter> voter(String name) {
+        return voters.stream().filter(v -> v.name().equals(name)).findFirst();
+    }
+
+    public Voter me() {
+        return voter(self).orElseThrow();
+    }
+
+    public List<String> others() {
+        return voters.stream().map(Voter::name).filter(n -> !n.equals(self)).toList();
+    }
+}

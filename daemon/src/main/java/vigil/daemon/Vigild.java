@@ -1,0 +1,209 @@
+package vigil.daemon;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import vigil.config.ConfigLoader;
+import vigil.config.LoadResult;
+import vigil.config.NodeRole;
+import vigil.config.NodeSpec;
+import vigil.config.Problem;
+import vigil.config.VigilConfig;
+import vigil.core.election.Durable;
+import vigil.core.election.Electorate;
+import vigil.core.election.Timing;
+import vigil.core.election.Voter;
+import vigil.daemon.admin.AdminServer;
+import vigil.daemon.log.JGroupsLog;
+import vigil.daemon.log.Log;
+import vigil.daemon.log.Priority;
+import vigil.daemon.loop.NodeLoop;
+import vigil.daemon.peer.PeerChannel;
+import vigil.daemon.peer.PeerSettings;
+import vigil.daemon.state.StateStore;
+import vigil.protocol.admin.AdminCommand;
+import vigil.protocol.admin.AdminReply;
+import vigil.protocol.admin.ErrorCode;
+import vigil.protocol.peer.PeerCodec;
+
+/** {@code vigild}: the supervisor daemon of one node. Runs in the foreground; systemd supervises it. */
+@Command(name = "vigild", mixinStandardHelpOptions = true, version = "vigild 0.1.0",
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = {
+            "Supervises one node of a vigil cluster: joins the other daemons over JGroups (encrypted), keeps a "
+                    + "majority quorum of the configured voters and takes part in the leased leader election.",
+            "",
+            "Logs go to stdout, one line per event, node name first, with <N> syslog priority prefixes for journald."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:stopped cleanly (SIGTERM), or --check-config found no error",
+            "1:runtime failure (state directory unusable, peer transport failed, admin socket in use)",
+            "2:usage error",
+            "78:bad configuration (every problem is printed with file:line:column and the setting's path)"},
+        footerHeading = "%nFiles:%n",
+        footer = {"  /etc/vigil/vigil.yml        the configuration (see docs/configuration.md)",
+            "  <node.state_dir>/election.state   durable term, vote and cluster record (fsynced)",
+            "  <node.admin.socket>         admin socket used by vigilctl",
+            "", "Examples:", "  vigild --config /etc/vigil/vigil.yml",
+            "  vigild --check-config --config /etc/vigil/vigil.yml"})
+public final class Vigild implements Callable<Integer> {
+    static final int EXIT_CONFIG = 78;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "/etc/vigil/vigil.yml",
+            description = "Configuration file (default: ${DEFAULT-VALUE}).")
+    Path config;
+
+    @Option(names = "--check-config", description = "Validate the configuration, print every problem, and exit.")
+    boolean checkOnly;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+            description = "Lowest priority logged: err, warning, notice, info or debug (default: ${DEFAULT-VALUE}).")
+    String logLevel;
+
+    private final PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
+            StandardCharsets.UTF_8);
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Vigild()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Priority threshold = parseLevel(logLevel);
+        if (threshold == null) {
+            System.err.println("vigild: --log-level must be one of err, warning, notice, info, debug (got " + logLevel + ")");
+            return 2;
+        }
+        LoadResult loaded = ConfigLoader.load(config);
+        for (Problem p : loaded.problems()) System.err.println(p);
+        if (!loaded.ok()) {
+            System.err.println("vigild: " + config + ": configuration has errors; nothing was started");
+            return EXIT_CONFIG;
+        }
+        VigilConfig cfg = loaded.config().orElseThrow();
+        if (checkOnly) {
+            System.err.println("vigild: " + config + ": configuration OK (node " + cfg.node().name() + ", cluster "
+                    + cfg.cluster().name() + ", " + cfg.voters().size() + " voters)");
+            return 0;
+        }
+        Log log = new Log(cfg.node().name(), out, threshold);
+        JGroupsLog.install(log, threshold == Priority.DEBUG);
+        return run(cfg, log);
+    }
+
+    private int run(VigilConfig cfg, Log log) throws Exception {
+        log.event(Priority.NOTICE, "starting", "cluster", cfg.cluster().name(), "config", cfg.source(),
+                "cluster_hash", cfg.clusterHash().substring(0, 16), "pid", ProcessHandle.current().pid());
+        if (cfg.cluster().security().insecure()) {
+            log.event(Priority.WARNING, "insecure", "reason", "PLAINTEXT_PEER_TRAFFIC",
+                    "hint", "set cluster.security.key_file to encrypt and authenticate peer traffic");
+        }
+        StateStore store;
+        Durable durable;
+        try {
+            store = StateStore.open(cfg.node().stateDir());
+            durable = store.load();
+        } catch (vigil.daemon.state.StateException e) {
+            log.event(Priority.ERR, "failed", "reason", "STATE_UNUSABLE", "error", e.getMessage());
+            return 1;
+        }
+        var t = cfg.cluster().timing();
+        Timing timing = Timing.of(t.heartbeatInterval().toMillis(), t.lease().toMillis(), t.clockDriftBound());
+        List<Voter> voters = cfg.voters().stream().map(Vigild::voter).toList();
+        Electorate electorate = new Electorate(cfg.node().name(), voters, timing);
+
+        PeerChannel[] channel = new PeerChannel[1];
+        NodeLoop loop = new NodeLoop(electorate, cfg.cluster().name(), durable, store::save,
+                (to, frame) -> { if (channel[0] != null) channel[0].send(to, frame); },
+                new PeerCodec(cfg.clusterHash()), log, () -> System.nanoTime() / 1_000_000);
+        Thread loopThread = new Thread(loop, "vigil-loop");
+        loopThread.start();
+        AdminServer admin = null;
+        try {
+            channel[0] = PeerChannel.open(peerSettings(cfg), new PeerChannel.Listener() {
+                @Override public void onMessage(String from, byte[] payload) { loop.onFrame(from, payload); }
+                @Override public void onView(java.util.Set<String> members) { loop.onView(members); }
+            });
+            loop.onView(channel[0].members());
+            admin = AdminServer.start(cfg.node().adminSocket(), cfg.node().adminGroup(), request -> {
+                if (AdminCommand.fromWireName(request.command()).orElse(null) != AdminCommand.STATUS) {
+                    return CompletableFuture.completedFuture(
+                            AdminReply.failure(ErrorCode.UNKNOWN_COMMAND, "unknown command " + request.command()));
+                }
+                return loop.status().thenApply(AdminReply::success);
+            });
+        } catch (Exception e) {
+            log.event(Priority.ERR, "failed", "reason", "STARTUP_FAILED", "error", e.getMessage());
+            loop.stop("STARTUP_FAILED").get(2, TimeUnit.SECONDS);
+            if (channel[0] != null) channel[0].close();
+            store.close();
+            return 1;
+        }
+        log.event(Priority.NOTICE, "ready", "admin_socket", cfg.node().adminSocket(),
+                "voters", voters.size(), "quorum", electorate.quorum(),
+                "heartbeat_ms", timing.heartbeatMs(), "lease_ms", timing.leaseMs());
+        SystemdNotify.ready();
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        AdminServer adminServer = admin;
+        Thread hook = new Thread(() -> {
+            SystemdNotify.stopping();
+            try {
+                loop.stop("SIGTERM").get(2, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // stopping anyway
+            }
+            channel[0].close();
+            adminServer.close();
+            store.close();
+            stopped.countDown();
+        }, "vigil-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        while (loopThread.isAlive()) {
+            SystemdNotify.watchdog();
+            loopThread.join(1000);
+        }
+        if (stopped.getCount() > 0 && loop.halted()) {
+            // The loop halted on its own (state not saved, internal error): leave so systemd restarts us.
+            Runtime.getRuntime().removeShutdownHook(hook);
+            channel[0].close();
+            adminServer.close();
+            store.close();
+            return 1;
+        }
+        stopped.await(5, TimeUnit.SECONDS);
+        return 0;
+    }
+
+    static Voter voter(NodeSpec n) {
+        return new Voter(n.name(), n.role() == NodeRole.DATA, n.priority());
+    }
+
+    static PeerSettings peerSettings(VigilConfig cfg) throws Exception {
+        var t = cfg.cluster().timing();
+        Optional<byte[]> key = cfg.cluster().security().keyFile().isPresent()
+                ? Optional.of(PeerChannel.readKeyFile(cfg.cluster().security().keyFile().get()))
+                : Optional.empty();
+        List<PeerSettings.Peer> peers = cfg.voters().stream()
+                .map(n -> new PeerSettings.Peer(n.name(), n.address(), n.port())).toList();
+        return new PeerSettings(cfg.cluster().name(), cfg.node().name(), cfg.node().bindAddress(), cfg.self().port(),
+                peers, key, t.heartbeatInterval(), t.failureDetectionTimeout(), t.suspectVerifyTimeout(),
+                t.joinTimeout());
+    }
+
+    private static Priority parseLevel(String level) {
+        for (Priority p : Priority.values()) {
+            if (p.name().equalsIgnoreCase(level) || (p == Priority.ERR && "error".equalsIgnoreCase(level))) return p;
+        }
+        return null;
+    }
+}

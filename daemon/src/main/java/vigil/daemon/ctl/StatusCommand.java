@@ -1,0 +1,94 @@
+package vigil.daemon.ctl;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import vigil.protocol.admin.AdminCodec;
+import vigil.protocol.admin.AdminCommand;
+import vigil.protocol.admin.AdminReply;
+import vigil.protocol.admin.AdminRequest;
+import vigil.protocol.admin.Decoded;
+import vigil.protocol.admin.StatusView;
+
+/** {@code vigilctl status}: the daemon's own view, as a table or as the daemon's JSON. */
+@Command(name = "status",
+        sortOptions = false,
+        header = "Show this node's view of the cluster.",
+        synopsisHeading = "%nUsage: ",
+        customSynopsis = "vigilctl [--socket PATH] status [--json]",
+        descriptionHeading = "%nDescription:%n",
+        description = {
+            "Asks the local vigild for its view of the cluster. The first line gives the cluster name, this node and "
+                    + "its role, the election term, the leader this node knows (or none), the quorum as reachable/configured "
+                    + "voters, and the lease this node holds if it is the leader. A table follows with one row per "
+                    + "configured node: NODE (this node marked *), KIND (data or witness), ROLE (leader, candidate, "
+                    + "follower, witness, or unknown when unreachable), REACHABLE and LEADER.",
+            "",
+            "This is one daemon's view, not a consensus: during a partition two nodes may disagree, which is "
+                    + "exactly what this command is for. Run it on every node to compare.",
+        },
+        optionListHeading = "%nOptions:%n",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            " 0:success",
+            " 1:vigild answered with an error, or its reply was malformed",
+            " 2:usage error",
+            "69:vigild unreachable (socket missing or refusing, or no reply within 5 s)",
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  vigilctl status",
+            "  vigilctl status --json | jq -r .leader",
+        })
+final class StatusCommand implements Callable<Integer> {
+    @ParentCommand
+    Vigilctl parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Option(names = "--json", description = "Print the daemon's status object as JSON (one document) instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Path socket = parent.socket();
+        Decoded<AdminReply> decoded;
+        try {
+            decoded = AdminClient.call(socket, AdminRequest.of(AdminCommand.STATUS), parent.timeout());
+        } catch (AdminClient.UnreachableException e) {
+            err.println("vigilctl: " + e.getMessage());
+            return Vigilctl.EXIT_UNAVAILABLE;
+        }
+        if (!decoded.isValid()) {
+            err.println("vigilctl: unusable reply from vigild at " + socket + ": " + decoded.error());
+            return Vigilctl.EXIT_DAEMON_ERROR;
+        }
+        AdminReply reply = decoded.value();
+        if (!reply.ok()) {
+            err.println("vigilctl: vigild refused status: " + reply.error().code() + ": " + reply.error().message());
+            return Vigilctl.EXIT_DAEMON_ERROR;
+        }
+        if (json) {
+            out.println(AdminCodec.toPrettyJson(reply.result()));
+            return Vigilctl.EXIT_OK;
+        }
+        Decoded<StatusView> status = AdminCodec.decodeResult(reply.result(), StatusView.class);
+        if (!status.isValid()) {
+            err.println("vigilctl: unusable status from vigild at " + socket + ": " + status.error().message());
+            return Vigilctl.EXIT_DAEMON_ERROR;
+        }
+        out.print(StatusTable.render(status.value()));
+        return Vigilctl.EXIT_OK;
+    }
+}

@@ -1,0 +1,142 @@
+package vigil.daemon.ctl;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vigilctl}: the operator's command line for the local vigild, over the admin socket.
+ * Exit codes follow sysexits where one fits: 0 ok, 1 the daemon answered with an error, 2 usage,
+ * 69 (EX_UNAVAILABLE) the daemon could not be reached.
+ */
+@Command(name = "vigilctl",
+        sortOptions = false,
+        header = "Query and control the local vigil high-availability daemon (vigild).",
+        synopsisHeading = "%nUsage: ",
+        customSynopsis = "vigilctl [--socket PATH] COMMAND [OPTIONS]",
+        descriptionHeading = "%nDescription:%n",
+        description = {
+            "vigilctl talks to the vigild running on this host through its admin socket (a Unix stream socket; "
+                    + "newline-delimited JSON). It shows the daemon's own view of the cluster: which node leads, in which "
+                    + "term, whether this node sees a quorum of the configured voters, and how each node looks from here.",
+            "",
+            "Only root and members of the admin group (node.admin.group in the vigil configuration) may use the socket; "
+                    + "the daemon checks the caller's credentials when it connects.",
+        },
+        optionListHeading = "%nOptions:%n",
+        commandListHeading = "%nCommands:%n",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            " 0:success",
+            " 1:vigild answered with an error (its code and message are printed on stderr), or its reply was malformed",
+            " 2:usage error (unknown command or option, missing argument)",
+            "69:vigild unreachable: the socket is missing, refuses connections, or no reply came within 5 s",
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  vigilctl status",
+            "      Who leads, the quorum, and every node as this daemon sees it.",
+            "  vigilctl status --json | jq -r .leader",
+            "      The same view as one JSON document, for scripts.",
+            "  VIGIL_SOCKET=/run/vigil/n2.sock vigilctl status",
+            "  vigilctl --socket /run/vigil/n2.sock status",
+            "      Ask a daemon that listens on another socket.",
+            "",
+            "Files:",
+            "  /run/vigil/admin.sock",
+            "      Default admin socket (node.admin.socket in the vigil configuration).",
+            "",
+            "Environment:",
+            "  VIGIL_SOCKET",
+            "      Admin socket to use when --socket is not given.",
+            "",
+            "See also: vigild --help, systemctl status vigild, journalctl -u vigild",
+        },
+        subcommands = {StatusCommand.class, CommandLine.HelpCommand.class})
+public final class Vigilctl implements Callable<Integer> {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_DAEMON_ERROR = 1;
+    public static final int EXIT_USAGE = 2;
+    public static final int EXIT_UNAVAILABLE = 69;
+    public static final Path DEFAULT_SOCKET = Path.of("/run/vigil/admin.sock");
+    public static final String SOCKET_ENV = "VIGIL_SOCKET";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--socket", paramLabel = "PATH", scope = ScopeType.INHERIT,
+            description = "Admin socket of the vigild to talk to. Default: $VIGIL_SOCKET if set, else /run/vigil/admin.sock.")
+    Path socketOption;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    private final Function<String, String> env;
+    private final Duration timeout;
+
+    Vigilctl(Function<String, String> env, Duration timeout) {
+        this.env = env;
+        this.timeout = timeout;
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+        PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+        int code = run(args, System::getenv, out, err, AdminClient.DEFAULT_TIMEOUT);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    /** Runs one command line; returns the exit code. Nothing here calls System.exit. */
+    static int run(String[] args, Function<String, String> env, PrintWriter out, PrintWriter err, Duration timeout) {
+        CommandLine cli = new CommandLine(new Vigilctl(env, timeout));
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setParameterExceptionHandler((e, ignored) -> {
+            CommandLine failed = e.getCommandLine();
+            failed.getErr().println("vigilctl: " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, failed.getErr());
+            failed.getErr().println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");
+            return EXIT_USAGE;
+        });
+        cli.setExecutionExceptionHandler((e, failed, ignored) -> {
+            failed.getErr().println("vigilctl: internal error: " + e);
+            return EXIT_DAEMON_ERROR;
+        });
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    @Override
+    public Integer call() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (e.g. status)");
+    }
+
+    /** --socket, else $VIGIL_SOCKET, else the default path. */
+    Path socket() {
+        if (socketOption != null) {
+            if (socketOption.toString().isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--socket needs a path, e.g. --socket " + DEFAULT_SOCKET);
+            }
+            return socketOption;
+        }
+        String fromEnv = env.apply(SOCKET_ENV);
+        return fromEnv == null || fromEnv.isBlank() ? DEFAULT_SOCKET : Path.of(fromEnv);
+    }
+
+    Duration timeout() {
+        return timeout;
+    }
+}

@@ -1,0 +1,238 @@
+package vigil.daemon.ctl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import vigil.daemon.admin.AdminHandler;
+import vigil.daemon.admin.AdminServer;
+import vigil.protocol.admin.AdminCodec;
+import vigil.protocol.admin.AdminReply;
+import vigil.protocol.admin.ErrorCode;
+import vigil.protocol.admin.NodeStatusView;
+import vigil.protocol.admin.StatusView;
+
+@Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class VigilctlTest {
+    private static final StatusView VIEW = new StatusView(1, "n1", "maas", "leader", 7, "n1", 1312, true, 3, 2, List.of(
+            new NodeStatusView("n1", "data", "leader", true, true),
+            new NodeStatusView("n2", "data", "follower", true, false),
+            new NodeStatusView("w1", "witness", "unknown", false, false)));
+
+    @TempDir
+    Path dir;
+    final List<AdminServer> servers = new ArrayList<>();
+
+    record Run(int code, String out, String err) {
+    }
+
+    @AfterEach
+    void tearDown() {
+        servers.forEach(AdminServer::close);
+    }
+
+    private Path serve(AdminHandler handler) {
+        AdminServer server = AdminServer.start(dir.resolve("admin.sock"), Optional.empty(), handler);
+        servers.add(server);
+        return server.socketPath();
+    }
+
+    private Path serve(Object result) {
+        return serve(request -> CompletableFuture.supplyAsync(() -> AdminReply.success(result)));
+    }
+
+    private static Run run(Map<String, String> env, Duration timeout, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Vigilctl.run(args, env::get, new PrintWriter(out), new PrintWriter(err), timeout);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private static Run run(String... args) {
+        return run(Map.of(), AdminClient.DEFAULT_TIMEOUT, args);
+    }
+
+    @Test
+    void humanStatusShowsHeaderAndOneRowPerNode() {
+        Path socket = serve(VIEW);
+        Run r = run("--socket", socket.toString(), "status");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals("cluster maas, node n1 (leader), term 7, leader n1, quorum 2/3 (ok), lease 1312 ms remaining", lines.get(0));
+        assertEquals(List.of("NODE", "KIND", "ROLE", "REACHABLE", "LEADER"), cells(lines.get(1)));
+        assertEquals(List.of("n1*", "data", "leader", "yes", "yes"), cells(lines.get(2)));
+        assertEquals(List.of("n2", "data", "follower", "yes", "no"), cells(lines.get(3)));
+        assertEquals(List.of("w1", "witness", "unknown", "no", "no"), cells(lines.get(4)));
+        assertEquals(lines.get(1).indexOf("KIND"), lines.get(4).indexOf("witness"), "columns are aligned");
+    }
+
+    @Test
+    void humanStatusWithoutLeaderOrQuorum() {
+        StatusView lost = new StatusView(1, "n2", "maas", "candidate", 9, null, 0, false, 3, 1,
+                List.of(new NodeStatusView("n1", "data", "unknown", false, false),
+                        new NodeStatusView("n2", "data", "candidate", true, true)));
+        Run r = run("--socket", serve(lost).toString(), "status");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("cluster maas, node n2 (candidate), term 9, leader none, quorum 1/3 (LOST), lease not held\n"),
+                r.out());
+        assertTrue(r.out().contains("n2*"));
+    }
+
+    @Test
+    void jsonPrintsTheResultAsSentAndParsesBack() throws Exception {
+        ObjectNode sent = (ObjectNode) AdminCodec.toTree(VIEW);
+        sent.put("added_by_a_newer_daemon", "kept");
+        Run r = run("--socket", serve(sent).toString(), "status", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode printed = new ObjectMapper().readTree(r.out());
+        assertEquals(sent.toString(), printed.toString(), "the result object exactly as the daemon sent it");
+        assertEquals(VIEW, AdminCodec.decodeResult(printed, StatusView.class).orThrow());
+        assertEquals(sent.fieldNames().next(), printed.fieldNames().next(), "field order kept");
+    }
+
+    @Test
+    void missingSocketIsUnavailable() {
+        Path missing = dir.resolve("nothing-here.sock");
+        Run r = run("--socket", missing.toString(), "status");
+        assertEquals(69, r.code());
+        assertEquals("", r.out());
+        assertTrue(r.err().contains(missing.toString()) && r.err().contains("systemctl status vigild")
+                && r.err().contains("--socket"), r.err());
+    }
+
+    @Test
+    void pathThatIsNotASocketIsUnavailable() throws Exception {
+        Path file = Files.writeString(dir.resolve("config.yaml"), "cluster: {}");
+        Run r = run("--socket", file.toString(), "status");
+        assertEquals(69, r.code());
+        assertTrue(r.err().contains("is a regular file, not a socket"), r.err());
+        Run d = run("--socket", dir.toString(), "status");
+        assertEquals(69, d.code());
+        assertTrue(d.err().contains("is a directory, not a socket"), d.err());
+    }
+
+    @Test
+    void staleSocketIsUnavailable() throws Exception {
+        Path stale = dir.resolve("stale.sock");
+        try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            dead.bind(UnixDomainSocketAddress.of(stale));
+        }
+        Run r = run("--socket", stale.toString(), "status");
+        assertEquals(69, r.code());
+        assertTrue(r.err().contains("connection refused") && r.err().contains(stale.toString()), r.err());
+    }
+
+    @Test
+    void silentDaemonTimesOutAsUnavailable() throws Exception {
+        Path silent = dir.resolve("silent.sock");
+        try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            listener.bind(UnixDomainSocketAddress.of(silent)); // accepts into the backlog, never answers
+            long t0 = System.nanoTime();
+            Run r = run(Map.of(), Duration.ofMillis(300), "--socket", silent.toString(), "status");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(69, r.code());
+            assertTrue(r.err().contains("did not answer within 300 ms"), r.err());
+            assertTrue(ms >= 290 && ms < 5000, "gave up after " + ms + " ms");
+        }
+    }
+
+    @Test
+    void daemonErrorExitsOneWithCodeAndMessage() {
+        Path socket = serve(request -> CompletableFuture.completedFuture(
+                AdminReply.failure(ErrorCode.FORBIDDEN, "uid 1000 (alice) is not in group vigil")));
+        Run r = run("--socket", socket.toString(), "status");
+        assertEquals(1, r.code());
+        assertEquals("", r.out());
+        assertTrue(r.err().contains("FORBIDDEN: uid 1000 (alice) is not in group vigil"), r.err());
+    }
+
+    @Test
+    void handlerFailureExitsOneWithInternal() {
+        Path socket = serve(request -> {
+            throw new IllegalStateException("loop stopped");
+        });
+        Run r = run("--socket", socket.toString(), "status");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("INTERNAL") && r.err().contains("loop stopped"), r.err());
+    }
+
+    @Test
+    void resultThatIsNotAStatusExitsOne() {
+        Run r = run("--socket", serve(Map.of("node", "n1")).toString(), "status");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("unusable status"), r.err());
+    }
+
+    @Test
+    void socketComesFromOptionThenEnvironmentThenDefault() {
+        Path socket = serve(VIEW);
+        assertEquals(0, run(Map.of("VIGIL_SOCKET", socket.toString()), AdminClient.DEFAULT_TIMEOUT, "status").code());
+        Run overridden = run(Map.of("VIGIL_SOCKET", socket.toString()), AdminClient.DEFAULT_TIMEOUT,
+                "--socket", dir.resolve("other.sock").toString(), "status");
+        assertEquals(69, overridden.code());
+        assertTrue(overridden.err().contains("other.sock"), overridden.err());
+        assertEquals(0, run("status", "--socket", socket.toString()).code(), "--socket also after the command");
+        if (!Files.exists(Vigilctl.DEFAULT_SOCKET)) {
+            Run r = run("status");
+            assertEquals(69, r.code());
+            assertTrue(r.err().contains("/run/vigil/admin.sock"), r.err());
+        }
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        Run none = run();
+        assertEquals(2, none.code());
+        assertTrue(none.err().contains("missing command"), none.err());
+        Run typo = run("stauts");
+        assertEquals(2, typo.code());
+        assertTrue(typo.err().contains("Did you mean") && typo.err().contains("status"), typo.err());
+        assertEquals(2, run("status", "--jsn").code());
+        assertEquals(2, run("status", "extra").code());
+        assertEquals(2, run("--socket").code());
+        Run empty = run("--socket=", "status");
+        assertEquals(2, empty.code());
+        assertTrue(empty.err().contains("--socket needs a path"), empty.err());
+    }
+
+    @Test
+    void helpIsComplete() {
+        Run top = run("--help");
+        assertEquals(0, top.code());
+        for (String expected : List.of("Usage: vigilctl [--socket PATH] COMMAND", "Description:", "Options:", "--socket=PATH",
+                "Commands:", "status", "Exit codes:", "69", "Examples:", "Files:", "/run/vigil/admin.sock",
+                "Environment:", "VIGIL_SOCKET")) {
+            assertTrue(top.out().contains(expected), "top-level help lacks " + expected);
+        }
+        assertTrue(top.out().lines().allMatch(l -> l.length() <= 80), "help fits 80 columns");
+        Run status = run("status", "--help");
+        assertEquals(0, status.code());
+        assertTrue(status.out().contains("--json") && status.out().contains("Exit codes:") && status.out().contains("REACHABLE"));
+        assertEquals(status.out(), run("help", "status").out());
+    }
+
+    private static List<String> cells(String line) {
+        return Arrays.asList(line.trim().split("\\s+"));
+    }
+}

@@ -1,0 +1,126 @@
+package vigil.daemon.peer;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static vigil.daemon.peer.PeerFixture.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import org.jgroups.protocols.DISCARD;
+import org.jgroups.protocols.TCP;
+import org.jgroups.stack.ProtocolStack;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import vigil.daemon.peer.PeerFixture.Recorder;
+
+/**
+ * How fast the survivors' view shrinks when n3 goes away, with the timing of the brief:
+ * heartbeat 150 ms, failure detection timeout 3 s, suspect verification 1 s.
+ */
+class PeerFailureDetectionTest {
+    private static final Set<String> ALL = Set.of("n1", "n2", "n3");
+    private static final Set<String> SURVIVORS = Set.of("n1", "n2");
+    private static final Duration FD_TIMEOUT = Duration.ofSeconds(3);
+    private static final Duration VERIFY = Duration.ofSeconds(1);
+    private static final Duration MARGIN = Duration.ofSeconds(2);
+
+    @Test
+    @Timeout(20)
+    void gracefulCloseShrinksTheViewAtOnce() throws Exception {
+        try (PeerFixture f = new PeerFixture("n1", "n2", "n3")) {
+            List<PeerChannel> ch = formCluster(f);
+            long t0 = System.nanoTime();
+            ch.get(2).close();
+            assertTrue(await(Duration.ofSeconds(2), () -> survivorsSee(ch, SURVIVORS)),
+                    () -> "after close: " + views(ch));
+            report("graceful close (LEAVE)", t0);
+        }
+    }
+
+    @Test
+    @Timeout(20)
+    void crashedProcessIsExcludedWithinTheFailureDetectionTimeout() throws Exception {
+        try (PeerFixture f = new PeerFixture("n1", "n2", "n3")) {
+            List<PeerChannel> ch = formCluster(f);
+            long t0 = System.nanoTime();
+            ch.get(2).crash(); // no LEAVE; sockets close as the kernel would close them for a killed process
+
+            // While n3 is still in the view, sends to it must not stall the caller.
+            long worstSendNs = 0;
+            for (int i = 0; i < 200 && ch.get(0).members().contains("n3"); i++) {
+                long s = System.nanoTime();
+                ch.get(0).send("n3", new byte[64]);
+                worstSendNs = Math.max(worstSendNs, System.nanoTime() - s);
+                Thread.sleep(5);
+            }
+            assertTrue(worstSendNs < 200_000_000L, "send() to a crashed peer took " + worstSendNs / 1_000_000 + " ms");
+
+            assertTrue(await(FD_TIMEOUT.plus(MARGIN), () -> survivorsSee(ch, SURVIVORS)),
+                    () -> "after crash: " + views(ch));
+            report("crash (sockets closed, no LEAVE)", t0);
+            System.out.printf("[measure] worst send() to the crashed, still-listed peer: %.2f ms%n", worstSendNs / 1e6);
+        }
+    }
+
+    @Test
+    @Timeout(20)
+    void hungOrCutOffNodeIsExcludedAfterHeartbeatsStop() throws Exception {
+        try (PeerFixture f = new PeerFixture("n1", "n2", "n3")) {
+            List<PeerChannel> ch = formCluster(f);
+            // n3 stays up and keeps its sockets open, but nothing reaches it or leaves it: a hung process
+            // or a cut link. Only FD_ALL3 (no heartbeats) + VERIFY_SUSPECT2 can notice.
+            DISCARD cut = new DISCARD().discardAll(true);
+            cut.setUpDiscardRate(1.0);
+            ProtocolStack stack = ch.get(2).jchannel().getProtocolStack();
+            long t0 = System.nanoTime();
+            stack.insertProtocol(cut, ProtocolStack.Position.ABOVE, TCP.class);
+            assertTrue(await(FD_TIMEOUT.plus(VERIFY).plus(MARGIN), () -> survivorsSee(ch, SURVIVORS)),
+                    () -> "after cut: " + views(ch));
+            report("hang/cut (heartbeats stop)", t0);
+            assertTrue(await(FD_TIMEOUT.plus(VERIFY).plus(MARGIN), () -> ch.get(2).members().equals(Set.of("n3"))),
+                    () -> "the cut-off node should see itself alone: " + ch.get(2).members());
+        }
+    }
+
+    @Test
+    @Timeout(20)
+    void aRestartedNodeRejoinsAndItsNameReachesTheNewIncarnation() throws Exception {
+        try (PeerFixture f = new PeerFixture("n1", "n2", "n3")) {
+            List<PeerChannel> ch = formCluster(f);
+            ch.get(2).crash();
+            // Restart at once, as systemd would: the old incarnation may still be in the survivors' view.
+            Recorder fresh = new Recorder();
+            PeerChannel n3 = f.open(f.settings("n3", Optional.of(PeerFixture.key(3, 32))), fresh);
+            assertTrue(await(FD_TIMEOUT.plus(VERIFY).plus(MARGIN), () -> n3.members().equals(ALL)
+                    && ch.get(0).jchannel().getView().size() == 3 && survivorsSee(ch, ALL)),
+                    () -> "after restart: " + views(ch) + " n3=" + n3.members() + " raw=" + ch.get(0).jchannel().getView());
+            ch.get(0).send("n3", new byte[] {7});
+            assertTrue(await(Duration.ofSeconds(5), () -> !fresh.messages.isEmpty()), "the new n3 got nothing");
+        }
+    }
+
+    private static List<PeerChannel> formCluster(PeerFixture f) throws Exception {
+        Optional<byte[]> key = Optional.of(PeerFixture.key(3, 32));
+        List<Recorder> rec = List.of(new Recorder(), new Recorder(), new Recorder());
+        List<PeerChannel> ch = PeerChannelTest.openConcurrently(f, key, rec);
+        assertTrue(await(Duration.ofSeconds(10), () -> ch.stream().allMatch(c -> c.members().equals(ALL))),
+                () -> "views: " + views(ch));
+        return ch;
+    }
+
+    private static boolean survivorsSee(List<PeerChannel> ch, Set<String> expected) {
+        return ch.get(0).members().equals(expected) && ch.get(1).members().equals(expected);
+    }
+
+    private static List<Set<String>> views(List<PeerChannel> ch) {
+        return ch.stream().map(PeerChannel::members).toList();
+    }
+
+    private static void report(String what, long t0) {
+        System.out.printf("[measure] view shrink after %s: %d ms (fd timeout %d ms, heartbeat 150 ms, verify %d ms)%n",
+                what, (System.nanoTime() - t0) / 1_000_000, FD_TIMEOUT.toMillis(), VERIFY.toMillis());
+    }
+}

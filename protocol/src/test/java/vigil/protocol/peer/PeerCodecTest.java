@@ -1,0 +1,54 @@
+package vigil.protocol.peer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import vigil.core.election.Candidacy;
+import vigil.core.election.ClusterRecord;
+import vigil.core.election.Message;
+
+class PeerCodecTest {
+    static final String HASH = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    final PeerCodec codec = new PeerCodec(HASH);
+
+    @Test
+    void everyMessageRoundTrips() throws Exception {
+        Candidacy c = new Candidacy(true, 3, 0x1_0000_2000L);
+        List<Message> all = List.of(
+                new Message.Heartbeat(7, 42, new ClusterRecord(7, "n1"), Map.of("n2", c, "n3", Candidacy.INELIGIBLE)),
+                new Message.Heartbeat(1, 1, ClusterRecord.NONE, Map.of()),
+                new Message.HeartbeatAck(7, 42, c), new Message.Stale(9),
+                new Message.PreVoteRequest(8, c, 7), new Message.PreVoteReply(8, true),
+                new Message.VoteRequest(8, c, 7), new Message.VoteReply(8, false), new Message.Resign(7));
+        for (Message m : all) assertEquals(m, codec.decode(codec.encode(m)));
+    }
+
+    @Test
+    void anotherClusterConfigIsRefused() {
+        byte[] frame = new PeerCodec("f" + HASH.substring(1)).encode(new Message.Stale(1));
+        BadFrameException e = assertThrows(BadFrameException.class, () -> codec.decode(frame));
+        assertTrue(e.getMessage().contains("cluster section differs"), e.getMessage());
+    }
+
+    @Test
+    void truncatedUnknownAndForeignFramesAreRefused() {
+        byte[] good = codec.encode(new Message.VoteRequest(8, Candidacy.ELIGIBLE, 7));
+        for (int len = 0; len < good.length; len++) {
+            byte[] cut = Arrays.copyOf(good, len);
+            assertThrows(BadFrameException.class, () -> codec.decode(cut), "prefix of " + len + " bytes");
+        }
+        byte[] unknownType = good.clone();
+        unknownType[9] = 99;
+        assertThrows(BadFrameException.class, () -> codec.decode(unknownType));
+        byte[] otherVersion = good.clone();
+        otherVersion[0] = 2;
+        assertTrue(assertThrows(BadFrameException.class, () -> codec.decode(otherVersion)).getMessage().contains("wire version 2"));
+        byte[] trailing = Arrays.copyOf(good, good.length + 1);
+        assertThrows(BadFrameException.class, () -> codec.decode(trailing));
+    }
+}
