@@ -17,6 +17,8 @@ import vigil.testkit.VigilCluster.Leader;
  * (VmRSS, sampled every second) and CPU (utime+stime delta, scaled to seconds per minute).
  */
 final class Idle implements Scenario {
+    private static final int SETTLE_S = 10;
+
     @Override
     public String name() {
         return "idle";
@@ -37,7 +39,10 @@ final class Idle implements Scenario {
         double cpuPerMin;
         try (NetnsRig rig = NetnsRig.create(3);
              VigilCluster cluster = VigilCluster.start(rig, o.timing(), Map.of())) {
-            Leader leader = cluster.awaitStable(Duration.ofSeconds(120));
+            cluster.awaitStable(Duration.ofSeconds(120));
+            progress.line("cluster stable; letting the JVMs settle for " + SETTLE_S + " s (startup work is not idle)");
+            Thread.sleep(SETTLE_S * 1000L);
+            Leader leader = cluster.awaitStable(Duration.ofSeconds(30));
             long pid = cluster.process(leader.node()).orElseThrow().javaPid();
             measured = leader.node() + " (leader, pid " + pid + ")";
             progress.line("measuring vigild on " + measured + " for " + o.idleSeconds() + " s");
@@ -79,6 +84,7 @@ final class Idle implements Scenario {
                 List.of(new Chart.RefLine(String.format(Locale.ROOT, "p50 %.1f MB", s.p50()), s.p50(),
                         new java.awt.Color(30, 90, 200))));
         return new Report(name(), 1, metrics, samples, chart,
-                List.of("window " + o.idleSeconds() + " s, one sample per second, CLK_TCK " + ticksPerSecond));
+                List.of("window " + o.idleSeconds() + " s after a " + SETTLE_S + " s settle, one sample per second, CLK_TCK "
+                        + ticksPerSecond));
     }
 }
