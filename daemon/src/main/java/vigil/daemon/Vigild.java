@@ -121,15 +121,24 @@ public final class Vigild implements Callable<Integer> {
         List<Voter> voters = cfg.voters().stream().map(Vigild::voter).toList();
         Electorate electorate = new Electorate(cfg.node().name(), voters, timing);
 
+        PeerSettings settings;
+        try {
+            settings = peerSettings(cfg);
+        } catch (vigil.daemon.peer.PeerChannelException e) {
+            log.event(Priority.ERR, "failed", "reason", "KEY_UNUSABLE", "error", e.getMessage());
+            store.close();
+            return 1;
+        }
         PeerChannel[] channel = new PeerChannel[1];
         NodeLoop loop = new NodeLoop(electorate, cfg.cluster().name(), durable, store::save,
                 (to, frame) -> { if (channel[0] != null) channel[0].send(to, frame); },
-                new PeerCodec(cfg.clusterHash()), log, () -> System.nanoTime() / 1_000_000);
+                new PeerCodec(cfg.clusterHash(), settings.sharedKey().orElse(null)), log,
+                () -> System.nanoTime() / 1_000_000);
         Thread loopThread = new Thread(loop, "vigil-loop");
         loopThread.start();
         AdminServer admin = null;
         try {
-            channel[0] = PeerChannel.open(peerSettings(cfg), new PeerChannel.Listener() {
+            channel[0] = PeerChannel.open(settings, new PeerChannel.Listener() {
                 @Override public void onMessage(String from, byte[] payload) { loop.onFrame(from, payload); }
                 @Override public void onView(java.util.Set<String> members) { loop.onView(members); }
             });
@@ -188,7 +197,7 @@ public final class Vigild implements Callable<Integer> {
         return new Voter(n.name(), n.role() == NodeRole.DATA, n.priority());
     }
 
-    static PeerSettings peerSettings(VigilConfig cfg) throws Exception {
+    static PeerSettings peerSettings(VigilConfig cfg) throws vigil.daemon.peer.PeerChannelException {
         var t = cfg.cluster().timing();
         Optional<byte[]> key = cfg.cluster().security().keyFile().isPresent()
                 ? Optional.of(PeerChannel.readKeyFile(cfg.cluster().security().keyFile().get()))
