@@ -3,6 +3,7 @@ package vigil.daemon.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
@@ -46,6 +47,9 @@ class LeaderElectionIT {
     @BeforeEach
     void startCluster() {
         Optional<String> problem = NetnsRig.precondition();
+        if (problem.isPresent() && Boolean.getBoolean("vigil.rig.required")) {
+            fail("-Dvigil.rig.required=true but the rig cannot run: " + problem.get());
+        }
         assumeTrue(problem.isEmpty(), () -> "LeaderElectionIT skipped: " + problem.orElse(""));
         rig = NetnsRig.create(3);
         cluster = VigilCluster.threeNodes(rig);

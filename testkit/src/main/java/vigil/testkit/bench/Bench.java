@@ -82,7 +82,14 @@ public final class Bench {
                     : chosen.size() > 1 ? out.resolve(s.name()) : out;
             BenchOptions o = new BenchOptions(runs, dir, seconds, Timing.DEFAULT);
             System.out.println("== " + s.name() + ": " + s.description());
-            Report r = s.run(o, line -> System.out.println("  " + line));
+            Report r;
+            try {
+                r = s.run(o, line -> System.out.println("  " + line));
+            } catch (RuntimeException e) {
+                System.out.println("  " + s.name() + " FAILED: " + e.getMessage());
+                failed++;
+                continue;
+            }
             String md = ReportWriter.write(r, o, dir);
             System.out.println();
             System.out.println(md);
