@@ -247,6 +247,26 @@ public final class VigilCluster implements AutoCloseable {
         return at;
     }
 
+    /** SIGSTOP the node's vigild: alive but silent (a hung JVM); returns the fault instant in mono ms. */
+    public double freeze(String node) {
+        NodeProcess p = runningOrThrow(node);
+        double at = monoNowMs();
+        rig.sigstop(p.pid());
+        return at;
+    }
+
+    public void thaw(String node) {
+        rig.sigcont(runningOrThrow(node).pid());
+    }
+
+    private NodeProcess runningOrThrow(String node) {
+        NodeProcess p = running.get(node);
+        if (p == null) {
+            throw new RigException("vigild on " + node + " is not running");
+        }
+        return p;
+    }
+
     /** Pulls the node's cable; returns the fault instant in mono ms. */
     public double isolate(String node) {
         double at = monoNowMs();
@@ -266,6 +286,11 @@ public final class VigilCluster implements AutoCloseable {
         }
         p.process().descendants().forEach(ProcessHandle::destroy);
         p.process().destroy();
+        try {
+            rig.sigcont(p.pid()); // a frozen daemon must run to see its SIGTERM
+        } catch (RigException alreadyGone) {
+            // exited on SIGTERM already
+        }
         if (p.waitForExit(Duration.ofSeconds(15)) < 0 && p.isAlive()) {
             rig.kill9(p.pid());
         }

@@ -63,6 +63,20 @@ class VigilClusterIT {
     }
 
     @Test
+    void aFrozenLeaderIsReplacedAndRejoinsWhenThawed() {
+        try (VigilCluster c = VigilCluster.start(rig, Timing.DEFAULT, Map.of(), FAKE)) {
+            Leader first = c.awaitStable(Duration.ofSeconds(30));
+            c.freeze(first.node());
+            Leader next = c.awaitNewLeader(first.node(), Duration.ofSeconds(30));
+            assertTrue(next.term() > first.term());
+            c.thaw(first.node());
+            c.awaitStable(Duration.ofSeconds(30));
+            c.stop(first.node());
+            assertTrue(c.process(first.node()).isEmpty());
+        }
+    }
+
+    @Test
     void aDaemonThatExitsFailsTheWaitAtOnce() throws Exception {
         Path broken = rig.runDir().resolve("broken");
         Files.createDirectories(broken.resolve("bin"));
