@@ -114,7 +114,7 @@ class PostgresIT {
     void oldPrimaryRewindsAndFollowsTheNewOne() throws Exception {
         n1.execute("INSERT INTO t VALUES (9999, 'diverged')"); // n1 still thinks it is primary: its timeline 1 diverges
         n2.execute("INSERT INTO t VALUES (3000, 'n2')");
-        require(n1.pg.stop(StopMode.FAST), "stop n1");
+        require(n1.pg.stop(StopMode.IMMEDIATE), "crash n1"); // pg_rewind must finish its crash recovery first
         long t0 = System.nanoTime();
         require(n1.pg.rewind(n2.upstream()), "rewind n1 from n2");
         System.out.printf("[measure] rewind %d ms%n", (System.nanoTime() - t0) / 1_000_000);
