@@ -97,7 +97,8 @@ final class Schema {
                 + "on a command line or in a log. Without it, replication connections from the cluster "
                 + "addresses are trusted."),
         Setting.of("cluster.postgres.superuser", USER).defaults("postgres").example("postgres")
-            .doc("Role vigild uses for its probe and admin connections (local, peer or loopback trust)."),
+            .doc("Role vigild uses for its probe and admin connections: over the Unix socket with peer "
+                + "authentication, vigil maps the OS user and root to it in pg_ident.conf."),
         Setting.of("cluster.postgres.synchronous", BOOL).defaults(false).example("false")
             .doc("`true`: vigild manages `synchronous_standby_names` so that a commit waits for a standby, "
                 + "and only a synchronous standby may be promoted."),
@@ -151,8 +152,8 @@ final class Schema {
             .doc("PostgreSQL's TCP port, 1 to 65535; also names its Unix socket."),
         Setting.of("node.postgres.listen_address", ADDRESS).optional("this node's `address` in `cluster.nodes`")
             .example("10.232.1.11")
-            .doc("Address PostgreSQL listens on for clients and standbys; it always listens on 127.0.0.1 "
-                + "too, for vigild's probe."),
+            .doc("Address PostgreSQL listens on for clients and standbys; it listens on 127.0.0.1 "
+                + "too, for local clients (vigild itself uses the Unix socket)."),
         Setting.of("node.postgres.socket_dir", PATH).defaults(Path.of("/var/run/postgresql"))
             .example("/var/run/postgresql")
             .doc("Directory of PostgreSQL's Unix socket (`unix_socket_directories`)."),

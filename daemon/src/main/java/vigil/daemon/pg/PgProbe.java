@@ -13,7 +13,8 @@ import java.util.List;
 import java.util.Properties;
 
 /**
- * Asks the local PostgreSQL what it is, in one round trip over one dedicated pgjdbc connection. Invariant: a
+ * Asks the local PostgreSQL what it is, in one round trip over one dedicated pgjdbc connection on the Unix
+ * socket (peer authentication as the superuser through vigil's pg_ident map: no password). Invariant: a
  * PostgreSQL that does not answer within {@code probeTimeout} reads as unreachable; it never blocks longer
  * than about that (a frozen server still completes TCP handshakes, so the connect timeout alone is not
  * enough: the login and network timeouts are what catch it). Any failure drops the connection; the next
@@ -94,6 +95,9 @@ public final class PgProbe implements AutoCloseable {
         p.setProperty("preferQueryMode", "simple");
         p.setProperty("assumeMinServerVersion", "15");
         p.setProperty("tcpKeepAlive", "true");
+        p.setProperty("socketFactory", UnixSocketFactory.class.getName());
+        p.setProperty("socketFactoryArg", socketFile(settings).toString());
+        // host and port only label the connection: the socket factory connects to the Unix socket
         String url = "jdbc:postgresql://" + PostgresFiles.LOOPBACK + ":" + settings.port() + "/postgres";
         Connection c = new org.postgresql.Driver().connect(url, p);
         if (c == null) {
@@ -106,6 +110,11 @@ public final class PgProbe implements AutoCloseable {
             throw e;
         }
         return c;
+    }
+
+    /** PostgreSQL's Unix socket file for this port. */
+    static java.nio.file.Path socketFile(PgSettings s) {
+        return s.socketDir().resolve(".s.PGSQL." + s.port());
     }
 
     private static List<ReplicaRow> replicas(String json) {
@@ -133,10 +142,10 @@ public final class PgProbe implements AutoCloseable {
     static String describe(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SocketTimeoutException) {
-                return "timeout: " + e.getMessage();
+                return "timeout: " + t.getMessage();
             }
             if (t instanceof ConnectException) {
-                return "refused: " + e.getMessage();
+                return "refused: " + t.getMessage();
             }
         }
         if (e instanceof SQLException s && s.getSQLState() != null) {

@@ -132,13 +132,12 @@ final class PostgresFiles {
         writeOwned(conf, b.toString(), perms(conf));
     }
 
-    /** Puts vigil's block at the top of pg_hba.conf: probe access for the superuser, replication from the data nodes. */
+    /** Puts vigil's block at the top of pg_hba.conf: local superuser access for vigil, replication from the data nodes. */
     void writeHba(boolean withPassword) {
         String method = withPassword ? "scram-sha-256" : "trust";
         List<String> block = new ArrayList<>();
+        // vigild's probe and psql: the superuser, over the Unix socket only, for the users in the ident map
         block.add(String.format("local   all          %-12s                     peer map=vigil", s.superuser()));
-        // vigild's probe: pgjdbc cannot use a Unix socket, so the superuser is trusted on loopback only
-        block.add(String.format("host    all          %-12s %-20s trust", s.superuser(), LOOPBACK + "/32"));
         for (String peer : s.peerAddresses()) {
             block.add(String.format("host    replication  %-12s %-20s %s", s.replicationUser(), hbaAddress(peer), method));
             block.add(String.format("host    postgres     %-12s %-20s %s", s.replicationUser(), hbaAddress(peer), method));
@@ -146,9 +145,18 @@ final class PostgresFiles {
         writeBlock(s.configDir().resolve("pg_hba.conf"), block);
     }
 
-    /** Maps the OS user to the superuser for peer authentication over the Unix socket (psql runs as the OS user). */
+    /**
+     * Maps the OS user (psql runs as it) and the user vigild runs as (the probe connects from vigild itself)
+     * to the superuser, for peer authentication over the Unix socket.
+     */
     void writeIdent() {
-        writeBlock(s.configDir().resolve("pg_ident.conf"), List.of("vigil   " + account.user + "   " + s.superuser()));
+        List<String> lines = new ArrayList<>();
+        lines.add("vigil   " + account.user + "   " + s.superuser());
+        String daemonUser = System.getProperty("user.name");
+        if (!daemonUser.equals(account.user)) {
+            lines.add("vigil   " + daemonUser + "   " + s.superuser());
+        }
+        writeBlock(s.configDir().resolve("pg_ident.conf"), lines);
     }
 
     private void writeBlock(Path file, List<String> block) {

@@ -78,10 +78,12 @@ public final class PgFixture implements AutoCloseable {
             return new Upstream("127.0.0.1", settings.port());
         }
 
-        /** A fresh superuser JDBC connection (loopback trust, as the probe uses). */
+        /** A fresh superuser JDBC connection over the Unix socket (peer authentication, as the probe's). */
         public Connection connect() throws SQLException {
             Properties p = new Properties();
             p.setProperty("user", "postgres");
+            p.setProperty("socketFactory", UnixSocketFactory.class.getName());
+            p.setProperty("socketFactoryArg", PgProbe.socketFile(settings).toString());
             p.setProperty("connectTimeout", "5");
             p.setProperty("socketTimeout", "30");
             return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + settings.port() + "/postgres", p);
