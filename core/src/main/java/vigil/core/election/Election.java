@@ -163,7 +163,8 @@ public final class Election {
                 if (s.term() > durable.term()) adoptTerm(s.term(), Reason.HIGHER_TERM);
             } else if (message instanceof PreVoteRequest p) {
                 send(from, new PreVoteReply(p.term(),
-                        p.term() > durable.term() && wouldVote(from, p.candidacy(), p.recordTerm(), p.recordVersion())));
+                        p.term() > durable.term() && wouldVote(from, p.candidacy(), p.recordTerm(), p.recordVersion()),
+                        durable.term()));
             } else if (message instanceof PreVoteReply p) {
                 onPreVoteReply(from, p);
             } else if (message instanceof VoteRequest v) {
@@ -236,6 +237,10 @@ public final class Election {
         }
 
         private void onPreVoteReply(String from, PreVoteReply p) {
+            if (p.voterTerm() > durable.term()) {
+                adoptTerm(p.voterTerm(), Reason.HIGHER_TERM); // a pre-vote below the voters' term can never pass
+                return;
+            }
             if (campaign == null || !campaign.pre() || campaign.term() != p.term() || !p.granted()) return;
             campaign = withGrant(campaign, from);
             if (campaign.granted().size() >= electorate.quorum()) startElection();
