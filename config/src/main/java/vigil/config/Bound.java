@@ -48,6 +48,11 @@ final class Bound {
         return values.containsKey(path) || invalid.contains(path);
     }
 
+    /** True when the file has this setting or section at all (validly or not). */
+    boolean isPresent(String path) {
+        return positions.containsKey(path) || isWritten(path);
+    }
+
     /** The written value, else the declared default, else null (absent optional, or invalid). */
     Object get(String path) {
         if (invalid.contains(path)) {

@@ -34,6 +34,19 @@ final class CanonicalCluster {
         lines.put("cluster.timing.join_timeout", Long.toString(t.joinTimeout().toNanos()));
         lines.put("cluster.security.key_file", c.security().keyFile().map(Object::toString).orElse(""));
         lines.put("cluster.security.insecure", Boolean.toString(c.security().insecure()));
+        c.postgres().ifPresent(pg -> { // absent: no lines, so hashes of clusters without PostgreSQL are unchanged
+            String p = "cluster.postgres.";
+            lines.put(p + "replication_user", pg.replicationUser());
+            lines.put(p + "replication_password_file", pg.replicationPasswordFile().map(Object::toString).orElse(""));
+            lines.put(p + "superuser", pg.superuser());
+            lines.put(p + "synchronous", Boolean.toString(pg.synchronous()));
+            lines.put(p + "max_lag_on_failover", Long.toString(pg.maxLagOnFailoverBytes()));
+            lines.put(p + "migration_threshold", Integer.toString(pg.migrationThreshold()));
+            lines.put(p + "failure_timeout", Long.toString(pg.failureTimeout().toNanos()));
+            lines.put(p + "failover_without_fencing", Boolean.toString(pg.failoverWithoutFencing()));
+            lines.put(p + "probe_interval", Long.toString(pg.probeInterval().toNanos()));
+            lines.put(p + "probe_timeout", Long.toString(pg.probeTimeout().toNanos()));
+        });
         StringBuilder b = new StringBuilder();
         lines.forEach((k, v) -> b.append(k).append('=').append(v).append('\n'));
         return b.toString();

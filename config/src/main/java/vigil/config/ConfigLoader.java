@@ -41,6 +41,7 @@ public final class ConfigLoader {
         Bound b = Binder.bind(root.get(), problems);
         ClusterRules.check(b, problems, host.hostname());
         HostRules.check(b, problems, host);
+        PostgresRules.check(b, problems);
         Optional<VigilConfig> config = problems.hasErrors() ? Optional.empty() : Optional.of(assemble(file, b, host));
         return new LoadResult(config, problems.sorted());
     }
@@ -89,13 +90,40 @@ public final class ConfigLoader {
         SecuritySettings security = new SecuritySettings(
                 Optional.ofNullable(b.get("cluster.security.key_file", Path.class)),
                 b.get("cluster.security.insecure", Boolean.class));
-        ClusterSettings cluster = new ClusterSettings(b.get("cluster.name", String.class), nodes, timing, security);
+        ClusterSettings cluster = new ClusterSettings(b.get("cluster.name", String.class), nodes, timing, security,
+                clusterPostgres(b));
 
         String name = Optional.ofNullable(b.get("node.name", String.class)).orElse(host.hostname());
         String selfAddress = nodes.stream().filter(n -> n.name().equals(name)).findFirst().orElseThrow().address();
         NodeSettings node = new NodeSettings(name, b.get("node.state_dir", Path.class),
                 Optional.ofNullable(b.get("node.bind_address", String.class)).orElse(selfAddress),
-                b.get("node.admin.socket", Path.class), Optional.ofNullable(b.get("node.admin.group", String.class)));
+                b.get("node.admin.socket", Path.class), Optional.ofNullable(b.get("node.admin.group", String.class)),
+                nodePostgres(b, selfAddress));
         return new VigilConfig(file, cluster, node);
+    }
+
+    private static Optional<PostgresClusterSettings> clusterPostgres(Bound b) {
+        if (!b.isPresent("cluster.postgres")) {
+            return Optional.empty();
+        }
+        String p = "cluster.postgres.";
+        return Optional.of(new PostgresClusterSettings(b.get(p + "replication_user", String.class),
+                Optional.ofNullable(b.get(p + "replication_password_file", Path.class)), b.get(p + "superuser", String.class),
+                b.get(p + "synchronous", Boolean.class), b.get(p + "max_lag_on_failover", Long.class),
+                b.get(p + "migration_threshold", Integer.class), b.get(p + "failure_timeout", Duration.class),
+                b.get(p + "failover_without_fencing", Boolean.class), b.get(p + "probe_interval", Duration.class),
+                b.get(p + "probe_timeout", Duration.class)));
+    }
+
+    private static Optional<PostgresNodeSettings> nodePostgres(Bound b, String selfAddress) {
+        if (!b.isPresent("node.postgres")) {
+            return Optional.empty();
+        }
+        String p = "node.postgres.";
+        Path dataDir = b.get(p + "data_dir", Path.class);
+        return Optional.of(new PostgresNodeSettings(b.get(p + "bindir", Path.class), dataDir,
+                Optional.ofNullable(b.get(p + "config_dir", Path.class)).orElse(dataDir), b.get(p + "port", Integer.class),
+                Optional.ofNullable(b.get(p + "listen_address", String.class)).orElse(selfAddress),
+                b.get(p + "socket_dir", Path.class), b.get(p + "os_user", String.class)));
     }
 }

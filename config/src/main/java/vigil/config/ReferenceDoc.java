@@ -38,11 +38,20 @@ public final class ReferenceDoc {
                 join_timeout: 2s
               security:
                 key_file: /etc/vigil/cluster.key
+              postgres:                     # optional: vigil manages PostgreSQL 15
+                replication_user: replicator
+                synchronous: false
+                max_lag_on_failover: 1MB
+                probe_timeout: 500ms
             node:                           # this node only
               name: n1
               state_dir: /var/lib/vigil
               admin:
                 socket: /run/vigil/admin.sock
+              postgres:
+                data_dir: /var/lib/postgresql/15/main
+                config_dir: /etc/postgresql/15/main
+                port: 5432
             """;
 
     private ReferenceDoc() {}
@@ -82,6 +91,8 @@ public final class ReferenceDoc {
           .append("- At least one node has `role: data`; fewer than 3 voters is a warning.\n")
           .append("- `lease` > 3 x `heartbeat_interval`; `failure_detection_timeout` >= 2 x `heartbeat_interval`.\n")
           .append("- Exactly one of `cluster.security.key_file` and `cluster.security.insecure: true`.\n")
+          .append("- `cluster.postgres` and `node.postgres` are both present or both absent; `node.postgres.bindir`\n")
+          .append("  must hold an executable `pg_ctl`; `replication_password_file` must be mode 0600 or 0400.\n")
           .append("- The `cluster` section must be identical on every node; `VigilConfig.clusterHash()` is a\n")
           .append("  SHA-256 of its canonical form (independent of layout, comments and duration spelling).\n\n")
           .append("## Settings\n");

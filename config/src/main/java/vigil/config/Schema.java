@@ -2,6 +2,7 @@ package vigil.config;
 
 import static vigil.config.ValueType.ADDRESS;
 import static vigil.config.ValueType.BOOL;
+import static vigil.config.ValueType.BYTES;
 import static vigil.config.ValueType.DURATION;
 import static vigil.config.ValueType.FRACTION;
 import static vigil.config.ValueType.GROUP;
@@ -11,6 +12,7 @@ import static vigil.config.ValueType.NAME;
 import static vigil.config.ValueType.PATH;
 import static vigil.config.ValueType.ROLE;
 import static vigil.config.ValueType.SECTION;
+import static vigil.config.ValueType.USER;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,6 +84,41 @@ final class Schema {
         Setting.of("cluster.security.insecure", BOOL).defaults(false).example("false")
             .doc("`true` sends peer traffic in plaintext; only for tests on an isolated network. Not "
                 + "allowed together with `key_file`, and warned about at every start."),
+        Setting.of("cluster.postgres", SECTION).optional("none: vigil manages no PostgreSQL")
+            .doc("Managed PostgreSQL (15). When present, `node.postgres` must be present too, and vigild "
+                + "alone starts, stops, promotes and rewinds the local PostgreSQL."),
+        Setting.of("cluster.postgres.replication_user", USER).defaults("replicator").example("replicator")
+            .doc("Role that standbys use for streaming replication and as the source of `pg_basebackup` "
+                + "and `pg_rewind`. vigild creates it when it initialises a new primary."),
+        Setting.of("cluster.postgres.replication_password_file", PATH).optional("none: replication is trusted by address")
+            .example("/etc/vigil/replication.pass")
+            .doc("File holding the replication role's password on one line. Must be a regular file "
+                + "readable by vigild and nobody else (mode 0600 or 0400). The password never appears "
+                + "on a command line or in a log. Without it, replication connections from the cluster "
+                + "addresses are trusted."),
+        Setting.of("cluster.postgres.superuser", USER).defaults("postgres").example("postgres")
+            .doc("Role vigild uses for its probe and admin connections: over the Unix socket with peer "
+                + "authentication, vigil maps the OS user and root to it in pg_ident.conf."),
+        Setting.of("cluster.postgres.synchronous", BOOL).defaults(false).example("false")
+            .doc("`true`: vigild manages `synchronous_standby_names` so that a commit waits for a standby, "
+                + "and only a synchronous standby may be promoted."),
+        Setting.of("cluster.postgres.max_lag_on_failover", BYTES).defaults(1L << 20).example("1MB")
+            .doc("A standby more than this far behind the primary's last known position is not a "
+                + "failover candidate."),
+        Setting.of("cluster.postgres.migration_threshold", INT).defaults(3).example("3")
+            .check(Setting.intRange(1, 1000, "migration_threshold"))
+            .doc("How many local restarts of a crashed primary within `failure_timeout` are tried before "
+                + "the node gives up the primary role, 1 to 1000."),
+        Setting.of("cluster.postgres.failure_timeout", DURATION).defaults(Duration.ofSeconds(60)).example("60s")
+            .doc("Window in which local restarts are counted against `migration_threshold`."),
+        Setting.of("cluster.postgres.failover_without_fencing", BOOL).defaults(false).example("false")
+            .doc("`true` allows automatic failover when the old primary can be neither reached nor fenced "
+                + "(its daemon gone, no watchdog, no fence agent). This risks two writable primaries."),
+        Setting.of("cluster.postgres.probe_interval", DURATION).defaults(Duration.ofMillis(100)).example("100ms")
+            .doc("How often vigild probes the local PostgreSQL."),
+        Setting.of("cluster.postgres.probe_timeout", DURATION).defaults(Duration.ofMillis(500)).example("500ms")
+            .doc("Connect, login and answer timeout of one probe; a PostgreSQL that does not answer within "
+                + "it counts as unreachable."),
         Setting.of("node", SECTION).optional("all defaults")
             .doc("Settings of the local node only; may differ between nodes."),
         Setting.of("node.name", NAME).optional("the short host name").example("n1")
@@ -98,7 +135,31 @@ final class Schema {
             .example("/run/vigil/admin.sock")
             .doc("Path of the Unix socket that `vigilctl` talks to."),
         Setting.of("node.admin.group", GROUP).optional("none: only root").example("vigil")
-            .doc("Members of this existing Unix group (and root) may use the admin socket.")
+            .doc("Members of this existing Unix group (and root) may use the admin socket."),
+        Setting.of("node.postgres", SECTION).optional("none; required when `cluster.postgres` is present")
+            .doc("Where the local PostgreSQL lives. Present exactly when `cluster.postgres` is."),
+        Setting.of("node.postgres.bindir", PATH).defaults(Path.of("/usr/lib/postgresql/15/bin"))
+            .example("/usr/lib/postgresql/15/bin")
+            .doc("Directory holding `pg_ctl`, `initdb`, `pg_basebackup`, `pg_rewind` and `psql`."),
+        Setting.of("node.postgres.data_dir", PATH).required().example("/var/lib/postgresql/15/main")
+            .doc("The data directory. vigild also keeps its own settings file `vigil.conf` and the "
+                + "replication password file `vigil.pgpass` (mode 0600) here."),
+        Setting.of("node.postgres.config_dir", PATH).optional("`data_dir`").example("/etc/postgresql/15/main")
+            .doc("Where `postgresql.conf` and `pg_hba.conf` live (Debian keeps them under /etc). vigild adds "
+                + "one `include_if_exists` line for `<data_dir>/vigil.conf` at the end of `postgresql.conf`."),
+        Setting.of("node.postgres.port", INT).defaults(5432).example("5432")
+            .check(Setting.intRange(1, 65535, "a TCP port"))
+            .doc("PostgreSQL's TCP port, 1 to 65535; also names its Unix socket."),
+        Setting.of("node.postgres.listen_address", ADDRESS).optional("this node's `address` in `cluster.nodes`")
+            .example("10.232.1.11")
+            .doc("Address PostgreSQL listens on for clients and standbys; it listens on 127.0.0.1 "
+                + "too, for local clients (vigild itself uses the Unix socket)."),
+        Setting.of("node.postgres.socket_dir", PATH).defaults(Path.of("/var/run/postgresql"))
+            .example("/var/run/postgresql")
+            .doc("Directory of PostgreSQL's Unix socket (`unix_socket_directories`)."),
+        Setting.of("node.postgres.os_user", USER).defaults("postgres").example("postgres")
+            .doc("Unix user PostgreSQL runs as. vigild (root) runs every PostgreSQL command as this user "
+                + "through `runuser -u USER --`.")
     );
 
     private static final Map<String, Setting> BY_PATH = new LinkedHashMap<>();

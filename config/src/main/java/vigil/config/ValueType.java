@@ -25,7 +25,9 @@ enum ValueType {
     BOOL("boolean", "true or false, unquoted"),
     PATH("path", "an absolute file-system path"),
     ROLE("role", "data or witness"),
-    GROUP("group", "the name of an existing Unix group (from /etc/group)");
+    GROUP("group", "the name of an existing Unix group (from /etc/group)"),
+    BYTES("byte size", "a whole number with a unit: B, kB, MB or GB (1 kB = 1024 B); a bare number is an error"),
+    USER("user name", "a PostgreSQL role or Unix user name: lower-case letters, digits and '_', starting with a letter or '_', at most 63 characters");
 
     /** The short name used in the reference doc's "Type" column. */
     final String docName;
@@ -39,6 +41,8 @@ enum ValueType {
 
     static final Pattern NAME_PATTERN = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
     private static final Pattern GROUP_PATTERN = Pattern.compile("[a-z_][a-z0-9_-]{0,31}\\$?");
+    private static final Pattern USER_PATTERN = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    private static final Pattern BYTES_PATTERN = Pattern.compile("(\\d+)(B|kB|MB|GB)");
     private static final Pattern DURATION_PATTERN = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)");
     private static final Pattern PLAIN_INT = Pattern.compile("[-+]?(0|[1-9]\\d*)");
     private static final Pattern PLAIN_DECIMAL = Pattern.compile("[-+]?\\d+(\\.\\d+)?([eE][-+]?\\d+)?");
@@ -69,6 +73,7 @@ enum ValueType {
             case FRACTION -> parseFraction(s, example);
             case BOOL -> parseBool(s);
             case DURATION -> parseDuration(s, example);
+            case BYTES -> parseBytes(s, example);
             default -> {
                 if (s.token() != JsonToken.VALUE_STRING) {
                     yield Parsed.bad("expected " + article() + docName + ", got " + s.describe()
@@ -148,6 +153,32 @@ enum ValueType {
         return Parsed.ok(Duration.ofNanos(nanos.longValue()));
     }
 
+    private static Parsed parseBytes(YamlNode.ScalarNode s, String example) {
+        if (s.token() == JsonToken.VALUE_NUMBER_INT || s.token() == JsonToken.VALUE_NUMBER_FLOAT) {
+            return Parsed.bad("a byte size needs a unit, got " + s.describe()
+                    + " — write e.g. " + s.text() + "kB or " + s.text() + "MB (sizes look like 512kB or 1MB)");
+        }
+        if (s.token() != JsonToken.VALUE_STRING) {
+            return Parsed.bad("expected a byte size, got " + s.describe() + " — write e.g. " + example);
+        }
+        Matcher m = BYTES_PATTERN.matcher(s.text().trim());
+        if (!m.matches()) {
+            return Parsed.bad("expected a byte size such as 512kB or 1MB, got " + s.describe()
+                    + " — write a whole number directly followed by B, kB, MB or GB, e.g. " + example);
+        }
+        int shift = switch (m.group(2)) {
+            case "B" -> 0;
+            case "kB" -> 10;
+            case "MB" -> 20;
+            default -> 30;
+        };
+        BigDecimal bytes = new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(1L << shift));
+        if (bytes.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+            return Parsed.bad("the size " + s.text() + " is too large — write e.g. " + example);
+        }
+        return Parsed.ok(bytes.longValue());
+    }
+
     private Parsed parseText(String text, String example) {
         return switch (this) {
             case NAME -> NAME_PATTERN.matcher(text).matches() ? Parsed.ok(text)
@@ -160,6 +191,9 @@ enum ValueType {
                 case "witness" -> Parsed.ok(NodeRole.WITNESS);
                 default -> Parsed.bad("unknown role \"" + text + "\" — write data or witness");
             };
+            case USER -> USER_PATTERN.matcher(text).matches() ? Parsed.ok(text)
+                    : Parsed.bad("\"" + text + "\" is not a valid user name — use lower-case letters, digits and '_',"
+                            + " starting with a letter or '_', e.g. " + example);
             case GROUP -> GROUP_PATTERN.matcher(text).matches() ? Parsed.ok(text)
                     : Parsed.bad("\"" + text + "\" is not a valid group name — use the name of a group from /etc/group");
             default -> throw new IllegalStateException(this + " is not a text type");
@@ -200,6 +234,16 @@ enum ValueType {
         if (v instanceof Duration d) {
             long ms = d.toMillis();
             return ms % 1000 == 0 ? (ms / 1000) + "s" : ms + "ms";
+        }
+        if (v instanceof Long bytes) { // the only long-valued settings are byte sizes
+            String[] units = {"GB", "MB", "kB"};
+            for (int i = 0; i < units.length; i++) {
+                long unit = 1L << (30 - 10 * i);
+                if (bytes != 0 && bytes % unit == 0) {
+                    return (bytes / unit) + units[i];
+                }
+            }
+            return bytes + "B";
         }
         if (v instanceof NodeRole r) {
             return r.name().toLowerCase();

@@ -163,7 +163,8 @@ public final class Election {
                 if (s.term() > durable.term()) adoptTerm(s.term(), Reason.HIGHER_TERM);
             } else if (message instanceof PreVoteRequest p) {
                 send(from, new PreVoteReply(p.term(),
-                        p.term() > durable.term() && wouldVote(from, p.candidacy(), p.recordTerm(), p.recordVersion())));
+                        p.term() > durable.term() && wouldVote(from, p.candidacy(), p.recordTerm(), p.recordVersion()),
+                        durable.term()));
             } else if (message instanceof PreVoteReply p) {
                 onPreVoteReply(from, p);
             } else if (message instanceof VoteRequest v) {
@@ -204,9 +205,7 @@ public final class Election {
             Map<String, Candidacy> k = new HashMap<>(known);
             k.put(from, a.candidacy());
             known = Map.copyOf(k);
-            leadership = new Leadership(leadership.term(), leadership.electedAt(), leadership.seq(),
-                    leadership.lastSentAt(), leadership.sentAt(), acked, leadership.leaseStart(),
-                    leadership.leaseUntil());
+            leadership = leadership.withAcked(acked);
             renewLease();
         }
 
@@ -224,15 +223,24 @@ public final class Election {
             long majoritySeq = seqs.get(electorate.quorum() - 1);
             Long sent = leadership.sentAt().get(majoritySeq);
             if (majoritySeq <= 0 || sent == null) return;
+            boolean committed = leadership.recordCommitted() || majoritySeq >= leadership.recordSeq();
             long until = sent + timing.leaderLeaseMs();
-            if (until <= leadership.leaseUntil()) return;
+            if (until <= leadership.leaseUntil()) {
+                if (committed != leadership.recordCommitted()) {
+                    leadership = leadership.withLease(leadership.leaseStart(), leadership.leaseUntil(), committed);
+                }
+                return;
+            }
             boolean first = !leadership.leaseEstablished();
-            leadership = new Leadership(leadership.term(), leadership.electedAt(), leadership.seq(),
-                    leadership.lastSentAt(), leadership.sentAt(), leadership.acked(), sent, until);
+            leadership = leadership.withLease(sent, until, committed);
             if (first) events.add(new Event.LeaseAcquired(leadership.term(), sent, until));
         }
 
         private void onPreVoteReply(String from, PreVoteReply p) {
+            if (p.voterTerm() > durable.term()) {
+                adoptTerm(p.voterTerm(), Reason.HIGHER_TERM); // a pre-vote below the voters' term can never pass
+                return;
+            }
             if (campaign == null || !campaign.pre() || campaign.term() != p.term() || !p.granted()) return;
             campaign = withGrant(campaign, from);
             if (campaign.granted().size() >= electorate.quorum()) startElection();
@@ -339,8 +347,7 @@ public final class Election {
             NavigableMap<Long, Long> sent = new TreeMap<>(leadership.sentAt());
             sent.put(seq, now);
             while (sent.size() > Leadership.KEEP_SENT) sent.pollFirstEntry();
-            leadership = new Leadership(leadership.term(), leadership.electedAt(), seq, now, sent, leadership.acked(),
-                    leadership.leaseStart(), leadership.leaseUntil());
+            leadership = leadership.withSent(seq, now, sent);
             leaderContactAt = now; // the leader binds itself like a follower: no vote for another within a lease
             // Relay only what followers reported within a lease: a silent node's old position must not block votes.
             Map<String, Candidacy> table = new HashMap<>();
@@ -376,6 +383,7 @@ public final class Election {
                 return;
             }
             persist(durable.withRecord(r.withPostgres(u.primary(), u.timeline(), u.sync())));
+            leadership = leadership.recordChanged();
         }
 
         private void resign() {

@@ -29,7 +29,8 @@ public sealed interface Message {
     /** "Would you vote for me in {@code term}?" Changes no state anywhere; stops a cut-off node from inflating terms. */
     record PreVoteRequest(long term, Candidacy candidacy, long recordTerm, long recordVersion) implements Message {}
 
-    record PreVoteReply(long term, boolean granted) implements Message {}
+    /** @param voterTerm the voter's own term: a pre-candidate that fell behind catches up before it asks again */
+    record PreVoteReply(long term, boolean granted, long voterTerm) implements Message {}
 
     record VoteRequest(long term, Candidacy candidacy, long recordTerm, long recordVersion) implements Message {}
 

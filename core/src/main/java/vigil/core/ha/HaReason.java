@@ -6,6 +6,8 @@ public enum HaReason {
     STANDBY_HEALTHY,
     /** The primary's PostgreSQL died or hung while this node holds the lease: restart it in place. */
     PRIMARY_CRASHED_RESTART,
+    /** The recorded primary's PostgreSQL was stopped by vigil (self-fence): start it again now that this node leads. */
+    START_PRIMARY,
     /** Too many local restarts within failure_timeout: give up the primary role. */
     MIGRATION_THRESHOLD_REACHED,
     /** A writable PostgreSQL on a node without a valid lease (or about to lose it): stop it now. */

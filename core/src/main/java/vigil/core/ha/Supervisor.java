@@ -62,6 +62,7 @@ public final class Supervisor {
         private HaReason reason;
         private long peerProbeAskedAt;
         private boolean ledSinceBoot;
+        private boolean selfStopped;
 
         Step(SupervisorState s, ElectionState e, HaPolicy p, long now) {
             this.e = e;
@@ -84,11 +85,13 @@ public final class Supervisor {
             this.reason = s.reason();
             this.peerProbeAskedAt = s.peerProbeAskedAt();
             this.ledSinceBoot = s.ledSinceBoot();
+            this.selfStopped = s.selfStopped();
         }
 
         HaDecision finish() {
             SupervisorState next = new SupervisorState(view, inFlight, inFlightSince, restarts, probedNode, probed,
-                    probedAt, needsRewind, rewindFailed, bootAt, stalledSince, reason, peerProbeAskedAt, ledSinceBoot);
+                    probedAt, needsRewind, rewindFailed, bootAt, stalledSince, reason, peerProbeAskedAt, ledSinceBoot,
+                    selfStopped);
             return new HaDecision(next, actions, electionInputs, reason != previousReason ? reason : null);
         }
 
@@ -96,6 +99,7 @@ public final class Supervisor {
             if (o instanceof HaObservation.Probed pr) {
                 view = pr.view();
                 if (view.writable()) needsRewind = true; // a primary's history may fork from the next primary's
+                if (view.health() == PgView.Health.UP) selfStopped = false;
                 boolean following = view.isStandby() && view.streaming() && view.upstream() != null
                         && view.upstream().equals(record.primary());
                 if (following || !view.isStandby()) stalledSince = -1;
@@ -111,6 +115,8 @@ public final class Supervisor {
                 if (d.action() instanceof PgAction.Rewind) {
                     rewindFailed = !d.ok();
                     if (d.ok()) needsRewind = false;
+                } else if (d.action() instanceof PgAction.Stop && d.ok()) {
+                    selfStopped = true;
                 } else if (d.action() instanceof PgAction.Clone && d.ok()) {
                     needsRewind = false;
                     rewindFailed = false;
@@ -121,6 +127,7 @@ public final class Supervisor {
         }
 
         void decide() {
+            if (!e.electorate().me().canLead()) return; // a witness holds no PostgreSQL
             Candidacy c = candidacy();
             if (!c.equals(e.own())) electionInputs.add(new Observation.CandidacyChanged(now, c));
             boolean leaseOk = e.role() == Role.LEADER && e.holdsLease(now + p.selfFenceMarginMs());
@@ -135,14 +142,19 @@ public final class Supervisor {
 
         // ---- the leader: make this node's PostgreSQL the primary --------------------------------------------------
 
+        /**
+         * Record first, then act: this node becomes the recorded primary (a record a majority must acknowledge)
+         * before it promotes or starts a primary, so no promotion can ever be unknown to a later leader.
+         */
         private void lead() {
             if (me.equals(record.primary())) {
                 keepPrimary();
-            } else if (record.primary() == null) {
-                bootstrap();
             } else if (view.writable()) {
-                electionInputs.add(new Observation.RecordUpdate(now, me, view.timeline(), record.sync()));
-                reason = HaReason.PROMOTED;
+                act(new PgAction.Stop(true), HaReason.SELF_FENCE); // writable but not recorded: never trust it
+            } else if (record.primary() == null) {
+                if (view.health() == PgView.Health.UP || view.health() == PgView.Health.DOWN) {
+                    recordPrimary(view.isStandby() ? view.timeline() : 1, HaReason.BOOTSTRAP_PRIMARY);
+                }
             } else if (view.isStandby()) {
                 failOver(record.primary());
             } else if (view.health() != PgView.Health.UNKNOWN) {
@@ -150,12 +162,19 @@ public final class Supervisor {
             }
         }
 
+        private void recordPrimary(long timeline, HaReason why) {
+            electionInputs.add(new Observation.RecordUpdate(now, me, timeline, record.sync()));
+            reason = why;
+        }
+
         private void keepPrimary() {
             if (view.writable()) {
-                if (view.timeline() != record.timeline()) {
-                    electionInputs.add(new Observation.RecordUpdate(now, me, view.timeline(), record.sync()));
-                }
-                reason = HaReason.PRIMARY_HEALTHY;
+                if (view.timeline() != record.timeline()) recordPrimary(view.timeline(), HaReason.PROMOTED);
+                else reason = HaReason.PRIMARY_HEALTHY;
+            } else if (!e.recordCommitted()) {
+                reason = HaReason.WAITING_FOR_ACTION; // the record naming us is not yet known to a majority
+            } else if (view.health() == PgView.Health.DOWN && selfStopped) {
+                act(new PgAction.StartPrimary(), HaReason.START_PRIMARY); // we stopped it: not a crash
             } else if (view.health() == PgView.Health.DOWN || view.health() == PgView.Health.HUNG) {
                 if (restarts.size() >= p.migrationThreshold()) {
                     standDown(HaReason.MIGRATION_THRESHOLD_REACHED);
@@ -166,17 +185,6 @@ public final class Supervisor {
                 act(new PgAction.StartPrimary(), HaReason.PRIMARY_CRASHED_RESTART);
             } else if (view.isStandby()) {
                 act(new PgAction.Promote(), HaReason.PROMOTING);
-            }
-        }
-
-        private void bootstrap() {
-            if (view.writable()) {
-                electionInputs.add(new Observation.RecordUpdate(now, me, view.timeline(), List.of()));
-                reason = HaReason.BOOTSTRAP_PRIMARY;
-            } else if (view.isStandby()) {
-                act(new PgAction.Promote(), HaReason.BOOTSTRAP_PRIMARY);
-            } else if (view.health() == PgView.Health.DOWN) {
-                act(new PgAction.StartPrimary(), HaReason.BOOTSTRAP_PRIMARY);
             }
         }
 
@@ -210,7 +218,7 @@ public final class Supervisor {
                     return;
                 }
             }
-            act(new PgAction.Promote(), HaReason.PROMOTING);
+            recordPrimary(record.timeline(), HaReason.PROMOTING);
         }
 
         // ---- everyone else: follow the recorded primary ---------------------------------------------------------
@@ -258,10 +266,14 @@ public final class Supervisor {
         private Candidacy candidacy() {
             if (!e.electorate().me().canLead()) return Candidacy.INELIGIBLE;
             if (restarts.size() >= p.migrationThreshold() && !view.writable()) return Candidacy.INELIGIBLE;
-            if (view.writable()) {
-                return me.equals(record.primary()) || record.primary() == null
-                        ? new Candidacy(true, view.timeline(), view.lsn()) : Candidacy.INELIGIBLE;
+            if (me.equals(record.primary())) {
+                // The recorded primary's WAL is the longest there is: standbys only copy it. Running or stopped,
+                // it is the best candidate until its restarts run out.
+                if (view.writable()) return new Candidacy(true, view.timeline(), view.lsn());
+                boolean usable = view.health() == PgView.Health.DOWN || view.isStandby();
+                return usable ? new Candidacy(true, record.timeline(), Long.MAX_VALUE) : Candidacy.INELIGIBLE;
             }
+            if (view.writable()) return Candidacy.INELIGIBLE;
             if (record.primary() == null) {
                 return view.health() == PgView.Health.UP || view.health() == PgView.Health.DOWN
                         ? Candidacy.ELIGIBLE : Candidacy.INELIGIBLE;
@@ -270,7 +282,7 @@ public final class Supervisor {
             if (p.synchronous() && !record.sync().contains(me)) return Candidacy.INELIGIBLE;
             Candidacy primaryPosition = e.known().get(record.primary());
             if (primaryPosition != null && primaryPosition.timeline() == view.timeline()
-                    && primaryPosition.lsn() - view.lsn() > p.maxLagBytes()) {
+                    && primaryPosition.lsn() != Long.MAX_VALUE && primaryPosition.lsn() - view.lsn() > p.maxLagBytes()) {
                 return Candidacy.INELIGIBLE;
             }
             return new Candidacy(true, view.timeline(), view.lsn());

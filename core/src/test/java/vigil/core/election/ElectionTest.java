@@ -21,7 +21,7 @@ class ElectionTest {
     static ElectionState leaderWithoutAcks() {
         ElectionState n1 = booted("n1", THREE, 0);
         n1 = Election.decide(n1, new Observation.Tick(2000)).next(); // window over, rank 0: pre-vote
-        n1 = Election.decide(n1, received(2001, "n2", new Message.PreVoteReply(1, true))).next();
+        n1 = Election.decide(n1, received(2001, "n2", new Message.PreVoteReply(1, true, 0))).next();
         Decision d = Election.decide(n1, received(2002, "n2", new Message.VoteReply(1, true)));
         assertEquals(Role.LEADER, d.next().role());
         return d.next();
@@ -52,7 +52,7 @@ class ElectionTest {
     @Test
     void electedLeaderPersistsItsTermBeforeAskingForVotes() {
         ElectionState n1 = Election.decide(booted("n1", THREE, 0), new Observation.Tick(2000)).next();
-        Decision d = Election.decide(n1, received(2001, "n2", new Message.PreVoteReply(1, true)));
+        Decision d = Election.decide(n1, received(2001, "n2", new Message.PreVoteReply(1, true, 0)));
         assertInstanceOf(Action.Persist.class, d.actions().get(0));
         assertEquals(1, ((Action.Persist) d.actions().get(0)).durable().term());
         assertEquals(Reason.STOOD_FOR_ELECTION, roleChanges(d).get(0).reason());
@@ -186,5 +186,15 @@ class ElectionTest {
         assertEquals(new Action.Send("n3", new Message.VoteReply(2, false)), vote.actions().get(vote.actions().size() - 1));
         assertTrue(Election.decide(follower, new Observation.RecordUpdate(2300, "n2", 3, List.of())).actions().isEmpty(),
                 "only the leader writes records");
+    }
+
+    @Test
+    void aPreCandidateBehindTheVotersTermCatchesUpInsteadOfAskingForeverInVain() {
+        ElectionState n1 = Election.decide(booted("n1", THREE, 0), new Observation.Tick(2000)).next();
+        assertEquals(1, n1.campaign().term());
+        Decision d = Election.decide(n1, received(2001, "n2", new Message.PreVoteReply(1, false, 7)));
+        assertEquals(7, d.next().term());
+        assertInstanceOf(Action.Persist.class, d.actions().get(0));
+        assertEquals(null, d.next().campaign());
     }
 }

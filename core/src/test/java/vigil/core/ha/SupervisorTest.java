@@ -27,7 +27,7 @@ class SupervisorTest {
     /** {@code self} leads term 5 with a lease until NOW+1400; the record names {@code primary} on timeline 1. */
     static ElectionState leader(String self, String primary, Map<String, Long> acked, Map<String, Candidacy> known) {
         TreeMap<Long, Long> sent = new TreeMap<>(Map.of(50L, NOW - 70));
-        Leadership l = new Leadership(5, NOW - 5000, 50, NOW - 70, sent, acked, NOW - 70, NOW + 1400);
+        Leadership l = new Leadership(5, NOW - 5000, 50, NOW - 70, sent, acked, NOW - 70, NOW + 1400, 1, true);
         ClusterRecord r = new ClusterRecord(5, 0, self, primary, 1, List.of());
         return new ElectionState(new Electorate(self, THREE, TIMING), new Durable(5, self, r), Role.LEADER, self, self,
                 NOW - 70, 0, 0, null, l, Candidacy.ELIGIBLE, known);
@@ -51,11 +51,18 @@ class SupervisorTest {
     /** A supervisor that last saw {@code view} and has nothing in flight. */
     static SupervisorState seeing(PgView view) {
         return new SupervisorState(view, null, 0, List.of(), null, null, 0, view.writable(), false, 0, -1, null,
-                Long.MIN_VALUE / 4, false);
+                Long.MIN_VALUE / 4, false, false);
     }
 
     static HaDecision probe(SupervisorState s, ElectionState e, PgView v, long at) {
         return Supervisor.decide(s, e, POLICY, new HaObservation.Probed(at, v));
+    }
+
+    @Test
+    void aLeaderNeverKeepsAWritablePostgresTheRecordDoesNotName() {
+        HaDecision d = probe(SupervisorState.boot(0), newLeaderAfterPrimaryLost(Map.of()), PgView.primary(2, 1000), NOW);
+        assertEquals(List.of(new PgAction.Stop(true)), d.actions());
+        assertEquals(HaReason.SELF_FENCE, d.reason());
     }
 
     @Test
@@ -139,7 +146,7 @@ class SupervisorTest {
         assertTrue(waits.actions().stream().noneMatch(PgAction.Promote.class::isInstance));
         HaPolicy risky = new HaPolicy(16 << 20, false, 3, 60_000, true, 450, 4500, 5000);
         HaDecision promotes = Supervisor.decide(s, e, risky, new HaObservation.PeerProbed(NOW + 5, "n1", PeerPg.UNREACHABLE));
-        assertEquals(List.of(new PgAction.Promote()), promotes.actions());
+        assertTrue(promotes.electionInputs().contains(new Observation.RecordUpdate(NOW + 5, "n2", 1, List.of())));
         assertEquals(HaReason.PROMOTING, promotes.reason());
     }
 
@@ -148,7 +155,29 @@ class SupervisorTest {
         ElectionState e = newLeaderAfterPrimaryLost(Map.of());
         SupervisorState s = probe(SupervisorState.boot(0), e, PgView.standby(1, 900, false, "n1"), NOW).next();
         HaDecision d = Supervisor.decide(s, e, POLICY, new HaObservation.PeerProbed(NOW + 5, "n1", PeerPg.NOT_WRITABLE));
+        assertTrue(d.electionInputs().contains(new Observation.RecordUpdate(NOW + 5, "n2", 1, List.of())),
+                "record first: " + d.electionInputs());
+        assertTrue(d.actions().stream().noneMatch(PgAction.Promote.class::isInstance), "not before the record is committed");
+    }
+
+    @Test
+    void theRecordedPrimaryPromotesOnlyOnceItsRecordIsCommitted() {
+        ElectionState committed = leader("n2", "n2", Map.of("n3", 50L), Map.of());
+        HaDecision d = probe(SupervisorState.boot(0), committed, PgView.standby(1, 900, false, "n1"), NOW);
         assertEquals(List.of(new PgAction.Promote()), d.actions());
+        ElectionState pending = new ElectionState(committed.electorate(), committed.durable(), Role.LEADER, "n2", "n2",
+                NOW, 0, 0, null, new Leadership(5, NOW - 5000, 50, NOW - 70, new TreeMap<>(Map.of(50L, NOW - 70)),
+                Map.of("n3", 40L), NOW - 70, NOW + 1400, 51, false), Candidacy.ELIGIBLE, Map.of());
+        HaDecision waits = probe(SupervisorState.boot(0), pending, PgView.standby(1, 900, false, "n1"), NOW);
+        assertEquals(List.of(), waits.actions());
+    }
+
+    @Test
+    void aStoppedRecordedPrimaryRemainsTheBestCandidateAndRestartsWhenItLeads() {
+        HaDecision d = probe(SupervisorState.boot(0), follower("n2", "n2"), PgView.down(), NOW);
+        assertTrue(d.electionInputs().contains(new Observation.CandidacyChanged(NOW, new Candidacy(true, 2, Long.MAX_VALUE))));
+        HaDecision leads = probe(SupervisorState.boot(0), clusterWithPrimary(), PgView.down(), NOW);
+        assertEquals(List.of(new PgAction.StartPrimary()), leads.actions());
     }
 
     @Test
@@ -163,7 +192,7 @@ class SupervisorTest {
 
     @Test
     void afterPromotionTheLeaderRecordsItselfAsPrimaryOnTheNewTimeline() {
-        HaDecision d = probe(SupervisorState.boot(0), newLeaderAfterPrimaryLost(Map.of()), PgView.primary(2, 1000), NOW);
+        HaDecision d = probe(SupervisorState.boot(0), leader("n2", "n2", Map.of("n3", 50L), Map.of()), PgView.primary(2, 1000), NOW);
         assertTrue(d.electionInputs().contains(new Observation.RecordUpdate(NOW, "n2", 2, List.of())));
         assertEquals(HaReason.PROMOTED, d.reason());
     }

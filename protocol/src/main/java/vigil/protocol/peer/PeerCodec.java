@@ -95,6 +95,7 @@ public final class PeerCodec {
                 out.writeLong(v.recordVersion());
             } else if (m instanceof Message.PreVoteReply p) {
                 out.writeBoolean(p.granted());
+                out.writeLong(p.voterTerm());
             } else if (m instanceof Message.VoteReply v) {
                 out.writeBoolean(v.granted());
             }
@@ -148,7 +149,7 @@ public final class PeerCodec {
                 case ACK -> new Message.HeartbeatAck(term, in.readLong(), readCandidacy(in));
                 case STALE -> new Message.Stale(term);
                 case PRE_VOTE_REQUEST -> new Message.PreVoteRequest(term, readCandidacy(in), in.readLong(), in.readLong());
-                case PRE_VOTE_REPLY -> new Message.PreVoteReply(term, in.readBoolean());
+                case PRE_VOTE_REPLY -> new Message.PreVoteReply(term, in.readBoolean(), in.readLong());
                 case VOTE_REQUEST -> new Message.VoteRequest(term, readCandidacy(in), in.readLong(), in.readLong());
                 case VOTE_REPLY -> new Message.VoteReply(term, in.readBoolean());
                 case RESIGN -> new Message.Resign(term);

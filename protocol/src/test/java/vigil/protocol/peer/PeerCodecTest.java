@@ -23,7 +23,7 @@ class PeerCodecTest {
                 new Message.Heartbeat(7, 42, new ClusterRecord(7, 2, "n1", "n1", 3, List.of("n2", "n3")), Map.of("n2", c, "n3", Candidacy.INELIGIBLE)),
                 new Message.Heartbeat(1, 1, ClusterRecord.NONE, Map.of()),
                 new Message.HeartbeatAck(7, 42, c), new Message.Stale(9),
-                new Message.PreVoteRequest(8, c, 7, 2), new Message.PreVoteReply(8, true),
+                new Message.PreVoteRequest(8, c, 7, 2), new Message.PreVoteReply(8, true, 0),
                 new Message.VoteRequest(8, c, 7, 2), new Message.VoteReply(8, false), new Message.Resign(7));
         for (Message m : all) assertEquals(m, codec.decode(codec.encode(m)));
     }

@@ -1,0 +1,139 @@
+package vigil.daemon.pg;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Runs one external command with a hard timeout and reports it to the {@link CommandLog}. Invariants: nothing
+ * it started is still running when {@link #run} returns (at the timeout the process and every descendant are
+ * killed by PID); secrets never reach the result (argv and output are masked); output goes to a private temp
+ * file rather than a pipe, so a daemon that inherits it (a postmaster started by pg_ctl) cannot make us hang.
+ */
+final class CommandRunner {
+    static final String MASK = "********";
+    static final int TIMED_OUT = -1;
+    static final int NOT_STARTED = -2;
+    private static final int TAIL_BYTES = 2048;
+
+    private final CommandLog log;
+    private final Supplier<Collection<String>> secrets;
+
+    CommandRunner(CommandLog log, Supplier<Collection<String>> secrets) {
+        this.log = log;
+        this.secrets = secrets;
+    }
+
+    /** Runs {@code argv} with {@code stdin} (may be null: /dev/null) and returns once it has ended or was killed. */
+    CommandResult run(List<String> argv, Duration timeout, String stdin) {
+        Collection<String> hidden = secrets.get();
+        List<String> shownArgv = argv.stream().map(a -> mask(a, hidden)).toList();
+        long start = System.nanoTime();
+        Path out = null;
+        CommandResult result;
+        try {
+            out = Files.createTempFile("vigil-cmd-", ".out",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            ProcessBuilder pb = new ProcessBuilder(argv).directory(new File("/"))
+                    .redirectErrorStream(true).redirectOutput(out.toFile());
+            if (stdin == null) {
+                pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            }
+            Map<String, String> env = pb.environment();
+            env.keySet().removeIf(k -> k.startsWith("PG")); // no inherited PGPASSWORD, PGHOST, ... changes what runs
+            env.put("LC_ALL", "C.UTF-8");
+            Process p = pb.start();
+            if (stdin != null) {
+                try (OutputStream in = p.getOutputStream()) {
+                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    // the command exited without reading its input; its exit code tells the rest
+                }
+            }
+            int exit;
+            String note = "";
+            boolean interrupted = false;
+            try {
+                if (p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    exit = p.exitValue();
+                } else {
+                    kill(p);
+                    exit = TIMED_OUT;
+                    note = "\n[vigil: killed after the timeout of " + timeout.toMillis() + " ms]";
+                }
+            } catch (InterruptedException e) {
+                kill(p);
+                exit = TIMED_OUT;
+                note = "\n[vigil: killed because the daemon interrupted the command]";
+                interrupted = true;
+            }
+            result = new CommandResult(shownArgv, exit, Duration.ofNanos(System.nanoTime() - start),
+                    mask(tail(out) + note, hidden));
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        } catch (IOException e) {
+            result = new CommandResult(shownArgv, NOT_STARTED, Duration.ofNanos(System.nanoTime() - start),
+                    mask("could not run the command: " + e.getMessage(), hidden));
+        } finally {
+            if (out != null) {
+                try {
+                    Files.deleteIfExists(out);
+                } catch (IOException e) {
+                    // a leftover empty temp file is harmless
+                }
+            }
+        }
+        log.ran(result);
+        return result;
+    }
+
+    /** SIGKILL to every descendant (snapshot first: they are reparented once the parent dies), then to the process. */
+    private static void kill(Process p) {
+        List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
+        tree.forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        try {
+            p.waitFor(5, TimeUnit.SECONDS);
+            for (ProcessHandle h : tree) {
+                h.onExit().get(5, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            // killed with SIGKILL; only reaping can still be pending
+        }
+    }
+
+    private static String tail(Path out) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(out.toFile(), "r")) {
+            long len = f.length();
+            long from = Math.max(0, len - TAIL_BYTES);
+            byte[] b = new byte[(int) (len - from)];
+            f.seek(from);
+            f.readFully(b);
+            String s = new String(b, StandardCharsets.UTF_8);
+            return from > 0 ? "..." + s : s;
+        }
+    }
+
+    static String mask(String text, Collection<String> secrets) {
+        String s = text;
+        for (String secret : secrets) {
+            if (secret != null && !secret.isEmpty()) {
+                s = s.replace(secret, MASK);
+            }
+        }
+        return s;
+    }
+}

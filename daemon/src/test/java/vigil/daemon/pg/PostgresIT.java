@@ -1,0 +1,192 @@
+package vigil.daemon.pg;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static vigil.daemon.pg.PgFixture.require;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * One primary n1 and one standby n2 (real PostgreSQL 15) walked through a failover and the old primary's
+ * return: the steps build on each other, in order, on one fixture (to keep the cost of initdb and clone once).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PostgresIT {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private PgFixture fx;
+    private PgFixture.Node n1;
+    private PgFixture.Node n2;
+
+    @BeforeAll
+    void cluster() throws IOException {
+        fx = new PgFixture();
+        try {
+            List<PgFixture.Node> nodes = fx.primaryWithStandby();
+            n1 = nodes.get(0);
+            n2 = nodes.get(1);
+        } catch (RuntimeException | IOException | Error e) {
+            fx.close();
+            throw e;
+        }
+    }
+
+    @AfterAll
+    void cleanUp() {
+        fx.close();
+    }
+
+    @Test
+    @Order(1)
+    void primaryReportsItselfAndItsLsnAdvancesWithWrites() throws SQLException {
+        PgState before = n1.probe.probe();
+        assertTrue(before.reachable(), before.toString());
+        assertEquals(PgRole.PRIMARY, before.role());
+        assertEquals(1, before.timeline());
+        assertTrue(before.currentLsn() > 0, before.toString());
+        n1.execute("CREATE TABLE t (id int PRIMARY KEY, origin text)");
+        n1.execute("INSERT INTO t SELECT g, 'n1' FROM generate_series(1, 1000) g");
+        PgState after = n1.probe.probe();
+        assertTrue(after.currentLsn() > before.currentLsn(), before + " -> " + after);
+        assertEquals(0, after.receiveLsn());
+    }
+
+    @Test
+    @Order(2)
+    void standbyStreamsAndCatchesUp() throws SQLException {
+        n1.execute("INSERT INTO t SELECT g, 'n1' FROM generate_series(1001, 2000) g");
+        long target = n1.probe.probe().currentLsn();
+        PgState s = n2.awaitState(st -> st.reachable() && st.receiveLsn() >= target && st.replayLsn() >= target,
+                WAIT, "n2 received and replayed " + Lsn.format(target));
+        assertEquals(PgRole.STANDBY, s.role());
+        assertEquals(1, s.timeline());
+        assertTrue(s.walReceiverStreaming(), s.toString());
+        assertTrue(s.replicas().isEmpty());
+        ReplicaRow row = onlyReplica(n1.probe.probe(), "n2");
+        assertEquals("streaming", row.state());
+        assertEquals("async", row.syncState());
+        assertTrue(row.sentLsn() >= target, row.toString());
+        assertEquals(2000, count(n2, "SELECT count(*) FROM t"));
+    }
+
+    @Test
+    @Order(3)
+    void quorumSynchronousStandbyNames() throws SQLException {
+        require(n1.pg.setSynchronousStandbyNames("ANY 1 (n2)"), "set synchronous_standby_names");
+        PgState s = n1.awaitState(st -> st.reachable() && st.replicas().stream().anyMatch(r -> "quorum".equals(r.syncState())),
+                WAIT, "n2 sync_state quorum");
+        assertEquals("ANY 1 (n2)", s.synchronousStandbyNames());
+        n1.execute("INSERT INTO t VALUES (2001, 'sync')"); // commits: the quorum standby acknowledges
+        require(n1.pg.setSynchronousStandbyNames(""), "clear synchronous_standby_names");
+        n1.awaitState(st -> st.reachable() && "".equals(st.synchronousStandbyNames()), WAIT, "asynchronous again");
+    }
+
+    @Test
+    @Order(4)
+    void promoteMakesTheStandbyAPrimaryOnANewTimeline() {
+        long t0 = System.nanoTime();
+        require(n2.pg.promote(), "promote n2");
+        PgState s = n2.awaitState(st -> st.reachable() && st.role() == PgRole.PRIMARY, WAIT, "n2 primary");
+        System.out.printf("[measure] promote (pg_promote wait + CHECKPOINT) %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        assertEquals(2, s.timeline());
+        assertFalse(Files.exists(n2.settings.dataDir().resolve("standby.signal")));
+    }
+
+    @Test
+    @Order(5)
+    void oldPrimaryRewindsAndFollowsTheNewOne() throws Exception {
+        n1.execute("INSERT INTO t VALUES (9999, 'diverged')"); // n1 still thinks it is primary: its timeline 1 diverges
+        n2.execute("INSERT INTO t VALUES (3000, 'n2')");
+        require(n1.pg.stop(StopMode.IMMEDIATE), "crash n1"); // pg_rewind must finish its crash recovery first
+        long t0 = System.nanoTime();
+        require(n1.pg.rewind(n2.upstream()), "rewind n1 from n2");
+        System.out.printf("[measure] rewind %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        n1.pg.configureStandby(n2.upstream());
+        require(n1.pg.start(), "start n1 as standby");
+        n2.execute("INSERT INTO t VALUES (3001, 'n2')");
+        long target = n2.probe.probe().currentLsn();
+        PgState s = n1.awaitState(st -> st.reachable() && st.replayLsn() >= target, WAIT, "n1 replayed n2's writes");
+        assertEquals(PgRole.STANDBY, s.role());
+        assertEquals(2, s.timeline());
+        assertTrue(s.walReceiverStreaming());
+        assertEquals("streaming", onlyReplica(n2.probe.probe(), "n1").state());
+        assertEquals(0, count(n1, "SELECT count(*) FROM t WHERE origin = 'diverged'"));
+        assertEquals(2, count(n1, "SELECT count(*) FROM t WHERE id IN (3000, 3001)"));
+        String conf = Files.readString(n1.settings.dataDir().resolve("vigil.conf"));
+        assertTrue(conf.contains("port = " + n1.settings.port()), conf); // its own vigil.conf survived the rewind
+    }
+
+    @Test
+    @Order(6)
+    void passwordAppearsInNoArgvOutputOrConfig() throws IOException {
+        assertFalse(fx.commands.isEmpty());
+        for (CommandResult r : fx.commands) {
+            assertTrue(r.argv().stream().noneMatch(a -> a.contains(fx.password)), r.argv().toString());
+            assertFalse(r.outputTail().contains(fx.password), r.outputTail());
+        }
+        for (Path proc : listProc()) { // every process's argv while both servers stream (walreceiver, walsender)
+            try {
+                String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
+                assertFalse(cmdline.contains(fx.password), proc + ": " + cmdline.replace('\0', ' '));
+            } catch (IOException e) {
+                // the process ended meanwhile
+            }
+        }
+        for (PgFixture.Node n : List.of(n1, n2)) {
+            assertFalse(Files.readString(n.settings.dataDir().resolve("vigil.conf")).contains(fx.password));
+            assertFalse(Files.readString(n.settings.dataDir().resolve("postgresql.conf")).contains(fx.password));
+        }
+    }
+
+    @Test
+    @Order(7)
+    void stopFastAndImmediate() {
+        long pid = n1.pg.postmasterPid().orElseThrow();
+        require(n1.pg.stop(StopMode.IMMEDIATE), "stop n1 immediate");
+        assertFalse(Postgres.alive(pid), "postmaster " + pid + " still running");
+        PgState s = n1.probe.probe();
+        assertFalse(s.reachable());
+        assertTrue(s.error().startsWith("refused"), s.error());
+        require(n2.pg.stop(StopMode.FAST), "stop n2 fast");
+        assertTrue(n2.pg.postmasterPid().isEmpty(), "a clean stop removes postmaster.pid");
+        assertFalse(n2.pg.stop(StopMode.FAST).ok(), "stopping a stopped server fails");
+    }
+
+    private static List<Path> listProc() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("/proc"))) {
+            return s.filter(p -> p.getFileName().toString().matches("\\d+")).toList();
+        }
+    }
+
+    private static ReplicaRow onlyReplica(PgState primary, String name) {
+        assertTrue(primary.reachable(), primary.toString());
+        assertEquals(1, primary.replicas().size(), primary.toString());
+        ReplicaRow row = primary.replicas().get(0);
+        assertEquals(name, row.applicationName());
+        return row;
+    }
+
+    private static long count(PgFixture.Node n, String sql) throws SQLException {
+        try (Connection c = n.connect(); var st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
