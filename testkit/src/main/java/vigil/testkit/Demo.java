@@ -23,6 +23,13 @@ public final class Demo {
             System.err.println("demo: " + problem.get());
             System.exit(1);
         }
+        Thread mainThread = Thread.currentThread();
+        Thread notice = new Thread(() -> {
+            if (mainThread.isAlive()) {
+                System.out.println("\ninterrupted: removing the demo's namespaces and processes");
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(notice);
         int rc;
         try (NetnsRig rig = NetnsRig.create(3); VigilCluster cluster = VigilCluster.threeNodes(rig)) {
             rc = run(rig, cluster);
@@ -31,6 +38,7 @@ public final class Demo {
             rc = 1;
         }
         System.out.println("cleaned up: namespaces and processes removed");
+        Runtime.getRuntime().removeShutdownHook(notice);
         System.exit(rc);
     }
 

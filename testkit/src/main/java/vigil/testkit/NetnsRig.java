@@ -27,6 +27,8 @@ public final class NetnsRig implements AutoCloseable {
     static final Duration EXEC_TIMEOUT = Duration.ofSeconds(10);
     public static final String CLIENT = "c";
     static final String SWITCH = "sw";
+    /** Absolute when found: root's PATH may lack /usr/sbin under sudo or a service manager. */
+    static final String IP = Shell.which("ip").map(Object::toString).orElse("ip");
 
     private final String runId;
     private final int subnet;
@@ -67,9 +69,7 @@ public final class NetnsRig implements AutoCloseable {
             throw new IllegalArgumentException("node count must be 1..80, got " + nodeCount);
         }
         sweepStale();
-        byte[] b = new byte[3];
-        new SecureRandom().nextBytes(b);
-        NetnsRig rig = new NetnsRig(HexFormat.of().formatHex(b), nodeCount);
+        NetnsRig rig = new NetnsRig(freshRunId(), nodeCount);
         try {
             StaleRuns.claim(rig.runId);
             Files.createDirectories(rig.runDir());
@@ -84,6 +84,20 @@ public final class NetnsRig implements AutoCloseable {
             throw e;
         }
         return rig;
+    }
+
+    /** A run id no live rig, pid file or namespace uses (a clash would hand our cleanup someone else's run). */
+    private static String freshRunId() {
+        SecureRandom random = new SecureRandom();
+        List<String> existing = listNamespaces();
+        while (true) {
+            byte[] b = new byte[3];
+            random.nextBytes(b);
+            String id = HexFormat.of().formatHex(b);
+            if (!Files.exists(StaleRuns.pidFile(id)) && existing.stream().noneMatch(n -> n.startsWith("vg" + id))) {
+                return id;
+            }
+        }
     }
 
     private void build() {
@@ -102,13 +116,13 @@ public final class NetnsRig implements AutoCloseable {
     }
 
     private void addNamespace(String ns) {
-        Shell.run(EXEC_TIMEOUT, "ip", "netns", "add", ns).orThrow("ip netns add " + ns);
+        Shell.run(EXEC_TIMEOUT, IP, "netns", "add", ns).orThrow("ip netns add " + ns);
         namespaces.add(ns);
         ipIn(ns, "link", "set", "lo", "up");
     }
 
     private void ipIn(String ns, String... args) {
-        List<String> argv = new ArrayList<>(List.of("ip", "-n", ns));
+        List<String> argv = new ArrayList<>(List.of(IP, "-n", ns));
         argv.addAll(List.of(args));
         Shell.run(EXEC_TIMEOUT, argv).orThrow(String.join(" ", argv));
     }
@@ -160,7 +174,7 @@ public final class NetnsRig implements AutoCloseable {
     public ExecResult exec(String ns, Duration timeout, String... argv) {
         List<String> cmd = new ArrayList<>();
         if (ns != null) {
-            cmd.addAll(List.of("ip", "netns", "exec", ns));
+            cmd.addAll(List.of(IP, "netns", "exec", ns));
         }
         cmd.addAll(List.of(argv));
         return Shell.run(timeout, cmd);
@@ -175,7 +189,7 @@ public final class NetnsRig implements AutoCloseable {
         if (closed) {
             throw new RigException("rig " + runId + " is closed");
         }
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        List<String> cmd = new ArrayList<>(List.of(IP, "netns", "exec", ns));
         cmd.addAll(argv);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -264,7 +278,7 @@ public final class NetnsRig implements AutoCloseable {
         java.util.Collections.reverse(reverse);
         for (String ns : reverse) {
             killAllIn(ns);
-            Shell.run(EXEC_TIMEOUT, "ip", "netns", "del", ns);
+            Shell.run(EXEC_TIMEOUT, IP, "netns", "del", ns);
         }
         if (listNamespaces().stream().noneMatch(n -> n.startsWith("vg" + runId))) {
             try {
@@ -281,7 +295,7 @@ public final class NetnsRig implements AutoCloseable {
     }
 
     static List<String> listNamespaces() {
-        ExecResult r = Shell.run(EXEC_TIMEOUT, "ip", "netns", "list");
+        ExecResult r = Shell.run(EXEC_TIMEOUT, IP, "netns", "list");
         List<String> names = new ArrayList<>();
         if (r.ok()) {
             r.output().lines().map(l -> l.strip().split("\\s+")[0]).filter(s -> !s.isEmpty()).forEach(names::add);
@@ -290,7 +304,7 @@ public final class NetnsRig implements AutoCloseable {
     }
 
     static List<Long> pidsOf(String ns) {
-        ExecResult r = Shell.run(EXEC_TIMEOUT, "ip", "netns", "pids", ns);
+        ExecResult r = Shell.run(EXEC_TIMEOUT, IP, "netns", "pids", ns);
         List<Long> pids = new ArrayList<>();
         if (r.ok()) {
             r.output().lines().map(String::strip).filter(s -> s.matches("[0-9]+")).map(Long::valueOf)

@@ -57,7 +57,7 @@ final class StaleRuns {
                 continue;
             }
             NetnsRig.killAllIn(ns);
-            Shell.run(Duration.ofSeconds(10), "ip", "netns", "del", ns);
+            Shell.run(Duration.ofSeconds(10), NetnsRig.IP, "netns", "del", ns);
             deleted.add(ns);
         }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(NetnsRig.RIG_ROOT, "*.pid")) {
