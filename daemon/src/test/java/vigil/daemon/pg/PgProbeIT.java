@@ -34,7 +34,9 @@ class PgProbeIT {
 
     @AfterAll
     static void cleanUp() {
-        fx.close();
+        if (fx != null) {
+            fx.close();
+        }
     }
 
     @AfterEach

@@ -50,7 +50,9 @@ class PostgresIT {
 
     @AfterAll
     void cleanUp() {
-        fx.close();
+        if (fx != null) {
+            fx.close();
+        }
     }
 
     @Test
