@@ -27,6 +27,7 @@ final class CommandRunner {
     static final int TIMED_OUT = -1;
     static final int NOT_STARTED = -2;
     private static final int TAIL_BYTES = 2048;
+    static final int MAX_STDIN = 16384;
 
     private final CommandLog log;
     private final Supplier<Collection<String>> secrets;
@@ -36,8 +37,14 @@ final class CommandRunner {
         this.secrets = secrets;
     }
 
-    /** Runs {@code argv} with {@code stdin} (may be null: /dev/null) and returns once it has ended or was killed. */
+    /**
+     * Runs {@code argv} with {@code stdin} (null: /dev/null; at most {@value #MAX_STDIN} bytes, so writing it
+     * cannot block on a full pipe before the timeout is armed) and returns once it has ended or was killed.
+     */
     CommandResult run(List<String> argv, Duration timeout, String stdin) {
+        if (stdin != null && stdin.getBytes(StandardCharsets.UTF_8).length > MAX_STDIN) {
+            throw new IllegalArgumentException("standard input of " + argv.get(0) + " is larger than " + MAX_STDIN + " bytes");
+        }
         Collection<String> hidden = secrets.get();
         List<String> shownArgv = argv.stream().map(a -> mask(a, hidden)).toList();
         long start = System.nanoTime();

@@ -52,6 +52,10 @@ public final class PgProbe implements AutoCloseable {
      * does not read as a spurious outage and a stopped server reads as "refused".
      */
     public synchronized PgState probe() {
+        String frozen = stoppedPostmaster();
+        if (frozen != null) {
+            return PgState.unreachable(frozen);
+        }
         boolean reused = connection != null;
         PgState s = attempt();
         if (!s.reachable() && reused && !s.error().startsWith("timeout")) {
@@ -110,6 +114,29 @@ public final class PgProbe implements AutoCloseable {
             throw e;
         }
         return c;
+    }
+
+    /**
+     * Why the postmaster cannot accept connections although our own backend may still answer: it is stopped
+     * (SIGSTOP, state T/t in /proc). A connection opened earlier is served by its own backend process, so only
+     * this local look at the postmaster (from postmaster.pid; no extra round trip) tells the probe that new
+     * clients would hang. Null when the postmaster is not known to be stopped (the query decides the rest).
+     */
+    private String stoppedPostmaster() {
+        try {
+            List<String> pidFile = java.nio.file.Files.readAllLines(settings.dataDir().resolve("postmaster.pid"));
+            if (pidFile.isEmpty()) {
+                return null;
+            }
+            long pid = Long.parseLong(pidFile.get(0).trim());
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            int close = stat.lastIndexOf(')');
+            char state = close > 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : '?';
+            return state == 'T' || state == 't'
+                    ? "timeout: the postmaster (pid " + pid + ") is stopped and accepts no connections" : null;
+        } catch (java.io.IOException | RuntimeException e) {
+            return null; // no pid file or no such process: the query will tell (refused)
+        }
     }
 
     /** PostgreSQL's Unix socket file for this port. */

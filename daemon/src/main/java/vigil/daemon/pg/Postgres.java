@@ -154,10 +154,19 @@ public final class Postgres {
                 return r;
             }
             PostgresFiles.deleteTree(old);
-            if (Files.exists(s.dataDir())) {
+            boolean hadData = Files.exists(s.dataDir());
+            if (hadData) {
                 Files.move(s.dataDir(), old, StandardCopyOption.ATOMIC_MOVE);
             }
-            Files.move(clone, s.dataDir(), StandardCopyOption.ATOMIC_MOVE);
+            try {
+                Files.move(clone, s.dataDir(), StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                if (hadData) {
+                    Files.move(old, s.dataDir(), StandardCopyOption.ATOMIC_MOVE); // put the old one back
+                }
+                PostgresFiles.deleteTree(clone);
+                throw e;
+            }
             PostgresFiles.deleteTree(old);
             // the copy carries the upstream's vigil.conf and signal files: make them this node's, not yet a standby
             Files.deleteIfExists(files.data("standby.signal"));

@@ -119,6 +119,12 @@ public final class PgFixture implements AutoCloseable {
     }
 
     public PgFixture() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "PostgreSQL integration tests need root (they give data directories to the postgres user); skipped");
+        if (!Files.isExecutable(BINDIR.resolve("pg_ctl"))) {
+            throw new IllegalStateException("PostgreSQL 15 is not installed (no " + BINDIR.resolve("pg_ctl")
+                    + ") — run bin/setup-host as root, or: apt-get install postgresql-15");
+        }
         root = Files.createTempDirectory("vigil-pg-it-");
         chownToPostgres(root);
         passwordFile = root.resolve("replication.pass"); // read by vigil (root) only

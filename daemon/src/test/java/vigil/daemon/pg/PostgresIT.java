@@ -50,7 +50,9 @@ class PostgresIT {
 
     @AfterAll
     void cleanUp() {
-        fx.close();
+        if (fx != null) {
+            fx.close();
+        }
     }
 
     @Test
@@ -84,6 +86,10 @@ class PostgresIT {
         assertEquals("async", row.syncState());
         assertTrue(row.sentLsn() >= target, row.toString());
         assertEquals(2000, count(n2, "SELECT count(*) FROM t"));
+        CommandResult refused = n2.pg.rewind(n1.upstream());
+        assertFalse(refused.ok());
+        assertTrue(refused.outputTail().contains("stop it before pg_rewind"), refused.outputTail());
+        assertFalse(n2.pg.cloneFrom(n1.upstream()).ok(), "no clone over a running server");
     }
 
     @Test
@@ -167,6 +173,19 @@ class PostgresIT {
         require(n2.pg.stop(StopMode.FAST), "stop n2 fast");
         assertTrue(n2.pg.postmasterPid().isEmpty(), "a clean stop removes postmaster.pid");
         assertFalse(n2.pg.stop(StopMode.FAST).ok(), "stopping a stopped server fails");
+    }
+
+    @Test
+    @Order(8)
+    void failedCloneLeavesTheDataDirectoryAsItWas() throws IOException {
+        Path data = n2.settings.dataDir();
+        String before = Files.readString(data.resolve("vigil.conf"));
+        CommandResult r = n2.pg.cloneFrom(new Upstream("127.0.0.1", PgFixture.freePort())); // nobody listens there
+        assertFalse(r.ok());
+        assertTrue(n2.pg.dataDirInitialised());
+        assertEquals(before, Files.readString(data.resolve("vigil.conf")));
+        assertFalse(Files.exists(data.resolveSibling("data.vigil-clone")), "the partial clone is removed");
+        assertFalse(Files.exists(data.resolveSibling("data.vigil-pgpass")), "the temporary password file is removed");
     }
 
     private static List<Path> listProc() throws IOException {
