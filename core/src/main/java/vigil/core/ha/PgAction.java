@@ -22,7 +22,12 @@ public sealed interface PgAction {
     /** Replace the data directory with a fresh pg_basebackup of {@code source}, then start as its standby. */
     record Clone(String source) implements PgAction {}
 
-    record SetSyncStandbys(List<String> names) implements PgAction {}
+    /** synchronous_standby_names = {@code ANY count (names)}; empty names: no synchronous standby. */
+    record SetSyncStandbys(List<String> names, int count) implements PgAction {
+        public SetSyncStandbys {
+            names = List.copyOf(names);
+        }
+    }
 
     /** Probe another node's PostgreSQL directly: is the old primary still writable? */
     record ProbePeer(String node) implements PgAction {}

@@ -63,6 +63,8 @@ public final class Supervisor {
         private long peerProbeAskedAt;
         private boolean ledSinceBoot;
         private boolean selfStopped;
+        private List<String> appliedSync;
+        private int appliedSyncCount;
 
         Step(SupervisorState s, ElectionState e, HaPolicy p, long now) {
             this.e = e;
@@ -86,12 +88,14 @@ public final class Supervisor {
             this.peerProbeAskedAt = s.peerProbeAskedAt();
             this.ledSinceBoot = s.ledSinceBoot();
             this.selfStopped = s.selfStopped();
+            this.appliedSync = s.appliedSync();
+            this.appliedSyncCount = s.appliedSyncCount();
         }
 
         HaDecision finish() {
             SupervisorState next = new SupervisorState(view, inFlight, inFlightSince, restarts, probedNode, probed,
                     probedAt, needsRewind, rewindFailed, bootAt, stalledSince, reason, peerProbeAskedAt, ledSinceBoot,
-                    selfStopped);
+                    selfStopped, appliedSync, appliedSyncCount);
             return new HaDecision(next, actions, electionInputs, reason != previousReason ? reason : null);
         }
 
@@ -117,6 +121,10 @@ public final class Supervisor {
                     if (d.ok()) needsRewind = false;
                 } else if (d.action() instanceof PgAction.Stop && d.ok()) {
                     selfStopped = true;
+                    appliedSync = null;
+                } else if (d.action() instanceof PgAction.SetSyncStandbys ss && d.ok()) {
+                    appliedSync = ss.names();
+                    appliedSyncCount = ss.count();
                 } else if (d.action() instanceof PgAction.Clone && d.ok()) {
                     needsRewind = false;
                     rewindFailed = false;
@@ -170,7 +178,7 @@ public final class Supervisor {
         private void keepPrimary() {
             if (view.writable()) {
                 if (view.timeline() != record.timeline()) recordPrimary(view.timeline(), HaReason.PROMOTED);
-                else reason = HaReason.PRIMARY_HEALTHY;
+                else if (!p.synchronous() || keepSyncSet()) reason = HaReason.PRIMARY_HEALTHY;
             } else if (!e.recordCommitted()) {
                 reason = HaReason.WAITING_FOR_ACTION; // the record naming us is not yet known to a majority
             } else if (view.health() == PgView.Health.DOWN && selfStopped) {
@@ -219,6 +227,46 @@ public final class Supervisor {
                 }
             }
             recordPrimary(record.timeline(), HaReason.PROMOTING);
+        }
+
+        /**
+         * Synchronous mode: PostgreSQL waits for {@code ANY k} of the caught-up standbys, with k chosen so that any
+         * majority able to elect a new leader once this primary is gone holds a standby that acknowledged each
+         * commit; the vote rule then makes the winner at least as advanced as that standby. A standby enters the
+         * record's synchronous set before PostgreSQL may count on it, and leaves it only after PostgreSQL stopped.
+         *
+         * @return true when PostgreSQL and the record agree with the wanted set
+         */
+        private boolean keepSyncSet() {
+            List<String> wanted = new ArrayList<>();
+            for (var v : e.electorate().voters()) {
+                if (!v.canLead() || v.name().equals(me) || !freshlyAcked(v.name())) continue;
+                Candidacy c = e.known().get(v.name());
+                if (c != null && c.timeline() == view.timeline() && view.lsn() - c.lsn() <= p.maxLagBytes()) {
+                    wanted.add(v.name());
+                }
+            }
+            java.util.Collections.sort(wanted);
+            int witnesses = (int) e.electorate().voters().stream().filter(v -> !v.canLead()).count();
+            int count = wanted.isEmpty() ? 0
+                    : Math.max(1, wanted.size() - (e.electorate().quorum() - witnesses) + 1);
+            if (!wanted.equals(appliedSync) || count != appliedSyncCount) {
+                if (!record.sync().containsAll(wanted)) {
+                    java.util.TreeSet<String> union = new java.util.TreeSet<>(record.sync());
+                    union.addAll(wanted);
+                    electionInputs.add(new Observation.RecordUpdate(now, me, record.timeline(), List.copyOf(union)));
+                    reason = HaReason.SYNC_SET_CHANGED;
+                } else if (e.recordCommitted()) {
+                    act(new PgAction.SetSyncStandbys(wanted, count), HaReason.SYNC_SET_CHANGED);
+                }
+                return false;
+            }
+            if (!wanted.containsAll(record.sync())) {
+                electionInputs.add(new Observation.RecordUpdate(now, me, record.timeline(), wanted));
+                reason = HaReason.SYNC_SET_CHANGED;
+                return false;
+            }
+            return true;
         }
 
         // ---- everyone else: follow the recorded primary ---------------------------------------------------------
@@ -279,7 +327,9 @@ public final class Supervisor {
                         ? Candidacy.ELIGIBLE : Candidacy.INELIGIBLE;
             }
             if (!view.isStandby() || needsRewind) return Candidacy.INELIGIBLE;
-            if (p.synchronous() && !record.sync().contains(me)) return Candidacy.INELIGIBLE;
+            if (p.synchronous() && !record.sync().contains(me)) {
+                return new Candidacy(false, view.timeline(), view.lsn()); // not promotable; position still reported
+            }
             Candidacy primaryPosition = e.known().get(record.primary());
             if (primaryPosition != null && primaryPosition.timeline() == view.timeline()
                     && primaryPosition.lsn() != Long.MAX_VALUE && primaryPosition.lsn() - view.lsn() > p.maxLagBytes()) {

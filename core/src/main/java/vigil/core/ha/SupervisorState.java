@@ -15,17 +15,20 @@ import java.util.List;
  * @param peerProbeAskedAt when a direct probe of the old primary was last asked for (probes are rate-limited)
  * @param ledSinceBoot   this process has held the lease at least once: from then on it always self-fences
  * @param selfStopped    the local PostgreSQL is down because this supervisor stopped it (not a crash)
+ * @param appliedSync    the synchronous standbys PostgreSQL was last told to wait for (null: not set by this process)
  */
 public record SupervisorState(PgView view, PgAction inFlight, long inFlightSince, List<Long> restarts,
                               String probedNode, PeerPg probed, long probedAt, boolean needsRewind,
                               boolean rewindFailed, long bootAt, long stalledSince, HaReason reason,
-                              long peerProbeAskedAt, boolean ledSinceBoot, boolean selfStopped) {
+                              long peerProbeAskedAt, boolean ledSinceBoot, boolean selfStopped,
+                              List<String> appliedSync, int appliedSyncCount) {
     public SupervisorState {
         restarts = List.copyOf(restarts);
+        appliedSync = appliedSync == null ? null : List.copyOf(appliedSync);
     }
 
     public static SupervisorState boot(long now) {
         return new SupervisorState(PgView.UNKNOWN, null, 0, List.of(), null, null, 0, false, false, now, -1, null,
-                Long.MIN_VALUE / 4, false, false);
+                Long.MIN_VALUE / 4, false, false, null, 0);
     }
 }

@@ -51,7 +51,7 @@ class SupervisorTest {
     /** A supervisor that last saw {@code view} and has nothing in flight. */
     static SupervisorState seeing(PgView view) {
         return new SupervisorState(view, null, 0, List.of(), null, null, 0, view.writable(), false, 0, -1, null,
-                Long.MIN_VALUE / 4, false, false);
+                Long.MIN_VALUE / 4, false, false, null, 0);
     }
 
     static HaDecision probe(SupervisorState s, ElectionState e, PgView v, long at) {
@@ -246,7 +246,26 @@ class SupervisorTest {
         HaPolicy sync = new HaPolicy(16 << 20, true, 3, 60_000, false, 450, 4500, 5000);
         HaDecision notSync = Supervisor.decide(SupervisorState.boot(0), e, sync,
                 new HaObservation.Probed(NOW, PgView.standby(1, 99L << 20, true, "n1")));
-        assertTrue(notSync.electionInputs().contains(new Observation.CandidacyChanged(NOW, Candidacy.INELIGIBLE)),
+        assertTrue(notSync.electionInputs().contains(new Observation.CandidacyChanged(NOW, new Candidacy(false, 1, 99L << 20))),
                 "in synchronous mode only the synchronous set may be promoted");
+    }
+
+    @Test
+    void synchronousModeRecordsAStandbyBeforePostgresMayCountOnIt() {
+        HaPolicy sync = new HaPolicy(16 << 20, true, 3, 60_000, false, 450, 4500, 5000);
+        ElectionState e = leader("n1", "n1", Map.of("n2", 50L, "n3", 50L),
+                Map.of("n2", new Candidacy(true, 1, 900), "n3", new Candidacy(false, 1, 950)));
+        HaDecision first = Supervisor.decide(SupervisorState.boot(0), e, sync, new HaObservation.Probed(NOW, PgView.primary(1, 1000)));
+        assertTrue(first.electionInputs().contains(new Observation.RecordUpdate(NOW, "n1", 1, List.of("n2", "n3"))),
+                "record first: " + first.electionInputs());
+        assertEquals(List.of(), first.actions());
+        ElectionState recorded = leader("n1", "n1", Map.of("n2", 50L, "n3", 50L),
+                Map.of("n2", new Candidacy(true, 1, 900), "n3", new Candidacy(false, 1, 950)));
+        recorded = new ElectionState(recorded.electorate(), new Durable(5, "n1", new ClusterRecord(5, 1, "n1", "n1", 1,
+                List.of("n2", "n3"))), Role.LEADER, "n1", "n1", NOW - 70, 0, 0, null, recorded.leadership(),
+                Candidacy.ELIGIBLE, recorded.known());
+        HaDecision apply = Supervisor.decide(SupervisorState.boot(0), recorded, sync, new HaObservation.Probed(NOW, PgView.primary(1, 1000)));
+        // 2 standbys, quorum 2, no witness: every electing majority of the survivors holds both, so ANY 1 suffices.
+        assertEquals(List.of(new PgAction.SetSyncStandbys(List.of("n2", "n3"), 1)), apply.actions());
     }
 }

@@ -20,7 +20,8 @@ import vigil.core.ha.SupervisorState;
  */
 final class SimHa {
     static final long WATCHDOG_MS = 1000;
-    static final HaPolicy POLICY = new HaPolicy(1L << 40, false, 3, 60_000, false, 450, 4500, 3000);
+    static final HaPolicy ASYNC = new HaPolicy(1L << 40, false, 3, 60_000, false, 450, 4500, 3000);
+    static final HaPolicy SYNC = new HaPolicy(1L << 40, true, 3, 60_000, false, 450, 4500, 3000);
 
     /** What the simulation lets the HA layer do to its world. */
     interface World {
@@ -44,10 +45,15 @@ final class SimHa {
     }
 
     private final World w;
+    private final HaPolicy policy;
     private final SimPostgres.Histories histories = new SimPostgres.Histories();
+    /** The newest commit acknowledged to a client in synchronous mode: (timeline, LSN). */
+    private long ackedTimeline;
+    private long ackedLsn;
 
-    SimHa(World world) {
+    SimHa(World world, boolean synchronous) {
         this.w = world;
+        this.policy = synchronous ? SYNC : ASYNC;
     }
 
     void boot(Simulation.SimNode n, long localNow) {
@@ -61,7 +67,7 @@ final class SimHa {
     }
 
     void decide(Simulation.SimNode n, HaObservation o) {
-        HaDecision d = Supervisor.decide(n.supervisor, n.state, POLICY, o);
+        HaDecision d = Supervisor.decide(n.supervisor, n.state, policy, o);
         n.supervisor = d.next();
         for (Observation in : d.electionInputs()) w.feedElection(n, in);
         for (PgAction a : d.actions()) {
@@ -94,13 +100,33 @@ final class SimHa {
             if (a instanceof PgAction.Stop) {
                 pg.state = SimPostgres.State.DOWN;
             } else if (a instanceof PgAction.StartPrimary) {
+                if (policy.synchronous() && ackedLsn > 0
+                        && !histories.onHistoryOf(ackedTimeline, ackedLsn, pg.timeline, pg.lsn)) {
+                    w.fail(n.name + " started as primary at (" + pg.timeline + ", " + pg.lsn + ") without the "
+                            + "acknowledged commit (" + ackedTimeline + ", " + ackedLsn + "): a commit is lost");
+                }
                 pg.state = SimPostgres.State.PRIMARY;
                 pg.upstream = null;
+                pg.syncNames = java.util.List.of(); // a restarted server starts from its config: vigil sets it again
+                pg.syncCount = 0;
             } else if (a instanceof PgAction.StartStandby s) {
                 pg.state = SimPostgres.State.STANDBY;
                 pg.upstream = s.upstream();
+            } else if (a instanceof PgAction.SetSyncStandbys ss) {
+                ok = pg.state == SimPostgres.State.PRIMARY;
+                if (ok) {
+                    pg.syncNames = ss.names();
+                    pg.syncCount = ss.count();
+                }
             } else if (a instanceof PgAction.Promote) {
                 if (pg.state == SimPostgres.State.STANDBY) {
+                    if (policy.synchronous() && ackedLsn > 0
+                            && !histories.onHistoryOf(ackedTimeline, ackedLsn, pg.timeline, pg.lsn)) {
+                        w.fail(n.name + " promoted at (" + pg.timeline + ", " + pg.lsn + ") without the acknowledged "
+                                + "commit (" + ackedTimeline + ", " + ackedLsn + "): a commit is lost");
+                    }
+                    pg.syncNames = java.util.List.of();
+                    pg.syncCount = 0;
                     pg.timeline = histories.fork(pg.timeline, pg.lsn);
                     pg.state = SimPostgres.State.PRIMARY;
                     pg.upstream = null;
@@ -159,9 +185,38 @@ final class SimHa {
             if (pg.hostDown || pg.state != SimPostgres.State.STANDBY || pg.upstream == null) continue;
             SimPostgres up = w.node(pg.upstream).pg;
             if (up.hostDown || up.state == SimPostgres.State.DOWN || !w.linkUp(pg.upstream, n.name)) continue;
-            if (histories.onHistoryOf(pg.timeline, pg.lsn, up.timeline, up.lsn) && w.random().nextInt(5) > 0) {
+            // Each standby streams at its own pace (1 to 9 chances in 10 per write), so they lag differently.
+            if (histories.onHistoryOf(pg.timeline, pg.lsn, up.timeline, up.lsn) && w.random().nextInt(10) < n.streamRate) {
                 pg.timeline = up.timeline;
                 pg.lsn = up.lsn;
+            }
+        }
+        if (policy.synchronous()) acknowledge();
+    }
+
+    /**
+     * A commit is acknowledged to the client once {@code syncCount} of the primary's synchronous standbys have it
+     * (at once when the list is empty: PostgreSQL then commits locally). Remember the newest one.
+     */
+    private void acknowledge() {
+        for (Simulation.SimNode n : w.nodes()) {
+            SimPostgres pg = n.pg;
+            if (!pg.writable()) continue;
+            long acked = pg.lsn;
+            if (!pg.syncNames.isEmpty()) {
+                java.util.List<Long> have = new java.util.ArrayList<>();
+                for (String s : pg.syncNames) {
+                    SimPostgres st = w.node(s).pg;
+                    boolean counts = !st.hostDown && st.state == SimPostgres.State.STANDBY && st.timeline == pg.timeline;
+                    have.add(counts ? Math.min(st.lsn, pg.lsn) : 0L);
+                }
+                have.sort(java.util.Comparator.reverseOrder());
+                acked = pg.syncCount <= have.size() ? have.get(pg.syncCount - 1) : 0;
+            }
+            if (acked > 0 && (pg.timeline != ackedTimeline || acked > ackedLsn)
+                    && histories.onHistoryOf(ackedTimeline, ackedLsn, pg.timeline, acked)) {
+                ackedTimeline = pg.timeline;
+                ackedLsn = acked;
             }
         }
     }

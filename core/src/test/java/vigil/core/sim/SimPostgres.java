@@ -44,6 +44,9 @@ final class SimPostgres {
     String upstream;
     /** Host reset by the (simulated) watchdog or crashed whole: PostgreSQL is down and the host unreachable. */
     boolean hostDown;
+    /** synchronous_standby_names of this server: commits wait for {@code syncCount} of {@code syncNames}. */
+    java.util.List<String> syncNames = java.util.List.of();
+    int syncCount;
 
     boolean writable() {
         return !hostDown && state == State.PRIMARY;

@@ -10,7 +10,7 @@ import vigil.core.election.Voter;
  * The electorate cycles with the seed through 3 and 5 voters, with and without a witness.
  */
 record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, long quietPhaseUs, double actualDrift,
-               boolean postgres) {
+               boolean postgres, boolean synchronous) {
     static final Timing TIMING = Timing.of(150, 1500, 0.01);
 
     static SimSpec forSeed(long seed) {
@@ -21,17 +21,22 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
             case 2 -> electorate(5, 0);
             default -> electorate(4, 1);
         };
-        return new SimSpec(seed, voters, TIMING, 20_000_000L, 12_000_000L, TIMING.drift(), false);
+        return new SimSpec(seed, voters, TIMING, 20_000_000L, 12_000_000L, TIMING.drift(), false, false);
     }
 
     /** The same schedule with clocks that break the stated drift bound: the checker must catch the damage. */
     SimSpec withActualDrift(double drift) {
-        return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, drift, postgres);
+        return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, drift, postgres, synchronous);
     }
 
     /** The same schedule with a simulated PostgreSQL on every data node, supervised by the HA core. */
     SimSpec withPostgres() {
-        return new SimSpec(seed, voters, timing, faultPhaseUs, 25_000_000L, actualDrift, true);
+        return new SimSpec(seed, voters, timing, faultPhaseUs, 25_000_000L, actualDrift, true, false);
+    }
+
+    /** PostgreSQL in synchronous mode: additionally, no acknowledged commit may ever be missing from a new primary. */
+    SimSpec withSynchronousPostgres() {
+        return new SimSpec(seed, voters, timing, faultPhaseUs, 25_000_000L, actualDrift, true, true);
     }
 
     /**
@@ -62,6 +67,6 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
 
     String describe() {
         long data = voters.stream().filter(Voter::canLead).count();
-        return data + " data + " + (voters.size() - data) + " witness" + (postgres ? ", postgres" : "");
+        return data + " data + " + (voters.size() - data) + " witness" + (postgres ? ", postgres" : "") + (synchronous ? " synchronous" : "");
     }
 }

@@ -48,7 +48,10 @@ final class Simulation {
         this.spec = spec;
         this.random = new SplittableRandom(spec.seed());
         for (Voter v : spec.voters()) nodes.put(v.name(), new SimNode(v.name()));
-        this.ha = spec.postgres() ? new SimHa(new HaWorld()) : null;
+        this.ha = spec.postgres() ? new SimHa(new HaWorld(), spec.synchronous()) : null;
+        // Drawn apart from the schedule's generator, so adding PostgreSQL never changes the election's schedule.
+        SplittableRandom rates = new SplittableRandom(spec.seed() ^ 0x5DEECE66DL);
+        for (Voter v : spec.voters()) nodes.get(v.name()).streamRate = 1 + rates.nextInt(9);
     }
 
     /** Runs the schedule; throws {@link AssertionError} naming the seed on the first broken promise. */
@@ -338,6 +341,7 @@ final class Simulation {
         vigil.core.ha.SupervisorState supervisor;
         boolean actionRunning;
         boolean lastActionOk;
+        int streamRate = 8;
         final List<SimEvent.Deliver> buffered = new ArrayList<>();
         Durable disk = Durable.INITIAL;
         ElectionState state;

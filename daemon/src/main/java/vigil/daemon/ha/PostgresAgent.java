@@ -126,7 +126,7 @@ public final class PostgresAgent implements AutoCloseable {
             return clone.ok() ? startStandby(c.source(), u) : clone;
         }
         if (action instanceof PgAction.SetSyncStandbys s) {
-            String value = s.names().isEmpty() ? "" : "ANY 1 (" + String.join(", ", s.names()) + ")";
+            String value = s.names().isEmpty() ? "" : "ANY " + s.count() + " (" + String.join(", ", s.names()) + ")";
             return postgres.setSynchronousStandbyNames(value);
         }
         throw new IllegalArgumentException("unknown action " + action);
