@@ -232,8 +232,14 @@ public final class Postgres {
                 "-l", files.data("postmaster.log").toString());
     }
 
-    /** pg_ctl stop -w in the given mode; returns once the postmaster is gone (or after 60 s, failed). */
+    /**
+     * pg_ctl stop -w in the given mode; returns once the postmaster is gone (or after 60 s, failed). Idempotent:
+     * when no postmaster is running it runs nothing and succeeds, since callers (fencing) want the outcome.
+     */
     public CommandResult stop(StopMode mode) {
+        if (!running()) {
+            return CommandResult.nothingToDo("PostgreSQL is not running");
+        }
         return run(STOP, null, s.bin("pg_ctl").toString(), "stop", "-D", pgctlDir().toString(), "-m", mode.pgCtlName(),
                 "-w", "-t", "60");
     }
