@@ -158,6 +158,7 @@ class PostgresIT {
         for (PgFixture.Node n : List.of(n1, n2)) {
             assertFalse(Files.readString(n.settings.dataDir().resolve("vigil.conf")).contains(fx.password));
             assertFalse(Files.readString(n.settings.dataDir().resolve("postgresql.conf")).contains(fx.password));
+            assertFalse(Files.readString(n.settings.dataDir().resolve("postmaster.log")).contains(fx.password));
         }
     }
 
