@@ -40,7 +40,7 @@ final class CanonicalCluster {
             lines.put(p + "replication_password_file", pg.replicationPasswordFile().map(Object::toString).orElse(""));
             lines.put(p + "superuser", pg.superuser());
             lines.put(p + "synchronous", Boolean.toString(pg.synchronous()));
-            lines.put(p + "max_lag_on_failover", Long.toString(pg.maxLagOnFailover()));
+            lines.put(p + "max_lag_on_failover", Long.toString(pg.maxLagOnFailoverBytes()));
             lines.put(p + "migration_threshold", Integer.toString(pg.migrationThreshold()));
             lines.put(p + "failure_timeout", Long.toString(pg.failureTimeout().toNanos()));
             lines.put(p + "failover_without_fencing", Boolean.toString(pg.failoverWithoutFencing()));

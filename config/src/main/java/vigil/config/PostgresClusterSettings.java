@@ -7,9 +7,8 @@ import java.util.Optional;
 /**
  * The {@code cluster.postgres:} section, defaults applied. Present exactly when {@code node.postgres} is,
  * so a node with this section always knows where its own PostgreSQL lives.
- * {@code maxLagOnFailover} is in bytes.
  */
 public record PostgresClusterSettings(String replicationUser, Optional<Path> replicationPasswordFile, String superuser,
-                                      boolean synchronous, long maxLagOnFailover, int migrationThreshold,
+                                      boolean synchronous, long maxLagOnFailoverBytes, int migrationThreshold,
                                       Duration failureTimeout, boolean failoverWithoutFencing,
                                       Duration probeInterval, Duration probeTimeout) {}
