@@ -23,6 +23,8 @@ import vigil.core.election.Electorate;
 import vigil.core.election.Timing;
 import vigil.core.election.Voter;
 import vigil.daemon.admin.AdminServer;
+import vigil.daemon.ha.PostgresAgent;
+import vigil.daemon.ha.Supervised;
 import vigil.daemon.log.JGroupsLog;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
@@ -121,15 +123,32 @@ public final class Vigild implements Callable<Integer> {
         List<Voter> voters = cfg.voters().stream().map(Vigild::voter).toList();
         Electorate electorate = new Electorate(cfg.node().name(), voters, timing);
 
+        PeerSettings settings;
+        try {
+            settings = peerSettings(cfg);
+        } catch (vigil.daemon.peer.PeerChannelException e) {
+            log.event(Priority.ERR, "failed", "reason", "KEY_UNUSABLE", "error", e.getMessage());
+            store.close();
+            return 1;
+        }
         PeerChannel[] channel = new PeerChannel[1];
+        java.util.function.LongSupplier clock = () -> System.nanoTime() / 1_000_000;
+        PostgresAgent[] agent = new PostgresAgent[1];
+        NodeLoop[] loopRef = new NodeLoop[1];
+        NodeLoop.Supervision supervision = null;
+        if (cfg.cluster().postgres().isPresent()) {
+            agent[0] = Supervised.agent(cfg, o -> loopRef[0].onHa(o), clock, log);
+            supervision = new NodeLoop.Supervision(Supervised.policy(cfg), a -> agent[0].execute(a));
+        }
         NodeLoop loop = new NodeLoop(electorate, cfg.cluster().name(), durable, store::save,
                 (to, frame) -> { if (channel[0] != null) channel[0].send(to, frame); },
-                new PeerCodec(cfg.clusterHash()), log, () -> System.nanoTime() / 1_000_000);
+                new PeerCodec(cfg.clusterHash(), settings.sharedKey().orElse(null)), log, clock, supervision);
+        loopRef[0] = loop;
         Thread loopThread = new Thread(loop, "vigil-loop");
         loopThread.start();
         AdminServer admin = null;
         try {
-            channel[0] = PeerChannel.open(peerSettings(cfg), new PeerChannel.Listener() {
+            channel[0] = PeerChannel.open(settings, new PeerChannel.Listener() {
                 @Override public void onMessage(String from, byte[] payload) { loop.onFrame(from, payload); }
                 @Override public void onView(java.util.Set<String> members) { loop.onView(members); }
             });
@@ -148,6 +167,7 @@ public final class Vigild implements Callable<Integer> {
             store.close();
             return 1;
         }
+        if (agent[0] != null) agent[0].startProbing(Supervised.probeInterval(cfg));
         log.event(Priority.NOTICE, "ready", "admin_socket", cfg.node().adminSocket(),
                 "voters", voters.size(), "quorum", electorate.quorum(),
                 "heartbeat_ms", timing.heartbeatMs(), "lease_ms", timing.leaseMs());
@@ -164,6 +184,7 @@ public final class Vigild implements Callable<Integer> {
             }
             channel[0].close();
             adminServer.close();
+            if (agent[0] != null) agent[0].close();
             store.close();
             stopped.countDown();
         }, "vigil-shutdown");
@@ -188,7 +209,7 @@ public final class Vigild implements Callable<Integer> {
         return new Voter(n.name(), n.role() == NodeRole.DATA, n.priority());
     }
 
-    static PeerSettings peerSettings(VigilConfig cfg) throws Exception {
+    static PeerSettings peerSettings(VigilConfig cfg) throws vigil.daemon.peer.PeerChannelException {
         var t = cfg.cluster().timing();
         Optional<byte[]> key = cfg.cluster().security().keyFile().isPresent()
                 ? Optional.of(PeerChannel.readKeyFile(cfg.cluster().security().keyFile().get()))

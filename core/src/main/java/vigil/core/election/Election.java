@@ -41,6 +41,8 @@ public final class Election {
             step.own = c.candidacy();
         } else if (observation instanceof Observation.Resign) {
             step.resign();
+        } else if (observation instanceof Observation.RecordUpdate u) {
+            step.updateRecord(u);
         }
         return step.finish();
     }
@@ -161,7 +163,8 @@ public final class Election {
                 if (s.term() > durable.term()) adoptTerm(s.term(), Reason.HIGHER_TERM);
             } else if (message instanceof PreVoteRequest p) {
                 send(from, new PreVoteReply(p.term(),
-                        p.term() > durable.term() && wouldVote(from, p.candidacy(), p.recordTerm())));
+                        p.term() > durable.term() && wouldVote(from, p.candidacy(), p.recordTerm(), p.recordVersion()),
+                        durable.term()));
             } else if (message instanceof PreVoteReply p) {
                 onPreVoteReply(from, p);
             } else if (message instanceof VoteRequest v) {
@@ -202,9 +205,7 @@ public final class Election {
             Map<String, Candidacy> k = new HashMap<>(known);
             k.put(from, a.candidacy());
             known = Map.copyOf(k);
-            leadership = new Leadership(leadership.term(), leadership.electedAt(), leadership.seq(),
-                    leadership.lastSentAt(), leadership.sentAt(), acked, leadership.leaseStart(),
-                    leadership.leaseUntil());
+            leadership = leadership.withAcked(acked);
             renewLease();
         }
 
@@ -222,15 +223,24 @@ public final class Election {
             long majoritySeq = seqs.get(electorate.quorum() - 1);
             Long sent = leadership.sentAt().get(majoritySeq);
             if (majoritySeq <= 0 || sent == null) return;
+            boolean committed = leadership.recordCommitted() || majoritySeq >= leadership.recordSeq();
             long until = sent + timing.leaderLeaseMs();
-            if (until <= leadership.leaseUntil()) return;
+            if (until <= leadership.leaseUntil()) {
+                if (committed != leadership.recordCommitted()) {
+                    leadership = leadership.withLease(leadership.leaseStart(), leadership.leaseUntil(), committed);
+                }
+                return;
+            }
             boolean first = !leadership.leaseEstablished();
-            leadership = new Leadership(leadership.term(), leadership.electedAt(), leadership.seq(),
-                    leadership.lastSentAt(), leadership.sentAt(), leadership.acked(), sent, until);
+            leadership = leadership.withLease(sent, until, committed);
             if (first) events.add(new Event.LeaseAcquired(leadership.term(), sent, until));
         }
 
         private void onPreVoteReply(String from, PreVoteReply p) {
+            if (p.voterTerm() > durable.term()) {
+                adoptTerm(p.voterTerm(), Reason.HIGHER_TERM); // a pre-vote below the voters' term can never pass
+                return;
+            }
             if (campaign == null || !campaign.pre() || campaign.term() != p.term() || !p.granted()) return;
             campaign = withGrant(campaign, from);
             if (campaign.granted().size() >= electorate.quorum()) startElection();
@@ -243,7 +253,7 @@ public final class Election {
             }
             // Inside the no-vote window the request is ignored entirely: the term is not adopted either, so a
             // candidate cut off from a healthy leader cannot make the leader's followers reject its heartbeats.
-            if (!wouldVote(from, v.candidacy(), v.recordTerm())) {
+            if (!wouldVote(from, v.candidacy(), v.recordTerm(), v.recordVersion())) {
                 send(from, new VoteReply(v.term(), false));
                 return;
             }
@@ -277,13 +287,16 @@ public final class Election {
          * The vote rule shared by pre-votes and votes: outside the no-vote window, not a leader, the candidate can
          * lead, knows a record at least as new as ours, and is at least as advanced as we and every peer we know.
          */
-        private boolean wouldVote(String candidate, Candidacy candidacy, long recordTerm) {
+        private boolean wouldVote(String candidate, Candidacy candidacy, long recordTerm, long recordVersion) {
             if (role == Role.LEADER || !windowOver()) return false;
             if (!electorate.voter(candidate).map(Voter::canLead).orElse(false) || !candidacy.eligible()) return false;
-            if (recordTerm < durable.record().term()) return false;
+            if (newer(durable.record(), recordTerm, recordVersion)) return false;
             if (own.eligible() && !candidacy.atLeast(own)) return false;
+            String recordedPrimary = durable.record().primary();
             for (Map.Entry<String, Candidacy> e : known.entrySet()) {
-                if (!e.getKey().equals(candidate) && e.getValue().eligible() && !candidacy.atLeast(e.getValue())) {
+                // The recorded primary is the one presumed lost; its last position must not block the failover.
+                if (e.getKey().equals(candidate) || e.getKey().equals(recordedPrimary)) continue;
+                if (e.getValue().eligible() && !candidacy.atLeast(e.getValue())) {
                     return false;
                 }
             }
@@ -299,7 +312,7 @@ public final class Election {
                 return;
             }
             for (String peer : electorate.others()) {
-                send(peer, new PreVoteRequest(campaign.term(), own, durable.record().term()));
+                send(peer, new PreVoteRequest(campaign.term(), own, durable.record().term(), durable.record().version()));
             }
         }
 
@@ -314,7 +327,7 @@ public final class Election {
                 return;
             }
             for (String peer : electorate.others()) {
-                send(peer, new VoteRequest(term, own, durable.record().term()));
+                send(peer, new VoteRequest(term, own, durable.record().term(), durable.record().version()));
             }
         }
 
@@ -324,7 +337,7 @@ public final class Election {
             leader = electorate.self();
             lastLeader = leader;
             leadership = Leadership.elected(durable.term(), now);
-            persist(durable.withRecord(new ClusterRecord(durable.term(), electorate.self())));
+            persist(durable.withRecord(durable.record().takenOverBy(durable.term(), electorate.self())));
             changeRole(Role.LEADER, leader, Reason.ELECTED, -1);
             sendHeartbeat();
         }
@@ -334,10 +347,14 @@ public final class Election {
             NavigableMap<Long, Long> sent = new TreeMap<>(leadership.sentAt());
             sent.put(seq, now);
             while (sent.size() > Leadership.KEEP_SENT) sent.pollFirstEntry();
-            leadership = new Leadership(leadership.term(), leadership.electedAt(), seq, now, sent, leadership.acked(),
-                    leadership.leaseStart(), leadership.leaseUntil());
+            leadership = leadership.withSent(seq, now, sent);
             leaderContactAt = now; // the leader binds itself like a follower: no vote for another within a lease
-            Map<String, Candidacy> table = new HashMap<>(known);
+            // Relay only what followers reported within a lease: a silent node's old position must not block votes.
+            Map<String, Candidacy> table = new HashMap<>();
+            long freshFrom = seq - Math.max(1, timing.leaseMs() / timing.heartbeatMs());
+            for (Map.Entry<String, Candidacy> k : known.entrySet()) {
+                if (leadership.acked().getOrDefault(k.getKey(), 0L) >= freshFrom) table.put(k.getKey(), k.getValue());
+            }
             table.put(electorate.self(), own);
             for (String peer : electorate.others()) {
                 send(peer, new Heartbeat(durable.term(), seq, durable.record(), table));
@@ -357,6 +374,16 @@ public final class Election {
             long spread = Math.max(1, 2 * timing.staggerMs());
             long h = mix(electorate.self().hashCode() * 31L + attempts * 1_000_003L + durable.term());
             return timing.staggerMs() * (rank() + 1) + Math.floorMod(h, spread);
+        }
+
+        void updateRecord(Observation.RecordUpdate u) {
+            if (role != Role.LEADER) return;
+            ClusterRecord r = durable.record();
+            if (java.util.Objects.equals(r.primary(), u.primary()) && r.timeline() == u.timeline() && r.sync().equals(u.sync())) {
+                return;
+            }
+            persist(durable.withRecord(r.withPostgres(u.primary(), u.timeline(), u.sync())));
+            leadership = leadership.recordChanged();
         }
 
         private void resign() {
@@ -403,6 +430,10 @@ public final class Election {
 
         private void send(String to, Message message) {
             actions.add(new Action.Send(to, message));
+        }
+
+        private static boolean newer(ClusterRecord mine, long theirTerm, long theirVersion) {
+            return mine.term() != theirTerm ? mine.term() > theirTerm : mine.version() > theirVersion;
         }
 
         private static Campaign withGrant(Campaign c, String voter) {

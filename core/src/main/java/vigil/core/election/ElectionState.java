@@ -48,6 +48,14 @@ public record ElectionState(Electorate electorate, Durable durable, Role role, S
         return holdsLease(now) ? leadership.leaseUntil() - now : 0;
     }
 
+    /**
+     * This leader's current record was acknowledged by a majority: every future leader will know it. Act on a
+     * record (promote, start a primary) only once it is committed.
+     */
+    public boolean recordCommitted() {
+        return role == Role.LEADER && leadership != null && leadership.recordCommitted();
+    }
+
     /** Until when this node refuses to vote for anyone (own clock). */
     public long noVoteUntil() {
         return leaderContactAt + electorate.timing().leaseMs();

@@ -11,9 +11,12 @@ import java.util.TreeMap;
  * @param sentAt recent heartbeat sequence numbers and their local send times (bounded)
  * @param acked  per follower, the newest heartbeat sequence it acknowledged
  * @param leaseUntil 0 until the first majority acknowledgement
+ * @param recordSeq  the first heartbeat that carried the current record version
+ * @param recordCommitted a majority acknowledged a heartbeat carrying the current record: any later leader knows it
  */
 public record Leadership(long term, long electedAt, long seq, long lastSentAt, NavigableMap<Long, Long> sentAt,
-                         Map<String, Long> acked, long leaseStart, long leaseUntil) {
+                         Map<String, Long> acked, long leaseStart, long leaseUntil, long recordSeq,
+                         boolean recordCommitted) {
     static final int KEEP_SENT = 256;
 
     public Leadership {
@@ -22,7 +25,7 @@ public record Leadership(long term, long electedAt, long seq, long lastSentAt, N
     }
 
     static Leadership elected(long term, long now) {
-        return new Leadership(term, now, 0, Long.MIN_VALUE / 4, new TreeMap<>(), Map.of(), 0, 0);
+        return new Leadership(term, now, 0, Long.MIN_VALUE / 4, new TreeMap<>(), Map.of(), 0, 0, 1, false);
     }
 
     boolean leaseEstablished() {
@@ -32,6 +35,25 @@ public record Leadership(long term, long electedAt, long seq, long lastSentAt, N
     /** When a leader that has not renewed its lease must give up the role. */
     long stepDownAt(Timing timing) {
         return leaseEstablished() ? leaseUntil : electedAt + timing.leaseMs();
+    }
+
+    Leadership withAcked(Map<String, Long> newAcked) {
+        return new Leadership(term, electedAt, seq, lastSentAt, sentAt, newAcked, leaseStart, leaseUntil, recordSeq,
+                recordCommitted);
+    }
+
+    Leadership withLease(long start, long until, boolean committed) {
+        return new Leadership(term, electedAt, seq, lastSentAt, sentAt, acked, start, until, recordSeq, committed);
+    }
+
+    Leadership withSent(long newSeq, long now, NavigableMap<Long, Long> newSentAt) {
+        return new Leadership(term, electedAt, newSeq, now, newSentAt, acked, leaseStart, leaseUntil, recordSeq,
+                recordCommitted);
+    }
+
+    /** The record changed: it is committed once a majority acknowledged the next heartbeat, which carries it. */
+    Leadership recordChanged() {
+        return new Leadership(term, electedAt, seq, lastSentAt, sentAt, acked, leaseStart, leaseUntil, seq + 1, false);
     }
 
     @Override

@@ -27,11 +27,12 @@ public sealed interface Message {
     record Stale(long term) implements Message {}
 
     /** "Would you vote for me in {@code term}?" Changes no state anywhere; stops a cut-off node from inflating terms. */
-    record PreVoteRequest(long term, Candidacy candidacy, long recordTerm) implements Message {}
+    record PreVoteRequest(long term, Candidacy candidacy, long recordTerm, long recordVersion) implements Message {}
 
-    record PreVoteReply(long term, boolean granted) implements Message {}
+    /** @param voterTerm the voter's own term: a pre-candidate that fell behind catches up before it asks again */
+    record PreVoteReply(long term, boolean granted, long voterTerm) implements Message {}
 
-    record VoteRequest(long term, Candidacy candidacy, long recordTerm) implements Message {}
+    record VoteRequest(long term, Candidacy candidacy, long recordTerm, long recordVersion) implements Message {}
 
     record VoteReply(long term, boolean granted) implements Message {}
 

@@ -12,6 +12,12 @@ public sealed interface Observation {
     /** This node's own fitness to lead changed (later: PostgreSQL health and position). */
     record CandidacyChanged(long now, Candidacy candidacy) implements Observation {}
 
+    /**
+     * The leader records what it knows about PostgreSQL (after a promotion, or a change of the synchronous set). Only a
+     * leader writes records; elsewhere this is ignored. Written durably before the next heartbeat carries it.
+     */
+    record RecordUpdate(long now, String primary, long timeline, java.util.List<String> sync) implements Observation {}
+
     /** Give up leadership on purpose (graceful shutdown): void the lease and tell the followers. */
     record Resign(long now) implements Observation {}
 }

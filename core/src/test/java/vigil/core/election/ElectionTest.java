@@ -21,7 +21,7 @@ class ElectionTest {
     static ElectionState leaderWithoutAcks() {
         ElectionState n1 = booted("n1", THREE, 0);
         n1 = Election.decide(n1, new Observation.Tick(2000)).next(); // window over, rank 0: pre-vote
-        n1 = Election.decide(n1, received(2001, "n2", new Message.PreVoteReply(1, true))).next();
+        n1 = Election.decide(n1, received(2001, "n2", new Message.PreVoteReply(1, true, 0))).next();
         Decision d = Election.decide(n1, received(2002, "n2", new Message.VoteReply(1, true)));
         assertEquals(Role.LEADER, d.next().role());
         return d.next();
@@ -38,7 +38,7 @@ class ElectionTest {
     }
 
     static Message.Heartbeat heartbeat(long term, long seq) {
-        return new Message.Heartbeat(term, seq, new ClusterRecord(term, "n1"), Map.of());
+        return new Message.Heartbeat(term, seq, new ClusterRecord(term, 0, "n1", null, 0, List.of()), Map.of());
     }
 
     static Observation.Received received(long now, String from, Message m) {
@@ -52,7 +52,7 @@ class ElectionTest {
     @Test
     void electedLeaderPersistsItsTermBeforeAskingForVotes() {
         ElectionState n1 = Election.decide(booted("n1", THREE, 0), new Observation.Tick(2000)).next();
-        Decision d = Election.decide(n1, received(2001, "n2", new Message.PreVoteReply(1, true)));
+        Decision d = Election.decide(n1, received(2001, "n2", new Message.PreVoteReply(1, true, 0)));
         assertInstanceOf(Action.Persist.class, d.actions().get(0));
         assertEquals(1, ((Action.Persist) d.actions().get(0)).durable().term());
         assertEquals(Reason.STOOD_FOR_ELECTION, roleChanges(d).get(0).reason());
@@ -91,10 +91,10 @@ class ElectionTest {
     @Test
     void followerRefusesVotesForALeaseAfterAHeartbeatAndKeepsItsTerm() {
         ElectionState f = followerOf("n1", 1000);
-        Decision d = Election.decide(f, received(2499, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, 1)));
+        Decision d = Election.decide(f, received(2499, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, 1, 0)));
         assertEquals(new Action.Send("n3", new Message.VoteReply(2, false)), d.actions().get(0));
         assertEquals(1, d.next().term());
-        Decision later = Election.decide(f, received(2500, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, 1)));
+        Decision later = Election.decide(f, received(2500, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, 1, 0)));
         assertInstanceOf(Action.Persist.class, later.actions().get(0));
         assertEquals(new Action.Send("n3", new Message.VoteReply(2, true)), later.actions().get(1));
     }
@@ -102,29 +102,29 @@ class ElectionTest {
     @Test
     void oneVotePerTerm() {
         ElectionState f = followerOf("n1", 0);
-        ElectionState voted = Election.decide(f, received(2000, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, 1))).next();
-        Decision d = Election.decide(voted, received(2001, "n1", new Message.VoteRequest(2, Candidacy.ELIGIBLE, 1)));
+        ElectionState voted = Election.decide(f, received(2000, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, 1, 0))).next();
+        Decision d = Election.decide(voted, received(2001, "n1", new Message.VoteRequest(2, Candidacy.ELIGIBLE, 1, 0)));
         assertEquals(new Action.Send("n1", new Message.VoteReply(2, false)), d.actions().get(0));
     }
 
     @Test
     void aRestartedNodeRefusesVotesForALease() {
-        ElectionState restarted = ElectionState.boot(new Electorate("n2", THREE, TIMING), new Durable(3, null, new ClusterRecord(3, "n1")), 50_000);
-        Decision d = Election.decide(restarted, received(51_000, "n3", new Message.VoteRequest(4, Candidacy.ELIGIBLE, 3)));
+        ElectionState restarted = ElectionState.boot(new Electorate("n2", THREE, TIMING), new Durable(3, null, new ClusterRecord(3, 0, "n1", null, 0, List.of())), 50_000);
+        Decision d = Election.decide(restarted, received(51_000, "n3", new Message.VoteRequest(4, Candidacy.ELIGIBLE, 3, 0)));
         assertEquals(new Action.Send("n3", new Message.VoteReply(4, false)), d.actions().get(0));
     }
 
     @Test
     void noVoteForACandidateWithAnOlderRecord() {
         ElectionState f = followerOf("n1", 0);
-        Decision d = Election.decide(f, received(5000, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, 0)));
+        Decision d = Election.decide(f, received(5000, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, 0, 0)));
         assertEquals(new Action.Send("n3", new Message.VoteReply(2, false)), d.actions().get(d.actions().size() - 1));
     }
 
     @Test
     void noVoteForALessAdvancedCandidate() {
         ElectionState f = Election.decide(followerOf("n1", 0), new Observation.CandidacyChanged(10, new Candidacy(true, 2, 500))).next();
-        Decision d = Election.decide(f, received(5000, "n3", new Message.VoteRequest(2, new Candidacy(true, 2, 400), 1)));
+        Decision d = Election.decide(f, received(5000, "n3", new Message.VoteRequest(2, new Candidacy(true, 2, 400), 1, 0)));
         assertEquals(new Action.Send("n3", new Message.VoteReply(2, false)), d.actions().get(d.actions().size() - 1));
     }
 
@@ -150,7 +150,7 @@ class ElectionTest {
 
     @Test
     void aHeartbeatOfAnOlderTermIsAnsweredStale() {
-        ElectionState f = Election.decide(followerOf("n1", 0), received(5000, "n3", new Message.VoteRequest(4, Candidacy.ELIGIBLE, 1))).next();
+        ElectionState f = Election.decide(followerOf("n1", 0), received(5000, "n3", new Message.VoteRequest(4, Candidacy.ELIGIBLE, 1, 0))).next();
         Decision d = Election.decide(f, received(5001, "n1", heartbeat(1, 9)));
         assertEquals(new Action.Send("n1", new Message.Stale(4)), d.actions().get(0));
     }
@@ -170,5 +170,31 @@ class ElectionTest {
         assertFalse(d.next().holdsLease(2100));
         ElectionState f = Election.decide(followerOf("n1", 2000), received(2101, "n1", new Message.Resign(1))).next();
         assertTrue(f.noVoteUntil() <= 2101);
+    }
+
+    @Test
+    void theLeaderRewritesTheRecordDurablyAndVotersRefuseCandidatesThatMissedIt() {
+        Decision d = Election.decide(clusterWithLeader(), new Observation.RecordUpdate(2050, "n1", 2, List.of("n2")));
+        ClusterRecord written = ((Action.Persist) d.actions().get(0)).durable().record();
+        assertEquals(new ClusterRecord(1, 1, "n1", "n1", 2, List.of("n2")), written);
+        Decision hb = Election.decide(d.next(), new Observation.Tick(2200));
+        Message.Heartbeat h = (Message.Heartbeat) ((Action.Send) hb.actions().get(0)).message();
+        assertEquals(written, h.record());
+        ElectionState follower = Election.decide(booted("n2", THREE, 0), received(2201, "n1", h)).next();
+        assertEquals(written, follower.durable().record());
+        Decision vote = Election.decide(follower, received(9000, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, 1, 0)));
+        assertEquals(new Action.Send("n3", new Message.VoteReply(2, false)), vote.actions().get(vote.actions().size() - 1));
+        assertTrue(Election.decide(follower, new Observation.RecordUpdate(2300, "n2", 3, List.of())).actions().isEmpty(),
+                "only the leader writes records");
+    }
+
+    @Test
+    void aPreCandidateBehindTheVotersTermCatchesUpInsteadOfAskingForeverInVain() {
+        ElectionState n1 = Election.decide(booted("n1", THREE, 0), new Observation.Tick(2000)).next();
+        assertEquals(1, n1.campaign().term());
+        Decision d = Election.decide(n1, received(2001, "n2", new Message.PreVoteReply(1, false, 7)));
+        assertEquals(7, d.next().term());
+        assertInstanceOf(Action.Persist.class, d.actions().get(0));
+        assertEquals(null, d.next().campaign());
     }
 }

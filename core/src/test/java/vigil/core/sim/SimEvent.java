@@ -80,4 +80,47 @@ abstract sealed class SimEvent implements Comparable<SimEvent> {
     }
 
     static final class HealAll extends SimEvent {}
+
+    /** The PostgreSQL driver of {@code node} finished an action it started in that incarnation. */
+    static final class PgDone extends SimEvent {
+        final String node;
+        final int incarnation;
+        final vigil.core.ha.PgAction action;
+        /** The effect already happened; only the (paused) supervisor still has to hear of it. */
+        final boolean notifyOnly;
+
+        PgDone(String node, int incarnation, vigil.core.ha.PgAction action, boolean notifyOnly) {
+            this.node = node;
+            this.incarnation = incarnation;
+            this.action = action;
+            this.notifyOnly = notifyOnly;
+        }
+    }
+
+    static final class PeerProbeDone extends SimEvent {
+        final String node;
+        final int incarnation;
+        final String target;
+        final vigil.core.ha.PeerPg result;
+
+        PeerProbeDone(String node, int incarnation, String target, vigil.core.ha.PeerPg result) {
+            this.node = node;
+            this.incarnation = incarnation;
+            this.target = target;
+            this.result = result;
+        }
+    }
+
+    static final class WriteTick extends SimEvent {}
+
+    /** Fires {@link SimHa#WATCHDOG_MS} after a vigild stopped or froze: still not running → the host is reset. */
+    static final class WatchdogCheck extends SimEvent {
+        final String node;
+        final int incarnation;
+
+        WatchdogCheck(String node, int incarnation) {
+            this.node = node;
+            this.incarnation = incarnation;
+        }
+    }
 }

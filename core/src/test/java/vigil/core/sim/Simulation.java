@@ -39,6 +39,7 @@ final class Simulation {
     private final Map<Long, String> leaderOfTerm = new HashMap<>();
     private final Deque<String> trace = new ArrayDeque<>();
     private final FaultState faults = new FaultState();
+    private final SimHa ha;
     private long nowUs;
     private long seq;
     private long events;
@@ -47,6 +48,7 @@ final class Simulation {
         this.spec = spec;
         this.random = new SplittableRandom(spec.seed());
         for (Voter v : spec.voters()) nodes.put(v.name(), new SimNode(v.name()));
+        this.ha = spec.postgres() ? new SimHa(new HaWorld()) : null;
     }
 
     /** Runs the schedule; throws {@link AssertionError} naming the seed on the first broken promise. */
@@ -57,8 +59,10 @@ final class Simulation {
         }
         long healAt = spec.faultPhaseUs();
         schedule(healAt, new SimEvent.HealAll());
+        if (ha != null) schedule(20_000, new SimEvent.WriteTick());
         long end = healAt + spec.quietPhaseUs();
         long stableLeaderAtUs = -1;
+        long servingAtUs = -1;
         while (!queue.isEmpty()) {
             SimEvent e = queue.poll();
             if (e.atUs() > end) break;
@@ -67,6 +71,10 @@ final class Simulation {
             handle(e);
             checkInvariants();
             if (stableLeaderAtUs < 0 && nowUs >= healAt && leaseHolder() != null) stableLeaderAtUs = nowUs;
+            if (ha != null && servingAtUs < 0 && nowUs >= healAt && serving()) servingAtUs = nowUs;
+        }
+        if (ha != null && (servingAtUs < 0 || servingAtUs - healAt > spec.servingBoundUs())) {
+            fail("no leader serving writes within " + spec.servingBoundUs() / 1000 + " ms after all faults healed");
         }
         if (stableLeaderAtUs < 0) fail("no leader with a valid lease within " + spec.quietPhaseUs() / 1000
                 + " ms after all faults healed");
@@ -106,6 +114,40 @@ final class Simulation {
         } else if (e instanceof SimEvent.Restart r) {
             SimNode n = nodes.get(r.node());
             if (!n.alive) start(n);
+        } else if (e instanceof SimEvent.PgDone d) {
+            SimNode n = nodes.get(d.node);
+            // The action happened to PostgreSQL even if the vigild that asked for it has died or froze since;
+            // a frozen vigild hears of it when it resumes.
+            boolean sameProcess = n.alive && n.incarnation == d.incarnation;
+            boolean paused = sameProcess && n.pausedUntilUs > nowUs;
+            if (paused) schedule(n.pausedUntilUs, new SimEvent.PgDone(d.node, d.incarnation, d.action, true));
+            if (d.notifyOnly) {
+                if (sameProcess && !paused) ha.notifyDone(n, d.action, n.localMs(nowUs));
+            } else {
+                ha.complete(n, d.action, sameProcess ? n.localMs(nowUs) : 0, sameProcess && !paused);
+            }
+        } else if (e instanceof SimEvent.PeerProbeDone p) {
+            SimNode n = nodes.get(p.node);
+            if (n.alive && n.incarnation == p.incarnation && n.pausedUntilUs <= nowUs) {
+                ha.decide(n, new vigil.core.ha.HaObservation.PeerProbed(n.localMs(nowUs), p.target, p.result));
+            }
+        } else if (e instanceof SimEvent.WriteTick) {
+            ha.writeTick();
+            schedule(nowUs + 20_000, new SimEvent.WriteTick());
+        } else if (e instanceof SimEvent.WatchdogCheck w) {
+            SimNode n = nodes.get(w.node);
+            boolean gone = !n.alive && n.incarnation == w.incarnation;
+            boolean frozen = n.alive && n.incarnation == w.incarnation && n.pausedUntilUs > nowUs;
+            if (gone || frozen) {
+                note(n.name + " watchdog resets the host");
+                if (frozen) {
+                    n.alive = false;
+                    n.state = null;
+                    n.buffered.clear();
+                    schedule(n.pausedUntilUs, new SimEvent.Restart(n.name));
+                }
+                ha.watchdogReset(n);
+            }
         } else if (e instanceof SimEvent.HealAll) {
             faults.healAll();
             for (SimNode n : nodes.values()) {
@@ -134,6 +176,12 @@ final class Simulation {
                     n.state = null;
                     n.buffered.clear();
                     schedule(nowUs + f.amount() * 1000L, new SimEvent.Restart(n.name));
+                    if (ha != null) {
+                        // Half the crashes take the whole host (PostgreSQL too); the rest only vigild, whose
+                        // watchdog resets the host unless vigild is back in time.
+                        if (random.nextBoolean()) ha.watchdogReset(n);
+                        else schedule(nowUs + SimHa.WATCHDOG_MS * 1000, new SimEvent.WatchdogCheck(n.name, n.incarnation));
+                    }
                 }
             }
             case PAUSE -> {
@@ -141,6 +189,7 @@ final class Simulation {
                 if (n.alive) {
                     n.pausedUntilUs = Math.max(n.pausedUntilUs, nowUs + f.amount() * 1000L);
                     schedule(n.pausedUntilUs, new SimEvent.Resume(n.name));
+                    if (ha != null) schedule(nowUs + SimHa.WATCHDOG_MS * 1000, new SimEvent.WatchdogCheck(n.name, n.incarnation));
                 }
             }
         }
@@ -157,11 +206,20 @@ final class Simulation {
         n.rate = 1 + drift * (2 * random.nextDouble() - 1);
         Electorate electorate = new Electorate(n.name, spec.voters(), spec.timing());
         n.state = ElectionState.boot(electorate, n.disk, n.localMs(nowUs));
+        if (ha != null) {
+            ha.hostBack(n);
+            ha.boot(n, n.localMs(nowUs));
+        }
         note(n.name + " boots term=" + n.disk.term());
         schedule(nowUs + random.nextLong(1, TICK_LOCAL_MS * 1000), new SimEvent.Tick(n.name, n.incarnation));
     }
 
     private void apply(SimNode n, Observation o) {
+        applyElection(n, o);
+        if (ha != null && n.alive && n.state != null) ha.step(n, n.localMs(nowUs));
+    }
+
+    private void applyElection(SimNode n, Observation o) {
         Decision d = Election.decide(n.state, o);
         n.state = d.next();
         for (Event ev : d.events()) {
@@ -194,7 +252,15 @@ final class Simulation {
 
     // ---- the promise --------------------------------------------------------------------------------------
 
+    private boolean serving() {
+        for (SimNode n : nodes.values()) {
+            if (n.alive && ha.serving(n, n.localMs(nowUs))) return true;
+        }
+        return false;
+    }
+
     private void checkInvariants() {
+        if (ha != null) ha.checkOneWriter();
         String holder = null;
         for (SimNode n : nodes.values()) {
             if (!n.alive) continue;
@@ -239,9 +305,39 @@ final class Simulation {
         queue.add(e);
     }
 
+    /** Gives {@link SimHa} the handles it needs, and nothing else. */
+    private final class HaWorld implements SimHa.World {
+        @Override public long nowUs() { return nowUs; }
+
+        @Override public SplittableRandom random() { return random; }
+
+        @Override public void feedElection(SimNode n, Observation o) { applyElection(n, o); }
+
+        @Override public void scheduleAction(SimNode n, vigil.core.ha.PgAction a, long afterUs) {
+            note(n.name + " pg " + a);
+            schedule(nowUs + afterUs, new SimEvent.PgDone(n.name, n.incarnation, a, false));
+        }
+
+        @Override public void schedulePeerProbe(SimNode n, String target, vigil.core.ha.PeerPg result, long afterUs) {
+            schedule(nowUs + afterUs, new SimEvent.PeerProbeDone(n.name, n.incarnation, target, result));
+        }
+
+        @Override public boolean linkUp(String from, String to) { return !faults.blocked(from, to); }
+
+        @Override public SimNode node(String name) { return nodes.get(name); }
+
+        @Override public List<SimNode> nodes() { return new ArrayList<>(nodes.values()); }
+
+        @Override public void fail(String what) { Simulation.this.fail(what); }
+    }
+
     /** One simulated process: its disk survives crashes, everything else does not. */
-    private static final class SimNode {
+    static final class SimNode {
         final String name;
+        final SimPostgres pg = new SimPostgres();
+        vigil.core.ha.SupervisorState supervisor;
+        boolean actionRunning;
+        boolean lastActionOk;
         final List<SimEvent.Deliver> buffered = new ArrayList<>();
         Durable disk = Durable.INITIAL;
         ElectionState state;

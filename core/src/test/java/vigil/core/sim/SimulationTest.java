@@ -36,6 +36,22 @@ class SimulationTest {
     }
 
     /**
+     * The same kind of schedules with a simulated PostgreSQL on every data node: at most one writable primary at
+     * every step, and after healing a leader serves writes again.
+     */
+    @Test
+    void seededFaultSchedulesWithPostgresKeepOneWriter() {
+        int schedules = Integer.getInteger("vigil.sim.pgSchedules", 500);
+        long first = Long.getLong("vigil.sim.firstSeed", 1L);
+        List<SimResult> results = LongStream.range(first, first + schedules).parallel()
+                .mapToObj(seed -> new Simulation(SimSpec.forSeed(seed).withPostgres()).run())
+                .collect(ArrayList::new, List::add, List::addAll);
+        assertEquals(schedules, results.size());
+        System.out.printf("simulation with postgres: %d schedules, %d leaderships%n", schedules,
+                results.stream().mapToLong(SimResult::leaderships).sum());
+    }
+
+    /**
      * The checker is not vacuous: with clock rates 30 times outside the bound the leases are computed on a false
      * premise, and some schedule must show two nodes holding a lease at once.
      */
@@ -53,13 +69,17 @@ class SimulationTest {
         assertTrue(caught > 0, "no double lease found although clocks broke the drift bound");
     }
 
-    /** Replays one schedule: {@code mvn -pl core test -Dtest=SimulationTest#replay -Dvigil.sim.seed=N}. */
+    /**
+     * Replays one schedule: {@code mvn -pl core test -Dtest=SimulationTest#replay -Dvigil.sim.seed=N}
+     * (add {@code -Dvigil.sim.postgres=true} for a schedule of the PostgreSQL run).
+     */
     @Test
     void replay() {
         Long seed = Long.getLong("vigil.sim.seed");
         long s = seed == null ? 42L : seed;
-        SimResult first = new Simulation(SimSpec.forSeed(s)).run();
-        SimResult again = new Simulation(SimSpec.forSeed(s)).run();
+        SimSpec spec = Boolean.getBoolean("vigil.sim.postgres") ? SimSpec.forSeed(s).withPostgres() : SimSpec.forSeed(s);
+        SimResult first = new Simulation(spec).run();
+        SimResult again = new Simulation(spec).run();
         assertEquals(first, again, "a schedule must replay identically from its seed");
     }
 }

@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import vigil.core.election.Action;
 import vigil.core.election.Decision;
@@ -18,6 +19,13 @@ import vigil.core.election.Event;
 import vigil.core.election.Observation;
 import vigil.core.election.Role;
 import vigil.core.election.Voter;
+import vigil.core.ha.HaDecision;
+import vigil.core.ha.HaObservation;
+import vigil.core.ha.HaPolicy;
+import vigil.core.ha.HaReason;
+import vigil.core.ha.PgAction;
+import vigil.core.ha.Supervisor;
+import vigil.core.ha.SupervisorState;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
 import vigil.daemon.state.StateException;
@@ -55,6 +63,11 @@ public final class NodeLoop implements Runnable {
 
     private record Stop(String reason, CompletableFuture<Void> done) implements Input {}
 
+    private record Ha(HaObservation observation) implements Input {}
+
+    /** The PostgreSQL side, present only when vigil manages PostgreSQL on this cluster. */
+    public record Supervision(HaPolicy policy, Consumer<PgAction> actuator) {}
+
     private final LinkedBlockingQueue<Input> inputs = new LinkedBlockingQueue<>();
     private final Electorate electorate;
     private final String cluster;
@@ -64,12 +77,19 @@ public final class NodeLoop implements Runnable {
     private final Log log;
     private final LongSupplier clock;
     private final Map<String, Long> badFrameLoggedAt = new HashMap<>();
+    private final Supervision supervision;
+    private SupervisorState supervisor;
     private ElectionState state;
     private Set<String> members = Set.of();
     private volatile boolean halted;
 
     public NodeLoop(Electorate electorate, String cluster, Durable initial, Disk disk, Peers peers, PeerCodec codec,
                     Log log, LongSupplier clock) {
+        this(electorate, cluster, initial, disk, peers, codec, log, clock, null);
+    }
+
+    public NodeLoop(Electorate electorate, String cluster, Durable initial, Disk disk, Peers peers, PeerCodec codec,
+                    Log log, LongSupplier clock, Supervision supervision) {
         this.electorate = electorate;
         this.cluster = cluster;
         this.disk = disk;
@@ -78,6 +98,13 @@ public final class NodeLoop implements Runnable {
         this.log = log;
         this.clock = clock;
         this.state = ElectionState.boot(electorate, initial, clock.getAsLong());
+        this.supervision = supervision;
+        this.supervisor = SupervisorState.boot(clock.getAsLong());
+    }
+
+    /** A PostgreSQL probe result, action outcome or peer probe answer from the agent. */
+    public void onHa(HaObservation o) {
+        inputs.add(new Ha(o));
     }
 
     public void onFrame(String from, byte[] bytes) {
@@ -119,6 +146,7 @@ public final class NodeLoop implements Runnable {
                 now = clock.getAsLong();
                 if (!halted && now - lastTick >= TICK_MS) {
                     decide(new Observation.Tick(now));
+                    supervise(new HaObservation.Tick(now));
                     lastTick = now;
                 }
             }
@@ -150,6 +178,8 @@ public final class NodeLoop implements Runnable {
                 log.event(Priority.INFO, "view", "members", String.join(",", members.stream().sorted().toList()),
                         "quorum", reachableVoters() >= electorate.quorum());
             }
+        } else if (in instanceof Ha h) {
+            supervise(h.observation());
         } else if (in instanceof StatusQuery q) {
             q.reply().complete(snapshot());
         } else if (in instanceof Stop s) {
@@ -177,6 +207,20 @@ public final class NodeLoop implements Runnable {
         }
         state = d.next();
         for (Event e : d.events()) logEvent(e);
+    }
+
+    /** The supervisor decides on PostgreSQL; its election inputs go through the election like any observation. */
+    private void supervise(HaObservation o) {
+        if (supervision == null || halted) return;
+        HaDecision d = Supervisor.decide(supervisor, state, supervision.policy(), o);
+        supervisor = d.next();
+        for (Observation in : d.electionInputs()) decide(in);
+        if (d.reason() != null) {
+            log.event(d.reason() == HaReason.SELF_FENCE ? Priority.WARNING : Priority.NOTICE, "pg",
+                    "reason", d.reason(), "role", state.role().label(), "term", state.term(),
+                    "primary", state.durable().record().primary(), "actions", d.actions());
+        }
+        for (PgAction a : d.actions()) supervision.actuator().accept(a);
     }
 
     private void logEvent(Event e) {

@@ -35,11 +35,18 @@ import org.jgroups.util.NameCache;
  * <li>Messages are delivered only from configured peer names; per sender in send order (UNICAST3 FIFO).
  *     Different senders may be delivered concurrently: the listener must be thread-safe and quick.</li>
  * <li>If a restarted node joins while its previous incarnation is still in the view, the name maps to
- *     the newest incarnation (the later one in view order).</li>
+ *     the newest incarnation (the later one in view order). Until this node has installed that view, a
+ *     send to the name still goes to the dead incarnation and is lost.</li>
+ * <li>Delivery is best effort: reliable and FIFO while both ends stay in one view, but anything may be
+ *     lost across crashes, restarts and partitions. The protocol on top must tolerate loss (vigil's
+ *     heartbeats are periodic and idempotent).</li>
  * </ul>
  */
 public final class PeerChannel implements AutoCloseable {
-    /** Callbacks run on JGroups threads; exceptions are logged and swallowed. */
+    /**
+     * Callbacks run on JGroups threads, possibly before {@link #open} has returned; they must be quick and
+     * thread-safe. Exceptions are logged and swallowed.
+     */
     public interface Listener {
         void onMessage(String fromNode, byte[] payload);
 

@@ -41,16 +41,23 @@ import org.jgroups.stack.Protocol;
  *     peers. TCP {@code non_blocking_sends} is deliberately off: with it, JOIN requests were lost when
  *     all nodes started at once (concurrent connects), and a 3-node boot took ~11 s instead of ~1.2 s.</li>
  * <li>TCPPING with all peers, {@code send_cache_on_join} so every member learns every logical name.</li>
- * <li>MERGE3 with short intervals: after a partition heals the views merge within a few seconds.</li>
+ * <li>MERGE3 with short intervals (INFO every 1-2 s, check every 2.5 s): after a partition heals, or when a
+ *     restarted former coordinator came back as a singleton, the views merge within ~3 s (~5 s with
+ *     JGroups' computed default check interval of 1.6 x 3 s).</li>
  * <li>FD_SOCK2 catches a crashed process at once (its socket closes); FD_ALL3 catches a hung node or a
- *     cut link after {@code failureDetectionTimeout}; VERIFY_SUSPECT2 double-checks before exclusion.</li>
+ *     cut link after {@code failureDetectionTimeout}; VERIFY_SUSPECT2 double-checks before exclusion.
+ *     FD_SOCK2 listens on the peer port + 100 (JGroups' default offset, trying up to 5 ports above it):
+ *     firewalls must allow that port between the nodes too.</li>
  * <li>SYM_ENCRYPT (AES/CBC/PKCS5Padding, key injected, no keystore) directly under NAKACK2 as the
  *     JGroups documentation places it, with SERIALIZE right above it: SERIALIZE turns each message,
  *     headers and all, into the payload of a carrier message that SYM_ENCRYPT then encrypts, so
  *     NAKACK2/UNICAST3/GMS headers (seqnos, views, joins) are encrypted too. A node without the key can
  *     therefore never join (its JOIN request cannot be decrypted) nor inject application messages.</li>
  * <li>NAKACK2/UNICAST3/STABLE/GMS: reliable FIFO delivery and membership. GMS view-ack and leave
- *     timeouts are short so that a dead member does not delay the next view.</li>
+ *     timeouts are short so that a dead member does not delay the next view. At most
+ *     {@value #MAX_JOIN_ATTEMPTS} JOIN attempts: a joiner whose JOIN is never answered (the coordinator it
+ *     discovered is dead but still listed, or it holds another key) starts alone after
+ *     3 x join timeout and MERGE3 reunites it later, instead of blocking {@code open()} for 10 attempts.</li>
  * <li>FRAG4 only as a safety net; vigil's messages are small. No flow control (UFC/MFC): traffic is a few
  *     small messages per heartbeat, and flow control could block the sender.</li>
  * </ul>
@@ -62,6 +69,9 @@ final class PeerStack {
     static final long LEAVE_TIMEOUT_MS = 1000;
     static final int MAX_JOIN_ATTEMPTS = 3;
     static final int SOCK_CONN_TIMEOUT_MS = 500;
+    static final long MERGE_MIN_INTERVAL_MS = 1000;
+    static final long MERGE_MAX_INTERVAL_MS = 2000;
+    static final long MERGE_CHECK_INTERVAL_MS = 2500;
 
     private PeerStack() {
     }
@@ -91,7 +101,8 @@ final class PeerStack {
         ping.setPortRange(0);
         ping.sendCacheOnJoin(true);
 
-        MERGE3 merge = new MERGE3().setMinInterval(1000).setMaxInterval(3000);
+        MERGE3 merge = new MERGE3().setMinInterval(MERGE_MIN_INTERVAL_MS).setMaxInterval(MERGE_MAX_INTERVAL_MS)
+                .setCheckInterval(MERGE_CHECK_INTERVAL_MS);
 
         FD_SOCK2 fdSock = new FD_SOCK2().setBindAddress(bind);
 

@@ -13,6 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import vigil.core.election.ClusterRecord;
 import vigil.core.election.Durable;
@@ -80,8 +81,14 @@ public final class StateStore implements AutoCloseable {
             long term = Long.parseLong(req(kv, f, "term"));
             String votedFor = emptyToNull(req(kv, f, "voted_for"));
             long recordTerm = Long.parseLong(req(kv, f, "record_term"));
+            long recordVersion = Long.parseLong(req(kv, f, "record_version"));
             String recordLeader = emptyToNull(req(kv, f, "record_leader"));
-            return new Durable(term, votedFor, new ClusterRecord(recordTerm, recordLeader));
+            String primary = emptyToNull(req(kv, f, "record_primary"));
+            long timeline = Long.parseLong(req(kv, f, "record_timeline"));
+            String sync = req(kv, f, "record_sync");
+            List<String> syncSet = sync.isEmpty() ? List.of() : List.of(sync.split(","));
+            return new Durable(term, votedFor,
+                    new ClusterRecord(recordTerm, recordVersion, recordLeader, primary, timeline, syncSet));
         } catch (IOException | IllegalArgumentException e) {
             throw new StateException(f + ": damaged election state (" + e.getMessage() + "); this node must not "
                     + "guess its term. Restore the file, or if the node's data is to be discarded, remove it and "
@@ -92,7 +99,11 @@ public final class StateStore implements AutoCloseable {
     public void save(Durable d) throws StateException {
         String text = "# vigil election state, written by vigild; do not edit\nversion=1\nterm=" + d.term()
                 + "\nvoted_for=" + nullToEmpty(d.votedFor()) + "\nrecord_term=" + d.record().term()
-                + "\nrecord_leader=" + nullToEmpty(d.record().leader()) + "\n";
+                + "\nrecord_version=" + d.record().version()
+                + "\nrecord_leader=" + nullToEmpty(d.record().leader())
+                + "\nrecord_primary=" + nullToEmpty(d.record().primary())
+                + "\nrecord_timeline=" + d.record().timeline()
+                + "\nrecord_sync=" + String.join(",", d.record().sync()) + "\n";
         Path tmp = dir.resolve(FILE + ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,

@@ -2,6 +2,7 @@ package vigil.daemon.peer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static vigil.daemon.peer.PeerFixture.await;
@@ -16,6 +17,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import org.jgroups.protocols.FD_ALL3;
+import org.jgroups.protocols.SYM_ENCRYPT;
+import org.jgroups.protocols.TP;
+import org.jgroups.protocols.pbcast.GMS;
+import org.jgroups.stack.ProtocolStack;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -93,6 +99,28 @@ class PeerChannelTest {
             f.open(s, new Recorder());
             PeerChannelException e = assertThrows(PeerChannelException.class, () -> f.open(s, new Recorder()));
             assertTrue(e.getMessage().contains("127.0.0.1:" + s.bindPort()), e.getMessage());
+        }
+    }
+
+    @Test
+    @Timeout(20)
+    void theStackIsTheDocumentedOneWithDiagnosticsOff() throws Exception {
+        try (PeerFixture f = new PeerFixture("n1", "n2")) {
+            PeerChannel c = f.open(f.settings("n1", Optional.of(PeerFixture.key(1, 24))), new Recorder());
+            ProtocolStack stack = c.jchannel().getProtocolStack();
+            List<String> names = stack.getProtocols().stream().map(p -> p.getClass().getSimpleName()).toList();
+            assertEquals(List.of("FRAG4", "GMS", "STABLE", "UNICAST3", "NAKACK2", "SERIALIZE", "SYM_ENCRYPT",
+                    "VERIFY_SUSPECT2", "FD_ALL3", "FD_SOCK2", "MERGE3", "TCPPING", "TCP"), names);
+            TP tp = stack.getTransport();
+            assertFalse(tp.getDiagnosticsHandler().isEnabled(), "JGroups diagnostics must be off");
+            assertEquals(0, tp.getPortRange());
+            assertEquals(false, stack.findProtocol(GMS.class).getValue("print_local_addr"));
+            FD_ALL3 fd = stack.findProtocol(FD_ALL3.class);
+            assertEquals(3000, fd.getTimeout());
+            assertEquals(150, fd.getInterval());
+            SYM_ENCRYPT enc = stack.findProtocol(SYM_ENCRYPT.class);
+            assertEquals("AES/CBC/PKCS5Padding", enc.symAlgorithm());
+            assertEquals(192, enc.symKeylength());
         }
     }
 

@@ -69,7 +69,7 @@ class PeerSecurityTest {
 
     @Test
     @Timeout(20)
-    void encryptedTrafficShowsNeitherPayloadNorProtocolHeaders() throws Exception {
+    void encryptedTrafficHidesThePayloadAndTheSeqnoHeaders() throws Exception {
         Tapped tapped = exchangeCanary(Optional.of(PeerFixture.key(5, 16)));
         assertFalse(tapped.canarySeen, "the payload crossed the wire in plaintext");
         assertEquals(0, tapped.tap.framesWithReliableHeaders.get(),

@@ -19,10 +19,10 @@ class StateStoreTest {
         Path state = dir.resolve("state");
         try (StateStore s = StateStore.open(state)) {
             assertEquals(Durable.INITIAL, s.load());
-            s.save(new Durable(7, "n2", new ClusterRecord(6, "n1")));
+            s.save(new Durable(7, "n2", new ClusterRecord(6, 1, "n1", "n1", 2, java.util.List.of("n2", "n3"))));
         }
         try (StateStore s = StateStore.open(state)) {
-            assertEquals(new Durable(7, "n2", new ClusterRecord(6, "n1")), s.load());
+            assertEquals(new Durable(7, "n2", new ClusterRecord(6, 1, "n1", "n1", 2, java.util.List.of("n2", "n3"))), s.load());
         }
         assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(state)));
     }

@@ -17,17 +17,54 @@ import vigil.core.election.Message;
  * fingerprint of the cluster section of the sender's config: a node whose cluster section differs (other voters,
  * other timing) computes quorums and leases differently, so its messages are refused instead of trusted.
  *
- * <pre>frame = version:u8 fingerprint:i64 type:u8 term:i64 body</pre>
+ * <p>With a shared key every frame also ends in an HMAC-SHA256 over everything before it, under a key derived from
+ * the cluster key: JGroups' SYM_ENCRYPT (AES/CBC) hides the bytes but does not prove who wrote them, and a vote or a
+ * heartbeat must never be forged.
+ *
+ * <pre>frame = version:u8 fingerprint:i64 type:u8 term:i64 body [hmac:32]</pre>
  */
 public final class PeerCodec {
     public static final int WIRE_VERSION = 1;
     static final int MAX_FRAME = 64 * 1024;
 
+    static final int MAC_BYTES = 32;
     private final long fingerprint;
+    private final javax.crypto.spec.SecretKeySpec macKey;
 
-    /** @param clusterHash hex SHA-256 of the cluster section; its first 16 hex digits become the fingerprint */
+    /** An unauthenticated codec, for {@code insecure: true} clusters only. */
     public PeerCodec(String clusterHash) {
+        this(clusterHash, null);
+    }
+
+    /**
+     * @param clusterHash hex SHA-256 of the cluster section; its first 16 hex digits become the fingerprint
+     * @param sharedKey   the cluster key, or null when peer traffic is insecure by configuration
+     */
+    public PeerCodec(String clusterHash, byte[] sharedKey) {
         this.fingerprint = Long.parseUnsignedLong(clusterHash.substring(0, 16), 16);
+        this.macKey = sharedKey == null ? null : deriveMacKey(sharedKey);
+    }
+
+    private static javax.crypto.spec.SecretKeySpec deriveMacKey(byte[] sharedKey) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(sharedKey, "HmacSHA256"));
+            byte[] derived = mac.doFinal("vigil peer message authentication v1".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return new javax.crypto.spec.SecretKeySpec(derived, "HmacSHA256");
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    private byte[] mac(byte[] data, int length) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(macKey);
+            mac.update(data, 0, length);
+            return mac.doFinal();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
     }
 
     public byte[] encode(Message m) {
@@ -51,24 +88,42 @@ public final class PeerCodec {
             } else if (m instanceof Message.PreVoteRequest p) {
                 writeCandidacy(out, p.candidacy());
                 out.writeLong(p.recordTerm());
+                out.writeLong(p.recordVersion());
             } else if (m instanceof Message.VoteRequest v) {
                 writeCandidacy(out, v.candidacy());
                 out.writeLong(v.recordTerm());
+                out.writeLong(v.recordVersion());
             } else if (m instanceof Message.PreVoteReply p) {
                 out.writeBoolean(p.granted());
+                out.writeLong(p.voterTerm());
             } else if (m instanceof Message.VoteReply v) {
                 out.writeBoolean(v.granted());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return bytes.toByteArray();
+        byte[] body = bytes.toByteArray();
+        if (macKey == null) return body;
+        byte[] framed = java.util.Arrays.copyOf(body, body.length + MAC_BYTES);
+        System.arraycopy(mac(body, body.length), 0, framed, body.length, MAC_BYTES);
+        return framed;
     }
 
     /** @throws BadFrameException for a truncated or unknown frame, another wire version or another cluster config */
     public Message decode(byte[] frame) throws BadFrameException {
         if (frame.length > MAX_FRAME) throw new BadFrameException("frame of " + frame.length + " bytes is too large");
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(frame))) {
+        int length = frame.length;
+        if (macKey != null) {
+            if (length < MAC_BYTES) throw new BadFrameException("frame too short to carry its authentication code");
+            length -= MAC_BYTES;
+            byte[] expected = mac(frame, length);
+            byte[] got = java.util.Arrays.copyOfRange(frame, length, frame.length);
+            if (!java.security.MessageDigest.isEqual(expected, got)) {
+                throw new BadFrameException("authentication code does not match: the sender does not hold this "
+                        + "cluster's key (or the frame was altered)");
+            }
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(frame, 0, length))) {
             int version = in.readUnsignedByte();
             if (version != WIRE_VERSION) {
                 throw new BadFrameException("wire version " + version + ", this node speaks " + WIRE_VERSION);
@@ -93,9 +148,9 @@ public final class PeerCodec {
                 }
                 case ACK -> new Message.HeartbeatAck(term, in.readLong(), readCandidacy(in));
                 case STALE -> new Message.Stale(term);
-                case PRE_VOTE_REQUEST -> new Message.PreVoteRequest(term, readCandidacy(in), in.readLong());
-                case PRE_VOTE_REPLY -> new Message.PreVoteReply(term, in.readBoolean());
-                case VOTE_REQUEST -> new Message.VoteRequest(term, readCandidacy(in), in.readLong());
+                case PRE_VOTE_REQUEST -> new Message.PreVoteRequest(term, readCandidacy(in), in.readLong(), in.readLong());
+                case PRE_VOTE_REPLY -> new Message.PreVoteReply(term, in.readBoolean(), in.readLong());
+                case VOTE_REQUEST -> new Message.VoteRequest(term, readCandidacy(in), in.readLong(), in.readLong());
                 case VOTE_REPLY -> new Message.VoteReply(term, in.readBoolean());
                 case RESIGN -> new Message.Resign(term);
             };
@@ -108,13 +163,33 @@ public final class PeerCodec {
 
     private static void writeRecord(DataOutputStream out, ClusterRecord r) throws IOException {
         out.writeLong(r.term());
-        out.writeBoolean(r.leader() != null);
-        if (r.leader() != null) out.writeUTF(r.leader());
+        out.writeLong(r.version());
+        writeName(out, r.leader());
+        writeName(out, r.primary());
+        out.writeLong(r.timeline());
+        out.writeShort(r.sync().size());
+        for (String s : r.sync()) out.writeUTF(s);
     }
 
     private static ClusterRecord readRecord(DataInputStream in) throws IOException {
         long term = in.readLong();
-        return new ClusterRecord(term, in.readBoolean() ? in.readUTF() : null);
+        long version = in.readLong();
+        String leader = readName(in);
+        String primary = readName(in);
+        long timeline = in.readLong();
+        int n = in.readUnsignedShort();
+        java.util.List<String> sync = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) sync.add(in.readUTF());
+        return new ClusterRecord(term, version, leader, primary, timeline, sync);
+    }
+
+    private static void writeName(DataOutputStream out, String name) throws IOException {
+        out.writeBoolean(name != null);
+        if (name != null) out.writeUTF(name);
+    }
+
+    private static String readName(DataInputStream in) throws IOException {
+        return in.readBoolean() ? in.readUTF() : null;
     }
 
     private static void writeCandidacy(DataOutputStream out, Candidacy c) throws IOException {

@@ -20,11 +20,11 @@ class PeerCodecTest {
     void everyMessageRoundTrips() throws Exception {
         Candidacy c = new Candidacy(true, 3, 0x1_0000_2000L);
         List<Message> all = List.of(
-                new Message.Heartbeat(7, 42, new ClusterRecord(7, "n1"), Map.of("n2", c, "n3", Candidacy.INELIGIBLE)),
+                new Message.Heartbeat(7, 42, new ClusterRecord(7, 2, "n1", "n1", 3, List.of("n2", "n3")), Map.of("n2", c, "n3", Candidacy.INELIGIBLE)),
                 new Message.Heartbeat(1, 1, ClusterRecord.NONE, Map.of()),
                 new Message.HeartbeatAck(7, 42, c), new Message.Stale(9),
-                new Message.PreVoteRequest(8, c, 7), new Message.PreVoteReply(8, true),
-                new Message.VoteRequest(8, c, 7), new Message.VoteReply(8, false), new Message.Resign(7));
+                new Message.PreVoteRequest(8, c, 7, 2), new Message.PreVoteReply(8, true, 0),
+                new Message.VoteRequest(8, c, 7, 2), new Message.VoteReply(8, false), new Message.Resign(7));
         for (Message m : all) assertEquals(m, codec.decode(codec.encode(m)));
     }
 
@@ -37,7 +37,7 @@ class PeerCodecTest {
 
     @Test
     void truncatedUnknownAndForeignFramesAreRefused() {
-        byte[] good = codec.encode(new Message.VoteRequest(8, Candidacy.ELIGIBLE, 7));
+        byte[] good = codec.encode(new Message.VoteRequest(8, Candidacy.ELIGIBLE, 7, 0));
         for (int len = 0; len < good.length; len++) {
             byte[] cut = Arrays.copyOf(good, len);
             assertThrows(BadFrameException.class, () -> codec.decode(cut), "prefix of " + len + " bytes");
@@ -50,5 +50,25 @@ class PeerCodecTest {
         assertTrue(assertThrows(BadFrameException.class, () -> codec.decode(otherVersion)).getMessage().contains("wire version 2"));
         byte[] trailing = Arrays.copyOf(good, good.length + 1);
         assertThrows(BadFrameException.class, () -> codec.decode(trailing));
+    }
+
+    @Test
+    void withAKeyFramesAreAuthenticatedAndForgeriesRefused() throws Exception {
+        byte[] key = new byte[32];
+        key[0] = 7;
+        PeerCodec keyed = new PeerCodec(HASH, key);
+        Message vote = new Message.VoteReply(9, true);
+        byte[] frame = keyed.encode(vote);
+        assertEquals(vote, keyed.decode(frame));
+        byte[] otherKey = key.clone();
+        otherKey[1] = 1;
+        BadFrameException forged = assertThrows(BadFrameException.class, () -> keyed.decode(new PeerCodec(HASH, otherKey).encode(vote)));
+        assertTrue(forged.getMessage().contains("authentication code does not match"), forged.getMessage());
+        assertThrows(BadFrameException.class, () -> keyed.decode(codec.encode(vote)), "an unauthenticated frame");
+        for (int i = 0; i < frame.length; i++) {
+            byte[] flipped = frame.clone();
+            flipped[i] ^= 1;
+            assertThrows(BadFrameException.class, () -> keyed.decode(flipped), "bit flip at byte " + i);
+        }
     }
 }

@@ -1,0 +1,172 @@
+package vigil.daemon.ha;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import vigil.core.ha.HaObservation;
+import vigil.core.ha.PgAction;
+import vigil.core.ha.PgView;
+import vigil.daemon.log.Log;
+import vigil.daemon.log.Priority;
+import vigil.daemon.pg.CommandResult;
+import vigil.daemon.pg.PgProbe;
+import vigil.daemon.pg.PgRole;
+import vigil.daemon.pg.PgState;
+import vigil.daemon.pg.Postgres;
+import vigil.daemon.pg.StopMode;
+import vigil.daemon.pg.Upstream;
+
+/**
+ * Carries out the supervisor's actions on the local PostgreSQL and reports what it sees. It decides nothing.
+ * Actions run one at a time on their own thread (a Stop may overtake a queued action, never a running one);
+ * the local probe runs on a timer; probes of another node run apart so a slow action never delays them. Every
+ * result goes back to the loop as an {@link HaObservation}.
+ */
+public final class PostgresAgent implements AutoCloseable {
+    private final Postgres postgres;
+    private final PgProbe probe;
+    private final OldPrimaryProbe peerProbe;
+    private final Map<String, Upstream> upstreams;
+    private final Consumer<HaObservation> loop;
+    private final LongSupplier clock;
+    private final Log log;
+    private final ExecutorService actions = Executors.newSingleThreadExecutor(daemon("vigil-pg-action"));
+    private final ExecutorService peers = Executors.newSingleThreadExecutor(daemon("vigil-pg-peer-probe"));
+    private final ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(daemon("vigil-pg-probe"));
+    private volatile String upstream;
+
+    /** @param upstreams every other data node's PostgreSQL address, by node name */
+    public PostgresAgent(Postgres postgres, PgProbe probe, OldPrimaryProbe peerProbe, Map<String, Upstream> upstreams,
+                         Consumer<HaObservation> loop, LongSupplier clock, Log log) {
+        this.postgres = postgres;
+        this.probe = probe;
+        this.peerProbe = peerProbe;
+        this.upstreams = Map.copyOf(upstreams);
+        this.loop = loop;
+        this.clock = clock;
+        this.log = log;
+    }
+
+    public void startProbing(Duration every) {
+        probes.scheduleWithFixedDelay(() -> loop.accept(new HaObservation.Probed(clock.getAsLong(), view(probe.probe()))),
+                0, every.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public void execute(PgAction action) {
+        if (action instanceof PgAction.ProbePeer p) {
+            peers.submit(() -> {
+                Upstream u = upstreams.get(p.node());
+                var result = u == null ? vigil.core.ha.PeerPg.UNREACHABLE : peerProbe.probe(u.host(), u.port());
+                log.event(Priority.INFO, "pg_peer_probe", "peer", p.node(), "result", result);
+                loop.accept(new HaObservation.PeerProbed(clock.getAsLong(), p.node(), result));
+            });
+            return;
+        }
+        actions.submit(() -> {
+            long started = clock.getAsLong();
+            boolean ok;
+            String detail;
+            try {
+                CommandResult r = run(action);
+                ok = r == null || r.ok();
+                detail = r == null ? "" : "exit=" + r.exitCode();
+            } catch (RuntimeException e) {
+                ok = false;
+                detail = e.getMessage();
+            }
+            log.event(ok ? Priority.NOTICE : Priority.WARNING, "pg_action_done", "action", action, "ok", ok,
+                    "duration_ms", clock.getAsLong() - started, "detail", detail);
+            loop.accept(new HaObservation.ActionDone(clock.getAsLong(), action, ok, detail));
+        });
+    }
+
+    /** Runs one action; the driver logs each command it runs with argv, exit code and duration. */
+    private CommandResult run(PgAction action) {
+        if (action instanceof PgAction.Stop s) {
+            return postgres.stop(s.immediate() ? StopMode.IMMEDIATE : StopMode.FAST);
+        }
+        if (action instanceof PgAction.StartPrimary) {
+            if (!postgres.dataDirInitialised()) {
+                CommandResult init = postgres.initPrimary();
+                if (!init.ok()) return init;
+            }
+            postgres.configurePrimary();
+            upstream = null;
+            return postgres.start();
+        }
+        if (action instanceof PgAction.Promote) {
+            CommandResult r = postgres.promote();
+            if (r.ok()) upstream = null;
+            return r;
+        }
+        if (action instanceof PgAction.StartStandby s) {
+            Upstream u = upstreamOf(s.upstream());
+            postgres.stop(StopMode.FAST);
+            if (!postgres.dataDirInitialised()) {
+                CommandResult clone = postgres.cloneFrom(u);
+                if (!clone.ok()) return clone;
+            }
+            return startStandby(s.upstream(), u);
+        }
+        if (action instanceof PgAction.Rewind r) {
+            Upstream u = upstreamOf(r.source());
+            postgres.stop(StopMode.FAST);
+            CommandResult rewind = postgres.rewind(u);
+            return rewind.ok() ? startStandby(r.source(), u) : rewind;
+        }
+        if (action instanceof PgAction.Clone c) {
+            Upstream u = upstreamOf(c.source());
+            postgres.stop(StopMode.IMMEDIATE);
+            CommandResult clone = postgres.cloneFrom(u);
+            return clone.ok() ? startStandby(c.source(), u) : clone;
+        }
+        if (action instanceof PgAction.SetSyncStandbys s) {
+            String value = s.names().isEmpty() ? "" : "ANY 1 (" + String.join(", ", s.names()) + ")";
+            return postgres.setSynchronousStandbyNames(value);
+        }
+        throw new IllegalArgumentException("unknown action " + action);
+    }
+
+    private CommandResult startStandby(String node, Upstream u) {
+        postgres.configureStandby(u);
+        upstream = node;
+        return postgres.start();
+    }
+
+    private Upstream upstreamOf(String node) {
+        Upstream u = upstreams.get(node);
+        if (u == null) throw new IllegalArgumentException("no PostgreSQL address known for node " + node);
+        return u;
+    }
+
+    /** Translates one probe into the core's vocabulary. A timeout means a hung server, a refusal a stopped one. */
+    PgView view(PgState s) {
+        if (!s.reachable()) {
+            String e = String.valueOf(s.error()).toLowerCase(java.util.Locale.ROOT);
+            return e.contains("timed out") || e.contains("timeout") ? PgView.hung() : PgView.down();
+        }
+        if (s.role() == PgRole.PRIMARY) return PgView.primary(s.timeline(), s.currentLsn());
+        return PgView.standby(s.timeline(), s.receiveLsn(), s.walReceiverStreaming(), upstream);
+    }
+
+    @Override
+    public void close() {
+        probes.shutdownNow();
+        peers.shutdownNow();
+        actions.shutdownNow();
+        probe.close();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

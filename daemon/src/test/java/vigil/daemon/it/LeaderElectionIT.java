@@ -1,0 +1,149 @@
+package vigil.daemon.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+import vigil.testkit.LogEvent;
+import vigil.testkit.NetnsRig;
+import vigil.testkit.NodeStatus;
+import vigil.testkit.VigilCluster;
+import vigil.testkit.VigilCluster.Leader;
+
+/**
+ * Three real vigild processes in network namespaces; faults from outside. Needs root (CI runs as
+ * root); skipped with a message otherwise. Every wait is a deadline poll on status or log lines.
+ */
+class LeaderElectionIT {
+    /** Generous: three JVMs start on a small shared machine before the first election. */
+    private static final Duration FIRST_ELECTION = Duration.ofSeconds(90);
+    private static final Duration FAILOVER = Duration.ofSeconds(30);
+
+    private NetnsRig rig;
+    private VigilCluster cluster;
+
+    @RegisterExtension
+    final TestWatcher dumpLogsOnFailure = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            if (cluster != null) {
+                System.err.println("==== " + context.getDisplayName() + " failed; node logs (rig "
+                        + rig.runId() + ") ====\n" + cluster.dumpLogs(300));
+            }
+        }
+    };
+
+    @BeforeEach
+    void startCluster() {
+        Optional<String> problem = NetnsRig.precondition();
+        if (problem.isPresent() && Boolean.getBoolean("vigil.rig.required")) {
+            fail("-Dvigil.rig.required=true but the rig cannot run: " + problem.get());
+        }
+        assumeTrue(problem.isEmpty(), () -> "LeaderElectionIT skipped: " + problem.orElse(""));
+        rig = NetnsRig.create(3);
+        cluster = VigilCluster.threeNodes(rig);
+    }
+
+    @AfterEach
+    void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (rig != null) {
+            rig.close();
+        }
+    }
+
+    @Test
+    void electsOneLeaderThatEveryNodeAgreesOn() {
+        Leader leader = cluster.awaitStable(FIRST_ELECTION);
+
+        NodeStatus own = cluster.status(leader.node()); // through bin/vigilctl
+        assertEquals("leader", own.role());
+        assertEquals(Optional.of(leader.node()), own.leader());
+        assertTrue(own.term() >= 1, "term " + own.term());
+        for (String n : cluster.nodes()) {
+            NodeStatus s = cluster.status(n);
+            assertEquals(Optional.of(leader.node()), s.leader(), n + " sees " + s.json());
+            assertEquals(3, s.voters());
+        }
+        LogEvent lease = cluster.awaitEvent("lease_acquired by " + leader.node(), FAILOVER,
+                e -> e.is("lease_acquired") && e.node().equals(leader.node()) && e.term() == leader.term());
+        assertTrue(lease.mono("lease_until_mono_ms") > lease.mono("lease_start_mono_ms"), lease.toString());
+    }
+
+    @Test
+    void killingTheLeadersVigildElectsAnotherNodeInAHigherTerm() {
+        Leader before = cluster.awaitStable(FIRST_ELECTION);
+
+        double faultAt = cluster.kill9Vigild(before.node());
+        Leader after = cluster.awaitNewLeader(before.node(), FAILOVER);
+
+        assertNotEquals(before.node(), after.node());
+        assertTrue(after.term() > before.term(), "term " + before.term() + " -> " + after.term());
+        LogEvent lease = cluster.awaitEvent("lease_acquired by " + after.node(), FAILOVER,
+                e -> e.is("lease_acquired") && e.node().equals(after.node()) && e.term() == after.term());
+        assertTrue(lease.mono("lease_start_mono_ms") >= faultAt,
+                "new lease starts after the fault: " + lease + " vs fault at " + faultAt);
+    }
+
+    @Test
+    void isolatedLeadersLeaseEndsBeforeTheNewLeaseStartsAndHealingKeepsTermsMonotonic() {
+        Leader before = cluster.awaitStable(FIRST_ELECTION);
+        Map<String, Long> termsBefore = cluster.terms();
+
+        double faultAt = cluster.isolate(before.node());
+        Leader after = cluster.awaitNewLeader(before.node(), FAILOVER);
+
+        LogEvent stepDown = cluster.awaitEvent("step-down of isolated " + before.node(), FAILOVER,
+                e -> e.is("role") && e.node().equals(before.node()) && e.roleFrom().equals("leader")
+                        && e.monoMs() >= faultAt && e.fields().containsKey("lease_ended_mono_ms"));
+        LogEvent newLease = cluster.awaitEvent("lease_acquired by " + after.node(), FAILOVER,
+                e -> e.is("lease_acquired") && e.node().equals(after.node()) && e.term() == after.term());
+        double ended = stepDown.mono("lease_ended_mono_ms");
+        double started = newLease.mono("lease_start_mono_ms");
+        assertTrue(ended <= started, "leases overlap: old leader " + before.node() + " held until " + ended
+                + " ms, new leader " + after.node() + " holds from " + started + " ms (CLOCK_MONOTONIC)");
+        assertTrue(after.term() > before.term());
+
+        cluster.heal(before.node());
+        Leader healed = cluster.awaitStable(FAILOVER);
+        long leaders = cluster.statuses().values().stream().flatMap(Optional::stream)
+                .filter(NodeStatus::isLeaderWithLease).count();
+        assertEquals(1, leaders, "exactly one leader after heal");
+        Map<String, Long> termsAfter = cluster.terms();
+        for (String n : cluster.nodes()) {
+            assertTrue(termsAfter.get(n) >= termsBefore.get(n), n + ": term " + termsBefore.get(n) + " -> "
+                    + termsAfter.get(n));
+        }
+        assertTrue(healed.term() >= after.term(), "healed term " + healed.term() + " < " + after.term());
+    }
+
+    @Test
+    void restartingAllThreeNeverMovesATermBackwards() {
+        cluster.awaitStable(FIRST_ELECTION);
+        Map<String, Long> termsBefore = cluster.terms();
+        assertEquals(3, termsBefore.size(), "all nodes answer: " + termsBefore);
+
+        cluster.stopAll();
+        cluster.startAll();
+        cluster.awaitStable(FIRST_ELECTION);
+
+        Map<String, Long> termsAfter = cluster.terms();
+        for (String n : cluster.nodes()) {
+            assertTrue(termsAfter.get(n) >= termsBefore.get(n), n + ": term " + termsBefore.get(n) + " -> "
+                    + termsAfter.get(n) + " after restart");
+        }
+    }
+}

@@ -1,0 +1,324 @@
+package vigil.testkit;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A throw-away network: one namespace per node ({@code vg<runid>n1..nK}), a client namespace
+ * ({@code vg<runid>c}) and a switch namespace ({@code vg<runid>sw}) holding bridge {@code br0}.
+ * Every member hangs off the bridge by a veth pair whose switch end lives in the switch namespace,
+ * so "pulling a cable" ({@link #linkDown}) never touches the host's network.
+ *
+ * <p>Invariant: everything the rig creates (namespaces, processes) is removed by {@link #close()},
+ * which also runs from a JVM shutdown hook, and a rig whose JVM died is swept by the next rig
+ * ({@link #sweepStale()}).
+ */
+public final class NetnsRig implements AutoCloseable {
+    static final Path RIG_ROOT = Path.of("/tmp/vigil-rig");
+    static final Duration EXEC_TIMEOUT = Duration.ofSeconds(10);
+    public static final String CLIENT = "c";
+    static final String SWITCH = "sw";
+    /** Absolute when found: root's PATH may lack /usr/sbin under sudo or a service manager. */
+    static final String IP = Shell.which("ip").map(Object::toString).orElse("ip");
+
+    private final String runId;
+    private final int subnet;
+    private final List<String> nodes;
+    private final List<String> namespaces = new CopyOnWriteArrayList<>();
+    private final List<NodeProcess> started = new CopyOnWriteArrayList<>();
+    private final Thread shutdownHook;
+    private volatile boolean closed;
+
+    private NetnsRig(String runId, int nodeCount) {
+        this.runId = runId;
+        this.subnet = Integer.parseInt(runId, 16) % 250 + 1;
+        List<String> names = new ArrayList<>();
+        for (int i = 1; i <= nodeCount; i++) {
+            names.add("n" + i);
+        }
+        this.nodes = List.copyOf(names);
+        this.shutdownHook = new Thread(this::closeQuietly, "vigil-rig-cleanup-" + runId);
+    }
+
+    /** Checks root and tools; empty when the rig can run, else a message saying what is missing. */
+    public static Optional<String> precondition() {
+        if (ProcFs.euid() != 0) {
+            return Optional.of("network-namespace rig needs root (uid 0); run as root, e.g. in CI");
+        }
+        if (Shell.which("ip").isEmpty()) {
+            return Optional.of("`ip` (package iproute2) is missing: apt-get install -y iproute2");
+        }
+        return Optional.empty();
+    }
+
+    /** Creates node namespaces n1..nK, the client and the switch; sweeps stale runs first. */
+    public static NetnsRig create(int nodeCount) {
+        precondition().ifPresent(p -> {
+            throw new RigException(p);
+        });
+        if (nodeCount < 1 || nodeCount > 80) {
+            throw new IllegalArgumentException("node count must be 1..80, got " + nodeCount);
+        }
+        sweepStale();
+        NetnsRig rig = new NetnsRig(freshRunId(), nodeCount);
+        try {
+            StaleRuns.claim(rig.runId);
+            Files.createDirectories(rig.runDir());
+        } catch (IOException e) {
+            throw new RigException("cannot write rig files under " + RIG_ROOT + ": " + e.getMessage(), e);
+        }
+        Runtime.getRuntime().addShutdownHook(rig.shutdownHook);
+        try {
+            rig.build();
+        } catch (RuntimeException e) {
+            rig.closeQuietly();
+            throw e;
+        }
+        return rig;
+    }
+
+    /** A run id no live rig, pid file or namespace uses (a clash would hand our cleanup someone else's run). */
+    private static String freshRunId() {
+        SecureRandom random = new SecureRandom();
+        List<String> existing = listNamespaces();
+        while (true) {
+            byte[] b = new byte[3];
+            random.nextBytes(b);
+            String id = HexFormat.of().formatHex(b);
+            if (!Files.exists(StaleRuns.pidFile(id)) && existing.stream().noneMatch(n -> n.startsWith("vg" + id))) {
+                return id;
+            }
+        }
+    }
+
+    private void build() {
+        addNamespace(ns(SWITCH));
+        ipIn(ns(SWITCH), "link", "add", "br0", "type", "bridge");
+        ipIn(ns(SWITCH), "link", "set", "br0", "up");
+        List<String> members = new ArrayList<>(nodes);
+        members.add(CLIENT);
+        for (String m : members) {
+            addNamespace(ns(m));
+            ipIn(ns(SWITCH), "link", "add", switchPort(m), "type", "veth", "peer", "name", "eth0", "netns", ns(m));
+            ipIn(ns(SWITCH), "link", "set", switchPort(m), "master", "br0", "up");
+            ipIn(ns(m), "addr", "add", address(m) + "/24", "dev", "eth0");
+            ipIn(ns(m), "link", "set", "eth0", "up");
+        }
+    }
+
+    private void addNamespace(String ns) {
+        Shell.run(EXEC_TIMEOUT, IP, "netns", "add", ns).orThrow("ip netns add " + ns);
+        namespaces.add(ns);
+        ipIn(ns, "link", "set", "lo", "up");
+    }
+
+    private void ipIn(String ns, String... args) {
+        List<String> argv = new ArrayList<>(List.of(IP, "-n", ns));
+        argv.addAll(List.of(args));
+        Shell.run(EXEC_TIMEOUT, argv).orThrow(String.join(" ", argv));
+    }
+
+    public String runId() {
+        return runId;
+    }
+
+    /** The third octet of this run's 10.232.x.0/24. */
+    public int subnet() {
+        return subnet;
+    }
+
+    public List<String> nodes() {
+        return nodes;
+    }
+
+    /** Namespace of a member: a node name ("n1"), {@link #CLIENT} or "sw". */
+    public String ns(String member) {
+        return "vg" + runId + member;
+    }
+
+    public String clientNs() {
+        return ns(CLIENT);
+    }
+
+    /** IPv4 address of a node ("n<i>" gets .10+i) or of the client (.100). */
+    public String address(String member) {
+        if (member.equals(CLIENT)) {
+            return "10.232." + subnet + ".100";
+        }
+        int i = nodes.indexOf(member);
+        if (i < 0) {
+            throw new IllegalArgumentException("no node " + member + " in rig " + runId + " (nodes " + nodes + ")");
+        }
+        return "10.232." + subnet + "." + (11 + i);
+    }
+
+    /** Per-run directory for configs and logs: /tmp/vigil-rig/&lt;runid&gt;. */
+    public Path runDir() {
+        return RIG_ROOT.resolve(runId);
+    }
+
+    private static String switchPort(String member) {
+        return "v" + member;
+    }
+
+    /** Runs a short command inside {@code ns} (null: the root namespace). */
+    public ExecResult exec(String ns, Duration timeout, String... argv) {
+        List<String> cmd = new ArrayList<>();
+        if (ns != null) {
+            cmd.addAll(List.of(IP, "netns", "exec", ns));
+        }
+        cmd.addAll(List.of(argv));
+        return Shell.run(timeout, cmd);
+    }
+
+    public ExecResult exec(String ns, String... argv) {
+        return exec(ns, EXEC_TIMEOUT, argv);
+    }
+
+    /** Starts a long-running process in {@code ns}; stdout and stderr are appended to {@code logFile}. */
+    public NodeProcess start(String ns, List<String> argv, Map<String, String> env, Path logFile) {
+        if (closed) {
+            throw new RigException("rig " + runId + " is closed");
+        }
+        List<String> cmd = new ArrayList<>(List.of(IP, "netns", "exec", ns));
+        cmd.addAll(argv);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        pb.environment().putAll(env);
+        try {
+            Files.createDirectories(logFile.toAbsolutePath().getParent());
+            NodeProcess p = new NodeProcess(ns, argv, pb.start(), logFile);
+            started.add(p);
+            return p;
+        } catch (IOException e) {
+            throw new RigException("cannot start " + argv + " in " + ns + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** SIGKILL; a process the rig started is also reaped here so it does not linger as a zombie. */
+    public void kill9(long pid) {
+        for (NodeProcess p : started) {
+            if (p.pid() == pid) {
+                p.killTree();
+                return;
+            }
+        }
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+
+    public void sigstop(long pid) {
+        Shell.run(EXEC_TIMEOUT, "kill", "-STOP", Long.toString(pid)).orThrow("kill -STOP " + pid);
+    }
+
+    public void sigcont(long pid) {
+        Shell.run(EXEC_TIMEOUT, "kill", "-CONT", Long.toString(pid)).orThrow("kill -CONT " + pid);
+    }
+
+    public List<Long> pidsIn(String ns) {
+        return pidsOf(ns);
+    }
+
+    /** SIGKILL every process in {@code ns}: what a watchdog or fencing agent does to a node. */
+    public void killAll(String ns) {
+        for (NodeProcess p : started) {
+            if (p.namespace().equals(ns)) {
+                p.killTree();
+            }
+        }
+        killAllIn(ns);
+    }
+
+    /** Pulls the node's cable: the switch end of its veth goes down (carrier lost on both ends). */
+    public void linkDown(String member) {
+        ipIn(ns(SWITCH), "link", "set", switchPort(member), "down");
+    }
+
+    public void linkUp(String member) {
+        ipIn(ns(SWITCH), "link", "set", switchPort(member), "up");
+    }
+
+    /** Drops {@code percent}% of packets in and out of the node at random (0 removes the rule). */
+    public void loss(String member, int percent) {
+        new PacketLoss(this, ns(member)).set(percent);
+    }
+
+    @Override
+    public void close() {
+        closeQuietly();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the hook itself is the one running close
+        }
+    }
+
+    private synchronized void closeQuietly() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (NodeProcess p : started) {
+            try {
+                p.killTree();
+            } catch (RuntimeException ignored) {
+                // keep cleaning the rest
+            }
+        }
+        List<String> reverse = new ArrayList<>(namespaces);
+        java.util.Collections.reverse(reverse);
+        for (String ns : reverse) {
+            killAllIn(ns);
+            Shell.run(EXEC_TIMEOUT, IP, "netns", "del", ns);
+        }
+        if (listNamespaces().stream().noneMatch(n -> n.startsWith("vg" + runId))) {
+            try {
+                Files.deleteIfExists(StaleRuns.pidFile(runId));
+            } catch (IOException ignored) {
+                // a stale pid file only costs the next sweep a look
+            }
+        }
+    }
+
+    /** Deletes namespaces left by rigs whose JVM is gone; returns their names. */
+    public static List<String> sweepStale() {
+        return StaleRuns.sweep();
+    }
+
+    static List<String> listNamespaces() {
+        ExecResult r = Shell.run(EXEC_TIMEOUT, IP, "netns", "list");
+        List<String> names = new ArrayList<>();
+        if (r.ok()) {
+            r.output().lines().map(l -> l.strip().split("\\s+")[0]).filter(s -> !s.isEmpty()).forEach(names::add);
+        }
+        return names;
+    }
+
+    static List<Long> pidsOf(String ns) {
+        ExecResult r = Shell.run(EXEC_TIMEOUT, IP, "netns", "pids", ns);
+        List<Long> pids = new ArrayList<>();
+        if (r.ok()) {
+            r.output().lines().map(String::strip).filter(s -> s.matches("[0-9]+")).map(Long::valueOf)
+                    .forEach(pids::add);
+        }
+        return pids;
+    }
+
+    static void killAllIn(String ns) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        List<Long> pids = pidsOf(ns);
+        while (!pids.isEmpty() && System.nanoTime() < deadline) {
+            pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+            pids = pidsOf(ns);
+        }
+    }
+}

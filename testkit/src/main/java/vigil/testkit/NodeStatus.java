@@ -1,0 +1,57 @@
+package vigil.testkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** A node's own view, from {@code vigilctl status --json} (contracts.md §2). */
+public record NodeStatus(String node, String cluster, String role, long term, Optional<String> leader,
+                         long leaseRemainingMs, boolean quorum, int voters, int reachableVoters,
+                         List<Member> nodes, String json) {
+
+    public record Member(String name, String kind, String role, boolean reachable, boolean self) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Accepts the bare status object or an admin-socket reply wrapping it in {"ok":true,"result":...}. */
+    public static NodeStatus parse(String json) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (java.io.IOException e) {
+            throw new RigException("status is not JSON: " + e.getMessage() + ": " + json.strip());
+        }
+        if (root == null || !root.isObject()) {
+            throw new RigException("status is not a JSON object: " + json.strip());
+        }
+        if (root.has("result")) {
+            if (!root.path("ok").asBoolean(true)) {
+                throw new RigException("daemon answered an error: " + root.path("error"));
+            }
+            root = root.get("result");
+        }
+        for (String required : List.of("node", "role", "term")) {
+            if (!root.has(required)) {
+                throw new RigException("status lacks \"" + required + "\": " + json.strip());
+            }
+        }
+        List<Member> members = new ArrayList<>();
+        for (JsonNode m : root.path("nodes")) {
+            members.add(new Member(m.path("name").asText(), m.path("kind").asText(), m.path("role").asText(),
+                    m.path("reachable").asBoolean(), m.path("self").asBoolean()));
+        }
+        JsonNode leader = root.path("leader");
+        return new NodeStatus(root.path("node").asText(), root.path("cluster").asText(), root.path("role").asText(),
+                root.path("term").asLong(), leader.isTextual() ? Optional.of(leader.asText()) : Optional.empty(),
+                root.path("lease_remaining_ms").asLong(), root.path("quorum").asBoolean(),
+                root.path("voters").asInt(), root.path("reachable_voters").asInt(), List.copyOf(members),
+                json.strip());
+    }
+
+    public boolean isLeaderWithLease() {
+        return role.equals("leader") && leaseRemainingMs > 0;
+    }
+}

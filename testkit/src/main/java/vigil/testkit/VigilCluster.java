@@ -1,0 +1,345 @@
+package vigil.testkit;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+
+/**
+ * Real vigild processes, one per node namespace of a {@link NetnsRig}. Faults are applied from the
+ * outside (kill -9, cable pulled) and observed through each daemon's own status and log lines.
+ * Closing stops the daemons; the rig (namespaces) stays the caller's to close.
+ */
+public final class VigilCluster implements AutoCloseable {
+    private static final Duration POLL = Duration.ofMillis(50);
+    private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(2);
+
+    /** The node holding the lease, as agreed by a majority. */
+    public record Leader(String node, long term) {
+    }
+
+    private final NetnsRig rig;
+    private final Timing timing;
+    private final Map<String, String> env;
+    private final Path repo;
+    private final ClusterFiles files;
+    private final Map<String, NodeProcess> running = new ConcurrentHashMap<>();
+    private final Map<String, NodeLog> logs = new LinkedHashMap<>();
+
+    private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo) {
+        this.rig = rig;
+        this.timing = timing;
+        this.env = Map.copyOf(env);
+        this.repo = repo;
+        this.files = new ClusterFiles(rig, timing);
+        files.write();
+        for (String n : rig.nodes()) {
+            logs.put(n, new NodeLog(files.log(n)));
+        }
+    }
+
+    /** Three data nodes, 150 ms heartbeats, 1.5 s lease: the fixture most tests and benches start from. */
+    public static VigilCluster threeNodes(NetnsRig rig) {
+        if (rig.nodes().size() != 3) {
+            throw new IllegalArgumentException("threeNodes needs a rig with 3 nodes, got " + rig.nodes());
+        }
+        return start(rig, Timing.DEFAULT, Map.of());
+    }
+
+    /** Writes configs for every rig node and starts vigild on each. */
+    public static VigilCluster start(NetnsRig rig, Timing timing, Map<String, String> env) {
+        return start(rig, timing, env, RepoRoot.locate());
+    }
+
+    /** As {@link #start(NetnsRig, Timing, Map)} with {@code repo/bin/vigild} and {@code repo/bin/vigilctl}. */
+    public static VigilCluster start(NetnsRig rig, Timing timing, Map<String, String> env, Path repo) {
+        VigilCluster c = new VigilCluster(rig, timing, env, repo.toAbsolutePath());
+        rig.nodes().forEach(c::startNode);
+        return c;
+    }
+
+    public NetnsRig rig() {
+        return rig;
+    }
+
+    public Timing timing() {
+        return timing;
+    }
+
+    public List<String> nodes() {
+        return rig.nodes();
+    }
+
+    public Path configFile(String node) {
+        return files.config(node);
+    }
+
+    public Path adminSocket(String node) {
+        return files.adminSocket(node);
+    }
+
+    public Path logFile(String node) {
+        return files.log(node);
+    }
+
+    public Optional<NodeProcess> process(String node) {
+        return Optional.ofNullable(running.get(node));
+    }
+
+    /** Starts vigild on {@code node} (appending to its log); the node must not be running. */
+    public NodeProcess startNode(String node) {
+        if (running.containsKey(node)) {
+            throw new RigException("vigild on " + node + " is already running: " + running.get(node));
+        }
+        List<String> argv = List.of(repo.resolve("bin/vigild").toString(), "--config", files.config(node).toString());
+        NodeProcess p = rig.start(rig.ns(node), argv, env, files.log(node));
+        running.put(node, p);
+        return p;
+    }
+
+    /** The node's status via {@code bin/vigilctl --socket S status --json}; throws when vigilctl fails. */
+    public NodeStatus status(String node) {
+        ExecResult r = rig.exec(null, Duration.ofSeconds(30), repo.resolve("bin/vigilctl").toString(),
+                "--socket", files.adminSocket(node).toString(), "status", "--json");
+        r.orThrow("vigilctl status --json for " + node);
+        return NodeStatus.parse(jsonPart(r.output()));
+    }
+
+    /** vigilctl's human-readable status table for {@code node}. */
+    public String statusTable(String node) {
+        return rig.exec(null, Duration.ofSeconds(30), repo.resolve("bin/vigilctl").toString(),
+                "--socket", files.adminSocket(node).toString(), "status").output();
+    }
+
+    private static String jsonPart(String out) {
+        int brace = out.indexOf('{');
+        return brace < 0 ? out : out.substring(brace);
+    }
+
+    /** The node's status straight from its admin socket; empty when it does not answer in time. */
+    public Optional<NodeStatus> tryStatus(String node) {
+        if (!Files.exists(files.adminSocket(node))) {
+            return Optional.empty();
+        }
+        return AdminSocket.status(files.adminSocket(node), STATUS_TIMEOUT);
+    }
+
+    public Map<String, Optional<NodeStatus>> statuses() {
+        Map<String, Optional<NodeStatus>> m = new LinkedHashMap<>();
+        nodes().forEach(n -> m.put(n, tryStatus(n)));
+        return m;
+    }
+
+    /** Exactly one node is leader with a live lease and a majority of all nodes names it leader. */
+    public Leader awaitLeader(Duration limit) {
+        return await("a single leader with a lease, agreed by a majority", limit, s -> leaderOf(s, false));
+    }
+
+    /** A leader other than {@code previous} (after a fault on it), agreed by a majority. */
+    public Leader awaitNewLeader(String previous, Duration limit) {
+        return await("a leader other than " + previous, limit,
+                s -> leaderOf(s, false).filter(l -> !l.node().equals(previous)));
+    }
+
+    /** As {@link #awaitLeader} and every node answers, agrees, and reaches all voters. */
+    public Leader awaitStable(Duration limit) {
+        return await("a stable cluster (all nodes up, agreeing on one leased leader)", limit, s -> leaderOf(s, true));
+    }
+
+    private Optional<Leader> leaderOf(Map<String, Optional<NodeStatus>> statuses, boolean all) {
+        List<NodeStatus> up = statuses.values().stream().flatMap(Optional::stream).toList();
+        List<NodeStatus> leaders = up.stream().filter(NodeStatus::isLeaderWithLease).toList();
+        if (leaders.size() != 1) {
+            return Optional.empty();
+        }
+        NodeStatus l = leaders.get(0);
+        long agree = up.stream().filter(s -> s.leader().filter(l.node()::equals).isPresent()).count();
+        int majority = nodes().size() / 2 + 1;
+        if (agree < majority) {
+            return Optional.empty();
+        }
+        if (all && (up.size() != nodes().size() || agree != up.size()
+                || up.stream().anyMatch(s -> s.reachableVoters() != s.voters()))) {
+            return Optional.empty();
+        }
+        return Optional.of(new Leader(l.node(), l.term()));
+    }
+
+    private Leader await(String what, Duration limit,
+                         java.util.function.Function<Map<String, Optional<NodeStatus>>, Optional<Leader>> check) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        Map<String, Optional<NodeStatus>> last = Map.of();
+        while (true) {
+            failIfADaemonDied();
+            last = statuses();
+            Optional<Leader> l = check.apply(last);
+            if (l.isPresent()) {
+                return l.get();
+            }
+            if (System.nanoTime() > deadline) {
+                StringBuilder sb = new StringBuilder("no " + what + " within " + limit + "; last statuses:\n");
+                last.forEach((n, s) -> sb.append("  ").append(n).append(": ")
+                        .append(s.map(NodeStatus::json).orElse("(no answer)")).append('\n'));
+                throw new RigException(sb + dumpLogs(40));
+            }
+            pause();
+        }
+    }
+
+    /** Waits for the first log event (of any node, in time order) matching {@code p}. */
+    public LogEvent awaitEvent(String what, Duration limit, Predicate<LogEvent> p) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            failIfADaemonDied();
+            Optional<LogEvent> e = allEvents().stream().filter(p).findFirst();
+            if (e.isPresent()) {
+                return e.get();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new RigException("no log event " + what + " within " + limit + "\n" + dumpLogs(40));
+            }
+            pause();
+        }
+    }
+
+    /**
+     * A vigild the rig did not stop has exited (bad config, crash): waiting on would only burn the
+     * deadline, so fail now with its exit code and log.
+     */
+    private void failIfADaemonDied() {
+        for (Map.Entry<String, NodeProcess> e : running.entrySet()) {
+            NodeProcess p = e.getValue();
+            if (!p.isAlive()) {
+                running.remove(e.getKey());
+                throw new RigException("vigild on " + e.getKey() + " exited unexpectedly with code "
+                        + p.waitForExit(Duration.ZERO) + "\n" + dumpLogs(60));
+            }
+        }
+    }
+
+    public List<LogEvent> events(String node) {
+        return logs.get(node).events();
+    }
+
+    /** Every node's events merged on the shared monotonic clock. */
+    public List<LogEvent> allEvents() {
+        List<LogEvent> all = new ArrayList<>();
+        logs.values().forEach(l -> all.addAll(l.events()));
+        all.sort(Comparator.comparingDouble(LogEvent::monoMs));
+        return all;
+    }
+
+    /** SIGKILL the node's vigild (and anything it spawned); returns the fault instant in mono ms. */
+    public double kill9Vigild(String node) {
+        NodeProcess p = running.remove(node);
+        if (p == null) {
+            throw new RigException("vigild on " + node + " is not running");
+        }
+        double at = monoNowMs();
+        rig.kill9(p.pid());
+        return at;
+    }
+
+    /** SIGSTOP the node's vigild: alive but silent (a hung JVM); returns the fault instant in mono ms. */
+    public double freeze(String node) {
+        NodeProcess p = runningOrThrow(node);
+        double at = monoNowMs();
+        rig.sigstop(p.pid());
+        return at;
+    }
+
+    public void thaw(String node) {
+        rig.sigcont(runningOrThrow(node).pid());
+    }
+
+    private NodeProcess runningOrThrow(String node) {
+        NodeProcess p = running.get(node);
+        if (p == null) {
+            throw new RigException("vigild on " + node + " is not running");
+        }
+        return p;
+    }
+
+    /** Pulls the node's cable; returns the fault instant in mono ms. */
+    public double isolate(String node) {
+        double at = monoNowMs();
+        rig.linkDown(node);
+        return at;
+    }
+
+    public void heal(String node) {
+        rig.linkUp(node);
+    }
+
+    /** SIGTERM, up to 15 s for a clean exit, then SIGKILL. */
+    public void stop(String node) {
+        NodeProcess p = running.remove(node);
+        if (p == null) {
+            return;
+        }
+        p.process().descendants().forEach(ProcessHandle::destroy);
+        p.process().destroy();
+        try {
+            rig.sigcont(p.pid()); // a frozen daemon must run to see its SIGTERM
+        } catch (RigException alreadyGone) {
+            // exited on SIGTERM already
+        }
+        if (p.waitForExit(Duration.ofSeconds(15)) < 0 && p.isAlive()) {
+            rig.kill9(p.pid());
+        }
+    }
+
+    public void startAll() {
+        nodes().stream().filter(n -> !running.containsKey(n)).forEach(this::startNode);
+    }
+
+    /** Each answering node's own term, straight from its admin socket. */
+    public Map<String, Long> terms() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        statuses().forEach((n, s) -> s.ifPresent(st -> m.put(n, st.term())));
+        return m;
+    }
+
+    public void restart(String node) {
+        stop(node);
+        startNode(node);
+    }
+
+    public void stopAll() {
+        List.copyOf(running.keySet()).forEach(this::stop);
+    }
+
+    /** The last {@code lines} lines of every node's log, for failure messages. */
+    public String dumpLogs(int lines) {
+        StringBuilder sb = new StringBuilder();
+        logs.forEach((n, l) -> sb.append("---- ").append(n).append(" (").append(l.file()).append(") ----\n")
+                .append(l.tail(lines)).append('\n'));
+        return sb.toString();
+    }
+
+    /** CLOCK_MONOTONIC in ms: the same clock as the daemons' mono_ms. */
+    public static double monoNowMs() {
+        return System.nanoTime() / 1e6;
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(POLL.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RigException("interrupted while waiting", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        stopAll();
+    }
+}
