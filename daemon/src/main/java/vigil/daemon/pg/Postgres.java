@@ -216,15 +216,30 @@ public final class Postgres {
         reloadIfRunning();
     }
 
-    /** pg_ctl start -w: returns once PostgreSQL accepts connections (or failed to within 30 s). */
+    /**
+     * pg_ctl start -w: returns once PostgreSQL accepts connections (or failed to within 30 s). vigil.conf's
+     * base settings (port, listen and socket addresses, WAL settings) are rewritten from the config first.
+     */
     public CommandResult start() {
+        List<String> argv = List.of(s.bin("pg_ctl").toString(), "start", "-D", pgctlDir().toString());
+        if (!dataDirInitialised() || !Files.isRegularFile(files.postgresqlConf())) {
+            return CommandResult.failed(argv, "no PostgreSQL cluster in " + s.dataDir() + " (or no "
+                    + files.postgresqlConf() + ") — initialise a primary or clone a standby first");
+        }
+        files.writeConf(Map.of());
         files.ensureInclude();
         return run(START, null, s.bin("pg_ctl").toString(), "start", "-D", pgctlDir().toString(), "-w", "-t", "30",
                 "-l", files.data("postmaster.log").toString());
     }
 
-    /** pg_ctl stop -w in the given mode; returns once the postmaster is gone (or after 60 s, failed). */
+    /**
+     * pg_ctl stop -w in the given mode; returns once the postmaster is gone (or after 60 s, failed). Idempotent:
+     * when no postmaster is running it runs nothing and succeeds, since callers (fencing) want the outcome.
+     */
     public CommandResult stop(StopMode mode) {
+        if (!running()) {
+            return CommandResult.nothingToDo("PostgreSQL is not running");
+        }
         return run(STOP, null, s.bin("pg_ctl").toString(), "stop", "-D", pgctlDir().toString(), "-m", mode.pgCtlName(),
                 "-w", "-t", "60");
     }

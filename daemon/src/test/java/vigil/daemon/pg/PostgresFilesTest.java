@@ -1,10 +1,82 @@
 package vigil.daemon.pg;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class PostgresFilesTest {
+    @TempDir
+    Path dir;
+    Path data;
+    PostgresFiles files;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        data = dir.resolve("data");
+        Files.createDirectory(data);
+        String me = System.getProperty("user.name"); // the OS user is us: no chown needed
+        PgSettings s = new PgSettings(Path.of("/usr/lib/postgresql/15/bin"), data, data, 5433, "10.232.1.11", dir,
+                me, "postgres", "replicator", Optional.empty(), "n1", Duration.ofMillis(500), List.of("10.232.1.11", "fd00::12"));
+        files = new PostgresFiles(s, OsAccount.of(me));
+        Files.writeString(data.resolve("postgresql.conf"), "shared_buffers = 128MB\n");
+        Files.writeString(data.resolve("pg_hba.conf"), "local all all peer\n");
+        Files.writeString(data.resolve("pg_ident.conf"), "# MAPNAME SYSTEM-USERNAME PG-USERNAME\n");
+    }
+
+    @Test
+    void includeIsAddedOnceAndReplacesACopiedOne() throws Exception {
+        files.ensureInclude();
+        String once = Files.readString(data.resolve("postgresql.conf"));
+        files.ensureInclude();
+        assertEquals(once, Files.readString(data.resolve("postgresql.conf")));
+        assertTrue(once.startsWith("shared_buffers = 128MB\n"));
+        assertTrue(once.endsWith("\ninclude_if_exists = 'vigil.conf'\n"), once);
+
+        // a file copied from another node whose config_dir differed names that node's vigil.conf
+        Files.writeString(data.resolve("postgresql.conf"), once + "include_if_exists = '/srv/other/vigil.conf'\n");
+        files.ensureInclude();
+        assertEquals(once, Files.readString(data.resolve("postgresql.conf")));
+    }
+
+    @Test
+    void confKeepsRoleSettingsAndRewritesTheBase() throws Exception {
+        files.writeConf(Map.of("primary_conninfo", PostgresFiles.quote("host=a"), "synchronous_standby_names", "'n2'"));
+        Files.writeString(data.resolve("vigil.conf"), Files.readString(data.resolve("vigil.conf")).replace("port = 5433", "port = 1"));
+        java.util.HashMap<String, String> changes = new java.util.HashMap<>();
+        changes.put("primary_conninfo", null);
+        files.writeConf(changes);
+        String conf = Files.readString(data.resolve("vigil.conf"));
+        assertTrue(conf.contains("port = 5433\n"), conf);
+        assertTrue(conf.contains("listen_addresses = '127.0.0.1,10.232.1.11'\n"), conf);
+        assertTrue(conf.contains("synchronous_standby_names = 'n2'\n"), conf);
+        assertFalse(conf.contains("primary_conninfo"), conf);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("vigil.conf"))));
+    }
+
+    @Test
+    void hbaBlockGoesFirstAndIsReplacedNotRepeated() throws Exception {
+        files.writeHba(true);
+        files.writeHba(true);
+        List<String> lines = Files.readAllLines(data.resolve("pg_hba.conf"));
+        assertTrue(lines.get(0).startsWith("# vigil: begin"), lines.toString());
+        assertEquals(1, lines.stream().filter(l -> l.startsWith("# vigil: begin")).count());
+        assertTrue(lines.contains("local all all peer"), "the operator's lines stay");
+        assertTrue(lines.stream().anyMatch(l -> l.matches("host +replication +replicator +fd00::12/128 +scram-sha-256")), lines.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("local +all +postgres +peer map=vigil")), lines.toString());
+        assertTrue(lines.stream().noneMatch(l -> l.contains("trust")), "no trust lines when a password is configured");
+    }
+
     @Test
     void configValuesDoubleSingleQuotes() {
         assertEquals("'ANY 1 (n2)'", PostgresFiles.quote("ANY 1 (n2)"));
