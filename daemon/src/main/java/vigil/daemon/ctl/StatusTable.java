@@ -3,6 +3,7 @@ package vigil.daemon.ctl;
 import java.util.ArrayList;
 import java.util.List;
 import vigil.protocol.admin.NodeStatusView;
+import vigil.protocol.admin.PgNodeView;
 import vigil.protocol.admin.StatusView;
 
 /**
@@ -12,6 +13,8 @@ import vigil.protocol.admin.StatusView;
  */
 final class StatusTable {
     private static final String[] COLUMNS = {"NODE", "KIND", "ROLE", "REACHABLE", "LEADER"};
+    private static final String[] PG_COLUMNS = {"NODE", "KIND", "ROLE", "REACHABLE", "LEADER", "PG", "TL", "LSN",
+        "LAG", "SYNC", "FAIL"};
 
     private StatusTable() {
     }
@@ -26,17 +29,39 @@ final class StatusTable {
                 .append(s.quorum() ? " (ok)" : " (LOST)")
                 .append(", lease ").append(s.leaseRemainingMs() > 0 ? s.leaseRemainingMs() + " ms remaining" : "not held")
                 .append('\n');
+        boolean pg = s.postgres() != null;
+        if (pg) {
+            out.append("postgres: primary ").append(s.postgres().primary() == null ? "none" : s.postgres().primary())
+                    .append(", timeline ").append(s.postgres().timeline())
+                    .append(s.postgres().synchronousMode() ? ", synchronous " + s.postgres().sync() : ", asynchronous")
+                    .append(", last action ").append(s.postgres().reason() == null ? "none" : s.postgres().reason())
+                    .append('\n');
+        }
+        String[] columns = pg ? PG_COLUMNS : COLUMNS;
         List<String[]> rows = new ArrayList<>();
-        rows.add(COLUMNS);
+        rows.add(columns);
         for (NodeStatusView n : s.nodes()) {
-            rows.add(new String[] {
+            String[] base = {
                     n.self() ? n.name() + "*" : n.name(),
                     n.kind(),
                     n.role(),
                     n.reachable() ? "yes" : "no",
-                    n.name().equals(s.leader()) ? "yes" : "no"});
+                    n.name().equals(s.leader()) ? "yes" : "no"};
+            if (!pg) {
+                rows.add(base);
+                continue;
+            }
+            PgNodeView p = n.postgres();
+            String[] row = java.util.Arrays.copyOf(base, columns.length);
+            row[5] = p == null ? "-" : p.role();
+            row[6] = p == null || p.timeline() == null ? "-" : String.valueOf(p.timeline());
+            row[7] = p == null || p.lsn() == null ? "-" : p.lsn();
+            row[8] = p == null || p.lagBytes() == null ? "-" : String.valueOf(p.lagBytes());
+            row[9] = p == null ? "-" : p.sync() ? "yes" : "no";
+            row[10] = p == null || p.failcount() == null ? "-" : String.valueOf(p.failcount());
+            rows.add(row);
         }
-        int[] width = new int[COLUMNS.length];
+        int[] width = new int[columns.length];
         for (String[] row : rows) {
             for (int c = 0; c < row.length; c++) {
                 width[c] = Math.max(width[c], row[c].length());

@@ -29,7 +29,11 @@ import vigil.core.ha.SupervisorState;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
 import vigil.daemon.state.StateException;
+import vigil.core.election.Candidacy;
+import vigil.core.ha.PgView;
 import vigil.protocol.admin.NodeStatusView;
+import vigil.protocol.admin.PgClusterView;
+import vigil.protocol.admin.PgNodeView;
 import vigil.protocol.admin.StatusView;
 import vigil.protocol.peer.BadFrameException;
 import vigil.protocol.peer.PeerCodec;
@@ -261,11 +265,59 @@ public final class NodeLoop implements Runnable {
             else if (!reachable) role = "unknown";
             else if (v.name().equals(leader)) role = "leader";
             else role = v.canLead() ? "follower" : "witness";
-            return new NodeStatusView(v.name(), v.canLead() ? "data" : "witness", role, reachable, self);
+            PgNodeView pg = supervision == null || !v.canLead() ? null : pgOf(v.name(), self);
+            return new NodeStatusView(v.name(), v.canLead() ? "data" : "witness", role, reachable, self, pg);
         }).toList();
         String myRole = electorate.me().canLead() ? state.role().label() : "witness";
+        var record = state.durable().record();
+        PgClusterView pgCluster = supervision == null ? null : new PgClusterView(record.primary(), record.timeline(),
+                record.sync(), supervision.policy().synchronous(),
+                supervisor.reason() == null ? null : supervisor.reason().name());
         return new StatusView(StatusView.FORMAT_VERSION, electorate.self(), cluster, myRole, state.term(), leader, state.leaseRemaining(now),
-                reachableVoters() >= electorate.quorum(), electorate.voters().size(), reachableVoters(), rows);
+                reachableVoters() >= electorate.quorum(), electorate.voters().size(), reachableVoters(), rows,
+                pgCluster);
+    }
+
+    /**
+     * This node's PostgreSQL from its own probe; another's from the position it reported in the election (the
+     * leader hears every follower; a follower knows what the leader relayed).
+     */
+    private PgNodeView pgOf(String name, boolean self) {
+        var record = state.durable().record();
+        boolean sync = record.sync().contains(name);
+        Candidacy primaryPos = name.equals(record.primary()) ? null : positionOf(record.primary());
+        if (self) {
+            PgView v = supervisor.view();
+            String role = switch (v.health()) {
+                case UP -> v.role() == PgView.Role.PRIMARY ? "primary" : "standby";
+                case DOWN -> "down";
+                case HUNG -> "hung";
+                case UNKNOWN -> "unknown";
+            };
+            boolean up = v.health() == PgView.Health.UP;
+            return new PgNodeView(role, up ? v.timeline() : null, up ? PgNodeView.lsn(v.lsn()) : null,
+                    lag(primaryPos, up && v.role() == PgView.Role.STANDBY ? v.lsn() : null, up ? v.timeline() : 0),
+                    sync, state.own().eligible(), supervisor.restarts().size());
+        }
+        Candidacy c = positionOf(name);
+        boolean known = c != null && c.lsn() != Long.MAX_VALUE && (c.timeline() > 0 || c.lsn() > 0);
+        String role = name.equals(record.primary()) ? "primary" : known ? "standby" : "unknown";
+        return new PgNodeView(role, known ? c.timeline() : null, known ? PgNodeView.lsn(c.lsn()) : null,
+                known && !"primary".equals(role) ? lag(primaryPos, c.lsn(), c.timeline()) : null, sync,
+                c != null && c.eligible(), null);
+    }
+
+    private Candidacy positionOf(String name) {
+        if (name == null) return null;
+        if (name.equals(electorate.self())) return state.own();
+        return state.known().get(name);
+    }
+
+    private static Long lag(Candidacy primary, Long lsn, long timeline) {
+        if (primary == null || lsn == null || primary.lsn() == Long.MAX_VALUE || primary.timeline() != timeline) {
+            return null;
+        }
+        return Math.max(0, primary.lsn() - lsn);
     }
 
     private void failPending() {

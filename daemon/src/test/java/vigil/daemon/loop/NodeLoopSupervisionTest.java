@@ -116,6 +116,15 @@ class NodeLoopSupervisionTest {
     void theLeaderBecomesThePrimaryAndACutOffPrimaryIsFencedAndReplaced() throws Exception {
         for (String n : List.of("n1", "n2", "n3")) start(n);
         String first = awaitServingPrimary(Set.of("n1", "n2", "n3"), 8000);
+        // After an action the supervisor waits for the next probe before it trusts the role again: poll.
+        String shown = null;
+        for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); System.nanoTime() < until; Thread.sleep(10)) {
+            var status = loops.get(first).status().get(1, TimeUnit.SECONDS);
+            assertEquals(first, status.postgres().primary());
+            shown = status.nodes().stream().filter(n -> n.self()).findFirst().orElseThrow().postgres().role();
+            if ("primary".equals(shown)) break;
+        }
+        assertEquals("primary", shown);
         for (String n : List.of("n1", "n2", "n3")) {
             if (!n.equals(first)) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

@@ -182,12 +182,28 @@ public final class AdminCodec {
      * are ignored (a newer daemon may add some); missing fields, nulls for numbers or booleans and
      * wrong types give {@link ErrorCode#BAD_REQUEST} naming the field, e.g. {@code nodes[1].reachable}.
      */
+    /**
+     * Fields added to the status after its first release are optional on the wire (a daemon that manages no
+     * PostgreSQL, or an older one, may leave them out): absent reads as null. Every other field stays required.
+     */
+    private static JsonNode withOptionalFields(JsonNode result, Class<?> type) {
+        if (type != StatusView.class) return result;
+        com.fasterxml.jackson.databind.node.ObjectNode copy = ((com.fasterxml.jackson.databind.node.ObjectNode) result).deepCopy();
+        if (!copy.has("postgres")) copy.putNull("postgres");
+        if (copy.get("nodes") instanceof com.fasterxml.jackson.databind.node.ArrayNode nodes) {
+            for (JsonNode n : nodes) {
+                if (n instanceof com.fasterxml.jackson.databind.node.ObjectNode o && !o.has("postgres")) o.putNull("postgres");
+            }
+        }
+        return copy;
+    }
+
     public static <T> Decoded<T> decodeResult(JsonNode result, Class<T> type) {
         try {
             if (result == null || !result.isObject()) {
                 return badReply("result must be an object, got " + describe(result));
             }
-            return Decoded.valid(MAPPER.treeToValue(result, type));
+            return Decoded.valid(MAPPER.treeToValue(withOptionalFields(result, type), type));
         } catch (JsonMappingException e) {
             return badReply("result field " + path(e) + ": " + clip(e.getOriginalMessage()));
         } catch (JacksonException | RuntimeException e) {

@@ -13,14 +13,22 @@ import java.util.Objects;
  *                  {@code unknown} when the node is not reachable
  * @param reachable whether the node is in the answering daemon's current membership view
  * @param self      whether this row is the answering daemon itself
+ * @param postgres  the node's PostgreSQL, absent when vigil manages none (and for witnesses)
  */
-@JsonPropertyOrder({"name", "kind", "role", "reachable", "self"})
+@JsonPropertyOrder({"name", "kind", "role", "reachable", "self", "postgres"})
 public record NodeStatusView(
         @JsonProperty("name") String name,
         @JsonProperty("kind") String kind,
         @JsonProperty("role") String role,
         @JsonProperty("reachable") boolean reachable,
-        @JsonProperty("self") boolean self) {
+        @JsonProperty("self") boolean self,
+        @JsonProperty("postgres") @com.fasterxml.jackson.annotation.JsonInclude(
+                com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) PgNodeView postgres) {
+
+    /** A node of a cluster without managed PostgreSQL. */
+    public NodeStatusView(String name, String kind, String role, boolean reachable, boolean self) {
+        this(name, kind, role, reachable, self, null);
+    }
 
     public NodeStatusView {
         Objects.requireNonNull(name, "name");

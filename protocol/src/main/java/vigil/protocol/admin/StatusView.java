@@ -23,7 +23,7 @@ import java.util.Objects;
  * @param nodes            every configured node, in configuration order
  */
 @JsonPropertyOrder({"version", "node", "cluster", "role", "term", "leader", "lease_remaining_ms",
-        "quorum", "voters", "reachable_voters", "nodes"})
+        "quorum", "voters", "reachable_voters", "nodes", "postgres"})
 public record StatusView(
         @JsonProperty("version") int version,
         @JsonProperty("node") String node,
@@ -35,7 +35,14 @@ public record StatusView(
         @JsonProperty("quorum") boolean quorum,
         @JsonProperty("voters") int voters,
         @JsonProperty("reachable_voters") int reachableVoters,
-        @JsonProperty("nodes") List<NodeStatusView> nodes) {
+        @JsonProperty("nodes") List<NodeStatusView> nodes,
+        @JsonProperty("postgres") @JsonInclude(JsonInclude.Include.NON_NULL) PgClusterView postgres) {
+
+    /** The status of a cluster without managed PostgreSQL. */
+    public StatusView(int version, String node, String cluster, String role, long term, String leader,
+                      long leaseRemainingMs, boolean quorum, int voters, int reachableVoters, List<NodeStatusView> nodes) {
+        this(version, node, cluster, role, term, leader, leaseRemainingMs, quorum, voters, reachableVoters, nodes, null);
+    }
 
     /** The status format version this code writes. */
     public static final int FORMAT_VERSION = 1;

@@ -1,0 +1,50 @@
+package vigil.daemon.ctl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import vigil.protocol.admin.AdminCodec;
+import vigil.protocol.admin.NodeStatusView;
+import vigil.protocol.admin.PgClusterView;
+import vigil.protocol.admin.PgNodeView;
+import vigil.protocol.admin.StatusView;
+
+class StatusTableTest {
+    static StatusView clusterWithPrimary() {
+        return new StatusView(1, "n1", "maas", "leader", 7, "n1", 1312, true, 3, 3, List.of(
+                new NodeStatusView("n1", "data", "leader", true, true,
+                        new PgNodeView("primary", 3L, PgNodeView.lsn(0x3_0000_2A10L), null, false, true, 1)),
+                new NodeStatusView("n2", "data", "follower", true, false,
+                        new PgNodeView("standby", 3L, PgNodeView.lsn(0x3_0000_2000L), 0xA10L, true, true, null)),
+                new NodeStatusView("w1", "witness", "witness", true, false)),
+                new PgClusterView("n1", 3, List.of("n2"), true, "PRIMARY_HEALTHY"));
+    }
+
+    @Test
+    void showsEachNodesPostgresLikeCrmMon() {
+        String out = StatusTable.render(clusterWithPrimary());
+        assertTrue(out.contains("postgres: primary n1, timeline 3, synchronous [n2], last action PRIMARY_HEALTHY"), out);
+        List<String> lines = out.lines().toList();
+        assertEquals(List.of("NODE", "KIND", "ROLE", "REACHABLE", "LEADER", "PG", "TL", "LSN", "LAG", "SYNC", "FAIL"),
+                List.of(lines.get(2).trim().split("\\s+")));
+        assertEquals(List.of("n1*", "data", "leader", "yes", "yes", "primary", "3", "3/2A10", "-", "no", "1"),
+                List.of(lines.get(3).trim().split("\\s+")));
+        assertEquals(List.of("n2", "data", "follower", "yes", "no", "standby", "3", "3/2000", "2576", "yes", "-"),
+                List.of(lines.get(4).trim().split("\\s+")));
+        assertTrue(lines.get(5).startsWith("w1 ") && lines.get(5).trim().endsWith("-"), lines.get(5));
+    }
+
+    @Test
+    void withoutManagedPostgresTheTableKeepsItsFiveColumnsAndTheJsonItsShape() {
+        StatusView plain = new StatusView(1, "n1", "maas", "leader", 7, "n1", 1312, true, 3, 3,
+                List.of(new NodeStatusView("n1", "data", "leader", true, true)));
+        assertEquals(List.of("NODE", "KIND", "ROLE", "REACHABLE", "LEADER"),
+                List.of(StatusTable.render(plain).lines().toList().get(1).trim().split("\\s+")));
+        String json = AdminCodec.toTree(plain).toString();
+        assertTrue(!json.contains("postgres"), json);
+        assertEquals(clusterWithPrimary(),
+                AdminCodec.decodeResult(AdminCodec.toTree(clusterWithPrimary()), StatusView.class).value());
+    }
+}

@@ -1,0 +1,24 @@
+package vigil.protocol.admin;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.List;
+
+/**
+ * The cluster record's PostgreSQL part and why this node's supervisor last acted.
+ *
+ * @param primary  the recorded primary, or null before bootstrap
+ * @param sync     the synchronous set (only these may be promoted in synchronous mode)
+ * @param reason   the supervisor's last reason on the answering node (an HaReason name), or null
+ */
+@JsonPropertyOrder({"primary", "timeline", "sync", "synchronous_mode", "reason"})
+public record PgClusterView(
+        @JsonProperty("primary") String primary,
+        @JsonProperty("timeline") long timeline,
+        @JsonProperty("sync") List<String> sync,
+        @JsonProperty("synchronous_mode") boolean synchronousMode,
+        @JsonProperty("reason") String reason) {
+    public PgClusterView {
+        sync = sync == null ? List.of() : List.copyOf(sync);
+    }
+}

@@ -1,0 +1,34 @@
+package vigil.protocol.admin;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+/**
+ * One node's PostgreSQL as the answering daemon knows it: its own from its probe, the others from what they
+ * reported in the election (position and eligibility). What {@code crm_mon -fAr} shows for the pgsql resource.
+ *
+ * @param role      {@code primary}, {@code standby}, {@code down}, {@code hung} or {@code unknown}
+ * @param lsn       the flush LSN of a primary or the received LSN of a standby, as PostgreSQL writes it (X/Y)
+ * @param lagBytes  how far behind the primary's last known position, when both are known
+ * @param sync      named in the cluster record's synchronous set
+ * @param eligible  could be promoted now
+ * @param failcount local restarts within failure_timeout (the answering node only)
+ */
+@JsonPropertyOrder({"role", "timeline", "lsn", "lag_bytes", "sync", "eligible", "failcount"})
+@JsonInclude(JsonInclude.Include.ALWAYS)
+public record PgNodeView(
+        @JsonProperty("role") String role,
+        @JsonProperty("timeline") Long timeline,
+        @JsonProperty("lsn") String lsn,
+        @JsonProperty("lag_bytes") Long lagBytes,
+        @JsonProperty("sync") boolean sync,
+        @JsonProperty("eligible") boolean eligible,
+        @JsonProperty("failcount") Integer failcount) {
+
+    /** PostgreSQL's own notation of an LSN: high and low 32 bits in hex. */
+    public static String lsn(long value) {
+        return Long.toHexString(value >>> 32).toUpperCase(java.util.Locale.ROOT) + "/"
+                + Long.toHexString(value & 0xffffffffL).toUpperCase(java.util.Locale.ROOT);
+    }
+}
