@@ -174,8 +174,10 @@ public final class Vigild implements Callable<Integer> {
         SystemdNotify.ready();
 
         CountDownLatch stopped = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean stopRequested = new java.util.concurrent.atomic.AtomicBoolean();
         AdminServer adminServer = admin;
         Thread hook = new Thread(() -> {
+            stopRequested.set(true);
             SystemdNotify.stopping();
             try {
                 loop.stop("SIGTERM").get(2, TimeUnit.SECONDS);
@@ -193,8 +195,8 @@ public final class Vigild implements Callable<Integer> {
             SystemdNotify.watchdog();
             loopThread.join(1000);
         }
-        if (stopped.getCount() > 0 && loop.halted()) {
-            // The loop halted on its own (state not saved, internal error): leave so systemd restarts us.
+        if (!stopRequested.get()) {
+            // The loop ended without a stop request (state not saved, internal error): exit 1 so systemd restarts us.
             Runtime.getRuntime().removeShutdownHook(hook);
             channel[0].close();
             adminServer.close();

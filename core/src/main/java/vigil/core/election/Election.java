@@ -124,31 +124,8 @@ public final class Election {
             return now >= leaderContactAt + timing.leaseMs();
         }
 
-        /**
-         * This node's place among the voters that could lead: best candidacy first, then priority, then name.
-         * The last leader is ranked last (it is probably the one that failed). Every node ranks alike from the
-         * candidacies the leader relayed, so usually exactly one stands at a time.
-         */
         private int rank() {
-            Comparator<Voter> order = Comparator
-                    .comparing((Voter v) -> v.name().equals(lastLeader))
-                    .thenComparing((Voter v) -> candidacyOf(v.name()), Comparator.reverseOrder())
-                    .thenComparing(Voter::priority, Comparator.reverseOrder())
-                    .thenComparing(Voter::name);
-            List<Voter> ranked = electorate.voters().stream()
-                    .filter(Voter::canLead)
-                    .filter(v -> candidacyOf(v.name()).eligible())
-                    .sorted(order)
-                    .toList();
-            for (int i = 0; i < ranked.size(); i++) {
-                if (ranked.get(i).name().equals(electorate.self())) return i;
-            }
-            return ranked.size();
-        }
-
-        private Candidacy candidacyOf(String name) {
-            if (name.equals(electorate.self())) return own;
-            return known.getOrDefault(name, Candidacy.ELIGIBLE);
+            return Standing.rank(electorate, lastLeader, own, known);
         }
 
         // ---- messages -----------------------------------------------------------------------------------------
@@ -283,24 +260,11 @@ public final class Election {
             leader = null;
         }
 
-        /**
-         * The vote rule shared by pre-votes and votes: outside the no-vote window, not a leader, the candidate can
-         * lead, knows a record at least as new as ours, and is at least as advanced as we and every peer we know.
-         */
+        /** Outside the no-vote window, not a leader, and the candidate deserves it ({@link Standing#deserves}). */
         private boolean wouldVote(String candidate, Candidacy candidacy, long recordTerm, long recordVersion) {
             if (role == Role.LEADER || !windowOver()) return false;
-            if (!electorate.voter(candidate).map(Voter::canLead).orElse(false) || !candidacy.eligible()) return false;
-            if (newer(durable.record(), recordTerm, recordVersion)) return false;
-            if (own.eligible() && !candidacy.atLeast(own)) return false;
-            String recordedPrimary = durable.record().primary();
-            for (Map.Entry<String, Candidacy> e : known.entrySet()) {
-                // The recorded primary is the one presumed lost; its last position must not block the failover.
-                if (e.getKey().equals(candidate) || e.getKey().equals(recordedPrimary)) continue;
-                if (e.getValue().eligible() && !candidacy.atLeast(e.getValue())) {
-                    return false;
-                }
-            }
-            return true;
+            return Standing.deserves(electorate, candidate, candidacy, recordTerm, recordVersion, durable.record(), own,
+                    known);
         }
 
         // ---- transitions --------------------------------------------------------------------------------------
@@ -369,11 +333,8 @@ public final class Election {
             if (role == Role.CANDIDATE) changeRole(Role.FOLLOWER, null, reason, -1);
         }
 
-        /** Deterministic per node and attempt, so two nodes that collided once are unlikely to collide again. */
         private long backoff() {
-            long spread = Math.max(1, 2 * timing.staggerMs());
-            long h = mix(electorate.self().hashCode() * 31L + attempts * 1_000_003L + durable.term());
-            return timing.staggerMs() * (rank() + 1) + Math.floorMod(h, spread);
+            return Standing.backoff(timing, electorate.self(), attempts, durable.term(), rank());
         }
 
         void updateRecord(Observation.RecordUpdate u) {
@@ -432,20 +393,10 @@ public final class Election {
             actions.add(new Action.Send(to, message));
         }
 
-        private static boolean newer(ClusterRecord mine, long theirTerm, long theirVersion) {
-            return mine.term() != theirTerm ? mine.term() > theirTerm : mine.version() > theirVersion;
-        }
-
         private static Campaign withGrant(Campaign c, String voter) {
             Set<String> granted = new HashSet<>(c.granted());
             granted.add(voter);
             return new Campaign(c.pre(), c.term(), c.startedAt(), granted);
-        }
-
-        private static long mix(long z) {
-            z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
-            z = (z ^ (z >>> 33)) * 0xc4ceb9e53L;
-            return z ^ (z >>> 33);
         }
     }
 }

@@ -157,7 +157,8 @@ public final class NodeLoop implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             halted = true;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Whatever broke, the node must stop acting and the process must exit non-zero so systemd restarts it.
             log.event(Priority.ERR, "halted", "reason", "INTERNAL_ERROR", "error", e.toString());
             halted = true;
         }

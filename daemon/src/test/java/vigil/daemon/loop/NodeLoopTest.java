@@ -94,4 +94,17 @@ class NodeLoopTest {
         assertTrue(logs.toString(StandardCharsets.UTF_8).contains("reason=RESIGNED"));
         assertTrue(System.nanoTime() - t0 > 0);
     }
+
+    @Test
+    void anythingThrownInsideTheLoopHaltsItSoTheDaemonExitsNonZero() throws Exception {
+        Log log = new Log("n1", new PrintStream(logs, true, StandardCharsets.UTF_8), Priority.INFO);
+        NodeLoop loop = new NodeLoop(new Electorate("n1", VOTERS, TIMING), "test", Durable.INITIAL, d -> { },
+                (to, frame) -> { throw new LinkageError("simulated class mismatch"); },
+                new PeerCodec("00".repeat(32)), log, () -> System.nanoTime() / 1_000_000);
+        Thread t = new Thread(loop, "loop-broken");
+        t.start();
+        t.join(10_000); // it stands after one lease, sends a pre-vote, and the send throws
+        assertTrue(!t.isAlive() && loop.halted(), "the loop must halt");
+        assertTrue(logs.toString(StandardCharsets.UTF_8).contains("event=halted reason=INTERNAL_ERROR"), logs.toString());
+    }
 }
