@@ -263,8 +263,9 @@ public final class Election {
         /** Outside the no-vote window, not a leader, and the candidate deserves it ({@link Standing#deserves}). */
         private boolean wouldVote(String candidate, Candidacy candidacy, long recordTerm, long recordVersion) {
             if (role == Role.LEADER || !windowOver()) return false;
+            boolean fresh = now - leaderContactAt <= 2 * timing.leaseMs();
             return Standing.deserves(electorate, candidate, candidacy, recordTerm, recordVersion, durable.record(), own,
-                    known);
+                    fresh ? known : Map.of());
         }
 
         // ---- transitions --------------------------------------------------------------------------------------

@@ -41,6 +41,11 @@ final class Standing {
      * The vote rule shared by pre-votes and votes (the no-vote window and the leader check come first, in the
      * caller): the candidate can lead, knows a record at least as new as ours, and is at least as advanced as we and
      * every peer we know of, except the recorded primary, which is the one presumed lost.
+     *
+     * <p>The positions of other peers come from the last leader's heartbeat ({@code known}); the caller passes an
+     * empty map once that is older than two leases. Waiting for a more advanced standby that never comes back would
+     * block every election; safety does not need it, because each voter still refuses candidates behind itself and,
+     * in synchronous mode, every electing majority holds a standby that acknowledged each commit.
      */
     static boolean deserves(Electorate electorate, String candidate, Candidacy candidacy, long recordTerm,
                             long recordVersion, ClusterRecord mine, Candidacy own, Map<String, Candidacy> known) {

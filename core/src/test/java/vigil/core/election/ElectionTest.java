@@ -197,4 +197,19 @@ class ElectionTest {
         assertInstanceOf(Action.Persist.class, d.actions().get(0));
         assertEquals(null, d.next().campaign());
     }
+
+    @Test
+    void aStandbyPositionRelayedLongAgoNoLongerBlocksTheVote() {
+        // Leader n1 last relayed that n2 was at LSN 900, then went quiet. Voter n3 (at 700) is asked by n1 itself,
+        // back at 800: while the relayed table is fresh, n2's position blocks the vote; two leases later it does not.
+        ElectionState voter = Election.decide(booted("n3", THREE, 0),
+                new Observation.CandidacyChanged(1, new Candidacy(true, 1, 700))).next();
+        voter = Election.decide(voter, received(1000, "n1", new Message.Heartbeat(1, 1,
+                new ClusterRecord(1, 0, "n1", null, 1, List.of()), Map.of("n2", new Candidacy(true, 1, 900))))).next();
+        Message.VoteRequest behindN2 = new Message.VoteRequest(2, new Candidacy(true, 1, 800), 1, 0);
+        Decision fresh = Election.decide(voter, received(1000 + 1500, "n1", behindN2));
+        assertEquals(new Action.Send("n1", new Message.VoteReply(2, false)), fresh.actions().get(fresh.actions().size() - 1));
+        Decision stale = Election.decide(voter, received(1000 + 3001, "n1", behindN2));
+        assertEquals(new Action.Send("n1", new Message.VoteReply(2, true)), stale.actions().get(stale.actions().size() - 1));
+    }
 }
