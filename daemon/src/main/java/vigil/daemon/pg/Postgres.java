@@ -34,6 +34,7 @@ public final class Postgres {
     private final OsAccount account;
     private final PostgresFiles files;
     private final CommandRunner runner;
+    private final CommandLog log;
 
     public Postgres(PgSettings s, CommandLog log) {
         for (String role : List.of(s.superuser(), s.replicationUser(), s.osUser())) {
@@ -45,6 +46,7 @@ public final class Postgres {
         this.account = OsAccount.of(s.osUser());
         this.files = new PostgresFiles(s, account);
         this.runner = new CommandRunner(log, () -> password().map(List::of).orElse(List.of()));
+        this.log = log;
     }
 
     public boolean dataDirInitialised() {
@@ -228,8 +230,15 @@ public final class Postgres {
         }
         files.writeConf(Map.of());
         files.ensureInclude();
-        return run(START, null, s.bin("pg_ctl").toString(), "start", "-D", pgctlDir().toString(), "-w", "-t", "30",
-                "-l", files.data("postmaster.log").toString());
+        List<String> postmaster;
+        try {
+            postmaster = account.wrap(List.of(s.bin("postgres").toString(), "-D", pgctlDir().toString()));
+        } catch (IllegalStateException e) {
+            return CommandResult.failed(argv, e.getMessage());
+        }
+        CommandResult r = Postmaster.start(postmaster, s.dataDir(), files.data("postmaster.log"), START, account);
+        log.ran(r);
+        return r;
     }
 
     /**

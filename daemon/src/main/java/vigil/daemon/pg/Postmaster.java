@@ -1,0 +1,99 @@
+package vigil.daemon.pg;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Starts the postmaster as a child of vigild instead of through {@code pg_ctl start}, which daemonises it. A
+ * daemonised postmaster that is killed stays a zombie until init reaps it (every ~2 s on some hosts); meanwhile its
+ * PID still "exists", so the next start refuses the stale postmaster.pid and a crash costs seconds. As a child (in
+ * its own session, so a terminal's Ctrl-C does not reach it) it is reaped the instant it dies. If vigild itself
+ * dies, the postmaster is re-parented to init and keeps serving, as with pg_ctl.
+ *
+ * <p>Ready means what {@code pg_ctl -w} means: the status line PostgreSQL writes into postmaster.pid says
+ * {@code ready} (accepting connections) or {@code standby} (hot standby accepting read-only connections).
+ */
+final class Postmaster {
+    private static final int STATUS_LINE = 8;
+
+    private Postmaster() {}
+
+    static CommandResult start(List<String> wrappedArgv, Path dataDir, Path logFile, Duration timeout,
+                               OsAccount account) {
+        long started = System.nanoTime();
+        List<String> argv = new ArrayList<>();
+        argv.add("setsid");
+        argv.addAll(wrappedArgv);
+        Optional<Long> stalePid = pidInFile(dataDir);
+        Process p;
+        try {
+            if (!Files.exists(logFile)) {
+                Files.createFile(logFile);
+                account.own(logFile);
+            }
+            p = new ProcessBuilder(argv).directory(new File("/"))
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .start();
+        } catch (IOException e) {
+            return CommandResult.failed(argv, "cannot start the postmaster: " + e.getMessage());
+        }
+        long deadline = started + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<String> status = statusLine(dataDir, stalePid);
+            if (status.isPresent() && (status.get().startsWith("ready") || status.get().startsWith("standby"))) {
+                return new CommandResult(argv, 0, Duration.ofNanos(System.nanoTime() - started), "");
+            }
+            if (!p.isAlive()) {
+                return new CommandResult(argv, p.exitValue(), Duration.ofNanos(System.nanoTime() - started),
+                        tail(logFile));
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        // Like pg_ctl -w -t: report the failure, leave a slow start running; the probe will see what comes of it.
+        return new CommandResult(argv, CommandRunner.TIMED_OUT, Duration.ofNanos(System.nanoTime() - started),
+                "not ready within " + timeout.toSeconds() + " s\n" + tail(logFile));
+    }
+
+    /** postmaster.pid's status line, once the file belongs to a postmaster other than {@code stalePid}. */
+    private static Optional<String> statusLine(Path dataDir, Optional<Long> stalePid) {
+        try {
+            List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"));
+            if (lines.size() < STATUS_LINE) return Optional.empty();
+            long pid = Long.parseLong(lines.get(0).trim());
+            if (stalePid.isPresent() && stalePid.get() == pid) return Optional.empty();
+            return Optional.of(lines.get(STATUS_LINE - 1).trim());
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Long> pidInFile(Path dataDir) {
+        try {
+            return Optional.of(Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            String text = Files.readString(log);
+            return text.length() > 2048 ? text.substring(text.length() - 2048) : text;
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
