@@ -50,6 +50,9 @@ public final class PostgresAgent implements AutoCloseable {
         this.loop = loop;
         this.clock = clock;
         this.log = log;
+        // After a restart of vigild: whom does the standby we may find running follow?
+        this.upstream = postgres.configuredUpstream().flatMap(u -> this.upstreams.entrySet().stream()
+                .filter(e -> e.getValue().equals(u)).map(Map.Entry::getKey).findFirst()).orElse(null);
     }
 
     public void startProbing(Duration every) {

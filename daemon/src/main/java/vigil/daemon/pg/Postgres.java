@@ -49,6 +49,22 @@ public final class Postgres {
         this.log = log;
     }
 
+    /**
+     * The server this node's standby configuration points at (from vigil.conf's primary_conninfo), so a restarted
+     * vigild knows whom its running standby follows instead of restarting it to be sure.
+     */
+    public Optional<Upstream> configuredUpstream() {
+        String conninfo = files.readRoleSettings().getOrDefault("primary_conninfo", "");
+        java.util.regex.Matcher host = Pattern.compile("\\bhost=(?:'')?([^\\s'\\\\]+)").matcher(conninfo);
+        java.util.regex.Matcher port = Pattern.compile("\\bport=(?:'')?(\\d+)").matcher(conninfo);
+        if (!host.find() || !port.find()) return Optional.empty();
+        try {
+            return Optional.of(new Upstream(host.group(1), Integer.parseInt(port.group(1))));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
     public boolean dataDirInitialised() {
         return Files.isRegularFile(s.dataDir().resolve("PG_VERSION"));
     }

@@ -31,4 +31,13 @@ class PostmasterIT {
             assertTrue(ms < 10_000, "restart took " + ms + " ms");
         }
     }
+
+    @Test
+    void aStandbyTellsWhomItFollowsFromItsOwnConfiguration() throws Exception {
+        try (PgFixture fx = new PgFixture()) {
+            java.util.List<PgFixture.Node> nodes = fx.primaryWithStandby();
+            assertEquals(java.util.Optional.of(nodes.get(0).upstream()), nodes.get(1).pg.configuredUpstream());
+            assertEquals(java.util.Optional.empty(), nodes.get(0).pg.configuredUpstream(), "a primary follows nobody");
+        }
+    }
 }
