@@ -192,7 +192,10 @@ public final class Supervisor {
                 if (view.health() == PgView.Health.HUNG) actions.add(new PgAction.Stop(true));
                 act(new PgAction.StartPrimary(), HaReason.PRIMARY_CRASHED_RESTART);
             } else if (view.isStandby()) {
-                act(new PgAction.Promote(), HaReason.PROMOTING);
+                // Re-check just before promoting: a more advanced standby may have come back since the record.
+                if (!positionsSettled(null)) reason = HaReason.PROMOTING;
+                else if (peerAhead(new Candidacy(true, view.timeline(), view.lsn()), null)) standDown(HaReason.PEER_AHEAD);
+                else act(new PgAction.Promote(), HaReason.PROMOTING);
             }
         }
 
@@ -209,6 +212,14 @@ public final class Supervisor {
                 else askPeerProbe(oldPrimary, HaReason.OLD_PRIMARY_STILL_SERVING);
                 return;
             }
+            Candidacy oldPosition = e.known().get(oldPrimary);
+            if (probed == PeerPg.NOT_WRITABLE && freshlyAcked(oldPrimary) && oldPosition != null
+                    && oldPosition.eligible() && oldPosition.atLeast(candidacy())) {
+                // Its PostgreSQL is down but its vigild is here and can restart it in place: nothing is lost and the
+                // timeline stays. Failing over instead would drop whatever it wrote last.
+                standDown(HaReason.HAND_BACK_TO_PRIMARY);
+                return;
+            }
             if (probed == PeerPg.UNREACHABLE && !p.failoverWithoutFencing()) {
                 askPeerProbe(oldPrimary, HaReason.FENCING_REQUIRED);
                 return;
@@ -218,15 +229,41 @@ public final class Supervisor {
                 standDown(HaReason.NOT_ELIGIBLE);
                 return;
             }
-            for (Map.Entry<String, Candidacy> peer : e.known().entrySet()) {
-                String name = peer.getKey();
-                if (name.equals(me) || name.equals(oldPrimary) || !freshlyAcked(name)) continue;
-                if (peer.getValue().eligible() && peer.getValue().compareTo(mine) > 0) {
-                    standDown(HaReason.PEER_AHEAD);
-                    return;
-                }
+            if (!positionsSettled(oldPrimary)) {
+                reason = HaReason.PROBING_OLD_PRIMARY;
+                return;
+            }
+            if (peerAhead(mine, oldPrimary)) {
+                standDown(HaReason.PEER_AHEAD);
+                return;
             }
             recordPrimary(record.timeline(), HaReason.PROMOTING);
+        }
+
+        /**
+         * Before acting on positions, a new leader lets every other data node report one (an acknowledgement of
+         * this leadership carries it), or waits three heartbeats for those that do not answer: a reachable standby
+         * that is ahead must not be passed over only because its first acknowledgement was still on its way.
+         */
+        private boolean positionsSettled(String except) {
+            long heartbeat = e.electorate().timing().heartbeatMs();
+            if (now - e.leadership().electedAt() >= 3 * heartbeat) return true;
+            for (var v : e.electorate().voters()) {
+                if (v.canLead() && !v.name().equals(me) && !v.name().equals(except) && !freshlyAcked(v.name())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** A follower that acknowledged us recently reported a position beyond ours (PAF's re-check). */
+        private boolean peerAhead(Candidacy mine, String except) {
+            for (Map.Entry<String, Candidacy> peer : e.known().entrySet()) {
+                String name = peer.getKey();
+                if (name.equals(me) || name.equals(except) || !freshlyAcked(name)) continue;
+                if (peer.getValue().eligible() && peer.getValue().compareTo(mine) > 0) return true;
+            }
+            return false;
         }
 
         /**
@@ -317,9 +354,10 @@ public final class Supervisor {
             if (me.equals(record.primary())) {
                 // The recorded primary's WAL is the longest there is: standbys only copy it. Running or stopped,
                 // it is the best candidate until its restarts run out.
-                if (view.writable()) return new Candidacy(true, view.timeline(), view.lsn());
-                boolean usable = view.health() == PgView.Health.DOWN || view.isStandby();
-                return usable ? new Candidacy(true, record.timeline(), Long.MAX_VALUE) : Candidacy.INELIGIBLE;
+                if (view.writable() || view.isStandby()) return new Candidacy(true, view.timeline(), view.lsn());
+                // Stopped or crashed: its exact position is unknown, but no standby can hold more than it wrote.
+                return view.health() == PgView.Health.DOWN
+                        ? new Candidacy(true, record.timeline(), Long.MAX_VALUE) : Candidacy.INELIGIBLE;
             }
             if (view.writable()) return Candidacy.INELIGIBLE;
             if (record.primary() == null) {
@@ -342,7 +380,8 @@ public final class Supervisor {
         private boolean freshlyAcked(String node) {
             if (e.leadership() == null) return false;
             long window = Math.max(1, e.electorate().timing().leaseMs() / e.electorate().timing().heartbeatMs());
-            return e.leadership().acked().getOrDefault(node, 0L) >= e.leadership().seq() - window;
+            Long acked = e.leadership().acked().get(node);
+            return acked != null && acked >= Math.max(1, e.leadership().seq() - window);
         }
 
         private void askPeerProbe(String node, HaReason why) {

@@ -268,4 +268,28 @@ class SupervisorTest {
         // 2 standbys, quorum 2, no witness: every electing majority of the survivors holds both, so ANY 1 suffices.
         assertEquals(List.of(new PgAction.SetSyncStandbys(List.of("n2", "n3"), 1)), apply.actions());
     }
+
+    @Test
+    void aStoppedOldPrimaryWhoseVigildIsBackRestartsInPlaceInsteadOfLosingItsLastWrites() {
+        ElectionState e = leader("n2", "n1", Map.of("n1", 50L, "n3", 50L),
+                Map.of("n1", new Candidacy(true, 1, Long.MAX_VALUE), "n3", new Candidacy(true, 1, 100)));
+        SupervisorState s = probe(SupervisorState.boot(0), e, PgView.standby(1, 900, false, "n1"), NOW).next();
+        HaDecision d = Supervisor.decide(s, e, POLICY, new HaObservation.PeerProbed(NOW + 5, "n1", PeerPg.NOT_WRITABLE));
+        assertEquals(HaReason.HAND_BACK_TO_PRIMARY, d.reason());
+        assertTrue(d.electionInputs().contains(new Observation.Resign(NOW + 5)));
+        assertTrue(d.electionInputs().stream().noneMatch(Observation.RecordUpdate.class::isInstance));
+    }
+
+    @Test
+    void aNewLeaderWaitsForThePositionsOfItsPeersBeforePromoting() {
+        TreeMap<Long, Long> sent = new TreeMap<>(Map.of(1L, NOW));
+        Leadership fresh = new Leadership(5, NOW, 1, NOW, sent, Map.of("n2", 1L), NOW, NOW + 1470, 1, true);
+        ElectionState e = new ElectionState(new Electorate("n1", THREE, TIMING),
+                new Durable(5, "n1", new ClusterRecord(5, 1, "n1", "n1", 1, List.of())), Role.LEADER, "n1", "n1",
+                NOW, 0, 0, null, fresh, Candidacy.ELIGIBLE, Map.of("n2", new Candidacy(true, 1, 100)));
+        HaDecision early = probe(SupervisorState.boot(0), e, PgView.standby(1, 900, false, "n2"), NOW + 10);
+        assertEquals(List.of(), early.actions(), "n3 has not reported its position yet");
+        HaDecision later = probe(SupervisorState.boot(0), e, PgView.standby(1, 900, false, "n2"), NOW + 450);
+        assertEquals(List.of(new PgAction.Promote()), later.actions());
+    }
 }

@@ -10,6 +10,8 @@ final class FaultState {
     int lossPercent;
     int duplicatePercent;
     long extraDelayUs;
+    /** When the network last changed in any way (a link, loss, delay, duplication). */
+    long lastChangeUs;
 
     boolean blocked(String from, String to) {
         return blocked.contains(from + ">" + to);

@@ -37,11 +37,16 @@ final class SimHa {
 
         boolean linkUp(String from, String to);
 
+        /** No loss or extra delay now, and no change of links, loss or delay for the last {@code us} microseconds. */
+        boolean calmFor(long us);
+
         Simulation.SimNode node(String name);
 
         List<Simulation.SimNode> nodes();
 
         void fail(String what);
+
+        void note(String line);
     }
 
     private final World w;
@@ -69,7 +74,11 @@ final class SimHa {
     void decide(Simulation.SimNode n, HaObservation o) {
         HaDecision d = Supervisor.decide(n.supervisor, n.state, policy, o);
         n.supervisor = d.next();
-        for (Observation in : d.electionInputs()) w.feedElection(n, in);
+        if (d.reason() != null) w.note(n.name + " ha " + d.reason());
+        for (Observation in : d.electionInputs()) {
+            if (in instanceof Observation.CandidacyChanged c) w.note(n.name + " candidacy " + c.candidacy());
+            w.feedElection(n, in);
+        }
         for (PgAction a : d.actions()) {
             if (a instanceof PgAction.ProbePeer p) {
                 Simulation.SimNode target = w.node(p.node());
@@ -125,6 +134,7 @@ final class SimHa {
                         w.fail(n.name + " promoted at (" + pg.timeline + ", " + pg.lsn + ") without the acknowledged "
                                 + "commit (" + ackedTimeline + ", " + ackedLsn + "): a commit is lost");
                     }
+                    checkMostAdvanced(n);
                     pg.syncNames = java.util.List.of();
                     pg.syncCount = 0;
                     pg.timeline = histories.fork(pg.timeline, pg.lsn);
@@ -173,6 +183,26 @@ final class SimHa {
             else hi = mid - 1;
         }
         return histories.onHistoryOf(tl, lo, srcTl, srcLsn) ? lo : 0;
+    }
+
+    /**
+     * The promoted standby is the most advanced one the cluster could know of: no eligible standby that has run
+     * unpaused, connected both ways to the promoter over a calm network for the last second (so its position
+     * reached the leader) may be strictly ahead of it on the same history.
+     */
+    private void checkMostAdvanced(Simulation.SimNode promoted) {
+        if (!w.calmFor(1_000_000)) return;
+        for (Simulation.SimNode m : w.nodes()) {
+            if (m == promoted || !m.alive || m.state == null || w.nowUs() - m.steadySinceUs < 1_000_000) continue;
+            SimPostgres pg = m.pg;
+            if (pg.hostDown || pg.state != SimPostgres.State.STANDBY || !m.state.own().eligible()) continue;
+            if (!w.linkUp(m.name, promoted.name) || !w.linkUp(promoted.name, m.name)) continue;
+            SimPostgres p = promoted.pg;
+            if (pg.timeline == p.timeline && pg.lsn > p.lsn) {
+                w.fail(promoted.name + " promoted at (" + p.timeline + ", " + p.lsn + ") although " + m.name
+                        + " was ahead at (" + pg.timeline + ", " + pg.lsn + ")");
+            }
+        }
     }
 
     /** One client write to every writable PostgreSQL, then streaming to standbys whose upstream they can reach. */

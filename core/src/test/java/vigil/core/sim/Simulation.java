@@ -111,6 +111,7 @@ final class Simulation {
         } else if (e instanceof SimEvent.Resume r) {
             SimNode n = nodes.get(r.node());
             if (!n.alive || n.pausedUntilUs > nowUs) return;
+            n.steadySinceUs = nowUs;
             List<SimEvent.Deliver> buffered = new ArrayList<>(n.buffered);
             n.buffered.clear();
             for (SimEvent.Deliver d : buffered) apply(n, new Observation.Received(n.localMs(nowUs), d.from(), d.message()));
@@ -153,6 +154,7 @@ final class Simulation {
             }
         } else if (e instanceof SimEvent.HealAll) {
             faults.healAll();
+            faults.lastChangeUs = nowUs;
             for (SimNode n : nodes.values()) {
                 if (!n.alive) start(n);
                 if (n.pausedUntilUs > nowUs) {
@@ -165,6 +167,7 @@ final class Simulation {
 
     private void applyFault(FaultPlan.Fault f) {
         note("fault " + f);
+        if (f.kind() != FaultPlan.Kind.CRASH && f.kind() != FaultPlan.Kind.PAUSE) faults.lastChangeUs = nowUs;
         switch (f.kind()) {
             case PARTITION -> faults.partition(f.groupA(), f.groupB());
             case ONE_WAY -> faults.block(f.groupA().get(0), f.groupB().get(0));
@@ -202,6 +205,7 @@ final class Simulation {
         n.alive = true;
         n.incarnation++;
         n.pausedUntilUs = 0;
+        n.steadySinceUs = nowUs;
         // A new process: arbitrary clock origin, a rate anywhere inside the drift bound.
         n.originLocalMs = random.nextLong(1_000_000_000L);
         n.originRealUs = nowUs;
@@ -294,6 +298,22 @@ final class Simulation {
                 .append("\nreplay: mvn -pl core test -Dtest=SimulationTest#replay -Dvigil.sim.seed=").append(spec.seed())
                 .append("\nlast events:\n");
         trace.forEach(line -> sb.append("  ").append(line).append('\n'));
+        sb.append("nodes now:\n");
+        for (SimNode n : nodes.values()) {
+            sb.append("  ").append(n.name).append(n.alive ? "" : " DOWN");
+            if (n.alive && n.state != null) {
+                long local = n.localMs(nowUs);
+                sb.append(" role=").append(n.state.role()).append(" term=").append(n.state.term())
+                        .append(" own=").append(n.state.own()).append(" record=").append(n.state.durable().record())
+                        .append(" windowLeft=").append(n.state.noVoteUntil() - local)
+                        .append(" notBeforeLeft=").append(n.state.notBefore() - local)
+                        .append(" paused=").append(n.pausedUntilUs > nowUs);
+            }
+            sb.append(" pg=").append(n.pg.state).append(n.pg.hostDown ? "(host down)" : "")
+                    .append(" at (").append(n.pg.timeline).append(", ").append(n.pg.lsn).append(')');
+            if (n.supervisor != null) sb.append(" ha=").append(n.supervisor.reason()).append(" restarts=").append(n.supervisor.restarts().size());
+            sb.append('\n');
+        }
         throw new AssertionError(sb.toString());
     }
 
@@ -327,11 +347,17 @@ final class Simulation {
 
         @Override public boolean linkUp(String from, String to) { return !faults.blocked(from, to); }
 
+        @Override public boolean calmFor(long us) {
+            return nowUs - faults.lastChangeUs >= us && faults.lossPercent == 0 && faults.extraDelayUs == 0;
+        }
+
         @Override public SimNode node(String name) { return nodes.get(name); }
 
         @Override public List<SimNode> nodes() { return new ArrayList<>(nodes.values()); }
 
         @Override public void fail(String what) { Simulation.this.fail(what); }
+
+        @Override public void note(String line) { Simulation.this.note(line); }
     }
 
     /** One simulated process: its disk survives crashes, everything else does not. */
@@ -342,6 +368,8 @@ final class Simulation {
         boolean actionRunning;
         boolean lastActionOk;
         int streamRate = 8;
+        /** Running, unpaused, since then. */
+        long steadySinceUs;
         final List<SimEvent.Deliver> buffered = new ArrayList<>();
         Durable disk = Durable.INITIAL;
         ElectionState state;
