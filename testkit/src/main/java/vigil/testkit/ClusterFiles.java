@@ -16,11 +16,35 @@ final class ClusterFiles {
     private final NetnsRig rig;
     private final Timing timing;
     private final Path keyFile;
+    private final PgOptions pg;
 
     ClusterFiles(NetnsRig rig, Timing timing) {
+        this(rig, timing, null);
+    }
+
+    /** {@code pg} null: no managed PostgreSQL (no postgres sections in the configs). */
+    ClusterFiles(NetnsRig rig, Timing timing, PgOptions pg) {
         this.rig = rig;
         this.timing = timing;
         this.keyFile = rig.runDir().resolve("cluster.key");
+        this.pg = pg;
+    }
+
+    Path passwordFile() {
+        return rig.runDir().resolve("replication.pass");
+    }
+
+    /** nK/pg: owned by postgres, 0700; holds the data dir and the socket dir. */
+    Path pgHome(String node) {
+        return nodeDir(node).resolve("pg");
+    }
+
+    Path pgData(String node) {
+        return pgHome(node).resolve("data");
+    }
+
+    Path pgSocketDir(String node) {
+        return pgHome(node).resolve("run");
     }
 
     Path nodeDir(String node) {
@@ -52,11 +76,33 @@ final class ClusterFiles {
             Files.writeString(keyFile, Base64.getEncoder().encodeToString(key) + "\n");
             for (String node : rig.nodes()) {
                 Files.createDirectories(nodeDir(node));
+                if (pg != null) {
+                    makePostgresDir(pgHome(node));
+                    makePostgresDir(pgSocketDir(node));
+                }
                 Files.writeString(config(node), yaml(node));
+            }
+            if (pg != null) {
+                byte[] pw = new byte[18];
+                new SecureRandom().nextBytes(pw);
+                Files.deleteIfExists(passwordFile());
+                Files.createFile(passwordFile(),
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.writeString(passwordFile(), Base64.getUrlEncoder().withoutPadding().encodeToString(pw) + "\n");
             }
         } catch (IOException e) {
             throw new RigException("cannot write cluster files under " + rig.runDir() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A directory PostgreSQL (OS user postgres) owns alone: 0700, as initdb and the socket dir require. */
+    private static void makePostgresDir(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        var users = dir.getFileSystem().getUserPrincipalLookupService();
+        Files.setOwner(dir, users.lookupPrincipalByName(PgOptions.OS_USER));
+        Files.getFileAttributeView(dir, java.nio.file.attribute.PosixFileAttributeView.class)
+                .setGroup(users.lookupPrincipalByGroupName(PgOptions.OS_USER));
     }
 
     private String yaml(String self) {
@@ -73,10 +119,31 @@ final class ClusterFiles {
         y.append("    heartbeat_interval: ").append(timing.heartbeat().toMillis()).append("ms\n");
         y.append("    lease: ").append(timing.lease().toMillis()).append("ms\n");
         y.append("  security:\n    key_file: ").append(keyFile).append('\n');
+        if (pg != null) {
+            y.append("  postgres:\n");
+            y.append("    replication_user: replicator\n");
+            y.append("    replication_password_file: ").append(passwordFile()).append('\n');
+            y.append("    superuser: postgres\n");
+            y.append("    synchronous: ").append(pg.synchronous()).append('\n');
+            y.append("    migration_threshold: 3\n");
+            y.append("    failure_timeout: 60s\n");
+            y.append("    failover_without_fencing: true\n");
+            y.append("    probe_interval: 100ms\n");
+            y.append("    probe_timeout: 500ms\n");
+        }
         y.append("node:\n  name: ").append(self).append('\n');
         y.append("  state_dir: ").append(stateDir(self)).append('\n');
         y.append("  bind_address: ").append(rig.address(self)).append('\n');
         y.append("  admin:\n    socket: ").append(adminSocket(self)).append('\n');
+        if (pg != null) {
+            y.append("  postgres:\n");
+            y.append("    bindir: ").append(PgOptions.BINDIR).append('\n');
+            y.append("    data_dir: ").append(pgData(self)).append('\n');
+            y.append("    port: ").append(PgOptions.PORT).append('\n');
+            y.append("    listen_address: ").append(rig.address(self)).append('\n');
+            y.append("    socket_dir: ").append(pgSocketDir(self)).append('\n');
+            y.append("    os_user: postgres\n");
+        }
         return y.toString();
     }
 }

@@ -32,13 +32,15 @@ public final class VigilCluster implements AutoCloseable {
     private final ClusterFiles files;
     private final Map<String, NodeProcess> running = new ConcurrentHashMap<>();
     private final Map<String, NodeLog> logs = new LinkedHashMap<>();
+    private final PgNodes pg;
 
-    private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo) {
+    private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo, PgOptions pgOptions) {
         this.rig = rig;
         this.timing = timing;
         this.env = Map.copyOf(env);
         this.repo = repo;
-        this.files = new ClusterFiles(rig, timing);
+        this.files = new ClusterFiles(rig, timing, pgOptions);
+        this.pg = pgOptions == null ? null : new PgNodes(this, files);
         files.write();
         for (String n : rig.nodes()) {
             logs.put(n, new NodeLog(files.log(n)));
@@ -60,11 +62,45 @@ public final class VigilCluster implements AutoCloseable {
 
     /** As {@link #start(NetnsRig, Timing, Map)} with {@code repo/bin/vigild} and {@code repo/bin/vigilctl}. */
     public static VigilCluster start(NetnsRig rig, Timing timing, Map<String, String> env, Path repo) {
-        VigilCluster c = new VigilCluster(rig, timing, env, repo.toAbsolutePath());
+        VigilCluster c = new VigilCluster(rig, timing, env, repo.toAbsolutePath(), null);
         rig.nodes().forEach(c::startNode);
         return c;
     }
 
+    /**
+     * Three data nodes with managed PostgreSQL 15 ({@link PgOptions}), started and waited for: one node's
+     * PostgreSQL is primary and both others stream from it, the writer's role, table and pg_hba line exist.
+     */
+    public static VigilCluster clusterWithPrimary(NetnsRig rig) {
+        return clusterWithPrimary(rig, Timing.DEFAULT, PgOptions.ASYNC, Duration.ofSeconds(150));
+    }
+
+    public static VigilCluster clusterWithPrimary(NetnsRig rig, Timing timing, PgOptions options, Duration limit) {
+        if (rig.nodes().size() != 3) {
+            throw new IllegalArgumentException("clusterWithPrimary needs a rig with 3 nodes, got " + rig.nodes());
+        }
+        PgNodes.precondition().ifPresent(p -> {
+            throw new RigException(p);
+        });
+        VigilCluster c = new VigilCluster(rig, timing, Map.of(), RepoRoot.locate().toAbsolutePath(), options);
+        try {
+            rig.nodes().forEach(c::startNode);
+            String primary = c.pg.awaitPrimaryWithStandbys(limit);
+            c.pg.prepareWriter(primary);
+            return c;
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** The managed-PostgreSQL side of the cluster; throws for a cluster started without PostgreSQL. */
+    public PgNodes pg() {
+        if (pg == null) {
+            throw new IllegalStateException("this cluster manages no PostgreSQL (use clusterWithPrimary)");
+        }
+        return pg;
+    }
     public NetnsRig rig() {
         return rig;
     }
@@ -213,7 +249,7 @@ public final class VigilCluster implements AutoCloseable {
      * A vigild the rig did not stop has exited (bad config, crash): waiting on would only burn the
      * deadline, so fail now with its exit code and log.
      */
-    private void failIfADaemonDied() {
+    void failIfADaemonDied() {
         for (Map.Entry<String, NodeProcess> e : running.entrySet()) {
             NodeProcess p = e.getValue();
             if (!p.isAlive()) {
@@ -341,5 +377,8 @@ public final class VigilCluster implements AutoCloseable {
     @Override
     public void close() {
         stopAll();
+        if (pg != null) {
+            pg.close();
+        }
     }
 }

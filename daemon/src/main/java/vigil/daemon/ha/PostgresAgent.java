@@ -39,6 +39,8 @@ public final class PostgresAgent implements AutoCloseable {
     private final ExecutorService peers = Executors.newSingleThreadExecutor(daemon("vigil-pg-peer-probe"));
     private final ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(daemon("vigil-pg-probe"));
     private volatile String upstream;
+    /** init reaps orphans at its own pace (seconds on some hosts); longer than that and starting is futile anyway. */
+    private static final Duration ZOMBIE_WAIT = Duration.ofSeconds(10);
 
     /** @param upstreams every other data node's PostgreSQL address, by node name */
     public PostgresAgent(Postgres postgres, PgProbe probe, OldPrimaryProbe peerProbe, Map<String, Upstream> upstreams,
@@ -100,7 +102,7 @@ public final class PostgresAgent implements AutoCloseable {
             }
             postgres.configurePrimary();
             upstream = null;
-            return postgres.start();
+            return start();
         }
         if (action instanceof PgAction.Promote) {
             CommandResult r = postgres.promote();
@@ -138,6 +140,15 @@ public final class PostgresAgent implements AutoCloseable {
     private CommandResult startStandby(String node, Upstream u) {
         postgres.configureStandby(u);
         upstream = node;
+        return start();
+    }
+
+    /** Starts PostgreSQL once a killed postmaster's zombie is gone (see {@link StalePostmaster}). */
+    private CommandResult start() {
+        if (!StalePostmaster.awaitReaped(postgres.postmasterPid(), ZOMBIE_WAIT)) {
+            log.event(Priority.WARNING, "pg_stale_postmaster", "pid", postgres.postmasterPid().orElse(-1L),
+                    "waited_ms", ZOMBIE_WAIT.toMillis());
+        }
         return postgres.start();
     }
 

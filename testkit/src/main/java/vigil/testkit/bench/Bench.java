@@ -18,7 +18,8 @@ public final class Bench {
     static final Map<String, Scenario> SCENARIOS = new LinkedHashMap<>();
 
     static {
-        for (Scenario s : List.of(new LeaderCrash(), new LeaderIsolation(), new Idle())) {
+        for (Scenario s : List.of(new LeaderCrash(), new LeaderIsolation(), new Idle(), new NodeCrash(),
+                new PostgresCrash())) {
             SCENARIOS.put(s.name(), s);
         }
     }

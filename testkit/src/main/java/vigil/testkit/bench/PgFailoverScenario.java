@@ -1,0 +1,157 @@
+package vigil.testkit.bench;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import vigil.testkit.NetnsRig;
+import vigil.testkit.PgNodes;
+import vigil.testkit.PgOptions;
+import vigil.testkit.RigException;
+import vigil.testkit.VigilCluster;
+import vigil.testkit.WriteLog;
+import vigil.testkit.WriterRun;
+
+/**
+ * A fault on the node whose PostgreSQL is primary, with the writer running, repeated {@code runs} times on one
+ * 3-node cluster with managed PostgreSQL (asynchronous replication, no fencing: failover_without_fencing).
+ *
+ * <p>Per run: unavailability = the longest stretch without acknowledged writes that ends after the fault (from
+ * the last ack before it to the first ack after it); outages = stretches longer than 200 ms; lost acknowledged
+ * writes = seqs the writer saw acknowledged that the primary after recovery lacks; split-brain events = moments
+ * the writer's watcher saw two nodes answer as primary within 500 ms of each other. The faulted node is
+ * recovered, and the cluster back to one primary with two streaming standbys, before the next run.
+ */
+abstract class PgFailoverScenario extends FailoverScenario {
+    private static final Duration BOOT = Duration.ofSeconds(180);
+    private static final Duration SETTLE = Duration.ofSeconds(120);
+    private static final Duration RECOVERED = Duration.ofSeconds(60);
+    private static final double OUTAGE_MS = 200;
+
+    /** The median unavailability the issue asks for. */
+    abstract double targetSeconds();
+
+    @Override
+    public Report run(BenchOptions o, Progress progress) {
+        List<Map<String, Object>> samples = new ArrayList<>();
+        List<Double> values = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        int lostTotal = 0;
+        int splitTotal = 0;
+        try {
+            Files.createDirectories(o.out());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try (NetnsRig rig = NetnsRig.create(3);
+             VigilCluster cluster = VigilCluster.clusterWithPrimary(rig, o.timing(), PgOptions.ASYNC, BOOT);
+             WriterRun writer = WriterRun.start(cluster, o.out().resolve("writer"))) {
+            PgNodes pg = cluster.pg();
+            progress.line("rig " + rig.runId() + " (10.232." + rig.subnet() + ".0/24): PostgreSQL primary "
+                    + pg.awaitPrimaryWithStandbys(SETTLE) + ", writer running (logs in " + writer.dir() + ")");
+            Set<Long> counted = new TreeSet<>();
+            for (int run = 1; run <= o.runs(); run++) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("run", run);
+                Double value = null;
+                String primary = null;
+                try {
+                    primary = pg.awaitPrimaryWithStandbys(SETTLE);
+                    cluster.awaitStable(SETTLE);
+                    writer.awaitAcksAfter(VigilCluster.monoNowMs(), 25, Duration.ofSeconds(30)); // steady writes
+                    long timeline = pg.state(primary).orElseThrow().timeline();
+                    row.put("old_primary", primary);
+                    row.put("timeline_before", timeline);
+                    double faultAt = inject(cluster, primary);
+                    String now = awaitRecovered(cluster, primary);
+                    WriteLog log = writer.awaitAcksAfter(faultAt, 50, RECOVERED);
+                    double until = VigilCluster.monoNowMs();
+                    WriteLog.Gap gap = log.outageAfter(faultAt, until).orElseThrow();
+                    value = gap.seconds();
+                    Set<Long> lost = log.lost(pg.rows(now));
+                    lost.removeAll(counted);
+                    counted.addAll(lost);
+                    int split = log.splitBrainEvents(faultAt - 1000, until, 500);
+                    lostTotal += lost.size();
+                    splitTotal += split;
+                    row.put("new_primary", now);
+                    row.put("timeline_after", pg.state(now).map(PgNodes.PgNodeState::timeline).orElse(-1L));
+                    row.put("outages", log.gapsAfter(faultAt, until, OUTAGE_MS).size());
+                    row.put("lost_acknowledged_writes", lost.size());
+                    row.put("split_brain_events", split);
+                    details(cluster, primary, faultAt, row);
+                    progress.line(String.format(Locale.ROOT, "run %d/%d: %s on %s -> primary %s (timeline %d -> %s):"
+                                    + " %.3f s without acknowledged writes, %d outage(s), %d lost, %d split-brain", run,
+                            o.runs(), name(), primary, now, timeline, row.get("timeline_after"), value,
+                            row.get("outages"), lost.size(), split));
+                } catch (RuntimeException e) {
+                    row.putIfAbsent("new_primary", null);
+                    row.put("error", firstLine(e.getMessage()));
+                    progress.line("run " + run + "/" + o.runs() + ": FAILED: " + firstLine(e.getMessage()));
+                    notes.add("run " + run + ": " + firstLine(e.getMessage()));
+                    System.err.println(e.getMessage());
+                }
+                row.put("unavailability_s", value == null ? null : Stats.round3(value));
+                samples.add(row);
+                values.add(value);
+                if (primary != null) {
+                    try {
+                        recover(cluster, primary);
+                        pg.awaitPrimaryWithStandbys(SETTLE);
+                    } catch (RigException e) {
+                        notes.add("recovery after run " + run + " failed: " + firstLine(e.getMessage()));
+                        progress.line("recovery after run " + run + " FAILED: " + firstLine(e.getMessage()));
+                        break;
+                    }
+                }
+            }
+        }
+        List<Double> ok = values.stream().filter(v -> v != null).toList();
+        Stats stats = Stats.of(ok);
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("unavailability_s", stats.toJson());
+        metrics.put("lost_acknowledged_writes", lostTotal);
+        metrics.put("split_brain_events", splitTotal);
+        metrics.put("sync_mode", "async");
+        metrics.put("fencing", "none");
+        metrics.put("failed_runs", o.runs() - ok.size());
+        List<String> ticks = new ArrayList<>();
+        for (int i = 1; i <= values.size(); i++) {
+            ticks.add(Integer.toString(i));
+        }
+        List<Chart.RefLine> lines = new ArrayList<>();
+        if (stats.count() > 0) {
+            lines.add(new Chart.RefLine(String.format(Locale.ROOT, "p50 %.2f s", stats.p50()), stats.p50(),
+                    new Color(30, 90, 200)));
+        }
+        lines.add(new Chart.RefLine("target " + targetSeconds() + " s", targetSeconds(), new Color(200, 40, 40)));
+        Chart.Series chart = new Chart.Series(name() + ": write unavailability (" + values.size() + " runs)", "run",
+                "unavailability_s (s)", ticks, values, lines);
+        return new Report(name(), o.runs(), metrics, samples, chart, notes);
+    }
+
+    /** Adds where the time went (from the daemons' log lines) to a finished run's row. */
+    void details(VigilCluster cluster, String faulted, double faultAt, Map<String, Object> row) {
+    }
+
+    /** Seconds from {@code faultAt} to the first log event matching {@code p}, at its mono_ms; null if none. */
+    static Double secondsTo(VigilCluster cluster, double faultAt, java.util.function.Predicate<vigil.testkit.LogEvent> p) {
+        return cluster.allEvents().stream().filter(e -> e.monoMs() >= faultAt).filter(p).findFirst()
+                .map(e -> Stats.round3((e.monoMs() - faultAt) / 1000.0)).orElse(null);
+    }
+
+    static boolean reason(vigil.testkit.LogEvent e, String reason) {
+        return e.is("pg") && e.field("reason").filter(reason::equals).isPresent();
+    }
+
+    /** Waits until the cluster serves writes again after the fault on {@code faulted}; returns the primary. */
+    abstract String awaitRecovered(VigilCluster cluster, String faulted);
+}
