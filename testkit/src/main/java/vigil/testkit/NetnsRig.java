@@ -206,13 +206,11 @@ public final class NetnsRig implements AutoCloseable {
     }
 
     /** SIGKILL; a process the rig started is also reaped here so it does not linger as a zombie. */
+    /**
+     * SIGKILL of exactly this process, as {@code kill -9 PID} would: its children live on (vigild's PostgreSQL
+     * must survive a killed vigild). {@link #killAll} and cleanup take whole trees.
+     */
     public void kill9(long pid) {
-        for (NodeProcess p : started) {
-            if (p.pid() == pid) {
-                p.killTree();
-                return;
-            }
-        }
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
 
