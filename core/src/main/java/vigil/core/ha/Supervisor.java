@@ -214,9 +214,10 @@ public final class Supervisor {
             }
             Candidacy oldPosition = e.known().get(oldPrimary);
             if (probed == PeerPg.NOT_WRITABLE && freshlyAcked(oldPrimary) && oldPosition != null
-                    && oldPosition.eligible() && oldPosition.atLeast(candidacy())) {
-                // Its PostgreSQL is down but its vigild is here and can restart it in place: nothing is lost and the
-                // timeline stays. Failing over instead would drop whatever it wrote last.
+                    && oldPosition.eligible() && oldPosition.compareTo(candidacy()) > 0) {
+                // It is strictly ahead (typically: its PostgreSQL is stopped and its vigild is here to restart it in
+                // place, nothing lost, same timeline), so it also ranks first and stands first once we resign. An
+                // equal old primary gets no hand-back: it would not stand first, and leadership would go round.
                 standDown(HaReason.HAND_BACK_TO_PRIMARY);
                 return;
             }

@@ -76,7 +76,6 @@ final class SimHa {
         n.supervisor = d.next();
         if (d.reason() != null) w.note(n.name + " ha " + d.reason());
         for (Observation in : d.electionInputs()) {
-            if (in instanceof Observation.CandidacyChanged c) w.note(n.name + " candidacy " + c.candidacy());
             w.feedElection(n, in);
         }
         for (PgAction a : d.actions()) {

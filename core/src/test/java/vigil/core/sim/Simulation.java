@@ -73,6 +73,10 @@ final class Simulation {
             events++;
             handle(e);
             checkInvariants();
+            if (DUMP_AT_US > 0 && nowUs >= DUMP_AT_US && !dumped) {
+                dumped = true;
+                note("state:\n" + nodeStates());
+            }
             if (stableLeaderAtUs < 0 && nowUs >= healAt && leaseHolder() != null) stableLeaderAtUs = nowUs;
             if (ha != null && servingAtUs < 0 && nowUs >= healAt && serving()) servingAtUs = nowUs;
         }
@@ -298,7 +302,16 @@ final class Simulation {
                 .append("\nreplay: mvn -pl core test -Dtest=SimulationTest#replay -Dvigil.sim.seed=").append(spec.seed())
                 .append("\nlast events:\n");
         trace.forEach(line -> sb.append("  ").append(line).append('\n'));
-        sb.append("nodes now:\n");
+        sb.append("nodes now:\n").append(nodeStates());
+        throw new AssertionError(sb.toString());
+    }
+
+    /** Debugging aid: -Dvigil.sim.dumpAtMs=T writes every node's state into the trace at simulated time T. */
+    private static final long DUMP_AT_US = Long.getLong("vigil.sim.dumpAtMs", 0L) * 1000;
+    private boolean dumped;
+
+    private String nodeStates() {
+        StringBuilder sb = new StringBuilder();
         for (SimNode n : nodes.values()) {
             sb.append("  ").append(n.name).append(n.alive ? "" : " DOWN");
             if (n.alive && n.state != null) {
@@ -314,12 +327,12 @@ final class Simulation {
             if (n.supervisor != null) sb.append(" ha=").append(n.supervisor.reason()).append(" restarts=").append(n.supervisor.restarts().size());
             sb.append('\n');
         }
-        throw new AssertionError(sb.toString());
+        return sb.toString();
     }
 
     private void note(String line) {
         trace.addLast(nowUs / 1000 + "ms " + line);
-        if (trace.size() > 60) trace.removeFirst();
+        if (trace.size() > Integer.getInteger("vigil.sim.trace", 60)) trace.removeFirst();
     }
 
     private void schedule(long atUs, SimEvent e) {
