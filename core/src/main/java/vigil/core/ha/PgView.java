@@ -18,6 +18,11 @@ public record PgView(Health health, Role role, long timeline, long lsn, boolean 
         return new PgView(Health.DOWN, null, 0, 0, false, null);
     }
 
+    /** Stopped, with a data directory that holds a cluster: it ranks above an empty node at bootstrap. */
+    public static PgView stoppedWithData() {
+        return new PgView(Health.DOWN, null, 1, 1, false, null);
+    }
+
     public static PgView hung() {
         return new PgView(Health.HUNG, null, 0, 0, false, null);
     }

@@ -362,8 +362,10 @@ public final class Supervisor {
             }
             if (view.writable()) return Candidacy.INELIGIBLE;
             if (record.primary() == null) {
+                // Bootstrap: a node holding data outranks an empty one, and voters refuse candidates behind them,
+                // so an existing database is adopted rather than a new empty one initialised beside it.
                 return view.health() == PgView.Health.UP || view.health() == PgView.Health.DOWN
-                        ? Candidacy.ELIGIBLE : Candidacy.INELIGIBLE;
+                        ? new Candidacy(true, view.timeline(), view.lsn()) : Candidacy.INELIGIBLE;
             }
             if (!view.isStandby() || needsRewind) return Candidacy.INELIGIBLE;
             if (p.synchronous() && !record.sync().contains(me)) {

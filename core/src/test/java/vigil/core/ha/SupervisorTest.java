@@ -292,4 +292,15 @@ class SupervisorTest {
         HaDecision later = probe(SupervisorState.boot(0), e, PgView.standby(1, 900, false, "n2"), NOW + 450);
         assertEquals(List.of(new PgAction.Promote()), later.actions());
     }
+
+    @Test
+    void atBootstrapANodeHoldingDataOutranksAnEmptyOne() {
+        ElectionState fresh = ElectionState.boot(new Electorate("n2", THREE, TIMING), Durable.INITIAL, NOW);
+        HaDecision withData = probe(SupervisorState.boot(0), fresh, PgView.stoppedWithData(), NOW);
+        HaDecision empty = probe(SupervisorState.boot(0), fresh, PgView.down(), NOW);
+        Candidacy a = ((Observation.CandidacyChanged) withData.electionInputs().get(0)).candidacy();
+        Candidacy b = empty.electionInputs().isEmpty() ? fresh.own()
+                : ((Observation.CandidacyChanged) empty.electionInputs().get(0)).candidacy();
+        assertTrue(a.eligible() && b.eligible() && a.compareTo(b) > 0, a + " vs " + b);
+    }
 }

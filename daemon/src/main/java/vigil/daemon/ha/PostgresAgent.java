@@ -162,7 +162,8 @@ public final class PostgresAgent implements AutoCloseable {
     PgView view(PgState s) {
         if (!s.reachable()) {
             String e = String.valueOf(s.error()).toLowerCase(java.util.Locale.ROOT);
-            return e.contains("timed out") || e.contains("timeout") ? PgView.hung() : PgView.down();
+            if (e.contains("timed out") || e.contains("timeout")) return PgView.hung();
+            return postgres.dataDirInitialised() ? PgView.stoppedWithData() : PgView.down();
         }
         if (s.role() == PgRole.PRIMARY) return PgView.primary(s.timeline(), s.currentLsn());
         return PgView.standby(s.timeline(), s.receiveLsn(), s.walReceiverStreaming(), upstream);
