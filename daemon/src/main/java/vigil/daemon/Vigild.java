@@ -184,6 +184,7 @@ public final class Vigild implements Callable<Integer> {
             } catch (Exception ignored) {
                 // stopping anyway
             }
+            if (agent[0] != null) agent[0].stopForShutdown();
             channel[0].close();
             adminServer.close();
             if (agent[0] != null) agent[0].close();

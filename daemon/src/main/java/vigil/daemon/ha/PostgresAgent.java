@@ -169,6 +169,23 @@ public final class PostgresAgent implements AutoCloseable {
         return PgView.standby(s.timeline(), s.receiveLsn(), s.walReceiverStreaming(), upstream);
     }
 
+    /**
+     * For a planned stop of vigild (SIGTERM), after the loop has resigned and stopped deciding: a fast shutdown of
+     * PostgreSQL, so no PostgreSQL is left running without a supervisor or a lease. A crash of vigild never gets
+     * here, and then PostgreSQL keeps serving until vigild is back.
+     */
+    public void stopForShutdown() {
+        probes.shutdownNow();
+        actions.shutdownNow();
+        try {
+            CommandResult r = postgres.stop(StopMode.FAST);
+            log.event(r.ok() ? Priority.NOTICE : Priority.WARNING, "pg_stopped", "reason", "VIGILD_SHUTDOWN",
+                    "ok", r.ok(), "duration_ms", r.duration().toMillis());
+        } catch (RuntimeException e) {
+            log.event(Priority.WARNING, "pg_stopped", "reason", "VIGILD_SHUTDOWN", "ok", false, "error", e.getMessage());
+        }
+    }
+
     @Override
     public void close() {
         probes.shutdownNow();
