@@ -187,7 +187,7 @@ class PostgresFaultsIT {
                                     || r.equals("PROMOTING") || r.equals("MIGRATION_THRESHOLD_REACHED")).isPresent());
             System.out.println("SIGSTOP of " + p + "'s postmaster " + pid + ": " + reaction);
             // Recovered: one primary again, serving new connections, with the stopped postmaster out of the way.
-            now = pg.await("a primary with streaming standbys and not postmaster " + pid, Duration.ofSeconds(45),
+            now = pg.await("a primary with streaming standbys and not postmaster " + pid, Duration.ofSeconds(20),
                     m -> PgNodes.primaryWithStandbys(m, cluster.nodes())
                             .filter(n -> !n.equals(p) || pg.postmasterPid(p).filter(x -> x != pid).isPresent()));
         } finally {
