@@ -170,6 +170,11 @@ class PostgresFaultsIT {
                 (VigilCluster.monoNowMs() - t0) / 1000);
     }
 
+    /**
+     * A SIGSTOPped postmaster accepts no new connection while its backends keep serving the sessions they have,
+     * so "writes resume" alone proves nothing: recovery means a primary that serves new connections again, with
+     * the stopped postmaster out of the way, within 20 s (detection takes about one probe timeout).
+     */
     @Test
     @Order(2)
     void stoppedPostmasterIsDetectedAndWritesResumeOnOnePrimary() {
