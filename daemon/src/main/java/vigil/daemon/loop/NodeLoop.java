@@ -220,9 +220,11 @@ public final class NodeLoop implements Runnable {
         HaDecision d = Supervisor.decide(supervisor, state, supervision.policy(), o);
         supervisor = d.next();
         for (Observation in : d.electionInputs()) decide(in);
-        if (d.reason() != null) {
+        boolean acts = d.actions().stream().anyMatch(a -> !(a instanceof PgAction.ProbePeer));
+        if (d.reason() != null || acts) { // each change of reason, and every action even for the same reason
             log.event(d.reason() == HaReason.SELF_FENCE ? Priority.WARNING : Priority.NOTICE, "pg",
-                    "reason", d.reason(), "role", state.role().label(), "term", state.term(),
+                    "reason", d.reason() != null ? d.reason() : supervisor.reason(), "role", state.role().label(),
+                    "term", state.term(),
                     "primary", state.durable().record().primary(), "actions", d.actions());
         }
         for (PgAction a : d.actions()) supervision.actuator().accept(a);

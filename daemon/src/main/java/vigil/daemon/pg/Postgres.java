@@ -86,12 +86,20 @@ public final class Postgres {
 
     /** Alive and not a zombie: an exited postmaster stays a zombie until init reaps it, which can take seconds. */
     static boolean alive(long pid) {
+        char state = processState(pid);
+        return state != 0 && state != 'Z';
+    }
+
+    /** The process state letter from /proc (R, S, T, Z, ...), or 0 when there is no such process. */
+    static char processState(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             int close = stat.lastIndexOf(')');
-            return close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) != 'Z';
+            if (close <= 0 || close + 2 >= stat.length()) return 0;
+            char state = stat.charAt(close + 2);
+            return state == 't' ? 'T' : state;
         } catch (IOException e) {
-            return false;
+            return 0;
         }
     }
 
@@ -264,6 +272,14 @@ public final class Postgres {
     public CommandResult stop(StopMode mode) {
         if (!running()) {
             return CommandResult.nothingToDo("PostgreSQL is not running");
+        }
+        long pid = postmasterPid().orElseThrow();
+        if (mode == StopMode.IMMEDIATE && processState(pid) == 'T') {
+            // A stopped (SIGSTOP) postmaster acts on no signal: queue the immediate-shutdown signal first, then let
+            // it run, so it wakes straight into the shutdown (its backends quit at once) and not into normal work.
+            CommandResult quit = runner.run(List.of("kill", "-QUIT", Long.toString(pid)), QUICK, null);
+            CommandResult cont = runner.run(List.of("kill", "-CONT", Long.toString(pid)), QUICK, null);
+            if (!quit.ok() || !cont.ok()) return quit.ok() ? cont : quit;
         }
         return run(STOP, null, s.bin("pg_ctl").toString(), "stop", "-D", pgctlDir().toString(), "-m", mode.pgCtlName(),
                 "-w", "-t", "60");
