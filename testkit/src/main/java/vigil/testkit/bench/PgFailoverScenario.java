@@ -27,7 +27,9 @@ import vigil.testkit.WriterRun;
  * <p>Per run: unavailability = the longest stretch without acknowledged writes that ends after the fault (from
  * the last ack before it to the first ack after it); outages = stretches longer than 200 ms; lost acknowledged
  * writes = seqs the writer saw acknowledged that the primary after recovery lacks; split-brain events = moments
- * the writer's watcher saw two nodes answer as primary within 500 ms of each other. The faulted node is
+ * the writer's watcher saw two nodes answer as primary within 500 ms of each other; primary_back_s = from the
+ * fault to the watcher's first "primary" answer from a node that had stopped answering so (server side, without
+ * the writer's 1 s connect and socket timeouts). The faulted node is
  * recovered, and the cluster back to one primary with two streaming standbys, before the next run.
  */
 abstract class PgFailoverScenario extends FailoverScenario {
@@ -87,6 +89,9 @@ abstract class PgFailoverScenario extends FailoverScenario {
                     row.put("outages", log.gapsAfter(faultAt, until, OUTAGE_MS).size());
                     row.put("lost_acknowledged_writes", lost.size());
                     row.put("split_brain_events", split);
+                    row.put("primary_back_s", log.primaryBackAt(faultAt)
+                            .map(t -> Stats.round3((t - faultAt) / 1000.0)).orElse(null));
+                    row.put("fault_mono_ms", Stats.round3(faultAt));
                     details(cluster, primary, faultAt, row);
                     progress.line(String.format(Locale.ROOT, "run %d/%d: %s on %s -> primary %s (timeline %d -> %s):"
                                     + " %.3f s without acknowledged writes, %d outage(s), %d lost, %d split-brain", run,
