@@ -22,7 +22,8 @@ import vigil.testkit.WriterRun;
 
 /**
  * A fault on the node whose PostgreSQL is primary, with the writer running, repeated {@code runs} times on one
- * 3-node cluster with managed PostgreSQL (asynchronous replication, no fencing: failover_without_fencing).
+ * 3-node cluster with managed PostgreSQL (asynchronous replication unless {@link #pgOptions()} says otherwise; no
+ * fencing: failover_without_fencing).
  *
  * <p>Per run: unavailability = the longest stretch without acknowledged writes that ends after the fault (from
  * the last ack before it to the first ack after it); outages = stretches longer than 200 ms; lost acknowledged
@@ -37,6 +38,11 @@ abstract class PgFailoverScenario extends FailoverScenario {
     private static final Duration SETTLE = Duration.ofSeconds(120);
     private static final Duration RECOVERED = Duration.ofSeconds(60);
     private static final double OUTAGE_MS = 200;
+
+    /** Asynchronous replication unless a scenario says otherwise. */
+    PgOptions pgOptions() {
+        return PgOptions.ASYNC;
+    }
 
     /** The median unavailability the issue asks for. */
     abstract double targetSeconds();
@@ -54,7 +60,7 @@ abstract class PgFailoverScenario extends FailoverScenario {
             throw new UncheckedIOException(e);
         }
         try (NetnsRig rig = NetnsRig.create(3);
-             VigilCluster cluster = VigilCluster.clusterWithPrimary(rig, o.timing(), PgOptions.ASYNC, BOOT);
+             VigilCluster cluster = VigilCluster.clusterWithPrimary(rig, o.timing(), pgOptions(), BOOT);
              WriterRun writer = WriterRun.start(cluster, o.out().resolve("writer"))) {
             PgNodes pg = cluster.pg();
             progress.line("rig " + rig.runId() + " (10.232." + rig.subnet() + ".0/24): PostgreSQL primary "
@@ -125,7 +131,7 @@ abstract class PgFailoverScenario extends FailoverScenario {
         metrics.put("unavailability_s", stats.toJson());
         metrics.put("lost_acknowledged_writes", lostTotal);
         metrics.put("split_brain_events", splitTotal);
-        metrics.put("sync_mode", "async");
+        metrics.put("sync_mode", pgOptions().synchronous() ? "sync" : "async");
         metrics.put("fencing", "none");
         metrics.put("failed_runs", o.runs() - ok.size());
         List<String> ticks = new ArrayList<>();
