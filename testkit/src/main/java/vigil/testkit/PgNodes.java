@@ -195,6 +195,49 @@ public final class PgNodes {
         return at;
     }
 
+    /**
+     * PIDs of the node's PostgreSQL processes whose title contains {@code role} (e.g. "walreceiver"), found
+     * among the processes of the node's namespace.
+     */
+    public List<Long> processes(String node, String role) {
+        return rig.pidsIn(rig.ns(node)).stream().filter(pid -> {
+            try {
+                String cmd = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
+                return cmd.startsWith("postgres:") && cmd.contains(role);
+            } catch (IOException e) {
+                return false;
+            }
+        }).toList();
+    }
+
+    /**
+     * Holds back (or, {@code hold} false, releases) everything the node's PostgreSQL sends to the other nodes:
+     * an nftables rule in its namespace drops its outgoing packets from port 5432 to the other node addresses,
+     * so the standbys stop receiving WAL while clients (the writer) keep being served. Asynchronous commits go
+     * on being acknowledged: those are the writes a failover then loses.
+     */
+    public void holdReplication(String node, boolean hold) {
+        if (Shell.which("nft").isEmpty()) {
+            throw new RigException("`nft` is missing: apt-get install -y nftables");
+        }
+        String ns = rig.ns(node);
+        rig.exec(ns, "nft", "delete", "table", "inet", "vigil_repl"); // absent is fine
+        if (!hold) {
+            return;
+        }
+        String others = String.join(", ", cluster.nodes().stream().filter(n -> !n.equals(node)).map(rig::address)
+                .toList());
+        String script = "table inet vigil_repl {\n  chain output { type filter hook output priority -10; policy accept;"
+                + " ip daddr { " + others + " } tcp sport " + PgOptions.PORT + " drop; }\n}\n";
+        try {
+            Path f = files.nodeDir(node).resolve("hold-replication.nft");
+            Files.writeString(f, script);
+            rig.exec(ns, "nft", "-f", f.toString()).orThrow("nft -f " + f + " in " + ns);
+        } catch (IOException e) {
+            throw new RigException("cannot write nft script: " + e.getMessage(), e);
+        }
+    }
+
     /** The last lines of every node's PostgreSQL server log. */
     public String serverLogs(int lines) {
         StringBuilder sb = new StringBuilder();

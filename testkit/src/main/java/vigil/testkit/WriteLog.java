@@ -157,6 +157,26 @@ public final class WriteLog {
         return events;
     }
 
+    /**
+     * When a primary was first back after {@code faultMs}, as the watcher saw it: the first "primary" answer
+     * from a host that had answered otherwise (standby, or nothing) after the fault. The server side of the
+     * outage, without the writer's reconnect costs; empty when no such answer came.
+     */
+    public Optional<Double> primaryBackAt(double faultMs) {
+        Set<String> interrupted = new java.util.HashSet<>();
+        for (Answer a : answers) {
+            if (a.monoMs() < faultMs) {
+                continue;
+            }
+            if (a.answer() != 'P') {
+                interrupted.add(a.host());
+            } else if (interrupted.contains(a.host())) {
+                return Optional.of(a.monoMs());
+            }
+        }
+        return Optional.empty();
+    }
+
     public List<Answer> answers() {
         return answers;
     }

@@ -210,4 +210,51 @@ class PostgresFailoverIT {
                 "the writer's watcher never saw the old primary writable after the crash");
         assertEquals(0, log.splitBrainEvents(nodeCrashAt, VigilCluster.monoNowMs(), 500), "split brain seen");
     }
+
+    /**
+     * The primary's outgoing replication traffic is dropped while it keeps acknowledging writes, then its
+     * node crashes: the promoted standby lacks those writes (asynchronous replication: lost, counted), and the
+     * old primary's WAL has diverged, so it must be rewound (or re-cloned) before it may follow.
+     */
+    @Test
+    @Order(5)
+    void divergedOldPrimaryIsRewoundBeforeItFollows() {
+        String p = pg.awaitPrimaryWithStandbys(SETTLE);
+        cluster.awaitStable(SETTLE);
+        List<String> survivors = cluster.nodes().stream().filter(n -> !n.equals(p)).toList();
+        pg.holdReplication(p, true);
+        double held = VigilCluster.monoNowMs();
+        writer.awaitAcksAfter(held, 30, Duration.ofSeconds(10)); // acknowledged by the primary alone
+        double fault = cluster.isolate(p);
+        cluster.kill9Vigild(p);
+        rig.killAll(rig.ns(p));
+        pg.holdReplication(p, false);
+        String q = pg.awaitPrimaryWithStandbys(Duration.ofSeconds(60), survivors);
+        WriteLog log = writer.awaitAcksAfter(fault, 25, Duration.ofSeconds(30));
+        Set<Long> lost = log.lost(pg.rows(q));
+        System.out.printf("diverged node crash of %s: %s promoted, outage %.3f s, lost acknowledged writes: %d%n", p, q,
+                log.outageAfter(fault, VigilCluster.monoNowMs()).orElseThrow().seconds(), lost.size());
+        assertTrue(lost.size() >= 30, "the writes only the old primary had are lost (async): " + lost.size());
+
+        rig.linkUp(p);
+        double restart = VigilCluster.monoNowMs();
+        cluster.startNode(p);
+        pg.await("diverged old primary " + p + " streaming from " + q, Duration.ofSeconds(120), m -> {
+            m.get(p).filter(PgNodeState::primary).ifPresent(st -> fail(p + " answered as a writable primary while"
+                    + " rejoining: " + st));
+            return PgNodes.primaryWithStandbys(m, cluster.nodes());
+        });
+        List<String> how = cluster.events(p).stream().filter(e -> e.is("pg") && e.monoMs() > restart)
+                .map(e -> e.field("reason").orElse("")).filter(r -> r.equals("REWIND") || r.equals("RECLONE"))
+                .distinct().toList();
+        System.out.println("rejoin of diverged " + p + " via " + how);
+        assertTrue(!how.isEmpty(), "a diverged old primary is rewound or re-cloned, never just restarted");
+        Set<Long> onNewPrimary = pg.rows(q);
+        Set<Long> onOld = pg.await("the rejoined " + p + " to replay " + q + "'s rows", Duration.ofSeconds(20), m -> {
+            Set<Long> r = pg.rows(p);
+            return r.containsAll(onNewPrimary) ? Optional.of(r) : Optional.empty();
+        });
+        assertTrue(java.util.Collections.disjoint(onOld, lost),
+                "the rewound old primary keeps none of the writes only it had: " + lost);
+    }
 }

@@ -19,7 +19,7 @@ public final class Bench {
 
     static {
         for (Scenario s : List.of(new LeaderCrash(), new LeaderIsolation(), new Idle(), new NodeCrash(),
-                new PostgresCrash())) {
+                new PostgresCrash(), new NodeCrashSync())) {
             SCENARIOS.put(s.name(), s);
         }
     }

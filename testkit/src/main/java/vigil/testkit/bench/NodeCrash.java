@@ -9,7 +9,7 @@ import vigil.testkit.VigilCluster;
  * SIGKILL (a dead machine sends no FIN, so the link goes first). Failover without fencing; the node is
  * brought back (link up, vigild restarted) and rejoins as a standby before the next run.
  */
-final class NodeCrash extends PgFailoverScenario {
+class NodeCrash extends PgFailoverScenario {
     @Override
     public String name() {
         return "node-crash";

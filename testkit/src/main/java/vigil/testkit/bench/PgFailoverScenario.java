@@ -22,12 +22,15 @@ import vigil.testkit.WriterRun;
 
 /**
  * A fault on the node whose PostgreSQL is primary, with the writer running, repeated {@code runs} times on one
- * 3-node cluster with managed PostgreSQL (asynchronous replication, no fencing: failover_without_fencing).
+ * 3-node cluster with managed PostgreSQL (asynchronous replication unless {@link #pgOptions()} says otherwise; no
+ * fencing: failover_without_fencing).
  *
  * <p>Per run: unavailability = the longest stretch without acknowledged writes that ends after the fault (from
  * the last ack before it to the first ack after it); outages = stretches longer than 200 ms; lost acknowledged
  * writes = seqs the writer saw acknowledged that the primary after recovery lacks; split-brain events = moments
- * the writer's watcher saw two nodes answer as primary within 500 ms of each other. The faulted node is
+ * the writer's watcher saw two nodes answer as primary within 500 ms of each other; primary_back_s = from the
+ * fault to the watcher's first "primary" answer from a node that had stopped answering so (server side, without
+ * the writer's 1 s connect and socket timeouts). The faulted node is
  * recovered, and the cluster back to one primary with two streaming standbys, before the next run.
  */
 abstract class PgFailoverScenario extends FailoverScenario {
@@ -35,6 +38,11 @@ abstract class PgFailoverScenario extends FailoverScenario {
     private static final Duration SETTLE = Duration.ofSeconds(120);
     private static final Duration RECOVERED = Duration.ofSeconds(60);
     private static final double OUTAGE_MS = 200;
+
+    /** Asynchronous replication unless a scenario says otherwise. */
+    PgOptions pgOptions() {
+        return PgOptions.ASYNC;
+    }
 
     /** The median unavailability the issue asks for. */
     abstract double targetSeconds();
@@ -52,7 +60,7 @@ abstract class PgFailoverScenario extends FailoverScenario {
             throw new UncheckedIOException(e);
         }
         try (NetnsRig rig = NetnsRig.create(3);
-             VigilCluster cluster = VigilCluster.clusterWithPrimary(rig, o.timing(), PgOptions.ASYNC, BOOT);
+             VigilCluster cluster = VigilCluster.clusterWithPrimary(rig, o.timing(), pgOptions(), BOOT);
              WriterRun writer = WriterRun.start(cluster, o.out().resolve("writer"))) {
             PgNodes pg = cluster.pg();
             progress.line("rig " + rig.runId() + " (10.232." + rig.subnet() + ".0/24): PostgreSQL primary "
@@ -87,6 +95,9 @@ abstract class PgFailoverScenario extends FailoverScenario {
                     row.put("outages", log.gapsAfter(faultAt, until, OUTAGE_MS).size());
                     row.put("lost_acknowledged_writes", lost.size());
                     row.put("split_brain_events", split);
+                    row.put("primary_back_s", log.primaryBackAt(faultAt)
+                            .map(t -> Stats.round3((t - faultAt) / 1000.0)).orElse(null));
+                    row.put("fault_mono_ms", Stats.round3(faultAt));
                     details(cluster, primary, faultAt, row);
                     progress.line(String.format(Locale.ROOT, "run %d/%d: %s on %s -> primary %s (timeline %d -> %s):"
                                     + " %.3f s without acknowledged writes, %d outage(s), %d lost, %d split-brain", run,
@@ -120,7 +131,7 @@ abstract class PgFailoverScenario extends FailoverScenario {
         metrics.put("unavailability_s", stats.toJson());
         metrics.put("lost_acknowledged_writes", lostTotal);
         metrics.put("split_brain_events", splitTotal);
-        metrics.put("sync_mode", "async");
+        metrics.put("sync_mode", pgOptions().synchronous() ? "sync" : "async");
         metrics.put("fencing", "none");
         metrics.put("failed_runs", o.runs() - ok.size());
         List<String> ticks = new ArrayList<>();

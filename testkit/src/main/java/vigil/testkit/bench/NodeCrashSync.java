@@ -1,0 +1,21 @@
+package vigil.testkit.bench;
+
+import vigil.testkit.PgOptions;
+
+/** {@link NodeCrash} with cluster.postgres.synchronous: true (vigild manages synchronous_standby_names). */
+final class NodeCrashSync extends NodeCrash {
+    @Override
+    public String name() {
+        return "node-crash-sync";
+    }
+
+    @Override
+    public String description() {
+        return "node-crash in synchronous mode: no acknowledged write may be lost";
+    }
+
+    @Override
+    PgOptions pgOptions() {
+        return new PgOptions(true);
+    }
+}
