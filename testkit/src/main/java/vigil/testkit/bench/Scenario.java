@@ -14,6 +14,11 @@ public interface Scenario {
 
     Report run(BenchOptions options, Progress progress) throws Exception;
 
+    /** Whether {@code bin/bench all} runs it; reproducers of known problems only run by name. */
+    default boolean inAll() {
+        return true;
+    }
+
     /** Human progress lines while a scenario runs (stdout for the bench). */
     interface Progress {
         void line(String text);
