@@ -30,6 +30,7 @@ import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
 import vigil.daemon.loop.NodeLoop;
 import vigil.daemon.peer.PeerChannel;
+import vigil.daemon.peer.PeerSender;
 import vigil.daemon.peer.PeerSettings;
 import vigil.daemon.state.StateStore;
 import vigil.protocol.admin.AdminCommand;
@@ -140,8 +141,8 @@ public final class Vigild implements Callable<Integer> {
             agent[0] = Supervised.agent(cfg, o -> loopRef[0].onHa(o), clock, log);
             supervision = new NodeLoop.Supervision(Supervised.policy(cfg), a -> agent[0].execute(a));
         }
-        NodeLoop loop = new NodeLoop(electorate, cfg.cluster().name(), durable, store::save,
-                (to, frame) -> { if (channel[0] != null) channel[0].send(to, frame); },
+        PeerSender sender = new PeerSender((to, frame) -> { if (channel[0] != null) channel[0].send(to, frame); });
+        NodeLoop loop = new NodeLoop(electorate, cfg.cluster().name(), durable, store::save, sender::send,
                 new PeerCodec(cfg.clusterHash(), settings.sharedKey().orElse(null)), log, clock, supervision);
         loopRef[0] = loop;
         Thread loopThread = new Thread(loop, "vigil-loop");
@@ -185,6 +186,7 @@ public final class Vigild implements Callable<Integer> {
                 // stopping anyway
             }
             if (agent[0] != null) agent[0].stopForShutdown();
+            sender.close();
             channel[0].close();
             adminServer.close();
             if (agent[0] != null) agent[0].close();

@@ -65,6 +65,9 @@ public final class Supervisor {
         private boolean selfStopped;
         private List<String> appliedSync;
         private int appliedSyncCount;
+        private boolean seenUp;
+        private int failedActions;
+        private long retryAt;
 
         Step(SupervisorState s, ElectionState e, HaPolicy p, long now) {
             this.e = e;
@@ -90,12 +93,15 @@ public final class Supervisor {
             this.selfStopped = s.selfStopped();
             this.appliedSync = s.appliedSync();
             this.appliedSyncCount = s.appliedSyncCount();
+            this.seenUp = s.seenUp();
+            this.failedActions = s.failedActions();
+            this.retryAt = s.retryAt();
         }
 
         HaDecision finish() {
             SupervisorState next = new SupervisorState(view, inFlight, inFlightSince, restarts, probedNode, probed,
                     probedAt, needsRewind, rewindFailed, bootAt, stalledSince, reason, peerProbeAskedAt, ledSinceBoot,
-                    selfStopped, appliedSync, appliedSyncCount);
+                    selfStopped, appliedSync, appliedSyncCount, seenUp, failedActions, retryAt);
             return new HaDecision(next, actions, electionInputs, reason != previousReason ? reason : null);
         }
 
@@ -103,7 +109,10 @@ public final class Supervisor {
             if (o instanceof HaObservation.Probed pr) {
                 view = pr.view();
                 if (view.writable()) needsRewind = true; // a primary's history may fork from the next primary's
-                if (view.health() == PgView.Health.UP) selfStopped = false;
+                if (view.health() == PgView.Health.UP) {
+                    selfStopped = false;
+                    seenUp = true;
+                }
                 boolean following = view.isStandby() && view.streaming() && view.upstream() != null
                         && view.upstream().equals(record.primary());
                 if (following || !view.isStandby()) stalledSince = -1;
@@ -114,6 +123,17 @@ public final class Supervisor {
                 probedAt = now;
             } else if (o instanceof HaObservation.ActionDone d) {
                 if (d.action().equals(inFlight)) inFlight = null;
+                if (!(d.action() instanceof PgAction.ProbePeer)) {
+                    if (d.ok()) {
+                        failedActions = 0;
+                        retryAt = 0;
+                    } else {
+                        // Back off: 0.5 s, 1 s, 2 s ... up to 30 s between attempts of a failing action.
+                        failedActions++;
+                        retryAt = now + Math.min(30_000, 500L << Math.min(6, failedActions - 1));
+                        if (d.action() instanceof PgAction.StartPrimary) restarts.add(now); // a failed start counts
+                    }
+                }
                 // What PostgreSQL looked like before the action says nothing about it now: wait for a new probe.
                 if (!(d.action() instanceof PgAction.ProbePeer)) view = PgView.UNKNOWN;
                 if (d.action() instanceof PgAction.Rewind) {
@@ -143,7 +163,7 @@ public final class Supervisor {
                 if (!(inFlight instanceof PgAction.Stop)) act(new PgAction.Stop(true), HaReason.SELF_FENCE);
                 return;
             }
-            if (inFlight != null) return;
+            if (inFlight != null || now < retryAt) return;
             if (leaseOk) lead();
             else follow();
         }
@@ -181,14 +201,17 @@ public final class Supervisor {
                 else if (!p.synchronous() || keepSyncSet()) reason = HaReason.PRIMARY_HEALTHY;
             } else if (!e.recordCommitted()) {
                 reason = HaReason.WAITING_FOR_ACTION; // the record naming us is not yet known to a majority
-            } else if (view.health() == PgView.Health.DOWN && selfStopped) {
-                act(new PgAction.StartPrimary(), HaReason.START_PRIMARY); // we stopped it: not a crash
+            } else if (view.health() == PgView.Health.DOWN && (selfStopped || !seenUp)) {
+                // We stopped it, or it has not run since this process started: a start, not a crash restart.
+                seenUp = false;
+                act(new PgAction.StartPrimary(), HaReason.START_PRIMARY);
             } else if (view.health() == PgView.Health.DOWN || view.health() == PgView.Health.HUNG) {
                 if (restarts.size() >= p.migrationThreshold()) {
                     standDown(HaReason.MIGRATION_THRESHOLD_REACHED);
                     return;
                 }
                 restarts.add(now);
+                seenUp = false;
                 if (view.health() == PgView.Health.HUNG) actions.add(new PgAction.Stop(true));
                 act(new PgAction.StartPrimary(), HaReason.PRIMARY_CRASHED_RESTART);
             } else if (view.isStandby()) {
@@ -325,7 +348,11 @@ public final class Supervisor {
             } else if (view.isStandby()) {
                 if (!primary.equals(view.upstream())) {
                     act(new PgAction.StartStandby(primary), HaReason.FOLLOW_PRIMARY);
-                } else if (stalledSince >= 0 && now - stalledSince >= p.standbyStallMs()) {
+                } else if (stalledSince >= 0 && now - stalledSince >= p.standbyStallMs()
+                        && primary.equals(e.leader())) {
+                    // Not streaming although the primary leads (so it runs): our history forked from its. While the
+                    // primary is gone a standby simply cannot stream; rewinding from a dead source would only make
+                    // it ineligible for the failover that is coming.
                     needsRewind = true;
                     stalledSince = -1;
                     act(new PgAction.Stop(false), HaReason.REWIND);

@@ -16,12 +16,16 @@ import java.util.List;
  * @param ledSinceBoot   this process has held the lease at least once: from then on it always self-fences
  * @param selfStopped    the local PostgreSQL is down because this supervisor stopped it (not a crash)
  * @param appliedSync    the synchronous standbys PostgreSQL was last told to wait for (null: not set by this process)
+ * @param seenUp         PostgreSQL answered since this process started it (or started): DOWN now means a crash
+ * @param failedActions  consecutive failed actions; they are retried with a growing delay
+ * @param retryAt        no new action before this instant (after a failure)
  */
 public record SupervisorState(PgView view, PgAction inFlight, long inFlightSince, List<Long> restarts,
                               String probedNode, PeerPg probed, long probedAt, boolean needsRewind,
                               boolean rewindFailed, long bootAt, long stalledSince, HaReason reason,
                               long peerProbeAskedAt, boolean ledSinceBoot, boolean selfStopped,
-                              List<String> appliedSync, int appliedSyncCount) {
+                              List<String> appliedSync, int appliedSyncCount, boolean seenUp, int failedActions,
+                              long retryAt) {
     public SupervisorState {
         restarts = List.copyOf(restarts);
         appliedSync = appliedSync == null ? null : List.copyOf(appliedSync);
@@ -29,6 +33,6 @@ public record SupervisorState(PgView view, PgAction inFlight, long inFlightSince
 
     public static SupervisorState boot(long now) {
         return new SupervisorState(PgView.UNKNOWN, null, 0, List.of(), null, null, 0, false, false, now, -1, null,
-                Long.MIN_VALUE / 4, false, false, null, 0);
+                Long.MIN_VALUE / 4, false, false, null, 0, false, 0, 0);
     }
 }

@@ -51,7 +51,7 @@ class SupervisorTest {
     /** A supervisor that last saw {@code view} and has nothing in flight. */
     static SupervisorState seeing(PgView view) {
         return new SupervisorState(view, null, 0, List.of(), null, null, 0, view.writable(), false, 0, -1, null,
-                Long.MIN_VALUE / 4, false, false, null, 0);
+                Long.MIN_VALUE / 4, false, false, null, 0, view.health() == PgView.Health.UP, 0, 0);
     }
 
     static HaDecision probe(SupervisorState s, ElectionState e, PgView v, long at) {
@@ -76,15 +76,18 @@ class SupervisorTest {
     void aCrashedPrimaryIsRestartedInPlaceUntilTheMigrationThreshold() {
         SupervisorState s = SupervisorState.boot(0);
         for (int i = 0; i < 3; i++) {
-            HaDecision d = probe(s, clusterWithPrimary(), PgView.down(), NOW + i);
+            s = probe(s, clusterWithPrimary(), PgView.primary(1, 10), NOW + 10 * i).next(); // it ran...
+            HaDecision d = probe(s, clusterWithPrimary(), PgView.down(), NOW + 10 * i + 1); // ...and crashed
             assertEquals(List.of(new PgAction.StartPrimary()), d.actions());
+            assertEquals(HaReason.PRIMARY_CRASHED_RESTART, d.reason() == null ? d.next().reason() : d.reason());
             s = Supervisor.decide(d.next(), clusterWithPrimary(), POLICY,
-                    new HaObservation.ActionDone(NOW + i, new PgAction.StartPrimary(), true, "")).next();
+                    new HaObservation.ActionDone(NOW + 10 * i + 2, new PgAction.StartPrimary(), true, "")).next();
         }
-        HaDecision giveUp = probe(s, clusterWithPrimary(), PgView.down(), NOW + 10);
+        s = probe(s, clusterWithPrimary(), PgView.primary(1, 10), NOW + 40).next();
+        HaDecision giveUp = probe(s, clusterWithPrimary(), PgView.down(), NOW + 41);
         assertEquals(HaReason.MIGRATION_THRESHOLD_REACHED, giveUp.reason());
-        assertTrue(giveUp.electionInputs().contains(new Observation.Resign(NOW + 10)));
-        assertTrue(giveUp.electionInputs().contains(new Observation.CandidacyChanged(NOW + 10, Candidacy.INELIGIBLE)));
+        assertTrue(giveUp.electionInputs().contains(new Observation.Resign(NOW + 41)));
+        assertTrue(giveUp.electionInputs().contains(new Observation.CandidacyChanged(NOW + 41, Candidacy.INELIGIBLE)));
         assertEquals(List.of(), giveUp.actions());
     }
 
@@ -209,7 +212,8 @@ class SupervisorTest {
         assertEquals(List.of(new PgAction.Rewind("n2")), rewind.actions());
         SupervisorState failed = Supervisor.decide(rewind.next(), e, POLICY,
                 new HaObservation.ActionDone(NOW + 3, new PgAction.Rewind("n2"), false, "could not find common ancestor")).next();
-        HaDecision clone = probe(failed, e, PgView.down(), NOW + 4);
+        assertEquals(List.of(), probe(failed, e, PgView.down(), NOW + 4).actions(), "a failed action backs off");
+        HaDecision clone = probe(failed, e, PgView.down(), NOW + 3 + 500);
         assertEquals(List.of(new PgAction.Clone("n2")), clone.actions());
         assertEquals(HaReason.RECLONE, clone.reason());
     }
@@ -302,5 +306,16 @@ class SupervisorTest {
         Candidacy b = empty.electionInputs().isEmpty() ? fresh.own()
                 : ((Observation.CandidacyChanged) empty.electionInputs().get(0)).candidacy();
         assertTrue(a.eligible() && b.eligible() && a.compareTo(b) > 0, a + " vs " + b);
+    }
+
+    @Test
+    void theFirstStartIsNotACrashAndAStallWithoutALeadingPrimaryTriggersNoRewind() {
+        HaDecision first = probe(SupervisorState.boot(0), clusterWithPrimary(), PgView.down(), NOW);
+        assertEquals(HaReason.START_PRIMARY, first.reason());
+        assertTrue(first.next().restarts().isEmpty());
+        // n3 follows n1, which is recorded as primary but no longer leads (n2 does): it stalls, and must wait.
+        SupervisorState stalled = probe(SupervisorState.boot(0), follower("n3", "n1"), PgView.standby(1, 50, false, "n1"), NOW).next();
+        HaDecision later = probe(stalled, follower("n3", "n1"), PgView.standby(1, 50, false, "n1"), NOW + 60_000);
+        assertTrue(later.actions().isEmpty(), "no rewind from a primary that does not lead: " + later.actions());
     }
 }
