@@ -22,9 +22,13 @@ public record Timing(long heartbeatMs, long leaseMs, double drift, long staggerM
         if (staggerMs < 0 || electionTimeoutMs <= 0) throw new IllegalArgumentException("bad stagger/timeout");
     }
 
-    /** Defaults derived from heartbeat and lease: stagger one heartbeat, candidacies time out after three. */
+    /**
+     * Defaults derived from heartbeat and lease: stagger one heartbeat; a candidacy times out after three
+     * heartbeats but never under a second, because while a member vanishes the transport can hold messages between
+     * the survivors for several hundred milliseconds (reconnects to the dead host), longer than a LAN round trip.
+     */
     public static Timing of(long heartbeatMs, long leaseMs, double drift) {
-        return new Timing(heartbeatMs, leaseMs, drift, heartbeatMs, 3 * heartbeatMs);
+        return new Timing(heartbeatMs, leaseMs, drift, heartbeatMs, Math.max(3 * heartbeatMs, 1000));
     }
 
     /** How long a majority acknowledgement keeps the leader's lease valid on the leader's own clock. */

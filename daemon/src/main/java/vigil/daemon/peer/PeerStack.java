@@ -68,7 +68,8 @@ final class PeerStack {
     static final long VIEW_ACK_TIMEOUT_MS = 500;
     static final long LEAVE_TIMEOUT_MS = 1000;
     static final int MAX_JOIN_ATTEMPTS = 3;
-    static final int SOCK_CONN_TIMEOUT_MS = 500;
+    /** A connect on a LAN takes well under a millisecond; a dead host must not hold a thread for long. */
+    static final int SOCK_CONN_TIMEOUT_MS = 150;
     static final long MERGE_MIN_INTERVAL_MS = 1000;
     static final long MERGE_MAX_INTERVAL_MS = 2000;
     static final long MERGE_CHECK_INTERVAL_MS = 2500;
@@ -94,7 +95,9 @@ final class PeerStack {
         tcp.setSockConnTimeout(SOCK_CONN_TIMEOUT_MS);
         tcp.setValue("tcp_nodelay", true);
         tcp.setBundlerType("per-destination"); // the default, stated because send() relies on it
-        tcp.getThreadPool().setMinThreads(1).setMaxThreads(8).setKeepAliveTime(30_000);
+        // Enough threads that some blocked on a vanished member (failure detection, merge, retransmission)
+        // do not hold up the delivery of election messages between the survivors.
+        tcp.getThreadPool().setMinThreads(1).setMaxThreads(32).setKeepAliveTime(30_000);
 
         TCPPING ping = new TCPPING();
         ping.setInitialHosts(initialHosts);
