@@ -141,8 +141,9 @@ class NodeLoopSupervisionTest {
         while (pgs.get(first).view.writable() && System.nanoTime() < deadline) Thread.sleep(10);
         assertTrue(!pgs.get(first).view.writable(), "the cut-off primary fenced itself\n" + logs);
         // A new leader must be elected, find the old primary unreachable, and wait: nobody may promote meanwhile.
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!logs.toString(StandardCharsets.UTF_8).contains("reason=FENCING_REQUIRED") && System.nanoTime() < until) {
+        long fencingDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!logs.toString(StandardCharsets.UTF_8).contains("reason=FENCING_REQUIRED")
+                && System.nanoTime() < fencingDeadline) {
             assertTrue(rest.stream().noneMatch(n -> pgs.get(n).view.writable()), "no promotion without proof\n" + logs);
             Thread.sleep(10);
         }
