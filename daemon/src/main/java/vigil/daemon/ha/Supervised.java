@@ -24,6 +24,12 @@ import vigil.daemon.pg.Upstream;
 
 /** Builds the PostgreSQL side of vigild from the config: the core's policy and the agent that acts for it. */
 public final class Supervised {
+    /**
+     * How long a restarted recorded primary keeps its still-serving PostgreSQL while it regains leadership: the
+     * no-vote window after boot, the hand-back by the current leader and a retried election fit well inside.
+     */
+    static final int RECLAIM_LEASES = 6;
+
     private Supervised() {}
 
     /**
@@ -36,7 +42,7 @@ public final class Supervised {
         long heartbeat = cfg.cluster().timing().heartbeatInterval().toMillis();
         long lease = cfg.cluster().timing().lease().toMillis();
         return new HaPolicy(pg.maxLagOnFailoverBytes(), pg.synchronous(), pg.migrationThreshold(),
-                pg.failureTimeout().toMillis(), pg.failoverWithoutFencing(), 3 * heartbeat, 3 * lease, 10_000);
+                pg.failureTimeout().toMillis(), pg.failoverWithoutFencing(), 3 * heartbeat, RECLAIM_LEASES * lease, 10_000);
     }
 
     public static PostgresAgent agent(VigilConfig cfg, Consumer<HaObservation> loop, LongSupplier clock, Log log) {
