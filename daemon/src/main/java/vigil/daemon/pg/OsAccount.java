@@ -48,6 +48,26 @@ final class OsAccount {
         return out;
     }
 
+    /**
+     * The command line that becomes {@code argv} as this user without a process in between (setpriv execs).
+     * For the postmaster: runuser stays as its parent and mirrors job control (it stops itself when its child is
+     * stopped and resumes only when continued itself), so after a SIGSTOP of the postmaster it could be left
+     * stopped, unable to reap the postmaster when it exits.
+     */
+    List<String> exec(List<String> argv) {
+        if (same) {
+            return argv;
+        }
+        if (!root) {
+            throw new IllegalStateException("vigild runs as " + System.getProperty("user.name")
+                    + " but PostgreSQL must run as " + user + " — run vigild as root or as " + user);
+        }
+        List<String> out = new ArrayList<>(List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups",
+                "--"));
+        out.addAll(argv);
+        return out;
+    }
+
     /** Gives {@code p} to this user (a no-op unless we are root and another user). */
     void own(Path p) {
         if (!root || same) {

@@ -256,7 +256,7 @@ public final class Postgres {
         files.ensureInclude();
         List<String> postmaster;
         try {
-            postmaster = account.wrap(List.of(s.bin("postgres").toString(), "-D", pgctlDir().toString()));
+            postmaster = account.exec(List.of(s.bin("postgres").toString(), "-D", pgctlDir().toString()));
         } catch (IllegalStateException e) {
             return CommandResult.failed(argv, e.getMessage());
         }
