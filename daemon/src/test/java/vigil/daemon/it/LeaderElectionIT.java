@@ -3,8 +3,6 @@ package vigil.daemon.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
 import java.util.Map;
@@ -12,7 +10,6 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import vigil.testkit.LogEvent;
@@ -34,23 +31,12 @@ class LeaderElectionIT {
     private VigilCluster cluster;
 
     @RegisterExtension
-    final TestWatcher dumpLogsOnFailure = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            if (cluster != null) {
-                System.err.println("==== " + context.getDisplayName() + " failed; node logs (rig "
-                        + rig.runId() + ") ====\n" + cluster.dumpLogs(300));
-            }
-        }
-    };
+    final TestWatcher dumpLogsOnFailure = RigIt.dumpOnFailure(() -> cluster == null ? null
+            : "node logs (rig " + rig.runId() + ") ====\n" + cluster.dumpLogs(300));
 
     @BeforeEach
     void startCluster() {
-        Optional<String> problem = NetnsRig.precondition();
-        if (problem.isPresent() && Boolean.getBoolean("vigil.rig.required")) {
-            fail("-Dvigil.rig.required=true but the rig cannot run: " + problem.get());
-        }
-        assumeTrue(problem.isEmpty(), () -> "LeaderElectionIT skipped: " + problem.orElse(""));
+        RigIt.assumeHost("LeaderElectionIT", NetnsRig.precondition());
         rig = NetnsRig.create(3);
         cluster = VigilCluster.threeNodes(rig);
     }

@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import vigil.testkit.LogEvent;
@@ -49,23 +48,12 @@ class PostgresFailoverIT {
     private double nodeCrashAt;
 
     @RegisterExtension
-    final TestWatcher dumpLogsOnFailure = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            if (cluster != null) {
-                System.err.println("==== " + context.getDisplayName() + " failed; node logs (rig " + rig.runId()
-                        + ") ====\n" + cluster.dumpLogs(200) + pg.serverLogs(40));
-            }
-        }
-    };
+    final TestWatcher dumpLogsOnFailure = RigIt.dumpOnFailure(() -> cluster == null ? null
+            : "node logs (rig " + rig.runId() + ") ====\n" + cluster.dumpLogs(200) + pg.serverLogs(40));
 
     @BeforeAll
     void startCluster() {
-        Optional<String> problem = NetnsRig.precondition().or(PgNodes::precondition);
-        if (problem.isPresent() && Boolean.getBoolean("vigil.rig.required")) {
-            fail("-Dvigil.rig.required=true but the rig cannot run: " + problem.get());
-        }
-        assumeTrue(problem.isEmpty(), () -> "PostgresFailoverIT skipped: " + problem.orElse(""));
+        RigIt.assumeHost("PostgresFailoverIT", NetnsRig.precondition().or(PgNodes::precondition));
         rig = NetnsRig.create(3);
         try {
             cluster = VigilCluster.clusterWithPrimary(rig);

@@ -2,10 +2,8 @@ package vigil.daemon.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,7 +21,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import vigil.testkit.LogEvent;
@@ -59,23 +56,12 @@ class PostgresFaultsIT {
     private WriterRun writer;
 
     @RegisterExtension
-    final TestWatcher dumpLogsOnFailure = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            if (cluster != null) {
-                System.err.println("==== " + context.getDisplayName() + " failed; node logs (rig " + rig.runId()
-                        + ") ====\n" + cluster.dumpLogs(200) + pg.serverLogs(40));
-            }
-        }
-    };
+    final TestWatcher dumpLogsOnFailure = RigIt.dumpOnFailure(() -> cluster == null ? null
+            : "node logs (rig " + rig.runId() + ") ====\n" + cluster.dumpLogs(200) + pg.serverLogs(40));
 
     @BeforeAll
     void checkHost() {
-        Optional<String> problem = NetnsRig.precondition().or(PgNodes::precondition);
-        if (problem.isPresent() && Boolean.getBoolean("vigil.rig.required")) {
-            fail("-Dvigil.rig.required=true but the rig cannot run: " + problem.get());
-        }
-        assumeTrue(problem.isEmpty(), () -> "PostgresFaultsIT skipped: " + problem.orElse(""));
+        RigIt.assumeHost("PostgresFaultsIT", NetnsRig.precondition().or(PgNodes::precondition));
     }
 
     /** The current cluster if it runs with {@code wanted}, else (after closing the current one) a fresh one. */
