@@ -24,6 +24,23 @@ public final class Chart {
     public record RefLine(String label, double value, Color color) {
     }
 
+    /**
+     * One bar per run with the median and the target drawn across: what every failover scenario charts.
+     *
+     * @param stats the statistics of the runs that produced a value (null values are failed runs)
+     */
+    static Series perRun(String title, String metric, List<Double> values, Stats stats, double targetSeconds) {
+        List<String> ticks = new java.util.ArrayList<>();
+        for (int i = 1; i <= values.size(); i++) ticks.add(Integer.toString(i));
+        List<RefLine> lines = new java.util.ArrayList<>();
+        if (stats.count() > 0) {
+            lines.add(new RefLine(String.format(java.util.Locale.ROOT, "p50 %.2f s", stats.p50()), stats.p50(),
+                    new Color(30, 90, 200)));
+        }
+        lines.add(new RefLine("target " + targetSeconds + " s", targetSeconds, new Color(200, 40, 40)));
+        return new Series(title, "run", metric + " (s)", ticks, values, lines);
+    }
+
     private static final int W = 960;
     private static final int H = 540;
     private static final int LEFT = 80;

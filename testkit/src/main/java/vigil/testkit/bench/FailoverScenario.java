@@ -1,6 +1,5 @@
 package vigil.testkit.bench;
 
-import java.awt.Color;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,18 +78,7 @@ abstract class FailoverScenario implements Scenario {
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("new_leader_s", stats.toJson());
         metrics.put("failed_runs", values.size() - ok.size());
-        List<String> ticks = new ArrayList<>();
-        for (int i = 1; i <= values.size(); i++) {
-            ticks.add(Integer.toString(i));
-        }
-        List<Chart.RefLine> lines = new ArrayList<>();
-        if (stats.count() > 0) {
-            lines.add(new Chart.RefLine(String.format(Locale.ROOT, "p50 %.2f s", stats.p50()), stats.p50(),
-                    new Color(30, 90, 200)));
-        }
-        lines.add(new Chart.RefLine("target " + TARGET_S + " s", TARGET_S, new Color(200, 40, 40)));
-        Chart.Series chart = new Chart.Series(name() + ": time to a new leader's lease (" + values.size() + " runs)",
-                "run", "new_leader_s (s)", ticks, values, lines);
+        Chart.Series chart = Chart.perRun(name() + ": time to a new leader's lease (" + values.size() + " runs)", "new_leader_s", values, stats, TARGET_S);
         return new Report(name(), o.runs(), metrics, samples, chart, notes);
     }
 

@@ -1,6 +1,5 @@
 package vigil.testkit.bench;
 
-import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -134,18 +133,7 @@ abstract class PgFailoverScenario extends FailoverScenario {
         metrics.put("sync_mode", pgOptions().synchronous() ? "sync" : "async");
         metrics.put("fencing", "none");
         metrics.put("failed_runs", o.runs() - ok.size());
-        List<String> ticks = new ArrayList<>();
-        for (int i = 1; i <= values.size(); i++) {
-            ticks.add(Integer.toString(i));
-        }
-        List<Chart.RefLine> lines = new ArrayList<>();
-        if (stats.count() > 0) {
-            lines.add(new Chart.RefLine(String.format(Locale.ROOT, "p50 %.2f s", stats.p50()), stats.p50(),
-                    new Color(30, 90, 200)));
-        }
-        lines.add(new Chart.RefLine("target " + targetSeconds() + " s", targetSeconds(), new Color(200, 40, 40)));
-        Chart.Series chart = new Chart.Series(name() + ": write unavailability (" + values.size() + " runs)", "run",
-                "unavailability_s (s)", ticks, values, lines);
+        Chart.Series chart = Chart.perRun(name() + ": write unavailability (" + values.size() + " runs)", "unavailability_s", values, stats, targetSeconds());
         return new Report(name(), o.runs(), metrics, samples, chart, notes);
     }
 
