@@ -14,7 +14,8 @@ import java.util.Optional;
  * daemonised postmaster that is killed stays a zombie until init reaps it (every ~2 s on some hosts); meanwhile its
  * PID still "exists", so the next start refuses the stale postmaster.pid and a crash costs seconds. As a child (in
  * its own session, so a terminal's Ctrl-C does not reach it) it is reaped the instant it dies. If vigild itself
- * dies, the postmaster is re-parented to init and keeps serving, as with pg_ctl.
+ * dies, the postmaster is re-parented to init and keeps serving, as with pg_ctl. It is started inside PostgreSQL's
+ * {@link PgProcesses} group, so a self-fence finds every process it forks, whichever session they are in.
  *
  * <p>Ready means what {@code pg_ctl -w} means: the status line PostgreSQL writes into postmaster.pid says
  * {@code ready} (accepting connections) or {@code standby} (hot standby accepting read-only connections).
@@ -24,12 +25,28 @@ final class Postmaster {
 
     private Postmaster() {}
 
+    /** The start without a process group (the postmaster is then found through postmaster.pid and /proc). */
     static CommandResult start(List<String> wrappedArgv, Path dataDir, Path logFile, Duration timeout,
                                OsAccount account) {
+        return start(wrappedArgv, dataDir, logFile, timeout, account, PgProcesses.processTree("no group given"));
+    }
+
+    /**
+     * Starts {@code wrappedArgv} (the postgres command line, already made to run as the OS user) in its own session
+     * and in {@code group}, joined before exec so that every backend it forks is in the group too; returns once it
+     * is ready, has exited, or {@code timeout} passed (then it is left running). A frozen group is refused: the
+     * postmaster would be frozen at birth and the start would only time out.
+     */
+    static CommandResult start(List<String> wrappedArgv, Path dataDir, Path logFile, Duration timeout,
+                               OsAccount account, PgProcesses group) {
         long started = System.nanoTime();
         List<String> argv = new ArrayList<>();
         argv.add("setsid");
-        argv.addAll(wrappedArgv);
+        argv.addAll(group.wrap(wrappedArgv));
+        if (group.frozen()) {
+            return CommandResult.failed(argv, "PostgreSQL's " + group.describe() + " is frozen (cgroup.freeze = 1):"
+                    + " a postmaster started in it could not run — thaw the group first");
+        }
         Optional<Long> stalePid = pidInFile(dataDir);
         Process p;
         try {
@@ -58,8 +75,11 @@ final class Postmaster {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
+                // Preempted (e.g. by a self-fence, which kills the group itself): stop waiting, keep the interrupt.
                 Thread.currentThread().interrupt();
-                break;
+                return new CommandResult(argv, CommandRunner.TIMED_OUT, Duration.ofNanos(System.nanoTime() - started),
+                        "interrupted while waiting for the postmaster (pid " + p.pid() + ") to be ready; it was left running\n"
+                                + tail(logFile));
             }
         }
         // Like pg_ctl -w -t: report the failure, leave a slow start running; the probe will see what comes of it.

@@ -1,0 +1,356 @@
+package vigil.daemon.pg;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * Every process of the local PostgreSQL, in one cgroup v2 group when the host has one, else found by walking /proc.
+ *
+ * <p>Why: the self-fence must end every PostgreSQL process — the postmaster and its backends, which call setsid and
+ * so are in no session or process group of the postmaster's — at once and prove it within tens of milliseconds,
+ * even when the postmaster is stopped (SIGSTOP) or the machine is loaded. A cgroup does that in two kernel calls:
+ * one write to cgroup.kill signals every member (the kernel also catches forks in flight), and cgroup.events says
+ * {@code populated 0} once none is left alive (zombies do not count; init here reaps them only every 1.5–2 s).
+ *
+ * <p>Invariants: the group is {@code <vigild's own group>/vigil-postgres-<node>}, per node because test rigs run
+ * several vigild in one group; it is created when missing, reused as found (PostgreSQL outlives a crashed vigild),
+ * never removed while populated; a process joins it before it execs PostgreSQL, so nothing it forks is ever outside.
+ * Without a usable cgroup2 the same API walks /proc: the postmaster of postmaster.pid (only if it works in the data
+ * directory), its descendants and any {@code postgres} process working in the data directory.
+ * {@link #killAll} never blocks longer than its deadline plus one poll and one /proc pass.
+ */
+public final class PgProcesses {
+    static final String PREFIX = "vigil-postgres-";
+    private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final long POLL_NANOS = 500_000;
+    private static final long FREEZE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
+    private final Cgroup group; // null: process-tree mode
+    private final String fallbackReason;
+
+    private PgProcesses(Cgroup group, String fallbackReason) {
+        this.group = group;
+        this.fallbackReason = fallbackReason;
+    }
+
+    /**
+     * Opens (creates if missing) the group {@code <own cgroup>/vigil-postgres-<nodeName>}; falls back to /proc walking
+     * (told once to {@code warn}) when cgroup2 is absent, lacks cgroup.kill, or a process cannot join the group.
+     */
+    public static PgProcesses open(String nodeName, Consumer<String> warn) {
+        if (!NODE_NAME.matcher(nodeName).matches()) {
+            throw new IllegalArgumentException("node name \"" + nodeName + "\" cannot name a cgroup — use letters,"
+                    + " digits, '_', '.' and '-'");
+        }
+        try {
+            Cgroup.Location own = Cgroup.own();
+            String last = own.path().substring(own.path().lastIndexOf('/') + 1);
+            if (last.startsWith(PREFIX)) {
+                throw new IOException("vigild itself runs in " + own.path() + ", a PostgreSQL group: a self-fence"
+                        + " would kill vigild too — start vigild outside it");
+            }
+            Cgroup g = Cgroup.open(own.child(PREFIX + nodeName));
+            if (g.freezeRequested()) {
+                warn.accept("PostgreSQL's group " + g + " is frozen (cgroup.freeze = 1, left by a previous vigild?):"
+                        + " its processes stay stopped until it is thawed, and a start is refused until then");
+            } else {
+                tryJoin(g);
+            }
+            return new PgProcesses(g, null);
+        } catch (IOException | RuntimeException e) {
+            String why = e.getMessage();
+            warn.accept("PostgreSQL's processes are found by walking /proc, not by a cgroup: " + why
+                    + " — a self-fence then scans every process and cannot catch a backend forked as the postmaster"
+                    + " dies; on systemd hosts run vigild with Delegate=yes on a cgroup2 (unified) hierarchy");
+            return new PgProcesses(null, why);
+        }
+    }
+
+    /** The /proc-walking mode, whatever the host has (tests, and callers that were given no group). */
+    static PgProcesses processTree(String why) {
+        return new PgProcesses(null, why);
+    }
+
+    /** Proves that a process can join the group (permissions, "no internal processes", threaded groups...). */
+    private static void tryJoin(Cgroup g) throws IOException {
+        Process p = new ProcessBuilder(joinAndExec(g, List.of("true"))).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        try {
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("joining " + g + " did not finish within 5 s");
+            }
+            if (p.exitValue() != 0) {
+                throw new IOException("a process cannot join " + g + ": "
+                        + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while trying to join " + g);
+        }
+    }
+
+    private static List<String> joinAndExec(Cgroup g, List<String> argv) {
+        List<String> out = new ArrayList<>(List.of("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
+                g.where.dir().resolve("cgroup.procs").toString()));
+        out.addAll(argv);
+        return out;
+    }
+
+    /** argv that joins the group before exec'ing argv (the process is in the group before it can fork). Identity without a group. */
+    public List<String> wrap(List<String> argv) {
+        return group == null ? List.copyOf(argv) : joinAndExec(group, argv);
+    }
+
+    /** Whether this is the cgroup mode (else /proc walking). */
+    public boolean hasCgroup() {
+        return group != null;
+    }
+
+    /** Live (non-zombie) processes of the local PostgreSQL now; fallback: postmaster.pid's postmaster and its family. */
+    public int live(Path dataDir) {
+        if (group == null) {
+            return ProcessTree.family(ProcessTree.snapshot(), dataDir).size();
+        }
+        try {
+            int n = 0;
+            for (long pid : group.procs()) {
+                if (!ProcessTree.gone(pid)) n++;
+            }
+            return n + strays(dataDir).size();
+        } catch (IOException e) {
+            return ProcessTree.family(ProcessTree.snapshot(), dataDir).size();
+        }
+    }
+
+    /**
+     * A postmaster of this data directory that runs outside the group (started by a vigild without one, before an
+     * upgrade), with its family: killAll must not miss it. Costs one read of postmaster.pid and of its /proc entry.
+     */
+    private Set<Long> strays(Path dataDir) {
+        OptionalLong pm = ProcessTree.postmaster(dataDir);
+        if (pm.isEmpty() || group.contains(pm.getAsLong())) return Set.of();
+        Set<Long> family = ProcessTree.family(ProcessTree.snapshot(), dataDir);
+        family.removeIf(group::contains);
+        return family;
+    }
+
+    /** What a kill did: verified means no process is left alive (and, if asked, nothing accepts on the socket). */
+    public record KillReport(boolean verified, int killed, Duration took, String detail) {}
+
+    /** {@link #killAll(Path, Path, Duration)} without the socket check. */
+    public KillReport killAll(Path dataDir, Duration deadline) {
+        return killAll(dataDir, null, deadline);
+    }
+
+    /**
+     * SIGKILL every process at once, then poll until none is left alive and nothing accepts connections on
+     * {@code socketFile} (null: not checked), or the deadline passes. An interrupt of the calling thread does not cut
+     * it short (the self-fence preempts actions by interrupting them); the interrupt status is kept.
+     */
+    public KillReport killAll(Path dataDir, Path socketFile, Duration deadline) {
+        long t0 = System.nanoTime();
+        long end = t0 + deadline.toNanos();
+        boolean interrupted = Thread.interrupted();
+        try {
+            return group != null ? killGroup(dataDir, socketFile, t0, end) : killTree(dataDir, socketFile, t0, end);
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    private KillReport killGroup(Path dataDir, Path socketFile, long t0, long end) {
+        List<Long> members;
+        try {
+            members = group.procs();
+        } catch (IOException e) {
+            members = List.of();
+        }
+        String note = "";
+        boolean byPid = false;
+        try {
+            group.kill();
+        } catch (IOException e) {
+            byPid = true;
+            note = "; cgroup.kill failed (" + e.getMessage() + "), killed by PID instead";
+            ProcessTree.kill(members);
+        }
+        Set<Long> strays = strays(dataDir);
+        if (!strays.isEmpty()) {
+            ProcessTree.kill(strays);
+            note += "; also killed " + strays.size() + " processes of this data directory outside the group: " + strays;
+        }
+        List<Long> leftStrays = new ArrayList<>(strays);
+        while (true) {
+            leftStrays.removeIf(ProcessTree::gone);
+            boolean populated = group.populated();
+            boolean accepts = !populated && leftStrays.isEmpty() && socketFile != null && socketAccepts(socketFile);
+            long now = System.nanoTime();
+            if (!populated && leftStrays.isEmpty() && !accepts) {
+                if (group.freezeRequested()) {
+                    thaw(); // so the next postmaster is not born frozen
+                }
+                return new KillReport(true, members.size() + strays.size(), Duration.ofNanos(now - t0),
+                        "killed " + members.size() + " processes of cgroup " + group + "; none left after "
+                                + ms(now - t0) + socketNote(socketFile) + note);
+            }
+            if (now - end >= 0) {
+                String what = accepts
+                        ? "no process of the group is left, but something still accepts connections on " + socketFile
+                          + " (a PostgreSQL outside vigil's group?)"
+                        : "still alive: " + ProcessTree.describe(stillIn(leftStrays));
+                return new KillReport(false, members.size() + strays.size(), Duration.ofNanos(now - t0),
+                        "killed cgroup " + group + " but after " + ms(now - t0) + " " + what + note);
+            }
+            if (byPid && populated) {
+                try {
+                    ProcessTree.kill(group.procs());
+                } catch (IOException e) {
+                    // reported at the deadline
+                }
+            }
+            LockSupport.parkNanos(POLL_NANOS);
+        }
+    }
+
+    private List<Long> stillIn(List<Long> strays) {
+        List<Long> out = new ArrayList<>(strays);
+        try {
+            group.procs().stream().filter(pid -> !ProcessTree.gone(pid)).forEach(out::add);
+        } catch (IOException e) {
+            // the strays are all we can name
+        }
+        return out;
+    }
+
+    /**
+     * Without a cgroup: SIGKILL the postmaster first (once the signal is queued it can fork no more: the kernel
+     * refuses a fork with a fatal signal pending), then its descendants snapshot before; then one more /proc pass
+     * for what was forked between the snapshot and the kill (orphaned {@code postgres} processes in the data dir).
+     */
+    private KillReport killTree(Path dataDir, Path socketFile, long t0, long end) {
+        Set<Long> targets = ProcessTree.family(ProcessTree.snapshot(), dataDir);
+        ProcessTree.kill(targets);
+        Map<Long, ProcessTree.Proc> after = ProcessTree.snapshot();
+        Set<Long> more = ProcessTree.family(after, dataDir);
+        for (long pid : targets) {
+            more.addAll(ProcessTree.descendants(after, pid));
+        }
+        more.removeAll(targets);
+        more.removeIf(pid -> !after.containsKey(pid) || after.get(pid).zombie());
+        ProcessTree.kill(more);
+        targets.addAll(more);
+        while (true) {
+            List<Long> left = ProcessTree.awaitGone(targets, end);
+            boolean accepts = left.isEmpty() && socketFile != null && socketAccepts(socketFile);
+            long now = System.nanoTime();
+            if (left.isEmpty() && !accepts) {
+                return new KillReport(true, targets.size(), Duration.ofNanos(now - t0), "killed " + targets.size()
+                        + " processes of " + dataDir + " found in /proc; none left after " + ms(now - t0)
+                        + socketNote(socketFile) + (more.isEmpty() ? "" : "; " + more.size() + " found only after the kill"));
+            }
+            if (now - end >= 0) {
+                String what = accepts ? "no process is left, but something still accepts connections on " + socketFile
+                        : "still alive: " + ProcessTree.describe(left);
+                return new KillReport(false, targets.size(), Duration.ofNanos(now - t0), "killed " + targets.size()
+                        + " processes of " + dataDir + " but after " + ms(now - t0) + " " + what);
+            }
+            LockSupport.parkNanos(POLL_NANOS);
+        }
+    }
+
+    private static String socketNote(Path socketFile) {
+        return socketFile == null ? "" : ", nothing accepts on " + socketFile;
+    }
+
+    private static String ms(long nanos) {
+        return String.format("%.1f ms", nanos / 1e6);
+    }
+
+    /**
+     * Whether something accepts connections on a Unix socket file (PostgreSQL's {@code .s.PGSQL.<port>}). A missing
+     * file or a refused connection is false; any other answer, a full backlog included, counts as accepting.
+     */
+    public static boolean socketAccepts(Path socketFile) {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.configureBlocking(false); // a listener that does not accept must not hang us
+            ch.connect(UnixDomainSocketAddress.of(socketFile));
+            return true; // connected, or pending: a listener is there
+        } catch (ConnectException | NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            String m = String.valueOf(e.getMessage());
+            return !(m.contains("No such file") || m.contains("refused"));
+        }
+    }
+
+    /**
+     * Freezes (or thaws) every process of the group at once through cgroup.freeze and waits briefly until the kernel
+     * reports it done. False without a cgroup, or when the state was not reached within 200 ms.
+     */
+    public boolean freeze(boolean frozen) {
+        if (group == null) return false;
+        try {
+            group.freeze(frozen);
+        } catch (IOException e) {
+            return false;
+        }
+        long end = System.nanoTime() + FREEZE_WAIT_NANOS;
+        while (group.frozen() != frozen) {
+            if (System.nanoTime() - end >= 0) return false;
+            LockSupport.parkNanos(POLL_NANOS);
+        }
+        return true;
+    }
+
+    /** Whether a freeze is in force (cgroup.freeze = 1); a postmaster started now would be frozen at birth. */
+    public boolean frozen() {
+        return group != null && group.freezeRequested();
+    }
+
+    private void thaw() {
+        try {
+            group.freeze(false);
+        } catch (IOException e) {
+            // the next start reports the frozen group
+        }
+    }
+
+    /** e.g. "cgroup /sys/fs/cgroup/unified/vigil-postgres-n1" or "process tree (cgroup2 is not mounted ...)". */
+    public String describe() {
+        return group != null ? "cgroup " + group : "process tree (" + fallbackReason + ")";
+    }
+
+    /** Removes the group's directory if it is empty (tests; vigild keeps it). True when removed. */
+    boolean removeIfEmpty() {
+        return group != null && group.removeIfEmpty();
+    }
+
+    /** The group's directory, for tests and diagnostics; null without a cgroup. */
+    Path dir() {
+        return group == null ? null : group.where.dir();
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}
