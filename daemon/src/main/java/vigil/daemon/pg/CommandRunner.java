@@ -9,17 +9,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * Runs one external command with a hard timeout and reports it to the {@link CommandLog}. Invariants: nothing
- * it started is still running when {@link #run} returns (at the timeout the process and every descendant are
- * killed by PID); secrets never reach the result (argv and output are masked); output goes to a private temp
+ * it started is still running when {@link #run} returns (at the timeout, or at once when the calling thread is
+ * interrupted, the process and every descendant are killed by PID; an interrupted caller keeps its interrupt
+ * status, so the action it runs ends promptly too); secrets never reach the result (argv and output are masked); output goes to a private temp
  * file rather than a pipe, so a daemon that inherits it (a postmaster started by pg_ctl) cannot make us hang.
  */
 final class CommandRunner {
@@ -28,6 +30,8 @@ final class CommandRunner {
     static final int NOT_STARTED = -2;
     private static final int TAIL_BYTES = 2048;
     static final int MAX_STDIN = 16384;
+    /** How long a kill waits for the killed processes to be gone (SIGKILL'd processes exit within milliseconds). */
+    static final Duration KILL_WAIT = Duration.ofSeconds(2);
 
     private final CommandLog log;
     private final Supplier<Collection<String>> secrets;
@@ -48,6 +52,13 @@ final class CommandRunner {
         Collection<String> hidden = secrets.get();
         List<String> shownArgv = argv.stream().map(a -> mask(a, hidden)).toList();
         long start = System.nanoTime();
+        if (Thread.currentThread().isInterrupted()) {
+            // preempted before it began: start nothing (the interrupt status stays set for the caller)
+            CommandResult r = new CommandResult(shownArgv, NOT_STARTED, Duration.ZERO,
+                    "not started: the daemon interrupted the action before the command began");
+            log.ran(r);
+            return r;
+        }
         Path out = null;
         CommandResult result;
         try {
@@ -107,19 +118,32 @@ final class CommandRunner {
         return result;
     }
 
-    /** SIGKILL to every descendant (snapshot first: they are reparented once the parent dies), then to the process. */
+    /**
+     * SIGKILL to the process and every descendant, returning once none is left alive (zombies count as gone: a
+     * descendant that was re-parented to init stays one until init reaps it, seconds on some hosts) or after
+     * {@link #KILL_WAIT}. The process goes first (once SIGKILL is queued the kernel lets it fork no more), then the
+     * descendants from a snapshot taken before; passes repeat for descendants forked meanwhile by those not yet dead.
+     * A descendant that left the tree (its parent exited before the snapshot, e.g. pg_ctl's daemonised postmaster)
+     * is out of reach by design.
+     */
     private static void kill(Process p) {
-        List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
-        tree.forEach(ProcessHandle::destroyForcibly);
+        long deadline = System.nanoTime() + KILL_WAIT.toNanos();
+        Set<Long> killed = new LinkedHashSet<>();
+        Set<Long> tree = new LinkedHashSet<>(List.of(p.pid()));
+        tree.addAll(ProcessTree.descendants(ProcessTree.snapshot(), p.pid()));
         p.destroyForcibly();
-        try {
-            p.waitFor(5, TimeUnit.SECONDS);
-            for (ProcessHandle h : tree) {
-                h.onExit().get(5, TimeUnit.SECONDS);
+        for (int pass = 0; pass < 3 && !tree.isEmpty(); pass++) {
+            ProcessTree.kill(tree);
+            killed.addAll(tree);
+            Map<Long, ProcessTree.Proc> now = ProcessTree.snapshot();
+            tree = new LinkedHashSet<>();
+            for (long pid : killed) {
+                tree.addAll(ProcessTree.descendants(now, pid));
             }
-        } catch (Exception e) {
-            // killed with SIGKILL; only reaping can still be pending
+            tree.removeAll(killed);
+            tree.removeIf(pid -> now.get(pid) == null || now.get(pid).zombie());
         }
+        ProcessTree.awaitGone(killed, deadline);
     }
 
     private static String tail(Path out) throws IOException {

@@ -61,4 +61,48 @@ class CommandRunnerTest {
         assertEquals(CommandRunner.NOT_STARTED, r.exitCode());
         assertTrue(r.outputTail().startsWith("could not run the command"), r.outputTail());
     }
+
+    @Test
+    void anInterruptedActionEndsItsCommandAndEveryDescendantAtOnce(@TempDir Path dir) throws Exception {
+        Path pids = dir.resolve("pids");
+        // children in their own sessions (as pg tools' helpers may be), and a grandchild
+        String script = "setsid sleep 60 & echo $! >> " + pids + "; (sleep 60 & echo $! >> " + pids + "; wait) &"
+                + " echo $$ >> " + pids + "; wait";
+        CommandResult[] result = new CommandResult[1];
+        boolean[] stillInterrupted = new boolean[1];
+        Thread action = new Thread(() -> {
+            result[0] = runner.run(List.of("sh", "-c", script), Duration.ofSeconds(60), null);
+            stillInterrupted[0] = Thread.currentThread().isInterrupted();
+        }, "action");
+        action.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!Files.exists(pids) || Files.readAllLines(pids).size() < 3) {
+            assertTrue(System.nanoTime() < deadline, "the script did not start its children");
+            Thread.sleep(5);
+        }
+        long t0 = System.nanoTime();
+        action.interrupt();
+        action.join(5000);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertFalse(action.isAlive(), "run() did not return after the interrupt");
+        System.out.println("[measure] interrupted command and its tree gone after " + ms + " ms");
+        assertTrue(ms < 500, ms + " ms");
+        assertEquals(CommandRunner.TIMED_OUT, result[0].exitCode());
+        assertTrue(result[0].outputTail().contains("interrupted"), result[0].outputTail());
+        assertTrue(stillInterrupted[0], "the caller keeps its interrupt status");
+        for (String pid : Files.readAllLines(pids)) {
+            assertTrue(ProcessTree.gone(Long.parseLong(pid.trim())), "process " + pid + " survived");
+        }
+        assertEquals(List.of(result[0]), logged);
+    }
+
+    @Test
+    void anAlreadyInterruptedThreadStartsNothing() {
+        Thread.currentThread().interrupt();
+        CommandResult r = runner.run(List.of("sh", "-c", "sleep 60"), Duration.ofSeconds(60), null);
+        assertTrue(Thread.interrupted(), "the interrupt status is kept");
+        assertEquals(CommandRunner.NOT_STARTED, r.exitCode());
+        assertTrue(r.duration().toMillis() < 100);
+        assertEquals(List.of(r), logged);
+    }
 }
