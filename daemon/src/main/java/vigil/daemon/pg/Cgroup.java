@@ -1,11 +1,11 @@
 package vigil.daemon.pg;
 
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -134,14 +134,13 @@ final class Cgroup {
     }
 
     private String event(String key) {
-        try {
-            for (String line : Files.readAllLines(where.dir().resolve("cgroup.events"), StandardCharsets.US_ASCII)) {
+        String events = ProcessTree.readSmall(where.dir().resolve("cgroup.events").toString());
+        if (events != null) {
+            for (String line : events.split("\n")) {
                 if (line.startsWith(key + " ")) return line.substring(key.length() + 1).trim();
             }
-        } catch (IOException e) {
-            // unreadable: callers treat "?" as the unsafe answer
         }
-        return "?";
+        return "?"; // unreadable: callers treat "?" as the unsafe answer
     }
 
     /** SIGKILL to every process in the group and its sub-groups, in one write (the kernel also kills forks in flight). */
@@ -156,17 +155,16 @@ final class Cgroup {
 
     /** Whether {@code pid} is in this group, by its /proc/PID/cgroup {@code 0::} line. */
     boolean contains(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"), StandardCharsets.UTF_8)) {
+        String cgroups = ProcessTree.readSmall("/proc/" + pid + "/cgroup");
+        if (cgroups != null) {
+            for (String line : cgroups.split("\n")) {
                 if (line.startsWith("0::")) {
                     String p = line.substring(3).trim();
                     return p.equals(where.path()) || p.startsWith(where.path() + "/");
                 }
             }
-        } catch (IOException e) {
-            // gone: not in the group
         }
-        return false;
+        return false; // gone: not in the group
     }
 
     /** Removes the directory when no process is left in it; false when it is populated or already gone. */
@@ -181,8 +179,11 @@ final class Cgroup {
         }
     }
 
+    /** One write(2) of {@code value}: the kernel acts on it when it is written, not on close. */
     private void write(String file, String value) throws IOException {
-        Files.write(where.dir().resolve(file), value.getBytes(StandardCharsets.US_ASCII), StandardOpenOption.WRITE);
+        try (FileOutputStream out = new FileOutputStream(where.dir().resolve(file).toFile())) {
+            out.write(value.getBytes(StandardCharsets.US_ASCII));
+        }
     }
 
     @Override

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -73,19 +72,19 @@ public final class PgProcesses {
             } else {
                 tryJoin(g);
             }
-            return new PgProcesses(g, null);
+            return new PgProcesses(g, null).warmUp();
         } catch (IOException | RuntimeException e) {
             String why = e.getMessage();
             warn.accept("PostgreSQL's processes are found by walking /proc, not by a cgroup: " + why
                     + " — a self-fence then scans every process and cannot catch a backend forked as the postmaster"
                     + " dies; on systemd hosts run vigild with Delegate=yes on a cgroup2 (unified) hierarchy");
-            return new PgProcesses(null, why);
+            return new PgProcesses(null, why).warmUp();
         }
     }
 
     /** The /proc-walking mode, whatever the host has (tests, and callers that were given no group). */
     static PgProcesses processTree(String why) {
-        return new PgProcesses(null, why);
+        return new PgProcesses(null, why).warmUp();
     }
 
     /** Proves that a process can join the group (permissions, "no internal processes", threaded groups...). */
@@ -193,6 +192,7 @@ public final class PgProcesses {
             note = "; cgroup.kill failed (" + e.getMessage() + "), killed by PID instead";
             ProcessTree.kill(members);
         }
+        long signalled = System.nanoTime();
         Set<Long> strays = strays(dataDir);
         if (!strays.isEmpty()) {
             ProcessTree.kill(strays);
@@ -209,8 +209,8 @@ public final class PgProcesses {
                     thaw(); // so the next postmaster is not born frozen
                 }
                 return new KillReport(true, members.size() + strays.size(), Duration.ofNanos(now - t0),
-                        "killed " + members.size() + " processes of cgroup " + group + "; none left after "
-                                + ms(now - t0) + socketNote(socketFile) + note);
+                        "killed " + members.size() + " processes of cgroup " + group + " (signalled after "
+                                + ms(signalled - t0) + "); none left after " + ms(now - t0) + socketNote(socketFile) + note);
             }
             if (now - end >= 0) {
                 String what = accepts
@@ -242,30 +242,31 @@ public final class PgProcesses {
     }
 
     /**
-     * Without a cgroup: SIGKILL the postmaster first (once the signal is queued it can fork no more: the kernel
-     * refuses a fork with a fatal signal pending), then its descendants snapshot before; then one more /proc pass
-     * for what was forked between the snapshot and the kill (orphaned {@code postgres} processes in the data dir).
+     * Without a cgroup: one /proc pass finds the postmaster (of postmaster.pid, if it works in the data directory),
+     * its descendants and any other {@code postgres} process working in the data directory; SIGKILL goes to the
+     * postmaster first (once it is queued the kernel lets it fork no more) and then to the rest. A second pass catches
+     * what the postmaster forked between the first pass and its kill: those are {@code postgres} processes in the data
+     * directory, found even after the dying postmaster has re-parented them. No SIGSTOP: without native code it costs
+     * a kill(1) process, 10 ms idle and up to 200 ms under load here.
      */
     private KillReport killTree(Path dataDir, Path socketFile, long t0, long end) {
-        Set<Long> targets = ProcessTree.family(ProcessTree.snapshot(), dataDir);
+        OptionalLong pm = ProcessTree.postmaster(dataDir);
+        Set<Long> targets = ProcessTree.family(ProcessTree.snapshot(), dataDir, pm);
         ProcessTree.kill(targets);
-        Map<Long, ProcessTree.Proc> after = ProcessTree.snapshot();
-        Set<Long> more = ProcessTree.family(after, dataDir);
-        for (long pid : targets) {
-            more.addAll(ProcessTree.descendants(after, pid));
-        }
+        Set<Long> more = ProcessTree.family(ProcessTree.snapshot(), dataDir, pm);
         more.removeAll(targets);
-        more.removeIf(pid -> !after.containsKey(pid) || after.get(pid).zombie());
         ProcessTree.kill(more);
         targets.addAll(more);
+        long signalled = System.nanoTime();
         while (true) {
             List<Long> left = ProcessTree.awaitGone(targets, end);
             boolean accepts = left.isEmpty() && socketFile != null && socketAccepts(socketFile);
             long now = System.nanoTime();
             if (left.isEmpty() && !accepts) {
                 return new KillReport(true, targets.size(), Duration.ofNanos(now - t0), "killed " + targets.size()
-                        + " processes of " + dataDir + " found in /proc; none left after " + ms(now - t0)
-                        + socketNote(socketFile) + (more.isEmpty() ? "" : "; " + more.size() + " found only after the kill"));
+                        + " processes of " + dataDir + " found in /proc (signalled after " + ms(signalled - t0)
+                        + "); none left after " + ms(now - t0)
+                        + socketNote(socketFile));
             }
             if (now - end >= 0) {
                 String what = accepts ? "no process is left, but something still accepts connections on " + socketFile
@@ -282,7 +283,33 @@ public final class PgProcesses {
     }
 
     private static String ms(long nanos) {
-        return String.format("%.1f ms", nanos / 1e6);
+        return (nanos / 100_000) / 10.0 + " ms"; // not String.format: its first use loads a regex engine (ms, cold)
+    }
+
+    /**
+     * Runs every path of {@link #killAll} that kills nothing once, so the classes it needs are loaded before the day
+     * it must be fast (a cold first kill took 6–27 ms longer here). Touches no process; a frozen group stays frozen.
+     */
+    private PgProcesses warmUp() {
+        Path nowhere = Path.of("/nonexistent/vigil-warm-up");
+        socketAccepts(nowhere.resolve(".s.PGSQL.0"));
+        ProcessTree.family(ProcessTree.snapshot(), nowhere);
+        ProcessTree.kill(List.of());
+        ProcessTree.awaitGone(List.of(ProcessHandle.current().pid()), System.nanoTime());
+        if (group != null) {
+            try {
+                group.procs();
+                group.populated();
+                strays(nowhere);
+                if (!group.freezeRequested()) {
+                    group.freeze(false); // the same write path as cgroup.kill, and a no-op on a thawed group
+                }
+            } catch (IOException e) {
+                // open() already proved the group usable; the real kill reports its own errors
+            }
+        }
+        new KillReport(true, 0, Duration.ofNanos(System.nanoTime()), ms(1));
+        return this;
     }
 
     /**

@@ -22,13 +22,14 @@ import java.util.Optional;
  */
 final class Postmaster {
     private static final int STATUS_LINE = 8;
+    private static final PgProcesses NO_GROUP = PgProcesses.processTree("no group given");
 
     private Postmaster() {}
 
     /** The start without a process group (the postmaster is then found through postmaster.pid and /proc). */
     static CommandResult start(List<String> wrappedArgv, Path dataDir, Path logFile, Duration timeout,
                                OsAccount account) {
-        return start(wrappedArgv, dataDir, logFile, timeout, account, PgProcesses.processTree("no group given"));
+        return start(wrappedArgv, dataDir, logFile, timeout, account, NO_GROUP);
     }
 
     /**

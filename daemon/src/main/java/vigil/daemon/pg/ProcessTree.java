@@ -1,5 +1,6 @@
 package vigil.daemon.pg;
 
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -57,12 +58,8 @@ final class ProcessTree {
 
     /** The process {@code pid} as /proc/PID/stat shows it, or empty when there is none. */
     static Optional<Proc> read(long pid) {
-        String stat;
-        try {
-            stat = new String(Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("stat")), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return Optional.empty();
-        }
+        String stat = readSmall("/proc/" + pid + "/stat");
+        if (stat == null) return Optional.empty();
         // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so cut at the last ')'
         int open = stat.indexOf('(');
         int close = stat.lastIndexOf(')');
@@ -74,6 +71,24 @@ final class ProcessTree {
             return Optional.of(new Proc(pid, ppid, state == 't' ? 'T' : state, stat.substring(open + 1, close)));
         } catch (NumberFormatException e) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * A small kernel file (procfs, cgroupfs) read whole, or null when it cannot be read. A plain read into one buffer
+     * costs a fourth of {@code Files.readAllBytes} here (about 10 µs against 25–50 µs), and the self-fence reads
+     * hundreds of these.
+     */
+    static String readSmall(String path) {
+        try (FileInputStream in = new FileInputStream(path)) {
+            byte[] buf = new byte[4096];
+            int len = 0;
+            for (int n; len < buf.length && (n = in.read(buf, len, buf.length - len)) > 0; ) {
+                len += n;
+            }
+            return new String(buf, 0, len, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -137,8 +152,12 @@ final class ProcessTree {
      * postmaster that died, or forked just before a kill). Zombies are left out.
      */
     static Set<Long> family(Map<Long, Proc> all, Path dataDir) {
+        return family(all, dataDir, postmaster(dataDir));
+    }
+
+    /** {@link #family(Map, Path)} with the postmaster already known (it may have been killed meanwhile). */
+    static Set<Long> family(Map<Long, Proc> all, Path dataDir, OptionalLong pm) {
         Set<Long> out = new LinkedHashSet<>();
-        OptionalLong pm = postmaster(dataDir);
         if (pm.isPresent()) {
             out.add(pm.getAsLong());
             out.addAll(descendants(all, pm.getAsLong()));
