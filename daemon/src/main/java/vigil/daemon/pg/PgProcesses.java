@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -242,30 +243,33 @@ public final class PgProcesses {
     }
 
     /**
-     * Without a cgroup: one /proc pass finds the postmaster (of postmaster.pid, if it works in the data directory),
-     * its descendants and any other {@code postgres} process working in the data directory; SIGKILL goes to the
-     * postmaster first (once it is queued the kernel lets it fork no more) and then to the rest. A second pass catches
-     * what the postmaster forked between the first pass and its kill: those are {@code postgres} processes in the data
-     * directory, found even after the dying postmaster has re-parented them. No SIGSTOP: without native code it costs
-     * a kill(1) process, 10 ms idle and up to 200 ms under load here.
+     * Without a cgroup: the postmaster (of postmaster.pid, if it works in the data directory) and its descendants are
+     * read from the kernel's per-process children lists, and SIGKILLed at once, postmaster first (once its signal is
+     * queued the kernel lets it fork no more). Then one /proc pass finds the rest: any {@code postgres} process working
+     * in the data directory — forked between the listing and the kill (the dying postmaster may have re-parented it
+     * already), or left behind by an earlier crash — with its descendants. No SIGSTOP: without native code it costs a
+     * kill(1) process, 10 ms idle and up to 200 ms under load here.
      */
     private KillReport killTree(Path dataDir, Path socketFile, long t0, long end) {
         OptionalLong pm = ProcessTree.postmaster(dataDir);
-        Set<Long> targets = ProcessTree.family(ProcessTree.snapshot(), dataDir, pm);
+        Set<Long> targets = pm.isEmpty() ? new LinkedHashSet<>() : ProcessTree.treeOf(pm.getAsLong());
+        if (targets == null) { // no children lists in this kernel: the /proc pass finds the tree
+            targets = ProcessTree.family(ProcessTree.snapshot(), dataDir, pm);
+        }
         ProcessTree.kill(targets);
+        long signalled = System.nanoTime();
         Set<Long> more = ProcessTree.family(ProcessTree.snapshot(), dataDir, pm);
         more.removeAll(targets);
         ProcessTree.kill(more);
         targets.addAll(more);
-        long signalled = System.nanoTime();
         while (true) {
             List<Long> left = ProcessTree.awaitGone(targets, end);
             boolean accepts = left.isEmpty() && socketFile != null && socketAccepts(socketFile);
             long now = System.nanoTime();
             if (left.isEmpty() && !accepts) {
                 return new KillReport(true, targets.size(), Duration.ofNanos(now - t0), "killed " + targets.size()
-                        + " processes of " + dataDir + " found in /proc (signalled after " + ms(signalled - t0)
-                        + "); none left after " + ms(now - t0)
+                        + " processes of " + dataDir + " (signalled after " + ms(signalled - t0) + ", "
+                        + more.size() + " more found in /proc after); none left after " + ms(now - t0)
                         + socketNote(socketFile));
             }
             if (now - end >= 0) {
@@ -294,6 +298,7 @@ public final class PgProcesses {
         Path nowhere = Path.of("/nonexistent/vigil-warm-up");
         socketAccepts(nowhere.resolve(".s.PGSQL.0"));
         ProcessTree.family(ProcessTree.snapshot(), nowhere);
+        ProcessTree.treeOf(ProcessHandle.current().pid());
         ProcessTree.kill(List.of());
         ProcessTree.awaitGone(List.of(ProcessHandle.current().pid()), System.nanoTime());
         if (group != null) {

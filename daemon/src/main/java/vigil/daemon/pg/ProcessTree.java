@@ -113,6 +113,29 @@ final class ProcessTree {
         return out;
     }
 
+    /**
+     * {@code root} and its descendants, read from each process's /proc/PID/task/PID/children (its main thread's
+     * children) without scanning all of /proc: cheap enough to run before the first signal of a kill. Null when the
+     * kernel has no such file (CONFIG_PROC_CHILDREN). Not race-free: a child forked meanwhile is missed (callers scan
+     * for those afterwards).
+     */
+    static Set<Long> treeOf(long root) {
+        Set<Long> out = new LinkedHashSet<>(List.of(root));
+        Deque<Long> todo = new ArrayDeque<>(List.of(root));
+        while (!todo.isEmpty()) {
+            long pid = todo.pop();
+            String children = readSmall("/proc/" + pid + "/task/" + pid + "/children");
+            if (children == null) {
+                if (pid == root && !Files.exists(PROC.resolve("self/task/" + SELF + "/children"))) return null;
+                continue; // it exited meanwhile
+            }
+            for (String c : children.trim().split(" ")) {
+                if (!c.isEmpty() && out.add(Long.parseLong(c))) todo.push(Long.parseLong(c));
+            }
+        }
+        return out;
+    }
+
     /** The resolved data directory, or null when it does not exist (then no process can work in it). */
     static Path realDir(Path dataDir) {
         try {
