@@ -35,6 +35,12 @@ import java.util.regex.Pattern;
  * Without a usable cgroup2 the same API walks /proc: the postmaster of postmaster.pid (only if it works in the data
  * directory), its descendants and any {@code postgres} process working in the data directory.
  * {@link #killAll} never blocks longer than its deadline plus one poll and one /proc pass.
+ *
+ * <p>Immutable, so safe to share between the action thread that starts PostgreSQL and the one that fences. A kill
+ * cannot stop a start that is still in flight (its process has not joined the group yet) from coming up after the
+ * kill is verified: the caller must not start PostgreSQL once it has decided to fence (interrupt the action, whose
+ * {@link Postmaster#start} then returns at once, and start nothing more). Processes that join while the kill is
+ * polling are killed too.
  */
 public final class PgProcesses {
     static final String PREFIX = "vigil-postgres-";
@@ -221,9 +227,15 @@ public final class PgProcesses {
                 return new KillReport(false, members.size() + strays.size(), Duration.ofNanos(now - t0),
                         "killed cgroup " + group + " but after " + ms(now - t0) + " " + what + note);
             }
-            if (byPid && populated) {
+            if (populated) {
+                // again, for a process that joined after the first write (a start in flight); the kernel skips
+                // members already dying, so this costs a fraction of a millisecond
                 try {
-                    ProcessTree.kill(group.procs());
+                    if (byPid) {
+                        ProcessTree.kill(group.procs());
+                    } else {
+                        group.kill();
+                    }
                 } catch (IOException e) {
                     // reported at the deadline
                 }

@@ -102,6 +102,25 @@ class PgProcessesTest {
     }
 
     @Test
+    void killsAProcessThatKeepsForking() throws Exception {
+        // the kernel also kills what is forked while cgroup.kill runs; a /proc walk could not promise that
+        Process loop = new ProcessBuilder(group.wrap(List.of("/bin/sh", "-c", "while :; do setsid sleep 1000 & done")))
+                .directory(dataDir.toFile()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        cleanup.add(loop::destroyForcibly);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (group.live(dataDir) < 50) {
+            assertTrue(System.nanoTime() < deadline, "the loop did not fork 50 processes: " + group.live(dataDir));
+            FakePostmaster.sleepMs(2);
+        }
+        // the point is the fork race, not speed: ~80 dying processes need tens of ms of CPU to exit on 2 cores
+        PgProcesses.KillReport r = group.killAll(dataDir, Duration.ofSeconds(1));
+        System.out.println("[measure] cgroup kill of a forking loop: " + r);
+        assertTrue(r.verified(), r.detail());
+        assertEquals(0, group.live(dataDir));
+        assertTrue(loop.waitFor(5, java.util.concurrent.TimeUnit.SECONDS));
+    }
+
+    @Test
     void killsAFrozenGroupAndThawsItForTheNextStart() throws IOException {
         FakePostmaster t = tree();
         assertTrue(group.freeze(true), "freeze");
