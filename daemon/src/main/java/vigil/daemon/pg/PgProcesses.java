@@ -61,18 +61,26 @@ public final class PgProcesses {
      * (told once to {@code warn}) when cgroup2 is absent, lacks cgroup.kill, or a process cannot join the group.
      */
     public static PgProcesses open(String nodeName, Consumer<String> warn) {
-        if (!NODE_NAME.matcher(nodeName).matches()) {
-            throw new IllegalArgumentException("node name \"" + nodeName + "\" cannot name a cgroup — use letters,"
-                    + " digits, '_', '.' and '-'");
-        }
+        checkName(nodeName);
+        Cgroup.Location own;
         try {
-            Cgroup.Location own = Cgroup.own();
-            String last = own.path().substring(own.path().lastIndexOf('/') + 1);
+            own = Cgroup.own();
+        } catch (IOException e) {
+            return fallBack(e.getMessage(), warn);
+        }
+        return open(own, nodeName, warn);
+    }
+
+    /** {@link #open(String, Consumer)} under the given group instead of vigild's own (tests; nested layouts). */
+    static PgProcesses open(Cgroup.Location parent, String nodeName, Consumer<String> warn) {
+        checkName(nodeName);
+        try {
+            String last = parent.path().substring(parent.path().lastIndexOf('/') + 1);
             if (last.startsWith(PREFIX)) {
-                throw new IOException("vigild itself runs in " + own.path() + ", a PostgreSQL group: a self-fence"
+                throw new IOException("vigild itself runs in " + parent.path() + ", a PostgreSQL group: a self-fence"
                         + " would kill vigild too — start vigild outside it");
             }
-            Cgroup g = Cgroup.open(own.child(PREFIX + nodeName));
+            Cgroup g = Cgroup.open(parent.child(PREFIX + nodeName));
             if (g.freezeRequested()) {
                 warn.accept("PostgreSQL's group " + g + " is frozen (cgroup.freeze = 1, left by a previous vigild?):"
                         + " its processes stay stopped until it is thawed, and a start is refused until then");
@@ -81,12 +89,22 @@ public final class PgProcesses {
             }
             return new PgProcesses(g, null).warmUp();
         } catch (IOException | RuntimeException e) {
-            String why = e.getMessage();
-            warn.accept("PostgreSQL's processes are found by walking /proc, not by a cgroup: " + why
-                    + " — a self-fence then scans every process and cannot catch a backend forked as the postmaster"
-                    + " dies; on systemd hosts run vigild with Delegate=yes on a cgroup2 (unified) hierarchy");
-            return new PgProcesses(null, why).warmUp();
+            return fallBack(e.getMessage(), warn);
         }
+    }
+
+    private static void checkName(String nodeName) {
+        if (!NODE_NAME.matcher(nodeName).matches()) {
+            throw new IllegalArgumentException("node name \"" + nodeName + "\" cannot name a cgroup — use letters,"
+                    + " digits, '_', '.' and '-'");
+        }
+    }
+
+    private static PgProcesses fallBack(String why, Consumer<String> warn) {
+        warn.accept("PostgreSQL's processes are found by walking /proc, not in a cgroup: " + why
+                + " — a self-fence then takes a /proc scan longer and can miss a helper (archive_command) forked"
+                + " during the kill; on systemd hosts run vigild with Delegate=yes on a cgroup2 (unified) hierarchy");
+        return new PgProcesses(null, why).warmUp();
     }
 
     /** The /proc-walking mode, whatever the host has (tests, and callers that were given no group). */

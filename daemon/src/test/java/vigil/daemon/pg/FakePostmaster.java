@@ -92,6 +92,15 @@ final class FakePostmaster implements AutoCloseable {
         }
     }
 
+    /** Waits until the cgroup at {@code dir} holds no live process (its members were killed). */
+    static void awaitEmpty(Path dir) throws IOException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!Files.readString(dir.resolve("cgroup.events")).contains("populated 0")) {
+            if (System.nanoTime() > deadline) throw new AssertionError(dir + " stays populated");
+            sleepMs(1);
+        }
+    }
+
     /** A data directory for the fake: a fresh temp directory. */
     static Path dataDir(Path parent) {
         try {

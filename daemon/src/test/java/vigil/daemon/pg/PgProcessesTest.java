@@ -70,6 +70,42 @@ class PgProcessesTest {
     }
 
     @Test
+    void underAServiceGroupThatHoldsVigildItselfAsSystemdLaysItOut() throws IOException {
+        // like /system.slice/vigild.service with vigild in it: the PostgreSQL group is its child
+        Cgroup.Location own = Cgroup.own();
+        Cgroup.Location service = own.child("vgtest-" + UUID.randomUUID().toString().substring(0, 8) + ".service");
+        Files.createDirectory(service.dir());
+        FakePostmaster daemon = new FakePostmaster(PgProcesses.processTree("test"), Files.createDirectories(tmp.resolve("d")),
+                List.of("/bin/sh", "-c", "echo $$ > " + service.dir().resolve("cgroup.procs") + " && exec sleep 1000"), 1);
+        try {
+            PgProcesses nested = PgProcesses.open(service, "n1", warnings::add);
+            assertTrue(nested.hasCgroup(), warnings.toString());
+            assertEquals(service.dir().resolve("vigil-postgres-n1"), nested.dir());
+            FakePostmaster t = new FakePostmaster(nested, dataDir);
+            cleanup.add(t);
+            String cg = Files.readString(Path.of("/proc/" + t.top.pid() + "/cgroup"));
+            assertTrue(cg.contains("0::" + service.path() + "/vigil-postgres-n1\n"), cg);
+            assertTrue(nested.killAll(dataDir, FAST).verified());
+            assertEquals(List.of(), t.alive());
+            assertEquals(1, daemon.alive().size(), "the service's own process (vigild) is not touched");
+            assertTrue(nested.removeIfEmpty());
+        } finally {
+            daemon.close();
+            FakePostmaster.awaitEmpty(service.dir());
+            Files.delete(service.dir());
+        }
+    }
+
+    @Test
+    void aGroupInsideAPostgresGroupIsRefused() throws IOException {
+        Cgroup.Location inside = Cgroup.own().child(PgProcesses.PREFIX + "x");
+        PgProcesses p = PgProcesses.open(inside, "n1", warnings::add);
+        assertFalse(p.hasCgroup());
+        assertTrue(warnings.get(0).contains("would kill vigild too"), warnings.toString());
+        assertFalse(Files.exists(inside.dir()));
+    }
+
+    @Test
     void wrapJoinsTheGroupBeforeExecSoEveryChildIsInIt() throws IOException {
         FakePostmaster t = tree();
         for (long pid : t.pids) {
