@@ -1,5 +1,6 @@
 package vigil.daemon.pg;
 
+import java.io.File;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One cgroup v2 group: its directory under the cgroup2 mount, and the kernel files that act on every process in
@@ -103,6 +105,38 @@ final class Cgroup {
             }
         }
         return new Cgroup(where);
+    }
+
+    /**
+     * argv that writes its own PID into cgroup.procs and then execs {@code argv}: the process is in the group before
+     * it runs anything of {@code argv}, so everything it forks is born inside. If the write fails it exits 2 and
+     * says why on stderr, and {@code argv} never runs.
+     */
+    List<String> joinAndExec(List<String> argv) {
+        List<String> out = new ArrayList<>(List.of("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
+                where.dir().resolve("cgroup.procs").toString()));
+        out.addAll(argv);
+        return out;
+    }
+
+    /** Proves that a process can join the group (permissions, "no internal processes", threaded groups...). */
+    void tryJoin() throws IOException {
+        Process p = new ProcessBuilder(joinAndExec(List.of("true"))).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        try {
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("joining " + this + " did not finish within 5 s");
+            }
+            if (p.exitValue() != 0) {
+                throw new IOException("a process cannot join " + this + ": "
+                        + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while trying to join " + this);
+        }
     }
 
     /** The PIDs in the group now (zombies are not listed). */

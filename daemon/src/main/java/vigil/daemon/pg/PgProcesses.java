@@ -1,12 +1,10 @@
 package vigil.daemon.pg;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,7 +83,7 @@ public final class PgProcesses {
                 warn.accept("PostgreSQL's group " + g + " is frozen (cgroup.freeze = 1, left by a previous vigild?):"
                         + " its processes stay stopped until it is thawed, and a start is refused until then");
             } else {
-                tryJoin(g);
+                g.tryJoin();
             }
             return new PgProcesses(g, null).warmUp();
         } catch (IOException | RuntimeException e) {
@@ -112,36 +110,17 @@ public final class PgProcesses {
         return new PgProcesses(null, why).warmUp();
     }
 
-    /** Proves that a process can join the group (permissions, "no internal processes", threaded groups...). */
-    private static void tryJoin(Cgroup g) throws IOException {
-        Process p = new ProcessBuilder(joinAndExec(g, List.of("true"))).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        try {
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException("joining " + g + " did not finish within 5 s");
-            }
-            if (p.exitValue() != 0) {
-                throw new IOException("a process cannot join " + g + ": "
-                        + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while trying to join " + g);
-        }
-    }
-
-    private static List<String> joinAndExec(Cgroup g, List<String> argv) {
-        List<String> out = new ArrayList<>(List.of("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
-                g.where.dir().resolve("cgroup.procs").toString()));
-        out.addAll(argv);
-        return out;
-    }
-
     /** argv that joins the group before exec'ing argv (the process is in the group before it can fork). Identity without a group. */
     public List<String> wrap(List<String> argv) {
-        return group == null ? List.copyOf(argv) : joinAndExec(group, argv);
+        return group == null ? List.copyOf(argv) : group.joinAndExec(argv);
+    }
+
+    /**
+     * Creates the group's directory again if something removed it since {@link #open} (systemd trims empty groups of a
+     * stopped unit), so the next start can join it. Throws when that fails; a no-op without a cgroup.
+     */
+    void ensureExists() throws IOException {
+        if (group != null) Cgroup.open(group.where);
     }
 
     /** Whether this is the cgroup mode (else /proc walking). */

@@ -44,6 +44,11 @@ final class Postmaster {
         List<String> argv = new ArrayList<>();
         argv.add("setsid");
         argv.addAll(group.wrap(wrappedArgv));
+        try {
+            group.ensureExists();
+        } catch (IOException e) {
+            return CommandResult.failed(argv, "cannot create PostgreSQL's " + group.describe() + ": " + e.getMessage());
+        }
         if (group.frozen()) {
             return CommandResult.failed(argv, "PostgreSQL's " + group.describe() + " is frozen (cgroup.freeze = 1):"
                     + " a postmaster started in it could not run — thaw the group first");

@@ -180,6 +180,16 @@ class PgProcessesTest {
     }
 
     @Test
+    void aStartRecreatesAGroupRemovedSinceItWasOpened() {
+        assertTrue(group.removeIfEmpty()); // as systemd trims the empty groups of a stopped unit
+        CommandResult r = Postmaster.start(List.of("sleep", "1000"), dataDir, tmp.resolve("log"), Duration.ofMillis(300),
+                OsAccount.of(System.getProperty("user.name")), group);
+        assertEquals(CommandRunner.TIMED_OUT, r.exitCode(), "sleep never writes postmaster.pid: " + r);
+        assertEquals(1, group.live(dataDir), "the started process is in the recreated group");
+        assertTrue(group.killAll(dataDir, FAST).verified());
+    }
+
+    @Test
     void aPostmasterOutsideTheGroupIsKilledToo() throws IOException {
         // started by a vigild without a group (before an upgrade): postmaster.pid names it, it works in dataDir
         FakePostmaster outside = new FakePostmaster(PgProcesses.processTree("test"), dataDir);
