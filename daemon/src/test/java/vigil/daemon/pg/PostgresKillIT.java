@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -95,13 +97,13 @@ class PostgresKillIT {
             try {
                 for (PgProcesses group : List.of(cgroup, PgProcesses.processTree("forced by the test"))) {
                     for (boolean loaded : new boolean[] {false, true}) {
-                        List<Duration> took = new ArrayList<>();
+                        List<PgProcesses.KillReport> reports = new ArrayList<>();
                         try (CpuLoad load = loaded ? new CpuLoad() : null) {
                             for (int i = 0; i < RUNS; i++) {
-                                took.add(killOnce(n, group));
+                                reports.add(killOnce(n, group));
                             }
                         }
-                        report("real PostgreSQL, 3 clients, postmaster stopped", group, loaded, took);
+                        report("real PostgreSQL, 3 clients, postmaster stopped", group, loaded, reports);
                     }
                 }
             } finally {
@@ -111,7 +113,7 @@ class PostgresKillIT {
         }
     }
 
-    private static Duration killOnce(PgFixture.Node n, PgProcesses group) throws Exception {
+    private static PgProcesses.KillReport killOnce(PgFixture.Node n, PgProcesses group) throws Exception {
         start(n, group);
         List<Connection> clients = clients(n, 3);
         PgProcesses.KillReport r;
@@ -125,7 +127,7 @@ class PostgresKillIT {
         if (Boolean.getBoolean("vigil.kill.verbose")) {
             System.out.println("[measure]   " + r.detail());
         }
-        return r.took();
+        return r;
     }
 
     @Test
@@ -135,7 +137,7 @@ class PostgresKillIT {
         try {
             for (PgProcesses group : List.of(cgroup, PgProcesses.processTree("forced by the test"))) {
                 for (boolean loaded : new boolean[] {false, true}) {
-                    List<Duration> took = new ArrayList<>();
+                    List<PgProcesses.KillReport> reports = new ArrayList<>();
                     try (CpuLoad load = loaded ? new CpuLoad() : null) {
                         for (int i = 0; i < Math.max(RUNS, 20); i++) {
                             try (FakePostmaster t = new FakePostmaster(group, dataDir)) {
@@ -143,11 +145,11 @@ class PostgresKillIT {
                                 PgProcesses.KillReport r = group.killAll(dataDir, DEADLINE);
                                 assertTrue(r.verified(), r.detail());
                                 assertEquals(List.of(), t.alive());
-                                took.add(r.took());
+                                reports.add(r);
                             }
                         }
                     }
-                    report("setsid tree of 3, top stopped", group, loaded, took);
+                    report("setsid tree of 3, top stopped", group, loaded, reports);
                 }
             }
             for (boolean loaded : new boolean[] {false, true}) {
@@ -159,7 +161,7 @@ class PostgresKillIT {
                         took.add(Duration.ofNanos(System.nanoTime() - t0));
                     }
                 }
-                report("one kill(1) run through ProcessBuilder", null, loaded, took);
+                print("one kill(1) run through ProcessBuilder", "-", loaded, took);
             }
         } finally {
             cgroup.killAll(dataDir, Duration.ofSeconds(2));
@@ -167,11 +169,24 @@ class PostgresKillIT {
         }
     }
 
-    private static void report(String what, PgProcesses group, boolean loaded, List<Duration> took) {
+    private static final Pattern SIGNALLED = Pattern.compile("signalled after ([0-9.]+) ms");
+
+    /** Kill→verified ("took") and kill→every process signalled, as the report's detail says it. */
+    private static void report(String what, PgProcesses group, boolean loaded, List<PgProcesses.KillReport> reports) {
+        String mode = group.hasCgroup() ? "cgroup" : "process tree";
+        print(what + ", verified", mode, loaded, reports.stream().map(PgProcesses.KillReport::took).toList());
+        List<Duration> signalled = new ArrayList<>();
+        for (PgProcesses.KillReport r : reports) {
+            Matcher m = SIGNALLED.matcher(r.detail());
+            if (m.find()) signalled.add(Duration.ofNanos((long) (Double.parseDouble(m.group(1)) * 1e6)));
+        }
+        print(what + ", signalled", mode, loaded, signalled);
+    }
+
+    private static void print(String what, String mode, boolean loaded, List<Duration> took) {
         List<Double> ms = took.stream().map(d -> d.toNanos() / 1e6).sorted().toList();
-        System.out.printf("[measure] %s, %s, %s: n=%d p50=%.1f ms max=%.1f ms%n", what,
-                group == null ? "-" : group.hasCgroup() ? "cgroup" : "process tree", loaded ? "loaded" : "idle",
-                ms.size(), ms.get(ms.size() / 2), ms.get(ms.size() - 1));
+        System.out.printf("[measure] %s, %s, %s: n=%d p50=%.1f ms max=%.1f ms%n", what, mode,
+                loaded ? "loaded" : "idle", ms.size(), ms.get(ms.size() / 2), ms.get(ms.size() - 1));
     }
 
     private static void start(PgFixture.Node n, PgProcesses group) {
