@@ -1,7 +1,5 @@
 package vigil.daemon.pg;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.sql.Connection;
@@ -10,7 +8,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import vigil.daemon.pg.PgState.Failure;
 
 /**
  * Asks the local PostgreSQL what it is, in one round trip over one dedicated pgjdbc connection on the Unix
@@ -19,28 +20,52 @@ import java.util.Properties;
  * than about that (a frozen server still completes TCP handshakes, so the connect timeout alone is not
  * enough: the login and network timeouts are what catch it). Any failure drops the connection; the next
  * probe reconnects.
+ *
+ * <p>What does not change while a connection lasts is read once per connection, inside the same single query: the
+ * system identifier (it never changes for a running server) and, for a primary, the fork point of its timeline
+ * (read from {@code pg_wal/<TLI>.history} with pg_read_file, only when the timeline differs from the last one
+ * read). pg_stat_replication is not read by the probe; {@link #replicas()} asks for it on demand.
  */
 public final class PgProbe implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The startup process's wait events once it has replayed all WAL it has and waits for more (PostgreSQL 15). */
+    static final Set<String> WAITING_FOR_WAL = Set.of("RecoveryRetrieveRetryInterval", "RecoveryWalStream");
 
-    /** Role, timeline, WAL positions, receiver state and replicas; branches keep primary-only functions off standbys. */
+    /**
+     * The probe query; {@code %NEED_SYSTEM_ID%} and {@code %KNOWN_TIMELINE%} are replaced by literals. Branches keep
+     * primary-only functions off standbys.
+     */
     static final String QUERY = """
-            SELECT r.standby,
-              CASE WHEN r.standby
+            WITH r AS (SELECT pg_is_in_recovery() AS standby),
+            t AS (SELECT r.standby, CASE WHEN r.standby
                 THEN coalesce((SELECT received_tli FROM pg_stat_wal_receiver), (SELECT timeline_id FROM pg_control_checkpoint()))
-                ELSE ('x' || substr(pg_walfile_name(pg_current_wal_flush_lsn()), 1, 8))::bit(32)::bigint END AS timeline,
-              CASE WHEN NOT r.standby THEN pg_current_wal_flush_lsn()::text END AS current_lsn,
-              CASE WHEN r.standby THEN pg_last_wal_receive_lsn()::text END AS receive_lsn,
-              CASE WHEN r.standby THEN pg_last_wal_replay_lsn()::text END AS replay_lsn,
+                ELSE ('x' || substr(pg_walfile_name(pg_current_wal_flush_lsn()), 1, 8))::bit(32)::bigint END AS timeline
+              FROM r)
+            SELECT t.standby, t.timeline,
+              CASE WHEN NOT t.standby THEN pg_current_wal_flush_lsn()::text END AS current_lsn,
+              CASE WHEN t.standby THEN pg_last_wal_receive_lsn()::text END AS receive_lsn,
+              CASE WHEN t.standby THEN pg_last_wal_replay_lsn()::text END AS replay_lsn,
+              CASE WHEN t.standby THEN (SELECT wait_event FROM pg_stat_activity WHERE backend_type = 'startup' LIMIT 1) END AS startup_wait,
               coalesce((SELECT status = 'streaming' FROM pg_stat_wal_receiver), false) AS streaming,
-              CASE WHEN NOT r.standby THEN (SELECT json_agg(json_build_object('application_name', application_name,
-                  'state', state, 'sync_state', sync_state, 'sent', sent_lsn::text, 'flush', flush_lsn::text,
-                  'replay', replay_lsn::text) ORDER BY application_name) FROM pg_stat_replication)::text END AS replicas,
-              current_setting('synchronous_standby_names') AS sync_names
-            FROM (SELECT pg_is_in_recovery() AS standby) r""";
+              CASE WHEN %NEED_SYSTEM_ID% THEN (SELECT system_identifier FROM pg_control_system())::text END AS system_id,
+              CASE WHEN NOT t.standby AND t.timeline > 1 AND t.timeline <> %KNOWN_TIMELINE%
+                THEN coalesce(pg_read_file('pg_wal/' || lpad(upper(to_hex(t.timeline)), 8, '0') || '.history', 0, 1048576, true), '')
+                END AS history,
+              current_setting('synchronous_standby_names') AS sync_names,
+              current_setting('synchronous_commit') AS sync_commit
+            FROM t""";
+
+    static final String REPLICAS = "SELECT application_name, state, sync_state, sent_lsn::text, flush_lsn::text,"
+            + " replay_lsn::text FROM pg_stat_replication ORDER BY application_name";
 
     private final PgSettings settings;
     private Connection connection;
+    /** Of the current connection: 0 until read. */
+    private long systemId;
+    /** Of the current connection: the primary timeline whose history was last read (-1: none yet). */
+    private long knownTimeline = -1;
+    private Optional<ForkPoint> forkPoint = Optional.empty();
+    /** How often a history file was read (for tests: once per timeline and connection). */
+    int historyReads;
 
     public PgProbe(PgSettings s) {
         this.settings = s;
@@ -54,14 +79,20 @@ public final class PgProbe implements AutoCloseable {
     public synchronized PgState probe() {
         String frozen = stoppedPostmaster();
         if (frozen != null) {
-            return PgState.unreachable(frozen);
+            return PgState.unreachable(Failure.TIMEOUT, frozen);
         }
         boolean reused = connection != null;
         PgState s = attempt();
-        if (!s.reachable() && reused && !s.error().startsWith("timeout")) {
+        if (!s.reachable() && reused && s.failure() != Failure.TIMEOUT) {
             s = attempt();
         }
         return s;
+    }
+
+    /** The probe query with this connection's cached facts filled in. */
+    String query() {
+        return QUERY.replace("%NEED_SYSTEM_ID%", systemId == 0 ? "true" : "false")
+                .replace("%KNOWN_TIMELINE%", Long.toString(knownTimeline));
     }
 
     private PgState attempt() {
@@ -69,19 +100,66 @@ public final class PgProbe implements AutoCloseable {
             if (connection == null) {
                 connection = connect();
             }
-            try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(QUERY)) {
+            try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(query())) {
                 if (!rs.next()) {
                     throw new SQLException("the probe query returned no row");
                 }
-                boolean standby = rs.getBoolean("standby");
-                return new PgState(true, null, standby ? PgRole.STANDBY : PgRole.PRIMARY, rs.getLong("timeline"),
-                        Lsn.parse(rs.getString("current_lsn")), Lsn.parse(rs.getString("receive_lsn")),
-                        Lsn.parse(rs.getString("replay_lsn")), rs.getBoolean("streaming"),
-                        replicas(rs.getString("replicas")), rs.getString("sync_names"));
+                return read(rs);
             }
         } catch (SQLException | RuntimeException e) {
             closeConnection();
-            return PgState.unreachable(describe(e));
+            return failed(e);
+        }
+    }
+
+    private PgState read(ResultSet rs) throws SQLException {
+        boolean standby = rs.getBoolean("standby");
+        long timeline = rs.getLong("timeline");
+        String sysid = rs.getString("system_id");
+        if (sysid != null) {
+            systemId = Long.parseLong(sysid); // bigint: the unsigned identifier's bits, as in ControlData
+        }
+        String history = rs.getString("history");
+        if (history != null) {
+            historyReads++;
+            knownTimeline = timeline;
+            forkPoint = history.isEmpty() ? Optional.empty() : ForkPoint.lastOf(history);
+        } else if (!standby && timeline <= 1) {
+            knownTimeline = timeline;
+            forkPoint = Optional.empty();
+        }
+        String receiveText = rs.getString("receive_lsn");
+        long current = Lsn.parse(rs.getString("current_lsn"));
+        long receive = Lsn.parse(receiveText);
+        long replay = Lsn.parse(rs.getString("replay_lsn"));
+        String waitEvent = rs.getString("startup_wait");
+        long position = standby ? Math.max(receive, replay) : current;
+        boolean known = !standby || receiveText != null || WAITING_FOR_WAL.contains(waitEvent);
+        return new PgState(true, Failure.NONE, null, standby ? PgRole.STANDBY : PgRole.PRIMARY, systemId, timeline,
+                current, receive, replay, position, known, waitEvent, rs.getBoolean("streaming"),
+                standby ? Optional.empty() : forkPoint, rs.getString("sync_names"), rs.getString("sync_commit"));
+    }
+
+    /**
+     * The primary's pg_stat_replication, on demand (for status and tests; the core needs none of it on every probe),
+     * on the probe's connection. Empty when it could not be asked; an empty list on a standby.
+     */
+    public synchronized Optional<List<ReplicaRow>> replicas() {
+        try {
+            if (connection == null) {
+                connection = connect();
+            }
+            List<ReplicaRow> rows = new ArrayList<>();
+            try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(REPLICAS)) {
+                while (rs.next()) {
+                    rows.add(new ReplicaRow(rs.getString(1), rs.getString(2), rs.getString(3), Lsn.parse(rs.getString(4)),
+                            Lsn.parse(rs.getString(5)), Lsn.parse(rs.getString(6))));
+                }
+            }
+            return Optional.of(rows);
+        } catch (SQLException | RuntimeException e) {
+            closeConnection();
+            return Optional.empty();
         }
     }
 
@@ -144,53 +222,38 @@ public final class PgProbe implements AutoCloseable {
         return s.socketDir().resolve(".s.PGSQL." + s.port());
     }
 
-    private static List<ReplicaRow> replicas(String json) {
-        List<ReplicaRow> rows = new ArrayList<>();
-        if (json == null) {
-            return rows;
-        }
-        try {
-            for (JsonNode n : JSON.readTree(json)) {
-                rows.add(new ReplicaRow(text(n, "application_name"), text(n, "state"), text(n, "sync_state"),
-                        Lsn.parse(text(n, "sent")), Lsn.parse(text(n, "flush")), Lsn.parse(text(n, "replay"))));
-            }
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("unreadable replica list from PostgreSQL: " + e.getMessage(), e);
-        }
-        return rows;
-    }
-
-    private static String text(JsonNode n, String field) {
-        JsonNode v = n.get(field);
-        return v == null || v.isNull() ? null : v.asText();
-    }
-
-    /** "timeout: ...", "refused: ...", "auth: ...", "not accepting connections: ..." or the driver's own message. */
-    static String describe(Throwable e) {
+    /** The failure kind and its text ("timeout: ...", "refused: ...", "auth: ...", ...) of a failed probe. */
+    static PgState failed(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SocketTimeoutException) {
-                return "timeout: " + t.getMessage();
+                return PgState.unreachable(Failure.TIMEOUT, "timeout: " + t.getMessage());
             }
             if (t instanceof ConnectException) {
-                return "refused: " + t.getMessage();
+                return PgState.unreachable(Failure.REFUSED, "refused: " + t.getMessage());
             }
         }
         if (e instanceof SQLException s && s.getSQLState() != null) {
             String state = s.getSQLState();
             if (state.startsWith("28")) {
-                return "auth: " + s.getMessage();
+                return PgState.unreachable(Failure.AUTH, "auth: " + s.getMessage());
             }
             if (state.equals("57P03") || state.equals("57P01")) {
-                return "not accepting connections: " + s.getMessage();
+                return PgState.unreachable(Failure.STARTING_OR_STOPPING, "not accepting connections: " + s.getMessage());
+            }
+            if (state.equals("53300")) {
+                return PgState.unreachable(Failure.TOO_MANY, "too many clients: " + s.getMessage());
             }
             if (state.equals("08001") && s.getMessage() != null && s.getMessage().contains("timed out")) {
-                return "timeout: " + s.getMessage();
+                return PgState.unreachable(Failure.TIMEOUT, "timeout: " + s.getMessage());
             }
         }
-        return String.valueOf(e.getMessage());
+        return PgState.unreachable(Failure.OTHER, String.valueOf(e.getMessage()));
     }
 
     private void closeConnection() {
+        systemId = 0;
+        knownTimeline = -1;
+        forkPoint = Optional.empty();
         if (connection != null) {
             try {
                 connection.abort(Runnable::run); // close() could wait on a frozen server

@@ -149,14 +149,19 @@ public final class PgFixture implements AutoCloseable {
     /** A started primary "n1" and a started standby "n2" streaming from it (n1 sees n2 streaming). */
     public List<Node> primaryWithStandby() throws IOException {
         Node n1 = primary();
-        Node n2 = node("n2");
-        require(n2.pg.cloneFrom(n1.upstream()), "cloneFrom n1");
-        n2.pg.configureStandby(n1.upstream());
-        require(n2.pg.start(), "start n2");
-        n1.awaitState(s -> s.reachable() && s.replicas().stream()
-                .anyMatch(r -> r.applicationName().equals("n2") && "streaming".equals(r.state())),
-                Duration.ofSeconds(20), "n2 streaming");
-        return List.of(n1, n2);
+        return List.of(n1, standby("n2", n1));
+    }
+
+    /** A started standby {@code name}, cloned from {@code primary} and streaming from it (the primary sees it streaming). */
+    public Node standby(String name, Node primary) throws IOException {
+        Node n = node(name);
+        require(n.pg.cloneFrom(primary.upstream()), "cloneFrom " + primary.name);
+        n.pg.configureStandby(primary.upstream());
+        require(n.pg.start(), "start " + name);
+        await(primary.probe::replicas, r -> r.isPresent() && r.get().stream()
+                .anyMatch(row -> row.applicationName().equals(name) && "streaming".equals(row.state())),
+                Duration.ofSeconds(20), name + " streaming");
+        return n;
     }
 
     public static CommandResult require(CommandResult r, String what) {

@@ -80,8 +80,10 @@ class PostgresIT {
         assertEquals(PgRole.STANDBY, s.role());
         assertEquals(1, s.timeline());
         assertTrue(s.walReceiverStreaming(), s.toString());
-        assertTrue(s.replicas().isEmpty());
-        ReplicaRow row = onlyReplica(n1.probe.probe(), "n2");
+        assertTrue(s.positionKnown(), s.toString());
+        assertTrue(s.position() >= target, s.toString());
+        assertEquals(List.of(), n2.probe.replicas().orElseThrow());
+        ReplicaRow row = onlyReplica(n1, "n2");
         assertEquals("streaming", row.state());
         assertEquals("async", row.syncState());
         assertTrue(row.sentLsn() >= target, row.toString());
@@ -96,9 +98,11 @@ class PostgresIT {
     @Order(3)
     void quorumSynchronousStandbyNames() throws SQLException {
         require(n1.pg.setSynchronousStandbyNames("ANY 1 (n2)"), "set synchronous_standby_names");
-        PgState s = n1.awaitState(st -> st.reachable() && st.replicas().stream().anyMatch(r -> "quorum".equals(r.syncState())),
+        PgFixture.await(n1.probe::replicas, r -> r.isPresent() && r.get().stream().anyMatch(row -> "quorum".equals(row.syncState())),
                 WAIT, "n2 sync_state quorum");
+        PgState s = n1.probe.probe();
         assertEquals("ANY 1 (n2)", s.synchronousStandbyNames());
+        assertEquals("on", s.synchronousCommit());
         n1.execute("INSERT INTO t VALUES (2001, 'sync')"); // commits: the quorum standby acknowledges
         require(n1.pg.setSynchronousStandbyNames(""), "clear synchronous_standby_names");
         n1.awaitState(st -> st.reachable() && "".equals(st.synchronousStandbyNames()), WAIT, "asynchronous again");
@@ -106,12 +110,17 @@ class PostgresIT {
 
     @Test
     @Order(4)
-    void promoteMakesTheStandbyAPrimaryOnANewTimeline() {
+    void promoteMakesTheStandbyAPrimaryOnANewTimeline() throws IOException {
+        long standbyPosition = n2.probe.probe().position();
         long t0 = System.nanoTime();
         require(n2.pg.promote(), "promote n2");
         PgState s = n2.awaitState(st -> st.reachable() && st.role() == PgRole.PRIMARY, WAIT, "n2 primary");
         System.out.printf("[measure] promote (pg_promote wait + CHECKPOINT) %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         assertEquals(2, s.timeline());
+        String history = Files.readString(n2.settings.dataDir().resolve("pg_wal/00000002.history"));
+        long switchpoint = Lsn.parse(history.split("\t")[1]);
+        assertEquals(java.util.Optional.of(new ForkPoint(1, switchpoint)), s.forkPoint(), history);
+        assertTrue(switchpoint >= standbyPosition, "timeline 2 forks off at or after what the standby held: " + history);
         assertFalse(Files.exists(n2.settings.dataDir().resolve("standby.signal")));
     }
 
@@ -132,7 +141,7 @@ class PostgresIT {
         assertEquals(PgRole.STANDBY, s.role());
         assertEquals(2, s.timeline());
         assertTrue(s.walReceiverStreaming());
-        assertEquals("streaming", onlyReplica(n2.probe.probe(), "n1").state());
+        assertEquals("streaming", onlyReplica(n2, "n1").state());
         assertEquals(0, count(n1, "SELECT count(*) FROM t WHERE origin = 'diverged'"));
         assertEquals(2, count(n1, "SELECT count(*) FROM t WHERE id IN (3000, 3001)"));
         String conf = Files.readString(n1.settings.dataDir().resolve("vigil.conf"));
@@ -170,6 +179,7 @@ class PostgresIT {
         assertFalse(Postgres.alive(pid), "postmaster " + pid + " still running");
         PgState s = n1.probe.probe();
         assertFalse(s.reachable());
+        assertEquals(PgState.Failure.REFUSED, s.failure());
         assertTrue(s.error().startsWith("refused"), s.error());
         require(n2.pg.stop(StopMode.FAST), "stop n2 fast");
         assertTrue(n2.pg.postmasterPid().isEmpty(), "a clean stop removes postmaster.pid");
@@ -197,10 +207,10 @@ class PostgresIT {
         }
     }
 
-    private static ReplicaRow onlyReplica(PgState primary, String name) {
-        assertTrue(primary.reachable(), primary.toString());
-        assertEquals(1, primary.replicas().size(), primary.toString());
-        ReplicaRow row = primary.replicas().get(0);
+    private static ReplicaRow onlyReplica(PgFixture.Node primary, String name) {
+        List<ReplicaRow> rows = primary.probe.replicas().orElseThrow();
+        assertEquals(1, rows.size(), rows.toString());
+        ReplicaRow row = rows.get(0);
         assertEquals(name, row.applicationName());
         return row;
     }
