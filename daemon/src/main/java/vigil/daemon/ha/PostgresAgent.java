@@ -97,7 +97,7 @@ public final class PostgresAgent implements AutoCloseable {
         }
         if (action instanceof PgAction.StartPrimary) {
             if (!postgres.dataDirInitialised()) {
-                CommandResult init = postgres.initPrimary();
+                CommandResult init = postgres.initPrimary(true); // the core must say false once a primary is recorded (issue 6)
                 if (!init.ok()) return init;
             }
             postgres.configurePrimary();
@@ -107,13 +107,14 @@ public final class PostgresAgent implements AutoCloseable {
         if (action instanceof PgAction.Promote) {
             CommandResult r = postgres.promote();
             if (r.ok()) upstream = null;
+            if (r.ok()) postgres.checkpoint(); // was part of promote(); the core should run it as its own action
             return r;
         }
         if (action instanceof PgAction.StartStandby s) {
             Upstream u = upstreamOf(s.upstream());
             postgres.stop(StopMode.FAST);
             if (!postgres.dataDirInitialised()) {
-                CommandResult clone = postgres.cloneFrom(u);
+                CommandResult clone = postgres.cloneFrom(u, 0);
                 if (!clone.ok()) return clone;
             }
             return startStandby(s.upstream(), u);
@@ -121,13 +122,13 @@ public final class PostgresAgent implements AutoCloseable {
         if (action instanceof PgAction.Rewind r) {
             Upstream u = upstreamOf(r.source());
             postgres.stop(StopMode.FAST);
-            CommandResult rewind = postgres.rewind(u);
+            CommandResult rewind = postgres.rewind(u, 0);
             return rewind.ok() ? startStandby(r.source(), u) : rewind;
         }
         if (action instanceof PgAction.Clone c) {
             Upstream u = upstreamOf(c.source());
             postgres.stop(StopMode.IMMEDIATE);
-            CommandResult clone = postgres.cloneFrom(u);
+            CommandResult clone = postgres.cloneFrom(u, 0);
             return clone.ok() ? startStandby(c.source(), u) : clone;
         }
         if (action instanceof PgAction.SetSyncStandbys s) {

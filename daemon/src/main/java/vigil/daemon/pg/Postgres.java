@@ -5,36 +5,52 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import vigil.daemon.pg.CommandResult.Failure;
+import vigil.daemon.pg.PgCommands.Answer;
 
 /**
  * The local PostgreSQL 15 instance: carries out what the daemon decided, never decides. Invariants: every
  * command runs as the OS user, has a timeout and is logged; the replication password is passed only through
- * files of mode 0600 owned by the OS user (never argv, environment or logs); a clone never leaves a half-written
- * data directory; PostgreSQL is started by nothing but {@link #start()}. Calls are blocking and meant to run
- * one at a time on one executor thread.
+ * files of mode 0600 owned by the OS user (never argv, environment or logs); PostgreSQL is started by nothing but
+ * {@link #start()}; no data is destroyed: initdb runs only when the caller allows it, a clone or rewind refuses
+ * another system and a clone keeps the old directory aside. Calls are blocking and meant to run one at a time on
+ * one executor thread; the caller cancels one by interrupting that thread: the running command is killed, no
+ * further command starts, the result says {@link Failure#CANCELLED} and the interrupt stays set.
  */
 public final class Postgres {
     private static final Pattern ROLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
-    private static final Duration QUICK = Duration.ofSeconds(30);
-    private static final Duration START = Duration.ofSeconds(45);
+    private static final Duration QUICK = PgCommands.QUICK;
     private static final Duration STOP = Duration.ofSeconds(90);
-    private static final Duration COPY = Duration.ofHours(2);
+    private static final Duration CHECKPOINT = Duration.ofMinutes(30);
+    private static final int PROMOTE_WAIT_S = 10;
+    /** How long promote waits for a reloaded synchronous_standby_names to be in effect before it gives up. */
+    private static final Duration RELOAD_WAIT = Duration.ofSeconds(5);
+    private static final String NOT_YET = "synchronous_standby_names is not yet in effect";
+
+    /** What the data directory holds, judged from its files alone (no command runs). */
+    public enum DataDirState {
+        /** Missing or empty: no cluster. */
+        EMPTY,
+        /** PG_VERSION is present: a cluster (maybe damaged; pg_controldata tells more). */
+        CLUSTER,
+        /** Not empty, but no PG_VERSION: something vigil must not touch. */
+        FOREIGN_FILES
+    }
 
     private final PgSettings s;
-    private final OsAccount account;
+    private final PgCommands cmd;
     private final PostgresFiles files;
-    private final CommandRunner runner;
+    private final OsAccount account;
     private final CommandLog log;
+    private final Rewind rewinder;
+    private final Clone cloner;
 
     public Postgres(PgSettings s, CommandLog log) {
         for (String role : List.of(s.superuser(), s.replicationUser(), s.osUser())) {
@@ -43,10 +59,12 @@ public final class Postgres {
             }
         }
         this.s = s;
-        this.account = OsAccount.of(s.osUser());
-        this.files = new PostgresFiles(s, account);
-        this.runner = new CommandRunner(log, () -> password().map(List::of).orElse(List.of()));
+        this.cmd = new PgCommands(s, log);
+        this.files = cmd.files;
+        this.account = cmd.account;
         this.log = log;
+        this.rewinder = new Rewind(cmd, this);
+        this.cloner = new Clone(cmd, this, rewinder);
     }
 
     /**
@@ -65,8 +83,40 @@ public final class Postgres {
         }
     }
 
+    public DataDirState dataDirState() {
+        Path dir = s.dataDir();
+        if (Files.isRegularFile(dir.resolve("PG_VERSION"))) {
+            return DataDirState.CLUSTER;
+        }
+        if (!Files.exists(dir)) {
+            return DataDirState.EMPTY;
+        }
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.findAny().isEmpty() ? DataDirState.EMPTY : DataDirState.FOREIGN_FILES;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+    }
+
     public boolean dataDirInitialised() {
-        return Files.isRegularFile(s.dataDir().resolve("PG_VERSION"));
+        return dataDirState() == DataDirState.CLUSTER;
+    }
+
+    /**
+     * pg_controldata of the data directory (see {@link ControlData} for what it can and cannot tell); empty when
+     * the data directory holds no cluster. Throws IllegalStateException with the command's output when
+     * pg_controldata fails or is cancelled.
+     */
+    public Optional<ControlData> controlData() {
+        if (dataDirState() != DataDirState.CLUSTER) {
+            return Optional.empty();
+        }
+        Answer<ControlData> a = cmd.controlData(s.dataDir());
+        if (!a.ok()) {
+            throw new IllegalStateException("pg_controldata -D " + s.dataDir() + " failed (" + a.result().failure()
+                    + ", exit " + a.result().exitCode() + "): " + a.result().outputTail().strip());
+        }
+        return Optional.of(a.value());
     }
 
     /** The PID in postmaster.pid; the file may be stale (a crash leaves it), so judge health by probing. */
@@ -104,107 +154,54 @@ public final class Postgres {
     }
 
     /**
-     * Creates a new primary: initdb with data checksums when the data directory is empty, vigil's pg_hba and
-     * pg_ident blocks, the include line and vigil.conf, and the replication role (with its password, given on
-     * standard input to a single-user backend, so no server needs to run). On an initialised data directory it
-     * only refreshes vigil's files.
+     * Makes the data directory a primary's (see {@link Bootstrap}): initdb only when the directory is empty and
+     * {@code mayInitialise}; otherwise {@link Failure#DATA_MISSING} with nothing run. Does not start PostgreSQL.
      */
-    public CommandResult initPrimary() {
-        boolean fresh = !dataDirInitialised();
-        if (fresh) {
-            if (Files.isDirectory(s.dataDir()) && !isEmpty(s.dataDir())) {
-                return CommandResult.failed(List.of(), "data_dir " + s.dataDir() + " is not empty but holds no PostgreSQL"
-                        + " cluster (no PG_VERSION) — move its contents away, or point data_dir elsewhere");
-            }
-            files.makeOwnedDir(s.dataDir());
-            CommandResult r = run(COPY, null, s.bin("initdb").toString(), "-D", s.dataDir().toString(), "--data-checksums",
-                    "-U", s.superuser(), "--auth-local=peer", "--auth-host=scram-sha-256", "--encoding=UTF8",
-                    "--locale=C.UTF-8", "--no-instructions");
-            if (!r.ok()) {
-                return r;
-            }
-        }
-        if (!Files.isRegularFile(files.postgresqlConf())) {
-            return CommandResult.failed(List.of(), files.postgresqlConf() + " does not exist — with config_dir set,"
-                    + " create the cluster's configuration there first (Debian: pg_createcluster), or leave config_dir unset");
-        }
-        files.writeHba(password().isPresent());
-        files.writeIdent();
-        files.ensureInclude();
-        files.writeConf(Map.of());
-        if (!fresh) {
-            return CommandResult.nothingToDo("data directory " + s.dataDir() + " is already initialised; vigil's files refreshed");
-        }
-        return createReplicationRole();
-    }
-
-    private CommandResult createReplicationRole() {
-        String role = "\"" + s.replicationUser() + "\"";
-        String pw = password().map(p -> "PASSWORD " + PostgresFiles.quote(p)).orElse("PASSWORD NULL");
-        String sql = String.join("\n",
-                "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + s.replicationUser() + "') THEN"
-                        + " CREATE ROLE " + role + " LOGIN REPLICATION; END IF; END$$;",
-                "ALTER ROLE " + role + " LOGIN REPLICATION " + pw + ";",
-                // what pg_rewind needs from a non-superuser source role
-                "GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean) TO " + role + ";",
-                "GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO " + role + ";",
-                "GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text) TO " + role + ";",
-                "GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO " + role + ";",
-                "");
-        // exit_on_error turns any failed statement into a non-zero exit; the statement text is never logged
-        return run(QUICK, sql, s.bin("postgres").toString(), "--single", "-D", pgctlDir().toString(),
-                "-c", "exit_on_error=on", "-c", "log_min_error_statement=panic", "-c", "log_statement=none", "postgres");
+    public CommandResult initPrimary(boolean mayInitialise) {
+        return new Bootstrap(cmd, this).initPrimary(mayInitialise);
     }
 
     /**
-     * Replaces the data directory with a fresh copy of {@code u} (pg_basebackup -X stream into a sibling
-     * directory, then two renames). On failure the old data directory is left as it was.
+     * Replaces the data directory with a fresh copy of {@code u}, keeping the old one aside; see {@link Clone} for
+     * the checks of the system identifiers ({@code expectedSystemId} 0 = not known: the local cluster's, if any, is
+     * expected). Failures: FOREIGN_SYSTEM (nothing touched), TRANSIENT (source unreachable or not ready),
+     * CANCELLED, TIMEOUT, OTHER. Follow with {@link #configureStandby(Upstream)} and {@link #start()}.
      */
-    public CommandResult cloneFrom(Upstream u) {
-        Path clone = sibling(".vigil-clone");
-        Path old = sibling(".vigil-old");
-        List<String> argv = List.of(s.bin("pg_basebackup").toString(), "-D", clone.toString());
-        if (running()) {
-            return CommandResult.failed(argv, "PostgreSQL is running (pid " + postmasterPid().orElseThrow()
-                    + ") — stop it before cloning over its data directory");
-        }
-        PostgresFiles.deleteTree(clone);
-        files.makeOwnedDir(clone);
-        Optional<Path> passfile = transientPassfile();
+    public CommandResult cloneFrom(Upstream u, long expectedSystemId) {
+        return cloner.from(u, expectedSystemId);
+    }
+
+    /** Whether an earlier data directory is kept aside by a clone ({@code <data_dir>.vigil-old}). */
+    public boolean setAsideExists() {
+        return Files.exists(cloner.setAside());
+    }
+
+    /** Deletes the set-aside copy; for the core to call once the cloned standby streams. Reported to the command log. */
+    public CommandResult discardSetAside() {
+        Path old = cloner.setAside();
+        long t0 = System.nanoTime();
+        CommandResult r;
         try {
-            CommandResult r = run(COPY, null, s.bin("pg_basebackup").toString(), "-D", clone.toString(),
-                    "-d", conninfo(u, "replication", s.applicationName() + "-clone", passfile), "-X", "stream",
-                    "--checkpoint=fast", "--no-password");
-            if (!r.ok()) {
-                PostgresFiles.deleteTree(clone);
-                return r;
-            }
+            boolean existed = Files.exists(old);
             PostgresFiles.deleteTree(old);
-            boolean hadData = Files.exists(s.dataDir());
-            if (hadData) {
-                Files.move(s.dataDir(), old, StandardCopyOption.ATOMIC_MOVE);
-            }
-            try {
-                Files.move(clone, s.dataDir(), StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException e) {
-                if (hadData) {
-                    Files.move(old, s.dataDir(), StandardCopyOption.ATOMIC_MOVE); // put the old one back
-                }
-                PostgresFiles.deleteTree(clone);
-                throw e;
-            }
-            PostgresFiles.deleteTree(old);
-            // the copy carries the upstream's vigil.conf and signal files: make them this node's, not yet a standby
-            Files.deleteIfExists(files.data("standby.signal"));
-            Files.deleteIfExists(files.data(PostgresFiles.PGPASS));
-            files.ensureInclude();
-            files.writeConf(Map.of("primary_conninfo", "''"));
-            return r;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot move the clone of " + u + " into " + s.dataDir(), e);
-        } finally {
-            deletePassfile(passfile);
+            r = new CommandResult(List.of("delete-tree", old.toString()), 0, Duration.ofNanos(System.nanoTime() - t0),
+                    existed ? "" : "nothing set aside");
+        } catch (UncheckedIOException e) {
+            r = new CommandResult(List.of("delete-tree", old.toString()), 1, Duration.ofNanos(System.nanoTime() - t0),
+                    String.valueOf(e.getCause()), Failure.OTHER);
         }
+        log.ran(r);
+        return r;
+    }
+
+    /**
+     * pg_rewind from {@code u} (PostgreSQL must be stopped; an unclean shutdown is finished by pg_rewind itself in
+     * single-user mode); see {@link Rewind} for the checks and {@link Rewind#classify} for the failure kinds
+     * (FOREIGN_SYSTEM, REWIND_IMPOSSIBLE, TRANSIENT, DATA_MISSING, CANCELLED, TIMEOUT, OTHER). vigil.conf and
+     * vigil.pgpass are kept. Follow with {@link #configureStandby(Upstream)} and {@link #start()}.
+     */
+    public CommandResult rewind(Upstream u, long expectedSystemId) {
+        return rewinder.from(u, expectedSystemId);
     }
 
     /**
@@ -213,13 +210,13 @@ public final class Postgres {
      */
     public void configureStandby(Upstream u) {
         Optional<Path> passfile = Optional.empty();
-        Optional<String> pw = password();
+        Optional<String> pw = cmd.password();
         if (pw.isPresent()) {
             passfile = Optional.of(files.data(PostgresFiles.PGPASS));
             files.writeOwned(passfile.get(), PostgresFiles.pgpassLine(s.replicationUser(), pw.get()), "rw-------");
         }
         Map<String, String> changes = new HashMap<>();
-        changes.put("primary_conninfo", PostgresFiles.quote(conninfo(u, null, s.applicationName(), passfile)));
+        changes.put("primary_conninfo", PostgresFiles.quote(cmd.conninfo(u, null, s.applicationName(), passfile)));
         changes.put("recovery_target_timeline", PostgresFiles.quote("latest"));
         files.writeConf(changes);
         files.ensureInclude();
@@ -243,14 +240,28 @@ public final class Postgres {
     }
 
     /**
-     * pg_ctl start -w: returns once PostgreSQL accepts connections (or failed to within 30 s). vigil.conf's
-     * base settings (port, listen and socket addresses, WAL settings) are rewritten from the config first.
+     * Starts the postmaster and returns once it accepts connections (or failed to within 45 s). vigil.conf's base
+     * settings (port, addresses, WAL settings, synchronous_commit) are rewritten from the config first. Refuses a
+     * data directory without a cluster (DATA_MISSING, FOREIGN_SYSTEM) and one that pg_rewind left half-rewritten
+     * (REWIND_IMPOSSIBLE: it could serve inconsistent data). When cancelled while waiting, the postmaster may be
+     * left starting: stopping it is the caller's next step.
      */
     public CommandResult start() {
         List<String> argv = List.of(s.bin("pg_ctl").toString(), "start", "-D", pgctlDir().toString());
-        if (!dataDirInitialised() || !Files.isRegularFile(files.postgresqlConf())) {
-            return CommandResult.failed(argv, "no PostgreSQL cluster in " + s.dataDir() + " (or no "
-                    + files.postgresqlConf() + ") — initialise a primary or clone a standby first");
+        DataDirState state = dataDirState();
+        if (state != DataDirState.CLUSTER) {
+            return CommandResult.failed(argv, state == DataDirState.EMPTY ? Failure.DATA_MISSING : Failure.FOREIGN_SYSTEM,
+                    "no PostgreSQL cluster in " + s.dataDir() + " — initialise a primary or clone a standby first");
+        }
+        Optional<String> damaged = rewinder.unfinished();
+        if (damaged.isPresent()) {
+            return CommandResult.failed(argv, Failure.REWIND_IMPOSSIBLE, damaged.get());
+        }
+        if (!Files.isRegularFile(files.postgresqlConf())) {
+            return CommandResult.failed(argv, "no " + files.postgresqlConf() + " — create the cluster's configuration first");
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            return CommandResult.failed(argv, Failure.CANCELLED, "not started: the action was cancelled");
         }
         files.writeConf(Map.of());
         files.ensureInclude();
@@ -260,7 +271,10 @@ public final class Postgres {
         } catch (IllegalStateException e) {
             return CommandResult.failed(argv, e.getMessage());
         }
-        CommandResult r = Postmaster.start(postmaster, s.dataDir(), files.data("postmaster.log"), START, account);
+        CommandResult r = Postmaster.start(postmaster, s.dataDir(), files.data("postmaster.log"), Duration.ofSeconds(45), account);
+        if (r.exitCode() == CommandRunner.TIMED_OUT && Thread.currentThread().isInterrupted()) {
+            r = r.as(Failure.CANCELLED, "cancelled while waiting for the postmaster to accept connections");
+        }
         log.ran(r);
         return r;
     }
@@ -277,18 +291,57 @@ public final class Postgres {
         if (mode == StopMode.IMMEDIATE && processState(pid) == 'T') {
             // A stopped (SIGSTOP) postmaster acts on no signal: queue the immediate-shutdown signal first, then let
             // it run, so it wakes straight into the shutdown (its backends quit at once) and not into normal work.
-            CommandResult quit = runner.run(List.of("kill", "-QUIT", Long.toString(pid)), QUICK, null);
-            CommandResult cont = runner.run(List.of("kill", "-CONT", Long.toString(pid)), QUICK, null);
+            CommandResult quit = cmd.runAsIs(List.of("kill", "-QUIT", Long.toString(pid)), QUICK, null);
+            CommandResult cont = cmd.runAsIs(List.of("kill", "-CONT", Long.toString(pid)), QUICK, null);
             if (!quit.ok() || !cont.ok()) return quit.ok() ? cont : quit;
         }
-        return run(STOP, null, s.bin("pg_ctl").toString(), "stop", "-D", pgctlDir().toString(), "-m", mode.pgCtlName(),
+        return cmd.run(STOP, null, s.bin("pg_ctl").toString(), "stop", "-D", pgctlDir().toString(), "-m", mode.pgCtlName(),
                 "-w", "-t", "60");
     }
 
-    /** pg_promote(wait, 10 s) and a CHECKPOINT (so the new timeline is durable and pg_rewind can use it); then {@link #configurePrimary()}. */
+    /** {@link #promote(String)} without touching synchronous_standby_names. */
     public CommandResult promote() {
-        CommandResult r = sql(QUICK, "DO $$BEGIN IF NOT pg_promote(true, 10) THEN"
-                + " RAISE EXCEPTION 'promotion did not finish within 10 s'; END IF; END$$", "CHECKPOINT");
+        return promote(null);
+    }
+
+    /**
+     * {@code pg_promote(true, 10)} and nothing else (no CHECKPOINT: see {@link #checkpoint()}); then
+     * {@link #configurePrimary()}. With {@code synchronousStandbyNames} (null: leave it), that value is written to
+     * vigil.conf and reloaded first, and pg_promote runs only in a session that sees it in effect, so the new primary
+     * waits for its synchronous standbys from its first commit. (A reload reaches every process asynchronously: a
+     * new session sees the postmaster's reloaded value, and the checkpointer, which publishes whether synchronous
+     * standbys are defined, was signalled by then and applies it within moments; a value already in vigil.conf
+     * when the standby started leaves no such window.) A failure can come after PostgreSQL began promoting (10 s
+     * passed, or a cancel): the probe tells what the server became.
+     */
+    public CommandResult promote(String synchronousStandbyNames) {
+        String guard = "";
+        if (synchronousStandbyNames != null) {
+            requireOneLine(synchronousStandbyNames);
+            if (synchronousStandbyNames.contains("$vigil$")) {
+                throw new IllegalArgumentException("synchronous_standby_names must not contain $vigil$");
+            }
+            files.writeConf(Map.of("synchronous_standby_names", PostgresFiles.quote(synchronousStandbyNames)));
+            CommandResult reload = cmd.sql(QUICK, "SELECT pg_reload_conf()");
+            if (!reload.ok()) {
+                return reload;
+            }
+            guard = "IF current_setting('synchronous_standby_names') IS DISTINCT FROM "
+                    + PostgresFiles.quote(synchronousStandbyNames) + " THEN RAISE EXCEPTION '" + NOT_YET + "'; END IF; ";
+        }
+        String promote = "DO $vigil$BEGIN " + guard + "IF NOT pg_promote(true, " + PROMOTE_WAIT_S + ") THEN"
+                + " RAISE EXCEPTION 'promotion did not finish within " + PROMOTE_WAIT_S + " s'; END IF; END$vigil$";
+        long deadline = System.nanoTime() + RELOAD_WAIT.toNanos();
+        CommandResult r = cmd.sql(QUICK, promote);
+        while (!r.ok() && r.outputTail().contains(NOT_YET) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return r.as(Failure.CANCELLED, "cancelled while waiting for the reload; not promoted");
+            }
+            r = cmd.sql(QUICK, promote);
+        }
         if (r.ok()) {
             configurePrimary();
         }
@@ -296,131 +349,40 @@ public final class Postgres {
     }
 
     /**
-     * pg_rewind from {@code u} (PostgreSQL must be stopped; an unclean shutdown is finished by pg_rewind itself
-     * in single-user mode). vigil.conf and vigil.pgpass are kept: pg_rewind would copy the source's. Follow with
-     * {@link #configureStandby(Upstream)} and {@link #start()}.
+     * CHECKPOINT: makes the new timeline durable in the control file (pg_rewind and pg_controldata read the timeline
+     * from there, see {@link Rewind}). It can take long on a busy server; cancelling it loses nothing.
      */
-    public CommandResult rewind(Upstream u) {
-        List<String> argv = new ArrayList<>(List.of(s.bin("pg_rewind").toString(), "--target-pgdata=" + s.dataDir()));
-        if (running()) {
-            return CommandResult.failed(argv, "PostgreSQL is running (pid " + postmasterPid().orElseThrow()
-                    + ") — stop it before pg_rewind");
-        }
-        Optional<byte[]> conf = PostgresFiles.readIfExists(files.data(PostgresFiles.CONF));
-        Optional<byte[]> pgpass = PostgresFiles.readIfExists(files.data(PostgresFiles.PGPASS));
-        Optional<Path> passfile = transientPassfile();
-        try {
-            argv.add("--source-server=" + conninfo(u, "postgres", s.applicationName() + "-rewind", passfile));
-            if (!s.configDir().equals(s.dataDir())) {
-                argv.add("--config-file=" + files.postgresqlConf());
-            }
-            return run(COPY, null, argv.toArray(String[]::new));
-        } finally {
-            deletePassfile(passfile);
-            conf.ifPresent(b -> files.writeOwned(files.data(PostgresFiles.CONF), new String(b, StandardCharsets.UTF_8), "rw-------"));
-            pgpass.ifPresent(b -> files.writeOwned(files.data(PostgresFiles.PGPASS), new String(b, StandardCharsets.UTF_8), "rw-------"));
-            if (dataDirInitialised()) {
-                files.ensureInclude();
-            }
-        }
+    public CommandResult checkpoint() {
+        return cmd.sql(CHECKPOINT, "CHECKPOINT");
     }
 
-    /** Writes synchronous_standby_names to vigil.conf and reloads a running PostgreSQL. */
+    /**
+     * Writes synchronous_standby_names to vigil.conf and reloads a running PostgreSQL. vigil.conf also pins
+     * {@code synchronous_commit = on} (always, see {@link PostgresFiles#base()}), so no line of postgresql.conf can
+     * weaken it; ALTER SYSTEM, per-role or per-database settings and a session's own SET still can (the probe's
+     * {@link PgState#synchronousCommit()} shows what is in effect for vigil's own session).
+     */
     public CommandResult setSynchronousStandbyNames(String value) {
+        requireOneLine(value);
+        files.writeConf(Map.of("synchronous_standby_names", PostgresFiles.quote(value)));
+        return running() ? cmd.sql(QUICK, "SELECT pg_reload_conf()")
+                : CommandResult.nothingToDo("synchronous_standby_names written; PostgreSQL is not running");
+    }
+
+    private static void requireOneLine(String value) {
         if (value.chars().anyMatch(c -> c < 0x20)) {
             throw new IllegalArgumentException("synchronous_standby_names must be one line, got \"" + value + "\"");
         }
-        files.writeConf(Map.of("synchronous_standby_names", PostgresFiles.quote(value)));
-        return running() ? sql(QUICK, "SELECT pg_reload_conf()")
-                : CommandResult.nothingToDo("synchronous_standby_names written; PostgreSQL is not running");
     }
 
     private void reloadIfRunning() {
         if (running()) {
-            sql(QUICK, "SELECT pg_reload_conf()");
+            cmd.sql(QUICK, "SELECT pg_reload_conf()");
         }
-    }
-
-    /** psql over the Unix socket as the superuser (peer authentication through vigil's ident map). */
-    private CommandResult sql(Duration timeout, String... statements) {
-        List<String> argv = new ArrayList<>(List.of(s.bin("psql").toString(), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-                "-h", s.socketDir().toString(), "-p", Integer.toString(s.port()), "-U", s.superuser(), "-d", "postgres"));
-        for (String st : statements) {
-            argv.add("-c");
-            argv.add(st);
-        }
-        return run(timeout, null, argv.toArray(String[]::new));
-    }
-
-    private CommandResult run(Duration timeout, String stdin, String... argv) {
-        List<String> command;
-        try {
-            command = account.wrap(Arrays.asList(argv));
-        } catch (IllegalStateException e) {
-            return CommandResult.failed(Arrays.asList(argv), e.getMessage());
-        }
-        return runner.run(command, timeout, stdin);
     }
 
     /** Where pg_ctl and postgres look for postgresql.conf (Debian: config_dir, whose file names the data_directory). */
     private Path pgctlDir() {
         return s.configDir();
-    }
-
-    private String conninfo(Upstream u, String dbname, String applicationName, Optional<Path> passfile) {
-        StringBuilder b = new StringBuilder()
-                .append("host=").append(PostgresFiles.conninfoValue(u.host()))
-                .append(" port=").append(u.port())
-                .append(" user=").append(PostgresFiles.conninfoValue(s.replicationUser()))
-                .append(" application_name=").append(PostgresFiles.conninfoValue(applicationName))
-                .append(" connect_timeout=5");
-        if (dbname != null) {
-            b.append(" dbname=").append(PostgresFiles.conninfoValue(dbname));
-        }
-        passfile.ifPresent(p -> b.append(" passfile=").append(PostgresFiles.conninfoValue(p.toString())));
-        return b.toString();
-    }
-
-    /** For pg_basebackup/pg_rewind: a pgpass file next to the data directory (not inside: those tools replace it). */
-    private Optional<Path> transientPassfile() {
-        return password().map(pw -> {
-            Path p = sibling(".vigil-pgpass");
-            files.writeOwned(p, PostgresFiles.pgpassLine(s.replicationUser(), pw), "rw-------");
-            return p;
-        });
-    }
-
-    private static void deletePassfile(Optional<Path> passfile) {
-        passfile.ifPresent(p -> {
-            try {
-                Files.deleteIfExists(p);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot remove the temporary password file " + p, e);
-            }
-        });
-    }
-
-    private Path sibling(String suffix) {
-        return s.dataDir().resolveSibling(s.dataDir().getFileName() + suffix);
-    }
-
-    /** The replication password, read afresh each time (so a rotated file takes effect); empty when not configured. */
-    Optional<String> password() {
-        return s.replicationPasswordFile().map(f -> {
-            try {
-                return Files.readString(f, StandardCharsets.UTF_8).strip();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the replication password file " + f
-                        + " — check that it exists and is readable by vigild", e);
-            }
-        });
-    }
-
-    private static boolean isEmpty(Path dir) {
-        try (Stream<Path> list = Files.list(dir)) {
-            return list.findAny().isEmpty();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir, e);
-        }
     }
 }

@@ -66,6 +66,9 @@ final class PostgresFiles {
         m.put("hot_standby", "on");
         m.put("max_wal_senders", "10");
         m.put("wal_keep_size", quote("256MB")); // lets a standby or rewind catch up after a short absence
+        // a commit waits for the synchronous standbys in synchronous_standby_names: no line of postgresql.conf may
+        // weaken that (ALTER SYSTEM, role/database settings and a session's SET still can: the probe shows it)
+        m.put("synchronous_commit", "on");
         return m;
     }
 

@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL 15 driver: carries out what the core decided (initialise, clone, configure as primary or
- * standby, start, stop, promote, rewind, set synchronous_standby_names) and reports what the local server is
+ * standby, start, stop, promote, checkpoint, rewind, set synchronous_standby_names) and reports what the local server is
  * ({@link vigil.daemon.pg.PgProbe}). It decides nothing.
  *
  * <p>Choices the rest of vigil relies on:
@@ -17,7 +17,15 @@
  *     which it and its descendants are killed by PID; output goes to a temp file, never a pipe a daemon could hold.
  * <li>Probe: one round trip per probe on one connection; a stopped postmaster is seen at once through /proc (an
  *     open connection's backend would still answer), a frozen backend through the network timeout, a frozen
- *     server on reconnect through the login timeout: all within about {@code probe_timeout}.
+ *     server on reconnect through the login timeout: all within about {@code probe_timeout}. It reports the system
+ *     identifier, a standby's held WAL position and whether that position is known, a primary's fork point and the
+ *     effective synchronous settings; a failure has a type ({@link vigil.daemon.pg.PgState.Failure}).
+ * <li>No data destroyed: initdb only when the caller allows it; clone and pg_rewind compare system identifiers
+ *     first and refuse another system; a clone keeps the old directory aside; a data directory that pg_rewind left
+ *     half-rewritten is never started. Failures are typed ({@link vigil.daemon.pg.CommandResult.Failure}), so the
+ *     core tells "retry later" from "only a re-clone can repair this" from "refuse, an operator must look".
+ * <li>Cancelling: the caller interrupts the action thread; the running command is killed, nothing further starts,
+ *     and the interrupt stays set.
  * </ul>
  */
 package vigil.daemon.pg;

@@ -141,7 +141,7 @@ public final class PgFixture implements AutoCloseable {
     /** A started primary "n1". */
     public Node primary() throws IOException {
         Node n1 = node("n1");
-        require(n1.pg.initPrimary(), "initPrimary n1");
+        require(n1.pg.initPrimary(true), "initPrimary n1");
         require(n1.pg.start(), "start n1");
         return n1;
     }
@@ -155,7 +155,7 @@ public final class PgFixture implements AutoCloseable {
     /** A started standby {@code name}, cloned from {@code primary} and streaming from it (the primary sees it streaming). */
     public Node standby(String name, Node primary) throws IOException {
         Node n = node(name);
-        require(n.pg.cloneFrom(primary.upstream()), "cloneFrom " + primary.name);
+        require(n.pg.cloneFrom(primary.upstream(), 0), "cloneFrom " + primary.name);
         n.pg.configureStandby(primary.upstream());
         require(n.pg.start(), "start " + name);
         await(primary.probe::replicas, r -> r.isPresent() && r.get().stream()

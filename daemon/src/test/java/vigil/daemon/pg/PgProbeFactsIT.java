@@ -56,9 +56,9 @@ class PgProbeFactsIT {
     @Test
     @Order(1)
     void bothReportTheirSystemIdentifierAndSettings() throws SQLException {
+        long id = n1.pg.controlData().orElseThrow().systemId();
         PgState p = n1.probe.probe();
-        long id = p.systemId();
-        assertTrue(id != 0, p.toString());
+        assertEquals(id, p.systemId());
         assertEquals(id, n2.probe.probe().systemId(), "a clone is the same system");
         assertEquals(PgRole.PRIMARY, p.role());
         assertTrue(p.positionKnown());
@@ -132,6 +132,9 @@ class PgProbeFactsIT {
         assertFalse(s.positionKnown(), s.toString());
         assertEquals(0, s.receiveLsn(), "no streaming asked for yet: " + s);
         assertTrue(s.position() < streaming.receiveLsn(), "it holds more than it can show: " + s + " vs " + streaming);
+        ControlData c = n2.pg.controlData().orElseThrow();
+        assertTrue(Math.max(c.checkpointLsn(), c.minRecoveryEndLsn()) < streaming.receiveLsn(),
+                "and pg_controldata cannot tell either: " + c);
         n2.execute("ALTER SYSTEM RESET recovery_min_apply_delay");
         n2.execute("SELECT pg_reload_conf()");
         PgState done = n2.awaitState(PgState::positionKnown, WAIT, "n2 replayed all it holds");

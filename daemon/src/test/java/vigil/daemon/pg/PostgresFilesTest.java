@@ -60,6 +60,7 @@ class PostgresFilesTest {
         assertTrue(conf.contains("port = 5433\n"), conf);
         assertTrue(conf.contains("listen_addresses = '127.0.0.1,10.232.1.11'\n"), conf);
         assertTrue(conf.contains("synchronous_standby_names = 'n2'\n"), conf);
+        assertTrue(conf.contains("synchronous_commit = on\n"), "always pinned: " + conf);
         assertFalse(conf.contains("primary_conninfo"), conf);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("vigil.conf"))));
     }

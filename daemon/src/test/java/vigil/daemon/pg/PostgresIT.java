@@ -88,21 +88,22 @@ class PostgresIT {
         assertEquals("async", row.syncState());
         assertTrue(row.sentLsn() >= target, row.toString());
         assertEquals(2000, count(n2, "SELECT count(*) FROM t"));
-        CommandResult refused = n2.pg.rewind(n1.upstream());
+        CommandResult refused = n2.pg.rewind(n1.upstream(), 0);
         assertFalse(refused.ok());
         assertTrue(refused.outputTail().contains("stop it before pg_rewind"), refused.outputTail());
-        assertFalse(n2.pg.cloneFrom(n1.upstream()).ok(), "no clone over a running server");
+        assertFalse(n2.pg.cloneFrom(n1.upstream(), 0).ok(), "no clone over a running server");
     }
 
     @Test
     @Order(3)
-    void quorumSynchronousStandbyNames() throws SQLException {
+    void quorumSynchronousStandbyNames() throws SQLException, IOException {
         require(n1.pg.setSynchronousStandbyNames("ANY 1 (n2)"), "set synchronous_standby_names");
         PgFixture.await(n1.probe::replicas, r -> r.isPresent() && r.get().stream().anyMatch(row -> "quorum".equals(row.syncState())),
                 WAIT, "n2 sync_state quorum");
         PgState s = n1.probe.probe();
         assertEquals("ANY 1 (n2)", s.synchronousStandbyNames());
         assertEquals("on", s.synchronousCommit());
+        assertTrue(Files.readString(n1.settings.dataDir().resolve("vigil.conf")).contains("synchronous_commit = on"));
         n1.execute("INSERT INTO t VALUES (2001, 'sync')"); // commits: the quorum standby acknowledges
         require(n1.pg.setSynchronousStandbyNames(""), "clear synchronous_standby_names");
         n1.awaitState(st -> st.reachable() && "".equals(st.synchronousStandbyNames()), WAIT, "asynchronous again");
@@ -113,15 +114,22 @@ class PostgresIT {
     void promoteMakesTheStandbyAPrimaryOnANewTimeline() throws IOException {
         long standbyPosition = n2.probe.probe().position();
         long t0 = System.nanoTime();
-        require(n2.pg.promote(), "promote n2");
+        require(n2.pg.promote("ANY 1 (n1)"), "promote n2");
+        System.out.printf("[measure] promote (reload + pg_promote wait) %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         PgState s = n2.awaitState(st -> st.reachable() && st.role() == PgRole.PRIMARY, WAIT, "n2 primary");
-        System.out.printf("[measure] promote (pg_promote wait + CHECKPOINT) %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         assertEquals(2, s.timeline());
+        assertEquals("ANY 1 (n1)", s.synchronousStandbyNames(), "in effect from the first commit on");
         String history = Files.readString(n2.settings.dataDir().resolve("pg_wal/00000002.history"));
         long switchpoint = Lsn.parse(history.split("\t")[1]);
         assertEquals(java.util.Optional.of(new ForkPoint(1, switchpoint)), s.forkPoint(), history);
         assertTrue(switchpoint >= standbyPosition, "timeline 2 forks off at or after what the standby held: " + history);
         assertFalse(Files.exists(n2.settings.dataDir().resolve("standby.signal")));
+        require(n2.pg.setSynchronousStandbyNames(""), "n2 asynchronous again (n1 is not its standby yet)");
+        n2.awaitState(st -> "".equals(st.synchronousStandbyNames()), WAIT, "n2 asynchronous");
+        t0 = System.nanoTime();
+        require(n2.pg.checkpoint(), "checkpoint n2");
+        System.out.printf("[measure] checkpoint after promote %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        assertEquals(2, n2.pg.controlData().orElseThrow().checkpointTimeline(), "the new timeline is in the control file");
     }
 
     @Test
@@ -131,7 +139,7 @@ class PostgresIT {
         n2.execute("INSERT INTO t VALUES (3000, 'n2')");
         require(n1.pg.stop(StopMode.IMMEDIATE), "crash n1"); // pg_rewind must finish its crash recovery first
         long t0 = System.nanoTime();
-        require(n1.pg.rewind(n2.upstream()), "rewind n1 from n2");
+        require(n1.pg.rewind(n2.upstream(), n2.probe.probe().systemId()), "rewind n1 from n2");
         System.out.printf("[measure] rewind %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         n1.pg.configureStandby(n2.upstream());
         require(n1.pg.start(), "start n1 as standby");
@@ -193,8 +201,9 @@ class PostgresIT {
     void failedCloneLeavesTheDataDirectoryAsItWas() throws IOException {
         Path data = n2.settings.dataDir();
         String before = Files.readString(data.resolve("vigil.conf"));
-        CommandResult r = n2.pg.cloneFrom(new Upstream("127.0.0.1", PgFixture.freePort())); // nobody listens there
+        CommandResult r = n2.pg.cloneFrom(new Upstream("127.0.0.1", PgFixture.freePort()), 0); // nobody listens there
         assertFalse(r.ok());
+        assertEquals(CommandResult.Failure.TRANSIENT, r.failure(), r.toString());
         assertTrue(n2.pg.dataDirInitialised());
         assertEquals(before, Files.readString(data.resolve("vigil.conf")));
         assertFalse(Files.exists(data.resolveSibling("data.vigil-clone")), "the partial clone is removed");

@@ -52,7 +52,7 @@ class PostgresKillIT {
 
     private static void killStoppedAndRecover(PgFixture fx, PgProcesses group) throws Exception {
         PgFixture.Node n = fx.node("n1");
-        PgFixture.require(n.pg.initPrimary(), "initPrimary");
+        PgFixture.require(n.pg.initPrimary(true), "initPrimary");
         start(n, group);
         n.execute("CREATE TABLE t(x int); INSERT INTO t VALUES (1)");
         Path sock = PgProbe.socketFile(n.settings);
@@ -93,7 +93,7 @@ class PostgresKillIT {
         try (PgFixture fx = new PgFixture()) {
             PgProcesses cgroup = PgProcessesTest.cgroupOrSkip(new ArrayList<>());
             PgFixture.Node n = fx.node("n1");
-            PgFixture.require(n.pg.initPrimary(), "initPrimary");
+            PgFixture.require(n.pg.initPrimary(true), "initPrimary");
             try {
                 for (PgProcesses group : List.of(cgroup, PgProcesses.processTree("forced by the test"))) {
                     for (boolean loaded : new boolean[] {false, true}) {
