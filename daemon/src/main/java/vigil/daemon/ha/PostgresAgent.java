@@ -66,8 +66,14 @@ public final class PostgresAgent implements AutoCloseable {
         if (action instanceof PgAction.ProbePeer p) {
             peers.submit(() -> {
                 Upstream u = upstreams.get(p.node());
-                var result = u == null ? vigil.core.ha.PeerPg.UNREACHABLE : peerProbe.probe(u.host(), u.port());
-                log.event(Priority.INFO, "pg_peer_probe", "peer", p.node(), "result", result);
+                var answer = u == null ? null : peerProbe.probe(u.host(), u.port());
+                // only a direct answer counts; UNKNOWN (refused, timeout, 57P03, ...) proves nothing
+                var result = answer == null || answer.kind() == OldPrimaryProbe.PeerAnswer.Kind.UNKNOWN
+                        ? vigil.core.ha.PeerPg.UNREACHABLE
+                        : answer.kind() == OldPrimaryProbe.PeerAnswer.Kind.WRITABLE ? vigil.core.ha.PeerPg.WRITABLE
+                        : vigil.core.ha.PeerPg.NOT_WRITABLE;
+                log.event(Priority.INFO, "pg_peer_probe", "peer", p.node(), "result", result,
+                        "detail", answer == null ? "no address" : answer.detail(), "took_ms", answer == null ? 0 : answer.tookMs());
                 loop.accept(new HaObservation.PeerProbed(clock.getAsLong(), p.node(), result));
             });
             return;
