@@ -42,6 +42,7 @@ public final class ConfigLoader {
         ClusterRules.check(b, problems, host.hostname());
         HostRules.check(b, problems, host);
         PostgresRules.check(b, problems);
+        WatchdogRules.check(b, problems);
         Optional<VigilConfig> config = problems.hasErrors() ? Optional.empty() : Optional.of(assemble(file, b, host));
         return new LoadResult(config, problems.sorted());
     }
@@ -98,7 +99,7 @@ public final class ConfigLoader {
         NodeSettings node = new NodeSettings(name, b.get("node.state_dir", Path.class),
                 Optional.ofNullable(b.get("node.bind_address", String.class)).orElse(selfAddress),
                 b.get("node.admin.socket", Path.class), Optional.ofNullable(b.get("node.admin.group", String.class)),
-                nodePostgres(b, selfAddress));
+                nodePostgres(b, selfAddress), watchdog(b));
         return new VigilConfig(file, cluster, node);
     }
 
@@ -113,6 +114,12 @@ public final class ConfigLoader {
                 b.get(p + "migration_threshold", Integer.class), b.get(p + "failure_timeout", Duration.class),
                 b.get(p + "failover_without_fencing", Boolean.class), b.get(p + "probe_interval", Duration.class),
                 b.get(p + "probe_timeout", Duration.class)));
+    }
+
+    private static WatchdogSettings watchdog(Bound b) {
+        String p = "node.watchdog.";
+        return new WatchdogSettings(b.get(p + "mode", WatchdogMode.class), b.get(p + "device", Path.class),
+                b.get(p + "timeout", Duration.class), b.get(p + "reset_slack", Duration.class));
     }
 
     private static Optional<PostgresNodeSettings> nodePostgres(Bound b, String selfAddress) {

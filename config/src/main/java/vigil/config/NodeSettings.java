@@ -6,13 +6,27 @@ import java.util.Optional;
 /**
  * The {@code node:} section, with defaults applied: {@code name} is never null (host name fallback)
  * and names a member of {@code cluster.nodes}; {@code bindAddress} defaults to that member's address.
- * {@code postgres} is present exactly when {@link ClusterSettings#postgres()} is.
+ * {@code postgres} is present exactly when {@link ClusterSettings#postgres()} is. {@code watchdog} is never null;
+ * a file without {@code node.watchdog} gets mode {@code auto}, while the shorter constructors (settings built in
+ * code) get {@link WatchdogSettings#OFF}, so that no test or tool opens a device it did not ask for.
  */
 public record NodeSettings(String name, Path stateDir, String bindAddress, Path adminSocket, Optional<String> adminGroup,
-                           Optional<PostgresNodeSettings> postgres) {
+                           Optional<PostgresNodeSettings> postgres, WatchdogSettings watchdog) {
 
-    /** A node without managed PostgreSQL. */
+    public NodeSettings {
+        if (watchdog == null) {
+            throw new IllegalArgumentException("watchdog settings are required (WatchdogSettings.OFF for none)");
+        }
+    }
+
+    /** A node without managed PostgreSQL and without a watchdog. */
     public NodeSettings(String name, Path stateDir, String bindAddress, Path adminSocket, Optional<String> adminGroup) {
-        this(name, stateDir, bindAddress, adminSocket, adminGroup, Optional.empty());
+        this(name, stateDir, bindAddress, adminSocket, adminGroup, Optional.empty(), WatchdogSettings.OFF);
+    }
+
+    /** A node without a watchdog. */
+    public NodeSettings(String name, Path stateDir, String bindAddress, Path adminSocket, Optional<String> adminGroup,
+                        Optional<PostgresNodeSettings> postgres) {
+        this(name, stateDir, bindAddress, adminSocket, adminGroup, postgres, WatchdogSettings.OFF);
     }
 }

@@ -52,6 +52,11 @@ public final class ReferenceDoc {
                 data_dir: /var/lib/postgresql/15/main
                 config_dir: /etc/postgresql/15/main
                 port: 5432
+              watchdog:
+                mode: auto                  # required: never run without it
+                device: /dev/watchdog
+                timeout: 1s
+                reset_slack: 100ms
             """;
 
     private ReferenceDoc() {}
@@ -93,6 +98,9 @@ public final class ReferenceDoc {
           .append("- Exactly one of `cluster.security.key_file` and `cluster.security.insecure: true`.\n")
           .append("- `cluster.postgres` and `node.postgres` are both present or both absent; `node.postgres.bindir`\n")
           .append("  must hold an executable `pg_ctl`; `replication_password_file` must be mode 0600 or 0400.\n")
+          .append("- Unless `node.watchdog.mode` is `off`: `node.watchdog.timeout` + `reset_slack` + 150 ms <=\n")
+          .append("  `cluster.timing.lease` x (1 - 2 x `clock_drift_bound`), so a stalled node is reset before its lease\n")
+          .append("  ends; with `mode: required` the device must exist.\n")
           .append("- The `cluster` section must be identical on every node; `VigilConfig.clusterHash()` is a\n")
           .append("  SHA-256 of its canonical form (independent of layout, comments and duration spelling).\n\n")
           .append("## Settings\n");

@@ -13,6 +13,7 @@ import static vigil.config.ValueType.PATH;
 import static vigil.config.ValueType.ROLE;
 import static vigil.config.ValueType.SECTION;
 import static vigil.config.ValueType.USER;
+import static vigil.config.ValueType.WATCHDOG_MODE;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -159,7 +160,36 @@ final class Schema {
             .doc("Directory of PostgreSQL's Unix socket (`unix_socket_directories`)."),
         Setting.of("node.postgres.os_user", USER).defaults("postgres").example("postgres")
             .doc("Unix user PostgreSQL runs as. vigild (root) runs every PostgreSQL command as this user "
-                + "through `runuser -u USER --`.")
+                + "through `runuser -u USER --`."),
+        Setting.of("node.watchdog", SECTION).optional("all defaults")
+            .doc("A watchdog device that resets this host when vigild stops feeding it. vigild arms it before "
+                + "PostgreSQL may become writable and feeds it only while this node's lease stays valid for longer "
+                + "than the effective timeout (`timeout + reset_slack`), or while PostgreSQL is verified stopped or "
+                + "in recovery. A clean stop disarms it (magic close); a crashed or hung vigild leaves it running, "
+                + "so the host is reset. Nodes announce whether their watchdog is armed: for a node that had one, "
+                + "an ended lease proves that its PostgreSQL can no longer write, and the cluster may fail over "
+                + "without a fence agent. `timeout + reset_slack + 150ms` must not exceed "
+                + "`cluster.timing.lease x (1 - 2 x clock_drift_bound)`."),
+        Setting.of("node.watchdog.mode", WATCHDOG_MODE).defaults(WatchdogMode.AUTO).example("auto")
+            .doc("`off`: no watchdog. `auto`: use the device if it exists and can be armed, otherwise run without "
+                + "one and warn once (the node then offers no watchdog proof). `required`: refuse to start without "
+                + "it — a missing device is a configuration error (exit 78), a device that cannot be armed stops "
+                + "vigild with exit 1."),
+        Setting.of("node.watchdog.device", PATH).defaults(Path.of("/dev/watchdog")).example("/dev/watchdog")
+            .doc("The watchdog device, opened write-only. Only one process may hold it: stop other users first "
+                + "(the `watchdog` daemon, or systemd's `RuntimeWatchdogSec=`, which opens `/dev/watchdog0`). "
+                + "A path that is not a character device (a FIFO or file) is accepted only as a test fake: it has "
+                + "no timeout control and resets nothing by itself, and vigild warns about it."),
+        Setting.of("node.watchdog.timeout", DURATION).defaults(Duration.ofSeconds(1)).example("1s")
+            .check(v -> ((Duration) v).toNanos() % 1_000_000_000L == 0 ? null
+                : WatchdogRules.fmt((Duration) v) + " is not a whole number of seconds — the Linux watchdog API and softdog "
+                    + "take whole seconds: write e.g. 1s or 2s")
+            .doc("Time without a kick after which the device resets the host; a whole number of seconds (the "
+                + "Linux watchdog API takes whole seconds). vigild sets it on the device and reads it back."),
+        Setting.of("node.watchdog.reset_slack", DURATION).defaults(Duration.ofMillis(100)).example("100ms")
+            .doc("How late after `timeout` the device may actually reset the host. Peers count "
+                + "`timeout + reset_slack` as the watchdog's effective timeout. Intel iTCO fires at about twice "
+                + "its timeout: there, set it to the timeout.")
     );
 
     private static final Map<String, Setting> BY_PATH = new LinkedHashMap<>();

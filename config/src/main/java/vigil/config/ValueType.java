@@ -25,6 +25,7 @@ enum ValueType {
     BOOL("boolean", "true or false, unquoted"),
     PATH("path", "an absolute file-system path"),
     ROLE("role", "data or witness"),
+    WATCHDOG_MODE("watchdog mode", "off, auto or required"),
     GROUP("group", "the name of an existing Unix group (from /etc/group)"),
     BYTES("byte size", "a whole number with a unit: B, kB, MB or GB (1 kB = 1024 B); a bare number is an error"),
     USER("user name", "a PostgreSQL role or Unix user name: lower-case letters, digits and '_', starting with a letter or '_', at most 63 characters");
@@ -74,6 +75,7 @@ enum ValueType {
             case BOOL -> parseBool(s);
             case DURATION -> parseDuration(s, example);
             case BYTES -> parseBytes(s, example);
+            case WATCHDOG_MODE -> parseWatchdogMode(s);
             default -> {
                 if (s.token() != JsonToken.VALUE_STRING) {
                     yield Parsed.bad("expected " + article() + docName + ", got " + s.describe()
@@ -179,6 +181,25 @@ enum ValueType {
         return Parsed.ok(bytes.longValue());
     }
 
+    /**
+     * YAML 1.1 reads a bare {@code off} as the boolean false; accept exactly that spelling (and the string), so
+     * {@code mode: off} works unquoted, but no other boolean.
+     */
+    private static Parsed parseWatchdogMode(YamlNode.ScalarNode s) {
+        String text = s.text().trim();
+        boolean offAsBoolean = s.token() == JsonToken.VALUE_FALSE && text.equals("off");
+        if (s.token() != JsonToken.VALUE_STRING && !offAsBoolean) {
+            return Parsed.bad("expected off, auto or required, got " + s.describe() + " — write "
+                    + (s.token() == JsonToken.VALUE_FALSE ? "off" : "auto or required"));
+        }
+        return switch (text) {
+            case "off" -> Parsed.ok(WatchdogMode.OFF);
+            case "auto" -> Parsed.ok(WatchdogMode.AUTO);
+            case "required" -> Parsed.ok(WatchdogMode.REQUIRED);
+            default -> Parsed.bad("unknown watchdog mode \"" + text + "\" — write off, auto or required");
+        };
+    }
+
     private Parsed parseText(String text, String example) {
         return switch (this) {
             case NAME -> NAME_PATTERN.matcher(text).matches() ? Parsed.ok(text)
@@ -247,6 +268,9 @@ enum ValueType {
         }
         if (v instanceof NodeRole r) {
             return r.name().toLowerCase();
+        }
+        if (v instanceof WatchdogMode m) {
+            return m.name().toLowerCase();
         }
         return String.valueOf(v);
     }

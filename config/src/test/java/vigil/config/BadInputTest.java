@@ -197,7 +197,41 @@ class BadInputTest {
                       name: [maas
                       nodes: x
                     """, "", 3, 8, "invalid YAML"),
-            bad("tab indentation", "cluster:\n\tname: maas\n", "", 2, 1, "invalid YAML")
+            bad("tab indentation", "cluster:\n\tname: maas\n", "", 2, 1, "invalid YAML"),
+            bad("watchdog timeout not whole seconds", THREE_NODES + """
+                    node:
+                      watchdog:
+                        timeout: 1500ms
+                    """, "node.watchdog.timeout", 10, 14, "1500ms is not a whole number of seconds — the Linux"
+                    + " watchdog API and softdog take whole seconds: write e.g. 1s or 2s"),
+            bad("watchdog mode as a YAML boolean", THREE_NODES + """
+                    node:
+                      watchdog: {mode: on}
+                    """, "node.watchdog.mode", 9, 20, "expected off, auto or required, got the boolean on"
+                    + " — write auto or required"),
+            bad("unknown watchdog mode", THREE_NODES + """
+                    node:
+                      watchdog:
+                        mode: always
+                    """, "node.watchdog.mode", 10, 11, "unknown watchdog mode \"always\" — write off, auto or required"),
+            bad("required watchdog device missing", THREE_NODES + """
+                    node:
+                      watchdog:
+                        mode: required
+                        device: DIR/no-watchdog
+                    """, "node.watchdog.device", 11, 13, "does not exist and mode is required — load the watchdog"
+                    + " driver"),
+            bad("watchdog timeout longer than the lease allows", THREE_NODES + """
+                    node:
+                      watchdog:
+                        timeout: 2s
+                    """, "node.watchdog.timeout", 10, 14, "timeout 2s + reset_slack 100ms + fence margin 150ms ="
+                    + " 2250ms exceeds the leader's lease, lease x (1 - 2 x clock_drift_bound) = 1500ms x 0.98 ="
+                    + " 1470ms"),
+            bad("lease too short for the default watchdog", THREE_NODES + """
+                      timing:
+                        lease: 1200ms
+                    """, "node.watchdog.timeout", 9, 12, "1250ms exceeds the leader's lease")
         );
     }
 

@@ -44,7 +44,7 @@ class ConfigLoaderTest {
                       role: witness
                   timing:
                     heartbeat_interval: 100ms
-                    lease: 1.2s
+                    lease: 1.4s
                     clock_drift_bound: 0.02
                     failure_detection_timeout: 2s
                     suspect_verify_timeout: 500ms
@@ -59,6 +59,11 @@ class ConfigLoaderTest {
                   admin:
                     socket: DIR/admin.sock
                     group: root
+                  watchdog:
+                    mode: required
+                    device: /dev/null
+                    timeout: 1s
+                    reset_slack: 50ms
                 """);
         assertTrue(r.ok(), dump(r));
         assertEquals(List.of(), r.problems());
@@ -67,11 +72,12 @@ class ConfigLoaderTest {
         assertEquals(List.of(new NodeSpec("n1", "10.232.1.11", 7801, NodeRole.DATA, 200),
                 new NodeSpec("n2", "fd00::12", 7802, NodeRole.DATA, 0),
                 new NodeSpec("w1", "witness.example.org", 7800, NodeRole.WITNESS, 100)), c.voters());
-        assertEquals(new TimingSettings(Duration.ofMillis(100), Duration.ofMillis(1200), 0.02,
+        assertEquals(new TimingSettings(Duration.ofMillis(100), Duration.ofMillis(1400), 0.02,
                 Duration.ofSeconds(2), Duration.ofMillis(500), Duration.ofMinutes(1)), c.cluster().timing());
         assertEquals(new SecuritySettings(Optional.of(fx.keyFile), false), c.cluster().security());
         assertEquals(new NodeSettings("n2", dir.resolve("state"), "10.0.0.2", dir.resolve("admin.sock"),
-                Optional.of("root")), c.node());
+                Optional.of("root"), Optional.empty(), new WatchdogSettings(WatchdogMode.REQUIRED, Path.of("/dev/null"),
+                Duration.ofSeconds(1), Duration.ofMillis(50))), c.node());
         assertEquals("n2", c.self().name());
         assertEquals(64, c.clusterHash().length());
     }
@@ -93,7 +99,41 @@ class ConfigLoaderTest {
         assertEquals(new TimingSettings(Duration.ofMillis(150), Duration.ofMillis(1500), 0.01,
                 Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofSeconds(2)), c.cluster().timing());
         assertEquals(new NodeSettings("n1", Path.of("/var/lib/vigil"), "10.232.1.11",
-                Path.of("/run/vigil/admin.sock"), Optional.empty()), c.node());
+                Path.of("/run/vigil/admin.sock"), Optional.empty(), Optional.empty(), new WatchdogSettings(
+                WatchdogMode.AUTO, Path.of("/dev/watchdog"), Duration.ofSeconds(1), Duration.ofMillis(100))), c.node());
+        assertEquals(Duration.ofMillis(1100), c.node().watchdog().effectiveTimeout());
+    }
+
+    @Test
+    void watchdogOffNeedsNoRoomInTheLease() {
+        LoadResult r = fx.load(ConfigFixture.VALID.replace("  security:", "  timing: {lease: 1s}\n  security:") + """
+                  watchdog:
+                    mode: off
+                """);
+        assertTrue(r.ok(), dump(r));
+        assertEquals(List.of(), r.problems());
+        assertEquals(WatchdogMode.OFF, r.config().orElseThrow().node().watchdog().mode());
+    }
+
+    @Test
+    void watchdogRuleAllowsExactlyTheLeaderLease() {
+        // lease 1500ms x 0.98 = 1470ms = 1s + 320ms + 150ms: the largest slack that fits
+        String base = ConfigFixture.VALID + "  watchdog: {reset_slack: SLACK}\n";
+        assertTrue(fx.load(base.replace("SLACK", "320ms")).ok());
+        assertError(fx.load(base.replace("SLACK", "321ms")), "node.watchdog.timeout", 15, 27,
+                "timeout 1s + reset_slack 321ms + fence margin 150ms = 1471ms exceeds the leader's lease");
+    }
+
+    @Test
+    void aFifoAsWatchdogDeviceIsATestFakeAndWarned() throws Exception {
+        Path fifo = dir.resolve("watchdog");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        LoadResult r = fx.load(ConfigFixture.VALID + "  watchdog: {mode: required, device: DIR/watchdog}\n");
+        assertTrue(r.ok(), dump(r));
+        assertEquals(1, r.problems().size(), dump(r));
+        assertProblem(r, Problem.Severity.WARNING, "node.watchdog.device", 15, 38,
+                fifo + " is not a character device: vigild will use it as a test fake without timeout control");
+        assertEquals(fifo, r.config().orElseThrow().node().watchdog().device());
     }
 
     @Test

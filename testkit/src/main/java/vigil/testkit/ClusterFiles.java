@@ -135,6 +135,8 @@ final class ClusterFiles {
         y.append("  state_dir: ").append(stateDir(self)).append('\n');
         y.append("  bind_address: ").append(rig.address(self)).append('\n');
         y.append("  admin:\n    socket: ").append(adminSocket(self)).append('\n');
+        // never the default (auto): a rig must not arm a real /dev/watchdog of the machine it runs on
+        y.append("  watchdog:\n    mode: off\n");
         if (pg != null) {
             y.append("  postgres:\n");
             y.append("    bindir: ").append(PgOptions.BINDIR).append('\n');
