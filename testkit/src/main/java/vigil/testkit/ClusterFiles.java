@@ -10,24 +10,30 @@ import java.util.List;
 
 /**
  * The on-disk layout of one rig cluster: {@code /tmp/vigil-rig/<runid>/cluster.key} (0600) and per
- * node {@code nK/vigil.yaml}, {@code nK/state/}, {@code nK/admin.sock}, {@code nK/vigild.log}.
+ * node {@code nK/vigil.yaml}, {@code nK/state/}, {@code nK/admin.sock}, {@code nK/vigild.log} and, with a
+ * {@link RigWatchdog}, the fake watchdog FIFO {@code nK/watchdog}.
  */
 final class ClusterFiles {
     private final NetnsRig rig;
     private final Timing timing;
     private final Path keyFile;
     private final PgOptions pg;
+    private final RigWatchdog watchdog;
 
     ClusterFiles(NetnsRig rig, Timing timing) {
-        this(rig, timing, null);
+        this(rig, timing, null, null);
     }
 
-    /** {@code pg} null: no managed PostgreSQL (no postgres sections in the configs). */
-    ClusterFiles(NetnsRig rig, Timing timing, PgOptions pg) {
+    /**
+     * {@code pg} null: no managed PostgreSQL (no postgres sections in the configs). {@code watchdog} null:
+     * {@code node.watchdog.mode: off}; else the node's fake device {@link #watchdogDevice} with {@code mode: required}.
+     */
+    ClusterFiles(NetnsRig rig, Timing timing, PgOptions pg, RigWatchdog watchdog) {
         this.rig = rig;
         this.timing = timing;
         this.keyFile = rig.runDir().resolve("cluster.key");
         this.pg = pg;
+        this.watchdog = watchdog;
     }
 
     Path passwordFile() {
@@ -61,6 +67,11 @@ final class ClusterFiles {
 
     Path log(String node) {
         return nodeDir(node).resolve("vigild.log");
+    }
+
+    /** nK/watchdog: the FIFO of the node's {@link FakeWatchdog}. */
+    Path watchdogDevice(String node) {
+        return nodeDir(node).resolve("watchdog");
     }
 
     Path stateDir(String node) {
@@ -136,7 +147,14 @@ final class ClusterFiles {
         y.append("  bind_address: ").append(rig.address(self)).append('\n');
         y.append("  admin:\n    socket: ").append(adminSocket(self)).append('\n');
         // never the default (auto): a rig must not arm a real /dev/watchdog of the machine it runs on
-        y.append("  watchdog:\n    mode: off\n");
+        if (watchdog == null) {
+            y.append("  watchdog:\n    mode: off\n");
+        } else {
+            y.append("  watchdog:\n    mode: required\n");
+            y.append("    device: ").append(watchdogDevice(self)).append('\n');
+            y.append("    timeout: ").append(watchdog.timeout().toSeconds()).append("s\n");
+            y.append("    reset_slack: ").append(watchdog.resetSlack().toMillis()).append("ms\n");
+        }
         if (pg != null) {
             y.append("  postgres:\n");
             y.append("    bindir: ").append(PgOptions.BINDIR).append('\n');

@@ -33,18 +33,21 @@ public final class VigilCluster implements AutoCloseable {
     private final Map<String, NodeProcess> running = new ConcurrentHashMap<>();
     private final Map<String, NodeLog> logs = new LinkedHashMap<>();
     private final PgNodes pg;
+    private final Map<String, FakeWatchdog> watchdogs;
 
-    private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo, PgOptions pgOptions) {
+    private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo, PgOptions pgOptions,
+                         RigWatchdog watchdog) {
         this.rig = rig;
         this.timing = timing;
         this.env = Map.copyOf(env);
         this.repo = repo;
-        this.files = new ClusterFiles(rig, timing, pgOptions);
+        this.files = new ClusterFiles(rig, timing, pgOptions, watchdog);
         this.pg = pgOptions == null ? null : new PgNodes(this, files);
         files.write();
         for (String n : rig.nodes()) {
             logs.put(n, new NodeLog(files.log(n)));
         }
+        this.watchdogs = watchdog == null ? Map.of() : watchdog.createFakes(files, rig.nodes(), this::reset);
     }
 
     /** Three data nodes, 150 ms heartbeats, 1.5 s lease: the fixture most tests and benches start from. */
@@ -62,7 +65,13 @@ public final class VigilCluster implements AutoCloseable {
 
     /** As {@link #start(NetnsRig, Timing, Map)} with {@code repo/bin/vigild} and {@code repo/bin/vigilctl}. */
     public static VigilCluster start(NetnsRig rig, Timing timing, Map<String, String> env, Path repo) {
-        VigilCluster c = new VigilCluster(rig, timing, env, repo.toAbsolutePath(), null);
+        return start(rig, timing, env, repo, null);
+    }
+
+    /** {@code watchdog} null: no watchdog ({@code mode: off}); else every node has a {@link FakeWatchdog}. */
+    public static VigilCluster start(NetnsRig rig, Timing timing, Map<String, String> env, Path repo,
+                                     RigWatchdog watchdog) {
+        VigilCluster c = new VigilCluster(rig, timing, env, repo.toAbsolutePath(), null, watchdog);
         rig.nodes().forEach(c::startNode);
         return c;
     }
@@ -76,13 +85,19 @@ public final class VigilCluster implements AutoCloseable {
     }
 
     public static VigilCluster clusterWithPrimary(NetnsRig rig, Timing timing, PgOptions options, Duration limit) {
+        return clusterWithPrimary(rig, timing, options, limit, null);
+    }
+
+    /** {@code watchdog} null: no watchdog ({@code mode: off}); else every node has a {@link FakeWatchdog}. */
+    public static VigilCluster clusterWithPrimary(NetnsRig rig, Timing timing, PgOptions options, Duration limit,
+                                                  RigWatchdog watchdog) {
         if (rig.nodes().size() != 3) {
             throw new IllegalArgumentException("clusterWithPrimary needs a rig with 3 nodes, got " + rig.nodes());
         }
         PgNodes.precondition().ifPresent(p -> {
             throw new RigException(p);
         });
-        VigilCluster c = new VigilCluster(rig, timing, Map.of(), RepoRoot.locate().toAbsolutePath(), options);
+        VigilCluster c = new VigilCluster(rig, timing, Map.of(), RepoRoot.locate().toAbsolutePath(), options, watchdog);
         try {
             rig.nodes().forEach(c::startNode);
             String primary = c.pg.awaitPrimaryWithStandbys(limit);
@@ -101,6 +116,22 @@ public final class VigilCluster implements AutoCloseable {
         }
         return pg;
     }
+    /** The node's fake watchdog device; throws for a cluster started without a {@link RigWatchdog}. */
+    public FakeWatchdog watchdog(String node) {
+        FakeWatchdog w = watchdogs.get(node);
+        if (w == null) {
+            throw new IllegalStateException("this cluster has no fake watchdogs (start it with a RigWatchdog)");
+        }
+        return w;
+    }
+
+    /** The fake watchdog of {@code node} fired: the host "resets" (its processes die, its cable is pulled). */
+    private void reset(String node) {
+        running.remove(node);
+        rig.killAll(rig.ns(node));
+        rig.linkDown(node);
+    }
+
     public NetnsRig rig() {
         return rig;
     }
@@ -377,6 +408,7 @@ public final class VigilCluster implements AutoCloseable {
     @Override
     public void close() {
         stopAll();
+        watchdogs.values().forEach(FakeWatchdog::close); // after the clean stops: those disarm
         if (pg != null) {
             pg.close();
         }
