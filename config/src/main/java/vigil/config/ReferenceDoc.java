@@ -56,7 +56,7 @@ public final class ReferenceDoc {
                 mode: auto                  # required: never run without it
                 device: /dev/watchdog
                 timeout: 1s
-                reset_slack: 100ms
+                reset_slack: 50ms
             """;
 
     private ReferenceDoc() {}

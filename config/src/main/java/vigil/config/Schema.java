@@ -172,9 +172,10 @@ final class Schema {
                 + "`cluster.timing.lease x (1 - 2 x clock_drift_bound)`."),
         Setting.of("node.watchdog.mode", WATCHDOG_MODE).defaults(WatchdogMode.AUTO).example("auto")
             .doc("`off`: no watchdog. `auto`: use the device if it exists and can be armed, otherwise run without "
-                + "one and warn once (the node then offers no watchdog proof). `required`: refuse to start without "
-                + "it — a missing device is a configuration error (exit 78), a device that cannot be armed stops "
-                + "vigild with exit 1."),
+                + "one and warn once (the node then offers no watchdog proof). `required`: never let PostgreSQL "
+                + "write without it — a missing device is a configuration error (exit 78); a device that cannot be "
+                + "armed makes the node unfit (`pg reason=UNFIT`): as leader it fences PostgreSQL and resigns, and "
+                + "it is no candidate until vigild is restarted with a working device."),
         Setting.of("node.watchdog.device", PATH).defaults(Path.of("/dev/watchdog")).example("/dev/watchdog")
             .doc("The watchdog device, opened write-only. Only one process may hold it: stop other users first "
                 + "(the `watchdog` daemon, or systemd's `RuntimeWatchdogSec=`, which opens `/dev/watchdog0`). "
@@ -186,7 +187,7 @@ final class Schema {
                     + "take whole seconds: write e.g. 1s or 2s")
             .doc("Time without a kick after which the device resets the host; a whole number of seconds (the "
                 + "Linux watchdog API takes whole seconds). vigild sets it on the device and reads it back."),
-        Setting.of("node.watchdog.reset_slack", DURATION).defaults(Duration.ofMillis(100)).example("100ms")
+        Setting.of("node.watchdog.reset_slack", DURATION).defaults(Duration.ofMillis(50)).example("50ms")
             .doc("How late after `timeout` the device may actually reset the host. Peers count "
                 + "`timeout + reset_slack` as the watchdog's effective timeout. Intel iTCO fires at about twice "
                 + "its timeout: there, set it to the timeout.")

@@ -225,13 +225,13 @@ class BadInputTest {
                     node:
                       watchdog:
                         timeout: 2s
-                    """, "node.watchdog.timeout", 10, 14, "timeout 2s + reset_slack 100ms + fence margin 150ms ="
-                    + " 2250ms exceeds the leader's lease, lease x (1 - 2 x clock_drift_bound) = 1500ms x 0.98 ="
+                    """, "node.watchdog.timeout", 10, 14, "timeout 2s + reset_slack 50ms + fence margin 150ms ="
+                    + " 2200ms exceeds the leader's lease, lease x (1 - 2 x clock_drift_bound) = 1500ms x 0.98 ="
                     + " 1470ms"),
             bad("lease too short for the default watchdog", THREE_NODES + """
                       timing:
                         lease: 1200ms
-                    """, "node.watchdog.timeout", 9, 12, "1250ms exceeds the leader's lease")
+                    """, "node.watchdog.timeout", 9, 12, "1200ms exceeds the leader's lease")
         );
     }
 

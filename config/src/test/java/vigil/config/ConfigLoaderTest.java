@@ -100,8 +100,8 @@ class ConfigLoaderTest {
                 Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofSeconds(2)), c.cluster().timing());
         assertEquals(new NodeSettings("n1", Path.of("/var/lib/vigil"), "10.232.1.11",
                 Path.of("/run/vigil/admin.sock"), Optional.empty(), Optional.empty(), new WatchdogSettings(
-                WatchdogMode.AUTO, Path.of("/dev/watchdog"), Duration.ofSeconds(1), Duration.ofMillis(100))), c.node());
-        assertEquals(Duration.ofMillis(1100), c.node().watchdog().effectiveTimeout());
+                WatchdogMode.AUTO, Path.of("/dev/watchdog"), Duration.ofSeconds(1), Duration.ofMillis(50))), c.node());
+        assertEquals(Duration.ofMillis(1050), c.node().watchdog().effectiveTimeout());
     }
 
     @Test

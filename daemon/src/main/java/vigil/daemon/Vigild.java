@@ -18,12 +18,14 @@ import vigil.config.NodeRole;
 import vigil.config.NodeSpec;
 import vigil.config.Problem;
 import vigil.config.VigilConfig;
-import vigil.core.election.Durable;
+import vigil.core.node.NodeConfig;
+import vigil.core.node.NodeState;
 import vigil.core.election.Electorate;
 import vigil.core.election.Timing;
 import vigil.core.election.Voter;
 import vigil.daemon.admin.AdminServer;
 import vigil.daemon.ha.PostgresAgent;
+import vigil.daemon.watchdog.WatchdogDevice;
 import vigil.daemon.ha.Supervised;
 import vigil.daemon.log.JGroupsLog;
 import vigil.daemon.log.Log;
@@ -60,6 +62,13 @@ import vigil.protocol.peer.PeerCodec;
             "  vigild --check-config --config /etc/vigil/vigil.yml"})
 public final class Vigild implements Callable<Integer> {
     static final int EXIT_CONFIG = 78;
+    /**
+     * The longest a planned stop may take: a clean shutdown of PostgreSQL has a 10 s deadline, then a fence of 0.5 s
+     * (repeated until verified). The systemd unit's TimeoutStopSec (120 s) must stay above it.
+     */
+    static final java.time.Duration STOP_LIMIT = java.time.Duration.ofSeconds(90);
+    /** The loop must go round at least this often for vigild to tell systemd it is alive. */
+    static final long PROGRESS_LIMIT_MS = 2000;
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "/etc/vigil/vigil.yml",
             description = "Configuration file (default: ${DEFAULT-VALUE}).")
@@ -111,10 +120,10 @@ public final class Vigild implements Callable<Integer> {
                     "hint", "set cluster.security.key_file to encrypt and authenticate peer traffic");
         }
         StateStore store;
-        Durable durable;
+        StateStore.Saved saved;
         try {
             store = StateStore.open(cfg.node().stateDir());
-            durable = store.load();
+            saved = store.load();
         } catch (vigil.daemon.state.StateException e) {
             log.event(Priority.ERR, "failed", "reason", "STATE_UNUSABLE", "error", e.getMessage());
             return 1;
@@ -132,21 +141,27 @@ public final class Vigild implements Callable<Integer> {
             store.close();
             return 1;
         }
-        PeerChannel[] channel = new PeerChannel[1];
         java.util.function.LongSupplier clock = () -> System.nanoTime() / 1_000_000;
-        PostgresAgent[] agent = new PostgresAgent[1];
-        NodeLoop[] loopRef = new NodeLoop[1];
-        NodeLoop.Supervision supervision = null;
-        if (cfg.cluster().postgres().isPresent()) {
-            agent[0] = Supervised.agent(cfg, o -> loopRef[0].onHa(o), clock, log);
-            supervision = new NodeLoop.Supervision(Supervised.policy(cfg), a -> agent[0].execute(a));
+        WatchdogDevice watchdog = WatchdogDevice.of(cfg, log);
+        if (watchdog != null && watchdog.fatal()) {
+            store.close();
+            return 1;
         }
+        NodeConfig nodeConfig = Supervised.nodeConfig(cfg, electorate, watchdog != null);
+        NodeState initial = NodeState.boot(nodeConfig, saved.election(), saved.ha(), clock.getAsLong(), BootId.read());
+        PeerChannel[] channel = new PeerChannel[1];
+        NodeLoop[] loopRef = new NodeLoop[1];
+        PostgresAgent agent = nodeConfig.supervises() ? Supervised.agent(cfg, in -> loopRef[0].onInput(in), clock, log) : null;
         PeerSender sender = new PeerSender((to, frame) -> { if (channel[0] != null) channel[0].send(to, frame); });
-        NodeLoop loop = new NodeLoop(electorate, cfg.cluster().name(), durable, store::save, sender::send,
-                new PeerCodec(cfg.clusterHash(), settings.sharedKey().orElse(null)), log, clock, supervision);
+        NodeLoop loop = new NodeLoop(nodeConfig, cfg.cluster().name(), initial, store::save, sender::send,
+                agent, watchdog,
+                new PeerCodec(cfg.clusterHash(), settings.sharedKey().orElse(null)), log, clock);
         loopRef[0] = loop;
         Thread loopThread = new Thread(loop, "vigil-loop");
         loopThread.start();
+        // Probe at once: until its first probe answers the node step knows nothing about PostgreSQL, and after a
+        // short grace it fences what it cannot see (a restarted primary keeps serving only if it is seen in time).
+        if (agent != null) agent.startProbing(Supervised.probeInterval(cfg));
         AdminServer admin = null;
         try {
             channel[0] = PeerChannel.open(settings, new PeerChannel.Listener() {
@@ -163,15 +178,16 @@ public final class Vigild implements Callable<Integer> {
             });
         } catch (Exception e) {
             log.event(Priority.ERR, "failed", "reason", "STARTUP_FAILED", "error", e.getMessage());
-            loop.stop("STARTUP_FAILED").get(2, TimeUnit.SECONDS);
+            loop.shutdown().get(STOP_LIMIT.toSeconds(), TimeUnit.SECONDS);
             if (channel[0] != null) channel[0].close();
+            if (agent != null) agent.close();
             store.close();
             return 1;
         }
-        if (agent[0] != null) agent[0].startProbing(Supervised.probeInterval(cfg));
         log.event(Priority.NOTICE, "ready", "admin_socket", cfg.node().adminSocket(),
                 "voters", voters.size(), "quorum", electorate.quorum(),
-                "heartbeat_ms", timing.heartbeatMs(), "lease_ms", timing.leaseMs());
+                "heartbeat_ms", timing.heartbeatMs(), "lease_ms", timing.leaseMs(),
+                "watchdog", watchdog == null ? "off" : nodeConfig.watchdog().effectiveMs() + "ms");
         SystemdNotify.ready();
 
         CountDownLatch stopped = new CountDownLatch(1);
@@ -181,21 +197,24 @@ public final class Vigild implements Callable<Integer> {
             stopRequested.set(true);
             SystemdNotify.stopping();
             try {
-                loop.stop("SIGTERM").get(2, TimeUnit.SECONDS);
-            } catch (Exception ignored) {
-                // stopping anyway
+                // The planned stop: PostgreSQL stopped cleanly (or fenced), leadership resigned with that report,
+                // the watchdog closed, all by the node step; bounded so systemd's own stop timeout is never reached.
+                loop.shutdown().get(STOP_LIMIT.toSeconds(), TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.event(Priority.ERR, "stop_incomplete", "reason", "STOP_TIMED_OUT", "error", String.valueOf(e),
+                        "hint", "PostgreSQL may still run; with an armed watchdog the host will be reset");
             }
-            if (agent[0] != null) agent[0].stopForShutdown();
             sender.close();
             channel[0].close();
             adminServer.close();
-            if (agent[0] != null) agent[0].close();
+            if (agent != null) agent.close();
             store.close();
             stopped.countDown();
         }, "vigil-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         while (loopThread.isAlive()) {
-            SystemdNotify.watchdog();
+            // systemd's watchdog is fed by the loop's progress, not by this thread being alive.
+            if (loop.sinceProgressMs() < PROGRESS_LIMIT_MS) SystemdNotify.watchdog();
             loopThread.join(1000);
         }
         if (!stopRequested.get()) {
@@ -203,10 +222,11 @@ public final class Vigild implements Callable<Integer> {
             Runtime.getRuntime().removeShutdownHook(hook);
             channel[0].close();
             adminServer.close();
+            if (agent != null) agent.close();
             store.close();
             return 1;
         }
-        stopped.await(5, TimeUnit.SECONDS);
+        stopped.await(STOP_LIMIT.toSeconds() + 5, TimeUnit.SECONDS);
         return 0;
     }
 

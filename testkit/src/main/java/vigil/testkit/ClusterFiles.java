@@ -138,7 +138,7 @@ final class ClusterFiles {
             y.append("    synchronous: ").append(pg.synchronous()).append('\n');
             y.append("    migration_threshold: 3\n");
             y.append("    failure_timeout: 60s\n");
-            y.append("    failover_without_fencing: true\n");
+            y.append("    failover_without_fencing: ").append(pg.failoverWithoutFencing()).append('\n');
             y.append("    probe_interval: 100ms\n");
             y.append("    probe_timeout: 500ms\n");
         }

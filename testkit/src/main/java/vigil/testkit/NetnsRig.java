@@ -190,6 +190,11 @@ public final class NetnsRig implements AutoCloseable {
             throw new RigException("rig " + runId + " is closed");
         }
         List<String> cmd = new ArrayList<>(List.of(IP, "netns", "exec", ns));
+        // `ip netns exec` mounts a fresh /sys in a mount namespace of its own, which hides the host's cgroup mounts.
+        // A node of the rig gets the cgroup2 hierarchy back, as a systemd host has it, so vigild runs PostgreSQL in
+        // a cgroup of its own there too (where the kernel has no cgroup2, vigild falls back to a process walk).
+        cmd.addAll(List.of("sh", "-c", "mountpoint -q /sys/fs/cgroup || mount -t cgroup2 cgroup2 /sys/fs/cgroup"
+                + " 2>/dev/null; exec \"$@\"", "sh"));
         cmd.addAll(argv);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -243,6 +248,38 @@ public final class NetnsRig implements AutoCloseable {
 
     public void linkUp(String member) {
         ipIn(ns(SWITCH), "link", "set", switchPort(member), "up");
+    }
+
+    /**
+     * A partition that answers: every packet between {@code member} and the other nodes is rejected (TCP with a
+     * reset, anything else with an ICMP error), in both directions, by nftables in the member's namespace, so peers
+     * see "connection refused" rather than silence. The client namespace still reaches it. {@code on} false removes
+     * the rule.
+     */
+    public void rejectPeers(String member, boolean on) {
+        String ns = ns(member);
+        exec(ns, "nft", "delete", "table", "inet", "vigil_reject"); // absent is fine
+        if (!on) {
+            return;
+        }
+        String peers = String.join(", ", nodes().stream().filter(n -> !n.equals(member)).map(this::address).toList());
+        // In: TCP from a peer is answered with a reset, anything else with an ICMP error. Out: the resets and errors
+        // this generates pass; anything else to a peer is refused locally (ICMP port unreachable: ECONNREFUSED).
+        String script = "table inet vigil_reject {\n"
+                + "  chain input { type filter hook input priority -20; policy accept;\n"
+                + "    ip saddr { " + peers + " } meta l4proto tcp reject with tcp reset\n"
+                + "    ip saddr { " + peers + " } reject\n  }\n"
+                + "  chain output { type filter hook output priority -20; policy accept;\n"
+                + "    ip daddr { " + peers + " } tcp flags & rst == rst accept\n"
+                + "    ip daddr { " + peers + " } icmp type destination-unreachable accept\n"
+                + "    ip daddr { " + peers + " } reject with icmp type port-unreachable\n  }\n}\n";
+        try {
+            Path f = runDir().resolve("reject-" + ns + ".nft");
+            Files.writeString(f, script);
+            exec(ns, "nft", "-f", f.toString()).orThrow("nft -f " + f + " in " + ns);
+        } catch (IOException e) {
+            throw new RigException("cannot write nft script: " + e.getMessage(), e);
+        }
     }
 
     /** Drops {@code percent}% of packets in and out of the node at random (0 removes the rule). */

@@ -12,8 +12,8 @@ import java.util.function.Consumer;
  * namespace is killed and its link goes down. Without it (the default) rig configs say {@code mode: off}.
  */
 public record RigWatchdog(Duration timeout, Duration resetSlack) {
-    /** The shipped defaults: 1 s timeout, 100 ms reset slack. */
-    public static final RigWatchdog DEFAULT = new RigWatchdog(Duration.ofSeconds(1), Duration.ofMillis(100));
+    /** The shipped defaults: 1 s timeout, 50 ms reset slack. */
+    public static final RigWatchdog DEFAULT = new RigWatchdog(Duration.ofSeconds(1), Duration.ofMillis(50));
 
     public RigWatchdog {
         if (timeout.isNegative() || timeout.isZero() || timeout.toNanos() % 1_000_000_000L != 0) {

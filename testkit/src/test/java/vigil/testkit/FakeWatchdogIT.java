@@ -44,7 +44,7 @@ class FakeWatchdogIT {
         try (VigilCluster c = VigilCluster.start(rig, Timing.DEFAULT, Map.of(), FAKE, RigWatchdog.DEFAULT)) {
             String yaml = Files.readString(c.configFile("n1"));
             assertTrue(yaml.contains("mode: required") && yaml.contains("device: " + c.watchdog("n1").path())
-                    && yaml.contains("timeout: 1s") && yaml.contains("reset_slack: 100ms"), yaml);
+                    && yaml.contains("timeout: 1s") && yaml.contains("reset_slack: 50ms"), yaml);
             Leader leader = c.awaitStable(Duration.ofSeconds(30));
             FakeWatchdog fake = c.watchdog(leader.node());
             assertFalse(fake.armed());

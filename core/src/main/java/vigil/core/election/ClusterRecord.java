@@ -1,23 +1,53 @@
 package vigil.core.election;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The newest cluster record a node has acknowledged, written only by the leader of {@code term}. A node never votes
  * for a candidate whose record is older than its own, so every new leader knows every record a majority
- * acknowledged: who the primary is, on which timeline, and which standbys were synchronous.
+ * acknowledged: who the primary is, which system and timeline it runs, and which standbys were synchronous.
  *
- * @param version  bumped each time the leader rewrites the record within its term (for example after promoting)
- * @param leader   the leader that wrote it
- * @param primary  the node whose PostgreSQL is the primary, or null (no PostgreSQL managed, or none yet)
- * @param timeline the primary's timeline
- * @param sync     the standbys named in synchronous_standby_names (synchronous mode); only they may be promoted
+ * @param version bumped each time the leader rewrites the record within its term (for example after promoting)
+ * @param leader  the leader that wrote it
+ * @param pg      what the record says about PostgreSQL ({@link PgRecord#NONE} when none is managed or none yet)
+ * @param ledIn   per node, the last term in which it led (wrote a record). A node's report of term t proves
+ *                something about it only if it has not led since ({@code t >= ledIn}): every leader's first record is
+ *                committed before it can act, so a newer leadership of that node is always known here.
  */
-public record ClusterRecord(long term, long version, String leader, String primary, long timeline, List<String> sync) {
-    public static final ClusterRecord NONE = new ClusterRecord(0, 0, null, null, 0, List.of());
+public record ClusterRecord(long term, long version, String leader, PgRecord pg, Map<String, Long> ledIn) {
+    public static final ClusterRecord NONE = new ClusterRecord(0, 0, null, PgRecord.NONE, Map.of());
 
     public ClusterRecord {
-        sync = List.copyOf(sync);
+        if (pg == null) throw new IllegalArgumentException("pg is null");
+        ledIn = Map.copyOf(ledIn);
+    }
+
+    public ClusterRecord(long term, long version, String leader, PgRecord pg) {
+        this(term, version, leader, pg, leader == null ? Map.of() : Map.of(leader, term));
+    }
+
+    /** A record with only the fields most tests care about. */
+    public ClusterRecord(long term, long version, String leader, String primary, long timeline, List<String> sync) {
+        this(term, version, leader, new PgRecord(primary, 0, timeline, null, sync, null));
+    }
+
+    /** The last term {@code node} led in, as far as committed records tell; 0 if never. */
+    public long ledIn(String node) {
+        return ledIn.getOrDefault(node, 0L);
+    }
+
+    public String primary() {
+        return pg.primary();
+    }
+
+    public long timeline() {
+        return pg.timeline();
+    }
+
+    public List<String> sync() {
+        return pg.sync();
     }
 
     public boolean newerThan(ClusterRecord other) {
@@ -30,11 +60,13 @@ public record ClusterRecord(long term, long version, String leader, String prima
 
     /** The record a new leader writes on election: everything about PostgreSQL carries over unchanged. */
     ClusterRecord takenOverBy(long newTerm, String newLeader) {
-        return new ClusterRecord(newTerm, 0, newLeader, primary, timeline, sync);
+        Map<String, Long> led = new HashMap<>(ledIn);
+        led.put(newLeader, newTerm);
+        return new ClusterRecord(newTerm, 0, newLeader, pg, led);
     }
 
     /** The same leader rewrites what it knows about PostgreSQL. */
-    public ClusterRecord withPostgres(String newPrimary, long newTimeline, List<String> newSync) {
-        return new ClusterRecord(term, version + 1, leader, newPrimary, newTimeline, newSync);
+    public ClusterRecord withPg(PgRecord newPg) {
+        return new ClusterRecord(term, version + 1, leader, newPg, ledIn);
     }
 }

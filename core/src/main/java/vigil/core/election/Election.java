@@ -39,6 +39,8 @@ public final class Election {
             step.receive(r.from(), r.message());
         } else if (observation instanceof Observation.CandidacyChanged c) {
             step.own = c.candidacy();
+        } else if (observation instanceof Observation.ReportChanged c) {
+            step.ownReport = c.report();
         } else if (observation instanceof Observation.Resign) {
             step.resign();
         } else if (observation instanceof Observation.RecordUpdate u) {
@@ -65,6 +67,8 @@ public final class Election {
         private Leadership leadership;
         private Candidacy own;
         private Map<String, Candidacy> known;
+        private Report ownReport;
+        private Map<String, Report.Heard> reports;
 
         Step(ElectionState s, long now) {
             this.electorate = s.electorate();
@@ -81,11 +85,13 @@ public final class Election {
             this.leadership = s.leadership();
             this.own = s.own();
             this.known = s.known();
+            this.ownReport = s.ownReport();
+            this.reports = s.reports();
         }
 
         Decision finish() {
             ElectionState next = new ElectionState(electorate, durable, role, leader, lastLeader, leaderContactAt,
-                    notBefore, attempts, campaign, leadership, own, known);
+                    notBefore, attempts, campaign, leadership, own, known, ownReport, reports);
             return new Decision(next, actions, events);
         }
 
@@ -139,9 +145,9 @@ public final class Election {
             } else if (message instanceof Stale s) {
                 if (s.term() > durable.term()) adoptTerm(s.term(), Reason.HIGHER_TERM);
             } else if (message instanceof PreVoteRequest p) {
-                send(from, new PreVoteReply(p.term(),
-                        p.term() > durable.term() && wouldVote(from, p.candidacy(), p.recordTerm(), p.recordVersion()),
-                        durable.term()));
+                ClusterRecord mine = durable.record();
+                send(from, new PreVoteReply(p.term(), p.term() > durable.term() && wouldVote(from, p.candidacy(), p.record()),
+                        durable.term(), mine.newerThan(p.record()) ? mine : null));
             } else if (message instanceof PreVoteReply p) {
                 onPreVoteReply(from, p);
             } else if (message instanceof VoteRequest v) {
@@ -168,11 +174,16 @@ public final class Election {
             campaign = null;
             attempts = 0;
             known = h.candidacies();
+            Map<String, Report.Heard> heard = new HashMap<>(reports);
+            for (Map.Entry<String, Report.Heard> r : h.reports().entrySet()) {
+                if (!r.getKey().equals(electorate.self())) heard.merge(r.getKey(), r.getValue(), Step::newer);
+            }
+            reports = Map.copyOf(heard);
             if (h.record().newerThan(durable.record())) persist(durable.withRecord(h.record()));
             if (newLeader) {
                 events.add(new Event.RoleChanged(role, role, durable.term(), leader, Reason.LEADER_HEARTBEAT, -1));
             }
-            send(from, new HeartbeatAck(h.term(), h.seq(), own));
+            send(from, new HeartbeatAck(h.term(), h.seq(), own, ownReport));
         }
 
         private void onAck(String from, HeartbeatAck a) {
@@ -182,6 +193,7 @@ public final class Election {
             Map<String, Candidacy> k = new HashMap<>(known);
             k.put(from, a.candidacy());
             known = Map.copyOf(k);
+            hear(from, new Report.Heard(a.term(), a.report()));
             leadership = leadership.withAcked(acked);
             renewLease();
         }
@@ -214,6 +226,8 @@ public final class Election {
         }
 
         private void onPreVoteReply(String from, PreVoteReply p) {
+            // A newer record some voter acknowledged: adopt it (it only adds knowledge), so the next attempt passes.
+            if (p.record() != null && p.record().newerThan(durable.record())) persist(durable.withRecord(p.record()));
             if (p.voterTerm() > durable.term()) {
                 adoptTerm(p.voterTerm(), Reason.HIGHER_TERM); // a pre-vote below the voters' term can never pass
                 return;
@@ -230,14 +244,16 @@ public final class Election {
             }
             // Inside the no-vote window the request is ignored entirely: the term is not adopted either, so a
             // candidate cut off from a healthy leader cannot make the leader's followers reject its heartbeats.
-            if (!wouldVote(from, v.candidacy(), v.recordTerm(), v.recordVersion())) {
+            if (!wouldVote(from, v.candidacy(), v.record())) {
                 send(from, new VoteReply(v.term(), false));
                 return;
             }
             if (v.term() > durable.term()) adoptTerm(v.term(), Reason.HIGHER_TERM);
             boolean granted = durable.votedFor() == null || durable.votedFor().equals(from);
             if (granted && durable.votedFor() == null) {
-                persist(durable.voteFor(from));
+                // The vote and the newer record it was judged by reach the disk together, before the reply leaves.
+                Durable voted = durable.voteFor(from);
+                persist(v.record().newerThan(voted.record()) ? voted.withRecord(v.record()) : voted);
                 notBefore = Math.max(notBefore, now + timing.electionTimeoutMs());
             }
             send(from, new VoteReply(v.term(), granted));
@@ -254,6 +270,7 @@ public final class Election {
         }
 
         private void onResign(String from, Message.Resign r) {
+            hear(from, new Report.Heard(r.term(), r.report(), true));
             if (r.term() != durable.term() || !from.equals(leader) || role == Role.LEADER) return;
             // The leader voided its lease: its acknowledgements no longer bind this node.
             leaderContactAt = now - timing.leaseMs();
@@ -261,10 +278,10 @@ public final class Election {
         }
 
         /** Outside the no-vote window, not a leader, and the candidate deserves it ({@link Standing#deserves}). */
-        private boolean wouldVote(String candidate, Candidacy candidacy, long recordTerm, long recordVersion) {
+        private boolean wouldVote(String candidate, Candidacy candidacy, ClusterRecord theirs) {
             if (role == Role.LEADER || !windowOver()) return false;
             boolean fresh = now - leaderContactAt <= 2 * timing.leaseMs();
-            return Standing.deserves(electorate, candidate, candidacy, recordTerm, recordVersion, durable.record(), own,
+            return Standing.deserves(electorate, candidate, candidacy, theirs, durable.record(), own,
                     fresh ? known : Map.of());
         }
 
@@ -277,7 +294,7 @@ public final class Election {
                 return;
             }
             for (String peer : electorate.others()) {
-                send(peer, new PreVoteRequest(campaign.term(), own, durable.record().term(), durable.record().version()));
+                send(peer, new PreVoteRequest(campaign.term(), own, durable.record()));
             }
         }
 
@@ -292,7 +309,7 @@ public final class Election {
                 return;
             }
             for (String peer : electorate.others()) {
-                send(peer, new VoteRequest(term, own, durable.record().term(), durable.record().version()));
+                send(peer, new VoteRequest(term, own, durable.record()));
             }
         }
 
@@ -321,8 +338,10 @@ public final class Election {
                 if (leadership.acked().getOrDefault(k.getKey(), 0L) >= freshFrom) table.put(k.getKey(), k.getValue());
             }
             table.put(electorate.self(), own);
+            Map<String, Report.Heard> told = new HashMap<>(reports);
+            told.put(electorate.self(), new Report.Heard(durable.term(), ownReport));
             for (String peer : electorate.others()) {
-                send(peer, new Heartbeat(durable.term(), seq, durable.record(), table));
+                send(peer, new Heartbeat(durable.term(), seq, durable.record(), table, told));
             }
             renewLease();
         }
@@ -341,17 +360,18 @@ public final class Election {
         void updateRecord(Observation.RecordUpdate u) {
             if (role != Role.LEADER) return;
             ClusterRecord r = durable.record();
-            if (java.util.Objects.equals(r.primary(), u.primary()) && r.timeline() == u.timeline() && r.sync().equals(u.sync())) {
-                return;
-            }
-            persist(durable.withRecord(r.withPostgres(u.primary(), u.timeline(), u.sync())));
+            if (r.pg().equals(u.pg())) return;
+            persist(durable.withRecord(r.withPg(u.pg())));
             leadership = leadership.recordChanged();
         }
 
+        /**
+         * A leader gives up its lease and tells everyone; any other node (a planned stop) just says goodbye with its
+         * last report, so the next leader hears that its PostgreSQL is verified stopped.
+         */
         private void resign() {
-            if (role != Role.LEADER) return;
-            for (String peer : electorate.others()) send(peer, new Message.Resign(durable.term()));
-            stepDown(Reason.RESIGNED);
+            for (String peer : electorate.others()) send(peer, new Message.Resign(durable.term(), ownReport));
+            if (role == Role.LEADER) stepDown(Reason.RESIGNED);
         }
 
         private void stepDown(Reason reason) {
@@ -392,6 +412,19 @@ public final class Election {
 
         private void send(String to, Message message) {
             actions.add(new Action.Send(to, message));
+        }
+
+        /** Keeps the newest report per node: a later term wins; within a term, the one heard last. */
+        private void hear(String node, Report.Heard heard) {
+            Map<String, Report.Heard> r = new HashMap<>(reports);
+            r.merge(node, heard, Step::newer);
+            reports = Map.copyOf(r);
+        }
+
+        /** A later term wins; within a term, a farewell stays (the node acted no more after it), else the later one. */
+        private static Report.Heard newer(Report.Heard old, Report.Heard fresh) {
+            if (fresh.term() != old.term()) return fresh.term() > old.term() ? fresh : old;
+            return old.farewell() && !fresh.farewell() ? old : fresh;
         }
 
         private static Campaign withGrant(Campaign c, String voter) {

@@ -15,12 +15,16 @@ import java.util.Map;
  * @param leadership      non-null while leader
  * @param own             this node's own candidacy
  * @param known           the candidacies of peers, as last heard
+ * @param ownReport       this node's own safety report, sent with every heartbeat and acknowledgement
+ * @param reports         the peers' reports, as last heard (directly, or relayed by a leader), with their terms
  */
 public record ElectionState(Electorate electorate, Durable durable, Role role, String leader, String lastLeader,
                             long leaderContactAt, long notBefore, int attempts, Campaign campaign,
-                            Leadership leadership, Candidacy own, Map<String, Candidacy> known) {
+                            Leadership leadership, Candidacy own, Map<String, Candidacy> known, Report ownReport,
+                            Map<String, Report.Heard> reports) {
     public ElectionState {
         known = Map.copyOf(known);
+        reports = Map.copyOf(reports);
     }
 
     /**
@@ -30,7 +34,35 @@ public record ElectionState(Electorate electorate, Durable durable, Role role, S
     public static ElectionState boot(Electorate electorate, Durable durable, long now) {
         Candidacy own = electorate.me().canLead() ? Candidacy.ELIGIBLE : Candidacy.INELIGIBLE;
         return new ElectionState(electorate, durable, Role.FOLLOWER, null, durable.record().leader(), now, now, 0,
-                null, null, own, Map.of());
+                null, null, own, Map.of(), electorate.me().canLead() ? Report.UNKNOWN : Report.NONE, Map.of());
+    }
+
+    /** The last report heard from {@code node} with its term; {@link Report#NEVER} if none. */
+    public Report.Heard reportOf(String node) {
+        if (node.equals(electorate.self())) return new Report.Heard(durable.term(), ownReport);
+        return reports.getOrDefault(node, Report.NEVER);
+    }
+
+    /**
+     * The watchdog {@code node} last announced (its effective timeout in ms, 0 for none), if heard in a term at least
+     * the last one it led in ({@link ClusterRecord#ledIn}): an older announcement may describe a node that has led,
+     * and changed, since.
+     */
+    public long watchdogOf(String node) {
+        Report.Heard heard = reportOf(node);
+        return heard.term() >= durable.record().ledIn(node) ? heard.report().watchdogMs() : 0;
+    }
+
+    /**
+     * Whether {@code node} reported its PostgreSQL unable to write (verified stopped, or a standby) at a time after
+     * which only a new leadership of its own could change that: in a term after the last one it led in, or as its
+     * farewell in that term. A report it made while leading does not count: it may have started PostgreSQL since.
+     */
+    public boolean pgProvenSafe(String node) {
+        Report.Heard heard = reportOf(node);
+        long led = durable.record().ledIn(node);
+        boolean after = heard.term() > led || heard.term() == led && heard.farewell();
+        return after && heard.report().pg().provenNotWritable();
     }
 
     public long term() {

@@ -9,13 +9,20 @@ import java.util.stream.Collectors;
 /**
  * The configured voters as seen from one node. Identical on every node (the cluster section must match),
  * so every node computes the same quorum.
+ *
+ * @param strictPositions synchronous mode: a data node votes only while it knows its own durable position, and
+ *                        never for a candidate behind it, eligible or not (it may hold commits it acknowledged)
  */
-public record Electorate(String self, List<Voter> voters, Timing timing) {
+public record Electorate(String self, List<Voter> voters, Timing timing, boolean strictPositions) {
     public Electorate {
         voters = List.copyOf(voters);
         Map<String, Voter> byName = voters.stream().collect(Collectors.toMap(Voter::name, Function.identity()));
         if (byName.size() != voters.size()) throw new IllegalArgumentException("duplicate voter names");
         if (!byName.containsKey(self)) throw new IllegalArgumentException("self " + self + " is not a voter");
+    }
+
+    public Electorate(String self, List<Voter> voters, Timing timing) {
+        this(self, voters, timing, false);
     }
 
     /** ⌊N/2⌋+1 of the configured voters. */
@@ -33,5 +40,9 @@ public record Electorate(String self, List<Voter> voters, Timing timing) {
 
     public List<String> others() {
         return voters.stream().map(Voter::name).filter(n -> !n.equals(self)).toList();
+    }
+
+    public Electorate withStrictPositions(boolean strict) {
+        return new Electorate(self, voters, timing, strict);
     }
 }

@@ -28,7 +28,7 @@ public record Leadership(long term, long electedAt, long seq, long lastSentAt, N
         return new Leadership(term, now, 0, Long.MIN_VALUE / 4, new TreeMap<>(), Map.of(), 0, 0, 1, false);
     }
 
-    boolean leaseEstablished() {
+    public boolean leaseEstablished() {
         return leaseUntil > 0;
     }
 

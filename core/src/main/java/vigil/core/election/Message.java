@@ -13,29 +13,64 @@ public sealed interface Message {
      * The leader's heartbeat. Accepting it obliges the follower to refuse every vote for a whole lease.
      *
      * @param candidacies what the leader last heard from each follower, so every follower ranks candidates alike
+     * @param reports     what the leader last heard from each node ({@link Report}), with the terms that carried it;
+     *                    its own report is the {@code Heartbeat}'s term
      */
-    record Heartbeat(long term, long seq, ClusterRecord record, Map<String, Candidacy> candidacies) implements Message {
+    record Heartbeat(long term, long seq, ClusterRecord record, Map<String, Candidacy> candidacies,
+                     Map<String, Report.Heard> reports) implements Message {
         public Heartbeat {
             candidacies = Map.copyOf(candidacies);
+            reports = Map.copyOf(reports);
+        }
+
+        public Heartbeat(long term, long seq, ClusterRecord record, Map<String, Candidacy> candidacies) {
+            this(term, seq, record, candidacies, Map.of());
         }
     }
 
     /** The follower accepted heartbeat {@code seq} of {@code term} (and persisted its record first). */
-    record HeartbeatAck(long term, long seq, Candidacy candidacy) implements Message {}
+    record HeartbeatAck(long term, long seq, Candidacy candidacy, Report report) implements Message {
+        public HeartbeatAck(long term, long seq, Candidacy candidacy) {
+            this(term, seq, candidacy, Report.UNKNOWN);
+        }
+    }
 
     /** Answer to a message of an older term: the sender is out of date and must catch up (a leader steps down). */
     record Stale(long term) implements Message {}
 
-    /** "Would you vote for me in {@code term}?" Changes no state anywhere; stops a cut-off node from inflating terms. */
-    record PreVoteRequest(long term, Candidacy candidacy, long recordTerm, long recordVersion) implements Message {}
+    /**
+     * "Would you vote for me in {@code term}?" Changes no state anywhere; stops a cut-off node from inflating terms.
+     * Carries the candidate's record: a voter whose own is older judges by the newer one (see {@link VoteRequest}).
+     */
+    record PreVoteRequest(long term, Candidacy candidacy, ClusterRecord record) implements Message {}
 
-    /** @param voterTerm the voter's own term: a pre-candidate that fell behind catches up before it asks again */
-    record PreVoteReply(long term, boolean granted, long voterTerm) implements Message {}
+    /**
+     * @param voterTerm the voter's own term: a pre-candidate that fell behind catches up before it asks again
+     * @param record    the voter's record when it is newer than the candidate's (else null): the candidate adopts it,
+     *                  so the most advanced node is not kept from leading only because it missed a record
+     */
+    record PreVoteReply(long term, boolean granted, long voterTerm, ClusterRecord record) implements Message {
+        public PreVoteReply(long term, boolean granted, long voterTerm) {
+            this(term, granted, voterTerm, null);
+        }
+    }
 
-    record VoteRequest(long term, Candidacy candidacy, long recordTerm, long recordVersion) implements Message {}
+    /**
+     * @param record the candidate's record. A voter with an older one judges the candidate by this one and, granting
+     *               its vote, adopts it: a record (term, version) is written only by that term's leader, so it is the
+     *               record the voter would have had from that leader's heartbeat.
+     */
+    record VoteRequest(long term, Candidacy candidacy, ClusterRecord record) implements Message {}
 
     record VoteReply(long term, boolean granted) implements Message {}
 
-    /** The leader of {@code term} gave up leadership: its lease is void, followers may stand at once. */
-    record Resign(long term) implements Message {}
+    /**
+     * The leader of {@code term} gave up leadership: its lease is void, followers may stand at once. Its report
+     * (typically: PostgreSQL verified stopped, before a planned stop of vigild) is what the next leader may rely on.
+     */
+    record Resign(long term, Report report) implements Message {
+        public Resign(long term) {
+            this(term, Report.UNKNOWN);
+        }
+    }
 }

@@ -9,14 +9,18 @@ public sealed interface Observation {
 
     record Received(long now, String from, Message message) implements Observation {}
 
-    /** This node's own fitness to lead changed (later: PostgreSQL health and position). */
+    /** This node's own fitness to lead changed (PostgreSQL health and position). */
     record CandidacyChanged(long now, Candidacy candidacy) implements Observation {}
 
+    /** This node's own safety report changed (watchdog armed, PostgreSQL proven stopped...): peers hear it next. */
+    record ReportChanged(long now, Report report) implements Observation {}
+
     /**
-     * The leader records what it knows about PostgreSQL (after a promotion, or a change of the synchronous set). Only a
-     * leader writes records; elsewhere this is ignored. Written durably before the next heartbeat carries it.
+     * The leader records what it knows about PostgreSQL (a new primary, a promotion's timeline, the synchronous
+     * set). Only a leader writes records; elsewhere this is ignored. Written durably before the next heartbeat
+     * carries it.
      */
-    record RecordUpdate(long now, String primary, long timeline, java.util.List<String> sync) implements Observation {}
+    record RecordUpdate(long now, PgRecord pg) implements Observation {}
 
     /** Give up leadership on purpose (graceful shutdown): void the lease and tell the followers. */
     record Resign(long now) implements Observation {}

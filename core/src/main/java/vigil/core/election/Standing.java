@@ -33,8 +33,15 @@ final class Standing {
         return ranked.size();
     }
 
+    /**
+     * The candidacy a node is ranked by. Our own counts as the leader relayed it, like everyone else's, as long as we
+     * are eligible: a standby comparing its own fresh position with the others' relayed ones (a heartbeat older, so
+     * a little behind while the primary writes) would rank itself first on every node, and all would stand at once.
+     */
     private static Candidacy candidacyOf(Electorate electorate, String name, Candidacy own, Map<String, Candidacy> known) {
-        return name.equals(electorate.self()) ? own : known.getOrDefault(name, Candidacy.ELIGIBLE);
+        if (!name.equals(electorate.self())) return known.getOrDefault(name, Candidacy.ELIGIBLE);
+        Candidacy relayed = known.get(name);
+        return relayed != null && own.eligible() && relayed.eligible() ? relayed : own;
     }
 
     /**
@@ -42,16 +49,43 @@ final class Standing {
      * caller): the candidate can lead, knows a record at least as new as ours, and is at least as advanced as we and
      * every peer we know of, except the recorded primary, which is the one presumed lost.
      *
+     * <p>Our own position counts whenever we know it in synchronous mode ({@link Electorate#strictPositions}),
+     * eligible or not: a standby that acknowledged commits must never help elect a candidate without them, and a data
+     * node that does not know its durable position then votes for nobody. Every electing majority holds a standby
+     * that acknowledged each commit (the leader sizes {@code ANY k} for that), so the winner holds them all. A data
+     * node whose own data is gone (emptied, another system) holds none of them and votes only for the recorded primary. In
+     * asynchronous mode only an eligible voter's position counts: an ineligible one must not block every election.
+     *
      * <p>The positions of other peers come from the last leader's heartbeat ({@code known}); the caller passes an
      * empty map once that is older than two leases. Waiting for a more advanced standby that never comes back would
      * block every election; safety does not need it, because each voter still refuses candidates behind itself and,
      * in synchronous mode, every electing majority holds a standby that acknowledged each commit.
      */
-    static boolean deserves(Electorate electorate, String candidate, Candidacy candidacy, long recordTerm,
-                            long recordVersion, ClusterRecord mine, Candidacy own, Map<String, Candidacy> known) {
+    static boolean deserves(Electorate electorate, String candidate, Candidacy candidacy, ClusterRecord theirs,
+                            ClusterRecord ours, Candidacy own, Map<String, Candidacy> known) {
         if (!electorate.voter(candidate).map(Voter::canLead).orElse(false) || !candidacy.eligible()) return false;
-        if (mine.term() != recordTerm ? mine.term() > recordTerm : mine.version() > recordVersion) return false;
-        if (own.eligible() && !candidacy.atLeast(own)) return false;
+        if (ours.newerThan(theirs)) return false;
+        // A newer record the candidate holds is one its term's leader wrote: judge by it (it may name a primary
+        // elected since this voter last heard, e.g. while its own data was lost).
+        ClusterRecord mine = theirs.newerThan(ours) ? theirs : ours;
+        boolean dataNode = electorate.me().canLead();
+        // Strict only once the cluster's system is recorded: before that nothing was acknowledged (the primary starts
+        // after the record holding its system identifier is committed, standbys copy only after it), so a voter whose
+        // record lacks it vouches for nothing, whatever its data directory holds.
+        if (electorate.strictPositions() && dataNode && mine.pg().systemId() != 0) {
+            // The primary our record names holds every acknowledged commit: it wrote them, or it was elected into
+            // that role by a majority that refused anyone behind an acknowledging standby, and nothing was
+            // acknowledged after (the former primary's lease had ended). Our own data may run further only with WAL
+            // nobody acknowledged (an old primary's, about to be rewound); that must not block its election.
+            boolean recordedPrimary = candidate.equals(mine.primary());
+            if (!recordedPrimary && (!own.known() || !candidacy.atLeast(own))) return false;
+            // A data node that holds none of this system's data (emptied, replaced) cannot vouch for anything: it
+            // votes only for the recorded primary.
+            boolean holdsNothing = own.timeline() == 0 && own.lsn() == 0;
+            if (holdsNothing && !recordedPrimary) return false;
+        } else if (own.eligible() && !candidacy.atLeast(own)) {
+            return false;
+        }
         for (Map.Entry<String, Candidacy> e : known.entrySet()) {
             if (e.getKey().equals(candidate) || e.getKey().equals(mine.primary())) continue;
             if (e.getValue().eligible() && !candidacy.atLeast(e.getValue())) return false;

@@ -6,12 +6,22 @@ public sealed interface HaObservation {
 
     record Tick(long now) implements HaObservation {}
 
-    /** A probe of the local PostgreSQL answered (or failed, as DOWN/HUNG). */
+    /** A probe of the local PostgreSQL answered, or failed (HUNG, FAILING, STOPPED). */
     record Probed(long now, PgView view) implements HaObservation {}
 
-    /** A direct probe of another node's PostgreSQL, asked for by {@link PgAction.ProbePeer}. */
-    record PeerProbed(long now, String node, PeerPg result) implements HaObservation {}
+    /**
+     * A direct probe of another node's PostgreSQL, asked for by {@link PgAction.ProbePeer}.
+     *
+     * @param startedAt when the probe was sent (own clock): only answers started after a moment count for it
+     */
+    record PeerProbed(long now, String node, PeerPg result, long startedAt, String detail) implements HaObservation {}
 
-    /** The driver finished an action; {@code detail} is for the log. */
-    record ActionDone(long now, PgAction action, boolean ok, String detail) implements HaObservation {}
+    /** An action ended (or was given up at its deadline, or preempted). */
+    record ActionDone(long now, PgAction action, Outcome outcome) implements HaObservation {}
+
+    /** A planned stop began: stop PostgreSQL cleanly (fence it if that fails or the lease ends), start nothing. */
+    record Stop(long now) implements HaObservation {}
+
+    /** This node must not let PostgreSQL write (e.g. its required watchdog cannot be armed): never a candidate. */
+    record Unfit(long now, String reason) implements HaObservation {}
 }

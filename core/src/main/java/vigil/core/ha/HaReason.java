@@ -1,40 +1,76 @@
 package vigil.core.ha;
 
-/** Why the supervisor acted or waited. Logged once per change and asserted on by tests. */
+/** Why the supervisor acted or waited. Logged once per change (with its cause, {@link Why}) and asserted on by tests. */
 public enum HaReason {
     PRIMARY_HEALTHY,
     STANDBY_HEALTHY,
     /** The primary's PostgreSQL died or hung while this node holds the lease: restart it in place. */
     PRIMARY_CRASHED_RESTART,
-    /** The recorded primary's PostgreSQL was stopped by vigil (self-fence): start it again now that this node leads. */
+    /** The recorded primary's PostgreSQL is stopped (by vigil, or not started yet): start it now that this node leads. */
     START_PRIMARY,
+    /** The primary answers with errors (starting up, shutting down, too many clients): wait, do not restart it. */
+    PRIMARY_FAILING,
     /** Too many local restarts within failure_timeout: give up the primary role. */
     MIGRATION_THRESHOLD_REACHED,
-    /** A writable PostgreSQL on a node without a valid lease (or about to lose it): stop it now. */
+    /** PostgreSQL may accept writes on a node without a valid lease (or about to lose it): kill it now. */
     SELF_FENCE,
+    /** A planned stop of vigild: PostgreSQL is shut down cleanly (fenced if that fails), then leadership resigned. */
+    PLANNED_STOP,
+    /** The self-fence could not verify that every PostgreSQL process is gone: it is repeated. */
+    FENCE_NOT_VERIFIED,
     /** The new leader checks whether the old primary can still take writes. */
     PROBING_OLD_PRIMARY,
     /** The old primary answers as a healthy primary: no failover (its vigild may have crashed). */
     OLD_PRIMARY_STILL_SERVING,
-    /** The old primary is unreachable and nothing proves it cannot write: waiting (set failover_without_fencing to override). */
+    /** Nothing proves that the old primary cannot write (detail: which proofs are missing): waiting. */
     FENCING_REQUIRED,
     /** Another standby is more advanced: stand down so it can lead. */
     PEER_AHEAD,
-    /** This node is not an eligible candidate (lag, sync set, health): stand down. */
+    /** This node is not an eligible candidate (lag, sync set, health, timeline): stand down. */
     NOT_ELIGIBLE,
+    /**
+     * This node must not let PostgreSQL write (detail: why, e.g. its required watchdog could not be armed): as leader
+     * it fences its PostgreSQL if that may write, then resigns so that a fit node leads.
+     */
+    UNFIT,
     PROMOTING,
     PROMOTED,
+    /** A CHECKPOINT after the promotion, so a rewind of the old primary can use the new timeline. */
+    CHECKPOINT,
     /** No primary recorded yet: the leader's own PostgreSQL becomes the primary. */
     BOOTSTRAP_PRIMARY,
+    /** The first primary reported its system identifier: recorded, so no data can be replaced by another system. */
+    SYSTEM_RECORDED,
     FOLLOW_PRIMARY,
-    /** This node's timeline forked from the primary's (it was primary, or it stalls): pg_rewind. */
+    /** This node's history may have forked from the primary's (it was writable, or it is on another timeline): pg_rewind. */
     REWIND,
-    /** pg_rewind failed: fresh pg_basebackup. */
+    /** pg_rewind failed for a passing reason (source unreachable...): retried, no re-clone. */
+    REWIND_RETRY,
+    /** pg_rewind proved it cannot repair the divergence: fresh pg_basebackup, the old data kept aside. */
     RECLONE,
+    /** The data directory is empty: copy the primary with pg_basebackup. */
+    CLONE,
+    /** The new standby streams: the data directory kept aside by the re-clone is removed. */
+    DISCARD_SET_ASIDE,
+    /** The recorded primary's data directory is empty: it is not a candidate and never initialises a new cluster. */
+    RECORDED_PRIMARY_DATA_MISSING,
+    /** The local data belongs to another PostgreSQL system than the cluster's: nothing is done to it automatically. */
+    SYSTEM_ID_MISMATCH,
     /** The recorded primary's vigild came back with PostgreSQL still serving: hand leadership back to it. */
     HAND_BACK_TO_PRIMARY,
-    /** Keep a still-running recorded primary while regaining leadership after a vigild restart. */
+    /** Keep a still-running recorded primary while regaining leadership after a vigild restart (bounded window). */
     RECLAIMING,
     SYNC_SET_CHANGED,
-    WAITING_FOR_ACTION
+    /** Waiting: for the record to be committed, for positions, for the local PostgreSQL to answer. */
+    WAITING,
+    WAITING_FOR_ACTION,
+    /**
+     * Synchronous mode: the primary this standby streamed from no longer leads; it stops streaming (without a restart)
+     * before it may vote, so it acknowledges no commit of a primary that a new leader is about to replace.
+     */
+    DETACHED,
+    /** The standby does not stream from the primary (cut off, or the primary is gone); nothing shows divergence. */
+    STANDBY_STALLED,
+    /** The local standby does not answer properly (starting up, errors): waiting. */
+    STANDBY_FAILING
 }

@@ -1,11 +1,15 @@
 package vigil.core.ha;
 
-/** The answer of a direct probe of another node's PostgreSQL. */
+/**
+ * The answer of a direct probe of another node's PostgreSQL. Only a direct answer of that server counts: a refused
+ * connection (a firewall's reject rule produces one against a live server), a reset, a timeout, "the database
+ * system is starting up" (a primary in crash recovery, writable a moment later) or any error is UNKNOWN.
+ */
 public enum PeerPg {
-    /** Answered as a primary: it may be taking writes. Never promote over it. */
+    /** Answered {@code pg_is_in_recovery() = false}: it may be taking writes. Never promote over it. */
     WRITABLE,
-    /** Answered as a standby, or refused the connection (host up, PostgreSQL down): it cannot take writes. */
-    NOT_WRITABLE,
-    /** No answer (timeout, no route): it may be down, or cut off and still writable. */
-    UNREACHABLE
+    /** Answered {@code pg_is_in_recovery() = true}: it cannot take writes. */
+    IN_RECOVERY,
+    /** Anything else: proves nothing. */
+    UNKNOWN
 }

@@ -2,30 +2,83 @@ package vigil.core.ha;
 
 import java.util.List;
 
-/** What the supervisor asks the PostgreSQL driver to do. One at a time, except {@link Stop}, which preempts. */
+/**
+ * What the supervisor asks the PostgreSQL driver to do. The node step's executor runs one action at a time; a
+ * {@link Fence} preempts it (the running action is cancelled), a {@link ProbePeer} runs beside everything.
+ */
 public sealed interface PgAction {
-    /** Start the local instance as the primary (crash recovery on the same timeline). */
-    record StartPrimary() implements PgAction {}
+    /**
+     * initdb into the empty data directory, and nothing else (no start): only while the cluster record names no system
+     * yet. The new system is recorded before the server first starts, so no commit can ever exist of a system the
+     * record does not know, and an emptied data directory is never initialised again.
+     */
+    record Initialise() implements PgAction {}
 
-    /** (Re)configure the local instance as a standby of {@code upstream} and start it. */
+    /**
+     * Start the local instance as the primary (crash recovery on the same timeline). Never initialises anything: an
+     * empty data directory fails it (DATA_MISSING).
+     *
+     * @param syncNames synchronous mode: synchronous_standby_names written before the start, so no commit is ever
+     *                  acknowledged locally (null: leave it unset)
+     */
+    record StartPrimary(String syncNames) implements PgAction {
+        public StartPrimary() {
+            this(null);
+        }
+    }
+
+    /** (Re)configure the local instance as a standby of {@code upstream} and start it (or reload it). */
     record StartStandby(String upstream) implements PgAction {}
 
-    /** Stop now; {@code immediate} for self-fencing (no shutdown checkpoint: fastest end of writes). */
-    record Stop(boolean immediate) implements PgAction {}
+    /**
+     * Point the running standby at {@code upstream} without a restart (primary_conninfo is reloadable), or at nobody
+     * (null): its WAL receiver stops, so it acknowledges nothing more to the primary it followed.
+     */
+    record Repoint(String upstream) implements PgAction {}
 
-    /** pg_promote, then CHECKPOINT. */
-    record Promote() implements PgAction {}
+    /** Shut down cleanly (fast mode: a shutdown checkpoint), e.g. before a pg_rewind. Not a fence. */
+    record StopFast() implements PgAction {}
 
-    /** pg_rewind from {@code source}, then start as its standby. */
-    record Rewind(String source) implements PgAction {}
+    /**
+     * The self-fence: SIGKILL every process of the local PostgreSQL at once and verify that none is left. Runs on its
+     * own path, preempting whatever runs, so nothing can delay it.
+     */
+    record Fence() implements PgAction {}
 
-    /** Replace the data directory with a fresh pg_basebackup of {@code source}, then start as its standby. */
-    record Clone(String source) implements PgAction {}
+    /**
+     * pg_promote. In synchronous mode {@code syncNames} is written first, so the new primary waits for its
+     * synchronous standbys from its first commit (null: leave it unset).
+     */
+    record Promote(String syncNames) implements PgAction {}
 
-    /** synchronous_standby_names = {@code ANY count (names)}; empty names: no synchronous standby. */
+    /** CHECKPOINT after a promotion, so pg_rewind of the old primary can use the new timeline; cancellable. */
+    record Checkpoint() implements PgAction {}
+
+    /**
+     * pg_rewind from {@code source} (refused by the driver unless both system identifiers are {@code systemId});
+     * PostgreSQL stays stopped: the next decision starts it as a standby of whoever is then the recorded primary.
+     */
+    record Rewind(String source, long systemId) implements PgAction {}
+
+    /**
+     * Copy {@code source} with pg_basebackup (refused unless the source and any local cluster are of
+     * {@code systemId}; 0: none recorded yet), keeping the old data directory aside; PostgreSQL stays stopped, as
+     * after a rewind.
+     */
+    record Clone(String source, long systemId) implements PgAction {}
+
+    /** Remove the data directory a re-clone kept aside, once the new standby streams. */
+    record DiscardSetAside() implements PgAction {}
+
+    /** synchronous_standby_names = {@code ANY count (names)} (never empty in synchronous mode). */
     record SetSyncStandbys(List<String> names, int count) implements PgAction {
         public SetSyncStandbys {
             names = List.copyOf(names);
+        }
+
+        /** The value as PostgreSQL shows it in {@code current_setting('synchronous_standby_names')}. */
+        public String value() {
+            return SyncSet.format(names, count);
         }
     }
 
@@ -34,5 +87,10 @@ public sealed interface PgAction {
 
     default String kind() {
         return getClass().getSimpleName();
+    }
+
+    /** True for the actions after which the local PostgreSQL may accept writes. */
+    default boolean makesWritable() {
+        return this instanceof StartPrimary || this instanceof Promote;
     }
 }

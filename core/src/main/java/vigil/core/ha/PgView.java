@@ -1,38 +1,123 @@
 package vigil.core.ha;
 
+import vigil.core.election.PgRecord;
+
 /**
- * What the local PostgreSQL looked like at one probe. {@code lsn} is the flush LSN on a primary and the received LSN
- * on a standby: the position a standby would have if promoted now.
+ * What the local PostgreSQL looked like at one probe, in the core's vocabulary. The driver decides nothing: it
+ * reports what it saw, and {@link Health#STOPPED} only when it verified that no process of PostgreSQL runs.
  *
- * @param upstream the node a standby streams from (as configured by vigil), or null
+ * @param health      see {@link Health}
+ * @param role        PRIMARY or STANDBY when {@code health} is UP, else null
+ * @param position    where its WAL ends (flush LSN on a primary, durable received/replayed LSN on a standby; from
+ *                    pg_controldata, as a lower bound and not {@code known}, when it is stopped)
+ * @param replication whom a standby follows, and a primary's timeline fork and effective synchronous setting
+ * @param disk        what the data directory holds
  */
-public record PgView(Health health, Role role, long timeline, long lsn, boolean streaming, String upstream) {
-    /** UP: answered the probe. DOWN: not running (connection refused). HUNG: accepted but did not answer in time. */
-    public enum Health { UNKNOWN, UP, DOWN, HUNG }
+public record PgView(Health health, Role role, Position position, Replication replication, Disk disk) {
+    /**
+     * UNKNOWN: not probed since boot or since the last action. UP: answered the probe. STOPPED: verified that no
+     * process runs. FAILING: processes run but it refuses or errs (starting, shutting down, too many clients,
+     * authentication). HUNG: it did not answer in time (stopped postmaster, overload).
+     */
+    public enum Health { UNKNOWN, UP, STOPPED, FAILING, HUNG }
 
     public enum Role { PRIMARY, STANDBY }
 
-    public static final PgView UNKNOWN = new PgView(Health.UNKNOWN, null, 0, 0, false, null);
-
-    public static PgView down() {
-        return new PgView(Health.DOWN, null, 0, 0, false, null);
+    /** @param known true when {@code lsn} is the durable end of this node's WAL now (see Candidacy#known) */
+    public record Position(long timeline, long lsn, boolean known) {
+        public static final Position NONE = new Position(0, 0, false);
     }
 
-    /** Stopped, with a data directory that holds a cluster: it ranks above an empty node at bootstrap. */
-    public static PgView stoppedWithData() {
-        return new PgView(Health.DOWN, null, 1, 1, false, null);
+    /**
+     * @param streaming true while a standby's WAL receiver streams
+     * @param upstream  the node a standby follows, as vigil configured it (null: none)
+     * @param fork      a primary's timeline fork (null on timeline 1 or not known)
+     * @param syncNames a primary's effective synchronous_standby_names (null when not read)
+     */
+    public record Replication(boolean streaming, String upstream, PgRecord.Fork fork, String syncNames) {
+        public static final Replication NONE = new Replication(false, null, null, null);
+    }
+
+    /**
+     * @param data            EMPTY (no data directory or nothing in it), CLUSTER, FOREIGN (files, but no cluster),
+     *                        or UNKNOWN (not looked at)
+     * @param systemId        PostgreSQL's system identifier, 0 when unknown
+     * @param lastRanAsPrimary a stopped cluster whose control file says it last ran as a primary (in production or
+     *                        shut down, not in recovery): its history may have forked from the cluster's
+     * @param setAside        a copy of an older data directory kept aside by a re-clone is still there
+     */
+    public record Disk(Data data, long systemId, boolean lastRanAsPrimary, boolean setAside) {
+        public enum Data { UNKNOWN, EMPTY, CLUSTER, FOREIGN }
+
+        public static final Disk UNKNOWN = new Disk(Data.UNKNOWN, 0, false, false);
+        public static final Disk CLUSTER = new Disk(Data.CLUSTER, 0, false, false);
+    }
+
+    public static final PgView UNKNOWN = new PgView(Health.UNKNOWN, null, Position.NONE, Replication.NONE, Disk.UNKNOWN);
+
+    /** Verified stopped, with a cluster on disk (lower-bound position unknown). */
+    public static PgView stopped() {
+        return new PgView(Health.STOPPED, null, Position.NONE, Replication.NONE, Disk.CLUSTER);
+    }
+
+    /** Verified stopped, and the data directory holds no cluster. */
+    public static PgView empty() {
+        return new PgView(Health.STOPPED, null, Position.NONE, Replication.NONE,
+                new Disk(Disk.Data.EMPTY, 0, false, false));
     }
 
     public static PgView hung() {
-        return new PgView(Health.HUNG, null, 0, 0, false, null);
+        return new PgView(Health.HUNG, null, Position.NONE, Replication.NONE, Disk.CLUSTER);
+    }
+
+    public static PgView failing() {
+        return new PgView(Health.FAILING, null, Position.NONE, Replication.NONE, Disk.CLUSTER);
     }
 
     public static PgView primary(long timeline, long lsn) {
-        return new PgView(Health.UP, Role.PRIMARY, timeline, lsn, false, null);
+        return new PgView(Health.UP, Role.PRIMARY, new Position(timeline, lsn, true), Replication.NONE, Disk.CLUSTER);
     }
 
     public static PgView standby(long timeline, long lsn, boolean streaming, String upstream) {
-        return new PgView(Health.UP, Role.STANDBY, timeline, lsn, streaming, upstream);
+        return new PgView(Health.UP, Role.STANDBY, new Position(timeline, lsn, true),
+                new Replication(streaming, upstream, null, null), Disk.CLUSTER);
+    }
+
+    public PgView withDisk(Disk newDisk) {
+        return new PgView(health, role, position, replication, newDisk);
+    }
+
+    public PgView withSystemId(long id) {
+        return withDisk(new Disk(disk.data(), id, disk.lastRanAsPrimary(), disk.setAside()));
+    }
+
+    public PgView withPosition(Position p) {
+        return new PgView(health, role, p, replication, disk);
+    }
+
+    public PgView withReplication(Replication r) {
+        return new PgView(health, role, position, r, disk);
+    }
+
+    /** The same disk, nothing running: what a verified fence leaves. */
+    public PgView asStopped() {
+        return new PgView(Health.STOPPED, null, Position.NONE, Replication.NONE, disk);
+    }
+
+    public long timeline() {
+        return position.timeline();
+    }
+
+    public long lsn() {
+        return position.lsn();
+    }
+
+    public String upstream() {
+        return replication.upstream();
+    }
+
+    public boolean streaming() {
+        return replication.streaming();
     }
 
     public boolean writable() {
@@ -41,5 +126,9 @@ public record PgView(Health health, Role role, long timeline, long lsn, boolean 
 
     public boolean isStandby() {
         return health == Health.UP && role == Role.STANDBY;
+    }
+
+    public boolean emptyDataDir() {
+        return disk.data() == Disk.Data.EMPTY;
     }
 }

@@ -1,38 +1,111 @@
 package vigil.core.ha;
 
 import java.util.List;
+import java.util.Map;
+import vigil.core.election.Report.PgSafety;
 
 /**
- * What the supervisor remembers between observations. Immutable.
+ * What the supervisor remembers between observations. Immutable, in named parts.
  *
- * @param inFlight       the local action the driver is carrying out, or null; a new one waits for it (Stop excepted)
- * @param restarts       times of local restarts of a crashed primary (kept within failure_timeout)
- * @param probedNode     which node {@code probed} is about
- * @param needsRewind    this node's timeline may have forked from the primary's: it must pg_rewind before following
- * @param rewindFailed   pg_rewind failed once: the next attempt is a fresh clone
- * @param stalledSince   since when this standby has not been streaming from the primary (-1: streaming)
- * @param reason         the last reason logged, so each change is logged once
- * @param peerProbeAskedAt when a direct probe of the old primary was last asked for (probes are rate-limited)
- * @param ledSinceBoot   this process has held the lease at least once: from then on it always self-fences
- * @param selfStopped    the local PostgreSQL is down because this supervisor stopped it (not a crash)
- * @param appliedSync    the synchronous standbys PostgreSQL was last told to wait for (null: not set by this process)
- * @param seenUp         PostgreSQL answered since this process started it (or started): DOWN now means a crash
- * @param failedActions  consecutive failed actions; they are retried with a growing delay
- * @param retryAt        no new action before this instant (after a failure)
+ * @param local    the local PostgreSQL as last seen, and what is known about whether it may write
+ * @param work     the action in flight, the fence, retries and restarts
+ * @param rejoin   how rejoining the primary went so far
+ * @param probes   the latest direct probe answer per peer
+ * @param durable  the part kept on disk
+ * @param boot     this process's start and whether it has led since
+ * @param why      the last reason logged, so each change is logged once
  */
-public record SupervisorState(PgView view, PgAction inFlight, long inFlightSince, List<Long> restarts,
-                              String probedNode, PeerPg probed, long probedAt, boolean needsRewind,
-                              boolean rewindFailed, long bootAt, long stalledSince, HaReason reason,
-                              long peerProbeAskedAt, boolean ledSinceBoot, boolean selfStopped,
-                              List<String> appliedSync, int appliedSyncCount, boolean seenUp, int failedActions,
-                              long retryAt) {
-    public SupervisorState {
-        restarts = List.copyOf(restarts);
-        appliedSync = appliedSync == null ? null : List.copyOf(appliedSync);
+public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes probes, HaDurable durable, Boot boot,
+                              Why why) {
+    /**
+     * @param knowledge    whether the local PostgreSQL may accept writes: MAY_WRITE until a probe or a verified
+     *                     fence proves otherwise (at boot, after a promotion or primary start, when writable)
+     * @param stalledSince since when a standby has not been streaming from the primary (-1: streaming)
+     * @param seenUp       PostgreSQL answered since this process started it (or started): STOPPED now means a crash
+     * @param selfStopped  the local PostgreSQL is stopped because this supervisor stopped it (not a crash)
+     * @param probed       a probe has answered since this process started
+     * @param lastPosition the newest position seen while PostgreSQL answered (it outlives a stop)
+     * @param unsettled    a writable action (Promote, a primary start) failed or was cancelled and may still
+     *                     complete (pg_promote only signals the postmaster): only a verified stop or fence proves
+     *                     PostgreSQL cannot write, an in-recovery answer does not
+     */
+    public record Local(PgView view, PgSafety knowledge, long stalledSince, boolean seenUp, boolean selfStopped,
+                        boolean probed, PgView.Position lastPosition, boolean unsettled) {
+        public Local(PgView view, PgSafety knowledge, long stalledSince, boolean seenUp, boolean selfStopped,
+                     boolean probed, PgView.Position lastPosition) {
+            this(view, knowledge, stalledSince, seenUp, selfStopped, probed, lastPosition, false);
+        }
     }
 
+    /**
+     * @param inFlight          the exclusive action being carried out, or null
+     * @param fencing           a self-fence is under way (it preempted {@code inFlight})
+     * @param restarts          times of local restarts of a crashed primary (kept within failure_timeout)
+     * @param failedActions     consecutive failed actions; retried with a growing delay
+     * @param retryAt           no new action before this instant (after a failure)
+     * @param checkpointPending a promotion succeeded and its CHECKPOINT has not run yet
+     * @param startAfterFence   the fence kills a hung primary that is then restarted in place (already counted)
+     * @param stopping          a planned stop is under way: PostgreSQL is stopped, nothing is started
+     * @param unfit             why this node must not let PostgreSQL write (null: it may)
+     * @param syncApplied       the synchronous_standby_names last applied (reloaded), until a probe shows it in effect
+     * @param syncAppliedAt     when it was applied
+     */
+    public record Work(PgAction inFlight, long inFlightSince, boolean fencing, List<Long> restarts, int failedActions,
+                       long retryAt, boolean checkpointPending, boolean startAfterFence, boolean stopping,
+                       String unfit, String syncApplied, long syncAppliedAt) {
+        public Work {
+            restarts = List.copyOf(restarts);
+        }
+    }
+
+    /**
+     * @param rewindRetries    consecutive transient pg_rewind failures (retried; never a reason to re-clone)
+     * @param rewindImpossible pg_rewind proved it cannot repair the divergence: the next attempt is a re-clone
+     * @param refusedFor       a clone or rewind from this primary was refused (another system): nothing more is tried
+     *                         until the recorded primary changes
+     */
+    public record Rejoin(int rewindRetries, boolean rewindImpossible, String refusedFor) {
+        static final Rejoin NONE = new Rejoin(0, false, null);
+    }
+
+    /** @param askedAt when a direct probe was last asked for (probes are rate-limited) */
+    public record Probes(Map<String, PeerProbe> answers, long askedAt) {
+        public Probes {
+            answers = Map.copyOf(answers);
+        }
+    }
+
+    /** A direct probe's answer about another node's PostgreSQL, and when it was asked (own clock). */
+    public record PeerProbe(PeerPg result, long startedAt, long answeredAt, String detail) {}
+
+    /** @param id the kernel's boot id: the monotonic clock is comparable across restarts of vigild within one boot */
+    public record Boot(long at, String id, boolean ledSinceBoot) {}
+
+    public static SupervisorState boot(long now, String bootId, HaDurable durable) {
+        return new SupervisorState(new Local(PgView.UNKNOWN, PgSafety.MAY_WRITE, -1, false, false, false,
+                PgView.Position.NONE),
+                new Work(null, 0, false, List.of(), 0, 0, false, false, false, null, null, 0), Rejoin.NONE,
+                new Probes(Map.of(), Long.MIN_VALUE / 4), durable, new Boot(now, bootId, false), null);
+    }
+
+    /** For tests and tools that need no persisted part. */
     public static SupervisorState boot(long now) {
-        return new SupervisorState(PgView.UNKNOWN, null, 0, List.of(), null, null, 0, false, false, now, -1, null,
-                Long.MIN_VALUE / 4, false, false, null, 0, false, 0, 0);
+        return boot(now, "", HaDurable.INITIAL);
+    }
+
+    public PgView view() {
+        return local.view();
+    }
+
+    public PgAction inFlight() {
+        return work.inFlight();
+    }
+
+    public List<Long> restarts() {
+        return work.restarts();
+    }
+
+    public HaReason reason() {
+        return why == null ? null : why.reason();
     }
 }

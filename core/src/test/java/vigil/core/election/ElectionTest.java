@@ -91,10 +91,10 @@ class ElectionTest {
     @Test
     void followerRefusesVotesForALeaseAfterAHeartbeatAndKeepsItsTerm() {
         ElectionState f = followerOf("n1", 1000);
-        Decision d = Election.decide(f, received(2499, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, 1, 0)));
+        Decision d = Election.decide(f, received(2499, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, rec(1, 0))));
         assertEquals(new Action.Send("n3", new Message.VoteReply(2, false)), d.actions().get(0));
         assertEquals(1, d.next().term());
-        Decision later = Election.decide(f, received(2500, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, 1, 0)));
+        Decision later = Election.decide(f, received(2500, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, rec(1, 0))));
         assertInstanceOf(Action.Persist.class, later.actions().get(0));
         assertEquals(new Action.Send("n3", new Message.VoteReply(2, true)), later.actions().get(1));
     }
@@ -102,29 +102,29 @@ class ElectionTest {
     @Test
     void oneVotePerTerm() {
         ElectionState f = followerOf("n1", 0);
-        ElectionState voted = Election.decide(f, received(2000, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, 1, 0))).next();
-        Decision d = Election.decide(voted, received(2001, "n1", new Message.VoteRequest(2, Candidacy.ELIGIBLE, 1, 0)));
+        ElectionState voted = Election.decide(f, received(2000, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, rec(1, 0)))).next();
+        Decision d = Election.decide(voted, received(2001, "n1", new Message.VoteRequest(2, Candidacy.ELIGIBLE, rec(1, 0))));
         assertEquals(new Action.Send("n1", new Message.VoteReply(2, false)), d.actions().get(0));
     }
 
     @Test
     void aRestartedNodeRefusesVotesForALease() {
         ElectionState restarted = ElectionState.boot(new Electorate("n2", THREE, TIMING), new Durable(3, null, new ClusterRecord(3, 0, "n1", null, 0, List.of())), 50_000);
-        Decision d = Election.decide(restarted, received(51_000, "n3", new Message.VoteRequest(4, Candidacy.ELIGIBLE, 3, 0)));
+        Decision d = Election.decide(restarted, received(51_000, "n3", new Message.VoteRequest(4, Candidacy.ELIGIBLE, rec(3, 0))));
         assertEquals(new Action.Send("n3", new Message.VoteReply(4, false)), d.actions().get(0));
     }
 
     @Test
     void noVoteForACandidateWithAnOlderRecord() {
         ElectionState f = followerOf("n1", 0);
-        Decision d = Election.decide(f, received(5000, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, 0, 0)));
+        Decision d = Election.decide(f, received(5000, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, rec(0, 0))));
         assertEquals(new Action.Send("n3", new Message.VoteReply(2, false)), d.actions().get(d.actions().size() - 1));
     }
 
     @Test
     void noVoteForALessAdvancedCandidate() {
         ElectionState f = Election.decide(followerOf("n1", 0), new Observation.CandidacyChanged(10, new Candidacy(true, 2, 500))).next();
-        Decision d = Election.decide(f, received(5000, "n3", new Message.VoteRequest(2, new Candidacy(true, 2, 400), 1, 0)));
+        Decision d = Election.decide(f, received(5000, "n3", new Message.VoteRequest(2, new Candidacy(true, 2, 400), rec(1, 0))));
         assertEquals(new Action.Send("n3", new Message.VoteReply(2, false)), d.actions().get(d.actions().size() - 1));
     }
 
@@ -150,7 +150,7 @@ class ElectionTest {
 
     @Test
     void aHeartbeatOfAnOlderTermIsAnsweredStale() {
-        ElectionState f = Election.decide(followerOf("n1", 0), received(5000, "n3", new Message.VoteRequest(4, Candidacy.ELIGIBLE, 1, 0))).next();
+        ElectionState f = Election.decide(followerOf("n1", 0), received(5000, "n3", new Message.VoteRequest(4, Candidacy.ELIGIBLE, rec(1, 0)))).next();
         Decision d = Election.decide(f, received(5001, "n1", heartbeat(1, 9)));
         assertEquals(new Action.Send("n1", new Message.Stale(4)), d.actions().get(0));
     }
@@ -174,17 +174,17 @@ class ElectionTest {
 
     @Test
     void theLeaderRewritesTheRecordDurablyAndVotersRefuseCandidatesThatMissedIt() {
-        Decision d = Election.decide(clusterWithLeader(), new Observation.RecordUpdate(2050, "n1", 2, List.of("n2")));
+        Decision d = Election.decide(clusterWithLeader(), new Observation.RecordUpdate(2050, new PgRecord("n1", 0, 2, null, List.of("n2"), null)));
         ClusterRecord written = ((Action.Persist) d.actions().get(0)).durable().record();
-        assertEquals(new ClusterRecord(1, 1, "n1", "n1", 2, List.of("n2")), written);
+        assertEquals(new ClusterRecord(1, 1, "n1", new PgRecord("n1", 0, 2, null, List.of("n2"), null), java.util.Map.of("n1", 1L)), written);
         Decision hb = Election.decide(d.next(), new Observation.Tick(2200));
         Message.Heartbeat h = (Message.Heartbeat) ((Action.Send) hb.actions().get(0)).message();
         assertEquals(written, h.record());
         ElectionState follower = Election.decide(booted("n2", THREE, 0), received(2201, "n1", h)).next();
         assertEquals(written, follower.durable().record());
-        Decision vote = Election.decide(follower, received(9000, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, 1, 0)));
+        Decision vote = Election.decide(follower, received(9000, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, rec(1, 0))));
         assertEquals(new Action.Send("n3", new Message.VoteReply(2, false)), vote.actions().get(vote.actions().size() - 1));
-        assertTrue(Election.decide(follower, new Observation.RecordUpdate(2300, "n2", 3, List.of())).actions().isEmpty(),
+        assertTrue(Election.decide(follower, new Observation.RecordUpdate(2300, new PgRecord("n2", 0, 3, null, List.of(), null))).actions().isEmpty(),
                 "only the leader writes records");
     }
 
@@ -206,10 +206,235 @@ class ElectionTest {
                 new Observation.CandidacyChanged(1, new Candidacy(true, 1, 700))).next();
         voter = Election.decide(voter, received(1000, "n1", new Message.Heartbeat(1, 1,
                 new ClusterRecord(1, 0, "n1", null, 1, List.of()), Map.of("n2", new Candidacy(true, 1, 900))))).next();
-        Message.VoteRequest behindN2 = new Message.VoteRequest(2, new Candidacy(true, 1, 800), 1, 0);
+        Message.VoteRequest behindN2 = new Message.VoteRequest(2, new Candidacy(true, 1, 800), rec(1, 0));
         Decision fresh = Election.decide(voter, received(1000 + 1500, "n1", behindN2));
         assertEquals(new Action.Send("n1", new Message.VoteReply(2, false)), fresh.actions().get(fresh.actions().size() - 1));
         Decision stale = Election.decide(voter, received(1000 + 3001, "n1", behindN2));
         assertEquals(new Action.Send("n1", new Message.VoteReply(2, true)), stale.actions().get(stale.actions().size() - 1));
+    }
+
+    // ---- reports ----------------------------------------------------------------------------------------------
+
+    static final Report STOPPED = new Report(0, Report.PgSafety.STOPPED);
+    static final Report WATCHDOG = new Report(1_100, Report.PgSafety.MAY_WRITE);
+    static final Report STANDBY = new Report(1_100, Report.PgSafety.STANDBY);
+
+    /** A heartbeat of leader n3 in {@code term} whose record says n1 last led in term 5, relaying {@code reports}. */
+    static Message.Heartbeat relaying(long term, long seq, Map<String, Report.Heard> reports) {
+        ClusterRecord record = new ClusterRecord(term, 0, "n3", PgRecord.NONE, Map.of("n1", 5L, "n3", term));
+        return new Message.Heartbeat(term, seq, record, Map.of(), reports);
+    }
+
+    @Test
+    void theLeaderRelaysTheReportsItHeardWithTheirTermsAndItsOwn() {
+        ElectionState n1 = Election.decide(leaderWithoutAcks(), new Observation.ReportChanged(2002, WATCHDOG)).next();
+        n1 = Election.decide(n1, received(2003, "n2", new Message.HeartbeatAck(1, 1, Candidacy.ELIGIBLE, STANDBY))).next();
+        Decision d = Election.decide(n1, new Observation.Tick(2200));
+        Message.Heartbeat h = (Message.Heartbeat) ((Action.Send) d.actions().get(0)).message();
+        assertEquals(Map.of("n1", new Report.Heard(1, WATCHDOG), "n2", new Report.Heard(1, STANDBY)), h.reports());
+    }
+
+    @Test
+    void aFollowerMergesRelayedReportsByTerm() {
+        ElectionState f = booted("n2", THREE, 0);
+        f = Election.decide(f, received(1000, "n3", relaying(6, 1, Map.of("n1", new Report.Heard(6, STOPPED))))).next();
+        f = Election.decide(f, received(1100, "n3", relaying(6, 2, Map.of("n1", new Report.Heard(5, WATCHDOG))))).next();
+        assertEquals(new Report.Heard(6, STOPPED), f.reportOf("n1"), "an older report does not replace a newer one");
+        f = Election.decide(f, received(1200, "n3", relaying(6, 3, Map.of("n1", new Report.Heard(6, STANDBY))))).next();
+        assertEquals(new Report.Heard(6, STANDBY), f.reportOf("n1"), "within a term, the one heard last");
+        f = Election.decide(f, received(1300, "n3", relaying(7, 4, Map.of("n1", new Report.Heard(7, WATCHDOG))))).next();
+        assertEquals(new Report.Heard(7, WATCHDOG), f.reportOf("n1"));
+    }
+
+    @Test
+    void aRelayedReportAboutItselfIsIgnored() {
+        ElectionState f = Election.decide(booted("n2", THREE, 0), new Observation.ReportChanged(10, STANDBY)).next();
+        f = Election.decide(f, received(1000, "n3", relaying(6, 1, Map.of("n2", new Report.Heard(9, WATCHDOG))))).next();
+        assertFalse(f.reports().containsKey("n2"), "nobody else tells a node about itself");
+        assertEquals(new Report.Heard(6, STANDBY), f.reportOf("n2"), "its own report is always its current one");
+    }
+
+    @Test
+    void onlyAReportMadeAfterTheNodeLastLedProvesItsPostgresSafe() {
+        ElectionState f = booted("n2", THREE, 0);
+        ElectionState old = heard(f, new Report.Heard(4, STOPPED, false));
+        assertEquals(new Report.Heard(4, STOPPED, false), old.reportOf("n1"));
+        assertFalse(old.pgProvenSafe("n1"), "n1 led term 5 since: it may have written since");
+        assertFalse(heard(f, new Report.Heard(5, STOPPED, false)).pgProvenSafe("n1"),
+                "made while it led term 5: it may have started PostgreSQL after");
+        assertTrue(heard(f, new Report.Heard(5, STOPPED, true)).pgProvenSafe("n1"), "its farewell in term 5");
+        assertTrue(heard(f, new Report.Heard(6, STOPPED, false)).pgProvenSafe("n1"), "made as a follower in term 6");
+    }
+
+    private static ElectionState heard(ElectionState f, Report.Heard report) {
+        return Election.decide(f, received(1000, "n3", relaying(6, 1, Map.of("n1", report)))).next();
+    }
+
+    @Test
+    void aNeverHeardNodeIsAssumedToMayWrite() {
+        ElectionState f = booted("n2", THREE, 0);
+        assertEquals(Report.NEVER, f.reportOf("n1"));
+        assertFalse(f.pgProvenSafe("n1"));
+        assertEquals(0, f.watchdogOf("n1"), "no watchdog is assumed");
+    }
+
+    @Test
+    void aResigningFollowerSaysGoodbyeWithItsReport() {
+        ElectionState f = Election.decide(followerOf("n1", 1000), new Observation.ReportChanged(1001, STOPPED)).next();
+        Decision d = Election.decide(f, new Observation.Resign(1002));
+        assertEquals(List.of(new Action.Send("n1", new Message.Resign(1, STOPPED)),
+                new Action.Send("n3", new Message.Resign(1, STOPPED))), d.actions());
+        assertEquals(List.of(), d.events(), "a follower changes no role");
+        assertEquals(Role.FOLLOWER, d.next().role());
+    }
+
+    @Test
+    void aResigningLeaderSendsItsReportToo() {
+        ElectionState n1 = Election.decide(clusterWithLeader(), new Observation.ReportChanged(2050, STOPPED)).next();
+        Decision d = Election.decide(n1, new Observation.Resign(2100));
+        assertTrue(d.actions().contains(new Action.Send("n2", new Message.Resign(1, STOPPED))));
+        assertEquals(Reason.RESIGNED, roleChanges(d).get(0).reason());
+    }
+
+    @Test
+    void aResignationIsHeardFromAnyNodeButFreesVotesOnlyFromTheLeader() {
+        ElectionState f = followerOf("n1", 2000); // n2 follows n1
+        ElectionState fromPeer = Election.decide(f, received(2100, "n3", new Message.Resign(1, STOPPED))).next();
+        assertEquals(new Report.Heard(1, STOPPED, true), fromPeer.reportOf("n3"), "a farewell");
+        assertEquals(f.noVoteUntil(), fromPeer.noVoteUntil(), "n3 is not the leader: n1's lease still binds");
+        ElectionState fromLeader = Election.decide(f, received(2100, "n1", new Message.Resign(1, STOPPED))).next();
+        assertEquals(new Report.Heard(1, STOPPED, true), fromLeader.reportOf("n1"));
+        assertTrue(fromLeader.noVoteUntil() <= 2100);
+    }
+
+    // ---- record catch-up ----------------------------------------------------------------------------------------
+
+    @Test
+    void aVoterWithANewerRecordSendsItWithItsPreVoteReply() {
+        ElectionState voter = followerOf("n1", 0); // record of term 1
+        ClusterRecord mine = voter.durable().record();
+        Decision newer = Election.decide(voter, received(5000, "n3",
+                new Message.PreVoteRequest(2, Candidacy.ELIGIBLE, rec(0, 0))));
+        assertEquals(new Action.Send("n3", new Message.PreVoteReply(2, false, 1, mine)), newer.actions().get(0));
+        Decision same = Election.decide(voter, received(5000, "n3",
+                new Message.PreVoteRequest(2, Candidacy.ELIGIBLE, rec(1, 0))));
+        assertEquals(new Action.Send("n3", new Message.PreVoteReply(2, true, 1, null)), same.actions().get(0));
+    }
+
+    @Test
+    void aPreCandidateAdoptsANewerRecordFromAPreVoteReply() {
+        ElectionState n3 = Election.decide(booted("n3", THREE, 0), new Observation.Tick(2000)).next();
+        ClusterRecord newer = new ClusterRecord(0, 4, "n1", new PgRecord("n1", 42, 1, null, List.of(), null), Map.of("n1", 0L));
+        Decision d = Election.decide(n3, received(2001, "n2", new Message.PreVoteReply(1, false, 0, newer)));
+        assertEquals(new Action.Persist(new Durable(0, null, newer)), d.actions().get(0));
+        assertEquals(newer, d.next().durable().record());
+        Decision older = Election.decide(d.next(), received(2002, "n1",
+                new Message.PreVoteReply(1, false, 0, ClusterRecord.NONE)));
+        assertEquals(newer, older.next().durable().record(), "an older record changes nothing");
+    }
+
+    // ---- the strict (synchronous mode) vote rule ------------------------------------------------------------
+
+    /** The record every voter below holds: n1 is the recorded primary of system 42. */
+    static final ClusterRecord SYSTEM_42 = new ClusterRecord(0, 1, "n1",
+            new PgRecord("n1", 42, 1, null, List.of(), null), Map.of("n1", 0L));
+
+    /**
+     * {@code self} booted at 0 holding {@link #SYSTEM_42} with its own candidacy {@code own}; asked at 5000 (no-vote
+     * window over) to vote for n3.
+     */
+    static boolean votes(boolean strict, List<Voter> voters, String self, Candidacy own, Candidacy candidate) {
+        return votes(strict, voters, self, SYSTEM_42, own, "n3", candidate);
+    }
+
+    static boolean votes(boolean strict, List<Voter> voters, String self, ClusterRecord record, Candidacy own,
+                         String candidateName, Candidacy candidate) {
+        ElectionState voter = ElectionState.boot(new Electorate(self, voters, TIMING, strict),
+                new Durable(0, null, record), 0);
+        voter = Election.decide(voter, new Observation.CandidacyChanged(1, own)).next();
+        Decision d = Election.decide(voter, received(5000, candidateName,
+                new Message.VoteRequest(1, candidate, record)));
+        Action last = d.actions().get(d.actions().size() - 1);
+        return ((Message.VoteReply) ((Action.Send) last).message()).granted();
+    }
+
+    @Test
+    void inStrictModeADataNodeThatDoesNotKnowItsPositionVotesForNobody() {
+        Candidacy unknown = new Candidacy(true, 1, 500, false);
+        Candidacy ahead = new Candidacy(true, 1, 1_000);
+        assertFalse(votes(true, THREE, "n2", unknown, ahead));
+        assertFalse(votes(true, THREE, "n2", new Candidacy(false, 0, 0, false), ahead));
+        assertTrue(votes(false, THREE, "n2", unknown, ahead), "the default mode does not need it");
+    }
+
+    @Test
+    void inStrictModeAnIneligibleButKnownPositionStillBlocksCandidatesBehindIt() {
+        Candidacy ineligible = new Candidacy(false, 1, 900, true);
+        assertFalse(votes(true, THREE, "n2", ineligible, new Candidacy(true, 1, 800)));
+        assertTrue(votes(true, THREE, "n2", ineligible, new Candidacy(true, 1, 900)));
+        assertTrue(votes(false, THREE, "n2", ineligible, new Candidacy(true, 1, 800)),
+                "in the default mode an ineligible voter's position does not block elections");
+    }
+
+    @Test
+    void inStrictModeTheRecordedPrimaryIsElectableBehindAVotersUnacknowledgedWal() {
+        // n2 ran as primary before n1 was elected into that role: its WAL beyond n1's was never acknowledged.
+        Candidacy oldPrimaryAhead = new Candidacy(false, 1, 16_700, true);
+        assertTrue(votes(true, THREE, "n2", SYSTEM_42, oldPrimaryAhead, "n1", new Candidacy(true, 1, 10_400)));
+        assertFalse(votes(true, THREE, "n2", SYSTEM_42, oldPrimaryAhead, "n3", new Candidacy(true, 1, 10_400)),
+                "anyone else must be at least as advanced");
+    }
+
+    @Test
+    void inStrictModeAVoterThatHoldsNothingVotesOnlyForTheRecordedPrimary() {
+        Candidacy nothing = new Candidacy(false, 0, 0, true);
+        assertTrue(votes(true, THREE, "n2", SYSTEM_42, nothing, "n1", new Candidacy(true, 1, 500)));
+        assertFalse(votes(true, THREE, "n2", SYSTEM_42, nothing, "n3", new Candidacy(true, 1, 500)),
+                "its emptied data may have acknowledged commits only the recorded primary holds");
+    }
+
+    @Test
+    void beforeTheSystemIsRecordedNoVoterVouchesForItsData() {
+        // Nothing was acknowledged before the record named the system: the default rule applies.
+        ClusterRecord bootstrap = new ClusterRecord(0, 1, "n1", new PgRecord("n1", 0, 1, null, List.of(), null),
+                Map.of("n1", 0L));
+        Candidacy otherData = new Candidacy(false, 1, 500, true);
+        assertTrue(votes(true, THREE, "n2", bootstrap, otherData, "n1", new Candidacy(true, 0, 0, true)));
+        assertFalse(votes(true, THREE, "n2", SYSTEM_42, otherData, "n3", new Candidacy(true, 0, 0, true)));
+    }
+
+    @Test
+    void aVoterJudgesByTheCandidatesNewerRecordAndAdoptsItWithItsVote() {
+        // n2's data is gone; its record still names n1 primary. n3 was elected since (term 3) and recorded itself
+        // primary: by that newer record n3 is the recorded primary, electable by a voter that holds nothing.
+        ClusterRecord newer = new ClusterRecord(3, 1, "n3", new PgRecord("n3", 42, 1, null, List.of(), "n1"),
+                Map.of("n1", 0L, "n3", 3L));
+        Candidacy nothing = new Candidacy(false, 0, 0, true);
+        assertTrue(votes(true, THREE, "n2", newer, SYSTEM_42, nothing, "n3", new Candidacy(true, 1, 500)));
+        ElectionState voter = ElectionState.boot(new Electorate("n2", THREE, TIMING, true), new Durable(0, null, SYSTEM_42), 0);
+        voter = Election.decide(voter, new Observation.CandidacyChanged(1, nothing)).next();
+        Decision d = Election.decide(voter, received(5000, "n3", new Message.VoteRequest(4, new Candidacy(true, 1, 500), newer)));
+        assertEquals(new Durable(4, "n3", newer), d.next().durable(), "the vote and the record it was judged by, together");
+    }
+
+    /** As {@link #votes(boolean, List, String, ClusterRecord, Candidacy, String, Candidacy)}, the candidate holding {@code theirs}. */
+    static boolean votes(boolean strict, List<Voter> voters, String self, ClusterRecord theirs, ClusterRecord mine,
+                         Candidacy own, String candidateName, Candidacy candidate) {
+        ElectionState voter = ElectionState.boot(new Electorate(self, voters, TIMING, strict), new Durable(0, null, mine), 0);
+        voter = Election.decide(voter, new Observation.CandidacyChanged(1, own)).next();
+        Decision d = Election.decide(voter, received(5000, candidateName, new Message.VoteRequest(1, candidate, theirs)));
+        Action last = d.actions().get(d.actions().size() - 1);
+        return ((Message.VoteReply) ((Action.Send) last).message()).granted();
+    }
+
+    @Test
+    void inStrictModeAWitnessVotesWithoutAPositionOfItsOwn() {
+        List<Voter> voters = List.of(Voter.data("n1"), Voter.witness("w1"), Voter.data("n3"));
+        assertTrue(votes(true, voters, "w1", Candidacy.INELIGIBLE, new Candidacy(true, 1, 800)));
+    }
+
+    /** A candidate's record of (term, version): the same as, older or newer than the voter's by those alone. */
+    static vigil.core.election.ClusterRecord rec(long term, long version) {
+        return new vigil.core.election.ClusterRecord(term, version, null, vigil.core.election.PgRecord.NONE, java.util.Map.of());
     }
 }

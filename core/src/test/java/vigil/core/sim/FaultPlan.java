@@ -7,9 +7,23 @@ import vigil.core.election.Voter;
 
 /** Draws a fault schedule for the fault phase of a {@link SimSpec}: one fault every ~0.8 s on average. */
 final class FaultPlan {
-    enum Kind { PARTITION, ONE_WAY, HEAL, LOSS, DELAY, DUPLICATE, CRASH, PAUSE }
+    enum Kind {
+        // the network
+        PARTITION, PARTITION_REJECT, CUT_VIGIL_PORT, CUT_PG_PORT, ONE_WAY, HEAL, LOSS, DELAY, DUPLICATE,
+        // processes and hosts
+        CRASH_VIGILD, CRASH_HOST, PAUSE_VIGILD, SUSPEND_HOST, SLOW_DISK, PLANNED_RESTART,
+        // PostgreSQL
+        FREEZE_POSTMASTER, KILL_POSTMASTER, HOST_CRASH_DATA_EMPTIED, HOST_CRASH_FOREIGN_DATA
+    }
 
-    /** @param amount percent for LOSS/DUPLICATE, milliseconds for DELAY/CRASH/PAUSE */
+    /** For the synchronous-vote mutation: the faults that leave an acknowledging standby without a known position. */
+    private static final List<Kind> STANDBY_TROUBLE = List.of(Kind.FREEZE_POSTMASTER, Kind.KILL_POSTMASTER,
+            Kind.CRASH_HOST, Kind.CRASH_VIGILD, Kind.PAUSE_VIGILD, Kind.HEAL);
+
+    private static final List<Kind> ELECTION_ONLY = List.of(Kind.PARTITION, Kind.ONE_WAY, Kind.HEAL, Kind.LOSS,
+            Kind.DELAY, Kind.DUPLICATE, Kind.CRASH_VIGILD, Kind.PAUSE_VIGILD);
+
+    /** @param amount percent for LOSS/DUPLICATE, milliseconds for DELAY and every fault that lasts */
     record Fault(long atUs, Kind kind, List<String> groupA, List<String> groupB, int amount) {
         @Override
         public String toString() {
@@ -22,22 +36,30 @@ final class FaultPlan {
 
     static List<Fault> generate(SimSpec spec, SplittableRandom r) {
         List<String> names = spec.voters().stream().map(Voter::name).toList();
+        List<String> data = spec.voters().stream().filter(Voter::canLead).map(Voter::name).toList();
+        List<Kind> kinds = !spec.postgres() ? ELECTION_ONLY
+                : spec.standbyTrouble() ? STANDBY_TROUBLE : List.of(Kind.values());
         List<Fault> faults = new ArrayList<>();
         long t = r.nextLong(200_000, 3_000_000);
         while (t < spec.faultPhaseUs()) {
-            faults.add(draw(t, names, r, spec.timing().leaseMs()));
+            faults.add(draw(t, names, data, kinds, r, spec.timing().leaseMs()));
             t += r.nextLong(50_000, 1_600_000);
         }
         return faults;
     }
 
-    private static Fault draw(long t, List<String> names, SplittableRandom r, long leaseMs) {
-        Kind kind = Kind.values()[r.nextInt(Kind.values().length)];
+    private static Fault draw(long t, List<String> names, List<String> data, List<Kind> kinds, SplittableRandom r,
+                              long leaseMs) {
+        Kind kind = kinds.get(r.nextInt(kinds.size()));
+        while ((kind == Kind.HOST_CRASH_DATA_EMPTIED || kind == Kind.HOST_CRASH_FOREIGN_DATA) && r.nextInt(4) > 0) {
+            kind = kinds.get(r.nextInt(kinds.size())); // data losses are rarer than the rest
+        }
         List<String> shuffled = new ArrayList<>(names);
         for (int i = shuffled.size() - 1; i > 0; i--) java.util.Collections.swap(shuffled, i, r.nextInt(i + 1));
         String one = shuffled.get(0);
+        String dataNode = data.get(r.nextInt(data.size()));
         return switch (kind) {
-            case PARTITION -> {
+            case PARTITION, PARTITION_REJECT, CUT_VIGIL_PORT, CUT_PG_PORT -> {
                 int cut = r.nextInt(1, shuffled.size());
                 yield new Fault(t, kind, List.copyOf(shuffled.subList(0, cut)),
                         List.copyOf(shuffled.subList(cut, shuffled.size())), 0);
@@ -47,9 +69,15 @@ final class FaultPlan {
             case LOSS -> new Fault(t, kind, List.of(), List.of(), r.nextInt(0, 60));
             case DELAY -> new Fault(t, kind, List.of(), List.of(), r.nextInt(0, 400));
             case DUPLICATE -> new Fault(t, kind, List.of(), List.of(), r.nextInt(0, 40));
-            case CRASH -> new Fault(t, kind, List.of(one), List.of(), (int) r.nextLong(50, 4 * leaseMs));
+            case CRASH_VIGILD, CRASH_HOST, PLANNED_RESTART -> new Fault(t, kind, List.of(one), List.of(),
+                    (int) r.nextLong(50, 4 * leaseMs));
             // Pauses around and beyond a lease are where a naive lease breaks: the paused leader resumes late.
-            case PAUSE -> new Fault(t, kind, List.of(one), List.of(), (int) r.nextLong(20, 3 * leaseMs));
+            case PAUSE_VIGILD, SUSPEND_HOST -> new Fault(t, kind, List.of(one), List.of(), (int) r.nextLong(20, 3 * leaseMs));
+            case SLOW_DISK -> new Fault(t, kind, List.of(one), List.of(), (int) r.nextLong(500, 4_000));
+            case FREEZE_POSTMASTER -> new Fault(t, kind, List.of(dataNode), List.of(), (int) r.nextLong(100, 3 * leaseMs));
+            case KILL_POSTMASTER -> new Fault(t, kind, List.of(dataNode), List.of(), 0);
+            case HOST_CRASH_DATA_EMPTIED, HOST_CRASH_FOREIGN_DATA -> new Fault(t, kind, List.of(dataNode), List.of(),
+                    (int) r.nextLong(500, 4 * leaseMs));
         };
     }
 }

@@ -1,27 +1,39 @@
 package vigil.core.sim;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import vigil.core.election.PgRecord;
 import vigil.core.ha.PgView;
 
 /**
- * A node's PostgreSQL as the simulator sees it: running or not, primary or standby, and a position (timeline, LSN).
- * Timelines fork like PostgreSQL's: promoting at LSN x on timeline t starts timeline t' whose history shares t up
- * to x. A standby can follow a primary only while its own position lies on the primary's history; otherwise it
- * stalls until it is rewound or cloned.
+ * A node's PostgreSQL as the simulator sees it: a data directory (system, timeline, position) and a server (down,
+ * starting, primary, standby; possibly frozen, or killed with processes still draining). Timelines fork like
+ * PostgreSQL's: promoting at LSN x on timeline t starts timeline t' whose history shares t up to x. A standby follows
+ * a primary only while its own position lies on the primary's history.
  */
 final class SimPostgres {
-    enum State { DOWN, PRIMARY, STANDBY }
+    enum Server { DOWN, STARTING, PRIMARY, STANDBY }
 
-    /** Shared by all nodes of one simulation: timeline → (parent timeline, fork LSN). */
+    /** Shared by all nodes of one simulation: timeline → (parent timeline, fork LSN); and system identifiers. */
     static final class Histories {
         private final Map<Long, long[]> parents = new HashMap<>();
         private long newest = 1;
+        private long systems = 7_000_000_000_000_000_000L;
 
         long fork(long fromTimeline, long atLsn) {
             newest++;
             parents.put(newest, new long[] {fromTimeline, atLsn});
             return newest;
+        }
+
+        PgRecord.Fork forkOf(long timeline) {
+            long[] p = parents.get(timeline);
+            return p == null ? null : new PgRecord.Fork(p[0], p[1]);
+        }
+
+        long newSystem() {
+            return ++systems;
         }
 
         /** Whether position (tl, lsn) lies on the history of {@code target}: a standby there can follow it. */
@@ -36,27 +48,90 @@ final class SimPostgres {
                 t = p[0];
             }
         }
+
+        /** The highest LSN of (tl, lsn)'s history that also lies on (srcTl, srcLsn)'s. */
+        long common(long tl, long lsn, long srcTl, long srcLsn) {
+            long lo = 0;
+            long hi = lsn;
+            while (lo < hi) {
+                long mid = (lo + hi + 1) >>> 1;
+                if (onHistoryOf(tl, mid, srcTl, srcLsn)) lo = mid;
+                else hi = mid - 1;
+            }
+            return lo;
+        }
     }
 
-    State state = State.DOWN;
+    // ---- the data directory ----
+    boolean empty = true;
+    long systemId;
     long timeline = 1;
     long lsn;
-    String upstream;
-    /** Host reset by the (simulated) watchdog or crashed whole: PostgreSQL is down and the host unreachable. */
-    boolean hostDown;
-    /** synchronous_standby_names of this server: commits wait for {@code syncCount} of {@code syncNames}. */
-    java.util.List<String> syncNames = java.util.List.of();
-    int syncCount;
+    /** The control file says it last ran as a primary (in production, or shut down from primary). */
+    boolean ranAsPrimary;
+    boolean setAside;
 
-    boolean writable() {
-        return !hostDown && state == State.PRIMARY;
+    // ---- the server ----
+    Server server = Server.DOWN;
+    Server target;
+    /** The postmaster is SIGSTOPped: new connections hang, backends and walsenders still work. */
+    boolean frozen;
+    /** SIGKILLed, but some process is still draining (uninterruptible IO): accepts nothing, not verified gone. */
+    boolean draining;
+    String upstream;
+    boolean streaming;
+    boolean streamedSinceStart;
+    long startedAtUs;
+    List<String> syncNames = List.of();
+    int syncCount;
+    /** The effective synchronous_standby_names (it lives in vigil.conf, so it survives restarts). */
+    String syncValue = "";
+
+    void emptyDataDirectory() {
+        empty = true;
+        systemId = 0;
+        timeline = 1;
+        lsn = 0;
+        ranAsPrimary = false;
+        setAside = false;
     }
 
-    PgView view() {
-        return switch (state) {
-            case DOWN -> PgView.down();
-            case PRIMARY -> PgView.primary(timeline, lsn);
-            case STANDBY -> PgView.standby(timeline, lsn, upstream != null, upstream);
-        };
+    boolean processesPresent() {
+        return server != Server.DOWN || draining;
+    }
+
+    /** The server is the primary and its backends run (a frozen postmaster's backends still commit). */
+    boolean primaryRunning() {
+        return server == Server.PRIMARY && !draining;
+    }
+
+    void down() {
+        server = Server.DOWN;
+        target = null;
+        frozen = false;
+        streaming = false;
+        streamedSinceStart = false;
+    }
+
+    /** What one probe of the local server answers (the host being up and vigild running). */
+    PgView view(Histories histories, long nowUs) {
+        PgView.Disk disk = new PgView.Disk(empty ? PgView.Disk.Data.EMPTY : PgView.Disk.Data.CLUSTER, systemId,
+                !empty && ranAsPrimary && server == Server.DOWN, setAside);
+        if (!processesPresent()) {
+            // The driver reads the end of a stopped cluster's WAL (pg_waldump from the last checkpoint).
+            return new PgView(PgView.Health.STOPPED, null, new PgView.Position(empty ? 0 : timeline, lsn, !empty),
+                    PgView.Replication.NONE, disk);
+        }
+        if (frozen) return new PgView(PgView.Health.HUNG, null, PgView.Position.NONE, PgView.Replication.NONE, disk);
+        if (draining || server == Server.STARTING) {
+            return new PgView(PgView.Health.FAILING, null, PgView.Position.NONE, PgView.Replication.NONE, disk);
+        }
+        if (server == Server.PRIMARY) {
+            return new PgView(PgView.Health.UP, PgView.Role.PRIMARY, new PgView.Position(timeline, lsn, true),
+                    new PgView.Replication(false, null, histories.forkOf(timeline), syncValue), disk);
+        }
+        boolean known = streamedSinceStart || nowUs - startedAtUs >= 200_000;
+        return new PgView(PgView.Health.UP, PgView.Role.STANDBY, new PgView.Position(timeline, lsn, known),
+                new PgView.Replication(streaming, upstream, null, null), disk);
     }
 }

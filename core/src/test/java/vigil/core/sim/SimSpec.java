@@ -2,16 +2,37 @@ package vigil.core.sim;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import vigil.core.election.Timing;
 import vigil.core.election.Voter;
 
 /**
- * One seeded schedule: which electorate, how long faults are injected, how long the cluster then has to recover.
- * The electorate cycles with the seed through 3 and 5 voters, with and without a witness.
+ * One seeded schedule: which electorate, which configuration (PostgreSQL, synchronous, watchdog,
+ * failover_without_fencing), how long faults are injected, how long the cluster then has to recover, and which
+ * mutation (a deliberately broken part, to show the checker catches it) is in force. The electorate cycles with the
+ * seed through 3 and 5 voters, with and without a witness; watchdog and failover_without_fencing are drawn from the
+ * seed among the configurations vigil calls safe (failover_without_fencing only with a watchdog).
  */
 record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, long quietPhaseUs, double actualDrift,
-               boolean postgres, boolean synchronous) {
+               boolean postgres, boolean synchronous, boolean watchdog, boolean failoverWithoutFencing,
+               Mutation mutation, boolean standbyTrouble) {
     static final Timing TIMING = Timing.of(150, 1500, 0.01);
+
+    /**
+     * A part deliberately broken: each must make the simulator report a violation. ({@code standbyTrouble} narrows the
+     * faults to those that leave an acknowledging standby without a known position, for the synchronous-vote check.)
+     */
+    enum Mutation {
+        NONE,
+        /** The fence reports success and kills nothing (as if the self-fence were removed). */
+        FENCE_DOES_NOTHING,
+        /** The fence never ends and kills nothing (a stop that hangs), with no watchdog to catch it. */
+        FENCE_HANGS,
+        /** No watchdog model, and failover_without_fencing: true (the risk the setting names). */
+        BLIND_FAILOVER,
+        /** Synchronous mode, but voters compare candidates with their own position only when eligible (the old rule). */
+        WEAK_SYNC_VOTE
+    }
 
     static SimSpec forSeed(long seed) {
         int shape = (int) Math.floorMod(seed, 4L);
@@ -21,30 +42,54 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
             case 2 -> electorate(5, 0);
             default -> electorate(4, 1);
         };
-        return new SimSpec(seed, voters, TIMING, 20_000_000L, 12_000_000L, TIMING.drift(), false, false);
+        return new SimSpec(seed, voters, TIMING, 20_000_000L, 12_000_000L, TIMING.drift(), false, false, false, false,
+                Mutation.NONE, false);
     }
 
     /** The same schedule with clocks that break the stated drift bound: the checker must catch the damage. */
     SimSpec withActualDrift(double drift) {
-        return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, drift, postgres, synchronous);
+        return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, drift, postgres, synchronous, watchdog,
+                failoverWithoutFencing, mutation, standbyTrouble);
     }
 
-    /** The same schedule with a simulated PostgreSQL on every data node, supervised by the HA core. */
+    /**
+     * With a simulated PostgreSQL on every data node. Watchdog on in two schedules of three; failover_without_fencing
+     * in half of those (never without a watchdog: that combination is {@link Mutation#BLIND_FAILOVER}).
+     */
     SimSpec withPostgres() {
-        return new SimSpec(seed, voters, timing, faultPhaseUs, 25_000_000L, actualDrift, true, false);
+        SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 7);
+        boolean wd = r.nextInt(3) > 0;
+        boolean fwf = wd && r.nextBoolean();
+        return new SimSpec(seed, voters, timing, faultPhaseUs, 30_000_000L, actualDrift, true, false, wd, fwf,
+                Mutation.NONE, standbyTrouble);
     }
 
     /** PostgreSQL in synchronous mode: additionally, no acknowledged commit may ever be missing from a new primary. */
     SimSpec withSynchronousPostgres() {
-        return new SimSpec(seed, voters, timing, faultPhaseUs, 25_000_000L, actualDrift, true, true);
+        SimSpec p = withPostgres();
+        return new SimSpec(seed, voters, timing, faultPhaseUs, p.quietPhaseUs, actualDrift, true, true, p.watchdog,
+                p.failoverWithoutFencing, Mutation.NONE, standbyTrouble);
+    }
+
+    SimSpec withMutation(Mutation m) {
+        boolean wd = m == Mutation.FENCE_HANGS || m == Mutation.BLIND_FAILOVER ? false : watchdog;
+        boolean fwf = m == Mutation.BLIND_FAILOVER || failoverWithoutFencing && wd;
+        return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, actualDrift, postgres, synchronous, wd,
+                fwf, m, standbyTrouble || m == Mutation.WEAK_SYNC_VOTE);
+    }
+
+    /** The same schedule and faults with nothing broken (and failover_without_fencing only with a watchdog). */
+    SimSpec withoutMutation() {
+        return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, actualDrift, postgres, synchronous, watchdog,
+                failoverWithoutFencing && watchdog, Mutation.NONE, standbyTrouble);
     }
 
     /**
      * With PostgreSQL, after healing a leader must also serve writes: on top of the election, probe the old primary,
-     * promote or restart (under a second), and possibly a rewind or clone of up to 3 s before a standby is eligible.
+     * promote or restart, possibly a rewind or clone, and a clean stop that may hang until its deadline.
      */
     long servingBoundUs() {
-        return livenessBoundUs() + 8_000_000L;
+        return livenessBoundUs() + 12_000_000L;
     }
 
     static List<Voter> electorate(int data, int witnesses) {
@@ -55,9 +100,9 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
     }
 
     /**
-     * After every fault heals, a leader must hold a lease within this bound: every node may first have to wait
-     * out its no-vote window (one lease from its last heartbeat, or from boot), then candidates stand one
-     * stagger apart, and one split attempt may need a backoff and a second round.
+     * After every fault heals, a leader must hold a lease within this bound: every node may first have to wait out
+     * its no-vote window (one lease from its last heartbeat, or from boot), then candidates stand one stagger apart,
+     * and one split attempt may need a backoff and a second round.
      */
     long livenessBoundUs() {
         long lease = timing.leaseMs();
@@ -67,6 +112,9 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
 
     String describe() {
         long data = voters.stream().filter(Voter::canLead).count();
-        return data + " data + " + (voters.size() - data) + " witness" + (postgres ? ", postgres" : "") + (synchronous ? " synchronous" : "");
+        return data + " data + " + (voters.size() - data) + " witness"
+                + (postgres ? ", postgres" + (synchronous ? " synchronous" : "") + (watchdog ? ", watchdog" : ", no watchdog")
+                        + (failoverWithoutFencing ? ", failover_without_fencing" : "") : "")
+                + (mutation == Mutation.NONE ? "" : ", mutation " + mutation);
     }
 }

@@ -3,407 +3,316 @@ package vigil.core.sim;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
-import vigil.core.election.Action;
-import vigil.core.election.Decision;
-import vigil.core.election.Durable;
-import vigil.core.election.Election;
-import vigil.core.election.ElectionState;
+import java.util.function.LongFunction;
 import vigil.core.election.Electorate;
-import vigil.core.election.Event;
-import vigil.core.election.Message;
-import vigil.core.election.Observation;
-import vigil.core.election.Role;
 import vigil.core.election.Voter;
+import vigil.core.ha.HaPolicy;
+import vigil.core.node.Input;
+import vigil.core.node.Node;
+import vigil.core.node.NodeConfig;
+import vigil.core.node.NodeDecision;
+import vigil.core.node.NodeState;
+import vigil.core.node.WatchdogConfig;
 
 /**
- * Runs N election cores against a simulated network and clock, in real time measured in microseconds, and checks
- * the promise after every step. Everything random comes from one seed, so a failing schedule replays exactly.
- *
- * <p>Modelled: partitions and one-way links, message loss, delay, duplication and reordering, crashes that keep
- * only the persisted {@link Durable} (a restarted process gets a new clock with an arbitrary origin), process
- * pauses (the process keeps its clock but handles nothing; messages wait in its socket buffer) and per-process clock
- * rates anywhere within {@code 1 ± drift}.
+ * Runs N nodes, each the daemon's own node step ({@link Node#decide}), against a model of everything else — the
+ * network, clocks, disks, PostgreSQL, the watchdog device, the driver's threads — in real time measured in
+ * microseconds, and checks the promise after every event ({@link Invariants}). Everything random comes from one seed,
+ * so a failing schedule replays exactly. Only IO is modelled, and never more kindly than the real world: stops that
+ * take long or hang, fences that drain slowly, probes that hang, loop stalls and slow fsyncs, clocks that stop while
+ * a host is suspended, refused connections that prove nothing.
  */
 final class Simulation {
     static final long TICK_LOCAL_MS = 10;
+    static final long PROBE_EVERY_MS = 100;
+    static final long PROBE_TIMEOUT_MS = 500;
+    static final long WATCHDOG_TIMEOUT_MS = 1000;
+    static final long WATCHDOG_SLACK_MS = 50;
+    static final long WRITE_EVERY_US = 20_000;
+    static final HaPolicy ASYNC = new HaPolicy(2_000, false, 3, 10_000, false, 150, 9_000, 3_000);
 
-    private final SimSpec spec;
-    private final SplittableRandom random;
+    final SimSpec spec;
+    final SplittableRandom random;
+    final Map<String, SimHost> hosts = new LinkedHashMap<>();
+    final SimNet net = new SimNet();
+    final SimPostgres.Histories histories = new SimPostgres.Histories();
+    final SimCounts counts = new SimCounts();
+    final Invariants invariants;
+    final SimIo io;
+    final SimWrites writes;
     private final PriorityQueue<SimEvent> queue = new PriorityQueue<>();
-    private final Map<String, SimNode> nodes = new HashMap<>();
-    private final Map<Long, String> leaderOfTerm = new HashMap<>();
     private final Deque<String> trace = new ArrayDeque<>();
-    private final FaultState faults = new FaultState();
-    private final SimHa ha;
-    private long nowUs;
+    private final Map<String, NodeConfig> configs = new LinkedHashMap<>();
+    long nowUs;
     private long seq;
     private long events;
 
     Simulation(SimSpec spec) {
         this.spec = spec;
         this.random = new SplittableRandom(spec.seed());
-        for (Voter v : spec.voters()) nodes.put(v.name(), new SimNode(v.name()));
-        this.ha = spec.postgres() ? new SimHa(new HaWorld(), spec.synchronous()) : null;
-        // Drawn apart from the schedule's generator, so adding PostgreSQL never changes the election's schedule.
         SplittableRandom rates = new SplittableRandom(spec.seed() ^ 0x5DEECE66DL);
-        for (Voter v : spec.voters()) nodes.get(v.name()).streamRate = 1 + rates.nextInt(9);
+        for (Voter v : spec.voters()) {
+            SimHost h = new SimHost(v.name(), v.canLead());
+            h.streamRate = 1 + rates.nextInt(9);
+            hosts.put(v.name(), h);
+            configs.put(v.name(), config(v.name()));
+        }
+        this.invariants = new Invariants(this);
+        this.io = new SimIo(this);
+        this.writes = new SimWrites(this);
+    }
+
+    private NodeConfig config(String name) {
+        boolean strict = spec.synchronous() && spec.mutation() != SimSpec.Mutation.WEAK_SYNC_VOTE;
+        Electorate e = new Electorate(name, spec.voters(), spec.timing(), strict);
+        HaPolicy p = !spec.postgres() ? null : new HaPolicy(ASYNC.maxLagBytes(), spec.synchronous(),
+                ASYNC.migrationThreshold(), ASYNC.failureTimeoutMs(), spec.failoverWithoutFencing(),
+                ASYNC.selfFenceMarginMs(), ASYNC.reclaimWindowMs(), ASYNC.standbyStallMs());
+        WatchdogConfig w = spec.postgres() && spec.watchdog()
+                ? new WatchdogConfig(WatchdogConfig.Mode.AUTO, WATCHDOG_TIMEOUT_MS, WATCHDOG_SLACK_MS) : WatchdogConfig.OFF;
+        return new NodeConfig(e, p, w, null);
+    }
+
+    NodeConfig configOf(SimHost h) {
+        return configs.get(h.name);
     }
 
     /** Runs the schedule; throws {@link AssertionError} naming the seed on the first broken promise. */
     SimResult run() {
-        for (SimNode n : nodes.values()) start(n);
+        for (SimHost h : hosts.values()) bootHost(h);
         for (FaultPlan.Fault f : FaultPlan.generate(spec, random.split())) {
-            schedule(f.atUs(), new SimEvent.Apply(f));
+            at(f.atUs(), () -> Faults.apply(this, f));
         }
         long healAt = spec.faultPhaseUs();
-        schedule(healAt, new SimEvent.HealAll());
-        if (ha != null) schedule(20_000, new SimEvent.WriteTick());
+        at(healAt, () -> Faults.healAll(this));
+        if (spec.postgres()) at(20_000, writes::tick);
         long end = healAt + spec.quietPhaseUs();
         long stableLeaderAtUs = -1;
         long servingAtUs = -1;
         while (!queue.isEmpty()) {
             SimEvent e = queue.poll();
-            if (e.atUs() > end) break;
-            nowUs = e.atUs();
+            if (e.atUs > end) break;
+            nowUs = e.atUs;
             events++;
-            handle(e);
-            checkInvariants();
-            if (DUMP_AT_US > 0 && nowUs >= DUMP_AT_US && !dumped) {
-                dumped = true;
-                note("state:\n" + nodeStates());
-            }
-            if (stableLeaderAtUs < 0 && nowUs >= healAt && leaseHolder() != null) stableLeaderAtUs = nowUs;
-            if (ha != null && servingAtUs < 0 && nowUs >= healAt && serving()) servingAtUs = nowUs;
+            e.action.run();
+            invariants.check();
+            if (stableLeaderAtUs < 0 && nowUs >= healAt && invariants.leaseHolder() != null) stableLeaderAtUs = nowUs;
+            if (spec.postgres() && servingAtUs < 0 && nowUs >= healAt && invariants.serving()) servingAtUs = nowUs;
         }
-        if (ha != null && (servingAtUs < 0 || servingAtUs - healAt > spec.servingBoundUs())) {
+        if (spec.postgres() && !dataSurvives()) {
+            // Faults emptied or replaced every copy: an operator's job, nothing may initdb over it and nobody can lead.
+            counts.add("schedules_whose_faults_destroyed_the_primary_data");
+            return new SimResult(spec.seed(), events, -1, invariants.maxTerm(), invariants.leaderships(), counts);
+        }
+        if (spec.postgres() && (servingAtUs < 0 || servingAtUs - healAt > spec.servingBoundUs())) {
             fail("no leader serving writes within " + spec.servingBoundUs() / 1000 + " ms after all faults healed");
         }
-        if (stableLeaderAtUs < 0) fail("no leader with a valid lease within " + spec.quietPhaseUs() / 1000
-                + " ms after all faults healed");
+        if (stableLeaderAtUs < 0) {
+            fail("no leader with a valid lease within " + spec.quietPhaseUs() / 1000 + " ms after all faults healed");
+        }
         long recovery = stableLeaderAtUs - healAt;
-        if (recovery > spec.livenessBoundUs()) {
-            fail("leader elected " + recovery / 1000 + " ms after heal, bound is " + spec.livenessBoundUs() / 1000 + " ms");
+        // With PostgreSQL only a fit node may lead: a clean stop still under way, a clone or a restart can delay that.
+        long bound = spec.postgres() ? spec.servingBoundUs() : spec.livenessBoundUs();
+        if (recovery > bound) {
+            fail("leader elected " + recovery / 1000 + " ms after heal, bound is " + bound / 1000 + " ms");
         }
-        return new SimResult(spec.seed(), events, recovery / 1000, maxTerm(), leaderOfTerm.size());
+        return new SimResult(spec.seed(), events, recovery / 1000, invariants.maxTerm(), invariants.leaderships(), counts);
     }
 
-    // ---- event handling -------------------------------------------------------------------------------------
-
-    private void handle(SimEvent e) {
-        if (e instanceof SimEvent.Tick t) {
-            SimNode n = nodes.get(t.node());
-            if (!n.alive || n.incarnation != t.incarnation()) return;
-            long nextLocal = n.localMs(nowUs) + TICK_LOCAL_MS;
-            schedule(n.realUsAt(nextLocal), new SimEvent.Tick(t.node(), t.incarnation()));
-            if (n.pausedUntilUs > nowUs) return;
-            apply(n, new Observation.Tick(n.localMs(nowUs)));
-        } else if (e instanceof SimEvent.Deliver d) {
-            SimNode n = nodes.get(d.to());
-            if (!n.alive) return;
-            if (n.pausedUntilUs > nowUs) {
-                n.buffered.add(d);
-                return;
-            }
-            apply(n, new Observation.Received(n.localMs(nowUs), d.from(), d.message()));
-        } else if (e instanceof SimEvent.Apply a) {
-            applyFault(a.fault());
-        } else if (e instanceof SimEvent.Resume r) {
-            SimNode n = nodes.get(r.node());
-            if (!n.alive || n.pausedUntilUs > nowUs) return;
-            n.steadySinceUs = nowUs;
-            List<SimEvent.Deliver> buffered = new ArrayList<>(n.buffered);
-            n.buffered.clear();
-            for (SimEvent.Deliver d : buffered) apply(n, new Observation.Received(n.localMs(nowUs), d.from(), d.message()));
-        } else if (e instanceof SimEvent.Restart r) {
-            SimNode n = nodes.get(r.node());
-            if (!n.alive) start(n);
-        } else if (e instanceof SimEvent.PgDone d) {
-            SimNode n = nodes.get(d.node);
-            // The action happened to PostgreSQL even if the vigild that asked for it has died or froze since;
-            // a frozen vigild hears of it when it resumes.
-            boolean sameProcess = n.alive && n.incarnation == d.incarnation;
-            boolean paused = sameProcess && n.pausedUntilUs > nowUs;
-            if (paused) schedule(n.pausedUntilUs, new SimEvent.PgDone(d.node, d.incarnation, d.action, true));
-            if (d.notifyOnly) {
-                if (sameProcess && !paused) ha.notifyDone(n, d.action, n.localMs(nowUs));
-            } else {
-                ha.complete(n, d.action, sameProcess ? n.localMs(nowUs) : 0, sameProcess && !paused);
-            }
-        } else if (e instanceof SimEvent.PeerProbeDone p) {
-            SimNode n = nodes.get(p.node);
-            if (n.alive && n.incarnation == p.incarnation && n.pausedUntilUs <= nowUs) {
-                ha.decide(n, new vigil.core.ha.HaObservation.PeerProbed(n.localMs(nowUs), p.target, p.result));
-            }
-        } else if (e instanceof SimEvent.WriteTick) {
-            ha.writeTick();
-            schedule(nowUs + 20_000, new SimEvent.WriteTick());
-        } else if (e instanceof SimEvent.WatchdogCheck w) {
-            SimNode n = nodes.get(w.node);
-            boolean gone = !n.alive && n.incarnation == w.incarnation;
-            boolean frozen = n.alive && n.incarnation == w.incarnation && n.pausedUntilUs > nowUs;
-            if (gone || frozen) {
-                note(n.name + " watchdog resets the host");
-                if (frozen) {
-                    n.alive = false;
-                    n.state = null;
-                    n.buffered.clear();
-                    schedule(n.pausedUntilUs, new SimEvent.Restart(n.name));
-                }
-                ha.watchdogReset(n);
-            }
-        } else if (e instanceof SimEvent.HealAll) {
-            faults.healAll();
-            faults.lastChangeUs = nowUs;
-            for (SimNode n : nodes.values()) {
-                if (!n.alive) start(n);
-                if (n.pausedUntilUs > nowUs) {
-                    n.pausedUntilUs = nowUs;
-                    schedule(nowUs, new SimEvent.Resume(n.name));
-                }
-            }
-        }
+    /**
+     * The recorded primary still holds the recorded system's data. When a fault emptied or replaced it, recovery
+     * needs a failover that max_lag_on_failover may rightly refuse (the surviving copies may be too far behind), or
+     * no copy is left at all: either way an operator's call, not something the liveness bound can demand.
+     */
+    private boolean dataSurvives() {
+        var pg = invariants.newestRecord().pg();
+        if (pg.systemId() == 0 || pg.primary() == null) return true;
+        SimPostgres p = hosts.get(pg.primary()).pg;
+        return !p.empty && p.systemId == pg.systemId();
     }
 
-    private void applyFault(FaultPlan.Fault f) {
-        note("fault " + f);
-        if (f.kind() != FaultPlan.Kind.CRASH && f.kind() != FaultPlan.Kind.PAUSE) faults.lastChangeUs = nowUs;
-        switch (f.kind()) {
-            case PARTITION -> faults.partition(f.groupA(), f.groupB());
-            case ONE_WAY -> faults.block(f.groupA().get(0), f.groupB().get(0));
-            case HEAL -> faults.healLinks();
-            case LOSS -> faults.lossPercent = f.amount();
-            case DELAY -> faults.extraDelayUs = f.amount() * 1000L;
-            case DUPLICATE -> faults.duplicatePercent = f.amount();
-            case CRASH -> {
-                SimNode n = nodes.get(f.groupA().get(0));
-                if (n.alive) {
-                    n.alive = false;
-                    n.state = null;
-                    n.buffered.clear();
-                    schedule(nowUs + f.amount() * 1000L, new SimEvent.Restart(n.name));
-                    if (ha != null) {
-                        // Half the crashes take the whole host (PostgreSQL too); the rest only vigild, whose
-                        // watchdog resets the host unless vigild is back in time.
-                        if (random.nextBoolean()) ha.watchdogReset(n);
-                        else schedule(nowUs + SimHa.WATCHDOG_MS * 1000, new SimEvent.WatchdogCheck(n.name, n.incarnation));
-                    }
-                }
-            }
-            case PAUSE -> {
-                SimNode n = nodes.get(f.groupA().get(0));
-                if (n.alive) {
-                    n.pausedUntilUs = Math.max(n.pausedUntilUs, nowUs + f.amount() * 1000L);
-                    schedule(n.pausedUntilUs, new SimEvent.Resume(n.name));
-                    if (ha != null) schedule(nowUs + SimHa.WATCHDOG_MS * 1000, new SimEvent.WatchdogCheck(n.name, n.incarnation));
-                }
-            }
-        }
+    // ---- scheduling -------------------------------------------------------------------------------------------
+
+    void at(long atUs, Runnable action) {
+        queue.add(new SimEvent(Math.max(atUs, nowUs), seq++, action));
     }
 
-    private void start(SimNode n) {
-        n.alive = true;
-        n.incarnation++;
-        n.pausedUntilUs = 0;
-        n.steadySinceUs = nowUs;
-        // A new process: arbitrary clock origin, a rate anywhere inside the drift bound.
-        n.originLocalMs = random.nextLong(1_000_000_000L);
-        n.originRealUs = nowUs;
+    /**
+     * Runs {@code action} when {@code h}'s clock reads {@code localMs}, unless the host rebooted since. While the host
+     * is suspended its clock stands still, and so does everything that waits on it.
+     */
+    void atLocal(SimHost h, long localMs, Runnable action) {
+        int boot = h.boots;
+        Runnable check = new Runnable() {
+            @Override
+            public void run() {
+                if (h.boots != boot) return;
+                if (h.suspended()) {
+                    at(nowUs + 10_000, this);
+                } else if (h.localMs(nowUs) < localMs) {
+                    at(Math.max(nowUs + 1, h.clock.realUsAt(localMs, nowUs)), this);
+                } else {
+                    action.run();
+                }
+            }
+        };
+        at(h.clock.realUsAt(localMs, nowUs), check);
+    }
+
+    // ---- hosts and processes -----------------------------------------------------------------------------------
+
+    void bootHost(SimHost h) {
+        h.up = true;
+        h.boots++;
+        h.bootId = h.name + "-boot-" + h.boots;
         double drift = spec.actualDrift();
-        n.rate = 1 + drift * (2 * random.nextDouble() - 1);
-        Electorate electorate = new Electorate(n.name, spec.voters(), spec.timing());
-        n.state = ElectionState.boot(electorate, n.disk, n.localMs(nowUs));
-        if (ha != null) {
-            ha.hostBack(n);
-            ha.boot(n, n.localMs(nowUs));
+        h.clock = new SimClock(random.nextLong(1_000_000_000L), nowUs, 1 + drift * (2 * random.nextDouble() - 1));
+        h.wdArmed = false;
+        h.orphanLeaseUntilLocal = Long.MIN_VALUE;
+        h.gapUntilUs = Long.MIN_VALUE;
+        h.lastWakeLocal = Long.MIN_VALUE;
+        note(h.name + " host boots (" + h.bootId + ")");
+        startVigild(h);
+    }
+
+    /** The whole host goes down: vigild and PostgreSQL die; the disk (and the data directory) stays. */
+    void crashHost(SimHost h, long downForUs, String why) {
+        if (!h.up) return;
+        note(h.name + " host down: " + why);
+        counts.add("host_down");
+        h.up = false;
+        h.proc = null;
+        h.pg.down();
+        h.pg.draining = false;
+        h.wdArmed = false;
+        h.orphanLeaseUntilLocal = Long.MIN_VALUE;
+        h.boots++; // every pending timer of the old boot is void
+        at(nowUs + downForUs, () -> {
+            if (!h.up) bootHost(h);
+        });
+    }
+
+    void startVigild(SimHost h) {
+        if (!h.up || h.proc != null) return;
+        long now = h.localMs(nowUs);
+        NodeState state = NodeState.boot(configOf(h), h.electionDisk, h.haDisk, now, h.bootId);
+        h.proc = new SimHost.Proc(++h.incarnations, state);
+        h.steadySinceUs = nowUs;
+        note(h.name + " vigild starts (incarnation " + h.incarnations + ", term " + h.electionDisk.term() + ")");
+        int inc = h.proc.incarnation;
+        at(nowUs + random.nextLong(1, TICK_LOCAL_MS * 1000), () -> tick(h, inc));
+        if (configOf(h).supervises()) at(nowUs + random.nextLong(1, 5_000), () -> io.probe(h, inc));
+    }
+
+    /** vigild dies (kill -9, crash): PostgreSQL and the watchdog device live on. */
+    void killVigild(SimHost h) {
+        if (h.proc == null) return;
+        note(h.name + " vigild dies");
+        h.orphanLeaseUntilLocal = Math.max(h.orphanLeaseUntilLocal, Invariants.leaseUntil(h.proc.state));
+        h.proc = null;
+    }
+
+    private void tick(SimHost h, int inc) {
+        SimHost.Proc p = h.proc;
+        if (p == null || p.incarnation != inc || !h.up) return;
+        atLocal(h, h.localMs(nowUs) + TICK_LOCAL_MS, () -> tick(h, inc));
+        if (p.pausedUntilUs > nowUs || h.suspended() || p.busyUntilUs > nowUs) return; // a frozen loop misses ticks
+        deliver(h, inc, Input.Tick::new);
+    }
+
+    /**
+     * Hands one input to vigild incarnation {@code inc} of {@code h}: dropped if that process is gone, queued while
+     * it is frozen or blocked (like a socket buffer), else decided at once with the process's own clock.
+     */
+    void deliver(SimHost h, int inc, LongFunction<Input> input) {
+        SimHost.Proc p = h.proc;
+        if (!h.up || p == null || p.incarnation != inc || p.halted) return;
+        if (p.pausedUntilUs > nowUs || h.suspended() || p.busyUntilUs > nowUs || !p.buffered.isEmpty()) {
+            p.buffered.add(input);
+            return;
         }
-        note(n.name + " boots term=" + n.disk.term());
-        schedule(nowUs + random.nextLong(1, TICK_LOCAL_MS * 1000), new SimEvent.Tick(n.name, n.incarnation));
+        decide(h, p, input.apply(h.localMs(nowUs)));
     }
 
-    private void apply(SimNode n, Observation o) {
-        applyElection(n, o);
-        if (ha != null && n.alive && n.state != null) ha.step(n, n.localMs(nowUs));
-    }
-
-    private void applyElection(SimNode n, Observation o) {
-        Decision d = Election.decide(n.state, o);
-        n.state = d.next();
-        for (Event ev : d.events()) {
-            note(n.name + " " + ev);
-            if (ev instanceof Event.RoleChanged rc && rc.to() == Role.LEADER) {
-                String previous = leaderOfTerm.putIfAbsent(rc.term(), n.name);
-                if (previous != null && !previous.equals(n.name)) {
-                    fail("two leaders in term " + rc.term() + ": " + previous + " and " + n.name);
-                }
-            }
-        }
-        for (Action a : d.actions()) {
-            if (a instanceof Action.Persist p) {
-                if (p.durable().term() < n.disk.term()) fail(n.name + " persisted a lower term " + p.durable().term());
-                n.disk = p.durable();
-            } else if (a instanceof Action.Send s) {
-                transmit(n.name, s.to(), s.message());
-            }
+    /** Delivers whatever queued while the process was frozen or blocked, in order. */
+    void flush(SimHost h) {
+        SimHost.Proc p = h.proc;
+        while (p != null && p == h.proc && h.up && !p.halted && !p.buffered.isEmpty() && p.pausedUntilUs <= nowUs
+                && !h.suspended() && p.busyUntilUs <= nowUs) {
+            decide(h, p, p.buffered.poll().apply(h.localMs(nowUs)));
         }
     }
 
-    private void transmit(String from, String to, Message m) {
-        if (faults.blocked(from, to) || random.nextInt(100) < faults.lossPercent) return;
-        int copies = random.nextInt(100) < faults.duplicatePercent ? 2 : 1;
-        for (int i = 0; i < copies; i++) {
-            long delay = 100 + random.nextLong(900) + (faults.extraDelayUs > 0 ? random.nextLong(faults.extraDelayUs) : 0);
-            schedule(nowUs + delay, new SimEvent.Deliver(from, to, m));
-        }
+    private void decide(SimHost h, SimHost.Proc p, Input in) {
+        if (in instanceof Input.Probed && p.firstProbedUs == 0) p.firstProbedUs = nowUs;
+        NodeDecision d = Node.decide(configOf(h), p.state, in);
+        p.lastLeaseUntil = Math.max(p.lastLeaseUntil, Invariants.leaseUntil(p.state));
+        p.state = d.next();
+        p.lastLeaseUntil = Math.max(p.lastLeaseUntil, Invariants.leaseUntil(p.state));
+        invariants.decided(h, d);
+        io.execute(h, p, d.effects(), 0);
     }
 
-    // ---- the promise --------------------------------------------------------------------------------------
+    // ---- diagnostics ------------------------------------------------------------------------------------------
 
-    private boolean serving() {
-        for (SimNode n : nodes.values()) {
-            if (n.alive && ha.serving(n, n.localMs(nowUs))) return true;
-        }
-        return false;
+    void note(String line) {
+        trace.addLast(nowUs / 1000 + "ms " + line);
+        if (trace.size() > Integer.getInteger("vigil.sim.trace", 80)) trace.removeFirst();
     }
 
-    private void checkInvariants() {
-        if (ha != null) ha.checkOneWriter();
-        String holder = null;
-        for (SimNode n : nodes.values()) {
-            if (!n.alive) continue;
-            if (n.state.holdsLease(n.localMs(nowUs))) {
-                if (holder != null) fail("two nodes hold a valid lease at the same instant: " + holder + " and " + n.name);
-                holder = n.name;
-            }
-            if (n.state.term() < n.maxTermSeen) fail(n.name + " term went backwards: " + n.maxTermSeen + " -> " + n.state.term());
-            n.maxTermSeen = n.state.term();
-        }
-    }
-
-    private String leaseHolder() {
-        for (SimNode n : nodes.values()) {
-            if (n.alive && n.state.holdsLease(n.localMs(nowUs))) return n.name;
-        }
-        return null;
-    }
-
-    private long maxTerm() {
-        return nodes.values().stream().mapToLong(n -> n.disk.term()).max().orElse(0);
-    }
-
-    private void fail(String what) {
+    void fail(String what) {
         StringBuilder sb = new StringBuilder();
         sb.append("seed ").append(spec.seed()).append(" (").append(spec.describe()).append(") at t=")
                 .append(nowUs / 1000).append(" ms: ").append(what)
                 .append("\nreplay: mvn -pl core test -Dtest=SimulationTest#replay -Dvigil.sim.seed=").append(spec.seed())
-                .append("\nlast events:\n");
+                .append(replayFlags()).append("\nlast events:\n");
         trace.forEach(line -> sb.append("  ").append(line).append('\n'));
         sb.append("nodes now:\n").append(nodeStates());
         throw new AssertionError(sb.toString());
     }
 
-    /** Debugging aid: -Dvigil.sim.dumpAtMs=T writes every node's state into the trace at simulated time T. */
-    private static final long DUMP_AT_US = Long.getLong("vigil.sim.dumpAtMs", 0L) * 1000;
-    private boolean dumped;
+    private String replayFlags() {
+        String f = spec.synchronous() ? " -Dvigil.sim.synchronous=true" : spec.postgres() ? " -Dvigil.sim.postgres=true" : "";
+        return f + (spec.mutation() == SimSpec.Mutation.NONE ? "" : " -Dvigil.sim.mutation=" + spec.mutation());
+    }
 
-    private String nodeStates() {
+    String nodeStates() {
         StringBuilder sb = new StringBuilder();
-        for (SimNode n : nodes.values()) {
-            sb.append("  ").append(n.name).append(n.alive ? "" : " DOWN");
-            if (n.alive && n.state != null) {
-                long local = n.localMs(nowUs);
-                sb.append(" role=").append(n.state.role()).append(" term=").append(n.state.term())
-                        .append(" own=").append(n.state.own()).append(" record=").append(n.state.durable().record())
-                        .append(" windowLeft=").append(n.state.noVoteUntil() - local)
-                        .append(" notBeforeLeft=").append(n.state.notBefore() - local)
-                        .append(" paused=").append(n.pausedUntilUs > nowUs);
+        for (SimHost h : hosts.values()) {
+            sb.append("  ").append(h.name).append(h.up ? "" : " HOST DOWN").append(h.suspended() ? " SUSPENDED" : "");
+            if (h.proc != null) {
+                var s = h.proc.state;
+                long local = h.localMs(nowUs);
+                sb.append(" role=").append(s.election().role()).append(" term=").append(s.election().term())
+                        .append(" lease=").append(s.election().leaseRemaining(local))
+                        .append(" own=").append(s.election().own()).append(" record=").append(s.election().durable().record())
+                        .append(" paused=").append(h.proc.pausedUntilUs > nowUs);
+                if (s.supervisor() != null) {
+                    sb.append(" ha=").append(s.supervisor().why()).append(" knows=").append(s.supervisor().local().knowledge())
+                            .append(" ").append(s.supervisor().durable()).append(" restarts=").append(s.supervisor().restarts().size());
+                }
+            } else {
+                sb.append(" no vigild");
             }
-            sb.append(" pg=").append(n.pg.state).append(n.pg.hostDown ? "(host down)" : "")
-                    .append(" at (").append(n.pg.timeline).append(", ").append(n.pg.lsn).append(')');
-            if (n.supervisor != null) sb.append(" ha=").append(n.supervisor.reason()).append(" restarts=").append(n.supervisor.restarts().size());
+            if (h.dataNode && spec.postgres()) {
+                sb.append(" pg=").append(h.pg.server).append(h.pg.frozen ? "(frozen)" : "")
+                        .append(h.pg.empty ? " EMPTY" : " sys " + h.pg.systemId).append(" at (").append(h.pg.timeline)
+                        .append(", ").append(h.pg.lsn).append(") up=").append(h.pg.upstream)
+                        .append(" wd=").append(h.wdArmed);
+            }
             sb.append('\n');
         }
         return sb.toString();
     }
 
-    private void note(String line) {
-        trace.addLast(nowUs / 1000 + "ms " + line);
-        if (trace.size() > Integer.getInteger("vigil.sim.trace", 60)) trace.removeFirst();
-    }
-
-    private void schedule(long atUs, SimEvent e) {
-        e.order = seq++;
-        e.atUsField = atUs;
-        queue.add(e);
-    }
-
-    /** Gives {@link SimHa} the handles it needs, and nothing else. */
-    private final class HaWorld implements SimHa.World {
-        @Override public long nowUs() { return nowUs; }
-
-        @Override public SplittableRandom random() { return random; }
-
-        @Override public void feedElection(SimNode n, Observation o) { applyElection(n, o); }
-
-        @Override public void scheduleAction(SimNode n, vigil.core.ha.PgAction a, long afterUs) {
-            note(n.name + " pg " + a);
-            schedule(nowUs + afterUs, new SimEvent.PgDone(n.name, n.incarnation, a, false));
-        }
-
-        @Override public void schedulePeerProbe(SimNode n, String target, vigil.core.ha.PeerPg result, long afterUs) {
-            schedule(nowUs + afterUs, new SimEvent.PeerProbeDone(n.name, n.incarnation, target, result));
-        }
-
-        @Override public boolean linkUp(String from, String to) { return !faults.blocked(from, to); }
-
-        @Override public boolean calmFor(long us) {
-            return nowUs - faults.lastChangeUs >= us && faults.lossPercent == 0 && faults.extraDelayUs == 0;
-        }
-
-        @Override public SimNode node(String name) { return nodes.get(name); }
-
-        @Override public List<SimNode> nodes() { return new ArrayList<>(nodes.values()); }
-
-        @Override public void fail(String what) { Simulation.this.fail(what); }
-
-        @Override public void note(String line) { Simulation.this.note(line); }
-    }
-
-    /** One simulated process: its disk survives crashes, everything else does not. */
-    static final class SimNode {
-        final String name;
-        final SimPostgres pg = new SimPostgres();
-        vigil.core.ha.SupervisorState supervisor;
-        boolean actionRunning;
-        boolean lastActionOk;
-        int streamRate = 8;
-        /** Running, unpaused, since then. */
-        long steadySinceUs;
-        final List<SimEvent.Deliver> buffered = new ArrayList<>();
-        Durable disk = Durable.INITIAL;
-        ElectionState state;
-        boolean alive;
-        int incarnation;
-        long pausedUntilUs;
-        long originLocalMs;
-        long originRealUs;
-        double rate = 1;
-        long maxTermSeen;
-
-        SimNode(String name) {
-            this.name = name;
-        }
-
-        long localMs(long realUs) {
-            return originLocalMs + (long) Math.floor(rate * (realUs - originRealUs) / 1000.0);
-        }
-
-        long realUsAt(long localMs) {
-            return originRealUs + (long) Math.ceil((localMs - originLocalMs) * 1000.0 / rate);
-        }
+    List<SimHost> dataHosts() {
+        List<SimHost> l = new ArrayList<>();
+        for (SimHost h : hosts.values()) if (h.dataNode) l.add(h);
+        return l;
     }
 }

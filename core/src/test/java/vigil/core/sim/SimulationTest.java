@@ -3,66 +3,136 @@ package vigil.core.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-
-import java.util.ArrayList;
 import java.util.List;
 import java.util.LongSummaryStatistics;
+import java.util.function.LongFunction;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Seeded fault schedules over the election core. Every CI run checks {@value #DEFAULT_SCHEDULES} schedules
- * (override with -Dvigil.sim.schedules=N, shift the seeds with -Dvigil.sim.firstSeed=S); a failure prints its
- * seed and the command that replays it alone.
+ * Seeded fault schedules over the daemon's own node step. Every CI run checks {@value #ELECTION_SCHEDULES} election
+ * schedules and {@value #PG_SCHEDULES} asynchronous plus {@value #PG_SCHEDULES} synchronous PostgreSQL schedules
+ * (override with -Dvigil.sim.schedules=N / -Dvigil.sim.pgSchedules=N, shift the seeds with -Dvigil.sim.firstSeed=S);
+ * a failure prints its seed and the command that replays it alone. The mutation checks show that each safety check
+ * fails when the part it guards is broken.
  */
 class SimulationTest {
-    static final int DEFAULT_SCHEDULES = 2000;
+    static final int ELECTION_SCHEDULES = 2000;
+    static final int PG_SCHEDULES = 600;
+
+    private static SimCounts runAll(int schedules, LongFunction<SimSpec> spec, String label) {
+        long first = Long.getLong("vigil.sim.firstSeed", 1L);
+        long t0 = System.nanoTime();
+        List<SimResult> results = LongStream.range(first, first + schedules).parallel()
+                .mapToObj(seed -> new Simulation(spec.apply(seed)).run()).toList();
+        assertEquals(schedules, results.size());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        SimCounts total = results.stream().map(SimResult::counts).reduce(new SimCounts(), SimCounts::plus);
+        LongSummaryStatistics recovery = results.stream().mapToLong(SimResult::recoveryMs).filter(r -> r >= 0).summaryStatistics();
+        System.out.printf("simulation %s: %d schedules in %.1f s (%.0f per minute), recovery after heal ms avg=%.0f max=%d%n  %s%n",
+                label, schedules, seconds, schedules * 60 / seconds, recovery.getAverage(), recovery.getMax(), total);
+        return total;
+    }
 
     @Test
     void seededFaultSchedulesKeepThePromise() {
-        int schedules = Integer.getInteger("vigil.sim.schedules", DEFAULT_SCHEDULES);
-        long first = Long.getLong("vigil.sim.firstSeed", 1L);
-        List<SimResult> results = LongStream.range(first, first + schedules).parallel()
-                .mapToObj(seed -> new Simulation(SimSpec.forSeed(seed)).run())
-                .collect(ArrayList::new, List::add, List::addAll);
-        assertEquals(schedules, results.size());
-        LongSummaryStatistics recovery = results.stream().mapToLong(SimResult::recoveryMs).summaryStatistics();
-        long elections = results.stream().mapToLong(SimResult::leaderships).sum();
-        long events = results.stream().mapToLong(SimResult::events).sum();
-        System.out.printf("simulation: %d schedules, %d events, %d leaderships, recovery after heal ms avg=%.0f max=%d%n",
-                schedules, events, elections, recovery.getAverage(), recovery.getMax());
+        int schedules = Integer.getInteger("vigil.sim.schedules", ELECTION_SCHEDULES);
+        SimCounts c = runAll(schedules, SimSpec::forSeed, "election");
         // The faults must actually have forced changes of leadership, or the run proved nothing.
-        assertTrue(elections > 2L * schedules, "too few leaderships (" + elections + "): the faults are too gentle");
+        assertTrue(c.get("leaderships") > 2L * schedules, "too few leaderships: the faults are too gentle: " + c);
     }
 
     /**
-     * The same kind of schedules with a simulated PostgreSQL on every data node: at most one writable primary at
-     * every step, and after healing a leader serves writes again.
+     * Simulated PostgreSQL on every data node, asynchronous replication: one writer at every instant, writes only under
+     * a lease, nothing destroyed automatically, and after healing a leader serves writes again. The floors make a
+     * simulator that silently stopped injecting faults, failing over or fencing fail.
      */
     @Test
     void seededFaultSchedulesWithPostgresKeepOneWriter() {
-        int schedules = Integer.getInteger("vigil.sim.pgSchedules", 500);
-        long first = Long.getLong("vigil.sim.firstSeed", 1L);
-        List<SimResult> results = LongStream.range(first, first + schedules).parallel()
-                .mapToObj(seed -> new Simulation(SimSpec.forSeed(seed).withPostgres()).run())
-                .collect(ArrayList::new, List::add, List::addAll);
-        assertEquals(schedules, results.size());
-        System.out.printf("simulation with postgres: %d schedules, %d leaderships%n", schedules,
-                results.stream().mapToLong(SimResult::leaderships).sum());
+        int schedules = Integer.getInteger("vigil.sim.pgSchedules", PG_SCHEDULES);
+        SimCounts c = runAll(schedules, seed -> SimSpec.forSeed(seed).withPostgres(), "postgres");
+        requireFloors(c, schedules);
     }
 
-    /** Synchronous mode: on top of one writer, no commit acknowledged to a client is ever missing from a primary. */
+    /** Synchronous mode: on top of that, no commit acknowledged to a client is ever missing from a new primary. */
     @Test
     void seededFaultSchedulesInSynchronousModeLoseNoAcknowledgedCommit() {
-        int schedules = Integer.getInteger("vigil.sim.pgSchedules", 500);
-        long first = Long.getLong("vigil.sim.firstSeed", 1L);
-        long runs = LongStream.range(first, first + schedules).parallel()
-                .mapToObj(seed -> new Simulation(SimSpec.forSeed(seed).withSynchronousPostgres()).run()).count();
-        assertEquals(schedules, runs);
+        int schedules = Integer.getInteger("vigil.sim.pgSchedules", PG_SCHEDULES);
+        SimCounts c = runAll(schedules, seed -> SimSpec.forSeed(seed).withSynchronousPostgres(), "synchronous");
+        requireFloors(c, schedules);
+    }
+
+    private static void requireFloors(SimCounts c, int schedules) {
+        assertTrue(c.get("faults") >= 15L * schedules, "too few faults injected: " + c);
+        assertTrue(c.get("promoted") >= schedules / 12, "too few promotions: " + c);
+        assertTrue(c.get("why_SELF_FENCE") >= schedules / 4, "too few self-fences: " + c);
+        assertTrue(c.get("fence") >= schedules / 2, "too few fences carried out: " + c);
+        assertTrue(c.get("watchdog_reset") >= 1, "the watchdog never reset a host: " + c);
+        assertTrue(c.get("why_FENCING_REQUIRED") >= 1, "no failover ever waited for a proof: " + c);
+        assertTrue(c.get("rewound") + c.get("cloned") >= schedules / 4, "too few rejoins: " + c);
+        assertTrue(c.get("stop_hangs") >= 1 && c.get("fence_slow_drain") >= 1, "no hanging stop or slow fence: " + c);
+    }
+
+    // ---- mutation checks: each broken part must be caught ---------------------------------------------------------
+
+    @Test
+    void aFenceThatDoesNothingIsCaught() {
+        caught(SimSpec.Mutation.FENCE_DOES_NOTHING, false, "accept");
+    }
+
+    @Test
+    void aFenceThatHangsWithoutAWatchdogIsCaught() {
+        caught(SimSpec.Mutation.FENCE_HANGS, false, "accept");
+    }
+
+    @Test
+    void failoverWithoutFencingAndNoWatchdogIsCaught() {
+        caught(SimSpec.Mutation.BLIND_FAILOVER, false, "two PostgreSQL accept writes");
+    }
+
+    @Test
+    void aWeakenedSynchronousVoteRuleIsCaught() {
+        caught(SimSpec.Mutation.WEAK_SYNC_VOTE, true, "acknowledged commit");
     }
 
     /**
-     * The checker is not vacuous: with clock rates 30 times outside the bound the leases are computed on a false
+     * Finds the first seed whose schedule breaks the promise under {@code m} (searched in parallel, the lowest seed
+     * wins, so the result is reproducible), checks that it replays, and that the same schedule without the mutation
+     * keeps the promise: the broken part, not the schedule, is what the checker caught.
+     */
+    private static void caught(SimSpec.Mutation m, boolean synchronous, String expected) {
+        long limit = Long.getLong("vigil.sim.mutationSeeds", 2000L);
+        LongFunction<SimSpec> spec = seed -> synchronous ? SimSpec.forSeed(seed).withSynchronousPostgres()
+                : SimSpec.forSeed(seed).withPostgres();
+        java.util.OptionalLong seed = LongStream.rangeClosed(1, limit).parallel()
+                .filter(s -> violation(spec.apply(s).withMutation(m)).contains(expected)).findFirst();
+        assertTrue(seed.isPresent(), "no schedule caught the mutation " + m + " (expected a violation containing '"
+                + expected + "')");
+        String found = violation(spec.apply(seed.getAsLong()).withMutation(m));
+        assertTrue(found.startsWith("seed " + seed.getAsLong() + " "), found);
+        assertEquals(firstLine(found), firstLine(violation(spec.apply(seed.getAsLong()).withMutation(m))),
+                "the failing seed must replay");
+        assertEquals("", violation(spec.apply(seed.getAsLong()).withMutation(m).withoutMutation()),
+                "without the mutation the same schedule must pass");
+        System.out.println("mutation " + m + " caught: " + firstLine(found));
+    }
+
+    private static String violation(SimSpec spec) {
+        try {
+            new Simulation(spec).run();
+            return "";
+        } catch (AssertionError e) {
+            return e.getMessage();
+        }
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /**
+     * The lease checker is not vacuous: with clock rates 30 times outside the bound the leases are computed on a false
      * premise, and some schedule must show two nodes holding a lease at once.
      */
     @Test
@@ -80,15 +150,17 @@ class SimulationTest {
     }
 
     /**
-     * Replays one schedule: {@code mvn -pl core test -Dtest=SimulationTest#replay -Dvigil.sim.seed=N}
-     * (add {@code -Dvigil.sim.postgres=true} for a schedule of the PostgreSQL run).
+     * Replays one schedule: {@code mvn -pl core test -Dtest=SimulationTest#replay -Dvigil.sim.seed=N} (add
+     * {@code -Dvigil.sim.postgres=true} or {@code -Dvigil.sim.synchronous=true}, and {@code -Dvigil.sim.mutation=M}).
      */
     @Test
     void replay() {
         Long seed = Long.getLong("vigil.sim.seed");
         long s = seed == null ? 42L : seed;
         SimSpec spec = Boolean.getBoolean("vigil.sim.synchronous") ? SimSpec.forSeed(s).withSynchronousPostgres()
-                : Boolean.getBoolean("vigil.sim.postgres") ? SimSpec.forSeed(s).withPostgres() : SimSpec.forSeed(s);
+                : Boolean.getBoolean("vigil.sim.postgres") || seed == null ? SimSpec.forSeed(s).withPostgres() : SimSpec.forSeed(s);
+        String mutation = System.getProperty("vigil.sim.mutation");
+        if (mutation != null) spec = spec.withMutation(SimSpec.Mutation.valueOf(mutation));
         SimResult first = new Simulation(spec).run();
         SimResult again = new Simulation(spec).run();
         assertEquals(first, again, "a schedule must replay identically from its seed");

@@ -181,7 +181,8 @@ final class OldPrimaryProbe {
             try {
                 super.connect(endpoint, ms);
             } catch (SocketTimeoutException e) {
-                throw new SocketTimeoutException("connect to " + endpoint + " timed out after " + ms + " ms");
+                // No measured time in the text: it becomes the cause of a logged reason, logged again only if it changes.
+                throw new SocketTimeoutException("connect to " + endpoint + " timed out");
             }
             super.setSoTimeout(leftMs("connected to " + endpoint));
         }

@@ -4,200 +4,187 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-import vigil.core.ha.HaObservation;
+import vigil.core.ha.Outcome;
+import vigil.core.ha.PeerPg;
 import vigil.core.ha.PgAction;
-import vigil.core.ha.PgView;
+import vigil.core.node.Executor;
+import vigil.core.node.Input;
 import vigil.daemon.log.Log;
+import vigil.daemon.loop.NodeLoop;
 import vigil.daemon.log.Priority;
-import vigil.daemon.pg.CommandResult;
 import vigil.daemon.pg.PgProbe;
-import vigil.daemon.pg.PgRole;
-import vigil.daemon.pg.PgState;
+import vigil.daemon.pg.PgProcesses;
 import vigil.daemon.pg.Postgres;
-import vigil.daemon.pg.StopMode;
 import vigil.daemon.pg.Upstream;
 
 /**
- * Carries out the supervisor's actions on the local PostgreSQL and reports what it sees. It decides nothing.
- * Actions run one at a time on their own thread (a Stop may overtake a queued action, never a running one);
- * the local probe runs on a timer; probes of another node run apart so a slow action never delays them. Every
- * result goes back to the loop as an {@link HaObservation}.
+ * The PostgreSQL driver of the node step: carries out its effects and reports back as {@link Input}s. It decides
+ * nothing. Its threads are the executor semantics the simulator models:
+ * <ul>
+ * <li>one action thread: one action at a time; {@link #cancel} interrupts it (the command runner kills what runs);</li>
+ * <li>one fence thread, never busy with anything else: SIGKILL of every process of the local PostgreSQL (its process
+ *     group), verified gone before the deadline;</li>
+ * <li>the lease guard, a thread of its own: it fences at the instant the node step armed it for unless re-armed,
+ *     so a loop blocked in an fsync or a log write cannot delay the self-fence;</li>
+ * <li>one peer prober and the local probe on a timer.</li>
+ * </ul>
  */
-public final class PostgresAgent implements AutoCloseable {
+public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
     private final Postgres postgres;
     private final PgProbe probe;
+    private final PgProcesses processes;
     private final OldPrimaryProbe peerProbe;
     private final Map<String, Upstream> upstreams;
-    private final Consumer<HaObservation> loop;
+    private final ActionRunner runner;
+    private final LocalView localView;
+    private final Consumer<Input> loop;
     private final LongSupplier clock;
     private final Log log;
     private final ExecutorService actions = Executors.newSingleThreadExecutor(daemon("vigil-pg-action"));
+    private final ExecutorService fences = Executors.newSingleThreadExecutor(daemon("vigil-pg-fence"));
     private final ExecutorService peers = Executors.newSingleThreadExecutor(daemon("vigil-pg-peer-probe"));
     private final ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(daemon("vigil-pg-probe"));
-    private volatile String upstream;
-    /** init reaps orphans at its own pace (seconds on some hosts); longer than that and starting is futile anyway. */
-    private static final Duration ZOMBIE_WAIT = Duration.ofSeconds(10);
+    private final Thread guardThread;
+    private volatile long guardAt = Long.MAX_VALUE;
+    private volatile boolean closed;
+    private long runningId = -1;
+    private Future<?> running;
 
     /** @param upstreams every other data node's PostgreSQL address, by node name */
-    public PostgresAgent(Postgres postgres, PgProbe probe, OldPrimaryProbe peerProbe, Map<String, Upstream> upstreams,
-                         Consumer<HaObservation> loop, LongSupplier clock, Log log) {
+    public PostgresAgent(Postgres postgres, PgProbe probe, PgProcesses processes, OldPrimaryProbe peerProbe,
+                         Map<String, Upstream> upstreams, Consumer<Input> loop, LongSupplier clock, Log log) {
         this.postgres = postgres;
         this.probe = probe;
+        this.processes = processes;
         this.peerProbe = peerProbe;
         this.upstreams = Map.copyOf(upstreams);
+        this.runner = new ActionRunner(postgres, upstreams);
+        this.localView = new LocalView(postgres, processes, postgres.walEnd(), runner);
         this.loop = loop;
         this.clock = clock;
         this.log = log;
-        // After a restart of vigild: whom does the standby we may find running follow?
-        this.upstream = postgres.configuredUpstream().flatMap(u -> this.upstreams.entrySet().stream()
-                .filter(e -> e.getValue().equals(u)).map(Map.Entry::getKey).findFirst()).orElse(null);
+        this.guardThread = new Thread(this::guard, "vigil-lease-guard");
+        this.guardThread.setDaemon(true);
+        this.guardThread.start();
     }
 
     public void startProbing(Duration every) {
-        probes.scheduleWithFixedDelay(() -> loop.accept(new HaObservation.Probed(clock.getAsLong(), view(probe.probe()))),
+        probes.scheduleWithFixedDelay(() -> loop.accept(new Input.Probed(clock.getAsLong(), localView.view(probe.probe()))),
                 0, every.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    public void execute(PgAction action) {
-        if (action instanceof PgAction.ProbePeer p) {
-            peers.submit(() -> {
-                Upstream u = upstreams.get(p.node());
-                var answer = u == null ? null : peerProbe.probe(u.host(), u.port());
-                // only a direct answer counts; UNKNOWN (refused, timeout, 57P03, ...) proves nothing
-                var result = answer == null || answer.kind() == OldPrimaryProbe.PeerAnswer.Kind.UNKNOWN
-                        ? vigil.core.ha.PeerPg.UNREACHABLE
-                        : answer.kind() == OldPrimaryProbe.PeerAnswer.Kind.WRITABLE ? vigil.core.ha.PeerPg.WRITABLE
-                        : vigil.core.ha.PeerPg.NOT_WRITABLE;
-                log.event(Priority.INFO, "pg_peer_probe", "peer", p.node(), "result", result,
-                        "detail", answer == null ? "no address" : answer.detail(), "took_ms", answer == null ? 0 : answer.tookMs());
-                loop.accept(new HaObservation.PeerProbed(clock.getAsLong(), p.node(), result));
-            });
-            return;
-        }
-        actions.submit(() -> {
+    // ---- actions ----------------------------------------------------------------------------------------------
+
+    @Override
+    public synchronized void start(long id, PgAction action) {
+        runningId = id;
+        running = actions.submit(() -> {
             long started = clock.getAsLong();
-            boolean ok;
-            String detail;
-            try {
-                CommandResult r = run(action);
-                ok = r == null || r.ok();
-                detail = r == null ? "" : "exit=" + r.exitCode();
-            } catch (RuntimeException e) {
-                ok = false;
-                detail = e.getMessage();
+            Outcome outcome = runner.run(action);
+            localView.invalidate();
+            boolean cancelled;
+            synchronized (this) {
+                cancelled = runningId != id;
+                if (!cancelled) runningId = -1;
             }
-            log.event(ok ? Priority.NOTICE : Priority.WARNING, "pg_action_done", "action", action, "ok", ok,
-                    "duration_ms", clock.getAsLong() - started, "detail", detail);
-            loop.accept(new HaObservation.ActionDone(clock.getAsLong(), action, ok, detail));
+            log.event(outcome.ok() ? Priority.NOTICE : Priority.WARNING, "pg_action_done", "id", id, "action", action,
+                    "outcome", outcome.ok() ? "OK" : outcome.failure(), "duration_ms", clock.getAsLong() - started, "detail", outcome.detail(),
+                    "cancelled", cancelled);
+            if (!cancelled) loop.accept(new Input.ActionEnded(clock.getAsLong(), id, outcome));
         });
     }
 
-    /** Runs one action; the driver logs each command it runs with argv, exit code and duration. */
-    private CommandResult run(PgAction action) {
-        if (action instanceof PgAction.Stop s) {
-            return postgres.stop(s.immediate() ? StopMode.IMMEDIATE : StopMode.FAST);
-        }
-        if (action instanceof PgAction.StartPrimary) {
-            if (!postgres.dataDirInitialised()) {
-                CommandResult init = postgres.initPrimary(true); // the core must say false once a primary is recorded (issue 6)
-                if (!init.ok()) return init;
+    /** Stops action {@code id} now: its thread is interrupted and the command it runs killed; its end is not reported. */
+    @Override
+    public synchronized void cancel(long id) {
+        if (runningId != id || running == null) return;
+        runningId = -1;
+        running.cancel(true);
+    }
+
+    // ---- the fence and the lease guard ----------------------------------------------------------------------
+
+    @Override
+    public void fence(long id, long deadlineAt) {
+        fences.submit(() -> loop.accept(new Input.ActionEnded(clock.getAsLong(), id, kill(id, deadlineAt))));
+    }
+
+    /** Arms the lease guard for {@code at} (own clock); {@link Long#MAX_VALUE} disarms it. */
+    @Override
+    public void guard(long at) {
+        guardAt = at;
+        LockSupport.unpark(guardThread);
+    }
+
+    private void guard() {
+        while (!closed) {
+            long at = guardAt;
+            long wait = at == Long.MAX_VALUE ? 1000 : at - clock.getAsLong();
+            if (wait > 0) {
+                LockSupport.parkNanos(Math.min(wait, 1000) * 1_000_000);
+                continue;
             }
-            postgres.configurePrimary();
-            upstream = null;
-            return start();
+            if (at != guardAt) continue; // re-armed meanwhile
+            guardAt = Long.MAX_VALUE;
+            log.event(Priority.WARNING, "lease_guard", "reason", "LEASE_GUARD_FIRED", "armed_for_mono_ms", at,
+                    "late_ms", -wait);
+            long deadline = clock.getAsLong() + 500;
+            loop.accept(new Input.ActionEnded(clock.getAsLong(), Executor.GUARD_ID, kill(Executor.GUARD_ID, deadline)));
         }
-        if (action instanceof PgAction.Promote) {
-            CommandResult r = postgres.promote();
-            if (r.ok()) upstream = null;
-            if (r.ok()) postgres.checkpoint(); // was part of promote(); the core should run it as its own action
-            return r;
-        }
-        if (action instanceof PgAction.StartStandby s) {
-            Upstream u = upstreamOf(s.upstream());
-            postgres.stop(StopMode.FAST);
-            if (!postgres.dataDirInitialised()) {
-                CommandResult clone = postgres.cloneFrom(u, 0);
-                if (!clone.ok()) return clone;
+    }
+
+    private Outcome kill(long id, long deadlineAt) {
+        long left = Math.max(1, deadlineAt - clock.getAsLong());
+        PgProcesses.KillReport k = processes.killAll(postgres.dataDir(), postgres.socketFile(), Duration.ofMillis(left));
+        localView.invalidate();
+        log.event(k.verified() ? Priority.NOTICE : Priority.ERR, "fence", "id", id, "verified", k.verified(),
+                "killed", k.killed(), "duration_ms", k.took().toMillis(), "detail", k.detail(), "group", processes.describe());
+        return k.verified() ? Outcome.OK : Outcome.failed(Outcome.Failure.NOT_VERIFIED, k.detail());
+    }
+
+    // ---- probes of the old primary ------------------------------------------------------------------------------
+
+    /** The last answer logged per peer (written only on the peer-probe thread). */
+    private final java.util.Map<String, PeerPg> lastPeerAnswer = new java.util.HashMap<>();
+
+    @Override
+    public void probePeer(String node, long deadlineMs) {
+        peers.submit(() -> {
+            Upstream u = upstreams.get(node);
+            long startedAt = clock.getAsLong();
+            if (u == null) {
+                loop.accept(new Input.PeerProbed(clock.getAsLong(), node, PeerPg.UNKNOWN, startedAt, "no address known"));
+                return;
             }
-            return startStandby(s.upstream(), u);
-        }
-        if (action instanceof PgAction.Rewind r) {
-            Upstream u = upstreamOf(r.source());
-            postgres.stop(StopMode.FAST);
-            CommandResult rewind = postgres.rewind(u, 0);
-            return rewind.ok() ? startStandby(r.source(), u) : rewind;
-        }
-        if (action instanceof PgAction.Clone c) {
-            Upstream u = upstreamOf(c.source());
-            postgres.stop(StopMode.IMMEDIATE);
-            CommandResult clone = postgres.cloneFrom(u, 0);
-            return clone.ok() ? startStandby(c.source(), u) : clone;
-        }
-        if (action instanceof PgAction.SetSyncStandbys s) {
-            String value = s.names().isEmpty() ? "" : "ANY " + s.count() + " (" + String.join(", ", s.names()) + ")";
-            return postgres.setSynchronousStandbyNames(value);
-        }
-        throw new IllegalArgumentException("unknown action " + action);
-    }
-
-    private CommandResult startStandby(String node, Upstream u) {
-        postgres.configureStandby(u);
-        upstream = node;
-        return start();
-    }
-
-    /** Starts PostgreSQL once a killed postmaster's zombie is gone (see {@link StalePostmaster}). */
-    private CommandResult start() {
-        if (!StalePostmaster.awaitReaped(postgres.postmasterPid(), ZOMBIE_WAIT)) {
-            log.event(Priority.WARNING, "pg_stale_postmaster", "pid", postgres.postmasterPid().orElse(-1L),
-                    "waited_ms", ZOMBIE_WAIT.toMillis());
-        }
-        return postgres.start();
-    }
-
-    private Upstream upstreamOf(String node) {
-        Upstream u = upstreams.get(node);
-        if (u == null) throw new IllegalArgumentException("no PostgreSQL address known for node " + node);
-        return u;
-    }
-
-    /** Translates one probe into the core's vocabulary. A timeout means a hung server, a refusal a stopped one. */
-    PgView view(PgState s) {
-        if (!s.reachable()) {
-            String e = String.valueOf(s.error()).toLowerCase(java.util.Locale.ROOT);
-            if (e.contains("timed out") || e.contains("timeout")) return PgView.hung();
-            return postgres.dataDirInitialised() ? PgView.stoppedWithData() : PgView.down();
-        }
-        if (s.role() == PgRole.PRIMARY) return PgView.primary(s.timeline(), s.currentLsn());
-        return PgView.standby(s.timeline(), s.receiveLsn(), s.walReceiverStreaming(), upstream);
-    }
-
-    /**
-     * For a planned stop of vigild (SIGTERM), after the loop has resigned and stopped deciding: a fast shutdown of
-     * PostgreSQL, so no PostgreSQL is left running without a supervisor or a lease. A crash of vigild never gets
-     * here, and then PostgreSQL keeps serving until vigild is back.
-     */
-    public void stopForShutdown() {
-        probes.shutdownNow();
-        actions.shutdownNow();
-        try {
-            CommandResult r = postgres.stop(StopMode.FAST);
-            log.event(r.ok() ? Priority.NOTICE : Priority.WARNING, "pg_stopped", "reason", "VIGILD_SHUTDOWN",
-                    "ok", r.ok(), "duration_ms", r.duration().toMillis());
-        } catch (RuntimeException e) {
-            log.event(Priority.WARNING, "pg_stopped", "reason", "VIGILD_SHUTDOWN", "ok", false, "error", e.getMessage());
-        }
+            OldPrimaryProbe.PeerAnswer a = peerProbe.probe(u.host(), u.port(), Duration.ofMillis(deadlineMs));
+            PeerPg result = switch (a.kind()) {
+                case WRITABLE -> PeerPg.WRITABLE;
+                case IN_RECOVERY -> PeerPg.IN_RECOVERY;
+                case UNKNOWN -> PeerPg.UNKNOWN;
+            };
+            // One line when the answer changes, not one per probe (a leader waiting on a live old primary asks often).
+            if (lastPeerAnswer.put(node, result) != result) {
+                log.event(Priority.INFO, "pg_peer_probe", "peer", node, "result", result, "detail", a.detail(),
+                        "took_ms", a.tookMs());
+            }
+            loop.accept(new Input.PeerProbed(clock.getAsLong(), node, result, a.startedAtMonoMs(), a.detail()));
+        });
     }
 
     @Override
     public void close() {
+        closed = true;
+        LockSupport.unpark(guardThread);
         probes.shutdownNow();
         peers.shutdownNow();
         actions.shutdownNow();
+        fences.shutdownNow();
         probe.close();
     }
 

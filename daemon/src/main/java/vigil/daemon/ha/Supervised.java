@@ -13,43 +13,65 @@ import vigil.config.NodeRole;
 import vigil.config.NodeSpec;
 import vigil.config.PostgresClusterSettings;
 import vigil.config.VigilConfig;
-import vigil.core.ha.HaObservation;
+import vigil.config.WatchdogMode;
+import vigil.config.WatchdogSettings;
+import vigil.core.election.Electorate;
 import vigil.core.ha.HaPolicy;
+import vigil.core.node.Input;
+import vigil.core.node.NodeConfig;
+import vigil.core.node.WatchdogConfig;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
 import vigil.daemon.pg.PgProbe;
+import vigil.daemon.pg.PgProcesses;
 import vigil.daemon.pg.PgSettings;
 import vigil.daemon.pg.Postgres;
 import vigil.daemon.pg.Upstream;
 
-/** Builds the PostgreSQL side of vigild from the config: the core's policy and the agent that acts for it. */
+/** Builds the PostgreSQL side of vigild from the config: the node step's configuration and the agent that acts for it. */
 public final class Supervised {
     /**
      * How long a restarted recorded primary keeps its still-serving PostgreSQL while it regains leadership: the
-     * no-vote window after boot, the hand-back by the current leader and a retried election fit well inside.
+     * no-vote window after boot, the hand-back by the current leader and a retried election fit well inside. Set once
+     * per boot on disk, so a crash loop cannot renew it.
      */
     static final int RECLAIM_LEASES = 6;
 
     private Supervised() {}
 
     /**
-     * The policy, identical on every node because it comes from the cluster section. The self-fence margin is three
-     * heartbeats: a healthy leader renews its lease every heartbeat, so three missed ones mean trouble, and a stop
-     * (immediate shutdown) takes well under the remaining lease.
+     * The policy, identical on every node because it comes from the cluster section. The self-fence margin is one
+     * heartbeat: the fence (SIGKILL of the process group, verified) takes tens of milliseconds, and a lease that the
+     * next heartbeat can still renew after a link is back must not be given up early (docs/architecture.md has the
+     * arithmetic).
      */
     public static HaPolicy policy(VigilConfig cfg) {
         PostgresClusterSettings pg = cfg.cluster().postgres().orElseThrow();
         long heartbeat = cfg.cluster().timing().heartbeatInterval().toMillis();
         long lease = cfg.cluster().timing().lease().toMillis();
         return new HaPolicy(pg.maxLagOnFailoverBytes(), pg.synchronous(), pg.migrationThreshold(),
-                pg.failureTimeout().toMillis(), pg.failoverWithoutFencing(), 3 * heartbeat, RECLAIM_LEASES * lease, 10_000);
+                pg.failureTimeout().toMillis(), pg.failoverWithoutFencing(), heartbeat, RECLAIM_LEASES * lease, 10_000);
     }
 
-    public static PostgresAgent agent(VigilConfig cfg, Consumer<HaObservation> loop, LongSupplier clock, Log log) {
+    /** What the node step needs: the electorate (strict votes in synchronous mode), the policy, the watchdog. */
+    public static NodeConfig nodeConfig(VigilConfig cfg, Electorate electorate, boolean watchdogUsable) {
+        if (cfg.cluster().postgres().isEmpty()) return new NodeConfig(electorate, null, WatchdogConfig.OFF, null);
+        boolean synchronous = cfg.cluster().postgres().get().synchronous();
+        WatchdogSettings w = cfg.node().watchdog();
+        WatchdogConfig wc = w.mode() == WatchdogMode.OFF || !watchdogUsable ? WatchdogConfig.OFF
+                : new WatchdogConfig(w.mode() == WatchdogMode.REQUIRED ? WatchdogConfig.Mode.REQUIRED : WatchdogConfig.Mode.AUTO,
+                        w.timeout().toMillis(), w.resetSlack().toMillis());
+        return new NodeConfig(electorate.withStrictPositions(synchronous), policy(cfg), wc, null);
+    }
+
+    public static PostgresAgent agent(VigilConfig cfg, Consumer<Input> loop, LongSupplier clock, Log log) {
         PgSettings settings = PgSettings.from(cfg);
+        PgProcesses group = PgProcesses.open(cfg.node().name() + "-" + settings.port(),
+                msg -> log.event(Priority.WARNING, "pg_processes", "detail", msg));
+        log.event(Priority.INFO, "pg_processes", "group", group.describe());
         Postgres postgres = new Postgres(settings, r -> log.event(r.ok() ? Priority.INFO : Priority.WARNING, "command",
                 "argv", String.join(" ", r.argv()), "exit", r.exitCode(), "duration_ms", r.duration().toMillis(),
-                "output", r.ok() ? null : r.outputTail()));
+                "output", r.ok() ? null : r.outputTail()), group);
         PostgresClusterSettings pg = cfg.cluster().postgres().orElseThrow();
         OldPrimaryProbe peerProbe = new OldPrimaryProbe(pg.replicationUser(), password(pg), pg.probeTimeout());
         // Every data node's PostgreSQL listens on the same port as ours (documented in docs/configuration.md).
@@ -59,7 +81,7 @@ public final class Supervised {
                 upstreams.put(n.name(), new Upstream(n.address(), settings.port()));
             }
         }
-        return new PostgresAgent(postgres, new PgProbe(settings), peerProbe, upstreams, loop, clock, log);
+        return new PostgresAgent(postgres, new PgProbe(settings), group, peerProbe, upstreams, loop, clock, log);
     }
 
     public static Duration probeInterval(VigilConfig cfg) {

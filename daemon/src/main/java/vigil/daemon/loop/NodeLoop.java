@@ -7,42 +7,30 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-import vigil.core.election.Action;
-import vigil.core.election.Decision;
 import vigil.core.election.Durable;
-import vigil.core.election.Election;
-import vigil.core.election.ElectionState;
-import vigil.core.election.Electorate;
 import vigil.core.election.Event;
-import vigil.core.election.Observation;
 import vigil.core.election.Role;
 import vigil.core.election.Voter;
-import vigil.core.ha.HaDecision;
-import vigil.core.ha.HaObservation;
-import vigil.core.ha.HaPolicy;
-import vigil.core.ha.HaReason;
-import vigil.core.ha.PgAction;
-import vigil.core.ha.Supervisor;
-import vigil.core.ha.SupervisorState;
+import vigil.core.ha.HaDurable;
+import vigil.core.node.Effect;
+import vigil.core.node.Input;
+import vigil.core.node.Node;
+import vigil.core.node.NodeConfig;
+import vigil.core.node.NodeDecision;
+import vigil.core.node.NodeState;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
 import vigil.daemon.state.StateException;
-import vigil.core.election.Candidacy;
-import vigil.core.ha.PgView;
-import vigil.protocol.admin.NodeStatusView;
-import vigil.protocol.admin.PgClusterView;
-import vigil.protocol.admin.PgNodeView;
 import vigil.protocol.admin.StatusView;
 import vigil.protocol.peer.BadFrameException;
 import vigil.protocol.peer.PeerCodec;
 
 /**
- * observe → decide → act, on one thread. Every input (a peer frame, a view change, an admin query, a tick) is
- * handled to completion before the next, so the core sees one consistent sequence of observations and the driver
- * never acts on a decision that a later one already replaced. A failed fsync halts the loop: a node that cannot
- * remember its term must not vote.
+ * observe → decide → act, on one thread. Every input (a peer frame, a probe, an action's end, an admin query, a tick)
+ * is handled to completion before the next: {@link Node#decide} — the very step the simulator runs — returns the
+ * effects, which are carried out in order (a fence first, then every fsync before any later send). The loop decides
+ * nothing itself. A failed fsync halts it: a node that cannot remember its term must not vote.
  */
 public final class NodeLoop implements Runnable {
     static final long TICK_MS = 10;
@@ -54,61 +42,83 @@ public final class NodeLoop implements Runnable {
 
     /** Writes the durable state and returns only once it is on disk. */
     public interface Disk {
-        void save(Durable durable) throws StateException;
+        void save(Durable election, HaDurable ha) throws StateException;
     }
 
-    private sealed interface Input {}
+    /** The PostgreSQL driver (absent when vigil manages no PostgreSQL). Each call returns at once. */
+    public interface Pg {
+        void start(long id, vigil.core.ha.PgAction action);
 
-    private record Frame(String from, byte[] bytes) implements Input {}
+        void cancel(long id);
 
-    private record View(Set<String> members) implements Input {}
+        void fence(long id, long deadlineAt);
 
-    private record StatusQuery(CompletableFuture<StatusView> reply) implements Input {}
+        void guard(long at);
 
-    private record Stop(String reason, CompletableFuture<Void> done) implements Input {}
+        void probePeer(String node, long deadlineMs);
+    }
 
-    private record Ha(HaObservation observation) implements Input {}
+    /** The watchdog device (absent when off). Each call is a quick system call on the loop thread. */
+    public interface Watchdog {
+        /** @return null when armed, else why not */
+        String arm();
 
-    /** The PostgreSQL side, present only when vigil manages PostgreSQL on this cluster. */
-    public record Supervision(HaPolicy policy, Consumer<PgAction> actuator) {}
+        void kick();
 
-    private final LinkedBlockingQueue<Input> inputs = new LinkedBlockingQueue<>();
-    private final Electorate electorate;
+        void disarm();
+    }
+
+    private sealed interface In {}
+
+    private record Frame(String from, byte[] bytes) implements In {}
+
+    private record View(Set<String> members) implements In {}
+
+    private record StatusQuery(CompletableFuture<StatusView> reply) implements In {}
+
+    private record Step(Input input) implements In {}
+
+    private record Shutdown(CompletableFuture<Void> done) implements In {}
+
+    private final LinkedBlockingQueue<In> inputs = new LinkedBlockingQueue<>();
+    private final NodeConfig config;
     private final String cluster;
     private final Disk disk;
     private final Peers peers;
+    private final Pg pg;
+    private final Watchdog watchdog;
     private final PeerCodec codec;
     private final Log log;
     private final LongSupplier clock;
     private final Map<String, Long> badFrameLoggedAt = new HashMap<>();
-    private final Supervision supervision;
-    private SupervisorState supervisor;
-    private ElectionState state;
+    private final java.util.List<CompletableFuture<Void>> stopWaiters = new java.util.ArrayList<>();
+    private NodeState state;
     private Set<String> members = Set.of();
     private volatile boolean halted;
+    private volatile long progressAt;
 
-    public NodeLoop(Electorate electorate, String cluster, Durable initial, Disk disk, Peers peers, PeerCodec codec,
-                    Log log, LongSupplier clock) {
-        this(electorate, cluster, initial, disk, peers, codec, log, clock, null);
-    }
-
-    public NodeLoop(Electorate electorate, String cluster, Durable initial, Disk disk, Peers peers, PeerCodec codec,
-                    Log log, LongSupplier clock, Supervision supervision) {
-        this.electorate = electorate;
+    /**
+     * @param pg       null when vigil manages no PostgreSQL here
+     * @param watchdog null when there is no watchdog device
+     */
+    public NodeLoop(NodeConfig config, String cluster, NodeState initial, Disk disk, Peers peers, Pg pg,
+                    Watchdog watchdog, PeerCodec codec, Log log, LongSupplier clock) {
+        this.config = config;
         this.cluster = cluster;
         this.disk = disk;
         this.peers = peers;
+        this.pg = pg;
+        this.watchdog = watchdog;
         this.codec = codec;
         this.log = log;
         this.clock = clock;
-        this.state = ElectionState.boot(electorate, initial, clock.getAsLong());
-        this.supervision = supervision;
-        this.supervisor = SupervisorState.boot(clock.getAsLong());
+        this.state = initial;
+        this.progressAt = clock.getAsLong();
     }
 
-    /** A PostgreSQL probe result, action outcome or peer probe answer from the agent. */
-    public void onHa(HaObservation o) {
-        inputs.add(new Ha(o));
+    /** An input from a driver (a probe, an action's end, a peer probe's answer). */
+    public void onInput(Input in) {
+        inputs.add(new Step(in));
     }
 
     public void onFrame(String from, byte[] bytes) {
@@ -126,16 +136,24 @@ public final class NodeLoop implements Runnable {
         return f;
     }
 
-    /** Resigns leadership (followers may stand at once instead of waiting out the lease), then ends the loop. */
-    public CompletableFuture<Void> stop(String reason) {
+    /**
+     * A planned stop: PostgreSQL is shut down cleanly (fenced if that fails or the lease ends), leadership resigned
+     * with the report that it is stopped, the watchdog closed; then the loop ends. Completes when that is done.
+     */
+    public CompletableFuture<Void> shutdown() {
         CompletableFuture<Void> done = new CompletableFuture<>();
         if (halted) done.complete(null);
-        else inputs.add(new Stop(reason, done));
+        else inputs.add(new Shutdown(done));
         return done;
     }
 
     public boolean halted() {
         return halted;
+    }
+
+    /** Milliseconds since the loop last went round: the systemd watchdog is fed only while this stays small. */
+    public long sinceProgressMs() {
+        return clock.getAsLong() - progressAt;
     }
 
     @Override
@@ -144,13 +162,13 @@ public final class NodeLoop implements Runnable {
         try {
             while (!halted) {
                 long now = clock.getAsLong();
+                progressAt = now;
                 long wait = lastTick + TICK_MS - now;
-                Input in = wait > 0 ? inputs.poll(wait, TimeUnit.MILLISECONDS) : inputs.poll();
+                In in = wait > 0 ? inputs.poll(wait, TimeUnit.MILLISECONDS) : inputs.poll();
                 if (in != null) handle(in);
                 now = clock.getAsLong();
                 if (!halted && now - lastTick >= TICK_MS) {
-                    decide(new Observation.Tick(now));
-                    supervise(new HaObservation.Tick(now));
+                    decide(new Input.Tick(now));
                     lastTick = now;
                 }
             }
@@ -165,10 +183,10 @@ public final class NodeLoop implements Runnable {
         failPending();
     }
 
-    private void handle(Input in) {
+    private void handle(In in) {
         if (in instanceof Frame f) {
             try {
-                decide(new Observation.Received(clock.getAsLong(), f.from(), codec.decode(f.bytes())));
+                decide(new Input.Received(clock.getAsLong(), f.from(), codec.decode(f.bytes())));
             } catch (BadFrameException e) {
                 long now = clock.getAsLong();
                 Long last = badFrameLoggedAt.get(f.from());
@@ -181,153 +199,95 @@ public final class NodeLoop implements Runnable {
             if (!v.members().equals(members)) {
                 members = v.members();
                 log.event(Priority.INFO, "view", "members", String.join(",", members.stream().sorted().toList()),
-                        "quorum", reachableVoters() >= electorate.quorum());
+                        "quorum", reachableVoters() >= config.electorate().quorum());
             }
-        } else if (in instanceof Ha h) {
-            supervise(h.observation());
+        } else if (in instanceof Step s) {
+            decide(s.input());
         } else if (in instanceof StatusQuery q) {
-            q.reply().complete(snapshot());
-        } else if (in instanceof Stop s) {
-            decide(new Observation.Resign(clock.getAsLong()));
-            log.event(Priority.NOTICE, "stopped", "reason", s.reason(), "term", state.term());
-            halted = true;
-            s.done().complete(null);
+            q.reply().complete(StatusSnapshot.of(state, config, cluster, members, clock.getAsLong()));
+        } else if (in instanceof Shutdown s) {
+            stopWaiters.add(s.done());
+            log.event(Priority.NOTICE, "stopping", "reason", "PLANNED_STOP", "term", state.election().term());
+            decide(new Input.Shutdown(clock.getAsLong()));
         }
     }
 
-    private void decide(Observation o) {
-        Decision d = Election.decide(state, o);
-        for (Action a : d.actions()) {
-            if (a instanceof Action.Persist p) {
-                try {
-                    disk.save(p.durable());
-                } catch (StateException e) {
-                    log.event(Priority.ERR, "halted", "reason", "STATE_NOT_SAVED", "error", e.getMessage());
-                    halted = true;
-                    return; // nothing after an unsaved term may be sent
-                }
-            } else if (a instanceof Action.Send s) {
-                peers.send(s.to(), codec.encode(s.message()));
-            }
-        }
+    private void decide(Input in) {
+        NodeDecision d = Node.decide(config, state, in);
         state = d.next();
-        for (Event e : d.events()) logEvent(e);
-    }
-
-    /** The supervisor decides on PostgreSQL; its election inputs go through the election like any observation. */
-    private void supervise(HaObservation o) {
-        if (supervision == null || halted) return;
-        HaDecision d = Supervisor.decide(supervisor, state, supervision.policy(), o);
-        supervisor = d.next();
-        for (Observation in : d.electionInputs()) decide(in);
-        boolean acts = d.actions().stream().anyMatch(a -> !(a instanceof PgAction.ProbePeer));
-        if (d.reason() != null || acts) { // each change of reason, and every action even for the same reason
-            log.event(d.reason() == HaReason.SELF_FENCE ? Priority.WARNING : Priority.NOTICE, "pg",
-                    "reason", d.reason() != null ? d.reason() : supervisor.reason(), "role", state.role().label(),
-                    "term", state.term(),
-                    "primary", state.durable().record().primary(), "actions", d.actions());
+        for (Event e : d.events()) Logs.event(log, e);
+        Logs.decision(log, d, state);
+        for (String note : d.notes()) log.event(Priority.NOTICE, "note", "detail", note);
+        for (Effect e : d.effects()) {
+            if (!carryOut(e)) return; // nothing after an unsaved term may happen
         }
-        for (PgAction a : d.actions()) supervision.actuator().accept(a);
     }
 
-    private void logEvent(Event e) {
-        if (e instanceof Event.LeaseAcquired l) {
-            log.event(Priority.NOTICE, "lease_acquired", "term", l.term(), "lease_start_mono_ms", l.start(),
-                    "lease_until_mono_ms", l.until());
-        } else if (e instanceof Event.RoleChanged rc) {
-            if (rc.from() == rc.to()) {
-                log.event(Priority.INFO, "leader", "leader", rc.leader(), "term", rc.term(), "reason", rc.reason());
-                return;
+    private boolean carryOut(Effect e) {
+        if (e instanceof Effect.Persist p) {
+            try {
+                disk.save(p.election(), p.ha());
+            } catch (StateException ex) {
+                log.event(Priority.ERR, "halted", "reason", "STATE_NOT_SAVED", "error", ex.getMessage());
+                halted = true;
+                return false;
             }
-            boolean lostLeadership = rc.from() == Role.LEADER;
-            Object[] kv = rc.leaseEndedAt() >= 0
-                    ? new Object[] {"role", rc.from().label() + "→" + rc.to().label(), "term", rc.term(),
-                            "leader", rc.leader(), "reason", rc.reason(), "lease_ended_mono_ms", rc.leaseEndedAt()}
-                    : new Object[] {"role", rc.from().label() + "→" + rc.to().label(), "term", rc.term(),
-                            "leader", rc.leader(), "reason", rc.reason()};
-            log.event(lostLeadership ? Priority.WARNING : Priority.NOTICE, "role", kv);
+        } else if (e instanceof Effect.Send s) {
+            peers.send(s.to(), codec.encode(s.message()));
+        } else if (e instanceof Effect.Start s) {
+            pg.start(s.id(), s.action());
+        } else if (e instanceof Effect.Cancel c) {
+            pg.cancel(c.id());
+        } else if (e instanceof Effect.Fence f) {
+            pg.fence(f.id(), f.deadlineAt());
+        } else if (e instanceof Effect.FenceAt g) {
+            pg.guard(g.at());
+        } else if (e instanceof Effect.ProbePeer p) {
+            pg.probePeer(p.node(), p.deadlineMs());
+        } else if (e instanceof Effect.ArmWatchdog a) {
+            // Opening the device starts its timer: a keep-alive, so never after the bound the core gave.
+            long at = clock.getAsLong();
+            if (at > a.notAfter()) {
+                inputs.add(new Step(new Input.WatchdogArmed(at, false, "not opened: " + (at - a.notAfter())
+                        + " ms past the last instant the lease allows", true)));
+            } else {
+                String why = watchdog == null ? "no watchdog device" : watchdog.arm();
+                inputs.add(new Step(new Input.WatchdogArmed(clock.getAsLong(), why == null, why == null ? "" : why)));
+            }
+        } else if (e instanceof Effect.KickWatchdog k) {
+            if (watchdog != null && clock.getAsLong() <= k.notAfter()) watchdog.kick();
+        } else if (e instanceof Effect.DisarmWatchdog) {
+            if (watchdog != null) watchdog.disarm();
+        } else if (e instanceof Effect.Halt) {
+            log.event(Priority.NOTICE, "stopped", "reason", "PLANNED_STOP", "term", state.election().term());
+            halted = true;
         }
+        return true;
     }
 
     private int reachableVoters() {
         int n = 0;
-        for (Voter v : electorate.voters()) {
-            if (v.name().equals(electorate.self()) || members.contains(v.name())) n++;
+        for (Voter v : config.electorate().voters()) {
+            if (v.name().equals(config.electorate().self()) || members.contains(v.name())) n++;
         }
         return n;
     }
 
-    private StatusView snapshot() {
-        long now = clock.getAsLong();
-        String leader = state.role() == Role.LEADER ? electorate.self() : state.leader();
-        List<NodeStatusView> rows = electorate.voters().stream().map(v -> {
-            boolean self = v.name().equals(electorate.self());
-            boolean reachable = self || members.contains(v.name());
-            String role;
-            if (self) role = !v.canLead() ? "witness" : state.role().label();
-            else if (!reachable) role = "unknown";
-            else if (v.name().equals(leader)) role = "leader";
-            else role = v.canLead() ? "follower" : "witness";
-            PgNodeView pg = supervision == null || !v.canLead() ? null : pgOf(v.name(), self);
-            return new NodeStatusView(v.name(), v.canLead() ? "data" : "witness", role, reachable, self, pg);
-        }).toList();
-        String myRole = electorate.me().canLead() ? state.role().label() : "witness";
-        var record = state.durable().record();
-        PgClusterView pgCluster = supervision == null ? null : new PgClusterView(record.primary(), record.timeline(),
-                record.sync(), supervision.policy().synchronous(),
-                supervisor.reason() == null ? null : supervisor.reason().name());
-        return new StatusView(StatusView.FORMAT_VERSION, electorate.self(), cluster, myRole, state.term(), leader, state.leaseRemaining(now),
-                reachableVoters() >= electorate.quorum(), electorate.voters().size(), reachableVoters(), rows,
-                pgCluster);
-    }
-
-    /**
-     * This node's PostgreSQL from its own probe; another's from the position it reported in the election (the
-     * leader hears every follower; a follower knows what the leader relayed).
-     */
-    private PgNodeView pgOf(String name, boolean self) {
-        var record = state.durable().record();
-        boolean sync = record.sync().contains(name);
-        Candidacy primaryPos = name.equals(record.primary()) ? null : positionOf(record.primary());
-        if (self) {
-            PgView v = supervisor.view();
-            String role = switch (v.health()) {
-                case UP -> v.role() == PgView.Role.PRIMARY ? "primary" : "standby";
-                case DOWN -> "down";
-                case HUNG -> "hung";
-                case UNKNOWN -> "unknown";
-            };
-            boolean up = v.health() == PgView.Health.UP;
-            return new PgNodeView(role, up ? v.timeline() : null, up ? PgNodeView.lsn(v.lsn()) : null,
-                    lag(primaryPos, up && v.role() == PgView.Role.STANDBY ? v.lsn() : null, up ? v.timeline() : 0),
-                    sync, state.own().eligible(), supervisor.restarts().size());
-        }
-        Candidacy c = positionOf(name);
-        boolean known = c != null && c.lsn() != Long.MAX_VALUE && (c.timeline() > 0 || c.lsn() > 0);
-        String role = name.equals(record.primary()) ? "primary" : known ? "standby" : "unknown";
-        return new PgNodeView(role, known ? c.timeline() : null, known ? PgNodeView.lsn(c.lsn()) : null,
-                known && !"primary".equals(role) ? lag(primaryPos, c.lsn(), c.timeline()) : null, sync,
-                c != null && c.eligible(), null);
-    }
-
-    private Candidacy positionOf(String name) {
-        if (name == null) return null;
-        if (name.equals(electorate.self())) return state.own();
-        return state.known().get(name);
-    }
-
-    private static Long lag(Candidacy primary, Long lsn, long timeline) {
-        if (primary == null || lsn == null || primary.lsn() == Long.MAX_VALUE || primary.timeline() != timeline) {
-            return null;
-        }
-        return Math.max(0, primary.lsn() - lsn);
-    }
-
     private void failPending() {
-        Input in;
+        In in;
         while ((in = inputs.poll()) != null) {
             if (in instanceof StatusQuery q) q.reply().completeExceptionally(new IllegalStateException("stopped"));
-            if (in instanceof Stop s) s.done().complete(null);
+            if (in instanceof Shutdown s) stopWaiters.add(s.done());
         }
+        for (CompletableFuture<Void> f : stopWaiters) f.complete(null);
+    }
+
+    /** The node's role, for tests and the daemon's own decisions about its exit. */
+    Role role() {
+        return state.election().role();
+    }
+
+    List<String> memberList() {
+        return List.copyOf(members);
     }
 }

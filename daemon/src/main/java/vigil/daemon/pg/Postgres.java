@@ -51,8 +51,16 @@ public final class Postgres {
     private final CommandLog log;
     private final Rewind rewinder;
     private final Clone cloner;
+    private final PgProcesses group;
+    private final WalEnd walEnd;
 
+    /** Without a process group (tests of single commands): the postmaster runs where vigild runs. */
     public Postgres(PgSettings s, CommandLog log) {
+        this(s, log, null);
+    }
+
+    /** @param group where every PostgreSQL process runs, so the self-fence can kill them all; null: none */
+    public Postgres(PgSettings s, CommandLog log, PgProcesses group) {
         for (String role : List.of(s.superuser(), s.replicationUser(), s.osUser())) {
             if (!ROLE_NAME.matcher(role).matches()) {
                 throw new IllegalArgumentException("bad user name \"" + role + "\" — use lower-case letters, digits and '_'");
@@ -65,6 +73,21 @@ public final class Postgres {
         this.log = log;
         this.rewinder = new Rewind(cmd, this);
         this.cloner = new Clone(cmd, this, rewinder);
+        this.group = group;
+        this.walEnd = new WalEnd(cmd);
+    }
+
+    public Path dataDir() {
+        return s.dataDir();
+    }
+
+    /** The socket file the self-fence checks refuses connections once every process is gone. */
+    public Path socketFile() {
+        return PgProbe.socketFile(s);
+    }
+
+    public WalEnd walEnd() {
+        return walEnd;
     }
 
     /**
@@ -130,6 +153,11 @@ public final class Postgres {
     }
 
     /** Whether the PID in postmaster.pid is a live process (a reused PID can fool it; good enough to refuse copies). */
+    /** The postmaster named in postmaster.pid is alive (not a zombie). */
+    public boolean postmasterRunning() {
+        return running();
+    }
+
     boolean running() {
         return postmasterPid().map(Postgres::alive).orElse(false);
     }
@@ -224,6 +252,38 @@ public final class Postgres {
         reloadIfRunning();
     }
 
+    /**
+     * Makes a running standby follow {@code u}, or nobody ({@code null}), without a restart: primary_conninfo is
+     * rewritten and reloaded (since PostgreSQL 13 the startup process then restarts its WAL receiver). Detaching
+     * returns only once the WAL receiver is gone (within 5 s, else TIMEOUT): from then on this standby acknowledges
+     * nothing more to its former upstream, which is what synchronous mode relies on.
+     */
+    public CommandResult repoint(Upstream u) {
+        if (u != null) {
+            configureStandby(u);
+            return CommandResult.nothingToDo("primary_conninfo points at " + u.host() + ":" + u.port());
+        }
+        Map<String, String> changes = new HashMap<>();
+        changes.put("primary_conninfo", PostgresFiles.quote(""));
+        files.writeConf(changes);
+        if (!running()) return CommandResult.nothingToDo("primary_conninfo cleared; PostgreSQL is not running");
+        CommandResult reload = cmd.sql(QUICK, "SELECT pg_reload_conf()");
+        if (!reload.ok()) return reload;
+        long deadline = System.nanoTime() + RELOAD_WAIT.toNanos();
+        CommandResult r;
+        do {
+            r = cmd.sql(QUICK, "SELECT count(*) FROM pg_stat_wal_receiver");
+            if (r.ok() && r.outputTail().strip().equals("0")) return r;
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return r.as(Failure.CANCELLED, "cancelled while waiting for the WAL receiver to stop");
+            }
+        } while (System.nanoTime() < deadline);
+        return r.as(Failure.TIMEOUT, "the WAL receiver still runs " + RELOAD_WAIT.toSeconds() + " s after the reload");
+    }
+
     /** Makes the next start a primary: no standby.signal or recovery.signal, no primary_conninfo. */
     public void configurePrimary() {
         try {
@@ -271,7 +331,9 @@ public final class Postgres {
         } catch (IllegalStateException e) {
             return CommandResult.failed(argv, e.getMessage());
         }
-        CommandResult r = Postmaster.start(postmaster, s.dataDir(), files.data("postmaster.log"), Duration.ofSeconds(45), account);
+        CommandResult r = group == null
+                ? Postmaster.start(postmaster, s.dataDir(), files.data("postmaster.log"), Duration.ofSeconds(45), account)
+                : Postmaster.start(postmaster, s.dataDir(), files.data("postmaster.log"), Duration.ofSeconds(45), account, group);
         if (r.exitCode() == CommandRunner.TIMED_OUT && Thread.currentThread().isInterrupted()) {
             r = r.as(Failure.CANCELLED, "cancelled while waiting for the postmaster to accept connections");
         }

@@ -185,8 +185,9 @@ final class Rewind {
      * (the target's WAL back to the last common checkpoint is gone, or no common timeline), or it failed after it
      * began rewriting the target (then even a lost connection or "source system was in unexpected state at end of
      * rewind" leaves a half-rewritten directory). FOREIGN_SYSTEM: another system. TRANSIENT: the source could not be
-     * reached or was not ready (see {@link PgCommands#connectionFailure}) before pg_rewind wrote anything. OTHER: needs an operator (authentication, a target that is not cleanly shut down and cannot be
-     * recovered, missing wal_log_hints, ...).
+     * reached or was not ready (see {@link PgCommands#connectionFailure}) before pg_rewind wrote anything. A target
+     * whose own crash recovery finds no checkpoint (its WAL is gone) is REWIND_IMPOSSIBLE too. OTHER: needs an
+     * operator (authentication, missing wal_log_hints, ...); retried with back-off.
      */
     static Failure classify(String output) {
         String o = output.toLowerCase(Locale.ROOT);
@@ -200,6 +201,11 @@ final class Rewind {
         if (o.contains("could not find common ancestor") || o.contains("could not find previous wal record")
                 || o.contains("could not read wal record") || o.contains("is not a valid end point")
                 || o.contains("wal record modifies a relation, but record type is not recognized")) {
+            return Failure.REWIND_IMPOSSIBLE;
+        }
+        // The target was not shut down cleanly, and the crash recovery pg_rewind runs first (single-user mode) found
+        // no checkpoint to start from: its own WAL is gone, so no rewind can ever work on it.
+        if (o.contains("single-user mode in target cluster failed") && o.contains("could not locate a valid checkpoint record")) {
             return Failure.REWIND_IMPOSSIBLE;
         }
         return PgCommands.connectionFailure(output);

@@ -17,9 +17,12 @@ import java.util.List;
 import java.util.Map;
 import vigil.core.election.ClusterRecord;
 import vigil.core.election.Durable;
+import vigil.core.election.PgRecord;
+import vigil.core.ha.HaDurable;
 
 /**
- * The node's durable election state in {@code state_dir/election.state}. {@link #save} returns only once the new
+ * The node's durable state in {@code state_dir/election.state}: the election's ({@link Durable}: term, vote, record)
+ * and the supervisor's ({@link HaDurable}: the need to rewind, the reclaim window). {@link #save} returns only once the new
  * state is on disk: written to a temporary file, fsynced, renamed over the old one, directory fsynced. A crash at
  * any point leaves either the old or the new state, never a mix, so a term once used can never be forgotten.
  *
@@ -63,10 +66,18 @@ public final class StateStore implements AutoCloseable {
         }
     }
 
-    /** The saved state, or {@link Durable#INITIAL} for a node that never ran. A damaged file is an error. */
-    public Durable load() throws StateException {
+    /** What a node kept on disk. */
+    public record Saved(Durable election, HaDurable ha) {
+        public static final Saved INITIAL = new Saved(Durable.INITIAL, HaDurable.INITIAL);
+    }
+
+    /**
+     * The saved state, or {@link Saved#INITIAL} for a node that never ran. A damaged file is an error. Version 1 files
+     * (before the record's PostgreSQL details and the supervisor's part) load with those parts empty.
+     */
+    public Saved load() throws StateException {
         Path f = dir.resolve(FILE);
-        if (!Files.exists(f)) return Durable.INITIAL;
+        if (!Files.exists(f)) return Saved.INITIAL;
         Map<String, String> kv = new LinkedHashMap<>();
         try {
             int lineNo = 0;
@@ -77,7 +88,8 @@ public final class StateStore implements AutoCloseable {
                 if (eq <= 0) throw new StateException(f + ":" + lineNo + ": not key=value: " + line);
                 kv.put(line.substring(0, eq), line.substring(eq + 1));
             }
-            if (!"1".equals(kv.get("version"))) throw new StateException(f + ": unsupported version " + kv.get("version"));
+            String version = kv.get("version");
+            if (!"1".equals(version) && !"2".equals(version)) throw new StateException(f + ": unsupported version " + version);
             long term = Long.parseLong(req(kv, f, "term"));
             String votedFor = emptyToNull(req(kv, f, "voted_for"));
             long recordTerm = Long.parseLong(req(kv, f, "record_term"));
@@ -85,25 +97,50 @@ public final class StateStore implements AutoCloseable {
             String recordLeader = emptyToNull(req(kv, f, "record_leader"));
             String primary = emptyToNull(req(kv, f, "record_primary"));
             long timeline = Long.parseLong(req(kv, f, "record_timeline"));
-            String sync = req(kv, f, "record_sync");
-            List<String> syncSet = sync.isEmpty() ? List.of() : List.of(sync.split(","));
-            return new Durable(term, votedFor,
-                    new ClusterRecord(recordTerm, recordVersion, recordLeader, primary, timeline, syncSet));
-        } catch (IOException | IllegalArgumentException e) {
+            List<String> syncSet = list(req(kv, f, "record_sync"));
+            long systemId = Long.parseUnsignedLong(kv.getOrDefault("record_system_id", "0"));
+            String fork = kv.getOrDefault("record_fork", "");
+            PgRecord.Fork forkPoint = fork.isEmpty() ? null : new PgRecord.Fork(Long.parseLong(fork.split("/")[0]),
+                    Long.parseLong(fork.split("/")[1]));
+            String former = emptyToNull(kv.getOrDefault("record_former_primary", ""));
+            Map<String, Long> ledIn = new LinkedHashMap<>();
+            for (String entry : list(kv.getOrDefault("record_led_in", ""))) {
+                int colon = entry.lastIndexOf(':');
+                ledIn.put(entry.substring(0, colon), Long.parseLong(entry.substring(colon + 1)));
+            }
+            if ("1".equals(version) && recordLeader != null) ledIn.put(recordLeader, recordTerm);
+            ClusterRecord record = new ClusterRecord(recordTerm, recordVersion, recordLeader,
+                    new PgRecord(primary, systemId, timeline, forkPoint, syncSet, former), ledIn);
+            HaDurable ha = new HaDurable(Boolean.parseBoolean(kv.getOrDefault("needs_rewind", "false")),
+                    kv.getOrDefault("reclaim_boot", ""), Long.parseLong(kv.getOrDefault("reclaim_until_mono_ms", "0")));
+            return new Saved(new Durable(term, votedFor, record), ha);
+        } catch (IOException | IllegalArgumentException | IndexOutOfBoundsException e) {
             throw new StateException(f + ": damaged election state (" + e.getMessage() + "); this node must not "
                     + "guess its term. Restore the file, or if the node's data is to be discarded, remove it and "
                     + "start the node only after the others elected a leader");
         }
     }
 
-    public void save(Durable d) throws StateException {
-        String text = "# vigil election state, written by vigild; do not edit\nversion=1\nterm=" + d.term()
-                + "\nvoted_for=" + nullToEmpty(d.votedFor()) + "\nrecord_term=" + d.record().term()
-                + "\nrecord_version=" + d.record().version()
-                + "\nrecord_leader=" + nullToEmpty(d.record().leader())
-                + "\nrecord_primary=" + nullToEmpty(d.record().primary())
-                + "\nrecord_timeline=" + d.record().timeline()
-                + "\nrecord_sync=" + String.join(",", d.record().sync()) + "\n";
+    public void save(Durable d, HaDurable ha) throws StateException {
+        ClusterRecord r = d.record();
+        PgRecord pg = r.pg();
+        StringBuilder led = new StringBuilder();
+        r.ledIn().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> led.append(led.length() == 0 ? "" : ",").append(e.getKey()).append(':').append(e.getValue()));
+        String text = "# vigil node state, written by vigild; do not edit\nversion=2\nterm=" + d.term()
+                + "\nvoted_for=" + nullToEmpty(d.votedFor()) + "\nrecord_term=" + r.term()
+                + "\nrecord_version=" + r.version()
+                + "\nrecord_leader=" + nullToEmpty(r.leader())
+                + "\nrecord_primary=" + nullToEmpty(pg.primary())
+                + "\nrecord_system_id=" + Long.toUnsignedString(pg.systemId())
+                + "\nrecord_timeline=" + pg.timeline()
+                + "\nrecord_fork=" + (pg.fork() == null ? "" : pg.fork().parentTimeline() + "/" + pg.fork().lsn())
+                + "\nrecord_sync=" + String.join(",", pg.sync())
+                + "\nrecord_former_primary=" + nullToEmpty(pg.formerPrimary())
+                + "\nrecord_led_in=" + led
+                + "\nneeds_rewind=" + ha.needsRewind()
+                + "\nreclaim_boot=" + ha.reclaimBoot()
+                + "\nreclaim_until_mono_ms=" + ha.reclaimUntil() + "\n";
         Path tmp = dir.resolve(FILE + ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -123,6 +160,10 @@ public final class StateStore implements AutoCloseable {
         } catch (IOException e) {
             throw new StateException("cannot save election state in " + dir + ": " + e.getMessage());
         }
+    }
+
+    private static List<String> list(String s) {
+        return s.isEmpty() ? List.of() : List.of(s.split(","));
     }
 
     @Override

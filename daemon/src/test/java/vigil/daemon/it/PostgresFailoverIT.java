@@ -227,11 +227,32 @@ class PostgresFailoverIT {
         rig.linkUp(p);
         double restart = VigilCluster.monoNowMs();
         cluster.startNode(p);
-        pg.await("diverged old primary " + p + " streaming from " + q, Duration.ofSeconds(120), m -> {
+        // How "never serves reads from the lost timeline" is checked: from its restart until it streams from q,
+        // every time p's PostgreSQL answers at all (polled about every 100 ms), it is asked for the writer's rows,
+        // and none of the writes only it had (lost) may be among them. A diverged node started as a hot standby
+        // before its rewind would serve exactly those rows until the stall rule caught it, seconds later.
+        int answers = 0;
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (true) {
+            var m = pg.states();
             m.get(p).filter(PgNodeState::primary).ifPresent(st -> fail(p + " answered as a writable primary while"
                     + " rejoining: " + st));
-            return PgNodes.primaryWithStandbys(m, cluster.nodes());
-        });
+            if (m.get(p).isPresent()) {
+                answers++;
+                Set<Long> served;
+                try {
+                    served = pg.rows(p);
+                } catch (vigil.testkit.RigException goneMeanwhile) {
+                    served = Set.of();
+                }
+                Set<Long> leaked = new java.util.HashSet<>(served);
+                leaked.retainAll(lost);
+                assertTrue(leaked.isEmpty(), p + " served rows of the lost timeline before its rewind: " + leaked);
+            }
+            if (PgNodes.primaryWithStandbys(m, cluster.nodes()).isPresent()) break;
+            if (System.nanoTime() > deadline) fail("diverged old primary " + p + " not streaming from " + q + ": " + m);
+        }
+        System.out.println("diverged " + p + " answered " + answers + " times while rejoining, never with a lost row");
         List<String> how = cluster.events(p).stream().filter(e -> e.is("pg") && e.monoMs() > restart)
                 .map(e -> e.field("reason").orElse("")).filter(r -> r.equals("REWIND") || r.equals("RECLONE"))
                 .distinct().toList();

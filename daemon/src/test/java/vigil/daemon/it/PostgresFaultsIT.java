@@ -117,8 +117,8 @@ class PostgresFaultsIT {
         try {
             LogEvent fence = cluster.awaitEvent(p + " self-fencing", Duration.ofSeconds(10),
                     e -> e.node().equals(p) && e.monoMs() > fault && pgReason(e, "SELF_FENCE"));
-            stopped = cluster.awaitEvent(p + "'s self-fence stop done", Duration.ofSeconds(20),
-                    e -> e.node().equals(p) && e.monoMs() > fault && actionDone(e, "Stop[", true));
+            stopped = cluster.awaitEvent(p + "'s self-fence verified", Duration.ofSeconds(20),
+                    e -> e.node().equals(p) && e.monoMs() > fault && fenceVerified(e));
             LogEvent lapse = cluster.awaitEvent(p + " losing its lease", Duration.ofSeconds(10),
                     e -> e.node().equals(p) && e.monoMs() > fault && e.is("role") && e.roleFrom().equals("leader"));
             double leaseEnd = lapse.field("lease_ended_mono_ms").map(Double::valueOf).orElse(lapse.monoMs());
@@ -224,9 +224,9 @@ class PostgresFaultsIT {
         String q;
         LogEvent stopped;
         try {
-            stopped = cluster.awaitEvent(p + "'s self-fence stop done", Duration.ofSeconds(20),
-                    e -> e.node().equals(p) && e.monoMs() > fault && actionDone(e, "Stop[", true));
-            assertFalse(Files.exists(data.resolve("postmaster.pid")), "PostgreSQL on " + p + " has stopped");
+            stopped = cluster.awaitEvent(p + "'s self-fence verified", Duration.ofSeconds(20),
+                    e -> e.node().equals(p) && e.monoMs() > fault && fenceVerified(e));
+            assertTrue(pg.state(p).isEmpty(), "PostgreSQL on " + p + " still answers after its fence");
             q = pg.awaitPrimaryWithStandbys(SETTLE, others(p));
             int removed = 0;
             try (Stream<Path> wal = Files.list(data.resolve("pg_wal"))) {
@@ -326,9 +326,14 @@ class PostgresFaultsIT {
         return e.is("pg") && e.field("reason").filter(reason::equals).isPresent();
     }
 
+    /** The fence killed every process of PostgreSQL and verified that none is left (by the lease guard or the loop). */
+    static boolean fenceVerified(LogEvent e) {
+        return e.is("fence") && e.field("verified").filter("true"::equals).isPresent();
+    }
+
     private static boolean actionDone(LogEvent e, String actionPrefix, boolean ok) {
         Predicate<String> action = a -> a.startsWith(actionPrefix);
         return e.is("pg_action_done") && e.field("action").filter(action).isPresent()
-                && e.field("ok").filter(Boolean.toString(ok)::equals).isPresent();
+                && e.field("outcome").filter(o -> o.equals("OK") == ok).isPresent();
     }
 }

@@ -20,25 +20,30 @@ import vigil.core.election.Durable;
 import vigil.core.election.Electorate;
 import vigil.core.election.Timing;
 import vigil.core.election.Voter;
-import vigil.core.ha.HaObservation;
+import vigil.core.ha.HaDurable;
 import vigil.core.ha.HaPolicy;
+import vigil.core.ha.Outcome;
 import vigil.core.ha.PeerPg;
 import vigil.core.ha.PgAction;
 import vigil.core.ha.PgView;
+import vigil.core.node.Input;
+import vigil.core.node.NodeConfig;
+import vigil.core.node.NodeState;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
 import vigil.protocol.peer.PeerCodec;
 
 /**
- * The loop with the supervisor wired in: three loops on real threads, each with an in-memory stand-in for its
- * PostgreSQL driver (actions take a few milliseconds and change a role; probes report it). Checks the wiring, not
- * PostgreSQL: bootstrap makes the leader the primary, the others follow it; a leader cut off from the others fences
- * its PostgreSQL and another node promotes.
+ * The loop with a PostgreSQL driver wired in: three loops on real threads, each with an in-memory stand-in for its
+ * driver (actions take a few milliseconds and change a role; probes report it; the fence stops it). Checks the wiring
+ * of effects and inputs, not PostgreSQL: bootstrap makes the leader the primary, the others follow it; a leader cut
+ * off from the others fences its PostgreSQL; nobody promotes without a proof; once the old primary's vigild reports
+ * its PostgreSQL stopped, another node promotes.
  */
 class NodeLoopSupervisionTest {
     static final List<Voter> VOTERS = List.of(Voter.data("n1"), Voter.data("n2"), Voter.data("n3"));
     static final Timing TIMING = Timing.of(50, 500, 0.01);
-    static final HaPolicy POLICY = new HaPolicy(1L << 30, false, 3, 60_000, false, 150, 1500, 5000);
+    static final HaPolicy POLICY = new HaPolicy(1L << 30, false, 3, 60_000, false, 50, 1500, 5000);
     final Map<String, NodeLoop> loops = new ConcurrentHashMap<>();
     final Map<String, FakePg> pgs = new ConcurrentHashMap<>();
     final Set<String> cut = ConcurrentHashMap.newKeySet();
@@ -47,26 +52,48 @@ class NodeLoopSupervisionTest {
     final List<Thread> threads = new ArrayList<>();
 
     /** The stand-in: role and timeline only. */
-    final class FakePg {
-        volatile PgView view = PgView.down();
-        final List<PgAction> done = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final class FakePg implements NodeLoop.Pg {
+        final String node;
+        volatile PgView view = PgView.empty();
 
-        void execute(String node, PgAction a) {
-            if (a instanceof PgAction.ProbePeer p) {
-                boolean reachable = !cut.contains(node) && !cut.contains(p.node());
-                PeerPg result = !reachable ? PeerPg.UNREACHABLE : pgs.get(p.node()).view.writable() ? PeerPg.WRITABLE : PeerPg.NOT_WRITABLE;
-                driver.schedule(() -> loops.get(node).onHa(new HaObservation.PeerProbed(now(), p.node(), result)), 2, TimeUnit.MILLISECONDS);
-                return;
-            }
+        FakePg(String node) {
+            this.node = node;
+        }
+
+        @Override
+        public void start(long id, PgAction a) {
             driver.schedule(() -> {
-                if (a instanceof PgAction.Stop) view = PgView.down();
-                else if (a instanceof PgAction.StartPrimary) view = PgView.primary(1, 100);
-                else if (a instanceof PgAction.StartStandby s) view = PgView.standby(view.timeline() == 0 ? 1 : view.timeline(), 50, true, s.upstream());
-                else if (a instanceof PgAction.Promote) view = PgView.primary(view.timeline() + 1, 100);
-                else if (a instanceof PgAction.Rewind r) view = PgView.standby(2, 40, true, r.source());
-                done.add(a);
-                loops.get(node).onHa(new HaObservation.ActionDone(now(), a, true, ""));
+                if (a instanceof PgAction.StopFast) view = PgView.stopped();
+                else if (a instanceof PgAction.Initialise) view = PgView.stopped().withSystemId(7);
+                else if (a instanceof PgAction.StartPrimary) view = PgView.primary(1, 100).withSystemId(7);
+                else if (a instanceof PgAction.Clone c) view = PgView.stopped().withSystemId(7); // a copy ends stopped
+                else if (a instanceof PgAction.StartStandby s) view = PgView.standby(Math.max(1, view.timeline()), 50, true, s.upstream()).withSystemId(7);
+                else if (a instanceof PgAction.Promote) view = PgView.primary(view.timeline() + 1, 100).withSystemId(7);
+                else if (a instanceof PgAction.Rewind r) view = PgView.stopped().withSystemId(7);
+                loops.get(node).onInput(new Input.ActionEnded(now(), id, Outcome.OK));
             }, 5, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void cancel(long id) {}
+
+        @Override
+        public void fence(long id, long deadlineAt) {
+            view = view.asStopped();
+            loops.get(node).onInput(new Input.ActionEnded(now(), id, Outcome.OK));
+        }
+
+        @Override
+        public void guard(long at) {}
+
+        @Override
+        public void probePeer(String peer, long deadlineMs) {
+            boolean reachable = !cut.contains(node) && !cut.contains(peer);
+            PeerPg result = !reachable ? PeerPg.UNKNOWN : pgs.get(peer).view.writable() ? PeerPg.WRITABLE
+                    : pgs.get(peer).view.isStandby() ? PeerPg.IN_RECOVERY : PeerPg.UNKNOWN;
+            long started = now();
+            driver.schedule(() -> loops.get(node).onInput(new Input.PeerProbed(now(), peer, result, started, result.name())),
+                    reachable ? 2 : deadlineMs, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -75,17 +102,17 @@ class NodeLoopSupervisionTest {
     }
 
     void start(String name) {
-        FakePg pg = new FakePg();
+        FakePg pg = new FakePg(name);
         pgs.put(name, pg);
         Log log = new Log(name, new PrintStream(logs, true, StandardCharsets.UTF_8), Priority.INFO);
-        NodeLoop loop = new NodeLoop(new Electorate(name, VOTERS, TIMING), "test", Durable.INITIAL, d -> { },
-                (to, frame) -> {
+        NodeConfig config = new NodeConfig(new Electorate(name, VOTERS, TIMING), POLICY, null, null);
+        NodeLoop loop = new NodeLoop(config, "test", NodeState.boot(config, Durable.INITIAL, HaDurable.INITIAL, now(), "b"),
+                (d, ha) -> { }, (to, frame) -> {
                     NodeLoop peer = loops.get(to);
                     if (peer != null && !cut.contains(name) && !cut.contains(to)) peer.onFrame(name, frame);
-                }, new PeerCodec("00".repeat(32)), log, NodeLoopSupervisionTest::now,
-                new NodeLoop.Supervision(POLICY, a -> pg.execute(name, a)));
+                }, pg, null, new PeerCodec("00".repeat(32)), log, NodeLoopSupervisionTest::now);
         loops.put(name, loop);
-        driver.scheduleWithFixedDelay(() -> loop.onHa(new HaObservation.Probed(now(), pg.view)), 0, 20, TimeUnit.MILLISECONDS);
+        driver.scheduleWithFixedDelay(() -> loop.onInput(new Input.Probed(now(), pg.view)), 0, 20, TimeUnit.MILLISECONDS);
         Thread t = new Thread(loop, "loop-" + name);
         threads.add(t);
         t.start();
@@ -107,50 +134,40 @@ class NodeLoopSupervisionTest {
 
     @AfterEach
     void stop() throws Exception {
-        for (NodeLoop l : loops.values()) l.stop("test over").get(2, TimeUnit.SECONDS);
+        for (NodeLoop l : loops.values()) l.shutdown().get(5, TimeUnit.SECONDS);
         for (Thread t : threads) t.join(2000);
         driver.shutdownNow();
     }
 
     @Test
-    void theLeaderBecomesThePrimaryAndACutOffPrimaryIsFencedAndReplaced() throws Exception {
+    void theLeaderBecomesThePrimaryAndACutOffPrimaryIsFencedAndReplacedOnlyWithAProof() throws Exception {
         for (String n : List.of("n1", "n2", "n3")) start(n);
         String first = awaitServingPrimary(Set.of("n1", "n2", "n3"), 8000);
-        // After an action the supervisor waits for the next probe before it trusts the role again: poll.
-        String shown = null;
-        for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); System.nanoTime() < until; Thread.sleep(10)) {
-            var status = loops.get(first).status().get(1, TimeUnit.SECONDS);
-            assertEquals(first, status.postgres().primary());
-            shown = status.nodes().stream().filter(n -> n.self()).findFirst().orElseThrow().postgres().role();
-            if ("primary".equals(shown)) break;
-        }
-        assertEquals("primary", shown);
         for (String n : List.of("n1", "n2", "n3")) {
-            if (!n.equals(first)) {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                while (!pgs.get(n).view.isStandby() && System.nanoTime() < deadline) Thread.sleep(10);
-                assertEquals(first, pgs.get(n).view.upstream(), n + " follows the primary");
-            }
+            if (n.equals(first)) continue;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!pgs.get(n).view.isStandby() && System.nanoTime() < deadline) Thread.sleep(10);
+            assertEquals(first, pgs.get(n).view.upstream(), n + " follows the primary\n" + logs);
         }
         cut.add(first);
         Set<String> rest = new java.util.HashSet<>(Set.of("n1", "n2", "n3"));
         rest.remove(first);
-        // The cut-off primary fences itself; the others cannot reach it (UNREACHABLE) and no fencing is configured:
-        // they must NOT promote. Then the operator's equivalent of a fence: its host answers again with PostgreSQL down.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (pgs.get(first).view.writable() && System.nanoTime() < deadline) Thread.sleep(10);
         assertTrue(!pgs.get(first).view.writable(), "the cut-off primary fenced itself\n" + logs);
-        // A new leader must be elected, find the old primary unreachable, and wait: nobody may promote meanwhile.
+        // The new leader cannot reach the old primary and has no watchdog or report to rely on: it must wait.
         long fencingDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!logs.toString(StandardCharsets.UTF_8).contains("reason=FENCING_REQUIRED")
-                && System.nanoTime() < fencingDeadline) {
+        while (!logs.toString(StandardCharsets.UTF_8).contains("reason=FENCING_REQUIRED") && System.nanoTime() < fencingDeadline) {
             assertTrue(rest.stream().noneMatch(n -> pgs.get(n).view.writable()), "no promotion without proof\n" + logs);
             Thread.sleep(10);
         }
-        assertTrue(logs.toString(StandardCharsets.UTF_8).contains("reason=FENCING_REQUIRED"), logs.toString());
+        assertTrue(logs.toString(StandardCharsets.UTF_8).contains("reason=FENCING_REQUIRED peer=" + first), logs.toString());
         assertTrue(rest.stream().noneMatch(n -> pgs.get(n).view.writable()), "no promotion without proof\n" + logs);
+        // Its vigild is heard again, reporting PostgreSQL stopped (verified by its fence): that is the proof.
         cut.remove(first);
         String second = awaitServingPrimary(Set.of("n1", "n2", "n3"), 8000);
+        assertTrue(logs.toString(StandardCharsets.UTF_8).contains("reported PostgreSQL STOPPED")
+                || second.equals(first), "promoted on the report\n" + logs);
         for (String n : Set.of("n1", "n2", "n3")) {
             if (n.equals(second)) continue;
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

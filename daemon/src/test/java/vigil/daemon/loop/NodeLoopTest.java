@@ -18,6 +18,9 @@ import vigil.core.election.Durable;
 import vigil.core.election.Electorate;
 import vigil.core.election.Timing;
 import vigil.core.election.Voter;
+import vigil.core.ha.HaDurable;
+import vigil.core.node.NodeConfig;
+import vigil.core.node.NodeState;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
 import vigil.protocol.peer.PeerCodec;
@@ -28,18 +31,25 @@ class NodeLoopTest {
     static final Timing TIMING = Timing.of(50, 500, 0.01);
     final Map<String, NodeLoop> loops = new ConcurrentHashMap<>();
     final Map<String, Durable> disks = new ConcurrentHashMap<>();
+    Timing timing = TIMING;
     final Set<String> cut = ConcurrentHashMap.newKeySet();
     final ByteArrayOutputStream logs = new ByteArrayOutputStream();
     final List<Thread> threads = new ArrayList<>();
 
+    static NodeLoop loop(String name, Timing timing, Durable disk, NodeLoop.Disk save, NodeLoop.Peers peers, Log log) {
+        NodeConfig config = new NodeConfig(new Electorate(name, VOTERS, timing), null, null, null);
+        long now = System.nanoTime() / 1_000_000;
+        return new NodeLoop(config, "test", NodeState.boot(config, disk, HaDurable.INITIAL, now, "boot"), save, peers,
+                null, null, new PeerCodec("00".repeat(32)), log, () -> System.nanoTime() / 1_000_000);
+    }
+
     void start(String name) {
-        PeerCodec codec = new PeerCodec("00".repeat(32));
         Log log = new Log(name, new PrintStream(logs, true, StandardCharsets.UTF_8), Priority.INFO);
-        NodeLoop loop = new NodeLoop(new Electorate(name, VOTERS, TIMING), "test", disks.getOrDefault(name, Durable.INITIAL),
-                d -> disks.put(name, d), (to, frame) -> {
+        NodeLoop loop = loop(name, timing, disks.getOrDefault(name, Durable.INITIAL), (d, ha) -> disks.put(name, d),
+                (to, frame) -> {
                     NodeLoop peer = loops.get(to);
                     if (peer != null && !cut.contains(name) && !cut.contains(to)) peer.onFrame(name, frame);
-                }, codec, log, () -> System.nanoTime() / 1_000_000);
+                }, log);
         loops.put(name, loop);
         Thread t = new Thread(loop, "loop-" + name);
         threads.add(t);
@@ -63,7 +73,7 @@ class NodeLoopTest {
 
     @AfterEach
     void stop() throws Exception {
-        for (NodeLoop l : loops.values()) l.stop("test over").get(2, TimeUnit.SECONDS);
+        for (NodeLoop l : loops.values()) l.shutdown().get(2, TimeUnit.SECONDS);
         for (Thread t : threads) t.join(2000);
     }
 
@@ -83,24 +93,63 @@ class NodeLoopTest {
         assertTrue(text.contains("reason=LEASE_EXPIRED"), text);
     }
 
+    /**
+     * With a 4 s lease, a leader that vanished is replaced only after its followers' 4 s no-vote window; one that
+     * resigns frees them at once. The new leader must be there well before the window could have ended.
+     */
     @Test
     void aStoppingLeaderResignsSoAnotherStandsWithoutWaitingOutTheLease() throws Exception {
+        timing = Timing.of(50, 4000, 0.01);
         for (String n : List.of("n1", "n2", "n3")) start(n);
-        String first = awaitSingleLeader(5000);
-        long t0 = System.nanoTime();
-        loops.get(first).stop("test").get(2, TimeUnit.SECONDS);
+        String first = awaitSingleLeader(15_000);
+        loops.get(first).shutdown().get(2, TimeUnit.SECONDS);
+        long stoppedAt = System.nanoTime();
         loops.remove(first);
-        awaitSingleLeader(5000);
-        assertTrue(logs.toString(StandardCharsets.UTF_8).contains("reason=RESIGNED"));
-        assertTrue(System.nanoTime() - t0 > 0);
+        String second = awaitSingleLeader(15_000);
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt);
+        assertTrue(!second.equals(first));
+        assertTrue(logs.toString(StandardCharsets.UTF_8).contains("reason=RESIGNED"), logs.toString());
+        assertTrue(tookMs < 2000, "a new leader " + tookMs + " ms after the resignation: it waited out the lease\n" + logs);
+    }
+
+    /** n1's disk fails: it may ask for pre-votes (they change no term), but must halt before any vote request. */
+    @Test
+    void aFailedFsyncHaltsTheLoopBeforeAnyVoteRequestLeaves() throws Exception {
+        start("n2");
+        start("n3");
+        PeerCodec codec = new PeerCodec("00".repeat(32));
+        List<vigil.core.election.Message> fromN1 = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Log log = new Log("n1", new PrintStream(logs, true, StandardCharsets.UTF_8), Priority.INFO);
+        NodeLoop n1 = loop("n1", TIMING, Durable.INITIAL, (d, ha) -> {
+            throw new vigil.daemon.state.StateException("disk full");
+        }, (to, frame) -> {
+            try {
+                fromN1.add(codec.decode(frame));
+            } catch (vigil.protocol.peer.BadFrameException e) {
+                throw new AssertionError(e);
+            }
+            NodeLoop peer = loops.get(to);
+            if (peer != null) peer.onFrame("n1", frame);
+        }, log);
+        loops.put("n1", n1);
+        Thread t = new Thread(n1, "loop-n1");
+        threads.add(t);
+        t.start();
+        t.join(10_000); // whichever comes first: n1's own term, or the term of a vote it grants, must be saved
+        assertTrue(!t.isAlive() && n1.halted(), "the loop must halt\n" + logs);
+        loops.remove("n1");
+        assertTrue(logs.toString(StandardCharsets.UTF_8).contains("<3>node=n1 event=halted reason=STATE_NOT_SAVED"), logs.toString());
+        assertTrue(fromN1.stream().noneMatch(m -> m instanceof vigil.core.election.Message.VoteRequest
+                || m instanceof vigil.core.election.Message.VoteReply v && v.granted()
+                || m instanceof vigil.core.election.Message.HeartbeatAck),
+                "nothing that needs a saved term left n1: " + fromN1);
     }
 
     @Test
     void anythingThrownInsideTheLoopHaltsItSoTheDaemonExitsNonZero() throws Exception {
         Log log = new Log("n1", new PrintStream(logs, true, StandardCharsets.UTF_8), Priority.INFO);
-        NodeLoop loop = new NodeLoop(new Electorate("n1", VOTERS, TIMING), "test", Durable.INITIAL, d -> { },
-                (to, frame) -> { throw new LinkageError("simulated class mismatch"); },
-                new PeerCodec("00".repeat(32)), log, () -> System.nanoTime() / 1_000_000);
+        NodeLoop loop = loop("n1", TIMING, Durable.INITIAL, (d, ha) -> { },
+                (to, frame) -> { throw new LinkageError("simulated class mismatch"); }, log);
         Thread t = new Thread(loop, "loop-broken");
         t.start();
         t.join(10_000); // it stands after one lease, sends a pre-vote, and the send throws

@@ -16,6 +16,8 @@ class FailureTextTest {
         assertEquals(Failure.TRANSIENT, Rewind.classify(ControlDataTest.resource("rewind-refused.txt")));
         assertEquals(Failure.TRANSIENT, Rewind.classify(ControlDataTest.resource("rewind-timeout.txt")));
         assertEquals(Failure.OTHER, Rewind.classify(ControlDataTest.resource("rewind-auth.txt")));
+        // PostgresFaultsIT: the fenced old primary's pg_wal emptied; pg_rewind's crash recovery of it fails.
+        assertEquals(Failure.REWIND_IMPOSSIBLE, Rewind.classify(ControlDataTest.resource("rewind-target-wal-gone.txt")));
     }
 
     @Test

@@ -96,6 +96,32 @@ class PostgresIT {
 
     @Test
     @Order(3)
+    void aRunningStandbyDetachesAndFollowsAgainWithoutARestart() throws SQLException {
+        long pid = n2.pg.postmasterPid().orElseThrow();
+        CommandResult detached = n2.pg.repoint(null);
+        require(detached, "detach n2");
+        // Detaching returns once the WAL receiver is gone: nothing more can reach (or be acknowledged by) n2.
+        assertEquals(List.of(), onlyRows(n1), "n1 has no walsender for n2 any more");
+        n1.execute("INSERT INTO t VALUES (2100, 'while detached')");
+        PgState off = n2.probe.probe();
+        assertEquals(PgRole.STANDBY, off.role());
+        assertFalse(off.walReceiverStreaming(), off.toString());
+        require(n2.pg.repoint(n1.upstream()), "follow n1 again");
+        long target = n1.probe.probe().currentLsn();
+        n2.awaitState(st -> st.reachable() && st.walReceiverStreaming() && st.replayLsn() >= target, WAIT,
+                "n2 streams from n1 again and replays " + Lsn.format(target));
+        assertEquals(pid, n2.pg.postmasterPid().orElseThrow(), "the same postmaster: re-pointed, not restarted");
+        assertEquals(1, count(n2, "SELECT count(*) FROM t WHERE id = 2100"));
+    }
+
+    /** n1's walsenders as pg_stat_replication shows them (a detached standby's is gone within moments). */
+    private static List<ReplicaRow> onlyRows(PgFixture.Node primary) {
+        return PgFixture.await(primary.probe::replicas, r -> r.isPresent() && r.get().isEmpty(), WAIT,
+                "no walsender on " + primary.name).orElseThrow();
+    }
+
+    @Test
+    @Order(4)
     void quorumSynchronousStandbyNames() throws SQLException, IOException {
         require(n1.pg.setSynchronousStandbyNames("ANY 1 (n2)"), "set synchronous_standby_names");
         PgFixture.await(n1.probe::replicas, r -> r.isPresent() && r.get().stream().anyMatch(row -> "quorum".equals(row.syncState())),
@@ -110,7 +136,7 @@ class PostgresIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void promoteMakesTheStandbyAPrimaryOnANewTimeline() throws IOException {
         long standbyPosition = n2.probe.probe().position();
         long t0 = System.nanoTime();
@@ -133,7 +159,7 @@ class PostgresIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void oldPrimaryRewindsAndFollowsTheNewOne() throws Exception {
         n1.execute("INSERT INTO t VALUES (9999, 'diverged')"); // n1 still thinks it is primary: its timeline 1 diverges
         n2.execute("INSERT INTO t VALUES (3000, 'n2')");
@@ -157,7 +183,7 @@ class PostgresIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void passwordAppearsInNoArgvOutputOrConfig() throws IOException {
         assertFalse(fx.commands.isEmpty());
         for (CommandResult r : fx.commands) {
@@ -180,7 +206,7 @@ class PostgresIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void stopFastAndImmediate() {
         long pid = n1.pg.postmasterPid().orElseThrow();
         require(n1.pg.stop(StopMode.IMMEDIATE), "stop n1 immediate");
@@ -197,7 +223,7 @@ class PostgresIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void failedCloneLeavesTheDataDirectoryAsItWas() throws IOException {
         Path data = n2.settings.dataDir();
         String before = Files.readString(data.resolve("vigil.conf"));

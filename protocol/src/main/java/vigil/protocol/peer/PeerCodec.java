@@ -11,6 +11,8 @@ import java.util.Map;
 import vigil.core.election.Candidacy;
 import vigil.core.election.ClusterRecord;
 import vigil.core.election.Message;
+import vigil.core.election.PgRecord;
+import vigil.core.election.Report;
 
 /**
  * Binary encoding of election messages between daemons. Every frame starts with the wire version and a
@@ -22,9 +24,14 @@ import vigil.core.election.Message;
  * heartbeat must never be forged.
  *
  * <pre>frame = version:u8 fingerprint:i64 type:u8 term:i64 body [hmac:32]</pre>
+ *
+ * <p>Version 2 added node reports (watchdog, PostgreSQL safety) to heartbeats, acknowledgements and resignations, the
+ * record's PostgreSQL part (system identifier, fork, former primary) and {@code ledIn}, the candidacy's {@code known}
+ * flag and the record catch-up in pre-vote replies. Nodes of different wire versions refuse each other's frames:
+ * upgrade every node of a cluster together (a rolling upgrade across wire versions is not supported).
  */
 public final class PeerCodec {
-    public static final int WIRE_VERSION = 1;
+    public static final int WIRE_VERSION = 2;
     static final int MAX_FRAME = 64 * 1024;
 
     static final int MAC_BYTES = 32;
@@ -82,22 +89,32 @@ public final class PeerCodec {
                     out.writeUTF(e.getKey());
                     writeCandidacy(out, e.getValue());
                 }
+                out.writeShort(h.reports().size());
+                for (Map.Entry<String, Report.Heard> e : h.reports().entrySet()) {
+                    out.writeUTF(e.getKey());
+                    out.writeLong(e.getValue().term());
+                    writeReport(out, e.getValue().report());
+                    out.writeBoolean(e.getValue().farewell());
+                }
             } else if (m instanceof Message.HeartbeatAck a) {
                 out.writeLong(a.seq());
                 writeCandidacy(out, a.candidacy());
+                writeReport(out, a.report());
             } else if (m instanceof Message.PreVoteRequest p) {
                 writeCandidacy(out, p.candidacy());
-                out.writeLong(p.recordTerm());
-                out.writeLong(p.recordVersion());
+                writeRecord(out, p.record());
             } else if (m instanceof Message.VoteRequest v) {
                 writeCandidacy(out, v.candidacy());
-                out.writeLong(v.recordTerm());
-                out.writeLong(v.recordVersion());
+                writeRecord(out, v.record());
             } else if (m instanceof Message.PreVoteReply p) {
                 out.writeBoolean(p.granted());
                 out.writeLong(p.voterTerm());
+                out.writeBoolean(p.record() != null);
+                if (p.record() != null) writeRecord(out, p.record());
             } else if (m instanceof Message.VoteReply v) {
                 out.writeBoolean(v.granted());
+            } else if (m instanceof Message.Resign r) {
+                writeReport(out, r.report());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -144,15 +161,24 @@ public final class PeerCodec {
                     int n = in.readUnsignedShort();
                     Map<String, Candidacy> table = new HashMap<>();
                     for (int i = 0; i < n; i++) table.put(in.readUTF(), readCandidacy(in));
-                    yield new Message.Heartbeat(term, seq, record, table);
+                    int r = in.readUnsignedShort();
+                    Map<String, Report.Heard> reports = new HashMap<>();
+                    for (int i = 0; i < r; i++) {
+                        String name = in.readUTF();
+                        long heardIn = in.readLong();
+                        Report report = readReport(in);
+                        reports.put(name, new Report.Heard(heardIn, report, in.readBoolean()));
+                    }
+                    yield new Message.Heartbeat(term, seq, record, table, reports);
                 }
-                case ACK -> new Message.HeartbeatAck(term, in.readLong(), readCandidacy(in));
+                case ACK -> new Message.HeartbeatAck(term, in.readLong(), readCandidacy(in), readReport(in));
                 case STALE -> new Message.Stale(term);
-                case PRE_VOTE_REQUEST -> new Message.PreVoteRequest(term, readCandidacy(in), in.readLong(), in.readLong());
-                case PRE_VOTE_REPLY -> new Message.PreVoteReply(term, in.readBoolean(), in.readLong());
-                case VOTE_REQUEST -> new Message.VoteRequest(term, readCandidacy(in), in.readLong(), in.readLong());
+                case PRE_VOTE_REQUEST -> new Message.PreVoteRequest(term, readCandidacy(in), readRecord(in));
+                case PRE_VOTE_REPLY -> new Message.PreVoteReply(term, in.readBoolean(), in.readLong(),
+                        in.readBoolean() ? readRecord(in) : null);
+                case VOTE_REQUEST -> new Message.VoteRequest(term, readCandidacy(in), readRecord(in));
                 case VOTE_REPLY -> new Message.VoteReply(term, in.readBoolean());
-                case RESIGN -> new Message.Resign(term);
+                case RESIGN -> new Message.Resign(term, readReport(in));
             };
             if (in.available() > 0) throw new BadFrameException(in.available() + " trailing bytes");
             return m;
@@ -165,10 +191,23 @@ public final class PeerCodec {
         out.writeLong(r.term());
         out.writeLong(r.version());
         writeName(out, r.leader());
-        writeName(out, r.primary());
-        out.writeLong(r.timeline());
-        out.writeShort(r.sync().size());
-        for (String s : r.sync()) out.writeUTF(s);
+        PgRecord pg = r.pg();
+        writeName(out, pg.primary());
+        out.writeLong(pg.systemId());
+        out.writeLong(pg.timeline());
+        out.writeBoolean(pg.fork() != null);
+        if (pg.fork() != null) {
+            out.writeLong(pg.fork().parentTimeline());
+            out.writeLong(pg.fork().lsn());
+        }
+        out.writeShort(pg.sync().size());
+        for (String s : pg.sync()) out.writeUTF(s);
+        writeName(out, pg.formerPrimary());
+        out.writeShort(r.ledIn().size());
+        for (Map.Entry<String, Long> e : r.ledIn().entrySet()) {
+            out.writeUTF(e.getKey());
+            out.writeLong(e.getValue());
+        }
     }
 
     private static ClusterRecord readRecord(DataInputStream in) throws IOException {
@@ -176,11 +215,29 @@ public final class PeerCodec {
         long version = in.readLong();
         String leader = readName(in);
         String primary = readName(in);
+        long systemId = in.readLong();
         long timeline = in.readLong();
+        PgRecord.Fork fork = in.readBoolean() ? new PgRecord.Fork(in.readLong(), in.readLong()) : null;
         int n = in.readUnsignedShort();
         java.util.List<String> sync = new java.util.ArrayList<>();
         for (int i = 0; i < n; i++) sync.add(in.readUTF());
-        return new ClusterRecord(term, version, leader, primary, timeline, sync);
+        String former = readName(in);
+        int led = in.readUnsignedShort();
+        Map<String, Long> ledIn = new HashMap<>();
+        for (int i = 0; i < led; i++) ledIn.put(in.readUTF(), in.readLong());
+        return new ClusterRecord(term, version, leader, new PgRecord(primary, systemId, timeline, fork, sync, former), ledIn);
+    }
+
+    private static void writeReport(DataOutputStream out, Report r) throws IOException {
+        out.writeLong(r.watchdogMs());
+        out.writeByte(r.pg().ordinal());
+    }
+
+    private static Report readReport(DataInputStream in) throws IOException {
+        long watchdogMs = in.readLong();
+        int safety = in.readUnsignedByte();
+        if (watchdogMs < 0 || safety >= Report.PgSafety.values().length) throw new IOException("bad report");
+        return new Report(watchdogMs, Report.PgSafety.values()[safety]);
     }
 
     private static void writeName(DataOutputStream out, String name) throws IOException {
@@ -196,10 +253,11 @@ public final class PeerCodec {
         out.writeBoolean(c.eligible());
         out.writeLong(c.timeline());
         out.writeLong(c.lsn());
+        out.writeBoolean(c.known());
     }
 
     private static Candidacy readCandidacy(DataInputStream in) throws IOException {
-        return new Candidacy(in.readBoolean(), in.readLong(), in.readLong());
+        return new Candidacy(in.readBoolean(), in.readLong(), in.readLong(), in.readBoolean());
     }
 
     /** Wire type numbers: append only, never reorder. */

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 import vigil.core.election.Candidacy;
 import vigil.core.election.ClusterRecord;
 import vigil.core.election.Message;
+import vigil.core.election.PgRecord;
+import vigil.core.election.Report;
 
 class PeerCodecTest {
     static final String HASH = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -19,12 +21,20 @@ class PeerCodecTest {
     @Test
     void everyMessageRoundTrips() throws Exception {
         Candidacy c = new Candidacy(true, 3, 0x1_0000_2000L);
+        Candidacy unknown = new Candidacy(false, 2, 77, false);
+        ClusterRecord full = new ClusterRecord(7, 2, "n1", new PgRecord("n1", 7_300_000_000_000_000_001L, 3,
+                new PgRecord.Fork(2, 0x3000060L), List.of("n2", "n3"), "n2"), Map.of("n1", 7L, "n2", 5L));
+        Report armed = new Report(1050, Report.PgSafety.MAY_WRITE);
+        Report stopped = new Report(0, Report.PgSafety.STOPPED);
         List<Message> all = List.of(
-                new Message.Heartbeat(7, 42, new ClusterRecord(7, 2, "n1", "n1", 3, List.of("n2", "n3")), Map.of("n2", c, "n3", Candidacy.INELIGIBLE)),
+                new Message.Heartbeat(7, 42, full, Map.of("n2", c, "n3", Candidacy.INELIGIBLE, "n4", unknown),
+                        Map.of("n1", new Report.Heard(7, armed), "n2", new Report.Heard(6, stopped, true))),
+                new Message.Heartbeat(7, 42, new ClusterRecord(7, 2, "n1", "n1", 3, List.of("n2", "n3")), Map.of("n2", c)),
                 new Message.Heartbeat(1, 1, ClusterRecord.NONE, Map.of()),
-                new Message.HeartbeatAck(7, 42, c), new Message.Stale(9),
-                new Message.PreVoteRequest(8, c, 7, 2), new Message.PreVoteReply(8, true, 0),
-                new Message.VoteRequest(8, c, 7, 2), new Message.VoteReply(8, false), new Message.Resign(7));
+                new Message.HeartbeatAck(7, 42, c, stopped), new Message.Stale(9),
+                new Message.PreVoteRequest(8, c, full), new Message.PreVoteReply(8, true, 0),
+                new Message.PreVoteReply(8, false, 7, full),
+                new Message.VoteRequest(8, unknown, full), new Message.VoteReply(8, false), new Message.Resign(7, stopped));
         for (Message m : all) assertEquals(m, codec.decode(codec.encode(m)));
     }
 
@@ -37,7 +47,7 @@ class PeerCodecTest {
 
     @Test
     void truncatedUnknownAndForeignFramesAreRefused() {
-        byte[] good = codec.encode(new Message.VoteRequest(8, Candidacy.ELIGIBLE, 7, 0));
+        byte[] good = codec.encode(new Message.VoteRequest(8, Candidacy.ELIGIBLE, rec(7, 0)));
         for (int len = 0; len < good.length; len++) {
             byte[] cut = Arrays.copyOf(good, len);
             assertThrows(BadFrameException.class, () -> codec.decode(cut), "prefix of " + len + " bytes");
@@ -46,8 +56,8 @@ class PeerCodecTest {
         unknownType[9] = 99;
         assertThrows(BadFrameException.class, () -> codec.decode(unknownType));
         byte[] otherVersion = good.clone();
-        otherVersion[0] = 2;
-        assertTrue(assertThrows(BadFrameException.class, () -> codec.decode(otherVersion)).getMessage().contains("wire version 2"));
+        otherVersion[0] = 1;
+        assertTrue(assertThrows(BadFrameException.class, () -> codec.decode(otherVersion)).getMessage().contains("wire version 1"));
         byte[] trailing = Arrays.copyOf(good, good.length + 1);
         assertThrows(BadFrameException.class, () -> codec.decode(trailing));
     }
@@ -70,5 +80,10 @@ class PeerCodecTest {
             flipped[i] ^= 1;
             assertThrows(BadFrameException.class, () -> keyed.decode(flipped), "bit flip at byte " + i);
         }
+    }
+
+    /** A candidate's record of (term, version): the same as, older or newer than the voter's by those alone. */
+    static vigil.core.election.ClusterRecord rec(long term, long version) {
+        return new vigil.core.election.ClusterRecord(term, version, null, vigil.core.election.PgRecord.NONE, java.util.Map.of());
     }
 }

@@ -1,0 +1,48 @@
+package vigil.core.election;
+
+import java.util.List;
+
+/**
+ * The PostgreSQL part of the cluster record: which node is the primary and what its data is. Written only by the
+ * leader, committed by a majority before anything acts on it.
+ *
+ * @param primary       the node whose PostgreSQL is the primary, or null (none yet)
+ * @param systemId      PostgreSQL's system identifier of this cluster (0 until the first primary reported it).
+ *                      Once set, no automatic action may run initdb, and a data directory of another system is
+ *                      never overwritten.
+ * @param timeline      the primary's timeline
+ * @param fork          where the primary's timeline branched from its parent (null on timeline 1 or unknown): a
+ *                      standby on the parent timeline at or before {@code fork.lsn} follows without a rewind
+ * @param sync          the standbys PostgreSQL may count on as synchronous (synchronous mode); only they may be
+ *                      promoted, and the set is never empty while synchronous mode is on and a primary is recorded
+ * @param formerPrimary the primary this one replaced, while the proof that it cannot write must be re-checked
+ *                      just before pg_promote; null once promoted
+ */
+public record PgRecord(String primary, long systemId, long timeline, Fork fork, List<String> sync,
+                       String formerPrimary) {
+    public static final PgRecord NONE = new PgRecord(null, 0, 0, null, List.of(), null);
+
+    public PgRecord {
+        sync = List.copyOf(sync);
+    }
+
+    /** Where a timeline began: its parent and the LSN of the switch. */
+    public record Fork(long parentTimeline, long lsn) {}
+
+    public PgRecord withPrimary(String newPrimary, String former) {
+        return new PgRecord(newPrimary, systemId, timeline, fork, sync, former);
+    }
+
+    public PgRecord withTimeline(long newTimeline, Fork newFork) {
+        return new PgRecord(primary, systemId, newTimeline, newFork, sync, formerPrimary == null ? null
+                : newTimeline != timeline ? null : formerPrimary);
+    }
+
+    public PgRecord withSystemId(long id) {
+        return new PgRecord(primary, id, timeline, fork, sync, formerPrimary);
+    }
+
+    public PgRecord withSync(List<String> newSync) {
+        return new PgRecord(primary, systemId, timeline, fork, newSync, formerPrimary);
+    }
+}

@@ -1,0 +1,128 @@
+package vigil.core.ha;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import vigil.core.election.Candidacy;
+import vigil.core.election.Report;
+import vigil.core.election.Voter;
+import vigil.core.ha.SupervisorState.PeerProbe;
+
+/**
+ * A new leader whose record names another primary: promote this node only with a proof that the old primary
+ * cannot write. A silent node proves nothing by itself (a dead daemon and a live, cut-off one look the same).
+ * Proofs, any one of which suffices ({@link #proofs}):
+ * <ol>
+ * <li>its last report announced an armed watchdog: it keeps the watchdog alive while PostgreSQL may write only
+ *     while its lease stays valid for longer than the watchdog's timeout, and its lease ended before ours began,
+ *     so its daemon fenced PostgreSQL or the host has been reset;</li>
+ * <li>(fence agents and operator confirmation plug in here);</li>
+ * <li>its PostgreSQL answered directly that it is in recovery, or its vigild reported PostgreSQL verified stopped
+ *     or a standby with no promotion under way, and it has not led since (a leaving node says so when it resigns);</li>
+ * <li>{@code failover_without_fencing: true}: the operator accepted the risk.</li>
+ * </ol>
+ * An old primary that answers directly as writable is never promoted over (its vigild crashed; PostgreSQL is fine).
+ */
+final class FailOver {
+    private FailOver() {}
+
+    static void failOver(HaStep s, String old) {
+        PeerProbe answer = s.probes.get(old);
+        if (answer == null || answer.startedAt() < s.e.leadership().electedAt()) {
+            s.askPeerProbe(old, new Why(HaReason.PROBING_OLD_PRIMARY, old, "asking its PostgreSQL directly"));
+            return;
+        }
+        if (answer.result() == PeerPg.WRITABLE) {
+            // Its vigild is gone or cut off, but PostgreSQL still serves: never promote over it. If its vigild is
+            // back (it acknowledges our heartbeats), hand leadership back so the primary leads again.
+            if (s.freshlyAcked(old)) s.standDown(new Why(HaReason.HAND_BACK_TO_PRIMARY, old, "its PostgreSQL still serves"));
+            else s.askPeerProbe(old, new Why(HaReason.OLD_PRIMARY_STILL_SERVING, old, "answers as a writable primary"));
+            return;
+        }
+        Candidacy oldPosition = s.e.known().get(old);
+        if (s.freshlyAcked(old) && s.e.pgProvenSafe(old) && oldPosition != null && oldPosition.eligible()
+                && oldPosition.compareTo(Fitness.candidacy(s)) > 0) {
+            // It is strictly ahead (typically: its PostgreSQL is stopped and its vigild is here to restart it in
+            // place, nothing lost, same timeline), so it also ranks first and stands first once we resign. An equal
+            // old primary gets no hand-back: it would not stand first, and leadership would go round.
+            s.standDown(new Why(HaReason.HAND_BACK_TO_PRIMARY, old, "it is ahead and can restart in place"));
+            return;
+        }
+        List<String> proofs = proofs(s, old, answer);
+        if (proofs.isEmpty()) {
+            s.askPeerProbe(old, new Why(HaReason.FENCING_REQUIRED, old, missing(s, old, answer)));
+            return;
+        }
+        Candidacy mine = Fitness.candidacy(s);
+        if (!mine.eligible()) {
+            s.standDown(HaReason.NOT_ELIGIBLE, Fitness.why(s));
+            return;
+        }
+        if (!positionsSettled(s, old)) {
+            s.why = new Why(HaReason.PROBING_OLD_PRIMARY, old, "waiting for every standby's position");
+            return;
+        }
+        String ahead = peerAhead(s, mine, old);
+        if (ahead != null) {
+            s.standDown(new Why(HaReason.PEER_AHEAD, ahead, aheadBy(s, ahead, mine)));
+            return;
+        }
+        Leading.record(s, s.pg.withPrimary(s.me, old).withSync(SyncSet.othersIfSynchronous(s)),
+                new Why(HaReason.PROMOTING, old, "proof: " + String.join(", ", proofs)));
+    }
+
+    /** Every proof that {@code old}'s PostgreSQL cannot write now; empty when there is none. */
+    static List<String> proofs(HaStep s, String old, PeerProbe answer) {
+        List<String> proofs = new ArrayList<>();
+        long watchdog = s.e.watchdogOf(old);
+        if (watchdog > 0) proofs.add("watchdog armed (" + watchdog + " ms) and its lease ended");
+        if (s.e.pgProvenSafe(old)) {
+            Report.Heard heard = s.e.reportOf(old);
+            proofs.add("its vigild reported PostgreSQL " + heard.report().pg() + " in term " + heard.term()
+                    + (heard.farewell() ? " as it stopped" : ""));
+        }
+        if (answer.result() == PeerPg.IN_RECOVERY) proofs.add("its PostgreSQL answers in recovery");
+        if (s.p.failoverWithoutFencing()) proofs.add("failover_without_fencing accepts the risk");
+        return proofs;
+    }
+
+    private static String missing(HaStep s, String old, PeerProbe answer) {
+        Report report = s.e.reportOf(old).report();
+        return "no proof that " + old + " cannot write: no armed watchdog announced; "
+                + (s.freshlyAcked(old) ? "its vigild reports PostgreSQL " + report.pg() : "its vigild is silent")
+                + "; its PostgreSQL " + (answer.detail().isEmpty() ? answer.result().name() : answer.detail())
+                + "; no fence agent (failover_without_fencing is off)";
+    }
+
+    /**
+     * Before acting on positions, a new leader lets every other data node report one (an acknowledgement of this
+     * leadership carries it), or waits three heartbeats for those that do not answer: a reachable standby that is
+     * ahead must not be passed over only because its first acknowledgement was still on its way.
+     */
+    static boolean positionsSettled(HaStep s, String except) {
+        long heartbeat = s.e.electorate().timing().heartbeatMs();
+        if (s.now - s.e.leadership().electedAt() >= 3 * heartbeat) return true;
+        for (Voter v : s.e.electorate().voters()) {
+            if (v.canLead() && !v.name().equals(s.me) && !v.name().equals(except) && !s.freshlyAcked(v.name())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A follower that acknowledged us recently reported a position beyond ours (PAF's re-check); null if none. */
+    static String peerAhead(HaStep s, Candidacy mine, String except) {
+        for (Map.Entry<String, Candidacy> peer : s.e.known().entrySet()) {
+            String name = peer.getKey();
+            if (name.equals(s.me) || name.equals(except) || !s.freshlyAcked(name)) continue;
+            if (peer.getValue().eligible() && peer.getValue().compareTo(mine) > 0) return name;
+        }
+        return null;
+    }
+
+    static String aheadBy(HaStep s, String peer, Candidacy mine) {
+        Candidacy c = s.e.known().get(peer);
+        if (c.timeline() != mine.timeline()) return "on timeline " + c.timeline() + ", this node on " + mine.timeline();
+        return (c.lsn() - mine.lsn()) + " bytes ahead";
+    }
+}

@@ -1,0 +1,177 @@
+package vigil.core.ha;
+
+import vigil.core.election.PgRecord;
+
+/**
+ * Everyone but the leader: follow the recorded primary. A node whose history may have forked from the primary's
+ * (it was writable, its control file says it last ran as a primary, or it is on another timeline) rewinds before it
+ * runs as a standby, so it never serves reads of commits the cluster lost; a transient pg_rewind failure is retried,
+ * and only a proven divergence leads to a re-clone.
+ */
+final class Following {
+    private Following() {}
+
+    static void follow(HaStep s) {
+        PgRecord pg = s.pg;
+        PgView view = s.view;
+        String primary = pg.primary();
+        if (view.writable()) {
+            s.why = new Why(HaReason.RECLAIMING, null, "PostgreSQL kept serving while vigild restarted");
+            return;
+        }
+        if (primary != null && primary.equals(s.me) && s.pg.systemId() != 0 && view.emptyDataDir()) {
+            // The record names this node primary, but what it wrote is gone: it cannot lead, and says so while a
+            // new leader promotes a standby (with the proof that this PostgreSQL is stopped).
+            s.why = new Why(HaReason.RECORDED_PRIMARY_DATA_MISSING, null, "the data directory is empty; the cluster's "
+                    + "system " + s.pg.systemId() + " is not initialised again: it rejoins as a copy of the next primary");
+            return;
+        }
+        if (primary == null || primary.equals(s.me)) return; // nobody to follow yet, or waiting to lead
+        if (primary.equals(s.refusedFor)) {
+            s.why = new Why(HaReason.SYSTEM_ID_MISMATCH, primary, "a copy from it was refused: another system");
+            return;
+        }
+        if (Fitness.foreign(s)) {
+            s.why = new Why(HaReason.SYSTEM_ID_MISMATCH, null, Fitness.foreignDetail(s));
+            return;
+        }
+        if (s.p.synchronous() && view.isStandby() && view.upstream() != null && !leaderStreamedFrom(s)) {
+            s.act(new PgAction.Repoint(null), new Why(HaReason.DETACHED, view.upstream(),
+                    "it no longer leads: this standby acknowledges nothing more to it"));
+            return;
+        }
+        if (s.pg.formerPrimary() != null && view.health() != PgView.Health.HUNG) {
+            // The recorded primary is not promoted yet: where its timeline forks (and so whether this node's history
+            // left it) is known only once it is. Until then nothing is re-pointed, started or rewound.
+            s.why = new Why(HaReason.FOLLOW_PRIMARY, primary, "waiting for " + primary + "'s promotion");
+            return;
+        }
+        switch (view.health()) {
+            case STOPPED -> startFromStopped(s, primary);
+            case HUNG -> s.fence(HaReason.FOLLOW_PRIMARY, "the standby does not answer: killed, then started again");
+            case FAILING -> s.why = Why.of(HaReason.STANDBY_FAILING);
+            case UP -> keepFollowing(s, primary);
+            case UNKNOWN -> { }
+        }
+    }
+
+    private static void startFromStopped(HaStep s, String primary) {
+        PgView view = s.view;
+        if (!primaryLeads(s, primary)) {
+            // Only the record of a live leader that is the primary itself says where the cluster's history goes now:
+            // a node that starts from what it remembers (or while a failover is under way) could serve, as a hot
+            // standby, commits that the failover abandons.
+            s.why = new Why(HaReason.WAITING, primary, "PostgreSQL stays stopped until " + primary + " leads");
+            return;
+        }
+        if (s.pg.systemId() == 0) {
+            // Nothing is copied or started before the primary's system identifier is recorded: every copy is then
+            // checked against it, and a node whose record lacks it provably holds nothing this cluster acknowledged.
+            s.why = new Why(HaReason.WAITING, primary, "its system identifier is not recorded yet");
+            return;
+        }
+        if (view.emptyDataDir()) {
+            s.act(new PgAction.Clone(primary, s.pg.systemId()), HaReason.CLONE);
+        } else if (view.disk().data() == PgView.Disk.Data.FOREIGN) {
+            s.why = new Why(HaReason.SYSTEM_ID_MISMATCH, null, "the data directory holds files but no PostgreSQL cluster");
+        } else if (mustRewind(s)) {
+            rewind(s, primary);
+        } else {
+            s.act(new PgAction.StartStandby(primary), HaReason.FOLLOW_PRIMARY);
+        }
+    }
+
+    private static void rewind(HaStep s, String primary) {
+        if (s.rewindImpossible) {
+            s.act(new PgAction.Clone(primary, s.pg.systemId()), new Why(HaReason.RECLONE, primary,
+                    "pg_rewind cannot repair the divergence; the old data directory is kept aside"));
+        } else {
+            s.act(new PgAction.Rewind(primary, s.pg.systemId()), s.rewindRetries > 0
+                    ? new Why(HaReason.REWIND_RETRY, primary, "attempt " + (s.rewindRetries + 1))
+                    : new Why(HaReason.REWIND, primary, rewindCause(s)));
+        }
+    }
+
+    private static String rewindCause(HaStep s) {
+        if (s.durable.needsRewind()) return "it was writable";
+        if (s.view.disk().lastRanAsPrimary()) return "its control file says it last ran as a primary";
+        return "on timeline " + s.view.timeline() + ", the primary on " + s.pg.timeline();
+    }
+
+    /** A stopped node may start as a standby only when nothing says its history left the primary's. */
+    private static boolean mustRewind(HaStep s) {
+        PgView view = s.view;
+        return s.durable.needsRewind() || view.disk().lastRanAsPrimary()
+                || (view.timeline() > 0 && s.pg.timeline() > 0 && view.timeline() != s.pg.timeline());
+    }
+
+    private static void keepFollowing(HaStep s, String primary) {
+        PgView view = s.view;
+        if (view.upstream() == null && s.p.synchronous()) {
+            // Detached: attach to the recorded primary once it leads (and its promotion, if any, is done).
+            if (primaryLeads(s, primary) && !diverged(s)) {
+                s.act(new PgAction.Repoint(primary), HaReason.FOLLOW_PRIMARY);
+            } else {
+                s.why = new Why(HaReason.DETACHED, null, "waiting for the primary to lead");
+            }
+            return;
+        }
+        if (!primary.equals(view.upstream()) || view.timeline() != s.pg.timeline()) {
+            if (diverged(s)) {
+                s.durable = s.durable.withNeedsRewind(true);
+                s.act(new PgAction.StopFast(), new Why(HaReason.REWIND, primary, "on timeline " + view.timeline()
+                        + " past the fork of the primary's timeline " + s.pg.timeline()));
+            } else if (!primary.equals(view.upstream())) {
+                if (primaryLeads(s, primary)) {
+                    s.act(new PgAction.Repoint(primary), HaReason.FOLLOW_PRIMARY); // a reload: no restart of the standby
+                } else {
+                    s.why = new Why(HaReason.FOLLOW_PRIMARY, primary, "waiting for " + primary + " to lead");
+                }
+            } else {
+                s.why = new Why(HaReason.FOLLOW_PRIMARY, primary, "catching up to timeline " + s.pg.timeline());
+            }
+        } else if (s.stalledSince >= 0 && s.now - s.stalledSince >= s.p.standbyStallMs() && primaryLeads(s, primary)
+                && s.pg.fork() == null && s.pg.timeline() > 1) {
+            // Not streaming although the primary leads (so it runs), and the record cannot tell where its timeline
+            // forked: our history may have left its. (With the fork known, divergence is decided exactly above; a
+            // standby on the primary's own timeline cannot be ahead of it, and is only cut off.)
+            s.durable = s.durable.withNeedsRewind(true);
+            s.stalledSince = -1;
+            s.act(new PgAction.StopFast(), new Why(HaReason.REWIND, primary, "not streaming from the primary for "
+                    + s.p.standbyStallMs() + " ms"));
+        } else if (s.stalledSince >= 0 && s.now - s.stalledSince >= s.p.standbyStallMs()) {
+            s.why = new Why(HaReason.STANDBY_STALLED, primary, "not streaming for " + s.p.standbyStallMs() + " ms or more");
+        } else if (view.disk().setAside() && view.streaming()) {
+            s.act(new PgAction.DiscardSetAside(), HaReason.DISCARD_SET_ASIDE);
+        } else {
+            s.why = Why.of(HaReason.STANDBY_HEALTHY);
+        }
+    }
+
+    /** The recorded primary leads, heard within a lease: its record is the cluster's, and no failover is under way. */
+    static boolean primaryLeads(HaStep s, String primary) {
+        return primary.equals(s.e.leader()) && s.now < s.e.noVoteUntil();
+    }
+
+    /** The node this standby streams from is the leader, heard within a lease: the one primary that may write. */
+    static boolean leaderStreamedFrom(HaStep s) {
+        String up = s.view.upstream();
+        return up != null && up.equals(s.e.leader()) && s.now < s.e.noVoteUntil();
+    }
+
+
+    /**
+     * A running standby on another timeline than the primary's can follow it only if it is on the parent timeline at
+     * or before the fork; anything else (a newer timeline, an older one, or no fork known) may hold commits the
+     * cluster lost.
+     */
+    static boolean diverged(HaStep s) {
+        long mine = s.view.timeline();
+        long theirs = s.pg.timeline();
+        if (mine == theirs) return false;
+        // Streaming from the recorded primary onto a newer timeline: it promoted and the record says so next.
+        if (mine > theirs && s.pg.primary().equals(s.view.upstream()) && s.view.streaming()) return false;
+        PgRecord.Fork fork = s.pg.fork();
+        return mine > theirs || fork == null || fork.parentTimeline() != mine || s.view.lsn() > fork.lsn();
+    }
+}

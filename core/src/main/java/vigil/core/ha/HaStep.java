@@ -1,0 +1,346 @@
+package vigil.core.ha;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import vigil.core.election.ClusterRecord;
+import vigil.core.election.ElectionState;
+import vigil.core.election.Observation;
+import vigil.core.election.PgRecord;
+import vigil.core.election.Report.PgSafety;
+import vigil.core.election.Role;
+import vigil.core.ha.SupervisorState.PeerProbe;
+
+/**
+ * One supervisor decision in progress: a mutable copy of the state, the observation's effect on it, and the rules
+ * every part shares (act, fence, stand down, ask a probe). The rules themselves live in {@link Leading},
+ * {@link FailOver}, {@link Following}, {@link Fitness} and {@link SyncSet}.
+ */
+final class HaStep {
+    /** How often a direct probe of another node may be asked for. */
+    static final long PEER_PROBE_EVERY_MS = 250;
+    /**
+     * A process that just started waits this long for its first probe before it fences a PostgreSQL it knows nothing
+     * about: a restarted vigild must not kill a healthy standby (or a primary it may reclaim) it has not looked at.
+     */
+    static final long FIRST_PROBE_GRACE_MS = 1000;
+
+    final ElectionState e;
+    final HaPolicy p;
+    final long now;
+    final String me;
+    final PgRecord pg;
+    final List<PgAction> actions = new ArrayList<>();
+    final List<Observation> electionInputs = new ArrayList<>();
+    private final Why previousWhy;
+    private final HaDurable durableBefore;
+
+    PgView view;
+    PgSafety knowledge;
+    long stalledSince;
+    boolean seenUp;
+    boolean selfStopped;
+    boolean probed;
+    PgView.Position lastPosition;
+    boolean unsettled;
+    PgAction inFlight;
+    long inFlightSince;
+    boolean fencing;
+    List<Long> restarts;
+    int failedActions;
+    long retryAt;
+    boolean checkpointPending;
+    boolean startAfterFence;
+    boolean stopping;
+    String unfit;
+    String syncApplied;
+    long syncAppliedAt;
+    int rewindRetries;
+    boolean rewindImpossible;
+    String refusedFor;
+    Map<String, PeerProbe> probes;
+    long probeAskedAt;
+    HaDurable durable;
+    final long bootAt;
+    final String bootId;
+    boolean ledSinceBoot;
+    Why why;
+
+    HaStep(SupervisorState s, ElectionState e, HaPolicy p, long now) {
+        this.e = e;
+        this.p = p;
+        this.now = now;
+        this.me = e.electorate().self();
+        ClusterRecord record = e.durable().record();
+        this.pg = record.pg();
+        this.view = s.local().view();
+        this.knowledge = s.local().knowledge();
+        this.stalledSince = s.local().stalledSince();
+        this.seenUp = s.local().seenUp();
+        this.selfStopped = s.local().selfStopped();
+        this.probed = s.local().probed();
+        this.lastPosition = s.local().lastPosition();
+        this.unsettled = s.local().unsettled();
+        this.inFlight = s.work().inFlight();
+        this.inFlightSince = s.work().inFlightSince();
+        this.fencing = s.work().fencing();
+        this.restarts = new ArrayList<>(s.work().restarts());
+        this.failedActions = s.work().failedActions();
+        this.retryAt = s.work().retryAt();
+        this.checkpointPending = s.work().checkpointPending();
+        this.startAfterFence = s.work().startAfterFence();
+        this.stopping = s.work().stopping();
+        this.unfit = s.work().unfit();
+        this.syncApplied = s.work().syncApplied();
+        this.syncAppliedAt = s.work().syncAppliedAt();
+        this.rewindRetries = s.rejoin().rewindRetries();
+        this.rewindImpossible = s.rejoin().rewindImpossible();
+        this.refusedFor = s.rejoin().refusedFor();
+        this.probes = new HashMap<>(s.probes().answers());
+        this.probeAskedAt = s.probes().askedAt();
+        this.durable = s.durable();
+        this.durableBefore = s.durable();
+        this.bootAt = s.boot().at();
+        this.bootId = s.boot().id();
+        this.ledSinceBoot = s.boot().ledSinceBoot();
+        this.previousWhy = s.why();
+        this.why = s.why();
+    }
+
+    HaDecision finish() {
+        SupervisorState next = new SupervisorState(
+                new SupervisorState.Local(view, knowledge, stalledSince, seenUp, selfStopped, probed, lastPosition,
+                        unsettled),
+                new SupervisorState.Work(inFlight, inFlightSince, fencing, restarts, failedActions, retryAt,
+                        checkpointPending, startAfterFence, stopping, unfit, syncApplied, syncAppliedAt),
+                new SupervisorState.Rejoin(rewindRetries, rewindImpossible, refusedFor),
+                new SupervisorState.Probes(probes, probeAskedAt), durable,
+                new SupervisorState.Boot(bootAt, bootId, ledSinceBoot), why);
+        return new HaDecision(next, actions, electionInputs, durable.equals(durableBefore) ? null : durable,
+                why != null && !why.equals(previousWhy) ? why : null);
+    }
+
+    // ---- observe --------------------------------------------------------------------------------------------
+
+    void observe(HaObservation o) {
+        if (o instanceof HaObservation.Probed pr) {
+            probed(pr.view());
+        } else if (o instanceof HaObservation.PeerProbed pp) {
+            probes.put(pp.node(), new PeerProbe(pp.result(), pp.startedAt(), now, pp.detail()));
+        } else if (o instanceof HaObservation.ActionDone d) {
+            done(d.action(), d.outcome());
+        } else if (o instanceof HaObservation.Stop) {
+            stopping = true;
+        } else if (o instanceof HaObservation.Unfit u) {
+            unfit = u.reason();
+        }
+        restarts.removeIf(t -> now - t >= p.failureTimeoutMs());
+        if (e.holdsLease(now)) {
+            ledSinceBoot = true;
+            if (durable.reclaimUntil() != 0) durable = durable.withReclaim("", 0); // the window served its purpose
+        }
+    }
+
+    private void probed(PgView v) {
+        view = v;
+        probed = true;
+        if (v.health() == PgView.Health.UP && v.position().known()) lastPosition = v.position();
+        boolean writableAction = inFlight != null && inFlight.makesWritable();
+        if (v.health() == PgView.Health.UP) {
+            seenUp = true;
+            selfStopped = false;
+            knowledge = v.role() == PgView.Role.PRIMARY || writableAction || unsettled ? PgSafety.MAY_WRITE : PgSafety.STANDBY;
+        } else if (v.health() == PgView.Health.STOPPED) {
+            knowledge = writableAction ? PgSafety.MAY_WRITE : PgSafety.STOPPED;
+            if (!writableAction) unsettled = false; // no process left: nothing can complete a promotion
+        }
+        // HUNG, FAILING, UNKNOWN prove nothing new: a hung standby is still a standby, a hung primary may still write.
+        boolean forked = v.writable() || (v.health() == PgView.Health.STOPPED && v.disk().lastRanAsPrimary()
+                && !me.equals(pg.primary()));
+        if (forked && !durable.needsRewind()) durable = durable.withNeedsRewind(true);
+        boolean following = v.isStandby() && v.streaming() && v.upstream() != null
+                && v.upstream().equals(pg.primary());
+        if (following || !v.isStandby()) stalledSince = -1;
+        else if (stalledSince < 0) stalledSince = now;
+    }
+
+    private void done(PgAction action, Outcome outcome) {
+        if (action instanceof PgAction.Fence) {
+            fencing = false;
+            if (outcome.ok()) {
+                knowledge = PgSafety.STOPPED;
+                unsettled = false;
+                view = view.asStopped();
+                selfStopped = true;
+            } else {
+                why = new Why(HaReason.FENCE_NOT_VERIFIED, null, outcome.detail());
+            }
+            return;
+        }
+        if (!action.equals(inFlight)) return; // preempted earlier; its late end changes nothing
+        inFlight = null;
+        if (!outcome.ok() && action.makesWritable() && outcome.failure() != Outcome.Failure.NOT_STARTED) {
+            unsettled = true; // it may still complete: only a verified stop proves otherwise
+            knowledge = PgSafety.MAY_WRITE;
+        }
+        if (outcome.ok()) {
+            failedActions = 0;
+            retryAt = 0;
+        } else {
+            failedActions++; // back off: 0.5 s, 1 s, 2 s ... up to 30 s between attempts of a failing action
+            retryAt = now + Math.min(30_000, 500L << Math.min(6, failedActions - 1));
+            if (action instanceof PgAction.StartPrimary) restarts.add(now); // a failed start counts
+        }
+        if (action instanceof PgAction.Rewind || action instanceof PgAction.Clone) rejoined(action, outcome);
+        if (action instanceof PgAction.Promote && outcome.ok()) checkpointPending = true;
+        if (action instanceof PgAction.Checkpoint) checkpointPending = false;
+        if (action instanceof PgAction.SetSyncStandbys ss && outcome.ok()) {
+            syncApplied = ss.value();
+            syncAppliedAt = now;
+        }
+        boolean changesServer = !(action instanceof PgAction.Checkpoint || action instanceof PgAction.SetSyncStandbys
+                || action instanceof PgAction.DiscardSetAside);
+        if (action instanceof PgAction.Initialise && outcome.ok()) selfStopped = true; // a first start, not a crash
+        // What PostgreSQL looked like before the action says nothing about it now: wait for a new probe.
+        if (changesServer) view = PgView.UNKNOWN.withDisk(view.disk());
+    }
+
+    private void rejoined(PgAction action, Outcome outcome) {
+        if (outcome.ok()) {
+            rewindRetries = 0;
+            rewindImpossible = false;
+            if (durable.needsRewind()) durable = durable.withNeedsRewind(false);
+            return;
+        }
+        switch (outcome.failure()) {
+            case REWIND_IMPOSSIBLE -> rewindImpossible = true;
+            case FOREIGN_SYSTEM -> refusedFor = pg.primary();
+            default -> rewindRetries++;
+        }
+    }
+
+    // ---- decide ---------------------------------------------------------------------------------------------
+
+    void decide() {
+        if (!e.electorate().me().canLead()) return; // a witness holds no PostgreSQL
+        var c = Fitness.candidacy(this);
+        if (!c.equals(e.own())) electionInputs.add(new Observation.CandidacyChanged(now, c));
+        boolean leaseOk = leaseOk();
+        boolean looked = probed || now - bootAt >= FIRST_PROBE_GRACE_MS;
+        if (knowledge == PgSafety.MAY_WRITE && !leaseOk && looked && !reclaiming()) {
+            if (!fencing) fence(HaReason.SELF_FENCE, fenceCause());
+            return;
+        }
+        if (stopping) {
+            stop();
+            return;
+        }
+        if (unfit != null && leaseOk && !fencing) {
+            standDown(HaReason.UNFIT, unfit);
+            return;
+        }
+        if (fencing || inFlight != null || now < retryAt || !looked) return;
+        if (leaseOk) Leading.lead(this);
+        else Following.follow(this);
+    }
+
+    /**
+     * A planned stop: a clean (fast) shutdown, so standbys receive everything up to the shutdown checkpoint; a fence
+     * when that fails, when the lease ends first (above), or when another action is running (it is cancelled).
+     */
+    private void stop() {
+        if (fencing || knowledge == PgSafety.STOPPED && inFlight == null) return;
+        if (inFlight instanceof PgAction.StopFast) return;
+        if (inFlight != null || failedActions > 0 || view.health() == PgView.Health.HUNG) {
+            fence(HaReason.PLANNED_STOP, "planned stop: " + (inFlight != null ? inFlight.kind() + " cancelled"
+                    : failedActions > 0 ? "the clean shutdown failed" : "PostgreSQL does not answer"));
+        } else if (view.health() == PgView.Health.UP || view.health() == PgView.Health.FAILING) {
+            act(new PgAction.StopFast(), new Why(HaReason.PLANNED_STOP, null, "clean shutdown"));
+        }
+    }
+
+    /** Leader, with a lease valid beyond the fence margin: only then may the local PostgreSQL write. */
+    boolean leaseOk() {
+        return e.role() == Role.LEADER && e.holdsLease(now + p.selfFenceMarginMs());
+    }
+
+    private String fenceCause() {
+        if (e.role() != Role.LEADER) return "not the leader (" + (e.leader() == null ? "no leader known" : "leader " + e.leader())
+                + "), PostgreSQL " + view.health() + (view.role() == null ? "" : " " + view.role());
+        long left = e.leaseRemaining(now);
+        return left <= 0 ? "lease lapsed" : "lease ends in " + left + " ms, within the fence margin of "
+                + p.selfFenceMarginMs() + " ms";
+    }
+
+    /**
+     * After a restart, a recorded primary whose PostgreSQL still serves keeps it running while it regains
+     * leadership, instead of cutting every client off — for a window set once on disk, so a crash loop cannot
+     * renew it. Only before it has led since boot: a leader that loses its lease always fences.
+     */
+    boolean reclaiming() {
+        if (!me.equals(pg.primary()) || ledSinceBoot || !view.writable()) return false;
+        if (!durable.reclaimBoot().equals(bootId) || durable.reclaimUntil() == 0) {
+            durable = durable.withReclaim(bootId, now + p.reclaimWindowMs());
+        }
+        return now + p.selfFenceMarginMs() < durable.reclaimUntil(); // ends like a lease: fenced before, not after
+    }
+
+    // ---- shared rules ---------------------------------------------------------------------------------------
+
+    void act(PgAction action, Why reason) {
+        if (action.makesWritable() && !durable.needsRewind()) {
+            durable = durable.withNeedsRewind(true); // on disk before PostgreSQL can write: its history may fork
+        }
+        if (action.makesWritable()) knowledge = PgSafety.MAY_WRITE;
+        actions.add(action);
+        inFlight = action;
+        inFlightSince = now;
+        why = reason;
+    }
+
+    void act(PgAction action, HaReason reason) {
+        act(action, Why.of(reason));
+    }
+
+    void fence(HaReason reason, String cause) {
+        actions.add(new PgAction.Fence());
+        fencing = true;
+        inFlight = null; // the executor cancels it: the fence must not wait behind anything
+        why = new Why(reason, null, cause);
+    }
+
+    /**
+     * Gives up leadership (followers may stand at once). Never while the local PostgreSQL may write: a resignation
+     * frees the followers before the lease would, so a new leader could promote while the fence is still under way.
+     * Then the fence comes first; the next decision, with PostgreSQL verified stopped, resigns.
+     */
+    void standDown(Why reason) {
+        if (knowledge == PgSafety.MAY_WRITE) {
+            if (!fencing) fence(reason.reason(), "PostgreSQL is killed before leadership is given up: " + reason.detail());
+            return;
+        }
+        why = reason;
+        electionInputs.add(new Observation.Resign(now));
+    }
+
+    void standDown(HaReason reason, String detail) {
+        standDown(new Why(reason, null, detail));
+    }
+
+    void askPeerProbe(String node, Why reason) {
+        why = reason;
+        if (now - probeAskedAt >= PEER_PROBE_EVERY_MS) {
+            probeAskedAt = now;
+            actions.add(new PgAction.ProbePeer(node));
+        }
+    }
+
+    /** The follower acknowledged one of this leader's recent heartbeats: its vigild is alive and hears us. */
+    boolean freshlyAcked(String node) {
+        if (e.leadership() == null) return false;
+        long window = Math.max(1, e.electorate().timing().leaseMs() / e.electorate().timing().heartbeatMs());
+        Long acked = e.leadership().acked().get(node);
+        return acked != null && acked >= Math.max(1, e.leadership().seq() - window);
+    }
+}

@@ -1,0 +1,57 @@
+package vigil.core.node;
+
+import vigil.core.election.Durable;
+import vigil.core.election.Message;
+import vigil.core.ha.HaDurable;
+import vigil.core.ha.PgAction;
+
+/**
+ * What one node step asks the drivers to do, in list order. The daemon carries these out; the simulator models
+ * them. Nothing here decides anything.
+ */
+public sealed interface Effect {
+    /** Write both durable parts (fsync) before carrying out any later effect of the same decision. */
+    record Persist(Durable election, HaDurable ha) implements Effect {}
+
+    /** Send to one peer; loss is tolerated. */
+    record Send(String to, Message message) implements Effect {}
+
+    /** Start {@code action} (one at a time); report its end with {@link Input.ActionEnded}{@code (id)}. */
+    record Start(long id, PgAction action, long deadlineAt) implements Effect {}
+
+    /** Stop action {@code id} now (kill what it runs); its end, if reported, is ignored. */
+    record Cancel(long id, String why) implements Effect {}
+
+    /**
+     * Kill every process of the local PostgreSQL at once and verify none is left, on a path of its own that nothing
+     * queues behind; give up (not verified) at {@code deadlineAt}. Reported as {@link Input.ActionEnded}{@code (id)}.
+     */
+    record Fence(long id, long deadlineAt) implements Effect {}
+
+    /**
+     * The lease guard: if the clock reaches {@code at} before another {@code FenceAt} replaces this one, fence on
+     * your own ({@link Fence} semantics, reported as {@link Input.ActionEnded} with id {@link Executor#GUARD_ID}),
+     * without waiting for the loop: a loop blocked in an fsync or a log write must not delay the self-fence.
+     * {@link Long#MAX_VALUE}: no guard.
+     */
+    record FenceAt(long at) implements Effect {}
+
+    /** Ask {@code node}'s PostgreSQL directly whether it is in recovery; answer within {@code deadlineMs}. */
+    record ProbePeer(String node, long deadlineMs) implements Effect {}
+
+    /**
+     * Open the watchdog device and set its timeout; report with {@link Input.WatchdogArmed}. Opening starts the
+     * timer, so it is a keep-alive: the driver opens it only if its clock still reads at most {@code notAfter}, and
+     * otherwise reports it late without opening.
+     */
+    record ArmWatchdog(long timeoutMs, long notAfter) implements Effect {}
+
+    /** One keep-alive, only if the driver's clock still reads at most {@code notAfter}. */
+    record KickWatchdog(long notAfter) implements Effect {}
+
+    /** Magic close: the watchdog stops. Only when PostgreSQL is proven unable to write. */
+    record DisarmWatchdog() implements Effect {}
+
+    /** A planned stop is complete: PostgreSQL verified stopped, leadership resigned, watchdog disarmed. */
+    record Halt() implements Effect {}
+}

@@ -1,0 +1,37 @@
+package vigil.core.node;
+
+import vigil.core.election.Message;
+import vigil.core.ha.Outcome;
+import vigil.core.ha.PeerPg;
+import vigil.core.ha.PgView;
+
+/** Inputs to the node step. {@code now} is the node's monotonic clock in milliseconds. */
+public sealed interface Input {
+    long now();
+
+    /** Time passed; the driver sends one every 10 ms. */
+    record Tick(long now) implements Input {}
+
+    record Received(long now, String from, Message message) implements Input {}
+
+    /** The local PostgreSQL as one probe saw it. */
+    record Probed(long now, PgView view) implements Input {}
+
+    record PeerProbed(long now, String node, PeerPg result, long startedAt, String detail) implements Input {}
+
+    /** Action or fence {@code id} ended. */
+    record ActionEnded(long now, long id, Outcome outcome) implements Input {}
+
+    /**
+     * The outcome of {@link Effect.ArmWatchdog}: armed, failed (no device, refused), or {@code late}: not opened
+     * because the driver's clock had passed its {@code notAfter}.
+     */
+    record WatchdogArmed(long now, boolean ok, String detail, boolean late) implements Input {
+        public WatchdogArmed(long now, boolean ok, String detail) {
+            this(now, ok, detail, false);
+        }
+    }
+
+    /** A planned stop (SIGTERM): stop PostgreSQL cleanly, resign, disarm, then {@link Effect.Halt}. */
+    record Shutdown(long now) implements Input {}
+}

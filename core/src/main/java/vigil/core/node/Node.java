@@ -1,0 +1,393 @@
+package vigil.core.node;
+
+import java.util.ArrayList;
+import java.util.List;
+import vigil.core.election.Action;
+import vigil.core.election.Decision;
+import vigil.core.election.Election;
+import vigil.core.election.ElectionState;
+import vigil.core.election.Event;
+import vigil.core.election.Observation;
+import vigil.core.election.Report;
+import vigil.core.election.Report.PgSafety;
+import vigil.core.election.Role;
+import vigil.core.ha.HaDecision;
+import vigil.core.ha.HaObservation;
+import vigil.core.ha.Outcome;
+import vigil.core.ha.PgAction;
+import vigil.core.ha.Supervisor;
+import vigil.core.ha.SupervisorState;
+import vigil.core.ha.Why;
+
+/**
+ * One node's step: the election, the PostgreSQL supervisor, the action executor's rules and the watchdog rule, as
+ * one pure function. The daemon's loop and the simulator both run exactly this; only what the {@link Effect}s do
+ * differs (real IO, or a model of it).
+ *
+ * <p>Invariants it keeps, beyond those of {@link Election} and {@link Supervisor}:
+ * <ul>
+ * <li>A fence and the cancellation it implies come first among the effects, before any fsync: nothing queues in
+ *     front of the self-fence.</li>
+ * <li>The watchdog is opened only by a leader whose lease stays valid beyond the watchdog's effective timeout, and
+ *     kept alive only while PostgreSQL is proven unable to write or the lease still stays valid that long. Once
+ *     the lease can no longer cover a reset, the keep-alives stop: the host is reset before the lease ends unless
+ *     the fence has proven PostgreSQL stopped by then. Peers rely on exactly this ({@link Report}).</li>
+ * <li>It is closed (magic close) only while PostgreSQL is proven unable to write and this node does not lead.</li>
+ * </ul>
+ */
+public final class Node {
+    /** The watchdog is kept alive at most this often. */
+    static final long KICK_EVERY_MS = 10;
+    /** Room between a keep-alive decision and the driver's write (and the device's own granularity). */
+    static final long KICK_GUARD_MS = 20;
+    /** A direct probe of another node's PostgreSQL answers within this long, or counts as unknown. */
+    public static final long PEER_PROBE_DEADLINE_MS = 200;
+
+    private Node() {}
+
+    public static NodeDecision decide(NodeConfig config, NodeState state, Input input) {
+        Step step = new Step(config, state, input.now());
+        if (!state.halted()) step.handle(input);
+        return step.finish();
+    }
+
+    private static final class Step {
+        private final NodeConfig cfg;
+        private final long now;
+        private final List<Effect> urgent = new ArrayList<>();
+        private final List<Effect> effects = new ArrayList<>();
+        private final List<Event> events = new ArrayList<>();
+        private final List<String> notes = new ArrayList<>();
+        private ElectionState election;
+        private SupervisorState supervisor;
+        private Executor executor;
+        private WatchdogState watchdog;
+        private boolean stopping;
+        private boolean halted;
+        private Why why;
+
+        Step(NodeConfig cfg, NodeState s, long now) {
+            this.cfg = cfg;
+            this.now = now;
+            this.election = s.election();
+            this.supervisor = s.supervisor();
+            this.executor = s.executor();
+            this.watchdog = s.watchdog();
+            this.stopping = s.stopping();
+            this.halted = s.halted();
+        }
+
+        NodeDecision finish() {
+            List<Effect> all = new ArrayList<>(urgent);
+            all.addAll(effects);
+            return new NodeDecision(new NodeState(election, supervisor, executor, watchdog, stopping, halted), all,
+                    events, why, notes);
+        }
+
+        void handle(Input in) {
+            if (in instanceof Input.Tick) {
+                elect(new Observation.Tick(now));
+                supervise(new HaObservation.Tick(now));
+            } else if (in instanceof Input.Received r) {
+                elect(new Observation.Received(now, r.from(), r.message()));
+                supervise(new HaObservation.Tick(now));
+            } else if (in instanceof Input.Probed p) {
+                supervise(new HaObservation.Probed(now, p.view()));
+            } else if (in instanceof Input.PeerProbed p) {
+                supervise(new HaObservation.PeerProbed(now, p.node(), p.result(), p.startedAt(), p.detail()));
+            } else if (in instanceof Input.ActionEnded a) {
+                ended(a.id(), a.outcome());
+            } else if (in instanceof Input.WatchdogArmed w) {
+                armed(w);
+            } else if (in instanceof Input.Shutdown) {
+                stopping = true;
+                supervise(new HaObservation.Stop(now));
+            }
+            expire();
+            guard();
+            keepWatchdog();
+            startPending();
+            report();
+            finishStop();
+        }
+
+        /**
+         * While PostgreSQL may write under a lease (or the reclaim window a restarted primary keeps on disk), the lease
+         * guard stands ready to fence it at the same instant the loop would ({@code selfFenceMarginMs} before the
+         * end), on a thread of its own; re-armed with every renewal, dropped once PostgreSQL is proven unable to
+         * write. Its effect goes first, before any fsync of the same decision: a loop blocked on a slow disk must not
+         * hold back the very thread that covers for it.
+         */
+        private void guard() {
+            if (supervisor == null) return;
+            long at = Long.MAX_VALUE;
+            if (!provenSafe()) {
+                var l = election.leadership();
+                long margin = cfg.policy().selfFenceMarginMs();
+                if (election.role() == Role.LEADER && l != null && l.leaseEstablished()) {
+                    at = l.leaseUntil() - margin;
+                } else if (reclaimWindow() != Long.MIN_VALUE) {
+                    at = reclaimWindow() - margin;
+                }
+            }
+            if (at != executor.guardAt()) {
+                urgent.add(new Effect.FenceAt(at));
+                executor = executor.withGuard(at);
+            }
+        }
+
+        /** The end of the reclaim window of this boot, if one is open (Long.MIN_VALUE: none). */
+        private long reclaimWindow() {
+            var d = supervisor.durable();
+            var b = supervisor.boot();
+            return !b.ledSinceBoot() && d.reclaimUntil() != 0 && d.reclaimBoot().equals(b.id()) ? d.reclaimUntil()
+                    : Long.MIN_VALUE;
+        }
+
+        // ---- election and supervisor ------------------------------------------------------------------------
+
+        private void elect(Observation o) {
+            Decision d = Election.decide(election, o);
+            election = d.next();
+            for (Action a : d.actions()) {
+                if (a instanceof Action.Persist p) persist(p.durable(), null);
+                else if (a instanceof Action.Send s) effects.add(new Effect.Send(s.to(), s.message()));
+            }
+            events.addAll(d.events());
+        }
+
+        private void persist(vigil.core.election.Durable e, vigil.core.ha.HaDurable ha) {
+            var haPart = ha != null ? ha : supervisor == null ? vigil.core.ha.HaDurable.INITIAL : supervisor.durable();
+            Effect.Persist p = new Effect.Persist(e, haPart);
+            if (!effects.isEmpty() && effects.get(effects.size() - 1) instanceof Effect.Persist) {
+                effects.set(effects.size() - 1, p); // consecutive writes with nothing sent between: one fsync
+            } else {
+                effects.add(p);
+            }
+        }
+
+        private void supervise(HaObservation o) {
+            if (supervisor == null) return;
+            Role before = election.role();
+            superviseOnce(o);
+            // A resignation (or any change of role) is acted on in the same step: a fence must not wait a tick.
+            if (election.role() != before) superviseOnce(new HaObservation.Tick(now));
+        }
+
+        private void superviseOnce(HaObservation o) {
+            HaDecision d = Supervisor.decide(supervisor, election, cfg.policy(), o);
+            supervisor = d.next();
+            if (d.why() != null) why = d.why();
+            if (d.persist() != null) persist(election.durable(), d.persist());
+            for (Observation in : d.electionInputs()) elect(in);
+            for (PgAction a : d.actions()) schedule(a);
+        }
+
+        // ---- the executor -----------------------------------------------------------------------------------
+
+        private void schedule(PgAction a) {
+            if (a instanceof PgAction.ProbePeer p) {
+                effects.add(new Effect.ProbePeer(p.node(), PEER_PROBE_DEADLINE_MS));
+            } else if (a instanceof PgAction.Fence) {
+                if (executor.fence() != null) return;
+                Executor.Running r = executor.running();
+                if (r != null) {
+                    if (r.started()) urgent.add(new Effect.Cancel(r.id(), "preempted by the self-fence"));
+                    executor = executor.withRunning(null);
+                }
+                long id = executor.nextId();
+                long deadline = now + cfg.limits().fenceMs();
+                executor = executor.withFence(new Executor.Running(id, a, now, deadline, true));
+                urgent.add(new Effect.Fence(id, deadline));
+            } else if (executor.busy()) {
+                notes.add("action " + a.kind() + " refused: " + executor.running() + " still runs");
+                superviseOnce(new HaObservation.ActionDone(now, a,
+                        Outcome.failed(Outcome.Failure.NOT_STARTED, "executor busy")));
+            } else if (a.makesWritable() && watchdog.status() == WatchdogState.Status.FAILED
+                    && cfg.watchdog().mode() == WatchdogConfig.Mode.REQUIRED) {
+                superviseOnce(new HaObservation.ActionDone(now, a,
+                        Outcome.failed(Outcome.Failure.NOT_STARTED, "the required watchdog could not be armed")));
+            } else {
+                long id = executor.nextId();
+                executor = executor.withRunning(new Executor.Running(id, a, now, now + cfg.limits().of(a), false));
+                startPending();
+            }
+        }
+
+        /**
+         * Starts the action waiting in the executor once nothing stands against it. A writable one (Promote, a primary
+         * start) waits for the watchdog: PostgreSQL may write only while, should this whole process freeze from now
+         * on, the host is reset before the lease ends (the last keep-alive plus the effective timeout, with a guard,
+         * falls within the lease). Without that, the report that promises a watchdog would be a lie.
+         */
+        private void startPending() {
+            Executor.Running r = executor.running();
+            if (r == null || r.started()) return;
+            if (r.action().makesWritable() && !watchdogCovers()) {
+                if (watchdog.status() == WatchdogState.Status.DISARMED && leaseCovers(now)) arm();
+                return;
+            }
+            long deadline = now + cfg.limits().of(r.action());
+            executor = executor.withRunning(new Executor.Running(r.id(), r.action(), now, deadline, true));
+            effects.add(new Effect.Start(r.id(), r.action(), deadline));
+        }
+
+        /** A writable action may start as far as the watchdog is concerned. */
+        private boolean watchdogCovers() {
+            WatchdogConfig wc = cfg.watchdog();
+            if (!wc.enabled()) return true;
+            return switch (watchdog.status()) {
+                case FAILED -> wc.mode() == WatchdogConfig.Mode.AUTO; // announced as absent: no proof rests on it
+                case ARMED -> leaseCovers(watchdog.lastKick());
+                default -> false;
+            };
+        }
+
+        /** This leader's lease outlasts a reset by the watchdog kept alive at {@code kick}, with the guard. */
+        private boolean leaseCovers(long kick) {
+            return election.holdsLease(kick + cfg.watchdog().effectiveMs() + KICK_GUARD_MS);
+        }
+
+        /** The last instant a keep-alive (opening the device is one) may reach the device while PostgreSQL may write. */
+        private long lastKeepAlive() {
+            return election.leadership().leaseUntil() - cfg.watchdog().effectiveMs() - KICK_GUARD_MS;
+        }
+
+        private void ended(long id, Outcome outcome) {
+            Executor.Running f = executor.fence();
+            Executor.Running r = executor.running();
+            if (id == Executor.GUARD_ID) {
+                notes.add("the lease guard fenced PostgreSQL: " + (outcome.ok() ? "verified" : outcome.detail()));
+                executor = executor.withGuard(Long.MAX_VALUE);
+                if (r != null && r.action().makesWritable()) {
+                    if (r.started()) urgent.add(new Effect.Cancel(r.id(), "the lease guard fenced PostgreSQL"));
+                    executor = executor.withRunning(null);
+                    supervise(new HaObservation.ActionDone(now, r.action(), Outcome.failed(r.started()
+                            ? Outcome.Failure.CANCELLED : Outcome.Failure.NOT_STARTED, "the lease guard fenced PostgreSQL")));
+                }
+                supervise(new HaObservation.ActionDone(now, new PgAction.Fence(), outcome));
+            } else if (f != null && f.id() == id) {
+                executor = executor.withFence(null);
+                supervise(new HaObservation.ActionDone(now, f.action(), outcome));
+            } else if (r != null && r.id() == id) {
+                executor = executor.withRunning(null);
+                supervise(new HaObservation.ActionDone(now, r.action(), outcome));
+            }
+            // Anything else was cancelled earlier: its late end changes nothing.
+        }
+
+        private void expire() {
+            Executor.Running r = executor.running();
+            if (r != null && now >= r.deadlineAt()) {
+                if (r.started()) {
+                    urgent.add(new Effect.Cancel(r.id(), "ran past its deadline of " + (r.deadlineAt() - r.since()) + " ms"));
+                }
+                executor = executor.withRunning(null);
+                notes.add("action " + r.action().kind() + " cancelled at its deadline" + (r.started() ? "" : " before it began"));
+                supervise(new HaObservation.ActionDone(now, r.action(), r.started()
+                        ? Outcome.failed(Outcome.Failure.TIMEOUT, "no end within " + (r.deadlineAt() - r.since()) + " ms")
+                        : Outcome.failed(Outcome.Failure.NOT_STARTED, "the watchdog did not cover it within "
+                                + (r.deadlineAt() - r.since()) + " ms")));
+            }
+            Executor.Running f = executor.fence();
+            if (f != null && now >= f.deadlineAt()) {
+                executor = executor.withFence(null);
+                supervise(new HaObservation.ActionDone(now, f.action(),
+                        Outcome.failed(Outcome.Failure.NOT_VERIFIED, "not verified within " + cfg.limits().fenceMs() + " ms")));
+            }
+        }
+
+        // ---- the watchdog -----------------------------------------------------------------------------------
+
+        private void arm() {
+            if (watchdog.status() == WatchdogState.Status.DISARMED) {
+                effects.add(new Effect.ArmWatchdog(cfg.watchdog().timeoutMs(), lastKeepAlive()));
+                watchdog = watchdog.with(WatchdogState.Status.ARMING);
+            }
+        }
+
+        private void armed(Input.WatchdogArmed w) {
+            if (watchdog.status() != WatchdogState.Status.ARMING) return;
+            if (w.late()) {
+                // The driver would have opened the device after the last safe instant: not opened, tried again.
+                watchdog = watchdog.with(WatchdogState.Status.DISARMED);
+                notes.add("watchdog not armed: " + w.detail());
+                supervise(new HaObservation.Tick(now));
+                return;
+            }
+            watchdog = w.ok() ? new WatchdogState(WatchdogState.Status.ARMED, now) : watchdog.with(WatchdogState.Status.FAILED);
+            if (!w.ok()) {
+                notes.add("watchdog could not be armed: " + w.detail());
+                if (cfg.watchdog().mode() == WatchdogConfig.Mode.REQUIRED) {
+                    supervise(new HaObservation.Unfit(now, "the required watchdog could not be armed: " + w.detail()));
+                }
+            }
+            Executor.Running r = executor.running();
+            if (r != null && !r.started() && !w.ok() && cfg.watchdog().mode() == WatchdogConfig.Mode.REQUIRED) {
+                executor = executor.withRunning(null);
+                supervise(new HaObservation.ActionDone(now, r.action(),
+                        Outcome.failed(Outcome.Failure.NOT_STARTED, "the required watchdog could not be armed")));
+            } else {
+                supervise(new HaObservation.Tick(now));
+            }
+        }
+
+        /** Whether the local PostgreSQL is proven unable to write, with nothing under way that could change that. */
+        private boolean provenSafe() {
+            if (supervisor == null) return true;
+            Executor.Running r = executor.running();
+            return supervisor.local().knowledge().provenNotWritable() && (r == null || !r.action().makesWritable());
+        }
+
+        private void keepWatchdog() {
+            WatchdogConfig wc = cfg.watchdog();
+            if (!wc.enabled()) return;
+            boolean leads = election.role() == Role.LEADER;
+            boolean leaseCovers = election.holdsLease(now + wc.effectiveMs() + KICK_GUARD_MS);
+            boolean safe = provenSafe();
+            switch (watchdog.status()) {
+                case DISARMED -> {
+                    if (leads && leaseCovers && !stopping) arm();
+                }
+                case ARMED -> {
+                    if (safe && !leads && executor.running() == null) {
+                        effects.add(new Effect.DisarmWatchdog());
+                        watchdog = watchdog.with(WatchdogState.Status.DISARMED);
+                    } else if ((safe || leaseCovers) && now - watchdog.lastKick() >= KICK_EVERY_MS) {
+                        // While PostgreSQL is proven safe a keep-alive has no bound; a writable action then waits
+                        // until one falls within the lease (startPending).
+                        long notAfter = safe ? Long.MAX_VALUE : lastKeepAlive();
+                        effects.add(new Effect.KickWatchdog(notAfter));
+                        watchdog = new WatchdogState(WatchdogState.Status.ARMED, now);
+                    }
+                }
+                default -> { }
+            }
+        }
+
+        /** What peers hear about this node: watchdog armed (and its effective timeout), and PostgreSQL's safety. */
+        private void report() {
+            Report want;
+            if (supervisor == null) {
+                want = Report.NONE;
+            } else {
+                PgSafety pg = provenSafe() ? supervisor.local().knowledge() : PgSafety.MAY_WRITE;
+                want = new Report(watchdog.armed() ? cfg.watchdog().effectiveMs() : 0, pg);
+            }
+            if (!want.equals(election.ownReport())) elect(new Observation.ReportChanged(now, want));
+        }
+
+        /** A planned stop ends once PostgreSQL is verified stopped: resign (saying so), disarm, halt. */
+        private void finishStop() {
+            if (!stopping || halted) return;
+            if (supervisor != null && (supervisor.local().knowledge() != PgSafety.STOPPED || executor.busy())) return;
+            elect(new Observation.Resign(now)); // a leader resigns; anyone says goodbye with its last report
+            if (watchdog.status() == WatchdogState.Status.ARMED) {
+                effects.add(new Effect.DisarmWatchdog());
+                watchdog = watchdog.with(WatchdogState.Status.DISARMED);
+            }
+            effects.add(new Effect.Halt());
+            halted = true;
+        }
+    }
+}

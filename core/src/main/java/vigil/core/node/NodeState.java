@@ -1,0 +1,30 @@
+package vigil.core.node;
+
+import vigil.core.election.Durable;
+import vigil.core.election.ElectionState;
+import vigil.core.ha.HaDurable;
+import vigil.core.ha.SupervisorState;
+
+/**
+ * Everything one node's decisions know. Immutable; {@link Node#decide} returns the next one.
+ *
+ * @param supervisor null when this node supervises no PostgreSQL
+ * @param stopping   a planned stop is under way
+ * @param halted     the planned stop completed: the driver ends the process
+ */
+public record NodeState(ElectionState election, SupervisorState supervisor, Executor executor,
+                        WatchdogState watchdog, boolean stopping, boolean halted) {
+    /**
+     * A process that just started, from what it kept on disk. {@code bootId} names the kernel boot: the monotonic
+     * clock of the same boot is comparable across restarts of the process.
+     */
+    public static NodeState boot(NodeConfig config, Durable election, HaDurable ha, long now, String bootId) {
+        ElectionState e = ElectionState.boot(config.electorate(), election, now);
+        SupervisorState s = config.supervises() ? SupervisorState.boot(now, bootId, ha) : null;
+        return new NodeState(e, s, Executor.IDLE, WatchdogState.boot(config.watchdog()), false, false);
+    }
+
+    public HaDurable haDurable() {
+        return supervisor == null ? HaDurable.INITIAL : supervisor.durable();
+    }
+}

@@ -1,0 +1,211 @@
+package vigil.core.ha;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static vigil.core.ha.HaFixture.*;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import vigil.core.election.PgRecord;
+import vigil.core.election.Report;
+import vigil.core.election.Report.PgSafety;
+
+/**
+ * A new leader whose record names another primary promotes only with a proof that the old primary cannot write
+ * ({@link FailOver}); any one proof suffices, a direct WRITABLE answer forbids it, and an answer that proves nothing
+ * (refused, timeout, 57P03: UNKNOWN) leaves it waiting in FENCING_REQUIRED. Then, just before pg_promote, the former
+ * primary is re-checked ({@link Leading#RECHECK_MS}).
+ */
+class FailOverTest {
+    /** n2's own PostgreSQL: a standby of n1 on timeline 1, ahead of n3, no longer streaming. */
+    static final PgView MINE = standby(1, PRIMARY_LSN - MB, false, "n1");
+
+    /** What n2 decides when n1's PostgreSQL answers {@code result} to a probe sent at NOW, in situation {@code e}. */
+    static HaDecision answered(Situation e, HaPolicy p, PeerPg result) {
+        return decide(probed(MINE), e, p, new HaObservation.PeerProbed(NOW + 5, "n1", result, NOW, result.name()));
+    }
+
+    static HaDecision answered(Situation e, PeerPg result) {
+        return answered(e, ASYNC, result);
+    }
+
+    /** The record a successful proof writes: n2 primary in place of n1, re-checked before pg_promote. */
+    static final PgRecord N2_REPLACES_N1 = primaryIs("n1").withPrimary("n2", "n1");
+
+    static void assertPromotes(HaDecision d) {
+        assertEquals(N2_REPLACES_N1, recorded(d));
+        assertEquals(new Why(HaReason.PROMOTING, "n1", why(d).detail()), why(d));
+        assertEquals(List.of(), actionsOf(d, PgAction.Promote.class), "the record first, the promotion once committed");
+    }
+
+    static void assertWaitsForAProof(HaDecision d) {
+        assertNull(recorded(d));
+        assertEquals(HaReason.FENCING_REQUIRED, reason(d));
+        assertEquals("n1", why(d).peer());
+    }
+
+    @Test
+    void aNewLeaderAsksTheOldPrimaryDirectlyFirst() {
+        HaDecision d = tick(probed(MINE), newLeaderAfterPrimaryLost(), NOW);
+        assertEquals(List.of(new PgAction.ProbePeer("n1")), d.actions());
+        assertEquals(new Why(HaReason.PROBING_OLD_PRIMARY, "n1", why(d).detail()), why(d));
+        assertNull(recorded(d));
+    }
+
+    @Test
+    void anOldPrimaryAnsweringWritableIsNeverPromotedOverWhateverElseHolds() {
+        // Every other proof holds at once: an armed watchdog, a stopped report, and failover_without_fencing.
+        Situation e = newLeaderAfterPrimaryLost().report("n1", 5, new Report(1_100, PgSafety.STOPPED));
+        HaDecision d = answered(e, WITHOUT_FENCING, PeerPg.WRITABLE);
+        assertNull(recorded(d));
+        assertEquals(new Why(HaReason.OLD_PRIMARY_STILL_SERVING, "n1", why(d).detail()), why(d));
+    }
+
+    @Test
+    void anOldPrimaryAnsweringWritableGetsLeadershipBackOnceItsVigildAcknowledges() {
+        HaDecision d = answered(newLeaderAfterPrimaryLost().acked("n1"), PeerPg.WRITABLE);
+        assertNull(recorded(d));
+        assertTrue(resigns(d));
+        assertEquals(new Why(HaReason.HAND_BACK_TO_PRIMARY, "n1", why(d).detail()), why(d));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"connection refused", "timeout", "FATAL 57P03: the database system is starting up"})
+    void anAnswerThatProvesNothingLeavesTheLeaderWaitingForAProof(String detail) {
+        HaDecision d = decide(probed(MINE), newLeaderAfterPrimaryLost(), ASYNC,
+                new HaObservation.PeerProbed(NOW + 5, "n1", PeerPg.UNKNOWN, NOW, detail));
+        assertWaitsForAProof(d);
+    }
+
+    @Test
+    void anArmedWatchdogInTheOldPrimarysCurrentReportIsAProof() {
+        Situation e = newLeaderAfterPrimaryLost().report("n1", 5, new Report(1_100, PgSafety.MAY_WRITE));
+        assertPromotes(answered(e, PeerPg.UNKNOWN));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = PgSafety.class, names = {"STOPPED", "STANDBY"})
+    void aReportThatPostgresCannotWriteHeardSinceItLastLedIsAProof(PgSafety safety) {
+        Situation e = newLeaderAfterPrimaryLost().report("n1", 6, new Report(0, safety));
+        assertPromotes(answered(e, PeerPg.UNKNOWN));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = PgSafety.class, names = {"STOPPED", "STANDBY"})
+    void inTheTermItLedOnlyTheOldPrimarysFarewellIsAProof(PgSafety safety) {
+        // While it led term 5 it could start PostgreSQL after any report; its farewell (Resign) is its last word.
+        assertWaitsForAProof(answered(newLeaderAfterPrimaryLost().report("n1", 5, new Report(0, safety)), PeerPg.UNKNOWN));
+        assertPromotes(answered(newLeaderAfterPrimaryLost().farewell("n1", 5, new Report(0, safety)), PeerPg.UNKNOWN));
+    }
+
+    @Test
+    void aReportThatPostgresMayWriteIsNoProof() {
+        Situation e = newLeaderAfterPrimaryLost().report("n1", 5, new Report(0, PgSafety.MAY_WRITE));
+        assertWaitsForAProof(answered(e, PeerPg.UNKNOWN));
+    }
+
+    @Test
+    void aReportFromBeforeTheOldPrimaryLastLedProvesNothing() {
+        // Heard in term 4; n1 led term 5 since, and may have been made writable then.
+        Situation e = newLeaderAfterPrimaryLost().report("n1", 4, new Report(1_100, PgSafety.STOPPED));
+        assertWaitsForAProof(answered(e, PeerPg.UNKNOWN));
+    }
+
+    @Test
+    void anInRecoveryAnswerIsAProof() {
+        assertPromotes(answered(newLeaderAfterPrimaryLost(), PeerPg.IN_RECOVERY));
+    }
+
+    @Test
+    void failoverWithoutFencingIsAProofTheOperatorAccepted() {
+        assertPromotes(answered(newLeaderAfterPrimaryLost(), WITHOUT_FENCING, PeerPg.UNKNOWN));
+    }
+
+    @Test
+    void anAnswerToAProbeSentBeforeThisLeadershipDoesNotCount() {
+        Situation e = newLeaderAfterPrimaryLost().electedAt(NOW);
+        HaDecision d = decide(probed(MINE), e, ASYNC, new HaObservation.PeerProbed(NOW + 500, "n1", PeerPg.IN_RECOVERY,
+                NOW - 1, ""));
+        assertNull(recorded(d));
+        assertEquals(List.of(new PgAction.ProbePeer("n1")), d.actions());
+        assertEquals(HaReason.PROBING_OLD_PRIMARY, reason(d));
+    }
+
+    @Test
+    void aStoppedOldPrimaryThatIsAheadAndBackGetsLeadershipBack() {
+        // n1's vigild is back and acknowledges; its PostgreSQL is stopped but holds more than n2: it restarts in place.
+        Situation e = newLeaderAfterPrimaryLost().acked("n1").known("n1", 1, PRIMARY_LSN)
+                .report("n1", 6, new Report(0, PgSafety.STOPPED));
+        HaDecision d = answered(e, PeerPg.UNKNOWN);
+        assertNull(recorded(d));
+        assertTrue(resigns(d));
+        assertEquals(new Why(HaReason.HAND_BACK_TO_PRIMARY, "n1", why(d).detail()), why(d));
+    }
+
+    @Test
+    void aStandbyAheadOfTheNewLeaderMakesItStandDown() {
+        Situation e = newLeaderAfterPrimaryLost().known("n3", 1, PRIMARY_LSN - MB + 1);
+        HaDecision d = answered(e, PeerPg.IN_RECOVERY);
+        assertNull(recorded(d));
+        assertTrue(resigns(d));
+        assertEquals(new Why(HaReason.PEER_AHEAD, "n3", why(d).detail()), why(d));
+    }
+
+    @Test
+    void anIneligibleNewLeaderStandsDownInsteadOfPromoting() {
+        HaDecision d = answered(newLeaderAfterPrimaryLost(), PeerPg.IN_RECOVERY);
+        assertPromotes(d);
+        // The same, with n2 lagging more than max_lag_on_failover behind n1's last known position.
+        Situation behind = newLeaderAfterPrimaryLost().known("n1", 1, PRIMARY_LSN - MB + MAX_LAG + 1);
+        HaDecision lagging = answered(behind, PeerPg.IN_RECOVERY);
+        assertNull(recorded(lagging));
+        assertTrue(resigns(lagging));
+        assertEquals(HaReason.NOT_ELIGIBLE, reason(lagging));
+    }
+
+    // ---- the re-check just before pg_promote ------------------------------------------------------------------
+
+    @Test
+    void noPromoteBeforeTheFormerPrimaryIsReChecked() {
+        HaDecision d = tick(probed(MINE), promotingLeader(), NOW);
+        assertEquals(List.of(new PgAction.ProbePeer("n1")), d.actions());
+        assertEquals(new Why(HaReason.PROBING_OLD_PRIMARY, "n1", why(d).detail()), why(d));
+    }
+
+    @Test
+    void anAnswerStartedWithinTheReCheckWindowAllowsThePromote() {
+        HaDecision d = peer(probed(MINE), promotingLeader(), "n1", PeerPg.IN_RECOVERY, NOW - Leading.RECHECK_MS, NOW);
+        assertEquals(List.of(new PgAction.Promote(null)), d.actions());
+        assertEquals(new Why(HaReason.PROMOTING, "n1", why(d).detail()), why(d));
+    }
+
+    @Test
+    void anAnswerStartedBeforeTheReCheckWindowIsAskedAgain() {
+        HaDecision d = peer(probed(MINE), promotingLeader(), "n1", PeerPg.IN_RECOVERY, NOW - Leading.RECHECK_MS - 1, NOW);
+        assertEquals(List.of(new PgAction.ProbePeer("n1")), d.actions());
+    }
+
+    @Test
+    void aWritableAnswerAtTheReCheckBlocksThePromote() {
+        HaDecision d = peer(probed(MINE), promotingLeader(), "n1", PeerPg.WRITABLE, NOW - 5, NOW);
+        assertEquals(List.of(), actionsOf(d, PgAction.Promote.class));
+        assertEquals(new Why(HaReason.OLD_PRIMARY_STILL_SERVING, "n1", why(d).detail()), why(d));
+    }
+
+    @Test
+    void anUnknownAnswerAtTheReCheckDoesNotDelayAPromotionAProofAllowed() {
+        HaDecision d = peer(probed(MINE), promotingLeader(), "n1", PeerPg.UNKNOWN, NOW - 5, NOW);
+        assertEquals(List.of(new PgAction.Promote(null)), d.actions());
+    }
+
+    @Test
+    void withoutAFormerPrimaryNothingIsReChecked() {
+        Situation e = leading("n2", 6).pg(primaryIs("n2")).acked("n3").known("n3", 1, PRIMARY_LSN - 2 * MB);
+        HaDecision d = tick(probed(MINE), e, NOW);
+        assertEquals(List.of(new PgAction.Promote(null)), d.actions());
+    }
+}

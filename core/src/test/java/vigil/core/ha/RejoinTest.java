@@ -1,0 +1,177 @@
+package vigil.core.ha;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static vigil.core.ha.HaFixture.*;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Rejoining the primary: an empty data directory is cloned; a node whose history may have forked (it was writable,
+ * its control file says it ran as a primary, it is past the recorded fork) rewinds; a transient pg_rewind failure is
+ * retried and only a proven divergence leads to a re-clone; another system is never copied over; and nothing moves
+ * while the recorded primary is not promoted yet.
+ */
+class RejoinTest {
+    static final PgAction REWIND = new PgAction.Rewind("n2", SYSTEM);
+    static final PgAction CLONE = new PgAction.Clone("n2", SYSTEM);
+
+    /** n3, after a failover to n2: stopped, its need to rewind on disk (it was writable, or past the fork). */
+    static SupervisorState mustRewind() {
+        return withDurable(probed(stoppedCluster()), new HaDurable(true, "", 0));
+    }
+
+    /** The rewind ended with {@code outcome}; then a new probe, once the back-off is over, shows it stopped again. */
+    static HaDecision rewindEndedThenProbed(SupervisorState rewinding, Outcome outcome) {
+        SupervisorState after = done(rewinding, followerOfNewPrimary("n3"), REWIND, outcome, NOW + 1_000).next();
+        long at = after.work().retryAt();
+        return probe(after, followerOfNewPrimary("n3").heardAt(at - 50), stoppedCluster(), at);
+    }
+
+    @Test
+    void anEmptyDataDirectoryIsCloned() {
+        HaDecision d = tick(probed(emptyDataDir()), followerOfNewPrimary("n3"), NOW);
+        assertEquals(List.of(CLONE), d.actions());
+        assertEquals(HaReason.CLONE, reason(d));
+    }
+
+    @Test
+    void aNodeThatWasWritableRewindsInsteadOfStartingAsAStandby() {
+        HaDecision d = tick(mustRewind(), followerOfNewPrimary("n3"), NOW);
+        assertEquals(List.of(REWIND), d.actions());
+        assertEquals(new Why(HaReason.REWIND, "n2", why(d).detail()), why(d));
+    }
+
+    @Test
+    void aStoppedClusterThatLastRanAsPrimaryRewinds() {
+        HaDecision d = probe(probed(stoppedCluster()), followerOfNewPrimary("n3"), stoppedFormerPrimary(), NOW);
+        assertEquals(List.of(REWIND), d.actions());
+        assertTrue(d.persist().needsRewind());
+    }
+
+    @Test
+    void aCleanStoppedStandbyStartsAsAStandbyWithoutCopying() {
+        PgView stopped = stoppedCluster().withPosition(new PgView.Position(2, PRIMARY_LSN, true));
+        HaDecision d = tick(probed(stopped), followerOfNewPrimary("n3"), NOW);
+        assertEquals(List.of(new PgAction.StartStandby("n2")), d.actions());
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Outcome.Failure.class, names = {"TRANSIENT", "TIMEOUT", "CANCELLED", "OTHER"})
+    void aRewindThatFailedForAPassingReasonIsRetriedNeverCloned(Outcome.Failure failure) {
+        SupervisorState s = tick(mustRewind(), followerOfNewPrimary("n3"), NOW).next();
+        for (int attempt = 2; attempt <= 6; attempt++) {
+            HaDecision retry = rewindEndedThenProbed(s, failed(failure));
+            assertEquals(List.of(REWIND), retry.actions(), "attempt " + attempt);
+            assertEquals(new Why(HaReason.REWIND_RETRY, "n2", why(retry).detail()), why(retry));
+            s = retry.next();
+        }
+    }
+
+    @Test
+    void aRewindThatCannotWorkLeadsToAReclone() {
+        SupervisorState rewinding = tick(mustRewind(), followerOfNewPrimary("n3"), NOW).next();
+        HaDecision d = rewindEndedThenProbed(rewinding, failed(Outcome.Failure.REWIND_IMPOSSIBLE));
+        assertEquals(List.of(CLONE), d.actions());
+        assertEquals(new Why(HaReason.RECLONE, "n2", why(d).detail()), why(d));
+    }
+
+    @Test
+    void anotherSystemReportedByARewindStopsEveryAttemptFromThatPrimary() {
+        SupervisorState rewinding = tick(mustRewind(), followerOfNewPrimary("n3"), NOW).next();
+        HaDecision d = rewindEndedThenProbed(rewinding, failed(Outcome.Failure.FOREIGN_SYSTEM));
+        assertEquals(List.of(), d.actions());
+        assertEquals(new Why(HaReason.SYSTEM_ID_MISMATCH, "n2", why(d).detail()), why(d));
+        HaDecision later = probe(d.next(), followerOfNewPrimary("n3").heardAt(NOW + 599_950), stoppedCluster(), NOW + 600_000);
+        assertEquals(List.of(), later.actions(), "not retried, not cloned");
+        // Once the record names another primary, rejoining it is tried again.
+        Situation otherPrimary = following("n3", "n1", 7).pg(primaryIs("n1")).ledIn("n1", 7).heardAt(NOW + 599_960);
+        HaDecision next = probe(d.next(), otherPrimary, stoppedCluster(), NOW + 600_010);
+        assertEquals(List.of(new PgAction.Rewind("n1", SYSTEM)), next.actions());
+    }
+
+    @Test
+    void anotherSystemReportedByACloneStopsEveryAttemptFromThatPrimary() {
+        SupervisorState cloning = tick(probed(emptyDataDir()), followerOfNewPrimary("n3"), NOW).next();
+        SupervisorState after = done(cloning, followerOfNewPrimary("n3"), CLONE, failed(Outcome.Failure.FOREIGN_SYSTEM),
+                NOW + 1_000).next();
+        HaDecision d = probe(after, followerOfNewPrimary("n3"), emptyDataDir(), NOW + 600_000);
+        assertEquals(List.of(), d.actions());
+        assertEquals(HaReason.SYSTEM_ID_MISMATCH, reason(d));
+    }
+
+    @Test
+    void aSuccessfulRewindOrCloneClearsTheNeedOnDisk() {
+        SupervisorState rewinding = tick(mustRewind(), followerOfNewPrimary("n3"), NOW).next();
+        HaDecision rewound = done(rewinding, followerOfNewPrimary("n3"), REWIND, Outcome.OK, NOW + 1_000);
+        assertFalse(rewound.persist().needsRewind());
+        SupervisorState recloning = running(mustRewind(), CLONE, NOW);
+        HaDecision cloned = done(recloning, followerOfNewPrimary("n3"), CLONE, Outcome.OK, NOW + 1_000);
+        assertFalse(cloned.persist().needsRewind());
+    }
+
+    @Test
+    void aFailedRewindKeepsTheNeedOnDisk() {
+        SupervisorState rewinding = tick(mustRewind(), followerOfNewPrimary("n3"), NOW).next();
+        HaDecision d = done(rewinding, followerOfNewPrimary("n3"), REWIND, failed(Outcome.Failure.TRANSIENT), NOW + 1_000);
+        assertTrue(d.next().durable().needsRewind());
+    }
+
+    @Test
+    void nothingIsRepointedStartedOrRewoundWhileTheNewPrimaryIsNotPromoted() {
+        Situation e = following("n3", "n2", 6).pg(primaryIs("n2").withPrimary("n2", "n1")).ledIn("n1", 5);
+        for (SupervisorState s : List.of(mustRewind(), probed(emptyDataDir()), probed(stoppedFormerPrimary()),
+                probed(standby(1, PRIMARY_LSN, true, "n1")))) {
+            HaDecision d = tick(s, e, NOW);
+            assertEquals(List.of(), d.actions(), "with " + s.view());
+            assertEquals(new Why(HaReason.FOLLOW_PRIMARY, "n2", why(d).detail()), why(d));
+        }
+    }
+
+    @Test
+    void aRunningStandbyPastTheForkIsStoppedForARewind() {
+        HaDecision d = tick(probed(standby(1, FORK_LSN + 1, true, "n1")), followerOfNewPrimary("n3"), NOW);
+        assertEquals(List.of(new PgAction.StopFast()), d.actions());
+        assertEquals(new Why(HaReason.REWIND, "n2", why(d).detail()), why(d));
+        assertTrue(d.persist().needsRewind());
+    }
+
+    @Test
+    void aRunningStandbyAtOrBeforeTheForkIsRepointed() {
+        for (long lsn : new long[] {FORK_LSN - 1, FORK_LSN}) {
+            HaDecision d = tick(probed(standby(1, lsn, true, "n1")), followerOfNewPrimary("n3"), NOW);
+            assertEquals(List.of(new PgAction.Repoint("n2")), d.actions(), "at " + lsn + ": re-pointed without a restart");
+            assertEquals(HaReason.FOLLOW_PRIMARY, reason(d));
+            assertTrue(d.persist() == null || !d.persist().needsRewind());
+        }
+    }
+
+    @Test
+    void aRunningStandbyOnATimelineTheRecordDoesNotKnowIsStoppedForARewind() {
+        HaDecision d = tick(probed(standby(3, PRIMARY_LSN, true, "n1")), followerOfNewPrimary("n3"), NOW);
+        assertEquals(List.of(new PgAction.StopFast()), d.actions());
+        assertTrue(d.persist().needsRewind());
+    }
+
+    @Test
+    void aStandbyStreamingFromThePrimaryIsHealthy() {
+        HaDecision d = tick(probed(standby(2, PRIMARY_LSN, true, "n2")), followerOfNewPrimary("n3"), NOW);
+        assertEquals(List.of(), d.actions());
+        assertEquals(HaReason.STANDBY_HEALTHY, reason(d));
+    }
+
+    @Test
+    void aStallWithoutALeadingPrimaryTriggersNoRewind() {
+        // n3 follows n1, recorded primary on timeline 2 with no fork known, but n2 leads: n1 may simply be gone.
+        Situation e = following("n3", "n2", 6).pg(new vigil.core.election.PgRecord("n1", SYSTEM, 2, null, List.of(), null));
+        SupervisorState stalled = probe(probed(standby(2, PRIMARY_LSN, false, "n1")), e,
+                standby(2, PRIMARY_LSN, false, "n1"), NOW).next();
+        HaDecision later = probe(stalled, e, standby(2, PRIMARY_LSN, false, "n1"), NOW + 60_000);
+        assertEquals(List.of(), later.actions());
+        assertEquals(HaReason.STANDBY_STALLED, reason(later));
+    }
+}

@@ -1,0 +1,148 @@
+package vigil.core.sim;
+
+import java.util.List;
+
+/** Applies one drawn fault to the simulated world, and heals everything at the end of the fault phase. */
+final class Faults {
+    private static final List<SimNet.Channel> BOTH = List.of(SimNet.Channel.VIGIL, SimNet.Channel.PG);
+
+    private Faults() {}
+
+    static void apply(Simulation sim, FaultPlan.Fault f) {
+        sim.note("fault " + f);
+        sim.counts.add("faults");
+        sim.counts.add("fault_" + f.kind());
+        SimNet net = sim.net;
+        switch (f.kind()) {
+            case PARTITION -> net.partition(f.groupA(), f.groupB(), BOTH, false);
+            case PARTITION_REJECT -> net.partition(f.groupA(), f.groupB(), BOTH, true);
+            case CUT_VIGIL_PORT -> net.partition(f.groupA(), f.groupB(), List.of(SimNet.Channel.VIGIL), false);
+            case CUT_PG_PORT -> net.partition(f.groupA(), f.groupB(), List.of(SimNet.Channel.PG), sim.random.nextBoolean());
+            case ONE_WAY -> net.cut(f.groupA().get(0), f.groupB().get(0), BOTH, false);
+            case HEAL -> net.healLinks();
+            case LOSS -> net.lossPercent = f.amount();
+            case DELAY -> net.extraDelayUs = f.amount() * 1000L;
+            case DUPLICATE -> net.duplicatePercent = f.amount();
+            default -> hostFault(sim, f);
+        }
+        if (f.kind().ordinal() <= FaultPlan.Kind.DUPLICATE.ordinal()) net.lastChangeUs = sim.nowUs;
+    }
+
+    private static void hostFault(Simulation sim, FaultPlan.Fault f) {
+        SimHost h = sim.hosts.get(f.groupA().get(0));
+        long forUs = f.amount() * 1000L;
+        switch (f.kind()) {
+            case CRASH_VIGILD -> {
+                if (h.up && h.proc != null) {
+                    sim.killVigild(h);
+                    sim.at(sim.nowUs + forUs, () -> sim.startVigild(h));
+                }
+            }
+            case CRASH_HOST -> sim.crashHost(h, forUs, "crash");
+            case PAUSE_VIGILD -> pause(sim, h, forUs);
+            case SUSPEND_HOST -> suspend(sim, h, forUs);
+            case SLOW_DISK -> h.slowDiskUntilUs = Math.max(h.slowDiskUntilUs, sim.nowUs + forUs);
+            case PLANNED_RESTART -> plannedRestart(sim, h, forUs);
+            case FREEZE_POSTMASTER -> {
+                if (h.up && h.pg.processesPresent() && !h.pg.frozen) {
+                    h.pg.frozen = true;
+                    int boot = h.boots;
+                    sim.at(sim.nowUs + forUs, () -> {
+                        if (h.boots == boot) h.pg.frozen = false;
+                    });
+                }
+            }
+            case KILL_POSTMASTER -> {
+                if (h.up && h.pg.server != SimPostgres.Server.DOWN) h.pg.down();
+            }
+            case HOST_CRASH_DATA_EMPTIED, HOST_CRASH_FOREIGN_DATA -> {
+                sim.crashHost(h, forUs, f.kind() == FaultPlan.Kind.HOST_CRASH_DATA_EMPTIED ? "crash, data directory emptied"
+                        : "crash, data directory replaced by another system's");
+                h.pg.emptyDataDirectory();
+                if (f.kind() == FaultPlan.Kind.HOST_CRASH_FOREIGN_DATA) {
+                    h.pg.empty = false;
+                    h.pg.systemId = sim.histories.newSystem();
+                    h.pg.lsn = 500;
+                }
+            }
+            default -> throw new IllegalStateException("not a host fault: " + f);
+        }
+    }
+
+    /** SIGSTOP of vigild only: its clock runs on, PostgreSQL and the watchdog device too; messages wait. */
+    private static void pause(Simulation sim, SimHost h, long forUs) {
+        SimHost.Proc p = h.proc;
+        if (!h.up || p == null) return;
+        p.pausedUntilUs = Math.max(p.pausedUntilUs, sim.nowUs + forUs);
+        sim.at(p.pausedUntilUs, () -> resumed(sim, h, p));
+    }
+
+    /** The whole host freezes (a paused VM): every process, the watchdog timer and the monotonic clock stop. */
+    private static void suspend(Simulation sim, SimHost h, long forUs) {
+        if (!h.up || h.clock.suspended()) return;
+        h.clock.suspend(sim.nowUs);
+        h.gapTerm = h.proc != null ? h.proc.state.election().term() : h.electionDisk.term();
+        int boot = h.boots;
+        sim.at(sim.nowUs + forUs, () -> {
+            if (h.boots == boot && h.clock.suspended()) wake(sim, h);
+        });
+    }
+
+    private static void wake(Simulation sim, SimHost h) {
+        h.clock.resume(sim.nowUs);
+        h.lastWakeLocal = h.localMs(sim.nowUs);
+        // For a lease after it wakes, the host may act on a lease its stopped clock stretched (the gap).
+        h.gapUntilUs = sim.nowUs + sim.spec.timing().leaseMs() * 1000 + 200_000;
+        if (h.proc != null) resumed(sim, h, h.proc);
+    }
+
+    private static void resumed(Simulation sim, SimHost h, SimHost.Proc p) {
+        if (h.proc != p || p.pausedUntilUs > sim.nowUs || h.clock.suspended()) return;
+        h.steadySinceUs = sim.nowUs;
+        sim.flush(h);
+    }
+
+    /** systemctl restart vigild: a planned stop (PostgreSQL stopped, resign, disarm), then a new process. */
+    private static void plannedRestart(Simulation sim, SimHost h, long downUs) {
+        SimHost.Proc p = h.proc;
+        if (!h.up || p == null || p.state.stopping()) return;
+        sim.deliver(h, p.incarnation, vigil.core.node.Input.Shutdown::new);
+        waitForHalt(sim, h, p, downUs, sim.nowUs + 60_000_000L);
+    }
+
+    private static void waitForHalt(Simulation sim, SimHost h, SimHost.Proc p, long downUs, long giveUpUs) {
+        sim.at(sim.nowUs + 50_000, () -> {
+            if (h.proc == p && !p.halted) {
+                if (sim.nowUs < giveUpUs) {
+                    waitForHalt(sim, h, p, downUs, giveUpUs);
+                } else { // systemd's stop timeout: SIGKILL
+                    sim.killVigild(h);
+                    sim.at(sim.nowUs + downUs, () -> sim.startVigild(h));
+                }
+                return;
+            }
+            sim.at(sim.nowUs + downUs, () -> sim.startVigild(h));
+        });
+    }
+
+    /** End of the fault phase: every link heals, every host and vigild comes back, nothing stays frozen. */
+    static void healAll(Simulation sim) {
+        sim.net.healAll();
+        sim.net.lastChangeUs = sim.nowUs;
+        for (SimHost h : sim.hosts.values()) {
+            h.slowDiskUntilUs = 0;
+            if (!h.up) {
+                sim.bootHost(h);
+                continue;
+            }
+            if (h.clock.suspended()) wake(sim, h);
+            h.pg.frozen = false;
+            if (h.proc == null) {
+                sim.startVigild(h);
+            } else if (h.proc.pausedUntilUs > sim.nowUs) {
+                h.proc.pausedUntilUs = sim.nowUs;
+            }
+            if (h.proc != null) resumed(sim, h, h.proc);
+        }
+    }
+}

@@ -1,0 +1,354 @@
+package vigil.core.sim;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import vigil.core.election.ClusterRecord;
+import vigil.core.election.Event;
+import vigil.core.election.Role;
+import vigil.core.ha.SupervisorState;
+import vigil.core.node.NodeDecision;
+import vigil.core.node.NodeState;
+
+/**
+ * The promise, checked after every event from what a client (or an operator) could observe, never from what the
+ * nodes believe:
+ * <ol>
+ * <li>never two nodes holding a valid lease at one real instant; terms never go back; one leader per term;</li>
+ * <li>at most one PostgreSQL accepts writes — except a host suspended whole and resumed, whose stopped clock still
+ *     shows a valid lease (the gap DESIGN.md names): counted apart, and in synchronous mode it must not get a single
+ *     commit acknowledged;</li>
+ * <li>a PostgreSQL accepts writes only while its running vigild holds a valid lease, no slack (or within the bounded
+ *     reclaim window after a restart); under a stalled or dead vigild, only while its lease lasts when a watchdog is
+ *     armed (without one such writes are counted as unsupervised);</li>
+ * <li>synchronous mode: no acknowledged commit is missing from a primary that is promoted or started;</li>
+ * <li>no automatic destruction: no initdb once the record names a system, no rewind or copy removes the last copy
+ *     of the newest acknowledged commit of the recorded history; no standby starts with data the cluster lost.</li>
+ * </ol>
+ */
+final class Invariants {
+    private final Simulation sim;
+    /** A fence lands within this long of its decision (the driver's wake-up and the kill); the simulator's is at most 40 ms. */
+    static final long FENCE_LATENCY_US = 50_000;
+    private final Map<Long, String> leaderOfTerm = new HashMap<>();
+    private final Map<String, Long> diskTerm = new HashMap<>();
+    /** Per node, the last real instant it held a valid lease. */
+    private final Map<String, Long> leaseSeenUs = new HashMap<>();
+    /** Per timeline, the newest acknowledged commit. */
+    private final Map<Long, Long> acked = new HashMap<>();
+    private long lastAckTl;
+    private long lastAckLsn;
+
+    Invariants(Simulation sim) {
+        this.sim = sim;
+    }
+
+    static long leaseUntil(NodeState s) {
+        var l = s.election().leadership();
+        return s.election().role() == Role.LEADER && l != null && l.leaseEstablished() ? l.leaseUntil() : Long.MIN_VALUE;
+    }
+
+    // ---- after each decision ----------------------------------------------------------------------------------
+
+    void decided(SimHost h, NodeDecision d) {
+        for (Event ev : d.events()) {
+            sim.note(h.name + " " + ev);
+            if (ev instanceof Event.RoleChanged rc && rc.to() == Role.LEADER) {
+                sim.counts.add("leaderships");
+                String previous = leaderOfTerm.putIfAbsent(rc.term(), h.name);
+                if (previous != null && !previous.equals(h.name)) {
+                    sim.fail("two leaders in term " + rc.term() + ": " + previous + " and " + h.name);
+                }
+            }
+        }
+        if (d.why() != null) {
+            sim.note(h.name + " ha " + d.why());
+            sim.counts.add("why_" + d.why().reason());
+        }
+        for (String n : d.notes()) sim.note(h.name + " " + n);
+    }
+
+    // ---- after each event -------------------------------------------------------------------------------------
+
+    void check() {
+        String holder = null;
+        for (SimHost h : sim.hosts.values()) {
+            long term = h.electionDisk.term();
+            Long before = diskTerm.put(h.name, term);
+            if (before != null && term < before) sim.fail(h.name + " term went backwards: " + before + " -> " + term);
+            // A suspended host's clock stands still, so its lease "lasts" (the gap a lease cannot close, counted below).
+            if (h.up && h.proc != null && !h.suspended() && !staleLease(h)
+                    && h.proc.state.election().holdsLease(h.localMs(sim.nowUs))) {
+                if (holder != null) sim.fail("two nodes hold a valid lease at the same instant: " + holder + " and " + h.name);
+                holder = h.name;
+                leaseSeenUs.put(h.name, sim.nowUs);
+            }
+        }
+        if (!sim.spec.postgres()) return;
+        List<SimHost> writers = new ArrayList<>();
+        for (SimHost h : sim.dataHosts()) {
+            if (!h.accepting()) continue;
+            writers.add(h);
+            leaseRule(h);
+        }
+        if (writers.size() > 1) {
+            List<SimHost> real = writers.stream().filter(w -> !inGap(w)).toList();
+            if (real.size() > 1) {
+                sim.fail("two PostgreSQL accept writes: " + writers.stream().map(w -> w.name).toList());
+            }
+            sim.counts.add("gap_events");
+        }
+    }
+
+    /** A PostgreSQL that accepts writes does so under its vigild's lease. */
+    private void leaseRule(SimHost h) {
+        // Resumed from a suspend, its clock stood still: it believes in a lease that ended in real time until it
+        // learns otherwise. Counted with the writers; synchronous mode checks its acknowledgements.
+        if (inSuspendTail(h) || h.proc != null && staleLease(h)) return;
+        long local = h.localMs(sim.nowUs);
+        SimHost.Proc p = h.proc;
+        // A loop blocked in an fsync is still covered: the lease guard runs on a thread of its own. A vigild that
+        // just started and has not looked at PostgreSQL yet inherits what it found: that counts as unsupervised.
+        boolean looking = p != null && (p.firstProbedUs == 0 || sim.nowUs - p.firstProbedUs < FENCE_LATENCY_US);
+        // Strict only for a vigild that has run without a pause since it should have fenced: one that was frozen
+        // across that moment had no means to act (that is what the watchdog is for, checked below).
+        boolean steady = p != null && h.steadySinceUs <= fenceDueUs(h, p);
+        if (p != null && !p.halted && p.pausedUntilUs <= sim.nowUs && !looking && steady) {
+            if (p.state.election().holdsLease(local) || reclaiming(h, p.state, local)) return;
+            long ended = Math.max(p.lastLeaseUntil, leaseUntil(p.state));
+            // A leader that stepped down early (it saw a newer term) fences at once, but the lease the others honour
+            // runs to its end: until then no other node can have been elected, and the lease guard is still armed.
+            if (local < ended) return;
+            sim.fail(h.name + "'s PostgreSQL accepts writes while its running vigild holds no lease ("
+                    + p.state.election().role() + (ended == Long.MIN_VALUE ? ", no lease in this process"
+                    : ", its lease ended " + (local - ended) + " ms ago") + ")");
+        }
+        long leaseEnd = Math.max(h.orphanLeaseUntilLocal, p != null ? leaseUntil(p.state) : Long.MIN_VALUE);
+        if (local <= leaseEnd) return;
+        if (p != null && !p.halted && reclaiming(h, p.state, local)) return;
+        if (h.wdArmed) {
+            sim.fail(h.name + "'s PostgreSQL accepts writes " + (local - leaseEnd) + " ms after its lease ended, its vigild "
+                    + (p == null ? "dead" : "stalled") + ", and its armed watchdog did not reset the host");
+        }
+        sim.counts.add("unsupervised_write_checks");
+    }
+
+    /**
+     * The real instant this vigild had to fence by: the end of its lease, or of the reclaim window it keeps on disk,
+     * less the fence margin; {@code Long.MAX_VALUE} if it had neither.
+     */
+    private long fenceDueUs(SimHost h, SimHost.Proc p) {
+        long lease = Math.max(p.lastLeaseUntil, leaseUntil(p.state));
+        SupervisorState sup = p.state.supervisor();
+        if (sup != null && sup.durable().reclaimBoot().equals(h.bootId)) lease = Math.max(lease, sup.durable().reclaimUntil());
+        if (lease == Long.MIN_VALUE) return Long.MAX_VALUE;
+        return h.clock.realUsAt(lease - Simulation.ASYNC.selfFenceMarginMs(), 0);
+    }
+
+    /** A restarted recorded primary keeps its still-writable PostgreSQL for the window fixed on disk. */
+    private static boolean reclaiming(SimHost h, NodeState s, long local) {
+        SupervisorState sup = s.supervisor();
+        if (sup == null || sup.boot().ledSinceBoot()) return false;
+        var d = sup.durable();
+        return h.name.equals(s.election().durable().record().primary()) && d.reclaimBoot().equals(h.bootId)
+                && local < d.reclaimUntil();
+    }
+
+    /**
+     * Its vigild holds a lease counted from a heartbeat sent before the host's clock stood still: the lease outlasted
+     * real time (counted, not a protocol fault: no lease survives a clock that stops).
+     */
+    private boolean staleLease(SimHost h) {
+        var l = h.proc.state.election().leadership();
+        boolean stale = l != null && l.leaseEstablished() && l.leaseStart() <= h.lastWakeLocal;
+        if (stale) sim.counts.add("stale_lease_checks");
+        return stale;
+    }
+
+    /** Within a lease of the host's wake from a suspend: it may still act on a lease its stopped clock stretched. */
+    private boolean inSuspendTail(SimHost h) {
+        return sim.nowUs < h.gapUntilUs;
+    }
+
+    /**
+     * In the suspend tail, while another node was elected in a newer term than this host knew when it froze: the gap
+     * a lease cannot close (DESIGN.md), a double writer only in real time the host did not see pass.
+     */
+    private boolean inGap(SimHost h) {
+        if (!inSuspendTail(h)) return false;
+        long newestOther = 0;
+        long newestOwn = 0;
+        for (Map.Entry<Long, String> l : leaderOfTerm.entrySet()) {
+            if (l.getValue().equals(h.name)) newestOwn = Math.max(newestOwn, l.getKey());
+            else newestOther = Math.max(newestOther, l.getKey());
+        }
+        // Someone else was elected since it froze, and it has not been elected again after that.
+        return newestOther > h.gapTerm && newestOther > newestOwn;
+    }
+
+    // ---- PostgreSQL events ------------------------------------------------------------------------------------
+
+    void wrote(SimHost h) {
+        sim.counts.add(inGap(h) ? "gap_writes" : "writes");
+    }
+
+    void acknowledged(SimHost h, long timeline, long lsn) {
+        if (sim.spec.synchronous() && inGap(h) && lsn > acked.getOrDefault(timeline, 0L)) {
+            sim.fail(h.name + " (resumed from a suspend) got a commit acknowledged in synchronous mode at ("
+                    + timeline + ", " + lsn + ")");
+        }
+        acked.merge(timeline, lsn, Math::max);
+        lastAckTl = timeline;
+        lastAckLsn = lsn;
+    }
+
+    /** Synchronous mode: the server about to write must hold every acknowledged commit. */
+    void beforePromote(SimHost h) {
+        requireAllAcked(h, "promoted");
+        mostAdvanced(h);
+    }
+
+    void beforePrimaryStart(SimHost h) {
+        requireAllAcked(h, "started as primary");
+    }
+
+    private void requireAllAcked(SimHost h, String what) {
+        if (!sim.spec.synchronous()) return;
+        SimPostgres pg = h.pg;
+        for (Map.Entry<Long, Long> a : acked.entrySet()) {
+            if (sim.histories.onHistoryOf(a.getKey(), a.getValue(), pg.timeline, pg.lsn)) continue;
+            if (!heldElsewhere(h, a.getKey(), a.getValue())) {
+                sim.counts.add("acknowledged_commits_destroyed_by_faults"); // every copy was emptied or replaced
+                continue;
+            }
+            sim.fail(h.name + " " + what + " at (" + pg.timeline + ", " + pg.lsn + ") without the acknowledged commit ("
+                    + a.getKey() + ", " + a.getValue() + "): a commit is lost");
+        }
+    }
+
+    /** Some other node's data directory (of the same system) still holds the commit (tl, lsn). */
+    private boolean heldElsewhere(SimHost h, long tl, long lsn) {
+        for (SimHost o : sim.dataHosts()) {
+            if (o == h || o.pg.empty || o.pg.systemId != h.pg.systemId) continue;
+            if (sim.histories.onHistoryOf(tl, lsn, o.pg.timeline, o.pg.lsn)) return true;
+        }
+        return false;
+    }
+
+    /**
+     * The promoted standby is the most advanced one the cluster could know of: no eligible standby that has run
+     * unpaused, connected both ways to the promoter over a calm network for the last second, is strictly ahead.
+     */
+    private void mostAdvanced(SimHost promoted) {
+        if (!sim.net.calm() || sim.nowUs - sim.net.lastChangeUs < 1_000_000) return;
+        // Standbys' positions reach the voters relayed by the last leader, and count for two leases (Standing#deserves):
+        // a node elected after a longer leaderless spell picks the most advanced of the majority that elected it
+        // (which, in synchronous mode, holds every acknowledged commit), not necessarily of all.
+        long lastOther = leaseSeenUs.entrySet().stream().filter(e -> !e.getKey().equals(promoted.name))
+                .mapToLong(Map.Entry::getValue).max().orElse(Long.MIN_VALUE);
+        if (sim.nowUs - lastOther > (2 * sim.spec.timing().leaseMs() + 1_000) * 1_000) {
+            sim.counts.add("promotions_after_positions_expired");
+            return;
+        }
+        for (SimHost m : sim.dataHosts()) {
+            if (m == promoted || m.proc == null || !m.vigildRunning(sim.nowUs) || sim.nowUs - m.steadySinceUs < 1_000_000) {
+                continue;
+            }
+            SimPostgres pg = m.pg;
+            if (pg.server != SimPostgres.Server.STANDBY || !m.proc.state.election().own().eligible()) continue;
+            // ...and the promoter knew it as an eligible candidate (eligibility can change with the very record the
+            // promotion writes, e.g. the synchronous set).
+            var known = promoted.proc == null ? null : promoted.proc.state.election().known().get(m.name);
+            if (known == null || !known.eligible()) continue;
+            SimPostgres p = promoted.pg;
+            if (pg.timeline == p.timeline && pg.lsn > p.lsn) {
+                sim.fail(promoted.name + " promoted at (" + p.timeline + ", " + p.lsn + ") although " + m.name
+                        + " was ahead at (" + pg.timeline + ", " + pg.lsn + ")");
+            }
+        }
+    }
+
+    /** The newest record any node holds on disk. */
+    ClusterRecord newestRecord() {
+        ClusterRecord newest = ClusterRecord.NONE;
+        for (SimHost h : sim.hosts.values()) {
+            if (h.electionDisk.record().newerThan(newest)) newest = h.electionDisk.record();
+        }
+        return newest;
+    }
+
+    void beforeInitdb(SimHost h) {
+        ClusterRecord r = newestRecord();
+        if (r.pg().systemId() != 0) {
+            sim.fail(h.name + " runs initdb although the record names system " + r.pg().systemId() + " (primary "
+                    + r.primary() + "): the cluster's data would be replaced by an empty one");
+        }
+    }
+
+    /** A rewind or copy must not remove the last copy of the newest acknowledged commit of the recorded history. */
+    void beforeDataChange(SimHost h, String what, long newTl, long newLsn) {
+        if (lastAckLsn == 0) return;
+        ClusterRecord r = newestRecord();
+        if (r.timeline() == 0 || !sim.histories.onHistoryOf(lastAckTl, lastAckLsn, r.timeline(), Long.MAX_VALUE)) return;
+        SimPostgres pg = h.pg;
+        boolean heldHere = !pg.empty && sim.histories.onHistoryOf(lastAckTl, lastAckLsn, pg.timeline, pg.lsn);
+        if (!heldHere || sim.histories.onHistoryOf(lastAckTl, lastAckLsn, newTl, newLsn)) return;
+        for (SimHost o : sim.dataHosts()) {
+            if (o != h && !o.pg.empty && sim.histories.onHistoryOf(lastAckTl, lastAckLsn, o.pg.timeline, o.pg.lsn)) return;
+        }
+        sim.fail(what + " on " + h.name + " removes the last copy of the acknowledged commit (" + lastAckTl + ", "
+                + lastAckLsn + ") of the recorded timeline " + r.timeline());
+    }
+
+    /**
+     * A standby must not start with data of a branch the cluster had already abandoned when it was started (it would
+     * serve reads of commits the cluster lost). A branch abandoned while it was starting (a failover that forked
+     * behind it in the meantime) is found by its supervisor afterwards, and only counted here.
+     */
+    void standbyStarted(SimHost h, boolean offHistoryAtStart) {
+        if (!offHistory(h)) return;
+        if (!offHistoryAtStart) {
+            sim.counts.add("standby_diverged_by_a_concurrent_failover");
+            return;
+        }
+        SimPostgres pg = h.pg;
+        sim.fail(h.name + " started as a hot standby at (" + pg.timeline + ", " + pg.lsn + "), off the history of the"
+                + " primary's timeline: it serves reads of commits the cluster lost");
+    }
+
+    /** The data of {@code h} is on a branch that the recorded primary's timeline does not contain. */
+    boolean offHistory(SimHost h) {
+        String primary = newestRecord().primary();
+        if (primary == null || primary.equals(h.name)) return false;
+        SimPostgres p = sim.hosts.get(primary).pg;
+        SimPostgres pg = h.pg;
+        if (p.empty || pg.empty || p.systemId != pg.systemId) return false;
+        return pg.timeline != p.timeline && !sim.histories.onHistoryOf(pg.timeline, pg.lsn, p.timeline, Long.MAX_VALUE);
+    }
+
+    // ---- summaries --------------------------------------------------------------------------------------------
+
+    String leaseHolder() {
+        for (SimHost h : sim.hosts.values()) {
+            if (h.up && h.proc != null && h.proc.state.election().holdsLease(h.localMs(sim.nowUs))) return h.name;
+        }
+        return null;
+    }
+
+    /** A leader with a lease whose own PostgreSQL takes writes. */
+    boolean serving() {
+        for (SimHost h : sim.dataHosts()) {
+            if (h.accepting() && h.proc != null && h.proc.state.election().holdsLease(h.localMs(sim.nowUs))) return true;
+        }
+        return false;
+    }
+
+    long maxTerm() {
+        return sim.hosts.values().stream().mapToLong(h -> h.electionDisk.term()).max().orElse(0);
+    }
+
+    int leaderships() {
+        return leaderOfTerm.size();
+    }
+}

@@ -1,0 +1,125 @@
+package vigil.core.sim;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.LongFunction;
+import vigil.core.election.Durable;
+import vigil.core.ha.HaDurable;
+import vigil.core.ha.PgAction;
+import vigil.core.node.Input;
+import vigil.core.node.NodeState;
+
+/**
+ * One simulated host: its clock (per boot), its disk (what vigild persisted, and PostgreSQL's data directory), its
+ * watchdog device, its PostgreSQL, and the vigild process currently running on it, if any.
+ */
+final class SimHost {
+    final String name;
+    final boolean dataNode;
+    final SimPostgres pg = new SimPostgres();
+    /** Streaming pace of this node's standby: 1 to 9 chances in 10 per write. */
+    int streamRate = 8;
+
+    // ---- the host ----
+    boolean up;
+    SimClock clock;
+    String bootId = "";
+    int boots;
+    /** Until when fsyncs of this host block for long (a stalled disk). */
+    long slowDiskUntilUs;
+
+    // ---- the disk ----
+    Durable electionDisk = Durable.INITIAL;
+    HaDurable haDisk = HaDurable.INITIAL;
+
+    // ---- the watchdog device (a kernel timer: it stops with the host) ----
+    boolean wdArmed;
+    long wdLastKickLocal;
+    long wdSlackMs;
+    int wdEpoch;
+
+    // ---- the vigild process ----
+    Proc proc;
+    int incarnations;
+    /** The last lease end (own clock) of a vigild that died or was frozen, while its PostgreSQL may still write. */
+    long orphanLeaseUntilLocal = Long.MIN_VALUE;
+    /**
+     * The gap a lease cannot close: this host was suspended whole while its PostgreSQL was the primary, and resumed
+     * with that same server still running. Until this real instant (a lease after the resume, by when its vigild, if
+     * alive, has noticed, or its watchdog has reset the host) it may accept writes beside a newer primary.
+     */
+    long gapUntilUs = Long.MIN_VALUE;
+    /**
+     * The host's clock reading when it last resumed from a suspend (its clock stood still before): a lease counted
+     * from a heartbeat sent before that instant outlasted real time.
+     */
+    long lastWakeLocal = Long.MIN_VALUE;
+    /** The newest term this host knew when it froze: only a leader elected after it makes the gap a double writer. */
+    long gapTerm;
+    /** Since when the vigild has run without a pause or suspend (for "the cluster could know its position"). */
+    long steadySinceUs;
+
+    SimHost(String name, boolean dataNode) {
+        this.name = name;
+        this.dataNode = dataNode;
+    }
+
+    long localMs(long realUs) {
+        return clock.localMs(realUs);
+    }
+
+    boolean suspended() {
+        return up && clock.suspended();
+    }
+
+    /** Running and able to act right now: not frozen, not blocked in an fsync. */
+    boolean vigildRunning(long nowUs) {
+        return up && proc != null && !proc.halted && !clock.suspended() && proc.pausedUntilUs <= nowUs
+                && proc.busyUntilUs <= nowUs;
+    }
+
+    /** PostgreSQL accepts writes now: its primary's backends run on a host that is up and not suspended. */
+    boolean accepting() {
+        return up && !clock.suspended() && pg.primaryRunning();
+    }
+
+    /** One vigild process: its node state, and its driver threads (one action thread, one peer prober). */
+    static final class Proc {
+        final int incarnation;
+        NodeState state;
+        boolean halted;
+        long pausedUntilUs;
+        long busyUntilUs;
+        final Deque<LongFunction<Input>> buffered = new ArrayDeque<>();
+        long actionThreadFreeAtUs;
+        long proberFreeAtUs;
+        /** The lease guard's deadline (own clock) and a counter that voids older ones. */
+        long guardAt = Long.MAX_VALUE;
+        /** When this process first heard from its probe (real time; 0 not yet). */
+        long firstProbedUs;
+        /** The end (own clock) of the last lease this process held, kept after it stepped down. */
+        long lastLeaseUntil = Long.MIN_VALUE;
+        int guardEpoch;
+        final Map<Long, Job> jobs = new HashMap<>();
+
+        Proc(int incarnation, NodeState state) {
+            this.incarnation = incarnation;
+            this.state = state;
+        }
+    }
+
+    /** An action carried out by the driver; cancelled ones may still finish what they started. */
+    static final class Job {
+        final long id;
+        final PgAction action;
+        boolean cancelled;
+        boolean applied;
+
+        Job(long id, PgAction action) {
+            this.id = id;
+            this.action = action;
+        }
+    }
+}

@@ -1,0 +1,255 @@
+package vigil.core.sim;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import vigil.core.election.Message;
+import vigil.core.ha.Outcome;
+import vigil.core.ha.PeerPg;
+import vigil.core.ha.PgView;
+import vigil.core.node.Effect;
+import vigil.core.node.Input;
+
+/**
+ * The simulated drivers: carry out a node step's {@link Effect}s against the models, with the daemon's threading —
+ * effects in order on the loop (an fsync blocks it), one action thread (a cancelled action still takes a moment to
+ * die), one peer prober, the local probe on its own timer, the fence on its own path — and never kinder than the
+ * real thing: stops that take seconds or hang, fences whose processes drain slowly, probes that hang.
+ */
+final class SimIo {
+    private final Simulation sim;
+    private final SimActions actions;
+
+    SimIo(Simulation sim) {
+        this.sim = sim;
+        this.actions = new SimActions(sim);
+    }
+
+    private SplittableRandom random() {
+        return sim.random;
+    }
+
+    /** Carries out {@code effects[from..]}; an fsync that blocks resumes the rest when it returns. */
+    void execute(SimHost h, SimHost.Proc p, List<Effect> effects, int from) {
+        for (int i = from; i < effects.size(); i++) {
+            if (h.proc != p || !h.up) return; // the process died half-way: the rest never happened
+            Effect e = effects.get(i);
+            if (e instanceof Effect.Persist persist) {
+                h.electionDisk = persist.election();
+                h.haDisk = persist.ha();
+                long fsyncUs = sim.nowUs < h.slowDiskUntilUs ? random().nextLong(50_000, 3_000_000) : 0;
+                if (fsyncUs > 0) {
+                    p.busyUntilUs = sim.nowUs + fsyncUs;
+                    int next = i + 1;
+                    sim.at(p.busyUntilUs, () -> {
+                        if (h.proc != p) return;
+                        execute(h, p, effects, next);
+                        sim.flush(h);
+                    });
+                    return;
+                }
+            } else if (e instanceof Effect.Send s) {
+                transmit(h.name, s.to(), s.message());
+            } else if (e instanceof Effect.Start s) {
+                actions.start(h, p, s);
+            } else if (e instanceof Effect.Cancel c) {
+                actions.cancel(p, c.id());
+            } else if (e instanceof Effect.Fence f) {
+                fence(h, p, f.id(), f.deadlineAt());
+            } else if (e instanceof Effect.FenceAt g) {
+                guard(h, p, g.at());
+            } else if (e instanceof Effect.ProbePeer pp) {
+                peerProbe(h, p, pp);
+            } else if (e instanceof Effect.ArmWatchdog a) {
+                arm(h, p, a.notAfter());
+            } else if (e instanceof Effect.KickWatchdog k) {
+                if (h.wdArmed && h.localMs(sim.nowUs) <= k.notAfter()) h.wdLastKickLocal = h.localMs(sim.nowUs);
+            } else if (e instanceof Effect.DisarmWatchdog) {
+                h.wdArmed = false;
+                h.wdEpoch++;
+            } else if (e instanceof Effect.Halt) {
+                sim.note(h.name + " vigild halts after a planned stop");
+                sim.counts.add("planned_stop_completed");
+                p.halted = true;
+                h.proc = null;
+            }
+        }
+    }
+
+    // ---- network ----------------------------------------------------------------------------------------------
+
+    void transmit(String from, String to, Message m) {
+        SimNet net = sim.net;
+        if (net.blocked(from, to, SimNet.Channel.VIGIL) || random().nextInt(100) < net.lossPercent) return;
+        int copies = random().nextInt(100) < net.duplicatePercent ? 2 : 1;
+        for (int i = 0; i < copies; i++) {
+            long delay = 100 + random().nextLong(900) + (net.extraDelayUs > 0 ? random().nextLong(net.extraDelayUs) : 0);
+            sim.at(sim.nowUs + delay, () -> {
+                SimHost target = sim.hosts.get(to);
+                if (target.proc != null) sim.deliver(target, target.proc.incarnation, now -> new Input.Received(now, from, m));
+            });
+        }
+    }
+
+    // ---- the local probe: its own timer thread, every 100 ms, 500 ms timeout -------------------------------------
+
+    void probe(SimHost h, int inc) {
+        SimHost.Proc p = h.proc;
+        if (p == null || p.incarnation != inc || !h.up) return;
+        if (p.pausedUntilUs > sim.nowUs || h.suspended()) {
+            sim.at(sim.nowUs + 10_000, () -> probe(h, inc));
+            return;
+        }
+        PgView view = h.pg.view(sim.histories, sim.nowUs);
+        long answerUs = sim.nowUs + (view.health() == PgView.Health.HUNG ? Simulation.PROBE_TIMEOUT_MS * 1000
+                : random().nextLong(500, 3_000));
+        sim.at(answerUs, () -> {
+            // A probe that answers reads the server at answer time; a hung one says only that it hung.
+            PgView seen = view.health() == PgView.Health.HUNG ? view : h.pg.view(sim.histories, sim.nowUs);
+            sim.deliver(h, inc, now -> new Input.Probed(now, seen));
+            sim.atLocal(h, h.localMs(sim.nowUs) + Simulation.PROBE_EVERY_MS, () -> probe(h, inc));
+        });
+    }
+
+    // ---- the peer prober: one thread, a deadline per probe --------------------------------------------------------
+
+    private void peerProbe(SimHost h, SimHost.Proc p, Effect.ProbePeer pp) {
+        long startUs = Math.max(sim.nowUs, p.proberFreeAtUs);
+        long startLocal = h.localMs(startUs);
+        SimHost t = sim.hosts.get(pp.node());
+        SimNet net = sim.net;
+        long deadlineUs = pp.deadlineMs() * 1000;
+        String detail;
+        PeerPg result = PeerPg.UNKNOWN;
+        long latency = random().nextLong(500, 3_000);
+        if (!t.up || t.suspended()) {
+            detail = "timeout";
+            latency = deadlineUs;
+        } else if (net.rejects(h.name, t.name, SimNet.Channel.PG) || net.rejects(t.name, h.name, SimNet.Channel.PG)) {
+            detail = "connection refused (a reject rule: proves nothing)";
+        } else if (net.blocked(h.name, t.name, SimNet.Channel.PG) || net.blocked(t.name, h.name, SimNet.Channel.PG)) {
+            detail = "timeout";
+            latency = deadlineUs;
+        } else if (!t.pg.processesPresent() || t.pg.draining) {
+            detail = "connection refused";
+        } else if (t.pg.frozen) {
+            detail = "timeout (accepts, never answers)";
+            latency = deadlineUs;
+        } else if (t.pg.server == SimPostgres.Server.STARTING) {
+            detail = "57P03 the database system is starting up";
+        } else {
+            result = t.pg.server == SimPostgres.Server.PRIMARY ? PeerPg.WRITABLE : PeerPg.IN_RECOVERY;
+            detail = result.name();
+        }
+        p.proberFreeAtUs = startUs + latency;
+        PeerPg answer = result;
+        int inc = p.incarnation;
+        sim.at(startUs + latency, () -> {
+            // A server that answered is read as it is when its answer comes.
+            PeerPg now = answer == PeerPg.UNKNOWN || !t.up ? answer
+                    : t.pg.primaryRunning() ? PeerPg.WRITABLE
+                    : t.pg.server == SimPostgres.Server.STANDBY ? PeerPg.IN_RECOVERY : PeerPg.UNKNOWN;
+            sim.deliver(h, inc, at -> new Input.PeerProbed(at, pp.node(), now, startLocal, detail));
+        });
+    }
+
+    // ---- the fence: its own path ------------------------------------------------------------------------------
+
+    /** The lease guard: a timer thread of its own (an fsync does not block it; a paused process's does). */
+    private void guard(SimHost h, SimHost.Proc p, long at) {
+        p.guardAt = at;
+        int epoch = ++p.guardEpoch;
+        if (at == Long.MAX_VALUE) return;
+        sim.atLocal(h, at, () -> fireGuard(h, p, epoch));
+    }
+
+    private void fireGuard(SimHost h, SimHost.Proc p, int epoch) {
+        if (h.proc != p || p.guardEpoch != epoch) return;
+        if (p.pausedUntilUs > sim.nowUs) {
+            sim.at(p.pausedUntilUs, () -> fireGuard(h, p, epoch));
+            return;
+        }
+        sim.counts.add("guard_fired");
+        p.guardAt = Long.MAX_VALUE;
+        fence(h, p, vigil.core.node.Executor.GUARD_ID, h.localMs(sim.nowUs) + 500);
+    }
+
+    private void fence(SimHost h, SimHost.Proc p, long id, long deadlineLocal) {
+        sim.counts.add("fence");
+        int inc = p.incarnation;
+        long deadlineUs = h.clock.realUsAt(deadlineLocal, sim.nowUs);
+        long delay = random().nextInt(20) == 0 ? random().nextLong(10_000, 40_000) : random().nextLong(1_000, 5_000);
+        sim.at(sim.nowUs + delay, () -> {
+            if (!h.up) return;
+            SimSpec.Mutation m = sim.spec.mutation();
+            if (m == SimSpec.Mutation.FENCE_DOES_NOTHING) {
+                sim.at(sim.nowUs + 1_000, () -> sim.deliver(h, inc, now -> new Input.ActionEnded(now, id, Outcome.OK)));
+                return;
+            }
+            if (m == SimSpec.Mutation.FENCE_HANGS) return;
+            SimPostgres pg = h.pg;
+            long verifyUs = sim.nowUs + random().nextLong(1_000, 15_000);
+            if (pg.processesPresent()) {
+                sim.note(h.name + " fence kills PostgreSQL (" + pg.server + ")");
+                pg.down();
+                // Rarely a process is in uninterruptible IO: SIGKILL is pending, it accepts nothing, but it is not gone.
+                if (random().nextInt(30) == 0) {
+                    pg.draining = true;
+                    sim.counts.add("fence_slow_drain");
+                    verifyUs = sim.nowUs + random().nextLong(300_000, 2_500_000);
+                    int boot = h.boots;
+                    sim.at(verifyUs, () -> {
+                        if (h.boots == boot) pg.draining = false;
+                    });
+                }
+            }
+            if (verifyUs <= deadlineUs) {
+                sim.at(verifyUs, () -> sim.deliver(h, inc, now -> new Input.ActionEnded(now, id, Outcome.OK)));
+            } else {
+                sim.at(deadlineUs, () -> sim.deliver(h, inc, now -> new Input.ActionEnded(now, id,
+                        Outcome.failed(Outcome.Failure.NOT_VERIFIED, "a process is still draining"))));
+            }
+        });
+    }
+
+    // ---- the watchdog device ------------------------------------------------------------------------------------
+
+    private void arm(SimHost h, SimHost.Proc p, long notAfter) {
+        int inc = p.incarnation;
+        // The device is opened a little later, by the driver's thread; never after notAfter (opening is a keep-alive).
+        sim.at(sim.nowUs + random().nextLong(0, 3_000), () -> {
+            if (h.proc != p || !h.up) return;
+            if (h.localMs(sim.nowUs) > notAfter) {
+                sim.counts.add("watchdog_arm_late");
+                sim.deliver(h, inc, now -> new Input.WatchdogArmed(now, false, "too late to open", true));
+                return;
+            }
+            open(h, p);
+        });
+    }
+
+    private void open(SimHost h, SimHost.Proc p) {
+        // Opening the device starts (or restarts) its timer: the worst case for the proof.
+        h.wdArmed = true;
+        h.wdLastKickLocal = h.localMs(sim.nowUs);
+        h.wdSlackMs = random().nextLong(0, Simulation.WATCHDOG_SLACK_MS + 1);
+        int epoch = ++h.wdEpoch;
+        sim.counts.add("watchdog_armed");
+        watch(h, epoch);
+        int inc = p.incarnation;
+        sim.at(sim.nowUs + 1_000, () -> sim.deliver(h, inc, now -> new Input.WatchdogArmed(now, true, "")));
+    }
+
+    private void watch(SimHost h, int epoch) {
+        long due = h.wdLastKickLocal + Simulation.WATCHDOG_TIMEOUT_MS + h.wdSlackMs;
+        sim.atLocal(h, due, () -> {
+            if (!h.wdArmed || h.wdEpoch != epoch) return;
+            long dueNow = h.wdLastKickLocal + Simulation.WATCHDOG_TIMEOUT_MS + h.wdSlackMs;
+            if (h.localMs(sim.nowUs) < dueNow) {
+                watch(h, epoch);
+                return;
+            }
+            sim.counts.add("watchdog_reset");
+            sim.crashHost(h, sim.random.nextLong(500_000, 4_000_000), "watchdog reset");
+        });
+    }
+}

@@ -1,0 +1,72 @@
+package vigil.core.sim;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Clients and replication: every 20 ms a client commit reaches every PostgreSQL that accepts writes (clients follow
+ * whichever server answers as primary), standbys stream from their upstream at their own pace when the link allows,
+ * and a commit is acknowledged to the client at once (asynchronous, or no synchronous standby named) or once
+ * {@code ANY k} of the named synchronous standbys that stream from this very primary hold it.
+ */
+final class SimWrites {
+    static final long WRITE_BYTES = 100;
+    private final Simulation sim;
+
+    SimWrites(Simulation sim) {
+        this.sim = sim;
+    }
+
+    void tick() {
+        for (SimHost h : sim.dataHosts()) {
+            if (!h.accepting()) continue;
+            h.pg.lsn += WRITE_BYTES;
+            sim.invariants.wrote(h);
+        }
+        for (SimHost h : sim.dataHosts()) stream(h);
+        for (SimHost h : sim.dataHosts()) {
+            if (h.accepting()) acknowledge(h);
+        }
+        sim.at(sim.nowUs + Simulation.WRITE_EVERY_US, this::tick);
+    }
+
+    private void stream(SimHost h) {
+        SimPostgres pg = h.pg;
+        pg.streaming = false;
+        if (!h.up || h.suspended() || pg.server != SimPostgres.Server.STANDBY || pg.upstream == null) return;
+        SimHost up = sim.hosts.get(pg.upstream);
+        SimPostgres src = up.pg;
+        if (!up.up || up.suspended() || !src.primaryRunning()) return;
+        if (sim.net.blocked(up.name, h.name, SimNet.Channel.PG) || sim.net.blocked(h.name, up.name, SimNet.Channel.PG)) {
+            return;
+        }
+        if (!sim.histories.onHistoryOf(pg.timeline, pg.lsn, src.timeline, src.lsn)) return; // diverged: it stalls
+        pg.streaming = true;
+        pg.streamedSinceStart = true;
+        if (sim.random.nextInt(10) < h.streamRate) {
+            pg.timeline = src.timeline;
+            pg.lsn = src.lsn;
+        }
+    }
+
+    /** The newest commit of {@code h}'s primary that a client has seen acknowledged now. */
+    private void acknowledge(SimHost h) {
+        SimPostgres pg = h.pg;
+        long acked = pg.lsn;
+        if (!pg.syncNames.isEmpty()) {
+            List<Long> have = new ArrayList<>();
+            for (String name : pg.syncNames) {
+                SimHost s = sim.hosts.get(name);
+                if (s == null) continue;
+                SimPostgres st = s.pg;
+                boolean counts = s.up && !s.suspended() && st.server == SimPostgres.Server.STANDBY
+                        && h.name.equals(st.upstream) && st.streaming && st.timeline == pg.timeline;
+                have.add(counts ? Math.min(st.lsn, pg.lsn) : 0L);
+            }
+            have.sort(Comparator.reverseOrder());
+            acked = pg.syncCount >= 1 && pg.syncCount <= have.size() ? have.get(pg.syncCount - 1) : 0;
+        }
+        if (acked > 0) sim.invariants.acknowledged(h, pg.timeline, acked);
+    }
+}

@@ -1,0 +1,131 @@
+package vigil.daemon.ha;
+
+import java.util.Optional;
+import vigil.core.election.PgRecord;
+import vigil.core.ha.PgView;
+import vigil.daemon.pg.ControlData;
+import vigil.daemon.pg.PgProcesses;
+import vigil.daemon.pg.PgRole;
+import vigil.daemon.pg.PgState;
+import vigil.daemon.pg.Postgres;
+import vigil.daemon.pg.WalEnd;
+
+/**
+ * Translates one probe of the local PostgreSQL into the core's {@link PgView}, and says STOPPED only when it verified
+ * that no process of PostgreSQL runs: a refused connection beside live processes (starting, shutting down, a stuck
+ * backend) is FAILING, a timeout HUNG. For a stopped cluster it reads the control file and the end of its WAL, once
+ * per stop (they cannot change while nothing runs), so the core knows the system and the durable position.
+ */
+final class LocalView {
+    private final Postgres postgres;
+    private final PgProcesses processes;
+    private final WalEnd walEnd;
+    private final ActionRunner runner;
+    /** The stopped cluster as last read (reset whenever PostgreSQL is seen running); probe thread only. */
+    private PgView stoppedCache;
+    private long cacheGeneration;
+    /** The role PostgreSQL answered with at the last probe, while it answered; null once it stopped. */
+    private PgRole lastUpRole;
+    /** {@link #generation} when it last answered: unchanged since means no action of ours stopped it. */
+    private long lastUpGeneration;
+    /** Where it was when it last answered: a lower bound of where its WAL ends now (not known until read). */
+    private PgView.Position lastUpPosition = PgView.Position.NONE;
+    /** The control file read with {@link #stoppedCache}, until the end of its WAL has been read too. */
+    private ControlData lastControlData;
+    private long systemId;
+    /**
+     * Bumped by {@link #invalidate} from the action and fence threads. Never a lock: reading a stopped cluster runs
+     * pg_controldata and pg_waldump (seconds at worst), and a fence must report the moment it is verified.
+     */
+    private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
+
+    LocalView(Postgres postgres, PgProcesses processes, WalEnd walEnd, ActionRunner runner) {
+        this.postgres = postgres;
+        this.processes = processes;
+        this.walEnd = walEnd;
+        this.runner = runner;
+    }
+
+    /** Called by the probe thread only. */
+    PgView view(PgState s) {
+        if (s.reachable()) {
+            stoppedCache = null;
+            lastUpRole = s.role();
+            lastUpGeneration = generation.get();
+            lastUpPosition = new PgView.Position(s.timeline(), s.position(), false);
+            if (s.systemId() != 0) systemId = s.systemId();
+            PgView.Disk disk = new PgView.Disk(PgView.Disk.Data.CLUSTER, s.systemId(), false, postgres.setAsideExists());
+            if (s.role() == PgRole.PRIMARY) {
+                PgRecord.Fork fork = s.forkPoint().map(f -> new PgRecord.Fork(f.parentTimeline(), f.switchLsn())).orElse(null);
+                return new PgView(PgView.Health.UP, PgView.Role.PRIMARY, new PgView.Position(s.timeline(), s.position(), true),
+                        new PgView.Replication(false, null, fork, s.synchronousStandbyNames()), disk);
+            }
+            return new PgView(PgView.Health.UP, PgView.Role.STANDBY,
+                    new PgView.Position(s.timeline(), s.position(), s.positionKnown()),
+                    new PgView.Replication(s.walReceiverStreaming(), runner.upstream(), null, null), disk);
+        }
+        if (processes.live(postgres.dataDir()) > 0) {
+            stoppedCache = null;
+            PgView.Disk disk = new PgView.Disk(PgView.Disk.Data.CLUSTER, systemId, false, false);
+            // Processes left after the postmaster died (backends finishing what they run, still able to commit) are
+            // HUNG, not merely failing: the supervisor then kills them at once instead of waiting for them to notice.
+            boolean orphans = !postgres.postmasterRunning();
+            PgView.Health h = s.failure() == PgState.Failure.TIMEOUT || orphans ? PgView.Health.HUNG : PgView.Health.FAILING;
+            return new PgView(h, null, PgView.Position.NONE, PgView.Replication.NONE, disk);
+        }
+        long g = generation.get();
+        if (stoppedCache == null && lastUpRole != null && lastUpGeneration == g && systemId != 0) {
+            // It ran a moment ago and nothing of it runs now (a crash): what its data directory holds is what the
+            // running server showed. Reported at once, so a primary is restarted without waiting for
+            // pg_controldata; the control file and the end of the WAL are read on the next probes.
+            PgView quick = new PgView(PgView.Health.STOPPED, null, lastUpPosition, PgView.Replication.NONE,
+                    new PgView.Disk(PgView.Disk.Data.CLUSTER, systemId, lastUpRole == PgRole.PRIMARY,
+                            postgres.setAsideExists()));
+            lastUpRole = null;
+            return quick;
+        }
+        lastUpRole = null;
+        if (stoppedCache == null || cacheGeneration != g) {
+            stoppedCache = stopped();
+            cacheGeneration = g; // an invalidate() while it was read makes the next probe read it again
+        } else if (!stoppedCache.position().known() && lastControlData != null) {
+            // The end of the WAL is read one probe after the stop is reported: a crashed primary's restart, which
+            // does not need it, is not delayed by pg_waldump.
+            long tl = lastControlData.timeline();
+            stoppedCache = walEnd.of(lastControlData).map(end -> stoppedCache.withPosition(new PgView.Position(tl, end, true)))
+                    .orElse(stoppedCache);
+            lastControlData = null;
+        }
+        return stoppedCache;
+    }
+
+    /** Nothing runs: what the data directory holds, its system, whether it last ran as a primary, where its WAL ends. */
+    private PgView stopped() {
+        Postgres.DataDirState state = postgres.dataDirState();
+        if (state != Postgres.DataDirState.CLUSTER) {
+            PgView.Disk.Data data = state == Postgres.DataDirState.EMPTY ? PgView.Disk.Data.EMPTY : PgView.Disk.Data.FOREIGN;
+            return new PgView(PgView.Health.STOPPED, null, PgView.Position.NONE, PgView.Replication.NONE,
+                    new PgView.Disk(data, 0, false, postgres.setAsideExists()));
+        }
+        Optional<ControlData> cd;
+        try {
+            cd = postgres.controlData();
+        } catch (IllegalStateException e) {
+            cd = Optional.empty();
+        }
+        long id = cd.map(ControlData::systemId).orElse(systemId);
+        boolean wasPrimary = cd.map(c -> c.state() == ControlData.ClusterState.IN_PRODUCTION
+                || c.state() == ControlData.ClusterState.SHUT_DOWN).orElse(false);
+        // Known only once the end of the WAL is read (next probe); until then the checkpoint bounds it from below.
+        PgView.Position position = cd.map(c -> new PgView.Position(c.timeline(), c.checkpointLsn(), false))
+                .orElse(PgView.Position.NONE);
+        lastControlData = cd.orElse(null);
+        return new PgView(PgView.Health.STOPPED, null, position, PgView.Replication.NONE,
+                new PgView.Disk(PgView.Disk.Data.CLUSTER, id, wasPrimary, postgres.setAsideExists()));
+    }
+
+    /** Forget the stopped cluster's facts: an action changed the data directory. Any thread; never blocks. */
+    void invalidate() {
+        generation.incrementAndGet();
+    }
+}

@@ -1,0 +1,91 @@
+package vigil.daemon.loop;
+
+import java.util.List;
+import java.util.Set;
+import vigil.core.election.Candidacy;
+import vigil.core.election.ElectionState;
+import vigil.core.election.Role;
+import vigil.core.election.Voter;
+import vigil.core.ha.PgView;
+import vigil.core.ha.SupervisorState;
+import vigil.core.node.NodeConfig;
+import vigil.core.node.NodeState;
+import vigil.protocol.admin.NodeStatusView;
+import vigil.protocol.admin.PgClusterView;
+import vigil.protocol.admin.PgNodeView;
+import vigil.protocol.admin.StatusView;
+
+/** This node's view of the cluster for {@code vigilctl status}: built from the node state, on the loop thread. */
+final class StatusSnapshot {
+    private StatusSnapshot() {}
+
+    static StatusView of(NodeState s, NodeConfig config, String cluster, Set<String> members, long now) {
+        ElectionState e = s.election();
+        var electorate = config.electorate();
+        String leader = e.role() == Role.LEADER ? electorate.self() : e.leader();
+        int reachable = 0;
+        for (Voter v : electorate.voters()) {
+            if (v.name().equals(electorate.self()) || members.contains(v.name())) reachable++;
+        }
+        List<NodeStatusView> rows = electorate.voters().stream().map(v -> {
+            boolean self = v.name().equals(electorate.self());
+            boolean up = self || members.contains(v.name());
+            String role;
+            if (self) role = !v.canLead() ? "witness" : e.role().label();
+            else if (!up) role = "unknown";
+            else if (v.name().equals(leader)) role = "leader";
+            else role = v.canLead() ? "follower" : "witness";
+            PgNodeView pg = config.policy() == null || !v.canLead() ? null : pgOf(s, v.name(), self);
+            return new NodeStatusView(v.name(), v.canLead() ? "data" : "witness", role, up, self, pg);
+        }).toList();
+        String myRole = electorate.me().canLead() ? e.role().label() : "witness";
+        var record = e.durable().record();
+        SupervisorState sup = s.supervisor();
+        PgClusterView pgCluster = config.policy() == null ? null : new PgClusterView(record.primary(), record.timeline(),
+                record.sync(), config.policy().synchronous(), sup == null || sup.why() == null ? null : sup.why().toString());
+        return new StatusView(StatusView.FORMAT_VERSION, electorate.self(), cluster, myRole, e.term(), leader,
+                e.leaseRemaining(now), reachable >= electorate.quorum(), electorate.voters().size(), reachable, rows, pgCluster);
+    }
+
+    /**
+     * This node's PostgreSQL from its own probe; another's from the position it reported in the election (the leader
+     * hears every follower; a follower knows what the leader relayed).
+     */
+    private static PgNodeView pgOf(NodeState s, String name, boolean self) {
+        ElectionState e = s.election();
+        var record = e.durable().record();
+        boolean sync = record.sync().contains(name);
+        Candidacy primaryPos = name.equals(record.primary()) ? null : positionOf(e, record.primary());
+        if (self && s.supervisor() != null) {
+            PgView v = s.supervisor().view();
+            String role = switch (v.health()) {
+                case UP -> v.role() == PgView.Role.PRIMARY ? "primary" : "standby";
+                case STOPPED -> v.emptyDataDir() ? "empty" : "stopped";
+                case FAILING -> "failing";
+                case HUNG -> "hung";
+                case UNKNOWN -> "unknown";
+            };
+            boolean up = v.health() == PgView.Health.UP;
+            return new PgNodeView(role, up ? v.timeline() : null, up ? PgNodeView.lsn(v.lsn()) : null,
+                    lag(primaryPos, up && v.role() == PgView.Role.STANDBY ? v.lsn() : null, up ? v.timeline() : 0),
+                    sync, e.own().eligible(), s.supervisor().restarts().size());
+        }
+        Candidacy c = positionOf(e, name);
+        boolean known = c != null && (c.timeline() > 0 || c.lsn() > 0);
+        String role = name.equals(record.primary()) ? "primary" : known ? "standby" : "unknown";
+        return new PgNodeView(role, known ? c.timeline() : null, known ? PgNodeView.lsn(c.lsn()) : null,
+                known && !"primary".equals(role) ? lag(primaryPos, c.lsn(), c.timeline()) : null, sync,
+                c != null && c.eligible(), null);
+    }
+
+    private static Candidacy positionOf(ElectionState e, String name) {
+        if (name == null) return null;
+        if (name.equals(e.electorate().self())) return e.own();
+        return e.known().get(name);
+    }
+
+    private static Long lag(Candidacy primary, Long lsn, long timeline) {
+        if (primary == null || lsn == null || primary.timeline() != timeline) return null;
+        return Math.max(0, primary.lsn() - lsn);
+    }
+}
