@@ -98,11 +98,16 @@ final class Following {
         return "on timeline " + s.view.timeline() + ", the primary on " + s.pg.timeline();
     }
 
-    /** A stopped node may start as a standby only when nothing says its history left the primary's. */
+    /**
+     * A stopped node may start as a standby only when nothing says its history left the primary's. Another timeline
+     * says so until a clone or pg_rewind from the primary on its current timeline succeeded: pg_rewind checks exactly
+     * that (and changes nothing when the copy stopped before the fork, so the control file keeps the old timeline).
+     */
     private static boolean mustRewind(HaStep s) {
         PgView view = s.view;
+        boolean otherTimeline = view.timeline() > 0 && s.pg.timeline() > 0 && view.timeline() != s.pg.timeline();
         return s.durable.needsRewind() || view.disk().lastRanAsPrimary()
-                || (view.timeline() > 0 && s.pg.timeline() > 0 && view.timeline() != s.pg.timeline());
+                || (otherTimeline && s.rejoinedOn != s.pg.timeline());
     }
 
     private static void keepFollowing(HaStep s, String primary) {

@@ -58,6 +58,7 @@ final class HaStep {
     long syncAppliedAt;
     int rewindRetries;
     boolean rewindImpossible;
+    long rejoinedOn;
     String refusedFor;
     Map<String, PeerProbe> probes;
     long probeAskedAt;
@@ -97,6 +98,7 @@ final class HaStep {
         this.rewindRetries = s.rejoin().rewindRetries();
         this.rewindImpossible = s.rejoin().rewindImpossible();
         this.refusedFor = s.rejoin().refusedFor();
+        this.rejoinedOn = s.rejoin().rejoinedOn();
         this.probes = new HashMap<>(s.probes().answers());
         this.probeAskedAt = s.probes().askedAt();
         this.durable = s.durable();
@@ -114,7 +116,7 @@ final class HaStep {
                         unsettled),
                 new SupervisorState.Work(inFlight, inFlightSince, fencing, restarts, failedActions, retryAt,
                         checkpointPending, startAfterFence, stopping, unfit, syncApplied, syncAppliedAt),
-                new SupervisorState.Rejoin(rewindRetries, rewindImpossible, refusedFor),
+                new SupervisorState.Rejoin(rewindRetries, rewindImpossible, refusedFor, rejoinedOn),
                 new SupervisorState.Probes(probes, probeAskedAt), durable,
                 new SupervisorState.Boot(bootAt, bootId, ledSinceBoot), why);
         return new HaDecision(next, actions, electionInputs, durable.equals(durableBefore) ? null : durable,
@@ -159,6 +161,7 @@ final class HaStep {
         boolean forked = v.writable() || (v.health() == PgView.Health.STOPPED && v.disk().lastRanAsPrimary()
                 && !me.equals(pg.primary()));
         if (forked && !durable.needsRewind()) durable = durable.withNeedsRewind(true);
+        if (forked || v.health() == PgView.Health.UP) rejoinedOn = 0; // it ran since: the copy's proof is spent
         boolean following = v.isStandby() && v.streaming() && v.upstream() != null
                 && v.upstream().equals(pg.primary());
         if (following || !v.isStandby()) stalledSince = -1;
@@ -210,6 +213,7 @@ final class HaStep {
         if (outcome.ok()) {
             rewindRetries = 0;
             rewindImpossible = false;
+            rejoinedOn = pg.timeline();
             if (durable.needsRewind()) durable = durable.withNeedsRewind(false);
             return;
         }

@@ -63,9 +63,13 @@ public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes prob
      * @param rewindImpossible pg_rewind proved it cannot repair the divergence: the next attempt is a re-clone
      * @param refusedFor       a clone or rewind from this primary was refused (another system): nothing more is tried
      *                         until the recorded primary changes
+     * @param rejoinedOn       the recorded primary's timeline when a clone or pg_rewind from it last succeeded (0: none
+     *                         since PostgreSQL last ran here): the stopped copy may then start as a standby even if
+     *                         its control file names an older timeline — pg_rewind's "no rewind required" changes
+     *                         nothing, and recovery follows the newer timeline from there
      */
-    public record Rejoin(int rewindRetries, boolean rewindImpossible, String refusedFor) {
-        static final Rejoin NONE = new Rejoin(0, false, null);
+    public record Rejoin(int rewindRetries, boolean rewindImpossible, String refusedFor, long rejoinedOn) {
+        static final Rejoin NONE = new Rejoin(0, false, null, 0);
     }
 
     /** @param askedAt when a direct probe was last asked for (probes are rate-limited) */

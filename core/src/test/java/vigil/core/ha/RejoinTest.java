@@ -115,6 +115,18 @@ class RejoinTest {
     }
 
     @Test
+    void aCopyLeftOnAnOlderTimelineByANoOpRewindStartsInsteadOfRewindingAgain() {
+        // stopped before the fork: pg_rewind has nothing to do ("no rewind required") and leaves timeline 1 in the
+        // control file; recovery follows the primary's timeline 2 from there. Rewinding again would loop forever.
+        PgView onOldTimeline = stoppedCluster().withPosition(new PgView.Position(1, PRIMARY_LSN - 100, true));
+        HaDecision first = tick(probed(onOldTimeline), followerOfNewPrimary("n3"), NOW);
+        assertEquals(List.of(REWIND), first.actions(), "another timeline: pg_rewind decides");
+        SupervisorState rewound = done(first.next(), followerOfNewPrimary("n3"), REWIND, Outcome.OK, NOW + 1_000).next();
+        HaDecision after = probe(rewound, followerOfNewPrimary("n3"), onOldTimeline, NOW + 1_100);
+        assertEquals(List.of(new PgAction.StartStandby("n2")), after.actions());
+    }
+
+    @Test
     void aFailedRewindKeepsTheNeedOnDisk() {
         SupervisorState rewinding = tick(mustRewind(), followerOfNewPrimary("n3"), NOW).next();
         HaDecision d = done(rewinding, followerOfNewPrimary("n3"), REWIND, failed(Outcome.Failure.TRANSIENT), NOW + 1_000);

@@ -155,6 +155,7 @@ final class SimActions {
         pg.startedAtUs = sim.nowUs;
         pg.streamedSinceStart = false;
         pg.ranAsPrimary = role == SimPostgres.Server.PRIMARY;
+        pg.rejoinsSinceStart = 0;
         later(h, readyUs, () -> {
             if (pg.server != SimPostgres.Server.STARTING || pg.target != role) {
                 end(h, p, job, sim.nowUs, Outcome.failed(Outcome.Failure.OTHER, "the server stopped while starting"));
@@ -207,6 +208,12 @@ final class SimActions {
     }
 
     /** pg_rewind ({@code rewind}) or pg_basebackup from {@code source}; PostgreSQL stays stopped. */
+    /**
+     * A liveness floor: a node whose clone or rewind succeeded must start (or be sent elsewhere) soon after; a few in
+     * a row are possible when the primary moves meanwhile, a dozen are a loop.
+     */
+    static final int MAX_REJOINS_IN_A_ROW = 12;
+
     private void copy(SimHost h, SimHost.Proc p, SimHost.Job job, String source, long systemId, boolean rewind) {
         long d = rewind ? random().nextLong(200_000, 1_500_000) : random().nextLong(500_000, 3_000_000);
         later(h, d, () -> {
@@ -242,6 +249,14 @@ final class SimActions {
                     }
                     pg.timeline = from.timeline;
                     pg.lsn = lsn;
+                }
+                // The daemon marks the copy (vigil.rejoined): its control file, copied or left as it was, is no
+                // longer read as "last ran as a primary" — but nothing else changes when pg_rewind had nothing to do.
+                pg.ranAsPrimary = false;
+                if (++pg.rejoinsSinceStart > MAX_REJOINS_IN_A_ROW) {
+                    sim.fail(h.name + " rejoined " + pg.rejoinsSinceStart + " times in a row without starting"
+                            + " (a rewind loop): last from " + source + ", its copy on timeline " + pg.timeline
+                            + ", the source on " + from.timeline);
                 }
                 sim.counts.add(rewind ? "rewound" : "cloned");
                 // It ends stopped: whether and whom to follow is decided afresh (the record may have moved on).

@@ -70,6 +70,8 @@ final class SimPostgres {
     /** The control file says it last ran as a primary (in production, or shut down from primary). */
     boolean ranAsPrimary;
     boolean setAside;
+    /** Successful clones and rewinds since the server last started: more than a few in a row is a rejoin loop. */
+    int rejoinsSinceStart;
 
     // ---- the server ----
     Server server = Server.DOWN;

@@ -114,8 +114,9 @@ final class LocalView {
             cd = Optional.empty();
         }
         long id = cd.map(ControlData::systemId).orElse(systemId);
-        boolean wasPrimary = cd.map(c -> c.state() == ControlData.ClusterState.IN_PRODUCTION
-                || c.state() == ControlData.ClusterState.SHUT_DOWN).orElse(false);
+        // a clone's or a rewind's control file may still read "in production"/"shut down": it is not this node's past
+        boolean wasPrimary = cd.map(c -> (c.state() == ControlData.ClusterState.IN_PRODUCTION
+                || c.state() == ControlData.ClusterState.SHUT_DOWN) && !postgres.rejoinedAt(c)).orElse(false);
         // Known only once the end of the WAL is read (next probe); until then the checkpoint bounds it from below.
         PgView.Position position = cd.map(c -> new PgView.Position(c.timeline(), c.checkpointLsn(), false))
                 .orElse(PgView.Position.NONE);

@@ -114,6 +114,7 @@ final class Clone {
         }
         cmd.files.ensureInclude();
         cmd.files.writeConf(Map.of("primary_conninfo", "''"));
+        pg.markRejoined(); // the copied control file says "in production": it is the primary's, not this node's past
         return r;
     }
 

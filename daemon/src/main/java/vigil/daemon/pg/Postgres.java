@@ -30,6 +30,8 @@ public final class Postgres {
     private static final Duration STOP = Duration.ofSeconds(90);
     private static final Duration CHECKPOINT = Duration.ofMinutes(30);
     private static final int PROMOTE_WAIT_S = 10;
+    /** Marks a data directory just cloned or rewound; see {@link #markRejoined()}. */
+    static final String REJOINED = "vigil.rejoined";
     /** How long promote waits for a reloaded synchronous_standby_names to be in effect before it gives up. */
     private static final Duration RELOAD_WAIT = Duration.ofSeconds(5);
     private static final String NOT_YET = "synchronous_standby_names is not yet in effect";
@@ -140,6 +142,39 @@ public final class Postgres {
                     + ", exit " + a.result().exitCode() + "): " + a.result().outputTail().strip());
         }
         return Optional.of(a.value());
+    }
+
+    /**
+     * Records that the data directory was just rejoined to a primary (a clone or a pg_rewind, "no rewind required"
+     * included): {@code vigil.rejoined} names the control file's checkpoint. pg_basebackup copies a running
+     * primary's control file ("in production") and pg_rewind may leave an old primary's ("shut down") as it was, so
+     * the control file alone would keep saying that this directory last ran as a primary.
+     */
+    void markRejoined() {
+        controlData().ifPresent(cd -> files.writeOwned(files.data(REJOINED), cd.checkpointTimeline() + "/"
+                + cd.checkpointLsn() + "\n", "rw-------"));
+    }
+
+    /**
+     * Whether {@code cd} is the control file as it was when the directory was last rejoined: nothing has run on it
+     * since (any start moves the checkpoint or the state; a promotion or a start as primary removes the marker).
+     */
+    public boolean rejoinedAt(ControlData cd) {
+        try {
+            Path marker = files.data(REJOINED);
+            return Files.isRegularFile(marker) && Files.readString(marker).strip()
+                    .equals(cd.checkpointTimeline() + "/" + cd.checkpointLsn());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void forgetRejoined() {
+        try {
+            Files.deleteIfExists(files.data(REJOINED));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + files.data(REJOINED), e);
+        }
     }
 
     /** The PID in postmaster.pid; the file may be stale (a crash leaves it), so judge health by probing. */
@@ -286,6 +321,7 @@ public final class Postgres {
 
     /** Makes the next start a primary: no standby.signal or recovery.signal, no primary_conninfo. */
     public void configurePrimary() {
+        forgetRejoined(); // from now on it may write
         try {
             Files.deleteIfExists(files.data("standby.signal"));
             Files.deleteIfExists(files.data("recovery.signal"));
@@ -377,6 +413,7 @@ public final class Postgres {
      * passed, or a cancel): the probe tells what the server became.
      */
     public CommandResult promote(String synchronousStandbyNames) {
+        forgetRejoined(); // from now on it may write
         String guard = "";
         if (synchronousStandbyNames != null) {
             requireOneLine(synchronousStandbyNames);

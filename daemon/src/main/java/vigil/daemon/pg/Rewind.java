@@ -103,7 +103,11 @@ final class Rewind {
         if (!r.ok()) {
             return r.failure() == Failure.OTHER ? r.as(classify(r.outputTail()), null) : r;
         }
-        return checkNoRewindClaim(r, local.value(), source.value());
+        CommandResult checked = checkNoRewindClaim(r, local.value(), source.value());
+        if (checked.ok()) {
+            pg.markRejoined(); // "no rewind required" leaves an old primary's control file saying "shut down"
+        }
+        return checked;
     }
 
     /** Runs pg_rewind, keeping vigil.conf and vigil.pgpass (pg_rewind would copy the source's) and the marker. */

@@ -116,7 +116,9 @@ class PostgresTest {
         assertEquals("commit 41", Files.readString(setAside.resolve("old-row")), "the old directory is kept whole");
         assertFalse(Files.exists(data.resolve("old-row")));
         assertFalse(Files.exists(data.resolve("standby.signal")), "the copy is not yet a standby");
-        assertEquals(List.of("pg_controldata", "psql", "pg_basebackup", "pg_controldata"), fake.ran());
+        // the last pg_controldata reads the copy's checkpoint for the rejoin mark (vigil.rejoined)
+        assertEquals(List.of("pg_controldata", "psql", "pg_basebackup", "pg_controldata", "pg_controldata"), fake.ran());
+        assertTrue(fake.pg.rejoinedAt(fake.pg.controlData().orElseThrow()), "the copy is marked as rejoined");
 
         // a second clone replaces the older set-aside copy only once the new copy is complete
         Files.writeString(data.resolve("second"), "x");
