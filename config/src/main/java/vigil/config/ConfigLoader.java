@@ -41,8 +41,10 @@ public final class ConfigLoader {
         Bound b = Binder.bind(root.get(), problems);
         ClusterRules.check(b, problems, host.hostname());
         HostRules.check(b, problems, host);
-        PostgresRules.check(b, problems);
+        PostgresRules.check(b, problems, host);
+        ClientAccessRules.check(b, problems);
         WatchdogRules.check(b, problems);
+        HookRules.check(b, problems);
         Optional<VigilConfig> config = problems.hasErrors() ? Optional.empty() : Optional.of(assemble(file, b, host));
         return new LoadResult(config, problems.sorted());
     }
@@ -99,8 +101,18 @@ public final class ConfigLoader {
         NodeSettings node = new NodeSettings(name, b.get("node.state_dir", Path.class),
                 Optional.ofNullable(b.get("node.bind_address", String.class)).orElse(selfAddress),
                 b.get("node.admin.socket", Path.class), Optional.ofNullable(b.get("node.admin.group", String.class)),
-                nodePostgres(b, selfAddress), watchdog(b));
+                nodePostgres(b, selfAddress), watchdog(b), hooks(b));
         return new VigilConfig(file, cluster, node);
+    }
+
+    private static List<HookSettings> hooks(Bound b) {
+        List<HookSettings> out = new ArrayList<>();
+        for (int i = 0; i < b.listSize(HookRules.LIST); i++) {
+            String p = HookRules.LIST + "[" + i + "].";
+            out.add(new HookSettings(b.get(p + "path", Path.class), b.get(p + "timeout", Duration.class),
+                    Optional.ofNullable(b.get(p + "recipient", String.class))));
+        }
+        return out;
     }
 
     private static Optional<PostgresClusterSettings> clusterPostgres(Bound b) {
@@ -131,6 +143,17 @@ public final class ConfigLoader {
         return Optional.of(new PostgresNodeSettings(b.get(p + "bindir", Path.class), dataDir,
                 Optional.ofNullable(b.get(p + "config_dir", Path.class)).orElse(dataDir), b.get(p + "port", Integer.class),
                 Optional.ofNullable(b.get(p + "listen_address", String.class)).orElse(selfAddress),
-                b.get(p + "socket_dir", Path.class), b.get(p + "os_user", String.class)));
+                b.get(p + "socket_dir", Path.class), b.get(p + "os_user", String.class), clientAccess(b)));
+    }
+
+    private static List<ClientAccess> clientAccess(Bound b) {
+        List<ClientAccess> out = new ArrayList<>();
+        for (int i = 0; i < b.listSize(ClientAccessRules.LIST); i++) {
+            String p = ClientAccessRules.LIST + "[" + i + "].";
+            out.add(new ClientAccess(b.get(p + "type", String.class), b.get(p + "database", String.class),
+                    b.get(p + "user", String.class), Optional.ofNullable(b.get(p + "address", String.class)),
+                    b.get(p + "method", String.class)));
+        }
+        return out;
     }
 }

@@ -2,20 +2,34 @@ package vigil.config;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Predicate;
 
-/** What the loader needs to know about the machine: its short host name and where groups are listed. */
-record Host(String hostname, Path groupFile) {
+/**
+ * What the loader needs to know about the machine: its short host name, where groups are listed, and which IP
+ * literals are its own (PostgreSQL can listen only on those).
+ */
+record Host(String hostname, Path groupFile, Predicate<String> hasAddress) {
     static final Path ETC_GROUP = Path.of("/etc/group");
 
     /** The local machine; the host name is read from /etc/hostname first because it needs no DNS. */
     static Host local() {
-        return new Host(shortName(localHostname()), ETC_GROUP);
+        return new Host(shortName(localHostname()), ETC_GROUP, Host::isLocalAddress);
     }
 
     static Host withHostname(String hostname) {
-        return new Host(hostname == null ? null : shortName(hostname), ETC_GROUP);
+        return new Host(hostname == null ? null : shortName(hostname), ETC_GROUP, Host::isLocalAddress);
+    }
+
+    /** Whether an interface of this machine (in this network namespace) has the IP literal {@code address}. */
+    static boolean isLocalAddress(String address) {
+        try {
+            return NetworkInterface.getByInetAddress(InetAddress.getByName(address)) != null;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static String localHostname() {

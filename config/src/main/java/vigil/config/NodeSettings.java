@@ -1,6 +1,7 @@
 package vigil.config;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -11,12 +12,19 @@ import java.util.Optional;
  * code) get {@link WatchdogSettings#OFF}, so that no test or tool opens a device it did not ask for.
  */
 public record NodeSettings(String name, Path stateDir, String bindAddress, Path adminSocket, Optional<String> adminGroup,
-                           Optional<PostgresNodeSettings> postgres, WatchdogSettings watchdog) {
+                           Optional<PostgresNodeSettings> postgres, WatchdogSettings watchdog, List<HookSettings> hooks) {
 
     public NodeSettings {
         if (watchdog == null) {
             throw new IllegalArgumentException("watchdog settings are required (WatchdogSettings.OFF for none)");
         }
+        hooks = List.copyOf(hooks);
+    }
+
+    /** A node without event hooks. */
+    public NodeSettings(String name, Path stateDir, String bindAddress, Path adminSocket, Optional<String> adminGroup,
+                        Optional<PostgresNodeSettings> postgres, WatchdogSettings watchdog) {
+        this(name, stateDir, bindAddress, adminSocket, adminGroup, postgres, watchdog, List.of());
     }
 
     /** A node without managed PostgreSQL and without a watchdog. */

@@ -24,7 +24,8 @@ final class PostgresRules {
 
     private PostgresRules() {}
 
-    static void check(Bound b, Problems problems) {
+    static void check(Bound b, Problems problems, Host host) {
+        listenAddress(b, problems, host);
         boolean cluster = b.isPresent(CLUSTER);
         boolean node = b.isPresent(NODE);
         if (cluster && !node && !b.isInvalid("node")) {
@@ -49,6 +50,24 @@ final class PostgresRules {
             problems.error(NODE + ".bindir", b.at(NODE + ".bindir"), "no executable pg_ctl in " + bindir
                     + " — point bindir at PostgreSQL 15's bin directory (Debian: /usr/lib/postgresql/15/bin;"
                     + " install postgresql-15 if it is missing)");
+        }
+    }
+
+    /**
+     * An explicit listen address must be one PostgreSQL can bind: a wildcard, or an IP literal this host has now.
+     * PostgreSQL starts even when one of its listen addresses fails (it keeps 127.0.0.1), so a wrong address would
+     * show only as standbys and clients that cannot connect. A host name is left to PostgreSQL to resolve.
+     */
+    private static void listenAddress(Bound b, Problems problems, Host host) {
+        String path = NODE + ".listen_address";
+        String a = b.get(path, String.class);
+        if (a == null || a.equals("0.0.0.0") || a.equals("::") || !(ValueType.isIpv4(a) || a.contains(":"))) {
+            return;
+        }
+        if (!host.hasAddress().test(a)) {
+            problems.error(path, b.at(path), a + " is not an address of this host, so PostgreSQL could not listen on"
+                    + " it — write one of this host's addresses (ip -brief addr), or 0.0.0.0 to listen on every address"
+                    + " including the virtual IPs that move to this node");
         }
     }
 

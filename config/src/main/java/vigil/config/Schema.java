@@ -6,12 +6,14 @@ import static vigil.config.ValueType.BYTES;
 import static vigil.config.ValueType.DURATION;
 import static vigil.config.ValueType.FRACTION;
 import static vigil.config.ValueType.GROUP;
+import static vigil.config.ValueType.HBA_FIELD;
 import static vigil.config.ValueType.INT;
 import static vigil.config.ValueType.LIST;
 import static vigil.config.ValueType.NAME;
 import static vigil.config.ValueType.PATH;
 import static vigil.config.ValueType.ROLE;
 import static vigil.config.ValueType.SECTION;
+import static vigil.config.ValueType.TEXT;
 import static vigil.config.ValueType.USER;
 import static vigil.config.ValueType.WATCHDOG_MODE;
 
@@ -152,15 +154,54 @@ final class Schema {
             .check(Setting.intRange(1, 65535, "a TCP port"))
             .doc("PostgreSQL's TCP port, 1 to 65535; also names its Unix socket."),
         Setting.of("node.postgres.listen_address", ADDRESS).optional("this node's `address` in `cluster.nodes`")
-            .example("10.232.1.11")
-            .doc("Address PostgreSQL listens on for clients and standbys; it listens on 127.0.0.1 "
-                + "too, for local clients (vigild itself uses the Unix socket)."),
+            .example("0.0.0.0")
+            .doc("Address PostgreSQL listens on for clients and standbys. An address of this host: PostgreSQL "
+                + "listens on it and on 127.0.0.1. `0.0.0.0`: every IPv4 address, including virtual IPs added "
+                + "later (what clients that connect through a VIP need). `::`: every IPv4 and IPv6 address. "
+                + "An address this host does not have (a VIP, a typo) is refused: PostgreSQL could not bind it."),
+        Setting.of("node.postgres.client_access", LIST).optional("none: only vigil's own connections, and the lines "
+                + "already in pg_hba.conf below vigil's block")
+            .doc("Who may connect to PostgreSQL: one pg_hba.conf rule per entry. vigild writes them into its block "
+                + "at the top of pg_hba.conf, after its replication rules, at every start and role change, so they "
+                + "survive pg_rewind and re-cloning; a running PostgreSQL reloads them at its next role change. Give "
+                + "every data node the same list: clients must be admitted wherever the primary is."),
+        Setting.of("node.postgres.client_access[].type", HBA_FIELD).defaults("host").example("host")
+            .check(ClientAccessRules.type())
+            .doc("`host` (TCP, with or without TLS), `hostssl` (TLS only), `hostnossl` or `local` (Unix socket)."),
+        Setting.of("node.postgres.client_access[].database", HBA_FIELD).required().example("maasdb")
+            .doc("Database name, comma-separated names, `all`, `sameuser` or `@file`, as pg_hba.conf reads it."),
+        Setting.of("node.postgres.client_access[].user", HBA_FIELD).required().example("maas")
+            .doc("Role name, comma-separated names, `+group`, `all` or `@file`, as pg_hba.conf reads it."),
+        Setting.of("node.postgres.client_access[].address", HBA_FIELD).optional("none; required unless `type: local`")
+            .example("10.0.0.0/24").check(ClientAccessRules.address())
+            .doc("The clients' network with its prefix length (`10.0.0.0/24`, `fd00::/64`, `10.0.0.5/32`), "
+                + "`samenet`, `samehost`, `all` or a host name."),
+        Setting.of("node.postgres.client_access[].method", HBA_FIELD).defaults("scram-sha-256").example("scram-sha-256")
+            .check(ClientAccessRules.method())
+            .doc("Authentication method. `trust` for network clients and `password` without TLS are accepted "
+                + "with a warning; `peer` only with `type: local`. The role and its password are yours to create "
+                + "(e.g. `runuser -u postgres -- psql -c \"CREATE ROLE maas LOGIN PASSWORD '...'\"` on the primary)."),
         Setting.of("node.postgres.socket_dir", PATH).defaults(Path.of("/var/run/postgresql"))
             .example("/var/run/postgresql")
             .doc("Directory of PostgreSQL's Unix socket (`unix_socket_directories`)."),
         Setting.of("node.postgres.os_user", USER).defaults("postgres").example("postgres")
             .doc("Unix user PostgreSQL runs as. vigild (root) runs every PostgreSQL command as this user "
-                + "through `runuser -u USER --`."),
+                + "(`runuser -u USER --`; the postmaster through `setpriv`, which leaves no process in between)."),
+        Setting.of("node.hooks", LIST).optional("none")
+            .doc("Executables run for every event this node logs at notice or above (role and lease changes, "
+                + "PostgreSQL decisions, fences, watchdog, start and stop), like Pacemaker's alerts. Each gets the "
+                + "event in its environment: `VIGIL_EVENT`, `VIGIL_NODE`, `VIGIL_CLUSTER`, `VIGIL_ROLE`, `VIGIL_TERM`, "
+                + "`VIGIL_REASON`, `VIGIL_SEVERITY`, `VIGIL_TIMESTAMP`, `VIGIL_SEQUENCE`, `VIGIL_RECIPIENT`, "
+                + "`VIGIL_DESCRIPTION` (the log line) and `VIGIL_<KEY>` for every other field of the event. Hooks run "
+                + "one at a time, in event order, on their own thread: a slow hook delays later hooks, never vigild. "
+                + "Examples: `hooks/log-event` and `hooks/mail-event` in the source tree. See docs/operations.md."),
+        Setting.of("node.hooks[].path", PATH).required().example("/usr/local/lib/vigil/hooks/log-event")
+            .doc("The executable: a regular file, executable, owned by root or by the user running vigild, and "
+                + "writable by nobody else (vigild runs it with its own rights)."),
+        Setting.of("node.hooks[].timeout", DURATION).defaults(Duration.ofSeconds(10)).example("10s")
+            .doc("After this the hook and every process it started are killed, and the failure is logged."),
+        Setting.of("node.hooks[].recipient", TEXT).optional("empty").example("ops@example.org")
+            .doc("Given to the hook as `VIGIL_RECIPIENT`: where it should send the event (a mail address, a file)."),
         Setting.of("node.watchdog", SECTION).optional("all defaults")
             .doc("A watchdog device that resets this host when vigild stops feeding it. vigild arms it before "
                 + "PostgreSQL may become writable and feeds it only while this node's lease stays valid for longer "

@@ -28,7 +28,9 @@ enum ValueType {
     WATCHDOG_MODE("watchdog mode", "off, auto or required"),
     GROUP("group", "the name of an existing Unix group (from /etc/group)"),
     BYTES("byte size", "a whole number with a unit: B, kB, MB or GB (1 kB = 1024 B); a bare number is an error"),
-    USER("user name", "a PostgreSQL role or Unix user name: lower-case letters, digits and '_', starting with a letter or '_', at most 63 characters");
+    USER("user name", "a PostgreSQL role or Unix user name: lower-case letters, digits and '_', starting with a letter or '_', at most 63 characters"),
+    TEXT("text", "a string on one line, at most 255 characters"),
+    HBA_FIELD("pg_hba field", "one field of a pg_hba.conf line, as PostgreSQL reads it: letters, digits and _ - . , + @ / : (no spaces or quotes)");
 
     /** The short name used in the reference doc's "Type" column. */
     final String docName;
@@ -43,6 +45,7 @@ enum ValueType {
     static final Pattern NAME_PATTERN = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
     private static final Pattern GROUP_PATTERN = Pattern.compile("[a-z_][a-z0-9_-]{0,31}\\$?");
     private static final Pattern USER_PATTERN = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    private static final Pattern HBA_FIELD_PATTERN = Pattern.compile("[A-Za-z0-9_.,+@/:-]{1,255}");
     private static final Pattern BYTES_PATTERN = Pattern.compile("(\\d+)(B|kB|MB|GB)");
     private static final Pattern DURATION_PATTERN = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)");
     private static final Pattern PLAIN_INT = Pattern.compile("[-+]?(0|[1-9]\\d*)");
@@ -215,10 +218,19 @@ enum ValueType {
             case USER -> USER_PATTERN.matcher(text).matches() ? Parsed.ok(text)
                     : Parsed.bad("\"" + text + "\" is not a valid user name — use lower-case letters, digits and '_',"
                             + " starting with a letter or '_', e.g. " + example);
+            case TEXT -> text.length() <= 255 && text.indexOf('\n') < 0 && !text.isBlank() ? Parsed.ok(text)
+                    : Parsed.bad("expected one line of at most 255 characters — write e.g. " + example);
+            case HBA_FIELD -> HBA_FIELD_PATTERN.matcher(text).matches() && !text.startsWith("#") ? Parsed.ok(text)
+                    : Parsed.bad("\"" + text + "\" is not one pg_hba.conf field — write a single word without spaces,"
+                            + " quotes or '#', e.g. " + example);
             case GROUP -> GROUP_PATTERN.matcher(text).matches() ? Parsed.ok(text)
                     : Parsed.bad("\"" + text + "\" is not a valid group name — use the name of a group from /etc/group");
             default -> throw new IllegalStateException(this + " is not a text type");
         };
+    }
+
+    static boolean isIpv4(String text) {
+        return IPV4.matcher(text).matches();
     }
 
     private static Parsed checkAddress(String text) {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -68,7 +69,7 @@ class PostgresConfigTest {
                 Duration.ofSeconds(60), false, Duration.ofMillis(100), Duration.ofMillis(500)), c.cluster().postgres().orElseThrow());
         Path data = Path.of("/var/lib/postgresql/15/main");
         assertEquals(new PostgresNodeSettings(Path.of("/usr/lib/postgresql/15/bin"), data, data, 5432, "10.232.1.11",
-                Path.of("/var/run/postgresql"), "postgres"), c.node().postgres().orElseThrow());
+                Path.of("/var/run/postgresql"), "postgres", List.of()), c.node().postgres().orElseThrow());
     }
 
     @Test
@@ -99,7 +100,8 @@ class PostgresConfigTest {
         assertEquals(new PostgresClusterSettings("repl_1", Optional.empty(), "admin", true, 16 * 1024, 5,
                 Duration.ofMinutes(2), true, Duration.ofMillis(250), Duration.ofSeconds(1)), c.cluster().postgres().orElseThrow());
         assertEquals(new PostgresNodeSettings(Path.of("/usr/lib/postgresql/15/bin"), Path.of("/srv/pg/data"),
-                Path.of("/etc/postgresql/15/main"), 5433, "127.0.0.1", Path.of("/tmp"), "pg"), c.node().postgres().orElseThrow());
+                Path.of("/etc/postgresql/15/main"), 5433, "127.0.0.1", Path.of("/tmp"), "pg", List.of()),
+                c.node().postgres().orElseThrow());
     }
 
     @Test

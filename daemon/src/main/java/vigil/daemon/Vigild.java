@@ -28,6 +28,7 @@ import vigil.daemon.ha.PostgresAgent;
 import vigil.daemon.watchdog.WatchdogDevice;
 import vigil.daemon.ha.Supervised;
 import vigil.daemon.log.JGroupsLog;
+import vigil.daemon.hook.Hooks;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
 import vigil.daemon.loop.NodeLoop;
@@ -67,6 +68,8 @@ public final class Vigild implements Callable<Integer> {
      * (repeated until verified). The systemd unit's TimeoutStopSec (120 s) must stay above it.
      */
     static final java.time.Duration STOP_LIMIT = java.time.Duration.ofSeconds(90);
+    /** How long hooks of events queued at a stop may still run (the unit's TimeoutStopSec covers STOP_LIMIT plus this). */
+    static final java.time.Duration HOOK_GRACE = java.time.Duration.ofSeconds(5);
     /** The loop must go round at least this often for vigild to tell systemd it is alive. */
     static final long PROGRESS_LIMIT_MS = 2000;
 
@@ -112,7 +115,17 @@ public final class Vigild implements Callable<Integer> {
         return run(cfg, log);
     }
 
+    /** Hooks see every event from "starting" on; events still queued at the end get {@link #HOOK_GRACE} to run. */
     private int run(VigilConfig cfg, Log log) throws Exception {
+        Hooks hooks = new Hooks(cfg.node().hooks(), cfg.node().name(), cfg.cluster().name(), log).start();
+        try {
+            return supervise(cfg, log, hooks);
+        } finally {
+            hooks.close(HOOK_GRACE); // a no-op after the planned stop closed them
+        }
+    }
+
+    private int supervise(VigilConfig cfg, Log log, Hooks hooks) throws Exception {
         log.event(Priority.NOTICE, "starting", "cluster", cfg.cluster().name(), "config", cfg.source(),
                 "cluster_hash", cfg.clusterHash().substring(0, 16), "pid", ProcessHandle.current().pid());
         if (cfg.cluster().security().insecure()) {
@@ -209,6 +222,7 @@ public final class Vigild implements Callable<Integer> {
             adminServer.close();
             if (agent != null) agent.close();
             store.close();
+            hooks.close(HOOK_GRACE); // inside the shutdown hook: the JVM halts once it returns
             stopped.countDown();
         }, "vigil-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

@@ -19,16 +19,19 @@ final class ClusterFiles {
     private final Path keyFile;
     private final PgOptions pg;
     private final RigWatchdog watchdog;
+    private final Path hook;
 
     ClusterFiles(NetnsRig rig, Timing timing) {
-        this(rig, timing, null, null);
+        this(rig, timing, null, null, null);
     }
 
     /**
      * {@code pg} null: no managed PostgreSQL (no postgres sections in the configs). {@code watchdog} null:
      * {@code node.watchdog.mode: off}; else the node's fake device {@link #watchdogDevice} with {@code mode: required}.
+     * {@code hook} null: no event hooks; else every node runs it with {@link #eventLog} as its recipient.
      */
-    ClusterFiles(NetnsRig rig, Timing timing, PgOptions pg, RigWatchdog watchdog) {
+    ClusterFiles(NetnsRig rig, Timing timing, PgOptions pg, RigWatchdog watchdog, Path hook) {
+        this.hook = hook;
         this.rig = rig;
         this.timing = timing;
         this.keyFile = rig.runDir().resolve("cluster.key");
@@ -72,6 +75,11 @@ final class ClusterFiles {
     /** nK/watchdog: the FIFO of the node's {@link FakeWatchdog}. */
     Path watchdogDevice(String node) {
         return nodeDir(node).resolve("watchdog");
+    }
+
+    /** nK/events.log: where the rig's event hook writes. */
+    Path eventLog(String node) {
+        return nodeDir(node).resolve("events.log");
     }
 
     Path stateDir(String node) {
@@ -146,6 +154,10 @@ final class ClusterFiles {
         y.append("  state_dir: ").append(stateDir(self)).append('\n');
         y.append("  bind_address: ").append(rig.address(self)).append('\n');
         y.append("  admin:\n    socket: ").append(adminSocket(self)).append('\n');
+        if (hook != null) {
+            y.append("  hooks:\n    - {path: ").append(hook).append(", recipient: ").append(eventLog(self))
+                    .append(", timeout: 5s}\n");
+        }
         // never the default (auto): a rig must not arm a real /dev/watchdog of the machine it runs on
         if (watchdog == null) {
             y.append("  watchdog:\n    mode: off\n");
@@ -160,9 +172,13 @@ final class ClusterFiles {
             y.append("    bindir: ").append(PgOptions.BINDIR).append('\n');
             y.append("    data_dir: ").append(pgData(self)).append('\n');
             y.append("    port: ").append(PgOptions.PORT).append('\n');
-            y.append("    listen_address: ").append(rig.address(self)).append('\n');
+            // every address, as for clients that come through a VIP; the writer is admitted by the config alone
+            y.append("    listen_address: 0.0.0.0\n");
             y.append("    socket_dir: ").append(pgSocketDir(self)).append('\n');
             y.append("    os_user: postgres\n");
+            y.append("    client_access:\n");
+            y.append("      - {database: postgres, user: ").append(PgNodes.WRITER_ROLE).append(", address: ")
+                    .append(rig.address(NetnsRig.CLIENT)).append("/32, method: trust}\n");
         }
         return y.toString();
     }

@@ -3,7 +3,6 @@ package vigil.testkit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -141,27 +140,13 @@ public final class PgNodes {
     }
 
     /**
-     * The writer's role (no password: trusted from the client address only), its table, and a pg_hba line
-     * on every node, appended below vigil's block (vigil keeps lines outside its block; clones and rewinds
-     * copy the file from the primary, so it stays everywhere).
+     * The writer's role (no password: trusted from the client address only, by the {@code client_access} rule of
+     * every node's config, which vigild writes into pg_hba.conf) and its table.
      */
     void prepareWriter(String primary) {
         psql(primary, "CREATE ROLE " + WRITER_ROLE + " LOGIN; CREATE TABLE " + TABLE
                 + " (seq bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now()); GRANT SELECT, INSERT ON "
                 + TABLE + " TO " + WRITER_ROLE + ";").orThrow("create the writer's role and table on " + primary);
-        String line = "\n# vigil testkit: the writer client\nhost    postgres     " + WRITER_ROLE + "       "
-                + rig.address(NetnsRig.CLIENT) + "/32     trust\n";
-        for (String n : cluster.nodes()) {
-            Path hba = files.pgData(n).resolve("pg_hba.conf");
-            try {
-                if (!Files.readString(hba).contains(rig.address(NetnsRig.CLIENT) + "/32")) {
-                    Files.writeString(hba, line, StandardOpenOption.APPEND);
-                }
-            } catch (IOException e) {
-                throw new RigException("cannot add the writer's line to " + hba + ": " + e.getMessage(), e);
-            }
-            psql(n, "SELECT pg_reload_conf()").orThrow("reload " + n);
-        }
     }
 
     /** The sequence numbers in the writer's table on {@code node}. */

@@ -37,11 +37,16 @@ public final class VigilCluster implements AutoCloseable {
 
     private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo, PgOptions pgOptions,
                          RigWatchdog watchdog) {
+        this(rig, timing, env, repo, pgOptions, watchdog, false);
+    }
+
+    private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo, PgOptions pgOptions,
+                         RigWatchdog watchdog, boolean eventLog) {
         this.rig = rig;
         this.timing = timing;
         this.env = Map.copyOf(env);
         this.repo = repo;
-        this.files = new ClusterFiles(rig, timing, pgOptions, watchdog);
+        this.files = new ClusterFiles(rig, timing, pgOptions, watchdog, eventLog ? repo.resolve("hooks/log-event") : null);
         this.pg = pgOptions == null ? null : new PgNodes(this, files);
         files.write();
         for (String n : rig.nodes()) {
@@ -56,6 +61,21 @@ public final class VigilCluster implements AutoCloseable {
             throw new IllegalArgumentException("threeNodes needs a rig with 3 nodes, got " + rig.nodes());
         }
         return start(rig, Timing.DEFAULT, Map.of());
+    }
+
+    /**
+     * As {@link #threeNodes}, and every node runs the shipped {@code hooks/log-event} as its event hook, writing to
+     * {@link #eventLog}.
+     */
+    public static VigilCluster threeNodesWithEventLog(NetnsRig rig) {
+        VigilCluster c = new VigilCluster(rig, Timing.DEFAULT, Map.of(), RepoRoot.locate().toAbsolutePath(), null, null, true);
+        rig.nodes().forEach(c::startNode);
+        return c;
+    }
+
+    /** The file the event hook of {@link #threeNodesWithEventLog} appends to on {@code node}. */
+    public Path eventLog(String node) {
+        return files.eventLog(node);
     }
 
     /** Writes configs for every rig node and starts vigild on each. */
@@ -78,7 +98,8 @@ public final class VigilCluster implements AutoCloseable {
 
     /**
      * Three data nodes with managed PostgreSQL 15 ({@link PgOptions}), started and waited for: one node's
-     * PostgreSQL is primary and both others stream from it, the writer's role, table and pg_hba line exist.
+     * PostgreSQL is primary and both others stream from it, the writer's role and table exist (the writer is admitted
+     * by the nodes' {@code client_access} rule).
      */
     public static VigilCluster clusterWithPrimary(NetnsRig rig) {
         return clusterWithPrimary(rig, Timing.DEFAULT, PgOptions.ASYNC, Duration.ofSeconds(150));

@@ -1,6 +1,9 @@
 package vigil.daemon.log;
 
 import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -14,6 +17,12 @@ public final class Log {
     private final String node;
     private final PrintStream out;
     private final Priority threshold;
+    private volatile Tap tap;
+
+    /** Sees every event before the threshold applies (secret values already masked); must return at once. */
+    public interface Tap {
+        void event(Priority priority, String event, Map<String, String> fields, String line);
+    }
 
     public Log(String node, PrintStream out, Priority threshold) {
         this.node = node;
@@ -23,7 +32,39 @@ public final class Log {
 
     /** @param keyValues alternating keys and values; a null value is written as {@code -} */
     public void event(Priority priority, String event, Object... keyValues) {
-        if (priority.level > threshold.level) return;
+        Tap t = tap;
+        boolean shown = priority.level <= threshold.level;
+        if (t == null && !shown) return;
+        String line = line(priority, event, keyValues);
+        if (t != null) t.event(priority, event, fields(keyValues), line);
+        if (!shown) return;
+        synchronized (out) {
+            out.println(line);
+            out.flush();
+        }
+    }
+
+    private static Map<String, String> fields(Object... keyValues) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < keyValues.length; i += 2) {
+            String key = String.valueOf(keyValues[i]);
+            Object value = keyValues[i + 1];
+            fields.put(key, SECRET.matcher(key).matches() ? "****" : value == null ? "" : String.valueOf(value));
+        }
+        return fields;
+    }
+
+    /** Adds the one tap (the event hooks); null removes it. */
+    public void tap(Tap t) {
+        tap = t;
+    }
+
+    /** The priority's syslog name: err, warning, notice, info, debug. */
+    public static String severity(Priority p) {
+        return p.name().toLowerCase(Locale.ROOT);
+    }
+
+    private String line(Priority priority, String event, Object... keyValues) {
         StringBuilder sb = new StringBuilder(128);
         sb.append('<').append(priority.level).append(">node=").append(node).append(" event=").append(event);
         for (int i = 0; i + 1 < keyValues.length; i += 2) {
@@ -32,10 +73,7 @@ public final class Log {
             sb.append(' ').append(key).append('=').append(SECRET.matcher(key).matches() ? "****" : quote(value));
         }
         sb.append(" mono_ms=").append(System.nanoTime() / 1_000_000);
-        synchronized (out) {
-            out.println(sb);
-            out.flush();
-        }
+        return sb.toString();
     }
 
     static String quote(Object value) {

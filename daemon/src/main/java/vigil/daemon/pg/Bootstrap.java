@@ -57,8 +57,7 @@ final class Bootstrap {
             return CommandResult.failed(List.of(), files.postgresqlConf() + " does not exist — with config_dir set,"
                     + " create the cluster's configuration there first (Debian: pg_createcluster), or leave config_dir unset");
         }
-        files.writeHba(cmd.password().isPresent());
-        files.writeIdent();
+        files.writeAccess(cmd.password().isPresent());
         files.ensureInclude();
         files.writeConf(Map.of());
         if (!fresh) {

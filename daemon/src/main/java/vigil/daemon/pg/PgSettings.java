@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import vigil.config.ClientAccess;
 import vigil.config.NodeRole;
 import vigil.config.NodeSpec;
 import vigil.config.PostgresClusterSettings;
@@ -12,13 +13,24 @@ import vigil.config.VigilConfig;
 
 /**
  * Everything the driver needs to know about the local PostgreSQL. {@code peerAddresses} (the data nodes'
- * cluster addresses) are the only sources pg_hba accepts replication and pg_rewind connections from.
+ * cluster addresses) are the only sources pg_hba accepts replication and pg_rewind connections from;
+ * {@code clientRules} are the operator's pg_hba lines, in order, written after vigil's own.
  */
 public record PgSettings(Path bindir, Path dataDir, Path configDir, int port, String listenAddress, Path socketDir,
                          String osUser, String superuser, String replicationUser, Optional<Path> replicationPasswordFile,
-                         String applicationName, Duration probeTimeout, List<String> peerAddresses) {
+                         String applicationName, Duration probeTimeout, List<String> peerAddresses,
+                         List<String> clientRules) {
     public PgSettings {
         peerAddresses = List.copyOf(peerAddresses);
+        clientRules = List.copyOf(clientRules);
+    }
+
+    /** Settings without client rules: only vigil's own connections are admitted by vigil's block. */
+    public PgSettings(Path bindir, Path dataDir, Path configDir, int port, String listenAddress, Path socketDir,
+                      String osUser, String superuser, String replicationUser, Optional<Path> replicationPasswordFile,
+                      String applicationName, Duration probeTimeout, List<String> peerAddresses) {
+        this(bindir, dataDir, configDir, port, listenAddress, socketDir, osUser, superuser, replicationUser,
+                replicationPasswordFile, applicationName, probeTimeout, peerAddresses, List.of());
     }
 
     /** Maps a loaded config; fails when the config has no {@code postgres} sections (vigil manages no PostgreSQL). */
@@ -31,7 +43,7 @@ public record PgSettings(Path bindir, Path dataDir, Path configDir, int port, St
                 .filter(s -> s.role() == NodeRole.DATA).map(NodeSpec::address).distinct().toList();
         return new PgSettings(n.bindir(), n.dataDir(), n.configDir(), n.port(), n.listenAddress(), n.socketDir(),
                 n.osUser(), c.superuser(), c.replicationUser(), c.replicationPasswordFile(), cfg.node().name(),
-                c.probeTimeout(), peers);
+                c.probeTimeout(), peers, n.clientAccess().stream().map(ClientAccess::hbaLine).toList());
     }
 
     Path bin(String tool) {

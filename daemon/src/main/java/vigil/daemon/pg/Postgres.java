@@ -283,6 +283,7 @@ public final class Postgres {
         changes.put("recovery_target_timeline", PostgresFiles.quote("latest"));
         files.writeConf(changes);
         files.ensureInclude();
+        files.writeAccess(pw.isPresent());
         files.touch(files.data("standby.signal"));
         reloadIfRunning();
     }
@@ -332,6 +333,7 @@ public final class Postgres {
         changes.put("primary_conninfo", null);
         files.writeConf(changes);
         files.ensureInclude();
+        files.writeAccess(cmd.password().isPresent());
         reloadIfRunning();
     }
 
@@ -361,6 +363,7 @@ public final class Postgres {
         }
         files.writeConf(Map.of());
         files.ensureInclude();
+        files.writeAccess(cmd.password().isPresent());
         List<String> postmaster;
         try {
             postmaster = account.exec(List.of(s.bin("postgres").toString(), "-D", pgctlDir().toString()));

@@ -56,8 +56,7 @@ final class PostgresFiles {
     /** vigil.conf's settings that come from PgSettings alone. */
     Map<String, String> base() {
         Map<String, String> m = new LinkedHashMap<>();
-        String listen = s.listenAddress().equals(LOOPBACK) ? LOOPBACK : LOOPBACK + "," + s.listenAddress();
-        m.put("listen_addresses", quote(listen));
+        m.put("listen_addresses", quote(listenAddresses(s.listenAddress())));
         m.put("port", Integer.toString(s.port()));
         m.put("unix_socket_directories", quote(s.socketDir().toString()));
         m.put("cluster_name", quote(s.applicationName()));
@@ -70,6 +69,19 @@ final class PostgresFiles {
         // weaken that (ALTER SYSTEM, role/database settings and a session's SET still can: the probe shows it)
         m.put("synchronous_commit", "on");
         return m;
+    }
+
+    /**
+     * PostgreSQL's listen_addresses for the configured address. A wildcard stands alone: {@code 0.0.0.0} already
+     * covers 127.0.0.1, and binding both fails ("Address already in use"); {@code ::} means every IPv4 and IPv6
+     * address, which PostgreSQL spells {@code *}. Any other address gets 127.0.0.1 beside it for local clients.
+     */
+    static String listenAddresses(String configured) {
+        return switch (configured) {
+            case "0.0.0.0", LOOPBACK -> configured;
+            case "::", "*" -> "*";
+            default -> LOOPBACK + "," + configured;
+        };
     }
 
     /** The role settings currently in vigil.conf. */
@@ -135,7 +147,17 @@ final class PostgresFiles {
         writeOwned(conf, b.toString(), perms(conf));
     }
 
-    /** Puts vigil's block at the top of pg_hba.conf: local superuser access for vigil, replication from the data nodes. */
+    /** Rewrites vigil's blocks of pg_hba.conf and pg_ident.conf from the config: who may connect, and as whom. */
+    void writeAccess(boolean withPassword) {
+        writeHba(withPassword);
+        writeIdent();
+    }
+
+    /**
+     * Puts vigil's block at the top of pg_hba.conf: local superuser access for vigil, replication from the data
+     * nodes, then the operator's client rules (in their order, after vigil's so a client rule cannot shadow the
+     * replication rules).
+     */
     void writeHba(boolean withPassword) {
         String method = withPassword ? "scram-sha-256" : "trust";
         List<String> block = new ArrayList<>();
@@ -144,6 +166,10 @@ final class PostgresFiles {
         for (String peer : s.peerAddresses()) {
             block.add(String.format("host    replication  %-12s %-20s %s", s.replicationUser(), hbaAddress(peer), method));
             block.add(String.format("host    postgres     %-12s %-20s %s", s.replicationUser(), hbaAddress(peer), method));
+        }
+        if (!s.clientRules().isEmpty()) {
+            block.add("# clients, from node.postgres.client_access");
+            block.addAll(s.clientRules());
         }
         writeBlock(s.configDir().resolve("pg_hba.conf"), block);
     }

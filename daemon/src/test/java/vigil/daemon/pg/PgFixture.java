@@ -44,14 +44,14 @@ public final class PgFixture implements AutoCloseable {
         public final Postgres pg;
         public final PgProbe probe;
 
-        Node(String name) throws IOException {
+        Node(String name, String listen, List<String> clientRules) throws IOException {
             this.name = name;
             Path home = root.resolve(name);
             Files.createDirectory(home, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             chownToPostgres(home);
             Path data = home.resolve("data");
-            settings = new PgSettings(BINDIR, data, data, freePort(), "127.0.0.1", home, "postgres", "postgres",
-                    "replicator", Optional.of(passwordFile), name, PROBE_TIMEOUT, List.of("127.0.0.1"));
+            settings = new PgSettings(BINDIR, data, data, freePort(), listen, home, "postgres", "postgres",
+                    "replicator", Optional.of(passwordFile), name, PROBE_TIMEOUT, List.of("127.0.0.1"), clientRules);
             pg = new Postgres(settings, r -> {
                 commands.add(r);
                 System.out.printf("[pg %s] exit=%d %dms %s%n", name, r.exitCode(), r.duration().toMillis(), r.argv());
@@ -133,7 +133,12 @@ public final class PgFixture implements AutoCloseable {
     }
 
     public Node node(String name) throws IOException {
-        Node n = new Node(name);
+        return node(name, "127.0.0.1", List.of());
+    }
+
+    /** A node listening on {@code listen} that admits clients by {@code clientRules} (pg_hba lines). */
+    public Node node(String name, String listen, List<String> clientRules) throws IOException {
+        Node n = new Node(name, listen, clientRules);
         nodes.add(n);
         return n;
     }

@@ -79,6 +79,32 @@ class PostgresFilesTest {
     }
 
     @Test
+    void clientRulesFollowVigilsAndPrecedeTheOperatorsLines() throws Exception {
+        String me = System.getProperty("user.name");
+        PgSettings s = new PgSettings(Path.of("/usr/lib/postgresql/15/bin"), data, data, 5433, "0.0.0.0", dir, me,
+                "postgres", "replicator", Optional.empty(), "n1", Duration.ofMillis(500), List.of("10.232.1.11"),
+                List.of("host    maasdb       maas         10.0.0.0/24          scram-sha-256",
+                        "local   maasdb       maas                              peer"));
+        new PostgresFiles(s, OsAccount.of(me)).writeAccess(true);
+        List<String> lines = Files.readAllLines(data.resolve("pg_hba.conf"));
+        int replication = lines.indexOf(lines.stream().filter(l -> l.startsWith("host    replication")).findFirst().orElseThrow());
+        int client = lines.indexOf("host    maasdb       maas         10.0.0.0/24          scram-sha-256");
+        int local = lines.indexOf("local   maasdb       maas                              peer");
+        int end = lines.indexOf("# vigil: end");
+        assertTrue(replication < client && client < local && local < end, lines.toString());
+        assertEquals("local all all peer", lines.get(end + 1), "the operator's own lines follow vigil's block");
+    }
+
+    @Test
+    void aWildcardListenAddressStandsAlone() {
+        // 127.0.0.1 beside 0.0.0.0 makes PostgreSQL fail: "could not bind IPv4 address "0.0.0.0": Address already in use"
+        assertEquals("0.0.0.0", PostgresFiles.listenAddresses("0.0.0.0"));
+        assertEquals("*", PostgresFiles.listenAddresses("::"));
+        assertEquals("127.0.0.1", PostgresFiles.listenAddresses("127.0.0.1"));
+        assertEquals("127.0.0.1,10.232.1.11", PostgresFiles.listenAddresses("10.232.1.11"));
+    }
+
+    @Test
     void configValuesDoubleSingleQuotes() {
         assertEquals("'ANY 1 (n2)'", PostgresFiles.quote("ANY 1 (n2)"));
         assertEquals("'it''s'", PostgresFiles.quote("it's"));
