@@ -95,7 +95,8 @@ class NodeLoopTest {
 
     /**
      * With a 4 s lease, a leader that vanished is replaced only after its followers' 4 s no-vote window; one that
-     * resigns frees them at once. The new leader must be there well before the window could have ended.
+     * resigns frees them at once. The new leader must be there well before the window could have ended (3.5 s: a
+     * loaded 2-core machine once took 2.1 s; waiting out the window takes 4 s plus an election).
      */
     @Test
     void aStoppingLeaderResignsSoAnotherStandsWithoutWaitingOutTheLease() throws Exception {
@@ -109,7 +110,7 @@ class NodeLoopTest {
         long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt);
         assertTrue(!second.equals(first));
         assertTrue(logs.toString(StandardCharsets.UTF_8).contains("reason=RESIGNED"), logs.toString());
-        assertTrue(tookMs < 2000, "a new leader " + tookMs + " ms after the resignation: it waited out the lease\n" + logs);
+        assertTrue(tookMs < 3500, "a new leader " + tookMs + " ms after the resignation: it waited out the lease\n" + logs);
     }
 
     /** n1's disk fails: it may ask for pre-votes (they change no term), but must halt before any vote request. */
