@@ -13,6 +13,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import vigil.config.ConfigLoader;
+import vigil.config.CrashProof;
 import vigil.config.LoadResult;
 import vigil.config.NodeRole;
 import vigil.config.NodeSpec;
@@ -108,6 +109,9 @@ public final class Vigild implements Callable<Integer> {
         if (checkOnly) {
             System.err.println("vigild: " + config + ": configuration OK (node " + cfg.node().name() + ", cluster "
                     + cfg.cluster().name() + ", " + cfg.voters().size() + " voters)");
+            for (String line : CrashProof.describe(cfg, java.nio.file.Files::exists).split("\n")) {
+                System.err.println("vigild: " + line);
+            }
             return 0;
         }
         Log log = new Log(cfg.node().name(), out, threshold);

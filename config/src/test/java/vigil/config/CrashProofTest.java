@@ -1,0 +1,68 @@
+package vigil.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static vigil.config.ConfigFixture.dump;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What {@code vigild --check-config} tells about the proof this node offers, and so about a crash of it. */
+class CrashProofTest {
+    @TempDir
+    Path dir;
+    ConfigFixture fx;
+    Path passFile;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        fx = new ConfigFixture(dir);
+        passFile = dir.resolve("replication.pass");
+        Files.writeString(passFile, "s3cret-pw\n");
+        Files.setPosixFilePermissions(passFile, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    String describe(String extra, boolean deviceExists) {
+        LoadResult r = fx.load((PostgresConfigTest.WITH_PG + extra).replace("PASS", passFile.toString()));
+        assertTrue(r.ok(), dump(r));
+        return CrashProof.describe(r.config().orElseThrow(), p -> deviceExists);
+    }
+
+    @Test
+    void aWatchdogThatExistsIsTheProofAndFailoverNeedsNoFenceAgent() {
+        String d = describe("", true);
+        assertTrue(d.startsWith("proof: watchdog /dev/watchdog (auto: the device exists)\n"), d);
+        assertTrue(d.contains("another node is promoted once its lease has ended (at most 1500 ms"), d);
+        assertTrue(d.contains("resets this host 1050 ms after its daemon stops"), d);
+    }
+
+    @Test
+    void withoutAWatchdogACrashedPrimaryIsNotFailedOver() {
+        String d = describe("", false);
+        assertTrue(d.startsWith("proof: none (node.watchdog.mode: auto, but /dev/watchdog does not exist: load softdog"), d);
+        assertTrue(d.contains("no automatic failover — the leader waits in FENCING_REQUIRED"), d);
+        assertEquals(d, describe("  watchdog: {mode: auto}\n", false), "the same with the section written out");
+        assertTrue(describe("  watchdog: {mode: off}\n", true).startsWith("proof: none (node.watchdog.mode: off)\n"));
+    }
+
+    @Test
+    void failoverWithoutFencingSaysWhatItRisks() {
+        LoadResult r = fx.load(PostgresConfigTest.WITH_PG.replace("    replication_password_file: PASS\n",
+                "    failover_without_fencing: true\n") + "  watchdog: {mode: off}\n");
+        assertTrue(r.ok(), dump(r));
+        String d = CrashProof.describe(r.config().orElseThrow(), p -> false);
+        assertTrue(d.contains("promoted once its lease has ended, without any proof (failover_without_fencing: true)"
+                + " — if this node was only cut off, its PostgreSQL may still accept writes that will be lost"), d);
+    }
+
+    @Test
+    void withoutPostgresThereIsNothingToProve() {
+        LoadResult r = fx.load(BadInputTest.THREE_NODES);
+        assertTrue(r.ok(), dump(r));
+        assertTrue(CrashProof.describe(r.config().orElseThrow(), p -> true).startsWith("proof: not needed"));
+    }
+}
