@@ -29,6 +29,14 @@ import vigil.protocol.admin.StatusView;
                     + "configured node: NODE (this node marked *), KIND (data or witness), ROLE (leader, candidate, "
                     + "follower, witness, or unknown when unreachable), REACHABLE and LEADER.",
             "",
+            "When vigil manages PostgreSQL, a second line gives the recorded primary, its timeline, the synchronous "
+                    + "set and the supervisor's last reason, and each data node's row adds PG (primary, standby, "
+                    + "stopped, empty, failing, hung, unknown), TL, LSN, LAG (bytes behind the primary's last known "
+                    + "position), SYNC (in the synchronous set), FAIL (local restarts within failure_timeout, this "
+                    + "node only) and PROOF: what proves the node's PostgreSQL cannot write once the node is gone "
+                    + "(watchdog-armed; watchdog: this node has one, armed while it leads; none: a crash of this node "
+                    + "as primary is not failed over without another proof; - not known).",
+            "",
             "This is one daemon's view, not a consensus: during a partition two nodes may disagree, which is "
                     + "exactly what this command is for. Run it on every node to compare.",
         },

@@ -35,7 +35,7 @@ final class StatusSnapshot {
             else if (!up) role = "unknown";
             else if (v.name().equals(leader)) role = "leader";
             else role = v.canLead() ? "follower" : "witness";
-            PgNodeView pg = config.policy() == null || !v.canLead() ? null : pgOf(s, v.name(), self);
+            PgNodeView pg = config.policy() == null || !v.canLead() ? null : pgOf(s, config, v.name(), self);
             return new NodeStatusView(v.name(), v.canLead() ? "data" : "witness", role, up, self, pg);
         }).toList();
         String myRole = electorate.me().canLead() ? e.role().label() : "witness";
@@ -51,7 +51,7 @@ final class StatusSnapshot {
      * This node's PostgreSQL from its own probe; another's from the position it reported in the election (the leader
      * hears every follower; a follower knows what the leader relayed).
      */
-    private static PgNodeView pgOf(NodeState s, String name, boolean self) {
+    private static PgNodeView pgOf(NodeState s, NodeConfig config, String name, boolean self) {
         ElectionState e = s.election();
         var record = e.durable().record();
         boolean sync = record.sync().contains(name);
@@ -68,14 +68,15 @@ final class StatusSnapshot {
             boolean up = v.health() == PgView.Health.UP;
             return new PgNodeView(role, up ? v.timeline() : null, up ? PgNodeView.lsn(v.lsn()) : null,
                     lag(primaryPos, up && v.role() == PgView.Role.STANDBY ? v.lsn() : null, up ? v.timeline() : 0),
-                    sync, e.own().eligible(), s.supervisor().restarts().size());
+                    sync, e.own().eligible(), s.supervisor().restarts().size(),
+                    !config.watchdog().enabled() ? "none" : s.watchdog().armed() ? "watchdog-armed" : "watchdog");
         }
         Candidacy c = positionOf(e, name);
         boolean known = c != null && (c.timeline() > 0 || c.lsn() > 0);
         String role = name.equals(record.primary()) ? "primary" : known ? "standby" : "unknown";
         return new PgNodeView(role, known ? c.timeline() : null, known ? PgNodeView.lsn(c.lsn()) : null,
                 known && !"primary".equals(role) ? lag(primaryPos, c.lsn(), c.timeline()) : null, sync,
-                c != null && c.eligible(), null);
+                c != null && c.eligible(), null, e.watchdogOf(name) > 0 ? "watchdog-armed" : null);
     }
 
     private static Candidacy positionOf(ElectionState e, String name) {

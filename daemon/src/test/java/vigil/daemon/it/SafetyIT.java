@@ -310,6 +310,9 @@ class SafetyIT {
         FakeWatchdog device = cluster.watchdog(p);
         device.awaitArmed(Duration.ofSeconds(10));
         reportArmTime(p);
+        String table = cluster.statusTable(p);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith(p + "*") && l.trim().endsWith("watchdog-armed")),
+                "vigilctl status names the proof the primary offers:\n" + table);
         double fault = cluster.freeze(p);
         FakeWatchdog.Reset reset = device.awaitResets(1, Duration.ofSeconds(10)).get(0);
         String q = pg.awaitPrimaryWithStandbys(Duration.ofSeconds(30), others(p));

@@ -143,6 +143,10 @@ class NodeLoopSupervisionTest {
     void theLeaderBecomesThePrimaryAndACutOffPrimaryIsFencedAndReplacedOnlyWithAProof() throws Exception {
         for (String n : List.of("n1", "n2", "n3")) start(n);
         String first = awaitServingPrimary(Set.of("n1", "n2", "n3"), 8000);
+        var rows = loops.get(first).status().get(1, TimeUnit.SECONDS).nodes();
+        for (var row : rows) { // no watchdog here: the status must not promise one
+            assertEquals(row.self() ? "none" : null, row.postgres().proof(), row.toString());
+        }
         for (String n : List.of("n1", "n2", "n3")) {
             if (n.equals(first)) continue;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

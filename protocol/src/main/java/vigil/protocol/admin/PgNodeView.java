@@ -14,8 +14,12 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * @param sync      named in the cluster record's synchronous set
  * @param eligible  could be promoted now
  * @param failcount local restarts within failure_timeout (the answering node only)
+ * @param proof     what proves this node's PostgreSQL cannot write once the node is gone: {@code watchdog-armed}
+ *                  (armed now: its lease ending is the proof), {@code watchdog} (the answering node has one, armed
+ *                  when it leads), {@code none} (the answering node has none: a crash of it as primary waits for a
+ *                  proof), or null when not known (another node that has not announced an armed watchdog)
  */
-@JsonPropertyOrder({"role", "timeline", "lsn", "lag_bytes", "sync", "eligible", "failcount"})
+@JsonPropertyOrder({"role", "timeline", "lsn", "lag_bytes", "sync", "eligible", "failcount", "proof"})
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record PgNodeView(
         @JsonProperty("role") String role,
@@ -24,7 +28,14 @@ public record PgNodeView(
         @JsonProperty("lag_bytes") Long lagBytes,
         @JsonProperty("sync") boolean sync,
         @JsonProperty("eligible") boolean eligible,
-        @JsonProperty("failcount") Integer failcount) {
+        @JsonProperty("failcount") Integer failcount,
+        @JsonProperty("proof") String proof) {
+
+    /** Without the proof (not known). */
+    public PgNodeView(String role, Long timeline, String lsn, Long lagBytes, boolean sync, boolean eligible,
+                      Integer failcount) {
+        this(role, timeline, lsn, lagBytes, sync, eligible, failcount, null);
+    }
 
     /** PostgreSQL's own notation of an LSN: high and low 32 bits in hex. */
     public static String lsn(long value) {
