@@ -1,0 +1,173 @@
+package vigil.daemon.vip;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import vigil.daemon.log.Log;
+import vigil.daemon.log.Priority;
+
+/**
+ * Puts a virtual IPv4 address on this host and takes it off, with iproute2's {@code ip} and iputils' {@code arping}.
+ * Invariants: an address is added only after a duplicate-address check found nobody answering for it (a reply means
+ * its old holder is alive: claiming it would give the LAN two owners), and every add is followed by gratuitous ARP
+ * so that neighbours update their caches at once instead of when their entries expire; every command has a timeout
+ * and is logged with argv, exit code and duration. Blocking; meant for one driver thread. Not yet driven by the node
+ * step (see the issue tracker): this is the mechanism the VIP placement will use.
+ */
+public final class VipDriver {
+    /** How a claim ended. */
+    public enum Claim {
+        /** Added and announced. */
+        CLAIMED,
+        /** This host held it already: announced again. */
+        ALREADY_HELD,
+        /** Another host answered for the address: not added. */
+        DUPLICATE,
+        /** A command failed or timed out: not added (or removed again). */
+        FAILED
+    }
+
+    public record Outcome(Claim claim, String detail) {}
+
+    private static final Duration IP_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration ANNOUNCE_TIMEOUT = Duration.ofSeconds(3);
+
+    private final List<String> prefix;
+    private final Log log;
+
+    /** @param prefix prepended to every command (tests: {@code ip netns exec NS}); empty in production */
+    public VipDriver(List<String> prefix, Log log) {
+        this.prefix = List.copyOf(prefix);
+        this.log = log;
+    }
+
+    /**
+     * Claims {@code v}: a duplicate-address check that waits at most {@code dadWait} for an answer (a holder on the
+     * same LAN answers within milliseconds; arping itself only counts whole seconds, so it is cut off at the
+     * deadline), then {@code ip addr add}, then gratuitous ARP.
+     */
+    public Outcome claim(Vip v, Duration dadWait) {
+        if (held(v)) {
+            announce(v);
+            return new Outcome(Claim.ALREADY_HELD, v.cidr() + " already on " + v.device());
+        }
+        Result dad = run(dadWait, "arping", "-D", "-q", "-c", "1", "-w", "1", "-I", v.device(), v.address());
+        if (dad.exit == 1) {
+            return new Outcome(Claim.DUPLICATE, "another host answered ARP for " + v.address() + " on " + v.device()
+                    + " within " + dadWait.toMillis() + " ms: its holder is alive");
+        }
+        if (dad.exit != 0 && !dad.timedOut) {
+            return new Outcome(Claim.FAILED, "duplicate-address check failed: exit " + dad.exit + " " + dad.output);
+        }
+        List<String> add = new ArrayList<>(List.of("ip", "addr", "add", v.cidr(), "dev", v.device()));
+        if (v.label() != null) add.addAll(List.of("label", v.label()));
+        Result r = run(IP_TIMEOUT, add.toArray(String[]::new));
+        if (r.exit != 0) {
+            return new Outcome(Claim.FAILED, "ip addr add failed: exit " + r.exit + " " + r.output);
+        }
+        announce(v);
+        return new Outcome(Claim.CLAIMED, v.cidr() + " added to " + v.device());
+    }
+
+    /**
+     * Gratuitous ARP for {@code v}, once: an unsolicited request and an unsolicited reply (some hosts and switches
+     * heed only one kind), sent at once; neighbours that have an entry for the address take the new MAC. Returns
+     * without waiting: arping lingers a second after its last packet, which must not delay a failover. Each arping is
+     * logged when it exits, and killed if it has not after {@link #ANNOUNCE_TIMEOUT}. Repeating the announcement while
+     * the VIP is held is the caller's job.
+     */
+    public void announce(Vip v) {
+        for (String mode : List.of("-U", "-A")) {
+            List<String> argv = new ArrayList<>(prefix);
+            argv.addAll(List.of("arping", mode, "-q", "-c", "1", "-I", v.device(), v.address()));
+            long start = System.nanoTime();
+            try {
+                Process p = new ProcessBuilder(argv).directory(new File("/")).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+                p.onExit().orTimeout(ANNOUNCE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((done, error) -> {
+                    if (error != null) {
+                        p.destroyForcibly();
+                    }
+                    long ms = (System.nanoTime() - start) / 1_000_000;
+                    int exit = error != null ? -1 : done.exitValue();
+                    log.event(exit == 0 ? Priority.INFO : Priority.WARNING, "command", "argv", argv, "exit", exit,
+                            "duration_ms", ms, "output", error != null ? "killed after " + ANNOUNCE_TIMEOUT.toMillis() + " ms" : null);
+                });
+            } catch (IOException e) {
+                log.event(Priority.WARNING, "command", "argv", argv, "exit", -2, "duration_ms", 0,
+                        "output", "could not run: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Takes {@code v} off this host; true when it is not held afterwards (also when it was not held). */
+    public boolean release(Vip v) {
+        if (!held(v)) return true;
+        run(IP_TIMEOUT, "ip", "addr", "del", v.cidr(), "dev", v.device());
+        return !held(v);
+    }
+
+    /** Whether {@code v}'s address is on its device now. */
+    public boolean held(Vip v) {
+        Result r = run(IP_TIMEOUT, "ip", "-o", "-4", "addr", "show", "dev", v.device(), "to", v.address() + "/32");
+        return r.exit == 0 && r.output.contains(" " + v.address() + "/");
+    }
+
+    private record Result(int exit, String output, boolean timedOut) {}
+
+    private Result run(Duration timeout, String... cmd) {
+        List<String> argv = new ArrayList<>(prefix);
+        argv.addAll(List.of(cmd));
+        long start = System.nanoTime();
+        Path out = null;
+        int exit;
+        String output = "";
+        boolean timedOut = false;
+        try {
+            out = Files.createTempFile("vigil-vip-", ".out",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Process p = new ProcessBuilder(argv).directory(new File("/")).redirectErrorStream(true)
+                    .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            if (p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                exit = p.exitValue();
+            } else {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                p.waitFor(2, TimeUnit.SECONDS);
+                exit = -1;
+                timedOut = true;
+            }
+            output = Files.readString(out, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            exit = -2;
+            output = "could not run: " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            exit = -1;
+            output = "interrupted";
+        } finally {
+            if (out != null) {
+                try {
+                    Files.deleteIfExists(out);
+                } catch (IOException ignored) {
+                    // an empty temp file left behind is harmless
+                }
+            }
+        }
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        boolean dad = cmd[0].equals("arping") && cmd[1].equals("-D");
+        boolean expected = exit == 0 || dad && (exit == 1 || timedOut); // DAD: 1 is an answer; the deadline, none
+        boolean query = cmd[0].equals("ip") && cmd[2].equals("show"); // asked often once VIPs are placed: quiet
+        log.event(!expected ? Priority.WARNING : query ? Priority.DEBUG : Priority.INFO,
+                "command", "argv", argv, "exit", exit, "duration_ms", ms, "output", output.isEmpty() ? null : output);
+        return new Result(exit, output, timedOut);
+    }
+}
