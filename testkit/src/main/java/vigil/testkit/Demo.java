@@ -7,9 +7,10 @@ import java.util.stream.Collectors;
 import vigil.testkit.VigilCluster.Leader;
 
 /**
- * {@code bin/demo}: three vigild nodes in network namespaces, the leader's vigild killed with
- * SIGKILL, and the time until another node holds a lease (from the daemons' own log lines, on
- * the shared monotonic clock). Everything is removed at the end, also on Ctrl-C (shutdown hook).
+ * {@code bin/demo}: three vigild nodes with PostgreSQL in network namespaces and a failover of the primary's node
+ * ({@link PgDemo}); with {@code --election} (or without PostgreSQL 15 installed) the leader's vigild killed with
+ * SIGKILL and the time until another node holds a lease (from the daemons' own log lines, on the shared monotonic
+ * clock). Everything is removed at the end, also on Ctrl-C (shutdown hook).
  */
 public final class Demo {
     private static final Duration NEW_LEADER = Duration.ofSeconds(30);
@@ -30,11 +31,26 @@ public final class Demo {
             }
         });
         Runtime.getRuntime().addShutdownHook(notice);
+        boolean electionOnly = java.util.Arrays.asList(args).contains("--election");
+        Optional<String> noPostgres = PgNodes.precondition();
+        if (!electionOnly && noPostgres.isPresent()) {
+            System.out.println("demo: " + noPostgres.get() + " — showing the election alone");
+            electionOnly = true;
+        }
         int rc;
-        try (NetnsRig rig = NetnsRig.create(3); VigilCluster cluster = VigilCluster.threeNodes(rig)) {
-            rc = run(rig, cluster);
+        try (NetnsRig rig = NetnsRig.create(3)) {
+            if (electionOnly) {
+                try (VigilCluster cluster = VigilCluster.threeNodes(rig)) {
+                    rc = run(rig, cluster);
+                }
+            } else {
+                rc = PgDemo.run(rig);
+            }
         } catch (RigException e) {
             System.err.println("\ndemo failed: " + e.getMessage());
+            rc = 1;
+        } catch (Exception e) {
+            System.err.println("\ndemo failed: " + e);
             rc = 1;
         }
         System.out.println("cleaned up: namespaces and processes removed");

@@ -15,7 +15,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * @param eligible  could be promoted now
  * @param failcount local restarts within failure_timeout (the answering node only)
  * @param proof     what proves this node's PostgreSQL cannot write once the node is gone: {@code watchdog-armed}
- *                  (armed now: its lease ending is the proof), {@code watchdog} (the answering node has one, armed
+ *                  (armed when last heard: its lease ending is the proof), {@code watchdog} (the answering node has one, armed
  *                  when it leads), {@code none} (the answering node has none: a crash of it as primary waits for a
  *                  proof), or null when not known (another node that has not announced an armed watchdog)
  */
