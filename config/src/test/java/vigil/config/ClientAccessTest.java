@@ -7,9 +7,7 @@ import static vigil.config.ConfigFixture.assertError;
 import static vigil.config.ConfigFixture.assertProblem;
 import static vigil.config.ConfigFixture.dump;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -33,9 +31,7 @@ class ClientAccessTest {
     @BeforeEach
     void setUp() throws Exception {
         fx = new ConfigFixture(dir);
-        passFile = dir.resolve("replication.pass");
-        Files.writeString(passFile, "s3cret-pw\n");
-        Files.setPosixFilePermissions(passFile, PosixFilePermissions.fromString("rw-------"));
+        passFile = fx.replicationPasswordFile();
     }
 
     private LoadResult load(String yaml) {

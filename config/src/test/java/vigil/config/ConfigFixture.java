@@ -61,6 +61,17 @@ final class ConfigFixture {
         }
     }
 
+    /** A valid replication password file (one line, mode 0600) in the fixture's directory. */
+    Path replicationPasswordFile() {
+        Path p = write("replication.pass", "s3cret-pw\n");
+        try {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return p;
+    }
+
     LoadResult load(String yaml) {
         return ConfigLoader.load(write("vigil.yaml", yaml), "n1");
     }

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static vigil.config.ConfigFixture.dump;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,9 +19,7 @@ class CrashProofTest {
     @BeforeEach
     void setUp() throws Exception {
         fx = new ConfigFixture(dir);
-        passFile = dir.resolve("replication.pass");
-        Files.writeString(passFile, "s3cret-pw\n");
-        Files.setPosixFilePermissions(passFile, PosixFilePermissions.fromString("rw-------"));
+        passFile = fx.replicationPasswordFile();
     }
 
     String describe(String extra, boolean deviceExists) {

@@ -42,9 +42,7 @@ class PostgresConfigTest {
     @BeforeEach
     void setUp() throws Exception {
         fx = new ConfigFixture(dir);
-        passFile = dir.resolve("replication.pass");
-        Files.writeString(passFile, "s3cret-pw\n");
-        Files.setPosixFilePermissions(passFile, PosixFilePermissions.fromString("rw-------"));
+        passFile = fx.replicationPasswordFile();
     }
 
     private LoadResult load(String yaml) {

@@ -1,23 +1,14 @@
 package vigil.daemon.hook;
 
-import java.io.File;
-import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import vigil.config.HookSettings;
+import vigil.daemon.exec.BoundedCommand;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
 
@@ -28,7 +19,6 @@ import vigil.daemon.log.Priority;
  */
 public final class Hooks implements Log.Tap, AutoCloseable {
     static final int QUEUE = 256;
-    private static final int TAIL_BYTES = 1024;
     private static final Duration KILL_WAIT = Duration.ofSeconds(2);
     private static final long DROP_LOG_INTERVAL_MS = 60_000;
 
@@ -114,82 +104,17 @@ public final class Hooks implements Log.Tap, AutoCloseable {
     }
 
     private void run(HookSettings h, HookEvent e) {
-        long start = System.nanoTime();
-        Path out = null;
-        int exit;
-        String note = "";
-        String tail = "";
-        try {
-            out = Files.createTempFile("vigil-hook-", ".out",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            ProcessBuilder pb = new ProcessBuilder(h.path().toString()).directory(new File("/"))
-                    .redirectErrorStream(true).redirectOutput(out.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            pb.environment().clear();
-            pb.environment().putAll(HookEnvironment.of(e, node, cluster, h.recipient().orElse("")));
-            Process p = pb.start();
-            try {
-                if (p.waitFor(h.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                    exit = p.exitValue();
-                } else {
-                    kill(p);
-                    exit = -1;
-                    note = "killed after the timeout of " + h.timeout().toMillis() + " ms";
-                }
-            } catch (InterruptedException ie) {
-                kill(p);
-                exit = -1;
-                note = "killed: vigild is stopping";
-                Thread.currentThread().interrupt();
-            }
-            tail = tail(out);
-        } catch (IOException ex) {
-            exit = -2;
-            note = "could not run: " + ex.getMessage();
-        } finally {
-            if (out != null) {
-                try {
-                    Files.deleteIfExists(out);
-                } catch (IOException ignored) {
-                    // an empty temp file left behind is harmless
-                }
-            }
-        }
-        long ms = (System.nanoTime() - start) / 1_000_000;
-        boolean ok = exit == 0;
-        log.event(ok ? Priority.INFO : Priority.WARNING, "hook", "argv", List.of(h.path().toString()),
-                "vigil_event", e.event(), "sequence", e.sequence(), "exit", exit, "duration_ms", ms,
-                "reason", ok ? null : exit == -1 ? "HOOK_TIMEOUT" : exit == -2 ? "HOOK_NOT_RUN" : "HOOK_FAILED",
-                "cause", note.isEmpty() ? null : note, "output", ok || tail.isBlank() ? null : tail.strip());
-    }
-
-    /** SIGKILL to the hook and everything it started (a snapshot of its descendants), then waits for them. */
-    private static void kill(Process p) {
-        List<ProcessHandle> family = new ArrayList<>(p.descendants().toList());
-        p.destroyForcibly();
-        family.forEach(ProcessHandle::destroyForcibly);
-        long deadline = System.nanoTime() + KILL_WAIT.toNanos();
-        family.add(p.toHandle());
-        for (ProcessHandle h : family) {
-            try {
-                h.onExit().get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (ExecutionException | TimeoutException ignored) {
-                // gone or not within the bound: the log line says it was killed either way
-            }
-        }
-    }
-
-    private static String tail(Path out) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(out.toFile(), "r")) {
-            long from = Math.max(0, f.length() - TAIL_BYTES);
-            byte[] b = new byte[(int) (f.length() - from)];
-            f.seek(from);
-            f.readFully(b);
-            return new String(b, StandardCharsets.UTF_8);
-        }
+        BoundedCommand.Ran r = BoundedCommand.run(List.of(h.path().toString()),
+                HookEnvironment.of(e, node, cluster, h.recipient().orElse("")), h.timeout());
+        String note = r.timedOut() ? "killed after the timeout of " + h.timeout().toMillis() + " ms"
+                : r.interrupted() ? "killed: vigild is stopping"
+                : r.exit() == BoundedCommand.NOT_RUN ? r.output() : "";
+        log.event(r.ok() ? Priority.INFO : Priority.WARNING, "hook", "argv", List.of(h.path().toString()),
+                "vigil_event", e.event(), "sequence", e.sequence(), "exit", r.exit(), "duration_ms", r.durationMs(),
+                "reason", r.ok() ? null : r.exit() == BoundedCommand.KILLED ? "HOOK_TIMEOUT"
+                        : r.exit() == BoundedCommand.NOT_RUN ? "HOOK_NOT_RUN" : "HOOK_FAILED",
+                "cause", note.isEmpty() ? null : note,
+                "output", r.ok() || r.output().isBlank() || r.exit() == BoundedCommand.NOT_RUN ? null : r.output());
     }
 
     /**

@@ -2,14 +2,11 @@ package vigil.daemon.vip;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import vigil.daemon.exec.BoundedCommand;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
 
@@ -126,48 +123,12 @@ public final class VipDriver {
     private Result run(Duration timeout, String... cmd) {
         List<String> argv = new ArrayList<>(prefix);
         argv.addAll(List.of(cmd));
-        long start = System.nanoTime();
-        Path out = null;
-        int exit;
-        String output = "";
-        boolean timedOut = false;
-        try {
-            out = Files.createTempFile("vigil-vip-", ".out",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Process p = new ProcessBuilder(argv).directory(new File("/")).redirectErrorStream(true)
-                    .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-            if (p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                exit = p.exitValue();
-            } else {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                p.waitFor(2, TimeUnit.SECONDS);
-                exit = -1;
-                timedOut = true;
-            }
-            output = Files.readString(out, StandardCharsets.UTF_8).strip();
-        } catch (IOException e) {
-            exit = -2;
-            output = "could not run: " + e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            exit = -1;
-            output = "interrupted";
-        } finally {
-            if (out != null) {
-                try {
-                    Files.deleteIfExists(out);
-                } catch (IOException ignored) {
-                    // an empty temp file left behind is harmless
-                }
-            }
-        }
-        long ms = (System.nanoTime() - start) / 1_000_000;
+        BoundedCommand.Ran r = BoundedCommand.run(argv, null, timeout);
         boolean dad = cmd[0].equals("arping") && cmd[1].equals("-D");
-        boolean expected = exit == 0 || dad && (exit == 1 || timedOut); // DAD: 1 is an answer; the deadline, none
+        boolean expected = r.ok() || dad && (r.exit() == 1 || r.timedOut()); // DAD: 1 is an answer; the deadline, none
         boolean query = cmd[0].equals("ip") && cmd[2].equals("show"); // asked often once VIPs are placed: quiet
-        log.event(!expected ? Priority.WARNING : query ? Priority.DEBUG : Priority.INFO,
-                "command", "argv", argv, "exit", exit, "duration_ms", ms, "output", output.isEmpty() ? null : output);
-        return new Result(exit, output, timedOut);
+        log.event(!expected ? Priority.WARNING : query ? Priority.DEBUG : Priority.INFO, "command", "argv", argv,
+                "exit", r.exit(), "duration_ms", r.durationMs(), "output", r.output().isEmpty() ? null : r.output());
+        return new Result(r.exit(), r.output(), r.timedOut());
     }
 }
