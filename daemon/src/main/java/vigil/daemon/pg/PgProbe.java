@@ -33,11 +33,27 @@ public final class PgProbe implements AutoCloseable {
     /**
      * The probe query; {@code %NEED_SYSTEM_ID%} and {@code %KNOWN_TIMELINE%} are replaced by literals. Branches keep
      * primary-only functions off standbys.
+     *
+     * <p>A standby's timeline must belong to the position it is reported with, or a healthy standby reads as diverged
+     * (a timeline older than the primary's, at an LSN past the fork). The WAL receiver's row pairs them while it runs.
+     * Without it (restarting at a timeline switch, or the primary gone) the timeline is the highest one of the WAL
+     * segment files that hold the position: the receiver writes each segment under the timeline it streams, so a
+     * standby that crossed onto the new timeline has that segment under it, and one that received the old timeline
+     * past the fork has it only under the old one. The last checkpoint's timeline, which lags until the next
+     * restartpoint, is the fallback only when no file holds the position.
      */
     static final String QUERY = """
             WITH r AS (SELECT pg_is_in_recovery() AS standby),
             t AS (SELECT r.standby, CASE WHEN r.standby
-                THEN coalesce((SELECT received_tli FROM pg_stat_wal_receiver), (SELECT timeline_id FROM pg_control_checkpoint()))
+                THEN coalesce((SELECT received_tli FROM pg_stat_wal_receiver WHERE received_tli > 0),
+                  (SELECT max(('x' || substr(f.name, 1, 8))::bit(32)::bigint) FROM pg_ls_waldir() f
+                    WHERE length(f.name) >= 24 AND substr(f.name, 9, 16) = (
+                      SELECT lpad(upper(to_hex(div(div(p.pos - 1, z.size), div(4294967296, z.size))::bigint)), 8, '0')
+                        || lpad(upper(to_hex(mod(div(p.pos - 1, z.size), div(4294967296, z.size))::bigint)), 8, '0')
+                      FROM (SELECT greatest(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) - '0/0'::pg_lsn AS pos) p,
+                        (SELECT setting::numeric AS size FROM pg_settings WHERE name = 'wal_segment_size') z
+                      WHERE p.pos > 0)),
+                  (SELECT timeline_id FROM pg_control_checkpoint()))
                 ELSE ('x' || substr(pg_walfile_name(pg_current_wal_flush_lsn()), 1, 8))::bit(32)::bigint END AS timeline
               FROM r)
             SELECT t.standby, t.timeline,
