@@ -34,6 +34,13 @@ final class CanonicalCluster {
         lines.put("cluster.timing.join_timeout", Long.toString(t.joinTimeout().toNanos()));
         lines.put("cluster.security.key_file", c.security().keyFile().map(Object::toString).orElse(""));
         lines.put("cluster.security.insecure", Boolean.toString(c.security().insecure()));
+        for (VipSettings v : c.vips()) { // none: no lines, so hashes of clusters without VIPs are unchanged
+            String p = "cluster.vips[" + v.name() + "].";
+            lines.put(p + "address", v.address() + "/" + v.prefix());
+            lines.put(p + "device", v.device());
+            lines.put(p + "announce", v.announceCount() + "x" + v.announceInterval().toNanos());
+            lines.put(p + "reannounce_interval", Long.toString(v.reannounceInterval().toNanos()));
+        }
         c.postgres().ifPresent(pg -> { // absent: no lines, so hashes of clusters without PostgreSQL are unchanged
             String p = "cluster.postgres.";
             lines.put(p + "replication_user", pg.replicationUser());

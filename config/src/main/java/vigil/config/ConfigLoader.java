@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -45,6 +46,7 @@ public final class ConfigLoader {
         ClientAccessRules.check(b, problems);
         WatchdogRules.check(b, problems);
         HookRules.check(b, problems);
+        VipRules.check(b, problems, host, isDataNode(b, host));
         Optional<VigilConfig> config = problems.hasErrors() ? Optional.empty() : Optional.of(assemble(file, b, host));
         return new LoadResult(config, problems.sorted());
     }
@@ -94,7 +96,7 @@ public final class ConfigLoader {
                 Optional.ofNullable(b.get("cluster.security.key_file", Path.class)),
                 b.get("cluster.security.insecure", Boolean.class));
         ClusterSettings cluster = new ClusterSettings(b.get("cluster.name", String.class), nodes, timing, security,
-                clusterPostgres(b));
+                clusterPostgres(b), vips(b));
 
         String name = Optional.ofNullable(b.get("node.name", String.class)).orElse(host.hostname());
         String selfAddress = nodes.stream().filter(n -> n.name().equals(name)).findFirst().orElseThrow().address();
@@ -103,6 +105,31 @@ public final class ConfigLoader {
                 b.get("node.admin.socket", Path.class), Optional.ofNullable(b.get("node.admin.group", String.class)),
                 nodePostgres(b, selfAddress), watchdog(b), hooks(b));
         return new VigilConfig(file, cluster, node);
+    }
+
+    /** Whether the member this file configures is a data node (true when that cannot be told yet). */
+    private static boolean isDataNode(Bound b, Host host) {
+        String name = Optional.ofNullable(b.get("node.name", String.class)).orElse(host.hostname());
+        for (int i = 0; i < b.listSize("cluster.nodes"); i++) {
+            String p = "cluster.nodes[" + i + "].";
+            if (Objects.equals(name, b.get(p + "name", String.class))) {
+                return b.get(p + "role", NodeRole.class) != NodeRole.WITNESS;
+            }
+        }
+        return true;
+    }
+
+    private static List<VipSettings> vips(Bound b) {
+        List<VipSettings> out = new ArrayList<>();
+        for (int i = 0; i < b.listSize(VipRules.LIST); i++) {
+            String p = VipRules.LIST + "[" + i + "].";
+            String name = b.get(p + "name", String.class);
+            String device = b.get(p + "device", String.class);
+            out.add(new VipSettings(name, b.get(p + "address", String.class), b.get(p + "prefix", Integer.class), device,
+                    VipRules.label(device, name), b.get(p + "announce_count", Integer.class),
+                    b.get(p + "announce_interval", Duration.class), b.get(p + "reannounce_interval", Duration.class)));
+        }
+        return out;
     }
 
     private static List<HookSettings> hooks(Bound b) {

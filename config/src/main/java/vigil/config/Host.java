@@ -9,24 +9,33 @@ import java.util.function.Predicate;
 
 /**
  * What the loader needs to know about the machine: its short host name, where groups are listed, and which IP
- * literals are its own (PostgreSQL can listen only on those).
+ * literals are its own (PostgreSQL can listen only on those), and which network interfaces it has (VIPs go on one).
  */
-record Host(String hostname, Path groupFile, Predicate<String> hasAddress) {
+record Host(String hostname, Path groupFile, Predicate<String> hasAddress, Predicate<String> hasDevice) {
     static final Path ETC_GROUP = Path.of("/etc/group");
 
     /** The local machine; the host name is read from /etc/hostname first because it needs no DNS. */
     static Host local() {
-        return new Host(shortName(localHostname()), ETC_GROUP, Host::isLocalAddress);
+        return new Host(shortName(localHostname()), ETC_GROUP, Host::isLocalAddress, Host::isLocalDevice);
     }
 
     static Host withHostname(String hostname) {
-        return new Host(hostname == null ? null : shortName(hostname), ETC_GROUP, Host::isLocalAddress);
+        return new Host(hostname == null ? null : shortName(hostname), ETC_GROUP, Host::isLocalAddress, Host::isLocalDevice);
     }
 
     /** Whether an interface of this machine (in this network namespace) has the IP literal {@code address}. */
     static boolean isLocalAddress(String address) {
         try {
             return NetworkInterface.getByInetAddress(InetAddress.getByName(address)) != null;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Whether this machine (in this network namespace) has the network interface {@code name}. */
+    static boolean isLocalDevice(String name) {
+        try {
+            return NetworkInterface.getByName(name) != null;
         } catch (IOException e) {
             return false;
         }

@@ -122,6 +122,34 @@ final class Schema {
         Setting.of("cluster.postgres.probe_timeout", DURATION).defaults(Duration.ofMillis(500)).example("500ms")
             .doc("Connect, login and answer timeout of one probe; a PostgreSQL that does not answer within "
                 + "it counts as unreachable."),
+        Setting.of("cluster.vips", LIST).optional("none: clients must be given every node's address")
+            .doc("Virtual IPv4 addresses that follow the primary: added on the node whose PostgreSQL was just "
+                + "promoted (or started as primary) under the leader's lease, announced by gratuitous ARP, and "
+                + "removed before PostgreSQL is demoted or stopped and before the lease ends, also by the lease "
+                + "guard when the loop is stuck. Point clients (MAAS's `database_host`) at one of them. See "
+                + "docs/operations.md, \"Virtual IPs\"."),
+        Setting.of("cluster.vips[].name", NAME).required().example("db")
+            .doc("Name of the VIP, unique in the list; it appears in logs, events and `vigilctl status`, and "
+                + "in the address label (`<device>:<name>`, at most 15 characters)."),
+        Setting.of("cluster.vips[].address", ADDRESS).required().example("10.232.0.100")
+            .check(VipRules.address())
+            .doc("The IPv4 address. IPv6 VIPs are not supported yet."),
+        Setting.of("cluster.vips[].prefix", INT).required().example("24")
+            .check(Setting.intRange(1, 32, "a prefix length"))
+            .doc("Prefix length of the subnet the VIP lives in, 1 to 32. Use the subnet's real prefix: MAAS "
+                + "advertises a /32 address as a region endpoint of its own."),
+        Setting.of("cluster.vips[].device", TEXT).required().example("eth0").check(VipRules.device())
+            .doc("Network interface that carries the VIP, the same name on every data node. A data node "
+                + "without it is refused by `vigild --check-config`."),
+        Setting.of("cluster.vips[].announce_count", INT).defaults(3).example("3")
+            .check(Setting.intRange(1, 20, "an announcement count"))
+            .doc("Gratuitous ARP rounds sent when the VIP is claimed (each an unsolicited request and an "
+                + "unsolicited reply), 1 to 20; the first goes out at once."),
+        Setting.of("cluster.vips[].announce_interval", DURATION).defaults(Duration.ofMillis(200)).example("200ms")
+            .doc("Time between the gratuitous ARP rounds of a claim."),
+        Setting.of("cluster.vips[].reannounce_interval", DURATION).defaults(Duration.ofSeconds(10)).example("10s")
+            .doc("While held, the VIP is announced again this often (switches that forget, hosts that "
+                + "missed the claim)."),
         Setting.of("node", SECTION).optional("all defaults")
             .doc("Settings of the local node only; may differ between nodes."),
         Setting.of("node.name", NAME).optional("the short host name").example("n1")
