@@ -52,6 +52,24 @@ public sealed interface Effect {
     /** Magic close: the watchdog stops. Only when PostgreSQL is proven unable to write. */
     record DisarmWatchdog() implements Effect {}
 
+    /**
+     * Duplicate-address check of every VIP, ahead of a claim (a standby about to be promoted), so that the claim
+     * itself costs no failover time; report with {@link Input.VipChecked}.
+     */
+    record VipCheck() implements Effect {}
+
+    /**
+     * Claim every VIP: a duplicate-address check first unless {@code checked} (a recent check found nobody), then
+     * add and announce; report with {@link Input.VipClaimed}. Carried out in order with {@link VipDown}.
+     */
+    record VipUp(boolean checked) implements Effect {}
+
+    /**
+     * Remove every VIP from this host at once; report with {@link Input.VipReleased}. Goes before any other effect of
+     * the same decision (nothing that stops or demotes PostgreSQL runs while a client can still reach it there).
+     */
+    record VipDown(String why) implements Effect {}
+
     /** A planned stop is complete: PostgreSQL verified stopped, leadership resigned, watchdog disarmed. */
     record Halt() implements Effect {}
 }

@@ -32,6 +32,18 @@ public sealed interface Input {
         }
     }
 
+    /** The outcome of {@link Effect.VipCheck}: {@code clean} when nobody answered for any VIP. */
+    record VipChecked(long now, boolean clean, String detail) implements Input {}
+
+    /** The outcome of {@link Effect.VipUp}. */
+    record VipClaimed(long now, VipClaim claim, String detail) implements Input {}
+
+    /** How a claim ended: every VIP added and announced; another host answers for one (not added); a command failed. */
+    enum VipClaim { CLAIMED, DUPLICATE, FAILED }
+
+    /** The outcome of {@link Effect.VipDown}: {@code ok} when no VIP is on this host any more. */
+    record VipReleased(long now, boolean ok, String detail) implements Input {}
+
     /** A planned stop (SIGTERM): stop PostgreSQL cleanly, resign, disarm, then {@link Effect.Halt}. */
     record Shutdown(long now) implements Input {}
 }

@@ -15,6 +15,7 @@ import vigil.core.ha.HaDecision;
 import vigil.core.ha.HaObservation;
 import vigil.core.ha.Outcome;
 import vigil.core.ha.PgAction;
+import vigil.core.ha.PgView;
 import vigil.core.ha.Supervisor;
 import vigil.core.ha.SupervisorState;
 import vigil.core.ha.Why;
@@ -27,7 +28,7 @@ import vigil.core.ha.Why;
  * <p>Invariants it keeps, beyond those of {@link Election} and {@link Supervisor}:
  * <ul>
  * <li>A fence and the cancellation it implies come first among the effects, before any fsync: nothing queues in
- *     front of the self-fence.</li>
+ *     front of the self-fence. Only the release of the VIPs goes before them ({@link VipPlacement}).</li>
  * <li>The watchdog is opened only by a leader whose lease stays valid beyond the watchdog's effective timeout, and
  *     kept alive only while PostgreSQL is proven unable to write or the lease still stays valid that long. Once
  *     the lease can no longer cover a reset, the keep-alives stop: the host is reset before the lease ends unless
@@ -64,6 +65,7 @@ public final class Node {
         private WatchdogState watchdog;
         private boolean stopping;
         private boolean halted;
+        private VipState vips;
         private Why why;
 
         Step(NodeConfig cfg, NodeState s, long now) {
@@ -75,12 +77,13 @@ public final class Node {
             this.watchdog = s.watchdog();
             this.stopping = s.stopping();
             this.halted = s.halted();
+            this.vips = s.vips();
         }
 
         NodeDecision finish() {
             List<Effect> all = new ArrayList<>(urgent);
             all.addAll(effects);
-            return new NodeDecision(new NodeState(election, supervisor, executor, watchdog, stopping, halted), all,
+            return new NodeDecision(new NodeState(election, supervisor, executor, watchdog, stopping, halted, vips), all,
                     events, why, notes);
         }
 
@@ -102,12 +105,17 @@ public final class Node {
             } else if (in instanceof Input.Shutdown) {
                 stopping = true;
                 supervise(new HaObservation.Stop(now));
+            } else if (in instanceof Input.VipChecked || in instanceof Input.VipClaimed || in instanceof Input.VipReleased) {
+                StringBuilder note = new StringBuilder();
+                vips = VipPlacement.reported(vips, in, note);
+                if (!note.isEmpty()) notes.add(note.toString());
             }
             expire();
             guard();
             keepWatchdog();
             startPending();
             report();
+            placeVips();
             finishStop();
         }
 
@@ -377,9 +385,41 @@ public final class Node {
             if (!want.equals(election.ownReport())) elect(new Observation.ReportChanged(now, want));
         }
 
-        /** A planned stop ends once PostgreSQL is verified stopped: resign (saying so), disarm, halt. */
+        /**
+         * The VIPs follow the primary ({@link VipPlacement}): held while this leader's PostgreSQL runs as the primary
+         * with nothing under way that stops it, and the lease stays valid beyond the self-fence margin.
+         */
+        private void placeVips() {
+            if (!cfg.vips() || supervisor == null) return;
+            long margin = cfg.policy().selfFenceMarginMs();
+            PgView v = supervisor.local().view();
+            Executor.Running r = executor.running();
+            String why = null;
+            if (stopping) why = "vigild is stopping";
+            else if (election.role() != Role.LEADER) why = "this node no longer leads";
+            else if (!election.holdsLease(now + margin)) why = "the lease ends within the self-fence margin of " + margin + " ms";
+            else if (executor.fence() != null) why = "PostgreSQL is being fenced";
+            else if (v.health() != PgView.Health.UP || v.role() != PgView.Role.PRIMARY) {
+                why = "PostgreSQL is not a running primary (" + v.health() + (v.role() == null ? "" : " " + v.role()) + ")";
+            } else if (r != null && stopsServer(r.action())) why = "action " + r.action().kind() + " is under way";
+            boolean precheck = !stopping && election.holdsLease(now + margin);
+            VipPlacement.Placed p = VipPlacement.place(vips, new VipPlacement.Want(why == null, precheck, why), now);
+            vips = p.next();
+            urgent.addAll(0, p.urgent()); // the VIPs go first: no client reaches a PostgreSQL being stopped
+            effects.addAll(p.effects());
+            if (p.note() != null) notes.add(p.note());
+        }
+
+        /** Whether {@code a} stops, restarts or demotes the server (a checkpoint, a reload, a sync change do not). */
+        private static boolean stopsServer(PgAction a) {
+            return !(a.makesWritable() || a instanceof PgAction.Checkpoint || a instanceof PgAction.SetSyncStandbys
+                    || a instanceof PgAction.Repoint || a instanceof PgAction.DiscardSetAside);
+        }
+
+        /** A planned stop ends once PostgreSQL is verified stopped and no VIP is left: resign (saying so), disarm, halt. */
         private void finishStop() {
             if (!stopping || halted) return;
+            if (vips.mayBeHeld()) return;
             if (supervisor != null && (supervisor.local().knowledge() != PgSafety.STOPPED || executor.busy())) return;
             elect(new Observation.Resign(now)); // a leader resigns; anyone says goodbye with its last report
             if (watchdog.status() == WatchdogState.Status.ARMED) {

@@ -11,9 +11,20 @@ import vigil.core.ha.SupervisorState;
  * @param supervisor null when this node supervises no PostgreSQL
  * @param stopping   a planned stop is under way
  * @param halted     the planned stop completed: the driver ends the process
+ * @param vips       whether this node's VIPs are on it
  */
 public record NodeState(ElectionState election, SupervisorState supervisor, Executor executor,
-                        WatchdogState watchdog, boolean stopping, boolean halted) {
+                        WatchdogState watchdog, boolean stopping, boolean halted, VipState vips) {
+    public NodeState {
+        if (vips == null) vips = VipState.DOWN;
+    }
+
+    /** Without VIPs held. */
+    public NodeState(ElectionState election, SupervisorState supervisor, Executor executor, WatchdogState watchdog,
+                     boolean stopping, boolean halted) {
+        this(election, supervisor, executor, watchdog, stopping, halted, VipState.DOWN);
+    }
+
     /**
      * A process that just started, from what it kept on disk. {@code bootId} names the kernel boot: the monotonic
      * clock of the same boot is comparable across restarts of the process.

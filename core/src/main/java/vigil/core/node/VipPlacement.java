@@ -1,0 +1,112 @@
+package vigil.core.node;
+
+import java.util.List;
+import vigil.core.node.VipState.Held;
+
+/**
+ * Where the VIPs go: every VIP follows the primary. Invariants, and why:
+ * <ul>
+ * <li>Claimed only by the leader whose PostgreSQL answers as a running primary, with nothing under way that stops or
+ *     demotes it, and whose lease stays valid beyond the self-fence margin: a client that reaches the VIP reaches the
+ *     one PostgreSQL that may write.</li>
+ * <li>Released as soon as any of that stops being true, as an urgent effect (before anything else the same decision
+ *     does: PostgreSQL is never stopped, demoted or fenced while clients still reach it through the VIP), and at the
+ *     latest at the self-fence instant, lease end minus the margin. The next leader's lease starts only after this
+ *     one's has ended, and it claims only after that, so the VIP is never on two nodes whose daemons run. A loop stuck
+ *     past that instant is covered by the lease guard, which removes the VIPs with the fence; a frozen host by the
+ *     watchdog.</li>
+ * <li>The duplicate-address check is made while the new leader is still a standby (a promotion is coming), so the
+ *     claim after the promotion costs only {@code ip addr add} and the announcement. An answer means a live holder:
+ *     the VIP is not claimed, and tried again every {@link #RETRY_MS}.</li>
+ * <li>A claim or release that reports nothing within {@link #REPORT_WITHIN_MS} is treated as possibly held: released
+ *     (again).</li>
+ * </ul>
+ */
+final class VipPlacement {
+    /** A clean duplicate-address check stands in for the claim's own for this long. */
+    static final long CHECK_VALID_MS = 5_000;
+    /** A refused or failed claim, or a failed release, is tried again after this. */
+    static final long RETRY_MS = 1_000;
+    /** A claim or release not reported within this is treated as unknown. */
+    static final long REPORT_WITHIN_MS = 5_000;
+
+    private VipPlacement() {}
+
+    /**
+     * @param hold     the VIPs should be on this node now
+     * @param precheck this node leads, so a claim may come (after a promotion): check the addresses ahead of it
+     * @param why      for a release: what stopped holding them from being right
+     */
+    record Want(boolean hold, boolean precheck, String why) {}
+
+    /** What the step does about the VIPs. */
+    record Placed(VipState next, List<Effect> urgent, List<Effect> effects, String note) {}
+
+    static Placed place(VipState s, Want w, long now) {
+        boolean stale = now - s.since() >= REPORT_WITHIN_MS;
+        switch (s.held()) {
+            case DOWN -> {
+                if (w.hold() && now >= s.retryAt()) {
+                    boolean checked = s.checkedAt() != Long.MIN_VALUE && now - s.checkedAt() < CHECK_VALID_MS;
+                    return new Placed(s.with(Held.CLAIMING, now), List.of(), List.of(new Effect.VipUp(checked)),
+                            "claiming the VIPs: this node's PostgreSQL is the primary under its lease"
+                                    + (checked ? " (addresses checked " + (now - s.checkedAt()) + " ms ago)" : ""));
+                }
+                if (!w.hold() && w.precheck() && !s.checking() && s.checkedAt() == Long.MIN_VALUE) {
+                    return new Placed(s.checked(Long.MIN_VALUE, true), List.of(), List.of(new Effect.VipCheck()), null);
+                }
+                if (!w.precheck() && !w.hold() && s.checkedAt() != Long.MIN_VALUE) {
+                    return new Placed(s.checked(Long.MIN_VALUE, s.checking()), List.of(), List.of(), null);
+                }
+            }
+            case CLAIMING, UP -> {
+                if (!w.hold() && (s.held() == Held.CLAIMING || now >= s.retryAt())) {
+                    return release(s, now, w.why());
+                }
+                if (s.held() == Held.CLAIMING && stale) {
+                    return release(s, now, "the claim did not report within " + REPORT_WITHIN_MS + " ms");
+                }
+            }
+            case RELEASING -> {
+                if (stale) return release(s, now, "the release did not report within " + REPORT_WITHIN_MS + " ms");
+            }
+        }
+        return new Placed(s, List.of(), List.of(), null);
+    }
+
+    private static Placed release(VipState s, long now, String why) {
+        return new Placed(s.with(Held.RELEASING, now), List.of(new Effect.VipDown(why)), List.of(),
+                "releasing the VIPs: " + why);
+    }
+
+    /** Folds a driver's report into the state; returns the note to log, or null. */
+    static VipState reported(VipState s, Input in, StringBuilder note) {
+        if (in instanceof Input.VipChecked c) {
+            if (!s.checking()) return s;
+            if (!c.clean()) note.append("duplicate-address check: ").append(c.detail());
+            return c.clean() ? s.checked(in.now(), false) : s.checked(Long.MIN_VALUE, false).retryAt(in.now() + RETRY_MS);
+        }
+        if (in instanceof Input.VipClaimed c) {
+            if (s.held() != Held.CLAIMING) return s; // released meanwhile: the release, queued after it, decides
+            return switch (c.claim()) {
+                case CLAIMED -> s.with(Held.UP, in.now());
+                case DUPLICATE -> {
+                    note.append("VIP not claimed, another host answers for it: ").append(c.detail());
+                    yield s.with(Held.DOWN, in.now()).checked(Long.MIN_VALUE, false).retryAt(in.now() + RETRY_MS);
+                }
+                case FAILED -> {
+                    // The driver took off what it had added before reporting the failure.
+                    note.append("VIP claim failed: ").append(c.detail());
+                    yield s.with(Held.DOWN, in.now()).retryAt(in.now() + RETRY_MS);
+                }
+            };
+        }
+        if (in instanceof Input.VipReleased r) {
+            if (s.held() != Held.RELEASING) return s;
+            if (r.ok()) return s.with(Held.DOWN, in.now());
+            note.append("VIP release failed, trying again: ").append(r.detail());
+            return s.with(Held.UP, in.now()).retryAt(in.now() + RETRY_MS);
+        }
+        return s;
+    }
+}

@@ -1,0 +1,35 @@
+package vigil.core.node;
+
+/**
+ * Where this node's VIPs stand, as far as its decisions know. All of them follow the primary, so they move as one.
+ *
+ * @param held      DOWN: not on this host (or released); CLAIMING: {@link Effect.VipUp} under way; UP: claimed and
+ *                  announced; RELEASING: {@link Effect.VipDown} under way
+ * @param since     when {@code held} last changed
+ * @param checkedAt when a duplicate-address check last found nobody answering (Long.MIN_VALUE: none valid)
+ * @param checking  a {@link Effect.VipCheck} is under way
+ * @param retryAt   a failed or refused claim is not tried again before this
+ */
+public record VipState(Held held, long since, long checkedAt, boolean checking, long retryAt) {
+    public enum Held { DOWN, CLAIMING, UP, RELEASING }
+
+    /** At start: the daemon removed every VIP it found before the first step (none is held without a lease). */
+    public static final VipState DOWN = new VipState(Held.DOWN, Long.MIN_VALUE, Long.MIN_VALUE, false, Long.MIN_VALUE);
+
+    VipState with(Held h, long now) {
+        return new VipState(h, now, checkedAt, checking, retryAt);
+    }
+
+    VipState checked(long at, boolean underWay) {
+        return new VipState(held, since, at, underWay, retryAt);
+    }
+
+    VipState retryAt(long at) {
+        return new VipState(held, since, checkedAt, checking, at);
+    }
+
+    /** On this host, or possibly so (a claim or release whose end is not known yet). */
+    public boolean mayBeHeld() {
+        return held != Held.DOWN;
+    }
+}

@@ -1,0 +1,147 @@
+package vigil.core.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static vigil.core.node.NodeFixture.LEASE_UNTIL;
+import static vigil.core.node.NodeFixture.MARGIN;
+import static vigil.core.node.NodeFixture.NOW;
+import static vigil.core.node.NodeFixture.effectsOf;
+import static vigil.core.node.NodeFixture.follower;
+import static vigil.core.node.NodeFixture.indexOf;
+import static vigil.core.node.NodeFixture.off;
+import static vigil.core.node.NodeFixture.primaryIs;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import vigil.core.election.Message;
+import vigil.core.ha.Outcome;
+import vigil.core.ha.PgAction;
+
+/**
+ * The VIPs follow the primary, through {@link Node#decide} as the daemon runs it: claimed after the promotion with
+ * the duplicate-address check already made, released before anything stops or demotes PostgreSQL, before the lease
+ * ends, and before a planned stop completes.
+ */
+class VipPlacementTest {
+    static final NodeConfig N1 = withVips(NodeFixture.config("n1", WatchdogConfig.OFF));
+    static final NodeConfig N2 = withVips(NodeFixture.config("n2", WatchdogConfig.OFF));
+
+    static NodeConfig withVips(NodeConfig c) {
+        return new NodeConfig(c.electorate(), c.policy(), c.watchdog(), c.limits(), true);
+    }
+
+    static NodeState holding(NodeState s) {
+        return new NodeState(s.election(), s.supervisor(), s.executor(), s.watchdog(), s.stopping(), s.halted(),
+                new VipState(VipState.Held.UP, NOW - 1_000, Long.MIN_VALUE, false, Long.MIN_VALUE));
+    }
+
+    @Test
+    void theNewLeaderChecksTheAddressesWhileStillAStandbyThenClaimsWithoutWaitingAgain() {
+        NodeDecision promote = Node.decide(N2, NodeFixture.aboutToPromote(off()), new Input.Tick(NOW));
+        assertEquals(List.of(new Effect.VipCheck()), effectsOf(promote, Effect.VipCheck.class));
+        assertEquals(List.of(), effectsOf(promote, Effect.VipUp.class), "not before the promotion");
+        long id = effectsOf(promote, Effect.Start.class).get(0).id();
+        NodeState checked = Node.decide(N2, promote.next(), new Input.VipChecked(NOW + 300, true, "")).next();
+        NodeState promoted = Node.decide(N2, checked, new Input.ActionEnded(NOW + 400, id, Outcome.OK)).next();
+        NodeDecision probed = Node.decide(N2, promoted, new Input.Probed(NOW + 401, NodeFixture.primary()));
+        assertEquals(List.of(new Effect.VipUp(true)), effectsOf(probed, Effect.VipUp.class),
+                "the claim skips its own duplicate-address check: one was made 101 ms ago");
+        assertEquals(VipState.Held.CLAIMING, probed.next().vips().held());
+        NodeState up = Node.decide(N2, probed.next(), new Input.VipClaimed(NOW + 420, Input.VipClaim.CLAIMED, "")).next();
+        assertEquals(VipState.Held.UP, up.vips().held());
+        assertEquals(List.of(), effectsOf(Node.decide(N2, up, new Input.Tick(NOW + 430)), Effect.VipUp.class),
+                "claimed once");
+    }
+
+    @Test
+    void withoutARecentCheckTheClaimMakesItsOwn() {
+        NodeDecision d = Node.decide(N1, NodeFixture.primaryLeader(off()), new Input.Tick(NOW));
+        assertEquals(List.of(new Effect.VipUp(false)), effectsOf(d, Effect.VipUp.class));
+    }
+
+    @Test
+    void aLiveHolderBlocksTheClaimWhichIsTriedAgainLater() {
+        NodeState claiming = Node.decide(N1, NodeFixture.primaryLeader(off()), new Input.Tick(NOW)).next();
+        NodeDecision refused = Node.decide(N1, claiming, new Input.VipClaimed(NOW + 300, Input.VipClaim.DUPLICATE,
+                "10.0.0.100 answered from 52:54:00:12:34:56"));
+        assertEquals(VipState.Held.DOWN, refused.next().vips().held());
+        assertTrue(refused.notes().stream().anyMatch(n -> n.contains("another host answers for it")), refused.notes().toString());
+        assertEquals(List.of(), effectsOf(Node.decide(N1, refused.next(), new Input.Tick(NOW + 500)), Effect.VipUp.class),
+                "not again at once");
+        VipPlacement.Placed later = VipPlacement.place(refused.next().vips(), new VipPlacement.Want(true, true, null),
+                NOW + 300 + VipPlacement.RETRY_MS);
+        assertEquals(List.of(new Effect.VipUp(false)), later.effects(), "tried again, with a check of its own");
+    }
+
+    @Test
+    void theVipsGoBeforeTheSelfFenceAndBeforeTheLeaseEnds() {
+        NodeState s = holding(NodeFixture.primaryLeader(off()));
+        assertEquals(List.of(), effectsOf(Node.decide(N1, s, new Input.Tick(LEASE_UNTIL - MARGIN - 1)), Effect.VipDown.class));
+        NodeDecision d = Node.decide(N1, s, new Input.Tick(LEASE_UNTIL - MARGIN));
+        Effect.VipDown down = assertInstanceOf(Effect.VipDown.class, d.effects().get(0), d.effects().toString());
+        assertTrue(down.why().contains("the lease ends within the self-fence margin"), down.why());
+        assertEquals(VipState.Held.RELEASING, d.next().vips().held());
+    }
+
+    @Test
+    void theVipsGoFirstWhenTheLeaderStepsDownBeforeTheFsync() {
+        NodeState s = holding(NodeFixture.primaryLeader(off()));
+        NodeDecision d = Node.decide(N1, s, new Input.Received(NOW + 10, "n3", new Message.Stale(9)));
+        assertInstanceOf(Effect.VipDown.class, d.effects().get(0), d.effects().toString());
+        assertTrue(indexOf(d, Effect.Persist.class) > 0, "not behind the fsync of the new term: " + d.effects());
+    }
+
+    @Test
+    void aFollowerNeverClaims() {
+        NodeState s = NodeFixture.node(follower("n1", "n2", 6, primaryIs("n2")), NodeFixture.seeing(NodeFixture.primary()), off());
+        NodeDecision d = Node.decide(N1, s, new Input.Tick(NOW));
+        assertEquals(List.of(), effectsOf(d, Effect.VipUp.class));
+        assertEquals(List.of(), effectsOf(d, Effect.VipCheck.class));
+    }
+
+    @Test
+    void aPlannedStopReleasesTheVipsBeforeItCompletes() {
+        NodeState s = holding(NodeFixture.primaryLeader(off()));
+        NodeDecision stop = Node.decide(N1, s, new Input.Shutdown(NOW));
+        assertInstanceOf(Effect.VipDown.class, stop.effects().get(0), stop.effects().toString());
+        assertTrue(indexOf(stop, Effect.VipDown.class) < indexOf(stop, Effect.Start.class), "before PostgreSQL stops: "
+                + stop.effects());
+        long id = effectsOf(stop, Effect.Start.class).get(0).id();
+        NodeState stopped = Node.decide(N1, stop.next(), new Input.ActionEnded(NOW + 50, id, Outcome.OK)).next();
+        NodeDecision probed = Node.decide(N1, stopped, new Input.Probed(NOW + 60, NodeFixture.stopped()));
+        assertFalse(probed.next().halted(), "no halt while a VIP may still be held");
+        NodeDecision released = Node.decide(N1, probed.next(), new Input.VipReleased(NOW + 70, true, ""));
+        assertTrue(released.next().halted(), released.effects().toString());
+    }
+
+    @Test
+    void aFailedReleaseIsTriedAgain() {
+        NodeState releasing = Node.decide(N1, holding(NodeFixture.primaryLeader(off())),
+                new Input.Tick(LEASE_UNTIL - MARGIN)).next();
+        NodeState failed = Node.decide(N1, releasing, new Input.VipReleased(LEASE_UNTIL - MARGIN + 5, false, "exit 2"))
+                .next();
+        assertEquals(VipState.Held.UP, failed.vips().held());
+        NodeDecision again = Node.decide(N1, failed, new Input.Tick(LEASE_UNTIL - MARGIN + 5 + VipPlacement.RETRY_MS));
+        assertEquals(1, effectsOf(again, Effect.VipDown.class).size());
+    }
+
+    @Test
+    void withoutVipsConfiguredNothingIsPlaced() {
+        NodeDecision d = Node.decide(NodeFixture.config("n1", WatchdogConfig.OFF), NodeFixture.primaryLeader(off()),
+                new Input.Tick(NOW));
+        assertEquals(List.of(), effectsOf(d, Effect.VipUp.class));
+    }
+
+    @Test
+    void aStopOfThePrimaryIsPrecededByTheRelease() {
+        // A demotion or restart of the primary: any non-writable action under way means no VIP.
+        NodeState s = holding(NodeFixture.primaryLeader(off()));
+        Executor x = new Executor(7, new Executor.Running(7, new PgAction.StopFast(), NOW, NOW + 5_000, true), null,
+                s.executor().guardAt());
+        NodeState stopping = new NodeState(s.election(), s.supervisor(), x, s.watchdog(), false, false, s.vips());
+        NodeDecision d = Node.decide(N1, stopping, new Input.Tick(NOW));
+        assertEquals(1, effectsOf(d, Effect.VipDown.class).size(), d.effects().toString());
+    }
+}
