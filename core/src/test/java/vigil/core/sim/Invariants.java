@@ -86,6 +86,7 @@ final class Invariants {
             }
         }
         if (!sim.spec.postgres()) return;
+        vipRule();
         List<SimHost> writers = new ArrayList<>();
         for (SimHost h : sim.dataHosts()) {
             if (!h.accepting()) continue;
@@ -99,6 +100,21 @@ final class Invariants {
             }
             sim.counts.add("gap_events");
         }
+    }
+
+    /**
+     * The VIP is never answered for by two hosts at once (a suspended host answers nothing). Allowed only where the
+     * writers' rule allows two writers: a host in the gap a lease cannot close (suspended whole, then resumed), and
+     * failover_without_fencing, the risk that setting names.
+     */
+    private void vipRule() {
+        List<SimHost> holders = sim.hosts.values().stream().filter(h -> h.up && !h.suspended() && h.vipHeld).toList();
+        if (holders.size() < 2) return;
+        if (sim.spec.failoverWithoutFencing() || holders.stream().anyMatch(this::inSuspendTail)) {
+            sim.counts.add("vip_double_excused");
+            return;
+        }
+        sim.fail("the VIP is on two hosts at once: " + holders.stream().map(h -> h.name).toList());
     }
 
     /** A PostgreSQL that accepts writes does so under its vigild's lease. */

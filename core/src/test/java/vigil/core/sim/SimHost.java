@@ -40,6 +40,9 @@ final class SimHost {
     long wdSlackMs;
     int wdEpoch;
 
+    // ---- the network interface: the VIP is an address on it; it outlives vigild, not the host ----
+    boolean vipHeld;
+
     // ---- the vigild process ----
     Proc proc;
     int incarnations;
@@ -95,6 +98,8 @@ final class SimHost {
         final Deque<LongFunction<Input>> buffered = new ArrayDeque<>();
         long actionThreadFreeAtUs;
         long proberFreeAtUs;
+        /** The VIP driver's thread: checks, claims and releases run one after another. */
+        long vipThreadFreeAtUs;
         /** The lease guard's deadline (own clock) and a counter that voids older ones. */
         long guardAt = Long.MAX_VALUE;
         /** When this process first heard from its probe (real time; 0 not yet). */

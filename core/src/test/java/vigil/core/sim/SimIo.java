@@ -66,6 +66,12 @@ final class SimIo {
             } else if (e instanceof Effect.DisarmWatchdog) {
                 h.wdArmed = false;
                 h.wdEpoch++;
+            } else if (e instanceof Effect.VipCheck) {
+                vipCheck(h, p);
+            } else if (e instanceof Effect.VipUp u) {
+                vipUp(h, p, u.checked());
+            } else if (e instanceof Effect.VipDown) {
+                vipDown(h, p);
             } else if (e instanceof Effect.Halt) {
                 sim.note(h.name + " vigild halts after a planned stop");
                 sim.counts.add("planned_stop_completed");
@@ -170,6 +176,7 @@ final class SimIo {
         }
         sim.counts.add("guard_fired");
         p.guardAt = Long.MAX_VALUE;
+        if (sim.spec.mutation() != SimSpec.Mutation.VIP_KEPT) h.vipHeld = false; // the guard removes the VIPs first
         fence(h, p, vigil.core.node.Executor.GUARD_ID, h.localMs(sim.nowUs) + 500);
     }
 
@@ -208,6 +215,53 @@ final class SimIo {
                 sim.at(deadlineUs, () -> sim.deliver(h, inc, now -> new Input.ActionEnded(now, id,
                         Outcome.failed(Outcome.Failure.NOT_VERIFIED, "a process is still draining"))));
             }
+        });
+    }
+
+    // ---- the VIPs: one driver thread, in order; arping -D waits 300 ms for an answer -----------------------------
+
+    /** Someone else's host answers ARP for the VIP: up and not suspended (its vigild need not run). */
+    private boolean answeredElsewhere(SimHost h) {
+        return sim.hosts.values().stream().anyMatch(o -> o != h && o.up && !o.suspended() && o.vipHeld);
+    }
+
+    private long vipThread(SimHost.Proc p, long workUs) {
+        long start = Math.max(sim.nowUs, p.vipThreadFreeAtUs);
+        p.vipThreadFreeAtUs = start + workUs;
+        return p.vipThreadFreeAtUs;
+    }
+
+    private void vipCheck(SimHost h, SimHost.Proc p) {
+        int inc = p.incarnation;
+        sim.at(vipThread(p, 300_000), () -> {
+            boolean clean = !answeredElsewhere(h);
+            sim.deliver(h, inc, now -> new Input.VipChecked(now, clean, clean ? "" : "another host answered"));
+        });
+    }
+
+    private void vipUp(SimHost h, SimHost.Proc p, boolean checked) {
+        int inc = p.incarnation;
+        long dadUs = checked ? 0 : 300_000;
+        long doneUs = vipThread(p, dadUs + random().nextLong(2_000, 20_000));
+        sim.at(doneUs, () -> {
+            if (h.proc != p || !h.up) return; // the process died before ip addr add ran
+            if (!checked && answeredElsewhere(h)) {
+                sim.deliver(h, inc, now -> new Input.VipClaimed(now, Input.VipClaim.DUPLICATE, "another host answered"));
+                return;
+            }
+            h.vipHeld = true;
+            sim.counts.add("vip_claimed");
+            sim.deliver(h, inc, now -> new Input.VipClaimed(now, Input.VipClaim.CLAIMED, ""));
+        });
+    }
+
+    private void vipDown(SimHost h, SimHost.Proc p) {
+        int inc = p.incarnation;
+        sim.at(vipThread(p, random().nextLong(1_000, 8_000)), () -> {
+            if (h.proc != p || !h.up) return;
+            if (sim.spec.mutation() != SimSpec.Mutation.VIP_KEPT) h.vipHeld = false;
+            sim.counts.add("vip_released");
+            sim.deliver(h, inc, now -> new Input.VipReleased(now, true, ""));
         });
     }
 

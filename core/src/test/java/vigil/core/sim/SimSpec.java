@@ -30,6 +30,8 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
         FENCE_HANGS,
         /** No watchdog model, and failover_without_fencing: true (the risk the setting names). */
         BLIND_FAILOVER,
+        /** The release of the VIPs does nothing, in the loop and in the lease guard (as if it were removed). */
+        VIP_KEPT,
         /** Synchronous mode, but voters compare candidates with their own position only when eligible (the old rule). */
         WEAK_SYNC_VOTE
     }

@@ -75,7 +75,7 @@ final class Simulation {
                 ASYNC.selfFenceMarginMs(), ASYNC.reclaimWindowMs(), ASYNC.standbyStallMs());
         WatchdogConfig w = spec.postgres() && spec.watchdog()
                 ? new WatchdogConfig(WatchdogConfig.Mode.AUTO, WATCHDOG_TIMEOUT_MS, WATCHDOG_SLACK_MS) : WatchdogConfig.OFF;
-        return new NodeConfig(e, p, w, null);
+        return new NodeConfig(e, p, w, null, spec.postgres());
     }
 
     NodeConfig configOf(SimHost h) {
@@ -189,6 +189,7 @@ final class Simulation {
         h.proc = null;
         h.pg.down();
         h.pg.draining = false;
+        h.vipHeld = false; // a reset or power loss takes the address with it
         h.wdArmed = false;
         h.orphanLeaseUntilLocal = Long.MIN_VALUE;
         h.boots++; // every pending timer of the old boot is void

@@ -91,6 +91,11 @@ class SimulationTest {
     }
 
     @Test
+    void aVipReleaseThatDoesNothingIsCaught() {
+        caught(SimSpec.Mutation.VIP_KEPT, false, "the VIP is on two hosts at once");
+    }
+
+    @Test
     void aWeakenedSynchronousVoteRuleIsCaught() {
         caught(SimSpec.Mutation.WEAK_SYNC_VOTE, true, "acknowledged commit");
     }
