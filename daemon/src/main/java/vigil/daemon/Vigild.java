@@ -33,6 +33,8 @@ import vigil.daemon.hook.Hooks;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
 import vigil.daemon.loop.NodeLoop;
+import vigil.daemon.vip.VipCarrier;
+import vigil.daemon.vip.VipDriver;
 import vigil.daemon.peer.PeerChannel;
 import vigil.daemon.peer.PeerSender;
 import vigil.daemon.peer.PeerSettings;
@@ -174,6 +176,7 @@ public final class Vigild implements Callable<Integer> {
                 agent, watchdog,
                 new PeerCodec(cfg.clusterHash(), settings.sharedKey().orElse(null)), log, clock);
         loopRef[0] = loop;
+        VipCarrier vips = vipCarrier(cfg, nodeConfig, loop, agent, clock, log);
         Thread loopThread = new Thread(loop, "vigil-loop");
         loopThread.start();
         // Probe at once: until its first probe answers the node step knows nothing about PostgreSQL, and after a
@@ -225,6 +228,7 @@ public final class Vigild implements Callable<Integer> {
             channel[0].close();
             adminServer.close();
             if (agent != null) agent.close();
+            if (vips != null) vips.close();
             store.close();
             hooks.close(HOOK_GRACE); // inside the shutdown hook: the JVM halts once it returns
             stopped.countDown();
@@ -246,6 +250,24 @@ public final class Vigild implements Callable<Integer> {
         }
         stopped.await(STOP_LIMIT.toSeconds() + 5, TimeUnit.SECONDS);
         return 0;
+    }
+
+    /**
+     * The VIP driver of a data node with VIPs: VIPs found on this host at start go first (no lease covers them), the
+     * loop's effects go to it, and the lease guard removes them before it fences.
+     */
+    private static VipCarrier vipCarrier(VigilConfig cfg, NodeConfig nodeConfig, NodeLoop loop, PostgresAgent agent,
+                                         java.util.function.LongSupplier clock, Log log) {
+        if (!nodeConfig.vips() || agent == null) return null;
+        VipCarrier vips = new VipCarrier(cfg.cluster().vips(), new VipDriver(List.of(), log), loop::onInput, clock, log);
+        vips.releaseFoundAtStart();
+        loop.vips(new NodeLoop.Vips() {
+            @Override public void check() { vips.check(); }
+            @Override public void up(boolean checked) { vips.up(checked); }
+            @Override public void down(String why) { vips.down(why); }
+        });
+        agent.beforeGuardFence(() -> vips.releaseNow("the lease guard fired"));
+        return vips;
     }
 
     static Voter voter(NodeSpec n) {

@@ -20,6 +20,8 @@ final class ClusterFiles {
     private final PgOptions pg;
     private final RigWatchdog watchdog;
     private final Path hook;
+    /** The configs name {@link NetnsRig#dbVip} as the cluster's VIP {@code db} on eth0. */
+    boolean dbVip;
 
     ClusterFiles(NetnsRig rig, Timing timing) {
         this(rig, timing, null, null, null);
@@ -138,6 +140,10 @@ final class ClusterFiles {
         y.append("    heartbeat_interval: ").append(timing.heartbeat().toMillis()).append("ms\n");
         y.append("    lease: ").append(timing.lease().toMillis()).append("ms\n");
         y.append("  security:\n    key_file: ").append(keyFile).append('\n');
+        if (dbVip) {
+            y.append("  vips:\n    - {name: db, address: ").append(rig.dbVip())
+                    .append(", prefix: 24, device: eth0, announce_count: 3, announce_interval: 200ms}\n");
+        }
         if (pg != null) {
             y.append("  postgres:\n");
             y.append("    replication_user: replicator\n");

@@ -161,6 +161,11 @@ public final class NetnsRig implements AutoCloseable {
         return "10.232." + subnet + "." + (11 + i);
     }
 
+    /** The database VIP of a cluster on this rig (.200): no host has it until a vigild claims it. */
+    public String dbVip() {
+        return "10.232." + subnet + ".200";
+    }
+
     /** Per-run directory for configs and logs: /tmp/vigil-rig/&lt;runid&gt;. */
     public Path runDir() {
         return RIG_ROOT.resolve(runId);
@@ -244,6 +249,40 @@ public final class NetnsRig implements AutoCloseable {
     /** Pulls the node's cable: the switch end of its veth goes down (carrier lost on both ends). */
     public void linkDown(String member) {
         ipIn(ns(SWITCH), "link", "set", switchPort(member), "down");
+    }
+
+    /**
+     * What a reboot does to a member's interface: every address on eth0 other than its own is gone (a VIP added with
+     * {@code ip addr add} does not survive a reset).
+     */
+    public void forgetAddresses(String member) {
+        ExecResult r = exec(ns(member), IP, "-o", "-4", "addr", "show", "dev", "eth0");
+        for (String line : r.output().split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            for (int i = 0; i + 1 < f.length; i++) {
+                if (f[i].equals("inet") && !f[i + 1].startsWith(address(member) + "/")) {
+                    exec(ns(member), IP, "addr", "del", f[i + 1], "dev", "eth0");
+                }
+            }
+        }
+    }
+
+    /** The IPv4 addresses (with prefix) on the member's eth0 now. */
+    public List<String> addresses(String member) {
+        List<String> out = new ArrayList<>();
+        ExecResult r = exec(ns(member), IP, "-o", "-4", "addr", "show", "dev", "eth0");
+        for (String line : r.output().split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            for (int i = 0; i + 1 < f.length; i++) if (f[i].equals("inet")) out.add(f[i + 1]);
+        }
+        return out;
+    }
+
+    /** The MAC address of the member's eth0. */
+    public String mac(String member) {
+        String out = exec(ns(member), "cat", "/sys/class/net/eth0/address").output().trim();
+        if (out.isEmpty()) throw new RigException("no MAC for " + member + "'s eth0");
+        return out;
     }
 
     public void linkUp(String member) {

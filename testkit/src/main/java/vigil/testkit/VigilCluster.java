@@ -42,12 +42,18 @@ public final class VigilCluster implements AutoCloseable {
 
     private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo, PgOptions pgOptions,
                          RigWatchdog watchdog, boolean eventLog) {
+        this(rig, timing, env, repo, pgOptions, watchdog, eventLog, false);
+    }
+
+    private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo, PgOptions pgOptions,
+                         RigWatchdog watchdog, boolean eventLog, boolean dbVip) {
         this.rig = rig;
         this.timing = timing;
         this.env = Map.copyOf(env);
         this.repo = repo;
         this.files = new ClusterFiles(rig, timing, pgOptions, watchdog, eventLog ? repo.resolve("hooks/log-event") : null);
         this.pg = pgOptions == null ? null : new PgNodes(this, files);
+        files.dbVip = dbVip;
         files.write();
         for (String n : rig.nodes()) {
             logs.put(n, new NodeLog(files.log(n)));
@@ -112,13 +118,23 @@ public final class VigilCluster implements AutoCloseable {
     /** {@code watchdog} null: no watchdog ({@code mode: off}); else every node has a {@link FakeWatchdog}. */
     public static VigilCluster clusterWithPrimary(NetnsRig rig, Timing timing, PgOptions options, Duration limit,
                                                   RigWatchdog watchdog) {
+        return clusterWithPrimary(rig, timing, options, limit, watchdog, false);
+    }
+
+    /**
+     * As {@link #clusterWithPrimary(NetnsRig, Timing, PgOptions, Duration, RigWatchdog)}; with {@code dbVip} the
+     * cluster has one VIP, {@code db} = {@link NetnsRig#dbVip} on eth0, which follows the primary.
+     */
+    public static VigilCluster clusterWithPrimary(NetnsRig rig, Timing timing, PgOptions options, Duration limit,
+                                                  RigWatchdog watchdog, boolean dbVip) {
         if (rig.nodes().size() != 3) {
             throw new IllegalArgumentException("clusterWithPrimary needs a rig with 3 nodes, got " + rig.nodes());
         }
         PgNodes.precondition().ifPresent(p -> {
             throw new RigException(p);
         });
-        VigilCluster c = new VigilCluster(rig, timing, Map.of(), RepoRoot.locate().toAbsolutePath(), options, watchdog);
+        VigilCluster c = new VigilCluster(rig, timing, Map.of(), RepoRoot.locate().toAbsolutePath(), options, watchdog,
+                false, dbVip);
         try {
             rig.nodes().forEach(c::startNode);
             String primary = c.pg.awaitPrimaryWithStandbys(limit);
@@ -151,6 +167,7 @@ public final class VigilCluster implements AutoCloseable {
         running.remove(node);
         rig.killAll(rig.ns(node));
         rig.linkDown(node);
+        rig.forgetAddresses(node);
     }
 
     public NetnsRig rig() {

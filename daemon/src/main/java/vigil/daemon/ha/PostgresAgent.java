@@ -38,6 +38,7 @@ import vigil.daemon.pg.Upstream;
 public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
     private final Postgres postgres;
     private final PgProbe probe;
+    private volatile Runnable beforeGuardFence;
     private final PgProcesses processes;
     private final OldPrimaryProbe peerProbe;
     private final Map<String, Upstream> upstreams;
@@ -74,6 +75,11 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
         this.guardThread.start();
     }
 
+    /** Run by the lease guard before it fences (the VIPs' release); set before the loop starts. */
+    public void beforeGuardFence(Runnable r) {
+        beforeGuardFence = r;
+    }
+
     public void startProbing(Duration every) {
         probes.scheduleWithFixedDelay(() -> loop.accept(new Input.Probed(clock.getAsLong(), localView.view(probe.probe()))),
                 0, every.toMillis(), TimeUnit.MILLISECONDS);
@@ -96,7 +102,11 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
             log.event(outcome.ok() ? Priority.NOTICE : Priority.WARNING, "pg_action_done", "id", id, "action", action,
                     "outcome", outcome.ok() ? "OK" : outcome.failure(), "duration_ms", clock.getAsLong() - started, "detail", outcome.detail(),
                     "cancelled", cancelled);
-            if (!cancelled) loop.accept(new Input.ActionEnded(clock.getAsLong(), id, outcome));
+            if (!cancelled) {
+                loop.accept(new Input.ActionEnded(clock.getAsLong(), id, outcome));
+                // Seen at once, not at the next scheduled probe: a promoted primary gets its VIPs that much sooner.
+                loop.accept(new Input.Probed(clock.getAsLong(), localView.view(probe.probe())));
+            }
         });
     }
 
@@ -134,6 +144,8 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
             guardAt = Long.MAX_VALUE;
             log.event(Priority.WARNING, "lease_guard", "reason", "LEASE_GUARD_FIRED", "armed_for_mono_ms", at,
                     "late_ms", -wait);
+            Runnable first = beforeGuardFence;
+            if (first != null) first.run(); // the VIPs go first: no client reaches what is about to be killed
             long deadline = clock.getAsLong() + 500;
             loop.accept(new Input.ActionEnded(clock.getAsLong(), Executor.GUARD_ID, kill(Executor.GUARD_ID, deadline)));
         }

@@ -61,7 +61,8 @@ public final class Supervised {
         WatchdogConfig wc = w.mode() == WatchdogMode.OFF || !watchdogUsable ? WatchdogConfig.OFF
                 : new WatchdogConfig(w.mode() == WatchdogMode.REQUIRED ? WatchdogConfig.Mode.REQUIRED : WatchdogConfig.Mode.AUTO,
                         w.timeout().toMillis(), w.resetSlack().toMillis());
-        return new NodeConfig(electorate.withStrictPositions(synchronous), policy(cfg), wc, null);
+        return new NodeConfig(electorate.withStrictPositions(synchronous), policy(cfg), wc, null,
+                !cfg.cluster().vips().isEmpty());
     }
 
     public static PostgresAgent agent(VigilConfig cfg, Consumer<Input> loop, LongSupplier clock, Log log) {

@@ -68,6 +68,15 @@ public final class NodeLoop implements Runnable {
         void disarm();
     }
 
+    /** The VIP driver (absent without VIPs). Each call returns at once; outcomes come back as inputs. */
+    public interface Vips {
+        void check();
+
+        void up(boolean checked);
+
+        void down(String why);
+    }
+
     private sealed interface In {}
 
     private record Frame(String from, byte[] bytes) implements In {}
@@ -93,6 +102,7 @@ public final class NodeLoop implements Runnable {
     private final Map<String, Long> badFrameLoggedAt = new HashMap<>();
     private final java.util.List<CompletableFuture<Void>> stopWaiters = new java.util.ArrayList<>();
     private NodeState state;
+    private volatile Vips vips;
     private Set<String> members = Set.of();
     private volatile boolean halted;
     private volatile long progressAt;
@@ -114,6 +124,11 @@ public final class NodeLoop implements Runnable {
         this.clock = clock;
         this.state = initial;
         this.progressAt = clock.getAsLong();
+    }
+
+    /** Sets the VIP driver; before {@link #run}. */
+    public void vips(Vips v) {
+        vips = v;
     }
 
     /** An input from a driver (a probe, an action's end, a peer probe's answer). */
@@ -258,6 +273,13 @@ public final class NodeLoop implements Runnable {
             if (watchdog != null && clock.getAsLong() <= k.notAfter()) watchdog.kick();
         } else if (e instanceof Effect.DisarmWatchdog) {
             if (watchdog != null) watchdog.disarm();
+        } else if (e instanceof Effect.VipCheck) {
+            if (vips != null) vips.check();
+        } else if (e instanceof Effect.VipUp u) {
+            if (vips != null) vips.up(u.checked());
+        } else if (e instanceof Effect.VipDown d) {
+            if (vips != null) vips.down(d.why());
+            else inputs.add(new Step(new Input.VipReleased(clock.getAsLong(), true, "no VIP driver")));
         } else if (e instanceof Effect.Halt) {
             log.event(Priority.NOTICE, "stopped", "reason", "PLANNED_STOP", "term", state.election().term());
             halted = true;

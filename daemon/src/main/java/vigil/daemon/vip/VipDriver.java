@@ -15,8 +15,8 @@ import vigil.daemon.log.Priority;
  * Invariants: an address is added only after a duplicate-address check found nobody answering for it (a reply means
  * its old holder is alive: claiming it would give the LAN two owners), and every add is followed by gratuitous ARP
  * so that neighbours update their caches at once instead of when their entries expire; every command has a timeout
- * and is logged with argv, exit code and duration. Blocking; meant for one driver thread. Not yet driven by the node
- * step (see the issue tracker): this is the mechanism the VIP placement will use.
+ * and is logged with argv, exit code and duration. Blocking; {@link VipCarrier} drives it from one thread (and the
+ * lease guard's release from its own).
  */
 public final class VipDriver {
     /** How a claim ended. */
@@ -48,20 +48,16 @@ public final class VipDriver {
     /**
      * Claims {@code v}: a duplicate-address check that waits at most {@code dadWait} for an answer (a holder on the
      * same LAN answers within milliseconds; arping itself only counts whole seconds, so it is cut off at the
-     * deadline), then {@code ip addr add}, then gratuitous ARP.
+     * deadline; zero: no check, one was made just before), then {@code ip addr add}, then gratuitous ARP.
      */
     public Outcome claim(Vip v, Duration dadWait) {
         if (held(v)) {
             announce(v);
             return new Outcome(Claim.ALREADY_HELD, v.cidr() + " already on " + v.device());
         }
-        Result dad = run(dadWait, "arping", "-D", "-q", "-c", "1", "-w", "1", "-I", v.device(), v.address());
-        if (dad.exit == 1) {
-            return new Outcome(Claim.DUPLICATE, "another host answered ARP for " + v.address() + " on " + v.device()
-                    + " within " + dadWait.toMillis() + " ms: its holder is alive");
-        }
-        if (dad.exit != 0 && !dad.timedOut) {
-            return new Outcome(Claim.FAILED, "duplicate-address check failed: exit " + dad.exit + " " + dad.output);
+        if (!dadWait.isZero()) {
+            Outcome dad = check(v, dadWait);
+            if (dad != null) return dad;
         }
         List<String> add = new ArrayList<>(List.of("ip", "addr", "add", v.cidr(), "dev", v.device()));
         if (v.label() != null) add.addAll(List.of("label", v.label()));
@@ -71,6 +67,22 @@ public final class VipDriver {
         }
         announce(v);
         return new Outcome(Claim.CLAIMED, v.cidr() + " added to " + v.device());
+    }
+
+    /**
+     * The duplicate-address check alone: null when nobody answered for {@code v} within {@code dadWait}, else the
+     * outcome a claim would have (DUPLICATE: a live holder; FAILED: the check itself could not run).
+     */
+    public Outcome check(Vip v, Duration dadWait) {
+        Result dad = run(dadWait, "arping", "-D", "-q", "-c", "1", "-w", "1", "-I", v.device(), v.address());
+        if (dad.exit == 1) {
+            return new Outcome(Claim.DUPLICATE, "another host answered ARP for " + v.address() + " on " + v.device()
+                    + " within " + dadWait.toMillis() + " ms: its holder is alive");
+        }
+        if (dad.exit != 0 && !dad.timedOut) {
+            return new Outcome(Claim.FAILED, "duplicate-address check failed: exit " + dad.exit + " " + dad.output);
+        }
+        return null;
     }
 
     /**
