@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Loads and validates vigil's YAML config file. Never throws for bad input: every problem in the file
@@ -45,6 +47,7 @@ public final class ConfigLoader {
         ClientAccessRules.check(b, problems);
         WatchdogRules.check(b, problems);
         HookRules.check(b, problems);
+        FenceRules.check(b, problems);
         Optional<VigilConfig> config = problems.hasErrors() ? Optional.empty() : Optional.of(assemble(file, b, host));
         return new LoadResult(config, problems.sorted());
     }
@@ -83,7 +86,8 @@ public final class ConfigLoader {
         for (int i = 0; i < b.listSize("cluster.nodes"); i++) {
             String p = "cluster.nodes[" + i + "].";
             nodes.add(new NodeSpec(b.get(p + "name", String.class), b.get(p + "address", String.class),
-                    b.get(p + "port", Integer.class), b.get(p + "role", NodeRole.class), b.get(p + "priority", Integer.class)));
+                    b.get(p + "port", Integer.class), b.get(p + "role", NodeRole.class), b.get(p + "priority", Integer.class),
+                    fence(b, i)));
         }
         String t = "cluster.timing.";
         TimingSettings timing = new TimingSettings(b.get(t + "heartbeat_interval", Duration.class),
@@ -103,6 +107,22 @@ public final class ConfigLoader {
                 b.get("node.admin.socket", Path.class), Optional.ofNullable(b.get("node.admin.group", String.class)),
                 nodePostgres(b, selfAddress), watchdog(b), hooks(b));
         return new VigilConfig(file, cluster, node);
+    }
+
+    private static List<FenceDevice> fence(Bound b, int node) {
+        List<FenceDevice> out = new ArrayList<>();
+        for (int j = 0; j < b.listSize(FenceRules.list(node)); j++) {
+            String p = FenceRules.list(node) + "[" + j + "].";
+            Integer port = b.get(p + "port", Integer.class);
+            String options = b.get(p + "options", String.class);
+            out.add(new FenceDevice(b.get(p + "level", Integer.class), b.get(p + "agent", Path.class),
+                    Optional.ofNullable(b.get(p + "ip", String.class)), port == null ? OptionalInt.empty() : OptionalInt.of(port),
+                    Optional.ofNullable(b.get(p + "username", String.class)), Optional.ofNullable(b.get(p + "plug", String.class)),
+                    b.get(p + "lanplus", Boolean.class), options == null ? Map.of() : FenceRules.options(options),
+                    Optional.ofNullable(b.get(p + "password_file", Path.class)),
+                    Optional.ofNullable(b.get(p + "password_script", Path.class)), b.get(p + "timeout", Duration.class)));
+        }
+        return out;
     }
 
     private static List<HookSettings> hooks(Bound b) {
