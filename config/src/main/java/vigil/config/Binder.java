@@ -34,6 +34,11 @@ final class Binder {
         for (YamlNode.Entry e : map.entries().values()) {
             String childPath = join(path, e.key());
             Optional<Setting> s = Schema.find(join(pattern, e.key()));
+            String refused = Schema.REFUSED.get(join(pattern, e.key()));
+            if (refused != null) {
+                problems.error(childPath, e.keyAt(), refused);
+                continue;
+            }
             if (s.isEmpty()) {
                 problems.error(childPath, e.keyAt(), "unknown setting" + suggestion(pattern, e.key()));
                 continue;

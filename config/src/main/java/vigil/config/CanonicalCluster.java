@@ -24,6 +24,21 @@ final class CanonicalCluster {
             lines.put(p + "port", Integer.toString(n.port()));
             lines.put(p + "role", n.role().name().toLowerCase());
             lines.put(p + "priority", Integer.toString(n.priority()));
+            for (int j = 0; j < n.fence().size(); j++) { // none: no lines, so hashes without fencing are unchanged
+                FenceDevice d = n.fence().get(j);
+                String f = p + "fence[" + j + "].";
+                lines.put(f + "level", Integer.toString(d.level()));
+                lines.put(f + "agent", d.agent().toString());
+                lines.put(f + "ip", d.ip().orElse(""));
+                lines.put(f + "port", d.port().isPresent() ? Integer.toString(d.port().getAsInt()) : "");
+                lines.put(f + "username", d.username().orElse(""));
+                lines.put(f + "plug", d.plug().orElse(""));
+                lines.put(f + "lanplus", Boolean.toString(d.lanplus()));
+                lines.put(f + "options", d.options().toString());
+                lines.put(f + "password_file", d.passwordFile().map(Object::toString).orElse(""));
+                lines.put(f + "password_script", d.passwordScript().map(Object::toString).orElse(""));
+                lines.put(f + "timeout", Long.toString(d.timeout().toNanos()));
+            }
         }
         TimingSettings t = c.timing();
         lines.put("cluster.timing.heartbeat_interval", Long.toString(t.heartbeatInterval().toNanos()));

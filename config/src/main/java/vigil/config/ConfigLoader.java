@@ -11,7 +11,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Loads and validates vigil's YAML config file. Never throws for bad input: every problem in the file
@@ -47,6 +49,7 @@ public final class ConfigLoader {
         WatchdogRules.check(b, problems);
         HookRules.check(b, problems);
         VipRules.check(b, problems, host, isDataNode(b, host));
+        FenceRules.check(b, problems);
         Optional<VigilConfig> config = problems.hasErrors() ? Optional.empty() : Optional.of(assemble(file, b, host));
         return new LoadResult(config, problems.sorted());
     }
@@ -85,7 +88,8 @@ public final class ConfigLoader {
         for (int i = 0; i < b.listSize("cluster.nodes"); i++) {
             String p = "cluster.nodes[" + i + "].";
             nodes.add(new NodeSpec(b.get(p + "name", String.class), b.get(p + "address", String.class),
-                    b.get(p + "port", Integer.class), b.get(p + "role", NodeRole.class), b.get(p + "priority", Integer.class)));
+                    b.get(p + "port", Integer.class), b.get(p + "role", NodeRole.class), b.get(p + "priority", Integer.class),
+                    fence(b, i)));
         }
         String t = "cluster.timing.";
         TimingSettings timing = new TimingSettings(b.get(t + "heartbeat_interval", Duration.class),
@@ -128,6 +132,22 @@ public final class ConfigLoader {
             out.add(new VipSettings(name, b.get(p + "address", String.class), b.get(p + "prefix", Integer.class), device,
                     VipRules.label(device, name), b.get(p + "announce_count", Integer.class),
                     b.get(p + "announce_interval", Duration.class), b.get(p + "reannounce_interval", Duration.class)));
+        }
+        return out;
+    }
+
+    private static List<FenceDevice> fence(Bound b, int node) {
+        List<FenceDevice> out = new ArrayList<>();
+        for (int j = 0; j < b.listSize(FenceRules.list(node)); j++) {
+            String p = FenceRules.list(node) + "[" + j + "].";
+            Integer port = b.get(p + "port", Integer.class);
+            String options = b.get(p + "options", String.class);
+            out.add(new FenceDevice(b.get(p + "level", Integer.class), b.get(p + "agent", Path.class),
+                    Optional.ofNullable(b.get(p + "ip", String.class)), port == null ? OptionalInt.empty() : OptionalInt.of(port),
+                    Optional.ofNullable(b.get(p + "username", String.class)), Optional.ofNullable(b.get(p + "plug", String.class)),
+                    b.get(p + "lanplus", Boolean.class), options == null ? Map.of() : FenceRules.options(options),
+                    Optional.ofNullable(b.get(p + "password_file", Path.class)),
+                    Optional.ofNullable(b.get(p + "password_script", Path.class)), b.get(p + "timeout", Duration.class)));
         }
         return out;
     }

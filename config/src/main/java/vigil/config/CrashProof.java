@@ -1,7 +1,10 @@
 package vigil.config;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.TreeMap;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * What this node offers the others as proof that its PostgreSQL cannot write once it is gone, and therefore what a
@@ -14,6 +17,32 @@ public final class CrashProof {
 
     /** One line per statement; {@code deviceExists} tells whether a watchdog device path exists on this host. */
     public static String describe(VigilConfig cfg, Predicate<Path> deviceExists) {
+        String proof = proof(cfg, deviceExists);
+        return cfg.cluster().postgres().isEmpty() ? proof : proof + fenceLevels(cfg);
+    }
+
+    /**
+     * "fence levels configured for NODES", and which levels and devices can fence this node: a fence that powers
+     * this node off (confirmed by a status of OFF) is a proof that does not depend on this node at all. Empty when
+     * no member has fence devices.
+     */
+    private static String fenceLevels(VigilConfig cfg) {
+        List<String> fenceable = cfg.cluster().nodes().stream().filter(n -> !n.fence().isEmpty()).map(NodeSpec::name)
+                .toList();
+        if (fenceable.isEmpty()) {
+            return "";
+        }
+        List<FenceDevice> mine = cfg.self().fence();
+        String self = mine.isEmpty() ? "none for this node (" + cfg.self().name() + "): add cluster.nodes[].fence"
+                + " under it to be able to fence it"
+                : "this node can be fenced with " + new TreeMap<>(mine.stream().collect(Collectors.groupingBy(
+                        FenceDevice::level, Collectors.mapping(FenceDevice::label, Collectors.joining(" + ")))))
+                        .entrySet().stream().map(e -> "level " + e.getKey() + ": " + e.getValue())
+                        .collect(Collectors.joining(", then "));
+        return "\nfence levels configured for " + String.join(", ", fenceable) + "; " + self;
+    }
+
+    private static String proof(VigilConfig cfg, Predicate<Path> deviceExists) {
         long leaseMs = cfg.cluster().timing().lease().toMillis();
         if (cfg.cluster().postgres().isEmpty()) {
             return "proof: not needed (vigil manages no PostgreSQL): a crash of this node costs an election, about one"

@@ -37,31 +37,40 @@ final class HookRules {
             return "hook " + path + " does not exist — install it there (e.g. cp hooks/log-event " + path
                     + "; chmod 755 " + path + "), or remove the entry";
         }
+        return executableProblem("hook", path, runningAs);
+    }
+
+    /**
+     * Why vigild must not run the existing file {@code path} with its own rights, or null: it must be an executable
+     * regular file that only root (or {@code runningAs}) can change, in a directory not everyone can write to.
+     * {@code what} names it in the message ("hook", "fence agent").
+     */
+    static String executableProblem(String what, Path path, String runningAs) {
         try {
             PosixFileAttributes a = Files.readAttributes(path, PosixFileAttributes.class);
             if (!a.isRegularFile()) {
-                return "hook " + path + " is not a regular file — point path at the executable itself";
+                return what + " " + path + " is not a regular file — point the path at the executable itself";
             }
             if (!Files.isExecutable(path)) {
-                return "hook " + path + " is not executable — run: chmod 755 " + path;
+                return what + " " + path + " is not executable — run: chmod 755 " + path;
             }
             String owner = a.owner().getName();
             if (!owner.equals("root") && !owner.equals(runningAs)) {
-                return "hook " + path + " is owned by " + owner + ", not root — vigild would run another user's file"
-                        + " with its own rights: run chown root: " + path;
+                return what + " " + path + " is owned by " + owner + ", not root — vigild would run another user's"
+                        + " file with its own rights: run chown root: " + path;
             }
             if (a.permissions().contains(PosixFilePermission.GROUP_WRITE)
                     || a.permissions().contains(PosixFilePermission.OTHERS_WRITE)) {
-                return "hook " + path + " is writable by group or others — run: chmod go-w " + path;
+                return what + " " + path + " is writable by group or others — run: chmod go-w " + path;
             }
             Path dir = path.toAbsolutePath().getParent();
             if (dir != null && Files.getPosixFilePermissions(dir).contains(PosixFilePermission.OTHERS_WRITE)) {
-                return "hook " + path + " lies in " + dir + ", which anyone can write to (they could replace it) —"
-                        + " move it to a directory only root can write, e.g. /usr/local/lib/vigil/hooks";
+                return what + " " + path + " lies in " + dir + ", which anyone can write to (they could replace it) —"
+                        + " move it to a directory only root can write, e.g. /usr/local/lib/vigil";
             }
             return null;
         } catch (IOException | UnsupportedOperationException e) {
-            return "cannot check hook " + path + " (" + e.getMessage() + ") — keep it on a POSIX file system";
+            return "cannot check " + what + " " + path + " (" + e.getMessage() + ") — keep it on a POSIX file system";
         }
     }
 }

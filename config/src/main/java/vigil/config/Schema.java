@@ -54,6 +54,51 @@ final class Schema {
             .check(Setting.intRange(0, 1000, "a priority"))
             .doc("0 to 1000. Among equally up-to-date candidates the higher priority stands first, "
                 + "then the lower name."),
+        Setting.of("cluster.nodes[].fence", LIST).optional("none: this member can be proven down only by its "
+                + "watchdog or its own daemon")
+            .doc("Fence devices that can power this member off, for the other nodes to use when its PostgreSQL is "
+                + "not otherwise proven unable to write. Each device is a fence agent of Debian's fence-agents "
+                + "package (`fence_ipmilan` for a BMC, `fence_virsh` for a libvirt VM, ...) given its parameters on "
+                + "stdin; only `off` followed by a `status` that answers OFF counts. Devices are grouped by `level`: "
+                + "every device of the lowest level must succeed, else the next level is tried. The agent and the "
+                + "password file must exist on every node that may fence this one. See docs/fencing.md."),
+        Setting.of("cluster.nodes[].fence[].level", INT).defaults(1).example("1")
+            .check(Setting.intRange(1, 9, "a fence level"))
+            .doc("1 to 9. Levels are tried from the lowest; a level succeeds only when all its devices do "
+                + "(e.g. the two power supplies of one host)."),
+        Setting.of("cluster.nodes[].fence[].agent", PATH).required().example("/usr/sbin/fence_ipmilan")
+            .doc("The fence agent executable: a regular file, executable, owned by root (or the user running "
+                + "vigild) and writable by nobody else. Missing on this node: a warning (it is needed only on the "
+                + "nodes that may fence this member)."),
+        Setting.of("cluster.nodes[].fence[].ip", ADDRESS).optional("none").example("10.232.9.11")
+            .doc("Address of the fence device (the BMC, the libvirt host); sent as `ipaddr`."),
+        Setting.of("cluster.nodes[].fence[].port", INT).optional("the agent's default (623 for IPMI, 22 for ssh)")
+            .example("623").check(Setting.intRange(1, 65535, "a TCP or UDP port"))
+            .doc("TCP or UDP port of the fence device, 1 to 65535; sent as `ipport` (fence-agents' `port` is the "
+                + "plug, see `plug`)."),
+        Setting.of("cluster.nodes[].fence[].username", TEXT).optional("none").example("admin")
+            .doc("Login name on the fence device; sent as `login`."),
+        Setting.of("cluster.nodes[].fence[].plug", TEXT).optional("none").example("maas-n1")
+            .doc("Which outlet, VM or machine the device switches (the libvirt domain for `fence_virsh`); sent as "
+                + "`port`, fence-agents' name for it. Not needed for a BMC that switches only its own host."),
+        Setting.of("cluster.nodes[].fence[].lanplus", BOOL).defaults(false).example("true")
+            .doc("`true` sends `lanplus=1` (IPMI v2.0 RMCP+, which most BMCs need)."),
+        Setting.of("cluster.nodes[].fence[].options", TEXT).optional("none").example("method=onoff power_wait=4")
+            .doc("Further parameters of the agent: `key=value` pairs separated by spaces or commas, sent one per "
+                + "line (see the agent's man page for its keys). Neither keys nor values may contain spaces or "
+                + "commas. Refused: `action` (vigild sets it), keys that have their own setting, and any password "
+                + "(use `password_file`)."),
+        Setting.of("cluster.nodes[].fence[].password_file", PATH).optional("none").example("/etc/vigil/n1-bmc.pass")
+            .doc("File holding the device's password on its first line, readable by vigild and nobody else "
+                + "(mode 0600 or 0400). vigild reads it at each call and gives it to the agent on stdin only: never "
+                + "on a command line or in a log. Not together with `password_script`."),
+        Setting.of("cluster.nodes[].fence[].password_script", PATH).optional("none")
+            .example("/usr/local/sbin/bmc-password")
+            .doc("An executable the agent runs to get the password (fence-agents' `passwd_script`); same ownership "
+                + "rules as `agent`. Not together with `password_file`."),
+        Setting.of("cluster.nodes[].fence[].timeout", DURATION).defaults(Duration.ofSeconds(20)).example("20s")
+            .doc("How long one call of the agent may take; then it and every process it started are killed and "
+                + "the call counts as failed. The caller's overall deadline cuts it shorter."),
         Setting.of("cluster.timing", SECTION).optional("all defaults")
             .doc("Heartbeats, leases and failure detection. The defaults suit a LAN."),
         Setting.of("cluster.timing.heartbeat_interval", DURATION).defaults(Duration.ofMillis(150))
@@ -261,6 +306,14 @@ final class Schema {
                 + "`timeout + reset_slack` as the watchdog's effective timeout. Intel iTCO fires at about twice "
                 + "its timeout: there, set it to the timeout.")
     );
+
+    /**
+     * Keys that are refused with their own message instead of "unknown setting": a password written into the config
+     * file would be copied to every node, readable by whoever reads the file, and easily logged.
+     */
+    static final Map<String, String> REFUSED = Map.of(
+        "cluster.nodes[].fence[].password", FenceRules.NO_LITERAL_PASSWORD,
+        "cluster.nodes[].fence[].passwd", FenceRules.NO_LITERAL_PASSWORD);
 
     private static final Map<String, Setting> BY_PATH = new LinkedHashMap<>();
 

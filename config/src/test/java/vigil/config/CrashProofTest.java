@@ -61,4 +61,24 @@ class CrashProofTest {
         assertTrue(r.ok(), dump(r));
         assertTrue(CrashProof.describe(r.config().orElseThrow(), p -> true).startsWith("proof: not needed"));
     }
+
+    @Test
+    void fenceLevelsAreNamedWithTheNodesTheyCanFence() {
+        String withN1 = PostgresConfigTest.WITH_PG.replace("- {name: n1, address: 10.232.1.11}",
+                "- {name: n1, address: 10.232.1.11, fence: [{agent: /usr/sbin/fence_ipmilan, ip: 10.232.9.11},"
+                        + " {agent: /usr/sbin/fence_apc, ip: pdu-a, plug: \"3\"}, {agent: /usr/sbin/fence_apc, ip: pdu-b,"
+                        + " plug: \"3\", level: 2}]}");
+        String d = describe("", false);
+        assertTrue(!d.contains("fence levels"), "nothing configured, nothing said: " + d);
+        LoadResult r = fx.load(withN1.replace("PASS", passFile.toString()) + "  watchdog: {mode: off}\n");
+        assertTrue(r.ok(), dump(r));
+        String lines = CrashProof.describe(r.config().orElseThrow(), p -> false);
+        assertTrue(lines.startsWith("proof: none (node.watchdog.mode: off)\n"), "the current lines stay: " + lines);
+        assertTrue(lines.endsWith("\nfence levels configured for n1; this node can be fenced with level 1:"
+                + " fence_ipmilan@10.232.9.11 + fence_apc@pdu-a, then level 2: fence_apc@pdu-b"), lines);
+        LoadResult other = ConfigLoader.load(fx.write("vigil.yaml", withN1.replace("PASS", passFile.toString())), "n2");
+        assertTrue(other.ok(), dump(other));
+        assertTrue(CrashProof.describe(other.config().orElseThrow(), p -> true).endsWith("\nfence levels configured"
+                + " for n1; none for this node (n2): add cluster.nodes[].fence under it to be able to fence it"));
+    }
 }

@@ -2,6 +2,7 @@ package vigil.daemon.exec;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Runs one external command with a hard timeout, for the drivers that need no secrets masked (event hooks, VIPs;
+ * Runs one external command with a hard timeout, for the drivers outside the pg package (event hooks, VIPs, fence
+ * agents, which get their password on stdin and mask it in the output themselves;
  * PostgreSQL's tools go through the pg package's runner, which masks the replication password). Invariants: nothing
  * it started is still running when {@link #run} returns (at the timeout, or when the calling thread is interrupted,
  * the command and every descendant it had are killed by PID and waited for); the output goes to a private temp file,
@@ -28,6 +30,8 @@ public final class BoundedCommand {
     /** Exit value of a command that could not be started. */
     public static final int NOT_RUN = -2;
     private static final int TAIL_BYTES = 1024;
+    /** Largest stdin accepted: below the 64 KiB a Linux pipe buffers, so writing it cannot block. */
+    public static final int MAX_STDIN = 16 * 1024;
     private static final Duration KILL_WAIT = Duration.ofSeconds(2);
 
     /**
@@ -46,18 +50,39 @@ public final class BoundedCommand {
 
     /** Runs {@code argv} with stdin from /dev/null, in /, with {@code env} as its whole environment (null: inherit). */
     public static Ran run(List<String> argv, Map<String, String> env, Duration timeout) {
+        return run(argv, env, timeout, null);
+    }
+
+    /**
+     * As {@link #run(List, Map, Duration)}, with {@code stdin} (null: /dev/null) written to the command's standard
+     * input through a pipe, which is then closed. It is at most {@value #MAX_STDIN} bytes, less than a Linux pipe
+     * holds, so the write never blocks on a command that does not read; one that exits without reading is not an
+     * error. The bytes go nowhere else: no file, no argv, no log (fence agents get their passwords this way).
+     */
+    public static Ran run(List<String> argv, Map<String, String> env, Duration timeout, byte[] stdin) {
+        if (stdin != null && stdin.length > MAX_STDIN) {
+            throw new IllegalArgumentException("stdin of " + stdin.length + " bytes exceeds " + MAX_STDIN);
+        }
         long start = System.nanoTime();
         Path out = null;
         try {
             out = Files.createTempFile("vigil-cmd-", ".out",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             ProcessBuilder pb = new ProcessBuilder(argv).directory(new File("/")).redirectErrorStream(true)
-                    .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+                    .redirectOutput(out.toFile()).redirectInput(stdin == null
+                            ? ProcessBuilder.Redirect.from(new File("/dev/null")) : ProcessBuilder.Redirect.PIPE);
             if (env != null) {
                 pb.environment().clear();
                 pb.environment().putAll(env);
             }
             Process p = pb.start();
+            if (stdin != null) {
+                try (OutputStream in = p.getOutputStream()) {
+                    in.write(stdin);
+                } catch (IOException exitedWithoutReading) {
+                    // a broken pipe: the command decides with what it read, its exit status tells
+                }
+            }
             int exit;
             boolean timedOut = false;
             boolean interrupted = false;
