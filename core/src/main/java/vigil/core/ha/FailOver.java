@@ -16,7 +16,8 @@ import vigil.core.ha.SupervisorState.PeerProbe;
  * <li>its last report announced an armed watchdog: it keeps the watchdog alive while PostgreSQL may write only
  *     while its lease stays valid for longer than the watchdog's timeout, and its lease ended before ours began,
  *     so its daemon fenced PostgreSQL or the host has been reset;</li>
- * <li>(fence agents and operator confirmation plug in here);</li>
+ * <li>its fence agents turned its host off within this leadership, and their {@code status} confirmed it
+ *     ({@link #fence}); a reboot never counts (operator confirmation plugs in here too);</li>
  * <li>its PostgreSQL answered directly that it is in recovery, or its vigild reported PostgreSQL verified stopped
  *     or a standby with no promotion under way, and it has not led since (a leaving node says so when it resigns);</li>
  * <li>{@code failover_without_fencing: true}: the operator accepted the risk.</li>
@@ -49,6 +50,10 @@ final class FailOver {
             return;
         }
         List<String> proofs = proofs(s, old, answer);
+        if (proofs.isEmpty() && s.p.fenceable().contains(old)) {
+            fence(s, old, answer);
+            return;
+        }
         if (proofs.isEmpty()) {
             s.askPeerProbe(old, new Why(HaReason.FENCING_REQUIRED, old, missing(s, old, answer)));
             return;
@@ -71,6 +76,32 @@ final class FailOver {
                 new Why(HaReason.PROMOTING, old, "proof: " + String.join(", ", proofs)));
     }
 
+    /** A failed fence is tried again after this long (the agents' BMCs may come back). */
+    static final long FENCE_RETRY_MS = 10_000;
+
+    /**
+     * No other proof, and fence agents are configured for {@code old}: run them (off, then status, level by level),
+     * once per leadership and again every {@link #FENCE_RETRY_MS} after a failure. Until one confirms "off" this node
+     * does not promote, and its reason says which level and device failed.
+     */
+    private static void fence(HaStep s, String old, PeerProbe answer) {
+        long elected = s.e.leadership().electedAt();
+        PeerProbe last = s.fences.get(old);
+        boolean askedNow = s.fenceAskedAt != Long.MIN_VALUE && s.fenceAskedAt >= elected;
+        boolean running = askedNow && (last == null || last.answeredAt() < s.fenceAskedAt);
+        if (running) {
+            s.why = new Why(HaReason.FENCING_OLD_PRIMARY, old, "its fence agents run (asked "
+                    + (s.now - s.fenceAskedAt) + " ms ago)");
+        } else if (!askedNow || s.now - s.fenceAskedAt >= FENCE_RETRY_MS) {
+            s.fenceAskedAt = s.now;
+            s.actions.add(new PgAction.FenceNode(old));
+            s.why = new Why(HaReason.FENCING_OLD_PRIMARY, old, missing(s, old, answer) + "; running its fence agents");
+        } else {
+            s.why = new Why(HaReason.FENCING_REQUIRED, old, "its fence agents failed: " + last.detail()
+                    + "; trying again in " + (FENCE_RETRY_MS - (s.now - s.fenceAskedAt)) + " ms");
+        }
+    }
+
     /** Every proof that {@code old}'s PostgreSQL cannot write now; empty when there is none. */
     static List<String> proofs(HaStep s, String old, PeerProbe answer) {
         List<String> proofs = new ArrayList<>();
@@ -82,6 +113,10 @@ final class FailOver {
                     + (heard.farewell() ? " as it stopped" : ""));
         }
         if (answer.result() == PeerPg.IN_RECOVERY) proofs.add("its PostgreSQL answers in recovery");
+        PeerProbe fenced = s.fences.get(old);
+        if (fenced != null && fenced.result() == PeerPg.POWERED_OFF && fenced.startedAt() >= s.e.leadership().electedAt()) {
+            proofs.add("fence agents: " + fenced.detail());
+        }
         if (s.p.failoverWithoutFencing()) proofs.add("failover_without_fencing accepts the risk");
         return proofs;
     }
@@ -91,7 +126,7 @@ final class FailOver {
         return "no proof that " + old + " cannot write: no armed watchdog announced; "
                 + (s.freshlyAcked(old) ? "its vigild reports PostgreSQL " + report.pg() : "its vigild is silent")
                 + "; its PostgreSQL " + (answer.detail().isEmpty() ? answer.result().name() : answer.detail())
-                + "; no fence agent (failover_without_fencing is off)";
+                + (s.p.fenceable().contains(old) ? "" : "; no fence agent (failover_without_fencing is off)");
     }
 
     /**

@@ -16,6 +16,9 @@ public sealed interface HaObservation {
      */
     record PeerProbed(long now, String node, PeerPg result, long startedAt, String detail) implements HaObservation {}
 
+    /** The fence agents of {@code node} ran: {@code off} when its host is off, confirmed by their status. */
+    record NodeFenced(long now, String node, boolean off, long startedAt, String detail) implements HaObservation {}
+
     /** An action ended (or was given up at its deadline, or preempted). */
     record ActionDone(long now, PgAction action, Outcome outcome) implements HaObservation {}
 

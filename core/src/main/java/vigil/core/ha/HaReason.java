@@ -24,6 +24,8 @@ public enum HaReason {
     OLD_PRIMARY_STILL_SERVING,
     /** Nothing proves that the old primary cannot write (detail: which proofs are missing): waiting. */
     FENCING_REQUIRED,
+    /** The old primary's fence agents run: promotion waits for their confirmed "off". */
+    FENCING_OLD_PRIMARY,
     /** Another standby is more advanced: stand down so it can lead. */
     PEER_AHEAD,
     /** This node is not an eligible candidate (lag, sync set, health, timeline): stand down. */

@@ -62,6 +62,8 @@ final class HaStep {
     String refusedFor;
     Map<String, PeerProbe> probes;
     long probeAskedAt;
+    Map<String, SupervisorState.PeerProbe> fences;
+    long fenceAskedAt;
     HaDurable durable;
     final long bootAt;
     final String bootId;
@@ -101,6 +103,8 @@ final class HaStep {
         this.rejoinedOn = s.rejoin().rejoinedOn();
         this.probes = new HashMap<>(s.probes().answers());
         this.probeAskedAt = s.probes().askedAt();
+        this.fences = new HashMap<>(s.probes().fences());
+        this.fenceAskedAt = s.probes().fenceAskedAt();
         this.durable = s.durable();
         this.durableBefore = s.durable();
         this.bootAt = s.boot().at();
@@ -117,7 +121,7 @@ final class HaStep {
                 new SupervisorState.Work(inFlight, inFlightSince, fencing, restarts, failedActions, retryAt,
                         checkpointPending, startAfterFence, stopping, unfit, syncApplied, syncAppliedAt),
                 new SupervisorState.Rejoin(rewindRetries, rewindImpossible, refusedFor, rejoinedOn),
-                new SupervisorState.Probes(probes, probeAskedAt), durable,
+                new SupervisorState.Probes(probes, probeAskedAt, fences, fenceAskedAt), durable,
                 new SupervisorState.Boot(bootAt, bootId, ledSinceBoot), why);
         return new HaDecision(next, actions, electionInputs, durable.equals(durableBefore) ? null : durable,
                 why != null && !why.equals(previousWhy) ? why : null);
@@ -130,6 +134,9 @@ final class HaStep {
             probed(pr.view());
         } else if (o instanceof HaObservation.PeerProbed pp) {
             probes.put(pp.node(), new PeerProbe(pp.result(), pp.startedAt(), now, pp.detail()));
+        } else if (o instanceof HaObservation.NodeFenced f) {
+            fences.put(f.node(), new SupervisorState.PeerProbe(f.off() ? PeerPg.POWERED_OFF : PeerPg.UNKNOWN,
+                    f.startedAt(), now, f.detail()));
         } else if (o instanceof HaObservation.ActionDone d) {
             done(d.action(), d.outcome());
         } else if (o instanceof HaObservation.Stop) {

@@ -10,6 +10,11 @@ public enum PeerPg {
     WRITABLE,
     /** Answered {@code pg_is_in_recovery() = true}: it cannot take writes. */
     IN_RECOVERY,
+    /**
+     * Its fence agents turned its host off and their {@code status} confirmed it: nothing of it runs (a reboot never
+     * gives this answer: the host would come back).
+     */
+    POWERED_OFF,
     /** Anything else: proves nothing. */
     UNKNOWN
 }

@@ -85,6 +85,9 @@ public sealed interface PgAction {
     /** Probe another node's PostgreSQL directly: is the old primary still writable? */
     record ProbePeer(String node) implements PgAction {}
 
+    /** Run {@code node}'s fence agents (off, then status), level by level; not an action of the local PostgreSQL. */
+    record FenceNode(String node) implements PgAction {}
+
     default String kind() {
         return getClass().getSimpleName();
     }

@@ -72,10 +72,19 @@ public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes prob
         static final Rejoin NONE = new Rejoin(0, false, null, 0);
     }
 
-    /** @param askedAt when a direct probe was last asked for (probes are rate-limited) */
-    public record Probes(Map<String, PeerProbe> answers, long askedAt) {
+    /**
+     * @param askedAt      when a direct probe was last asked for (probes are rate-limited)
+     * @param fences       the last fence-agent outcome per node ({@link PeerPg#POWERED_OFF} or UNKNOWN with why)
+     * @param fenceAskedAt when the fence agents were last asked to run (Long.MIN_VALUE: never)
+     */
+    public record Probes(Map<String, PeerProbe> answers, long askedAt, Map<String, PeerProbe> fences, long fenceAskedAt) {
         public Probes {
             answers = Map.copyOf(answers);
+            fences = Map.copyOf(fences);
+        }
+
+        public Probes(Map<String, PeerProbe> answers, long askedAt) {
+            this(answers, askedAt, Map.of(), Long.MIN_VALUE);
         }
     }
 

@@ -36,6 +36,12 @@ public sealed interface Effect {
      */
     record FenceAt(long at) implements Effect {}
 
+    /**
+     * Run {@code node}'s fence agents, level by level (off, then status); report with {@link Input.NodeFenced} within
+     * {@code deadlineMs}. Runs beside everything else: it acts on another host.
+     */
+    record FenceNode(String node, long deadlineMs) implements Effect {}
+
     /** Ask {@code node}'s PostgreSQL directly whether it is in recovery; answer within {@code deadlineMs}. */
     record ProbePeer(String node, long deadlineMs) implements Effect {}
 

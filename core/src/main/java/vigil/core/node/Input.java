@@ -32,6 +32,9 @@ public sealed interface Input {
         }
     }
 
+    /** The outcome of {@link Effect.FenceNode}: {@code off} when a level turned the host off and status confirmed it. */
+    record NodeFenced(long now, String node, boolean off, long startedAt, String detail) implements Input {}
+
     /** The outcome of {@link Effect.VipCheck}: {@code clean} when nobody answered for any VIP. */
     record VipChecked(long now, boolean clean, String detail) implements Input {}
 

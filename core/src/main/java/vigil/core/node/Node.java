@@ -43,6 +43,8 @@ public final class Node {
     static final long KICK_GUARD_MS = 20;
     /** A direct probe of another node's PostgreSQL answers within this long, or counts as unknown. */
     public static final long PEER_PROBE_DEADLINE_MS = 200;
+    /** Another node's fence agents, every level, answer within this long or count as failed. */
+    public static final long FENCE_NODE_DEADLINE_MS = 120_000;
 
     private Node() {}
 
@@ -96,6 +98,8 @@ public final class Node {
                 supervise(new HaObservation.Tick(now));
             } else if (in instanceof Input.Probed p) {
                 supervise(new HaObservation.Probed(now, p.view()));
+            } else if (in instanceof Input.NodeFenced f) {
+                supervise(new HaObservation.NodeFenced(now, f.node(), f.off(), f.startedAt(), f.detail()));
             } else if (in instanceof Input.PeerProbed p) {
                 supervise(new HaObservation.PeerProbed(now, p.node(), p.result(), p.startedAt(), p.detail()));
             } else if (in instanceof Input.ActionEnded a) {
@@ -196,6 +200,8 @@ public final class Node {
         private void schedule(PgAction a) {
             if (a instanceof PgAction.ProbePeer p) {
                 effects.add(new Effect.ProbePeer(p.node(), PEER_PROBE_DEADLINE_MS));
+            } else if (a instanceof PgAction.FenceNode f) {
+                effects.add(new Effect.FenceNode(f.node(), FENCE_NODE_DEADLINE_MS));
             } else if (a instanceof PgAction.Fence) {
                 if (executor.fence() != null) return;
                 Executor.Running r = executor.running();

@@ -57,6 +57,8 @@ final class SimIo {
                 fence(h, p, f.id(), f.deadlineAt());
             } else if (e instanceof Effect.FenceAt g) {
                 guard(h, p, g.at());
+            } else if (e instanceof Effect.FenceNode fn) {
+                fenceNode(h, p, fn);
             } else if (e instanceof Effect.ProbePeer pp) {
                 peerProbe(h, p, pp);
             } else if (e instanceof Effect.ArmWatchdog a) {
@@ -155,6 +157,29 @@ final class SimIo {
                     : t.pg.primaryRunning() ? PeerPg.WRITABLE
                     : t.pg.server == SimPostgres.Server.STANDBY ? PeerPg.IN_RECOVERY : PeerPg.UNKNOWN;
             sim.deliver(h, inc, at -> new Input.PeerProbed(at, pp.node(), now, startLocal, detail));
+        });
+    }
+
+    // ---- another node's fence agents: a thread per request, IPMI-like latencies, BMCs that do not answer ----------
+
+    private void fenceNode(SimHost h, SimHost.Proc p, Effect.FenceNode fn) {
+        int inc = p.incarnation;
+        long startLocal = h.localMs(sim.nowUs);
+        SimHost t = sim.hosts.get(fn.node());
+        boolean bmcDown = random().nextInt(100) < 15;
+        long offUs = sim.nowUs + random().nextLong(800_000, 4_000_000);
+        sim.counts.add("fence_agent_runs");
+        if (bmcDown) {
+            sim.at(offUs + 1_000_000, () -> sim.deliver(h, inc, now -> new Input.NodeFenced(now, fn.node(), false,
+                    startLocal, "level 1 fake_ipmi@" + fn.node() + ": exit 1 (BMC does not answer)")));
+            return;
+        }
+        sim.at(offUs, () -> {
+            sim.counts.add("fence_agent_power_off");
+            sim.crashHost(t, random().nextLong(6_000_000, 12_000_000), "powered off by a fence agent");
+            // status confirms OFF a moment later
+            sim.at(sim.nowUs + random().nextLong(200_000, 1_000_000), () -> sim.deliver(h, inc, now ->
+                    new Input.NodeFenced(now, fn.node(), true, startLocal, "level 1 fake_ipmi off, status OFF")));
         });
     }
 

@@ -112,11 +112,20 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
         return (2 * lease + 2 * perRound) * 1000L;
     }
 
+    /**
+     * Fence agents can turn every data node's host off: in half of the schedules with PostgreSQL (chosen by seed,
+     * independently of the shape and the watchdog).
+     */
+    boolean fenceAgents() {
+        return postgres && Math.floorMod(seed / 4, 2L) == 0;
+    }
+
     String describe() {
         long data = voters.stream().filter(Voter::canLead).count();
         return data + " data + " + (voters.size() - data) + " witness"
                 + (postgres ? ", postgres" + (synchronous ? " synchronous" : "") + (watchdog ? ", watchdog" : ", no watchdog")
-                        + (failoverWithoutFencing ? ", failover_without_fencing" : "") : "")
+                        + (failoverWithoutFencing ? ", failover_without_fencing" : "")
+                        + (fenceAgents() ? ", fence agents" : "") : "")
                 + (mutation == Mutation.NONE ? "" : ", mutation " + mutation);
     }
 }

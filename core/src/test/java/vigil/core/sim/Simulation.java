@@ -72,7 +72,9 @@ final class Simulation {
         Electorate e = new Electorate(name, spec.voters(), spec.timing(), strict);
         HaPolicy p = !spec.postgres() ? null : new HaPolicy(ASYNC.maxLagBytes(), spec.synchronous(),
                 ASYNC.migrationThreshold(), ASYNC.failureTimeoutMs(), spec.failoverWithoutFencing(),
-                ASYNC.selfFenceMarginMs(), ASYNC.reclaimWindowMs(), ASYNC.standbyStallMs());
+                ASYNC.selfFenceMarginMs(), ASYNC.reclaimWindowMs(), ASYNC.standbyStallMs(),
+                spec.fenceAgents() ? spec.voters().stream().filter(v -> v.canLead()).map(v -> v.name())
+                        .collect(java.util.stream.Collectors.toSet()) : java.util.Set.of());
         WatchdogConfig w = spec.postgres() && spec.watchdog()
                 ? new WatchdogConfig(WatchdogConfig.Mode.AUTO, WATCHDOG_TIMEOUT_MS, WATCHDOG_SLACK_MS) : WatchdogConfig.OFF;
         return new NodeConfig(e, p, w, null, spec.postgres());

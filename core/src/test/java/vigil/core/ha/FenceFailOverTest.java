@@ -1,0 +1,68 @@
+package vigil.core.ha;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static vigil.core.ha.HaFixture.*;
+
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fence agents as the proof of last resort ({@link FailOver}): a new leader with no other proof that the old primary
+ * cannot write runs its fence agents, promotes only on a confirmed "off", and otherwise stays put and says which
+ * level failed, trying again later.
+ */
+class FenceFailOverTest {
+    static final HaPolicy FENCEABLE = new HaPolicy(MAX_LAG, false, 3, 60_000, false, MARGIN, RECLAIM_MS, 5_000, Set.of("n1"));
+
+    /** The old primary answered nothing useful: no proof; its fence agents are asked for. */
+    static HaDecision noProof() {
+        return FailOverTest.answered(newLeaderAfterPrimaryLost(), FENCEABLE, PeerPg.UNKNOWN);
+    }
+
+    @Test
+    void withNoOtherProofTheOldPrimarysFenceAgentsRunOnce() {
+        HaDecision d = noProof();
+        assertEquals(List.of(new PgAction.FenceNode("n1")), actionsOf(d, PgAction.FenceNode.class));
+        assertNull(recorded(d));
+        assertEquals(HaReason.FENCING_OLD_PRIMARY, reason(d));
+        HaDecision later = decide(d.next(), newLeaderAfterPrimaryLost(), FENCEABLE, new HaObservation.Tick(NOW + 300));
+        assertEquals(List.of(), actionsOf(later, PgAction.FenceNode.class), "not again while they run");
+        assertTrue(why(later).detail().startsWith("its fence agents run"), why(later).toString());
+    }
+
+    @Test
+    void aConfirmedOffIsTheProof() {
+        HaDecision d = decide(noProof().next(), newLeaderAfterPrimaryLost(), FENCEABLE,
+                new HaObservation.NodeFenced(NOW + 900, "n1", true, NOW + 10, "level 1 off, status OFF"));
+        assertEquals(FailOverTest.N2_REPLACES_N1, recorded(d));
+        assertEquals(HaReason.PROMOTING, reason(d));
+        assertTrue(why(d).detail().contains("fence agents: level 1 off, status OFF"), why(d).detail());
+    }
+
+    @Test
+    void whenEveryLevelFailsItDoesNotPromoteSaysWhyAndTriesAgainLater() {
+        HaDecision failed = decide(noProof().next(), newLeaderAfterPrimaryLost(), FENCEABLE,
+                new HaObservation.NodeFenced(NOW + 900, "n1", false, NOW + 10, "level 1 fence_ipmilan@10.0.0.5: exit 1"));
+        assertNull(recorded(failed));
+        assertEquals(HaReason.FENCING_REQUIRED, reason(failed));
+        assertTrue(why(failed).detail().startsWith("its fence agents failed: level 1 fence_ipmilan@10.0.0.5: exit 1"),
+                why(failed).detail());
+        assertEquals(List.of(), actionsOf(failed, PgAction.FenceNode.class));
+        long retry = NOW + 5 + FailOver.FENCE_RETRY_MS;
+        HaDecision again = decide(failed.next(), newLeaderAfterPrimaryLost().leaseUntil(retry + 1_400).heardAt(retry - 20)
+                .acked("n3"), FENCEABLE,
+                new HaObservation.Tick(retry));
+        assertEquals(List.of(new PgAction.FenceNode("n1")), actionsOf(again, PgAction.FenceNode.class));
+        assertNull(recorded(again));
+    }
+
+    @Test
+    void anotherProofNeedsNoFence() {
+        HaDecision d = FailOverTest.answered(newLeaderAfterPrimaryLost(), FENCEABLE, PeerPg.IN_RECOVERY);
+        assertEquals(List.of(), actionsOf(d, PgAction.FenceNode.class));
+        assertEquals(FailOverTest.N2_REPLACES_N1, recorded(d));
+    }
+}
