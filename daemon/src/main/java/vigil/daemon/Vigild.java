@@ -177,6 +177,7 @@ public final class Vigild implements Callable<Integer> {
                 new PeerCodec(cfg.clusterHash(), settings.sharedKey().orElse(null)), log, clock);
         loopRef[0] = loop;
         VipCarrier vips = vipCarrier(cfg, nodeConfig, loop, agent, clock, log);
+        fencing(cfg, loop, clock, log);
         Thread loopThread = new Thread(loop, "vigil-loop");
         loopThread.start();
         // Probe at once: until its first probe answers the node step knows nothing about PostgreSQL, and after a
@@ -268,6 +269,25 @@ public final class Vigild implements Callable<Integer> {
         });
         agent.beforeGuardFence(() -> vips.releaseNow("the lease guard fired"));
         return vips;
+    }
+
+    /**
+     * Other nodes' fence agents, run one request at a time per target on threads of their own (a BMC that does not
+     * answer must not hold up the loop or a fence of another node); the outcome goes back to the loop.
+     */
+    private static void fencing(VigilConfig cfg, NodeLoop loop, java.util.function.LongSupplier clock, Log log) {
+        if (cfg.cluster().nodes().stream().allMatch(n -> n.fence().isEmpty())) return;
+        vigil.daemon.fence.Fencer fencer = new vigil.daemon.fence.Fencer(cfg.cluster().nodes(), log);
+        java.util.concurrent.ExecutorService runs = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "vigil-fence-agents");
+            t.setDaemon(true);
+            return t;
+        });
+        loop.fencing((node, deadlineMs) -> runs.execute(() -> {
+            long started = clock.getAsLong();
+            vigil.daemon.fence.FenceResult r = fencer.off(node, java.time.Duration.ofMillis(deadlineMs));
+            loop.onInput(new vigil.core.node.Input.NodeFenced(clock.getAsLong(), node, r.provenOff(), started, r.reason()));
+        }));
     }
 
     static Voter voter(NodeSpec n) {

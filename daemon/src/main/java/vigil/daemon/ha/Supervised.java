@@ -50,7 +50,9 @@ public final class Supervised {
         long heartbeat = cfg.cluster().timing().heartbeatInterval().toMillis();
         long lease = cfg.cluster().timing().lease().toMillis();
         return new HaPolicy(pg.maxLagOnFailoverBytes(), pg.synchronous(), pg.migrationThreshold(),
-                pg.failureTimeout().toMillis(), pg.failoverWithoutFencing(), heartbeat, RECLAIM_LEASES * lease, 10_000);
+                pg.failureTimeout().toMillis(), pg.failoverWithoutFencing(), heartbeat, RECLAIM_LEASES * lease, 10_000,
+                cfg.cluster().nodes().stream().filter(n -> !n.fence().isEmpty()).map(NodeSpec::name)
+                        .collect(java.util.stream.Collectors.toSet()));
     }
 
     /** What the node step needs: the electorate (strict votes in synchronous mode), the policy, the watchdog. */

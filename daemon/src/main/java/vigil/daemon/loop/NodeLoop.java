@@ -68,6 +68,11 @@ public final class NodeLoop implements Runnable {
         void disarm();
     }
 
+    /** Other nodes' fence agents (absent when none is configured). Returns at once; the outcome comes back as an input. */
+    public interface Fencing {
+        void off(String node, long deadlineMs);
+    }
+
     /** The VIP driver (absent without VIPs). Each call returns at once; outcomes come back as inputs. */
     public interface Vips {
         void check();
@@ -103,6 +108,7 @@ public final class NodeLoop implements Runnable {
     private final java.util.List<CompletableFuture<Void>> stopWaiters = new java.util.ArrayList<>();
     private NodeState state;
     private volatile Vips vips;
+    private volatile Fencing fencing;
     private Set<String> members = Set.of();
     private volatile boolean halted;
     private volatile long progressAt;
@@ -124,6 +130,11 @@ public final class NodeLoop implements Runnable {
         this.clock = clock;
         this.state = initial;
         this.progressAt = clock.getAsLong();
+    }
+
+    /** Sets the fence-agent driver; before {@link #run}. */
+    public void fencing(Fencing f) {
+        fencing = f;
     }
 
     /** Sets the VIP driver; before {@link #run}. */
@@ -273,6 +284,10 @@ public final class NodeLoop implements Runnable {
             if (watchdog != null && clock.getAsLong() <= k.notAfter()) watchdog.kick();
         } else if (e instanceof Effect.DisarmWatchdog) {
             if (watchdog != null) watchdog.disarm();
+        } else if (e instanceof Effect.FenceNode f) {
+            if (fencing != null) fencing.off(f.node(), f.deadlineMs());
+            else inputs.add(new Step(new Input.NodeFenced(clock.getAsLong(), f.node(), false, clock.getAsLong(),
+                    "no fence agents configured for " + f.node())));
         } else if (e instanceof Effect.VipCheck) {
             if (vips != null) vips.check();
         } else if (e instanceof Effect.VipUp u) {
