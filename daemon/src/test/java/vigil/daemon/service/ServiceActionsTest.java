@@ -94,7 +94,7 @@ class ServiceActionsTest {
         services.on(Trigger.PROMOTED, null);
         poll("4 triggers handled", () -> lines(f).size() >= 5);
         assertEquals(List.of("any", "any", "db-only", "released", "promoted"), lines(f));
-        List<ServiceActions.Outcome> o = services.recent();
+        List<ServiceActions.Outcome> o = outcomes(4);
         assertEquals(4, o.size(), "demoted never ran: " + o);
         assertEquals(List.of(Trigger.ACQUIRED, Trigger.ACQUIRED, Trigger.RELEASED, Trigger.PROMOTED),
                 o.stream().map(ServiceActions.Outcome::trigger).toList());
