@@ -50,6 +50,7 @@ public final class ConfigLoader {
         HookRules.check(b, problems);
         VipRules.check(b, problems, host, isDataNode(b, host));
         FenceRules.check(b, problems);
+        ServiceRules.check(b, problems);
         Optional<VigilConfig> config = problems.hasErrors() ? Optional.empty() : Optional.of(assemble(file, b, host));
         return new LoadResult(config, problems.sorted());
     }
@@ -107,7 +108,7 @@ public final class ConfigLoader {
         NodeSettings node = new NodeSettings(name, b.get("node.state_dir", Path.class),
                 Optional.ofNullable(b.get("node.bind_address", String.class)).orElse(selfAddress),
                 b.get("node.admin.socket", Path.class), Optional.ofNullable(b.get("node.admin.group", String.class)),
-                nodePostgres(b, selfAddress), watchdog(b), hooks(b));
+                nodePostgres(b, selfAddress), watchdog(b), hooks(b), ServiceRules.actions(b));
         return new VigilConfig(file, cluster, node);
     }
 

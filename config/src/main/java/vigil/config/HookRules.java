@@ -31,46 +31,51 @@ final class HookRules {
         }
     }
 
-    /** Why vigild must not run {@code path}, or null. */
+    /** Why vigild must not run the hook {@code path}, or null. */
     static String problem(Path path, String runningAs) {
-        if (!Files.exists(path)) {
-            return "hook " + path + " does not exist — install it there (e.g. cp hooks/log-event " + path
-                    + "; chmod 755 " + path + "), or remove the entry";
-        }
-        return executableProblem("hook", path, runningAs);
+        return problem("hook", path, runningAs, "install it there (e.g. cp hooks/log-event " + path + "; chmod 755 "
+                + path + "), or remove the entry", "/usr/local/lib/vigil/hooks");
+    }
+
+    /** As {@link #problem(String, Path, String, String, String)} for a file known to exist (fence agents). */
+    static String executableProblem(String noun, Path path, String runningAs) {
+        return problem(noun, path, runningAs, "install it", "/usr/local/lib/vigil");
     }
 
     /**
-     * Why vigild must not run the existing file {@code path} with its own rights, or null: it must be an executable
-     * regular file that only root (or {@code runningAs}) can change, in a directory not everyone can write to.
-     * {@code what} names it in the message ("hook", "fence agent").
+     * Why vigild must not run the executable {@code path} with its own rights, or null; shared by hooks and service
+     * action commands. {@code noun} names it in messages, {@code whenMissing} says what to do when it does not exist,
+     * {@code safeDir} is a directory only root can write that it could move to.
      */
-    static String executableProblem(String what, Path path, String runningAs) {
+    static String problem(String noun, Path path, String runningAs, String whenMissing, String safeDir) {
+        if (!Files.exists(path)) {
+            return noun + " " + path + " does not exist — " + whenMissing;
+        }
         try {
             PosixFileAttributes a = Files.readAttributes(path, PosixFileAttributes.class);
             if (!a.isRegularFile()) {
-                return what + " " + path + " is not a regular file — point the path at the executable itself";
+                return noun + " " + path + " is not a regular file — point it at the executable itself";
             }
             if (!Files.isExecutable(path)) {
-                return what + " " + path + " is not executable — run: chmod 755 " + path;
+                return noun + " " + path + " is not executable — run: chmod 755 " + path;
             }
             String owner = a.owner().getName();
             if (!owner.equals("root") && !owner.equals(runningAs)) {
-                return what + " " + path + " is owned by " + owner + ", not root — vigild would run another user's"
-                        + " file with its own rights: run chown root: " + path;
+                return noun + " " + path + " is owned by " + owner + ", not root — vigild would run another user's file"
+                        + " with its own rights: run chown root: " + path;
             }
             if (a.permissions().contains(PosixFilePermission.GROUP_WRITE)
                     || a.permissions().contains(PosixFilePermission.OTHERS_WRITE)) {
-                return what + " " + path + " is writable by group or others — run: chmod go-w " + path;
+                return noun + " " + path + " is writable by group or others — run: chmod go-w " + path;
             }
             Path dir = path.toAbsolutePath().getParent();
             if (dir != null && Files.getPosixFilePermissions(dir).contains(PosixFilePermission.OTHERS_WRITE)) {
-                return what + " " + path + " lies in " + dir + ", which anyone can write to (they could replace it) —"
-                        + " move it to a directory only root can write, e.g. /usr/local/lib/vigil";
+                return noun + " " + path + " lies in " + dir + ", which anyone can write to (they could replace it) —"
+                        + " move it to a directory only root can write, e.g. " + safeDir;
             }
             return null;
         } catch (IOException | UnsupportedOperationException e) {
-            return "cannot check " + what + " " + path + " (" + e.getMessage() + ") — keep it on a POSIX file system";
+            return "cannot check " + noun + " " + path + " (" + e.getMessage() + ") — keep it on a POSIX file system";
         }
     }
 }

@@ -9,16 +9,25 @@ import java.util.Optional;
  * and names a member of {@code cluster.nodes}; {@code bindAddress} defaults to that member's address.
  * {@code postgres} is present exactly when {@link ClusterSettings#postgres()} is. {@code watchdog} is never null;
  * a file without {@code node.watchdog} gets mode {@code auto}, while the shorter constructors (settings built in
- * code) get {@link WatchdogSettings#OFF}, so that no test or tool opens a device it did not ask for.
+ * code) get {@link WatchdogSettings#OFF}, so that no test or tool opens a device it did not ask for. {@code services}
+ * holds the preset's actions first, then those of {@code node.services}, in the order they run.
  */
 public record NodeSettings(String name, Path stateDir, String bindAddress, Path adminSocket, Optional<String> adminGroup,
-                           Optional<PostgresNodeSettings> postgres, WatchdogSettings watchdog, List<HookSettings> hooks) {
+                           Optional<PostgresNodeSettings> postgres, WatchdogSettings watchdog, List<HookSettings> hooks,
+                           List<ServiceActionSettings> services) {
 
     public NodeSettings {
         if (watchdog == null) {
             throw new IllegalArgumentException("watchdog settings are required (WatchdogSettings.OFF for none)");
         }
         hooks = List.copyOf(hooks);
+        services = List.copyOf(services);
+    }
+
+    /** A node without service actions. */
+    public NodeSettings(String name, Path stateDir, String bindAddress, Path adminSocket, Optional<String> adminGroup,
+                        Optional<PostgresNodeSettings> postgres, WatchdogSettings watchdog, List<HookSettings> hooks) {
+        this(name, stateDir, bindAddress, adminSocket, adminGroup, postgres, watchdog, hooks, List.of());
     }
 
     /** A node without event hooks. */

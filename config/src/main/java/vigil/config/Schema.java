@@ -275,6 +275,40 @@ final class Schema {
             .doc("After this the hook and every process it started are killed, and the failure is logged."),
         Setting.of("node.hooks[].recipient", TEXT).optional("empty").example("ops@example.org")
             .doc("Given to the hook as `VIGIL_RECIPIENT`: where it should send the event (a mail address, a file)."),
+        Setting.of("node.service_preset", TEXT).defaults("none").example("maas-3").check(ServicePreset::problem)
+            .doc("Ready-made service actions for a MAAS region controller, run before those of `node.services`, each "
+                + "when this node acquires any VIP. `none`: no preset. `maas-2` (MAAS 1.x/2.x deb): `systemctl restart` of "
+                + "apache2, bind9 (maas-dns) and maas-proxy (squid), which bind the addresses present when they start. "
+                + "`maas-3` (MAAS 3.2+ deb, whose daemons bind the wildcard address): `rndc -c "
+                + "/etc/bind/maas/rndc.conf.maas reconfig`, so that named listens on the VIP too. `maas-snap` (MAAS 3.5+ "
+                + "snap): restarts the pebble service bind9 through `/var/snap/maas/common/pebble/.pebble.socket` with "
+                + "curl. See docs/services.md."),
+        Setting.of("node.services", LIST).optional("none")
+            .doc("Service actions: commands this node runs when it acquires or releases a VIP, or when its PostgreSQL "
+                + "is promoted or demoted, in list order, after the preset's. They run on a thread of their own: a slow "
+                + "or failing action never delays the VIP or the node's loop. Each run is logged (`command`: argv, "
+                + "exit, duration) and each action's end (`service_action`); a failure after the last retry is logged "
+                + "at warning (`SERVICE_ACTION_FAILED`), so event hooks see it. See docs/services.md."),
+        Setting.of("node.services[].on", TEXT).required().example("acquired").check(ServiceRules::trigger)
+            .doc("When the action runs: `acquired` (this node added a VIP), `released` (it removed one), `promoted` "
+                + "(its PostgreSQL became the primary) or `demoted` (it stopped being the primary)."),
+        Setting.of("node.services[].vip", NAME).optional("empty: every VIP").example("maas-region")
+            .doc("Only for the VIP of this name; with `acquired` and `released` only."),
+        Setting.of("node.services[].unit", TEXT).optional("none; one of `unit` and `command` is required")
+            .example("apache2").check(ServiceRules::unit)
+            .doc("A systemd unit: the action is `systemctl restart UNIT`."),
+        Setting.of("node.services[].command", TEXT).optional("none; one of `unit` and `command` is required")
+            .example("/usr/sbin/rndc -c /etc/bind/maas/rndc.conf.maas reconfig").check(CommandLine::problem)
+            .doc("A command, run without a shell: words split at spaces, '…' or \"…\" to keep spaces in one word, "
+                + "nothing expanded (`| ; & < > $` and backquotes are refused; write `/bin/sh -c '…'` for a shell). "
+                + "The first word is an absolute path to an executable that only root can change."),
+        Setting.of("node.services[].timeout", DURATION).defaults(ServiceActionSettings.DEFAULT_TIMEOUT).example("30s")
+            .doc("After this one attempt and every process it started are killed, and it counts as failed."),
+        Setting.of("node.services[].retries", INT).defaults(ServiceActionSettings.DEFAULT_RETRIES).example("2")
+            .check(Setting.intRange(0, 10, "retries"))
+            .doc("How many more attempts after a failed one, 0 to 10."),
+        Setting.of("node.services[].backoff", DURATION).defaults(ServiceActionSettings.DEFAULT_BACKOFF).example("1s")
+            .doc("Wait before the first retry, doubled before each further one."),
         Setting.of("node.watchdog", SECTION).optional("all defaults")
             .doc("A watchdog device that resets this host when vigild stops feeding it. vigild arms it before "
                 + "PostgreSQL may become writable and feeds it only while this node's lease stays valid for longer "

@@ -1,0 +1,186 @@
+package vigil.daemon.service;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import vigil.config.ServiceActionSettings;
+import vigil.config.ServiceActionSettings.Trigger;
+import vigil.daemon.exec.BoundedCommand;
+import vigil.daemon.log.Log;
+import vigil.daemon.log.Priority;
+
+/**
+ * Runs the configured service actions for each trigger, on a thread of its own; see the package documentation for the
+ * guarantees. {@link #on} only queues; {@link #recent} tells what the last run of each action did, for
+ * {@code vigilctl status}. The worker starts with the first action configured; without actions nothing runs.
+ */
+public final class ServiceActions implements AutoCloseable {
+    static final int QUEUE = 64;
+    private static final long JOIN_MS = 5_000;
+
+    /**
+     * The last run of one configured action.
+     *
+     * @param action   what ran, as the operator reads it ({@code restart apache2}, or the command)
+     * @param source   where it is configured ({@code node.services[0]}, {@code node.service_preset maas-2})
+     * @param vip      the VIP the trigger concerned; empty for promoted and demoted
+     * @param exit     the last attempt's exit code; {@link BoundedCommand#KILLED} at a timeout or a stop,
+     *                 {@link BoundedCommand#NOT_RUN} when it could not be started
+     * @param attempts how many attempts ran
+     * @param at       when it ended, epoch milliseconds
+     * @param detail   empty when ok; else why: the timeout, a stop, or the last attempt's output (its tail)
+     */
+    public record Outcome(String action, String source, Trigger trigger, String vip, boolean ok, int exit, int attempts,
+                          long at, long durationMs, String detail) {}
+
+    private record Job(Trigger trigger, String vip) {}
+
+    private final List<ServiceActionSettings> actions;
+    private final List<String> prefix;
+    private final Log log;
+    private final BlockingQueue<Job> queue = new ArrayBlockingQueue<>(QUEUE);
+    private final Outcome[] last;
+    private final Thread worker;
+    private volatile boolean closing;
+
+    public ServiceActions(List<ServiceActionSettings> actions, Log log) {
+        this(actions, List.of(), log);
+    }
+
+    /** @param prefix put before every command (tests: a script that records argv instead of running systemctl) */
+    public ServiceActions(List<ServiceActionSettings> actions, List<String> prefix, Log log) {
+        this.actions = List.copyOf(actions);
+        this.prefix = List.copyOf(prefix);
+        this.log = log;
+        this.last = new Outcome[this.actions.size()];
+        this.worker = new Thread(this::work, "vigil-services");
+        this.worker.setDaemon(true);
+        if (!this.actions.isEmpty()) {
+            worker.start();
+        }
+    }
+
+    /**
+     * Asks for the actions of {@code trigger} (on {@code vip}, for acquired and released; null or empty for the
+     * others) and returns at once. They run after those asked for earlier have ended. When {@value #QUEUE} requests
+     * already wait, this one is dropped and a warning is logged.
+     */
+    public void on(Trigger trigger, String vip) {
+        String name = vip == null ? "" : vip;
+        if (closing || actions.stream().noneMatch(a -> a.matches(trigger, name))) {
+            return;
+        }
+        if (!queue.offer(new Job(trigger, name))) {
+            log.event(Priority.WARNING, "service_action_dropped", "trigger", trigger.word(), "vip", name,
+                    "reason", "SERVICE_QUEUE_FULL", "cause", QUEUE + " triggers already wait for service actions"
+                            + " that run slower than they are asked for");
+        }
+    }
+
+    /** The last outcome of each configured action that has run, in the configured order. */
+    public List<Outcome> recent() {
+        List<Outcome> out = new ArrayList<>();
+        synchronized (last) {
+            for (Outcome o : last) {
+                if (o != null) out.add(o);
+            }
+        }
+        return out;
+    }
+
+    /** The configured actions, in the order they run (the preset's first). */
+    public List<ServiceActionSettings> actions() {
+        return actions;
+    }
+
+    private void work() {
+        try {
+            while (!closing) {
+                Job job = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (job == null) continue;
+                for (int i = 0; i < actions.size() && !closing; i++) {
+                    if (actions.get(i).matches(job.trigger(), job.vip())) {
+                        run(i, job);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Runs action {@code i} with its retries; returns early, with the stop logged, when the worker is interrupted. */
+    private void run(int i, Job job) {
+        ServiceActionSettings a = actions.get(i);
+        List<String> argv = new ArrayList<>(prefix);
+        argv.addAll(a.argv());
+        long start = System.nanoTime();
+        BoundedCommand.Ran r = null;
+        int attempts = 0;
+        boolean stopped = false;
+        while (attempts <= a.retries()) {
+            Duration wait = a.backoffBefore(attempts + 1);
+            if (!wait.isZero()) {
+                try {
+                    Thread.sleep(wait.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    stopped = true;
+                    break;
+                }
+            }
+            attempts++;
+            r = BoundedCommand.run(argv, null, a.timeout());
+            log.event(r.ok() ? Priority.INFO : Priority.WARNING, "command", "argv", argv, "exit", r.exit(),
+                    "duration_ms", r.durationMs(), "attempt", attempts, "output", r.ok() || r.output().isBlank() ? null : r.output());
+            if (r.ok()) break;
+            if (r.interrupted()) {
+                stopped = true;
+                break;
+            }
+        }
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        boolean ok = r != null && r.ok();
+        String detail = ok ? "" : stopped ? "stopped: vigild is stopping"
+                : r.timedOut() ? "killed after the timeout of " + a.timeout().toMillis() + " ms"
+                : r.exit() == BoundedCommand.NOT_RUN ? r.output()
+                : "exit " + r.exit() + (r.output().isBlank() ? "" : ": " + r.output());
+        Outcome o = new Outcome(a.label(), a.source(), job.trigger(), job.vip(), ok,
+                r == null ? BoundedCommand.KILLED : r.exit(), attempts, System.currentTimeMillis(), ms, detail);
+        synchronized (last) {
+            last[i] = o;
+        }
+        log.event(ok || stopped ? Priority.NOTICE : Priority.WARNING, "service_action", "trigger", job.trigger().word(),
+                "vip", job.vip().isEmpty() ? null : job.vip(), "action", a.label(), "source", a.source(),
+                "outcome", ok ? "ok" : stopped ? "stopped" : "failed", "attempts", attempts, "exit", o.exit(),
+                "duration_ms", ms, "reason", ok ? null : stopped ? "STOPPING" : "SERVICE_ACTION_FAILED",
+                "cause", ok ? null : detail);
+    }
+
+    /** Stops taking triggers, kills the action running (with what it started), drops those still queued. */
+    @Override
+    public void close() {
+        closing = true;
+        if (!worker.isAlive()) return;
+        worker.interrupt();
+        try {
+            worker.join(JOIN_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        int left = queue.size();
+        queue.clear();
+        if (left > 0) {
+            log.event(Priority.WARNING, "service_action_dropped", "dropped_total", left, "reason", "STOPPING",
+                    "cause", "vigild stopped before these triggers' service actions ran");
+        }
+    }
+
+    /** For tests: whether the worker thread is still alive. */
+    boolean running() {
+        return worker.isAlive();
+    }
+}
