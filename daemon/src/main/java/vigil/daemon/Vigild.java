@@ -34,6 +34,8 @@ import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
 import vigil.daemon.loop.NodeLoop;
 import vigil.daemon.vip.VipCarrier;
+import vigil.daemon.service.ServiceActions;
+import vigil.config.ServiceActionSettings;
 import vigil.daemon.vip.VipDriver;
 import vigil.daemon.peer.PeerChannel;
 import vigil.daemon.peer.PeerSender;
@@ -177,6 +179,7 @@ public final class Vigild implements Callable<Integer> {
                 new PeerCodec(cfg.clusterHash(), settings.sharedKey().orElse(null)), log, clock);
         loopRef[0] = loop;
         VipCarrier vips = vipCarrier(cfg, nodeConfig, loop, agent, clock, log);
+        ServiceActions services = serviceActions(cfg, vips, agent, log);
         fencing(cfg, loop, clock, log);
         Thread loopThread = new Thread(loop, "vigil-loop");
         loopThread.start();
@@ -230,6 +233,7 @@ public final class Vigild implements Callable<Integer> {
             adminServer.close();
             if (agent != null) agent.close();
             if (vips != null) vips.close();
+            if (services != null) services.close();
             store.close();
             hooks.close(HOOK_GRACE); // inside the shutdown hook: the JVM halts once it returns
             stopped.countDown();
@@ -269,6 +273,26 @@ public final class Vigild implements Callable<Integer> {
         });
         agent.beforeGuardFence(() -> vips.releaseNow("the lease guard fired"));
         return vips;
+    }
+
+    /**
+     * The service actions of this node: run on the VIP's claim and release (from the VIP driver's thread, after the
+     * address is up or gone) and on PostgreSQL's promotion and demotion; a failed action never blocks either.
+     */
+    private static ServiceActions serviceActions(VigilConfig cfg, VipCarrier vips, PostgresAgent agent, Log log) {
+        if (cfg.node().services().isEmpty()) return null;
+        ServiceActions services = new ServiceActions(cfg.node().services(), log);
+        if (vips != null) {
+            vips.listener(new VipCarrier.Listener() {
+                @Override public void acquired(String vip) { services.on(ServiceActionSettings.Trigger.ACQUIRED, vip); }
+                @Override public void released(String vip) { services.on(ServiceActionSettings.Trigger.RELEASED, vip); }
+            });
+        }
+        if (agent != null) {
+            agent.onRoleChange(primary -> services.on(primary ? ServiceActionSettings.Trigger.PROMOTED
+                    : ServiceActionSettings.Trigger.DEMOTED, null));
+        }
+        return services;
     }
 
     /**

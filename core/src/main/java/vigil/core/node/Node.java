@@ -405,7 +405,11 @@ public final class Node {
             else if (election.role() != Role.LEADER) why = "this node no longer leads";
             else if (!election.holdsLease(now + margin)) why = "the lease ends within the self-fence margin of " + margin + " ms";
             else if (executor.fence() != null) why = "PostgreSQL is being fenced";
-            else if (v.health() != PgView.Health.UP || v.role() != PgView.Role.PRIMARY) {
+            else if (v.health() == PgView.Health.UNKNOWN && supervisor.local().knowledge() == PgSafety.MAY_WRITE) {
+                // Not probed since the last action ended (a promotion, a reload): the next probe, asked for at once,
+                // tells. Releasing now would drop a new primary's VIP right after claiming it.
+                return;
+            } else if (v.health() != PgView.Health.UP || v.role() != PgView.Role.PRIMARY) {
                 why = "PostgreSQL is not a running primary (" + v.health() + (v.role() == null ? "" : " " + v.role()) + ")";
             } else if (r != null && stopsServer(r.action())) why = "action " + r.action().kind() + " is under way";
             boolean precheck = !stopping && election.holdsLease(now + margin);

@@ -144,4 +144,16 @@ class VipPlacementTest {
         NodeDecision d = Node.decide(N1, stopping, new Input.Tick(NOW));
         assertEquals(1, effectsOf(d, Effect.VipDown.class).size(), d.effects().toString());
     }
+
+    @Test
+    void aPrimaryNotProbedSinceItsLastActionKeepsItsVips() {
+        // The promotion (or a reload) just ended: the view is UNKNOWN until the probe asked for at once answers.
+        NodeState s = holding(NodeFixture.primaryLeader(off()));
+        NodeState unknown = Node.decide(N1, s, new Input.Probed(NOW, vigil.core.ha.PgView.UNKNOWN)).next();
+        NodeDecision d = Node.decide(N1, unknown, new Input.Tick(NOW + 10));
+        assertEquals(List.of(), effectsOf(d, Effect.VipDown.class), d.notes().toString());
+        assertEquals(VipState.Held.UP, d.next().vips().held());
+        NodeDecision stopped = Node.decide(N1, d.next(), new Input.Probed(NOW + 20, NodeFixture.stopped()));
+        assertEquals(1, effectsOf(stopped, Effect.VipDown.class).size(), "a probe that tells releases them");
+    }
 }

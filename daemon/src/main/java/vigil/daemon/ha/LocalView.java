@@ -25,7 +25,7 @@ final class LocalView {
     private PgView stoppedCache;
     private long cacheGeneration;
     /** The role PostgreSQL answered with at the last probe, while it answered; null once it stopped. */
-    private PgRole lastUpRole;
+    private volatile PgRole lastUpRole;
     /** {@link #generation} when it last answered: unchanged since means no action of ours stopped it. */
     private long lastUpGeneration;
     /** Where it was when it last answered: a lower bound of where its WAL ends now (not known until read). */
@@ -47,6 +47,11 @@ final class LocalView {
     }
 
     /** Called by the probe thread only. */
+    /** The role PostgreSQL last answered with, null when it has not answered since it was last seen stopped. */
+    PgRole lastUpRole() {
+        return lastUpRole;
+    }
+
     PgView view(PgState s) {
         if (s.reachable()) {
             stoppedCache = null;

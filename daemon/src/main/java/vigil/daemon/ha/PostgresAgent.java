@@ -39,6 +39,7 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
     private final Postgres postgres;
     private final PgProbe probe;
     private volatile Runnable beforeGuardFence;
+    private volatile java.util.function.Consumer<Boolean> roleListener;
     private final PgProcesses processes;
     private final OldPrimaryProbe peerProbe;
     private final Map<String, Upstream> upstreams;
@@ -75,6 +76,18 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
         this.guardThread.start();
     }
 
+    /** Told when this node's PostgreSQL became the primary ({@code true}) or stopped being it ({@code false}). */
+    public void onRoleChange(java.util.function.Consumer<Boolean> l) {
+        roleListener = l;
+    }
+
+    private void roleChanged(PgAction action, boolean wasPrimary) {
+        java.util.function.Consumer<Boolean> l = roleListener;
+        if (l == null) return;
+        if (action instanceof PgAction.Promote || action instanceof PgAction.StartPrimary) l.accept(true);
+        else if (wasPrimary && (action instanceof PgAction.StopFast || action instanceof PgAction.Fence)) l.accept(false);
+    }
+
     /** Run by the lease guard before it fences (the VIPs' release); set before the loop starts. */
     public void beforeGuardFence(Runnable r) {
         beforeGuardFence = r;
@@ -92,7 +105,9 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
         runningId = id;
         running = actions.submit(() -> {
             long started = clock.getAsLong();
+            boolean wasPrimary = localView.lastUpRole() == vigil.daemon.pg.PgRole.PRIMARY;
             Outcome outcome = runner.run(action);
+            if (outcome.ok()) roleChanged(action, wasPrimary);
             localView.invalidate();
             boolean cancelled;
             synchronized (this) {
