@@ -27,7 +27,8 @@ class NodeCrash extends PgFailoverScenario {
 
     @Override
     public String description() {
-        return "PostgreSQL: link down + kill -9 everything on the primary's node; write unavailability, lost writes";
+        return "PostgreSQL: the primary's node loses power (link down, kill -9 of everything, addresses forgotten);"
+                + " write unavailability through the DB VIP, vip_move_ms, lost writes";
     }
 
     @Override
