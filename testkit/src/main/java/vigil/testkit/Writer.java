@@ -17,10 +17,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The writer client, a JVM of its own in the client namespace (started by {@link WriterRun}):
- * {@code Writer --hosts A,B,C --port P --out DIR [--interval-ms 20] [--watch-ms 100]}.
+ * {@code Writer --hosts A,B,C --port P --out DIR [--write-host H] [--interval-ms 20] [--watch-ms 100]}.
  *
- * <p>One numbered row every interval through a multi-host pgjdbc URL with {@code targetServerType=primary}
- * (connect and socket timeout 1 s, reconnect after any error). Every attempt becomes one line of
+ * <p>One numbered row every interval through a pgjdbc URL with {@code targetServerType=primary} (connect and socket
+ * timeout 1 s, reconnect after any error): the multi-host URL over {@code --hosts}, or, with {@code --write-host},
+ * that one address only (the database VIP: what a client of the cluster uses). The watchers always ask the
+ * {@code --hosts} separately, so a split brain stays visible when the writes go through one address. Every attempt becomes one line of
  * {@code DIR/writes.csv}: {@code start_mono_ms,end_mono_ms,ok,seq,host,error}; a seq is acknowledged when its
  * line says ok=1 (the INSERT's autocommit returned). A watcher thread per host asks
  * {@code pg_is_in_recovery()} every watch interval over its own connection and writes
@@ -37,6 +39,7 @@ public final class Writer {
 
     public static void main(String[] args) throws Exception {
         List<String> hosts = List.of();
+        String writeHost = null;
         int port = 5432;
         Path out = null;
         long intervalMs = 20;
@@ -44,6 +47,7 @@ public final class Writer {
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--hosts" -> hosts = List.of(args[i + 1].split(","));
+                case "--write-host" -> writeHost = args[i + 1];
                 case "--port" -> port = Integer.parseInt(args[i + 1]);
                 case "--out" -> out = Path.of(args[i + 1]);
                 case "--interval-ms" -> intervalMs = Long.parseLong(args[i + 1]);
@@ -52,7 +56,8 @@ public final class Writer {
             }
         }
         if (hosts.isEmpty() || out == null) {
-            System.err.println("usage: Writer --hosts A,B,C --port P --out DIR [--interval-ms 20] [--watch-ms 100]");
+            System.err.println("usage: Writer --hosts A,B,C --port P --out DIR [--write-host H] [--interval-ms 20]"
+                    + " [--watch-ms 100]");
             System.exit(2);
         }
         Files.createDirectories(out);
@@ -64,9 +69,10 @@ public final class Writer {
             Thread t = new Thread(() -> watch(url, h, every, watch), "watch-" + h);
             threads.add(t);
         }
+        List<String> writeHosts = writeHost == null ? hosts : List.of(writeHost);
         StringBuilder multi = new StringBuilder("jdbc:postgresql://");
-        for (int i = 0; i < hosts.size(); i++) {
-            multi.append(i == 0 ? "" : ",").append(hosts.get(i)).append(':').append(port);
+        for (int i = 0; i < writeHosts.size(); i++) {
+            multi.append(i == 0 ? "" : ",").append(writeHosts.get(i)).append(':').append(port);
         }
         multi.append("/postgres?targetServerType=primary&hostRecheckSeconds=0");
         Csv writes = new Csv(out.resolve("writes.csv"), "start_mono_ms,end_mono_ms,ok,seq,host,error");

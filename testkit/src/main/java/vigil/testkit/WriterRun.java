@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * A running {@link Writer} in the rig's client namespace, writing to every node's PostgreSQL through
- * one multi-host URL. {@link #stop()} ends it with SIGTERM (it flushes and exits) and returns its log.
+ * one multi-host URL, or through one address (the database VIP) while its watchers still ask every node. {@link #stop()} ends it with SIGTERM (it flushes and exits) and returns its log.
  */
 public final class WriterRun implements AutoCloseable {
     private final VigilCluster cluster;
@@ -25,12 +25,23 @@ public final class WriterRun implements AutoCloseable {
 
     /** Starts the writer, logging into {@code dir}, and waits for its first acknowledged write. */
     public static WriterRun start(VigilCluster cluster, Path dir) {
+        return start(cluster, dir, null);
+    }
+
+    /**
+     * As {@link #start(VigilCluster, Path)}, the writes going to {@code writeHost} only (e.g. {@link NetnsRig#dbVip});
+     * null: the multi-host URL over the node addresses. The watchers ask every node's own address either way.
+     */
+    public static WriterRun start(VigilCluster cluster, Path dir, String writeHost) {
         NetnsRig rig = cluster.rig();
         List<String> hosts = cluster.nodes().stream().map(rig::address).toList();
         List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xms16m", "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true",
                 "-cp", classpath(), Writer.class.getName(),
                 "--hosts", String.join(",", hosts), "--port", Integer.toString(PgOptions.PORT), "--out", dir.toString()));
+        if (writeHost != null) {
+            argv.addAll(List.of("--write-host", writeHost));
+        }
         NodeProcess p = rig.start(rig.clientNs(), argv, Map.of(), dir.resolve("writer.log"));
         WriterRun w = new WriterRun(cluster, dir, p);
         w.awaitAcksAfter(VigilCluster.monoNowMs() - 60_000, Duration.ofSeconds(40));

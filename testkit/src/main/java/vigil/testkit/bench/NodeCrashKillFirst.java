@@ -23,6 +23,7 @@ final class NodeCrashKillFirst extends NodeCrash {
         double at = cluster.kill9Vigild(primary);
         cluster.rig().killAll(cluster.rig().ns(primary));
         cluster.isolate(primary);
+        cluster.rig().forgetAddresses(primary);
         return at;
     }
 

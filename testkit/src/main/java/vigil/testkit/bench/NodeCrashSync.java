@@ -2,7 +2,10 @@ package vigil.testkit.bench;
 
 import vigil.testkit.PgOptions;
 
-/** {@link NodeCrash} with cluster.postgres.synchronous: true (vigild manages synchronous_standby_names). */
+/**
+ * {@link NodeCrash} with cluster.postgres.synchronous: true (vigild manages synchronous_standby_names); a failover
+ * needs a proof as in every PostgreSQL scenario.
+ */
 final class NodeCrashSync extends NodeCrash {
     @Override
     public String name() {
@@ -16,7 +19,7 @@ final class NodeCrashSync extends NodeCrash {
 
     @Override
     PgOptions pgOptions() {
-        return new PgOptions(true);
+        return new PgOptions(true, false);
     }
 
     /** Synchronous mode cannot fail over yet (docs/benchmarks.md): by name only. */

@@ -11,25 +11,31 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import vigil.testkit.ClientWire;
 import vigil.testkit.NetnsRig;
 import vigil.testkit.PgNodes;
 import vigil.testkit.PgOptions;
 import vigil.testkit.RigException;
+import vigil.testkit.RigWatchdog;
 import vigil.testkit.VigilCluster;
 import vigil.testkit.WriteLog;
 import vigil.testkit.WriterRun;
 
 /**
  * A fault on the node whose PostgreSQL is primary, with the writer running, repeated {@code runs} times on one
- * 3-node cluster with managed PostgreSQL (asynchronous replication unless {@link #pgOptions()} says otherwise; no
- * fencing: failover_without_fencing).
+ * 3-node cluster with managed PostgreSQL and the shipped defaults: asynchronous replication unless {@link #pgOptions()}
+ * says otherwise, a failover only on a proof that the old primary cannot write (no failover_without_fencing), every
+ * node with a watchdog ({@link RigWatchdog#DEFAULT}: the rig's fake device, 1 s timeout; a firing one resets its node),
+ * and the database VIP ({@link NetnsRig#dbVip}) following the primary. The writer writes through the VIP only, as a
+ * client of the cluster does; its watchers ask every node's own address, so a split brain stays visible.
  *
  * <p>Per run: unavailability = the longest stretch without acknowledged writes that ends after the fault (from
  * the last ack before it to the first ack after it); outages = stretches longer than 200 ms; lost acknowledged
  * writes = seqs the writer saw acknowledged that the primary after recovery lacks; split-brain events = moments
  * the writer's watcher saw two nodes answer as primary within 500 ms of each other; primary_back_s = from the
  * fault to the watcher's first "primary" answer from a node that had stopped answering so (server side, without
- * the writer's 1 s connect and socket timeouts). The faulted node is
+ * the writer's 1 s connect and socket timeouts). {@link ClientWire} records the client's wire throughout (the
+ * node-crash scenarios read vip_move_ms from it). The faulted node is
  * recovered, and the cluster back to one primary with two streaming standbys, before the next run.
  */
 abstract class PgFailoverScenario extends FailoverScenario {
@@ -38,10 +44,13 @@ abstract class PgFailoverScenario extends FailoverScenario {
     private static final Duration RECOVERED = Duration.ofSeconds(60);
     private static final double OUTAGE_MS = 200;
 
-    /** Asynchronous replication unless a scenario says otherwise. */
+    /** Asynchronous replication, a failover needs a proof (the shipped defaults), unless a scenario says otherwise. */
     PgOptions pgOptions() {
-        return PgOptions.ASYNC;
+        return PgOptions.PROOF_REQUIRED;
     }
+
+    /** The client's wire during the runs (set while {@link #run} runs). */
+    ClientWire wire;
 
     /** The median unavailability the issue asks for. */
     abstract double targetSeconds();
@@ -51,6 +60,7 @@ abstract class PgFailoverScenario extends FailoverScenario {
         List<Map<String, Object>> samples = new ArrayList<>();
         List<Double> values = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        List<Double> vipMoves = new ArrayList<>();
         int lostTotal = 0;
         int splitTotal = 0;
         try {
@@ -59,11 +69,15 @@ abstract class PgFailoverScenario extends FailoverScenario {
             throw new UncheckedIOException(e);
         }
         try (NetnsRig rig = NetnsRig.create(3);
-             VigilCluster cluster = VigilCluster.clusterWithPrimary(rig, o.timing(), pgOptions(), BOOT);
-             WriterRun writer = WriterRun.start(cluster, o.out().resolve("writer"))) {
+             VigilCluster cluster = VigilCluster.clusterWithPrimary(rig, o.timing(), pgOptions(), BOOT,
+                     RigWatchdog.DEFAULT, true);
+             WriterRun writer = WriterRun.start(cluster, o.out().resolve("writer"), rig.dbVip());
+             ClientWire clientWire = ClientWire.start(rig, o.out().resolve("writer"))) {
+            wire = clientWire;
             PgNodes pg = cluster.pg();
             progress.line("rig " + rig.runId() + " (10.232." + rig.subnet() + ".0/24): PostgreSQL primary "
-                    + pg.awaitPrimaryWithStandbys(SETTLE) + ", writer running (logs in " + writer.dir() + ")");
+                    + pg.awaitPrimaryWithStandbys(SETTLE) + ", writer running through the VIP " + rig.dbVip()
+                    + " (logs in " + writer.dir() + ")");
             Set<Long> counted = new TreeSet<>();
             for (int run = 1; run <= o.runs(); run++) {
                 Map<String, Object> row = new LinkedHashMap<>();
@@ -98,10 +112,14 @@ abstract class PgFailoverScenario extends FailoverScenario {
                             .map(t -> Stats.round3((t - faultAt) / 1000.0)).orElse(null));
                     row.put("fault_mono_ms", Stats.round3(faultAt));
                     details(cluster, primary, faultAt, row);
+                    if (row.get("vip_move_ms") instanceof Double d) {
+                        vipMoves.add(d);
+                    }
                     progress.line(String.format(Locale.ROOT, "run %d/%d: %s on %s -> primary %s (timeline %d -> %s):"
-                                    + " %.3f s without acknowledged writes, %d outage(s), %d lost, %d split-brain", run,
+                                    + " %.3f s without acknowledged writes, %d outage(s), %d lost, %d split-brain%s", run,
                             o.runs(), name(), primary, now, timeline, row.get("timeline_after"), value,
-                            row.get("outages"), lost.size(), split));
+                            row.get("outages"), lost.size(), split,
+                            row.containsKey("vip_move_ms") ? ", VIP moved in " + row.get("vip_move_ms") + " ms" : ""));
                 } catch (RuntimeException e) {
                     row.putIfAbsent("new_primary", null);
                     row.put("error", firstLine(e.getMessage()));
@@ -128,10 +146,15 @@ abstract class PgFailoverScenario extends FailoverScenario {
         Stats stats = Stats.of(ok);
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("unavailability_s", stats.toJson());
+        if (!vipMoves.isEmpty()) {
+            metrics.put("vip_move_ms", Stats.of(vipMoves).toJson());
+        }
         metrics.put("lost_acknowledged_writes", lostTotal);
         metrics.put("split_brain_events", splitTotal);
         metrics.put("sync_mode", pgOptions().synchronous() ? "sync" : "async");
-        metrics.put("fencing", "none");
+        metrics.put("client", "through the DB VIP");
+        metrics.put("failover_without_fencing", pgOptions().failoverWithoutFencing());
+        metrics.put("fencing", "watchdog (the rig's fake device, 1 s)");
         metrics.put("failed_runs", o.runs() - ok.size());
         Chart.Series chart = Chart.perRun(name() + ": write unavailability (" + values.size() + " runs)", "unavailability_s", values, stats, targetSeconds());
         return new Report(name(), o.runs(), metrics, samples, chart, notes);
