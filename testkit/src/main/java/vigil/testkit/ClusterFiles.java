@@ -22,6 +22,8 @@ final class ClusterFiles {
     private final Path hook;
     /** The configs name {@link NetnsRig#dbVip} as the cluster's VIP {@code db} on eth0. */
     boolean dbVip;
+    /** When set, every node's entry names this fence agent with {@code plug: <node>} (level 1). */
+    Path fenceAgent;
 
     ClusterFiles(NetnsRig rig, Timing timing) {
         this(rig, timing, null, null, null);
@@ -135,6 +137,10 @@ final class ClusterFiles {
             y.append("    - name: ").append(n).append('\n');
             y.append("      address: ").append(rig.address(n)).append('\n');
             y.append("      port: 7800\n");
+            if (fenceAgent != null) {
+                y.append("      fence:\n        - {agent: ").append(fenceAgent).append(", plug: ").append(n)
+                        .append(", timeout: 10s}\n");
+            }
         }
         y.append("  timing:\n");
         y.append("    heartbeat_interval: ").append(timing.heartbeat().toMillis()).append("ms\n");

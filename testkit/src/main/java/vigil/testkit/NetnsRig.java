@@ -278,6 +278,40 @@ public final class NetnsRig implements AutoCloseable {
         return out;
     }
 
+    /**
+     * A fence agent for this rig, speaking the fence-agents stdin protocol: it records every request's stdin in
+     * {@code <runDir>/fence-agent.log}; {@code action=off} kills every process of the namespace of {@code port} (the
+     * plug: a node name) and pulls its cable; {@code status} exits 2 (off) when that cable is down, 0 (on) otherwise.
+     * While {@code <runDir>/fence-agent.fail} exists it fails every request (a BMC that does not answer).
+     */
+    public Path writeFenceAgent() {
+        Path agent = runDir().resolve("fence_rig");
+        String script = "#!/bin/sh\n"
+                + "in=$(cat)\n"
+                + "log=" + runDir().resolve("fence-agent.log") + "\n"
+                + "printf '%s\\n--\\n' \"$in\" >> \"$log\"\n"
+                + "[ -e " + runDir().resolve("fence-agent.fail") + " ] && { echo 'Failed: Unable to connect/login to fencing device' >&2; exit 1; }\n"
+                + "action=$(printf '%s\\n' \"$in\" | sed -n 's/^action=//p')\n"
+                + "plug=$(printf '%s\\n' \"$in\" | sed -n 's/^port=//p')\n"
+                + "ns=vg" + runId + "$plug\n"
+                + "port=v$plug\n"
+                + "case $action in\n"
+                + "  off) for p in $(" + IP + " netns pids $ns); do kill -9 $p; done\n"
+                + "       " + IP + " -n " + ns(SWITCH) + " link set $port down; echo 'Success: Powered OFF';;\n"
+                + "  on) " + IP + " -n " + ns(SWITCH) + " link set $port up; echo 'Success: Powered ON';;\n"
+                + "  status) if " + IP + " -n " + ns(SWITCH) + " -o link show $port | grep -q '[<,]UP[,>]'; then\n"
+                + "       echo 'Status: ON'; exit 0; else echo 'Status: OFF'; exit 2; fi;;\n"
+                + "  *) exit 1;;\n"
+                + "esac\n";
+        try {
+            Files.writeString(agent, script);
+            Files.setPosixFilePermissions(agent, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new RigException("cannot write the fence agent: " + e.getMessage(), e);
+        }
+        return agent;
+    }
+
     /** The MAC address of the member's eth0. */
     public String mac(String member) {
         String out = exec(ns(member), "cat", "/sys/class/net/eth0/address").output().trim();

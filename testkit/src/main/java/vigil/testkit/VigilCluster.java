@@ -47,6 +47,11 @@ public final class VigilCluster implements AutoCloseable {
 
     private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo, PgOptions pgOptions,
                          RigWatchdog watchdog, boolean eventLog, boolean dbVip) {
+        this(rig, timing, env, repo, pgOptions, watchdog, eventLog, dbVip, null);
+    }
+
+    private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo, PgOptions pgOptions,
+                         RigWatchdog watchdog, boolean eventLog, boolean dbVip, Path fenceAgent) {
         this.rig = rig;
         this.timing = timing;
         this.env = Map.copyOf(env);
@@ -54,6 +59,7 @@ public final class VigilCluster implements AutoCloseable {
         this.files = new ClusterFiles(rig, timing, pgOptions, watchdog, eventLog ? repo.resolve("hooks/log-event") : null);
         this.pg = pgOptions == null ? null : new PgNodes(this, files);
         files.dbVip = dbVip;
+        files.fenceAgent = fenceAgent;
         files.write();
         for (String n : rig.nodes()) {
             logs.put(n, new NodeLog(files.log(n)));
@@ -127,6 +133,12 @@ public final class VigilCluster implements AutoCloseable {
      */
     public static VigilCluster clusterWithPrimary(NetnsRig rig, Timing timing, PgOptions options, Duration limit,
                                                   RigWatchdog watchdog, boolean dbVip) {
+        return clusterWithPrimary(rig, timing, options, limit, watchdog, dbVip, null);
+    }
+
+    /** As above; with {@code fenceAgent} every node can be fenced by it ({@link NetnsRig#writeFenceAgent}). */
+    public static VigilCluster clusterWithPrimary(NetnsRig rig, Timing timing, PgOptions options, Duration limit,
+                                                  RigWatchdog watchdog, boolean dbVip, Path fenceAgent) {
         if (rig.nodes().size() != 3) {
             throw new IllegalArgumentException("clusterWithPrimary needs a rig with 3 nodes, got " + rig.nodes());
         }
@@ -134,7 +146,7 @@ public final class VigilCluster implements AutoCloseable {
             throw new RigException(p);
         });
         VigilCluster c = new VigilCluster(rig, timing, Map.of(), RepoRoot.locate().toAbsolutePath(), options, watchdog,
-                false, dbVip);
+                false, dbVip, fenceAgent);
         try {
             rig.nodes().forEach(c::startNode);
             String primary = c.pg.awaitPrimaryWithStandbys(limit);
