@@ -180,7 +180,7 @@ public final class Vigild implements Callable<Integer> {
         loopRef[0] = loop;
         VipCarrier vips = vipCarrier(cfg, nodeConfig, loop, agent, clock, log);
         ServiceActions services = serviceActions(cfg, vips, agent, log);
-        fencing(cfg, loop, clock, log);
+        vigil.daemon.fence.Fencer fencer = fencing(cfg, loop, clock, log);
         Thread loopThread = new Thread(loop, "vigil-loop");
         loopThread.start();
         // Probe at once: until its first probe answers the node step knows nothing about PostgreSQL, and after a
@@ -193,13 +193,8 @@ public final class Vigild implements Callable<Integer> {
                 @Override public void onView(java.util.Set<String> members) { loop.onView(members); }
             });
             loop.onView(channel[0].members());
-            admin = AdminServer.start(cfg.node().adminSocket(), cfg.node().adminGroup(), request -> {
-                if (AdminCommand.fromWireName(request.command()).orElse(null) != AdminCommand.STATUS) {
-                    return CompletableFuture.completedFuture(
-                            AdminReply.failure(ErrorCode.UNKNOWN_COMMAND, "unknown command " + request.command()));
-                }
-                return loop.status().thenApply(AdminReply::success);
-            });
+            admin = AdminServer.start(cfg.node().adminSocket(), cfg.node().adminGroup(),
+                    new AdminCommands(loop, fencer, clock, log)::handle);
         } catch (Exception e) {
             log.event(Priority.ERR, "failed", "reason", "STARTUP_FAILED", "error", e.getMessage());
             loop.shutdown().get(STOP_LIMIT.toSeconds(), TimeUnit.SECONDS);
@@ -299,8 +294,9 @@ public final class Vigild implements Callable<Integer> {
      * Other nodes' fence agents, run one request at a time per target on threads of their own (a BMC that does not
      * answer must not hold up the loop or a fence of another node); the outcome goes back to the loop.
      */
-    private static void fencing(VigilConfig cfg, NodeLoop loop, java.util.function.LongSupplier clock, Log log) {
-        if (cfg.cluster().nodes().stream().allMatch(n -> n.fence().isEmpty())) return;
+    private static vigil.daemon.fence.Fencer fencing(VigilConfig cfg, NodeLoop loop, java.util.function.LongSupplier clock,
+                                                     Log log) {
+        if (cfg.cluster().nodes().stream().allMatch(n -> n.fence().isEmpty())) return null;
         vigil.daemon.fence.Fencer fencer = new vigil.daemon.fence.Fencer(cfg.cluster().nodes(), log);
         java.util.concurrent.ExecutorService runs = java.util.concurrent.Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "vigil-fence-agents");
@@ -312,6 +308,7 @@ public final class Vigild implements Callable<Integer> {
             vigil.daemon.fence.FenceResult r = fencer.off(node, java.time.Duration.ofMillis(deadlineMs));
             loop.onInput(new vigil.core.node.Input.NodeFenced(clock.getAsLong(), node, r.provenOff(), started, r.reason()));
         }));
+        return fencer;
     }
 
     static Voter voter(NodeSpec n) {

@@ -229,6 +229,14 @@ public final class VigilCluster implements AutoCloseable {
         return NodeStatus.parse(jsonPart(r.output()));
     }
 
+    /** {@code bin/vigilctl --socket <node's socket> ARGS...}: its exit code and output (stdout and stderr). */
+    public ExecResult vigilctl(String node, String... args) {
+        List<String> argv = new java.util.ArrayList<>(List.of(repo.resolve("bin/vigilctl").toString(), "--socket",
+                files.adminSocket(node).toString()));
+        argv.addAll(List.of(args));
+        return rig.exec(null, Duration.ofSeconds(180), argv.toArray(String[]::new));
+    }
+
     /** vigilctl's human-readable status table for {@code node}. */
     public String statusTable(String node) {
         return rig.exec(null, Duration.ofSeconds(30), repo.resolve("bin/vigilctl").toString(),

@@ -28,6 +28,9 @@ final class FailOver {
     private FailOver() {}
 
     static void failOver(HaStep s, String old) {
+        // A fence or an operator's confirmation proves the node off only while it stays silent: heard from again,
+        // it has come back (it then offers its own report as proof).
+        if (s.fences.containsKey(old) && s.freshlyAcked(old)) s.fences.remove(old);
         PeerProbe answer = s.probes.get(old);
         if (answer == null || answer.startedAt() < s.e.leadership().electedAt()) {
             s.askPeerProbe(old, new Why(HaReason.PROBING_OLD_PRIMARY, old, "asking its PostgreSQL directly"));
@@ -74,6 +77,7 @@ final class FailOver {
         }
         Leading.record(s, s.pg.withPrimary(s.me, old).withSync(SyncSet.othersIfSynchronous(s)),
                 new Why(HaReason.PROMOTING, old, "proof: " + String.join(", ", proofs)));
+        s.fences.remove(old); // used once
     }
 
     /** A failed fence is tried again after this long (the agents' BMCs may come back). */
@@ -115,7 +119,7 @@ final class FailOver {
         if (answer.result() == PeerPg.IN_RECOVERY) proofs.add("its PostgreSQL answers in recovery");
         PeerProbe fenced = s.fences.get(old);
         if (fenced != null && fenced.result() == PeerPg.POWERED_OFF && fenced.startedAt() >= s.e.leadership().electedAt()) {
-            proofs.add("fence agents: " + fenced.detail());
+            proofs.add(fenced.detail().startsWith("confirmed down") ? fenced.detail() : "fence agents: " + fenced.detail());
         }
         if (s.p.failoverWithoutFencing()) proofs.add("failover_without_fencing accepts the risk");
         return proofs;

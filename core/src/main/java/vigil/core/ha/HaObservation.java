@@ -16,6 +16,12 @@ public sealed interface HaObservation {
      */
     record PeerProbed(long now, String node, PeerPg result, long startedAt, String detail) implements HaObservation {}
 
+    /**
+     * An operator swore that {@code node} is off ({@code vigilctl confirm-down}): a proof for this leadership, used
+     * once, void as soon as the node is heard from again.
+     */
+    record ConfirmedDown(long now, String node, String operator) implements HaObservation {}
+
     /** The fence agents of {@code node} ran: {@code off} when its host is off, confirmed by their status. */
     record NodeFenced(long now, String node, boolean off, long startedAt, String detail) implements HaObservation {}
 

@@ -134,6 +134,9 @@ final class HaStep {
             probed(pr.view());
         } else if (o instanceof HaObservation.PeerProbed pp) {
             probes.put(pp.node(), new PeerProbe(pp.result(), pp.startedAt(), now, pp.detail()));
+        } else if (o instanceof HaObservation.ConfirmedDown c) {
+            fences.put(c.node(), new SupervisorState.PeerProbe(PeerPg.POWERED_OFF, now, now,
+                    "confirmed down by the operator " + c.operator()));
         } else if (o instanceof HaObservation.NodeFenced f) {
             fences.put(f.node(), new SupervisorState.PeerProbe(f.off() ? PeerPg.POWERED_OFF : PeerPg.UNKNOWN,
                     f.startedAt(), now, f.detail()));

@@ -32,6 +32,9 @@ public sealed interface Input {
         }
     }
 
+    /** {@code vigilctl confirm-down}: an operator swears {@code node} is off (the loop passes it only to a leader). */
+    record ConfirmedDown(long now, String node, String operator) implements Input {}
+
     /** The outcome of {@link Effect.FenceNode}: {@code off} when a level turned the host off and status confirmed it. */
     record NodeFenced(long now, String node, boolean off, long startedAt, String detail) implements Input {}
 

@@ -65,4 +65,24 @@ class FenceFailOverTest {
         assertEquals(List.of(), actionsOf(d, PgAction.FenceNode.class));
         assertEquals(FailOverTest.N2_REPLACES_N1, recorded(d));
     }
+
+    @Test
+    void anOperatorsConfirmationIsAProofWithoutFenceAgents() {
+        HaDecision waiting = FailOverTest.answered(newLeaderAfterPrimaryLost(), ASYNC, PeerPg.UNKNOWN);
+        assertEquals(HaReason.FENCING_REQUIRED, reason(waiting));
+        HaDecision d = decide(waiting.next(), newLeaderAfterPrimaryLost(), ASYNC,
+                new HaObservation.ConfirmedDown(NOW + 50, "n1", "alice"));
+        assertEquals(FailOverTest.N2_REPLACES_N1, recorded(d));
+        assertTrue(why(d).detail().contains("confirmed down by the operator alice"), why(d).detail());
+        assertTrue(d.next().probes().fences().isEmpty(), "used once");
+    }
+
+    @Test
+    void aConfirmationIsVoidOnceTheNodeIsHeardFromAgain() {
+        HaDecision waiting = FailOverTest.answered(newLeaderAfterPrimaryLost(), ASYNC, PeerPg.UNKNOWN);
+        HaDecision d = decide(waiting.next(), newLeaderAfterPrimaryLost().acked("n1"), ASYNC,
+                new HaObservation.ConfirmedDown(NOW + 50, "n1", "alice"));
+        assertNull(recorded(d), "n1 acknowledges this leader: it is not off");
+        assertTrue(d.next().probes().fences().isEmpty());
+    }
 }

@@ -49,6 +49,8 @@ final class AdminConnection extends ChannelInboundHandlerAdapter {
     private final AdminHandler handler;
     private final IntFunction<PeerPolicy.Decision> peerCheck;
     private final Duration handlerTimeout;
+    /** How long a long-running command (a fence: every level's agents) may take to answer. */
+    static final Duration LONG_RUNNING = Duration.ofSeconds(150);
 
     private final Queue<Object> waiting = new ArrayDeque<>(); // String lines, or a final AdminReply
     private boolean allowed;
@@ -170,10 +172,13 @@ final class AdminConnection extends ChannelInboundHandlerAdapter {
             answer = CompletableFuture.failedFuture(e);
         }
         Answer once = new Answer(ctx, request);
+        boolean longRunning = vigil.protocol.admin.AdminCommand.fromWireName(request.command())
+                .map(vigil.protocol.admin.AdminCommand::longRunning).orElse(false);
+        Duration within = longRunning && handlerTimeout.compareTo(LONG_RUNNING) < 0 ? LONG_RUNNING : handlerTimeout;
         ScheduledFuture<?> timer = ctx.executor().schedule(() -> once.complete(AdminReply.failure(ErrorCode.INTERNAL,
-                "vigild did not answer \"" + request.command() + "\" within " + handlerTimeout.toMillis()
+                "vigild did not answer \"" + request.command() + "\" within " + within.toMillis()
                         + " ms; its main loop may be stuck (see journalctl -u vigild)")),
-                handlerTimeout.toNanos(), TimeUnit.NANOSECONDS);
+                within.toNanos(), TimeUnit.NANOSECONDS);
         answer.whenComplete((reply, error) -> {
             try {
                 ctx.executor().execute(() -> {

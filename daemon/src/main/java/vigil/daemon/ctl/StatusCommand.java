@@ -34,7 +34,8 @@ import vigil.protocol.admin.StatusView;
                     + "stopped, empty, failing, hung, unknown), TL, LSN, LAG (bytes behind the primary's last known "
                     + "position), SYNC (in the synchronous set), FAIL (local restarts within failure_timeout, this "
                     + "node only) and PROOF: what proves the node's PostgreSQL cannot write once the node is gone "
-                    + "(watchdog-armed: armed when last heard; watchdog: this node has one, armed while it leads; none: a crash of this node "
+                    + "(watchdog-armed: armed when last heard; watchdog: this node has one, armed while it leads; fence: fence "
+                    + "agents can turn it off, alone or after the watchdog's word as in watchdog+fence; none: a crash of this node "
                     + "as primary is not failed over without another proof; - not known).",
             "",
             "This is one daemon's view, not a consensus: during a partition two nodes may disagree, which is "

@@ -27,7 +27,9 @@ import picocli.CommandLine.Spec;
         description = {
             "vigilctl talks to the vigild running on this host through its admin socket (a Unix stream socket; "
                     + "newline-delimited JSON). It shows the daemon's own view of the cluster: which node leads, in which "
-                    + "term, whether this node sees a quorum of the configured voters, and how each node looks from here.",
+                    + "term, whether this node sees a quorum of the configured voters, and how each node looks from here. "
+                    + "It also runs a node's fence agents (fence) and passes an operator's sworn \"this node is off\" "
+                    + "to the leader (confirm-down).",
             "",
             "Only root and members of the admin group (node.admin.group in the vigil configuration) may use the socket; "
                     + "the daemon checks the caller's credentials when it connects.",
@@ -47,6 +49,10 @@ import picocli.CommandLine.Spec;
             "      Who leads, the quorum, and every node as this daemon sees it.",
             "  vigilctl status --json | jq -r .leader",
             "      The same view as one JSON document, for scripts.",
+            "  vigilctl fence n1 --action status",
+            "      Ask n1's fence agents whether its host is on.",
+            "  vigilctl confirm-down n1 --yes",
+            "      On the leader: n1 is off, let the waiting failover go on.",
             "  VIGIL_SOCKET=/run/vigil/n2.sock vigilctl status",
             "  vigilctl --socket /run/vigil/n2.sock status",
             "      Ask a daemon that listens on another socket.",
@@ -61,7 +67,7 @@ import picocli.CommandLine.Spec;
             "",
             "See also: vigild --help, systemctl status vigild, journalctl -u vigild",
         },
-        subcommands = {StatusCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StatusCommand.class, FenceCommand.class, ConfirmDownCommand.class, CommandLine.HelpCommand.class})
 public final class Vigilctl implements Callable<Integer> {
     public static final int EXIT_OK = 0;
     public static final int EXIT_DAEMON_ERROR = 1;

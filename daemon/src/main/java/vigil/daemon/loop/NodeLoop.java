@@ -94,6 +94,8 @@ public final class NodeLoop implements Runnable {
 
     private record Shutdown(CompletableFuture<Void> done) implements In {}
 
+    private record ConfirmDown(String node, String operator, CompletableFuture<String> reply) implements In {}
+
     private final LinkedBlockingQueue<In> inputs = new LinkedBlockingQueue<>();
     private final NodeConfig config;
     private final String cluster;
@@ -130,6 +132,16 @@ public final class NodeLoop implements Runnable {
         this.clock = clock;
         this.state = initial;
         this.progressAt = clock.getAsLong();
+    }
+
+    /**
+     * {@code vigilctl confirm-down}: an operator swears {@code node} is off. Only a leader takes it (it is the one
+     * waiting for a proof); the future fails with the reason otherwise.
+     */
+    public CompletableFuture<String> confirmDown(String node, String operator) {
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        inputs.add(new ConfirmDown(node, operator, reply));
+        return reply;
     }
 
     /** Sets the fence-agent driver; before {@link #run}. */
@@ -229,6 +241,8 @@ public final class NodeLoop implements Runnable {
             }
         } else if (in instanceof Step s) {
             decide(s.input());
+        } else if (in instanceof ConfirmDown c) {
+            confirmDown(c);
         } else if (in instanceof StatusQuery q) {
             q.reply().complete(StatusSnapshot.of(state, config, cluster, members, clock.getAsLong()));
         } else if (in instanceof Shutdown s) {
@@ -302,6 +316,27 @@ public final class NodeLoop implements Runnable {
         return true;
     }
 
+    private void confirmDown(ConfirmDown c) {
+        var e = state.election();
+        String self = config.electorate().self();
+        boolean member = config.electorate().voters().stream().anyMatch(v -> v.name().equals(c.node()));
+        if (!member || c.node().equals(self)) {
+            c.reply().completeExceptionally(new IllegalArgumentException(c.node() + " is not another member of this cluster"));
+            return;
+        }
+        if (e.role() != Role.LEADER) {
+            c.reply().completeExceptionally(new IllegalStateException("this node does not lead; run it on the leader ("
+                    + (e.leader() == null ? "none known now" : e.leader()) + ")"));
+            return;
+        }
+        log.event(Priority.WARNING, "confirm_down", "peer", c.node(), "operator", c.operator(), "term", e.term(),
+                "reason", "OPERATOR_CONFIRMED_DOWN", "cause", "the operator swears " + c.node()
+                        + " is off: it counts as a proof once, until it is heard from again");
+        decide(new Input.ConfirmedDown(clock.getAsLong(), c.node(), c.operator()));
+        c.reply().complete("accepted by " + self + ", leader in term " + e.term() + ": " + c.node()
+                + " counts as off for this leadership until it is heard from again");
+    }
+
     private int reachableVoters() {
         int n = 0;
         for (Voter v : config.electorate().voters()) {
@@ -315,6 +350,7 @@ public final class NodeLoop implements Runnable {
         while ((in = inputs.poll()) != null) {
             if (in instanceof StatusQuery q) q.reply().completeExceptionally(new IllegalStateException("stopped"));
             if (in instanceof Shutdown s) stopWaiters.add(s.done());
+            if (in instanceof ConfirmDown c) c.reply().completeExceptionally(new IllegalStateException("stopped"));
         }
         for (CompletableFuture<Void> f : stopWaiters) f.complete(null);
     }

@@ -69,14 +69,22 @@ final class StatusSnapshot {
             return new PgNodeView(role, up ? v.timeline() : null, up ? PgNodeView.lsn(v.lsn()) : null,
                     lag(primaryPos, up && v.role() == PgView.Role.STANDBY ? v.lsn() : null, up ? v.timeline() : 0),
                     sync, e.own().eligible(), s.supervisor().restarts().size(),
-                    !config.watchdog().enabled() ? "none" : s.watchdog().armed() ? "watchdog-armed" : "watchdog");
+                    withFence(config, name, !config.watchdog().enabled() ? null
+                            : s.watchdog().armed() ? "watchdog-armed" : "watchdog", "none"));
         }
         Candidacy c = positionOf(e, name);
         boolean known = c != null && (c.timeline() > 0 || c.lsn() > 0);
         String role = name.equals(record.primary()) ? "primary" : known ? "standby" : "unknown";
         return new PgNodeView(role, known ? c.timeline() : null, known ? PgNodeView.lsn(c.lsn()) : null,
                 known && !"primary".equals(role) ? lag(primaryPos, c.lsn(), c.timeline()) : null, sync,
-                c != null && c.eligible(), null, e.watchdogOf(name) > 0 ? "watchdog-armed" : null);
+                c != null && c.eligible(), null, withFence(config, name, e.watchdogOf(name) > 0 ? "watchdog-armed" : null, null));
+    }
+
+    /** The PROOF column: the watchdog's part, then "fence" when fence agents can turn the node off. */
+    private static String withFence(NodeConfig config, String name, String watchdog, String otherwise) {
+        boolean fence = config.policy() != null && config.policy().fenceable().contains(name);
+        if (watchdog == null) return fence ? "fence" : otherwise;
+        return fence ? watchdog + "+fence" : watchdog;
     }
 
     private static Candidacy positionOf(ElectionState e, String name) {

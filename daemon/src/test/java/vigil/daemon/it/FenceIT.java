@@ -12,6 +12,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import vigil.testkit.ExecResult;
 import vigil.testkit.LogEvent;
 import vigil.testkit.NetnsRig;
 import vigil.testkit.PgOptions;
@@ -23,7 +24,8 @@ import vigil.testkit.VigilCluster;
  * without failover_without_fencing: the old primary is gone without any other proof, so the new leader runs its fence
  * agent (a script speaking the fence-agents stdin protocol that kills the target namespace's processes and pulls its
  * cable) and promotes only after {@code off} and a confirming {@code status}. With the agent failing, nothing is
- * promoted and {@code vigilctl status} says why; once the agent works again the failover completes. Needs root.
+ * promoted and {@code vigilctl status} says why; {@code vigilctl confirm-down} on the leader (not elsewhere, not
+ * without --yes) unblocks it. {@code vigilctl fence --action status} asks the agent. Needs root.
  */
 class FenceIT {
     private NetnsRig rig;
@@ -65,6 +67,9 @@ class FenceIT {
         assertTrue(stdin.indexOf("action=off") < stdin.indexOf("action=status"), "off, then status:\n" + stdin);
         System.out.printf("fence: %s's vigild and PostgreSQL killed; %s fenced it at %+.0f ms and promoted at %+.0f ms%n",
                 p, q, fenced.monoMs() - fault, promoted.monoMs() - fault);
+        ExecResult status = cluster.vigilctl(q, "fence", p, "--action", "status");
+        assertEquals(0, status.exitCode(), status.output());
+        assertTrue(status.output().contains("OFF"), "vigilctl fence --action status: " + status.output());
 
         // 2. The node comes back (power on, vigild restarted), rejoins; then the new primary dies with a failing agent.
         rig.linkUp(p);
@@ -90,14 +95,25 @@ class FenceIT {
         }
         System.out.println("fence failing: " + leader + " waits; vigilctl status says:\n" + table);
 
-        // 3. The agent works again: the retry fences and the failover completes.
-        Files.delete(fail);
-        LogEvent after = cluster.awaitEvent("the promotion once the agent works", Duration.ofSeconds(40),
+        // 3. The operator swears q is off: refused by a node that does not lead, accepted by the leader, which promotes.
+        String follower = others.stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+        ExecResult refused = cluster.vigilctl(follower, "confirm-down", q, "--yes");
+        assertEquals(1, refused.exitCode(), refused.output());
+        assertTrue(refused.output().contains("does not lead"), refused.output());
+        ExecResult noYes = cluster.vigilctl(leader, "confirm-down", q);
+        assertEquals(2, noYes.exitCode(), noYes.output());
+        ExecResult accepted = cluster.vigilctl(leader, "confirm-down", q, "--yes");
+        assertEquals(0, accepted.exitCode(), accepted.output());
+        LogEvent after = cluster.awaitEvent("the promotion on the operator's confirmation", Duration.ofSeconds(20),
                 e -> e.monoMs() > second && others.contains(e.node()) && e.is("pg_action_done")
                         && e.field("action").filter(a -> a.startsWith("Promote")).isPresent()
                         && e.field("outcome").filter("OK"::equals).isPresent());
         assertEquals(1, cluster.pg().primaries().size(), "one primary: " + cluster.pg().primaries());
-        System.out.printf("fence retried: %s promoted %+.0f ms after the second fault%n", after.node(), after.monoMs() - second);
+        LogEvent sworn = cluster.awaitEvent("the confirmation in the log", Duration.ofSeconds(5),
+                e -> e.node().equals(leader) && e.is("confirm_down") && e.field("peer").filter(q::equals).isPresent());
+        assertEquals(4, sworn.priority(), "logged at warning: " + sworn);
+        System.out.printf("confirm-down: %s promoted %+.0f ms after the second fault (%s)%n", after.node(),
+                after.monoMs() - second, accepted.output().trim());
     }
 
     private String awaitStatusContaining(String node, String text, Duration limit) {

@@ -10,12 +10,29 @@ import java.util.Optional;
  */
 public enum AdminCommand {
     /** The daemon's own view of the cluster; the result is a {@link StatusView}. */
-    STATUS("status");
+    STATUS("status", false),
+    /**
+     * Run a node's fence agents: args {@code node}, {@code action} (off, reboot, status); the result is an object
+     * with {@code target}, {@code action}, {@code proven_off}, {@code reason} and the agent runs. Long running.
+     */
+    FENCE("fence", true),
+    /**
+     * An operator swears a node is off: args {@code node}, {@code operator}; only the leader accepts it. The result
+     * is an object with {@code accepted} and {@code detail}.
+     */
+    CONFIRM_DOWN("confirm-down", false);
 
     private final String wireName;
+    private final boolean longRunning;
 
-    AdminCommand(String wireName) {
+    AdminCommand(String wireName, boolean longRunning) {
         this.wireName = wireName;
+        this.longRunning = longRunning;
+    }
+
+    /** It waits for something outside the daemon (a fence agent): answered within minutes, not seconds. */
+    public boolean longRunning() {
+        return longRunning;
     }
 
     /** The name used in the request's {@code command} field. */

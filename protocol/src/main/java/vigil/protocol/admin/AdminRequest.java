@@ -18,6 +18,11 @@ public record AdminRequest(int version, String command, Map<String, Object> args
                 : Collections.unmodifiableMap(new LinkedHashMap<>(args));
     }
 
+    /** A request for {@code command} with arguments, in the current protocol version. */
+    public static AdminRequest of(AdminCommand command, Map<String, Object> args) {
+        return new AdminRequest(AdminCodec.PROTOCOL_VERSION, command.wireName(), args);
+    }
+
     /** A request for {@code command} without arguments, in the current protocol version. */
     public static AdminRequest of(AdminCommand command) {
         return new AdminRequest(AdminCodec.PROTOCOL_VERSION, command.wireName(), Map.of());

@@ -12,6 +12,8 @@ public enum ErrorCode {
     TOO_LARGE,
     /** The peer is neither root nor a member of the configured admin group. */
     FORBIDDEN,
+    /** The daemon understood the request and will not carry it out (e.g. confirm-down on a node that does not lead). */
+    REFUSED,
     /** The daemon failed or did not answer in time; the request may or may not have taken effect. */
     INTERNAL
 }

@@ -1,0 +1,109 @@
+package vigil.daemon;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.LongSupplier;
+import vigil.core.node.Input;
+import vigil.daemon.fence.FenceResult;
+import vigil.daemon.fence.Fencer;
+import vigil.daemon.log.Log;
+import vigil.daemon.log.Priority;
+import vigil.daemon.loop.NodeLoop;
+import vigil.protocol.admin.AdminCommand;
+import vigil.protocol.admin.AdminReply;
+import vigil.protocol.admin.AdminRequest;
+import vigil.protocol.admin.ErrorCode;
+
+/**
+ * What the admin socket's commands do. {@code status} asks the loop; {@code fence} runs a node's fence agents on a
+ * thread of its own (never the loop's) and, when an {@code off} is confirmed, tells the loop, so that a leader waiting
+ * for a proof about that node may use it; {@code confirm-down} goes to the loop, which takes it only as a leader.
+ */
+final class AdminCommands {
+    /** A fence from vigilctl: every level's agents, with room to spare below the admin socket's long-running limit. */
+    static final Duration FENCE_DEADLINE = Duration.ofSeconds(120);
+
+    private final NodeLoop loop;
+    private final Fencer fencer;
+    private final LongSupplier clock;
+    private final Log log;
+
+    AdminCommands(NodeLoop loop, Fencer fencer, LongSupplier clock, Log log) {
+        this.loop = loop;
+        this.fencer = fencer;
+        this.clock = clock;
+        this.log = log;
+    }
+
+    CompletableFuture<AdminReply> handle(AdminRequest request) {
+        AdminCommand command = AdminCommand.fromWireName(request.command()).orElse(null);
+        if (command == null) {
+            return done(AdminReply.failure(ErrorCode.UNKNOWN_COMMAND, "unknown command " + request.command()));
+        }
+        return switch (command) {
+            case STATUS -> loop.status().thenApply(AdminReply::success);
+            case FENCE -> fence(request);
+            case CONFIRM_DOWN -> confirmDown(request);
+        };
+    }
+
+    private CompletableFuture<AdminReply> fence(AdminRequest request) {
+        String node = text(request, "node");
+        String action = text(request, "action");
+        if (node == null || action == null || !List.of("off", "reboot", "status").contains(action)) {
+            return done(AdminReply.failure(ErrorCode.BAD_REQUEST, "fence needs args node and action (off, reboot or status)"));
+        }
+        if (fencer == null || !fencer.configured(node)) {
+            return done(AdminReply.failure(ErrorCode.REFUSED, "no fence agents are configured for " + node
+                    + " (cluster.nodes[].fence; see docs/fencing.md)"));
+        }
+        log.event(Priority.WARNING, "fence_requested", "peer", node, "action", action, "operator", text(request, "operator"),
+                "reason", "OPERATOR_FENCE");
+        return CompletableFuture.supplyAsync(() -> {
+            long started = clock.getAsLong();
+            FenceResult r = switch (action) {
+                case "off" -> fencer.off(node, FENCE_DEADLINE);
+                case "reboot" -> fencer.reboot(node, FENCE_DEADLINE);
+                default -> fencer.status(node, FENCE_DEADLINE);
+            };
+            if (action.equals("off") && r.provenOff()) {
+                loop.onInput(new Input.NodeFenced(clock.getAsLong(), node, true, started, r.reason()));
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("target", r.target());
+            out.put("action", r.action());
+            out.put("proven_off", r.provenOff());
+            out.put("reason", r.reason());
+            out.put("runs", r.runs().stream().map(run -> Map.of("level", run.level(), "device", run.device(),
+                    "action", run.action(), "exit", run.exit(), "duration_ms", run.durationMs())).toList());
+            return AdminReply.success(out);
+        }, r -> {
+            Thread t = new Thread(r, "vigil-fence-request"); // the agents block for seconds: never a shared pool
+            t.setDaemon(true);
+            t.start();
+        });
+    }
+
+    private CompletableFuture<AdminReply> confirmDown(AdminRequest request) {
+        String node = text(request, "node");
+        String operator = text(request, "operator");
+        if (node == null) return done(AdminReply.failure(ErrorCode.BAD_REQUEST, "confirm-down needs the arg node"));
+        return loop.confirmDown(node, operator == null || operator.isBlank() ? "unnamed" : operator)
+                .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "detail", detail)))
+                .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
+                        (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
+    }
+
+    private static String text(AdminRequest request, String key) {
+        Object v = request.args().get(key);
+        return v == null ? null : v.toString();
+    }
+
+    private static CompletableFuture<AdminReply> done(AdminReply reply) {
+        return CompletableFuture.completedFuture(reply);
+    }
+}

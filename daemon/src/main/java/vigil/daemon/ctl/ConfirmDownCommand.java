@@ -1,0 +1,90 @@
+package vigil.daemon.ctl;
+
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import vigil.protocol.admin.AdminCommand;
+import vigil.protocol.admin.AdminReply;
+import vigil.protocol.admin.AdminRequest;
+import vigil.protocol.admin.Decoded;
+
+/** {@code vigilctl confirm-down NODE --yes}: the operator swears a node is off (Pacemaker's stonith_admin --confirm). */
+@Command(name = "confirm-down",
+        sortOptions = false,
+        header = "Swear that a node is off, so that a failover waiting for a proof may go on.",
+        synopsisHeading = "%nUsage: ",
+        customSynopsis = "vigilctl [--socket PATH] confirm-down NODE --yes",
+        descriptionHeading = "%nDescription:%n",
+        description = {
+            "When the primary's node is gone and nothing proves that its PostgreSQL cannot write (no armed "
+                    + "watchdog, no fence agent, or every fence level failed), the leader waits in FENCING_REQUIRED "
+                    + "rather than risk two writers. If you have made sure yourself that NODE is off (powered off, "
+                    + "unplugged, its VM destroyed), this tells the leader so: it counts as that proof once, for the "
+                    + "current leadership, and is void as soon as NODE is heard from again. It is logged at warning "
+                    + "with your user name (event confirm_down).",
+            "",
+            "Run it on the leader (vigilctl status shows which node leads); other nodes refuse it. If NODE is in "
+                    + "fact still running and writable, two primaries may accept writes: that is why --yes is required.",
+        },
+        optionListHeading = "%nOptions:%n",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            " 0:accepted",
+            " 1:refused (this node does not lead, or NODE is not another member)",
+            " 2:usage error (--yes missing)",
+            "69:vigild unreachable",
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {"  vigilctl confirm-down n1 --yes"})
+final class ConfirmDownCommand implements Callable<Integer> {
+    @ParentCommand
+    Vigilctl parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Parameters(index = "0", paramLabel = "NODE", description = "The member that is off, as named in cluster.nodes.")
+    String node;
+
+    @Option(names = "--yes", description = "Required: you have made sure NODE is off.")
+    boolean yes;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (!yes) {
+            err.println("vigilctl: confirm-down needs --yes: make sure " + node + " is off first (a running node"
+                    + " confirmed down may give the cluster two primaries)");
+            return Vigilctl.EXIT_USAGE;
+        }
+        Decoded<AdminReply> decoded;
+        try {
+            decoded = AdminClient.call(parent.socket(), AdminRequest.of(AdminCommand.CONFIRM_DOWN,
+                    Map.of("node", node, "operator", Operator.name())), parent.timeout());
+        } catch (AdminClient.UnreachableException e) {
+            err.println("vigilctl: " + e.getMessage());
+            return Vigilctl.EXIT_UNAVAILABLE;
+        }
+        if (!decoded.isValid()) {
+            err.println("vigilctl: unusable reply from vigild: " + decoded.error());
+            return Vigilctl.EXIT_DAEMON_ERROR;
+        }
+        AdminReply reply = decoded.value();
+        if (!reply.ok()) {
+            err.println("vigilctl: vigild refused confirm-down: " + reply.error().message());
+            return Vigilctl.EXIT_DAEMON_ERROR;
+        }
+        out.println(reply.result().path("detail").asText());
+        return Vigilctl.EXIT_OK;
+    }
+}
