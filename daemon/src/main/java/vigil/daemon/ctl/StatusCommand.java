@@ -30,7 +30,8 @@ import vigil.protocol.admin.StatusView;
                     + "follower, witness, or unknown when unreachable), REACHABLE and LEADER.",
             "",
             "When vigil manages PostgreSQL, a second line gives the recorded primary, its timeline, the synchronous "
-                    + "set and the supervisor's last reason, and each data node's row adds PG (primary, standby, "
+                    + "set, whether this node holds the VIPs (held, claiming, releasing, not held; only with cluster.vips) "
+                    + "and the supervisor's last reason, and each data node's row adds PG (primary, standby, "
                     + "stopped, empty, failing, hung, unknown), TL, LSN, LAG (bytes behind the primary's last known "
                     + "position), SYNC (in the synchronous set), FAIL (local restarts within failure_timeout, this "
                     + "node only) and PROOF: what proves the node's PostgreSQL cannot write once the node is gone "

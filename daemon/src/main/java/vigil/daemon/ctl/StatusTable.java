@@ -34,6 +34,7 @@ final class StatusTable {
             out.append("postgres: primary ").append(s.postgres().primary() == null ? "none" : s.postgres().primary())
                     .append(", timeline ").append(s.postgres().timeline())
                     .append(s.postgres().synchronousMode() ? ", synchronous " + s.postgres().sync() : ", asynchronous")
+                    .append(s.postgres().vips() == null ? "" : ", VIPs " + s.postgres().vips() + " here")
                     .append(", last action ").append(s.postgres().reason() == null ? "none" : s.postgres().reason())
                     .append('\n');
         }

@@ -93,6 +93,15 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
         beforeGuardFence = r;
     }
 
+    /** One probe as soon as the probe thread is free, besides the timer's. */
+    private void probeNow() {
+        try {
+            probes.execute(() -> loop.accept(new Input.Probed(clock.getAsLong(), localView.view(probe.probe()))));
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // closing
+        }
+    }
+
     public void startProbing(Duration every) {
         probes.scheduleWithFixedDelay(() -> loop.accept(new Input.Probed(clock.getAsLong(), localView.view(probe.probe()))),
                 0, every.toMillis(), TimeUnit.MILLISECONDS);
@@ -120,7 +129,9 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
             if (!cancelled) {
                 loop.accept(new Input.ActionEnded(clock.getAsLong(), id, outcome));
                 // Seen at once, not at the next scheduled probe: a promoted primary gets its VIPs that much sooner.
-                loop.accept(new Input.Probed(clock.getAsLong(), localView.view(probe.probe())));
+                // On the probe thread: the local view is that thread's alone (a second caller raced it and once
+                // read a running primary as stopped).
+                probeNow();
             }
         });
     }

@@ -42,7 +42,13 @@ final class StatusSnapshot {
         var record = e.durable().record();
         SupervisorState sup = s.supervisor();
         PgClusterView pgCluster = config.policy() == null ? null : new PgClusterView(record.primary(), record.timeline(),
-                record.sync(), config.policy().synchronous(), sup == null || sup.why() == null ? null : sup.why().toString());
+                record.sync(), config.policy().synchronous(), sup == null || sup.why() == null ? null : sup.why().toString(),
+                !config.vips() ? null : switch (s.vips().held()) {
+                    case UP -> "held";
+                    case CLAIMING -> "claiming";
+                    case RELEASING -> "releasing";
+                    case DOWN -> "not held";
+                });
         return new StatusView(StatusView.FORMAT_VERSION, electorate.self(), cluster, myRole, e.term(), leader,
                 e.leaseRemaining(now), reachable >= electorate.quorum(), electorate.voters().size(), reachable, rows, pgCluster);
     }

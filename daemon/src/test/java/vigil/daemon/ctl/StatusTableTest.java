@@ -40,6 +40,16 @@ class StatusTableTest {
     }
 
     @Test
+    void saysWhetherThisNodeHoldsTheVips() {
+        StatusView v = clusterWithPrimary();
+        StatusView held = new StatusView(v.version(), v.node(), v.cluster(), v.role(), v.term(), v.leader(),
+                v.leaseRemainingMs(), v.quorum(), v.voters(), v.reachableVoters(), v.nodes(),
+                new PgClusterView("n1", 3, List.of("n2"), true, "PRIMARY_HEALTHY", "held"));
+        String out = StatusTable.render(held);
+        assertTrue(out.contains("synchronous [n2], VIPs held here, last action PRIMARY_HEALTHY"), out);
+    }
+
+    @Test
     void withoutManagedPostgresTheTableKeepsItsFiveColumnsAndTheJsonItsShape() {
         StatusView plain = new StatusView(1, "n1", "maas", "leader", 7, "n1", 1312, true, 3, 3,
                 List.of(new NodeStatusView("n1", "data", "leader", true, true)));

@@ -24,7 +24,8 @@ import vigil.testkit.VigilCluster;
  * failover needs a proof: here the test watchdog device; no failover_without_fencing). A stale holder on the LAN
  * blocks the claim until it is gone; the VIP is on the primary only, and clients reach the primary through it; when the
  * primary's host crashes it moves to the new primary, and the client's neighbour entry names the new MAC within 1 s of
- * the promotion without the client sending anything (gratuitous ARP); the crashed node comes back and does not take it.
+ * the promotion without the client sending anything (gratuitous ARP); the crashed node comes back and does not take it;
+ * a holder cut off from the others drops the VIP before its lease ends.
  * Every node's addresses are watched throughout: the VIP is never answered for by two live nodes. Needs root.
  */
 class VipIT {
@@ -110,6 +111,19 @@ class VipIT {
                 m -> vigil.testkit.PgNodes.primaryWithStandbys(m, cluster.nodes()).filter(newPrimary::equals));
         assertEquals(List.of(q), holders(), "the VIP stays on " + q);
         assertEquals(Optional.of(macQ), neighbour(vip));
+
+        // The holder is cut off from the others (cable pulled, processes alive): it drops the VIP before its lease ends.
+        double cut = cluster.isolate(q);
+        LogEvent stepDown = cluster.awaitEvent(q + " losing its lease", Duration.ofSeconds(10),
+                e -> e.node().equals(newPrimary) && e.monoMs() > cut && e.is("role") && e.roleFrom().equals("leader"));
+        LogEvent released = cluster.awaitEvent(q + " releasing the VIP", Duration.ofSeconds(10),
+                e -> e.node().equals(newPrimary) && e.monoMs() > cut && e.is("vip_released"));
+        double leaseEnd = stepDown.mono("lease_ended_mono_ms");
+        System.out.printf("partitioned holder %s: VIP released %+.0f ms after the cut, %.0f ms before its lease ended%n",
+                q, released.monoMs() - cut, leaseEnd - released.monoMs());
+        assertTrue(released.monoMs() < leaseEnd, "released before the lease ended: " + released + " / " + stepDown);
+        assertTrue(!rig.addresses(q).contains(vip + "/24"), "the VIP is gone from " + q + ": " + rig.addresses(q));
+        cluster.heal(q);
     }
 
     /** The live nodes (link up) whose eth0 has the VIP now. */

@@ -10,15 +10,23 @@ import java.util.List;
  * @param primary  the recorded primary, or null before bootstrap
  * @param sync     the synchronous set (only these may be promoted in synchronous mode)
  * @param reason   the supervisor's last reason on the answering node (an HaReason name), or null
+ * @param vips     the answering node's VIPs: "held", "claiming", "releasing" or "not held"; null without VIPs
  */
-@JsonPropertyOrder({"primary", "timeline", "sync", "synchronous_mode", "reason"})
+@JsonPropertyOrder({"primary", "timeline", "sync", "synchronous_mode", "reason", "vips"})
 public record PgClusterView(
         @JsonProperty("primary") String primary,
         @JsonProperty("timeline") long timeline,
         @JsonProperty("sync") List<String> sync,
         @JsonProperty("synchronous_mode") boolean synchronousMode,
-        @JsonProperty("reason") String reason) {
+        @JsonProperty("reason") String reason,
+        @JsonProperty("vips") @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.ALWAYS) String vips) {
+    @com.fasterxml.jackson.annotation.JsonCreator
     public PgClusterView {
         sync = sync == null ? List.of() : List.copyOf(sync);
+    }
+
+    /** Without VIPs. */
+    public PgClusterView(String primary, long timeline, List<String> sync, boolean synchronousMode, String reason) {
+        this(primary, timeline, sync, synchronousMode, reason, null);
     }
 }
