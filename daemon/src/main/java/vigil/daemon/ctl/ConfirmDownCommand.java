@@ -10,9 +10,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCommand;
-import vigil.protocol.admin.AdminReply;
 import vigil.protocol.admin.AdminRequest;
-import vigil.protocol.admin.Decoded;
 
 /** {@code vigilctl confirm-down NODE --yes}: the operator swears a node is off (Pacemaker's stonith_admin --confirm). */
 @Command(name = "confirm-down",
@@ -67,24 +65,10 @@ final class ConfirmDownCommand implements Callable<Integer> {
                     + " confirmed down may give the cluster two primaries)");
             return Vigilctl.EXIT_USAGE;
         }
-        Decoded<AdminReply> decoded;
-        try {
-            decoded = AdminClient.call(parent.socket(), AdminRequest.of(AdminCommand.CONFIRM_DOWN,
-                    Map.of("node", node, "operator", Operator.name())), parent.timeout());
-        } catch (AdminClient.UnreachableException e) {
-            err.println("vigilctl: " + e.getMessage());
-            return Vigilctl.EXIT_UNAVAILABLE;
-        }
-        if (!decoded.isValid()) {
-            err.println("vigilctl: unusable reply from vigild: " + decoded.error());
-            return Vigilctl.EXIT_DAEMON_ERROR;
-        }
-        AdminReply reply = decoded.value();
-        if (!reply.ok()) {
-            err.println("vigilctl: vigild refused confirm-down: " + reply.error().message());
-            return Vigilctl.EXIT_DAEMON_ERROR;
-        }
-        out.println(reply.result().path("detail").asText());
+        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.CONFIRM_DOWN,
+                Map.of("node", node, "operator", Operator.name())), parent.timeout(), err);
+        if (!call.ok()) return call.exit();
+        out.println(call.result().path("detail").asText());
         return Vigilctl.EXIT_OK;
     }
 }

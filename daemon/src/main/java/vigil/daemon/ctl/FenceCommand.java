@@ -14,9 +14,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCodec;
 import vigil.protocol.admin.AdminCommand;
-import vigil.protocol.admin.AdminReply;
 import vigil.protocol.admin.AdminRequest;
-import vigil.protocol.admin.Decoded;
 
 /** {@code vigilctl fence NODE}: run a node's fence agents now, through the local vigild. */
 @Command(name = "fence",
@@ -83,23 +81,9 @@ final class FenceCommand implements Callable<Integer> {
         args.put("node", node);
         args.put("action", action);
         args.put("operator", Operator.name());
-        Decoded<AdminReply> decoded;
-        try {
-            decoded = AdminClient.call(parent.socket(), AdminRequest.of(AdminCommand.FENCE, args), WAIT);
-        } catch (AdminClient.UnreachableException e) {
-            err.println("vigilctl: " + e.getMessage());
-            return Vigilctl.EXIT_UNAVAILABLE;
-        }
-        if (!decoded.isValid()) {
-            err.println("vigilctl: unusable reply from vigild: " + decoded.error());
-            return Vigilctl.EXIT_DAEMON_ERROR;
-        }
-        AdminReply reply = decoded.value();
-        if (!reply.ok()) {
-            err.println("vigilctl: vigild refused fence: " + reply.error().code() + ": " + reply.error().message());
-            return Vigilctl.EXIT_DAEMON_ERROR;
-        }
-        JsonNode r = reply.result();
+        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.FENCE, args), WAIT, err);
+        if (!call.ok()) return call.exit();
+        JsonNode r = call.result();
         if (json) {
             out.println(AdminCodec.toPrettyJson(r));
         } else {

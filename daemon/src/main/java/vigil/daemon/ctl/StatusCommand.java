@@ -10,7 +10,6 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCodec;
 import vigil.protocol.admin.AdminCommand;
-import vigil.protocol.admin.AdminReply;
 import vigil.protocol.admin.AdminRequest;
 import vigil.protocol.admin.Decoded;
 import vigil.protocol.admin.StatusView;
@@ -73,27 +72,13 @@ final class StatusCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Path socket = parent.socket();
-        Decoded<AdminReply> decoded;
-        try {
-            decoded = AdminClient.call(socket, AdminRequest.of(AdminCommand.STATUS), parent.timeout());
-        } catch (AdminClient.UnreachableException e) {
-            err.println("vigilctl: " + e.getMessage());
-            return Vigilctl.EXIT_UNAVAILABLE;
-        }
-        if (!decoded.isValid()) {
-            err.println("vigilctl: unusable reply from vigild at " + socket + ": " + decoded.error());
-            return Vigilctl.EXIT_DAEMON_ERROR;
-        }
-        AdminReply reply = decoded.value();
-        if (!reply.ok()) {
-            err.println("vigilctl: vigild refused status: " + reply.error().code() + ": " + reply.error().message());
-            return Vigilctl.EXIT_DAEMON_ERROR;
-        }
+        AdminCall call = AdminCall.ask(socket, AdminRequest.of(AdminCommand.STATUS), parent.timeout(), err);
+        if (!call.ok()) return call.exit();
         if (json) {
-            out.println(AdminCodec.toPrettyJson(reply.result()));
+            out.println(AdminCodec.toPrettyJson(call.result()));
             return Vigilctl.EXIT_OK;
         }
-        Decoded<StatusView> status = AdminCodec.decodeResult(reply.result(), StatusView.class);
+        Decoded<StatusView> status = AdminCodec.decodeResult(call.result(), StatusView.class);
         if (!status.isValid()) {
             err.println("vigilctl: unusable status from vigild at " + socket + ": " + status.error().message());
             return Vigilctl.EXIT_DAEMON_ERROR;

@@ -1,0 +1,42 @@
+package vigil.daemon.ctl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import vigil.protocol.admin.AdminReply;
+import vigil.protocol.admin.AdminRequest;
+import vigil.protocol.admin.Decoded;
+
+/**
+ * One request to vigild from a vigilctl command, with the failures every command reports the same way: unreachable
+ * (exit 69), a malformed reply or a refusal (exit 1), each explained on stderr.
+ *
+ * @param result the reply's result when {@code exit} is 0, else null
+ */
+record AdminCall(JsonNode result, int exit) {
+    static AdminCall ask(Path socket, AdminRequest request, Duration timeout, PrintWriter err) {
+        Decoded<AdminReply> decoded;
+        try {
+            decoded = AdminClient.call(socket, request, timeout);
+        } catch (AdminClient.UnreachableException e) {
+            err.println("vigilctl: " + e.getMessage());
+            return new AdminCall(null, Vigilctl.EXIT_UNAVAILABLE);
+        }
+        if (!decoded.isValid()) {
+            err.println("vigilctl: unusable reply from vigild at " + socket + ": " + decoded.error());
+            return new AdminCall(null, Vigilctl.EXIT_DAEMON_ERROR);
+        }
+        AdminReply reply = decoded.value();
+        if (!reply.ok()) {
+            err.println("vigilctl: vigild refused " + request.command() + ": " + reply.error().code() + ": "
+                    + reply.error().message());
+            return new AdminCall(null, Vigilctl.EXIT_DAEMON_ERROR);
+        }
+        return new AdminCall(reply.result(), Vigilctl.EXIT_OK);
+    }
+
+    boolean ok() {
+        return exit == Vigilctl.EXIT_OK;
+    }
+}
