@@ -67,9 +67,20 @@ public final class Supervised {
                 !cfg.cluster().vips().isEmpty());
     }
 
+    /**
+     * The name of PostgreSQL's cgroup under vigild's own: node, port and a short hash of the data directory. One
+     * vigild per host needs no more; several on one host under one parent (test rigs, side by side) must never share a
+     * group, or a fence of one would kill the others' PostgreSQL (it did, in a benchmark run beside a demo).
+     */
+    static String groupName(String node, int port, java.nio.file.Path dataDir) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(dataDir.toAbsolutePath().normalize().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return node + "-" + port + "-" + String.format("%08x", crc.getValue());
+    }
+
     public static PostgresAgent agent(VigilConfig cfg, Consumer<Input> loop, LongSupplier clock, Log log) {
         PgSettings settings = PgSettings.from(cfg);
-        PgProcesses group = PgProcesses.open(cfg.node().name() + "-" + settings.port(),
+        PgProcesses group = PgProcesses.open(groupName(cfg.node().name(), settings.port(), settings.dataDir()),
                 msg -> log.event(Priority.WARNING, "pg_processes", "detail", msg));
         log.event(Priority.INFO, "pg_processes", "group", group.describe());
         Postgres postgres = new Postgres(settings, r -> log.event(r.ok() ? Priority.INFO : Priority.WARNING, "command",
