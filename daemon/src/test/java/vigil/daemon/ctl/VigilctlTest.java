@@ -28,6 +28,7 @@ import vigil.daemon.admin.AdminHandler;
 import vigil.daemon.admin.AdminServer;
 import vigil.protocol.admin.AdminCodec;
 import vigil.protocol.admin.AdminReply;
+import vigil.protocol.admin.AdminRequest;
 import vigil.protocol.admin.ErrorCode;
 import vigil.protocol.admin.NodeStatusView;
 import vigil.protocol.admin.StatusView;
@@ -109,6 +110,45 @@ class VigilctlTest {
         assertEquals(sent.toString(), printed.toString(), "the result object exactly as the daemon sent it");
         assertEquals(VIEW, AdminCodec.decodeResult(printed, StatusView.class).orThrow());
         assertEquals(sent.fieldNames().next(), printed.fieldNames().next(), "field order kept");
+    }
+
+    @Test
+    void confirmDownNeedsYesAndSendsTheNodeAndTheOperator() {
+        List<AdminRequest> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Path socket = serve(request -> {
+            seen.add(request);
+            return CompletableFuture.completedFuture(AdminReply.success(Map.of("accepted", true, "detail", "accepted by n2")));
+        });
+        Run refused = run("--socket", socket.toString(), "confirm-down", "n1");
+        assertEquals(2, refused.code(), refused.err());
+        assertTrue(refused.err().contains("needs --yes"), refused.err());
+        assertEquals(List.of(), seen, "nothing sent without --yes");
+        Run ok = run("--socket", socket.toString(), "confirm-down", "n1", "--yes");
+        assertEquals(0, ok.code(), ok.err());
+        assertEquals("accepted by n2\n", ok.out());
+        assertEquals("confirm-down", seen.get(0).command());
+        assertEquals("n1", seen.get(0).args().get("node"));
+        assertTrue(seen.get(0).args().containsKey("operator"));
+    }
+
+    @Test
+    void aRefusalIsPrintedWithItsReasonAndExitsOne() {
+        Path socket = serve(request -> CompletableFuture.completedFuture(AdminReply.failure(
+                vigil.protocol.admin.ErrorCode.REFUSED, "this node does not lead; run it on the leader (n2)")));
+        Run r = run("--socket", socket.toString(), "confirm-down", "n1", "--yes");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("REFUSED: this node does not lead; run it on the leader (n2)"), r.err());
+    }
+
+    @Test
+    void fenceChecksItsActionAndReportsTheProof() {
+        Run bad = run("--socket", dir.resolve("x.sock").toString(), "fence", "n1", "--action", "explode");
+        assertEquals(2, bad.code(), bad.err());
+        Path socket = serve(request -> CompletableFuture.completedFuture(AdminReply.success(Map.of("target", "n1",
+                "action", "off", "proven_off", false, "reason", "every level failed: level 1: exit 1", "runs", List.of()))));
+        Run failed = run("--socket", socket.toString(), "fence", "n1");
+        assertEquals(1, failed.code(), failed.out());
+        assertEquals("n1 off: every level failed: level 1: exit 1\n", failed.out());
     }
 
     @Test
