@@ -72,11 +72,11 @@ public final class VipCarrier implements AutoCloseable {
      */
     public void releaseFoundAtStart() {
         for (Vip v : vips) {
-            if (driver.held(v)) {
-                boolean gone = driver.release(v);
-                log.event(gone ? Priority.WARNING : Priority.ERR, "vip_released", "vip", v.name(), "address", v.cidr(),
-                        "device", v.device(), "reason", "HELD_WITHOUT_LEASE", "cause",
-                        "found on this host at start, before any lease", "released", gone);
+            VipDriver.Release r = driver.release(v);
+            if (r != VipDriver.Release.NOT_HELD) {
+                log.event(r == VipDriver.Release.RELEASED ? Priority.WARNING : Priority.ERR, "vip_released", "vip",
+                        v.name(), "address", v.cidr(), "device", v.device(), "reason", "HELD_WITHOUT_LEASE", "cause",
+                        "found on this host at start, before any lease", "released", r == VipDriver.Release.RELEASED);
             }
         }
     }
@@ -108,7 +108,7 @@ public final class VipCarrier implements AutoCloseable {
                     added.add(v);
                     continue;
                 }
-                for (Vip a : added) driver.release(a);
+                for (Vip a : added) driver.release(a); // all or nothing
                 boolean duplicate = o.claim() == VipDriver.Claim.DUPLICATE;
                 log.event(duplicate ? Priority.ERR : Priority.WARNING, duplicate ? "vip_conflict" : "vip_claim_failed",
                         "vip", v.name(), "address", v.cidr(), "reason", duplicate ? "VIP_HELD_ELSEWHERE" : "VIP_CLAIM_FAILED",
@@ -145,9 +145,10 @@ public final class VipCarrier implements AutoCloseable {
         stopAnnouncing();
         boolean all = true;
         for (Vip v : vips) {
-            if (!driver.held(v)) continue;
             long start = clock.getAsLong();
-            boolean gone = driver.release(v);
+            VipDriver.Release r = driver.release(v);
+            if (r == VipDriver.Release.NOT_HELD) continue;
+            boolean gone = r == VipDriver.Release.RELEASED;
             all &= gone;
             log.event(gone ? Priority.NOTICE : Priority.ERR, "vip_released", "vip", v.name(), "address", v.cidr(),
                     "device", v.device(), "reason", "VIP_RELEASED", "cause", why, "released", gone,

@@ -51,17 +51,23 @@ public final class VipDriver {
      * deadline; zero: no check, one was made just before), then {@code ip addr add}, then gratuitous ARP.
      */
     public Outcome claim(Vip v, Duration dadWait) {
-        if (held(v)) {
-            announce(v);
-            return new Outcome(Claim.ALREADY_HELD, v.cidr() + " already on " + v.device());
-        }
         if (!dadWait.isZero()) {
+            if (held(v)) {
+                announce(v);
+                return new Outcome(Claim.ALREADY_HELD, v.cidr() + " already on " + v.device());
+            }
             Outcome dad = check(v, dadWait);
             if (dad != null) return dad;
         }
         List<String> add = new ArrayList<>(List.of("ip", "addr", "add", v.cidr(), "dev", v.device()));
         if (v.label() != null) add.addAll(List.of("label", v.label()));
         Result r = run(IP_TIMEOUT, add.toArray(String[]::new));
+        if (r.exit == 2 && alreadyThere(r.output)) {
+            // Already on this host (no check was asked for, so no "held" query ran first: one process less on the
+            // failover path).
+            announce(v);
+            return new Outcome(Claim.ALREADY_HELD, v.cidr() + " already on " + v.device());
+        }
         if (r.exit != 0) {
             return new Outcome(Claim.FAILED, "ip addr add failed: exit " + r.exit + " " + r.output);
         }
@@ -117,11 +123,22 @@ public final class VipDriver {
         }
     }
 
-    /** Takes {@code v} off this host; true when it is not held afterwards (also when it was not held). */
-    public boolean release(Vip v) {
-        if (!held(v)) return true;
-        run(IP_TIMEOUT, "ip", "addr", "del", v.cidr(), "dev", v.device());
-        return !held(v);
+    /** How a release ended. */
+    public enum Release {
+        /** It was on this host and is gone. */
+        RELEASED,
+        /** It was not on this host. */
+        NOT_HELD,
+        /** It is still on this host. */
+        FAILED
+    }
+
+    /** Takes {@code v} off this host: one {@code ip addr del}, then a query only if that did not say clearly. */
+    public Release release(Vip v) {
+        Result r = run(IP_TIMEOUT, "ip", "addr", "del", v.cidr(), "dev", v.device());
+        if (r.exit == 0) return Release.RELEASED;
+        if (r.exit == 2 && notThere(r.output)) return Release.NOT_HELD;
+        return held(v) ? Release.FAILED : Release.NOT_HELD;
     }
 
     /** Whether {@code v}'s address is on its device now. */
@@ -132,12 +149,24 @@ public final class VipDriver {
 
     private record Result(int exit, String output, boolean timedOut) {}
 
+    /** {@code ip addr add} of an address the device has (older iproute2: RTNETLINK's EEXIST text; newer: its own). */
+    private static boolean alreadyThere(String output) {
+        return output.contains("File exists") || output.contains("already assigned");
+    }
+
+    /** {@code ip addr del} of an address the device does not have. */
+    private static boolean notThere(String output) {
+        return output.contains("Cannot assign requested address") || output.contains("Address not found");
+    }
+
     private Result run(Duration timeout, String... cmd) {
         List<String> argv = new ArrayList<>(prefix);
         argv.addAll(List.of(cmd));
         BoundedCommand.Ran r = BoundedCommand.run(argv, null, timeout);
         boolean dad = cmd[0].equals("arping") && cmd[1].equals("-D");
-        boolean expected = r.ok() || dad && (r.exit() == 1 || r.timedOut()); // DAD: 1 is an answer; the deadline, none
+        boolean expected = r.ok() || dad && (r.exit() == 1 || r.timedOut()) // DAD: 1 is an answer; the deadline, none
+                || r.exit() == 2 && cmd[0].equals("ip") && (cmd[2].equals("add") && alreadyThere(r.output())
+                        || cmd[2].equals("del") && notThere(r.output()));
         boolean query = cmd[0].equals("ip") && cmd[2].equals("show"); // asked often once VIPs are placed: quiet
         log.event(!expected ? Priority.WARNING : query ? Priority.DEBUG : Priority.INFO, "command", "argv", argv,
                 "exit", r.exit(), "duration_ms", r.durationMs(), "output", r.output().isEmpty() ? null : r.output());

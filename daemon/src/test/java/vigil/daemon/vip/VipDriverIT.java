@@ -72,6 +72,8 @@ class VipDriverIT {
 
         assertEquals(VipDriver.Claim.CLAIMED, n1.claim(vip, DAD).claim(), logged.toString());
         assertTrue(n1.held(vip));
+        assertEquals(VipDriver.Claim.ALREADY_HELD, n1.claim(vip, java.time.Duration.ZERO).claim(),
+                "a claim without a check on a host that has it: ip says so, it is announced again");
         touch(address); // the client resolves the VIP: its neighbour table gets n1's MAC
         assertTrue(clientEntry(address).contains(mac("n1")), clientEntry(address));
 
@@ -79,8 +81,9 @@ class VipDriverIT {
         assertEquals(VipDriver.Claim.DUPLICATE, dup.claim(), dup + "\n" + logged);
         assertFalse(n2.held(vip), "nothing added beside a live holder");
 
-        assertTrue(n1.release(vip));
+        assertEquals(VipDriver.Release.RELEASED, n1.release(vip));
         assertFalse(n1.held(vip));
+        assertEquals(VipDriver.Release.NOT_HELD, n1.release(vip));
         long claimStart = System.nanoTime();
         assertEquals(VipDriver.Claim.CLAIMED, n2.claim(vip, DAD).claim(), logged.toString());
         long claimedAt = System.nanoTime(); // the address is on n2 and the announcement is on its way
