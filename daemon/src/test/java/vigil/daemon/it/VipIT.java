@@ -90,10 +90,12 @@ class VipIT {
         if (learned < 0) throw new AssertionError("the client never learned the VIP's new MAC; holders " + watched
                 + ", neighbour " + neighbour(vip) + "\n" + cluster.dumpLogs(40));
         String newPrimary = q;
-        LogEvent promoted = cluster.allEvents().stream().filter(e -> e.node().equals(newPrimary) && e.monoMs() > fault
-                && e.is("pg_action_done") && e.field("action").filter(a -> a.startsWith("Promote")).isPresent()
-                && e.field("outcome").filter("OK"::equals).isPresent()).findFirst()
-                .orElseThrow(() -> new AssertionError("no promotion of " + newPrimary + "\n" + cluster.dumpLogs(40)));
+        // pg_promote's own end (the command line returning 0): the Promote action ends later, after a reload, and the
+        // VIP may be claimed in between, as soon as a probe sees the primary.
+        LogEvent promoted = cluster.awaitEvent("the promotion of " + newPrimary, Duration.ofSeconds(10),
+                e -> e.node().equals(newPrimary) && e.monoMs() > fault && e.is("command")
+                        && e.field("argv").filter(a -> a.contains("pg_promote")).isPresent()
+                        && e.field("exit").filter("0"::equals).isPresent());
         LogEvent acquired = cluster.awaitEvent(q + " acquiring the VIP", Duration.ofSeconds(5),
                 e -> e.node().equals(newPrimary) && e.monoMs() > fault && e.is("vip_acquired"));
         double vipMove = learned - promoted.monoMs();
