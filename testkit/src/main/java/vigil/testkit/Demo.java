@@ -23,6 +23,9 @@ import vigil.testkit.VigilCluster.Leader;
 public final class Demo {
     private static final Duration NEW_LEADER = Duration.ofSeconds(30);
 
+    /** Set by the Ctrl-C hook: what fails in the main thread after it is the cleanup at work, not the demo. */
+    private static volatile boolean interrupted;
+
     private Demo() {
     }
 
@@ -36,11 +39,13 @@ public final class Demo {
         AtomicReference<NetnsRig> current = new AtomicReference<>();
         Thread notice = new Thread(() -> {
             if (mainThread.isAlive()) {
+                interrupted = true;
                 System.out.println("\ninterrupted: removing the demo's namespaces, processes and files");
                 NetnsRig r = current.get();
                 if (r != null) {
                     r.close(); // the rig's own hook may be at it too: close is idempotent and synchronized
                     removeRunDir(r);
+                    System.out.println("cleaned up: namespaces, processes and " + r.runDir() + " removed");
                 }
             }
         });
@@ -64,9 +69,15 @@ public final class Demo {
                 rc = PgDemo.run(rig);
             }
         } catch (RigException e) {
+            if (interrupted) {
+                return; // the rig vanished under the demo on Ctrl-C: nothing failed; the hook cleans up
+            }
             System.err.println("\ndemo failed: " + e.getMessage());
             rc = 1;
         } catch (Exception e) {
+            if (interrupted) {
+                return;
+            }
             System.err.println("\ndemo failed: " + e);
             rc = 1;
         }
