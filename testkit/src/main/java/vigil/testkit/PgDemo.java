@@ -108,8 +108,9 @@ final class PgDemo {
                     e -> e.is("lease_acquired") && !e.node().equals(primary));
             LogEvent promoted = event("the promotion", fault, e -> e.node().equals(now) && e.is("pg")
                     && e.field("reason").filter("PROMOTING"::equals).isPresent());
-            LogEvent done = event("pg_promote done", fault, e -> e.node().equals(now) && e.is("pg")
-                    && e.field("reason").filter("PROMOTED"::equals).isPresent());
+            LogEvent done = event("pg_promote done", fault, e -> e.node().equals(now) && e.is("pg_action_done")
+                    && e.field("action").filter(a -> a.startsWith("Promote")).isPresent()
+                    && e.field("outcome").filter("OK"::equals).isPresent());
             LogEvent db = event("the db VIP on " + now, fault,
                     e -> e.node().equals(now) && e.is("vip_acquired") && vip(e, "db"));
             LogEvent region = event("the region VIP on " + now, fault,
@@ -122,7 +123,7 @@ final class PgDemo {
             steps.add(new Step(lease.mono("lease_start_mono_ms"), lease.node() + " leads (term " + lease.term()
                     + "): " + primary + "'s lease had ended"));
             steps.add(new Step(promoted.monoMs(), now + " promotes: " + promoted.field("cause").orElse("")));
-            steps.add(new Step(done.monoMs(), now + " is primary"));
+            steps.add(new Step(done.monoMs(), now + " is primary (pg_promote returned)"));
             // vip_acquired is logged once every VIP is claimed; duration_ms is the whole claim (ip addr add, ARP)
             long claim = db.longField("duration_ms").orElse(0);
             steps.add(new Step(db.monoMs() - claim, now + " claims VIPs db and region: ip addr add, gratuitous ARP"));
