@@ -123,7 +123,7 @@ final class PgDemo {
             steps.add(new Step(lease.mono("lease_start_mono_ms"), lease.node() + " leads (term " + lease.term()
                     + "): " + primary + "'s lease had ended"));
             steps.add(new Step(promoted.monoMs(), now + " promotes: " + promoted.field("cause").orElse("")));
-            steps.add(new Step(done.monoMs(), now + " is primary (pg_promote returned)"));
+            steps.add(new Step(done.monoMs(), now + "'s promotion action ends (pg_action_done)"));
             // vip_acquired is logged once every VIP is claimed; duration_ms is the whole claim (ip addr add, ARP)
             long claim = db.longField("duration_ms").orElse(0);
             steps.add(new Step(db.monoMs() - claim, now + " claims VIPs db and region: ip addr add, gratuitous ARP"));
