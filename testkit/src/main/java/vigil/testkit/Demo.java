@@ -44,6 +44,13 @@ public final class Demo {
                 NetnsRig r = current.get();
                 if (r != null) {
                     r.close(); // the rig's own hook may be at it too: close is idempotent and synchronized
+                    try {
+                        // the main thread's closing steps write into the run dir (PgNodes keeps the server logs):
+                        // let them end, bounded, before the dir goes; the JVM halts once this hook returns
+                        mainThread.join(5000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                     removeRunDir(r);
                     System.out.println("cleaned up: namespaces, processes and " + r.runDir() + " removed");
                 }
