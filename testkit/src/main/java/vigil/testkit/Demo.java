@@ -26,6 +26,11 @@ public final class Demo {
     /** Set by the Ctrl-C hook: what fails in the main thread after it is the cleanup at work, not the demo. */
     private static volatile boolean interrupted;
 
+    /** True once Ctrl-C started the cleanup: the demo's further output would only show the rig vanishing. */
+    static boolean stopping() {
+        return interrupted;
+    }
+
     private Demo() {
     }
 

@@ -60,7 +60,7 @@ final class PgDemo {
         try (WriterRun writer = WriterRun.start(cluster, rig.runDir().resolve("writer"), rig.dbVip())) {
             writer.awaitAcksAfter(VigilCluster.monoNowMs(), 50, Duration.ofSeconds(30));
             say("\n$ vigilctl status   # on " + primary);
-            System.out.println(cluster.statusTable(primary).stripTrailing());
+            say(cluster.statusTable(primary).stripTrailing());
             say("\n" + primary + "'s eth0: " + String.join(" ", rig.addresses(primary)));
             say("a client in its own namespace inserts a row every 20 ms through the db VIP; "
                     + writer.log().acks().size() + " acknowledged so far; its neighbour entry for " + rig.dbVip()
@@ -139,7 +139,7 @@ final class PgDemo {
             say(String.format(Locale.ROOT, "  writes stopped for %.2f s; %d acknowledged writes lost (%d checked on %s)",
                     gap.seconds(), lost.size(), log.ackedSeqs().size(), now));
             say("\n$ vigilctl status   # on " + now);
-            System.out.println(cluster.statusTable(now).stripTrailing());
+            say(cluster.statusTable(now).stripTrailing());
 
             say("\n" + primary + " comes back (cable in, vigild started): it rejoins as a standby of " + now + " ...");
             double back = VigilCluster.monoNowMs();
@@ -155,7 +155,7 @@ final class PgDemo {
             say("  " + primary + "'s eth0: " + String.join(" ", rig.addresses(primary)) + (noVip ? " (no VIP)"
                     : "  <- a VIP on the rejoined node: this is a bug"));
             say("  both VIPs stay on " + now + " (eth0: " + String.join(" ", rig.addresses(now)) + "); curl: " + answer);
-            System.out.println(cluster.statusTable(now).stripTrailing());
+            say(cluster.statusTable(now).stripTrailing());
             boolean ok = lost.isEmpty() && noVip && holds(now) && answer.equals(RegionService.page(now));
             return ok ? 0 : 1;
         }
@@ -212,6 +212,8 @@ final class PgDemo {
     }
 
     private static void say(String s) {
-        System.out.println(s);
+        if (!Demo.stopping()) {
+            System.out.println(s);
+        }
     }
 }
