@@ -22,6 +22,11 @@ final class ClusterFiles {
     private final Path hook;
     /** The configs name {@link NetnsRig#dbVip} as the cluster's VIP {@code db} on eth0. */
     boolean dbVip;
+    /**
+     * The configs name {@link NetnsRig#regionVip} as the VIP {@code region} on eth0, and every node runs
+     * {@link RegionService}'s actions when it acquires or releases it.
+     */
+    boolean regionService;
     /** When set, every node's entry names this fence agent with {@code plug: <node>} (level 1). */
     Path fenceAgent;
 
@@ -105,6 +110,9 @@ final class ClusterFiles {
                 }
                 Files.writeString(config(node), yaml(node));
             }
+            if (regionService) {
+                RegionService.write(rig);
+            }
             if (pg != null) {
                 byte[] pw = new byte[18];
                 new SecureRandom().nextBytes(pw);
@@ -146,9 +154,15 @@ final class ClusterFiles {
         y.append("    heartbeat_interval: ").append(timing.heartbeat().toMillis()).append("ms\n");
         y.append("    lease: ").append(timing.lease().toMillis()).append("ms\n");
         y.append("  security:\n    key_file: ").append(keyFile).append('\n');
+        if (dbVip || regionService) {
+            y.append("  vips:\n");
+        }
         if (dbVip) {
-            y.append("  vips:\n    - {name: db, address: ").append(rig.dbVip())
+            y.append("    - {name: db, address: ").append(rig.dbVip())
                     .append(", prefix: 24, device: eth0, announce_count: 3, announce_interval: 200ms}\n");
+        }
+        if (regionService) {
+            y.append(RegionService.vipYaml(rig));
         }
         if (pg != null) {
             y.append("  postgres:\n");
@@ -169,6 +183,9 @@ final class ClusterFiles {
         if (hook != null) {
             y.append("  hooks:\n    - {path: ").append(hook).append(", recipient: ").append(eventLog(self))
                     .append(", timeout: 5s}\n");
+        }
+        if (regionService) {
+            y.append(RegionService.servicesYaml(rig, self));
         }
         // never the default (auto): a rig must not arm a real /dev/watchdog of the machine it runs on
         if (watchdog == null) {

@@ -1,19 +1,35 @@
 package vigil.testkit;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import vigil.testkit.VigilCluster.Leader;
 
 /**
  * {@code bin/demo}: three vigild nodes with PostgreSQL in network namespaces and a failover of the primary's node
  * ({@link PgDemo}); with {@code --election} (or without PostgreSQL 15 installed) the leader's vigild killed with
  * SIGKILL and the time until another node holds a lease (from the daemons' own log lines, on the shared monotonic
- * clock). Everything is removed at the end, also on Ctrl-C (shutdown hook).
+ * clock). Namespaces and processes are removed at the end, also on Ctrl-C (shutdown hook), and so is the run
+ * directory under /tmp/vigil-rig, unless the demo failed: then its configs and logs are kept and named.
  */
 public final class Demo {
     private static final Duration NEW_LEADER = Duration.ofSeconds(30);
+
+    /** Set by the Ctrl-C hook: what fails in the main thread after it is the cleanup at work, not the demo. */
+    private static volatile boolean interrupted;
+
+    /** True once Ctrl-C started the cleanup: the demo's further output would only show the rig vanishing. */
+    static boolean stopping() {
+        return interrupted;
+    }
 
     private Demo() {
     }
@@ -25,9 +41,24 @@ public final class Demo {
             System.exit(1);
         }
         Thread mainThread = Thread.currentThread();
+        AtomicReference<NetnsRig> current = new AtomicReference<>();
         Thread notice = new Thread(() -> {
             if (mainThread.isAlive()) {
-                System.out.println("\ninterrupted: removing the demo's namespaces and processes");
+                interrupted = true;
+                System.out.println("\ninterrupted: removing the demo's namespaces, processes and files");
+                NetnsRig r = current.get();
+                if (r != null) {
+                    r.close(); // the rig's own hook may be at it too: close is idempotent and synchronized
+                    try {
+                        // the main thread's closing steps write into the run dir (PgNodes keeps the server logs):
+                        // let them end, bounded, before the dir goes; the JVM halts once this hook returns
+                        mainThread.join(5000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    removeRunDir(r);
+                    System.out.println("cleaned up: namespaces, processes and " + r.runDir() + " removed");
+                }
             }
         });
         Runtime.getRuntime().addShutdownHook(notice);
@@ -38,7 +69,10 @@ public final class Demo {
             electionOnly = true;
         }
         int rc;
+        NetnsRig made = null;
         try (NetnsRig rig = NetnsRig.create(3)) {
+            made = rig;
+            current.set(rig);
             if (electionOnly) {
                 try (VigilCluster cluster = VigilCluster.threeNodes(rig)) {
                     rc = run(rig, cluster);
@@ -47,13 +81,27 @@ public final class Demo {
                 rc = PgDemo.run(rig);
             }
         } catch (RigException e) {
+            if (interrupted) {
+                return; // the rig vanished under the demo on Ctrl-C: nothing failed; the hook cleans up
+            }
             System.err.println("\ndemo failed: " + e.getMessage());
             rc = 1;
         } catch (Exception e) {
+            if (interrupted) {
+                return;
+            }
             System.err.println("\ndemo failed: " + e);
             rc = 1;
         }
-        System.out.println("cleaned up: namespaces and processes removed");
+        if (made != null && rc == 0) {
+            removeRunDir(made);
+            System.out.println("cleaned up: namespaces, processes and " + made.runDir() + " removed");
+        } else if (made != null) {
+            System.out.println("cleaned up: namespaces and processes removed; configs and logs kept in "
+                    + made.runDir());
+        } else {
+            System.out.println("cleaned up: namespaces and processes removed");
+        }
         Runtime.getRuntime().removeShutdownHook(notice);
         System.exit(rc);
     }
@@ -98,6 +146,15 @@ public final class Demo {
                 + "lease_acquired line vs the kill instant, CLOCK_MONOTONIC)", lease.node(), seconds, before.term(),
                 lease.term()));
         return 0;
+    }
+
+    /** The run's configs, logs and PostgreSQL data dirs: nothing runs from them once the rig is closed. */
+    private static void removeRunDir(NetnsRig rig) {
+        try (Stream<Path> files = Files.walk(rig.runDir())) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            System.out.println("could not remove " + rig.runDir() + ": " + e.getMessage());
+        }
     }
 
     private static void say(String s) {

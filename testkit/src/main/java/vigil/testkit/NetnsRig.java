@@ -166,6 +166,11 @@ public final class NetnsRig implements AutoCloseable {
         return "10.232." + subnet + ".200";
     }
 
+    /** The region VIP of the demo's cluster (.201), behind which {@link RegionService} answers. */
+    public String regionVip() {
+        return "10.232." + subnet + ".201";
+    }
+
     /** Per-run directory for configs and logs: /tmp/vigil-rig/&lt;runid&gt;. */
     public Path runDir() {
         return RIG_ROOT.resolve(runId);

@@ -52,6 +52,12 @@ public final class VigilCluster implements AutoCloseable {
 
     private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo, PgOptions pgOptions,
                          RigWatchdog watchdog, boolean eventLog, boolean dbVip, Path fenceAgent) {
+        this(rig, timing, env, repo, pgOptions, watchdog, eventLog, dbVip, fenceAgent, false);
+    }
+
+    private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo, PgOptions pgOptions,
+                         RigWatchdog watchdog, boolean eventLog, boolean dbVip, Path fenceAgent,
+                         boolean regionService) {
         this.rig = rig;
         this.timing = timing;
         this.env = Map.copyOf(env);
@@ -60,6 +66,7 @@ public final class VigilCluster implements AutoCloseable {
         this.pg = pgOptions == null ? null : new PgNodes(this, files);
         files.dbVip = dbVip;
         files.fenceAgent = fenceAgent;
+        files.regionService = regionService;
         files.write();
         for (String n : rig.nodes()) {
             logs.put(n, new NodeLog(files.log(n)));
@@ -139,6 +146,17 @@ public final class VigilCluster implements AutoCloseable {
     /** As above; with {@code fenceAgent} every node can be fenced by it ({@link NetnsRig#writeFenceAgent}). */
     public static VigilCluster clusterWithPrimary(NetnsRig rig, Timing timing, PgOptions options, Duration limit,
                                                   RigWatchdog watchdog, boolean dbVip, Path fenceAgent) {
+        return clusterWithPrimary(rig, timing, options, limit, watchdog, dbVip, fenceAgent, false);
+    }
+
+    /**
+     * As above; with {@code regionService} the cluster also has the VIP {@code region} = {@link NetnsRig#regionVip}
+     * and every node serves HTTP on it, on port 5240, while it holds it ({@link RegionService}: service actions on
+     * {@code acquired} and {@code released}).
+     */
+    public static VigilCluster clusterWithPrimary(NetnsRig rig, Timing timing, PgOptions options, Duration limit,
+                                                  RigWatchdog watchdog, boolean dbVip, Path fenceAgent,
+                                                  boolean regionService) {
         if (rig.nodes().size() != 3) {
             throw new IllegalArgumentException("clusterWithPrimary needs a rig with 3 nodes, got " + rig.nodes());
         }
@@ -146,7 +164,7 @@ public final class VigilCluster implements AutoCloseable {
             throw new RigException(p);
         });
         VigilCluster c = new VigilCluster(rig, timing, Map.of(), RepoRoot.locate().toAbsolutePath(), options, watchdog,
-                false, dbVip, fenceAgent);
+                false, dbVip, fenceAgent, regionService);
         try {
             rig.nodes().forEach(c::startNode);
             String primary = c.pg.awaitPrimaryWithStandbys(limit);
