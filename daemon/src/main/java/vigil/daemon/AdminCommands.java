@@ -29,12 +29,14 @@ final class AdminCommands {
 
     private final NodeLoop loop;
     private final Fencer fencer;
+    private final vigil.daemon.service.ServiceActions services;
     private final LongSupplier clock;
     private final Log log;
 
-    AdminCommands(NodeLoop loop, Fencer fencer, LongSupplier clock, Log log) {
+    AdminCommands(NodeLoop loop, Fencer fencer, vigil.daemon.service.ServiceActions services, LongSupplier clock, Log log) {
         this.loop = loop;
         this.fencer = fencer;
+        this.services = services;
         this.clock = clock;
         this.log = log;
     }
@@ -45,7 +47,10 @@ final class AdminCommands {
             return done(AdminReply.failure(ErrorCode.UNKNOWN_COMMAND, "unknown command " + request.command()));
         }
         return switch (command) {
-            case STATUS -> loop.status().thenApply(AdminReply::success);
+            case STATUS -> loop.status().thenApply(v -> AdminReply.success(services == null ? v
+                    : v.withServices(services.recent().stream().map(o -> new vigil.protocol.admin.ServiceOutcomeView(
+                            o.action(), o.trigger().word(), o.vip(), o.ok(), o.exit(), o.attempts(), o.at(), o.detail()))
+                            .toList())));
             case FENCE -> fence(request);
             case CONFIRM_DOWN -> confirmDown(request);
         };

@@ -38,6 +38,9 @@ import vigil.protocol.admin.StatusView;
                     + "agents can turn it off, alone or after the watchdog's word as in watchdog+fence; none: a crash of this node "
                     + "as primary is not failed over without another proof; - not known).",
             "",
+            "Each service action of this node that has run (node.services) gets a line with its last outcome: "
+                    + "ok or FAILED, the exit code, the attempts, when it ended, and why it failed.",
+            "",
             "This is one daemon's view, not a consensus: during a partition two nodes may disagree, which is "
                     + "exactly what this command is for. Run it on every node to compare.",
         },

@@ -38,6 +38,14 @@ final class StatusTable {
                     .append(", last action ").append(s.postgres().reason() == null ? "none" : s.postgres().reason())
                     .append('\n');
         }
+        for (vigil.protocol.admin.ServiceOutcomeView o : s.services()) {
+            out.append("service action ").append(o.action()).append(" (").append(o.trigger())
+                    .append(o.vip() == null || o.vip().isEmpty() ? "" : " " + o.vip()).append("): ")
+                    .append(o.ok() ? "ok" : "FAILED").append(", exit ").append(o.exit()).append(", ")
+                    .append(o.attempts()).append(o.attempts() == 1 ? " attempt" : " attempts").append(", at ")
+                    .append(java.time.Instant.ofEpochMilli(o.atEpochMs()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+                    .append(o.ok() || o.detail() == null || o.detail().isEmpty() ? "" : ": " + o.detail()).append('\n');
+        }
         String[] columns = pg ? PG_COLUMNS : COLUMNS;
         List<String[]> rows = new ArrayList<>();
         rows.add(columns);

@@ -50,6 +50,21 @@ class StatusTableTest {
     }
 
     @Test
+    void showsTheLastOutcomeOfEachServiceAction() {
+        StatusView v = clusterWithPrimary().withServices(List.of(
+                new vigil.protocol.admin.ServiceOutcomeView("restart apache2", "acquired", "db", true, 0, 1,
+                        1_764_500_000_000L, ""),
+                new vigil.protocol.admin.ServiceOutcomeView("rndc reconfig", "acquired", "db", false, 1, 3,
+                        1_764_500_001_000L, "exit 1: rndc: connect failed")));
+        String out = StatusTable.render(v);
+        assertTrue(out.contains("service action restart apache2 (acquired db): ok, exit 0, 1 attempt, at 2025-11-30T10:53:20Z\n"), out);
+        assertTrue(out.contains("service action rndc reconfig (acquired db): FAILED, exit 1, 3 attempts, at 2025-11-30T10:53:21Z:"
+                + " exit 1: rndc: connect failed\n"), out);
+        assertEquals(v, vigil.protocol.admin.AdminCodec.decodeResult(vigil.protocol.admin.AdminCodec.toTree(v),
+                StatusView.class).value(), "the outcomes survive the wire");
+    }
+
+    @Test
     void withoutManagedPostgresTheTableKeepsItsFiveColumnsAndTheJsonItsShape() {
         StatusView plain = new StatusView(1, "n1", "maas", "leader", 7, "n1", 1312, true, 3, 3,
                 List.of(new NodeStatusView("n1", "data", "leader", true, true)));

@@ -190,6 +190,10 @@ public final class AdminCodec {
         if (type != StatusView.class) return result;
         com.fasterxml.jackson.databind.node.ObjectNode copy = ((com.fasterxml.jackson.databind.node.ObjectNode) result).deepCopy();
         if (!copy.has("postgres")) copy.putNull("postgres");
+        if (!copy.has("services")) copy.putArray("services"); // a daemon with no service action that has run
+        if (copy.get("postgres") instanceof com.fasterxml.jackson.databind.node.ObjectNode pg && !pg.has("vips")) {
+            pg.putNull("vips"); // a daemon without VIPs
+        }
         if (copy.get("nodes") instanceof com.fasterxml.jackson.databind.node.ArrayNode nodes) {
             for (JsonNode n : nodes) {
                 if (n instanceof com.fasterxml.jackson.databind.node.ObjectNode o && !o.has("postgres")) o.putNull("postgres");

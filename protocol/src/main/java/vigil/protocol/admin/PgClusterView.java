@@ -19,7 +19,7 @@ public record PgClusterView(
         @JsonProperty("sync") List<String> sync,
         @JsonProperty("synchronous_mode") boolean synchronousMode,
         @JsonProperty("reason") String reason,
-        @JsonProperty("vips") @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.ALWAYS) String vips) {
+        @JsonProperty("vips") @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String vips) {
     @com.fasterxml.jackson.annotation.JsonCreator
     public PgClusterView {
         sync = sync == null ? List.of() : List.copyOf(sync);

@@ -21,9 +21,11 @@ import java.util.Objects;
  * @param voters           number of configured voters (data and witness nodes)
  * @param reachableVoters  voters in this node's current membership view, itself included
  * @param nodes            every configured node, in configuration order
+ * @param postgres         the PostgreSQL part, or null when vigil manages none
+ * @param services         the last outcome of each service action of this node that has run
  */
 @JsonPropertyOrder({"version", "node", "cluster", "role", "term", "leader", "lease_remaining_ms",
-        "quorum", "voters", "reachable_voters", "nodes", "postgres"})
+        "quorum", "voters", "reachable_voters", "nodes", "postgres", "services"})
 public record StatusView(
         @JsonProperty("version") int version,
         @JsonProperty("node") String node,
@@ -36,7 +38,8 @@ public record StatusView(
         @JsonProperty("voters") int voters,
         @JsonProperty("reachable_voters") int reachableVoters,
         @JsonProperty("nodes") List<NodeStatusView> nodes,
-        @JsonProperty("postgres") @JsonInclude(JsonInclude.Include.NON_NULL) PgClusterView postgres) {
+        @JsonProperty("postgres") @JsonInclude(JsonInclude.Include.NON_NULL) PgClusterView postgres,
+        @JsonProperty("services") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ServiceOutcomeView> services) {
 
     /** The status of a cluster without managed PostgreSQL. */
     public StatusView(int version, String node, String cluster, String role, long term, String leader,
@@ -47,7 +50,22 @@ public record StatusView(
     /** The status format version this code writes. */
     public static final int FORMAT_VERSION = 1;
 
+    /** Without service action outcomes. */
+    public StatusView(int version, String node, String cluster, String role, long term, String leader,
+                      long leaseRemainingMs, boolean quorum, int voters, int reachableVoters, List<NodeStatusView> nodes,
+                      PgClusterView postgres) {
+        this(version, node, cluster, role, term, leader, leaseRemainingMs, quorum, voters, reachableVoters, nodes,
+                postgres, List.of());
+    }
+
+    /** The same view with the node's service action outcomes. */
+    public StatusView withServices(List<ServiceOutcomeView> outcomes) {
+        return new StatusView(version, node, cluster, role, term, leader, leaseRemainingMs, quorum, voters,
+                reachableVoters, nodes, postgres, outcomes);
+    }
+
     public StatusView {
+        services = services == null ? List.of() : List.copyOf(services);
         Objects.requireNonNull(node, "node");
         Objects.requireNonNull(cluster, "cluster");
         Objects.requireNonNull(role, "role");
