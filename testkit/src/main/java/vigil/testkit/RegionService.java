@@ -21,7 +21,7 @@ import java.util.Optional;
  * end it with everything else there. The script is root's and 0755 in a directory only root writes, as vigild
  * requires of a command.
  */
-final class RegionService {
+public final class RegionService {
     /** The VIP's name in {@code cluster.vips}. */
     static final String VIP = "region";
     static final int PORT = 5240;
@@ -40,7 +40,7 @@ final class RegionService {
     }
 
     /** The answer a client gets from {@code node}'s server. */
-    static String page(String node) {
+    public static String page(String node) {
         return "MAAS region API stand-in on " + node;
     }
 
@@ -121,7 +121,7 @@ final class RegionService {
     }
 
     /** {@code curl -s http://REGIONVIP:5240/} from the client namespace: the page, or empty when nothing answers. */
-    static Optional<String> fetch(NetnsRig rig) {
+    public static Optional<String> fetch(NetnsRig rig) {
         ExecResult r = rig.exec(rig.clientNs(), FETCH_TIMEOUT, curl(), "-s", "-m", "1", url(rig));
         return r.ok() && !r.output().isBlank() ? Optional.of(r.output().strip()) : Optional.empty();
     }
