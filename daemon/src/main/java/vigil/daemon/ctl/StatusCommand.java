@@ -31,7 +31,7 @@ import vigil.protocol.admin.StatusView;
             "When vigil manages PostgreSQL, a second line gives the recorded primary, its timeline, the synchronous "
                     + "set, whether this node holds the VIPs (held, claiming, releasing, not held; only with cluster.vips) "
                     + "and the supervisor's last reason, and each data node's row adds PG (primary, standby, "
-                    + "stopped, empty, failing, hung, unknown), TL, LSN, LAG (bytes behind the primary's last known "
+                    + "stopped, empty, failing, hung, unknown; another node out of reach is unknown, with its last known TL and LSN), TL, LSN, LAG (bytes behind the primary's last known "
                     + "position), SYNC (in the synchronous set), FAIL (local restarts within failure_timeout, this "
                     + "node only) and PROOF: what proves the node's PostgreSQL cannot write once the node is gone "
                     + "(watchdog-armed: armed when last heard; watchdog: this node has one, armed while it leads; fence: fence "

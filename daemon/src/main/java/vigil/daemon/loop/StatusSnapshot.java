@@ -35,7 +35,7 @@ final class StatusSnapshot {
             else if (!up) role = "unknown";
             else if (v.name().equals(leader)) role = "leader";
             else role = v.canLead() ? "follower" : "witness";
-            PgNodeView pg = config.policy() == null || !v.canLead() ? null : pgOf(s, config, v.name(), self);
+            PgNodeView pg = config.policy() == null || !v.canLead() ? null : pgOf(s, config, v.name(), self, up);
             return new NodeStatusView(v.name(), v.canLead() ? "data" : "witness", role, up, self, pg);
         }).toList();
         String myRole = electorate.me().canLead() ? e.role().label() : "witness";
@@ -57,7 +57,7 @@ final class StatusSnapshot {
      * This node's PostgreSQL from its own probe; another's from the position it reported in the election (the leader
      * hears every follower; a follower knows what the leader relayed).
      */
-    private static PgNodeView pgOf(NodeState s, NodeConfig config, String name, boolean self) {
+    private static PgNodeView pgOf(NodeState s, NodeConfig config, String name, boolean self, boolean reachable) {
         ElectionState e = s.election();
         var record = e.durable().record();
         boolean sync = record.sync().contains(name);
@@ -80,9 +80,10 @@ final class StatusSnapshot {
         }
         Candidacy c = positionOf(e, name);
         boolean known = c != null && (c.timeline() > 0 || c.lsn() > 0);
-        String role = name.equals(record.primary()) ? "primary" : known ? "standby" : "unknown";
+        // An unreachable node is no standby of anyone now: its last known position stays, its role is unknown.
+        String role = name.equals(record.primary()) ? "primary" : known && reachable ? "standby" : "unknown";
         return new PgNodeView(role, known ? c.timeline() : null, known ? PgNodeView.lsn(c.lsn()) : null,
-                known && !"primary".equals(role) ? lag(primaryPos, c.lsn(), c.timeline()) : null, sync,
+                known && "standby".equals(role) ? lag(primaryPos, c.lsn(), c.timeline()) : null, sync,
                 c != null && c.eligible(), null, withFence(config, name, e.watchdogOf(name) > 0 ? "watchdog-armed" : null, null));
     }
 

@@ -146,6 +146,16 @@ class NodeLoopSupervisionTest {
         var rows = loops.get(first).status().get(1, TimeUnit.SECONDS).nodes();
         for (var row : rows) { // no watchdog here: the status must not promise one
             assertEquals(row.self() ? "none" : null, row.postgres().proof(), row.toString());
+            // no membership view was given: the others are out of reach, so no row calls them standbys
+            if (!row.self()) assertEquals("unknown", row.postgres().role(), row.toString());
+        }
+        loops.get(first).onView(Set.of("n1", "n2", "n3"));
+        long seen = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (loops.get(first).status().get(1, TimeUnit.SECONDS).nodes().stream()
+                .anyMatch(r -> !r.self() && !"standby".equals(r.postgres().role()))) {
+            if (System.nanoTime() > seen) throw new AssertionError("reachable followers are not shown as standbys: "
+                    + loops.get(first).status().get(1, TimeUnit.SECONDS).nodes());
+            Thread.sleep(10);
         }
         for (String n : List.of("n1", "n2", "n3")) {
             if (n.equals(first)) continue;
