@@ -24,8 +24,8 @@ import vigil.protocol.admin.ErrorCode;
  * for a proof about that node may use it; {@code confirm-down} goes to the loop, which takes it only as a leader.
  */
 final class AdminCommands {
-    /** A fence from vigilctl: every level's agents, with room to spare below the admin socket's long-running limit. */
-    static final Duration FENCE_DEADLINE = Duration.ofSeconds(120);
+    /** A fence from vigilctl gets what a failover's fence gets (below the admin socket's long-running limit). */
+    static final Duration FENCE_DEADLINE = Duration.ofMillis(vigil.core.node.Node.FENCE_NODE_DEADLINE_MS);
 
     private final NodeLoop loop;
     private final Fencer fencer;

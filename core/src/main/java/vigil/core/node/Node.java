@@ -48,6 +48,21 @@ public final class Node {
 
     private Node() {}
 
+    /**
+     * Why this node would not take an operator's {@code confirm-down} of {@code node} now, or null when it would: only
+     * a leader waits for a proof about another member, so only a leader may be told one.
+     */
+    public static String refusesConfirmDown(NodeConfig config, NodeState state, String node) {
+        var electorate = config.electorate();
+        boolean member = electorate.voters().stream().anyMatch(v -> v.name().equals(node));
+        if (!member || node.equals(electorate.self())) return node + " is not another member of this cluster";
+        var e = state.election();
+        if (e.role() != Role.LEADER) {
+            return "this node does not lead; run it on the leader (" + (e.leader() == null ? "none known now" : e.leader()) + ")";
+        }
+        return null;
+    }
+
     public static NodeDecision decide(NodeConfig config, NodeState state, Input input) {
         Step step = new Step(config, state, input.now());
         if (!state.halted()) step.handle(input);

@@ -317,18 +317,13 @@ public final class NodeLoop implements Runnable {
     }
 
     private void confirmDown(ConfirmDown c) {
+        String refused = Node.refusesConfirmDown(config, state, c.node());
+        if (refused != null) {
+            c.reply().completeExceptionally(new IllegalStateException(refused));
+            return;
+        }
         var e = state.election();
         String self = config.electorate().self();
-        boolean member = config.electorate().voters().stream().anyMatch(v -> v.name().equals(c.node()));
-        if (!member || c.node().equals(self)) {
-            c.reply().completeExceptionally(new IllegalArgumentException(c.node() + " is not another member of this cluster"));
-            return;
-        }
-        if (e.role() != Role.LEADER) {
-            c.reply().completeExceptionally(new IllegalStateException("this node does not lead; run it on the leader ("
-                    + (e.leader() == null ? "none known now" : e.leader()) + ")"));
-            return;
-        }
         log.event(Priority.WARNING, "confirm_down", "peer", c.node(), "operator", c.operator(), "term", e.term(),
                 "reason", "OPERATOR_CONFIRMED_DOWN", "cause", "the operator swears " + c.node()
                         + " is off: it counts as a proof once, until it is heard from again");
