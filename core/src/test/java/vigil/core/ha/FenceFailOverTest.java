@@ -85,4 +85,17 @@ class FenceFailOverTest {
         assertNull(recorded(d), "n1 acknowledges this leader: it is not off");
         assertTrue(d.next().probes().fences().isEmpty());
     }
+
+    @Test
+    void aFenceFromBeforeThisLeadershipIsNoProof() {
+        // The node may have been powered on again since: only an off confirmed within this leadership counts.
+        Situation e = newLeaderAfterPrimaryLost().electedAt(NOW - 100);
+        HaDecision waiting = FailOverTest.answered(e, FENCEABLE, PeerPg.UNKNOWN);
+        HaDecision d = decide(waiting.next(), e, FENCEABLE,
+                new HaObservation.NodeFenced(NOW + 50, "n1", true, NOW - 200, "level 1 off, status OFF"));
+        assertNull(recorded(d));
+        HaDecision fresh = decide(waiting.next(), e, FENCEABLE,
+                new HaObservation.NodeFenced(NOW + 50, "n1", true, NOW - 50, "level 1 off, status OFF"));
+        assertEquals(FailOverTest.N2_REPLACES_N1, recorded(fresh), "the same outcome within this leadership is the proof");
+    }
 }
