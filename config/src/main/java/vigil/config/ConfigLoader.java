@@ -51,6 +51,7 @@ public final class ConfigLoader {
         VipRules.check(b, problems, host, isDataNode(b, host));
         FenceRules.check(b, problems);
         ServiceRules.check(b, problems);
+        TrackRules.check(b, problems);
         Optional<VigilConfig> config = problems.hasErrors() ? Optional.empty() : Optional.of(assemble(file, b, host));
         return new LoadResult(config, problems.sorted());
     }
@@ -108,7 +109,7 @@ public final class ConfigLoader {
         NodeSettings node = new NodeSettings(name, b.get("node.state_dir", Path.class),
                 Optional.ofNullable(b.get("node.bind_address", String.class)).orElse(selfAddress),
                 b.get("node.admin.socket", Path.class), Optional.ofNullable(b.get("node.admin.group", String.class)),
-                nodePostgres(b, selfAddress), watchdog(b), hooks(b), ServiceRules.actions(b));
+                nodePostgres(b, selfAddress), watchdog(b), hooks(b), ServiceRules.actions(b), TrackRules.settings(b));
         return new VigilConfig(file, cluster, node);
     }
 
@@ -132,7 +133,8 @@ public final class ConfigLoader {
             String device = b.get(p + "device", String.class);
             out.add(new VipSettings(name, b.get(p + "address", String.class), b.get(p + "prefix", Integer.class), device,
                     VipRules.label(device, name), b.get(p + "announce_count", Integer.class),
-                    b.get(p + "announce_interval", Duration.class), b.get(p + "reannounce_interval", Duration.class)));
+                    b.get(p + "announce_interval", Duration.class), b.get(p + "reannounce_interval", Duration.class),
+                    TrackRules.followsChecks(b, i)));
         }
         return out;
     }

@@ -10,11 +10,12 @@ import java.util.Optional;
  * {@code postgres} is present exactly when {@link ClusterSettings#postgres()} is. {@code watchdog} is never null;
  * a file without {@code node.watchdog} gets mode {@code auto}, while the shorter constructors (settings built in
  * code) get {@link WatchdogSettings#OFF}, so that no test or tool opens a device it did not ask for. {@code services}
- * holds the preset's actions first, then those of {@code node.services}, in the order they run.
+ * holds the preset's actions first, then those of {@code node.services}, in the order they run; {@code track} the
+ * checks of {@code node.track}.
  */
 public record NodeSettings(String name, Path stateDir, String bindAddress, Path adminSocket, Optional<String> adminGroup,
                            Optional<PostgresNodeSettings> postgres, WatchdogSettings watchdog, List<HookSettings> hooks,
-                           List<ServiceActionSettings> services) {
+                           List<ServiceActionSettings> services, TrackSettings track) {
 
     public NodeSettings {
         if (watchdog == null) {
@@ -22,6 +23,14 @@ public record NodeSettings(String name, Path stateDir, String bindAddress, Path 
         }
         hooks = List.copyOf(hooks);
         services = List.copyOf(services);
+        if (track == null) track = TrackSettings.NONE;
+    }
+
+    /** A node without tracked checks. */
+    public NodeSettings(String name, Path stateDir, String bindAddress, Path adminSocket, Optional<String> adminGroup,
+                        Optional<PostgresNodeSettings> postgres, WatchdogSettings watchdog, List<HookSettings> hooks,
+                        List<ServiceActionSettings> services) {
+        this(name, stateDir, bindAddress, adminSocket, adminGroup, postgres, watchdog, hooks, services, TrackSettings.NONE);
     }
 
     /** A node without service actions. */

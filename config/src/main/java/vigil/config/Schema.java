@@ -186,6 +186,12 @@ final class Schema {
         Setting.of("cluster.vips[].device", TEXT).required().example("eth0").check(VipRules.device())
             .doc("Network interface that carries the VIP, the same name on every data node. A data node "
                 + "without it is refused by `vigild --check-config`."),
+        Setting.of("cluster.vips[].follows", TEXT).defaults("primary").example("checks").check(TrackRules::follows)
+            .doc("`primary`: the VIP is on the node whose PostgreSQL is the primary (clients of PostgreSQL). "
+                + "`checks`: it is on one data node whose `node.track` checks pass, chosen by the leader and held "
+                + "under a grant from it that the holder counts from its own acknowledgement, so a holder cut off "
+                + "from the leader drops it before any other node is granted it (MAAS's region API, DNS, proxy). "
+                + "All VIPs that follow checks move together. See docs/operations.md, \"VIPs placed by checks\"."),
         Setting.of("cluster.vips[].announce_count", INT).defaults(3).example("3")
             .check(Setting.intRange(1, 20, "an announcement count"))
             .doc("Gratuitous ARP rounds sent when the VIP is claimed (each an unsolicited request and an "
@@ -283,6 +289,28 @@ final class Schema {
                 + "/etc/bind/maas/rndc.conf.maas reconfig`, so that named listens on the VIP too. `maas-snap` (MAAS 3.5+ "
                 + "snap): restarts the pebble service bind9 through `/var/snap/maas/common/pebble/.pebble.socket` with "
                 + "curl. See docs/services.md."),
+        Setting.of("node.track", LIST).optional("none: the checks pass while vigild runs")
+            .doc("Checks of the services behind the VIPs that follow checks (`cluster.vips[].follows: checks`): this "
+                + "node may hold those VIPs only while every check passes. Run in order every `track_interval`; each "
+                + "verdict change is logged (`track_check`)."),
+        Setting.of("node.track[].unit", TEXT).optional("none; one of `unit` and `command` is required")
+            .example("apache2").check(ServiceRules::unit)
+            .doc("A systemd unit: the check is `systemctl is-active --quiet UNIT`."),
+        Setting.of("node.track[].command", TEXT).optional("none; one of `unit` and `command` is required")
+            .example("/usr/bin/curl -fsS -m 1 -o /dev/null http://127.0.0.1:5240/MAAS/").check(CommandLine::problem)
+            .doc("A command that exits 0 when the service works, run like a service action's command (no shell, "
+                + "an absolute path only root can change)."),
+        Setting.of("node.track_interval", DURATION).defaults(TrackSettings.DEFAULT_INTERVAL).example("1s")
+            .doc("Time between two rounds of the tracked checks."),
+        Setting.of("node.track_timeout", DURATION).defaults(TrackSettings.DEFAULT_TIMEOUT).example("1s")
+            .doc("A check still running after this is killed and counts as failed; at most `track_interval`."),
+        Setting.of("node.track_fall", INT).defaults(TrackSettings.DEFAULT_FALL).example("2")
+            .check(Setting.intRange(1, 10, "a count of rounds"))
+            .doc("Failed rounds in a row after which the checks count as failing, 1 to 10 (the first verdict "
+                + "after start takes one round)."),
+        Setting.of("node.track_rise", INT).defaults(TrackSettings.DEFAULT_RISE).example("2")
+            .check(Setting.intRange(1, 10, "a count of rounds"))
+            .doc("Passed rounds in a row after which failing checks count as passing again, 1 to 10."),
         Setting.of("node.services", LIST).optional("none")
             .doc("Service actions: commands this node runs when it acquires or releases a VIP, or when its PostgreSQL "
                 + "is promoted or demoted, in list order, after the preset's. They run on a thread of their own: a slow "

@@ -38,12 +38,14 @@ final class VipRules {
     }
 
     static void check(Bound b, Problems problems, Host host, boolean dataNode) {
-        if (b.listSize(LIST) > 0 && dataNode && b.isPresent("node.postgres")) {
+        boolean followsPrimary = false;
+        for (int i = 0; i < b.listSize(LIST); i++) followsPrimary |= !TrackRules.followsChecks(b, i);
+        if (followsPrimary && dataNode && b.isPresent("node.postgres")) {
             String listen = b.get("node.postgres.listen_address", String.class);
             if (listen == null || !(listen.equals("0.0.0.0") || listen.equals("::"))) {
                 String path = "node.postgres.listen_address";
                 problems.error(path, b.isPresent(path) ? b.at(path) : b.at("node.postgres"), "clients reach PostgreSQL"
-                        + " through the VIPs of cluster.vips, but PostgreSQL listens only on "
+                        + " through the VIPs of cluster.vips that follow the primary, but PostgreSQL listens only on "
                         + (listen == null ? "this node's cluster address" : listen) + " — set listen_address: 0.0.0.0"
                         + " so that it also accepts connections on a VIP added later");
             }

@@ -33,6 +33,7 @@ import vigil.daemon.hook.Hooks;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
 import vigil.daemon.loop.NodeLoop;
+import vigil.core.node.VipGroup;
 import vigil.daemon.vip.VipCarrier;
 import vigil.daemon.service.ServiceActions;
 import vigil.config.ServiceActionSettings;
@@ -179,6 +180,9 @@ public final class Vigild implements Callable<Integer> {
                 new PeerCodec(cfg.clusterHash(), settings.sharedKey().orElse(null)), log, clock);
         loopRef[0] = loop;
         VipCarrier vips = vipCarrier(cfg, nodeConfig, loop, agent, clock, log);
+        vigil.daemon.vip.TrackChecks track = nodeConfig.tracked() && agent != null
+                ? new vigil.daemon.vip.TrackChecks(cfg.node().track(), loop::onInput, clock, log) : null;
+        if (track != null) track.start();
         ServiceActions services = serviceActions(cfg, vips, agent, log);
         vigil.daemon.fence.Fencer fencer = fencing(cfg, loop, clock, log);
         Thread loopThread = new Thread(loop, "vigil-loop");
@@ -228,6 +232,7 @@ public final class Vigild implements Callable<Integer> {
             adminServer.close();
             if (agent != null) agent.close();
             if (vips != null) vips.close();
+            if (track != null) track.close();
             if (services != null) services.close();
             store.close();
             hooks.close(HOOK_GRACE); // inside the shutdown hook: the JVM halts once it returns
@@ -258,13 +263,14 @@ public final class Vigild implements Callable<Integer> {
      */
     private static VipCarrier vipCarrier(VigilConfig cfg, NodeConfig nodeConfig, NodeLoop loop, PostgresAgent agent,
                                          java.util.function.LongSupplier clock, Log log) {
-        if (!nodeConfig.vips() || agent == null) return null;
+        if (!(nodeConfig.vips() || nodeConfig.tracked()) || agent == null) return null;
         VipCarrier vips = new VipCarrier(cfg.cluster().vips(), new VipDriver(List.of(), log), loop::onInput, clock, log);
         vips.releaseFoundAtStart();
         loop.vips(new NodeLoop.Vips() {
             @Override public void check() { vips.check(); }
-            @Override public void up(boolean checked) { vips.up(checked); }
-            @Override public void down(String why) { vips.down(why); }
+            @Override public void up(VipGroup group, boolean checked) { vips.up(group, checked); }
+            @Override public void down(VipGroup group, String why) { vips.down(group, why); }
+            @Override public void guard(VipGroup group, long at) { vips.guard(group, at); }
         });
         agent.beforeGuardFence(() -> vips.releaseNow("the lease guard fired"));
         return vips;

@@ -27,6 +27,8 @@ final class ClusterFiles {
      * {@link RegionService}'s actions when it acquires or releases it.
      */
     boolean regionService;
+    /** With {@link #regionService}: the region VIP follows each node's tracked check ({@link RegionService#trackYaml}). */
+    boolean regionByChecks;
     /** When set, every node's entry names this fence agent with {@code plug: <node>} (level 1). */
     Path fenceAgent;
 
@@ -162,7 +164,7 @@ final class ClusterFiles {
                     .append(", prefix: 24, device: eth0, announce_count: 3, announce_interval: 200ms}\n");
         }
         if (regionService) {
-            y.append(RegionService.vipYaml(rig));
+            y.append(RegionService.vipYaml(rig, regionByChecks));
         }
         if (pg != null) {
             y.append("  postgres:\n");
@@ -186,6 +188,7 @@ final class ClusterFiles {
         }
         if (regionService) {
             y.append(RegionService.servicesYaml(rig, self));
+            if (regionByChecks) y.append(RegionService.trackYaml(rig, self));
         }
         // never the default (auto): a rig must not arm a real /dev/watchdog of the machine it runs on
         if (watchdog == null) {

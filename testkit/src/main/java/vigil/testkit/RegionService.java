@@ -98,6 +98,7 @@ public final class RegionService {
                 Path www = home(rig, node).resolve("www");
                 Files.createDirectories(www);
                 Files.writeString(www.resolve("index.html"), page(node) + "\n");
+                Files.writeString(healthy(rig, node), "ok\n");
             }
         } catch (IOException e) {
             throw new RigException("cannot write the region service under " + rig.runDir() + ": " + e.getMessage(), e);
@@ -114,10 +115,42 @@ public final class RegionService {
                 + "\", timeout: 10s, retries: 1, backoff: 1s}\n";
     }
 
-    /** The region VIP's entry in {@code cluster.vips}. */
-    static String vipYaml(NetnsRig rig) {
+    /** The region VIP's entry in {@code cluster.vips}; {@code byChecks}: it follows the nodes' tracked checks. */
+    static String vipYaml(NetnsRig rig, boolean byChecks) {
         return "    - {name: " + VIP + ", address: " + rig.regionVip()
-                + ", prefix: 24, device: eth0, announce_count: 3, announce_interval: 200ms}\n";
+                + ", prefix: 24, device: eth0, announce_count: 3, announce_interval: 200ms"
+                + (byChecks ? ", follows: checks" : "") + "}\n";
+    }
+
+    /**
+     * The node's tracked check ({@code node.track}): the region service "works" while {@code NODE_DIR/healthy}
+     * exists ({@link #breakOn}, {@link #repairOn}); checked every 300 ms, failing after one failed round.
+     */
+    static String trackYaml(NetnsRig rig, String node) {
+        return "  track:\n    - {command: \"/usr/bin/test -e " + healthy(rig, node) + "\"}\n"
+                + "  track_interval: 300ms\n  track_timeout: 300ms\n  track_fall: 1\n  track_rise: 2\n";
+    }
+
+    private static Path healthy(NetnsRig rig, String node) {
+        return home(rig, node).resolve("healthy");
+    }
+
+    /** The node's tracked check fails from now on. */
+    public static void breakOn(NetnsRig rig, String node) {
+        try {
+            Files.deleteIfExists(healthy(rig, node));
+        } catch (IOException e) {
+            throw new RigException("cannot remove " + healthy(rig, node) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The node's tracked check passes again. */
+    public static void repairOn(NetnsRig rig, String node) {
+        try {
+            Files.writeString(healthy(rig, node), "ok\n");
+        } catch (IOException e) {
+            throw new RigException("cannot write " + healthy(rig, node) + ": " + e.getMessage(), e);
+        }
     }
 
     /** {@code curl -s http://REGIONVIP:5240/} from the client namespace: the page, or empty when nothing answers. */

@@ -58,6 +58,12 @@ public final class VigilCluster implements AutoCloseable {
     private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo, PgOptions pgOptions,
                          RigWatchdog watchdog, boolean eventLog, boolean dbVip, Path fenceAgent,
                          boolean regionService) {
+        this(rig, timing, env, repo, pgOptions, watchdog, eventLog, dbVip, fenceAgent, regionService, false);
+    }
+
+    private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo, PgOptions pgOptions,
+                         RigWatchdog watchdog, boolean eventLog, boolean dbVip, Path fenceAgent,
+                         boolean regionService, boolean regionByChecks) {
         this.rig = rig;
         this.timing = timing;
         this.env = Map.copyOf(env);
@@ -67,6 +73,7 @@ public final class VigilCluster implements AutoCloseable {
         files.dbVip = dbVip;
         files.fenceAgent = fenceAgent;
         files.regionService = regionService;
+        files.regionByChecks = regionByChecks;
         files.write();
         for (String n : rig.nodes()) {
             logs.put(n, new NodeLog(files.log(n)));
@@ -157,6 +164,16 @@ public final class VigilCluster implements AutoCloseable {
     public static VigilCluster clusterWithPrimary(NetnsRig rig, Timing timing, PgOptions options, Duration limit,
                                                   RigWatchdog watchdog, boolean dbVip, Path fenceAgent,
                                                   boolean regionService) {
+        return clusterWithPrimary(rig, timing, options, limit, watchdog, dbVip, fenceAgent, regionService, false);
+    }
+
+    /**
+     * As above; with {@code regionByChecks} the region VIP is placed by checks ({@code follows: checks}): on one node
+     * whose tracked check passes ({@link RegionService#breakOn}, {@link RegionService#repairOn}).
+     */
+    public static VigilCluster clusterWithPrimary(NetnsRig rig, Timing timing, PgOptions options, Duration limit,
+                                                  RigWatchdog watchdog, boolean dbVip, Path fenceAgent,
+                                                  boolean regionService, boolean regionByChecks) {
         if (rig.nodes().size() != 3) {
             throw new IllegalArgumentException("clusterWithPrimary needs a rig with 3 nodes, got " + rig.nodes());
         }
@@ -164,7 +181,7 @@ public final class VigilCluster implements AutoCloseable {
             throw new RigException(p);
         });
         VigilCluster c = new VigilCluster(rig, timing, Map.of(), RepoRoot.locate().toAbsolutePath(), options, watchdog,
-                false, dbVip, fenceAgent, regionService);
+                false, dbVip, fenceAgent, regionService, regionByChecks);
         try {
             rig.nodes().forEach(c::startNode);
             String primary = c.pg.awaitPrimaryWithStandbys(limit);

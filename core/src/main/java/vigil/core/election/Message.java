@@ -15,12 +15,23 @@ public sealed interface Message {
      * @param candidacies what the leader last heard from each follower, so every follower ranks candidates alike
      * @param reports     what the leader last heard from each node ({@link Report}), with the terms that carried it;
      *                    its own report is the {@code Heartbeat}'s term
+     * @param grant       who may hold the VIPs placed by checks, and for how long (null: nobody holds them now)
      */
     record Heartbeat(long term, long seq, ClusterRecord record, Map<String, Candidacy> candidacies,
-                     Map<String, Report.Heard> reports) implements Message {
+                     Map<String, Report.Heard> reports, VipGrant grant) implements Message {
         public Heartbeat {
             candidacies = Map.copyOf(candidacies);
             reports = Map.copyOf(reports);
+        }
+
+        public Heartbeat(long term, long seq, ClusterRecord record, Map<String, Candidacy> candidacies,
+                         Map<String, Report.Heard> reports) {
+            this(term, seq, record, candidacies, reports, null);
+        }
+
+        /** The same heartbeat, carrying {@code g}. */
+        public Heartbeat withGrant(VipGrant g) {
+            return new Heartbeat(term, seq, record, candidacies, reports, g);
         }
 
         public Heartbeat(long term, long seq, ClusterRecord record, Map<String, Candidacy> candidacies) {

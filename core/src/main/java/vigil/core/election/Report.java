@@ -18,7 +18,7 @@ package vigil.core.election;
  * last led in only as a farewell (its resignation): while it leads, a leader may start PostgreSQL at any moment after
  * it reported it stopped ({@link ElectionState#pgProvenSafe}).
  */
-public record Report(long watchdogMs, PgSafety pg) {
+public record Report(long watchdogMs, PgSafety pg, Tracked tracked) {
     /** A node that told nothing yet: no watchdog, PostgreSQL may write. */
     public static final Report UNKNOWN = new Report(0, PgSafety.MAY_WRITE);
     /** A node without PostgreSQL (witness, or a cluster without managed PostgreSQL). */
@@ -29,6 +29,30 @@ public record Report(long watchdogMs, PgSafety pg) {
     public Report {
         if (watchdogMs < 0) throw new IllegalArgumentException("watchdogMs < 0");
         if (pg == null) throw new IllegalArgumentException("pg is null");
+        if (tracked == null) throw new IllegalArgumentException("tracked is null");
+    }
+
+    /** A node that places no VIP by checks. */
+    public Report(long watchdogMs, PgSafety pg) {
+        this(watchdogMs, pg, Tracked.NONE);
+    }
+
+    /**
+     * Where a node stands for the VIPs placed by checks (not a safety proof: the leader uses it to choose their holder).
+     */
+    public enum Tracked {
+        /** It cannot hold them: none configured, or no PostgreSQL here (a witness). */
+        NONE,
+        /** Its tracked checks fail (or have not passed yet); it holds none, and no grant it had before counts. */
+        FAILING,
+        /** Its checks pass; it holds none. */
+        PASSING,
+        /** They are on this host, or may be (a claim or release under way). */
+        HOLDING;
+
+        public boolean candidate() {
+            return this == PASSING || this == HOLDING;
+        }
     }
 
     /**

@@ -65,16 +65,34 @@ public sealed interface Effect {
     record VipCheck() implements Effect {}
 
     /**
-     * Claim every VIP: a duplicate-address check first unless {@code checked} (a recent check found nobody), then
-     * add and announce; report with {@link Input.VipClaimed}. Carried out in order with {@link VipDown}.
+     * Claim every VIP of {@code group}: a duplicate-address check first unless {@code checked} (a recent check found
+     * nobody), then add and announce; report with {@link Input.VipClaimed}. Carried out in order with {@link VipDown}.
      */
-    record VipUp(boolean checked) implements Effect {}
+    record VipUp(VipGroup group, boolean checked) implements Effect {
+        /** The VIPs that follow the primary. */
+        public VipUp(boolean checked) {
+            this(VipGroup.PRIMARY, checked);
+        }
+    }
 
     /**
-     * Remove every VIP from this host at once; report with {@link Input.VipReleased}. Goes before any other effect of
-     * the same decision (nothing that stops or demotes PostgreSQL runs while a client can still reach it there).
+     * Remove every VIP of {@code group} from this host at once; report with {@link Input.VipReleased}. Goes before any
+     * other effect of the same decision (nothing that stops or demotes PostgreSQL runs while a client can still reach
+     * it there).
      */
-    record VipDown(String why) implements Effect {}
+    record VipDown(VipGroup group, String why) implements Effect {
+        /** The VIPs that follow the primary. */
+        public VipDown(String why) {
+            this(VipGroup.PRIMARY, why);
+        }
+    }
+
+    /**
+     * The release guard of {@code group}: if the clock reaches {@code at} before another {@code VipDownAt} of the group
+     * replaces this one, remove its VIPs on a thread of its own, without waiting for the loop (a loop blocked in an
+     * fsync must not keep them past the grant). {@link Long#MAX_VALUE}: no guard.
+     */
+    record VipDownAt(VipGroup group, long at) implements Effect {}
 
     /** A planned stop is complete: PostgreSQL verified stopped, leadership resigned, watchdog disarmed. */
     record Halt() implements Effect {}

@@ -41,14 +41,28 @@ public sealed interface Input {
     /** The outcome of {@link Effect.VipCheck}: {@code clean} when nobody answered for any VIP. */
     record VipChecked(long now, boolean clean, String detail) implements Input {}
 
-    /** The outcome of {@link Effect.VipUp}. */
-    record VipClaimed(long now, VipClaim claim, String detail) implements Input {}
+    /** The outcome of {@link Effect.VipUp} for {@code group}. */
+    record VipClaimed(long now, VipClaim claim, String detail, VipGroup group) implements Input {
+        public VipClaimed(long now, VipClaim claim, String detail) {
+            this(now, claim, detail, VipGroup.PRIMARY);
+        }
+    }
 
     /** How a claim ended: every VIP added and announced; another host answers for one (not added); a command failed. */
     enum VipClaim { CLAIMED, DUPLICATE, FAILED }
 
-    /** The outcome of {@link Effect.VipDown}: {@code ok} when no VIP is on this host any more. */
-    record VipReleased(long now, boolean ok, String detail) implements Input {}
+    /** The outcome of {@link Effect.VipDown}: {@code ok} when no VIP of {@code group} is on this host any more. */
+    record VipReleased(long now, boolean ok, String detail, VipGroup group) implements Input {
+        public VipReleased(long now, boolean ok, String detail) {
+            this(now, ok, detail, VipGroup.PRIMARY);
+        }
+    }
+
+    /**
+     * The verdict of this node's tracked checks changed (or was reached for the first time): {@code pass} when every
+     * check passes; {@code detail} names the failing check and how it failed.
+     */
+    record Tracked(long now, boolean pass, String detail) implements Input {}
 
     /** A planned stop (SIGTERM): stop PostgreSQL cleanly, resign, disarm, then {@link Effect.Halt}. */
     record Shutdown(long now) implements Input {}

@@ -7,6 +7,7 @@ import vigil.core.election.Decision;
 import vigil.core.election.Election;
 import vigil.core.election.ElectionState;
 import vigil.core.election.Event;
+import vigil.core.election.Message;
 import vigil.core.election.Observation;
 import vigil.core.election.Report;
 import vigil.core.election.Report.PgSafety;
@@ -83,6 +84,8 @@ public final class Node {
         private boolean stopping;
         private boolean halted;
         private VipState vips;
+        private TrackedState tracked;
+        private TrackedPlacement.Grant grant; // what this step's heartbeats carry, computed once
         private Why why;
 
         Step(NodeConfig cfg, NodeState s, long now) {
@@ -95,12 +98,13 @@ public final class Node {
             this.stopping = s.stopping();
             this.halted = s.halted();
             this.vips = s.vips();
+            this.tracked = s.tracked();
         }
 
         NodeDecision finish() {
             List<Effect> all = new ArrayList<>(urgent);
             all.addAll(effects);
-            return new NodeDecision(new NodeState(election, supervisor, executor, watchdog, stopping, halted, vips), all,
+            return new NodeDecision(new NodeState(election, supervisor, executor, watchdog, stopping, halted, vips, tracked), all,
                     events, why, notes);
         }
 
@@ -110,6 +114,7 @@ public final class Node {
                 supervise(new HaObservation.Tick(now));
             } else if (in instanceof Input.Received r) {
                 elect(new Observation.Received(now, r.from(), r.message()));
+                heardForTracked(r);
                 supervise(new HaObservation.Tick(now));
             } else if (in instanceof Input.Probed p) {
                 supervise(new HaObservation.Probed(now, p.view()));
@@ -128,13 +133,18 @@ public final class Node {
                 supervise(new HaObservation.Stop(now));
             } else if (in instanceof Input.VipChecked || in instanceof Input.VipClaimed || in instanceof Input.VipReleased) {
                 StringBuilder note = new StringBuilder();
-                vips = VipPlacement.reported(vips, in, note);
+                if (VipPlacement.groupOf(in) == VipGroup.PRIMARY) vips = VipPlacement.reported(vips, in, note);
+                else tracked = tracked.with(VipPlacement.reported(tracked.held(), in, note));
                 if (!note.isEmpty()) notes.add(note.toString());
+            } else if (in instanceof Input.Tracked t) {
+                tracked = tracked.with(new TrackedState.Checks(t.pass(), t.detail(), now));
+                if (!t.pass()) tracked = tracked.with(TrackedPlacement.voided(tracked.grantee(), now));
             }
             expire();
             guard();
             keepWatchdog();
             startPending();
+            placeTracked();
             report();
             placeVips();
             finishStop();
@@ -180,9 +190,40 @@ public final class Node {
             election = d.next();
             for (Action a : d.actions()) {
                 if (a instanceof Action.Persist p) persist(p.durable(), null);
-                else if (a instanceof Action.Send s) effects.add(new Effect.Send(s.to(), s.message()));
+                else if (a instanceof Action.Send s) effects.add(new Effect.Send(s.to(), forTracked(s.message())));
             }
             events.addAll(d.events());
+        }
+
+        /**
+         * A heartbeat carries the leader's grant of the VIPs placed by checks; an acknowledgement is remembered, since a
+         * grant counts from the moment it was sent.
+         */
+        private Message forTracked(Message m) {
+            if (!cfg.tracked()) return m;
+            if (m instanceof Message.Heartbeat h) {
+                if (grant == null) {
+                    grant = TrackedPlacement.grant(tracked.grantor(), tracked, election, now, cfg.policyMargin());
+                    tracked = tracked.with(grant.next());
+                }
+                return grant.grant() == null ? h : h.withGrant(grant.grant());
+            }
+            if (m instanceof Message.HeartbeatAck a) {
+                tracked = tracked.with(TrackedPlacement.sent(tracked.grantee(), a.term(), a.seq(), now));
+            }
+            return m;
+        }
+
+        /** The leader notes when each acknowledgement came; a follower takes the grant its leader's heartbeat carries. */
+        private void heardForTracked(Input.Received r) {
+            if (!cfg.tracked()) return;
+            if (r.message() instanceof Message.HeartbeatAck a && election.role() == Role.LEADER && a.term() == election.term()) {
+                tracked = tracked.with(TrackedPlacement.heard(tracked.grantor(), a.term(), r.from(), a.seq(), now));
+            } else if (r.message() instanceof Message.Heartbeat h && r.from().equals(election.leader())
+                    && h.term() == election.term() && election.role() != Role.LEADER) {
+                tracked = tracked.with(TrackedPlacement.granted(tracked.grantee(), cfg.electorate().self(), h.term(),
+                        h.grant(), cfg.electorate().timing().drift()));
+            }
         }
 
         private void persist(vigil.core.election.Durable e, vigil.core.ha.HaDurable ha) {
@@ -403,7 +444,8 @@ public final class Node {
                 want = Report.NONE;
             } else {
                 PgSafety pg = provenSafe() ? supervisor.local().knowledge() : PgSafety.MAY_WRITE;
-                want = new Report(watchdog.armed() ? cfg.watchdog().effectiveMs() : 0, pg);
+                var t = cfg.tracked() ? TrackedPlacement.report(tracked) : Report.Tracked.NONE;
+                want = new Report(watchdog.armed() ? cfg.watchdog().effectiveMs() : 0, pg, t);
             }
             if (!want.equals(election.ownReport())) elect(new Observation.ReportChanged(now, want));
         }
@@ -437,6 +479,29 @@ public final class Node {
             if (p.note() != null) notes.add(p.note());
         }
 
+        /**
+         * The VIPs placed by checks ({@link TrackedPlacement}): the leader chooses their holder; every data node holds
+         * them while its checks pass and its grant (or, for the leader, its lease) lasts beyond the self-fence margin.
+         */
+        private void placeTracked() {
+            if (!cfg.tracked() || supervisor == null) return;
+            long margin = cfg.policyMargin();
+            TrackedPlacement.Chosen c = TrackedPlacement.choose(tracked.grantor(), tracked, election, now, margin);
+            tracked = tracked.with(c.next());
+            if (c.note() != null) notes.add(c.note());
+            VipPlacement.Placed p = VipPlacement.place(VipGroup.TRACKED, tracked.held(),
+                    TrackedPlacement.want(tracked, election, stopping, now, margin), now);
+            tracked = tracked.with(p.next());
+            urgent.addAll(0, p.urgent());
+            effects.addAll(p.effects());
+            if (p.note() != null) notes.add(p.note());
+            long at = TrackedPlacement.guardAt(tracked, election, margin);
+            if (at != tracked.guardAt()) {
+                effects.add(new Effect.VipDownAt(VipGroup.TRACKED, at));
+                tracked = tracked.guardAt(at);
+            }
+        }
+
         /** Whether {@code a} stops, restarts or demotes the server (a checkpoint, a reload, a sync change do not). */
         private static boolean stopsServer(PgAction a) {
             return !(a.makesWritable() || a instanceof PgAction.Checkpoint || a instanceof PgAction.SetSyncStandbys
@@ -446,7 +511,7 @@ public final class Node {
         /** A planned stop ends once PostgreSQL is verified stopped and no VIP is left: resign (saying so), disarm, halt. */
         private void finishStop() {
             if (!stopping || halted) return;
-            if (vips.mayBeHeld()) return;
+            if (vips.mayBeHeld() || tracked.held().mayBeHeld()) return;
             if (supervisor != null && (supervisor.local().knowledge() != PgSafety.STOPPED || executor.busy())) return;
             elect(new Observation.Resign(now)); // a leader resigns; anyone says goodbye with its last report
             if (watchdog.status() == WatchdogState.Status.ARMED) {

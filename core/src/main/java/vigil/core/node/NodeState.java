@@ -11,12 +11,19 @@ import vigil.core.ha.SupervisorState;
  * @param supervisor null when this node supervises no PostgreSQL
  * @param stopping   a planned stop is under way
  * @param halted     the planned stop completed: the driver ends the process
- * @param vips       whether this node's VIPs are on it
+ * @param vips       whether the VIPs that follow the primary are on this node
+ * @param tracked    the VIPs placed by checks: on this node or not, its checks, grants
  */
 public record NodeState(ElectionState election, SupervisorState supervisor, Executor executor,
-                        WatchdogState watchdog, boolean stopping, boolean halted, VipState vips) {
+                        WatchdogState watchdog, boolean stopping, boolean halted, VipState vips, TrackedState tracked) {
     public NodeState {
         if (vips == null) vips = VipState.DOWN;
+        if (tracked == null) tracked = TrackedState.INITIAL;
+    }
+
+    public NodeState(ElectionState election, SupervisorState supervisor, Executor executor, WatchdogState watchdog,
+                     boolean stopping, boolean halted, VipState vips) {
+        this(election, supervisor, executor, watchdog, stopping, halted, vips, TrackedState.INITIAL);
     }
 
     /** Without VIPs held. */

@@ -4,7 +4,8 @@ import java.util.List;
 import vigil.core.node.VipState.Held;
 
 /**
- * Where the VIPs go: every VIP follows the primary. Invariants, and why:
+ * Where the VIPs that follow the primary go, and how a claim or release of either group runs (the VIPs placed by
+ * checks are chosen by {@link TrackedPlacement}). Invariants of the primary's group, and why:
  * <ul>
  * <li>Claimed only by the leader whose PostgreSQL answers as a running primary, with nothing under way that stops or
  *     demotes it, and whose lease stays valid beyond the self-fence margin: a client that reaches the VIP reaches the
@@ -43,13 +44,20 @@ final class VipPlacement {
     record Placed(VipState next, List<Effect> urgent, List<Effect> effects, String note) {}
 
     static Placed place(VipState s, Want w, long now) {
+        return place(VipGroup.PRIMARY, s, w, now);
+    }
+
+    /** The same rules for either group; only {@link VipGroup#PRIMARY} checks ahead of a claim ({@code precheck}). */
+    static Placed place(VipGroup g, VipState s, Want w, long now) {
         boolean stale = now - s.since() >= REPORT_WITHIN_MS;
         switch (s.held()) {
             case DOWN -> {
                 if (w.hold() && now >= s.retryAt()) {
                     boolean checked = s.checkedAt() != Long.MIN_VALUE && now - s.checkedAt() < CHECK_VALID_MS;
-                    return new Placed(s.with(Held.CLAIMING, now), List.of(), List.of(new Effect.VipUp(checked)),
-                            "claiming the VIPs: this node's PostgreSQL is the primary under its lease"
+                    return new Placed(s.with(Held.CLAIMING, now), List.of(), List.of(new Effect.VipUp(g, checked)),
+                            "claiming the VIPs" + (g == VipGroup.PRIMARY
+                                    ? ": this node's PostgreSQL is the primary under its lease"
+                                    : " placed by checks: they pass, and the leader grants them to this node")
                                     + (checked ? " (addresses checked " + (now - s.checkedAt()) + " ms ago)" : ""));
                 }
                 if (!w.hold() && w.precheck() && !s.checking() && s.checkedAt() == Long.MIN_VALUE) {
@@ -61,22 +69,29 @@ final class VipPlacement {
             }
             case CLAIMING, UP -> {
                 if (!w.hold() && (s.held() == Held.CLAIMING || now >= s.retryAt())) {
-                    return release(s, now, w.why());
+                    return release(g, s, now, w.why());
                 }
                 if (s.held() == Held.CLAIMING && stale) {
-                    return release(s, now, "the claim did not report within " + REPORT_WITHIN_MS + " ms");
+                    return release(g, s, now, "the claim did not report within " + REPORT_WITHIN_MS + " ms");
                 }
             }
             case RELEASING -> {
-                if (stale) return release(s, now, "the release did not report within " + REPORT_WITHIN_MS + " ms");
+                if (stale) return release(g, s, now, "the release did not report within " + REPORT_WITHIN_MS + " ms");
             }
         }
         return new Placed(s, List.of(), List.of(), null);
     }
 
-    private static Placed release(VipState s, long now, String why) {
-        return new Placed(s.with(Held.RELEASING, now), List.of(new Effect.VipDown(why)), List.of(),
-                "releasing the VIPs: " + why);
+    private static Placed release(VipGroup g, VipState s, long now, String why) {
+        return new Placed(s.with(Held.RELEASING, now), List.of(new Effect.VipDown(g, why)), List.of(),
+                "releasing the VIPs" + (g == VipGroup.PRIMARY ? "" : " placed by checks") + ": " + why);
+    }
+
+    /** The group a driver's report is about. */
+    static VipGroup groupOf(Input in) {
+        if (in instanceof Input.VipClaimed c) return c.group();
+        if (in instanceof Input.VipReleased r) return r.group();
+        return VipGroup.PRIMARY;
     }
 
     /** Folds a driver's report into the state; returns the note to log, or null. */

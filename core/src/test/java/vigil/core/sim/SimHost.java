@@ -42,6 +42,10 @@ final class SimHost {
 
     // ---- the network interface: the VIP is an address on it; it outlives vigild, not the host ----
     boolean vipHeld;
+    /** The VIPs placed by checks, on the same interface. */
+    boolean trackedHeld;
+    /** Whether this host's tracked services work (the checks' verdict follows it). */
+    boolean trackPass = true;
 
     // ---- the vigild process ----
     Proc proc;
@@ -100,6 +104,11 @@ final class SimHost {
         long proberFreeAtUs;
         /** The VIP driver's thread: checks, claims and releases run one after another. */
         long vipThreadFreeAtUs;
+        /** The tracked checks' last verdict told to the loop (null: none yet). */
+        Boolean trackedTold;
+        /** The release guard of the VIPs placed by checks (own clock), and a counter that voids older ones. */
+        long trackedGuardAt = Long.MAX_VALUE;
+        int trackedGuardEpoch;
         /** The lease guard's deadline (own clock) and a counter that voids older ones. */
         long guardAt = Long.MAX_VALUE;
         /** When this process first heard from its probe (real time; 0 not yet). */

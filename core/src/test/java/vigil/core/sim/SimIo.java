@@ -8,6 +8,7 @@ import vigil.core.ha.PeerPg;
 import vigil.core.ha.PgView;
 import vigil.core.node.Effect;
 import vigil.core.node.Input;
+import vigil.core.node.VipGroup;
 
 /**
  * The simulated drivers: carry out a node step's {@link Effect}s against the models, with the daemon's threading —
@@ -71,9 +72,11 @@ final class SimIo {
             } else if (e instanceof Effect.VipCheck) {
                 vipCheck(h, p);
             } else if (e instanceof Effect.VipUp u) {
-                vipUp(h, p, u.checked());
-            } else if (e instanceof Effect.VipDown) {
-                vipDown(h, p);
+                vipUp(h, p, u.group(), u.checked());
+            } else if (e instanceof Effect.VipDown d) {
+                vipDown(h, p, d.group());
+            } else if (e instanceof Effect.VipDownAt g) {
+                trackedGuard(h, p, g.at());
             } else if (e instanceof Effect.Halt) {
                 sim.note(h.name + " vigild halts after a planned stop");
                 sim.counts.add("planned_stop_completed");
@@ -201,7 +204,7 @@ final class SimIo {
         }
         sim.counts.add("guard_fired");
         p.guardAt = Long.MAX_VALUE;
-        if (sim.spec.mutation() != SimSpec.Mutation.VIP_KEPT) h.vipHeld = false; // the guard removes the VIPs first
+        hold(h, VipGroup.PRIMARY, false); // the guard removes the VIPs first
         fence(h, p, vigil.core.node.Executor.GUARD_ID, h.localMs(sim.nowUs) + 500);
     }
 
@@ -245,9 +248,31 @@ final class SimIo {
 
     // ---- the VIPs: one driver thread, in order; arping -D waits 300 ms for an answer -----------------------------
 
-    /** Someone else's host answers ARP for the VIP: up and not suspended (its vigild need not run). */
-    private boolean answeredElsewhere(SimHost h) {
-        return sim.hosts.values().stream().anyMatch(o -> o != h && o.up && !o.suspended() && o.vipHeld);
+    /**
+     * Someone else's host answers ARP for a VIP of {@code g}: up and not suspended (its vigild need not run), and the
+     * LAN between the two carries the request and the answer. ARP is below the ports, so only a cut of the whole
+     * link between the hosts (both channels) stops it, and each exchange is lost like any packet.
+     */
+    private boolean answeredElsewhere(SimHost h, VipGroup g) {
+        return sim.hosts.values().stream().anyMatch(o -> o != h && o.up && !o.suspended() && held(o, g)
+                && linked(h, o) && linked(o, h) && random().nextInt(100) >= sim.net.lossPercent);
+    }
+
+    private boolean linked(SimHost from, SimHost to) {
+        SimNet net = sim.net;
+        return !(net.blocked(from.name, to.name, SimNet.Channel.VIGIL) && net.blocked(from.name, to.name, SimNet.Channel.PG));
+    }
+
+    private static boolean held(SimHost h, VipGroup g) {
+        return g == VipGroup.PRIMARY ? h.vipHeld : h.trackedHeld;
+    }
+
+    private void hold(SimHost h, VipGroup g, boolean on) {
+        if (!on && sim.spec.mutation() == (g == VipGroup.PRIMARY ? SimSpec.Mutation.VIP_KEPT : SimSpec.Mutation.TRACKED_KEPT)) {
+            return;
+        }
+        if (g == VipGroup.PRIMARY) h.vipHeld = on;
+        else h.trackedHeld = on;
     }
 
     private long vipThread(SimHost.Proc p, long workUs) {
@@ -259,35 +284,73 @@ final class SimIo {
     private void vipCheck(SimHost h, SimHost.Proc p) {
         int inc = p.incarnation;
         sim.at(vipThread(p, 300_000), () -> {
-            boolean clean = !answeredElsewhere(h);
+            boolean clean = !answeredElsewhere(h, VipGroup.PRIMARY);
             sim.deliver(h, inc, now -> new Input.VipChecked(now, clean, clean ? "" : "another host answered"));
         });
     }
 
-    private void vipUp(SimHost h, SimHost.Proc p, boolean checked) {
+    private void vipUp(SimHost h, SimHost.Proc p, VipGroup g, boolean checked) {
         int inc = p.incarnation;
         long dadUs = checked ? 0 : 300_000;
         long doneUs = vipThread(p, dadUs + random().nextLong(2_000, 20_000));
         sim.at(doneUs, () -> {
             if (h.proc != p || !h.up) return; // the process died before ip addr add ran
-            if (!checked && answeredElsewhere(h)) {
-                sim.deliver(h, inc, now -> new Input.VipClaimed(now, Input.VipClaim.DUPLICATE, "another host answered"));
+            if (!checked && answeredElsewhere(h, g)) {
+                sim.deliver(h, inc, now -> new Input.VipClaimed(now, Input.VipClaim.DUPLICATE, "another host answered", g));
                 return;
             }
-            h.vipHeld = true;
-            sim.counts.add("vip_claimed");
-            sim.deliver(h, inc, now -> new Input.VipClaimed(now, Input.VipClaim.CLAIMED, ""));
+            if (g == VipGroup.TRACKED && h.localMs(sim.nowUs) >= p.trackedGuardAt) {
+                // The driver adds nothing past its release guard: the grant ran out while the claim waited.
+                sim.deliver(h, inc, now -> new Input.VipClaimed(now, Input.VipClaim.FAILED, "past the release guard", g));
+                return;
+            }
+            hold(h, g, true);
+            sim.counts.add(g == VipGroup.PRIMARY ? "vip_claimed" : "tracked_claimed");
+            sim.deliver(h, inc, now -> new Input.VipClaimed(now, Input.VipClaim.CLAIMED, "", g));
         });
     }
 
-    private void vipDown(SimHost h, SimHost.Proc p) {
+    private void vipDown(SimHost h, SimHost.Proc p, VipGroup g) {
         int inc = p.incarnation;
         sim.at(vipThread(p, random().nextLong(1_000, 8_000)), () -> {
             if (h.proc != p || !h.up) return;
-            if (sim.spec.mutation() != SimSpec.Mutation.VIP_KEPT) h.vipHeld = false;
-            sim.counts.add("vip_released");
-            sim.deliver(h, inc, now -> new Input.VipReleased(now, true, ""));
+            hold(h, g, false);
+            sim.counts.add(g == VipGroup.PRIMARY ? "vip_released" : "tracked_released");
+            sim.deliver(h, inc, now -> new Input.VipReleased(now, true, "", g));
         });
+    }
+
+    /** The release guard of the VIPs placed by checks: a timer of its own (an fsync does not block it; a pause does). */
+    private void trackedGuard(SimHost h, SimHost.Proc p, long at) {
+        p.trackedGuardAt = at;
+        int epoch = ++p.trackedGuardEpoch;
+        if (at == Long.MAX_VALUE) return;
+        sim.atLocal(h, Math.max(at, h.localMs(sim.nowUs)), () -> fireTrackedGuard(h, p, epoch));
+    }
+
+    private void fireTrackedGuard(SimHost h, SimHost.Proc p, int epoch) {
+        if (h.proc != p || p.trackedGuardEpoch != epoch || !h.up) return;
+        if (p.pausedUntilUs > sim.nowUs) {
+            sim.at(p.pausedUntilUs, () -> fireTrackedGuard(h, p, epoch));
+            return;
+        }
+        if (h.trackedHeld) sim.counts.add("tracked_guard_released");
+        hold(h, VipGroup.TRACKED, false);
+    }
+
+    /**
+     * The tracked checks: run every second on a thread of their own; the loop hears the verdict when it changes
+     * (a check of a service that just broke may take up to a round to tell).
+     */
+    void trackChecks(SimHost h, int inc) {
+        SimHost.Proc p = h.proc;
+        if (p == null || p.incarnation != inc || !h.up) return;
+        sim.at(sim.nowUs + 1_000_000 + random().nextLong(0, 50_000), () -> trackChecks(h, inc));
+        if (p.pausedUntilUs > sim.nowUs || h.suspended()) return;
+        boolean pass = h.trackPass;
+        if (p.trackedTold != null && p.trackedTold == pass) return;
+        p.trackedTold = pass;
+        sim.deliver(h, inc, now -> new Input.Tracked(now, pass, pass ? "" : "sim-service is down"));
     }
 
     // ---- the watchdog device ------------------------------------------------------------------------------------

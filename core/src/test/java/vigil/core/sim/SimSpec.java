@@ -32,6 +32,8 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
         BLIND_FAILOVER,
         /** The release of the VIPs does nothing, in the loop and in the lease guard (as if it were removed). */
         VIP_KEPT,
+        /** The release of the VIPs placed by checks does nothing, in the loop and in their release guard. */
+        TRACKED_KEPT,
         /** Synchronous mode, but voters compare candidates with their own position only when eligible (the old rule). */
         WEAK_SYNC_VOTE
     }

@@ -77,7 +77,27 @@ final class Simulation {
                         .collect(java.util.stream.Collectors.toSet()) : java.util.Set.of());
         WatchdogConfig w = spec.postgres() && spec.watchdog()
                 ? new WatchdogConfig(WatchdogConfig.Mode.AUTO, WATCHDOG_TIMEOUT_MS, WATCHDOG_SLACK_MS) : WatchdogConfig.OFF;
-        return new NodeConfig(e, p, w, null, spec.postgres());
+        return new NodeConfig(e, p, w, null, spec.postgres(), spec.postgres());
+    }
+
+    /**
+     * The services the tracked checks watch break now and then during the fault phase (the holder's among them),
+     * and all work again at the heal.
+     */
+    private void breakTrackedServices(java.util.SplittableRandom r, long healAt) {
+        List<SimHost> data = dataHosts();
+        int breaks = r.nextInt(0, 6);
+        for (int i = 0; i < breaks; i++) {
+            SimHost h = data.get(r.nextInt(data.size()));
+            long at = r.nextLong(1, healAt);
+            long fixedAt = Math.min(healAt, at + r.nextLong(300_000, 6_000_000));
+            at(at, () -> {
+                note(h.name + " tracked service breaks");
+                h.trackPass = false;
+            });
+            at(fixedAt, () -> h.trackPass = true);
+        }
+        at(healAt, () -> data.forEach(h -> h.trackPass = true));
     }
 
     NodeConfig configOf(SimHost h) {
@@ -92,7 +112,10 @@ final class Simulation {
         }
         long healAt = spec.faultPhaseUs();
         at(healAt, () -> Faults.healAll(this));
-        if (spec.postgres()) at(20_000, writes::tick);
+        if (spec.postgres()) {
+            at(20_000, writes::tick);
+            breakTrackedServices(random.split(), healAt);
+        }
         long end = healAt + spec.quietPhaseUs();
         long stableLeaderAtUs = -1;
         long servingAtUs = -1;
@@ -192,6 +215,7 @@ final class Simulation {
         h.pg.down();
         h.pg.draining = false;
         h.vipHeld = false; // a reset or power loss takes the address with it
+        h.trackedHeld = false;
         h.wdArmed = false;
         h.orphanLeaseUntilLocal = Long.MIN_VALUE;
         h.boots++; // every pending timer of the old boot is void
@@ -205,11 +229,15 @@ final class Simulation {
         long now = h.localMs(nowUs);
         NodeState state = NodeState.boot(configOf(h), h.electionDisk, h.haDisk, now, h.bootId);
         h.proc = new SimHost.Proc(++h.incarnations, state);
+        // Before its loop runs, the daemon removes every VIP it finds on the host: none is held without a lease.
+        h.vipHeld = false;
+        h.trackedHeld = false;
         h.steadySinceUs = nowUs;
         note(h.name + " vigild starts (incarnation " + h.incarnations + ", term " + h.electionDisk.term() + ")");
         int inc = h.proc.incarnation;
         at(nowUs + random.nextLong(1, TICK_LOCAL_MS * 1000), () -> tick(h, inc));
         if (configOf(h).supervises()) at(nowUs + random.nextLong(1, 5_000), () -> io.probe(h, inc));
+        if (configOf(h).supervises() && configOf(h).tracked()) at(nowUs + random.nextLong(1, 50_000), () -> io.trackChecks(h, inc));
     }
 
     /** vigild dies (kill -9, crash): PostgreSQL and the watchdog device live on. */

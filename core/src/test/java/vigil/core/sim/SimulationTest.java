@@ -96,6 +96,11 @@ class SimulationTest {
     }
 
     @Test
+    void aReleaseOfTheVipsPlacedByChecksThatDoesNothingIsCaught() {
+        caught(SimSpec.Mutation.TRACKED_KEPT, false, "a VIP placed by checks is on two hosts at once");
+    }
+
+    @Test
     void aWeakenedSynchronousVoteRuleIsCaught() {
         caught(SimSpec.Mutation.WEAK_SYNC_VOTE, true, "acknowledged commit");
     }

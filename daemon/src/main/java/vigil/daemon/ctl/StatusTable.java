@@ -37,6 +37,11 @@ final class StatusTable {
                     .append(s.postgres().vips() == null ? "" : ", VIPs " + s.postgres().vips() + " here")
                     .append(", last action ").append(s.postgres().reason() == null ? "none" : s.postgres().reason())
                     .append('\n');
+            var t = s.postgres().tracked();
+            if (t != null) {
+                out.append("VIPs placed by checks: holder ").append(t.holder() == null ? "none" : t.holder())
+                        .append(", ").append(t.here()).append(" here, checks here ").append(t.checks()).append('\n');
+            }
         }
         for (vigil.protocol.admin.ServiceOutcomeView o : s.services()) {
             out.append("service action ").append(o.action()).append(" (").append(o.trigger())

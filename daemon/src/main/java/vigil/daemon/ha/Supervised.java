@@ -63,8 +63,9 @@ public final class Supervised {
         WatchdogConfig wc = w.mode() == WatchdogMode.OFF || !watchdogUsable ? WatchdogConfig.OFF
                 : new WatchdogConfig(w.mode() == WatchdogMode.REQUIRED ? WatchdogConfig.Mode.REQUIRED : WatchdogConfig.Mode.AUTO,
                         w.timeout().toMillis(), w.resetSlack().toMillis());
+        var vips = cfg.cluster().vips();
         return new NodeConfig(electorate.withStrictPositions(synchronous), policy(cfg), wc, null,
-                !cfg.cluster().vips().isEmpty());
+                vips.stream().anyMatch(v -> !v.followsChecks()), vips.stream().anyMatch(v -> v.followsChecks()));
     }
 
     /**

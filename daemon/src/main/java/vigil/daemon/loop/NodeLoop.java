@@ -15,6 +15,7 @@ import vigil.core.election.Voter;
 import vigil.core.ha.HaDurable;
 import vigil.core.node.Effect;
 import vigil.core.node.Input;
+import vigil.core.node.VipGroup;
 import vigil.core.node.Node;
 import vigil.core.node.NodeConfig;
 import vigil.core.node.NodeDecision;
@@ -77,9 +78,12 @@ public final class NodeLoop implements Runnable {
     public interface Vips {
         void check();
 
-        void up(boolean checked);
+        void up(VipGroup group, boolean checked);
 
-        void down(String why);
+        void down(VipGroup group, String why);
+
+        /** Arm (or move, or with Long.MAX_VALUE drop) the release guard of {@code group}. */
+        void guard(VipGroup group, long at);
     }
 
     private sealed interface In {}
@@ -305,10 +309,12 @@ public final class NodeLoop implements Runnable {
         } else if (e instanceof Effect.VipCheck) {
             if (vips != null) vips.check();
         } else if (e instanceof Effect.VipUp u) {
-            if (vips != null) vips.up(u.checked());
+            if (vips != null) vips.up(u.group(), u.checked());
         } else if (e instanceof Effect.VipDown d) {
-            if (vips != null) vips.down(d.why());
-            else inputs.add(new Step(new Input.VipReleased(clock.getAsLong(), true, "no VIP driver")));
+            if (vips != null) vips.down(d.group(), d.why());
+            else inputs.add(new Step(new Input.VipReleased(clock.getAsLong(), true, "no VIP driver", d.group())));
+        } else if (e instanceof Effect.VipDownAt g) {
+            if (vips != null) vips.guard(g.group(), g.at());
         } else if (e instanceof Effect.Halt) {
             log.event(Priority.NOTICE, "stopped", "reason", "PLANNED_STOP", "term", state.election().term());
             halted = true;

@@ -43,14 +43,27 @@ final class StatusSnapshot {
         SupervisorState sup = s.supervisor();
         PgClusterView pgCluster = config.policy() == null ? null : new PgClusterView(record.primary(), record.timeline(),
                 record.sync(), config.policy().synchronous(), sup == null || sup.why() == null ? null : sup.why().toString(),
-                !config.vips() ? null : switch (s.vips().held()) {
-                    case UP -> "held";
-                    case CLAIMING -> "claiming";
-                    case RELEASING -> "releasing";
-                    case DOWN -> "not held";
-                });
+                !config.vips() ? null : held(s.vips()), !config.tracked() ? null : tracked(s, electorate.self()));
         return new StatusView(StatusView.FORMAT_VERSION, electorate.self(), cluster, myRole, e.term(), leader,
                 e.leaseRemaining(now), reachable >= electorate.quorum(), electorate.voters().size(), reachable, rows, pgCluster);
+    }
+
+    private static String held(vigil.core.node.VipState v) {
+        return switch (v.held()) {
+            case UP -> "held";
+            case CLAIMING -> "claiming";
+            case RELEASING -> "releasing";
+            case DOWN -> "not held";
+        };
+    }
+
+    /** The holder as the leader chose it (on the leader) or last named it (on a follower). */
+    private static vigil.protocol.admin.TrackedView tracked(NodeState s, String self) {
+        var t = s.tracked();
+        var e = s.election();
+        String holder = e.role() == vigil.core.election.Role.LEADER ? t.grantor().holder() : t.grantee().holder();
+        String checks = t.checks().pass() ? "pass" : "FAIL: " + t.checks().detail();
+        return new vigil.protocol.admin.TrackedView(holder, held(t.held()), checks);
     }
 
     /**

@@ -2,7 +2,9 @@ package vigil.daemon.vip;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -12,18 +14,24 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import vigil.config.VipSettings;
 import vigil.core.node.Input;
+import vigil.core.node.VipGroup;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
 
 /**
- * Carries out the node step's VIP effects ({@code VipCheck}, {@code VipUp}, {@code VipDown}) for every configured VIP,
- * in order, on one thread of its own, and reports each outcome to the loop. Invariants:
+ * Carries out the node step's VIP effects ({@code VipCheck}, {@code VipUp}, {@code VipDown}, {@code VipDownAt}) for
+ * each group of VIPs ({@link VipGroup}: those that follow the primary, those placed by checks), in order, on one
+ * thread of its own, and reports each outcome to the loop. Invariants:
  * <ul>
  * <li>The loop never waits for a command: every call returns at once.</li>
- * <li>A claim is all or nothing: if one VIP cannot be claimed, those already added are removed before the failure
- *     is reported, so the step's "DOWN" is true of the host.</li>
- * <li>{@link #releaseNow} removes every VIP on the caller's thread, queued behind nothing: the lease guard calls it
- *     before it fences PostgreSQL, when the loop may be stuck.</li>
+ * <li>A claim is all or nothing: if one VIP of the group cannot be claimed, those already added are removed before
+ *     the failure is reported, so the step's "DOWN" is true of the host.</li>
+ * <li>{@link #releaseNow} removes the primary's VIPs on the caller's thread, queued behind nothing: the lease guard
+ *     calls it before it fences PostgreSQL, when the loop may be stuck.</li>
+ * <li>The release guard of a group ({@link #guard}) removes its VIPs at the instant the node step gave, on a timer
+ *     thread of its own; a claim adds nothing past that instant (the check and the add are one step under the group's
+ *     lock, the duplicate-address wait is outside it), so a grant that ran out while the loop was stuck, or while the
+ *     claim waited, leaves no VIP behind.</li>
  * <li>While held, each VIP is announced {@code announce_count} times at {@code announce_interval}, then again every
  *     {@code reannounce_interval}; announcements stop at the release.</li>
  * </ul>
@@ -39,23 +47,33 @@ public final class VipCarrier implements AutoCloseable {
         void released(String vip);
     }
 
-    private final List<VipSettings> settings;
-    private final List<Vip> vips;
+    private record Held(Vip vip, VipSettings settings, VipGroup group) {}
+
+    private final List<Held> vips;
     private final VipDriver driver;
     private final Consumer<Input> loop;
     private final LongSupplier clock;
     private final Log log;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> daemon(r, "vigil-vip"));
     private final ScheduledExecutorService announcer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vigil-vip-announce"));
-    private final List<ScheduledFuture<?>> announcing = new ArrayList<>();
+    private final ScheduledExecutorService guards = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vigil-vip-guard"));
+    private final Map<VipGroup, Object> locks = new EnumMap<>(VipGroup.class);
+    private final Map<VipGroup, List<ScheduledFuture<?>>> announcing = new EnumMap<>(VipGroup.class);
+    private final Map<VipGroup, Long> guardAt = new EnumMap<>(VipGroup.class);
+    private final Map<VipGroup, ScheduledFuture<?>> guardTimers = new EnumMap<>(VipGroup.class);
     private volatile Listener listener = new Listener() {
         @Override public void acquired(String vip) { }
         @Override public void released(String vip) { }
     };
 
     public VipCarrier(List<VipSettings> settings, VipDriver driver, Consumer<Input> loop, LongSupplier clock, Log log) {
-        this.settings = List.copyOf(settings);
-        this.vips = this.settings.stream().map(s -> new Vip(s.name(), s.address(), s.prefix(), s.device(), s.label())).toList();
+        this.vips = settings.stream().map(s -> new Held(new Vip(s.name(), s.address(), s.prefix(), s.device(), s.label()), s,
+                s.followsChecks() ? VipGroup.TRACKED : VipGroup.PRIMARY)).toList();
+        for (VipGroup g : VipGroup.values()) {
+            locks.put(g, new Object());
+            announcing.put(g, new ArrayList<>());
+            guardAt.put(g, Long.MAX_VALUE);
+        }
         this.driver = driver;
         this.loop = loop;
         this.clock = clock;
@@ -67,24 +85,27 @@ public final class VipCarrier implements AutoCloseable {
     }
 
     /**
-     * At start, before the loop runs: a VIP found on this host is held without a lease (a vigild that crashed while
-     * primary left it there). It goes at once; the node step starts from "no VIP held".
+     * At start, before the loop runs: a VIP found on this host is held without a lease or grant (a vigild that crashed
+     * while holding it left it there). It goes at once; the node step starts from "no VIP held".
      */
     public void releaseFoundAtStart() {
-        for (Vip v : vips) {
+        for (Held h : vips) {
+            Vip v = h.vip();
             VipDriver.Release r = driver.release(v);
             if (r != VipDriver.Release.NOT_HELD) {
                 log.event(r == VipDriver.Release.RELEASED ? Priority.WARNING : Priority.ERR, "vip_released", "vip",
                         v.name(), "address", v.cidr(), "device", v.device(), "reason", "HELD_WITHOUT_LEASE", "cause",
-                        "found on this host at start, before any lease", "released", r == VipDriver.Release.RELEASED);
+                        "found on this host at start, before any lease or grant", "released", r == VipDriver.Release.RELEASED);
             }
         }
     }
 
+    /** The duplicate-address check ahead of a promotion: the primary's VIPs only. */
     public void check() {
         worker.execute(() -> {
             long start = clock.getAsLong();
-            for (Vip v : vips) {
+            for (Held h : of(VipGroup.PRIMARY)) {
+                Vip v = h.vip();
                 VipDriver.Outcome o = driver.check(v, DAD_WAIT);
                 if (o != null) {
                     log.event(Priority.WARNING, "vip_conflict", "vip", v.name(), "address", v.cidr(), "reason",
@@ -93,17 +114,20 @@ public final class VipCarrier implements AutoCloseable {
                     return;
                 }
             }
-            log.event(Priority.INFO, "vip_checked", "vips", names(), "duration_ms", clock.getAsLong() - start);
+            log.event(Priority.INFO, "vip_checked", "vips", names(VipGroup.PRIMARY), "duration_ms", clock.getAsLong() - start);
             loop.accept(new Input.VipChecked(clock.getAsLong(), true, ""));
         });
     }
 
-    public void up(boolean checked) {
+    public void up(VipGroup group, boolean checked) {
         worker.execute(() -> {
             long start = clock.getAsLong();
             List<Vip> added = new ArrayList<>();
-            for (Vip v : vips) {
-                VipDriver.Outcome o = driver.claim(v, checked ? Duration.ZERO : DAD_WAIT);
+            for (Held h : of(group)) {
+                Vip v = h.vip();
+                // Our own address answers no duplicate-address check: ask the host first, as a claim always did.
+                VipDriver.Outcome o = checked || driver.held(v) ? null : driver.check(v, DAD_WAIT);
+                if (o == null) o = addBeforeGuard(group, v);
                 if (o.claim() == VipDriver.Claim.CLAIMED || o.claim() == VipDriver.Claim.ALREADY_HELD) {
                     added.add(v);
                     continue;
@@ -114,76 +138,115 @@ public final class VipCarrier implements AutoCloseable {
                         "vip", v.name(), "address", v.cidr(), "reason", duplicate ? "VIP_HELD_ELSEWHERE" : "VIP_CLAIM_FAILED",
                         "cause", o.detail(), "released_again", added.stream().map(Vip::name).toList());
                 loop.accept(new Input.VipClaimed(clock.getAsLong(), duplicate ? Input.VipClaim.DUPLICATE
-                        : Input.VipClaim.FAILED, v.name() + ": " + o.detail()));
+                        : Input.VipClaim.FAILED, v.name() + ": " + o.detail(), group));
                 return;
             }
             long took = clock.getAsLong() - start;
-            loop.accept(new Input.VipClaimed(clock.getAsLong(), Input.VipClaim.CLAIMED, ""));
-            for (int i = 0; i < vips.size(); i++) {
-                Vip v = vips.get(i);
+            loop.accept(new Input.VipClaimed(clock.getAsLong(), Input.VipClaim.CLAIMED, "", group));
+            for (Held h : of(group)) {
+                Vip v = h.vip();
                 log.event(Priority.NOTICE, "vip_acquired", "vip", v.name(), "address", v.cidr(), "device", v.device(),
-                        "checked_before", checked, "duration_ms", took);
-                announceWhileHeld(v, settings.get(i));
+                        "follows", group.label(), "checked_before", checked, "duration_ms", took);
+                announceWhileHeld(group, v, h.settings());
                 listener.acquired(v.name());
             }
         });
     }
 
-    public void down(String why) {
+    /** {@code ip addr add} unless the group's release guard has passed; one step under the group's lock. */
+    private VipDriver.Outcome addBeforeGuard(VipGroup group, Vip v) {
+        synchronized (locks.get(group)) {
+            long now = clock.getAsLong();
+            if (now >= guardAt.get(group)) {
+                return new VipDriver.Outcome(VipDriver.Claim.FAILED, "past the release guard (" + (now - guardAt.get(group))
+                        + " ms): the grant ran out while the claim waited");
+            }
+            return driver.claim(v, Duration.ZERO);
+        }
+    }
+
+    public void down(VipGroup group, String why) {
         worker.execute(() -> {
-            boolean ok = release(why);
-            loop.accept(new Input.VipReleased(clock.getAsLong(), ok, ok ? "" : "a VIP is still on " + devices()));
+            boolean ok = release(group, why);
+            loop.accept(new Input.VipReleased(clock.getAsLong(), ok, ok ? "" : "a VIP is still on " + devices(group), group));
         });
     }
 
-    /** Removes every VIP now, on the caller's thread (the lease guard); the worker's own release finds them gone. */
+    /** Removes the primary's VIPs now, on the caller's thread (the lease guard); the worker's release finds them gone. */
     public void releaseNow(String why) {
-        release(why);
+        release(VipGroup.PRIMARY, why);
     }
 
-    private synchronized boolean release(String why) {
-        stopAnnouncing();
-        boolean all = true;
-        for (Vip v : vips) {
-            long start = clock.getAsLong();
-            VipDriver.Release r = driver.release(v);
-            if (r == VipDriver.Release.NOT_HELD) continue;
-            boolean gone = r == VipDriver.Release.RELEASED;
-            all &= gone;
-            log.event(gone ? Priority.NOTICE : Priority.ERR, "vip_released", "vip", v.name(), "address", v.cidr(),
-                    "device", v.device(), "reason", "VIP_RELEASED", "cause", why, "released", gone,
-                    "duration_ms", clock.getAsLong() - start);
-            if (gone) listener.released(v.name());
+    /** The release guard of {@code group}: at {@code at} (the loop's clock) its VIPs go, unless moved again first. */
+    public void guard(VipGroup group, long at) {
+        synchronized (locks.get(group)) {
+            guardAt.put(group, at);
+            ScheduledFuture<?> old = guardTimers.remove(group);
+            if (old != null) old.cancel(false);
+            if (at == Long.MAX_VALUE) return;
+            long delay = Math.max(0, at - clock.getAsLong());
+            guardTimers.put(group, guards.schedule(() -> {
+                if (clock.getAsLong() >= guardAt.get(group)) {
+                    release(group, "the release guard fired: the grant ended before the loop released them");
+                }
+            }, delay, TimeUnit.MILLISECONDS));
         }
-        return all;
     }
 
-    private synchronized void announceWhileHeld(Vip v, VipSettings s) {
-        long every = s.announceInterval().toMillis();
-        for (int round = 1; round < s.announceCount(); round++) {
-            announcing.add(announcer.schedule(() -> driver.announce(v), round * every, TimeUnit.MILLISECONDS));
+    private boolean release(VipGroup group, String why) {
+        synchronized (locks.get(group)) {
+            stopAnnouncing(group);
+            boolean all = true;
+            for (Held h : of(group)) {
+                Vip v = h.vip();
+                long start = clock.getAsLong();
+                VipDriver.Release r = driver.release(v);
+                if (r == VipDriver.Release.NOT_HELD) continue;
+                boolean gone = r == VipDriver.Release.RELEASED;
+                all &= gone;
+                log.event(gone ? Priority.NOTICE : Priority.ERR, "vip_released", "vip", v.name(), "address", v.cidr(),
+                        "device", v.device(), "reason", "VIP_RELEASED", "cause", why, "released", gone,
+                        "duration_ms", clock.getAsLong() - start);
+                if (gone) listener.released(v.name());
+            }
+            return all;
         }
-        long again = s.reannounceInterval().toMillis();
-        announcing.add(announcer.scheduleAtFixedRate(() -> driver.announce(v), again, again, TimeUnit.MILLISECONDS));
     }
 
-    private void stopAnnouncing() {
-        for (ScheduledFuture<?> f : announcing) f.cancel(false);
-        announcing.clear();
+    private void announceWhileHeld(VipGroup group, Vip v, VipSettings s) {
+        synchronized (locks.get(group)) {
+            List<ScheduledFuture<?>> list = announcing.get(group);
+            long every = s.announceInterval().toMillis();
+            for (int round = 1; round < s.announceCount(); round++) {
+                list.add(announcer.schedule(() -> driver.announce(v), round * every, TimeUnit.MILLISECONDS));
+            }
+            long again = s.reannounceInterval().toMillis();
+            list.add(announcer.scheduleAtFixedRate(() -> driver.announce(v), again, again, TimeUnit.MILLISECONDS));
+        }
     }
 
-    private List<String> names() {
-        return vips.stream().map(Vip::name).toList();
+    private void stopAnnouncing(VipGroup group) {
+        for (ScheduledFuture<?> f : announcing.get(group)) f.cancel(false);
+        announcing.get(group).clear();
     }
 
-    private String devices() {
-        return String.join(",", vips.stream().map(Vip::device).distinct().toList());
+    private List<Held> of(VipGroup group) {
+        return vips.stream().filter(h -> h.group() == group).toList();
+    }
+
+    private List<String> names(VipGroup group) {
+        return of(group).stream().map(h -> h.vip().name()).toList();
+    }
+
+    private String devices(VipGroup group) {
+        return String.join(",", of(group).stream().map(h -> h.vip().device()).distinct().toList());
     }
 
     @Override
     public void close() {
         worker.shutdownNow();
         announcer.shutdownNow();
+        guards.shutdownNow();
     }
 
     private static Thread daemon(Runnable r, String name) {

@@ -194,6 +194,9 @@ public final class AdminCodec {
         if (copy.get("postgres") instanceof com.fasterxml.jackson.databind.node.ObjectNode pg && !pg.has("vips")) {
             pg.putNull("vips"); // a daemon without VIPs
         }
+        if (copy.get("postgres") instanceof com.fasterxml.jackson.databind.node.ObjectNode pg && !pg.has("tracked")) {
+            pg.putNull("tracked"); // a daemon without VIPs placed by checks
+        }
         if (copy.get("nodes") instanceof com.fasterxml.jackson.databind.node.ArrayNode nodes) {
             for (JsonNode n : nodes) {
                 if (n instanceof com.fasterxml.jackson.databind.node.ObjectNode o && !o.has("postgres")) o.putNull("postgres");

@@ -10,16 +10,19 @@ import java.util.List;
  * @param primary  the recorded primary, or null before bootstrap
  * @param sync     the synchronous set (only these may be promoted in synchronous mode)
  * @param reason   the supervisor's last reason on the answering node (an HaReason name), or null
- * @param vips     the answering node's VIPs: "held", "claiming", "releasing" or "not held"; null without VIPs
+ * @param vips     the answering node's VIPs that follow the primary: "held", "claiming", "releasing" or "not held"; null
+ *                 without them
+ * @param tracked  the VIPs placed by checks; null without them
  */
-@JsonPropertyOrder({"primary", "timeline", "sync", "synchronous_mode", "reason", "vips"})
+@JsonPropertyOrder({"primary", "timeline", "sync", "synchronous_mode", "reason", "vips", "tracked"})
 public record PgClusterView(
         @JsonProperty("primary") String primary,
         @JsonProperty("timeline") long timeline,
         @JsonProperty("sync") List<String> sync,
         @JsonProperty("synchronous_mode") boolean synchronousMode,
         @JsonProperty("reason") String reason,
-        @JsonProperty("vips") @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String vips) {
+        @JsonProperty("vips") @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String vips,
+        @JsonProperty("tracked") @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) TrackedView tracked) {
     @com.fasterxml.jackson.annotation.JsonCreator
     public PgClusterView {
         sync = sync == null ? List.of() : List.copyOf(sync);
@@ -27,6 +30,12 @@ public record PgClusterView(
 
     /** Without VIPs. */
     public PgClusterView(String primary, long timeline, List<String> sync, boolean synchronousMode, String reason) {
-        this(primary, timeline, sync, synchronousMode, reason, null);
+        this(primary, timeline, sync, synchronousMode, reason, null, null);
+    }
+
+    /** Without VIPs placed by checks. */
+    public PgClusterView(String primary, long timeline, List<String> sync, boolean synchronousMode, String reason,
+                         String vips) {
+        this(primary, timeline, sync, synchronousMode, reason, vips, null);
     }
 }

@@ -13,6 +13,7 @@ import vigil.core.election.ClusterRecord;
 import vigil.core.election.Message;
 import vigil.core.election.PgRecord;
 import vigil.core.election.Report;
+import vigil.core.election.VipGrant;
 
 /**
  * Binary encoding of election messages between daemons. Every frame starts with the wire version and a
@@ -27,11 +28,12 @@ import vigil.core.election.Report;
  *
  * <p>Version 2 added node reports (watchdog, PostgreSQL safety) to heartbeats, acknowledgements and resignations, the
  * record's PostgreSQL part (system identifier, fork, former primary) and {@code ledIn}, the candidacy's {@code known}
- * flag and the record catch-up in pre-vote replies. Nodes of different wire versions refuse each other's frames:
+ * flag and the record catch-up in pre-vote replies. Version 3 added the grant of the VIPs placed by checks to
+ * heartbeats and each node's standing for them to reports. Nodes of different wire versions refuse each other's frames:
  * upgrade every node of a cluster together (a rolling upgrade across wire versions is not supported).
  */
 public final class PeerCodec {
-    public static final int WIRE_VERSION = 2;
+    public static final int WIRE_VERSION = 3;
     static final int MAX_FRAME = 64 * 1024;
 
     static final int MAC_BYTES = 32;
@@ -95,6 +97,12 @@ public final class PeerCodec {
                     out.writeLong(e.getValue().term());
                     writeReport(out, e.getValue().report());
                     out.writeBoolean(e.getValue().farewell());
+                }
+                out.writeBoolean(h.grant() != null);
+                if (h.grant() != null) {
+                    out.writeUTF(h.grant().holder());
+                    out.writeLong(h.grant().ackSeq());
+                    out.writeLong(h.grant().validMs());
                 }
             } else if (m instanceof Message.HeartbeatAck a) {
                 out.writeLong(a.seq());
@@ -169,7 +177,8 @@ public final class PeerCodec {
                         Report report = readReport(in);
                         reports.put(name, new Report.Heard(heardIn, report, in.readBoolean()));
                     }
-                    yield new Message.Heartbeat(term, seq, record, table, reports);
+                    VipGrant grant = in.readBoolean() ? new VipGrant(in.readUTF(), in.readLong(), in.readLong()) : null;
+                    yield new Message.Heartbeat(term, seq, record, table, reports, grant);
                 }
                 case ACK -> new Message.HeartbeatAck(term, in.readLong(), readCandidacy(in), readReport(in));
                 case STALE -> new Message.Stale(term);
@@ -231,13 +240,17 @@ public final class PeerCodec {
     private static void writeReport(DataOutputStream out, Report r) throws IOException {
         out.writeLong(r.watchdogMs());
         out.writeByte(r.pg().ordinal());
+        out.writeByte(r.tracked().ordinal());
     }
 
     private static Report readReport(DataInputStream in) throws IOException {
         long watchdogMs = in.readLong();
         int safety = in.readUnsignedByte();
-        if (watchdogMs < 0 || safety >= Report.PgSafety.values().length) throw new IOException("bad report");
-        return new Report(watchdogMs, Report.PgSafety.values()[safety]);
+        int tracked = in.readUnsignedByte();
+        if (watchdogMs < 0 || safety >= Report.PgSafety.values().length || tracked >= Report.Tracked.values().length) {
+            throw new IOException("bad report");
+        }
+        return new Report(watchdogMs, Report.PgSafety.values()[safety], Report.Tracked.values()[tracked]);
     }
 
     private static void writeName(DataOutputStream out, String name) throws IOException {
