@@ -17,32 +17,57 @@ import java.util.List;
  *                      promoted, and the set is never empty while synchronous mode is on and a primary is recorded
  * @param formerPrimary the primary this one replaced, while the proof that it cannot write must be re-checked
  *                      just before pg_promote; null once promoted
+ * @param confirmedDown an operator's oath that a node is off ({@code vigilctl confirm-down}), kept in the record so that
+ *                      a next leader has it too; used by one promotion, void once that node is heard from (null: none)
  */
 public record PgRecord(String primary, long systemId, long timeline, Fork fork, List<String> sync,
-                       String formerPrimary) {
+                       String formerPrimary, Confirmed confirmedDown) {
     public static final PgRecord NONE = new PgRecord(null, 0, 0, null, List.of(), null);
 
     public PgRecord {
         sync = List.copyOf(sync);
     }
 
+    public PgRecord(String primary, long systemId, long timeline, Fork fork, List<String> sync, String formerPrimary) {
+        this(primary, systemId, timeline, fork, sync, formerPrimary, null);
+    }
+
     /** Where a timeline began: its parent and the LSN of the switch. */
     public record Fork(long parentTimeline, long lsn) {}
 
+    /**
+     * {@code operator} swore at {@code at} (wall clock, as the daemon that took it read it) that {@code node} is off;
+     * the leader of {@code term} recorded it.
+     */
+    public record Confirmed(String node, long term, String operator, String at) {
+        public Confirmed {
+            if (node == null || operator == null || at == null) throw new IllegalArgumentException("incomplete confirmation");
+        }
+
+        @Override
+        public String toString() {
+            return "confirmed down by the operator " + operator + " at " + at + " (recorded in term " + term + ")";
+        }
+    }
+
     public PgRecord withPrimary(String newPrimary, String former) {
-        return new PgRecord(newPrimary, systemId, timeline, fork, sync, former);
+        return new PgRecord(newPrimary, systemId, timeline, fork, sync, former, confirmedDown);
     }
 
     public PgRecord withTimeline(long newTimeline, Fork newFork) {
         return new PgRecord(primary, systemId, newTimeline, newFork, sync, formerPrimary == null ? null
-                : newTimeline != timeline ? null : formerPrimary);
+                : newTimeline != timeline ? null : formerPrimary, confirmedDown);
     }
 
     public PgRecord withSystemId(long id) {
-        return new PgRecord(primary, id, timeline, fork, sync, formerPrimary);
+        return new PgRecord(primary, id, timeline, fork, sync, formerPrimary, confirmedDown);
     }
 
     public PgRecord withSync(List<String> newSync) {
-        return new PgRecord(primary, systemId, timeline, fork, newSync, formerPrimary);
+        return new PgRecord(primary, systemId, timeline, fork, newSync, formerPrimary, confirmedDown);
+    }
+
+    public PgRecord withConfirmedDown(Confirmed c) {
+        return new PgRecord(primary, systemId, timeline, fork, sync, formerPrimary, c);
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import vigil.core.election.Candidacy;
+import vigil.core.election.PgRecord;
 import vigil.core.election.Report;
 import vigil.core.election.Voter;
 import vigil.core.ha.SupervisorState.PeerProbe;
@@ -17,7 +18,10 @@ import vigil.core.ha.SupervisorState.PeerProbe;
  *     while its lease stays valid for longer than the watchdog's timeout, and its lease ended before ours began,
  *     so its daemon fenced PostgreSQL or the host has been reset;</li>
  * <li>its fence agents turned its host off within this leadership, and their {@code status} confirmed it
- *     ({@link #fence}); a reboot never counts (operator confirmation plugs in here too);</li>
+ *     ({@link #fence}); a reboot never counts;</li>
+ * <li>an operator swore it is off ({@code vigilctl confirm-down}), recorded in the cluster record, and it has not
+ *     been heard from since; the promotion's record drops the oath (used once), and a leader that hears from the
+ *     node drops it too ({@link Leading#lead});</li>
  * <li>its PostgreSQL answered directly that it is in recovery, or its vigild reported PostgreSQL verified stopped
  *     or a standby with no promotion under way, and it has not led since (a leaving node says so when it resigns);</li>
  * <li>{@code failover_without_fencing: true}: the operator accepted the risk.</li>
@@ -75,9 +79,9 @@ final class FailOver {
             s.standDown(new Why(HaReason.PEER_AHEAD, ahead, aheadBy(s, ahead, mine)));
             return;
         }
-        Leading.record(s, s.pg.withPrimary(s.me, old).withSync(SyncSet.othersIfSynchronous(s)),
+        Leading.record(s, s.pg.withPrimary(s.me, old).withSync(SyncSet.othersIfSynchronous(s)).withConfirmedDown(null),
                 new Why(HaReason.PROMOTING, old, "proof: " + String.join(", ", proofs)));
-        s.fences.remove(old); // used once
+        s.fences.remove(old); // used once (the operator's confirmation is gone from the record just written)
     }
 
     /** A failed fence is tried again after this long (the agents' BMCs may come back). */
@@ -119,8 +123,10 @@ final class FailOver {
         if (answer.result() == PeerPg.IN_RECOVERY) proofs.add("its PostgreSQL answers in recovery");
         PeerProbe fenced = s.fences.get(old);
         if (fenced != null && fenced.result() == PeerPg.POWERED_OFF && fenced.startedAt() >= s.e.leadership().electedAt()) {
-            proofs.add(fenced.detail().startsWith("confirmed down") ? fenced.detail() : "fence agents: " + fenced.detail());
+            proofs.add("fence agents: " + fenced.detail());
         }
+        PgRecord.Confirmed oath = s.pg.confirmedDown();
+        if (oath != null && oath.node().equals(old) && !s.freshlyAcked(old)) proofs.add(oath.toString());
         if (s.p.failoverWithoutFencing()) proofs.add("failover_without_fencing accepts the risk");
         return proofs;
     }

@@ -20,7 +20,11 @@ public sealed interface HaObservation {
      * An operator swore that {@code node} is off ({@code vigilctl confirm-down}): a proof for this leadership, used
      * once, void as soon as the node is heard from again.
      */
-    record ConfirmedDown(long now, String node, String operator) implements HaObservation {}
+    record ConfirmedDown(long now, String node, String operator, String at) implements HaObservation {
+        public ConfirmedDown(long now, String node, String operator) {
+            this(now, node, operator, "an unknown time");
+        }
+    }
 
     /** The fence agents of {@code node} ran: {@code off} when its host is off, confirmed by their status. */
     record NodeFenced(long now, String node, boolean off, long startedAt, String detail) implements HaObservation {}

@@ -60,6 +60,8 @@ public enum HaReason {
     SYSTEM_ID_MISMATCH,
     /** The recorded primary's vigild came back with PostgreSQL still serving: hand leadership back to it. */
     HAND_BACK_TO_PRIMARY,
+    /** A node an operator confirmed down is heard from again: the confirmation is dropped from the record. */
+    CONFIRMATION_VOID,
     /** Keep a still-running recorded primary while regaining leadership after a vigild restart (bounded window). */
     RECLAIMING,
     SYNC_SET_CHANGED,

@@ -135,8 +135,11 @@ final class HaStep {
         } else if (o instanceof HaObservation.PeerProbed pp) {
             probes.put(pp.node(), new PeerProbe(pp.result(), pp.startedAt(), now, pp.detail()));
         } else if (o instanceof HaObservation.ConfirmedDown c) {
-            fences.put(c.node(), new SupervisorState.PeerProbe(PeerPg.POWERED_OFF, now, now,
-                    "confirmed down by the operator " + c.operator()));
+            // Into the record, so that a next leader has it too (FailOver reads it from there).
+            if (e.role() == Role.LEADER) {
+                electionInputs.add(new Observation.RecordUpdate(now,
+                        pg.withConfirmedDown(new PgRecord.Confirmed(c.node(), e.term(), c.operator(), c.at()))));
+            }
         } else if (o instanceof HaObservation.NodeFenced f) {
             fences.put(f.node(), new SupervisorState.PeerProbe(f.off() ? PeerPg.POWERED_OFF : PeerPg.UNKNOWN,
                     f.startedAt(), now, f.detail()));

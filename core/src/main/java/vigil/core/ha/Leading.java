@@ -17,6 +17,20 @@ final class Leading {
     private Leading() {}
 
     static void lead(HaStep s) {
+        int before = s.electionInputs.size();
+        steer(s);
+        PgRecord.Confirmed oath = s.pg.confirmedDown();
+        boolean recorded = s.electionInputs.subList(before, s.electionInputs.size()).stream()
+                .anyMatch(o -> o instanceof Observation.RecordUpdate);
+        if (oath != null && s.freshlyAcked(oath.node()) && !recorded) {
+            // Heard from again: it was not off, or it is back. The oath is void; its own report is what counts now.
+            // (A record written this step still carries it; the next step drops it, and FailOver ignores it meanwhile.)
+            record(s, s.pg.withConfirmedDown(null), new Why(HaReason.CONFIRMATION_VOID, oath.node(),
+                    "heard from since it was " + oath));
+        }
+    }
+
+    private static void steer(HaStep s) {
         PgRecord pg = s.pg;
         PgView view = s.view;
         if (s.me.equals(pg.primary())) {

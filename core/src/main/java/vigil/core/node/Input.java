@@ -32,8 +32,15 @@ public sealed interface Input {
         }
     }
 
-    /** {@code vigilctl confirm-down}: an operator swears {@code node} is off (the loop passes it only to a leader). */
-    record ConfirmedDown(long now, String node, String operator) implements Input {}
+    /**
+     * {@code vigilctl confirm-down}: an operator swears {@code node} is off (the loop passes it only to a leader);
+     * {@code at} is the wall-clock time as text, for the record.
+     */
+    record ConfirmedDown(long now, String node, String operator, String at) implements Input {
+        public ConfirmedDown(long now, String node, String operator) {
+            this(now, node, operator, "an unknown time");
+        }
+    }
 
     /** The outcome of {@link Effect.FenceNode}: {@code off} when a level turned the host off and status confirmed it. */
     record NodeFenced(long now, String node, boolean off, long startedAt, String detail) implements Input {}

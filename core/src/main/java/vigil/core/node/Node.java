@@ -119,7 +119,7 @@ public final class Node {
             } else if (in instanceof Input.Probed p) {
                 supervise(new HaObservation.Probed(now, p.view()));
             } else if (in instanceof Input.ConfirmedDown c) {
-                supervise(new HaObservation.ConfirmedDown(now, c.node(), c.operator()));
+                supervise(new HaObservation.ConfirmedDown(now, c.node(), c.operator(), c.at()));
             } else if (in instanceof Input.NodeFenced f) {
                 supervise(new HaObservation.NodeFenced(now, f.node(), f.off(), f.startedAt(), f.detail()));
             } else if (in instanceof Input.PeerProbed p) {

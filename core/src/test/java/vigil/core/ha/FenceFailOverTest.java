@@ -7,6 +7,7 @@ import static vigil.core.ha.HaFixture.*;
 
 import java.util.List;
 import java.util.Set;
+import vigil.core.election.PgRecord;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -66,24 +67,40 @@ class FenceFailOverTest {
         assertEquals(FailOverTest.N2_REPLACES_N1, recorded(d));
     }
 
+    static final PgRecord.Confirmed OATH = new PgRecord.Confirmed("n1", 6, "alice", "2026-12-01T02:40:00Z");
+
     @Test
-    void anOperatorsConfirmationIsAProofWithoutFenceAgents() {
+    void anOperatorsConfirmationGoesIntoTheRecordAndIsAProofWithoutFenceAgents() {
         HaDecision waiting = FailOverTest.answered(newLeaderAfterPrimaryLost(), ASYNC, PeerPg.UNKNOWN);
         assertEquals(HaReason.FENCING_REQUIRED, reason(waiting));
-        HaDecision d = decide(waiting.next(), newLeaderAfterPrimaryLost(), ASYNC,
-                new HaObservation.ConfirmedDown(NOW + 50, "n1", "alice"));
-        assertEquals(FailOverTest.N2_REPLACES_N1, recorded(d));
+        HaDecision told = decide(waiting.next(), newLeaderAfterPrimaryLost(), ASYNC,
+                new HaObservation.ConfirmedDown(NOW + 50, "n1", "alice", OATH.at()));
+        assertEquals(primaryIs("n1").withConfirmedDown(OATH), recorded(told), "written into the cluster record");
+
+        HaDecision d = decide(told.next(), newLeaderAfterPrimaryLost().pg(primaryIs("n1").withConfirmedDown(OATH)), ASYNC,
+                new HaObservation.Tick(NOW + 60));
+        assertEquals(FailOverTest.N2_REPLACES_N1, recorded(d), "the promotion's record drops it: used once");
+        assertTrue(why(d).detail().contains("confirmed down by the operator alice at 2026-12-01T02:40:00Z (recorded in "
+                + "term 6)"), why(d).detail());
+    }
+
+    @Test
+    void aRecordedConfirmationServesANextLeaderToo() {
+        // The leader that took it is gone; n2 leads term 7 with the committed record that holds it.
+        Situation next = leading("n2", 7).pg(primaryIs("n1").withConfirmedDown(OATH)).ledIn("n1", 5).acked("n3")
+                .known("n3", 1, PRIMARY_LSN - 2 * MB);
+        HaDecision d = FailOverTest.answered(next, ASYNC, PeerPg.UNKNOWN);
+        assertEquals(HaReason.PROMOTING, reason(d), why(d).toString());
         assertTrue(why(d).detail().contains("confirmed down by the operator alice"), why(d).detail());
-        assertTrue(d.next().probes().fences().isEmpty(), "used once");
     }
 
     @Test
     void aConfirmationIsVoidOnceTheNodeIsHeardFromAgain() {
-        HaDecision waiting = FailOverTest.answered(newLeaderAfterPrimaryLost(), ASYNC, PeerPg.UNKNOWN);
-        HaDecision d = decide(waiting.next(), newLeaderAfterPrimaryLost().acked("n1"), ASYNC,
-                new HaObservation.ConfirmedDown(NOW + 50, "n1", "alice"));
-        assertNull(recorded(d), "n1 acknowledges this leader: it is not off");
-        assertTrue(d.next().probes().fences().isEmpty());
+        Situation heard = newLeaderAfterPrimaryLost().acked("n1").pg(primaryIs("n1").withConfirmedDown(OATH));
+        HaDecision d = decide(FailOverTest.answered(heard, ASYNC, PeerPg.UNKNOWN).next(), heard, ASYNC,
+                new HaObservation.Tick(NOW + 60));
+        assertEquals(primaryIs("n1"), recorded(d), "n1 acknowledges this leader: it is not off, the oath is dropped");
+        assertEquals(HaReason.CONFIRMATION_VOID, reason(d));
     }
 
     @Test

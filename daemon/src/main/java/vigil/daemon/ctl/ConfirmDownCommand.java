@@ -23,9 +23,10 @@ import vigil.protocol.admin.AdminRequest;
             "When the primary's node is gone and nothing proves that its PostgreSQL cannot write (no armed "
                     + "watchdog, no fence agent, or every fence level failed), the leader waits in FENCING_REQUIRED "
                     + "rather than risk two writers. If you have made sure yourself that NODE is off (powered off, "
-                    + "unplugged, its VM destroyed), this tells the leader so: it counts as that proof once, for the "
-                    + "current leadership, and is void as soon as NODE is heard from again. It is logged at warning "
-                    + "with your user name (event confirm_down).",
+                    + "unplugged, its VM destroyed), this tells the leader so: it is written into the cluster "
+                    + "record with your user name and the time (a later leader has it too), counts as that proof for one "
+                    + "promotion, and is void as soon as NODE is heard from again. It is logged at warning "
+                    + "(event confirm_down).",
             "",
             "Run it on the leader (vigilctl status shows which node leads); other nodes refuse it. If NODE is in "
                     + "fact still running and writable, two primaries may accept writes: that is why --yes is required.",

@@ -330,12 +330,14 @@ public final class NodeLoop implements Runnable {
         }
         var e = state.election();
         String self = config.electorate().self();
+        String at = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
         log.event(Priority.WARNING, "confirm_down", "peer", c.node(), "operator", c.operator(), "term", e.term(),
-                "reason", "OPERATOR_CONFIRMED_DOWN", "cause", "the operator swears " + c.node()
-                        + " is off: it counts as a proof once, until it is heard from again");
-        decide(new Input.ConfirmedDown(clock.getAsLong(), c.node(), c.operator()));
+                "at", at, "reason", "OPERATOR_CONFIRMED_DOWN", "cause", "the operator swears " + c.node()
+                        + " is off: recorded in the cluster record, it counts as a proof for one promotion, until "
+                        + c.node() + " is heard from again");
+        decide(new Input.ConfirmedDown(clock.getAsLong(), c.node(), c.operator(), at));
         c.reply().complete("accepted by " + self + ", leader in term " + e.term() + ": " + c.node()
-                + " counts as off for this leadership until it is heard from again");
+                + " counts as off (recorded in the cluster record, for one promotion) until it is heard from again");
     }
 
     private int reachableVoters() {

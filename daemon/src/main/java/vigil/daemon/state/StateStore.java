@@ -103,6 +103,10 @@ public final class StateStore implements AutoCloseable {
             PgRecord.Fork forkPoint = fork.isEmpty() ? null : new PgRecord.Fork(Long.parseLong(fork.split("/")[0]),
                     Long.parseLong(fork.split("/")[1]));
             String former = emptyToNull(kv.getOrDefault("record_former_primary", ""));
+            String confirmed = emptyToNull(kv.getOrDefault("record_confirmed_down", ""));
+            PgRecord.Confirmed oath = confirmed == null ? null : new PgRecord.Confirmed(confirmed,
+                    Long.parseLong(req(kv, f, "record_confirmed_term")), req(kv, f, "record_confirmed_by"),
+                    req(kv, f, "record_confirmed_at"));
             Map<String, Long> ledIn = new LinkedHashMap<>();
             for (String entry : list(kv.getOrDefault("record_led_in", ""))) {
                 int colon = entry.lastIndexOf(':');
@@ -110,7 +114,7 @@ public final class StateStore implements AutoCloseable {
             }
             if ("1".equals(version) && recordLeader != null) ledIn.put(recordLeader, recordTerm);
             ClusterRecord record = new ClusterRecord(recordTerm, recordVersion, recordLeader,
-                    new PgRecord(primary, systemId, timeline, forkPoint, syncSet, former), ledIn);
+                    new PgRecord(primary, systemId, timeline, forkPoint, syncSet, former, oath), ledIn);
             HaDurable ha = new HaDurable(Boolean.parseBoolean(kv.getOrDefault("needs_rewind", "false")),
                     kv.getOrDefault("reclaim_boot", ""), Long.parseLong(kv.getOrDefault("reclaim_until_mono_ms", "0")));
             return new Saved(new Durable(term, votedFor, record), ha);
@@ -119,6 +123,11 @@ public final class StateStore implements AutoCloseable {
                     + "guess its term. Restore the file, or if the node's data is to be discarded, remove it and "
                     + "start the node only after the others elected a leader");
         }
+    }
+
+    /** A value on one line: a key=value file cannot hold a line break. */
+    private static String oneLine(String v) {
+        return v.replace('\n', ' ').replace('\r', ' ');
     }
 
     public void save(Durable d, HaDurable ha) throws StateException {
@@ -138,6 +147,10 @@ public final class StateStore implements AutoCloseable {
                 + "\nrecord_sync=" + String.join(",", pg.sync())
                 + "\nrecord_former_primary=" + nullToEmpty(pg.formerPrimary())
                 + "\nrecord_led_in=" + led
+                + (pg.confirmedDown() == null ? "" : "\nrecord_confirmed_down=" + pg.confirmedDown().node()
+                        + "\nrecord_confirmed_term=" + pg.confirmedDown().term()
+                        + "\nrecord_confirmed_by=" + oneLine(pg.confirmedDown().operator())
+                        + "\nrecord_confirmed_at=" + oneLine(pg.confirmedDown().at()))
                 + "\nneeds_rewind=" + ha.needsRewind()
                 + "\nreclaim_boot=" + ha.reclaimBoot()
                 + "\nreclaim_until_mono_ms=" + ha.reclaimUntil() + "\n";

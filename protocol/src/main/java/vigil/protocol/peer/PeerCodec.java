@@ -29,7 +29,7 @@ import vigil.core.election.VipGrant;
  * <p>Version 2 added node reports (watchdog, PostgreSQL safety) to heartbeats, acknowledgements and resignations, the
  * record's PostgreSQL part (system identifier, fork, former primary) and {@code ledIn}, the candidacy's {@code known}
  * flag and the record catch-up in pre-vote replies. Version 3 added the grant of the VIPs placed by checks to
- * heartbeats and each node's standing for them to reports. Nodes of different wire versions refuse each other's frames:
+ * heartbeats, each node's standing for them to reports, and an operator's confirm-down to the record. Nodes of different wire versions refuse each other's frames:
  * upgrade every node of a cluster together (a rolling upgrade across wire versions is not supported).
  */
 public final class PeerCodec {
@@ -212,6 +212,14 @@ public final class PeerCodec {
         out.writeShort(pg.sync().size());
         for (String s : pg.sync()) out.writeUTF(s);
         writeName(out, pg.formerPrimary());
+        PgRecord.Confirmed oath = pg.confirmedDown();
+        out.writeBoolean(oath != null);
+        if (oath != null) {
+            out.writeUTF(oath.node());
+            out.writeLong(oath.term());
+            out.writeUTF(oath.operator());
+            out.writeUTF(oath.at());
+        }
         out.writeShort(r.ledIn().size());
         for (Map.Entry<String, Long> e : r.ledIn().entrySet()) {
             out.writeUTF(e.getKey());
@@ -231,10 +239,13 @@ public final class PeerCodec {
         java.util.List<String> sync = new java.util.ArrayList<>();
         for (int i = 0; i < n; i++) sync.add(in.readUTF());
         String former = readName(in);
+        PgRecord.Confirmed oath = in.readBoolean()
+                ? new PgRecord.Confirmed(in.readUTF(), in.readLong(), in.readUTF(), in.readUTF()) : null;
         int led = in.readUnsignedShort();
         Map<String, Long> ledIn = new HashMap<>();
         for (int i = 0; i < led; i++) ledIn.put(in.readUTF(), in.readLong());
-        return new ClusterRecord(term, version, leader, new PgRecord(primary, systemId, timeline, fork, sync, former), ledIn);
+        return new ClusterRecord(term, version, leader, new PgRecord(primary, systemId, timeline, fork, sync, former, oath),
+                ledIn);
     }
 
     private static void writeReport(DataOutputStream out, Report r) throws IOException {

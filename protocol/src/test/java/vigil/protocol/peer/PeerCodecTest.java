@@ -23,14 +23,16 @@ class PeerCodecTest {
         Candidacy c = new Candidacy(true, 3, 0x1_0000_2000L);
         Candidacy unknown = new Candidacy(false, 2, 77, false);
         ClusterRecord full = new ClusterRecord(7, 2, "n1", new PgRecord("n1", 7_300_000_000_000_000_001L, 3,
-                new PgRecord.Fork(2, 0x3000060L), List.of("n2", "n3"), "n2"), Map.of("n1", 7L, "n2", 5L));
-        Report armed = new Report(1050, Report.PgSafety.MAY_WRITE);
+                new PgRecord.Fork(2, 0x3000060L), List.of("n2", "n3"), "n2",
+                new PgRecord.Confirmed("n2", 7, "alice", "2026-12-01T02:40:00Z")), Map.of("n1", 7L, "n2", 5L));
+        Report armed = new Report(1050, Report.PgSafety.MAY_WRITE, Report.Tracked.HOLDING);
         Report stopped = new Report(0, Report.PgSafety.STOPPED);
         List<Message> all = List.of(
                 new Message.Heartbeat(7, 42, full, Map.of("n2", c, "n3", Candidacy.INELIGIBLE, "n4", unknown),
                         Map.of("n1", new Report.Heard(7, armed), "n2", new Report.Heard(6, stopped, true))),
                 new Message.Heartbeat(7, 42, new ClusterRecord(7, 2, "n1", "n1", 3, List.of("n2", "n3")), Map.of("n2", c)),
                 new Message.Heartbeat(1, 1, ClusterRecord.NONE, Map.of()),
+                new Message.Heartbeat(7, 43, full, Map.of(), Map.of(), new vigil.core.election.VipGrant("n2", 41, 1_450)),
                 new Message.HeartbeatAck(7, 42, c, stopped), new Message.Stale(9),
                 new Message.PreVoteRequest(8, c, full), new Message.PreVoteReply(8, true, 0),
                 new Message.PreVoteReply(8, false, 7, full),
