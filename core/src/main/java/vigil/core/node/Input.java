@@ -66,6 +66,12 @@ public sealed interface Input {
     }
 
     /**
+     * The release guard of {@code group} ({@link Effect.VipDownAt}) removed its VIPs on its own: the loop had not
+     * released them by the guard's instant.
+     */
+    record VipGuardReleased(long now, VipGroup group, String detail) implements Input {}
+
+    /**
      * The verdict of this node's tracked checks changed (or was reached for the first time): {@code pass} when every
      * check passes; {@code detail} names the failing check and how it failed.
      */

@@ -131,7 +131,8 @@ public final class Node {
             } else if (in instanceof Input.Shutdown) {
                 stopping = true;
                 supervise(new HaObservation.Stop(now));
-            } else if (in instanceof Input.VipChecked || in instanceof Input.VipClaimed || in instanceof Input.VipReleased) {
+            } else if (in instanceof Input.VipChecked || in instanceof Input.VipClaimed || in instanceof Input.VipReleased
+                    || in instanceof Input.VipGuardReleased) {
                 StringBuilder note = new StringBuilder();
                 if (VipPlacement.groupOf(in) == VipGroup.PRIMARY) vips = VipPlacement.reported(vips, in, note);
                 else tracked = tracked.with(VipPlacement.reported(tracked.held(), in, note));
@@ -203,7 +204,7 @@ public final class Node {
             if (!cfg.tracked()) return m;
             if (m instanceof Message.Heartbeat h) {
                 if (grant == null) {
-                    grant = TrackedPlacement.grant(tracked.grantor(), tracked, election, now, cfg.policyMargin());
+                    grant = TrackedPlacement.grant(tracked.grantor(), tracked, election, stopping, now, cfg.policyMargin());
                     tracked = tracked.with(grant.next());
                 }
                 return grant.grant() == null ? h : h.withGrant(grant.grant());
@@ -444,7 +445,7 @@ public final class Node {
                 want = Report.NONE;
             } else {
                 PgSafety pg = provenSafe() ? supervisor.local().knowledge() : PgSafety.MAY_WRITE;
-                var t = cfg.tracked() ? TrackedPlacement.report(tracked) : Report.Tracked.NONE;
+                var t = cfg.tracked() ? TrackedPlacement.report(tracked, stopping) : Report.Tracked.NONE;
                 want = new Report(watchdog.armed() ? cfg.watchdog().effectiveMs() : 0, pg, t);
             }
             if (!want.equals(election.ownReport())) elect(new Observation.ReportChanged(now, want));
@@ -486,7 +487,7 @@ public final class Node {
         private void placeTracked() {
             if (!cfg.tracked() || supervisor == null) return;
             long margin = cfg.policyMargin();
-            TrackedPlacement.Chosen c = TrackedPlacement.choose(tracked.grantor(), tracked, election, now, margin);
+            TrackedPlacement.Chosen c = TrackedPlacement.choose(tracked.grantor(), tracked, election, stopping, now, margin);
             tracked = tracked.with(c.next());
             if (c.note() != null) notes.add(c.note());
             VipPlacement.Placed p = VipPlacement.place(VipGroup.TRACKED, tracked.held(),

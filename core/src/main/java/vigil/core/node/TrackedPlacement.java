@@ -22,7 +22,9 @@ import vigil.core.node.TrackedState.SentAck;
  *     own lease does. A holder cut off from the leader therefore drops them before anybody else is granted them.</li>
  * <li>The leader grants them to one node at a time, and names another only once the last grant to the previous one
  *     has run out on its own clock (its own hold: once its release is reported). A grant never reaches past the
- *     leader's lease, so a new leader may grant at once: every grant of the old one is over.</li>
+ *     leader's lease; but a leader may resign before its lease ends, and its voters then elect another at once. So a
+ *     new leader grants only once a lease has passed since its election ({@link #predecessorsOver}), except to
+ *     itself when it holds them under a grant still valid (only one grant is valid at a time).</li>
  * <li>The holder stays while it remains a candidate (checks pass, heard from within half a lease): a node whose
  *     checks come back does not take the VIPs back. A new leader prefers a node that says it holds them.</li>
  * <li>A node whose checks fail drops them and voids its grants so far: it takes them again only on a grant counted
@@ -56,8 +58,12 @@ final class TrackedPlacement {
         long until = g.until();
         if (grant != null && holder.equals(self) && grant.validMs() > 0) {
             for (SentAck s : g.sent()) {
-                if (s.term() == term && s.seq() == grant.ackSeq() && s.at() >= g.voidBefore()) {
-                    until = Math.max(until, s.at() + (long) Math.floor(grant.validMs() * (1 - 2 * drift)));
+                // The earliest copy (a duplicated heartbeat is acknowledged twice): the leader may count from it.
+                if (s.term() == term && s.seq() == grant.ackSeq()) {
+                    if (s.at() >= g.voidBefore()) {
+                        until = Math.max(until, s.at() + (long) Math.floor(grant.validMs() * (1 - 2 * drift)));
+                    }
+                    break;
                 }
             }
         }
@@ -72,7 +78,7 @@ final class TrackedPlacement {
     /** What the leader's heartbeats carry now, and its account after sending it. */
     record Grant(VipGrant grant, Grantor next) {}
 
-    static Grant grant(Grantor g, TrackedState own, ElectionState e, long now, long margin) {
+    static Grant grant(Grantor g, TrackedState own, ElectionState e, boolean stopping, long now, long margin) {
         if (e.role() != Role.LEADER || g.term() != e.term() || g.holder() == null || !e.holdsLease(now)) {
             return new Grant(null, g);
         }
@@ -80,7 +86,7 @@ final class TrackedPlacement {
         if (h.equals(e.electorate().self())) return new Grant(new VipGrant(h, 0, 0), g);
         HeardAck ack = g.acks().get(h);
         long valid = 0;
-        if (ack != null && whyNot(h, g, own, e, now, margin) == null) {
+        if (ack != null && whyNot(h, g, own, e, stopping, now, margin) == null) {
             valid = Math.max(0, Math.min(e.electorate().timing().leaseMs(), e.leadership().leaseUntil() - ack.at()));
         }
         if (valid == 0) return new Grant(new VipGrant(h, ack == null ? 0 : ack.seq(), 0), g);
@@ -91,14 +97,14 @@ final class TrackedPlacement {
     /** The leader's choice of holder, and the note to log when it changes. */
     record Chosen(Grantor next, String note) {}
 
-    static Chosen choose(Grantor g, TrackedState own, ElectionState e, long now, long margin) {
+    static Chosen choose(Grantor g, TrackedState own, ElectionState e, boolean stopping, long now, long margin) {
         if (e.role() != Role.LEADER) return new Chosen(g, null);
         Grantor a = g.term() == e.term() ? g : new Grantor(e.term(), null, Long.MIN_VALUE, Map.of());
         String self = e.electorate().self();
         String h = a.holder();
         String dropped = null;
         if (h != null) {
-            String why = whyNot(h, a, own, e, now, margin);
+            String why = whyNot(h, a, own, e, stopping, now, margin);
             if (why == null) return new Chosen(a, null);
             boolean over = h.equals(self) ? !own.held().mayBeHeld() : now >= a.holderUntil();
             if (!over) return new Chosen(a, null); // its grant runs out first
@@ -107,13 +113,25 @@ final class TrackedPlacement {
         }
         if (!e.holdsLease(now)) return new Chosen(a, dropped == null ? null : "VIPs placed by checks: " + dropped);
         String pick = null;
+        if (!predecessorsOver(e, now)) {
+            // A predecessor that resigned may have granted them to a node not heard from yet (or heard from while its
+            // claim was failing, to be retried): nobody gets them before that grant is surely over, except this node
+            // if it holds them now under a grant still valid, since only one grant is valid at a time.
+            boolean selfHolds = own.held().held() == VipState.Held.UP && granted(own.grantee(), now, margin);
+            if (!selfHolds || whyNot(self, a, own, e, stopping, now, margin) != null) {
+                return new Chosen(a, dropped == null ? null : "VIPs placed by checks: " + dropped);
+            }
+            pick = self;
+        }
         for (var v : e.electorate().voters()) {
+            if (pick != null) break;
             String n = v.name();
-            if (whyNot(n, a, own, e, now, margin) != null) continue;
-            boolean holding = n.equals(self) ? own.held().mayBeHeld()
-                    : e.reportOf(n).report().tracked() == Report.Tracked.HOLDING;
-            if (pick == null || holding) pick = n;
-            if (holding) break;
+            if (whyNot(n, a, own, e, stopping, now, margin) != null) continue;
+            if (holdingOf(n, self, own, e)) pick = n;
+        }
+        for (var v : e.electorate().voters()) {
+            if (pick != null) break;
+            if (whyNot(v.name(), a, own, e, stopping, now, margin) == null) pick = v.name();
         }
         if (pick == null) {
             return new Chosen(a, dropped == null ? null : "VIPs placed by checks: " + dropped + "; no other candidate");
@@ -123,9 +141,26 @@ final class TrackedPlacement {
                 + (dropped == null ? "" : "; " + dropped));
     }
 
+    private static boolean holdingOf(String n, String self, TrackedState own, ElectionState e) {
+        return n.equals(self) ? own.held().mayBeHeld()
+                : e.reportOf(n).term() == e.term() && e.reportOf(n).report().tracked() == Report.Tracked.HOLDING;
+    }
+
+    /**
+     * Every grant of an earlier leader is over: one lease (on the holder's clock, from an acknowledgement sent before
+     * that leader's last heartbeat) has passed since this leadership began, counted on this clock with the drift
+     * bound. A leader that lost its lease granted nothing past it, but one that resigned may have.
+     */
+    static boolean predecessorsOver(ElectionState e, long now) {
+        var t = e.electorate().timing();
+        return now >= e.leadership().electedAt() + (long) Math.ceil(t.leaseMs() * (1 + t.drift()));
+    }
+
     /** Why {@code node} cannot hold them now, or null when it can. */
-    static String whyNot(String node, Grantor g, TrackedState own, ElectionState e, long now, long margin) {
+    static String whyNot(String node, Grantor g, TrackedState own, ElectionState e, boolean stopping, long now,
+                         long margin) {
         if (node.equals(e.electorate().self())) {
+            if (stopping) return "vigild is stopping";
             if (!own.checks().pass()) return "its tracked checks fail: " + own.checks().detail();
             if (!e.holdsLease(now + margin)) return "its lease ends within the self-fence margin of " + margin + " ms";
             return null;
@@ -165,7 +200,7 @@ final class TrackedPlacement {
                 && e.leadership() != null && e.leadership().leaseEstablished()) {
             until = Math.max(until, e.leadership().leaseUntil());
         }
-        return until == Long.MIN_VALUE ? Long.MIN_VALUE : until - margin;
+        return until == Long.MIN_VALUE ? Long.MIN_VALUE : until - margin; // MIN_VALUE: at once
     }
 
     /** The grant lasts beyond the margin ({@code until} is Long.MIN_VALUE when there is none: no subtraction). */
@@ -173,8 +208,9 @@ final class TrackedPlacement {
         return g.until() != Long.MIN_VALUE && now < g.until() - margin;
     }
 
-    static Report.Tracked report(TrackedState s) {
+    /** A stopping node says FAILING: the leader must not keep granting them to a node on its way out. */
+    static Report.Tracked report(TrackedState s, boolean stopping) {
         if (s.held().mayBeHeld()) return Report.Tracked.HOLDING;
-        return s.checks().pass() ? Report.Tracked.PASSING : Report.Tracked.FAILING;
+        return s.checks().pass() && !stopping ? Report.Tracked.PASSING : Report.Tracked.FAILING;
     }
 }

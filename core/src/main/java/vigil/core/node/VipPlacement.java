@@ -91,6 +91,7 @@ final class VipPlacement {
     static VipGroup groupOf(Input in) {
         if (in instanceof Input.VipClaimed c) return c.group();
         if (in instanceof Input.VipReleased r) return r.group();
+        if (in instanceof Input.VipGuardReleased g) return g.group();
         return VipGroup.PRIMARY;
     }
 
@@ -115,6 +116,13 @@ final class VipPlacement {
                     yield s.with(Held.DOWN, in.now()).retryAt(in.now() + RETRY_MS);
                 }
             };
+        }
+        if (in instanceof Input.VipGuardReleased g) {
+            // Reported after the guard removed them, under the driver's lock: a claim made before is already folded
+            // in (UP), one made after is still CLAIMING and its own report tells.
+            if (s.held() != Held.UP) return s;
+            note.append("the release guard removed the VIPs: ").append(g.detail());
+            return s.with(Held.DOWN, in.now());
         }
         if (in instanceof Input.VipReleased r) {
             if (s.held() != Held.RELEASING) return s;

@@ -334,8 +334,11 @@ final class SimIo {
             sim.at(p.pausedUntilUs, () -> fireTrackedGuard(h, p, epoch));
             return;
         }
-        if (h.trackedHeld) sim.counts.add("tracked_guard_released");
+        if (!h.trackedHeld) return;
+        sim.counts.add("tracked_guard_released");
         hold(h, VipGroup.TRACKED, false);
+        int inc = p.incarnation;
+        sim.deliver(h, inc, now -> new Input.VipGuardReleased(now, VipGroup.TRACKED, "the grant ended"));
     }
 
     /**

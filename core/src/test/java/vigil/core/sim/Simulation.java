@@ -137,6 +137,14 @@ final class Simulation {
         if (spec.postgres() && (servingAtUs < 0 || servingAtUs - healAt > spec.servingBoundUs())) {
             fail("no leader serving writes within " + spec.servingBoundUs() / 1000 + " ms after all faults healed");
         }
+        if (spec.postgres()) {
+            // Liveness of the VIPs placed by checks: every tracked service works again, so one host holds them.
+            List<String> holders = hosts.values().stream().filter(h -> h.up && h.trackedHeld).map(h -> h.name).toList();
+            if (holders.size() != 1) {
+                fail(spec.quietPhaseUs() / 1000 + " ms after all faults healed, the VIPs placed by checks are on "
+                        + (holders.isEmpty() ? "no host" : holders));
+            }
+        }
         if (stableLeaderAtUs < 0) {
             fail("no leader with a valid lease within " + spec.quietPhaseUs() / 1000 + " ms after all faults healed");
         }

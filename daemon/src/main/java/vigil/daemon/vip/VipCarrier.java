@@ -133,6 +133,7 @@ public final class VipCarrier implements AutoCloseable {
                     continue;
                 }
                 for (Vip a : added) driver.release(a); // all or nothing
+                if (o.claim() == VipDriver.Claim.FAILED) driver.release(v); // an add that timed out may have landed
                 boolean duplicate = o.claim() == VipDriver.Claim.DUPLICATE;
                 log.event(duplicate ? Priority.ERR : Priority.WARNING, duplicate ? "vip_conflict" : "vip_claim_failed",
                         "vip", v.name(), "address", v.cidr(), "reason", duplicate ? "VIP_HELD_ELSEWHERE" : "VIP_CLAIM_FAILED",
@@ -184,12 +185,25 @@ public final class VipCarrier implements AutoCloseable {
             ScheduledFuture<?> old = guardTimers.remove(group);
             if (old != null) old.cancel(false);
             if (at == Long.MAX_VALUE) return;
-            long delay = Math.max(0, at - clock.getAsLong());
-            guardTimers.put(group, guards.schedule(() -> {
-                if (clock.getAsLong() >= guardAt.get(group)) {
-                    release(group, "the release guard fired: the grant ended before the loop released them");
-                }
-            }, delay, TimeUnit.MILLISECONDS));
+            long now = clock.getAsLong();
+            long delay = at <= now ? 0 : at - now; // Long.MIN_VALUE: at once (no subtraction, it would wrap)
+            guardTimers.put(group, guards.schedule(() -> fireGuard(group), delay, TimeUnit.MILLISECONDS));
+        }
+    }
+
+    /**
+     * Removes the group's VIPs if its guard instant has come, checked again under the group's lock (the loop may have
+     * moved the guard meanwhile), and tells the loop, under the same lock: a claim made before the removal has been
+     * reported already, one made after reports after this.
+     */
+    private void fireGuard(VipGroup group) {
+        synchronized (locks.get(group)) {
+            long now = clock.getAsLong();
+            if (now < guardAt.get(group)) return;
+            if (of(group).stream().noneMatch(h -> driver.held(h.vip()))) return;
+            boolean ok = release(group, "the release guard fired: the grant ended before the loop released them");
+            loop.accept(new Input.VipGuardReleased(clock.getAsLong(), group, ok ? "removed at the guard's instant"
+                    : "a VIP is still on " + devices(group)));
         }
     }
 

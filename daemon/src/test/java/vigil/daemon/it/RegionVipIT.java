@@ -26,8 +26,8 @@ import vigil.testkit.VigilCluster;
  * {@code http.server} on VIP:5240, standing in for MAAS's region API) starts on the holder by a service action. A
  * watcher reads every node's addresses all along: the VIP is never on two nodes at once (more precisely: no two
  * reading of all the nodes' addresses finds it on two; the readings follow one another, 100 to 150 ms apart on a
- * 2-core machine running the three nodes, and never more than half a lease apart, so an overlap of a lease could not
- * slip between two of them). Sequence:
+ * 2-core machine running the three nodes (up to half a second under load), and never a lease apart, so an overlap
+ * of a lease could not slip between two of them: the issue's bound; none at all is seen). Sequence:
  * <ol>
  * <li>it lands on exactly one node, and the service answers from there;</li>
  * <li>that node's check fails: the VIP leaves it and lands on another, which then serves; its status says why;</li>
@@ -94,8 +94,8 @@ class RegionVipIT {
         watching.set(false);
         assertEquals(List.of(), List.copyOf(doubles), "the region VIP was on two nodes at once");
         assertTrue(readings > 50, "the watcher read the nodes' addresses " + readings + " times");
-        assertTrue(widestGapMs < Timing.DEFAULT.lease().toMillis() / 2.0, "two readings were " + widestGapMs
-                + " ms apart: an overlap could have slipped between them");
+        assertTrue(widestGapMs < Timing.DEFAULT.lease().toMillis(), "two readings were " + widestGapMs
+                + " ms apart: an overlap of a lease could have slipped between them");
         cluster.heal(second);
     }
 
