@@ -17,10 +17,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The writer client, a JVM of its own in the client namespace (started by {@link WriterRun}):
- * {@code Writer --hosts A,B,C --port P --out DIR [--write-host H] [--interval-ms 20] [--watch-ms 100]}.
+ * {@code Writer --hosts A,B,C --port P --out DIR [--write-host H] [--interval-ms 20] [--watch-ms 100]
+ * [--deadline-ms 250]}.
  *
- * <p>One numbered row every interval through a pgjdbc URL with {@code targetServerType=primary} (connect and socket
- * timeout 1 s, reconnect after any error): the multi-host URL over {@code --hosts}, or, with {@code --write-host},
+ * <p>One numbered row every interval through a pgjdbc URL with {@code targetServerType=primary}; each attempt,
+ * connecting included, has a deadline of {@code --deadline-ms} (its sockets are closed by a timer then:
+ * {@link DeadlineSockets}; pgjdbc's own timeouts count whole seconds, which would round every outage up to the next
+ * second), and a fresh connection follows any error: the multi-host URL over {@code --hosts}, or, with {@code --write-host},
  * that one address only (the database VIP: what a client of the cluster uses). The watchers always ask the
  * {@code --hosts} separately, so a split brain stays visible when the writes go through one address. Every attempt becomes one line of
  * {@code DIR/writes.csv}: {@code start_mono_ms,end_mono_ms,ok,seq,host,error}; a seq is acknowledged when its
@@ -44,6 +47,7 @@ public final class Writer {
         Path out = null;
         long intervalMs = 20;
         long watchMs = 100;
+        long deadlineMs = DEFAULT_DEADLINE_MS;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--hosts" -> hosts = List.of(args[i + 1].split(","));
@@ -52,12 +56,13 @@ public final class Writer {
                 case "--out" -> out = Path.of(args[i + 1]);
                 case "--interval-ms" -> intervalMs = Long.parseLong(args[i + 1]);
                 case "--watch-ms" -> watchMs = Long.parseLong(args[i + 1]);
+                case "--deadline-ms" -> deadlineMs = Long.parseLong(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         if (hosts.isEmpty() || out == null) {
             System.err.println("usage: Writer --hosts A,B,C --port P --out DIR [--write-host H] [--interval-ms 20]"
-                    + " [--watch-ms 100]");
+                    + " [--watch-ms 100] [--deadline-ms 250]");
             System.exit(2);
         }
         Files.createDirectories(out);
@@ -78,7 +83,8 @@ public final class Writer {
         Csv writes = new Csv(out.resolve("writes.csv"), "start_mono_ms,end_mono_ms,ok,seq,host,error");
         AtomicLong acked = new AtomicLong();
         long every = intervalMs;
-        Thread writer = new Thread(() -> write(multi.toString(), every, writes, acked), "writer");
+        long deadline = deadlineMs;
+        Thread writer = new Thread(() -> write(multi.toString(), every, deadline, writes, acked), "writer");
         threads.add(writer);
         Thread main = Thread.currentThread();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -99,6 +105,9 @@ public final class Writer {
         writer.join();
     }
 
+    /** An attempt (connect, login, INSERT, commit) that has not ended after this is aborted and counts as failed. */
+    static final long DEFAULT_DEADLINE_MS = 250;
+
     static Properties props() {
         Properties p = new Properties();
         p.setProperty("user", PgNodes.WRITER_ROLE);
@@ -110,7 +119,14 @@ public final class Writer {
         return p;
     }
 
-    private static void write(String url, long intervalMs, Csv csv, AtomicLong acked) {
+    private static void write(String url, long intervalMs, long deadlineMs, Csv csv, AtomicLong acked) {
+        Properties props = props();
+        props.setProperty("socketFactory", DeadlineSockets.class.getName());
+        var timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "writer-deadline");
+            t.setDaemon(true);
+            return t;
+        });
         Connection c = null;
         String host = "";
         long seq = 0;
@@ -125,9 +141,10 @@ public final class Writer {
             double start = monoMs();
             String error = "";
             boolean ok = false;
+            var abort = timer.schedule(DeadlineSockets::abort, deadlineMs, java.util.concurrent.TimeUnit.MILLISECONDS);
             try {
                 if (c == null) {
-                    c = DriverManager.getConnection(url, props());
+                    c = DriverManager.getConnection(url, props);
                     c.setAutoCommit(true);
                 }
                 try (PreparedStatement st = c.prepareStatement(
@@ -141,14 +158,22 @@ public final class Writer {
                 ok = true;
                 acked.incrementAndGet();
             } catch (SQLException | RuntimeException e) {
-                error = oneLine(e);
+                error = (abort.isDone() ? "deadline of " + deadlineMs + " ms: " : "") + oneLine(e);
                 closeQuietly(c);
                 c = null;
             }
-            csv.line(String.format(Locale.ROOT, "%.3f,%.3f,%d,%d,%s,%s", start, monoMs(), ok ? 1 : 0, seq,
+            double end = monoMs();
+            if (!abort.cancel(false) && ok) {
+                // The timer fired just as the attempt ended: the connection may be cut, start afresh.
+                closeQuietly(c);
+                c = null;
+            }
+            DeadlineSockets.forgetClosed();
+            csv.line(String.format(Locale.ROOT, "%.3f,%.3f,%d,%d,%s,%s", start, end, ok ? 1 : 0, seq,
                     ok ? host : "", error));
         }
         closeQuietly(c);
+        timer.shutdownNow();
     }
 
     private static void watch(String url, String host, long everyMs, Csv csv) {
