@@ -72,10 +72,12 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        Path socket = parent.socket();
-        AdminCall call = AdminCall.ask(socket, AdminRequest.of(AdminCommand.STATUS), parent.timeout(), err);
+        return show(parent.socket(), json, parent.timeout(), spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** Asks for the status and prints it; returns the exit code. Also the fast path of {@link Vigilctl#run}. */
+    static int show(Path socket, boolean json, java.time.Duration timeout, PrintWriter out, PrintWriter err) {
+        AdminCall call = AdminCall.ask(socket, AdminRequest.of(AdminCommand.STATUS), timeout, err);
         if (!call.ok()) return call.exit();
         if (json) {
             out.println(AdminCodec.toPrettyJson(call.result()));

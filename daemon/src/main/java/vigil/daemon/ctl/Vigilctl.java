@@ -95,6 +95,7 @@ public final class Vigilctl implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        if ("1".equals(System.getenv("VIGILCTL_CDS_TRAINING"))) CdsTraining.exercise();
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
         int code = run(args, System::getenv, out, err, AdminClient.DEFAULT_TIMEOUT);
@@ -105,6 +106,8 @@ public final class Vigilctl implements Callable<Integer> {
 
     /** Runs one command line; returns the exit code. Nothing here calls System.exit. */
     static int run(String[] args, Function<String, String> env, PrintWriter out, PrintWriter err, Duration timeout) {
+        Integer fast = fastStatus(args, env, out, err, timeout);
+        if (fast != null) return fast;
         CommandLine cli = new CommandLine(new Vigilctl(env, timeout));
         cli.setOut(out);
         cli.setErr(err);
@@ -128,6 +131,35 @@ public final class Vigilctl implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command (e.g. status)");
+    }
+
+    /**
+     * The call monitoring makes most, {@code [--socket PATH] status [--json]}, without building picocli's model of every
+     * command first (reading their annotations is about half of a run); the same code answers it. Null for anything
+     * else, {@code --help} and every mistake included: picocli handles those.
+     */
+    static Integer fastStatus(String[] args, Function<String, String> env, PrintWriter out, PrintWriter err,
+                              Duration timeout) {
+        int i = 0;
+        Path socket = null;
+        if (args.length > 1 && args[0].equals("--socket") && !args[1].isEmpty()) {
+            socket = Path.of(args[1]);
+            i = 2;
+        } else if (args.length > 0 && args[0].startsWith("--socket=") && args[0].length() > "--socket=".length()) {
+            socket = Path.of(args[0].substring("--socket=".length()));
+            i = 1;
+        }
+        if (args.length <= i || !args[i].equals("status")) return null;
+        boolean json = args.length == i + 2 && args[i + 1].equals("--json");
+        if (args.length != i + 1 && !json) return null;
+        if (socket == null) {
+            String fromEnv = env.apply(SOCKET_ENV);
+            socket = fromEnv == null || fromEnv.isBlank() ? DEFAULT_SOCKET : Path.of(fromEnv);
+        }
+        int code = StatusCommand.show(socket, json, timeout, out, err);
+        out.flush();
+        err.flush();
+        return code;
     }
 
     /** --socket, else $VIGIL_SOCKET, else the default path. */

@@ -1,0 +1,45 @@
+package vigil.daemon.ctl;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import java.util.Map;
+import vigil.protocol.admin.AdminCodec;
+import vigil.protocol.admin.AdminReply;
+import vigil.protocol.admin.AdminRequest;
+import vigil.protocol.admin.NodeStatusView;
+import vigil.protocol.admin.PgClusterView;
+import vigil.protocol.admin.PgNodeView;
+import vigil.protocol.admin.ServiceOutcomeView;
+import vigil.protocol.admin.StatusView;
+import vigil.protocol.admin.TrackedView;
+
+/**
+ * The run that records vigilctl's class data sharing archive ({@code bin/vigilctl}, {@code VIGILCTL_CDS_TRAINING=1}):
+ * it encodes and decodes a full status reply and renders it both ways, so that every class a real {@code status}
+ * call loads is in the archive; the wrapper then runs the command itself against no socket. It talks to nothing.
+ */
+final class CdsTraining {
+    private CdsTraining() {}
+
+    static void exercise() {
+        PgNodeView pg = new PgNodeView("standby", 2L, "0/3000060", 0L, true, true, 0, "watchdog-armed");
+        StatusView view = new StatusView(StatusView.FORMAT_VERSION, "n2", "maas", "follower", 3, "n1", 0, true, 3, 3,
+                List.of(new NodeStatusView("n1", "data", "leader", true, false, pg),
+                        new NodeStatusView("n2", "data", "follower", true, true, pg),
+                        new NodeStatusView("w1", "witness", "witness", true, false)),
+                new PgClusterView("n1", 2, List.of("n2"), false, "STANDBY_HEALTHY", "not held",
+                        new TrackedView("n1", "not held", "pass")),
+                List.of(new ServiceOutcomeView("restart apache2", "acquired", "region", true, 0, 1, 0L, "")));
+        AdminCodec.encodeRequest(new AdminRequest(AdminCodec.PROTOCOL_VERSION, "status", Map.of()));
+        String line = AdminCodec.encodeReply(AdminReply.success(AdminCodec.toTree(view)));
+        var reply = AdminCodec.decodeReply(line);
+        if (!reply.isValid()) return;
+        var decoded = AdminCodec.decodeResult(reply.value().result(), StatusView.class);
+        if (!decoded.isValid()) return;
+        PrintWriter sink = new PrintWriter(new StringWriter());
+        sink.print(StatusTable.render(decoded.value()));
+        sink.print(AdminCodec.toPrettyJson(reply.value().result()));
+        sink.flush();
+    }
+}
