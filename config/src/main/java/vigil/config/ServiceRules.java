@@ -34,38 +34,39 @@ final class ServiceRules {
     }
 
     static void check(Bound b, Problems problems) {
-        String me = System.getProperty("user.name");
         for (int i = 0; i < b.listSize(LIST); i++) {
             String p = LIST + "[" + i + "]";
-            boolean unit = b.isWritten(p + ".unit");
-            boolean command = b.isWritten(p + ".command");
-            if (unit == command) {
-                problems.error(p, b.at(p), unit ? "both unit and command are given — keep one: unit restarts a systemd"
-                        + " unit, command runs a command" : "no action given — add unit: (systemctl restart UNIT) or"
-                        + " command: (a command to run)");
-            }
+            unitOrCommand(b, problems, p, "unit restarts a systemd unit, command runs a command",
+                    "unit: (systemctl restart UNIT) or command: (a command to run)", "no action given");
             Trigger on = Trigger.of(Optional.ofNullable(b.get(p + ".on", String.class)).orElse("")).orElse(null);
             if (on != null && !on.perVip() && b.isWritten(p + ".vip")) {
                 problems.error(p + ".vip", b.at(p + ".vip"), "vip only fits on: acquired or on: released — " + on.word()
                         + " concerns PostgreSQL, not a VIP: remove vip: here");
             }
-            String line = b.get(p + ".command", String.class);
-            if (line == null) {
-                continue;
-            }
-            String program = CommandLine.split(line).get(0);
-            String error;
-            if (!program.startsWith("/")) {
-                error = "the program \"" + program + "\" is not an absolute path — write its full path (e.g. /usr/sbin/"
-                        + program + "; see: command -v " + program + "), so that what runs does not depend on PATH";
-            } else {
-                error = HookRules.problem("program", Path.of(program), me, "install it, or fix the path (see: command -v "
-                        + Path.of(program).getFileName() + ")", "/usr/local/sbin");
-            }
-            if (error != null) {
-                problems.error(p + ".command", b.at(p + ".command"), error);
-            }
         }
+    }
+
+    /**
+     * An entry {@code p} of {@code node.services} or {@code node.track} names exactly one of {@code unit} and
+     * {@code command}, and a command's program is an absolute path only root can change.
+     */
+    static void unitOrCommand(Bound b, Problems problems, String p, String keepOne, String addOne, String noneGiven) {
+        boolean unit = b.isWritten(p + ".unit");
+        boolean command = b.isWritten(p + ".command");
+        if (unit == command) {
+            problems.error(p, b.at(p), unit ? "both unit and command are given — keep one: " + keepOne
+                    : noneGiven + " — add " + addOne);
+        }
+        String line = b.get(p + ".command", String.class);
+        if (line == null) return;
+        String program = CommandLine.split(line).get(0);
+        String error = !program.startsWith("/")
+                ? "the program \"" + program + "\" is not an absolute path — write its full path (e.g. /usr/sbin/"
+                        + program + "; see: command -v " + program + "), so that what runs does not depend on PATH"
+                : HookRules.problem("program", Path.of(program), System.getProperty("user.name"),
+                        "install it, or fix the path (see: command -v " + Path.of(program).getFileName() + ")",
+                        "/usr/local/sbin");
+        if (error != null) problems.error(p + ".command", b.at(p + ".command"), error);
     }
 
     /** The preset's actions, then the list's, for a file that passed every check. */

@@ -1,6 +1,5 @@
 package vigil.config;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +27,6 @@ final class TrackRules {
     }
 
     static void check(Bound b, Problems problems) {
-        String me = System.getProperty("user.name");
         boolean anyTracked = false;
         for (int i = 0; i < b.listSize(VipRules.LIST); i++) anyTracked |= followsChecks(b, i);
         if (b.listSize(LIST) > 0 && !anyTracked) {
@@ -36,23 +34,10 @@ final class TrackRules {
                     + "nothing — add follows: checks to the VIPs they are for, or remove node.track");
         }
         for (int i = 0; i < b.listSize(LIST); i++) {
-            String p = LIST + "[" + i + "]";
-            boolean unit = b.isWritten(p + ".unit");
-            boolean command = b.isWritten(p + ".command");
-            if (unit == command) {
-                problems.error(p, b.at(p), unit ? "both unit and command are given — keep one: unit checks that a"
-                        + " systemd unit is active, command runs a check command" : "no check given — add unit: (systemctl"
-                        + " is-active UNIT) or command: (a command that exits 0 when the service works)");
-            }
-            String line = b.get(p + ".command", String.class);
-            if (line == null) continue;
-            String program = CommandLine.split(line).get(0);
-            String error = !program.startsWith("/")
-                    ? "the program \"" + program + "\" is not an absolute path — write its full path (e.g. /usr/bin/"
-                            + program + "; see: command -v " + program + "), so that what runs does not depend on PATH"
-                    : HookRules.problem("program", Path.of(program), me, "install it, or fix the path (see: command -v "
-                            + Path.of(program).getFileName() + ")", "/usr/local/sbin");
-            if (error != null) problems.error(p + ".command", b.at(p + ".command"), error);
+            ServiceRules.unitOrCommand(b, problems, LIST + "[" + i + "]",
+                    "unit checks that a systemd unit is active, command runs a check command",
+                    "unit: (systemctl is-active UNIT) or command: (a command that exits 0 when the service works)",
+                    "no check given");
         }
         Duration interval = b.get("node.track_interval", Duration.class);
         Duration timeout = b.get("node.track_timeout", Duration.class);

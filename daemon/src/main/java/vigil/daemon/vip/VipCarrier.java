@@ -168,7 +168,7 @@ public final class VipCarrier implements AutoCloseable {
 
     public void down(VipGroup group, String why) {
         worker.execute(() -> {
-            boolean ok = release(group, why);
+            boolean ok = release(group, why).all();
             loop.accept(new Input.VipReleased(clock.getAsLong(), ok, ok ? "" : "a VIP is still on " + devices(group), group));
         });
     }
@@ -200,17 +200,21 @@ public final class VipCarrier implements AutoCloseable {
         synchronized (locks.get(group)) {
             long now = clock.getAsLong();
             if (now < guardAt.get(group)) return;
-            if (of(group).stream().noneMatch(h -> driver.held(h.vip()))) return;
-            boolean ok = release(group, "the release guard fired: the grant ended before the loop released them");
-            loop.accept(new Input.VipGuardReleased(clock.getAsLong(), group, ok ? "removed at the guard's instant"
+            Released r = release(group, "the release guard fired: the grant ended before the loop released them");
+            if (r.removed() == 0 && r.all()) return; // none was there: nothing to tell
+            loop.accept(new Input.VipGuardReleased(clock.getAsLong(), group, r.all() ? "removed at the guard's instant"
                     : "a VIP is still on " + devices(group)));
         }
     }
 
-    private boolean release(VipGroup group, String why) {
+    /** @param all no VIP of the group is on the host any more; {@code removed} how many this call took off */
+    private record Released(boolean all, int removed) {}
+
+    private Released release(VipGroup group, String why) {
         synchronized (locks.get(group)) {
             stopAnnouncing(group);
             boolean all = true;
+            int removed = 0;
             for (Held h : of(group)) {
                 Vip v = h.vip();
                 long start = clock.getAsLong();
@@ -221,9 +225,12 @@ public final class VipCarrier implements AutoCloseable {
                 log.event(gone ? Priority.NOTICE : Priority.ERR, "vip_released", "vip", v.name(), "address", v.cidr(),
                         "device", v.device(), "reason", "VIP_RELEASED", "cause", why, "released", gone,
                         "duration_ms", clock.getAsLong() - start);
-                if (gone) listener.released(v.name());
+                if (gone) {
+                    removed++;
+                    listener.released(v.name());
+                }
             }
-            return all;
+            return new Released(all, removed);
         }
     }
 
