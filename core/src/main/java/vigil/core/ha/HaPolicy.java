@@ -22,6 +22,12 @@ public record HaPolicy(long maxLagBytes, boolean synchronous, int migrationThres
         fenceable = fenceable == null ? java.util.Set.of() : java.util.Set.copyOf(fenceable);
     }
 
+    /** The same policy with another self-fence margin. */
+    public HaPolicy withSelfFenceMarginMs(long margin) {
+        return new HaPolicy(maxLagBytes, synchronous, migrationThreshold, failureTimeoutMs, failoverWithoutFencing,
+                margin, reclaimWindowMs, standbyStallMs, fenceable);
+    }
+
     /** Without fence agents. */
     public HaPolicy(long maxLagBytes, boolean synchronous, int migrationThreshold, long failureTimeoutMs,
                     boolean failoverWithoutFencing, long selfFenceMarginMs, long reclaimWindowMs, long standbyStallMs) {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import vigil.core.election.ClusterRecord;
+import vigil.core.election.Electorate;
 import vigil.core.election.Durable;
 import vigil.core.election.Event;
 import vigil.core.election.Message;
@@ -159,6 +160,35 @@ class NodeTest {
                 effectsOf(covered, Effect.KickWatchdog.class));
         NodeDecision uncovered = step(c, primaryLeader(armed(NOW - 100)), new Input.Tick(lastCovered + 1));
         assertEquals(List.of(), effectsOf(uncovered, Effect.KickWatchdog.class));
+    }
+
+    /**
+     * A leader cut off from its peers (no renewal): its keep-alives stop, and the device could fire as early as the
+     * last one plus the timeout. Its self-fence must begin with room to finish before that instant, or every
+     * isolated leader with an ordinary fence would be rebooted (seen in CI with a margin of one heartbeat).
+     */
+    @Test
+    void anIsolatedLeaderFencesWithRoomBeforeItsWatchdogCouldFire() {
+        long heartbeat = TIMING.heartbeatMs(); // the daemon's margin without a watchdog
+        NodeConfig c = new NodeConfig(new Electorate("n1", THREE, TIMING), POLICY.withSelfFenceMarginMs(heartbeat),
+                WATCHDOG, ActionLimits.DEFAULT);
+        NodeState s = withExecutor(primaryLeader(armed(NOW - 100)), Executor.IDLE);
+        long lastKick = -1;
+        long fenceAt = -1;
+        for (long t = NOW; t < LEASE_UNTIL && fenceAt < 0; t += Node.KICK_EVERY_MS) {
+            NodeDecision d = step(c, s, new Input.Tick(t));
+            s = d.next();
+            if (!effectsOf(d, Effect.KickWatchdog.class).isEmpty()) lastKick = t;
+            if (!effectsOf(d, Effect.Fence.class).isEmpty()) fenceAt = t;
+        }
+        assertTrue(lastKick > 0 && fenceAt > lastKick, "kicks, then the fence: " + lastKick + ", " + fenceAt);
+        long earliestReset = lastKick + WATCHDOG.timeoutMs();
+        assertTrue(fenceAt + NodeConfig.FENCE_ROOM_MS <= earliestReset, "the fence began at " + fenceAt
+                + ", the device may fire at " + earliestReset + ": less than " + NodeConfig.FENCE_ROOM_MS + " ms");
+        assertEquals(NodeConfig.FENCE_ROOM_MS + WATCHDOG.slackMs() + Node.KICK_GUARD_MS + Node.KICK_EVERY_MS,
+                c.policy().selfFenceMarginMs(), "raised from one heartbeat");
+        assertEquals(NodeConfig.FENCE_ROOM_MS, new NodeConfig(c.electorate(), POLICY.withSelfFenceMarginMs(heartbeat),
+                WatchdogConfig.OFF, null).policy().selfFenceMarginMs(), "without a watchdog: room for the fence");
     }
 
     @Test

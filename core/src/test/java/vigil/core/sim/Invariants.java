@@ -182,6 +182,26 @@ final class Invariants {
     }
 
     /**
+     * No needless reset: a watchdog that fires while its host's vigild ran without a stall since it had to fence, and
+     * its fence (started on time) was an ordinary one, means the self-fence margin left the fence too little room: an
+     * isolated leader would be rebooted although it fenced itself.
+     */
+    void resetWithFenceUnderWay(SimHost h) {
+        SimHost.Proc p = h.proc;
+        if (p == null || p.halted || p.fenceBeganUs == 0 || p.fenceSlow) return;
+        long due = fenceDueUs(h, p);
+        boolean steady = h.steadySinceUs <= due && p.pausedUntilUs <= due && p.busyUntilUs <= due;
+        if (due == Long.MAX_VALUE || !steady || p.fenceBeganUs > due + FENCE_LATENCY_US || sim.nowUs - p.fenceBeganUs > 1_000_000) return;
+        sim.fail(h.name + "'s watchdog reset its host " + (sim.nowUs - p.fenceBeganUs) / 1000 + " ms after an ordinary "
+                + "fence began, its vigild steady: the self-fence margin (" + margin(h) + " ms) leaves the fence too "
+                + "little room before the device fires");
+    }
+
+    private long margin(SimHost h) {
+        return sim.configOf(h.name).policy().selfFenceMarginMs();
+    }
+
+    /**
      * The real instant this vigild had to fence by: the end of its lease, or of the reclaim window it keeps on disk,
      * less the fence margin; {@code Long.MAX_VALUE} if it had neither.
      */
@@ -190,7 +210,7 @@ final class Invariants {
         SupervisorState sup = p.state.supervisor();
         if (sup != null && sup.durable().reclaimBoot().equals(h.bootId)) lease = Math.max(lease, sup.durable().reclaimUntil());
         if (lease == Long.MIN_VALUE) return Long.MAX_VALUE;
-        return h.clock.realUsAt(lease - Simulation.ASYNC.selfFenceMarginMs(), 0);
+        return h.clock.realUsAt(lease - margin(h), 0);
     }
 
     /** A restarted recorded primary keeps its still-writable PostgreSQL for the window fixed on disk. */

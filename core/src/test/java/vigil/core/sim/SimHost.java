@@ -111,6 +111,9 @@ final class SimHost {
         int trackedGuardEpoch;
         /** The lease guard's deadline (own clock) and a counter that voids older ones. */
         long guardAt = Long.MAX_VALUE;
+        /** When this process's last fence began (real time; 0 none), and whether it was slow (draining, broken). */
+        long fenceBeganUs;
+        boolean fenceSlow;
         /** When this process first heard from its probe (real time; 0 not yet). */
         long firstProbedUs;
         /** The end (own clock) of the last lease this process held, kept after it stepped down. */

@@ -67,6 +67,11 @@ final class Simulation {
         this.writes = new SimWrites(this);
     }
 
+    /** The node step's config of {@code name}, as its vigild runs with it. */
+    NodeConfig configOf(String name) {
+        return configs.get(name);
+    }
+
     private NodeConfig config(String name) {
         boolean strict = spec.synchronous() && spec.mutation() != SimSpec.Mutation.WEAK_SYNC_VOTE;
         Electorate e = new Electorate(name, spec.voters(), spec.timing(), strict);

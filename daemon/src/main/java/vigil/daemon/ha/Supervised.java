@@ -42,7 +42,8 @@ public final class Supervised {
     /**
      * The policy, identical on every node because it comes from the cluster section. The self-fence margin is one
      * heartbeat: the fence (SIGKILL of the process group, verified) takes tens of milliseconds, and a lease that the
-     * next heartbeat can still renew after a link is back must not be given up early (docs/architecture.md has the
+     * next heartbeat can still renew after a link is back must not be given up early. A node with a watchdog raises
+     * it ({@code NodeConfig}) so that its fence ends before the device could fire (docs/architecture.md has the
      * arithmetic).
      */
     public static HaPolicy policy(VigilConfig cfg) {
