@@ -69,6 +69,7 @@ public final class Election {
         private Map<String, Candidacy> known;
         private Report ownReport;
         private Map<String, Report.Heard> reports;
+        private Map<String, PreVoteRequest> deferred;
 
         Step(ElectionState s, long now) {
             this.electorate = s.electorate();
@@ -87,17 +88,19 @@ public final class Election {
             this.known = s.known();
             this.ownReport = s.ownReport();
             this.reports = s.reports();
+            this.deferred = s.deferred();
         }
 
         Decision finish() {
             ElectionState next = new ElectionState(electorate, durable, role, leader, lastLeader, leaderContactAt,
-                    notBefore, attempts, campaign, leadership, own, known, ownReport, reports);
+                    notBefore, attempts, campaign, leadership, own, known, ownReport, reports, deferred);
             return new Decision(next, actions, events);
         }
 
         // ---- time ---------------------------------------------------------------------------------------------
 
         void tick() {
+            if (!deferred.isEmpty() && (windowOver() || role == Role.LEADER)) answerDeferred();
             switch (role) {
                 case LEADER -> {
                     if (now >= leadership.stepDownAt(timing)) {
@@ -145,9 +148,7 @@ public final class Election {
             } else if (message instanceof Stale s) {
                 if (s.term() > durable.term()) adoptTerm(s.term(), Reason.HIGHER_TERM);
             } else if (message instanceof PreVoteRequest p) {
-                ClusterRecord mine = durable.record();
-                send(from, new PreVoteReply(p.term(), p.term() > durable.term() && wouldVote(from, p.candidacy(), p.record()),
-                        durable.term(), mine.newerThan(p.record()) ? mine : null));
+                onPreVoteRequest(from, p);
             } else if (message instanceof PreVoteReply p) {
                 onPreVoteReply(from, p);
             } else if (message instanceof VoteRequest v) {
@@ -173,6 +174,7 @@ public final class Election {
             leaderContactAt = now;
             campaign = null;
             attempts = 0;
+            if (!deferred.isEmpty()) answerDeferred(); // refused now: the leader lives, the window starts again
             known = h.candidacies();
             Map<String, Report.Heard> heard = new HashMap<>(reports);
             for (Map.Entry<String, Report.Heard> r : h.reports().entrySet()) {
@@ -232,9 +234,58 @@ public final class Election {
                 adoptTerm(p.voterTerm(), Reason.HIGHER_TERM); // a pre-vote below the voters' term can never pass
                 return;
             }
-            if (campaign == null || !campaign.pre() || campaign.term() != p.term() || !p.granted()) return;
-            campaign = withGrant(campaign, from);
+            if (campaign == null || !campaign.pre() || campaign.term() != p.term()) return;
+            campaign = campaign.answered(from, p.granted());
             if (campaign.granted().size() >= electorate.quorum()) startElection();
+            else if (lost(campaign)) giveUpCampaign(null);
+        }
+
+        /**
+         * A pre-vote asked in the last moments of our no-vote window (within one stagger of its end) is answered when
+         * it ends, not refused: candidates stand the instant their own window ends, and the same last heartbeat
+         * reaches followers a little apart, so a refusal here would cost the candidate a whole election timeout.
+         */
+        private void onPreVoteRequest(String from, PreVoteRequest p) {
+            boolean closing = role != Role.LEADER && !windowOver()
+                    && leaderContactAt + timing.leaseMs() - now <= timing.staggerMs();
+            if (closing && p.term() > durable.term()) {
+                Map<String, PreVoteRequest> d = new HashMap<>(deferred);
+                d.put(from, p);
+                deferred = Map.copyOf(d);
+                return;
+            }
+            answerPreVote(from, p);
+        }
+
+        private void answerDeferred() {
+            Map<String, PreVoteRequest> due = deferred;
+            deferred = Map.of();
+            due.forEach(this::answerPreVote);
+        }
+
+        /**
+         * A pre-vote is granted when a vote would be ({@link #wouldVote}) and, while this node campaigns for the same
+         * term itself, only to a better candidate ({@link Standing#before}): the better one is refused by nobody and
+         * the other yields (its own pre-vote campaign ends), so two survivors that stood at once do not both go on to
+         * vote for themselves and split the vote. Pre-votes bind nothing: this only orders who goes first; every
+         * rule of the real vote is unchanged. Granting holds back our own candidacy for one stagger, time for the
+         * candidate to ask for real votes.
+         */
+        private void answerPreVote(String from, PreVoteRequest p) {
+            boolean rival = campaign != null && campaign.pre() && campaign.term() == p.term();
+            boolean grant = p.term() > durable.term() && wouldVote(from, p.candidacy(), p.record())
+                    && (!rival || Standing.before(electorate, from, p.candidacy(), electorate.self(), own));
+            if (grant) {
+                if (rival) campaign = null; // yield: its replies to us are ignored from now on
+                notBefore = Math.max(notBefore, now + timing.staggerMs());
+            }
+            ClusterRecord mine = durable.record();
+            send(from, new PreVoteReply(p.term(), grant, durable.term(), mine.newerThan(p.record()) ? mine : null));
+        }
+
+        /** So many voters refused that a majority can no longer be reached. */
+        private boolean lost(Campaign c) {
+            return c.refused().size() > electorate.voters().size() - electorate.quorum();
         }
 
         private void onVoteRequest(String from, VoteRequest v) {
@@ -264,9 +315,10 @@ public final class Election {
                 adoptTerm(v.term(), Reason.HIGHER_TERM);
                 return;
             }
-            if (role != Role.CANDIDATE || campaign.term() != v.term() || !v.granted()) return;
-            campaign = withGrant(campaign, from);
+            if (role != Role.CANDIDATE || campaign.term() != v.term()) return;
+            campaign = campaign.answered(from, v.granted());
             if (campaign.granted().size() >= electorate.quorum()) becomeLeader();
+            else if (lost(campaign)) giveUpCampaign(Reason.ELECTION_LOST);
         }
 
         private void onResign(String from, Message.Resign r) {
@@ -288,7 +340,7 @@ public final class Election {
         // ---- transitions --------------------------------------------------------------------------------------
 
         private void startPreVote() {
-            campaign = new Campaign(true, durable.term() + 1, now, Set.of(electorate.self()));
+            campaign = Campaign.start(true, durable.term() + 1, now, electorate.self());
             if (campaign.granted().size() >= electorate.quorum()) {
                 startElection();
                 return;
@@ -302,7 +354,7 @@ public final class Election {
             long term = durable.term() + 1;
             persist(new Durable(term, electorate.self(), durable.record()));
             leader = null;
-            campaign = new Campaign(false, term, now, Set.of(electorate.self()));
+            campaign = Campaign.start(false, term, now, electorate.self());
             changeRole(Role.CANDIDATE, null, Reason.STOOD_FOR_ELECTION, -1);
             if (campaign.granted().size() >= electorate.quorum()) {
                 becomeLeader();
@@ -425,12 +477,6 @@ public final class Election {
         private static Report.Heard newer(Report.Heard old, Report.Heard fresh) {
             if (fresh.term() != old.term()) return fresh.term() > old.term() ? fresh : old;
             return old.farewell() && !fresh.farewell() ? old : fresh;
-        }
-
-        private static Campaign withGrant(Campaign c, String voter) {
-            Set<String> granted = new HashSet<>(c.granted());
-            granted.add(voter);
-            return new Campaign(c.pre(), c.term(), c.startedAt(), granted);
         }
     }
 }

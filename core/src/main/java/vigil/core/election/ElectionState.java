@@ -17,14 +17,25 @@ import java.util.Map;
  * @param known           the candidacies of peers, as last heard
  * @param ownReport       this node's own safety report, sent with every heartbeat and acknowledgement
  * @param reports         the peers' reports, as last heard (directly, or relayed by a leader), with their terms
+ * @param deferred        pre-vote requests that arrived in the last moments of the no-vote window, by candidate:
+ *                        answered when it ends ({@link Election})
  */
 public record ElectionState(Electorate electorate, Durable durable, Role role, String leader, String lastLeader,
                             long leaderContactAt, long notBefore, int attempts, Campaign campaign,
                             Leadership leadership, Candidacy own, Map<String, Candidacy> known, Report ownReport,
-                            Map<String, Report.Heard> reports) {
+                            Map<String, Report.Heard> reports, Map<String, Message.PreVoteRequest> deferred) {
     public ElectionState {
         known = Map.copyOf(known);
         reports = Map.copyOf(reports);
+        deferred = deferred == null ? Map.of() : Map.copyOf(deferred);
+    }
+
+    /** Without deferred pre-votes. */
+    public ElectionState(Electorate electorate, Durable durable, Role role, String leader, String lastLeader,
+                         long leaderContactAt, long notBefore, int attempts, Campaign campaign, Leadership leadership,
+                         Candidacy own, Map<String, Candidacy> known, Report ownReport, Map<String, Report.Heard> reports) {
+        this(electorate, durable, role, leader, lastLeader, leaderContactAt, notBefore, attempts, campaign, leadership,
+                own, known, ownReport, reports, Map.of());
     }
 
     /**

@@ -16,6 +16,8 @@ public enum Reason {
     LEADER_HEARTBEAT,
     /** The candidacy collected no majority in time. */
     ELECTION_TIMEOUT,
+    /** So many voters refused this candidacy that no majority was left to win: it ends at once, not at the timeout. */
+    ELECTION_LOST,
     /** The leader gave up leadership on purpose (shutdown or handover). */
     RESIGNED
 }

@@ -34,6 +34,20 @@ final class Standing {
     }
 
     /**
+     * Whether candidate {@code a} goes before {@code b} when both stand for the same term: the more advanced
+     * position first, then the higher priority, then the name. A total order both compute alike from the candidacies
+     * their requests carry, so exactly one of two rivals yields.
+     */
+    static boolean before(Electorate electorate, String a, Candidacy ca, String b, Candidacy cb) {
+        int byPosition = ca.compareTo(cb);
+        if (byPosition != 0) return byPosition > 0;
+        int pa = electorate.voter(a).map(Voter::priority).orElse(0);
+        int pb = electorate.voter(b).map(Voter::priority).orElse(0);
+        if (pa != pb) return pa > pb;
+        return a.compareTo(b) < 0;
+    }
+
+    /**
      * The candidacy a node is ranked by. Our own counts as the leader relayed it, like everyone else's, as long as we
      * are eligible: a standby comparing its own fresh position with the others' relayed ones (a heartbeat older, so
      * a little behind while the primary writes) would rank itself first on every node, and all would stand at once.

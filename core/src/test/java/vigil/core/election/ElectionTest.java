@@ -163,6 +163,80 @@ class ElectionTest {
         assertFalse(Election.decide(n3, new Observation.Tick(100 + 1500 + 150)).actions().isEmpty());
     }
 
+    /**
+     * n1 led and vanished. The last heartbeats n2 and n3 got relayed positions that each read as "I am ahead" (writes
+     * moved them between two heartbeats), so both rank themselves first and stand at the same instant, with equal
+     * positions now. Before: each granted the other's pre-vote, voted for itself, and the term ended in a timeout.
+     * Now the worse of the two (by name here) yields: one round, one leader.
+     */
+    @Test
+    void twoSurvivorsThatStandAtOnceElectOneLeaderInOneRound() {
+        Candidacy ahead = new Candidacy(true, 1, 200, true);
+        Candidacy behind = new Candidacy(true, 1, 100, true);
+        ElectionState n2 = Election.decide(booted("n2", THREE, 0), received(100, "n1", new Message.Heartbeat(1, 7,
+                rec(1, 0), Map.of("n2", ahead, "n3", behind)))).next();
+        ElectionState n3 = Election.decide(booted("n3", THREE, 0), received(100, "n1", new Message.Heartbeat(1, 8,
+                rec(1, 0), Map.of("n2", behind, "n3", ahead)))).next();
+        Candidacy now = new Candidacy(true, 1, 300, true);
+        n2 = Election.decide(n2, new Observation.CandidacyChanged(150, now)).next();
+        n3 = Election.decide(n3, new Observation.CandidacyChanged(150, now)).next();
+        Map<String, ElectionState> nodes = new java.util.HashMap<>(Map.of("n2", n2, "n3", n3));
+        java.util.Set<Long> termsStood = new java.util.TreeSet<>();
+        List<String> elected = new java.util.ArrayList<>();
+        java.util.ArrayDeque<Object[]> wire = new java.util.ArrayDeque<>();
+        for (long t = 1600; t < 4000 && elected.isEmpty(); t += 1) {
+            for (String name : List.of("n2", "n3")) {
+                List<Decision> ds = new java.util.ArrayList<>();
+                ds.add(Election.decide(nodes.get(name), new Observation.Tick(t)));
+                nodes.put(name, ds.get(0).next());
+                for (Object[] m : List.copyOf(wire)) {
+                    if (!m[0].equals(name)) continue;
+                    wire.remove(m);
+                    Decision d = Election.decide(nodes.get(name), received(t, (String) m[1], (Message) m[2]));
+                    nodes.put(name, d.next());
+                    ds.add(d);
+                }
+                for (Decision d : ds) {
+                    for (Event.RoleChanged rc : roleChanges(d)) {
+                        if (rc.to() == Role.CANDIDATE) termsStood.add(rc.term());
+                        if (rc.to() == Role.LEADER) elected.add(name);
+                    }
+                    for (Action a : d.actions()) {
+                        if (a instanceof Action.Send send && !send.to().equals("n1")) {
+                            wire.add(new Object[] {send.to(), name, send.message()});
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(List.of("n2"), elected, "the better of two equal candidates, by name");
+        assertEquals(1, termsStood.size(), "one round: " + termsStood);
+    }
+
+    @Test
+    void aPreVoteAskedAsTheNoVoteWindowClosesIsAnsweredWhenItEnds() {
+        ElectionState n3 = followerOf("n1", 1000); // n2 here, heard n1 at 1000: window ends at 2500
+        Decision early = Election.decide(n3, received(2490, "n3", new Message.PreVoteRequest(2, Candidacy.ELIGIBLE, rec(1, 0))));
+        assertTrue(early.actions().isEmpty(), "no refusal 10 ms before the window ends: " + early.actions());
+        Decision due = Election.decide(early.next(), new Observation.Tick(2500));
+        assertEquals(new Action.Send("n3", new Message.PreVoteReply(2, true, 1)), due.actions().get(0));
+        Decision longBefore = Election.decide(n3, received(2000, "n3", new Message.PreVoteRequest(2, Candidacy.ELIGIBLE, rec(1, 0))));
+        assertEquals(new Action.Send("n3", new Message.PreVoteReply(2, false, 1)), longBefore.actions().get(0),
+                "refused at once half a lease before");
+    }
+
+    @Test
+    void aCandidacyAMajorityRefusedEndsAtOnce() {
+        ElectionState n1 = Election.decide(booted("n1", THREE, 0), new Observation.Tick(2000)).next();
+        n1 = Election.decide(n1, received(2001, "n2", new Message.PreVoteReply(1, true, 0))).next();
+        assertEquals(Role.CANDIDATE, n1.role());
+        Decision lost = Election.decide(n1, received(2002, "n2", new Message.VoteReply(1, false)));
+        assertEquals(Role.CANDIDATE, lost.next().role(), "n3 may still grant it");
+        Decision refused = Election.decide(lost.next(), received(2003, "n3", new Message.VoteReply(1, false)));
+        assertEquals(Reason.ELECTION_LOST, roleChanges(refused).get(0).reason());
+        assertEquals(null, refused.next().campaign());
+    }
+
     @Test
     void resignationVoidsTheLeaseAndFreesFollowers() {
         Decision d = Election.decide(clusterWithLeader(), new Observation.Resign(2100));

@@ -13,8 +13,13 @@ final class FaultPlan {
         // processes and hosts
         CRASH_VIGILD, CRASH_HOST, PAUSE_VIGILD, SUSPEND_HOST, SLOW_DISK, PLANNED_RESTART,
         // PostgreSQL
-        FREEZE_POSTMASTER, KILL_POSTMASTER, HOST_CRASH_DATA_EMPTIED, HOST_CRASH_FOREIGN_DATA
+        FREEZE_POSTMASTER, KILL_POSTMASTER, HOST_CRASH_DATA_EMPTIED, HOST_CRASH_FOREIGN_DATA,
+        // the node-crash scenario only ({@link SimSpec#withLeaderCrashes}): whichever host leads at that instant
+        CRASH_LEADER, KILL_LEADER_FIRST
     }
+
+    /** Every kind drawn at random: all but the scenario's own (kept last, so the seeds draw what they always drew). */
+    private static final List<Kind> RANDOM = List.of(Kind.values()).subList(0, Kind.CRASH_LEADER.ordinal());
 
     /** For the synchronous-vote mutation: the faults that leave an acknowledging standby without a known position. */
     private static final List<Kind> STANDBY_TROUBLE = List.of(Kind.FREEZE_POSTMASTER, Kind.KILL_POSTMASTER,
@@ -38,8 +43,16 @@ final class FaultPlan {
         List<String> names = spec.voters().stream().map(Voter::name).toList();
         List<String> data = spec.voters().stream().filter(Voter::canLead).map(Voter::name).toList();
         List<Kind> kinds = !spec.postgres() ? ELECTION_ONLY
-                : spec.standbyTrouble() ? STANDBY_TROUBLE : List.of(Kind.values());
+                : spec.standbyTrouble() ? STANDBY_TROUBLE : RANDOM;
         List<Fault> faults = new ArrayList<>();
+        if (spec.leaderCrashes()) {
+            int i = 0;
+            for (long t = 3_000_000L; t < spec.faultPhaseUs(); t += 7_000_000L) {
+                faults.add(new Fault(t, i++ % 2 == 0 ? Kind.CRASH_LEADER : Kind.KILL_LEADER_FIRST, List.of(), List.of(),
+                        (int) r.nextLong(3_000, 5_000)));
+            }
+            return faults;
+        }
         long t = r.nextLong(200_000, 3_000_000);
         while (t < spec.faultPhaseUs()) {
             faults.add(draw(t, names, data, kinds, r, spec.timing().leaseMs()));
@@ -78,6 +91,7 @@ final class FaultPlan {
             case KILL_POSTMASTER -> new Fault(t, kind, List.of(dataNode), List.of(), 0);
             case HOST_CRASH_DATA_EMPTIED, HOST_CRASH_FOREIGN_DATA -> new Fault(t, kind, List.of(dataNode), List.of(),
                     (int) r.nextLong(500, 4 * leaseMs));
+            case CRASH_LEADER, KILL_LEADER_FIRST -> throw new IllegalArgumentException(kind + " is never drawn");
         };
     }
 }

@@ -29,6 +29,10 @@ final class Faults {
     }
 
     private static void hostFault(Simulation sim, FaultPlan.Fault f) {
+        if (f.kind() == FaultPlan.Kind.CRASH_LEADER || f.kind() == FaultPlan.Kind.KILL_LEADER_FIRST) {
+            crashLeader(sim, f);
+            return;
+        }
         SimHost h = sim.hosts.get(f.groupA().get(0));
         long forUs = f.amount() * 1000L;
         switch (f.kind()) {
@@ -67,6 +71,25 @@ final class Faults {
             }
             default -> throw new IllegalStateException("not a host fault: " + f);
         }
+    }
+
+    /**
+     * The host that leads now crashes; with KILL_LEADER_FIRST its vigild dies first (its peer connections close at
+     * once, as when the kernel still runs) and the host follows 0 to 200 ms later. The election that follows is
+     * watched ({@link ElectionRounds}).
+     */
+    private static void crashLeader(Simulation sim, FaultPlan.Fault f) {
+        SimHost h = sim.hosts.values().stream().filter(x -> x.proc != null
+                && x.proc.state.election().role() == vigil.core.election.Role.LEADER).findFirst().orElse(null);
+        if (h == null) return;
+        sim.rounds.leaderLost(h.name);
+        long downUs = f.amount() * 1000L;
+        if (f.kind() == FaultPlan.Kind.CRASH_LEADER) {
+            sim.crashHost(h, downUs, "crash of the leader");
+            return;
+        }
+        sim.killVigild(h);
+        sim.at(sim.nowUs + sim.random.nextLong(0, 200_000), () -> sim.crashHost(h, downUs, "crash of the leader"));
     }
 
     /** SIGSTOP of vigild only: its clock runs on, PostgreSQL and the watchdog device too; messages wait. */

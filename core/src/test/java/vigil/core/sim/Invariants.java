@@ -54,6 +54,7 @@ final class Invariants {
     void decided(SimHost h, NodeDecision d) {
         for (Event ev : d.events()) {
             sim.note(h.name + " " + ev);
+            if (ev instanceof Event.RoleChanged rc) sim.rounds.roleChanged(h.name, rc);
             if (ev instanceof Event.RoleChanged rc && rc.to() == Role.LEADER) {
                 sim.counts.add("leaderships");
                 String previous = leaderOfTerm.putIfAbsent(rc.term(), h.name);
@@ -190,11 +191,15 @@ final class Invariants {
         SimHost.Proc p = h.proc;
         if (p == null || p.halted || p.fenceBeganUs == 0 || p.fenceSlow) return;
         long due = fenceDueUs(h, p);
-        boolean steady = h.steadySinceUs <= due && p.pausedUntilUs <= due && p.busyUntilUs <= due;
+        // Steady since before its last keep-alive could have been due: a vigild frozen across that moment could not
+        // keep the device alive, and its reset is what the watchdog is for.
+        long since = sim.nowUs - (Simulation.WATCHDOG_TIMEOUT_MS + Simulation.WATCHDOG_SLACK_MS + margin(h)) * 1000;
+        boolean steady = h.steadySinceUs <= Math.min(due, since) && p.pausedUntilUs <= since && p.busyUntilUs <= since;
         if (due == Long.MAX_VALUE || !steady || p.fenceBeganUs > due + FENCE_LATENCY_US || sim.nowUs - p.fenceBeganUs > 1_000_000) return;
         sim.fail(h.name + "'s watchdog reset its host " + (sim.nowUs - p.fenceBeganUs) / 1000 + " ms after an ordinary "
                 + "fence began, its vigild steady: the self-fence margin (" + margin(h) + " ms) leaves the fence too "
-                + "little room before the device fires");
+                + "little room before the device fires (fence due at " + due / 1000 + " ms, steady since "
+                + h.steadySinceUs / 1000 + " ms)");
     }
 
     private long margin(SimHost h) {

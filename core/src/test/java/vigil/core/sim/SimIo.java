@@ -88,17 +88,27 @@ final class SimIo {
 
     // ---- network ----------------------------------------------------------------------------------------------
 
+    /**
+     * A frame leaves its host when that peer's sender thread gets to it (0 to 3 ms: a wake-up, the encryption, the
+     * bundler), one thread per peer, so the same heartbeat leaves for two peers at different instants. A process that
+     * dies before then takes the frame with it: one follower may have the leader's last heartbeat and another not.
+     */
     void transmit(String from, String to, Message m) {
-        SimNet net = sim.net;
-        if (net.blocked(from, to, SimNet.Channel.VIGIL) || random().nextInt(100) < net.lossPercent) return;
-        int copies = random().nextInt(100) < net.duplicatePercent ? 2 : 1;
-        for (int i = 0; i < copies; i++) {
-            long delay = 100 + random().nextLong(900) + (net.extraDelayUs > 0 ? random().nextLong(net.extraDelayUs) : 0);
-            sim.at(sim.nowUs + delay, () -> {
-                SimHost target = sim.hosts.get(to);
-                if (target.proc != null) sim.deliver(target, target.proc.incarnation, now -> new Input.Received(now, from, m));
-            });
-        }
+        SimHost source = sim.hosts.get(from);
+        SimHost.Proc sender = source.proc;
+        sim.at(sim.nowUs + random().nextLong(0, 3_000), () -> {
+            if (source.proc != sender || !source.up) return;
+            SimNet net = sim.net;
+            if (net.blocked(from, to, SimNet.Channel.VIGIL) || random().nextInt(100) < net.lossPercent) return;
+            int copies = random().nextInt(100) < net.duplicatePercent ? 2 : 1;
+            for (int i = 0; i < copies; i++) {
+                long delay = 100 + random().nextLong(900) + (net.extraDelayUs > 0 ? random().nextLong(net.extraDelayUs) : 0);
+                sim.at(sim.nowUs + delay, () -> {
+                    SimHost target = sim.hosts.get(to);
+                    if (target.proc != null) sim.deliver(target, target.proc.incarnation, now -> new Input.Received(now, from, m));
+                });
+            }
+        });
     }
 
     // ---- the local probe: its own timer thread, every 100 ms, 500 ms timeout -------------------------------------

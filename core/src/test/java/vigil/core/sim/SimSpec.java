@@ -15,7 +15,7 @@ import vigil.core.election.Voter;
  */
 record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, long quietPhaseUs, double actualDrift,
                boolean postgres, boolean synchronous, boolean watchdog, boolean failoverWithoutFencing,
-               Mutation mutation, boolean standbyTrouble) {
+               Mutation mutation, boolean standbyTrouble, boolean leaderCrashes) {
     static final Timing TIMING = Timing.of(150, 1500, 0.01);
 
     /**
@@ -47,13 +47,13 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
             default -> electorate(4, 1);
         };
         return new SimSpec(seed, voters, TIMING, 20_000_000L, 12_000_000L, TIMING.drift(), false, false, false, false,
-                Mutation.NONE, false);
+                Mutation.NONE, false, false);
     }
 
     /** The same schedule with clocks that break the stated drift bound: the checker must catch the damage. */
     SimSpec withActualDrift(double drift) {
         return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, drift, postgres, synchronous, watchdog,
-                failoverWithoutFencing, mutation, standbyTrouble);
+                failoverWithoutFencing, mutation, standbyTrouble, leaderCrashes);
     }
 
     /**
@@ -65,27 +65,37 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
         boolean wd = r.nextInt(3) > 0;
         boolean fwf = wd && r.nextBoolean();
         return new SimSpec(seed, voters, timing, faultPhaseUs, 30_000_000L, actualDrift, true, false, wd, fwf,
-                Mutation.NONE, standbyTrouble);
+                Mutation.NONE, standbyTrouble, leaderCrashes);
     }
 
     /** PostgreSQL in synchronous mode: additionally, no acknowledged commit may ever be missing from a new primary. */
     SimSpec withSynchronousPostgres() {
         SimSpec p = withPostgres();
         return new SimSpec(seed, voters, timing, faultPhaseUs, p.quietPhaseUs, actualDrift, true, true, p.watchdog,
-                p.failoverWithoutFencing, Mutation.NONE, standbyTrouble);
+                p.failoverWithoutFencing, Mutation.NONE, standbyTrouble, leaderCrashes);
     }
 
     SimSpec withMutation(Mutation m) {
         boolean wd = m == Mutation.FENCE_HANGS || m == Mutation.BLIND_FAILOVER ? false : watchdog;
         boolean fwf = m == Mutation.BLIND_FAILOVER || failoverWithoutFencing && wd;
         return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, actualDrift, postgres, synchronous, wd,
-                fwf, m, standbyTrouble || m == Mutation.WEAK_SYNC_VOTE);
+                fwf, m, standbyTrouble || m == Mutation.WEAK_SYNC_VOTE, leaderCrashes);
     }
 
     /** The same schedule and faults with nothing broken (and failover_without_fencing only with a watchdog). */
     SimSpec withoutMutation() {
         return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, actualDrift, postgres, synchronous, watchdog,
-                failoverWithoutFencing && watchdog, Mutation.NONE, standbyTrouble);
+                failoverWithoutFencing && watchdog, Mutation.NONE, standbyTrouble, leaderCrashes);
+    }
+
+    /**
+     * The benchmark's node-crash, and nothing else: every 7 s the leader's host crashes (in every other one its vigild
+     * is killed first, then the host), comes back after 3 to 5 s, while clients write. The network is calm, so every
+     * election must take one round ({@link ElectionRounds}).
+     */
+    SimSpec withLeaderCrashes() {
+        return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, actualDrift, postgres, synchronous, watchdog,
+                failoverWithoutFencing, mutation, standbyTrouble, true);
     }
 
     /**

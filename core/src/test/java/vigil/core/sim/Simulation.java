@@ -45,6 +45,7 @@ final class Simulation {
     final Invariants invariants;
     final SimIo io;
     final SimWrites writes;
+    final ElectionRounds rounds = new ElectionRounds(this);
     private final PriorityQueue<SimEvent> queue = new PriorityQueue<>();
     private final Deque<String> trace = new ArrayDeque<>();
     private final Map<String, NodeConfig> configs = new LinkedHashMap<>();
@@ -322,7 +323,8 @@ final class Simulation {
 
     private String replayFlags() {
         String f = spec.synchronous() ? " -Dvigil.sim.synchronous=true" : spec.postgres() ? " -Dvigil.sim.postgres=true" : "";
-        return f + (spec.mutation() == SimSpec.Mutation.NONE ? "" : " -Dvigil.sim.mutation=" + spec.mutation());
+        return f + (spec.leaderCrashes() ? " -Dvigil.sim.leaderCrashes=true" : "")
+                + (spec.mutation() == SimSpec.Mutation.NONE ? "" : " -Dvigil.sim.mutation=" + spec.mutation());
     }
 
     String nodeStates() {

@@ -62,6 +62,18 @@ class SimulationTest {
         requireFloors(c, schedules);
     }
 
+    /**
+     * The benchmark's node-crash: the leader's host crashes (or its vigild dies first) while clients write, and nothing
+     * else goes wrong. Every election must take one round: no split vote between the survivors ({@link ElectionRounds}).
+     */
+    @Test
+    void aCrashedLeaderIsReplacedInOneElectionRound() {
+        int schedules = Integer.getInteger("vigil.sim.crashSchedules", 300);
+        SimCounts c = runAll(schedules, seed -> SimSpec.forSeed(seed).withPostgres().withLeaderCrashes(), "leader crashes");
+        // Each election of more than one round fails its schedule (ElectionRounds); here, that they were watched.
+        assertTrue(c.get("election_rounds_1") >= 2L * schedules, "too few elections after a crash: " + c);
+    }
+
     private static void requireFloors(SimCounts c, int schedules) {
         assertTrue(c.get("faults") >= 15L * schedules, "too few faults injected: " + c);
         assertTrue(c.get("promoted") >= schedules / 12, "too few promotions: " + c);
@@ -161,7 +173,8 @@ class SimulationTest {
 
     /**
      * Replays one schedule: {@code mvn -pl core test -Dtest=SimulationTest#replay -Dvigil.sim.seed=N} (add
-     * {@code -Dvigil.sim.postgres=true} or {@code -Dvigil.sim.synchronous=true}, and {@code -Dvigil.sim.mutation=M}).
+     * {@code -Dvigil.sim.postgres=true} or {@code -Dvigil.sim.synchronous=true}, {@code -Dvigil.sim.leaderCrashes=true},
+     * and {@code -Dvigil.sim.mutation=M}).
      */
     @Test
     void replay() {
@@ -169,6 +182,7 @@ class SimulationTest {
         long s = seed == null ? 42L : seed;
         SimSpec spec = Boolean.getBoolean("vigil.sim.synchronous") ? SimSpec.forSeed(s).withSynchronousPostgres()
                 : Boolean.getBoolean("vigil.sim.postgres") || seed == null ? SimSpec.forSeed(s).withPostgres() : SimSpec.forSeed(s);
+        if (Boolean.getBoolean("vigil.sim.leaderCrashes")) spec = spec.withLeaderCrashes();
         String mutation = System.getProperty("vigil.sim.mutation");
         if (mutation != null) spec = spec.withMutation(SimSpec.Mutation.valueOf(mutation));
         SimResult first = new Simulation(spec).run();

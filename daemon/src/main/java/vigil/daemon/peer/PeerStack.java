@@ -35,11 +35,17 @@ import org.jgroups.stack.Protocol;
  * <li>TCP only, {@code port_range=0}: every node listens on exactly its configured port, so the static
  *     TCPPING list is complete and no node can silently end up on a neighbouring port. Diagnostics
  *     (probe) are off: they open extra sockets (UDP multicast by default) and answer unauthenticated
- *     queries. Thread pool tiny. The per-destination bundler gives each peer its own queue and sender
- *     thread, so {@link PeerChannel#send} only enqueues: a slow, dead or unreachable peer (connect
- *     timeout {@value #SOCK_CONN_TIMEOUT_MS} ms) delays only its own queue, never the caller or other
- *     peers. TCP {@code non_blocking_sends} is deliberately off: with it, JOIN requests were lost when
- *     all nodes started at once (concurrent connects), and a 3-node boot took ~11 s instead of ~1.2 s.</li>
+ *     queries. Thread pool tiny. No bundler ({@code no-bundler}): each message is written by the thread
+ *     that sends it, and vigild sends from one thread per peer ({@code PeerSender}), so a dead or
+ *     unreachable peer (connect timeout {@value #SOCK_CONN_TIMEOUT_MS} ms) holds up only its own thread.
+ *     JGroups 5.5's {@code per-destination} bundler, despite its name, runs one thread for every
+ *     destination: thread dumps of the survivors of a crashed node showed it in {@code connect()} to the
+ *     dead member again and again (failure detection, merge and retransmissions address it), and every
+ *     frame to the live peer waited behind it, 0.5 to 1.1 s (docs/architecture.md, "Late delivery").
+ *     Connections to live peers stay open, so their sends never take the connect lock that a connect to
+ *     the dead member holds. TCP {@code non_blocking_sends} is deliberately off: with it, JOIN requests
+ *     were lost when all nodes started at once (concurrent connects), and a 3-node boot took ~11 s
+ *     instead of ~1.2 s.</li>
  * <li>TCPPING with all peers, {@code send_cache_on_join} so every member learns every logical name.</li>
  * <li>MERGE3 with short intervals (INFO every 1-2 s, check every 2.5 s): after a partition heals, or when a
  *     restarted former coordinator came back as a singleton, the views merge within ~3 s (~5 s with
@@ -94,7 +100,7 @@ final class PeerStack {
         tcp.useVirtualThreads(false);
         tcp.setSockConnTimeout(SOCK_CONN_TIMEOUT_MS);
         tcp.setValue("tcp_nodelay", true);
-        tcp.setBundlerType("per-destination"); // the default, stated because send() relies on it
+        tcp.setBundlerType("no-bundler"); // see the class comment: never one thread for every destination
         // Enough threads that some blocked on a vanished member (failure detection, merge, retransmission)
         // do not hold up the delivery of election messages between the survivors.
         tcp.getThreadPool().setMinThreads(1).setMaxThreads(32).setKeepAliveTime(30_000);

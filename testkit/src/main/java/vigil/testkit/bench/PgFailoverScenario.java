@@ -61,6 +61,7 @@ abstract class PgFailoverScenario extends FailoverScenario {
         List<Double> values = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         List<Double> vipMoves = new ArrayList<>();
+        List<Integer> rounds = new ArrayList<>();
         int lostTotal = 0;
         int splitTotal = 0;
         try {
@@ -111,6 +112,8 @@ abstract class PgFailoverScenario extends FailoverScenario {
                     row.put("primary_back_s", log.primaryBackAt(faultAt)
                             .map(t -> Stats.round3((t - faultAt) / 1000.0)).orElse(null));
                     row.put("fault_mono_ms", Stats.round3(faultAt));
+                    electionRounds(cluster, primary, faultAt, row);
+                    if (row.get("election_rounds") instanceof Integer r) rounds.add(r);
                     details(cluster, primary, faultAt, row);
                     if (row.get("vip_move_ms") instanceof Double d) {
                         vipMoves.add(d);
@@ -149,6 +152,10 @@ abstract class PgFailoverScenario extends FailoverScenario {
         if (!vipMoves.isEmpty()) {
             metrics.put("vip_move_ms", Stats.of(vipMoves).toJson());
         }
+        if (!rounds.isEmpty()) {
+            metrics.put("election_rounds", Map.of("one_round_runs", rounds.stream().filter(r -> r == 1).count(),
+                    "max", rounds.stream().mapToInt(Integer::intValue).max().orElse(0)));
+        }
         metrics.put("lost_acknowledged_writes", lostTotal);
         metrics.put("split_brain_events", splitTotal);
         metrics.put("sync_mode", pgOptions().synchronous() ? "sync" : "async");
@@ -158,6 +165,26 @@ abstract class PgFailoverScenario extends FailoverScenario {
         metrics.put("failed_runs", o.runs() - ok.size());
         Chart.Series chart = Chart.perRun(name() + ": write unavailability (" + values.size() + " runs)", "unavailability_s", values, stats, targetSeconds());
         return new Report(name(), o.runs(), metrics, samples, chart, notes);
+    }
+
+    /**
+     * election_rounds: the terms in which some survivor stood for election, from the fault until a survivor's lease
+     * began (1 when the first round elected); stood: who stood in which term and when (ms after the fault), so a split
+     * vote shows as two nodes in one term.
+     */
+    static void electionRounds(VigilCluster cluster, String faulted, double faultAt, Map<String, Object> row) {
+        List<vigil.testkit.LogEvent> events = cluster.allEvents();
+        double leaseAt = events.stream().filter(e -> e.is("lease_acquired") && !e.node().equals(faulted)
+                && e.monoMs() >= faultAt).mapToDouble(vigil.testkit.LogEvent::monoMs).findFirst().orElse(-1);
+        if (leaseAt < 0) return;
+        java.util.TreeMap<Long, List<String>> stood = new java.util.TreeMap<>();
+        for (vigil.testkit.LogEvent e : events) {
+            if (e.monoMs() < faultAt || e.monoMs() > leaseAt || !e.is("role") || !e.roleTo().equals("candidate")) continue;
+            stood.computeIfAbsent(e.term(), t -> new ArrayList<>()).add(e.node() + "@" + Math.round(e.monoMs() - faultAt));
+        }
+        row.put("election_rounds", Math.max(1, stood.size()));
+        row.put("stood", stood.entrySet().stream().map(en -> "t" + en.getKey() + ":" + String.join("+", en.getValue()))
+                .collect(java.util.stream.Collectors.joining(" ")));
     }
 
     /** Adds where the time went (from the daemons' log lines) to a finished run's row. */
