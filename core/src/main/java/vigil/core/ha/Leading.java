@@ -152,7 +152,10 @@ final class Leading {
 
     /**
      * Just before pg_promote: the former primary must not answer as writable now. A probe that proves nothing
-     * (timeout, refused) does not stop a promotion that a proof already allowed; only a fresh answer is needed.
+     * (timeout, refused) does not stop a promotion that a proof already allowed; only a fresh answer is needed, or,
+     * when a proof needs no answer ({@link FailOver#sureProofs}), none at all: a live PostgreSQL answers within
+     * milliseconds of the probe asked at the election, so a writable one has stopped the promotion by now, and a
+     * dead host would only make it wait out the probe's deadline.
      */
     private static boolean recheck(HaStep s, String former) {
         PeerProbe answer = s.probes.get(former);
@@ -162,6 +165,8 @@ final class Leading {
                     "answers as a writable primary at the re-check before pg_promote"));
             return false;
         }
+        boolean asked = s.probeAskedAt != Long.MIN_VALUE && s.probeAskedAt >= s.e.leadership().electedAt();
+        if (asked && !FailOver.sureProofs(s, former).isEmpty()) return true;
         s.askPeerProbe(former, new Why(HaReason.PROBING_OLD_PRIMARY, former, "re-check before pg_promote"));
         return false;
     }
