@@ -19,8 +19,12 @@ final class ActionRunner {
     /** Whom the local standby follows, as configured by vigil (read back by the probe's translation). */
     private volatile String upstream;
 
-    ActionRunner(Postgres postgres, Map<String, Upstream> upstreams) {
+    /** Told the moment pg_promote returned: the server takes writes before the Promote action ends. */
+    private final Runnable promoted;
+
+    ActionRunner(Postgres postgres, Map<String, Upstream> upstreams, Runnable promoted) {
         this.postgres = postgres;
+        this.promoted = promoted;
         this.upstreams = Map.copyOf(upstreams);
         // After a restart of vigild: whom does the standby we may find running follow?
         this.upstream = postgres.configuredUpstream().flatMap(u -> this.upstreams.entrySet().stream()
@@ -60,7 +64,7 @@ final class ActionRunner {
         }
         if (action instanceof PgAction.StopFast) return postgres.stop(StopMode.FAST);
         if (action instanceof PgAction.Promote p) {
-            CommandResult r = postgres.promote(p.syncNames());
+            CommandResult r = postgres.promote(p.syncNames(), promoted);
             if (r.ok()) upstream = null;
             return r;
         }

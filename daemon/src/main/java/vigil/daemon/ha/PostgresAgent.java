@@ -66,7 +66,9 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
         this.processes = processes;
         this.peerProbe = peerProbe;
         this.upstreams = Map.copyOf(upstreams);
-        this.runner = new ActionRunner(postgres, upstreams);
+        // A probe the moment pg_promote returns: the primary (and so its VIPs) is seen without waiting for the
+        // configuration's reload at the end of the action, or for the next scheduled probe.
+        this.runner = new ActionRunner(postgres, upstreams, this::probeNow);
         this.localView = new LocalView(postgres, processes, postgres.walEnd(), runner);
         this.loop = loop;
         this.clock = clock;

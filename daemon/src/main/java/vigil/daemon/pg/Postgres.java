@@ -405,6 +405,11 @@ public final class Postgres {
         return promote(null);
     }
 
+    /** {@link #promote(String, Runnable)} with nothing to tell. */
+    public CommandResult promote(String synchronousStandbyNames) {
+        return promote(synchronousStandbyNames, () -> { });
+    }
+
     /**
      * {@code pg_promote(true, 10)} and nothing else (no CHECKPOINT: see {@link #checkpoint()}); then
      * {@link #configurePrimary()}. With {@code synchronousStandbyNames} (null: leave it), that value is written to
@@ -413,9 +418,10 @@ public final class Postgres {
      * new session sees the postmaster's reloaded value, and the checkpointer, which publishes whether synchronous
      * standbys are defined, was signalled by then and applies it within moments; a value already in vigil.conf
      * when the standby started leaves no such window.) A failure can come after PostgreSQL began promoting (10 s
-     * passed, or a cancel): the probe tells what the server became.
+     * passed, or a cancel): the probe tells what the server became. {@code promoted} runs the moment pg_promote has
+     * returned true, before the configuration is tidied up: the server takes writes from then on.
      */
-    public CommandResult promote(String synchronousStandbyNames) {
+    public CommandResult promote(String synchronousStandbyNames, Runnable promoted) {
         forgetRejoined(); // from now on it may write
         String guard = "";
         if (synchronousStandbyNames != null) {
@@ -445,6 +451,7 @@ public final class Postgres {
             r = cmd.sql(QUICK, promote);
         }
         if (r.ok()) {
+            promoted.run();
             configurePrimary();
         }
         return r;
