@@ -415,6 +415,8 @@ public final class Election {
             if (r.pg().equals(u.pg())) return;
             persist(durable.withRecord(r.withPg(u.pg())));
             leadership = leadership.recordChanged();
+            // Out at once, not at the next interval: a promotion waits for this record to be committed.
+            sendHeartbeat();
         }
 
         /**

@@ -135,7 +135,9 @@ final class Leading {
     /** This node is the recorded primary and its PostgreSQL still a standby: promote, after the last checks. */
     private static void promote(HaStep s) {
         Candidacy mine = new Candidacy(true, s.view.timeline(), s.view.lsn());
-        if (!FailOver.positionsSettled(s, null)) {
+        // The former primary is the one being replaced (proven unable to write): waiting for its acknowledgement
+        // would cost three heartbeats whenever it is dead.
+        if (!FailOver.positionsSettled(s, s.pg.formerPrimary())) {
             s.why = new Why(HaReason.PROMOTING, null, "waiting for every standby's position");
             return;
         }

@@ -237,6 +237,16 @@ class ElectionTest {
         assertEquals(null, refused.next().campaign());
     }
 
+    /** A new record goes out at once, durably first: a promotion waits for it to be committed. */
+    @Test
+    void aRecordUpdateIsSentAtOnce() {
+        Decision d = Election.decide(clusterWithLeader(), new Observation.RecordUpdate(2050, new PgRecord("n1", 0, 2, null, List.of(), null)));
+        assertInstanceOf(Action.Persist.class, d.actions().get(0));
+        List<Message.Heartbeat> sent = d.actions().stream().skip(1).map(a -> (Message.Heartbeat) ((Action.Send) a).message()).toList();
+        assertEquals(2, sent.size(), "one heartbeat to each peer: " + d.actions());
+        assertTrue(sent.stream().allMatch(h -> h.record().equals(((Action.Persist) d.actions().get(0)).durable().record())));
+    }
+
     @Test
     void resignationVoidsTheLeaseAndFreesFollowers() {
         Decision d = Election.decide(clusterWithLeader(), new Observation.Resign(2100));

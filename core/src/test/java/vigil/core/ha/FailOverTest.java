@@ -226,6 +226,16 @@ class FailOverTest {
         assertEquals(List.of(new PgAction.Promote(null)), d.actions());
     }
 
+    /**
+     * Just elected: n3 acknowledged this leadership, the former primary n1 is silent (dead). Its position is not
+     * awaited: waiting for it cost three heartbeats (450 ms) of every failover.
+     */
+    @Test
+    void theSilentFormerPrimarysPositionIsNotAwaited() {
+        HaDecision d = peer(probed(MINE), promotingLeader().electedAt(NOW - 10), "n1", PeerPg.UNKNOWN, NOW - 5, NOW);
+        assertEquals(List.of(new PgAction.Promote(null)), d.actions());
+    }
+
     @Test
     void withoutAFormerPrimaryNothingIsReChecked() {
         Situation e = leading("n2", 6).pg(primaryIs("n2")).acked("n3").known("n3", 1, PRIMARY_LSN - 2 * MB);
