@@ -28,6 +28,8 @@ final class VipPlacement {
     static final long CHECK_VALID_MS = 5_000;
     /** A refused or failed claim, or a failed release, is tried again after this. */
     static final long RETRY_MS = 1_000;
+    /** A claim waits this long at most for the check under way (its own deadline is 300 ms, plus starting arping). */
+    static final long CHECK_WAIT_MS = 1_000;
     /** A claim or release not reported within this is treated as unknown. */
     static final long REPORT_WITHIN_MS = 5_000;
 
@@ -52,6 +54,12 @@ final class VipPlacement {
         boolean stale = now - s.since() >= REPORT_WITHIN_MS;
         switch (s.held()) {
             case DOWN -> {
+                if (w.hold() && now >= s.retryAt() && g == VipGroup.PRIMARY && s.checking()
+                        && now - s.checkSince() < CHECK_WAIT_MS) {
+                    // The check begun ahead of the promotion reports within its deadline: claim then, checked. A
+                    // claim now would queue behind it on the driver's thread and check all over again.
+                    return new Placed(s, List.of(), List.of(), null);
+                }
                 if (w.hold() && now >= s.retryAt()) {
                     boolean checked = s.checkedAt() != Long.MIN_VALUE && now - s.checkedAt() < CHECK_VALID_MS;
                     return new Placed(s.with(Held.CLAIMING, now), List.of(), List.of(new Effect.VipUp(g, checked)),
@@ -61,7 +69,7 @@ final class VipPlacement {
                                     + (checked ? " (addresses checked " + (now - s.checkedAt()) + " ms ago)" : ""));
                 }
                 if (!w.hold() && w.precheck() && !s.checking() && s.checkedAt() == Long.MIN_VALUE) {
-                    return new Placed(s.checked(Long.MIN_VALUE, true), List.of(), List.of(new Effect.VipCheck()), null);
+                    return new Placed(s.checking(now), List.of(), List.of(new Effect.VipCheck()), null);
                 }
                 if (!w.precheck() && !w.hold() && s.checkedAt() != Long.MIN_VALUE) {
                     return new Placed(s.checked(Long.MIN_VALUE, s.checking()), List.of(), List.of(), null);

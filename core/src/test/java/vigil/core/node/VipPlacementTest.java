@@ -55,6 +55,26 @@ class VipPlacementTest {
                 "claimed once");
     }
 
+    /**
+     * The promotion was quicker than the check begun ahead of it: the claim waits for the check's report (it comes
+     * within its deadline) and then skips a check of its own, instead of queueing behind it on the driver's thread
+     * and checking all over again (0.3 s more of every failover).
+     */
+    @Test
+    void aClaimWaitsForTheCheckUnderWayThenClaimsChecked() {
+        NodeDecision promote = Node.decide(N2, NodeFixture.aboutToPromote(off()), new Input.Tick(NOW));
+        assertEquals(List.of(new Effect.VipCheck()), effectsOf(promote, Effect.VipCheck.class));
+        long id = effectsOf(promote, Effect.Start.class).get(0).id();
+        NodeState promoted = Node.decide(N2, promote.next(), new Input.ActionEnded(NOW + 200, id, Outcome.OK)).next();
+        NodeDecision probed = Node.decide(N2, promoted, new Input.Probed(NOW + 201, NodeFixture.primary()));
+        assertEquals(List.of(), effectsOf(probed, Effect.VipUp.class), "the check is under way");
+        NodeDecision checked = Node.decide(N2, probed.next(), new Input.VipChecked(NOW + 320, true, ""));
+        assertEquals(List.of(new Effect.VipUp(true)), effectsOf(checked, Effect.VipUp.class));
+        VipPlacement.Placed late = VipPlacement.place(probed.next().vips(), new VipPlacement.Want(true, true, null),
+                NOW + VipPlacement.CHECK_WAIT_MS);
+        assertEquals(List.of(new Effect.VipUp(false)), late.effects(), "a check that never reports is not waited for");
+    }
+
     @Test
     void withoutARecentCheckTheClaimMakesItsOwn() {
         NodeDecision d = Node.decide(N1, NodeFixture.primaryLeader(off()), new Input.Tick(NOW));

@@ -39,6 +39,11 @@ public final class WatchdogDevice implements NodeLoop.Watchdog {
                     "hint", "this node offers no watchdog proof: a crash of it needs a fence agent or an operator");
             return null;
         }
+        try {
+            Libc.load(); // binds JNA now, not at the first arm: that comes in the middle of a failover (~0.1 s)
+        } catch (RuntimeException | LinkageError e) {
+            // reported by the first arm, with the reason
+        }
         return new WatchdogDevice(new Watchdog(w, log), false);
     }
 
