@@ -38,13 +38,9 @@ final class FailOver {
         PeerProbe answer = s.probes.get(old);
         if (answer == null || answer.startedAt() < s.e.leadership().electedAt()) {
             s.askPeerProbe(old, new Why(HaReason.PROBING_OLD_PRIMARY, old, "asking its PostgreSQL directly"));
-            // A dead host answers only at the probe's deadline (200 ms of every failover). When something other than
-            // the answer proves that it cannot write, go on while it is on its way; a writable answer arriving before
-            // pg_promote still stops the promotion (Leading.recheck).
-            if (sureProofs(s, old).isEmpty()) return;
-            answer = null;
+            return;
         }
-        if (answer != null && answer.result() == PeerPg.WRITABLE) {
+        if (answer.result() == PeerPg.WRITABLE) {
             // Its vigild is gone or cut off, but PostgreSQL still serves: never promote over it. If its vigild is
             // back (it acknowledges our heartbeats), hand leadership back so the primary leads again.
             if (s.freshlyAcked(old)) s.standDown(new Why(HaReason.HAND_BACK_TO_PRIMARY, old, "its PostgreSQL still serves"));
@@ -114,21 +110,7 @@ final class FailOver {
         }
     }
 
-    static final String RISK_ACCEPTED = "failover_without_fencing accepts the risk";
-
-    /**
-     * The proofs that need no answer from {@code old}'s PostgreSQL: watchdog, its vigild's report, fence agents, an
-     * operator's oath. {@code failover_without_fencing} is not one: there the direct answer is the only guard
-     * against promoting over a PostgreSQL that still serves.
-     */
-    static List<String> sureProofs(HaStep s, String old) {
-        List<String> p = proofs(s, old, null);
-        p.remove(RISK_ACCEPTED);
-        return p;
-    }
-
-    /** Every proof that {@code old}'s PostgreSQL cannot write now; empty when there is none. {@code answer}: the
-     *  direct probe's, or null while it is on its way. */
+    /** Every proof that {@code old}'s PostgreSQL cannot write now; empty when there is none. */
     static List<String> proofs(HaStep s, String old, PeerProbe answer) {
         List<String> proofs = new ArrayList<>();
         long watchdog = s.e.watchdogOf(old);
@@ -138,14 +120,14 @@ final class FailOver {
             proofs.add("its vigild reported PostgreSQL " + heard.report().pg() + " in term " + heard.term()
                     + (heard.farewell() ? " as it stopped" : ""));
         }
-        if (answer != null && answer.result() == PeerPg.IN_RECOVERY) proofs.add("its PostgreSQL answers in recovery");
+        if (answer.result() == PeerPg.IN_RECOVERY) proofs.add("its PostgreSQL answers in recovery");
         PeerProbe fenced = s.fences.get(old);
         if (fenced != null && fenced.result() == PeerPg.POWERED_OFF && fenced.startedAt() >= s.e.leadership().electedAt()) {
             proofs.add("fence agents: " + fenced.detail());
         }
         PgRecord.Confirmed oath = s.pg.confirmedDown();
         if (oath != null && oath.node().equals(old) && !s.freshlyAcked(old)) proofs.add(oath.toString());
-        if (s.p.failoverWithoutFencing()) proofs.add(RISK_ACCEPTED);
+        if (s.p.failoverWithoutFencing()) proofs.add("failover_without_fencing accepts the risk");
         return proofs;
     }
 

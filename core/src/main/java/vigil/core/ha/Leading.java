@@ -135,9 +135,12 @@ final class Leading {
     /** This node is the recorded primary and its PostgreSQL still a standby: promote, after the last checks. */
     private static void promote(HaStep s) {
         Candidacy mine = new Candidacy(true, s.view.timeline(), s.view.lsn());
-        // The former primary is the one being replaced (proven unable to write): waiting for its acknowledgement
-        // would cost three heartbeats whenever it is dead.
-        if (!FailOver.positionsSettled(s, s.pg.formerPrimary())) {
+        // The former primary is the one being replaced: waiting for its acknowledgement costs three heartbeats
+        // whenever it is dead. But when its own vigild vouched that its PostgreSQL is stopped (a planned stop, a
+        // restart), it is probably alive and may be ahead: then its position is awaited like any standby's.
+        String former = s.pg.formerPrimary();
+        boolean vouched = former != null && s.e.pgProvenSafe(former);
+        if (!FailOver.positionsSettled(s, vouched ? null : former)) {
             s.why = new Why(HaReason.PROMOTING, null, "waiting for every standby's position");
             return;
         }
@@ -146,7 +149,6 @@ final class Leading {
             s.standDown(new Why(HaReason.PEER_AHEAD, ahead, FailOver.aheadBy(s, ahead, mine)));
             return;
         }
-        String former = s.pg.formerPrimary();
         if (former != null && !recheck(s, former)) return;
         s.act(new PgAction.Promote(s.p.synchronous() ? SyncSet.atPromotion(s) : null),
                 new Why(HaReason.PROMOTING, former, former == null ? "" : "former primary re-checked"));
@@ -154,10 +156,7 @@ final class Leading {
 
     /**
      * Just before pg_promote: the former primary must not answer as writable now. A probe that proves nothing
-     * (timeout, refused) does not stop a promotion that a proof already allowed; only a fresh answer is needed, or,
-     * when a proof needs no answer ({@link FailOver#sureProofs}), none at all: a live PostgreSQL answers within
-     * milliseconds of the probe asked at the election, so a writable one has stopped the promotion by now, and a
-     * dead host would only make it wait out the probe's deadline.
+     * (timeout, refused) does not stop a promotion that a proof already allowed; only a fresh answer is needed.
      */
     private static boolean recheck(HaStep s, String former) {
         PeerProbe answer = s.probes.get(former);
@@ -167,8 +166,6 @@ final class Leading {
                     "answers as a writable primary at the re-check before pg_promote"));
             return false;
         }
-        boolean asked = s.probeAskedAt != Long.MIN_VALUE && s.probeAskedAt >= s.e.leadership().electedAt();
-        if (asked && !FailOver.sureProofs(s, former).isEmpty()) return true;
         s.askPeerProbe(former, new Why(HaReason.PROBING_OLD_PRIMARY, former, "re-check before pg_promote"));
         return false;
     }

@@ -56,30 +56,6 @@ class FailOverTest {
         assertNull(recorded(d));
     }
 
-    /**
-     * A proof that needs no answer (here the watchdog n1 announced) lets the new leader record itself primary while
-     * the direct probe is on its way: a dead host would only answer at the probe's deadline, 200 ms of every
-     * failover. The probe still goes out, and at the re-check before pg_promote the one asked at the election is
-     * enough.
-     */
-    @Test
-    void withAProofThatNeedsNoAnswerTheProbeIsAskedButNotAwaited() {
-        Report watchdog = new Report(1_100, PgSafety.MAY_WRITE);
-        HaDecision d = tick(probed(MINE), newLeaderAfterPrimaryLost().report("n1", 5, watchdog), NOW);
-        assertEquals(List.of(new PgAction.ProbePeer("n1")), d.actions());
-        assertPromotes(d);
-        HaDecision promote = tick(d.next(), promotingLeader().report("n1", 5, watchdog), NOW + 20);
-        assertEquals(List.of(new PgAction.Promote(null)), promote.actions(), "no wait for the answer");
-    }
-
-    @Test
-    void failoverWithoutFencingStillWaitsForTheDirectAnswer() {
-        HaDecision d = decide(probed(MINE), newLeaderAfterPrimaryLost(), WITHOUT_FENCING, new HaObservation.Tick(NOW));
-        assertEquals(List.of(new PgAction.ProbePeer("n1")), d.actions());
-        assertNull(recorded(d), "the answer is the only guard against a PostgreSQL that still serves");
-        assertEquals(HaReason.PROBING_OLD_PRIMARY, reason(d));
-    }
-
     @Test
     void anOldPrimaryAnsweringWritableIsNeverPromotedOverWhateverElseHolds() {
         // Every other proof holds at once: an armed watchdog, a stopped report, and failover_without_fencing.
@@ -234,6 +210,15 @@ class FailOverTest {
     void theSilentFormerPrimarysPositionIsNotAwaited() {
         HaDecision d = peer(probed(MINE), promotingLeader().electedAt(NOW - 10), "n1", PeerPg.UNKNOWN, NOW - 5, NOW);
         assertEquals(List.of(new PgAction.Promote(null)), d.actions());
+    }
+
+    /** A former primary whose vigild vouched for a stopped PostgreSQL is probably alive and may be ahead: awaited. */
+    @Test
+    void aFormerPrimaryThatVouchedForItselfHasItsPositionAwaited() {
+        Situation e = promotingLeader().electedAt(NOW - 10).report("n1", 6, new Report(0, PgSafety.STOPPED));
+        HaDecision d = peer(probed(MINE), e, "n1", PeerPg.UNKNOWN, NOW - 5, NOW);
+        assertEquals(List.of(), actionsOf(d, PgAction.Promote.class));
+        assertEquals(new Why(HaReason.PROMOTING, null, "waiting for every standby's position"), why(d));
     }
 
     @Test
