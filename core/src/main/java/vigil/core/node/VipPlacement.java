@@ -72,7 +72,7 @@ final class VipPlacement {
                     return new Placed(s.checking(now), List.of(), List.of(new Effect.VipCheck()), null);
                 }
                 if (!w.precheck() && !w.hold() && s.checkedAt() != Long.MIN_VALUE) {
-                    return new Placed(s.checked(Long.MIN_VALUE, s.checking()), List.of(), List.of(), null);
+                    return new Placed(s.forgetCheck(), List.of(), List.of(), null);
                 }
             }
             case CLAIMING, UP -> {
@@ -108,7 +108,7 @@ final class VipPlacement {
         if (in instanceof Input.VipChecked c) {
             if (!s.checking()) return s;
             if (!c.clean()) note.append("duplicate-address check: ").append(c.detail());
-            return c.clean() ? s.checked(in.now(), false) : s.checked(Long.MIN_VALUE, false).retryAt(in.now() + RETRY_MS);
+            return c.clean() ? s.checkEnded(in.now()) : s.checkEnded(Long.MIN_VALUE).retryAt(in.now() + RETRY_MS);
         }
         if (in instanceof Input.VipClaimed c) {
             if (s.held() != Held.CLAIMING) return s; // released meanwhile: the release, queued after it, decides
@@ -116,7 +116,7 @@ final class VipPlacement {
                 case CLAIMED -> s.with(Held.UP, in.now());
                 case DUPLICATE -> {
                     note.append("VIP not claimed, another host answers for it: ").append(c.detail());
-                    yield s.with(Held.DOWN, in.now()).checked(Long.MIN_VALUE, false).retryAt(in.now() + RETRY_MS);
+                    yield s.with(Held.DOWN, in.now()).checkEnded(Long.MIN_VALUE).retryAt(in.now() + RETRY_MS);
                 }
                 case FAILED -> {
                     // The driver took off what it had added before reporting the failure.

@@ -138,7 +138,7 @@ class TrackedPlacementTest {
 
         Grantee mine = TrackedPlacement.granted(TrackedPlacement.sent(Grantee.NONE, TERM - 1, 9, NOW - 50), "n1", TERM - 1,
                 new VipGrant("n1", 9, 1_000), TIMING.drift());
-        TrackedState selfHolds = own.with(mine).with(new VipState(VipState.Held.UP, NOW - 40, Long.MIN_VALUE, false,
+        TrackedState selfHolds = own.with(mine).with(new VipState(VipState.Held.UP, NOW - 40, Long.MIN_VALUE, Long.MIN_VALUE,
                 Long.MIN_VALUE));
         assertEquals("n1", TrackedPlacement.choose(both, selfHolds, fresh, false, NOW, MARGIN).next().holder(),
                 "this leader holds them under its predecessor's grant, still valid: the only valid one, it keeps them");

@@ -34,7 +34,7 @@ class VipPlacementTest {
 
     static NodeState holding(NodeState s) {
         return new NodeState(s.election(), s.supervisor(), s.executor(), s.watchdog(), s.stopping(), s.halted(),
-                new VipState(VipState.Held.UP, NOW - 1_000, Long.MIN_VALUE, false, Long.MIN_VALUE));
+                new VipState(VipState.Held.UP, NOW - 1_000, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE));
     }
 
     @Test

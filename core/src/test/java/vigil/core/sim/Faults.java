@@ -79,9 +79,9 @@ final class Faults {
      * watched ({@link ElectionRounds}).
      */
     private static void crashLeader(Simulation sim, FaultPlan.Fault f) {
-        SimHost h = sim.hosts.values().stream().filter(x -> x.proc != null
-                && x.proc.state.election().role() == vigil.core.election.Role.LEADER).findFirst().orElse(null);
-        if (h == null) return;
+        String leader = sim.invariants.leaseHolder();
+        if (leader == null) return;
+        SimHost h = sim.hosts.get(leader);
         sim.rounds.leaderLost(h.name);
         long downUs = f.amount() * 1000L;
         if (f.kind() == FaultPlan.Kind.CRASH_LEADER) {
