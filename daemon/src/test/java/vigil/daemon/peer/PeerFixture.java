@@ -67,15 +67,17 @@ final class PeerFixture implements AutoCloseable {
         return condition.getAsBoolean();
     }
 
+    /**
+     * A port pair (the peer port and FD_SOCK2's above it) free now, drawn below the kernel's ephemeral range
+     * (32768 and up by default): a port the kernel handed out for a moment (bind to 0) could be handed to another
+     * process's outgoing connection before the channel binds it, as one CI run showed.
+     */
     private static int freePort() throws IOException {
         InetAddress lo = InetAddress.getByName(LOOPBACK);
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
         for (int attempt = 0; attempt < 50; attempt++) {
-            int port;
-            try (ServerSocket s = new ServerSocket()) {
-                s.bind(new InetSocketAddress(lo, 0));
-                port = s.getLocalPort();
-            }
-            if (port + FD_SOCK_OFFSET + FD_SOCK_RANGE < 65536 && free(lo, port + FD_SOCK_OFFSET))
+            int port = r.nextInt(20_000, 32_768 - FD_SOCK_OFFSET - FD_SOCK_RANGE);
+            if (free(lo, port) && free(lo, port + FD_SOCK_OFFSET))
                 return port;
         }
         throw new IOException("no free port pair found on " + LOOPBACK);
