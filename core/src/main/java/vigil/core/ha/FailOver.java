@@ -98,15 +98,14 @@ final class FailOver {
         boolean askedNow = s.fenceAskedAt != Long.MIN_VALUE && s.fenceAskedAt >= elected;
         boolean running = askedNow && (last == null || last.answeredAt() < s.fenceAskedAt);
         if (running) {
-            s.why = new Why(HaReason.FENCING_OLD_PRIMARY, old, "its fence agents run (asked "
-                    + (s.now - s.fenceAskedAt) + " ms ago)");
+            s.why = new Why(HaReason.FENCING_OLD_PRIMARY, old, "its fence agents run");
         } else if (!askedNow || s.now - s.fenceAskedAt >= FENCE_RETRY_MS) {
             s.fenceAskedAt = s.now;
             s.actions.add(new PgAction.FenceNode(old));
             s.why = new Why(HaReason.FENCING_OLD_PRIMARY, old, missing(s, old, answer) + "; running its fence agents");
         } else {
             s.why = new Why(HaReason.FENCING_REQUIRED, old, "its fence agents failed: " + last.detail()
-                    + "; trying again in " + (FENCE_RETRY_MS - (s.now - s.fenceAskedAt)) + " ms");
+                    + "; trying again " + FENCE_RETRY_MS / 1000 + " s after the last attempt");
         }
     }
 

@@ -33,4 +33,12 @@ public final class Supervisor {
         step.decide();
         return step.finish();
     }
+
+    /**
+     * The first instant after {@code after} at which time alone changes what a tick decides here ({@link HaWake}; for
+     * {@link vigil.core.node.Wake}).
+     */
+    public static long wakeAt(SupervisorState s, ElectionState e, HaPolicy p, long after) {
+        return HaWake.at(s, e, p, after);
+    }
 }

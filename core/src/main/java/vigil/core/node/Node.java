@@ -38,8 +38,16 @@ import vigil.core.ha.Why;
  * </ul>
  */
 public final class Node {
-    /** The watchdog is kept alive at most this often. */
+    /**
+     * The last keep-alive the lease allows is given within this long of its bound ({@link Step#lastKeepAlive}): part
+     * of how early the device may fire ({@link WatchdogConfig#earliestResetBeforeLeaseEndMs}).
+     */
     static final long KICK_EVERY_MS = 10;
+    /**
+     * Otherwise the watchdog is kept alive this often (at most a quarter of its timeout): often enough that a device
+     * never fires while its keep-alives are allowed, rarely enough that an idle daemon does not wake for it.
+     */
+    static final long KICK_PERIOD_MS = 250;
     /** Room between a keep-alive decision and the driver's write (and the device's own granularity). */
     static final long KICK_GUARD_MS = 20;
     /** A direct probe of another node's PostgreSQL answers within this long, or counts as unknown. */
@@ -48,6 +56,13 @@ public final class Node {
     public static final long FENCE_NODE_DEADLINE_MS = 120_000;
 
     private Node() {}
+
+    /** Whether the local PostgreSQL is proven unable to write, with nothing under way that could change that. */
+    static boolean provenSafe(SupervisorState supervisor, Executor executor) {
+        if (supervisor == null) return true;
+        Executor.Running r = executor.running();
+        return supervisor.local().knowledge().provenNotWritable() && (r == null || !r.action().makesWritable());
+    }
 
     /**
      * Why this node would not take an operator's {@code confirm-down} of {@code node} now, or null when it would: only
@@ -407,9 +422,7 @@ public final class Node {
 
         /** Whether the local PostgreSQL is proven unable to write, with nothing under way that could change that. */
         private boolean provenSafe() {
-            if (supervisor == null) return true;
-            Executor.Running r = executor.running();
-            return supervisor.local().knowledge().provenNotWritable() && (r == null || !r.action().makesWritable());
+            return Node.provenSafe(supervisor, executor);
         }
 
         private void keepWatchdog() {
@@ -426,7 +439,7 @@ public final class Node {
                     if (safe && !leads && executor.running() == null) {
                         effects.add(new Effect.DisarmWatchdog());
                         watchdog = watchdog.with(WatchdogState.Status.DISARMED);
-                    } else if ((safe || leaseCovers) && now - watchdog.lastKick() >= KICK_EVERY_MS) {
+                    } else if ((safe || leaseCovers) && now >= nextKick(safe)) {
                         // While PostgreSQL is proven safe a keep-alive has no bound; a writable action then waits
                         // until one falls within the lease (startPending).
                         long notAfter = safe ? Long.MAX_VALUE : lastKeepAlive();
@@ -436,6 +449,15 @@ public final class Node {
                 }
                 default -> { }
             }
+        }
+
+        /**
+         * When the armed watchdog is next kept alive: one period after the last keep-alive, and, while the lease bounds
+         * the keep-alives, once more within {@link #KICK_EVERY_MS} of that bound, so the last one the lease allows is
+         * as late as the early reach assumes.
+         */
+        private long nextKick(boolean safe) {
+            return Wake.nextKick(cfg, election, watchdog, safe);
         }
 
         /** What peers hear about this node: watchdog armed (and its effective timeout), and PostgreSQL's safety. */

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import vigil.core.election.ElectionState;
+import vigil.core.election.ElectionWake;
 import vigil.core.election.Report;
 import vigil.core.election.Role;
 import vigil.core.election.VipGrant;
@@ -212,5 +213,26 @@ final class TrackedPlacement {
     static Report.Tracked report(TrackedState s, boolean stopping) {
         if (s.held().mayBeHeld()) return Report.Tracked.HOLDING;
         return s.checks().pass() && !stopping ? Report.Tracked.PASSING : Report.Tracked.FAILING;
+    }
+
+    /**
+     * The first instant after {@code after} at which time alone changes what {@link #choose}, {@link #want} or
+     * {@link #whyNot} say ({@link Wake}): this node's grant running into the margin; for the leader, the end of the
+     * holder's grant, the end of its predecessors' grants, and each acknowledgement growing too old to count. (The
+     * lease's own instants are the election's and {@link Wake}'s.)
+     */
+    static long wakeAt(TrackedState t, ElectionState e, long margin, long after) {
+        long at = Long.MAX_VALUE;
+        if (t.grantee().until() != Long.MIN_VALUE) at = ElectionWake.first(at, t.grantee().until() - margin, after);
+        if (e.role() == Role.LEADER && e.leadership() != null) {
+            var timing = e.electorate().timing();
+            Grantor g = t.grantor();
+            if (g.holderUntil() != Long.MIN_VALUE) at = ElectionWake.first(at, g.holderUntil(), after);
+            at = ElectionWake.first(at, e.leadership().electedAt() + (long) Math.ceil(timing.leaseMs() * (1 + timing.drift())),
+                    after);
+            long recent = timing.leaseMs() / 2;
+            for (HeardAck a : g.acks().values()) at = ElectionWake.first(at, a.at() + recent + 1, after);
+        }
+        return at;
     }
 }

@@ -1,6 +1,7 @@
 package vigil.core.node;
 
 import java.util.List;
+import vigil.core.election.ElectionWake;
 import vigil.core.node.VipState.Held;
 
 /**
@@ -88,6 +89,20 @@ final class VipPlacement {
             }
         }
         return new Placed(s, List.of(), List.of(), null);
+    }
+
+    /**
+     * The first instant after {@code after} at which time alone changes what {@link #place} does with {@code s}
+     * ({@link Wake}): the retry, the end of the wait for the check under way, the report deadline of a claim or
+     * release.
+     */
+    static long wakeAt(VipState s, long after) {
+        long at = ElectionWake.first(Long.MAX_VALUE, s.retryAt(), after);
+        if (s.checking()) at = ElectionWake.first(at, s.checkSince() + CHECK_WAIT_MS, after);
+        if (s.held() == Held.CLAIMING || s.held() == Held.RELEASING) {
+            at = ElectionWake.first(at, s.since() + REPORT_WITHIN_MS, after);
+        }
+        return at;
     }
 
     private static Placed release(VipGroup g, VipState s, long now, String why) {

@@ -120,6 +120,13 @@ final class SimHost {
         long lastLeaseUntil = Long.MIN_VALUE;
         int guardEpoch;
         final Map<Long, Job> jobs = new HashMap<>();
+        /** The loop's timer (own clock): the wake its last decision set, raw and as scheduled; ticks carry the token. */
+        long rawWake = Long.MAX_VALUE;
+        long scheduledWake = Long.MIN_VALUE;
+        long tickToken;
+        long lastTickAt = Long.MIN_VALUE / 4;
+        /** When (own clock) this process last decided; Long.MIN_VALUE: not yet. */
+        long decidedAt = Long.MIN_VALUE;
 
         Proc(int incarnation, NodeState state) {
             this.incarnation = incarnation;

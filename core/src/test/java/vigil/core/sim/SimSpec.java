@@ -34,6 +34,8 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
         VIP_KEPT,
         /** The release of the VIPs placed by checks does nothing, in the loop and in their release guard. */
         TRACKED_KEPT,
+        /** Every loop sleeps 40 ms past the wake {@link vigil.core.node.Wake} asks for (a timer acted on late). */
+        WAKE_LATE,
         /** Synchronous mode, but voters compare candidates with their own position only when eligible (the old rule). */
         WEAK_SYNC_VOTE
     }

@@ -17,6 +17,7 @@ import vigil.core.node.Node;
 import vigil.core.node.NodeConfig;
 import vigil.core.node.NodeDecision;
 import vigil.core.node.NodeState;
+import vigil.core.node.Wake;
 import vigil.core.node.WatchdogConfig;
 
 /**
@@ -249,7 +250,8 @@ final class Simulation {
         h.steadySinceUs = nowUs;
         note(h.name + " vigild starts (incarnation " + h.incarnations + ", term " + h.electionDisk.term() + ")");
         int inc = h.proc.incarnation;
-        at(nowUs + random.nextLong(1, TICK_LOCAL_MS * 1000), () -> tick(h, inc));
+        long token = ++h.proc.tickToken;
+        at(nowUs + random.nextLong(1, TICK_LOCAL_MS * 1000), () -> tick(h, inc, token));
         if (configOf(h).supervises()) at(nowUs + random.nextLong(1, 5_000), () -> io.probe(h, inc));
         if (configOf(h).supervises() && configOf(h).tracked()) at(nowUs + random.nextLong(1, 50_000), () -> io.trackChecks(h, inc));
     }
@@ -262,12 +264,59 @@ final class Simulation {
         h.proc = null;
     }
 
-    private void tick(SimHost h, int inc) {
+    /**
+     * The loop's tick, at the instant its last decision asked for ({@link Wake}; {@code token} voids ticks a later
+     * decision moved). A loop frozen or blocked at that instant goes round as soon as it runs again: the tick is tried
+     * again every {@link #TICK_LOCAL_MS} until then.
+     */
+    private void tick(SimHost h, int inc, long token) {
         SimHost.Proc p = h.proc;
-        if (p == null || p.incarnation != inc || !h.up) return;
-        atLocal(h, h.localMs(nowUs) + TICK_LOCAL_MS, () -> tick(h, inc));
-        if (p.pausedUntilUs > nowUs || h.suspended() || p.busyUntilUs > nowUs) return; // a frozen loop misses ticks
+        if (p == null || p.incarnation != inc || !h.up || p.tickToken != token) return;
+        if (p.pausedUntilUs > nowUs || h.suspended() || p.busyUntilUs > nowUs || !p.buffered.isEmpty()) {
+            atLocal(h, h.localMs(nowUs) + TICK_LOCAL_MS, () -> tick(h, inc, token));
+            return;
+        }
         deliver(h, inc, Input.Tick::new);
+    }
+
+    /**
+     * {@link Wake}'s promise, checked wherever a tick would have come before it was computed: a tick at any instant
+     * between the last decision and the wake it set changes nothing. Tried every {@link #TICK_LOCAL_MS} (the old tick)
+     * and at the last millisecond before the wake.
+     */
+    private void checkQuietUntil(SimHost h, SimHost.Proc p, long now) {
+        if (p.decidedAt == Long.MIN_VALUE) return;
+        long until = Math.min(now, p.rawWake);
+        NodeConfig cfg = configOf(h);
+        for (long t = p.decidedAt + TICK_LOCAL_MS; t < until + TICK_LOCAL_MS; t += TICK_LOCAL_MS) {
+            long at = Math.min(t, until - 1);
+            if (at <= p.decidedAt) continue;
+            NodeDecision d = Node.decide(cfg, p.state, new Input.Tick(at));
+            if (!d.effects().isEmpty() || !d.next().equals(p.state) || !d.events().isEmpty() || !d.notes().isEmpty()
+                    || d.why() != null) {
+                if (Boolean.getBoolean("vigil.sim.wakeDebug")) System.err.println("DEBUG decidedAt=" + p.decidedAt + " at=" + at + "\nSTATE " + p.state.supervisor() + "\nNEXT  " + d.next().supervisor() + "\nEL " + p.state.election());
+                fail(h.name + ": a tick at " + at + " ms (own clock), before the wake its loop set at " + p.rawWake
+                        + " ms, decides something: effects " + d.effects() + ", events " + d.events() + ", notes "
+                        + d.notes() + ", why " + d.why() + (d.next().equals(p.state) ? "" : ", and changes the state")
+                        + " — a timer is missing from Wake");
+            }
+            if (at == until - 1) break;
+        }
+    }
+
+    /** After a decision: the loop sleeps until the next wake, no sooner than one tick after the last tick. */
+    private void scheduleWake(SimHost h, SimHost.Proc p, NodeState before, NodeDecision d, long now, boolean wasTick) {
+        if (wasTick) p.lastTickAt = now;
+        long raw = Wake.after(configOf(h), before, d, now, wasTick);
+        if (spec.mutation() == SimSpec.Mutation.WAKE_LATE) raw += 40;
+        p.rawWake = raw;
+        p.decidedAt = now;
+        long wake = Math.max(raw, p.lastTickAt + Wake.MIN_TICK_MS);
+        if (wake == p.scheduledWake) return;
+        p.scheduledWake = wake;
+        long token = ++p.tickToken;
+        int inc = p.incarnation;
+        atLocal(h, wake, () -> tick(h, inc, token));
     }
 
     /**
@@ -281,7 +330,13 @@ final class Simulation {
             p.buffered.add(input);
             return;
         }
-        decide(h, p, input.apply(h.localMs(nowUs)));
+        decideAndTick(h, p, input.apply(h.localMs(nowUs)));
+    }
+
+    /** As the daemon's loop: an input is decided, then a tick at the same instant (every rule due is tried). */
+    private void decideAndTick(SimHost h, SimHost.Proc p, Input in) {
+        decide(h, p, in);
+        if (!(in instanceof Input.Tick) && p == h.proc && !p.halted) decide(h, p, new Input.Tick(in.now()));
     }
 
     /** Delivers whatever queued while the process was frozen or blocked, in order. */
@@ -289,16 +344,19 @@ final class Simulation {
         SimHost.Proc p = h.proc;
         while (p != null && p == h.proc && h.up && !p.halted && !p.buffered.isEmpty() && p.pausedUntilUs <= nowUs
                 && !h.suspended() && p.busyUntilUs <= nowUs) {
-            decide(h, p, p.buffered.poll().apply(h.localMs(nowUs)));
+            decideAndTick(h, p, p.buffered.poll().apply(h.localMs(nowUs)));
         }
     }
 
     private void decide(SimHost h, SimHost.Proc p, Input in) {
         if (in instanceof Input.Probed && p.firstProbedUs == 0) p.firstProbedUs = nowUs;
+        checkQuietUntil(h, p, in.now());
         NodeDecision d = Node.decide(configOf(h), p.state, in);
         p.lastLeaseUntil = Math.max(p.lastLeaseUntil, Invariants.leaseUntil(p.state));
+        NodeState before = p.state;
         p.state = d.next();
         p.lastLeaseUntil = Math.max(p.lastLeaseUntil, Invariants.leaseUntil(p.state));
+        scheduleWake(h, p, before, d, in.now(), in instanceof Input.Tick);
         invariants.decided(h, d);
         io.execute(h, p, d.effects(), 0);
     }

@@ -112,6 +112,12 @@ class SimulationTest {
         caught(SimSpec.Mutation.TRACKED_KEPT, false, "a VIP placed by checks is on two hosts at once");
     }
 
+    /** The loop sleeps until {@link vigil.core.node.Wake}: a wake that comes late (a timer left out) must be caught. */
+    @Test
+    void aWakeThatComesLateIsCaught() {
+        caught(SimSpec.Mutation.WAKE_LATE, false, "a timer is missing from Wake");
+    }
+
     @Test
     void aWeakenedSynchronousVoteRuleIsCaught() {
         caught(SimSpec.Mutation.WEAK_SYNC_VOTE, true, "acknowledged commit");

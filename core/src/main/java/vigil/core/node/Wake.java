@@ -1,0 +1,92 @@
+package vigil.core.node;
+
+import vigil.core.election.ElectionState;
+import vigil.core.election.ElectionWake;
+import vigil.core.election.Role;
+
+/**
+ * When a node's loop must next go round without an input: the earliest instant at which a tick
+ * ({@link Input.Tick}) could change the {@link NodeState} or call for an effect. Between inputs the daemon's loop
+ * sleeps until then instead of ticking every few milliseconds, and so does the simulator's; nothing else changes.
+ *
+ * <p>The invariant: a tick at any instant before {@link #at} decides nothing (the same state, no effect, nothing to
+ * log). Every rule of the node step that time alone can trigger has its instant here: the election's
+ * ({@link ElectionWake}), the executor's deadlines, the watchdog's keep-alives, the lease's end for the VIPs, the
+ * supervisor's timers ({@link vigil.core.ha.Supervisor#wakeAt}) and those of the VIPs placed by checks. A rule left
+ * out is a rule acted on late, so the simulator checks the invariant on every schedule, at every instant a tick would
+ * have come before (it fails a schedule that shows a tick before the wake deciding something). Waking early is
+ * harmless: a tick that finds nothing to do is what the loop did a hundred times a second before.
+ */
+public final class Wake {
+    /** Ticks never come closer together than this (as before wakes were computed), whatever {@link #at} says. */
+    public static final long MIN_TICK_MS = 10;
+    /** Nor further apart than this: a net, so a daemon never sleeps for long whatever the state. */
+    public static final long MAX_SLEEP_MS = 1_000;
+
+    private Wake() {}
+
+    /**
+     * The next tick after decision {@code d} took {@code before} to {@code d.next()} at {@code now}: {@link #at}, or at
+     * once (the loop's next turn) when the decision did more than keep the lease and the watchdog going. A step of the
+     * supervisor reads some of what it changed only on its next pass: the record it has just written (a new primary, a
+     * bootstrap), a restart or a need to rewind that its candidacy, computed first, has not seen yet, a fence run it
+     * has just asked for. That pass must not wait for a timer; it came within a tick before wakes were computed.
+     */
+    public static long after(NodeConfig cfg, NodeState before, NodeDecision d, long now, boolean wasTick) {
+        if (!before.election().durable().record().equals(d.next().election().durable().record())) return now;
+        if (d.why() != null) return now;
+        for (Effect e : d.effects()) {
+            if (!(e instanceof Effect.Send || e instanceof Effect.KickWatchdog)) return now;
+        }
+        return at(cfg, d.next(), now, wasTick);
+    }
+
+    /**
+     * The instant (the node's clock) of the next tick; at most {@link #MAX_SLEEP_MS} after {@code now}. {@code
+     * afterTick}: the decision just made was a tick, which tried every rule whose instant is past; those are left out
+     * (otherwise they are due at once).
+     */
+    public static long at(NodeConfig cfg, NodeState s, long now, boolean afterTick) {
+        long after = afterTick ? now : Long.MIN_VALUE;
+        long at = Math.min(now + MAX_SLEEP_MS, ElectionWake.at(s.election(), after));
+        Executor x = s.executor();
+        if (x.running() != null) at = ElectionWake.first(at, x.running().deadlineAt(), after);
+        if (x.fence() != null) at = ElectionWake.first(at, x.fence().deadlineAt(), after);
+        if (cfg.watchdog().enabled() && s.watchdog().status() == WatchdogState.Status.ARMED) {
+            at = ElectionWake.first(at, nextKick(cfg, s.election(), s.watchdog(),
+                    Node.provenSafe(s.supervisor(), s.executor())), after);
+        }
+        ElectionState e = s.election();
+        if (s.supervisor() != null) {
+            if (e.role() == Role.LEADER && e.leadership() != null && e.leadership().leaseEstablished()) {
+                // the VIPs (and the supervisor's self-fence) act at their margin before the lease ends
+                at = ElectionWake.first(at, e.leadership().leaseUntil() - cfg.policy().selfFenceMarginMs(), after);
+                if (cfg.tracked()) at = ElectionWake.first(at, e.leadership().leaseUntil() - cfg.policyMargin(), after);
+            }
+            at = Math.min(at, vigil.core.ha.Supervisor.wakeAt(s.supervisor(), e, cfg.policy(), after));
+            if (cfg.vips()) at = Math.min(at, VipPlacement.wakeAt(s.vips(), after));
+            if (cfg.tracked()) {
+                at = Math.min(at, VipPlacement.wakeAt(s.tracked().held(), after));
+                at = Math.min(at, TrackedPlacement.wakeAt(s.tracked(), e, cfg.policyMargin(), after));
+            }
+        }
+        return at;
+    }
+
+    /**
+     * When an armed watchdog is next kept alive: {@link Node#KICK_PERIOD_MS} (at most a quarter of its effective
+     * timeout) after the last keep-alive; and, while a lease bounds the keep-alives (PostgreSQL may write), once more
+     * {@link Node#KICK_EVERY_MS} before that bound, so that the last keep-alive the lease allows comes no earlier than
+     * the early reach of {@link WatchdogConfig} assumes. Whether a keep-alive is allowed at all is the caller's rule.
+     */
+    static long nextKick(NodeConfig cfg, ElectionState e, WatchdogState w, boolean safe) {
+        long period = Math.max(Node.KICK_EVERY_MS, Math.min(Node.KICK_PERIOD_MS, cfg.watchdog().effectiveMs() / 4));
+        long next = w.lastKick() + period;
+        if (!safe && e.role() == Role.LEADER && e.leadership() != null && e.leadership().leaseEstablished()) {
+            long last = e.leadership().leaseUntil() - cfg.watchdog().effectiveMs() - Node.KICK_GUARD_MS;
+            long lastRound = last - Node.KICK_EVERY_MS;
+            if (w.lastKick() < lastRound) next = Math.min(next, lastRound);
+        }
+        return next;
+    }
+}
