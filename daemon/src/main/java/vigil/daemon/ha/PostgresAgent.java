@@ -156,8 +156,10 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
     /** Arms the lease guard for {@code at} (own clock); {@link Long#MAX_VALUE} disarms it. */
     @Override
     public void guard(long at) {
+        long before = guardAt;
         guardAt = at;
-        LockSupport.unpark(guardThread);
+        // Only an earlier instant needs the thread now; a later one (every renewal) it finds when it wakes for the old.
+        if (at < before) LockSupport.unpark(guardThread);
     }
 
     private void guard() {

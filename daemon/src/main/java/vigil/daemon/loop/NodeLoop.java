@@ -20,6 +20,7 @@ import vigil.core.node.Node;
 import vigil.core.node.NodeConfig;
 import vigil.core.node.NodeDecision;
 import vigil.core.node.NodeState;
+import vigil.core.node.Wake;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
 import vigil.daemon.state.StateException;
@@ -34,7 +35,6 @@ import vigil.protocol.peer.PeerCodec;
  * nothing itself. A failed fsync halts it: a node that cannot remember its term must not vote.
  */
 public final class NodeLoop implements Runnable {
-    static final long TICK_MS = 10;
 
     /** Sends one encoded frame to a peer; loss is tolerated. */
     public interface Peers {
@@ -118,6 +118,9 @@ public final class NodeLoop implements Runnable {
     private Set<String> members = Set.of();
     private volatile boolean halted;
     private volatile long progressAt;
+    /** The instant the core asked to be ticked at, and when the last tick was ({@link #run}). */
+    private long wakeAt;
+    private long lastTickAt;
 
     /**
      * @param pg       null when vigil manages no PostgreSQL here
@@ -198,20 +201,29 @@ public final class NodeLoop implements Runnable {
         return clock.getAsLong() - progressAt;
     }
 
+    /**
+     * Sleeps until the next input or the instant the core last asked to be woken ({@link Wake}), whichever comes first;
+     * ticks at that instant, and after every input (at the input's instant: what the input changed is acted on at once,
+     * and every rule that came due is tried). Timer ticks never come closer together than {@link Wake#MIN_TICK_MS};
+     * the core never asks for a sleep longer than {@link Wake#MAX_SLEEP_MS}. An idle follower thus wakes only for its
+     * leader's heartbeats.
+     */
     @Override
     public void run() {
-        long lastTick = clock.getAsLong() - TICK_MS;
+        lastTickAt = clock.getAsLong() - Wake.MIN_TICK_MS;
+        wakeAt = lastTickAt;
         try {
             while (!halted) {
                 long now = clock.getAsLong();
                 progressAt = now;
-                long wait = lastTick + TICK_MS - now;
+                long wait = Math.max(wakeAt, lastTickAt + Wake.MIN_TICK_MS) - now;
                 In in = wait > 0 ? inputs.poll(wait, TimeUnit.MILLISECONDS) : inputs.poll();
                 if (in != null) handle(in);
                 now = clock.getAsLong();
-                if (!halted && now - lastTick >= TICK_MS) {
+                // A tick after every input too: every rule due by now is tried, so the wake left out none (Wake).
+                if (!halted && (in != null || now >= Math.max(wakeAt, lastTickAt + Wake.MIN_TICK_MS))) {
+                    lastTickAt = now;
                     decide(new Input.Tick(now));
-                    lastTick = now;
                 }
             }
         } catch (InterruptedException e) {
@@ -258,6 +270,7 @@ public final class NodeLoop implements Runnable {
 
     private void decide(Input in) {
         NodeDecision d = Node.decide(config, state, in);
+        wakeAt = Wake.after(config, state, d, in.now(), in instanceof Input.Tick);
         state = d.next();
         for (Event e : d.events()) Logs.event(log, e);
         Logs.decision(log, d, state);

@@ -51,7 +51,10 @@ import org.jgroups.stack.Protocol;
  *     restarted former coordinator came back as a singleton, the views merge within ~3 s (~5 s with
  *     JGroups' computed default check interval of 1.6 x 3 s).</li>
  * <li>FD_SOCK2 catches a crashed process at once (its socket closes); FD_ALL3 catches a hung node or a
- *     cut link after {@code failureDetectionTimeout}; VERIFY_SUSPECT2 double-checks before exclusion.
+ *     cut link after {@code failureDetectionTimeout}; VERIFY_SUSPECT2 double-checks before exclusion. FD_ALL3
+ *     counts every message as a sign of life and sends its own heartbeat every quarter of that timeout (never more
+ *     often than vigil's heartbeat): vigil's own heartbeats and acknowledgements already flow between the leader and
+ *     each follower every {@code heartbeatInterval}, so a faster rate only cost an idle daemon CPU.
  *     FD_SOCK2 listens on the peer port + 100 (JGroups' default offset, trying up to 5 ports above it):
  *     firewalls must allow that port between the nodes too.</li>
  * <li>SYM_ENCRYPT (AES/CBC/PKCS5Padding, key injected, no keystore) directly under NAKACK2 as the
@@ -101,6 +104,9 @@ final class PeerStack {
         tcp.setSockConnTimeout(SOCK_CONN_TIMEOUT_MS);
         tcp.setValue("tcp_nodelay", true);
         tcp.setBundlerType("no-bundler"); // see the class comment: never one thread for every destination
+        // Regular messages go up on the connection's own receiver thread (vigil's listener only queues them): no
+        // hand-off to a pool thread, one wake-up less per message. OOB messages (failure detection) still go to the pool.
+        tcp.setMessageProcessingPolicy("direct");
         // Enough threads that some blocked on a vanished member (failure detection, merge, retransmission)
         // do not hold up the delivery of election messages between the survivors.
         tcp.getThreadPool().setMinThreads(1).setMaxThreads(32).setKeepAliveTime(30_000);
@@ -117,7 +123,7 @@ final class PeerStack {
 
         FD_ALL3 fdAll = new FD_ALL3();
         fdAll.setTimeout(fdTimeoutMs);
-        fdAll.setInterval(heartbeatMs);
+        fdAll.setInterval(Math.max(heartbeatMs, fdTimeoutMs / 4));
 
         VERIFY_SUSPECT2 verify = new VERIFY_SUSPECT2().setTimeout(s.suspectVerifyTimeout().toMillis());
 

@@ -117,7 +117,7 @@ class PeerChannelTest {
             assertEquals(false, stack.findProtocol(GMS.class).getValue("print_local_addr"));
             FD_ALL3 fd = stack.findProtocol(FD_ALL3.class);
             assertEquals(3000, fd.getTimeout());
-            assertEquals(150, fd.getInterval());
+            assertEquals(750, fd.getInterval(), "a quarter of the timeout, not the heartbeat: any message is a sign of life");
             SYM_ENCRYPT enc = stack.findProtocol(SYM_ENCRYPT.class);
             assertEquals("AES/CBC/PKCS5Padding", enc.symAlgorithm());
             assertEquals(192, enc.symKeylength());

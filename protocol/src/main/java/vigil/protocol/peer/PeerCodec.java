@@ -65,15 +65,23 @@ public final class PeerCodec {
         }
     }
 
-    private byte[] mac(byte[] data, int length) {
+    /** One keyed Mac per thread, reused: looking the algorithm up and keying it for every frame cost more than the MAC. */
+    private final ThreadLocal<javax.crypto.Mac> macs = ThreadLocal.withInitial(this::keyedMac);
+
+    private javax.crypto.Mac keyedMac() {
         try {
             javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
             mac.init(macKey);
-            mac.update(data, 0, length);
-            return mac.doFinal();
+            return mac;
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
+    }
+
+    private byte[] mac(byte[] data, int length) {
+        javax.crypto.Mac mac = macs.get();
+        mac.update(data, 0, length);
+        return mac.doFinal(); // and resets it for the next frame
     }
 
     public byte[] encode(Message m) {
