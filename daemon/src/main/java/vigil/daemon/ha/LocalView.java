@@ -52,6 +52,14 @@ final class LocalView {
         return lastUpRole;
     }
 
+    /**
+     * The view when the postmaster vigild started has just exited: without asking over the probe's connection (its
+     * backend may still answer for a moment), unless a postmaster runs again.
+     */
+    PgView afterPostmasterExit(java.util.function.Supplier<PgState> probe) {
+        return view(postgres.postmasterRunning() ? probe.get() : PgState.postmasterGone());
+    }
+
     PgView view(PgState s) {
         if (s.reachable()) {
             stoppedCache = null;

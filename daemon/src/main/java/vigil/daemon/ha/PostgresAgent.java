@@ -73,6 +73,8 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
         this.loop = loop;
         this.clock = clock;
         this.log = log;
+        // A crashed postmaster is seen the moment it exits, not at the next scheduled probe.
+        postgres.onPostmasterExit(this::postmasterExited);
         this.guardThread = new Thread(this::guard, "vigil-lease-guard");
         this.guardThread.setDaemon(true);
         this.guardThread.start();
@@ -99,6 +101,15 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
     private void probeNow() {
         try {
             probes.execute(() -> loop.accept(new Input.Probed(clock.getAsLong(), localView.view(probe.probe()))));
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // closing
+        }
+    }
+
+    /** The postmaster this daemon started has exited: its state is read at once, on the probe thread. */
+    private void postmasterExited() {
+        try {
+            probes.execute(() -> loop.accept(new Input.Probed(clock.getAsLong(), localView.afterPostmasterExit(probe::probe))));
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             // closing
         }

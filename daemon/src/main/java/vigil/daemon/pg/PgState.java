@@ -59,6 +59,14 @@ public record PgState(boolean reachable, Failure failure, String error, PgRole r
         }
     }
 
+    /**
+     * The postmaster has exited: whatever still answers on an open connection is an orphaned backend about to notice,
+     * not a server (it must not be read as a running primary).
+     */
+    public static PgState postmasterGone() {
+        return unreachable(Failure.REFUSED, "the postmaster has exited");
+    }
+
     static PgState unreachable(Failure failure, String error) {
         return new PgState(false, failure, error, null, 0, 0, 0, 0, 0, 0, false, null, false, Optional.empty(), null, null);
     }

@@ -68,7 +68,20 @@ final class PostgresFiles {
         // a commit waits for the synchronous standbys in synchronous_standby_names: no line of postgresql.conf may
         // weaken that (ALTER SYSTEM, role/database settings and a session's SET still can: the probe shows it)
         m.put("synchronous_commit", "on");
+        // After a crash, PostgreSQL first syncs the whole data directory, one file at a time (0.45 s of a 0.7 s
+        // restart measured on the rig): one syncfs() per file system does it at once (PostgreSQL 14 and later; with
+        // the documented caveat that other writers' dirty pages on the same file systems are flushed too).
+        if (majorVersion() >= 14) m.put("recovery_init_sync_method", "syncfs");
         return m;
+    }
+
+    /** The data directory's PG_VERSION (13, 14, 15...), 0 when it cannot be read (no cluster yet). */
+    int majorVersion() {
+        try {
+            return Integer.parseInt(Files.readString(data("PG_VERSION")).trim());
+        } catch (java.io.IOException | NumberFormatException e) {
+            return 0;
+        }
     }
 
     /**

@@ -40,6 +40,15 @@ final class Postmaster {
      */
     static CommandResult start(List<String> wrappedArgv, Path dataDir, Path logFile, Duration timeout,
                                OsAccount account, PgProcesses group) {
+        return start(wrappedArgv, dataDir, logFile, timeout, account, group, () -> { });
+    }
+
+    /**
+     * As above; {@code exited} runs (on a JVM thread, once) the moment the postmaster exits, whenever that is: it is
+     * this process's child, so its end is known at once instead of at the next probe.
+     */
+    static CommandResult start(List<String> wrappedArgv, Path dataDir, Path logFile, Duration timeout,
+                               OsAccount account, PgProcesses group, Runnable exited) {
         long started = System.nanoTime();
         List<String> argv = new ArrayList<>();
         argv.add("setsid");
@@ -65,6 +74,7 @@ final class Postmaster {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .start();
+            p.onExit().thenRun(exited); // setsid, the cgroup's sh and setpriv all exec: p is the postmaster
         } catch (IOException e) {
             return CommandResult.failed(argv, "cannot start the postmaster: " + e.getMessage());
         }

@@ -62,6 +62,10 @@ class PostgresFilesTest {
         assertTrue(conf.contains("synchronous_standby_names = 'n2'\n"), conf);
         assertTrue(conf.contains("synchronous_commit = on\n"), "always pinned: " + conf);
         assertFalse(conf.contains("primary_conninfo"), conf);
+        assertFalse(conf.contains("recovery_init_sync_method"), "unknown before PostgreSQL 14: " + conf);
+        Files.writeString(data.resolve("PG_VERSION"), "15\n");
+        files.writeConf(Map.of());
+        assertTrue(Files.readString(data.resolve("vigil.conf")).contains("recovery_init_sync_method = syncfs\n"));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("vigil.conf"))));
     }
 
