@@ -18,7 +18,7 @@ public final class Bench {
     static final Map<String, Scenario> SCENARIOS = new LinkedHashMap<>();
 
     static {
-        for (Scenario s : List.of(new LeaderCrash(), new LeaderIsolation(), new Idle(), new NodeCrash(),
+        for (Scenario s : List.of(new LeaderCrash(), new LeaderIsolation(), new Idle(false), new Idle(true), new NodeCrash(),
                 new PostgresCrash(), new NodeCrashSync(), new NodeCrashKillFirst())) {
             SCENARIOS.put(s.name(), s);
         }

@@ -7,82 +7,132 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import vigil.testkit.NetnsRig;
+import vigil.testkit.PgOptions;
 import vigil.testkit.ProcFs;
 import vigil.testkit.RigException;
+import vigil.testkit.RigWatchdog;
 import vigil.testkit.VigilCluster;
 import vigil.testkit.VigilCluster.Leader;
 
 /**
- * One idle, stable 3-node cluster; over the window, the leader's vigild JVM's resident memory
- * (VmRSS, sampled every second) and CPU (utime+stime delta, scaled to seconds per minute).
+ * One idle, stable 3-node cluster; over the window, the resident memory (VmRSS, sampled every second) and the CPU
+ * (utime+stime delta, scaled to seconds per minute) of two vigild JVMs, the leader's and a follower's, reported apart.
+ * {@code idle} runs vigil alone (the shipped timing, no PostgreSQL); {@code idle-pg} runs it as shipped with
+ * PostgreSQL supervised (a primary and two streaming standbys, the DB VIP, the rig's watchdog): the probe, the
+ * watchdog's keep-alives and the VIP's upkeep are part of what idle costs there. PostgreSQL's own processes are not
+ * counted: only the JVM.
  */
 final class Idle implements Scenario {
-    private static final int SETTLE_S = 10;
+    /** The first minute is the JIT compiling what the daemon runs (C1 only): start-up work, not the cost of idling. */
+    private static final int SETTLE_S = 60;
+    private static final Duration BOOT = Duration.ofSeconds(180);
+
+    private final boolean withPostgres;
+
+    Idle(boolean withPostgres) {
+        this.withPostgres = withPostgres;
+    }
 
     @Override
     public String name() {
-        return "idle";
+        return withPostgres ? "idle-pg" : "idle";
     }
 
     @Override
     public String description() {
-        return "idle 3-node cluster: RSS (MB) and CPU s/min of one vigild JVM over 60 s";
+        return withPostgres
+                ? "idle 3-node cluster supervising PostgreSQL (shipped defaults): RSS (MB) and CPU s/min of the leader's and a follower's vigild"
+                : "idle 3-node cluster without PostgreSQL: RSS (MB) and CPU s/min of the leader's and a follower's vigild";
+    }
+
+    /** One measured JVM: its samples and where it started. */
+    private static final class Watched {
+        final String label;
+        final String key;
+        final long pid;
+        final long cpu0;
+        final List<Double> rss = new ArrayList<>();
+        long cpu1;
+
+        Watched(String label, String key, long pid) {
+            this.label = label;
+            this.key = key;
+            this.pid = pid;
+            this.cpu0 = ProcFs.cpuTicks(pid).orElseThrow(() -> new RigException("vigild pid " + pid + " is gone"));
+        }
+
+        double sample() {
+            double mb = ProcFs.rssKb(pid).orElseThrow(() -> new RigException("vigild pid " + pid + " is gone")) / 1024.0;
+            rss.add(mb);
+            cpu1 = ProcFs.cpuTicks(pid).orElseThrow(() -> new RigException("vigild pid " + pid + " is gone"));
+            return mb;
+        }
     }
 
     @Override
     public Report run(BenchOptions o, Progress progress) throws InterruptedException {
         long ticksPerSecond = ProcFs.clockTicksPerSecond();
         List<Map<String, Object>> samples = new ArrayList<>();
-        List<Double> rss = new ArrayList<>();
         Map<String, Object> metrics = new LinkedHashMap<>();
-        String measured;
-        double cpuPerMin;
+        List<Watched> watched = new ArrayList<>();
+        double elapsedS;
         try (NetnsRig rig = NetnsRig.create(3);
-             VigilCluster cluster = VigilCluster.start(rig, o.timing(), Map.of())) {
+             VigilCluster cluster = withPostgres
+                     ? VigilCluster.clusterWithPrimary(rig, o.timing(), PgOptions.ASYNC, BOOT, RigWatchdog.DEFAULT, true)
+                     : VigilCluster.start(rig, o.timing(), Map.of())) {
+            if (withPostgres) progress.line("PostgreSQL primary " + cluster.pg().awaitPrimaryWithStandbys(BOOT));
             cluster.awaitStable(Duration.ofSeconds(120));
             progress.line("cluster stable; letting the JVMs settle for " + SETTLE_S + " s (startup work is not idle)");
             Thread.sleep(SETTLE_S * 1000L);
             Leader leader = cluster.awaitStable(Duration.ofSeconds(30));
-            long pid = cluster.process(leader.node()).orElseThrow().javaPid();
-            measured = leader.node() + " (leader, pid " + pid + ")";
-            progress.line("measuring vigild on " + measured + " for " + o.idleSeconds() + " s");
+            String follower = rig.nodes().stream().filter(n -> !n.equals(leader.node())).findFirst().orElseThrow();
+            watched.add(new Watched(leader.node() + " (leader)", "leader",
+                    cluster.process(leader.node()).orElseThrow().javaPid()));
+            watched.add(new Watched(follower + " (follower)", "follower",
+                    cluster.process(follower).orElseThrow().javaPid()));
+            progress.line("measuring " + watched.stream().map(w -> w.label + " pid " + w.pid).toList() + " for "
+                    + o.idleSeconds() + " s");
             long t0 = System.nanoTime();
-            long cpu0 = ProcFs.cpuTicks(pid).orElseThrow(() -> new RigException("vigild pid " + pid + " is gone"));
             long next = t0;
             for (int i = 0; i <= o.idleSeconds(); i++) {
                 long now = System.nanoTime();
-                double mb = ProcFs.rssKb(pid).orElseThrow(() -> new RigException("vigild pid " + pid + " is gone"))
-                        / 1024.0;
-                long cpu = ProcFs.cpuTicks(pid).orElseThrow();
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("t_s", Stats.round3((now - t0) / 1e9));
-                row.put("rss_mb", Stats.round3(mb));
-                row.put("cpu_s", Stats.round3((double) (cpu - cpu0) / ticksPerSecond));
+                for (Watched w : watched) {
+                    row.put(w.key + "_rss_mb", Stats.round3(w.sample()));
+                    row.put(w.key + "_cpu_s", Stats.round3((double) (w.cpu1 - w.cpu0) / ticksPerSecond));
+                }
                 samples.add(row);
-                rss.add(mb);
                 next += 1_000_000_000L;
                 long wait = (next - System.nanoTime()) / 1_000_000L;
-                if (i < o.idleSeconds() && wait > 0) {
-                    Thread.sleep(wait);
-                }
+                if (i < o.idleSeconds() && wait > 0) Thread.sleep(wait);
             }
-            long elapsed = System.nanoTime() - t0;
-            long cpu1 = ProcFs.cpuTicks(pid).orElseThrow();
-            cpuPerMin = (double) (cpu1 - cpu0) / ticksPerSecond / (elapsed / 1e9) * 60.0;
-            cluster.awaitLeader(Duration.ofSeconds(10)); // still healthy at the end: the numbers are of a working daemon
+            elapsedS = (System.nanoTime() - t0) / 1e9;
+            // still healthy at the end: the numbers are of a working daemon, not of one that stopped doing its job
+            Leader after = cluster.awaitLeader(Duration.ofSeconds(10));
+            if (!after.node().equals(leader.node()) || after.term() != leader.term()) {
+                throw new RigException("leadership changed while idle (" + leader + " -> " + after + ")");
+            }
         }
-        Stats s = Stats.of(rss);
-        metrics.put("rss_mb", s.toJson());
-        metrics.put("cpu_s_per_min", Stats.round3(cpuPerMin));
-        metrics.put("measured", measured);
+        List<Chart.RefLine> lines = new ArrayList<>();
         List<String> ticks = new ArrayList<>();
-        for (Map<String, Object> row : samples) {
-            ticks.add(String.format(Locale.ROOT, "%.0f", (Double) row.get("t_s")));
+        for (Map<String, Object> row : samples) ticks.add(String.format(Locale.ROOT, "%.0f", (Double) row.get("t_s")));
+        StringBuilder title = new StringBuilder(name() + ": vigild RSS;");
+        for (Watched w : watched) {
+            double cpuPerMin = (double) (w.cpu1 - w.cpu0) / ticksPerSecond / elapsedS * 60.0;
+            Stats s = Stats.of(w.rss);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("node", w.label);
+            m.put("rss_mb", s.toJson());
+            m.put("cpu_s_per_min", Stats.round3(cpuPerMin));
+            metrics.put(w.key, m);
+            title.append(String.format(Locale.ROOT, " %s %.2f CPU s/min", w.key, cpuPerMin));
+            lines.add(new Chart.RefLine(String.format(Locale.ROOT, "%s p50 %.1f MB", w.key, s.p50()), s.p50(),
+                    w.key.equals("leader") ? new java.awt.Color(30, 90, 200) : new java.awt.Color(200, 90, 30)));
         }
-        Chart.Series chart = new Chart.Series(String.format(Locale.ROOT,
-                "idle: vigild RSS, CPU %.2f s/min (%s)", cpuPerMin, measured), "time (s)", "VmRSS (MB)", ticks, rss,
-                List.of(new Chart.RefLine(String.format(Locale.ROOT, "p50 %.1f MB", s.p50()), s.p50(),
-                        new java.awt.Color(30, 90, 200))));
+        metrics.put("postgres", withPostgres ? "supervised (primary + 2 standbys, DB VIP, watchdog)" : "none");
+        Chart.Series chart = new Chart.Series(title.toString(), "time (s)", "leader VmRSS (MB)", ticks,
+                watched.get(0).rss, lines);
         return new Report(name(), 1, metrics, samples, chart,
                 List.of("window " + o.idleSeconds() + " s after a " + SETTLE_S + " s settle, one sample per second, CLK_TCK "
                         + ticksPerSecond));
