@@ -115,9 +115,10 @@ final class Schema {
                 + "below 0.1. The leader treats its lease as `lease x (1 - 2 x rho)` long."),
         Setting.of("cluster.timing.failure_detection_timeout", DURATION).defaults(Duration.ofSeconds(3))
             .example("3s")
-            .doc("A peer silent for this long is suspected (JGroups FD_ALL3 timeout). Every message counts as a "
-                + "sign of life; FD_ALL3's own heartbeat goes every quarter of this (every `heartbeat_interval` if "
-                + "that is longer). Must be at least 2 x `heartbeat_interval`."),
+            .doc("A peer silent for this long is suspected (JGroups FD_ALL3 timeout; FD_ALL3 checks once per own "
+                + "heartbeat, so up to a quarter later). Every message counts as a sign of life; FD_ALL3's own "
+                + "heartbeat goes every quarter of this (every `heartbeat_interval` if that is longer). Must be at "
+                + "least 2 x `heartbeat_interval`."),
         Setting.of("cluster.timing.suspect_verify_timeout", DURATION).defaults(Duration.ofSeconds(1))
             .example("1s")
             .doc("How long a suspicion is double-checked before the peer is excluded (JGroups VERIFY_SUSPECT2)."),

@@ -30,10 +30,16 @@ public final class Wake {
      * once (the loop's next turn) when the decision did more than keep the lease and the watchdog going. A step of the
      * supervisor reads some of what it changed only on its next pass: the record it has just written (a new primary, a
      * bootstrap), a restart or a need to rewind that its candidacy, computed first, has not seen yet, a fence run it
-     * has just asked for. That pass must not wait for a timer; it came within a tick before wakes were computed.
+     * has just asked for; and the election's tick, which runs first, reads the candidacy and report the supervisor
+     * changes after it. That pass must not wait for a timer; it came within a tick before wakes were computed.
      */
     public static long after(NodeConfig cfg, NodeState before, NodeDecision d, long now, boolean wasTick) {
-        if (!before.election().durable().record().equals(d.next().election().durable().record())) return now;
+        ElectionState was = before.election();
+        ElectionState is = d.next().election();
+        if (!was.durable().record().equals(is.durable().record())) return now;
+        // The election's tick ran before the supervisor changed what it reads (this node's candidacy, its report):
+        // a node that just became eligible must not wait for a timer to stand.
+        if (was.role() != is.role() || !was.own().equals(is.own()) || !was.ownReport().equals(is.ownReport())) return now;
         if (d.why() != null) return now;
         for (Effect e : d.effects()) {
             if (!(e instanceof Effect.Send || e instanceof Effect.KickWatchdog)) return now;
@@ -74,19 +80,24 @@ public final class Wake {
     }
 
     /**
-     * When an armed watchdog is next kept alive: {@link Node#KICK_PERIOD_MS} (at most a quarter of its effective
-     * timeout) after the last keep-alive; and, while a lease bounds the keep-alives (PostgreSQL may write), once more
-     * {@link Node#KICK_EVERY_MS} before that bound, so that the last keep-alive the lease allows comes no earlier than
-     * the early reach of {@link WatchdogConfig} assumes. Whether a keep-alive is allowed at all is the caller's rule.
+     * When an armed watchdog is next kept alive: {@link Node#KICK_PERIOD_MS} (at most a quarter of its timeout) after
+     * the last keep-alive; and, while a lease bounds the keep-alives (PostgreSQL may write), every
+     * {@link Node#KICK_EVERY_MS} over the last {@link #FINAL_KICKS_MS} before that bound, so that the last keep-alive
+     * the lease allows comes no earlier than the early reach of {@link WatchdogConfig} assumes, even from a loop that
+     * wakes a little late. Whether a keep-alive is allowed at all is the caller's rule.
      */
     static long nextKick(NodeConfig cfg, ElectionState e, WatchdogState w, boolean safe) {
-        long period = Math.max(Node.KICK_EVERY_MS, Math.min(Node.KICK_PERIOD_MS, cfg.watchdog().effectiveMs() / 4));
+        long period = Math.max(Node.KICK_EVERY_MS, Math.min(Node.KICK_PERIOD_MS, cfg.watchdog().timeoutMs() / 4));
         long next = w.lastKick() + period;
         if (!safe && e.role() == Role.LEADER && e.leadership() != null && e.leadership().leaseEstablished()) {
+            // From FINAL_KICKS_MS before the bound on, every KICK_EVERY_MS: a late wake still leaves a keep-alive
+            // within KICK_EVERY_MS of the bound, as when the loop ticked every 10 ms.
             long last = e.leadership().leaseUntil() - cfg.watchdog().effectiveMs() - Node.KICK_GUARD_MS;
-            long lastRound = last - Node.KICK_EVERY_MS;
-            if (w.lastKick() < lastRound) next = Math.min(next, lastRound);
+            next = Math.min(next, Math.max(last - FINAL_KICKS_MS, w.lastKick() + Node.KICK_EVERY_MS));
         }
         return next;
     }
+
+    /** How long before the last keep-alive the lease allows the watchdog is kept alive every {@link Node#KICK_EVERY_MS}. */
+    static final long FINAL_KICKS_MS = 50;
 }

@@ -316,7 +316,8 @@ final class Simulation {
         p.scheduledWake = wake;
         long token = ++p.tickToken;
         int inc = p.incarnation;
-        atLocal(h, wake, () -> tick(h, inc, token));
+        // A timer wakes the daemon's loop a little late (0-3 ms here), never early.
+        atLocal(h, wake + random.nextLong(0, 4), () -> tick(h, inc, token));
     }
 
     /**
@@ -333,10 +334,18 @@ final class Simulation {
         decideAndTick(h, p, input.apply(h.localMs(nowUs)));
     }
 
-    /** As the daemon's loop: an input is decided, then a tick at the same instant (every rule due is tried). */
+    /**
+     * As the daemon's loop: an input is decided, then a tick (every rule due is tried) — at once, or, when carrying out
+     * the input blocked the loop (a slow fsync) or froze it, when it runs again, after what queued meanwhile.
+     */
     private void decideAndTick(SimHost h, SimHost.Proc p, Input in) {
         decide(h, p, in);
-        if (!(in instanceof Input.Tick) && p == h.proc && !p.halted) decide(h, p, new Input.Tick(in.now()));
+        if (in instanceof Input.Tick || p != h.proc || p.halted) return;
+        if (p.busyUntilUs > nowUs || p.pausedUntilUs > nowUs || h.suspended() || !p.buffered.isEmpty()) {
+            p.buffered.add(Input.Tick::new);
+        } else {
+            decide(h, p, new Input.Tick(in.now()));
+        }
     }
 
     /** Delivers whatever queued while the process was frozen or blocked, in order. */

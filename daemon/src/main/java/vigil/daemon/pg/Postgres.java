@@ -339,13 +339,6 @@ public final class Postgres {
     }
 
     /**
-     * Starts the postmaster and returns once it accepts connections (or failed to within 45 s). vigil.conf's base
-     * settings (port, addresses, WAL settings, synchronous_commit) are rewritten from the config first. Refuses a
-     * data directory without a cluster (DATA_MISSING, FOREIGN_SYSTEM) and one that pg_rewind left half-rewritten
-     * (REWIND_IMPOSSIBLE: it could serve inconsistent data). When cancelled while waiting, the postmaster may be
-     * left starting: stopping it is the caller's next step.
-     */
-    /**
      * {@code r} runs the moment a postmaster this object started exits (a crash, a kill, a stop): the supervisor probes
      * at once instead of at the next scheduled probe. Not for one started by an earlier vigild (no handle on it).
      */
@@ -353,6 +346,13 @@ public final class Postgres {
         postmasterExited = r;
     }
 
+    /**
+     * Starts the postmaster and returns once it accepts connections (or failed to within 45 s). vigil.conf's base
+     * settings (port, addresses, WAL settings, synchronous_commit) are rewritten from the config first. Refuses a
+     * data directory without a cluster (DATA_MISSING, FOREIGN_SYSTEM) and one that pg_rewind left half-rewritten
+     * (REWIND_IMPOSSIBLE: it could serve inconsistent data). When cancelled while waiting, the postmaster may be
+     * left starting: stopping it is the caller's next step.
+     */
     public CommandResult start() {
         List<String> argv = List.of(s.bin("pg_ctl").toString(), "start", "-D", pgctlDir().toString());
         DataDirState state = dataDirState();

@@ -71,8 +71,21 @@ final class PostgresFiles {
         // After a crash, PostgreSQL first syncs the whole data directory, one file at a time (0.45 s of a 0.7 s
         // restart measured on the rig): one syncfs() per file system does it at once (PostgreSQL 14 and later; with
         // the documented caveat that other writers' dirty pages on the same file systems are flushed too).
-        if (majorVersion() >= 14) m.put("recovery_init_sync_method", "syncfs");
+        // Not before Linux 5.8, whose syncfs() did not report write errors (PostgreSQL's documentation warns of it).
+        if (majorVersion() >= 14 && syncfsReportsErrors(System.getProperty("os.name"), System.getProperty("os.version"))) {
+            m.put("recovery_init_sync_method", "syncfs");
+        }
         return m;
+    }
+
+    /** Linux 5.8 or later: syncfs() returns write errors (earlier kernels dropped them). */
+    static boolean syncfsReportsErrors(String osName, String osVersion) {
+        if (!"Linux".equals(osName) || osVersion == null) return false;
+        java.util.regex.Matcher v = java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)").matcher(osVersion);
+        if (!v.find()) return false;
+        int major = Integer.parseInt(v.group(1));
+        int minor = Integer.parseInt(v.group(2));
+        return major > 5 || major == 5 && minor >= 8;
     }
 
     /** The data directory's PG_VERSION (13, 14, 15...), 0 when it cannot be read (no cluster yet). */

@@ -65,8 +65,18 @@ class PostgresFilesTest {
         assertFalse(conf.contains("recovery_init_sync_method"), "unknown before PostgreSQL 14: " + conf);
         Files.writeString(data.resolve("PG_VERSION"), "15\n");
         files.writeConf(Map.of());
-        assertTrue(Files.readString(data.resolve("vigil.conf")).contains("recovery_init_sync_method = syncfs\n"));
+        assertEquals(PostgresFiles.syncfsReportsErrors(System.getProperty("os.name"), System.getProperty("os.version")),
+                Files.readString(data.resolve("vigil.conf")).contains("recovery_init_sync_method = syncfs\n"));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("vigil.conf"))));
+    }
+
+    @Test
+    void syncfsOnlyWhereItReportsWriteErrors() {
+        assertTrue(PostgresFiles.syncfsReportsErrors("Linux", "6.18.0-1-amd64"));
+        assertTrue(PostgresFiles.syncfsReportsErrors("Linux", "5.8.0"));
+        assertFalse(PostgresFiles.syncfsReportsErrors("Linux", "5.4.0-150-generic"));
+        assertFalse(PostgresFiles.syncfsReportsErrors("Linux", "4.18.0-553.el8_10.x86_64"));
+        assertFalse(PostgresFiles.syncfsReportsErrors("Mac OS X", "14.1"));
     }
 
     @Test
