@@ -26,6 +26,7 @@ final class Idle implements Scenario {
     /** The first minute is the JIT compiling what the daemon runs (C1 only): start-up work, not the cost of idling. */
     private static final int SETTLE_S = 60;
     private static final Duration BOOT = Duration.ofSeconds(180);
+    private static final int VIGILCTL_CALLS = 20;
 
     private final boolean withPostgres;
 
@@ -75,6 +76,7 @@ final class Idle implements Scenario {
         List<Map<String, Object>> samples = new ArrayList<>();
         Map<String, Object> metrics = new LinkedHashMap<>();
         List<Watched> watched = new ArrayList<>();
+        List<Double> vigilctl = new ArrayList<>();
         double elapsedS;
         try (NetnsRig rig = NetnsRig.create(3);
              VigilCluster cluster = withPostgres
@@ -108,6 +110,15 @@ final class Idle implements Scenario {
                 if (i < o.idleSeconds() && wait > 0) Thread.sleep(wait);
             }
             elapsedS = (System.nanoTime() - t0) / 1e9;
+            // After the window (its JVMs would count in no vigild, but they share the two cores): `vigilctl status` on
+            // the leader, wall time per call as a script sees it, process start included; one call first, which may
+            // build vigilctl's class-data archive after a build.
+            cluster.vigilctl(leader.node(), "status").orThrow("vigilctl status on " + leader.node());
+            for (int i = 0; i < VIGILCTL_CALLS; i++) {
+                long c0 = System.nanoTime();
+                cluster.vigilctl(leader.node(), "status").orThrow("vigilctl status on " + leader.node());
+                vigilctl.add((System.nanoTime() - c0) / 1e9);
+            }
             // still healthy at the end: the numbers are of a working daemon, not of one that stopped doing its job
             Leader after = cluster.awaitLeader(Duration.ofSeconds(10));
             if (!after.node().equals(leader.node()) || after.term() != leader.term()) {
@@ -130,6 +141,7 @@ final class Idle implements Scenario {
             lines.add(new Chart.RefLine(String.format(Locale.ROOT, "%s p50 %.1f MB", w.key, s.p50()), s.p50(),
                     w.key.equals("leader") ? new java.awt.Color(30, 90, 200) : new java.awt.Color(200, 90, 30)));
         }
+        metrics.put("vigilctl_status_wall_s", Stats.of(vigilctl).toJson());
         metrics.put("postgres", withPostgres ? "supervised (primary + 2 standbys, DB VIP, watchdog)" : "none");
         Chart.Series chart = new Chart.Series(title.toString(), "time (s)", "leader VmRSS (MB)", ticks,
                 watched.get(0).rss, lines);
