@@ -9,7 +9,7 @@ import vigil.core.ha.PgView;
 public sealed interface Input {
     long now();
 
-    /** Time passed; the driver sends one every 10 ms. */
+    /** Time passed: the driver sends one at the instant {@link Wake} asks for, and after every other input. */
     record Tick(long now) implements Input {}
 
     record Received(long now, String from, Message message) implements Input {}
