@@ -439,7 +439,7 @@ public final class Node {
                     if (safe && !leads && executor.running() == null) {
                         effects.add(new Effect.DisarmWatchdog());
                         watchdog = watchdog.with(WatchdogState.Status.DISARMED);
-                    } else if ((safe || leaseCovers) && now >= nextKick(safe)) {
+                    } else if ((safe || leaseCovers) && now >= Wake.nextKick(cfg, election, watchdog, safe)) {
                         // While PostgreSQL is proven safe a keep-alive has no bound; a writable action then waits
                         // until one falls within the lease (startPending).
                         long notAfter = safe ? Long.MAX_VALUE : lastKeepAlive();
@@ -449,15 +449,6 @@ public final class Node {
                 }
                 default -> { }
             }
-        }
-
-        /**
-         * When the armed watchdog is next kept alive: one period after the last keep-alive, and, while the lease bounds
-         * the keep-alives, once more within {@link #KICK_EVERY_MS} of that bound, so the last one the lease allows is
-         * as late as the early reach assumes.
-         */
-        private long nextKick(boolean safe) {
-            return Wake.nextKick(cfg, election, watchdog, safe);
         }
 
         /** What peers hear about this node: watchdog armed (and its effective timeout), and PostgreSQL's safety. */

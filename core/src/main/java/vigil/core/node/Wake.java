@@ -64,10 +64,9 @@ public final class Wake {
         }
         ElectionState e = s.election();
         if (s.supervisor() != null) {
-            if (e.role() == Role.LEADER && e.leadership() != null && e.leadership().leaseEstablished()) {
-                // the VIPs (and the supervisor's self-fence) act at their margin before the lease ends
-                at = ElectionWake.first(at, e.leadership().leaseUntil() - cfg.policy().selfFenceMarginMs(), after);
-                if (cfg.tracked()) at = ElectionWake.first(at, e.leadership().leaseUntil() - cfg.policyMargin(), after);
+            // the lease's end less the self-fence margin (the VIPs release there too) is among the supervisor's
+            if (cfg.tracked() && e.role() == Role.LEADER && e.leadership() != null && e.leadership().leaseEstablished()) {
+                at = ElectionWake.first(at, e.leadership().leaseUntil() - cfg.policyMargin(), after);
             }
             at = Math.min(at, vigil.core.ha.Supervisor.wakeAt(s.supervisor(), e, cfg.policy(), after));
             if (cfg.vips()) at = Math.min(at, VipPlacement.wakeAt(s.vips(), after));

@@ -99,8 +99,13 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
 
     /** One probe as soon as the probe thread is free, besides the timer's. */
     private void probeNow() {
+        probeNow(() -> localView.view(probe.probe()));
+    }
+
+    /** {@code view} read on the probe thread as soon as it is free, and handed to the loop. */
+    private void probeNow(java.util.function.Supplier<vigil.core.ha.PgView> view) {
         try {
-            probes.execute(() -> loop.accept(new Input.Probed(clock.getAsLong(), localView.view(probe.probe()))));
+            probes.execute(() -> loop.accept(new Input.Probed(clock.getAsLong(), view.get())));
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             // closing
         }
@@ -108,11 +113,7 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
 
     /** The postmaster this daemon started has exited: its state is read at once, on the probe thread. */
     private void postmasterExited() {
-        try {
-            probes.execute(() -> loop.accept(new Input.Probed(clock.getAsLong(), localView.afterPostmasterExit(probe::probe))));
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
-            // closing
-        }
+        probeNow(() -> localView.afterPostmasterExit(probe::probe));
     }
 
     public void startProbing(Duration every) {
