@@ -90,6 +90,10 @@ class PgProbeFactsIT {
             waits.add(String.valueOf(s.startupWaitEvent()));
         }
         System.out.println("[observed] startup wait events of a standby whose primary is gone: " + waits);
+        // "null": the sample caught the startup process between two waits (running, not waiting); seen once in ~10
+        // CI runs. What matters is that it never waits on anything but WAL, and that it does wait for WAL.
+        waits.remove("null");
+        assertFalse(waits.isEmpty(), "the startup process was seen waiting for WAL");
         assertTrue(PgProbe.WAITING_FOR_WAL.containsAll(waits), waits.toString());
     }
 
