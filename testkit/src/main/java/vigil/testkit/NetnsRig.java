@@ -365,6 +365,16 @@ public final class NetnsRig implements AutoCloseable {
         new PacketLoss(this, ns(member)).set(percent);
     }
 
+    /**
+     * Drops {@code percent}% of the packets between {@code member} and the other nodes, both ways, at random: vigil's
+     * peer traffic and replication, not the client's (100 cuts the member off from its peers while clients still reach
+     * it; 0 removes the rule).
+     */
+    public void peerLoss(String member, int percent) {
+        new PacketLoss(this, ns(member), nodes().stream().filter(n -> !n.equals(member)).map(this::address).toList())
+                .set(percent);
+    }
+
     @Override
     public void close() {
         closeQuietly();

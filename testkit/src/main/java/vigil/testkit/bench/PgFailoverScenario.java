@@ -1,8 +1,5 @@
 package vigil.testkit.bench;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,7 +36,6 @@ import vigil.testkit.WriterRun;
  * recovered, and the cluster back to one primary with two streaming standbys, before the next run.
  */
 abstract class PgFailoverScenario extends FailoverScenario {
-    private static final Duration BOOT = Duration.ofSeconds(180);
     private static final Duration SETTLE = Duration.ofSeconds(120);
     private static final Duration RECOVERED = Duration.ofSeconds(60);
     private static final double OUTAGE_MS = 200;
@@ -64,17 +60,11 @@ abstract class PgFailoverScenario extends FailoverScenario {
         List<Integer> rounds = new ArrayList<>();
         int lostTotal = 0;
         int splitTotal = 0;
-        try {
-            Files.createDirectories(o.out());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        try (NetnsRig rig = NetnsRig.create(3);
-             VigilCluster cluster = VigilCluster.clusterWithPrimary(rig, o.timing(), pgOptions(), BOOT,
-                     RigWatchdog.DEFAULT, true);
-             WriterRun writer = WriterRun.start(cluster, o.out().resolve("writer"), rig.dbVip());
-             ClientWire clientWire = ClientWire.start(rig, o.out().resolve("writer"))) {
-            wire = clientWire;
+        try (PgRig r = PgRig.start(o.out(), o.timing(), pgOptions())) {
+            NetnsRig rig = r.rig();
+            VigilCluster cluster = r.cluster();
+            WriterRun writer = r.writer();
+            wire = r.wire();
             PgNodes pg = cluster.pg();
             progress.line("rig " + rig.runId() + " (10.232." + rig.subnet() + ".0/24): PostgreSQL primary "
                     + pg.awaitPrimaryWithStandbys(SETTLE) + ", writer running through the VIP " + rig.dbVip()
@@ -113,8 +103,8 @@ abstract class PgFailoverScenario extends FailoverScenario {
                             .map(t -> Stats.round3((t - faultAt) / 1000.0)).orElse(null));
                     row.put("fault_mono_ms", Stats.round3(faultAt));
                     electionRounds(cluster, primary, faultAt, row);
-                    if (row.get("election_rounds") instanceof Integer r) rounds.add(r);
-                    details(cluster, primary, faultAt, row);
+                    if (row.get("election_rounds") instanceof Integer n) rounds.add(n);
+                    details(cluster, primary, faultAt, row, log, lost);
                     if (row.get("vip_move_ms") instanceof Double d) {
                         vipMoves.add(d);
                     }
@@ -156,6 +146,11 @@ abstract class PgFailoverScenario extends FailoverScenario {
             metrics.put("election_rounds", Map.of("one_round_runs", rounds.stream().filter(r -> r == 1).count(),
                     "max", rounds.stream().mapToInt(Integer::intValue).max().orElse(0)));
         }
+        for (String field : summarised()) {
+            List<Double> v = samples.stream().map(row -> row.get(field)).filter(x -> x instanceof Number)
+                    .map(x -> ((Number) x).doubleValue()).toList();
+            if (!v.isEmpty()) metrics.put(field, Stats.of(v).toJson());
+        }
         metrics.put("lost_acknowledged_writes", lostTotal);
         metrics.put("split_brain_events", splitTotal);
         metrics.put("sync_mode", pgOptions().synchronous() ? "sync" : "async");
@@ -189,6 +184,17 @@ abstract class PgFailoverScenario extends FailoverScenario {
 
     /** Adds where the time went (from the daemons' log lines) to a finished run's row. */
     void details(VigilCluster cluster, String faulted, double faultAt, Map<String, Object> row) {
+    }
+
+    /** The same, for a scenario that also reads the writer's log and the run's lost writes. */
+    void details(VigilCluster cluster, String faulted, double faultAt, Map<String, Object> row, WriteLog log,
+                 Set<Long> lost) {
+        details(cluster, faulted, faultAt, row);
+    }
+
+    /** Row fields (numbers) whose p50/p90/max across the runs go into the summary's metrics too. */
+    List<String> summarised() {
+        return List.of();
     }
 
     /** Seconds from {@code faultAt} to the first log event matching {@code p}, at its mono_ms; null if none. */
