@@ -46,7 +46,9 @@ final class Schema {
             .doc("Where peers reach this member. The address and port together must be unique in the list."),
         Setting.of("cluster.nodes[].port", INT).defaults(7800).example("7800")
             .check(Setting.intRange(1, 65535, "a TCP port"))
-            .doc("Peer (JGroups TCP) port of this member, 1 to 65535."),
+            .doc("Peer port of this member, 1 to 65535: JGroups over TCP, and heartbeats with their "
+                + "acknowledgements over UDP on the same number (a second path that rides out short link cuts; "
+                + "without it they go over TCP alone). Open both between the nodes."),
         Setting.of("cluster.nodes[].role", ROLE).defaults(NodeRole.DATA).example("data")
             .doc("`data`: runs the supervised service and may become leader. `witness`: votes so that "
                 + "a majority stays possible, but never leads."),

@@ -39,6 +39,7 @@ import vigil.daemon.service.ServiceActions;
 import vigil.config.ServiceActionSettings;
 import vigil.daemon.vip.VipDriver;
 import vigil.daemon.peer.PeerChannel;
+import vigil.daemon.peer.PeerDatagrams;
 import vigil.daemon.peer.PeerSender;
 import vigil.daemon.peer.PeerSettings;
 import vigil.daemon.state.StateStore;
@@ -175,7 +176,14 @@ public final class Vigild implements Callable<Integer> {
         NodeLoop[] loopRef = new NodeLoop[1];
         PostgresAgent agent = nodeConfig.supervises() ? Supervised.agent(cfg, in -> loopRef[0].onInput(in), clock, log) : null;
         PeerSender sender = new PeerSender((to, frame) -> { if (channel[0] != null) channel[0].send(to, frame); });
-        NodeLoop loop = new NodeLoop(nodeConfig, cfg.cluster().name(), initial, store::save, sender::send,
+        PeerDatagrams[] datagrams = new PeerDatagrams[1]; // set before the loop thread starts
+        NodeLoop.Peers peers = new NodeLoop.Peers() {
+            @Override public void send(String node, byte[] frame) { sender.send(node, frame); }
+            @Override public void sendDatagram(String node, byte[] frame) {
+                if (datagrams[0] != null) datagrams[0].send(node, frame);
+            }
+        };
+        NodeLoop loop = new NodeLoop(nodeConfig, cfg.cluster().name(), initial, store::save, peers,
                 agent, watchdog,
                 new PeerCodec(cfg.clusterHash(), settings.sharedKey().orElse(null)), log, clock);
         loopRef[0] = loop;
@@ -185,6 +193,7 @@ public final class Vigild implements Callable<Integer> {
         if (track != null) track.start();
         ServiceActions services = serviceActions(cfg, vips, agent, log);
         vigil.daemon.fence.Fencer fencer = fencing(cfg, loop, clock, log);
+        datagrams[0] = datagrams(settings, loop, log);
         Thread loopThread = new Thread(loop, "vigil-loop");
         loopThread.start();
         // Probe at once: until its first probe answers the node step knows nothing about PostgreSQL, and after a
@@ -203,6 +212,7 @@ public final class Vigild implements Callable<Integer> {
             log.event(Priority.ERR, "failed", "reason", "STARTUP_FAILED", "error", e.getMessage());
             loop.shutdown().get(STOP_LIMIT.toSeconds(), TimeUnit.SECONDS);
             if (channel[0] != null) channel[0].close();
+            if (datagrams[0] != null) datagrams[0].close();
             if (agent != null) agent.close();
             store.close();
             return 1;
@@ -229,6 +239,7 @@ public final class Vigild implements Callable<Integer> {
             }
             sender.close();
             channel[0].close();
+            if (datagrams[0] != null) datagrams[0].close();
             adminServer.close();
             if (agent != null) agent.close();
             if (vips != null) vips.close();
@@ -319,6 +330,22 @@ public final class Vigild implements Callable<Integer> {
 
     static Voter voter(NodeSpec n) {
         return new Voter(n.name(), n.role() == NodeRole.DATA, n.priority());
+    }
+
+    /**
+     * The datagram path for heartbeats and acknowledgements on the peer port (UDP). Without it (the port taken, UDP
+     * refused) the node still works, over JGroups alone, but rides out a link cut only as far as TCP's retransmission
+     * allows: said once, loudly.
+     */
+    private static PeerDatagrams datagrams(PeerSettings settings, NodeLoop loop, Log log) {
+        try {
+            return PeerDatagrams.open(settings, loop::onFrame);
+        } catch (vigil.daemon.peer.PeerChannelException e) {
+            log.event(Priority.WARNING, "peer_datagrams_unavailable", "reason", "UDP_BIND_FAILED", "error", e.getMessage(),
+                    "hint", "heartbeats go over JGroups (TCP) only; free UDP port " + settings.bindPort()
+                            + " and restart vigild to ride out short link cuts");
+            return null;
+        }
     }
 
     static PeerSettings peerSettings(VigilConfig cfg) throws vigil.daemon.peer.PeerChannelException {

@@ -10,9 +10,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import vigil.core.election.Durable;
 import vigil.core.election.Event;
+import vigil.core.election.Message;
 import vigil.core.election.Role;
 import vigil.core.election.Voter;
 import vigil.core.ha.HaDurable;
+import vigil.core.node.Arrivals;
 import vigil.core.node.Effect;
 import vigil.core.node.Input;
 import vigil.core.node.VipGroup;
@@ -38,7 +40,15 @@ public final class NodeLoop implements Runnable {
 
     /** Sends one encoded frame to a peer; loss is tolerated. */
     public interface Peers {
+        /** The reliable path (JGroups, one sender thread per peer): every message. */
         void send(String node, byte[] frame);
+
+        /**
+         * The second path for heartbeats and acknowledgements (a datagram, sent on the loop's thread: it never
+         * blocks), beside {@link #send}; the receiver keeps the first copy ({@link Arrivals}).
+         */
+        default void sendDatagram(String node, byte[] frame) {
+        }
     }
 
     /** Writes the durable state and returns only once it is on disk. */
@@ -111,6 +121,8 @@ public final class NodeLoop implements Runnable {
     private final Log log;
     private final LongSupplier clock;
     private final Map<String, Long> badFrameLoggedAt = new HashMap<>();
+    /** Heartbeats and acknowledgements come by two paths: the first copy of each goes on, the other is dropped. */
+    private final Arrivals arrivals = new Arrivals();
     private final java.util.List<CompletableFuture<Void>> stopWaiters = new java.util.ArrayList<>();
     private NodeState state;
     private volatile Vips vips;
@@ -240,7 +252,8 @@ public final class NodeLoop implements Runnable {
     private void handle(In in) {
         if (in instanceof Frame f) {
             try {
-                decide(new Input.Received(clock.getAsLong(), f.from(), codec.decode(f.bytes())));
+                Message m = codec.decode(f.bytes());
+                if (arrivals.admit(f.from(), m)) decide(new Input.Received(clock.getAsLong(), f.from(), m));
             } catch (BadFrameException e) {
                 long now = clock.getAsLong();
                 Long last = badFrameLoggedAt.get(f.from());
@@ -290,7 +303,11 @@ public final class NodeLoop implements Runnable {
                 return false;
             }
         } else if (e instanceof Effect.Send s) {
-            peers.send(s.to(), codec.encode(s.message()));
+            byte[] frame = codec.encode(s.message());
+            if (s.message() instanceof Message.Heartbeat || s.message() instanceof Message.HeartbeatAck) {
+                peers.sendDatagram(s.to(), frame);
+            }
+            peers.send(s.to(), frame);
         } else if (e instanceof Effect.Start s) {
             pg.start(s.id(), s.action());
         } else if (e instanceof Effect.Cancel c) {

@@ -113,6 +113,56 @@ class NodeLoopTest {
         assertTrue(tookMs < 3500, "a new leader " + tookMs + " ms after the resignation: it waited out the lease\n" + logs);
     }
 
+    /**
+     * Heartbeats and acknowledgements go by both paths (JGroups and a datagram), everything else by JGroups only; a
+     * follower that receives both copies of a heartbeat acknowledges it once (the second copy is dropped before the
+     * node step), so a grant counted from that acknowledgement has one start.
+     */
+    @Test
+    void heartbeatsTravelTwiceButAreAcknowledgedOnce() throws Exception {
+        PeerCodec codec = new PeerCodec("00".repeat(32));
+        Map<String, Integer> acks = new ConcurrentHashMap<>();
+        Set<String> byDatagram = ConcurrentHashMap.newKeySet();
+        for (String n : List.of("n1", "n2", "n3")) {
+            Log log = new Log(n, new PrintStream(logs, true, StandardCharsets.UTF_8), Priority.INFO);
+            NodeLoop loop = loop(n, timing, Durable.INITIAL, (d, ha) -> disks.put(n, d), new NodeLoop.Peers() {
+                @Override
+                public void send(String to, byte[] frame) {
+                    if (decode(codec, frame) instanceof vigil.core.election.Message.HeartbeatAck a) {
+                        acks.merge(n + ">" + to + " t" + a.term() + " #" + a.seq(), 1, Integer::sum);
+                    }
+                    NodeLoop peer = loops.get(to);
+                    if (peer != null) peer.onFrame(n, frame);
+                }
+
+                @Override
+                public void sendDatagram(String to, byte[] frame) {
+                    byDatagram.add(decode(codec, frame).getClass().getSimpleName());
+                    NodeLoop peer = loops.get(to);
+                    if (peer != null) peer.onFrame(n, frame);
+                }
+            }, log);
+            loops.put(n, loop);
+            Thread t = new Thread(loop, "loop-" + n);
+            threads.add(t);
+            t.start();
+        }
+        awaitSingleLeader(5000);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (acks.size() < 20 && System.nanoTime() < deadline) Thread.sleep(20);
+        assertTrue(acks.size() >= 20, "acknowledgements seen: " + acks);
+        assertEquals(Set.of(1), Set.copyOf(acks.values()), "a heartbeat acknowledged more than once: " + acks);
+        assertEquals(Set.of("Heartbeat", "HeartbeatAck"), byDatagram, "only heartbeats and acknowledgements by datagram");
+    }
+
+    static vigil.core.election.Message decode(PeerCodec codec, byte[] frame) {
+        try {
+            return codec.decode(frame);
+        } catch (vigil.protocol.peer.BadFrameException e) {
+            throw new AssertionError("a loop sent a bad frame", e);
+        }
+    }
+
     /** n1's disk fails: it may ask for pre-votes (they change no term), but must halt before any vote request. */
     @Test
     void aFailedFsyncHaltsTheLoopBeforeAnyVoteRequestLeaves() throws Exception {

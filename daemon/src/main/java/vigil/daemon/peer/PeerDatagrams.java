@@ -1,0 +1,235 @@
+package vigil.daemon.peer;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.Map;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * A second path for heartbeats and their acknowledgements: one UDP socket on the peer port (the same number as
+ * JGroups' TCP port, UDP), beside the JGroups channel. The frames also go over JGroups; the receiver keeps the first
+ * copy of each (see {@code vigil.core.node.Arrivals}).
+ *
+ * <p>Why: a heartbeat queued on a TCP connection during a link cut is resent by TCP's retransmission back-off, 1.4 s
+ * after a 1 s cut, and every later frame waits behind it. A datagram sent after the link is back arrives at once, so
+ * the lease is renewed within one heartbeat of the link coming back, whatever TCP's state.
+ *
+ * <p>Invariants:
+ * <ul>
+ * <li>{@link #send} never blocks: the socket is non-blocking and a datagram that does not fit is dropped (heartbeats
+ *     are periodic; the protocol tolerates loss).</li>
+ * <li>Only datagrams that name a configured sender and this node as receiver are delivered; with a cluster key each
+ *     datagram ends in an HMAC-SHA256 over both names and the frame, under a key derived from the cluster key, so a
+ *     frame cannot be presented as another node's or redirected to another node. Replays of genuine datagrams are
+ *     possible (UDP); the receiver admits each heartbeat and acknowledgement at most once and in order.</li>
+ * <li>Datagrams are not encrypted: heartbeats carry the cluster record, node names, WAL positions and report flags,
+ *     no secret.</li>
+ * </ul>
+ *
+ * <pre>datagram = 'V' fromLen:u8 from toLen:u8 to frame [hmac:32]</pre>
+ */
+public final class PeerDatagrams implements AutoCloseable {
+    /** Called on the receiving thread, for datagrams that passed the checks; must be quick. */
+    public interface Listener {
+        void onDatagram(String fromNode, byte[] frame);
+    }
+
+    static final byte MAGIC = 'V';
+    static final int MAC_BYTES = 32;
+    /** The largest datagram sent: a heartbeat of a few nodes is far smaller; larger frames go over JGroups only. */
+    static final int MAX_DATAGRAM = 60_000;
+
+    private final DatagramChannel channel;
+    private final Selector selector;
+    private final String self;
+    private final Map<String, InetSocketAddress> peers = new HashMap<>();
+    private final SecretKeySpec key;
+    private final Listener listener;
+    private final ThreadLocal<Mac> macs;
+    private final Thread receiver;
+    private volatile boolean closed;
+
+    private PeerDatagrams(DatagramChannel channel, Selector selector, PeerSettings s, Listener listener) {
+        this.channel = channel;
+        this.selector = selector;
+        this.self = s.selfName();
+        for (PeerSettings.Peer p : s.peers()) {
+            if (!p.name().equals(self)) peers.put(p.name(), new InetSocketAddress(p.address(), p.port()));
+        }
+        this.key = s.sharedKey().map(PeerDatagrams::deriveKey).orElse(null);
+        this.macs = ThreadLocal.withInitial(this::keyedMac);
+        this.listener = listener;
+        this.receiver = new Thread(this::receive, "vigil-datagrams");
+        this.receiver.setDaemon(true);
+    }
+
+    /** Binds the UDP socket on the peer address and port and starts receiving. */
+    public static PeerDatagrams open(PeerSettings s, Listener listener) throws PeerChannelException {
+        DatagramChannel ch = null;
+        try {
+            ch = DatagramChannel.open(StandardProtocolFamily.INET);
+            ch.bind(new InetSocketAddress(s.bindAddress(), s.bindPort()));
+            ch.configureBlocking(false);
+            Selector sel = Selector.open();
+            ch.register(sel, SelectionKey.OP_READ);
+            PeerDatagrams d = new PeerDatagrams(ch, sel, s, listener);
+            d.receiver.start();
+            return d;
+        } catch (IOException | RuntimeException e) {
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // nothing more to release
+                }
+            }
+            throw new PeerChannelException("cannot bind UDP " + s.bindAddress() + ":" + s.bindPort() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Sends {@code frame} to {@code toNode} if it fits; never throws, never blocks. */
+    public void send(String toNode, byte[] frame) {
+        InetSocketAddress to = peers.get(toNode);
+        if (closed || to == null || frame == null) return;
+        byte[] d = wrap(self, toNode, frame);
+        if (d.length > MAX_DATAGRAM) return;
+        try {
+            channel.send(ByteBuffer.wrap(d), to);
+        } catch (IOException | RuntimeException e) {
+            // unreachable network, no route, a closed socket: the JGroups copy still goes
+        }
+    }
+
+    private void receive() {
+        ByteBuffer buf = ByteBuffer.allocateDirect(65_536);
+        while (!closed) {
+            try {
+                selector.select();
+                selector.selectedKeys().clear();
+                SocketAddress src;
+                while ((src = channel.receive(buf.clear())) != null) {
+                    buf.flip();
+                    byte[] d = new byte[buf.remaining()];
+                    buf.get(d);
+                    deliver(d);
+                }
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (closed) return;
+                // an ICMP error reported on the socket (a peer's port closed): keep receiving
+            }
+        }
+    }
+
+    private void deliver(byte[] d) {
+        Unwrapped u = unwrap(d);
+        if (u == null || !peers.containsKey(u.from) || !self.equals(u.to)) return;
+        try {
+            listener.onDatagram(u.from, u.frame);
+        } catch (RuntimeException e) {
+            // the listener only queues; nothing to do here
+        }
+    }
+
+    record Unwrapped(String from, String to, byte[] frame) {
+    }
+
+    byte[] wrap(String from, String to, byte[] frame) {
+        byte[] f = from.getBytes(StandardCharsets.UTF_8);
+        byte[] t = to.getBytes(StandardCharsets.UTF_8);
+        int body = 3 + f.length + t.length + frame.length;
+        byte[] d = new byte[body + (key == null ? 0 : MAC_BYTES)];
+        ByteBuffer b = ByteBuffer.wrap(d);
+        b.put(MAGIC).put((byte) f.length).put(f).put((byte) t.length).put(t).put(frame);
+        if (key != null) b.put(mac(d, body));
+        return d;
+    }
+
+    /** The parts of a well-formed, authentic datagram; null otherwise. */
+    Unwrapped unwrap(byte[] d) {
+        int macBytes = key == null ? 0 : MAC_BYTES;
+        int body = d.length - macBytes;
+        if (body < 3 || d[0] != MAGIC) return null;
+        int fl = d[1] & 0xff;
+        if (2 + fl + 1 > body) return null;
+        int tl = d[2 + fl] & 0xff;
+        int frameAt = 3 + fl + tl;
+        if (frameAt > body) return null;
+        if (key != null) {
+            byte[] expected = mac(d, body);
+            byte[] got = java.util.Arrays.copyOfRange(d, body, d.length);
+            if (!MessageDigest.isEqual(expected, got)) return null;
+        }
+        return new Unwrapped(new String(d, 2, fl, StandardCharsets.UTF_8),
+                new String(d, 3 + fl, tl, StandardCharsets.UTF_8), java.util.Arrays.copyOfRange(d, frameAt, body));
+    }
+
+    private byte[] mac(byte[] d, int length) {
+        Mac m = macs.get();
+        m.update(d, 0, length);
+        return m.doFinal();
+    }
+
+    private Mac keyedMac() {
+        try {
+            Mac m = Mac.getInstance("HmacSHA256");
+            m.init(key);
+            return m;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    private static SecretKeySpec deriveKey(byte[] sharedKey) {
+        try {
+            Mac m = Mac.getInstance("HmacSHA256");
+            m.init(new SecretKeySpec(sharedKey, "HmacSHA256"));
+            byte[] k = m.doFinal("vigil peer datagram authentication v1".getBytes(StandardCharsets.UTF_8));
+            return new SecretKeySpec(k, "HmacSHA256");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    /** The local port, for tests that bind port 0. */
+    int localPort() {
+        try {
+            return ((InetSocketAddress) channel.getLocalAddress()).getPort();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        try {
+            receiver.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

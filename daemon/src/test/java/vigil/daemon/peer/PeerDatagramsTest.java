@@ -1,0 +1,98 @@
+package vigil.daemon.peer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Two datagram endpoints on 127.0.0.1: what passes, and what an endpoint refuses. */
+class PeerDatagramsTest {
+    record Got(String from, String frame) {
+    }
+
+    final List<Got> got = new CopyOnWriteArrayList<>();
+    final List<PeerDatagrams> opened = new CopyOnWriteArrayList<>();
+    PeerFixture fx;
+
+    PeerDatagrams open(String self, Optional<byte[]> key, List<Got> into) throws Exception {
+        PeerDatagrams d = PeerDatagrams.open(fx.settings(self, key),
+                (from, frame) -> into.add(new Got(from, new String(frame, StandardCharsets.UTF_8))));
+        opened.add(d);
+        return d;
+    }
+
+    @AfterEach
+    void close() {
+        opened.forEach(PeerDatagrams::close);
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aFrameReachesItsPeerNamedByItsSender() throws Exception {
+        fx = new PeerFixture("n1", "n2");
+        Optional<byte[]> key = Optional.of(PeerFixture.key(1, 32));
+        PeerDatagrams n1 = open("n1", key, new CopyOnWriteArrayList<>());
+        open("n2", key, got);
+        n1.send("n2", bytes("heartbeat 1"));
+        n1.send("n9", bytes("to nobody")); // not configured: dropped at the sender
+        assertTrue(PeerFixture.await(Duration.ofSeconds(5), () -> !got.isEmpty()), "nothing arrived");
+        assertEquals(List.of(new Got("n1", "heartbeat 1")), got);
+    }
+
+    /** Loopback keeps datagrams in order: once the good one is in, the bad ones before it were refused. */
+    @Test
+    void forgedUnsignedAndRedirectedDatagramsAreRefused() throws Exception {
+        fx = new PeerFixture("n1", "n2", "n3");
+        Optional<byte[]> key = Optional.of(PeerFixture.key(1, 32));
+        PeerDatagrams n1 = open("n1", key, new CopyOnWriteArrayList<>());
+        open("n3", key, got);
+        PeerDatagrams otherKey = PeerDatagrams.open(new PeerFixture("n1", "n3").settings("n1",
+                Optional.of(PeerFixture.key(2, 32))), (f, b) -> { });
+        opened.add(otherKey);
+        PeerDatagrams insecure = PeerDatagrams.open(new PeerFixture("n1", "n3").settings("n1", Optional.empty()),
+                (f, b) -> { });
+        opened.add(insecure);
+        byte[] tampered = n1.wrap("n1", "n3", bytes("heartbeat 7"));
+        tampered[tampered.length - PeerDatagrams.MAC_BYTES - 1] ^= 1;
+        List<byte[]> bad = List.of(
+                otherKey.wrap("n1", "n3", bytes("forged")),
+                insecure.wrap("n1", "n3", bytes("unsigned")),
+                n1.wrap("n1", "n2", bytes("meant for n2")),
+                n1.wrap("n9", "n3", bytes("from a stranger")),
+                tampered);
+        int n3Port = fx.peers.get(2).port();
+        try (DatagramSocket s = new DatagramSocket()) {
+            for (byte[] d : bad) s.send(new DatagramPacket(d, d.length, InetAddress.getByName(PeerFixture.LOOPBACK), n3Port));
+        }
+        n1.send("n3", bytes("heartbeat 8"));
+        assertTrue(PeerFixture.await(Duration.ofSeconds(5), () -> !got.isEmpty()), "nothing arrived");
+        assertEquals(List.of(new Got("n1", "heartbeat 8")), got);
+    }
+
+    @Test
+    void anInsecureClusterSendsNoMacButStillNamesBothEnds() throws Exception {
+        fx = new PeerFixture("n1", "n2");
+        PeerDatagrams n1 = open("n1", Optional.empty(), new CopyOnWriteArrayList<>());
+        byte[] d = n1.wrap("n1", "n2", bytes("hb"));
+        assertEquals(1 + 1 + 2 + 1 + 2 + 2, d.length);
+        PeerDatagrams.Unwrapped u = n1.unwrap(d);
+        assertEquals("n1", u.from());
+        assertEquals("n2", u.to());
+        assertArrayEquals(bytes("hb"), u.frame());
+        assertNull(n1.unwrap(new byte[] {'V', 9}), "cut short");
+    }
+}
