@@ -35,6 +35,12 @@ public sealed interface HaObservation {
     /** A planned stop began: stop PostgreSQL cleanly (fence it if that fails or the lease ends), start nothing. */
     record Stop(long now) implements HaObservation {}
 
+    /**
+     * The driver's answer to {@link PgAction.Freeze}: {@code ok} once the request was written (the freeze may finish a
+     * little later; {@code detail} says); not ok when it could not be (no cgroup: freezing is unavailable).
+     */
+    record Frozen(long now, boolean frozen, boolean ok, String detail) implements HaObservation {}
+
     /** This node must not let PostgreSQL write (e.g. its required watchdog cannot be armed): never a candidate. */
     record Unfit(long now, String reason) implements HaObservation {}
 }

@@ -14,6 +14,14 @@ public enum HaReason {
     MIGRATION_THRESHOLD_REACHED,
     /** PostgreSQL may accept writes on a node without a valid lease (or about to lose it): kill it now. */
     SELF_FENCE,
+    /**
+     * The leader heard no majority acknowledgement for a while (detail: how long): its PostgreSQL is frozen, so that it
+     * acknowledges no commit a failover could lose, until an acknowledgement renews the lease (then thawed) or the
+     * lease ends (then killed, as ever).
+     */
+    LEASE_IN_DOUBT,
+    /** The lease was renewed after a doubt (or PostgreSQL was stopped): its PostgreSQL is thawed. */
+    LEASE_RENEWED,
     /** A planned stop of vigild: PostgreSQL is shut down cleanly (fenced if that fails), then leadership resigned. */
     PLANNED_STOP,
     /** The self-fence could not verify that every PostgreSQL process is gone: it is repeated. */

@@ -69,6 +69,7 @@ final class HaStep {
     final String bootId;
     boolean ledSinceBoot;
     Why why;
+    SupervisorState.Freeze freeze;
 
     HaStep(SupervisorState s, ElectionState e, HaPolicy p, long now) {
         this.e = e;
@@ -112,6 +113,7 @@ final class HaStep {
         this.ledSinceBoot = s.boot().ledSinceBoot();
         this.previousWhy = s.why();
         this.why = s.why();
+        this.freeze = s.freeze();
     }
 
     HaDecision finish() {
@@ -122,7 +124,7 @@ final class HaStep {
                         checkpointPending, startAfterFence, stopping, unfit, syncApplied, syncAppliedAt),
                 new SupervisorState.Rejoin(rewindRetries, rewindImpossible, refusedFor, rejoinedOn),
                 new SupervisorState.Probes(probes, probeAskedAt, fences, fenceAskedAt), durable,
-                new SupervisorState.Boot(bootAt, bootId, ledSinceBoot), why);
+                new SupervisorState.Boot(bootAt, bootId, ledSinceBoot), why, freeze);
         return new HaDecision(next, actions, electionInputs, durable.equals(durableBefore) ? null : durable,
                 why != null && !why.equals(previousWhy) ? why : null);
     }
@@ -149,6 +151,8 @@ final class HaStep {
             stopping = true;
         } else if (o instanceof HaObservation.Unfit u) {
             unfit = u.reason();
+        } else if (o instanceof HaObservation.Frozen f) {
+            Freezing.answered(this, f);
         }
         restarts.removeIf(t -> now - t >= p.failureTimeoutMs());
         if (e.holdsLease(now)) {
@@ -158,6 +162,10 @@ final class HaStep {
     }
 
     private void probed(PgView v) {
+        // A frozen server answers nobody: its silence says nothing about its health (it is not restarted for it).
+        if ((freeze.asked() || freeze.pending()) && v.health() != PgView.Health.STOPPED && v.health() != PgView.Health.UP) {
+            return;
+        }
         view = v;
         probed = true;
         if (v.health() == PgView.Health.UP && v.position().known()) lastPosition = v.position();
@@ -253,6 +261,7 @@ final class HaStep {
             stop();
             return;
         }
+        if (Freezing.decide(this)) return;
         if (unfit != null && leaseOk && !fencing) {
             standDown(HaReason.UNFIT, unfit);
             return;
@@ -268,6 +277,10 @@ final class HaStep {
      */
     private void stop() {
         if (fencing || knowledge == PgSafety.STOPPED && inFlight == null) return;
+        if (freeze.asked()) {
+            fence(HaReason.PLANNED_STOP, "planned stop: PostgreSQL is frozen (the lease is in doubt) and cannot shut down");
+            return;
+        }
         if (inFlight instanceof PgAction.StopFast) return;
         if (inFlight != null || failedActions > 0 || view.health() == PgView.Health.HUNG) {
             fence(HaReason.PLANNED_STOP, "planned stop: " + (inFlight != null ? inFlight.kind() + " cancelled"

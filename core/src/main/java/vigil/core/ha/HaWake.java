@@ -15,7 +15,9 @@ import vigil.core.election.Role;
  * <li>{@link FailOver}: a fence of the old primary tried again; the positions settled three heartbeats after the
  *     election;</li>
  * <li>{@link Leading}: a peer's probe answer too old for the re-check before pg_promote;</li>
- * <li>{@link SyncSet}: a synchronous set just applied is not changed again within a second.</li>
+ * <li>{@link SyncSet}: a synchronous set just applied is not changed again within a second;</li>
+ * <li>{@link Freezing}: the lease falls in doubt (the newest majority acknowledgement grows too old); a thaw that
+ *     could not be written is tried again.</li>
  * </ul>
  * Waking early is harmless, so instants are given whether or not the rule that reads them is reached in this state.
  */
@@ -48,6 +50,9 @@ final class HaWake {
             at = ElectionWake.first(at, a.startedAt() + Leading.RECHECK_MS + 1, after);
         }
         at = ElectionWake.first(at, s.work().syncAppliedAt() + 1000, after);
+        SupervisorState.Freeze f = s.freeze();
+        if (!f.asked() && !f.pending() && !f.unavailable()) at = ElectionWake.first(at, Freezing.doubtAt(e), after);
+        if (f.retryAt() > 0) at = ElectionWake.first(at, f.retryAt(), after);
         return at;
     }
 }

@@ -88,6 +88,13 @@ public sealed interface PgAction {
     /** Run {@code node}'s fence agents (off, then status), level by level; not an action of the local PostgreSQL. */
     record FenceNode(String node) implements PgAction {}
 
+    /**
+     * Freeze (or thaw) every process of the local PostgreSQL at once (the cgroup freezer), beside whatever action runs:
+     * a frozen server commits nothing and answers nobody, and a thawed one carries on where it stopped. Only ever a
+     * restriction on top of the self-fence, which still kills it at the margin.
+     */
+    record Freeze(boolean frozen) implements PgAction {}
+
     default String kind() {
         return getClass().getSimpleName();
     }

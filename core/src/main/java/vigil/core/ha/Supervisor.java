@@ -13,6 +13,9 @@ import vigil.core.election.ElectionState;
  *     recovery with no promotion under way) is fenced at once: writable, hung, failing, unknown. The fence kills
  *     every process and preempts any running action. The one exception is a recorded primary that restarted and has
  *     not led since, for a window fixed on disk ({@link HaStep#reclaiming()}).</li>
+ * <li>While the leader's lease is in doubt (no majority acknowledgement for two and a half heartbeats) its
+ *     PostgreSQL is frozen, commits nothing, and is thawed only once the lease is renewed beyond the margin or
+ *     PostgreSQL is verified stopped ({@link Freezing}); the self-fence above is unchanged.</li>
  * <li>A new leader promotes only with a proof that the old primary cannot write ({@link FailOver}), never over an
  *     old primary that answers as writable, and re-checks that just before pg_promote.</li>
  * <li>Just before promoting, the leader re-checks the positions its followers reported: if one is ahead, it stands

@@ -14,9 +14,27 @@ import vigil.core.election.Report.PgSafety;
  * @param durable  the part kept on disk
  * @param boot     this process's start and whether it has led since
  * @param why      the last reason logged, so each change is logged once
+ * @param freeze   whether the local PostgreSQL is (being) frozen while the lease is in doubt
  */
 public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes probes, HaDurable durable, Boot boot,
-                              Why why) {
+                              Why why, Freeze freeze) {
+    public SupervisorState(Local local, Work work, Rejoin rejoin, Probes probes, HaDurable durable, Boot boot, Why why) {
+        this(local, work, rejoin, probes, durable, boot, why, Freeze.NONE);
+    }
+
+    /**
+     * The freezer's state. Invariant: a thaw is asked for only while the lease is valid beyond the fence margin and no
+     * longer in doubt, or once PostgreSQL is verified stopped; so freezing only ever adds to the self-fence.
+     *
+     * @param asked       the last request was "freeze": the group is, or is becoming, frozen
+     * @param pending     a request has not been answered yet (no other is sent meanwhile)
+     * @param askedAt     when the current freeze was asked for
+     * @param unavailable the driver cannot freeze (no cgroup): not asked again until vigild restarts
+     * @param retryAt     a thaw that could not be written is tried again from this instant
+     */
+    public record Freeze(boolean asked, boolean pending, long askedAt, boolean unavailable, long retryAt) {
+        public static final Freeze NONE = new Freeze(false, false, 0, false, 0);
+    }
     /**
      * @param knowledge    whether the local PostgreSQL may accept writes: MAY_WRITE until a probe or a verified
      *                     fence proves otherwise (at boot, after a promotion or primary start, when writable)

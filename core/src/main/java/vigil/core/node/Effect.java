@@ -42,6 +42,13 @@ public sealed interface Effect {
      */
     record FenceNode(String node, long deadlineMs) implements Effect {}
 
+    /**
+     * Freeze (or thaw) every process of the local PostgreSQL at once, on a path of its own beside any action; report
+     * with {@link Input.Frozen}. A probe that was under way across the change is not reported (a frozen server's
+     * silence is no news).
+     */
+    record Freeze(boolean frozen) implements Effect {}
+
     /** Ask {@code node}'s PostgreSQL directly whether it is in recovery; answer within {@code deadlineMs}. */
     record ProbePeer(String node, long deadlineMs) implements Effect {}
 

@@ -79,4 +79,7 @@ public sealed interface Input {
 
     /** A planned stop (SIGTERM): stop PostgreSQL cleanly, resign, disarm, then {@link Effect.Halt}. */
     record Shutdown(long now) implements Input {}
+
+    /** The answer to {@link Effect.Freeze}: {@code ok} once the request was written; not ok when it cannot be. */
+    record Frozen(long now, boolean frozen, boolean ok, String detail) implements Input {}
 }

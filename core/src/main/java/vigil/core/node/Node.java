@@ -152,6 +152,8 @@ public final class Node {
                 if (VipPlacement.groupOf(in) == VipGroup.PRIMARY) vips = VipPlacement.reported(vips, in, note);
                 else tracked = tracked.with(VipPlacement.reported(tracked.held(), in, note));
                 if (!note.isEmpty()) notes.add(note.toString());
+            } else if (in instanceof Input.Frozen f) {
+                supervise(new HaObservation.Frozen(now, f.frozen(), f.ok(), f.detail()));
             } else if (in instanceof Input.Tracked t) {
                 tracked = tracked.with(new TrackedState.Checks(t.pass(), t.detail(), now));
                 if (!t.pass()) tracked = tracked.with(TrackedPlacement.voided(tracked.grantee(), now));
@@ -276,6 +278,8 @@ public final class Node {
                 effects.add(new Effect.ProbePeer(p.node(), PEER_PROBE_DEADLINE_MS));
             } else if (a instanceof PgAction.FenceNode f) {
                 effects.add(new Effect.FenceNode(f.node(), FENCE_NODE_DEADLINE_MS));
+            } else if (a instanceof PgAction.Freeze f) {
+                urgent.add(new Effect.Freeze(f.frozen())); // a freeze stops commits: before anything else goes out
             } else if (a instanceof PgAction.Fence) {
                 if (executor.fence() != null) return;
                 Executor.Running r = executor.running();

@@ -38,8 +38,9 @@ class SelfFenceTest {
     void theLeaderFencesItsPrimaryTheMarginBeforeItsLeaseEnds() {
         SupervisorState s = probed(primary(PRIMARY_LSN));
         HaDecision before = tick(s, clusterWithPrimary(), LEASE_UNTIL - MARGIN - 1);
-        assertEquals(List.of(), before.actions());
-        assertEquals(HaReason.PRIMARY_HEALTHY, reason(before));
+        // No acknowledgement since NOW - 70: long in doubt, so frozen (Freezing), but not killed before the margin.
+        assertEquals(List.of(new PgAction.Freeze(true)), before.actions());
+        assertEquals(HaReason.LEASE_IN_DOUBT, reason(before));
         HaDecision within = tick(s, clusterWithPrimary(), LEASE_UNTIL - MARGIN);
         assertEquals(List.of(new PgAction.Fence()), within.actions());
         assertEquals(HaReason.SELF_FENCE, reason(within));

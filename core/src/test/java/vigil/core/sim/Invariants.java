@@ -31,6 +31,8 @@ final class Invariants {
     private final Simulation sim;
     /** A fence lands within this long of its decision (the driver's wake-up and the kill); the simulator's is at most 40 ms. */
     static final long FENCE_LATENCY_US = 50_000;
+    /** How late a freeze on doubt may stop commits: wake jitter (3 ms), the tick floor (10 ms), the freezer (5 ms). */
+    static final long DOUBT_LATENCY_MS = 25;
     private final Map<Long, String> leaderOfTerm = new HashMap<>();
     private final Map<String, Long> diskTerm = new HashMap<>();
     /** Per node, the last real instant it held a valid lease. */
@@ -94,6 +96,7 @@ final class Invariants {
             if (!h.accepting()) continue;
             writers.add(h);
             leaseRule(h);
+            doubtRule(h);
         }
         if (writers.size() > 1) {
             List<SimHost> real = writers.stream().filter(w -> !inGap(w)).toList();
@@ -183,6 +186,35 @@ final class Invariants {
     }
 
     /**
+     * A leader whose lease fell in doubt (no majority acknowledged a heartbeat sent in the last
+     * {@code Freezing.doubtMs}) takes no more commits once its freeze had time to act: the wake's jitter, the 10 ms
+     * tick floor and the freezer's few ms ({@link #DOUBT_LATENCY_MS}). Strict only for a vigild that ran steadily since
+     * the doubt began (not paused, blocked in an fsync or suspended), before the self-fence margin (the lease rule's
+     * part), with no slow freeze or thaw under way, and not already fencing.
+     */
+    private void doubtRule(SimHost h) {
+        SimHost.Proc p = h.proc;
+        if (p == null || p.halted) return;
+        vigil.core.election.ElectionState e = p.state.election();
+        vigil.core.election.Leadership l = e.leadership();
+        if (e.role() != vigil.core.election.Role.LEADER || l == null || !l.leaseEstablished()) return;
+        long local = h.localMs(sim.nowUs);
+        var t = e.electorate().timing();
+        long doubtAt = l.leaseStart() + 2 * t.heartbeatMs() + t.heartbeatMs() / 2;
+        if (local <= doubtAt + DOUBT_LATENCY_MS || local >= l.leaseUntil() - margin(h)) return;
+        long doubtAtUs = sim.nowUs - (local - doubtAt) * 1000; // when, in real time (clock rates differ by 1 % at most)
+        SupervisorState sup = p.state.supervisor();
+        boolean steady = h.steadySinceUs <= doubtAtUs && p.pausedUntilUs <= doubtAtUs && p.busyUntilUs <= doubtAtUs;
+        if (!steady || p.freezeSlowUntilUs > doubtAtUs || sup == null || sup.work().fencing() || sup.work().stopping()) {
+            return; // a planned stop's fast shutdown ends the sessions itself (the model lets commits go on until down)
+        }
+        sim.fail(h.name + "'s PostgreSQL takes commits " + (local - doubtAt) + " ms after its lease fell in doubt (the "
+                + "newest majority-acknowledged heartbeat was sent at " + l.leaseStart() + " ms, own clock; freeze "
+                + sup.freeze() + ", knowledge " + sup.local().knowledge() + ", " + sup.why() + ", in flight "
+                + sup.work().inFlight() + (sup.work().stopping() ? ", stopping" : "") + ")");
+    }
+
+    /**
      * No needless reset: a watchdog that fires while its host's vigild ran without a stall since it had to fence, and
      * its fence (started on time) was an ordinary one, means the self-fence margin left the fence too little room: an
      * isolated leader would be rebooted although it fenced itself.
@@ -196,6 +228,11 @@ final class Invariants {
         long since = sim.nowUs - (Simulation.WATCHDOG_TIMEOUT_MS + Simulation.WATCHDOG_SLACK_MS + margin(h)) * 1000;
         boolean steady = h.steadySinceUs <= Math.min(due, since) && p.pausedUntilUs <= since && p.busyUntilUs <= since;
         if (due == Long.MAX_VALUE || !steady || p.fenceBeganUs > due + FENCE_LATENCY_US || sim.nowUs - p.fenceBeganUs > 1_000_000) return;
+        // The device was doomed before the lease that set this fence's instant was won: the keep-alives had to stop
+        // (the lease then did not cover the device's timeout) and a renewal came only after the last instant a
+        // keep-alive was allowed. No margin helps there; the reset is the watchdog doing its job.
+        long lastAllowed = leaseUntil(p.state) - Simulation.WATCHDOG_TIMEOUT_MS - Simulation.WATCHDOG_SLACK_MS - 20;
+        if (h.wdLastKickLocal < lastAllowed - 50) return;
         sim.fail(h.name + "'s watchdog reset its host " + (sim.nowUs - p.fenceBeganUs) / 1000 + " ms after an ordinary "
                 + "fence began, its vigild steady: the self-fence margin (" + margin(h) + " ms) leaves the fence too "
                 + "little room before the device fires (fence due at " + due / 1000 + " ms, steady since "

@@ -149,6 +149,10 @@ final class SimActions {
                              long readyUs) {
         SimPostgres pg = h.pg;
         boolean offAtStart = sim.invariants.offHistory(h);
+        if (pg.groupFrozen && !p.freezeWanted) { // the driver thaws an empty group it did not freeze itself
+            pg.groupFrozen = false;
+            pg.freezeWrites++;
+        }
         pg.server = SimPostgres.Server.STARTING;
         pg.target = role;
         pg.upstream = upstream;
@@ -156,15 +160,23 @@ final class SimActions {
         pg.streamedSinceStart = false;
         pg.ranAsPrimary = role == SimPostgres.Server.PRIMARY;
         pg.rejoinsSinceStart = 0;
-        later(h, readyUs, () -> {
-            if (pg.server != SimPostgres.Server.STARTING || pg.target != role) {
-                end(h, p, job, sim.nowUs, Outcome.failed(Outcome.Failure.OTHER, "the server stopped while starting"));
-                return;
-            }
-            pg.server = role;
-            if (role == SimPostgres.Server.STANDBY) sim.invariants.standbyStarted(h, offAtStart);
-            end(h, p, job, sim.nowUs, Outcome.OK);
-        });
+        later(h, readyUs, () -> ready(h, p, job, role, offAtStart));
+    }
+
+    /** The postmaster is ready unless it was born in a frozen group: then once the group is thawed. */
+    private void ready(SimHost h, SimHost.Proc p, SimHost.Job job, SimPostgres.Server role, boolean offAtStart) {
+        SimPostgres pg = h.pg;
+        if (pg.groupFrozen && pg.server == SimPostgres.Server.STARTING) {
+            later(h, 10_000, () -> ready(h, p, job, role, offAtStart));
+            return;
+        }
+        if (pg.server != SimPostgres.Server.STARTING || pg.target != role) {
+            end(h, p, job, sim.nowUs, Outcome.failed(Outcome.Failure.OTHER, "the server stopped while starting"));
+            return;
+        }
+        pg.server = role;
+        if (role == SimPostgres.Server.STANDBY) sim.invariants.standbyStarted(h, offAtStart);
+        end(h, p, job, sim.nowUs, Outcome.OK);
     }
 
     private void stopFast(SimHost h, SimHost.Proc p, SimHost.Job job) {
@@ -173,7 +185,7 @@ final class SimActions {
             end(h, p, job, sim.nowUs + 1_000, Outcome.OK);
             return;
         }
-        if (pg.frozen || random().nextInt(25) == 0) {
+        if (pg.hangs() || random().nextInt(25) == 0) {
             sim.counts.add("stop_hangs"); // a stopped postmaster ignores it; a stuck walsender holds it
             return;
         }
@@ -187,7 +199,7 @@ final class SimActions {
     private void promote(SimHost h, SimHost.Proc p, SimHost.Job job, PgAction.Promote pr) {
         SimPostgres pg = h.pg;
         later(h, random().nextLong(20_000, 100_000), () -> {
-            if (job.cancelled || pg.server != SimPostgres.Server.STANDBY || pg.frozen) {
+            if (job.cancelled || pg.server != SimPostgres.Server.STANDBY || pg.hangs()) {
                 end(h, p, job, sim.nowUs, Outcome.failed(Outcome.Failure.OTHER, "not a running standby"));
                 return;
             }
@@ -221,7 +233,7 @@ final class SimActions {
             SimHost src = sim.hosts.get(source);
             SimPostgres pg = h.pg;
             SimPostgres from = src.pg;
-            boolean reachable = src.up && !src.suspended() && !from.frozen
+            boolean reachable = src.up && !src.suspended() && !from.hangs()
                     && (from.server == SimPostgres.Server.PRIMARY || from.server == SimPostgres.Server.STANDBY)
                     && !sim.net.blocked(h.name, source, SimNet.Channel.PG) && !sim.net.blocked(source, h.name, SimNet.Channel.PG);
             if (!reachable) {

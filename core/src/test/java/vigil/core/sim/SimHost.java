@@ -102,6 +102,11 @@ final class SimHost {
         final Deque<LongFunction<Input>> buffered = new ArrayDeque<>();
         long actionThreadFreeAtUs;
         long proberFreeAtUs;
+        long freezerFreeAtUs;
+        /** The last freeze request of this process was "freeze" (the driver then never thaws on its own). */
+        boolean freezeWanted;
+        /** Until when a freeze or thaw under way is a slow one (a process in uninterruptible IO delays it). */
+        long freezeSlowUntilUs;
         /** The VIP driver's thread: checks, claims and releases run one after another. */
         long vipThreadFreeAtUs;
         /** The tracked checks' last verdict told to the loop (null: none yet). */
@@ -113,6 +118,8 @@ final class SimHost {
         long guardAt = Long.MAX_VALUE;
         /** When this process's last fence began (real time; 0 none), and whether it was slow (draining, broken). */
         long fenceBeganUs;
+        /** Bumped when a freeze or thaw is asked for and when it is answered: a probe across either is dropped. */
+        int freezeEpoch;
         boolean fenceSlow;
         /** When this process first heard from its probe (real time; 0 not yet). */
         long firstProbedUs;

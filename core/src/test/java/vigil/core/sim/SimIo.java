@@ -19,10 +19,12 @@ import vigil.core.node.VipGroup;
 final class SimIo {
     private final Simulation sim;
     private final SimActions actions;
+    private final SimFreezer freezer;
 
     SimIo(Simulation sim) {
         this.sim = sim;
         this.actions = new SimActions(sim);
+        this.freezer = new SimFreezer(sim);
     }
 
     private SplittableRandom random() {
@@ -62,6 +64,8 @@ final class SimIo {
                 fenceNode(h, p, fn);
             } else if (e instanceof Effect.ProbePeer pp) {
                 peerProbe(h, p, pp);
+            } else if (e instanceof Effect.Freeze f) {
+                freezer.freeze(h, p, f.frozen());
             } else if (e instanceof Effect.ArmWatchdog a) {
                 arm(h, p, a.notAfter());
             } else if (e instanceof Effect.KickWatchdog k) {
@@ -123,10 +127,12 @@ final class SimIo {
         PgView view = h.pg.view(sim.histories, sim.nowUs);
         long answerUs = sim.nowUs + (view.health() == PgView.Health.HUNG ? Simulation.PROBE_TIMEOUT_MS * 1000
                 : random().nextLong(500, 3_000));
+        int epoch = p.freezeEpoch;
         sim.at(answerUs, () -> {
             // A probe that answers reads the server at answer time; a hung one says only that it hung.
             PgView seen = view.health() == PgView.Health.HUNG ? view : h.pg.view(sim.histories, sim.nowUs);
-            sim.deliver(h, inc, now -> new Input.Probed(now, seen));
+            // The driver drops a probe that ran across a freeze or thaw (asked for or answered meanwhile).
+            if (p.freezeEpoch == epoch) sim.deliver(h, inc, now -> new Input.Probed(now, seen));
             sim.atLocal(h, h.localMs(sim.nowUs) + Simulation.PROBE_EVERY_MS, () -> probe(h, inc));
         });
     }
@@ -243,6 +249,8 @@ final class SimIo {
             if (pg.processesPresent()) {
                 sim.note(h.name + " fence kills PostgreSQL (" + pg.server + ")");
                 pg.down();
+                pg.groupFrozen = false; // SIGKILL reaches frozen processes; the driver thaws the emptied group
+                pg.freezeWrites++;
                 // Rarely a process is in uninterruptible IO: SIGKILL is pending, it accepts nothing, but it is not gone.
                 if (random().nextInt(30) == 0) {
                     pg.draining = true;

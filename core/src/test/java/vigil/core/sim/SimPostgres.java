@@ -78,6 +78,14 @@ final class SimPostgres {
     Server target;
     /** The postmaster is SIGSTOPped: new connections hang, backends and walsenders still work. */
     boolean frozen;
+    /**
+     * vigil froze the whole group (cgroup.freeze): nothing commits, streams or answers. The flag belongs to the group,
+     * not to the processes: it outlives a crash of the server (a postmaster started then is born frozen), and only a
+     * thaw, the fence (the driver thaws the emptied group) or a reboot clears it.
+     */
+    boolean groupFrozen;
+    /** Bumped by every write of cgroup.freeze (and by the fence's thaw): an older request still under way is void. */
+    int freezeWrites;
     /** SIGKILLed, but some process is still draining (uninterruptible IO): accepts nothing, not verified gone. */
     boolean draining;
     String upstream;
@@ -104,7 +112,12 @@ final class SimPostgres {
 
     /** The server is the primary and its backends run (a frozen postmaster's backends still commit). */
     boolean primaryRunning() {
-        return server == Server.PRIMARY && !draining;
+        return server == Server.PRIMARY && !draining && !groupFrozen;
+    }
+
+    /** Connections hang: the postmaster or the whole group is frozen. */
+    boolean hangs() {
+        return frozen || groupFrozen;
     }
 
     void down() {
@@ -124,7 +137,7 @@ final class SimPostgres {
             return new PgView(PgView.Health.STOPPED, null, new PgView.Position(empty ? 0 : timeline, lsn, !empty),
                     PgView.Replication.NONE, disk);
         }
-        if (frozen) return new PgView(PgView.Health.HUNG, null, PgView.Position.NONE, PgView.Replication.NONE, disk);
+        if (hangs()) return new PgView(PgView.Health.HUNG, null, PgView.Position.NONE, PgView.Replication.NONE, disk);
         if (draining || server == Server.STARTING) {
             return new PgView(PgView.Health.FAILING, null, PgView.Position.NONE, PgView.Replication.NONE, disk);
         }

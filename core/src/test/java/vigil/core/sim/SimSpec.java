@@ -37,7 +37,9 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
         /** Every loop sleeps 40 ms past the wake {@link vigil.core.node.Wake} asks for (a timer acted on late). */
         WAKE_LATE,
         /** Synchronous mode, but voters compare candidates with their own position only when eligible (the old rule). */
-        WEAK_SYNC_VOTE
+        WEAK_SYNC_VOTE,
+        /** The freezer answers "frozen" and freezes nothing (as if the freeze on doubt were removed). */
+        FREEZE_IGNORED
     }
 
     static SimSpec forSeed(long seed) {

@@ -229,6 +229,7 @@ final class Simulation {
         h.proc = null;
         h.pg.down();
         h.pg.draining = false;
+        h.pg.groupFrozen = false; // the cgroup does not survive the reboot
         h.vipHeld = false; // a reset or power loss takes the address with it
         h.trackedHeld = false;
         h.wdArmed = false;

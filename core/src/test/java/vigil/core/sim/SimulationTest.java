@@ -118,6 +118,12 @@ class SimulationTest {
         caught(SimSpec.Mutation.WAKE_LATE, false, "a timer is missing from Wake");
     }
 
+    /** A leader in doubt freezes its PostgreSQL: a freezer that freezes nothing must be caught. */
+    @Test
+    void aFreezeThatFreezesNothingIsCaught() {
+        caught(SimSpec.Mutation.FREEZE_IGNORED, false, "after its lease fell in doubt");
+    }
+
     @Test
     void aWeakenedSynchronousVoteRuleIsCaught() {
         caught(SimSpec.Mutation.WEAK_SYNC_VOTE, true, "acknowledged commit");

@@ -51,6 +51,10 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
     private final ExecutorService actions = Executors.newSingleThreadExecutor(daemon("vigil-pg-action"));
     private final ExecutorService fences = Executors.newSingleThreadExecutor(daemon("vigil-pg-fence"));
     private final ExecutorService peers = Executors.newSingleThreadExecutor(daemon("vigil-pg-peer-probe"));
+    /** Freezes and thaws: never behind an action or a fence, and a fence never behind one of them. */
+    private final ExecutorService freezer = Executors.newSingleThreadExecutor(daemon("vigil-pg-freeze"));
+    /** Bumped when a freeze or thaw is asked for and when it is done: a probe that ran across either is not reported. */
+    private final java.util.concurrent.atomic.AtomicLong freezeEpoch = new java.util.concurrent.atomic.AtomicLong();
     private final ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(daemon("vigil-pg-probe"));
     private final Thread guardThread;
     private volatile long guardAt = Long.MAX_VALUE;
@@ -105,10 +109,20 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
     /** {@code view} read on the probe thread as soon as it is free, and handed to the loop. */
     private void probeNow(java.util.function.Supplier<vigil.core.ha.PgView> view) {
         try {
-            probes.execute(() -> loop.accept(new Input.Probed(clock.getAsLong(), view.get())));
+            probes.execute(() -> report(view));
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             // closing
         }
+    }
+
+    /**
+     * Hands {@code view} to the loop unless a freeze or thaw was asked for or done while it was read: a server frozen
+     * for part of a probe may look hung when it is not.
+     */
+    private void report(java.util.function.Supplier<vigil.core.ha.PgView> view) {
+        long epoch = freezeEpoch.get();
+        vigil.core.ha.PgView v = view.get();
+        if (freezeEpoch.get() == epoch) loop.accept(new Input.Probed(clock.getAsLong(), v));
     }
 
     /** The postmaster this daemon started has exited: its state is read at once, on the probe thread. */
@@ -117,8 +131,8 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
     }
 
     public void startProbing(Duration every) {
-        probes.scheduleWithFixedDelay(() -> loop.accept(new Input.Probed(clock.getAsLong(), localView.view(probe.probe()))),
-                0, every.toMillis(), TimeUnit.MILLISECONDS);
+        probes.scheduleWithFixedDelay(() -> report(() -> localView.view(probe.probe())), 0, every.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     // ---- actions ----------------------------------------------------------------------------------------------
@@ -163,6 +177,25 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
     @Override
     public void fence(long id, long deadlineAt) {
         fences.submit(() -> loop.accept(new Input.ActionEnded(clock.getAsLong(), id, kill(id, deadlineAt))));
+    }
+
+    /** Freezes or thaws every process of PostgreSQL's group on a thread of its own; answers with {@link Input.Frozen}. */
+    @Override
+    public void freeze(boolean frozen) {
+        freezeEpoch.incrementAndGet();
+        try {
+            freezer.execute(() -> {
+                long t0 = clock.getAsLong();
+                PgProcesses.FreezeOutcome o = processes.freezeAndWait(frozen);
+                freezeEpoch.incrementAndGet();
+                log.event(o.written() ? Priority.NOTICE : Priority.WARNING, frozen ? "pg_frozen" : "pg_thawed",
+                        "written", o.written(), "reached", o.reached(), "duration_ms", clock.getAsLong() - t0,
+                        "detail", o.detail());
+                loop.accept(new Input.Frozen(clock.getAsLong(), frozen, o.written(), o.detail()));
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // closing
+        }
     }
 
     /** Arms the lease guard for {@code at} (own clock); {@link Long#MAX_VALUE} disarms it. */
@@ -239,6 +272,7 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
         peers.shutdownNow();
         actions.shutdownNow();
         fences.shutdownNow();
+        freezer.shutdownNow();
         probe.close();
     }
 

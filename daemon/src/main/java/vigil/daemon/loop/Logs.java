@@ -42,13 +42,15 @@ final class Logs {
             if (e instanceof Effect.Start st) actions.add(st.action() + "#" + st.id());
             else if (e instanceof Effect.Fence f) actions.add("Fence#" + f.id());
             else if (e instanceof Effect.Cancel c) actions.add("Cancel#" + c.id() + "(" + c.why() + ")");
+            else if (e instanceof Effect.Freeze f) actions.add(f.frozen() ? "Freeze" : "Thaw");
         }
         if (d.why() == null && actions.isEmpty()) return;
         Why why = d.why() != null ? d.why() : s.supervisor() == null ? null : s.supervisor().why();
         HaReason reason = why == null ? null : why.reason();
         boolean warn = reason == HaReason.SELF_FENCE || reason == HaReason.FENCE_NOT_VERIFIED
                 || reason == HaReason.FENCING_REQUIRED || reason == HaReason.SYSTEM_ID_MISMATCH
-                || reason == HaReason.RECORDED_PRIMARY_DATA_MISSING || reason == HaReason.OLD_PRIMARY_STILL_SERVING;
+                || reason == HaReason.RECORDED_PRIMARY_DATA_MISSING || reason == HaReason.OLD_PRIMARY_STILL_SERVING
+                || reason == HaReason.LEASE_IN_DOUBT;
         log.event(warn ? Priority.WARNING : Priority.NOTICE, "pg", "reason", reason,
                 "peer", why == null ? null : why.peer(), "cause", why == null || why.detail().isEmpty() ? null : why.detail(),
                 "role", s.election().role().label(), "term", s.election().term(),

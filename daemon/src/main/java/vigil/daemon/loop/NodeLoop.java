@@ -67,6 +67,9 @@ public final class NodeLoop implements Runnable {
         void guard(long at);
 
         void probePeer(String node, long deadlineMs);
+
+        /** Freeze or thaw every PostgreSQL process, beside any action; answer with {@link Input.Frozen}. */
+        void freeze(boolean frozen);
     }
 
     /** The watchdog device (absent when off). Each call is a quick system call on the loop thread. */
@@ -316,6 +319,8 @@ public final class NodeLoop implements Runnable {
             pg.fence(f.id(), f.deadlineAt());
         } else if (e instanceof Effect.FenceAt g) {
             pg.guard(g.at());
+        } else if (e instanceof Effect.Freeze f) {
+            pg.freeze(f.frozen());
         } else if (e instanceof Effect.ProbePeer p) {
             pg.probePeer(p.node(), p.deadlineMs());
         } else if (e instanceof Effect.ArmWatchdog a) {

@@ -47,6 +47,8 @@ public final class PgProcesses {
     private static final long FREEZE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final Cgroup group; // null: process-tree mode
+    /** This vigild's last freeze request was "freeze": the group is never thawed on the driver's own initiative. */
+    private volatile boolean freezeWanted;
     private final String fallbackReason;
 
     private PgProcesses(Cgroup group, String fallbackReason) {
@@ -348,18 +350,49 @@ public final class PgProcesses {
      * reports it done. False without a cgroup, or when the state was not reached within 200 ms.
      */
     public boolean freeze(boolean frozen) {
-        if (group == null) return false;
+        return freezeAndWait(frozen).reached();
+    }
+
+    /**
+     * What a freeze or thaw did: {@code written} once cgroup.freeze took the request (the kernel then finishes it on its
+     * own, even when {@code reached} is still false after the wait: a process in uninterruptible sleep freezes when it
+     * leaves it); not written without a cgroup or when the write failed ({@code detail} says why).
+     */
+    public record FreezeOutcome(boolean written, boolean reached, String detail) {
+    }
+
+    /** {@link #freeze(boolean)}, saying what happened. */
+    public FreezeOutcome freezeAndWait(boolean frozen) {
+        freezeWanted = frozen;
+        String what = frozen ? "frozen" : "thawed";
+        if (group == null) return new FreezeOutcome(false, false, "no cgroup to freeze (" + fallbackReason + ")");
+        long t0 = System.nanoTime();
         try {
             group.freeze(frozen);
         } catch (IOException e) {
-            return false;
+            return new FreezeOutcome(false, false, "cannot write cgroup.freeze of " + group + ": " + e.getMessage());
         }
-        long end = System.nanoTime() + FREEZE_WAIT_NANOS;
+        long end = t0 + FREEZE_WAIT_NANOS;
         while (group.frozen() != frozen) {
-            if (System.nanoTime() - end >= 0) return false;
+            if (System.nanoTime() - end >= 0) {
+                return new FreezeOutcome(true, false, "cgroup " + group + " asked to be " + what + ", not yet after "
+                        + ms(System.nanoTime() - t0));
+            }
             LockSupport.parkNanos(POLL_NANOS);
         }
-        return true;
+        return new FreezeOutcome(true, true, "cgroup " + group + " " + what + " in " + ms(System.nanoTime() - t0));
+    }
+
+    /**
+     * Thaws a frozen group that holds no process and that this vigild did not freeze (a vigild that froze PostgreSQL
+     * died, and PostgreSQL was stopped or killed since): nothing in it can write, and a postmaster started in it must
+     * not be born frozen. True when the group is thawed now; false when processes are left in it (they are fenced
+     * first), when this vigild's own freeze stands (only the node step thaws that), or when it cannot be written.
+     */
+    public boolean thawIfEmpty() {
+        if (group == null || !group.freezeRequested()) return true;
+        if (freezeWanted || group.populated()) return false;
+        return freezeAndWait(false).reached();
     }
 
     /** Whether a freeze is in force (cgroup.freeze = 1); a postmaster started now would be frozen at birth. */

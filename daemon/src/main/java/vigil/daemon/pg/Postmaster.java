@@ -58,9 +58,9 @@ final class Postmaster {
         } catch (IOException e) {
             return CommandResult.failed(argv, "cannot create PostgreSQL's " + group.describe() + ": " + e.getMessage());
         }
-        if (group.frozen()) {
-            return CommandResult.failed(argv, "PostgreSQL's " + group.describe() + " is frozen (cgroup.freeze = 1):"
-                    + " a postmaster started in it could not run — thaw the group first");
+        if (group.frozen() && !group.thawIfEmpty()) {
+            return CommandResult.failed(argv, "PostgreSQL's " + group.describe() + " is frozen (cgroup.freeze = 1)"
+                    + " with processes in it: a postmaster started in it could not run — they are fenced first");
         }
         Optional<Long> stalePid = pidInFile(dataDir);
         Process p;

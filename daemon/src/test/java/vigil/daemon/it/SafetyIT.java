@@ -103,6 +103,55 @@ class SafetyIT {
     // ---- the self-fence beats the lease -------------------------------------------------------------------------
 
     /**
+     * The primary is cut off from its peers (its clients still reach it) for a moment: its vigild freezes PostgreSQL
+     * as soon as the lease falls in doubt, so the writer's acknowledgements stop within 0.5 s of the cut; the cut heals
+     * before the self-fence margin, the next acknowledgement renews the lease and PostgreSQL is thawed. Same postmaster,
+     * same timeline, no self-fence, writes again.
+     */
+    @Test
+    @Order(0)
+    void aPrimaryCutOffForAMomentIsFrozenThenThawedWithoutARestart() {
+        useCluster(PgOptions.ASYNC, null);
+        String p = pg.awaitPrimaryWithStandbys(SETTLE);
+        long pid = pg.postmasterPid(p).orElseThrow();
+        long timeline = pg.state(p).orElseThrow().timeline();
+        writer.awaitAcksAfter(VigilCluster.monoNowMs(), 25, Duration.ofSeconds(30));
+        double cut = VigilCluster.monoNowMs();
+        rig.peerLoss(p, 100);
+        LogEvent frozen;
+        try {
+            frozen = cluster.awaitEvent(p + " freezing its PostgreSQL", Duration.ofSeconds(5),
+                    e -> e.node().equals(p) && e.monoMs() > cut && e.is("pg_frozen"));
+        } finally {
+            rig.peerLoss(p, 0);
+        }
+        double healed = VigilCluster.monoNowMs();
+        LogEvent thawed = cluster.awaitEvent(p + " thawing its PostgreSQL", Duration.ofSeconds(5),
+                e -> e.node().equals(p) && e.monoMs() > cut && e.is("pg_thawed"));
+        LogEvent renewed = cluster.awaitEvent(p + " deciding to thaw", Duration.ofSeconds(5), e -> e.node().equals(p)
+                && e.monoMs() > cut && e.is("pg") && e.field("reason").filter("LEASE_RENEWED"::equals).isPresent());
+        var log = writer.awaitAcksAfter(thawed.monoMs(), 25, Duration.ofSeconds(30));
+        // pg_frozen is logged once the kernel reports every process frozen; LEASE_RENEWED before the thaw is asked.
+        double lastAck = log.acks().stream().filter(a -> a.endMs() <= frozen.monoMs())
+                .mapToDouble(vigil.testkit.WriteLog.Attempt::endMs).max().orElseThrow();
+        long whileFrozen = log.acks().stream()
+                .filter(a -> a.endMs() > frozen.monoMs() && a.endMs() < renewed.monoMs()).count();
+        double firstAfter = log.acks().stream().filter(a -> a.endMs() > renewed.monoMs())
+                .mapToDouble(vigil.testkit.WriteLog.Attempt::endMs).min().orElseThrow();
+        System.out.printf("cut of %s: frozen %.0f ms after the cut (%s), healed at %.0f ms, thaw decided at %.0f ms,"
+                        + " thawed at %.0f ms; acknowledgements: last %.0f ms after the cut, then none for %.0f ms%n", p,
+                frozen.monoMs() - cut, frozen.field("detail").orElse(""), healed - cut, renewed.monoMs() - cut,
+                thawed.monoMs() - cut, lastAck - cut, firstAfter - lastAck);
+        assertTrue(lastAck - cut < 500, "acknowledged " + (lastAck - cut) + " ms after the cut");
+        assertEquals(0, whileFrozen, "acknowledgements while frozen");
+        assertTrue(cluster.events(p).stream().noneMatch(e -> e.monoMs() > cut && e.is("pg")
+                && e.field("reason").filter("SELF_FENCE"::equals).isPresent()), "no self-fence");
+        assertEquals(pid, pg.postmasterPid(p).orElseThrow(), "thawed, not restarted");
+        assertEquals(p, pg.awaitPrimaryWithStandbys(SETTLE), "no failover");
+        assertEquals(timeline, pg.state(p).orElseThrow().timeline(), "no new timeline");
+    }
+
+    /**
      * The primary's postmaster is SIGSTOPped (it accepts no connection, the probe hangs, its backends keep serving
      * their sessions) and its node is cut off: the fence kills the stopped processes and verifies them gone before
      * the lease ends.

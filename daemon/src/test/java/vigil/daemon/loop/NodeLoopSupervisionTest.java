@@ -78,6 +78,12 @@ class NodeLoopSupervisionTest {
         public void cancel(long id) {}
 
         @Override
+        public void freeze(boolean frozen) {
+            driver.schedule(() -> loops.get(node).onInput(new Input.Frozen(now(), frozen, true, "fake")), 1,
+                    TimeUnit.MILLISECONDS);
+        }
+
+        @Override
         public void fence(long id, long deadlineAt) {
             view = view.asStopped();
             loops.get(node).onInput(new Input.ActionEnded(now(), id, Outcome.OK));

@@ -179,6 +179,30 @@ class PgProcessesTest {
         assertTrue(group.freeze(false));
     }
 
+    /**
+     * A vigild froze PostgreSQL and died; PostgreSQL was killed since. The next vigild finds the group frozen and empty:
+     * its start thaws it (nothing in it could write) instead of being refused for ever. A group this vigild froze
+     * itself, or one with processes left in it, is never thawed by a start.
+     */
+    @Test
+    void aStartThawsAnEmptyGroupAPreviousVigildLeftFrozenButNeverItsOwnFreeze() throws IOException {
+        FakePostmaster t = tree();
+        assertTrue(group.freeze(true), "the previous vigild's freeze");
+        PgProcesses next = PgProcesses.open(group.dir().getFileName().toString().substring(PgProcesses.PREFIX.length()),
+                warnings::add);
+        assertFalse(next.thawIfEmpty(), "processes are left in it: they are fenced first");
+        assertTrue(next.killAll(dataDir, FAST).verified());
+        assertEquals(List.of(), t.alive());
+        assertTrue(next.freeze(true), "frozen again, empty");
+        PgProcesses third = PgProcesses.open(group.dir().getFileName().toString().substring(PgProcesses.PREFIX.length()),
+                warnings::add);
+        assertFalse(next.thawIfEmpty(), "its own freeze stands until the node step thaws it");
+        assertTrue(third.thawIfEmpty(), "a freeze left by a vigild that is gone, on an empty group, is lifted");
+        assertFalse(third.frozen());
+        FakePostmaster started = tree(); // would never come up in a frozen group
+        assertEquals(3, started.alive().size());
+    }
+
     @Test
     void aStartRecreatesAGroupRemovedSinceItWasOpened() {
         assertTrue(group.removeIfEmpty()); // as systemd trims the empty groups of a stopped unit
