@@ -19,14 +19,12 @@ import vigil.core.ha.SupervisorState.Freeze;
  * failover; if none comes, the self-fence kills it at the margin as before (a frozen process dies of SIGKILL).
  *
  * <p>Invariant: freezing only ever adds to the self-fence, never replaces it. A thaw is asked for only while the lease is
- * valid beyond the fence margin and no longer in doubt, or once PostgreSQL is verified not writable; nothing else is
- * asked of a frozen server (no action starts, a planned stop fences it), and its probes' silence is not taken for a
- * hang (it is not restarted for it).
+ * valid beyond the fence margin and no longer in doubt, or once PostgreSQL is known unable to write (verified stopped,
+ * or a standby); no new action starts while it is frozen (one already running freezes with it and may time out), a
+ * planned stop fences it, and its probes' silence is not taken for a hang (it is not restarted for it). A thaw that
+ * cannot be written restarts it in place.
  */
 final class Freezing {
-    /** How soon a thaw that could not be written is tried again. */
-    static final long RETRY_MS = 100;
-
     private Freezing() {
     }
 
@@ -53,33 +51,55 @@ final class Freezing {
         if (!f.asked()) {
             if (f.unavailable() || s.knowledge != PgSafety.MAY_WRITE || s.fencing || !s.leaseOk() || !doubt) return false;
             s.actions.add(new PgAction.Freeze(true));
-            s.freeze = new Freeze(true, true, s.now, false, 0);
+            s.freeze = new Freeze(true, true, s.now, false, false);
             s.why = new Why(HaReason.LEASE_IN_DOUBT, null, "no majority acknowledged a heartbeat sent in the last "
-                    + (s.now - s.e.leadership().leaseStart()) + " ms: PostgreSQL frozen until one does (lease ends in "
+                    + (s.now - s.e.leadership().leaseStart()) + " ms: freezing PostgreSQL until one does (lease ends in "
                     + s.e.leaseRemaining(s.now) + " ms)");
             return true;
         }
-        boolean renewed = s.leaseOk() && !doubt;
         boolean harmless = s.knowledge != PgSafety.MAY_WRITE;
+        if (f.thawFailed()) return thawFailed(s, harmless);
+        boolean renewed = s.leaseOk() && !doubt;
         if (!renewed && !harmless) return true;
-        if (s.now < f.retryAt()) return !harmless;
         s.actions.add(new PgAction.Freeze(false));
-        s.freeze = new Freeze(false, true, f.askedAt(), false, 0);
+        s.freeze = new Freeze(false, true, f.askedAt(), false, false);
         s.why = new Why(HaReason.LEASE_RENEWED, null, renewed
                 ? "a majority acknowledged again after " + (s.now - f.askedAt()) + " ms frozen: PostgreSQL thawed"
                 : "PostgreSQL cannot write (" + s.knowledge + "): its group thawed");
         return true; // the thaw alone, with its own reason; the next decision (at once) carries on
     }
 
+    /**
+     * A thaw that could not be written leaves a server that may be frozen for good: it is restarted in place (killed,
+     * then started; counted toward the migration threshold like a crash), and freezing is given up until vigild
+     * restarts. Once nothing in the group can write, there is nothing left to thaw.
+     */
+    private static boolean thawFailed(HaStep s, boolean harmless) {
+        if (harmless) {
+            s.freeze = new Freeze(false, false, 0, true, false);
+            return false;
+        }
+        if (s.fencing) return true;
+        if (s.restarts.size() >= s.p.migrationThreshold()) {
+            s.standDown(HaReason.MIGRATION_THRESHOLD_REACHED, "PostgreSQL could not be thawed, and "
+                    + s.restarts.size() + " restarts within failure_timeout");
+            return true;
+        }
+        s.restarts.add(s.now);
+        s.startAfterFence = true;
+        s.fence(HaReason.PRIMARY_CRASHED_RESTART, "PostgreSQL could not be thawed: killed, then restarted in place");
+        return true;
+    }
+
     /** The driver's answer. */
     static void answered(HaStep s, HaObservation.Frozen o) {
         Freeze f = s.freeze;
         if (o.frozen()) {
-            // Not written (no cgroup): the node carries on without freezing, as before this existed.
-            s.freeze = o.ok() ? new Freeze(true, false, f.askedAt(), false, 0) : new Freeze(false, false, 0, true, 0);
+            // Not written (no cgroup, or a write error): the node carries on without freezing until vigild restarts.
+            s.freeze = o.ok() ? new Freeze(true, false, f.askedAt(), false, false) : new Freeze(false, false, 0, true, false);
         } else {
-            s.freeze = o.ok() ? new Freeze(false, false, 0, f.unavailable(), 0)
-                    : new Freeze(true, false, f.askedAt(), false, s.now + RETRY_MS);
+            s.freeze = o.ok() ? new Freeze(false, false, 0, f.unavailable(), false)
+                    : new Freeze(true, false, f.askedAt(), false, true);
         }
     }
 }

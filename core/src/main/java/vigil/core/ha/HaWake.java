@@ -16,8 +16,7 @@ import vigil.core.election.Role;
  *     election;</li>
  * <li>{@link Leading}: a peer's probe answer too old for the re-check before pg_promote;</li>
  * <li>{@link SyncSet}: a synchronous set just applied is not changed again within a second;</li>
- * <li>{@link Freezing}: the lease falls in doubt (the newest majority acknowledgement grows too old); a thaw that
- *     could not be written is tried again.</li>
+ * <li>{@link Freezing}: the lease falls in doubt (the newest majority acknowledgement grows too old).</li>
  * </ul>
  * Waking early is harmless, so instants are given whether or not the rule that reads them is reached in this state.
  */
@@ -52,7 +51,6 @@ final class HaWake {
         at = ElectionWake.first(at, s.work().syncAppliedAt() + 1000, after);
         SupervisorState.Freeze f = s.freeze();
         if (!f.asked() && !f.pending() && !f.unavailable()) at = ElectionWake.first(at, Freezing.doubtAt(e), after);
-        if (f.retryAt() > 0) at = ElectionWake.first(at, f.retryAt(), after);
         return at;
     }
 }

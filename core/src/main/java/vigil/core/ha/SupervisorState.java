@@ -24,16 +24,17 @@ public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes prob
 
     /**
      * The freezer's state. Invariant: a thaw is asked for only while the lease is valid beyond the fence margin and no
-     * longer in doubt, or once PostgreSQL is verified stopped; so freezing only ever adds to the self-fence.
+     * longer in doubt, or once PostgreSQL is known unable to write (verified stopped, or a standby); so freezing only
+     * ever adds to the self-fence.
      *
      * @param asked       the last request was "freeze": the group is, or is becoming, frozen
      * @param pending     a request has not been answered yet (no other is sent meanwhile)
      * @param askedAt     when the current freeze was asked for
-     * @param unavailable the driver cannot freeze (no cgroup): not asked again until vigild restarts
-     * @param retryAt     a thaw that could not be written is tried again from this instant
+     * @param unavailable the driver could not freeze (no cgroup, a write error): not asked again until vigild restarts
+     * @param thawFailed  a thaw could not be written: the server is restarted in place ({@link Freezing})
      */
-    public record Freeze(boolean asked, boolean pending, long askedAt, boolean unavailable, long retryAt) {
-        public static final Freeze NONE = new Freeze(false, false, 0, false, 0);
+    public record Freeze(boolean asked, boolean pending, long askedAt, boolean unavailable, boolean thawFailed) {
+        public static final Freeze NONE = new Freeze(false, false, 0, false, false);
     }
     /**
      * @param knowledge    whether the local PostgreSQL may accept writes: MAY_WRITE until a probe or a verified

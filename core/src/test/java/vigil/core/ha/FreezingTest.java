@@ -121,15 +121,19 @@ class FreezingTest {
     }
 
     @Test
-    void aThawThatCouldNotBeWrittenIsTriedAgain() {
+    void aThawThatCouldNotBeWrittenRestartsThePrimaryInPlace() {
         HaDecision f = frozen(tick(servingPrimary(), clusterWithPrimary(), DOUBT_AT), DOUBT_AT + 3);
         var renewed = clusterWithPrimary().leaseUntil(DOUBT_AT + 250 + TIMING.leaderLeaseMs());
         HaDecision t = decide(f.next(), renewed, ASYNC, new HaObservation.Tick(DOUBT_AT + 252));
         HaDecision failed = decide(t.next(), renewed, ASYNC,
                 new HaObservation.Frozen(DOUBT_AT + 253, false, false, "cannot write cgroup.freeze"));
-        assertEquals(List.of(), actionsOf(decide(failed.next(), renewed, ASYNC,
-                new HaObservation.Tick(DOUBT_AT + 300)), PgAction.Freeze.class), "not before the retry");
-        assertEquals(List.of(new PgAction.Freeze(false)), actionsOf(decide(failed.next(), renewed, ASYNC,
-                new HaObservation.Tick(DOUBT_AT + 253 + Freezing.RETRY_MS)), PgAction.Freeze.class));
+        assertTrue(fences(failed), "a server that may stay frozen for good is killed");
+        assertEquals(HaReason.PRIMARY_CRASHED_RESTART, reason(failed));
+        assertEquals(List.of(DOUBT_AT + 253), failed.next().restarts(), "it counts toward the migration threshold");
+        HaDecision killed = decide(failed.next(), renewed, ASYNC,
+                new HaObservation.ActionDone(DOUBT_AT + 280, new PgAction.Fence(), Outcome.OK));
+        assertTrue(killed.next().freeze().unavailable(), "freezing is given up until vigild restarts");
+        assertFalse(killed.next().freeze().asked());
+        assertEquals(List.of(), actionsOf(killed, PgAction.Freeze.class), "nothing left to thaw");
     }
 }

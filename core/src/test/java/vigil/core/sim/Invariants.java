@@ -46,6 +46,10 @@ final class Invariants {
         this.sim = sim;
     }
 
+    static boolean mayWrite(NodeState s) {
+        return s.supervisor() != null && s.supervisor().local().knowledge() == vigil.core.election.Report.PgSafety.MAY_WRITE;
+    }
+
     static long leaseUntil(NodeState s) {
         var l = s.election().leadership();
         return s.election().role() == Role.LEADER && l != null && l.leaseEstablished() ? l.leaseUntil() : Long.MIN_VALUE;
@@ -200,13 +204,24 @@ final class Invariants {
         if (e.role() != vigil.core.election.Role.LEADER || l == null || !l.leaseEstablished()) return;
         long local = h.localMs(sim.nowUs);
         var t = e.electorate().timing();
-        long doubtAt = l.leaseStart() + 2 * t.heartbeatMs() + t.heartbeatMs() / 2;
+        // From when the node could know it had to freeze: the doubt, or (later) when it learnt its server may write.
+        long doubtAt = Math.max(l.leaseStart() + 2 * t.heartbeatMs() + t.heartbeatMs() / 2, p.mayWriteSinceLocal);
         if (local <= doubtAt + DOUBT_LATENCY_MS || local >= l.leaseUntil() - margin(h)) return;
         long doubtAtUs = sim.nowUs - (local - doubtAt) * 1000; // when, in real time (clock rates differ by 1 % at most)
         SupervisorState sup = p.state.supervisor();
         boolean steady = h.steadySinceUs <= doubtAtUs && p.pausedUntilUs <= doubtAtUs && p.busyUntilUs <= doubtAtUs;
-        if (!steady || p.freezeSlowUntilUs > doubtAtUs || sup == null || sup.work().fencing() || sup.work().stopping()) {
-            return; // a planned stop's fast shutdown ends the sessions itself (the model lets commits go on until down)
+        // A planned stop's fast shutdown ends the sessions itself (the model lets commits go on until down); a freezer
+        // that could not write has said so, and the node goes on without freezing, as it did before freezing existed.
+        if (!steady || p.freezeSlowUntilUs > doubtAtUs || sup == null || sup.work().fencing() || sup.work().stopping()
+                || sup.freeze().unavailable()) {
+            return;
+        }
+        // The rule checks the freeze, given what the node knows. A server it believes stopped while it takes commits is
+        // a start that outran a fence (the fence verified, then the cancelled start's postmaster came up): the next
+        // probe corrects it, and the lease rule keeps checking those writes.
+        if (sup.local().knowledge() != vigil.core.election.Report.PgSafety.MAY_WRITE) {
+            sim.counts.add("doubt_knowledge_stale");
+            return;
         }
         sim.fail(h.name + "'s PostgreSQL takes commits " + (local - doubtAt) + " ms after its lease fell in doubt (the "
                 + "newest majority-acknowledged heartbeat was sent at " + l.leaseStart() + " ms, own clock; freeze "
@@ -228,11 +243,15 @@ final class Invariants {
         long since = sim.nowUs - (Simulation.WATCHDOG_TIMEOUT_MS + Simulation.WATCHDOG_SLACK_MS + margin(h)) * 1000;
         boolean steady = h.steadySinceUs <= Math.min(due, since) && p.pausedUntilUs <= since && p.busyUntilUs <= since;
         if (due == Long.MAX_VALUE || !steady || p.fenceBeganUs > due + FENCE_LATENCY_US || sim.nowUs - p.fenceBeganUs > 1_000_000) return;
-        // The device was doomed before the lease that set this fence's instant was won: the keep-alives had to stop
-        // (the lease then did not cover the device's timeout) and a renewal came only after the last instant a
-        // keep-alive was allowed. No margin helps there; the reset is the watchdog doing its job.
-        long lastAllowed = leaseUntil(p.state) - Simulation.WATCHDOG_TIMEOUT_MS - Simulation.WATCHDOG_SLACK_MS - 20;
-        if (h.wdLastKickLocal < lastAllowed - 50) return;
+        // The device was doomed before the lease that set this fence's instant was won: the renewal that set it came
+        // after the last instant that lease allowed a keep-alive (its end less the device's timeout, slack and guard),
+        // so no keep-alive could follow it. No margin helps there; the reset is the watchdog doing its job.
+        long lastAllowed = Math.max(p.lastLeaseUntil, leaseUntil(p.state)) - Simulation.WATCHDOG_TIMEOUT_MS
+                - Simulation.WATCHDOG_SLACK_MS - 20;
+        if (p.leaseRenewedLocal > lastAllowed && h.wdLastKickLocal < p.leaseRenewedLocal) {
+            sim.counts.add("watchdog_doomed_before_renewal");
+            return;
+        }
         sim.fail(h.name + "'s watchdog reset its host " + (sim.nowUs - p.fenceBeganUs) / 1000 + " ms after an ordinary "
                 + "fence began, its vigild steady: the self-fence margin (" + margin(h) + " ms) leaves the fence too "
                 + "little room before the device fires (fence due at " + due / 1000 + " ms, steady since "

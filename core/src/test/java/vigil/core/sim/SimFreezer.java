@@ -21,7 +21,8 @@ final class SimFreezer {
     /**
      * The request is written at once; the group is frozen (or thawed) when every process got there: a few ms, now and
      * then much later (a process in uninterruptible IO), and meanwhile a primary still commits. The driver waits up to
-     * 200 ms, then answers "written, not reached" and the kernel finishes on its own.
+     * 200 ms, then answers "written, not reached" and the kernel finishes on its own. Rarely the write itself fails
+     * (1 in 400 freezes, 1 in 100 thaws): nothing changes, and the answer says "not written".
      */
     void freeze(SimHost h, SimHost.Proc p, boolean frozen) {
         int inc = p.incarnation;
@@ -34,8 +35,9 @@ final class SimFreezer {
         p.freezerFreeAtUs = answerUs;
         if (takesUs > 5_000) p.freezeSlowUntilUs = Math.max(p.freezeSlowUntilUs, startUs + takesUs);
         boolean ignored = frozen && sim.spec.mutation() == SimSpec.Mutation.FREEZE_IGNORED;
+        boolean written = random().nextInt(frozen ? 400 : 100) != 0;
         sim.at(startUs, () -> {
-            if (h.boots != boot) return;
+            if (h.boots != boot || !written) return;
             int write = ++h.pg.freezeWrites; // a later write (a thaw, the fence's) voids this one
             sim.at(startUs + takesUs, () -> {
                 if (h.boots == boot && h.pg.freezeWrites == write && !ignored) h.pg.groupFrozen = frozen;
@@ -44,9 +46,9 @@ final class SimFreezer {
         sim.at(answerUs, () -> {
             if (h.proc != p) return;
             p.freezeEpoch++;
-            sim.counts.add(frozen ? "frozen" : "thawed");
-            sim.deliver(h, inc, now -> new Input.Frozen(now, frozen, true,
-                    takesUs > 200_000 ? "not reached after 200 ms" : "reached"));
+            sim.counts.add(!written ? "freeze_not_written" : frozen ? "frozen" : "thawed");
+            sim.deliver(h, inc, now -> new Input.Frozen(now, frozen, written,
+                    !written ? "cannot write cgroup.freeze" : takesUs > 200_000 ? "not reached after 200 ms" : "reached"));
         });
     }
 }

@@ -103,6 +103,10 @@ final class SimHost {
         long actionThreadFreeAtUs;
         long proberFreeAtUs;
         long freezerFreeAtUs;
+        /** Since when (own clock) this process has believed its PostgreSQL may write. */
+        long mayWriteSinceLocal = Long.MIN_VALUE;
+        /** When (own clock) the lease of this process was last extended. */
+        long leaseRenewedLocal = Long.MIN_VALUE;
         /** The last freeze request of this process was "freeze" (the driver then never thaws on its own). */
         boolean freezeWanted;
         /** Until when a freeze or thaw under way is a slow one (a process in uninterruptible IO delays it). */

@@ -365,6 +365,8 @@ final class Simulation {
         p.lastLeaseUntil = Math.max(p.lastLeaseUntil, Invariants.leaseUntil(p.state));
         NodeState before = p.state;
         p.state = d.next();
+        if (Invariants.leaseUntil(p.state) > Invariants.leaseUntil(before)) p.leaseRenewedLocal = in.now();
+        if (Invariants.mayWrite(p.state) && !Invariants.mayWrite(before)) p.mayWriteSinceLocal = in.now();
         p.lastLeaseUntil = Math.max(p.lastLeaseUntil, Invariants.leaseUntil(p.state));
         scheduleWake(h, p, before, d, in.now(), in instanceof Input.Tick);
         invariants.decided(h, d);

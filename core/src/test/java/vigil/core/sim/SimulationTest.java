@@ -83,6 +83,8 @@ class SimulationTest {
         assertTrue(c.get("why_FENCING_REQUIRED") >= 1, "no failover ever waited for a proof: " + c);
         assertTrue(c.get("rewound") + c.get("cloned") >= schedules / 4, "too few rejoins: " + c);
         assertTrue(c.get("stop_hangs") >= 1 && c.get("fence_slow_drain") >= 1, "no hanging stop or slow fence: " + c);
+        assertTrue(c.get("frozen") >= schedules && c.get("thawed") >= schedules / 2, "too few freezes on doubt: " + c);
+        assertTrue(c.get("freeze_not_written") >= 1, "no freeze or thaw ever failed: " + c);
     }
 
     // ---- mutation checks: each broken part must be caught ---------------------------------------------------------

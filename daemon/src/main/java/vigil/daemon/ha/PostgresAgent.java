@@ -183,10 +183,16 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
     @Override
     public void freeze(boolean frozen) {
         freezeEpoch.incrementAndGet();
+        processes.wantFrozen(frozen); // at once: a start already under way must not thaw what is about to be frozen
         try {
             freezer.execute(() -> {
                 long t0 = clock.getAsLong();
-                PgProcesses.FreezeOutcome o = processes.freezeAndWait(frozen);
+                PgProcesses.FreezeOutcome o;
+                try {
+                    o = processes.freezeAndWait(frozen);
+                } catch (RuntimeException e) { // always answered: the node step waits for this answer
+                    o = new PgProcesses.FreezeOutcome(false, false, "the freezer failed: " + e);
+                }
                 freezeEpoch.incrementAndGet();
                 log.event(o.written() ? Priority.NOTICE : Priority.WARNING, frozen ? "pg_frozen" : "pg_thawed",
                         "written", o.written(), "reached", o.reached(), "duration_ms", clock.getAsLong() - t0,

@@ -47,7 +47,10 @@ public final class PgProcesses {
     private static final long FREEZE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final Cgroup group; // null: process-tree mode
-    /** This vigild's last freeze request was "freeze": the group is never thawed on the driver's own initiative. */
+    /**
+     * This vigild's last freeze request was "freeze": a start never thaws the group then (only the node step does; the
+     * kill path still thaws a group it emptied). Set when the request is made, before the freezer thread writes it.
+     */
     private volatile boolean freezeWanted;
     private final String fallbackReason;
 
@@ -83,7 +86,7 @@ public final class PgProcesses {
             Cgroup g = Cgroup.open(parent.child(PREFIX + nodeName));
             if (g.freezeRequested()) {
                 warn.accept("PostgreSQL's group " + g + " is frozen (cgroup.freeze = 1, left by a previous vigild?):"
-                        + " its processes stay stopped until it is thawed, and a start is refused until then");
+                        + " its processes stay stopped until they are fenced; an empty group is thawed at the next start");
             } else {
                 g.tryJoin();
             }
@@ -363,14 +366,16 @@ public final class PgProcesses {
 
     /** {@link #freeze(boolean)}, saying what happened. */
     public FreezeOutcome freezeAndWait(boolean frozen) {
-        freezeWanted = frozen;
         String what = frozen ? "frozen" : "thawed";
         if (group == null) return new FreezeOutcome(false, false, "no cgroup to freeze (" + fallbackReason + ")");
         long t0 = System.nanoTime();
-        try {
-            group.freeze(frozen);
-        } catch (IOException e) {
-            return new FreezeOutcome(false, false, "cannot write cgroup.freeze of " + group + ": " + e.getMessage());
+        synchronized (this) { // the write and the wish together: a start's thawIfEmpty never slips between them
+            freezeWanted = frozen;
+            try {
+                group.freeze(frozen);
+            } catch (IOException e) {
+                return new FreezeOutcome(false, false, "cannot write cgroup.freeze of " + group + ": " + e.getMessage());
+            }
         }
         long end = t0 + FREEZE_WAIT_NANOS;
         while (group.frozen() != frozen) {
@@ -389,10 +394,15 @@ public final class PgProcesses {
      * not be born frozen. True when the group is thawed now; false when processes are left in it (they are fenced
      * first), when this vigild's own freeze stands (only the node step thaws that), or when it cannot be written.
      */
-    public boolean thawIfEmpty() {
+    public synchronized boolean thawIfEmpty() {
         if (group == null || !group.freezeRequested()) return true;
         if (freezeWanted || group.populated()) return false;
         return freezeAndWait(false).reached();
+    }
+
+    /** Notes a freeze (or thaw) request as it is made, before the freezer thread writes it ({@link #thawIfEmpty}). */
+    public synchronized void wantFrozen(boolean frozen) {
+        freezeWanted = frozen;
     }
 
     /** Whether a freeze is in force (cgroup.freeze = 1); a postmaster started now would be frozen at birth. */
