@@ -214,7 +214,9 @@ final class HaStep {
         } else {
             failedActions++; // back off: 0.5 s, 1 s, 2 s ... up to 30 s between attempts of a failing action
             retryAt = now + Math.min(30_000, 500L << Math.min(6, failedActions - 1));
-            if (action instanceof PgAction.StartPrimary) restarts.add(now); // a failed start counts
+            // A failed start counts toward migration_threshold; one a fence cancelled says nothing about PostgreSQL (a
+            // lease renewed just after a self-fence, then the lease guard's report of that same fence: flapping links).
+            if (action instanceof PgAction.StartPrimary && outcome.failure() != Outcome.Failure.CANCELLED) restarts.add(now);
         }
         if (action instanceof PgAction.Rewind || action instanceof PgAction.Clone) rejoined(action, outcome);
         if (action instanceof PgAction.Promote && outcome.ok()) checkpointPending = true;

@@ -82,6 +82,22 @@ class SupervisorTest {
         assertEquals(List.of(NOW), start.next().restarts(), "counted once");
     }
 
+    /**
+     * A start that failed counts toward the migration threshold; one that a fence cancelled does not: on a flapping
+     * link the lease guard's report of a self-fence came just after a renewed lease had started PostgreSQL again, and
+     * three such cancellations handed the primary role over although PostgreSQL never failed.
+     */
+    @Test
+    void aStartThatFailedCountsButOneAFenceCancelledDoesNot() {
+        SupervisorState starting = running(probed(stoppedCluster()), new PgAction.StartPrimary(null), NOW);
+        HaDecision timedOut = done(starting, clusterWithPrimary(), new PgAction.StartPrimary(null),
+                failed(Outcome.Failure.TIMEOUT), NOW + 10);
+        assertEquals(List.of(NOW + 10), timedOut.next().restarts());
+        HaDecision cancelled = done(starting, clusterWithPrimary(), new PgAction.StartPrimary(null),
+                failed(Outcome.Failure.CANCELLED), NOW + 10);
+        assertEquals(List.of(), cancelled.next().restarts());
+    }
+
     @Test
     void aHungPrimaryBeyondTheThresholdIsFencedThenResigns() {
         SupervisorState s = probed(primary(PRIMARY_LSN));
