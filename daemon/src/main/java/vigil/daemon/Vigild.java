@@ -193,7 +193,7 @@ public final class Vigild implements Callable<Integer> {
         if (track != null) track.start();
         ServiceActions services = serviceActions(cfg, vips, agent, log);
         vigil.daemon.fence.Fencer fencer = fencing(cfg, loop, clock, log);
-        datagrams[0] = datagrams(settings, loop, log);
+        datagrams[0] = datagrams(settings, loop, log, timing.leaseMs());
         Thread loopThread = new Thread(loop, "vigil-loop");
         loopThread.start();
         // Probe at once: until its first probe answers the node step knows nothing about PostgreSQL, and after a
@@ -337,9 +337,9 @@ public final class Vigild implements Callable<Integer> {
      * refused) the node still works, over JGroups alone, but rides out a link cut only as far as TCP's retransmission
      * allows: said once, loudly.
      */
-    private static PeerDatagrams datagrams(PeerSettings settings, NodeLoop loop, Log log) {
+    private static PeerDatagrams datagrams(PeerSettings settings, NodeLoop loop, Log log, long leaseMs) {
         try {
-            return PeerDatagrams.open(settings, loop::onFrame);
+            return PeerDatagrams.open(settings, loop::onFrame, log, leaseMs);
         } catch (vigil.daemon.peer.PeerChannelException e) {
             log.event(Priority.WARNING, "peer_datagrams_unavailable", "reason", "UDP_BIND_FAILED", "error", e.getMessage(),
                     "hint", "heartbeats go over JGroups (TCP) only; free UDP port " + settings.bindPort()

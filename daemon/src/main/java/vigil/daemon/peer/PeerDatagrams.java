@@ -59,6 +59,9 @@ public final class PeerDatagrams implements AutoCloseable {
     private final Listener listener;
     private final ThreadLocal<Mac> macs;
     private final Thread receiver;
+    /** The last datagram sent to each peer, for {@link Neighbours} to send again once the peer can be reached. */
+    private final Map<String, byte[]> lastSent = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile Neighbours neighbours;
     private volatile boolean closed;
 
     private PeerDatagrams(DatagramChannel channel, Selector selector, PeerSettings s, Listener listener) {
@@ -73,6 +76,22 @@ public final class PeerDatagrams implements AutoCloseable {
         this.listener = listener;
         this.receiver = new Thread(this::receive, "vigil-datagrams");
         this.receiver.setDaemon(true);
+    }
+
+    /**
+     * As {@link #open(PeerSettings, Listener)}, and a silent peer's neighbour entry is resolved afresh once the link is
+     * back ({@link Neighbours}: silence after two heartbeats, looked after for the first two leases of it).
+     */
+    public static PeerDatagrams open(PeerSettings s, Listener listener, vigil.daemon.log.Log log, long leaseMs)
+            throws PeerChannelException {
+        PeerDatagrams d = open(s, listener);
+        Map<String, String> addresses = new HashMap<>();
+        d.peers.forEach((node, a) -> {
+            if (a.getAddress() instanceof java.net.Inet4Address) addresses.put(node, a.getAddress().getHostAddress());
+        });
+        d.neighbours = Neighbours.kernel(addresses, d::resend, () -> System.nanoTime() / 1_000_000, log,
+                s.heartbeatInterval().toMillis(), leaseMs);
+        return d;
     }
 
     /** Binds the UDP socket on the peer address and port and starts receiving. */
@@ -105,6 +124,20 @@ public final class PeerDatagrams implements AutoCloseable {
         if (closed || to == null || frame == null) return;
         byte[] d = wrap(self, toNode, frame);
         if (d.length > MAX_DATAGRAM) return;
+        lastSent.put(toNode, d);
+        transmit(d, to);
+        Neighbours n = neighbours;
+        if (n != null) n.sent(toNode);
+    }
+
+    /** Sends the last datagram sent to {@code toNode} again (the receiver admits it at most once). */
+    void resend(String toNode) {
+        byte[] d = lastSent.get(toNode);
+        InetSocketAddress to = peers.get(toNode);
+        if (!closed && d != null && to != null) transmit(d, to);
+    }
+
+    private void transmit(byte[] d, InetSocketAddress to) {
         try {
             channel.send(ByteBuffer.wrap(d), to);
         } catch (IOException | RuntimeException e) {
@@ -137,6 +170,8 @@ public final class PeerDatagrams implements AutoCloseable {
     private void deliver(byte[] d) {
         Unwrapped u = unwrap(d);
         if (u == null || !peers.containsKey(u.from) || !self.equals(u.to)) return;
+        Neighbours n = neighbours;
+        if (n != null) n.heard(u.from);
         try {
             listener.onDatagram(u.from, u.frame);
         } catch (RuntimeException e) {
@@ -216,6 +251,8 @@ public final class PeerDatagrams implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        Neighbours n = neighbours;
+        if (n != null) n.close();
         try {
             selector.close();
         } catch (IOException ignored) {

@@ -48,14 +48,16 @@ final class ReportWriter {
                 .append(" ms, ").append(Runtime.getRuntime().availableProcessors()).append(" cores, kernel ")
                 .append(System.getProperty("os.version")).append("\n\n");
         sb.append("| metric | p50 | p90 | max |\n|---|---|---|---|\n");
-        r.metrics().forEach((k, v) -> {
+        Map<String, Object> flat = new java.util.LinkedHashMap<>();
+        r.metrics().forEach((k, v) -> flatten(k, v, flat));
+        flat.forEach((k, v) -> {
             if (v instanceof Map<?, ?> m) {
                 sb.append("| ").append(k).append(" | ").append(fmt(m.get("p50"))).append(" | ")
                         .append(fmt(m.get("p90"))).append(" | ").append(fmt(m.get("max"))).append(" |\n");
             }
         });
         sb.append('\n');
-        r.metrics().forEach((k, v) -> {
+        flat.forEach((k, v) -> {
             if (!(v instanceof Map<?, ?>)) {
                 sb.append("- ").append(k).append(": **").append(fmt(v)).append("**\n");
             }
@@ -78,6 +80,18 @@ final class ReportWriter {
             sb.append('\n');
         }
         return sb.toString();
+    }
+
+    /**
+     * A statistic ({p50, p90, max}) or a plain value stays as it is; a group of them (the idle scenario's leader and
+     * follower) becomes one entry per part, named "group part".
+     */
+    private static void flatten(String key, Object v, Map<String, Object> into) {
+        if (v instanceof Map<?, ?> m && !m.containsKey("p50")) {
+            m.forEach((k, part) -> flatten(key + " " + k, part, into));
+        } else {
+            into.put(key, v);
+        }
     }
 
     private static String fmt(Object v) {
