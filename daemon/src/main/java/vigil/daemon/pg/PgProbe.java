@@ -180,11 +180,19 @@ public final class PgProbe implements AutoCloseable {
     }
 
     private Connection connect() throws SQLException {
-        long timeoutMs = Math.max(1, settings.probeTimeout().toMillis());
+        return connect(settings, "vigil-probe", Math.max(1, settings.probeTimeout().toMillis()));
+    }
+
+    /**
+     * A pgjdbc connection over the Unix socket as the superuser (peer authentication through vigil's ident map), every
+     * read and write bounded by {@code timeoutMs}; an interrupt of the thread blocked in it aborts it. The probe keeps
+     * one; the driver opens one for each statement on the failover's path ({@link PgCommands#execute}).
+     */
+    static Connection connect(PgSettings settings, String applicationName, long timeoutMs) throws SQLException {
         int wholeSeconds = (int) Math.max(1, (timeoutMs + 999) / 1000);
         Properties p = new Properties();
         p.setProperty("user", settings.superuser());
-        p.setProperty("ApplicationName", "vigil-probe");
+        p.setProperty("ApplicationName", applicationName);
         p.setProperty("connectTimeout", Integer.toString(wholeSeconds)); // pgjdbc: whole seconds only
         p.setProperty("loginTimeout", Double.toString(timeoutMs / 1000.0)); // fractional seconds allowed
         p.setProperty("socketTimeout", Integer.toString(wholeSeconds)); // bounds the login thread left behind on timeout

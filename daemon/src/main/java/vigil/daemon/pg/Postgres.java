@@ -440,7 +440,7 @@ public final class Postgres {
                 throw new IllegalArgumentException("synchronous_standby_names must not contain $vigil$");
             }
             files.writeConf(Map.of("synchronous_standby_names", PostgresFiles.quote(synchronousStandbyNames)));
-            CommandResult reload = cmd.sql(QUICK, "SELECT pg_reload_conf()");
+            CommandResult reload = cmd.execute(QUICK, "SELECT pg_reload_conf()");
             if (!reload.ok()) {
                 return reload;
             }
@@ -450,7 +450,7 @@ public final class Postgres {
         String promote = "DO $vigil$BEGIN " + guard + "IF NOT pg_promote(true, " + PROMOTE_WAIT_S + ") THEN"
                 + " RAISE EXCEPTION 'promotion did not finish within " + PROMOTE_WAIT_S + " s'; END IF; END$vigil$";
         long deadline = System.nanoTime() + RELOAD_WAIT.toNanos();
-        CommandResult r = cmd.sql(QUICK, promote);
+        CommandResult r = cmd.execute(QUICK, promote);
         while (!r.ok() && r.outputTail().contains(NOT_YET) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(20);
@@ -458,7 +458,7 @@ public final class Postgres {
                 Thread.currentThread().interrupt();
                 return r.as(Failure.CANCELLED, "cancelled while waiting for the reload; not promoted");
             }
-            r = cmd.sql(QUICK, promote);
+            r = cmd.execute(QUICK, promote);
         }
         if (r.ok()) {
             promoted.run();

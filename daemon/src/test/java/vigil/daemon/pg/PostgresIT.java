@@ -142,7 +142,13 @@ class PostgresIT {
         long t0 = System.nanoTime();
         require(n2.pg.promote("ANY 1 (n1)"), "promote n2");
         System.out.printf("[measure] promote (reload + pg_promote wait) %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        CommandResult promoted = fx.commands.stream().filter(r -> r.argv().stream().anyMatch(a -> a.contains("pg_promote")))
+                .reduce((a, b) -> b).orElseThrow();
+        assertEquals("pgjdbc", promoted.argv().get(0), "pg_promote over the driver's own connection, no psql: " + promoted);
         PgState s = n2.awaitState(st -> st.reachable() && st.role() == PgRole.PRIMARY, WAIT, "n2 primary");
+        CommandResult again = n2.pg.promote(null);
+        assertEquals(CommandResult.Failure.OTHER, again.failure(), again.toString());
+        assertTrue(again.outputTail().contains("recovery is not in progress"), "the server's own error: " + again);
         assertEquals(2, s.timeline());
         assertEquals("ANY 1 (n1)", s.synchronousStandbyNames(), "in effect from the first commit on");
         String history = Files.readString(n2.settings.dataDir().resolve("pg_wal/00000002.history"));
