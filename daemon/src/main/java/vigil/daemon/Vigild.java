@@ -179,8 +179,8 @@ public final class Vigild implements Callable<Integer> {
         PeerDatagrams[] datagrams = new PeerDatagrams[1]; // set before the loop thread starts
         NodeLoop.Peers peers = new NodeLoop.Peers() {
             @Override public void send(String node, byte[] frame) { sender.send(node, frame); }
-            @Override public void sendDatagram(String node, byte[] frame) {
-                if (datagrams[0] != null) datagrams[0].send(node, frame);
+            @Override public boolean sendDatagram(String node, byte[] frame) {
+                return datagrams[0] != null && datagrams[0].send(node, frame);
             }
         };
         NodeLoop loop = new NodeLoop(nodeConfig, cfg.cluster().name(), initial, store::save, peers,

@@ -44,10 +44,12 @@ public final class NodeLoop implements Runnable {
         void send(String node, byte[] frame);
 
         /**
-         * The second path for heartbeats and acknowledgements (a datagram, sent on the loop's thread: it never
-         * blocks), beside {@link #send}; the receiver keeps the first copy ({@link Arrivals}).
+         * The datagram path for heartbeats and acknowledgements (sent on the loop's thread: it never blocks). Returns
+         * true when the frame went and the peer hears every datagram of ours lately: then {@link #send} is skipped.
+         * Otherwise the frame goes both ways and the receiver keeps the first copy ({@link Arrivals}).
          */
-        default void sendDatagram(String node, byte[] frame) {
+        default boolean sendDatagram(String node, byte[] frame) {
+            return false;
         }
     }
 
@@ -307,10 +309,9 @@ public final class NodeLoop implements Runnable {
             }
         } else if (e instanceof Effect.Send s) {
             byte[] frame = codec.encode(s.message());
-            if (s.message() instanceof Message.Heartbeat || s.message() instanceof Message.HeartbeatAck) {
-                peers.sendDatagram(s.to(), frame);
-            }
-            peers.send(s.to(), frame);
+            boolean datagramOnly = (s.message() instanceof Message.Heartbeat || s.message() instanceof Message.HeartbeatAck)
+                    && peers.sendDatagram(s.to(), frame);
+            if (!datagramOnly) peers.send(s.to(), frame);
         } else if (e instanceof Effect.Start s) {
             pg.start(s.id(), s.action());
         } else if (e instanceof Effect.Cancel c) {

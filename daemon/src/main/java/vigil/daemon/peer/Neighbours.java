@@ -21,12 +21,15 @@ import vigil.daemon.log.Priority;
  * ({@code net.ipv4.neigh.DEV.retrans_time_ms}, 1 s by default), whatever happens to the link meanwhile: after a 1 s cut
  * on the test rig, every heartbeat waited 0.99 s more in that queue, and a 1.5 s lease cannot ride that out. An entry
  * deleted while the link is up is resolved on the next send, at once; this class deletes such an entry and sends the
- * peer's last datagram again (the receiver admits each heartbeat once, so a copy is harmless).
+ * peer's last datagram again (the receiver admits each heartbeat once, so a copy is harmless). Every other unresolved
+ * entry on that device went stale the same way, the clients' among them (a writer's SYN-ACK waited up to a second in
+ * one after the link came back), so all of them are deleted in the same command.
  *
  * <p>Invariants:
  * <ul>
- * <li>Only an entry that cannot carry anything (no link-layer address: incomplete or failed) of a configured peer's
- *     address is deleted, and only while the device's carrier is up: before that, the new request would be lost too.</li>
+ * <li>Only entries that cannot carry anything (no link-layer address: incomplete or failed) are deleted, only on the
+ *     device of a silent peer whose own entry is such, and only while that device's carrier is up: before that, the new
+ *     requests would be lost too.</li>
  * <li>Only while the peer is silent (no datagram from it for {@code silentAfterMs}) and at most {@code windowMs} into the
  *     silence (the lease's time scale), or for {@link #RETURN_MS} after it is heard again: a peer that stays away costs
  *     nothing, nor does a healthy one.</li>
@@ -43,11 +46,11 @@ public final class Neighbours implements AutoCloseable {
         /** Whether {@code device} has its carrier (false when that cannot be read). */
         boolean carrier(String device);
 
-        /** Deletes the entry ({@code ip neigh del ADDRESS dev DEVICE}). */
-        BoundedCommand.Ran forget(String address, String device);
+        /** Deletes every entry on {@code device} that has no link-layer address (incomplete or failed). */
+        BoundedCommand.Ran forgetUnresolved(String device);
 
-        /** The command {@link #forget} runs, for the log. */
-        List<String> forgetArgv(String address, String device);
+        /** The command {@link #forgetUnresolved} runs, for the log. */
+        List<String> forgetArgv(String device);
     }
 
     /** A neighbour entry: the device it is on, and whether it has a link-layer address. */
@@ -181,7 +184,7 @@ public final class Neighbours implements AutoCloseable {
             if (now - p.forgotMs < RETRY_MS) continue;
             Entry entry = table.entry(p.address);
             if (entry == null || entry.resolved() || !table.carrier(entry.device())) continue;
-            BoundedCommand.Ran ran = table.forget(p.address, entry.device());
+            BoundedCommand.Ran ran = table.forgetUnresolved(entry.device());
             p.forgotMs = now;
             long episode = returning ? p.returnedMs : heard;
             boolean first = p.episodeMs != episode;
@@ -189,7 +192,7 @@ public final class Neighbours implements AutoCloseable {
             log.event(!ran.ok() ? Priority.WARNING : first ? Priority.INFO : Priority.DEBUG, "neighbour_forgotten",
                     "peer", e.getKey(), "address", p.address, "device", entry.device(), "silent_ms", silent,
                     "reason", returning ? "PEER_RETURNED_ENTRY_UNRESOLVED" : "PEER_SILENT_ENTRY_UNRESOLVED",
-                    "argv", table.forgetArgv(p.address, entry.device()),
+                    "argv", table.forgetArgv(entry.device()),
                     "exit", ran.exit(), "duration_ms", ran.durationMs(),
                     "output", ran.output().isEmpty() ? null : ran.output());
             if (ran.ok()) forgotten.add(e.getKey());

@@ -18,9 +18,10 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * A second path for heartbeats and their acknowledgements: one UDP socket on the peer port (the same number as
- * JGroups' TCP port, UDP), beside the JGroups channel. The frames also go over JGroups; the receiver keeps the first
- * copy of each (see {@code vigil.core.node.Arrivals}).
+ * The fast path for heartbeats and their acknowledgements: one UDP socket on the peer port (the same number as
+ * JGroups' TCP port, UDP), beside the JGroups channel. The frames also go over JGroups unless the peer says it hears
+ * every datagram of ours ({@link DatagramHealth}); the receiver keeps the first copy of each (see
+ * {@code vigil.core.node.Arrivals}).
  *
  * <p>Why: a heartbeat queued on a TCP connection during a link cut is resent by TCP's retransmission back-off, 1.4 s
  * after a 1 s cut, and every later frame waits behind it. A datagram sent after the link is back arrives at once, so
@@ -38,7 +39,10 @@ import javax.crypto.spec.SecretKeySpec;
  *     no secret.</li>
  * </ul>
  *
- * <pre>datagram = 'V' fromLen:u8 from toLen:u8 to frame [hmac:32]</pre>
+ * <pre>datagram = 'W' flags:u8 seq:u32 fromLen:u8 from toLen:u8 to frame [hmac:32]</pre>
+ * The sequence number counts per receiver and the flags say whether the sender hears the receiver's datagrams cleanly
+ * ({@link DatagramHealth}); the older format {@code 'V' fromLen from toLen to frame [hmac]}, without either, is still
+ * accepted from a vigild not yet upgraded (it cannot say it hears us, so it keeps getting the TCP copy too).
  */
 public final class PeerDatagrams implements AutoCloseable {
     /** Called on the receiving thread, for datagrams that passed the checks; must be quick. */
@@ -46,8 +50,11 @@ public final class PeerDatagrams implements AutoCloseable {
         void onDatagram(String fromNode, byte[] frame);
     }
 
-    static final byte MAGIC = 'V';
+    static final byte MAGIC = 'W';
+    static final byte LEGACY_MAGIC = 'V';
     static final int MAC_BYTES = 32;
+    /** After a datagram went missing either way, heartbeats and acknowledgements also go over JGroups this long. */
+    static final long CLEAN_AFTER_GAP_MS = 2000;
     /** The largest datagram sent: a heartbeat of a few nodes is far smaller; larger frames go over JGroups only. */
     static final int MAX_DATAGRAM = 60_000;
 
@@ -62,6 +69,8 @@ public final class PeerDatagrams implements AutoCloseable {
     /** The last datagram sent to each peer, for {@link Neighbours} to send again once the peer can be reached. */
     private final Map<String, byte[]> lastSent = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Neighbours neighbours;
+    private final DatagramHealth health;
+    private final java.util.function.LongSupplier clock;
     private volatile boolean closed;
 
     private PeerDatagrams(DatagramChannel channel, Selector selector, PeerSettings s, Listener listener) {
@@ -74,6 +83,9 @@ public final class PeerDatagrams implements AutoCloseable {
         this.key = s.sharedKey().map(PeerDatagrams::deriveKey).orElse(null);
         this.macs = ThreadLocal.withInitial(this::keyedMac);
         this.listener = listener;
+        long heartbeatMs = s.heartbeatInterval().toMillis();
+        this.health = new DatagramHealth(2 * heartbeatMs, CLEAN_AFTER_GAP_MS);
+        this.clock = () -> System.nanoTime() / 1_000_000;
         this.receiver = new Thread(this::receive, "vigil-datagrams");
         this.receiver.setDaemon(true);
     }
@@ -118,16 +130,22 @@ public final class PeerDatagrams implements AutoCloseable {
         }
     }
 
-    /** Sends {@code frame} to {@code toNode} if it fits; never throws, never blocks. */
-    public void send(String toNode, byte[] frame) {
+    /**
+     * Sends {@code frame} to {@code toNode} if it fits; never throws, never blocks. Returns true when it went and
+     * {@code toNode} said lately that it hears every datagram of ours ({@link DatagramHealth}): the frame then needs
+     * no second copy over JGroups.
+     */
+    public boolean send(String toNode, byte[] frame) {
         InetSocketAddress to = peers.get(toNode);
-        if (closed || to == null || frame == null) return;
-        byte[] d = wrap(self, toNode, frame);
-        if (d.length > MAX_DATAGRAM) return;
+        if (closed || to == null || frame == null) return false;
+        long now = clock.getAsLong();
+        byte[] d = wrap(self, toNode, frame, health.flagsFor(toNode, now), health.nextSeq(toNode));
+        if (d.length > MAX_DATAGRAM) return false;
         lastSent.put(toNode, d);
-        transmit(d, to);
+        boolean went = transmit(d, to);
         Neighbours n = neighbours;
         if (n != null) n.sent(toNode);
+        return went && health.hearsMe(toNode, now);
     }
 
     /** Sends the last datagram sent to {@code toNode} again (the receiver admits it at most once). */
@@ -137,11 +155,11 @@ public final class PeerDatagrams implements AutoCloseable {
         if (!closed && d != null && to != null) transmit(d, to);
     }
 
-    private void transmit(byte[] d, InetSocketAddress to) {
+    private boolean transmit(byte[] d, InetSocketAddress to) {
         try {
-            channel.send(ByteBuffer.wrap(d), to);
+            return channel.send(ByteBuffer.wrap(d), to) > 0;
         } catch (IOException | RuntimeException e) {
-            // unreachable network, no route, a closed socket: the JGroups copy still goes
+            return false; // unreachable network, no route, a closed socket: the JGroups copy goes
         }
     }
 
@@ -170,6 +188,11 @@ public final class PeerDatagrams implements AutoCloseable {
     private void deliver(byte[] d) {
         Unwrapped u = unwrap(d);
         if (u == null || !peers.containsKey(u.from) || !self.equals(u.to)) return;
+        if (u.legacy) {
+            health.receivedLegacy(u.from, clock.getAsLong());
+        } else {
+            health.received(u.from, u.seq, u.flags, clock.getAsLong());
+        }
         Neighbours n = neighbours;
         if (n != null) n.heard(u.from);
         try {
@@ -179,37 +202,47 @@ public final class PeerDatagrams implements AutoCloseable {
         }
     }
 
-    record Unwrapped(String from, String to, byte[] frame) {
+    /** @param legacy the older format, without flags and sequence number (both 0 then) */
+    record Unwrapped(String from, String to, byte[] frame, int flags, int seq, boolean legacy) {
     }
 
-    byte[] wrap(String from, String to, byte[] frame) {
+    /** Header bytes before the names: magic, flags, sequence number. */
+    private static final int HEAD = 6;
+
+    byte[] wrap(String from, String to, byte[] frame, int flags, int seq) {
         byte[] f = from.getBytes(StandardCharsets.UTF_8);
         byte[] t = to.getBytes(StandardCharsets.UTF_8);
-        int body = 3 + f.length + t.length + frame.length;
+        int body = HEAD + 2 + f.length + t.length + frame.length;
         byte[] d = new byte[body + (key == null ? 0 : MAC_BYTES)];
         ByteBuffer b = ByteBuffer.wrap(d);
-        b.put(MAGIC).put((byte) f.length).put(f).put((byte) t.length).put(t).put(frame);
+        b.put(MAGIC).put((byte) flags).putInt(seq).put((byte) f.length).put(f).put((byte) t.length).put(t).put(frame);
         if (key != null) b.put(mac(d, body));
         return d;
     }
 
-    /** The parts of a well-formed, authentic datagram; null otherwise. */
+    /** The parts of a well-formed, authentic datagram (either format); null otherwise. */
     Unwrapped unwrap(byte[] d) {
         int macBytes = key == null ? 0 : MAC_BYTES;
         int body = d.length - macBytes;
-        if (body < 3 || d[0] != MAGIC) return null;
-        int fl = d[1] & 0xff;
-        if (2 + fl + 1 > body) return null;
-        int tl = d[2 + fl] & 0xff;
-        int frameAt = 3 + fl + tl;
+        if (body < 1 || d[0] != MAGIC && d[0] != LEGACY_MAGIC) return null;
+        boolean legacy = d[0] == LEGACY_MAGIC;
+        int head = legacy ? 1 : HEAD;
+        if (head + 2 > body) return null;
+        int fl = d[head] & 0xff;
+        if (head + 1 + fl + 1 > body) return null;
+        int tl = d[head + 1 + fl] & 0xff;
+        int frameAt = head + 2 + fl + tl;
         if (frameAt > body) return null;
         if (key != null) {
             byte[] expected = mac(d, body);
             byte[] got = java.util.Arrays.copyOfRange(d, body, d.length);
             if (!MessageDigest.isEqual(expected, got)) return null;
         }
-        return new Unwrapped(new String(d, 2, fl, StandardCharsets.UTF_8),
-                new String(d, 3 + fl, tl, StandardCharsets.UTF_8), java.util.Arrays.copyOfRange(d, frameAt, body));
+        int flags = legacy ? 0 : d[1] & 0xff;
+        int seq = legacy ? 0 : ByteBuffer.wrap(d, 2, 4).getInt();
+        return new Unwrapped(new String(d, head + 1, fl, StandardCharsets.UTF_8),
+                new String(d, head + 2 + fl, tl, StandardCharsets.UTF_8), java.util.Arrays.copyOfRange(d, frameAt, body),
+                flags, seq, legacy);
     }
 
     private byte[] mac(byte[] d, int length) {

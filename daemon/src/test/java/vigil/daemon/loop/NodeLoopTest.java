@@ -1,6 +1,7 @@
 package vigil.daemon.loop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -136,10 +137,11 @@ class NodeLoopTest {
                 }
 
                 @Override
-                public void sendDatagram(String to, byte[] frame) {
+                public boolean sendDatagram(String to, byte[] frame) {
                     byDatagram.add(decode(codec, frame).getClass().getSimpleName());
                     NodeLoop peer = loops.get(to);
                     if (peer != null) peer.onFrame(n, frame);
+                    return false; // the peer has not said it hears every datagram: the TCP copy goes too
                 }
             }, log);
             loops.put(n, loop);
@@ -153,6 +155,43 @@ class NodeLoopTest {
         assertTrue(acks.size() >= 20, "acknowledgements seen: " + acks);
         assertEquals(Set.of(1), Set.copyOf(acks.values()), "a heartbeat acknowledged more than once: " + acks);
         assertEquals(Set.of("Heartbeat", "HeartbeatAck"), byDatagram, "only heartbeats and acknowledgements by datagram");
+    }
+
+    /** A peer that hears every datagram gets heartbeats and acknowledgements by datagram alone; the rest goes by TCP. */
+    @Test
+    void aPeerThatHearsEveryDatagramGetsNoSecondCopy() throws Exception {
+        PeerCodec codec = new PeerCodec("00".repeat(32));
+        Set<String> byTcp = ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicInteger acksByDatagram = new java.util.concurrent.atomic.AtomicInteger();
+        for (String n : List.of("n1", "n2", "n3")) {
+            Log log = new Log(n, new PrintStream(logs, true, StandardCharsets.UTF_8), Priority.INFO);
+            NodeLoop loop = loop(n, timing, Durable.INITIAL, (d, ha) -> disks.put(n, d), new NodeLoop.Peers() {
+                @Override
+                public void send(String to, byte[] frame) {
+                    byTcp.add(decode(codec, frame).getClass().getSimpleName());
+                    NodeLoop peer = loops.get(to);
+                    if (peer != null) peer.onFrame(n, frame);
+                }
+
+                @Override
+                public boolean sendDatagram(String to, byte[] frame) {
+                    if (decode(codec, frame) instanceof vigil.core.election.Message.HeartbeatAck) acksByDatagram.incrementAndGet();
+                    NodeLoop peer = loops.get(to);
+                    if (peer != null) peer.onFrame(n, frame);
+                    return true;
+                }
+            }, log);
+            loops.put(n, loop);
+            Thread t = new Thread(loop, "loop-" + n);
+            threads.add(t);
+            t.start();
+        }
+        awaitSingleLeader(5000);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (acksByDatagram.get() < 20 && System.nanoTime() < deadline) Thread.sleep(20);
+        assertTrue(acksByDatagram.get() >= 20, "acknowledgements by datagram: " + acksByDatagram);
+        assertTrue(byTcp.contains("VoteRequest"), "the election still goes by TCP: " + byTcp);
+        assertFalse(byTcp.contains("Heartbeat") || byTcp.contains("HeartbeatAck"), "no second copy: " + byTcp);
     }
 
     static vigil.core.election.Message decode(PeerCodec codec, byte[] frame) {

@@ -32,13 +32,16 @@ class NeighboursTest {
 
         @Override public Neighbours.Entry entry(String address) { return entries.get(address); }
         @Override public boolean carrier(String device) { return carrier.getOrDefault(device, false); }
-        @Override public BoundedCommand.Ran forget(String address, String device) {
-            forgotten.add(address + "@" + device);
-            if (exit == 0) entries.remove(address);
+        @Override public BoundedCommand.Ran forgetUnresolved(String device) {
+            List<String> gone = entries.entrySet().stream()
+                    .filter(e -> e.getValue().device().equals(device) && !e.getValue().resolved()).map(Map.Entry::getKey)
+                    .sorted().toList();
+            forgotten.add(String.join(",", gone) + "@" + device);
+            if (exit == 0) gone.forEach(entries::remove);
             return new BoundedCommand.Ran(exit, exit == 0 ? "" : "RTNETLINK answers: Operation not permitted", false, false, 3);
         }
-        @Override public List<String> forgetArgv(String address, String device) {
-            return List.of("ip", "neigh", "del", address, "dev", device);
+        @Override public List<String> forgetArgv(String device) {
+            return List.of("ip", "neigh", "flush", "dev", device, "nud", "incomplete", "nud", "failed");
         }
     }
 
@@ -92,8 +95,23 @@ class NeighboursTest {
         assertEquals("n2", l.fields().get("peer"));
         assertEquals("PEER_SILENT_ENTRY_UNRESOLVED", l.fields().get("reason"));
         assertEquals(String.valueOf(SILENT_AFTER + 1 + Neighbours.POLL_MS), l.fields().get("silent_ms"));
-        assertEquals("[ip, neigh, del, 10.232.1.2, dev, eth0]", l.fields().get("argv"));
+        assertEquals("[ip, neigh, flush, dev, eth0, nud, incomplete, nud, failed]", l.fields().get("argv"));
         assertEquals("0", l.fields().get("exit"));
+    }
+
+    /** A client's SYN-ACK waits in the same kind of entry after the link came back: it goes in the same flush. */
+    @Test
+    void everyUnresolvedEntryOnThatDeviceGoesAndNothingElse() {
+        neighbours.heard("n3");
+        table.carrier.put("eth0", true);
+        table.entries.put("10.232.1.2", unresolved());
+        table.entries.put("10.232.1.50", unresolved()); // a client
+        table.entries.put("10.232.1.51", new Neighbours.Entry("eth0", true));
+        table.entries.put("192.0.2.9", new Neighbours.Entry("eth1", false));
+        now.addAndGet(SILENT_AFTER + 1);
+        neighbours.check(now.get());
+        assertEquals(List.of("10.232.1.2,10.232.1.50@eth0"), table.forgotten);
+        assertEquals(java.util.Set.of("10.232.1.51", "192.0.2.9"), table.entries.keySet());
     }
 
     @Test

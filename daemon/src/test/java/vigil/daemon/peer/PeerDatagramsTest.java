@@ -2,6 +2,7 @@ package vigil.daemon.peer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,13 +67,13 @@ class PeerDatagramsTest {
         PeerDatagrams insecure = PeerDatagrams.open(new PeerFixture("n1", "n3").settings("n1", Optional.empty()),
                 (f, b) -> { });
         opened.add(insecure);
-        byte[] tampered = n1.wrap("n1", "n3", bytes("heartbeat 7"));
+        byte[] tampered = n1.wrap("n1", "n3", bytes("heartbeat 7"), 0, 7);
         tampered[tampered.length - PeerDatagrams.MAC_BYTES - 1] ^= 1;
         List<byte[]> bad = List.of(
-                otherKey.wrap("n1", "n3", bytes("forged")),
-                insecure.wrap("n1", "n3", bytes("unsigned")),
-                n1.wrap("n1", "n2", bytes("meant for n2")),
-                n1.wrap("n9", "n3", bytes("from a stranger")),
+                otherKey.wrap("n1", "n3", bytes("forged"), 0, 1),
+                insecure.wrap("n1", "n3", bytes("unsigned"), 0, 1),
+                n1.wrap("n1", "n2", bytes("meant for n2"), 0, 1),
+                n1.wrap("n9", "n3", bytes("from a stranger"), 0, 1),
                 tampered);
         int n3Port = fx.peers.get(2).port();
         try (DatagramSocket s = new DatagramSocket()) {
@@ -83,16 +84,38 @@ class PeerDatagramsTest {
         assertEquals(List.of(new Got("n1", "heartbeat 8")), got);
     }
 
+    /** Once n2 says it hears n1's datagrams, n1's heartbeats need no TCP copy; until then they do. */
+    @Test
+    void aFrameNeedsNoSecondCopyOnceThePeerSaysItHearsEveryDatagram() throws Exception {
+        fx = new PeerFixture("n1", "n2");
+        Optional<byte[]> key = Optional.of(PeerFixture.key(1, 32));
+        List<Got> atN1 = new CopyOnWriteArrayList<>();
+        PeerDatagrams n1 = open("n1", key, atN1);
+        PeerDatagrams n2 = open("n2", key, got);
+        assertFalse(n1.send("n2", bytes("heartbeat 1")), "n2 has said nothing yet");
+        assertTrue(PeerFixture.await(Duration.ofSeconds(5), () -> !got.isEmpty()), "nothing arrived");
+        assertFalse(n2.send("n1", bytes("ack 1")), "n1 has said nothing yet either");
+        assertTrue(PeerFixture.await(Duration.ofSeconds(5), () -> !atN1.isEmpty()), "nothing arrived");
+        assertTrue(n1.send("n2", bytes("heartbeat 2")), "n2's acknowledgement said it hears n1");
+    }
+
     @Test
     void anInsecureClusterSendsNoMacButStillNamesBothEnds() throws Exception {
         fx = new PeerFixture("n1", "n2");
         PeerDatagrams n1 = open("n1", Optional.empty(), new CopyOnWriteArrayList<>());
-        byte[] d = n1.wrap("n1", "n2", bytes("hb"));
-        assertEquals(1 + 1 + 2 + 1 + 2 + 2, d.length);
+        byte[] d = n1.wrap("n1", "n2", bytes("hb"), DatagramHealth.HEARS_YOU, 70_000);
+        assertEquals(1 + 1 + 4 + 1 + 2 + 1 + 2 + 2, d.length);
         PeerDatagrams.Unwrapped u = n1.unwrap(d);
         assertEquals("n1", u.from());
         assertEquals("n2", u.to());
         assertArrayEquals(bytes("hb"), u.frame());
+        assertEquals(DatagramHealth.HEARS_YOU, u.flags());
+        assertEquals(70_000, u.seq());
+        assertNull(n1.unwrap(new byte[] {'W', 9}), "cut short");
         assertNull(n1.unwrap(new byte[] {'V', 9}), "cut short");
+        PeerDatagrams.Unwrapped old = n1.unwrap(new byte[] {'V', 2, 'n', '1', 2, 'n', '2', 'h', 'b'});
+        assertEquals(new PeerDatagrams.Unwrapped("n1", "n2", old.frame(), 0, 0, true), old,
+                "a vigild not yet upgraded is still heard");
+        assertArrayEquals(bytes("hb"), old.frame());
     }
 }
