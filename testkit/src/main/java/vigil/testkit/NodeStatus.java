@@ -51,6 +51,22 @@ public record NodeStatus(String node, String cluster, String role, long term, Op
                 json.strip());
     }
 
+    /** This node's own PostgreSQL as it reports it ({@code nodes[].postgres.role} of its own row), if any. */
+    public Optional<String> ownPgRole() {
+        try {
+            JsonNode root = JSON.readTree(json);
+            if (root.has("result")) root = root.get("result");
+            for (JsonNode m : root.path("nodes")) {
+                if (m.path("self").asBoolean() && m.path("postgres").path("role").isTextual()) {
+                    return Optional.of(m.path("postgres").path("role").asText());
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new RigException("status is not JSON: " + e.getMessage());
+        }
+        return Optional.empty();
+    }
+
     public boolean isLeaderWithLease() {
         return role.equals("leader") && leaseRemainingMs > 0;
     }

@@ -84,6 +84,10 @@ final class StatusSnapshot {
                 case HUNG -> "hung";
                 case UNKNOWN -> "unknown";
             };
+            // Frozen while the lease is in doubt: the probe's hung view says nothing then (docs/operations.md).
+            if (s.supervisor().freeze().asked() && (v.health() == PgView.Health.UP || v.health() == PgView.Health.HUNG)) {
+                role = "frozen";
+            }
             boolean up = v.health() == PgView.Health.UP;
             return new PgNodeView(role, up ? v.timeline() : null, up ? PgNodeView.lsn(v.lsn()) : null,
                     lag(primaryPos, up && v.role() == PgView.Role.STANDBY ? v.lsn() : null, up ? v.timeline() : 0),

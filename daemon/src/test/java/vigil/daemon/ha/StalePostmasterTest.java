@@ -32,8 +32,15 @@ class StalePostmasterTest {
         try {
             long child = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(sh.getInputStream()))
                     .readLine().strip());
-            new ProcessBuilder("kill", "-9", Long.toString(child)).start().waitFor();
+            // Only once the shell has become `sleep`: a shell still running would reap its killed child itself.
+            java.nio.file.Path comm = java.nio.file.Path.of("/proc", Long.toString(sh.pid()), "comm");
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (!java.nio.file.Files.readString(comm).strip().equals("sleep") && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals("sleep", java.nio.file.Files.readString(comm).strip(), "the shell never exec'd sleep");
+            new ProcessBuilder("kill", "-9", Long.toString(child)).start().waitFor();
+            deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             while (StalePostmaster.state(child) != 'Z' && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }

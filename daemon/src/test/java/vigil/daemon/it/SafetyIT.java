@@ -122,6 +122,9 @@ class SafetyIT {
         try {
             frozen = cluster.awaitEvent(p + " freezing its PostgreSQL", Duration.ofSeconds(5),
                     e -> e.node().equals(p) && e.monoMs() > cut && e.is("pg_frozen"));
+            // The operator sees it too (straight from the admin socket: a vigilctl JVM would delay the heal).
+            Optional<String> shown = cluster.tryStatus(p).flatMap(vigil.testkit.NodeStatus::ownPgRole);
+            assertEquals(Optional.of("frozen"), shown, p + "'s status while frozen");
         } finally {
             rig.peerLoss(p, 0);
         }
