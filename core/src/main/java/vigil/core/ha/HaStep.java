@@ -204,13 +204,19 @@ final class HaStep {
         }
         if (!action.equals(inFlight)) return; // preempted earlier; its late end changes nothing
         inFlight = null;
-        if (!outcome.ok() && action.makesWritable() && outcome.failure() != Outcome.Failure.NOT_STARTED) {
+        boolean ran = outcome.failure() != Outcome.Failure.NOT_STARTED && outcome.failure() != Outcome.Failure.BUSY;
+        if (!outcome.ok() && action.makesWritable() && ran) {
             unsettled = true; // it may still complete: only a verified stop proves otherwise
             knowledge = PgSafety.MAY_WRITE;
         }
         if (outcome.ok()) {
             failedActions = 0;
             retryAt = 0;
+        } else if (outcome.failure() == Outcome.Failure.BUSY
+                || action instanceof PgAction.StartPrimary && outcome.failure() == Outcome.Failure.CANCELLED) {
+            // A fence preempted it, or still ran: nothing about PostgreSQL to back off from. On a flapping link the
+            // lease guard's fence cancelled (or turned away) the start a renewed lease had begun; the back-off then
+            // kept the primary down 0.5 s longer. The fence's end and its cause decide what comes next.
         } else {
             failedActions++; // back off: 0.5 s, 1 s, 2 s ... up to 30 s between attempts of a failing action
             retryAt = now + Math.min(30_000, 500L << Math.min(6, failedActions - 1));

@@ -24,8 +24,13 @@ public record Outcome(Failure failure, String detail) {
         DATA_MISSING,
         /** The fence could not verify that every process is gone before its deadline. */
         NOT_VERIFIED,
-        /** Refused before it began (the executor was busy, a required watchdog could not be armed): nothing ran. */
+        /** Refused before it began (a required watchdog could not be armed, a lease guard's fence): nothing ran. */
         NOT_STARTED,
+        /**
+         * Refused before it began because a fence still runs: nothing ran, and nothing is wrong with PostgreSQL or
+         * the action; the fence's end brings a new decision, so no back-off.
+         */
+        BUSY,
         /** Anything else. */
         OTHER
     }

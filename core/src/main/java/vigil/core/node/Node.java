@@ -294,7 +294,7 @@ public final class Node {
             } else if (executor.busy()) {
                 notes.add("action " + a.kind() + " refused: " + executor.running() + " still runs");
                 superviseOnce(new HaObservation.ActionDone(now, a,
-                        Outcome.failed(Outcome.Failure.NOT_STARTED, "executor busy")));
+                        Outcome.failed(Outcome.Failure.BUSY, "executor busy")));
             } else if (a.makesWritable() && watchdog.status() == WatchdogState.Status.FAILED
                     && cfg.watchdog().mode() == WatchdogConfig.Mode.REQUIRED) {
                 superviseOnce(new HaObservation.ActionDone(now, a,
@@ -490,7 +490,8 @@ public final class Node {
                 why = "PostgreSQL is not a running primary (" + v.health() + (v.role() == null ? "" : " " + v.role()) + ")";
             } else if (r != null && stopsServer(r.action())) why = "action " + r.action().kind() + " is under way";
             boolean precheck = !stopping && election.holdsLease(now + margin);
-            VipPlacement.Placed p = VipPlacement.place(vips, new VipPlacement.Want(why == null, precheck, why), now);
+            long leaderTerm = election.role() == Role.LEADER ? election.term() : 0;
+            VipPlacement.Placed p = VipPlacement.place(vips, new VipPlacement.Want(why == null, precheck, why, leaderTerm), now);
             vips = p.next();
             urgent.addAll(0, p.urgent()); // the VIPs go first: no client reaches a PostgreSQL being stopped
             effects.addAll(p.effects());

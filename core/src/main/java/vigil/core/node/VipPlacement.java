@@ -22,6 +22,12 @@ import vigil.core.node.VipState.Held;
  *     the VIP is not claimed, and tried again every {@link #RETRY_MS}.</li>
  * <li>A claim or release that reports nothing within {@link #REPORT_WITHIN_MS} is treated as possibly held: released
  *     (again).</li>
+ * <li>A node that held the primary's VIPs in the term it still leads claims them again without a check (after a
+ *     self-fence at the margin and a lease renewed in time, or a restart in place): it has led that term without a
+ *     break (every heartbeat it sent left before its lease then ended, so every renewal began inside the lease before
+ *     it), so no other node can have been elected and claimed them since. The claim is then no riskier than having
+ *     kept them all along, which the protocol allows: a holder the protocol cannot see (a host suspended past its
+ *     lease, a foreign host) would have answered beside them either way. Any other leader or term forgets it.</li>
  * </ul>
  */
 final class VipPlacement {
@@ -37,11 +43,16 @@ final class VipPlacement {
     private VipPlacement() {}
 
     /**
-     * @param hold     the VIPs should be on this node now
-     * @param precheck this node leads, so a claim may come (after a promotion): check the addresses ahead of it
-     * @param why      for a release: what stopped holding them from being right
+     * @param hold       the VIPs should be on this node now
+     * @param precheck   this node leads, so a claim may come (after a promotion): check the addresses ahead of it
+     * @param why        for a release: what stopped holding them from being right
+     * @param leaderTerm the term this node leads now (0: it does not lead)
      */
-    record Want(boolean hold, boolean precheck, String why) {}
+    record Want(boolean hold, boolean precheck, String why, long leaderTerm) {
+        Want(boolean hold, boolean precheck, String why) {
+            this(hold, precheck, why, 0);
+        }
+    }
 
     /** What the step does about the VIPs. */
     record Placed(VipState next, List<Effect> urgent, List<Effect> effects, String note) {}
@@ -52,24 +63,31 @@ final class VipPlacement {
 
     /** The same rules for either group; only {@link VipGroup#PRIMARY} checks ahead of a claim ({@code precheck}). */
     static Placed place(VipGroup g, VipState s, Want w, long now) {
+        // What holding the VIPs in a term proves ends with this node's leadership of it (see the class comment).
+        if (s.heldInTerm() != 0 && s.heldInTerm() != w.leaderTerm()) s = s.heldIn(0);
+        if (g == VipGroup.PRIMARY && s.held() == Held.UP && w.leaderTerm() != 0) s = s.heldIn(w.leaderTerm());
         boolean stale = now - s.since() >= REPORT_WITHIN_MS;
         switch (s.held()) {
             case DOWN -> {
-                if (w.hold() && now >= s.retryAt() && g == VipGroup.PRIMARY && s.checking()
+                boolean heldInThisTerm = g == VipGroup.PRIMARY && s.heldInTerm() != 0 && s.heldInTerm() == w.leaderTerm();
+                if (w.hold() && now >= s.retryAt() && g == VipGroup.PRIMARY && s.checking() && !heldInThisTerm
                         && now - s.checkSince() < CHECK_WAIT_MS) {
                     // The check begun ahead of the promotion reports within its deadline: claim then, checked. A
                     // claim now would queue behind it on the driver's thread and check all over again.
                     return new Placed(s, List.of(), List.of(), null);
                 }
                 if (w.hold() && now >= s.retryAt()) {
-                    boolean checked = s.checkedAt() != Long.MIN_VALUE && now - s.checkedAt() < CHECK_VALID_MS;
-                    return new Placed(s.with(Held.CLAIMING, now), List.of(), List.of(new Effect.VipUp(g, checked)),
+                    boolean recent = s.checkedAt() != Long.MIN_VALUE && now - s.checkedAt() < CHECK_VALID_MS;
+                    return new Placed(s.with(Held.CLAIMING, now), List.of(),
+                            List.of(new Effect.VipUp(g, heldInThisTerm || recent)),
                             "claiming the VIPs" + (g == VipGroup.PRIMARY
                                     ? ": this node's PostgreSQL is the primary under its lease"
                                     : " placed by checks: they pass, and the leader grants them to this node")
-                                    + (checked ? " (addresses checked " + (now - s.checkedAt()) + " ms ago)" : ""));
+                                    + (recent ? " (addresses checked " + (now - s.checkedAt()) + " ms ago)"
+                                    : heldInThisTerm ? " (held by this node in term " + s.heldInTerm()
+                                    + ", led without a break since: no other node can have claimed them)" : ""));
                 }
-                if (!w.hold() && w.precheck() && !s.checking() && s.checkedAt() == Long.MIN_VALUE) {
+                if (!w.hold() && w.precheck() && !s.checking() && s.checkedAt() == Long.MIN_VALUE && !heldInThisTerm) {
                     return new Placed(s.checking(now), List.of(), List.of(new Effect.VipCheck()), null);
                 }
                 if (!w.precheck() && !w.hold() && s.checkedAt() != Long.MIN_VALUE) {

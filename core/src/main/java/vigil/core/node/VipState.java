@@ -9,13 +9,19 @@ package vigil.core.node;
  * @param checkedAt  when a duplicate-address check last found nobody answering (Long.MIN_VALUE: none valid)
  * @param retryAt    a failed or refused claim is not tried again before this
  * @param checkSince when the {@link Effect.VipCheck} under way began (Long.MIN_VALUE: none under way)
+ * @param heldInTerm the term in which this node, leading it without a break since, last held the VIPs (0: none); a
+ *                   claim in that same term needs no duplicate-address check ({@link VipPlacement})
  */
-public record VipState(Held held, long since, long checkedAt, long retryAt, long checkSince) {
+public record VipState(Held held, long since, long checkedAt, long retryAt, long checkSince, long heldInTerm) {
     public enum Held { DOWN, CLAIMING, UP, RELEASING }
 
     /** At start: the daemon removed every VIP it found before the first step (none is held without a lease). */
     public static final VipState DOWN = new VipState(Held.DOWN, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE,
-            Long.MIN_VALUE);
+            Long.MIN_VALUE, 0);
+
+    public VipState(Held held, long since, long checkedAt, long retryAt, long checkSince) {
+        this(held, since, checkedAt, retryAt, checkSince, 0);
+    }
 
     /** A {@link Effect.VipCheck} is under way. */
     public boolean checking() {
@@ -23,26 +29,31 @@ public record VipState(Held held, long since, long checkedAt, long retryAt, long
     }
 
     VipState with(Held h, long now) {
-        return new VipState(h, now, checkedAt, retryAt, checkSince);
+        return new VipState(h, now, checkedAt, retryAt, checkSince, heldInTerm);
     }
 
     /** A check begins now; an earlier result no longer counts. */
     VipState checking(long now) {
-        return new VipState(held, since, Long.MIN_VALUE, retryAt, now);
+        return new VipState(held, since, Long.MIN_VALUE, retryAt, now, heldInTerm);
     }
 
     /** The check under way (if any) ended: clean at {@code cleanAt}, or Long.MIN_VALUE when someone answered. */
     VipState checkEnded(long cleanAt) {
-        return new VipState(held, since, cleanAt, retryAt, Long.MIN_VALUE);
+        return new VipState(held, since, cleanAt, retryAt, Long.MIN_VALUE, heldInTerm);
     }
 
     /** The last result no longer counts; a check under way goes on. */
     VipState forgetCheck() {
-        return new VipState(held, since, Long.MIN_VALUE, retryAt, checkSince);
+        return new VipState(held, since, Long.MIN_VALUE, retryAt, checkSince, heldInTerm);
     }
 
     VipState retryAt(long at) {
-        return new VipState(held, since, checkedAt, at, checkSince);
+        return new VipState(held, since, checkedAt, at, checkSince, heldInTerm);
+    }
+
+    /** Held in {@code term} (0: forget it). */
+    VipState heldIn(long term) {
+        return term == heldInTerm ? this : new VipState(held, since, checkedAt, retryAt, checkSince, term);
     }
 
     /** On this host, or possibly so (a claim or release whose end is not known yet). */

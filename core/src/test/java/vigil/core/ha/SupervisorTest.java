@@ -96,6 +96,16 @@ class SupervisorTest {
         HaDecision cancelled = done(starting, clusterWithPrimary(), new PgAction.StartPrimary(null),
                 failed(Outcome.Failure.CANCELLED), NOW + 10);
         assertEquals(List.of(), cancelled.next().restarts());
+        // ... nor is it backed off: the next probe that finds PostgreSQL stopped starts it again at once.
+        HaDecision again = probe(cancelled.next(), clusterWithPrimary(), stoppedCluster(), NOW + 20);
+        assertEquals(List.of(new PgAction.StartPrimary(null)), again.actions(), String.valueOf(reason(again)));
+        HaDecision backedOff = probe(timedOut.next(), clusterWithPrimary(), stoppedCluster(), NOW + 20);
+        assertEquals(List.of(), backedOff.actions(), "a start that failed waits its back-off");
+        HaDecision turnedAway = done(starting, clusterWithPrimary(), new PgAction.StartPrimary(null),
+                failed(Outcome.Failure.BUSY), NOW + 10);
+        assertEquals(List.of(), turnedAway.next().restarts(), "turned away while a fence ran: nothing ran");
+        assertEquals(List.of(new PgAction.StartPrimary(null)),
+                probe(turnedAway.next(), clusterWithPrimary(), stoppedCluster(), NOW + 20).actions(), "and no back-off");
     }
 
     @Test

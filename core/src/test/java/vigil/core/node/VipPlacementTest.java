@@ -75,6 +75,38 @@ class VipPlacementTest {
         assertEquals(List.of(new Effect.VipUp(false)), late.effects(), "a check that never reports is not waited for");
     }
 
+    /**
+     * A leader whose lease reached the self-fence margin released its VIPs; the lease renewed in time (same term, led
+     * without a break) claims them again without the 0.3 s check: no other node can have been elected meanwhile. In
+     * another term, or once this node stopped leading even for one step, the check is made again.
+     */
+    @Test
+    void theVipsHeldInATermStillLedWithoutABreakAreClaimedAgainUnchecked() {
+        VipState up = new VipState(VipState.Held.UP, NOW - 1_000, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE);
+        VipPlacement.Placed release = VipPlacement.place(up,
+                new VipPlacement.Want(false, false, "the lease ends within the self-fence margin", 7), NOW);
+        assertEquals(VipState.Held.RELEASING, release.next().held());
+        VipState down = VipPlacement.reported(release.next(), new Input.VipReleased(NOW + 10, true, "", VipGroup.PRIMARY),
+                new StringBuilder());
+        assertEquals(VipState.Held.DOWN, down.held());
+
+        VipPlacement.Placed restarting = VipPlacement.place(down, new VipPlacement.Want(false, true, "restarting", 7), NOW + 20);
+        assertEquals(List.of(), restarting.effects(), "no check ahead of the claim either");
+        VipPlacement.Placed renewed = VipPlacement.place(restarting.next(), new VipPlacement.Want(true, true, null, 7), NOW + 30);
+        assertEquals(List.of(new Effect.VipUp(true)), renewed.effects());
+        assertTrue(renewed.note().contains("held by this node in term 7"), renewed.note());
+
+        assertEquals(List.of(new Effect.VipUp(false)),
+                VipPlacement.place(down, new VipPlacement.Want(true, true, null, 8), NOW + 30).effects(), "another term");
+        VipState aBreak = VipPlacement.place(down, new VipPlacement.Want(false, false, "no longer leads", 0), NOW + 20).next();
+        assertEquals(List.of(new Effect.VipUp(false)),
+                VipPlacement.place(aBreak, new VipPlacement.Want(true, true, null, 7), NOW + 30).effects(),
+                "a step without leading ends it");
+        VipState placedByChecks = VipPlacement.place(VipGroup.TRACKED, up, new VipPlacement.Want(false, false, "x", 7), NOW)
+                .next();
+        assertEquals(0, placedByChecks.heldInTerm(), "only the primary's VIPs follow the leader's term");
+    }
+
     @Test
     void withoutARecentCheckTheClaimMakesItsOwn() {
         NodeDecision d = Node.decide(N1, NodeFixture.primaryLeader(off()), new Input.Tick(NOW));
