@@ -212,11 +212,13 @@ final class HaStep {
         if (outcome.ok()) {
             failedActions = 0;
             retryAt = 0;
-        } else if (outcome.failure() == Outcome.Failure.BUSY
-                || action instanceof PgAction.StartPrimary && outcome.failure() == Outcome.Failure.CANCELLED) {
+        } else if (action instanceof PgAction.StartPrimary
+                && (outcome.failure() == Outcome.Failure.BUSY || outcome.failure() == Outcome.Failure.CANCELLED)) {
             // A fence preempted it, or still ran: nothing about PostgreSQL to back off from. On a flapping link the
             // lease guard's fence cancelled (or turned away) the start a renewed lease had begun; the back-off then
-            // kept the primary down 0.5 s longer. The fence's end and its cause decide what comes next.
+            // kept the primary down 0.5 s longer. The fence's end and its cause decide what comes next. Only a start:
+            // it forgets the view (below), so it is decided again only after a new probe, never in the same step
+            // (an action that keeps the view, refused BUSY without a back-off, would be chosen again at once).
         } else {
             failedActions++; // back off: 0.5 s, 1 s, 2 s ... up to 30 s between attempts of a failing action
             retryAt = now + Math.min(30_000, 500L << Math.min(6, failedActions - 1));

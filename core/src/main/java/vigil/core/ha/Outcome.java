@@ -27,8 +27,8 @@ public record Outcome(Failure failure, String detail) {
         /** Refused before it began (a required watchdog could not be armed, a lease guard's fence): nothing ran. */
         NOT_STARTED,
         /**
-         * Refused before it began because a fence still runs: nothing ran, and nothing is wrong with PostgreSQL or
-         * the action; the fence's end brings a new decision, so no back-off.
+         * Refused before it began because the executor was busy (a fence still runs): nothing ran, and nothing is
+         * wrong with PostgreSQL or the action; a primary start turned away so is not backed off.
          */
         BUSY,
         /** Anything else. */

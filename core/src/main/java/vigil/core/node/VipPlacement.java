@@ -22,12 +22,14 @@ import vigil.core.node.VipState.Held;
  *     the VIP is not claimed, and tried again every {@link #RETRY_MS}.</li>
  * <li>A claim or release that reports nothing within {@link #REPORT_WITHIN_MS} is treated as possibly held: released
  *     (again).</li>
- * <li>A node that held the primary's VIPs in the term it still leads claims them again without a check (after a
- *     self-fence at the margin and a lease renewed in time, or a restart in place): it has led that term without a
- *     break (every heartbeat it sent left before its lease then ended, so every renewal began inside the lease before
- *     it), so no other node can have been elected and claimed them since. The claim is then no riskier than having
- *     kept them all along, which the protocol allows: a holder the protocol cannot see (a host suspended past its
- *     lease, a foreign host) would have answered beside them either way. Any other leader or term forgets it.</li>
+ * <li>A node that claimed the primary's VIPs in the term it still leads, and released them less than
+ *     {@link #CHECK_VALID_MS} ago (a self-fence at the margin followed by a lease renewed in time, a restart in place),
+ *     claims them again without a check. A claim needs this node's lease of that term; a voter that moved to a higher
+ *     term answers that term's heartbeats as stale, and any two majorities share a voter, so while this node holds a
+ *     lease of the term no leader of a higher term has been elected, and none can have claimed them. Claiming again so
+ *     soon is then hardly riskier than having kept them, which the protocol allows (a holder it cannot see, a host
+ *     suspended past its lease, would have answered beside them either way). A failed claim, another term or a step
+ *     without leading forgets it.</li>
  * </ul>
  */
 final class VipPlacement {
@@ -65,11 +67,12 @@ final class VipPlacement {
     static Placed place(VipGroup g, VipState s, Want w, long now) {
         // What holding the VIPs in a term proves ends with this node's leadership of it (see the class comment).
         if (s.heldInTerm() != 0 && s.heldInTerm() != w.leaderTerm()) s = s.heldIn(0);
-        if (g == VipGroup.PRIMARY && s.held() == Held.UP && w.leaderTerm() != 0) s = s.heldIn(w.leaderTerm());
         boolean stale = now - s.since() >= REPORT_WITHIN_MS;
         switch (s.held()) {
             case DOWN -> {
-                boolean heldInThisTerm = g == VipGroup.PRIMARY && s.heldInTerm() != 0 && s.heldInTerm() == w.leaderTerm();
+                // Released within CHECK_VALID_MS (since: when it went DOWN) after a claim of this term.
+                boolean heldInThisTerm = g == VipGroup.PRIMARY && s.heldInTerm() != 0 && s.heldInTerm() == w.leaderTerm()
+                        && now - s.since() < CHECK_VALID_MS;
                 if (w.hold() && now >= s.retryAt() && g == VipGroup.PRIMARY && s.checking() && !heldInThisTerm
                         && now - s.checkSince() < CHECK_WAIT_MS) {
                     // The check begun ahead of the promotion reports within its deadline: claim then, checked. A
@@ -78,7 +81,10 @@ final class VipPlacement {
                 }
                 if (w.hold() && now >= s.retryAt()) {
                     boolean recent = s.checkedAt() != Long.MIN_VALUE && now - s.checkedAt() < CHECK_VALID_MS;
-                    return new Placed(s.with(Held.CLAIMING, now), List.of(),
+                    // A claim of this term: once it is reported CLAIMED, it stands for the term (reported() forgets a
+                    // claim that failed).
+                    VipState claiming = s.with(Held.CLAIMING, now).heldIn(g == VipGroup.PRIMARY ? w.leaderTerm() : 0);
+                    return new Placed(claiming, List.of(),
                             List.of(new Effect.VipUp(g, heldInThisTerm || recent)),
                             "claiming the VIPs" + (g == VipGroup.PRIMARY
                                     ? ": this node's PostgreSQL is the primary under its lease"
@@ -149,12 +155,12 @@ final class VipPlacement {
                 case CLAIMED -> s.with(Held.UP, in.now());
                 case DUPLICATE -> {
                     note.append("VIP not claimed, another host answers for it: ").append(c.detail());
-                    yield s.with(Held.DOWN, in.now()).checkEnded(Long.MIN_VALUE).retryAt(in.now() + RETRY_MS);
+                    yield s.with(Held.DOWN, in.now()).checkEnded(Long.MIN_VALUE).retryAt(in.now() + RETRY_MS).heldIn(0);
                 }
                 case FAILED -> {
                     // The driver took off what it had added before reporting the failure.
                     note.append("VIP claim failed: ").append(c.detail());
-                    yield s.with(Held.DOWN, in.now()).retryAt(in.now() + RETRY_MS);
+                    yield s.with(Held.DOWN, in.now()).retryAt(in.now() + RETRY_MS).heldIn(0);
                 }
             };
         }

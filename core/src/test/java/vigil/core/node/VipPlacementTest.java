@@ -76,35 +76,47 @@ class VipPlacementTest {
     }
 
     /**
-     * A leader whose lease reached the self-fence margin released its VIPs; the lease renewed in time (same term, led
-     * without a break) claims them again without the 0.3 s check: no other node can have been elected meanwhile. In
-     * another term, or once this node stopped leading even for one step, the check is made again.
+     * A leader whose lease reached the self-fence margin released the VIPs it had claimed in its term; the lease renewed
+     * in time (same term, led without a break) claims them again at once, without the 0.3 s check and without one ahead
+     * of the claim: no other node can have been elected meanwhile. In another term, after one step without leading,
+     * after a claim that failed, or once the release is older than a check would stay valid, the check is made again.
      */
     @Test
-    void theVipsHeldInATermStillLedWithoutABreakAreClaimedAgainUnchecked() {
-        VipState up = new VipState(VipState.Held.UP, NOW - 1_000, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE);
-        VipPlacement.Placed release = VipPlacement.place(up,
-                new VipPlacement.Want(false, false, "the lease ends within the self-fence margin", 7), NOW);
-        assertEquals(VipState.Held.RELEASING, release.next().held());
-        VipState down = VipPlacement.reported(release.next(), new Input.VipReleased(NOW + 10, true, "", VipGroup.PRIMARY),
+    void theVipsClaimedInATermStillLedWithoutABreakAreClaimedAgainUnchecked() {
+        VipPlacement.Placed first = VipPlacement.place(VipState.DOWN, new VipPlacement.Want(true, true, null, 7), NOW);
+        assertEquals(List.of(new Effect.VipUp(false)), first.effects(), "the term's first claim checks");
+        VipState up = VipPlacement.reported(first.next(), new Input.VipClaimed(NOW + 350, Input.VipClaim.CLAIMED, ""),
                 new StringBuilder());
+        VipPlacement.Placed release = VipPlacement.place(up,
+                new VipPlacement.Want(false, false, "the lease ends within the self-fence margin", 7), NOW + 1_000);
+        assertEquals(VipState.Held.RELEASING, release.next().held());
+        VipState down = VipPlacement.reported(release.next(),
+                new Input.VipReleased(NOW + 1_010, true, "", VipGroup.PRIMARY), new StringBuilder());
         assertEquals(VipState.Held.DOWN, down.held());
 
-        VipPlacement.Placed restarting = VipPlacement.place(down, new VipPlacement.Want(false, true, "restarting", 7), NOW + 20);
+        VipPlacement.Placed restarting = VipPlacement.place(down, new VipPlacement.Want(false, true, "restarting", 7),
+                NOW + 1_020);
         assertEquals(List.of(), restarting.effects(), "no check ahead of the claim either");
-        VipPlacement.Placed renewed = VipPlacement.place(restarting.next(), new VipPlacement.Want(true, true, null, 7), NOW + 30);
+        VipPlacement.Placed renewed = VipPlacement.place(restarting.next(), new VipPlacement.Want(true, true, null, 7),
+                NOW + 1_030);
         assertEquals(List.of(new Effect.VipUp(true)), renewed.effects());
         assertTrue(renewed.note().contains("held by this node in term 7"), renewed.note());
 
         assertEquals(List.of(new Effect.VipUp(false)),
-                VipPlacement.place(down, new VipPlacement.Want(true, true, null, 8), NOW + 30).effects(), "another term");
-        VipState aBreak = VipPlacement.place(down, new VipPlacement.Want(false, false, "no longer leads", 0), NOW + 20).next();
-        assertEquals(List.of(new Effect.VipUp(false)),
-                VipPlacement.place(aBreak, new VipPlacement.Want(true, true, null, 7), NOW + 30).effects(),
-                "a step without leading ends it");
-        VipState placedByChecks = VipPlacement.place(VipGroup.TRACKED, up, new VipPlacement.Want(false, false, "x", 7), NOW)
+                VipPlacement.place(down, new VipPlacement.Want(true, true, null, 8), NOW + 1_030).effects(), "another term");
+        VipState aBreak = VipPlacement.place(down, new VipPlacement.Want(false, false, "no longer leads", 0), NOW + 1_020)
                 .next();
-        assertEquals(0, placedByChecks.heldInTerm(), "only the primary's VIPs follow the leader's term");
+        assertEquals(List.of(new Effect.VipUp(false)),
+                VipPlacement.place(aBreak, new VipPlacement.Want(true, true, null, 7), NOW + 1_030).effects(),
+                "a step without leading ends it");
+        assertEquals(List.of(new Effect.VipUp(false)), VipPlacement.place(down, new VipPlacement.Want(true, true, null, 7),
+                NOW + 1_010 + VipPlacement.CHECK_VALID_MS).effects(), "a release long ago");
+        VipState refused = VipPlacement.reported(renewed.next(),
+                new Input.VipClaimed(NOW + 1_040, Input.VipClaim.DUPLICATE, "another host answered"), new StringBuilder());
+        assertEquals(0, refused.heldInTerm(), "a claim that failed proves nothing");
+        VipPlacement.Placed tracked = VipPlacement.place(VipGroup.TRACKED, VipState.DOWN,
+                new VipPlacement.Want(true, false, null, 7), NOW);
+        assertEquals(0, tracked.next().heldInTerm(), "only the primary's VIPs follow the leader's term");
     }
 
     @Test

@@ -9,8 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Every datagram carries a sequence number (per sender and receiver) and a flag, {@link #HEARS_YOU}: "your
  * datagrams reach me, every one of them lately". A node sets it for a peer when a datagram from that peer came within
- * {@code freshMs} and no number of that peer's was missing for {@code cleanMs}. A peer is {@link #hearsMe} while its
- * latest datagram, no older than {@code freshMs}, said so.
+ * {@code freshMs} and no number of that peer's was missing for {@code cleanMs} (nor is it newly seen). A peer is
+ * {@link #hearsMe} while its newest datagram (a copy or a late one counts for nothing), no older than {@code freshMs},
+ * said so.
  *
  * <p>Why: the TCP copy was half of an idle daemon's peer work (its send, its receive, JGroups' own acknowledgement
  * and retransmission bookkeeping), and on a clean link it only ever arrived second. It goes again as soon as there is
@@ -41,7 +42,7 @@ final class DatagramHealth {
     }
 
     /**
-     * @param freshMs how long a peer's datagram counts (two heartbeats)
+     * @param freshMs how long a peer's datagram counts (one and a half heartbeats)
      * @param cleanMs how long after a missing number both copies go again
      */
     DatagramHealth(long freshMs, long cleanMs) {
@@ -74,13 +75,15 @@ final class DatagramHealth {
         Peer p = peer(node);
         synchronized (p) {
             if (!p.seen || seq < p.lastIn - RESTART_BELOW) {
-                if (p.seen) p.gapAt = now; // a restarted sender: what it sent before is unknown
+                p.gapAt = now; // new, or a restarted sender: what it sent before is unknown
                 p.seen = true;
                 p.lastIn = seq;
             } else if (seq > p.lastIn) {
                 if (seq != p.lastIn + 1) p.gapAt = now;
                 p.lastIn = seq;
-            } // else a copy or a late one: nothing missing
+            } else {
+                return; // a copy or a late one: nothing missing, and its flag is older than what we know
+            }
             p.heardAt = now;
             if ((flags & HEARS_YOU) != 0) {
                 p.hearsMeAt = now;

@@ -10,8 +10,8 @@ import vigil.daemon.exec.BoundedCommand;
 
 /**
  * The IPv4 neighbour table of this node's network namespace: {@code /proc/net/arp} (an entry without {@code ATF_COM},
- * 0x2, has no link-layer address: incomplete or failed), {@code /sys/class/net/DEV/carrier}, and {@code ip neigh flush dev DEV nud incomplete nud failed}.
- * Reading both files costs no process; only the flush runs one.
+ * 0x2, has no link-layer address: incomplete or failed), {@code /sys/class/net/DEV/carrier}, {@code ip -4 neigh del} and {@code ip -4 neigh flush dev DEV nud incomplete nud failed}.
+ * Reading both files costs no process; only a delete runs one.
  */
 final class KernelNeighbours implements Neighbours.Table {
     private static final Path ARP = Path.of("/proc/net/arp");
@@ -53,12 +53,18 @@ final class KernelNeighbours implements Neighbours.Table {
     }
 
     @Override
-    public BoundedCommand.Ran forgetUnresolved(String device) {
-        return BoundedCommand.run(forgetArgv(device), null, IP_TIMEOUT);
+    public BoundedCommand.Ran forget(String address, String device) {
+        return BoundedCommand.run(forgetArgv(address, device), null, IP_TIMEOUT);
     }
 
     @Override
-    public List<String> forgetArgv(String device) {
-        return List.of("ip", "neigh", "flush", "dev", device, "nud", "incomplete", "nud", "failed");
+    public BoundedCommand.Ran forgetUnresolved(String device) {
+        return BoundedCommand.run(forgetArgv(null, device), null, IP_TIMEOUT);
+    }
+
+    @Override
+    public List<String> forgetArgv(String address, String device) {
+        return address != null ? List.of("ip", "-4", "neigh", "del", address, "dev", device)
+                : List.of("ip", "-4", "neigh", "flush", "dev", device, "nud", "incomplete", "nud", "failed");
     }
 }

@@ -21,15 +21,17 @@ import vigil.daemon.log.Priority;
  * ({@code net.ipv4.neigh.DEV.retrans_time_ms}, 1 s by default), whatever happens to the link meanwhile: after a 1 s cut
  * on the test rig, every heartbeat waited 0.99 s more in that queue, and a 1.5 s lease cannot ride that out. An entry
  * deleted while the link is up is resolved on the next send, at once; this class deletes such an entry and sends the
- * peer's last datagram again (the receiver admits each heartbeat once, so a copy is harmless). Every other unresolved
- * entry on that device went stale the same way, the clients' among them (a writer's SYN-ACK waited up to a second in
- * one after the link came back), so all of them are deleted in the same command.
+ * peer's last frame again (the receiver admits each heartbeat once, so a copy is harmless). When this node saw the
+ * device without its carrier during the silence, the link itself came back: every other unresolved entry on it went
+ * stale the same way, the clients' among them (a writer's SYN-ACK waited up to a second in one), and all of them are
+ * deleted in one command, once. Otherwise only the peer's own entry is: deleting an entry fails at once (host
+ * unreachable) whatever waits in it, which is right for a peer's heartbeat but not for a stranger's connection.
  *
  * <p>Invariants:
  * <ul>
- * <li>Only entries that cannot carry anything (no link-layer address: incomplete or failed) are deleted, only on the
- *     device of a silent peer whose own entry is such, and only while that device's carrier is up: before that, the new
- *     requests would be lost too.</li>
+ * <li>Only entries that cannot carry anything (no link-layer address: incomplete or failed) are deleted, only while
+ *     the device's carrier is up (before that, the new requests would be lost too): the silent peer's own, or, once
+ *     after the carrier came back, every such entry on that device.</li>
  * <li>Only while the peer is silent (no datagram from it for {@code silentAfterMs}) and at most {@code windowMs} into the
  *     silence (the lease's time scale), or for {@link #RETURN_MS} after it is heard again: a peer that stays away costs
  *     nothing, nor does a healthy one.</li>
@@ -46,11 +48,14 @@ public final class Neighbours implements AutoCloseable {
         /** Whether {@code device} has its carrier (false when that cannot be read). */
         boolean carrier(String device);
 
+        /** Deletes the entry of {@code address} on {@code device}. */
+        BoundedCommand.Ran forget(String address, String device);
+
         /** Deletes every entry on {@code device} that has no link-layer address (incomplete or failed). */
         BoundedCommand.Ran forgetUnresolved(String device);
 
-        /** The command {@link #forgetUnresolved} runs, for the log. */
-        List<String> forgetArgv(String device);
+        /** The command {@link #forget} (address given) or {@link #forgetUnresolved} (null) runs, for the log. */
+        List<String> forgetArgv(String address, String device);
     }
 
     /** A neighbour entry: the device it is on, and whether it has a link-layer address. */
@@ -65,6 +70,8 @@ public final class Neighbours implements AutoCloseable {
     static final long RETRY_MS = 250;
 
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
+    /** Devices seen without their carrier, and when (only this class's thread uses it): a link that comes back. */
+    private final Map<String, Long> noCarrierAt = new java.util.HashMap<>();
     private final Table table;
     private final Consumer<String> resend;
     private final LongSupplier clock;
@@ -183,16 +190,25 @@ public final class Neighbours implements AutoCloseable {
             again = true;
             if (now - p.forgotMs < RETRY_MS) continue;
             Entry entry = table.entry(p.address);
-            if (entry == null || entry.resolved() || !table.carrier(entry.device())) continue;
-            BoundedCommand.Ran ran = table.forgetUnresolved(entry.device());
-            p.forgotMs = now;
+            if (entry == null || entry.resolved()) continue;
             long episode = returning ? p.returnedMs : heard;
+            if (!table.carrier(entry.device())) {
+                noCarrierAt.put(entry.device(), now);
+                continue;
+            }
+            // Once per link return, every unresolved entry on the device (the clients' held SYN-ACKs too); otherwise
+            // the peer's own only: deleting an entry fails what waits in it at once (host unreachable).
+            Long down = noCarrierAt.remove(entry.device());
+            boolean linkBack = down != null && now - down <= windowMs;
+            String only = linkBack ? null : p.address;
+            BoundedCommand.Ran ran = linkBack ? table.forgetUnresolved(entry.device()) : table.forget(p.address, entry.device());
+            p.forgotMs = now;
             boolean first = p.episodeMs != episode;
             p.episodeMs = episode;
             log.event(!ran.ok() ? Priority.WARNING : first ? Priority.INFO : Priority.DEBUG, "neighbour_forgotten",
                     "peer", e.getKey(), "address", p.address, "device", entry.device(), "silent_ms", silent,
                     "reason", returning ? "PEER_RETURNED_ENTRY_UNRESOLVED" : "PEER_SILENT_ENTRY_UNRESOLVED",
-                    "argv", table.forgetArgv(entry.device()),
+                    "argv", table.forgetArgv(only, entry.device()),
                     "exit", ran.exit(), "duration_ms", ran.durationMs(),
                     "output", ran.output().isEmpty() ? null : ran.output());
             if (ran.ok()) forgotten.add(e.getKey());

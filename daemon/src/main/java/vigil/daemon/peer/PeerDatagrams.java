@@ -66,7 +66,7 @@ public final class PeerDatagrams implements AutoCloseable {
     private final Listener listener;
     private final ThreadLocal<Mac> macs;
     private final Thread receiver;
-    /** The last datagram sent to each peer, for {@link Neighbours} to send again once the peer can be reached. */
+    /** The last frame sent to each peer, for {@link Neighbours} to send again once the peer can be reached. */
     private final Map<String, byte[]> lastSent = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Neighbours neighbours;
     private final DatagramHealth health;
@@ -84,7 +84,9 @@ public final class PeerDatagrams implements AutoCloseable {
         this.macs = ThreadLocal.withInitial(this::keyedMac);
         this.listener = listener;
         long heartbeatMs = s.heartbeatInterval().toMillis();
-        this.health = new DatagramHealth(2 * heartbeatMs, CLEAN_AFTER_GAP_MS);
+        // One lost acknowledgement already brings the copy back for the next heartbeat: a lease falls in doubt
+        // after 2.5 heartbeats without one, so two lost in a row must not both go without it.
+        this.health = new DatagramHealth(heartbeatMs * 3 / 2, CLEAN_AFTER_GAP_MS);
         this.clock = () -> System.nanoTime() / 1_000_000;
         this.receiver = new Thread(this::receive, "vigil-datagrams");
         this.receiver.setDaemon(true);
@@ -141,18 +143,22 @@ public final class PeerDatagrams implements AutoCloseable {
         long now = clock.getAsLong();
         byte[] d = wrap(self, toNode, frame, health.flagsFor(toNode, now), health.nextSeq(toNode));
         if (d.length > MAX_DATAGRAM) return false;
-        lastSent.put(toNode, d);
+        lastSent.put(toNode, frame);
         boolean went = transmit(d, to);
         Neighbours n = neighbours;
         if (n != null) n.sent(toNode);
         return went && health.hearsMe(toNode, now);
     }
 
-    /** Sends the last datagram sent to {@code toNode} again (the receiver admits it at most once). */
+    /**
+     * Sends the last frame sent to {@code toNode} again (the receiver admits it at most once), in a new datagram: its
+     * number and flags are today's, not those of the first copy.
+     */
     void resend(String toNode) {
-        byte[] d = lastSent.get(toNode);
+        byte[] frame = lastSent.get(toNode);
         InetSocketAddress to = peers.get(toNode);
-        if (!closed && d != null && to != null) transmit(d, to);
+        if (closed || frame == null || to == null) return;
+        transmit(wrap(self, toNode, frame, health.flagsFor(toNode, clock.getAsLong()), health.nextSeq(toNode)), to);
     }
 
     private boolean transmit(byte[] d, InetSocketAddress to) {

@@ -8,9 +8,9 @@ import org.junit.jupiter.api.Test;
 
 /** When a peer counts as hearing every datagram of ours (no TCP copy needed), and when it stops counting. */
 class DatagramHealthTest {
-    static final long FRESH = 300;
+    static final long FRESH = 225;
     static final long CLEAN = 2000;
-    final DatagramHealth health = new DatagramHealth(FRESH, CLEAN);
+    DatagramHealth health = new DatagramHealth(FRESH, CLEAN);
 
     @Test
     void aPeerHearsUsOnlyWhileItsLatestDatagramSaysSoAndIsFresh() {
@@ -20,7 +20,7 @@ class DatagramHealthTest {
         health.received("n2", 1, DatagramHealth.HEARS_YOU, 250);
         assertTrue(health.hearsMe("n2", 250));
         assertTrue(health.hearsMe("n2", 250 + FRESH));
-        assertFalse(health.hearsMe("n2", 251 + FRESH), "silent for more than two heartbeats: both copies again");
+        assertFalse(health.hearsMe("n2", 251 + FRESH), "silent for more than one and a half heartbeats: both copies again");
         health.received("n2", 2, 0, 400);
         assertFalse(health.hearsMe("n2", 400), "its latest datagram takes it back");
     }
@@ -29,7 +29,11 @@ class DatagramHealthTest {
     void weSayWeHearAPeerOnlyWhileItsDatagramsComeWithoutAGap() {
         assertEquals(0, health.flagsFor("n2", 0), "nothing heard yet");
         health.received("n2", 10, 0, 100);
-        assertEquals(DatagramHealth.HEARS_YOU, health.flagsFor("n2", 100), "the first one sets the count");
+        assertEquals(0, health.flagsFor("n2", 100), "the first one only sets the count: nothing known before it");
+        for (int seq = 11, t = 250; t <= 100 + CLEAN; seq++, t += 150) health.received("n2", seq, 0, t);
+        assertEquals(DatagramHealth.HEARS_YOU, health.flagsFor("n2", 100 + CLEAN));
+        health = new DatagramHealth(FRESH, CLEAN);
+        health.received("n2", 10, 0, 100 - CLEAN);
         health.received("n2", 11, 0, 250);
         health.received("n2", 13, 0, 550); // 12 went missing
         assertEquals(0, health.flagsFor("n2", 550));
@@ -42,11 +46,12 @@ class DatagramHealthTest {
 
     @Test
     void aCopyOrALateDatagramIsNoGapButARestartedSenderIs() {
-        health.received("n2", 100_000, 0, 0);
+        health.received("n2", 100_000, 0, -CLEAN);
         health.received("n2", 100_001, 0, 150);
-        health.received("n2", 100_001, 0, 160); // the same datagram sent again
-        health.received("n2", 99_999, 0, 170); // a late one
-        assertEquals(DatagramHealth.HEARS_YOU, health.flagsFor("n2", 170));
+        health.received("n2", 100_001, DatagramHealth.HEARS_YOU, 160); // the same datagram sent again
+        health.received("n2", 99_999, DatagramHealth.HEARS_YOU, 170); // a late one
+        assertEquals(DatagramHealth.HEARS_YOU, health.flagsFor("n2", 170), "nothing missing");
+        assertFalse(health.hearsMe("n2", 170), "a copy's or a late one's flag is older than what the newest said");
         health.received("n2", 7, 0, 300); // it restarted, and counts from elsewhere
         assertEquals(0, health.flagsFor("n2", 300), "what it sent before the restart is unknown");
         health.received("n2", 8, 0, 450);

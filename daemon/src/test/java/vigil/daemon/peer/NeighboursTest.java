@@ -32,6 +32,11 @@ class NeighboursTest {
 
         @Override public Neighbours.Entry entry(String address) { return entries.get(address); }
         @Override public boolean carrier(String device) { return carrier.getOrDefault(device, false); }
+        @Override public BoundedCommand.Ran forget(String address, String device) {
+            forgotten.add(address + "@" + device);
+            if (exit == 0) entries.remove(address);
+            return new BoundedCommand.Ran(exit, exit == 0 ? "" : "RTNETLINK answers: Operation not permitted", false, false, 3);
+        }
         @Override public BoundedCommand.Ran forgetUnresolved(String device) {
             List<String> gone = entries.entrySet().stream()
                     .filter(e -> e.getValue().device().equals(device) && !e.getValue().resolved()).map(Map.Entry::getKey)
@@ -40,8 +45,9 @@ class NeighboursTest {
             if (exit == 0) gone.forEach(entries::remove);
             return new BoundedCommand.Ran(exit, exit == 0 ? "" : "RTNETLINK answers: Operation not permitted", false, false, 3);
         }
-        @Override public List<String> forgetArgv(String device) {
-            return List.of("ip", "neigh", "flush", "dev", device, "nud", "incomplete", "nud", "failed");
+        @Override public List<String> forgetArgv(String address, String device) {
+            return address != null ? List.of("ip", "-4", "neigh", "del", address, "dev", device)
+                    : List.of("ip", "-4", "neigh", "flush", "dev", device, "nud", "incomplete", "nud", "failed");
         }
     }
 
@@ -95,23 +101,48 @@ class NeighboursTest {
         assertEquals("n2", l.fields().get("peer"));
         assertEquals("PEER_SILENT_ENTRY_UNRESOLVED", l.fields().get("reason"));
         assertEquals(String.valueOf(SILENT_AFTER + 1 + Neighbours.POLL_MS), l.fields().get("silent_ms"));
-        assertEquals("[ip, neigh, flush, dev, eth0, nud, incomplete, nud, failed]", l.fields().get("argv"));
+        assertEquals("[ip, -4, neigh, flush, dev, eth0, nud, incomplete, nud, failed]", l.fields().get("argv"),
+                "the link came back (seen without carrier): every unresolved entry on it");
         assertEquals("0", l.fields().get("exit"));
     }
 
     /** A client's SYN-ACK waits in the same kind of entry after the link came back: it goes in the same flush. */
     @Test
-    void everyUnresolvedEntryOnThatDeviceGoesAndNothingElse() {
+    void onceTheLinkComesBackEveryUnresolvedEntryOnThatDeviceGoesAndNothingElse() {
         neighbours.heard("n3");
+        table.entries.put("10.232.1.2", unresolved());
+        table.carrier.put("eth0", false);
+        now.addAndGet(SILENT_AFTER + 1);
+        neighbours.check(now.get());
         table.carrier.put("eth0", true);
         table.entries.put("10.232.1.2", unresolved());
         table.entries.put("10.232.1.50", unresolved()); // a client
         table.entries.put("10.232.1.51", new Neighbours.Entry("eth0", true));
         table.entries.put("192.0.2.9", new Neighbours.Entry("eth1", false));
-        now.addAndGet(SILENT_AFTER + 1);
+        now.addAndGet(Neighbours.POLL_MS);
         neighbours.check(now.get());
         assertEquals(List.of("10.232.1.2,10.232.1.50@eth0"), table.forgotten);
         assertEquals(java.util.Set.of("10.232.1.51", "192.0.2.9"), table.entries.keySet());
+        table.entries.put("10.232.1.2", unresolved());
+        table.entries.put("10.232.1.50", unresolved());
+        now.addAndGet(Neighbours.RETRY_MS);
+        neighbours.check(now.get());
+        assertEquals("10.232.1.2@eth0", table.forgotten.get(1), "once per link return; then the peer's own only");
+        assertTrue(table.entries.containsKey("10.232.1.50"));
+    }
+
+    /** Without a link that came back, a stranger's waiting connection is not failed: the peer's own entry only. */
+    @Test
+    void withoutALinkThatCameBackOnlyThePeersOwnEntryGoes() {
+        neighbours.heard("n3");
+        table.carrier.put("eth0", true);
+        table.entries.put("10.232.1.2", unresolved());
+        table.entries.put("10.232.1.50", unresolved());
+        now.addAndGet(SILENT_AFTER + 1);
+        neighbours.check(now.get());
+        assertEquals(List.of("10.232.1.2@eth0"), table.forgotten);
+        assertTrue(table.entries.containsKey("10.232.1.50"));
+        assertEquals("[ip, -4, neigh, del, 10.232.1.2, dev, eth0]", logged.get(0).fields().get("argv"));
     }
 
     @Test
