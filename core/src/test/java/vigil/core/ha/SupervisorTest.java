@@ -106,6 +106,12 @@ class SupervisorTest {
         assertEquals(List.of(), turnedAway.next().restarts(), "turned away while a fence ran: nothing ran");
         assertEquals(List.of(new PgAction.StartPrimary(null)),
                 probe(turnedAway.next(), clusterWithPrimary(), stoppedCluster(), NOW + 20).actions(), "and no back-off");
+        // Any other action turned away keeps its back-off: it keeps the view, so without one it would be decided
+        // again in the very step that refused it, without end (a review found the stack overflow that made).
+        PgAction sync = new PgAction.SetSyncStandbys(List.of("n2"), 1);
+        SupervisorState syncing = running(probed(primary(PRIMARY_LSN)), sync, NOW);
+        HaDecision busy = done(syncing, clusterWithPrimary(), sync, failed(Outcome.Failure.BUSY), NOW + 10);
+        assertTrue(busy.next().work().retryAt() > NOW + 10, "backed off: " + busy.next().work());
     }
 
     @Test
