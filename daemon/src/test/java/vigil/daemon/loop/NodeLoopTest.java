@@ -121,35 +121,20 @@ class NodeLoopTest {
      */
     @Test
     void heartbeatsTravelTwiceButAreAcknowledgedOnce() throws Exception {
-        PeerCodec codec = new PeerCodec("00".repeat(32));
         Map<String, Integer> acks = new ConcurrentHashMap<>();
         Set<String> byDatagram = ConcurrentHashMap.newKeySet();
-        for (String n : List.of("n1", "n2", "n3")) {
-            Log log = new Log(n, new PrintStream(logs, true, StandardCharsets.UTF_8), Priority.INFO);
-            NodeLoop loop = loop(n, timing, Durable.INITIAL, (d, ha) -> disks.put(n, d), new NodeLoop.Peers() {
-                @Override
-                public void send(String to, byte[] frame) {
-                    if (decode(codec, frame) instanceof vigil.core.election.Message.HeartbeatAck a) {
-                        acks.merge(n + ">" + to + " t" + a.term() + " #" + a.seq(), 1, Integer::sum);
-                    }
-                    NodeLoop peer = loops.get(to);
-                    if (peer != null) peer.onFrame(n, frame);
+        startThreeOverTwoPaths(new Paths() {
+            @Override public void tcp(String from, String to, vigil.core.election.Message m) {
+                if (m instanceof vigil.core.election.Message.HeartbeatAck a) {
+                    acks.merge(from + ">" + to + " t" + a.term() + " #" + a.seq(), 1, Integer::sum);
                 }
+            }
 
-                @Override
-                public boolean sendDatagram(String to, byte[] frame) {
-                    byDatagram.add(decode(codec, frame).getClass().getSimpleName());
-                    NodeLoop peer = loops.get(to);
-                    if (peer != null) peer.onFrame(n, frame);
-                    return false; // the peer has not said it hears every datagram: the TCP copy goes too
-                }
-            }, log);
-            loops.put(n, loop);
-            Thread t = new Thread(loop, "loop-" + n);
-            threads.add(t);
-            t.start();
-        }
-        awaitSingleLeader(5000);
+            @Override public boolean datagram(String from, String to, vigil.core.election.Message m) {
+                byDatagram.add(m.getClass().getSimpleName());
+                return false; // the peer has not said it hears every datagram: the TCP copy goes too
+            }
+        });
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (acks.size() < 20 && System.nanoTime() < deadline) Thread.sleep(20);
         assertTrue(acks.size() >= 20, "acknowledgements seen: " + acks);
@@ -160,25 +145,52 @@ class NodeLoopTest {
     /** A peer that hears every datagram gets heartbeats and acknowledgements by datagram alone; the rest goes by TCP. */
     @Test
     void aPeerThatHearsEveryDatagramGetsNoSecondCopy() throws Exception {
-        PeerCodec codec = new PeerCodec("00".repeat(32));
         Set<String> byTcp = ConcurrentHashMap.newKeySet();
         java.util.concurrent.atomic.AtomicInteger acksByDatagram = new java.util.concurrent.atomic.AtomicInteger();
+        startThreeOverTwoPaths(new Paths() {
+            @Override public void tcp(String from, String to, vigil.core.election.Message m) {
+                byTcp.add(m.getClass().getSimpleName());
+            }
+
+            @Override public boolean datagram(String from, String to, vigil.core.election.Message m) {
+                if (m instanceof vigil.core.election.Message.HeartbeatAck) acksByDatagram.incrementAndGet();
+                return true;
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (acksByDatagram.get() < 20 && System.nanoTime() < deadline) Thread.sleep(20);
+        assertTrue(acksByDatagram.get() >= 20, "acknowledgements by datagram: " + acksByDatagram);
+        assertTrue(byTcp.contains("VoteRequest"), "the election still goes by TCP: " + byTcp);
+        assertFalse(byTcp.contains("Heartbeat") || byTcp.contains("HeartbeatAck"), "no second copy: " + byTcp);
+    }
+
+    /** What the test transport's two paths carry; every frame is delivered to the loop it is addressed to. */
+    interface Paths {
+        void tcp(String from, String to, vigil.core.election.Message m);
+
+        /** Returns what {@link NodeLoop.Peers#sendDatagram} returns: the peer hears every datagram (no TCP copy). */
+        boolean datagram(String from, String to, vigil.core.election.Message m);
+    }
+
+    /** Three loops n1..n3 over both paths; returns once one of them leads. */
+    private void startThreeOverTwoPaths(Paths paths) throws Exception {
+        PeerCodec codec = new PeerCodec("00".repeat(32));
         for (String n : List.of("n1", "n2", "n3")) {
             Log log = new Log(n, new PrintStream(logs, true, StandardCharsets.UTF_8), Priority.INFO);
             NodeLoop loop = loop(n, timing, Durable.INITIAL, (d, ha) -> disks.put(n, d), new NodeLoop.Peers() {
                 @Override
                 public void send(String to, byte[] frame) {
-                    byTcp.add(decode(codec, frame).getClass().getSimpleName());
+                    paths.tcp(n, to, decode(codec, frame));
                     NodeLoop peer = loops.get(to);
                     if (peer != null) peer.onFrame(n, frame);
                 }
 
                 @Override
                 public boolean sendDatagram(String to, byte[] frame) {
-                    if (decode(codec, frame) instanceof vigil.core.election.Message.HeartbeatAck) acksByDatagram.incrementAndGet();
+                    boolean alone = paths.datagram(n, to, decode(codec, frame));
                     NodeLoop peer = loops.get(to);
                     if (peer != null) peer.onFrame(n, frame);
-                    return true;
+                    return alone;
                 }
             }, log);
             loops.put(n, loop);
@@ -187,11 +199,6 @@ class NodeLoopTest {
             t.start();
         }
         awaitSingleLeader(5000);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (acksByDatagram.get() < 20 && System.nanoTime() < deadline) Thread.sleep(20);
-        assertTrue(acksByDatagram.get() >= 20, "acknowledgements by datagram: " + acksByDatagram);
-        assertTrue(byTcp.contains("VoteRequest"), "the election still goes by TCP: " + byTcp);
-        assertFalse(byTcp.contains("Heartbeat") || byTcp.contains("HeartbeatAck"), "no second copy: " + byTcp);
     }
 
     static vigil.core.election.Message decode(PeerCodec codec, byte[] frame) {
