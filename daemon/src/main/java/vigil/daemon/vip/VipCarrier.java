@@ -147,7 +147,9 @@ public final class VipCarrier implements AutoCloseable {
             for (Held h : of(group)) {
                 Vip v = h.vip();
                 log.event(Priority.NOTICE, "vip_acquired", "vip", v.name(), "address", v.cidr(), "device", v.device(),
-                        "follows", group.label(), "checked_before", checked, "duration_ms", took);
+                        // Whether this claim ran its own duplicate-address check; when not, the decision's note says
+                        // why (a check made moments before, or the VIPs held in the term this node still leads).
+                        "follows", group.label(), "checked_in_claim", !checked, "duration_ms", took);
                 announceWhileHeld(group, v, h.settings());
                 listener.acquired(v.name());
             }

@@ -100,9 +100,9 @@ class VipIT {
                 e -> e.node().equals(newPrimary) && e.monoMs() > fault && e.is("vip_acquired"));
         double vipMove = learned - promoted.monoMs();
         System.out.printf("db VIP: %s crashed; %s promoted %+.0f ms, VIP acquired %+.0f ms (claim %s ms, checked"
-                        + " before: %s), client's neighbour entry at %s's MAC %+.0f ms; %.0f ms after the promotion%n",
+                        + " in the claim: %s), client's neighbour entry at %s's MAC %+.0f ms; %.0f ms after the promotion%n",
                 p, q, promoted.monoMs() - fault, acquired.monoMs() - fault, acquired.field("duration_ms").orElse("?"),
-                acquired.field("checked_before").orElse("?"), q, learned - fault, vipMove);
+                acquired.field("checked_in_claim").orElse("?"), q, learned - fault, vipMove);
         assertTrue(vipMove <= 1000, "the LAN learned the new holder " + vipMove + " ms after the promotion (limit 1 s)");
         assertEquals("f", psqlThroughVip("SELECT pg_is_in_recovery()"), "the VIP reaches the new primary");
 
