@@ -100,8 +100,10 @@ class ServiceActionsTest {
                 o.stream().map(ServiceActions.Outcome::trigger).toList());
         assertEquals(List.of("db", "db", "db", ""), o.stream().map(ServiceActions.Outcome::vip).toList());
         assertTrue(o.stream().allMatch(x -> x.ok() && x.exit() == 0 && x.attempts() == 1 && x.detail().isEmpty()), o.toString());
-        assertTrue(logText().contains("event=service_action trigger=promoted vip=- action=\"echo promoted >> " + f
-                + "\" source=test outcome=ok attempts=1 exit=0"), logText());
+        // The outcome is kept before its line is logged: wait for the line, do not race it.
+        String promoted = "event=service_action trigger=promoted vip=- action=\"echo promoted >> " + f
+                + "\" source=test outcome=ok attempts=1 exit=0";
+        poll("the promoted action logged", () -> logText().contains(promoted));
         assertTrue(logText().contains("event=command argv=\"[/bin/sh, -c, echo released >> " + f + "]\" exit=0"), logText());
     }
 
