@@ -58,11 +58,6 @@ final class KernelNeighbours implements Neighbours.Table {
     }
 
     @Override
-    public BoundedCommand.Ran forgetUnresolved(String device) {
-        return BoundedCommand.run(forgetArgv(null, device), null, IP_TIMEOUT);
-    }
-
-    @Override
     public List<String> forgetArgv(String address, String device) {
         return address != null ? List.of("ip", "-4", "neigh", "del", address, "dev", device)
                 : List.of("ip", "-4", "neigh", "flush", "dev", device, "nud", "incomplete", "nud", "failed");

@@ -48,13 +48,13 @@ public final class Neighbours implements AutoCloseable {
         /** Whether {@code device} has its carrier (false when that cannot be read). */
         boolean carrier(String device);
 
-        /** Deletes the entry of {@code address} on {@code device}. */
+        /**
+         * Deletes the entry of {@code address} on {@code device}, or (null) every entry on it that has no link-layer
+         * address (incomplete or failed).
+         */
         BoundedCommand.Ran forget(String address, String device);
 
-        /** Deletes every entry on {@code device} that has no link-layer address (incomplete or failed). */
-        BoundedCommand.Ran forgetUnresolved(String device);
-
-        /** The command {@link #forget} (address given) or {@link #forgetUnresolved} (null) runs, for the log. */
+        /** The command {@link #forget} runs, for the log. */
         List<String> forgetArgv(String address, String device);
     }
 
@@ -174,8 +174,8 @@ public final class Neighbours implements AutoCloseable {
     }
 
     /**
-     * One look at the entry of every peer that is silent or was just heard again after a silence; deletes those that cannot carry a datagram while the link is up and sends
-     * that peer's last datagram again. Returns whether any peer is still silent within the window or returning (look
+     * One look at the entry of every peer that is silent or was just heard again after a silence; deletes those that
+     * cannot carry a datagram while the link is up and sends that peer's last datagram again. Returns whether any peer is still silent within the window or returning (look
      * again).
      */
     boolean check(long now) {
@@ -201,7 +201,7 @@ public final class Neighbours implements AutoCloseable {
             Long down = noCarrierAt.remove(entry.device());
             boolean linkBack = down != null && now - down <= windowMs;
             String only = linkBack ? null : p.address;
-            BoundedCommand.Ran ran = linkBack ? table.forgetUnresolved(entry.device()) : table.forget(p.address, entry.device());
+            BoundedCommand.Ran ran = table.forget(only, entry.device());
             p.forgotMs = now;
             boolean first = p.episodeMs != episode;
             p.episodeMs = episode;

@@ -103,7 +103,7 @@ public final class PeerDatagrams implements AutoCloseable {
         d.peers.forEach((node, a) -> {
             if (a.getAddress() instanceof java.net.Inet4Address) addresses.put(node, a.getAddress().getHostAddress());
         });
-        d.neighbours = Neighbours.kernel(addresses, d::resend, () -> System.nanoTime() / 1_000_000, log,
+        d.neighbours = Neighbours.kernel(addresses, d::resend, d.clock, log,
                 s.heartbeatInterval().toMillis(), leaseMs);
         return d;
     }

@@ -33,12 +33,7 @@ class NeighboursTest {
         @Override public Neighbours.Entry entry(String address) { return entries.get(address); }
         @Override public boolean carrier(String device) { return carrier.getOrDefault(device, false); }
         @Override public BoundedCommand.Ran forget(String address, String device) {
-            forgotten.add(address + "@" + device);
-            if (exit == 0) entries.remove(address);
-            return new BoundedCommand.Ran(exit, exit == 0 ? "" : "RTNETLINK answers: Operation not permitted", false, false, 3);
-        }
-        @Override public BoundedCommand.Ran forgetUnresolved(String device) {
-            List<String> gone = entries.entrySet().stream()
+            List<String> gone = address != null ? List.of(address) : entries.entrySet().stream()
                     .filter(e -> e.getValue().device().equals(device) && !e.getValue().resolved()).map(Map.Entry::getKey)
                     .sorted().toList();
             forgotten.add(String.join(",", gone) + "@" + device);
