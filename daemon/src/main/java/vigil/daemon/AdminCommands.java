@@ -21,19 +21,26 @@ import vigil.protocol.admin.ErrorCode;
 /**
  * What the admin socket's commands do. {@code status} asks the loop; {@code fence} runs a node's fence agents on a
  * thread of its own (never the loop's) and, when an {@code off} is confirmed, tells the loop, so that a leader waiting
- * for a proof about that node may use it; {@code confirm-down} goes to the loop, which takes it only as a leader.
+ * for a proof about that node may use it; {@code confirm-down} goes to the loop, which takes it only as a leader;
+ * {@code history} and {@code version} are answered here, from the log's recent events and the process.
  */
 final class AdminCommands {
     /** A fence from vigilctl gets what a failover's fence gets (below the admin socket's long-running limit). */
     static final Duration FENCE_DEADLINE = Duration.ofMillis(vigil.core.node.Node.FENCE_NODE_DEADLINE_MS);
 
+    /** Events {@code history} returns when the request names no limit. */
+    static final int HISTORY_DEFAULT = 20;
+
+    private final String node;
     private final NodeLoop loop;
     private final Fencer fencer;
     private final vigil.daemon.service.ServiceActions services;
     private final LongSupplier clock;
     private final Log log;
 
-    AdminCommands(NodeLoop loop, Fencer fencer, vigil.daemon.service.ServiceActions services, LongSupplier clock, Log log) {
+    AdminCommands(String node, NodeLoop loop, Fencer fencer, vigil.daemon.service.ServiceActions services,
+                  LongSupplier clock, Log log) {
+        this.node = node;
         this.loop = loop;
         this.fencer = fencer;
         this.services = services;
@@ -53,7 +60,43 @@ final class AdminCommands {
                             .toList())));
             case FENCE -> fence(request);
             case CONFIRM_DOWN -> confirmDown(request);
+            case HISTORY -> history(request);
+            case VERSION -> done(AdminReply.success(version()));
         };
+    }
+
+    /** The last events at notice or above ({@link vigil.daemon.log.Recent}), oldest first. */
+    private CompletableFuture<AdminReply> history(AdminRequest request) {
+        Object limit = request.args().getOrDefault("limit", HISTORY_DEFAULT);
+        if (!(limit instanceof Integer n) || n < 1 || n > vigil.daemon.log.Recent.CAPACITY) {
+            return done(AdminReply.failure(ErrorCode.BAD_REQUEST, "history: limit must be an integer from 1 to "
+                    + vigil.daemon.log.Recent.CAPACITY + " (got " + limit + ")"));
+        }
+        List<Map<String, Object>> entries = log.recent().last(n).stream().map(e -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("at", java.time.Instant.ofEpochMilli(e.wallMs()).toString());
+            m.put("mono_ms", e.monoMs());
+            m.put("priority", Log.severity(e.priority()));
+            m.put("event", e.event());
+            m.put("fields", e.fields());
+            return m;
+        }).toList();
+        return done(AdminReply.success(Map.of("entries", entries)));
+    }
+
+    private Map<String, Object> version() {
+        Map<String, Object> v = new LinkedHashMap<>();
+        ProcessHandle self = ProcessHandle.current();
+        java.time.Instant started = self.info().startInstant().orElse(null);
+        v.put("vigild", Version.of());
+        v.put("admin_protocol", vigil.protocol.admin.AdminCodec.PROTOCOL_VERSION);
+        v.put("status_format", vigil.protocol.admin.StatusView.FORMAT_VERSION);
+        v.put("java", System.getProperty("java.runtime.version", "unknown"));
+        v.put("pid", self.pid());
+        v.put("node", node);
+        v.put("started_at", started == null ? null : started.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+        v.put("uptime_s", started == null ? null : Duration.between(started, java.time.Instant.now()).toSeconds());
+        return v;
     }
 
     private CompletableFuture<AdminReply> fence(AdminRequest request) {

@@ -207,7 +207,7 @@ public final class Vigild implements Callable<Integer> {
             });
             loop.onView(channel[0].members());
             admin = AdminServer.start(cfg.node().adminSocket(), cfg.node().adminGroup(),
-                    new AdminCommands(loop, fencer, services, clock, log)::handle);
+                    new AdminCommands(cfg.node().name(), loop, fencer, services, clock, log)::handle);
         } catch (Exception e) {
             log.event(Priority.ERR, "failed", "reason", "STARTUP_FAILED", "error", e.getMessage());
             loop.shutdown().get(STOP_LIMIT.toSeconds(), TimeUnit.SECONDS);

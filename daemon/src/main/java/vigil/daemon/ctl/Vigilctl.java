@@ -27,7 +27,9 @@ import picocli.CommandLine.Spec;
         description = {
             "vigilctl talks to the vigild running on this host through its admin socket (a Unix stream socket; "
                     + "newline-delimited JSON). It shows the daemon's own view of the cluster: which node leads, in which "
-                    + "term, whether this node sees a quorum of the configured voters, and how each node looks from here. "
+                    + "term, whether this node sees a quorum of the configured voters, and how each node looks from here (status), or "
+                    + "the same reduced to a monitoring plugin's one line and exit code (check); what it decided lately "
+                    + "and why (history); and the versions of both (version). "
                     + "It also runs a node's fence agents (fence) and passes an operator's sworn \"this node is off\" "
                     + "to the leader (confirm-down).",
             "",
@@ -49,6 +51,12 @@ import picocli.CommandLine.Spec;
             "      Who leads, the quorum, and every node as this daemon sees it.",
             "  vigilctl status --json | jq -r .leader",
             "      The same view as one JSON document, for scripts.",
+            "  vigilctl check",
+            "      One line and exit 0-3 for Nagios, Icinga or Sensu (vigilctl check --help).",
+            "  vigilctl history -n 50",
+            "      This daemon's last 50 decisions and side effects, with their reasons.",
+            "  vigilctl version",
+            "      The versions of vigilctl and of the running vigild.",
             "  vigilctl fence n1 --action status",
             "      Ask n1's fence agents whether its host is on.",
             "  vigilctl confirm-down n1 --yes",
@@ -67,7 +75,7 @@ import picocli.CommandLine.Spec;
             "",
             "See also: vigild --help, systemctl status vigild, journalctl -u vigild",
         },
-        subcommands = {StatusCommand.class, FenceCommand.class, ConfirmDownCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StatusCommand.class, CheckCommand.class, HistoryCommand.class, VersionCommand.class, FenceCommand.class, ConfirmDownCommand.class, CommandLine.HelpCommand.class})
 public final class Vigilctl implements Callable<Integer> {
     public static final int EXIT_OK = 0;
     public static final int EXIT_DAEMON_ERROR = 1;
@@ -113,6 +121,12 @@ public final class Vigilctl implements Callable<Integer> {
         cli.setErr(err);
         cli.setParameterExceptionHandler((e, ignored) -> {
             CommandLine failed = e.getCommandLine();
+            if (failed.getCommand() instanceof CheckCommand) {
+                // a monitoring plugin answers a usage error with UNKNOWN, on standard output
+                failed.getOut().println(Check.unknown("usage: " + e.getMessage()).line());
+                failed.getOut().flush();
+                return Check.UNKNOWN;
+            }
             failed.getErr().println("vigilctl: " + e.getMessage());
             CommandLine.UnmatchedArgumentException.printSuggestions(e, failed.getErr());
             failed.getErr().println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");

@@ -18,6 +18,7 @@ public final class Log {
     private final PrintStream out;
     private final Priority threshold;
     private volatile Tap tap;
+    private final Recent recent = new Recent();
 
     /** Sees every event before the threshold applies (secret values already masked); must return at once. */
     public interface Tap {
@@ -34,9 +35,15 @@ public final class Log {
     public void event(Priority priority, String event, Object... keyValues) {
         Tap t = tap;
         boolean shown = priority.level <= threshold.level;
-        if (t == null && !shown) return;
+        boolean kept = priority.level <= Priority.NOTICE.level;
+        if (t == null && !shown && !kept) return;
         String line = line(priority, event, keyValues);
-        if (t != null) t.event(priority, event, fields(keyValues), line);
+        Map<String, String> fields = t != null || kept ? fields(keyValues) : null;
+        if (kept) {
+            recent.add(new Recent.Event(System.currentTimeMillis(), monoMs(line), priority, event,
+                    java.util.Collections.unmodifiableMap(fields)));
+        }
+        if (t != null) t.event(priority, event, fields, line);
         if (!shown) return;
         synchronized (out) {
             out.println(line);
@@ -52,6 +59,15 @@ public final class Log {
             fields.put(key, SECRET.matcher(key).matches() ? "****" : value == null ? "" : String.valueOf(value));
         }
         return fields;
+    }
+
+    /** The last events at notice or above ({@code vigilctl history}), whatever the threshold. */
+    public Recent recent() {
+        return recent;
+    }
+
+    private static long monoMs(String line) {
+        return Long.parseLong(line.substring(line.lastIndexOf("mono_ms=") + "mono_ms=".length()));
     }
 
     /** Adds the one tap (the event hooks); null removes it. */

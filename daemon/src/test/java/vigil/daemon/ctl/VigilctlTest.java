@@ -152,6 +152,70 @@ class VigilctlTest {
     }
 
     @Test
+    void checkPrintsOneLineAndExitsWithTheState() {
+        Run ok = run("--socket", serve(VIEW).toString(), "check");
+        assertEquals(1, ok.code(), ok.out()); // w1 is out of reach: a WARNING
+        assertEquals("VIGIL WARNING - out of reach: w1 | term=7 voters_reachable=2;;;0;3\n", ok.out());
+        assertEquals("", ok.err());
+    }
+
+    @Test
+    void checkIsUnknownWhenTheDaemonCannotBeAskedOrTheOptionIsBad() {
+        Run gone = run("--socket", dir.resolve("nothing-here.sock").toString(), "check");
+        assertEquals(3, gone.code());
+        assertTrue(gone.out().startsWith("VIGIL UNKNOWN - ") && gone.out().contains("nothing-here.sock")
+                && gone.out().endsWith("\n") && gone.out().indexOf('\n') == gone.out().length() - 1, gone.out());
+        Run badSize = run("--socket", serve(VIEW).toString(), "check", "--lag-warning", "lots");
+        assertEquals(3, badSize.code());
+        assertEquals("VIGIL UNKNOWN - bad option: --lag-warning lots is not a size (e.g. 16MB, 1GB, 1048576)\n",
+                badSize.out());
+        Run badOption = run("--socket", dir.resolve("x.sock").toString(), "check", "--verbose");
+        assertEquals(3, badOption.code());
+        assertTrue(badOption.out().startsWith("VIGIL UNKNOWN - usage: Unknown option: '--verbose'"), badOption.out());
+    }
+
+    @Test
+    void historyAsksForTheCountAndPrintsOneLinePerEvent() {
+        List<Object> asked = new ArrayList<>();
+        Path socket = serve(request -> {
+            asked.add(request.args().get("limit"));
+            return CompletableFuture.completedFuture(AdminReply.success(Map.of("entries", List.of(
+                    Map.of("at", "2026-12-01T18:40:01.123Z", "mono_ms", 5, "priority", "warning", "event", "role",
+                            "fields", new java.util.LinkedHashMap<>(Map.of("role", "leader→follower"))),
+                    Map.of("at", "2026-12-01T18:40:02Z", "mono_ms", 6, "priority", "notice", "event", "pg",
+                            "fields", Map.of("cause", "n2 is 40 MB behind"))))));
+        });
+        Run r = run("--socket", socket.toString(), "history", "-n", "7");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(List.of(7), asked);
+        List<String> lines = r.out().lines().toList();
+        assertEquals(2, lines.size(), r.out());
+        assertTrue(lines.get(0).endsWith(" warning role role=leader→follower"), lines.get(0));
+        assertTrue(lines.get(1).endsWith(" notice  pg cause=\"n2 is 40 MB behind\""), lines.get(1));
+        assertEquals("2026-12-01 18:40:01.123 warning role role=leader→follower", HistoryCommand.line(
+                AdminCodec.toTree(Map.of("at", "2026-12-01T18:40:01.123Z", "priority", "warning", "event", "role",
+                        "fields", Map.of("role", "leader→follower"))), java.time.ZoneOffset.UTC));
+        Run bad = run("--socket", socket.toString(), "history", "-n", "0");
+        assertEquals(2, bad.code());
+    }
+
+    @Test
+    void versionPrintsBothAndItsOwnWhenTheDaemonIsGone() {
+        Path socket = serve(request -> CompletableFuture.completedFuture(AdminReply.success(Map.of("vigild", "9.9.9",
+                "admin_protocol", 1, "status_format", 1, "java", "17.0.15", "pid", 4242, "node", "n3",
+                "started_at", "2026-12-01T18:00:00Z", "uptime_s", 3725))));
+        Run r = run("--socket", socket.toString(), "version");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("vigilctl " + vigil.daemon.Version.of() + " (admin protocol 1)\n"
+                + "vigild 9.9.9 on n3 (admin protocol 1, status format 1), pid 4242, Java 17.0.15, up 1h 2m since"
+                + " 2026-12-01T18:00:00Z\n", r.out());
+        Run gone = run("--socket", dir.resolve("gone.sock").toString(), "version");
+        assertEquals(69, gone.code());
+        assertEquals("vigilctl " + vigil.daemon.Version.of() + " (admin protocol 1)\n", gone.out());
+        assertTrue(gone.err().contains("gone.sock"), gone.err());
+    }
+
+    @Test
     void missingSocketIsUnavailable() {
         Path missing = dir.resolve("nothing-here.sock");
         Run r = run("--socket", missing.toString(), "status");

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import vigil.testkit.LogEvent;
+import vigil.testkit.ExecResult;
 import vigil.testkit.NetnsRig;
 import vigil.testkit.PgNodes;
 import vigil.testkit.PgNodes.PgNodeState;
@@ -165,6 +166,14 @@ class PostgresFailoverIT {
         System.out.printf("node crash of %s: %s promoted (timeline %d -> %d), outage %.3f s, lost acknowledged"
                 + " writes (async, reported only): %d %s%n", p, q, timeline, s.timeline(),
                 log.outageAfter(fault, fault + 60_000).orElseThrow().seconds(), lost.size(), lost);
+
+        // What an operator sees on the new primary: the promotion in its history, the crashed node in its check.
+        String history = cluster.vigilctl(q, "history", "-n", "500").orThrow("vigilctl history on " + q).output();
+        assertTrue(history.lines().anyMatch(l -> l.contains(" role ") && l.contains("→leader")), history);
+        assertTrue(history.lines().anyMatch(l -> l.contains(" pg ") && l.contains("reason=PROMOTED")), history);
+        ExecResult check = cluster.vigilctl(q, "check");
+        assertEquals(1, check.exitCode(), check.output());
+        assertTrue(check.output().startsWith("VIGIL WARNING - out of reach: " + p + " |"), check.output());
     }
 
     @Test
@@ -197,6 +206,27 @@ class PostgresFailoverIT {
                 && a.host().equals(rig.address(old)) && a.answer() == 'P').count(),
                 "the writer's watcher never saw the old primary writable after the crash");
         assertEquals(0, log.splitBrainEvents(nodeCrashAt, VigilCluster.monoNowMs(), 500), "split brain seen");
+
+        // Whole again: the check says so (polled: the rejoined standby's position reaches the leader with its reports).
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        ExecResult check = cluster.vigilctl(primary, "check");
+        while (check.exitCode() != 0 && System.nanoTime() < deadline) {
+            sleepMs(500);
+            check = cluster.vigilctl(primary, "check");
+        }
+        assertEquals(0, check.exitCode(), check.output());
+        assertTrue(check.output().startsWith("VIGIL OK - " + primary + " leads term "), check.output());
+        ExecResult version = cluster.vigilctl(old, "version").orThrow("vigilctl version on " + old);
+        assertTrue(version.output().contains("vigild " + vigil.daemon.Version.of() + " on " + old + " "), version.output());
+    }
+
+    private static void sleepMs(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     /**

@@ -20,7 +20,19 @@ public enum AdminCommand {
      * An operator swears a node is off: args {@code node}, {@code operator}; only the leader accepts it. The result
      * is an object with {@code accepted} and {@code detail}.
      */
-    CONFIRM_DOWN("confirm-down", false);
+    CONFIRM_DOWN("confirm-down", false),
+    /**
+     * The daemon's last events at notice or above, oldest first: arg {@code limit} (1 to 500, default 20); the result
+     * is an object with {@code entries}, each {@code at} (ISO-8601, UTC, milliseconds), {@code mono_ms},
+     * {@code priority}, {@code event} and {@code fields} (the logged key/value pairs).
+     */
+    HISTORY("history", false),
+    /**
+     * The daemon's version: the result is an object with {@code vigild} (the version), {@code admin_protocol},
+     * {@code status_format}, {@code java}, {@code pid}, {@code node}, {@code started_at} (ISO-8601, UTC) and
+     * {@code uptime_s}.
+     */
+    VERSION("version", false);
 
     private final String wireName;
     private final boolean longRunning;

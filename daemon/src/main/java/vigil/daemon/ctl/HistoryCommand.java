@@ -1,0 +1,114 @@
+package vigil.daemon.ctl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import vigil.protocol.admin.AdminCodec;
+import vigil.protocol.admin.AdminCommand;
+import vigil.protocol.admin.AdminRequest;
+
+/** {@code vigilctl history}: the daemon's last decisions and side effects, as it logged them at notice or above. */
+@Command(name = "history",
+        sortOptions = false,
+        header = "Show this daemon's last decisions and side effects, with their reasons.",
+        synopsisHeading = "%nUsage: ",
+        customSynopsis = "vigilctl [--socket PATH] history [-n COUNT] [--json]",
+        descriptionHeading = "%nDescription:%n",
+        description = {
+            "Asks the local vigild for the last events it logged at notice, warning or err, oldest first, whatever "
+                    + "its log level: role changes and leases (role, lease_acquired), each change of the supervisor's "
+                    + "reason with its cause and the actions it took (pg), VIPs claimed and released, fences, service "
+                    + "actions and hooks, each with what caused it. One line per event: the time (this host's time "
+                    + "zone), the priority, the event and its fields as the journal shows them.",
+            "",
+            "The daemon keeps its last 500 such events in memory (they are rare: nothing is logged at notice every "
+                    + "probe or heartbeat); older ones, and every event of a daemon that has restarted since, are in the "
+                    + "journal: journalctl -u vigild. Like status, this is one daemon's account: run it on every node to "
+                    + "follow a failover from each side.",
+        },
+        optionListHeading = "%nOptions:%n",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            " 0:success",
+            " 1:vigild answered with an error, or its reply was malformed",
+            " 2:usage error",
+            "69:vigild unreachable (socket missing or refusing, or no reply within 5 s)",
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  vigilctl history",
+            "  vigilctl history -n 100 --json | jq -r '.entries[] | select(.event == \"role\") | .at'",
+        })
+final class HistoryCommand implements Callable<Integer> {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
+
+    @ParentCommand
+    Vigilctl parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Option(names = {"-n", "--count"}, paramLabel = "COUNT", defaultValue = "20",
+            description = "How many of the newest events to show, 1 to 500. Default: ${DEFAULT-VALUE}.")
+    int count;
+
+    @Option(names = "--json", description = "Print the daemon's answer as JSON (one document) instead of lines.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (count < 1 || count > 500) {
+            err.println("vigilctl: history -n takes 1 to 500 (got " + count + ")");
+            return Vigilctl.EXIT_USAGE;
+        }
+        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.HISTORY, Map.of("limit", count)),
+                parent.timeout(), err);
+        if (!call.ok()) return call.exit();
+        if (json) {
+            out.println(AdminCodec.toPrettyJson(call.result()));
+            return Vigilctl.EXIT_OK;
+        }
+        JsonNode entries = call.result().path("entries");
+        if (!entries.isArray()) {
+            err.println("vigilctl: unusable history from vigild at " + parent.socket() + ": no entries");
+            return Vigilctl.EXIT_DAEMON_ERROR;
+        }
+        if (entries.isEmpty()) out.println("(no event at notice or above since vigild started)");
+        for (JsonNode e : entries) out.println(line(e, ZoneId.systemDefault()));
+        return Vigilctl.EXIT_OK;
+    }
+
+    /** One event: local time, priority, event, then its fields as {@code key=value} (quoted when needed). */
+    static String line(JsonNode e, ZoneId zone) {
+        StringBuilder b = new StringBuilder();
+        String at = e.path("at").asText();
+        try {
+            b.append(TIME.format(Instant.parse(at).atZone(zone)));
+        } catch (java.time.DateTimeException ex) {
+            b.append(at);
+        }
+        b.append(' ').append(String.format("%-7s", e.path("priority").asText())).append(' ').append(e.path("event").asText());
+        for (Iterator<Map.Entry<String, JsonNode>> it = e.path("fields").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            String v = f.getValue().asText();
+            b.append(' ').append(f.getKey()).append('=')
+                    .append(v.isEmpty() ? "-" : v.matches("[^\\s\"]+") ? v : '"' + v.replace("\"", "\\\"") + '"');
+        }
+        return b.toString();
+    }
+}

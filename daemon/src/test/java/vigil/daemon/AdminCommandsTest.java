@@ -1,0 +1,68 @@
+package vigil.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import vigil.daemon.log.Log;
+import vigil.daemon.log.Priority;
+import vigil.protocol.admin.AdminCodec;
+import vigil.protocol.admin.AdminReply;
+import vigil.protocol.admin.AdminRequest;
+import vigil.protocol.admin.ErrorCode;
+
+/** The admin commands answered without the loop: history (from the log's recent events) and version. */
+class AdminCommandsTest {
+    private final Log log = new Log("n1", new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            Priority.INFO);
+    private final AdminCommands commands = new AdminCommands("n1", null, null, null, () -> 0L, log);
+
+    private AdminReply ask(String command, Map<String, Object> args) {
+        return commands.handle(new AdminRequest(AdminCodec.PROTOCOL_VERSION, command, args)).join();
+    }
+
+    @Test
+    void historyReturnsTheNewestEventsOldestFirstWithTheirFields() {
+        log.event(Priority.NOTICE, "role", "role", "candidate→leader", "term", 3);
+        log.event(Priority.NOTICE, "pg", "reason", "PROMOTED", "term", 3);
+        log.event(Priority.NOTICE, "vip_acquired", "vip", "db");
+        AdminReply r = ask("history", Map.of("limit", 2));
+        assertTrue(r.ok());
+        var entries = r.result().path("entries");
+        assertEquals(2, entries.size());
+        assertEquals("pg", entries.get(0).path("event").asText());
+        assertEquals("PROMOTED", entries.get(0).path("fields").path("reason").asText());
+        assertEquals("notice", entries.get(0).path("priority").asText());
+        assertTrue(entries.get(0).path("at").asText().endsWith("Z"), entries.toString());
+        assertEquals("vip_acquired", entries.get(1).path("event").asText());
+        assertEquals(3, ask("history", Map.of()).result().path("entries").size(), "the default limit covers all three");
+    }
+
+    @Test
+    void historyRefusesALimitOutOfRange() {
+        for (Object bad : List.of(0, 501, "5")) {
+            AdminReply r = ask("history", Map.of("limit", bad));
+            assertFalse(r.ok(), "limit " + bad);
+            assertEquals(ErrorCode.BAD_REQUEST, r.error().code());
+            assertTrue(r.error().message().contains("1 to 500"), r.error().message());
+        }
+    }
+
+    @Test
+    void versionNamesTheBuildTheProtocolAndTheProcess() {
+        AdminReply r = ask("version", Map.of());
+        assertTrue(r.ok());
+        assertEquals(Version.of(), r.result().path("vigild").asText());
+        assertFalse(Version.of().equals("unknown"), "the build writes the version");
+        assertEquals(AdminCodec.PROTOCOL_VERSION, r.result().path("admin_protocol").asInt());
+        assertEquals(ProcessHandle.current().pid(), r.result().path("pid").asLong());
+        assertEquals("n1", r.result().path("node").asText());
+        assertTrue(r.result().path("uptime_s").asLong() >= 0);
+    }
+}
