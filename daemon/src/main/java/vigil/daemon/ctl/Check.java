@@ -19,7 +19,8 @@ import vigil.protocol.admin.StatusView;
  * past the critical lag. WARNING is lost redundancy: a voter out of reach, a standby not running, a standby past the
  * warning lag, this node's lease in doubt or its PostgreSQL failing, a failed service action. The thresholds compare
  * with what the answering daemon knows (a standby's lag as last reported to it), so run the check on the leader, or on
- * every node to see each one's view.
+ * every node to see each one's view. The PostgreSQL of another node is known only from what it reported: that a
+ * recorded primary elsewhere stopped running is seen on that node (normally the leader) or as its being out of reach.
  */
 record Check(int code, String line) {
     static final int OK = 0;
@@ -64,7 +65,9 @@ record Check(int code, String line) {
                     else if (!"primary".equals(role)) critical.add("primary " + n.name() + " is " + role);
                     continue;
                 }
-                if (n.reachable() || n.self()) {
+                if ("primary".equals(role)) {
+                    critical.add(n.name() + " runs as a primary, but " + primary + " is the recorded one");
+                } else if (n.reachable() || n.self()) {
                     if (!"standby".equals(role)) warning.add("standby " + n.name() + " is " + role);
                 }
                 Long lag = n.postgres().lagBytes();
@@ -73,22 +76,40 @@ record Check(int code, String line) {
                 if (lag >= lagCriticalBytes) critical.add(n.name() + " lags " + bytes(lag));
                 else if (lag >= lagWarningBytes) warning.add(n.name() + " lags " + bytes(lag));
             }
-            if (pg.reason() != null && CRITICAL_REASONS.contains(pg.reason())) {
-                critical.add(s.node() + ": " + pg.reason());
-            } else if (pg.reason() != null && WARNING_REASONS.contains(pg.reason())) {
-                warning.add(s.node() + ": " + pg.reason());
-            }
+            String code = reasonCode(pg.reason());
+            if (CRITICAL_REASONS.contains(code)) critical.add(s.node() + ": " + shortened(pg.reason()));
+            else if (WARNING_REASONS.contains(code)) warning.add(s.node() + ": " + shortened(pg.reason()));
         }
         for (ServiceOutcomeView o : s.services()) {
             if (!o.ok()) warning.add("service action \"" + o.action() + "\" failed (exit " + o.exit() + ")");
         }
-        int code = !critical.isEmpty() ? CRITICAL : !warning.isEmpty() ? WARNING : OK;
+        int state = !critical.isEmpty() ? CRITICAL : !warning.isEmpty() ? WARNING : OK;
         List<String> said = new ArrayList<>(critical);
         said.addAll(warning);
         if (said.isEmpty()) said.add(summary(s));
         String perf = "term=" + s.term() + " voters_reachable=" + s.reachableVoters() + ";;;0;" + s.voters()
                 + (pg == null ? "" : " max_lag_bytes=" + maxLag + "B;" + lagWarningBytes + ";" + lagCriticalBytes + ";0");
-        return new Check(code, "VIGIL " + STATES[code] + " - " + String.join("; ", said) + " | " + perf);
+        // '|' starts the performance data: none may come from a name or a reason
+        return new Check(state, "VIGIL " + STATES[state] + " - " + String.join("; ", said).replace('|', '/') + " | " + perf);
+    }
+
+    /**
+     * The reason's name: the status gives the supervisor's reason as {@code NAME}, {@code NAME(peer)} or
+     * {@code NAME(peer): cause} ({@code vigil.core.ha.Why}); null for none.
+     */
+    static String reasonCode(String reason) {
+        if (reason == null) return null;
+        int end = reason.length();
+        for (char c : new char[] {'(', ':', ' '}) {
+            int i = reason.indexOf(c);
+            if (i >= 0) end = Math.min(end, i);
+        }
+        return reason.substring(0, end);
+    }
+
+    /** A reason with its cause, cut to what one line of a monitoring system shows. */
+    static String shortened(String reason) {
+        return reason.length() <= 160 ? reason : reason.substring(0, 157) + "...";
     }
 
     private static String summary(StatusView s) {

@@ -119,12 +119,14 @@ public final class Vigilctl implements Callable<Integer> {
         CommandLine cli = new CommandLine(new Vigilctl(env, timeout));
         cli.setOut(out);
         cli.setErr(err);
+        // A monitoring plugin answers every failure of its own with UNKNOWN (3), on standard output: never 1 or 2,
+        // which a monitoring system reads as WARNING or CRITICAL of the cluster.
+        boolean check = java.util.Arrays.asList(args).contains("check");
         cli.setParameterExceptionHandler((e, ignored) -> {
             CommandLine failed = e.getCommandLine();
-            if (failed.getCommand() instanceof CheckCommand) {
-                // a monitoring plugin answers a usage error with UNKNOWN, on standard output
-                failed.getOut().println(Check.unknown("usage: " + e.getMessage()).line());
-                failed.getOut().flush();
+            if (check) {
+                out.println(Check.unknown("usage: " + e.getMessage()).line());
+                out.flush();
                 return Check.UNKNOWN;
             }
             failed.getErr().println("vigilctl: " + e.getMessage());
@@ -133,6 +135,12 @@ public final class Vigilctl implements Callable<Integer> {
             return EXIT_USAGE;
         });
         cli.setExecutionExceptionHandler((e, failed, ignored) -> {
+            if (check) {
+                out.println(Check.unknown(e instanceof CommandLine.ParameterException ? "usage: " + e.getMessage()
+                        : "internal error: " + e).line());
+                out.flush();
+                return Check.UNKNOWN;
+            }
             failed.getErr().println("vigilctl: internal error: " + e);
             return EXIT_DAEMON_ERROR;
         });

@@ -34,7 +34,7 @@ public final class JGroupsLog implements org.jgroups.logging.Log {
     }
 
     private void write(Priority p, String msg, Throwable t) {
-        log.event(p, "jgroups", "source", category, "message", t == null ? msg : msg + ": " + t);
+        log.event(p, Log.LIBRARY_EVENT, "source", category, "message", t == null ? msg : msg + ": " + t);
     }
 
     private static String format(String fmt, Object... args) {

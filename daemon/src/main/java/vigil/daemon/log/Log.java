@@ -19,6 +19,8 @@ public final class Log {
     private final Priority threshold;
     private volatile Tap tap;
     private final Recent recent = new Recent();
+    /** The event JGroups' own log lines are written as ({@code JGroupsLog}); not kept in {@link #recent}. */
+    public static final String LIBRARY_EVENT = "jgroups";
 
     /** Sees every event before the threshold applies (secret values already masked); must return at once. */
     public interface Tap {
@@ -35,7 +37,8 @@ public final class Log {
     public void event(Priority priority, String event, Object... keyValues) {
         Tap t = tap;
         boolean shown = priority.level <= threshold.level;
-        boolean kept = priority.level <= Priority.NOTICE.level;
+        // the library's own warnings (JGroups, during a partition) would push the decisions out of the history
+        boolean kept = priority.level <= Priority.NOTICE.level && !event.equals(LIBRARY_EVENT);
         if (t == null && !shown && !kept) return;
         String line = line(priority, event, keyValues);
         Map<String, String> fields = t != null || kept ? fields(keyValues) : null;

@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * The daemon's last events at {@code notice} or above, whatever the log level: its decisions with their reasons (role
  * changes, leases, the supervisor's reasons and actions) and every side effect it logged (VIPs, fences, service
- * actions), for {@code vigilctl history}. Such events are rare (nothing is logged at notice every probe or heartbeat),
+ * actions; not JGroups' own lines, which a partition can make many), for {@code vigilctl history}. Such events are rare (nothing is logged at notice every probe or heartbeat),
  * so a few hundred cover hours; older ones are in the journal.
  */
 public final class Recent {

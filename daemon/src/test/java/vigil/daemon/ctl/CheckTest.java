@@ -70,11 +70,13 @@ class CheckTest {
                 List.of(node("n1", "unknown", false, false, pg("primary", null)),
                         node("n2", "follower", true, true, pg("standby", 0L)),
                         node("n3", "unknown", false, false, pg("unknown", null))),
-                new PgClusterView("n1", 1, List.of(), false, "FENCING_REQUIRED"));
+                new PgClusterView("n1", 1, List.of(), false,
+                        "FENCING_REQUIRED(n1): no proof that n1's PostgreSQL cannot write (no watchdog, no fence agent)"));
         Check c = Check.of(s, WARN, CRIT);
         assertEquals(Check.CRITICAL, c.code());
         assertEquals("VIGIL CRITICAL - no quorum: 1 of 3 voters reachable from n2; no leader in term 4; primary n1 out of"
-                + " reach; n2: FENCING_REQUIRED; out of reach: n3", c.line().substring(0, c.line().indexOf(" |")));
+                + " reach; n2: FENCING_REQUIRED(n1): no proof that n1's PostgreSQL cannot write (no watchdog, no fence"
+                + " agent); out of reach: n3", c.line().substring(0, c.line().indexOf(" |")));
     }
 
     @Test
@@ -82,8 +84,9 @@ class CheckTest {
         List<NodeStatusView> hung = List.of(node("n1", "leader", true, true, pg("hung", null)),
                 node("n2", "follower", true, false, pg("standby", 0L)));
         Check c = Check.of(new StatusView(1, "n1", "maas", "leader", 3, "n1", 1200, true, 2, 2, hung,
-                new PgClusterView("n1", 1, List.of(), false, "PRIMARY_FAILING")), WARN, CRIT);
-        assertEquals("VIGIL CRITICAL - primary n1 is hung; n1: PRIMARY_FAILING", c.line().substring(0, c.line().indexOf(" |")));
+                new PgClusterView("n1", 1, List.of(), false, "PRIMARY_FAILING: no answer within 500 ms")), WARN, CRIT);
+        assertEquals("VIGIL CRITICAL - primary n1 is hung; n1: PRIMARY_FAILING: no answer within 500 ms",
+                c.line().substring(0, c.line().indexOf(" |")));
         Check none = Check.of(new StatusView(1, "n1", "maas", "leader", 3, "n1", 1200, true, 2, 2, hung,
                 new PgClusterView(null, 0, List.of(), false, "WAITING")), WARN, CRIT);
         assertEquals(Check.CRITICAL, none.code());
@@ -93,13 +96,15 @@ class CheckTest {
 
     @Test
     void aLeaseInDoubtAndAFailedServiceActionAreWarnings() {
-        StatusView s = healthy("LEASE_IN_DOUBT", nodes(pg("standby", 0L), true)).withServices(List.of(
-                new ServiceOutcomeView("restart apache2", "acquired", "region", false, 1, 3, 0L, "exit 1"),
+        StatusView s = healthy("LEASE_IN_DOUBT: no majority acknowledged a heartbeat sent in the last 378 ms",
+                nodes(pg("standby", 0L), true)).withServices(List.of(
+                new ServiceOutcomeView("restart apache2|squid", "acquired", "region", false, 1, 3, 0L, "exit 1"),
                 new ServiceOutcomeView("reload squid", "acquired", "region", true, 0, 1, 0L, "")));
         Check c = Check.of(s, WARN, CRIT);
         assertEquals(Check.WARNING, c.code());
-        assertEquals("VIGIL WARNING - n1: LEASE_IN_DOUBT; service action \"restart apache2\" failed (exit 1)",
-                c.line().substring(0, c.line().indexOf(" |")));
+        assertEquals("VIGIL WARNING - n1: LEASE_IN_DOUBT: no majority acknowledged a heartbeat sent in the last 378 ms;"
+                + " service action \"restart apache2/squid\" failed (exit 1)", c.line().substring(0, c.line().indexOf(" |")));
+        assertEquals(1, c.line().chars().filter(ch -> ch == '|').count(), "one '|': the performance data's");
     }
 
     @Test
@@ -119,5 +124,21 @@ class CheckTest {
         assertEquals(2048, Check.parseSize("2 kB"));
         assertEquals(-1, Check.parseSize("lots"));
         assertEquals(-1, Check.parseSize("-5MB"));
+    }
+
+    @Test
+    void aSecondNodeRunningAsPrimaryIsCritical() {
+        Check c = Check.of(healthy("PRIMARY_HEALTHY", nodes(pg("primary", null), true)), WARN, CRIT);
+        assertEquals(Check.CRITICAL, c.code());
+        assertEquals("VIGIL CRITICAL - n2 runs as a primary, but n1 is the recorded one",
+                c.line().substring(0, c.line().indexOf(" |")));
+    }
+
+    @Test
+    void theReasonsNameIsReadWithOrWithoutPeerAndCause() {
+        assertEquals("SELF_FENCE", Check.reasonCode("SELF_FENCE: lease ends in 120 ms"));
+        assertEquals("FENCING_REQUIRED", Check.reasonCode("FENCING_REQUIRED(n1): no proof"));
+        assertEquals("PRIMARY_HEALTHY", Check.reasonCode("PRIMARY_HEALTHY"));
+        assertEquals(null, Check.reasonCode(null));
     }
 }

@@ -172,6 +172,12 @@ class VigilctlTest {
         Run badOption = run("--socket", dir.resolve("x.sock").toString(), "check", "--verbose");
         assertEquals(3, badOption.code());
         assertTrue(badOption.out().startsWith("VIGIL UNKNOWN - usage: Unknown option: '--verbose'"), badOption.out());
+        Run badParent = run("--sockt", "x", "check");
+        assertEquals(3, badParent.code(), badParent.out() + badParent.err());
+        assertTrue(badParent.out().startsWith("VIGIL UNKNOWN - usage: "), badParent.out());
+        Run emptySocket = run("--socket", "", "check");
+        assertEquals(3, emptySocket.code(), emptySocket.out() + emptySocket.err());
+        assertTrue(emptySocket.out().startsWith("VIGIL UNKNOWN - usage: --socket needs a path"), emptySocket.out());
     }
 
     @Test

@@ -28,8 +28,9 @@ class LogTest {
         Log log = new Log("n1", new PrintStream(bytes, true, StandardCharsets.UTF_8), Priority.WARNING);
         log.event(Priority.NOTICE, "pg", "reason", "PROMOTED", "peer", null);
         log.event(Priority.INFO, "view", "members", "n1,n2");
+        log.event(Priority.WARNING, Log.LIBRARY_EVENT, "message", "no physical address for n3, dropping message");
         log.event(Priority.WARNING, "role", "role", "leader→follower", "api_token", "s3cr3t");
-        assertEquals(1, bytes.toString(StandardCharsets.UTF_8).lines().count(), "only the warning is printed");
+        assertEquals(2, bytes.toString(StandardCharsets.UTF_8).lines().count(), "only the warnings are printed");
         var kept = log.recent().last(10);
         assertEquals(java.util.List.of("pg", "role"), kept.stream().map(Recent.Event::event).toList());
         assertEquals(java.util.Map.of("reason", "PROMOTED", "peer", ""), kept.get(0).fields());
