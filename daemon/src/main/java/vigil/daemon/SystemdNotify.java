@@ -13,8 +13,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * sd_notify(3) over the datagram socket named by {@code $NOTIFY_SOCKET}: {@code READY=1} once the daemon serves,
- * {@code WATCHDOG=1} while its loop lives (so systemd's {@code WatchdogSec=} restarts a hung daemon), and
- * {@code STOPPING=1}. Without the variable (not under systemd) every call does nothing.
+ * {@code WATCHDOG=1} while its loop lives (so systemd's {@code WatchdogSec=} restarts a hung daemon),
+ * {@code STATUS=} with this node's state in one line when it changes ({@link StatusLine}), and {@code STOPPING=1}. Without the variable (not under systemd) every call does nothing.
  */
 final class SystemdNotify {
     private static final SystemdNotify FROM_ENV = new SystemdNotify(System.getenv("NOTIFY_SOCKET"));
@@ -32,6 +32,11 @@ final class SystemdNotify {
 
     static void watchdog() {
         FROM_ENV.send("WATCHDOG=1");
+    }
+
+    /** The unit's one-line status ({@code systemctl status}): {@link StatusLine}. No newline may be in it. */
+    static void status(String line) {
+        FROM_ENV.send("STATUS=" + line.replace('\n', ' '));
     }
 
     static void stopping() {

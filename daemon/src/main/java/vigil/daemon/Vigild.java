@@ -250,9 +250,16 @@ public final class Vigild implements Callable<Integer> {
             stopped.countDown();
         }, "vigil-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        String statusLine = "";
         while (loopThread.isAlive()) {
             // systemd's watchdog is fed by the loop's progress, not by this thread being alive.
             if (loop.sinceProgressMs() < PROGRESS_LIMIT_MS) SystemdNotify.watchdog();
+            // systemctl status shows what vigilctl status would say, in one line, within a second of a change
+            String line = StatusLine.of(loop.snapshot());
+            if (!line.equals(statusLine) && !stopRequested.get()) {
+                SystemdNotify.status(line);
+                statusLine = line;
+            }
             loopThread.join(1000);
         }
         if (!stopRequested.get()) {

@@ -129,10 +129,11 @@ public final class NodeLoop implements Runnable {
     /** Heartbeats and acknowledgements come by two paths: the first copy of each goes on, the other is dropped. */
     private final Arrivals arrivals = new Arrivals();
     private final java.util.List<CompletableFuture<Void>> stopWaiters = new java.util.ArrayList<>();
-    private NodeState state;
+    /** Written by the loop only; volatile so that {@link #snapshot} may read the newest from another thread. */
+    private volatile NodeState state;
     private volatile Vips vips;
     private volatile Fencing fencing;
-    private Set<String> members = Set.of();
+    private volatile Set<String> members = Set.of();
     private volatile boolean halted;
     private volatile long progressAt;
     /** The instant the core asked to be ticked at, and when the last tick was ({@link #run}). */
@@ -189,6 +190,15 @@ public final class NodeLoop implements Runnable {
 
     public void onView(Set<String> memberNames) {
         inputs.add(new View(Set.copyOf(memberNames)));
+    }
+
+    /**
+     * This node's status from any thread, without waiting for the loop: the newest state and membership it has
+     * published (each immutable; the two may be one decision apart). For the unit's status line; {@link #status}
+     * answers the admin socket in the loop's order.
+     */
+    public StatusView snapshot() {
+        return StatusSnapshot.of(state, config, cluster, members, clock.getAsLong());
     }
 
     public CompletableFuture<StatusView> status() {
