@@ -255,10 +255,18 @@ public final class Vigild implements Callable<Integer> {
             // systemd's watchdog is fed by the loop's progress, not by this thread being alive.
             if (loop.sinceProgressMs() < PROGRESS_LIMIT_MS) SystemdNotify.watchdog();
             // systemctl status shows what vigilctl status would say, in one line, within a second of a change
-            String line = StatusLine.of(loop.snapshot());
-            if (!line.equals(statusLine) && !stopRequested.get()) {
-                SystemdNotify.status(line);
-                statusLine = line;
+            try {
+                String line = StatusLine.of(loop.snapshot());
+                if (!line.equals(statusLine) && !stopRequested.get()) {
+                    SystemdNotify.status(line);
+                    statusLine = line;
+                }
+            } catch (RuntimeException e) {
+                // a status line is a courtesy: it must never take this thread (the systemd watchdog's) down
+                if (!statusLine.startsWith("unavailable")) {
+                    log.event(Priority.WARNING, "status_line_failed", "error", e.toString());
+                    statusLine = "unavailable";
+                }
             }
             loopThread.join(1000);
         }
