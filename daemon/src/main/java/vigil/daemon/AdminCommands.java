@@ -22,7 +22,8 @@ import vigil.protocol.admin.ErrorCode;
  * What the admin socket's commands do. {@code status} asks the loop; {@code fence} runs a node's fence agents on a
  * thread of its own (never the loop's) and, when an {@code off} is confirmed, tells the loop, so that a leader waiting
  * for a proof about that node may use it; {@code confirm-down} goes to the loop, which takes it only as a leader;
- * {@code history} and {@code version} are answered here, from the log's recent events and the process.
+ * {@code cleanup} too (it resets this node's failcount, so it refuses another node's name); {@code history} and
+ * {@code version} are answered here, from the log's recent events and the process.
  */
 final class AdminCommands {
     /** A fence from vigilctl gets what a failover's fence gets (below the admin socket's long-running limit). */
@@ -61,8 +62,23 @@ final class AdminCommands {
             case FENCE -> fence(request);
             case CONFIRM_DOWN -> confirmDown(request);
             case HISTORY -> history(request);
+            case CLEANUP -> cleanup(request);
             case VERSION -> done(AdminReply.success(version()));
         };
+    }
+
+    /** Each node keeps its own failcount: only the node's own daemon resets it. */
+    private CompletableFuture<AdminReply> cleanup(AdminRequest request) {
+        String target = text(request, "node");
+        String operator = text(request, "operator");
+        if (target != null && !target.equals(node)) {
+            return done(AdminReply.failure(ErrorCode.REFUSED, "failcounts are kept by each node's own vigild: run"
+                    + " vigilctl cleanup on " + target + " (this is " + node + ")"));
+        }
+        return loop.cleanup(operator == null || operator.isBlank() ? "unnamed" : operator)
+                .thenApply(detail -> AdminReply.success(Map.of("detail", detail)))
+                .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
+                        (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
     }
 
     /** The last events at notice or above ({@link vigil.daemon.log.Recent}), oldest first. */

@@ -65,4 +65,13 @@ class AdminCommandsTest {
         assertEquals("n1", r.result().path("node").asText());
         assertTrue(r.result().path("uptime_s").asLong() >= 0);
     }
+
+    @Test
+    void cleanupOfAnotherNodeIsRefusedWithWhereToRunIt() {
+        AdminReply r = ask("cleanup", Map.of("node", "n2", "operator", "alice"));
+        assertFalse(r.ok());
+        assertEquals(ErrorCode.REFUSED, r.error().code());
+        assertEquals("failcounts are kept by each node's own vigild: run vigilctl cleanup on n2 (this is n1)",
+                r.error().message());
+    }
 }

@@ -26,6 +26,12 @@ public sealed interface HaObservation {
         }
     }
 
+    /**
+     * An operator reset this node's failcount ({@code vigilctl cleanup}): the restarts counted against
+     * migration_threshold and the failed actions' back-off are forgotten; nothing else (no proof, no record) changes.
+     */
+    record Cleanup(long now, String operator) implements HaObservation {}
+
     /** The fence agents of {@code node} ran: {@code off} when its host is off, confirmed by their status. */
     record NodeFenced(long now, String node, boolean off, long startedAt, String detail) implements HaObservation {}
 

@@ -142,6 +142,12 @@ final class HaStep {
                 electionInputs.add(new Observation.RecordUpdate(now,
                         pg.withConfirmedDown(new PgRecord.Confirmed(c.node(), e.term(), c.operator(), c.at()))));
             }
+        } else if (o instanceof HaObservation.Cleanup) {
+            // The operator's word that the cause is dealt with: restarts in place are allowed again, and the
+            // candidacy that migration_threshold withdrew comes back at once (Fitness reads the same list).
+            restarts.clear();
+            failedActions = 0;
+            retryAt = 0;
         } else if (o instanceof HaObservation.NodeFenced f) {
             fences.put(f.node(), new SupervisorState.PeerProbe(f.off() ? PeerPg.POWERED_OFF : PeerPg.UNKNOWN,
                     f.startedAt(), now, f.detail()));

@@ -42,6 +42,12 @@ public sealed interface Input {
         }
     }
 
+    /**
+     * {@code vigilctl cleanup}: an operator resets this node's failcount (the local restarts counted against
+     * migration_threshold, and the back-off of failed actions), as Pacemaker's resource cleanup does.
+     */
+    record Cleanup(long now, String operator) implements Input {}
+
     /** The outcome of {@link Effect.FenceNode}: {@code off} when a level turned the host off and status confirmed it. */
     record NodeFenced(long now, String node, boolean off, long startedAt, String detail) implements Input {}
 

@@ -135,6 +135,8 @@ public final class Node {
                 supervise(new HaObservation.Probed(now, p.view()));
             } else if (in instanceof Input.ConfirmedDown c) {
                 supervise(new HaObservation.ConfirmedDown(now, c.node(), c.operator(), c.at()));
+            } else if (in instanceof Input.Cleanup c) {
+                supervise(new HaObservation.Cleanup(now, c.operator()));
             } else if (in instanceof Input.NodeFenced f) {
                 supervise(new HaObservation.NodeFenced(now, f.node(), f.off(), f.startedAt(), f.detail()));
             } else if (in instanceof Input.PeerProbed p) {

@@ -54,6 +54,31 @@ class SupervisorTest {
         assertFalse(candidacy(giveUp).eligible());
     }
 
+    /** {@code vigilctl cleanup}: past migration_threshold, the operator's reset lets the primary restart in place again. */
+    @Test
+    void aCleanupForgetsTheRestartsSoThePrimaryIsRestartedAgain() {
+        SupervisorState s = probed(primary(PRIMARY_LSN));
+        s = new SupervisorState(s.local(), new SupervisorState.Work(null, 0, false, List.of(NOW - 3, NOW - 2, NOW - 1),
+                2, 0, false, false, false, null, null, 0), s.rejoin(), s.probes(), s.durable(), s.boot(), null);
+        HaDecision giveUp = probe(s, clusterWithPrimary(), stoppedCluster(), NOW);
+        assertEquals(HaReason.MIGRATION_THRESHOLD_REACHED, reason(giveUp), "the state this test starts from");
+        assertFalse(candidacy(giveUp).eligible());
+
+        HaDecision cleaned = decide(s, clusterWithPrimary(), ASYNC, new HaObservation.Cleanup(NOW, "alice"));
+        assertEquals(List.of(), cleaned.next().work().restarts());
+        assertEquals(0, cleaned.next().work().failedActions());
+        assertEquals(0, cleaned.next().work().retryAt());
+        HaDecision restart = probe(cleaned.next(), clusterWithPrimary(), stoppedCluster(), NOW + 1);
+        assertEquals(List.of(new PgAction.StartPrimary(null)), restart.actions());
+        assertEquals(HaReason.PRIMARY_CRASHED_RESTART, reason(restart));
+        assertTrue(candidacy(restart).eligible(), "its candidacy is back");
+
+        SupervisorState backedOff = new SupervisorState(s.local(), new SupervisorState.Work(null, 0, false, List.of(),
+                4, NOW + 5_000, false, false, false, null, null, 0), s.rejoin(), s.probes(), s.durable(), s.boot(), null);
+        assertEquals(0, decide(backedOff, clusterWithPrimary(), ASYNC, new HaObservation.Cleanup(NOW, "alice")).next()
+                .work().retryAt(), "the failed actions' back-off is forgotten too");
+    }
+
     @Test
     void restartsOlderThanTheFailureTimeoutNoLongerCount() {
         SupervisorState s = probed(primary(PRIMARY_LSN));

@@ -29,8 +29,8 @@ import picocli.CommandLine.Spec;
                     + "newline-delimited JSON). It shows the daemon's own view of the cluster: which node leads, in which "
                     + "term, whether this node sees a quorum of the configured voters, and how each node looks from here (status), or "
                     + "the same reduced to a monitoring plugin's one line and exit code (check); what it decided lately "
-                    + "and why (history); and the versions of both (version). "
-                    + "It also runs a node's fence agents (fence) and passes an operator's sworn \"this node is off\" "
+                    + "and why (history); and the versions of both (version). It resets this node's failcount (cleanup), "
+                    + "runs a node's fence agents (fence) and passes an operator's sworn \"this node is off\" "
                     + "to the leader (confirm-down).",
             "",
             "Only root and members of the admin group (node.admin.group in the vigil configuration) may use the socket; "
@@ -55,6 +55,8 @@ import picocli.CommandLine.Spec;
             "      One line and exit 0-3 for Nagios, Icinga or Sensu (vigilctl check --help).",
             "  vigilctl history -n 50",
             "      This daemon's last 50 decisions and side effects, with their reasons.",
+            "  vigilctl cleanup",
+            "      Reset this node's failcount once the cause of its restarts is dealt with.",
             "  vigilctl version",
             "      The versions of vigilctl and of the running vigild.",
             "  vigilctl fence n1 --action status",
@@ -75,7 +77,7 @@ import picocli.CommandLine.Spec;
             "",
             "See also: vigild --help, systemctl status vigild, journalctl -u vigild",
         },
-        subcommands = {StatusCommand.class, CheckCommand.class, HistoryCommand.class, VersionCommand.class, FenceCommand.class, ConfirmDownCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StatusCommand.class, CheckCommand.class, HistoryCommand.class, VersionCommand.class, CleanupCommand.class, FenceCommand.class, ConfirmDownCommand.class, CommandLine.HelpCommand.class})
 public final class Vigilctl implements Callable<Integer> {
     public static final int EXIT_OK = 0;
     public static final int EXIT_DAEMON_ERROR = 1;

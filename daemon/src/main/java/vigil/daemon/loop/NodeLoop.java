@@ -115,6 +115,8 @@ public final class NodeLoop implements Runnable {
 
     private record ConfirmDown(String node, String operator, CompletableFuture<String> reply) implements In {}
 
+    private record Cleanup(String operator, CompletableFuture<String> reply) implements In {}
+
     private final LinkedBlockingQueue<In> inputs = new LinkedBlockingQueue<>();
     private final NodeConfig config;
     private final String cluster;
@@ -166,6 +168,16 @@ public final class NodeLoop implements Runnable {
     public CompletableFuture<String> confirmDown(String node, String operator) {
         CompletableFuture<String> reply = new CompletableFuture<>();
         inputs.add(new ConfirmDown(node, operator, reply));
+        return reply;
+    }
+
+    /**
+     * {@code vigilctl cleanup}: an operator resets this node's failcount (restarts counted against migration_threshold,
+     * the back-off of failed actions). The future says what was reset.
+     */
+    public CompletableFuture<String> cleanup(String operator) {
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        inputs.add(new Cleanup(operator, reply));
         return reply;
     }
 
@@ -287,6 +299,8 @@ public final class NodeLoop implements Runnable {
             decide(s.input());
         } else if (in instanceof ConfirmDown c) {
             confirmDown(c);
+        } else if (in instanceof Cleanup c) {
+            cleanup(c);
         } else if (in instanceof StatusQuery q) {
             q.reply().complete(StatusSnapshot.of(state, config, cluster, members, clock.getAsLong()));
         } else if (in instanceof Shutdown s) {
@@ -386,6 +400,22 @@ public final class NodeLoop implements Runnable {
                 + " counts as off (recorded in the cluster record, for one promotion) until it is heard from again");
     }
 
+    private void cleanup(Cleanup c) {
+        var sup = state.supervisor();
+        if (sup == null) {
+            c.reply().completeExceptionally(new IllegalStateException("this node manages no PostgreSQL: it has no failcount"));
+            return;
+        }
+        int restarts = sup.work().restarts().size();
+        int failed = sup.work().failedActions();
+        log.event(Priority.NOTICE, "cleanup", "operator", c.operator(), "reason", "OPERATOR_CLEANUP", "restarts", restarts,
+                "failed_actions", failed, "cause", "the operator reset the failcount: PostgreSQL may be restarted in place "
+                        + "again, and a candidacy withdrawn at migration_threshold comes back");
+        decide(new Input.Cleanup(clock.getAsLong(), c.operator()));
+        c.reply().complete("failcount of " + config.electorate().self() + " reset: " + restarts
+                + " restart(s) within failure_timeout and " + failed + " failed action(s) forgotten");
+    }
+
     private int reachableVoters() {
         int n = 0;
         for (Voter v : config.electorate().voters()) {
@@ -400,6 +430,7 @@ public final class NodeLoop implements Runnable {
             if (in instanceof StatusQuery q) q.reply().completeExceptionally(new IllegalStateException("stopped"));
             if (in instanceof Shutdown s) stopWaiters.add(s.done());
             if (in instanceof ConfirmDown c) c.reply().completeExceptionally(new IllegalStateException("stopped"));
+            if (in instanceof Cleanup c) c.reply().completeExceptionally(new IllegalStateException("stopped"));
         }
         for (CompletableFuture<Void> f : stopWaiters) f.complete(null);
     }

@@ -222,6 +222,23 @@ class VigilctlTest {
     }
 
     @Test
+    void cleanupSendsTheNodeAndTheOperatorAndPrintsWhatWasReset() {
+        List<Map<String, Object>> asked = new ArrayList<>();
+        Path socket = serve(request -> {
+            asked.add(request.args());
+            return CompletableFuture.completedFuture(AdminReply.success(Map.of("detail", "failcount of n1 reset: 2 restart(s)")));
+        });
+        Run r = run("--socket", socket.toString(), "cleanup", "n1");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("failcount of n1 reset: 2 restart(s)\n", r.out());
+        assertEquals("n1", asked.get(0).get("node"));
+        assertTrue(asked.get(0).containsKey("operator"));
+        Run bare = run("--socket", socket.toString(), "cleanup");
+        assertEquals(0, bare.code(), bare.err());
+        assertTrue(!asked.get(1).containsKey("node"), "no node named: this one");
+    }
+
+    @Test
     void missingSocketIsUnavailable() {
         Path missing = dir.resolve("nothing-here.sock");
         Run r = run("--socket", missing.toString(), "status");

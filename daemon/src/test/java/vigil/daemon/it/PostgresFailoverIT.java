@@ -98,6 +98,32 @@ class PostgresFailoverIT {
         assertEquals(Set.of(), lost, "acknowledged rows lost by a postmaster crash");
         System.out.printf("postmaster crash on %s: outage %.3f s, gaps %s%n", p,
                 log.outageAfter(fault, fault + 30_000).orElseThrow().seconds(), log.gapsAfter(fault, fault + 30_000, 200));
+
+        // The restart counts against migration_threshold (FAIL in the status) until the operator's cleanup resets it.
+        assertEquals(1, failcount(p), "one restart counted");
+        String other = cluster.nodes().stream().filter(n -> !n.equals(p)).findFirst().orElseThrow();
+        ExecResult wrongNode = cluster.vigilctl(p, "cleanup", other);
+        assertEquals(1, wrongNode.exitCode(), wrongNode.output());
+        assertTrue(wrongNode.output().contains("run vigilctl cleanup on " + other), wrongNode.output());
+        ExecResult cleanup = cluster.vigilctl(p, "cleanup").orThrow("vigilctl cleanup on " + p);
+        assertTrue(cleanup.output().contains("failcount of " + p + " reset: 1 restart(s)"), cleanup.output());
+        assertEquals(0, failcount(p), "reset");
+        assertTrue(cluster.events(p).stream().anyMatch(e -> e.is("cleanup")
+                && e.field("reason").filter("OPERATOR_CLEANUP"::equals).isPresent()), "logged with its reason");
+    }
+
+    /** FAIL of {@code node}'s own row in its status: local restarts within failure_timeout. */
+    private int failcount(String node) {
+        ExecResult r = cluster.vigilctl(node, "status", "--json").orThrow("vigilctl status --json on " + node);
+        try {
+            var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.output().substring(r.output().indexOf('{')));
+            for (var n : json.path("nodes")) {
+                if (n.path("self").asBoolean()) return n.path("postgres").path("failcount").asInt(-1);
+            }
+            throw new AssertionError("no row of its own in " + r.output());
+        } catch (java.io.IOException e) {
+            throw new AssertionError(r.output(), e);
+        }
     }
 
     @Test

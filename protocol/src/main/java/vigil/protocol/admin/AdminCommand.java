@@ -28,6 +28,12 @@ public enum AdminCommand {
      */
     HISTORY("history", false),
     /**
+     * Reset this node's failcount (restarts counted against migration_threshold, failed actions' back-off): args
+     * {@code node} (optional; only this node's own name is accepted), {@code operator}. The result is an object with
+     * {@code detail}.
+     */
+    CLEANUP("cleanup", false),
+    /**
      * The daemon's version: the result is an object with {@code vigild} (the version), {@code admin_protocol},
      * {@code status_format}, {@code java}, {@code pid}, {@code node}, {@code started_at} (ISO-8601, UTC) and
      * {@code uptime_s}.

@@ -1,0 +1,71 @@
+package vigil.daemon.ctl;
+
+import java.io.PrintWriter;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import vigil.protocol.admin.AdminCommand;
+import vigil.protocol.admin.AdminRequest;
+
+/** {@code vigilctl cleanup}: reset this node's failcount, as Pacemaker's resource cleanup does. */
+@Command(name = "cleanup",
+        sortOptions = false,
+        header = "Reset this node's failcount (local restarts counted against migration_threshold).",
+        synopsisHeading = "%nUsage: ",
+        customSynopsis = "vigilctl [--socket PATH] cleanup [NODE]",
+        descriptionHeading = "%nDescription:%n",
+        description = {
+            "A crashed primary is restarted in place at most migration_threshold times within failure_timeout "
+                    + "(cluster.postgres in the vigil configuration); past that the node gives up the primary role "
+                    + "(MIGRATION_THRESHOLD_REACHED) and stays out of the running until the restarts age out. The FAIL "
+                    + "column of vigilctl status shows the count. Once the cause is dealt with, cleanup forgets the "
+                    + "counted restarts and the back-off of failed actions: PostgreSQL may be restarted in place again "
+                    + "and the node's candidacy comes back at once. It changes nothing else: no proof, no record, no "
+                    + "lease.",
+            "",
+            "Each node counts its own restarts: run cleanup on the node itself. NODE, if given, must be that node's "
+                    + "name (a check against running it on the wrong host). The daemon logs event=cleanup with "
+                    + "reason=OPERATOR_CLEANUP, the counts it forgot and the operator (SUDO_USER or USER).",
+        },
+        optionListHeading = "%nOptions:%n",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            " 0:the failcount was reset",
+            " 1:vigild refused (another node named, no PostgreSQL managed here) or answered something malformed",
+            " 2:usage error",
+            "69:vigild unreachable (socket missing or refusing, or no reply within 5 s)",
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {"  vigilctl cleanup", "  vigilctl cleanup n2      # on n2"})
+final class CleanupCommand implements Callable<Integer> {
+    @ParentCommand
+    Vigilctl parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NODE", description = "This node's name (optional).")
+    String node;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Map<String, Object> args = new HashMap<>();
+        args.put("operator", Operator.name());
+        if (node != null) args.put("node", node);
+        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.CLEANUP, args), parent.timeout(),
+                spec.commandLine().getErr());
+        if (!call.ok()) return call.exit();
+        out.println(call.result().path("detail").asText());
+        return Vigilctl.EXIT_OK;
+    }
+}
