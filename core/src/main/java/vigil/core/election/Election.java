@@ -325,6 +325,12 @@ public final class Election {
             // The leader voided its lease: its acknowledgements no longer bind this node.
             leaderContactAt = now - timing.leaseMs();
             leader = null;
+            // A leader that found this node's PostgreSQL still serving as the recorded primary hands leadership back
+            // by resigning: this node must be free to stand now. The back-off of the vote it granted that leader would
+            // otherwise keep it from standing while the other survivors, each refusing votes for a lease after its own
+            // resignation, take turns electing and resigning until the reclaim window ends and this node fences its
+            // own primary: a failover nobody needed. notBefore only says when to try; every voting rule is unchanged.
+            if (electorate.self().equals(durable.record().pg().primary()) && own.eligible()) notBefore = Math.min(notBefore, now);
         }
 
         /** Outside the no-vote window, not a leader, and the candidate deserves it ({@link Standing#deserves}). */

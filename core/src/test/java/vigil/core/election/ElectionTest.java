@@ -427,6 +427,34 @@ class ElectionTest {
      * {@code self} booted at 0 holding {@link #SYSTEM_42} with its own candidacy {@code own}; asked at 5000 (no-vote
      * window over) to vote for n3.
      */
+    /**
+     * n2's vigild restarted while its PostgreSQL kept serving as the recorded primary; n3 led meanwhile (n2 granted
+     * its vote), found n2's server serving and resigned to hand leadership back. n2 must stand at once: the back-off of
+     * the vote it granted kept it out while the survivors took turns electing and resigning, until its reclaim window
+     * ran out and it fenced its own primary (seen in PostgresFailoverIT). Another node, or n2 when not the recorded
+     * primary, keeps its back-off.
+     */
+    @Test
+    void theRecordedPrimaryMayStandAtOnceWhenItsLeaderResigns() {
+        assertTrue(standsAfterResign("n2"), "the recorded primary stands");
+        assertFalse(standsAfterResign("n1"), "a standby keeps the back-off of the vote it granted");
+    }
+
+    private static boolean standsAfterResign(String recordedPrimary) {
+        Candidacy mine = new Candidacy(true, 1, 700);
+        ClusterRecord record = new ClusterRecord(0, 1, "n1", new PgRecord(recordedPrimary, 42, 1, null, List.of(), null),
+                Map.of("n1", 0L));
+        ElectionState n2 = ElectionState.boot(new Electorate("n2", THREE, TIMING, false), new Durable(0, null, record), 0);
+        n2 = Election.decide(n2, new Observation.CandidacyChanged(1, mine)).next();
+        Decision vote = Election.decide(n2, received(5000, "n3", new Message.VoteRequest(1, mine, record)));
+        assertTrue(((Message.VoteReply) ((Action.Send) vote.actions().get(vote.actions().size() - 1)).message()).granted());
+        n2 = vote.next();
+        n2 = Election.decide(n2, received(5010, "n3", new Message.Heartbeat(1, 1, record, Map.of()))).next();
+        n2 = Election.decide(n2, received(5100, "n3", new Message.Resign(1))).next();
+        Decision tick = Election.decide(n2, new Observation.Tick(5100 + 2 * TIMING.staggerMs()));
+        return tick.actions().stream().anyMatch(a -> a instanceof Action.Send s && s.message() instanceof Message.PreVoteRequest);
+    }
+
     static boolean votes(boolean strict, List<Voter> voters, String self, Candidacy own, Candidacy candidate) {
         return votes(strict, voters, self, SYSTEM_42, own, "n3", candidate);
     }
