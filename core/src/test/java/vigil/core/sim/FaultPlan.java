@@ -15,7 +15,9 @@ final class FaultPlan {
         // PostgreSQL
         FREEZE_POSTMASTER, KILL_POSTMASTER, HOST_CRASH_DATA_EMPTIED, HOST_CRASH_FOREIGN_DATA,
         // the node-crash scenario only ({@link SimSpec#withLeaderCrashes}): whichever host leads at that instant
-        CRASH_LEADER, KILL_LEADER_FIRST
+        CRASH_LEADER, KILL_LEADER_FIRST,
+        // the vigild-restart scenario only ({@link SimSpec#withVigildRestarts}): the leader's vigild, PostgreSQL serving
+        RESTART_LEADER_VIGILD
     }
 
     /** Every kind drawn at random: all but the scenario's own (kept last, so the seeds draw what they always drew). */
@@ -45,6 +47,12 @@ final class FaultPlan {
         List<Kind> kinds = !spec.postgres() ? ELECTION_ONLY
                 : spec.standbyTrouble() ? STANDBY_TROUBLE : RANDOM;
         List<Fault> faults = new ArrayList<>();
+        if (spec.scenario() == SimSpec.Scenario.VIGILD_RESTARTS) {
+            for (long t = 3_000_000L; t < spec.faultPhaseUs(); t += 9_000_000L) {
+                faults.add(new Fault(t, Kind.RESTART_LEADER_VIGILD, List.of(), List.of(), (int) r.nextLong(500, 4_000)));
+            }
+            return faults;
+        }
         if (spec.leaderCrashes()) {
             int i = 0;
             for (long t = 3_000_000L; t < spec.faultPhaseUs(); t += 7_000_000L) {
@@ -91,7 +99,7 @@ final class FaultPlan {
             case KILL_POSTMASTER -> new Fault(t, kind, List.of(dataNode), List.of(), 0);
             case HOST_CRASH_DATA_EMPTIED, HOST_CRASH_FOREIGN_DATA -> new Fault(t, kind, List.of(dataNode), List.of(),
                     (int) r.nextLong(500, 4 * leaseMs));
-            case CRASH_LEADER, KILL_LEADER_FIRST -> throw new IllegalArgumentException(kind + " is never drawn");
+            case CRASH_LEADER, KILL_LEADER_FIRST, RESTART_LEADER_VIGILD -> throw new IllegalArgumentException(kind + " is never drawn");
         };
     }
 }

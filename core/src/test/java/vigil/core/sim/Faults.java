@@ -33,6 +33,15 @@ final class Faults {
             crashLeader(sim, f);
             return;
         }
+        if (f.kind() == FaultPlan.Kind.RESTART_LEADER_VIGILD) {
+            String leader = sim.invariants.leaseHolder();
+            SimHost h = leader == null ? null : sim.hosts.get(leader);
+            if (h == null || !h.up || h.proc == null) return;
+            sim.counts.add("vigild_restarts");
+            sim.killVigild(h);
+            sim.at(sim.nowUs + f.amount() * 1000L, () -> sim.startVigild(h));
+            return;
+        }
         SimHost h = sim.hosts.get(f.groupA().get(0));
         long forUs = f.amount() * 1000L;
         switch (f.kind()) {

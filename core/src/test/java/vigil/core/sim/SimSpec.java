@@ -15,13 +15,26 @@ import vigil.core.election.Voter;
  */
 record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, long quietPhaseUs, double actualDrift,
                boolean postgres, boolean synchronous, boolean watchdog, boolean failoverWithoutFencing,
-               Mutation mutation, boolean standbyTrouble, boolean leaderCrashes) {
+               Mutation mutation, boolean standbyTrouble, Scenario scenario) {
     static final Timing TIMING = Timing.of(150, 1500, 0.01);
 
     /**
      * A part deliberately broken: each must make the simulator report a violation. ({@code standbyTrouble} narrows the
      * faults to those that leave an acknowledging standby without a known position, for the synchronous-vote check.)
      */
+    /** Which faults: drawn at random, or one scenario's alone. */
+    enum Scenario {
+        RANDOM,
+        /** {@link #withLeaderCrashes} */
+        LEADER_CRASHES,
+        /** {@link #withVigildRestarts} */
+        VIGILD_RESTARTS
+    }
+
+    boolean leaderCrashes() {
+        return scenario == Scenario.LEADER_CRASHES;
+    }
+
     enum Mutation {
         NONE,
         /** The fence reports success and kills nothing (as if the self-fence were removed). */
@@ -51,13 +64,13 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
             default -> electorate(4, 1);
         };
         return new SimSpec(seed, voters, TIMING, 20_000_000L, 12_000_000L, TIMING.drift(), false, false, false, false,
-                Mutation.NONE, false, false);
+                Mutation.NONE, false, Scenario.RANDOM);
     }
 
     /** The same schedule with clocks that break the stated drift bound: the checker must catch the damage. */
     SimSpec withActualDrift(double drift) {
         return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, drift, postgres, synchronous, watchdog,
-                failoverWithoutFencing, mutation, standbyTrouble, leaderCrashes);
+                failoverWithoutFencing, mutation, standbyTrouble, scenario);
     }
 
     /**
@@ -69,27 +82,27 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
         boolean wd = r.nextInt(3) > 0;
         boolean fwf = wd && r.nextBoolean();
         return new SimSpec(seed, voters, timing, faultPhaseUs, 30_000_000L, actualDrift, true, false, wd, fwf,
-                Mutation.NONE, standbyTrouble, leaderCrashes);
+                Mutation.NONE, standbyTrouble, scenario);
     }
 
     /** PostgreSQL in synchronous mode: additionally, no acknowledged commit may ever be missing from a new primary. */
     SimSpec withSynchronousPostgres() {
         SimSpec p = withPostgres();
         return new SimSpec(seed, voters, timing, faultPhaseUs, p.quietPhaseUs, actualDrift, true, true, p.watchdog,
-                p.failoverWithoutFencing, Mutation.NONE, standbyTrouble, leaderCrashes);
+                p.failoverWithoutFencing, Mutation.NONE, standbyTrouble, scenario);
     }
 
     SimSpec withMutation(Mutation m) {
         boolean wd = m == Mutation.FENCE_HANGS || m == Mutation.BLIND_FAILOVER ? false : watchdog;
         boolean fwf = m == Mutation.BLIND_FAILOVER || failoverWithoutFencing && wd;
         return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, actualDrift, postgres, synchronous, wd,
-                fwf, m, standbyTrouble || m == Mutation.WEAK_SYNC_VOTE, leaderCrashes);
+                fwf, m, standbyTrouble || m == Mutation.WEAK_SYNC_VOTE, scenario);
     }
 
     /** The same schedule and faults with nothing broken (and failover_without_fencing only with a watchdog). */
     SimSpec withoutMutation() {
         return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, actualDrift, postgres, synchronous, watchdog,
-                failoverWithoutFencing && watchdog, Mutation.NONE, standbyTrouble, leaderCrashes);
+                failoverWithoutFencing && watchdog, Mutation.NONE, standbyTrouble, scenario);
     }
 
     /**
@@ -99,7 +112,19 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
      */
     SimSpec withLeaderCrashes() {
         return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, actualDrift, postgres, synchronous, watchdog,
-                failoverWithoutFencing, mutation, standbyTrouble, true);
+                failoverWithoutFencing, mutation, standbyTrouble, Scenario.LEADER_CRASHES);
+    }
+
+    /**
+     * The leader's vigild is killed (its PostgreSQL, the primary, keeps serving) and started again 0.5 to 4 s later,
+     * every 9 s, and nothing else goes wrong: a survivor leads meanwhile, finds the primary serving and hands
+     * leadership back, and the restarted vigild must take it within its reclaim window. Without a watchdog or
+     * failover_without_fencing (a watchdog would rightly reset a host whose vigild stopped), so a promotion can only
+     * follow the primary fencing itself at the end of that window: a failover nobody needed.
+     */
+    SimSpec withVigildRestarts() {
+        return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, actualDrift, postgres, synchronous, false,
+                false, mutation, standbyTrouble, Scenario.VIGILD_RESTARTS);
     }
 
     /**
