@@ -34,6 +34,11 @@ final class SystemdNotify {
         FROM_ENV.send("WATCHDOG=1");
     }
 
+    /** Whether vigild runs under systemd ({@code $NOTIFY_SOCKET} set): otherwise there is nothing to tell it. */
+    static boolean active() {
+        return FROM_ENV.socket != null;
+    }
+
     /** The unit's one-line status ({@code systemctl status}): {@link StatusLine}. No newline may be in it. */
     static void status(String line) {
         FROM_ENV.send("STATUS=" + line.replace('\n', ' '));

@@ -254,20 +254,7 @@ public final class Vigild implements Callable<Integer> {
         while (loopThread.isAlive()) {
             // systemd's watchdog is fed by the loop's progress, not by this thread being alive.
             if (loop.sinceProgressMs() < PROGRESS_LIMIT_MS) SystemdNotify.watchdog();
-            // systemctl status shows what vigilctl status would say, in one line, within a second of a change
-            try {
-                String line = StatusLine.of(loop.snapshot());
-                if (!line.equals(statusLine) && !stopRequested.get()) {
-                    SystemdNotify.status(line);
-                    statusLine = line;
-                }
-            } catch (RuntimeException e) {
-                // a status line is a courtesy: it must never take this thread (the systemd watchdog's) down
-                if (!statusLine.startsWith("unavailable")) {
-                    log.event(Priority.WARNING, "status_line_failed", "error", e.toString());
-                    statusLine = "unavailable";
-                }
-            }
+            if (SystemdNotify.active() && !stopRequested.get()) statusLine = sendStatusLine(loop, statusLine, log);
             loopThread.join(1000);
         }
         if (!stopRequested.get()) {
@@ -282,6 +269,24 @@ public final class Vigild implements Callable<Integer> {
         stopped.await(STOP_LIMIT.toSeconds() + 5, TimeUnit.SECONDS);
         return 0;
     }
+
+    /**
+     * systemctl status shows what vigilctl status would say, in one line, within a second of a change ({@link
+     * StatusLine}). A courtesy: a failure is logged once and never takes this thread (the systemd watchdog's) down.
+     * Returns the line last sent.
+     */
+    private static String sendStatusLine(NodeLoop loop, String last, Log log) {
+        try {
+            String line = StatusLine.of(loop.snapshot());
+            if (!line.equals(last)) SystemdNotify.status(line);
+            return line;
+        } catch (RuntimeException e) {
+            if (!last.equals(STATUS_UNAVAILABLE)) log.event(Priority.WARNING, "status_line_failed", "error", e.toString());
+            return STATUS_UNAVAILABLE;
+        }
+    }
+
+    private static final String STATUS_UNAVAILABLE = "unavailable";
 
     /**
      * The VIP driver of a data node with VIPs: VIPs found on this host at start go first (no lease covers them), the

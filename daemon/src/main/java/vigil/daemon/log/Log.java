@@ -40,10 +40,11 @@ public final class Log {
         // the library's own warnings (JGroups, during a partition) would push the decisions out of the history
         boolean kept = priority.level <= Priority.NOTICE.level && !event.equals(LIBRARY_EVENT);
         if (t == null && !shown && !kept) return;
-        String line = line(priority, event, keyValues);
+        long monoMs = System.nanoTime() / 1_000_000;
+        String line = line(priority, event, monoMs, keyValues);
         Map<String, String> fields = t != null || kept ? fields(keyValues) : null;
         if (kept) {
-            recent.add(new Recent.Event(System.currentTimeMillis(), monoMs(line), priority, event,
+            recent.add(new Recent.Event(System.currentTimeMillis(), monoMs, priority, event,
                     java.util.Collections.unmodifiableMap(fields)));
         }
         if (t != null) t.event(priority, event, fields, line);
@@ -69,10 +70,6 @@ public final class Log {
         return recent;
     }
 
-    private static long monoMs(String line) {
-        return Long.parseLong(line.substring(line.lastIndexOf("mono_ms=") + "mono_ms=".length()));
-    }
-
     /** Adds the one tap (the event hooks); null removes it. */
     public void tap(Tap t) {
         tap = t;
@@ -83,7 +80,7 @@ public final class Log {
         return p.name().toLowerCase(Locale.ROOT);
     }
 
-    private String line(Priority priority, String event, Object... keyValues) {
+    private String line(Priority priority, String event, long monoMs, Object... keyValues) {
         StringBuilder sb = new StringBuilder(128);
         sb.append('<').append(priority.level).append(">node=").append(node).append(" event=").append(event);
         for (int i = 0; i + 1 < keyValues.length; i += 2) {
@@ -91,7 +88,7 @@ public final class Log {
             Object value = keyValues[i + 1];
             sb.append(' ').append(key).append('=').append(SECRET.matcher(key).matches() ? "****" : quote(value));
         }
-        sb.append(" mono_ms=").append(System.nanoTime() / 1_000_000);
+        sb.append(" mono_ms=").append(monoMs);
         return sb.toString();
     }
 
