@@ -22,7 +22,8 @@ import vigil.protocol.admin.ErrorCode;
  * What the admin socket's commands do. {@code status} asks the loop; {@code fence} runs a node's fence agents on a
  * thread of its own (never the loop's) and, when an {@code off} is confirmed, tells the loop, so that a leader waiting
  * for a proof about that node may use it; {@code confirm-down} goes to the loop, which takes it only as a leader;
- * {@code cleanup} too (it resets this node's failcount, so it refuses another node's name); {@code history} and
+ * {@code cleanup} too (it resets this node's failcount, so it refuses another node's name), and {@code switchover}
+ * (the leader's core decides whether it is safe, and begins it); {@code history} and
  * {@code version} are answered here, from the log's recent events and the process.
  */
 final class AdminCommands {
@@ -63,6 +64,7 @@ final class AdminCommands {
             case CONFIRM_DOWN -> confirmDown(request);
             case HISTORY -> history(request);
             case CLEANUP -> cleanup(request);
+            case SWITCHOVER -> switchover(request);
             case VERSION -> done(AdminReply.success(version()));
         };
     }
@@ -158,6 +160,18 @@ final class AdminCommands {
         if (node == null) return done(AdminReply.failure(ErrorCode.BAD_REQUEST, "confirm-down needs the arg node"));
         return loop.confirmDown(node, operator == null || operator.isBlank() ? "unnamed" : operator)
                 .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "detail", detail)))
+                .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
+                        (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
+    }
+
+    private CompletableFuture<AdminReply> switchover(AdminRequest request) {
+        String to = text(request, "to");
+        String operator = text(request, "operator");
+        return loop.switchover(to, operator == null || operator.isBlank() ? "unnamed" : operator)
+                .thenApply(b -> AdminReply.success(Map.of("accepted", true, "from", node, "target", b.target(),
+                        "term", b.term(), "detail", "switchover from " + node + " to " + b.target() + " begun by " + node
+                                + ", leader in term " + b.term() + ": CHECKPOINT, clean shutdown, then leadership"
+                                + " handed to " + b.target() + " once it has received everything")))
                 .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
                         (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
     }

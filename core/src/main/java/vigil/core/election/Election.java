@@ -39,8 +39,8 @@ public final class Election {
             step.own = c.candidacy();
         } else if (observation instanceof Observation.ReportChanged c) {
             step.ownReport = c.report();
-        } else if (observation instanceof Observation.Resign) {
-            step.resign();
+        } else if (observation instanceof Observation.Resign r) {
+            step.resign(r.successor());
         } else if (observation instanceof Observation.RecordUpdate u) {
             step.updateRecord(u);
         }
@@ -331,6 +331,16 @@ public final class Election {
             // resignation, take turns electing and resigning until the reclaim window ends and this node fences its
             // own primary: a failover nobody needed. notBefore only says when to try; every voting rule is unchanged.
             if (electorate.self().equals(durable.record().pg().primary()) && own.eligible()) notBefore = Math.min(notBefore, now);
+            if (r.successor() == null) return;
+            // A planned switchover names who takes over: it stands now, without the stagger its rank would cost (the
+            // others may be exactly as far as it is, everything having been received), and the others hold back for
+            // an election timeout, so they do not split the vote; if it cannot win, they stand after that.
+            if (!r.successor().equals(electorate.self())) {
+                notBefore = Math.max(notBefore, now + timing.electionTimeoutMs());
+            } else if (electorate.me().canLead() && own.eligible() && campaign == null && role == Role.FOLLOWER) {
+                notBefore = Math.min(notBefore, now);
+                startPreVote();
+            }
         }
 
         /** Outside the no-vote window, not a leader, and the candidate deserves it ({@link Standing#deserves}). */
@@ -425,11 +435,16 @@ public final class Election {
 
         /**
          * A leader gives up its lease and tells everyone; any other node (a planned stop) just says goodbye with its
-         * last report, so the next leader hears that its PostgreSQL is verified stopped.
+         * last report, so the next leader hears that its PostgreSQL is verified stopped. {@code successor}: see
+         * {@link Message.Resign}.
          */
-        private void resign() {
-            for (String peer : electorate.others()) send(peer, new Message.Resign(durable.term(), ownReport));
-            if (role == Role.LEADER) stepDown(Reason.RESIGNED);
+        private void resign(String successor) {
+            for (String peer : electorate.others()) send(peer, new Message.Resign(durable.term(), ownReport, successor));
+            if (role != Role.LEADER) return;
+            stepDown(Reason.RESIGNED);
+            // Handing over, the old leader may vote for its successor at once: it binds itself for a lease only to
+            // keep from voting while its own lease may run, and it has just given that lease up.
+            if (successor != null) leaderContactAt = Math.min(leaderContactAt, now - timing.leaseMs());
         }
 
         private void stepDown(Reason reason) {

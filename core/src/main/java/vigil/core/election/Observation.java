@@ -22,6 +22,13 @@ public sealed interface Observation {
      */
     record RecordUpdate(long now, PgRecord pg) implements Observation {}
 
-    /** Give up leadership on purpose (graceful shutdown): void the lease and tell the followers. */
-    record Resign(long now) implements Observation {}
+    /**
+     * Give up leadership on purpose (a planned stop, a hand-back, a switchover): void the lease and tell the
+     * followers. {@code successor}: the node a switchover hands leadership to (null: none named).
+     */
+    record Resign(long now, String successor) implements Observation {
+        public Resign(long now) {
+            this(now, null);
+        }
+    }
 }

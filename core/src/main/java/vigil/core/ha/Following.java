@@ -76,6 +76,13 @@ final class Following {
             s.why = new Why(HaReason.SYSTEM_ID_MISMATCH, null, "the data directory holds files but no PostgreSQL cluster");
         } else if (mustRewind(s)) {
             rewind(s, primary);
+        } else if (heldByPrimary(s.pg, view)) {
+            // Nothing here left the primary's history (a switchover's old primary, stopped cleanly after the new one
+            // received everything): it starts as a standby as it is, and no longer needs a rewind.
+            if (s.durable.needsRewind()) s.durable = s.durable.withNeedsRewind(false);
+            s.act(new PgAction.StartStandby(primary), new Why(HaReason.FOLLOW_PRIMARY, primary,
+                    "its WAL ends at " + Switchover.lsn(view.lsn()) + ", where " + primary + "'s timeline "
+                            + s.pg.timeline() + " forked or before: no rewind needed"));
         } else {
             s.act(new PgAction.StartStandby(primary), HaReason.FOLLOW_PRIMARY);
         }
@@ -105,6 +112,7 @@ final class Following {
      */
     private static boolean mustRewind(HaStep s) {
         PgView view = s.view;
+        if (heldByPrimary(s.pg, view)) return false;
         boolean otherTimeline = view.timeline() > 0 && s.pg.timeline() > 0 && view.timeline() != s.pg.timeline();
         return s.durable.needsRewind() || view.disk().lastRanAsPrimary()
                 || (otherTimeline && s.rejoinedOn != s.pg.timeline());
@@ -164,6 +172,20 @@ final class Following {
         return up != null && up.equals(s.e.leader()) && s.now < s.e.noVoteUntil();
     }
 
+
+    /**
+     * A stopped node's history is a prefix of the primary's: its WAL, read to its end, lies on the timeline the
+     * primary's forked from, and ends at or before the fork. The primary received (or replayed) all of it before its
+     * timeline began, so this node holds nothing the cluster lost, whatever its control file says it last ran as; and
+     * starting as a standby with the latest timeline as target follows the primary from there. The same rule by which
+     * pg_rewind finds that no rewind is required.
+     */
+    static boolean heldByPrimary(vigil.core.election.PgRecord pg, PgView view) {
+        PgRecord.Fork fork = pg.fork();
+        PgView.Position at = view.position();
+        return view.health() == PgView.Health.STOPPED && fork != null && at.known() && at.timeline() > 0
+                && at.timeline() == fork.parentTimeline() && at.lsn() <= fork.lsn() && pg.timeline() > at.timeline();
+    }
 
     /**
      * A running standby on another timeline than the primary's can follow it only if it is on the parent timeline at

@@ -49,4 +49,10 @@ public sealed interface HaObservation {
 
     /** This node must not let PostgreSQL write (e.g. its required watchdog cannot be armed): never a candidate. */
     record Unfit(long now, String reason) implements HaObservation {}
+
+    /**
+     * {@code vigilctl switchover}: hand the primary role to {@code target} (null: the best standby), carried out by
+     * this node if it leads and the switchover is safe ({@link Switchover#refusal}); otherwise nothing changes.
+     */
+    record Switchover(long now, String target, String operator) implements HaObservation {}
 }

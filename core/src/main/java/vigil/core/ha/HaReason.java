@@ -66,6 +66,13 @@ public enum HaReason {
     RECORDED_PRIMARY_DATA_MISSING,
     /** The local data belongs to another PostgreSQL system than the cluster's: nothing is done to it automatically. */
     SYSTEM_ID_MISMATCH,
+    /**
+     * A planned switchover to the named standby is under way (detail: which step: CHECKPOINT, clean shutdown, waiting
+     * for the standby to receive everything, leadership handed over) ({@link Switchover}).
+     */
+    SWITCHOVER,
+    /** The switchover ended before the hand-over (detail: why); this node keeps, or starts again, the primary. */
+    SWITCHOVER_ABORTED,
     /** The recorded primary's vigild came back with PostgreSQL still serving: hand leadership back to it. */
     HAND_BACK_TO_PRIMARY,
     /** A node an operator confirmed down is heard from again: the confirmation is dropped from the record. */

@@ -70,6 +70,7 @@ final class HaStep {
     boolean ledSinceBoot;
     Why why;
     SupervisorState.Freeze freeze;
+    SupervisorState.Handover handover;
 
     HaStep(SupervisorState s, ElectionState e, HaPolicy p, long now) {
         this.e = e;
@@ -114,6 +115,7 @@ final class HaStep {
         this.previousWhy = s.why();
         this.why = s.why();
         this.freeze = s.freeze();
+        this.handover = s.handover();
     }
 
     HaDecision finish() {
@@ -124,7 +126,7 @@ final class HaStep {
                         checkpointPending, startAfterFence, stopping, unfit, syncApplied, syncAppliedAt),
                 new SupervisorState.Rejoin(rewindRetries, rewindImpossible, refusedFor, rejoinedOn),
                 new SupervisorState.Probes(probes, probeAskedAt, fences, fenceAskedAt), durable,
-                new SupervisorState.Boot(bootAt, bootId, ledSinceBoot), why, freeze);
+                new SupervisorState.Boot(bootAt, bootId, ledSinceBoot), why, freeze, handover);
         return new HaDecision(next, actions, electionInputs, durable.equals(durableBefore) ? null : durable,
                 why != null && !why.equals(previousWhy) ? why : null);
     }
@@ -159,6 +161,8 @@ final class HaStep {
             unfit = u.reason();
         } else if (o instanceof HaObservation.Frozen f) {
             Freezing.answered(this, f);
+        } else if (o instanceof HaObservation.Switchover sw) {
+            Switchover.begin(this, sw);
         }
         restarts.removeIf(t -> now - t >= p.failureTimeoutMs());
         if (e.holdsLease(now)) {
@@ -186,7 +190,7 @@ final class HaStep {
         }
         // HUNG, FAILING, UNKNOWN prove nothing new: a hung standby is still a standby, a hung primary may still write.
         boolean forked = v.writable() || (v.health() == PgView.Health.STOPPED && v.disk().lastRanAsPrimary()
-                && !me.equals(pg.primary()));
+                && !me.equals(pg.primary()) && !Following.heldByPrimary(pg, v));
         if (forked && !durable.needsRewind()) durable = durable.withNeedsRewind(true);
         if (forked || v.health() == PgView.Health.UP) rejoinedOn = 0; // it ran since: the copy's proof is spent
         boolean following = v.isStandby() && v.streaming() && v.upstream() != null
@@ -210,6 +214,7 @@ final class HaStep {
         }
         if (!action.equals(inFlight)) return; // preempted earlier; its late end changes nothing
         inFlight = null;
+        Switchover.done(this, action, outcome);
         boolean ran = outcome.failure() != Outcome.Failure.NOT_STARTED && outcome.failure() != Outcome.Failure.BUSY;
         if (!outcome.ok() && action.makesWritable() && ran) {
             unsettled = true; // it may still complete: only a verified stop proves otherwise
@@ -242,6 +247,7 @@ final class HaStep {
         boolean changesServer = !(action instanceof PgAction.Checkpoint || action instanceof PgAction.SetSyncStandbys
                 || action instanceof PgAction.DiscardSetAside);
         if (action instanceof PgAction.Initialise && outcome.ok()) selfStopped = true; // a first start, not a crash
+        if (action instanceof PgAction.StopFast && outcome.ok()) selfStopped = true; // started again later: no crash
         // What PostgreSQL looked like before the action says nothing about it now: wait for a new probe.
         if (changesServer) view = PgView.UNKNOWN.withDisk(view.disk());
     }
@@ -265,6 +271,7 @@ final class HaStep {
 
     void decide() {
         if (!e.electorate().me().canLead()) return; // a witness holds no PostgreSQL
+        Switchover.settle(this);
         var c = Fitness.candidacy(this);
         if (!c.equals(e.own())) electionInputs.add(new Observation.CandidacyChanged(now, c));
         boolean leaseOk = leaseOk();
@@ -362,12 +369,17 @@ final class HaStep {
      * Then the fence comes first; the next decision, with PostgreSQL verified stopped, resigns.
      */
     void standDown(Why reason) {
+        standDown(reason, null);
+    }
+
+    /** As {@link #standDown(Why)}, naming the node that should lead next ({@link Switchover}); null: none. */
+    void standDown(Why reason, String successor) {
         if (knowledge == PgSafety.MAY_WRITE) {
             if (!fencing) fence(reason.reason(), "PostgreSQL is killed before leadership is given up: " + reason.detail());
             return;
         }
         why = reason;
-        electionInputs.add(new Observation.Resign(now));
+        electionInputs.add(new Observation.Resign(now, successor));
     }
 
     void standDown(HaReason reason, String detail) {

@@ -16,7 +16,8 @@ import vigil.core.election.Role;
  *     election;</li>
  * <li>{@link Leading}: a peer's probe answer too old for the re-check before pg_promote;</li>
  * <li>{@link SyncSet}: a synchronous set just applied is not changed again within a second;</li>
- * <li>{@link Freezing}: the lease falls in doubt (the newest majority acknowledgement grows too old).</li>
+ * <li>{@link Freezing}: the lease falls in doubt (the newest majority acknowledgement grows too old);</li>
+ * <li>{@link Switchover}: the target's time to catch up, and the successor's to take over, run out.</li>
  * </ul>
  * Waking early is harmless, so instants are given whether or not the rule that reads them is reached in this state.
  */
@@ -51,6 +52,14 @@ final class HaWake {
         at = ElectionWake.first(at, s.work().syncAppliedAt() + 1000, after);
         SupervisorState.Freeze f = s.freeze();
         if (!f.asked() && !f.pending() && !f.unavailable()) at = ElectionWake.first(at, Freezing.doubtAt(e), after);
+        SupervisorState.Handover h = s.handover();
+        if (h != null) {
+            if (h.stoppedAt() != 0) at = ElectionWake.first(at, h.stoppedAt() + Switchover.CATCH_UP_MS, after);
+            if (s.work().inFlight() instanceof PgAction.StopFast) {
+                at = ElectionWake.first(at, s.work().inFlightSince() + Switchover.STOP_MS, after);
+            }
+            if (h.resignedAt() != 0) at = ElectionWake.first(at, h.resignedAt() + Switchover.HANDED_OVER_MS, after);
+        }
         return at;
     }
 }

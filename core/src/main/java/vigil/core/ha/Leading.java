@@ -58,6 +58,7 @@ final class Leading {
     private static void keepPrimary(HaStep s) {
         PgRecord pg = s.pg;
         PgView view = s.view;
+        if (Switchover.lead(s)) return;
         if (view.writable()) {
             long systemId = view.disk().systemId();
             if (pg.systemId() == 0 && systemId != 0) {

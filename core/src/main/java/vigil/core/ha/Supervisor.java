@@ -38,6 +38,20 @@ public final class Supervisor {
     }
 
     /**
+     * What {@code vigilctl switchover} asked now would do: the node it would hand the primary role to, or why it
+     * cannot begin ({@link Switchover}: the same rules the step applies when the request is passed on).
+     *
+     * @param target  the node asked for, or the best standby when none was named (null when refused without one)
+     * @param refusal null when the switchover would begin
+     */
+    public record Verdict(String target, String refusal) {}
+
+    /** The {@link Verdict} on a switchover to {@code target} (null: the best standby) asked for at {@code now}. */
+    public static Verdict switchover(SupervisorState s, ElectionState e, HaPolicy p, String target, long now) {
+        return Switchover.refusal(s, e, p, target, now);
+    }
+
+    /**
      * The first instant after {@code after} at which time alone changes what a tick decides here ({@link HaWake}; for
      * {@link vigil.core.node.Wake}).
      */

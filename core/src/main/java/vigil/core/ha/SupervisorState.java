@@ -15,11 +15,43 @@ import vigil.core.election.Report.PgSafety;
  * @param boot     this process's start and whether it has led since
  * @param why      the last reason logged, so each change is logged once
  * @param freeze   whether the local PostgreSQL is (being) frozen while the lease is in doubt
+ * @param handover the planned switchover this node carries out, or null ({@link Switchover})
  */
 public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes probes, HaDurable durable, Boot boot,
-                              Why why, Freeze freeze) {
+                              Why why, Freeze freeze, Handover handover) {
     public SupervisorState(Local local, Work work, Rejoin rejoin, Probes probes, HaDurable durable, Boot boot, Why why) {
-        this(local, work, rejoin, probes, durable, boot, why, Freeze.NONE);
+        this(local, work, rejoin, probes, durable, boot, why, Freeze.NONE, null);
+    }
+
+    public SupervisorState(Local local, Work work, Rejoin rejoin, Probes probes, HaDurable durable, Boot boot, Why why,
+                           Freeze freeze) {
+        this(local, work, rejoin, probes, durable, boot, why, freeze, null);
+    }
+
+    /**
+     * A planned switchover this node, the leader and primary, carries out ({@link Switchover}). Not kept on disk: a
+     * vigild that restarts half-way forgets it, and the ordinary rules then restart PostgreSQL or fail over.
+     *
+     * @param target       the standby that takes over
+     * @param since        when it was asked for (own clock)
+     * @param operator     who asked, for the log
+     * @param checkpointed the CHECKPOINT before the shutdown ran (so that the shutdown's own checkpoint is short)
+     * @param stoppedAt    when PostgreSQL was seen stopped with the end of its WAL known (0: not yet)
+     * @param resignedAt   when leadership was handed to {@code target} (0: not yet)
+     */
+    public record Handover(String target, long since, String operator, boolean checkpointed, long stoppedAt,
+                           long resignedAt) {
+        Handover withCheckpoint() {
+            return new Handover(target, since, operator, true, stoppedAt, resignedAt);
+        }
+
+        Handover stopped(long at) {
+            return new Handover(target, since, operator, checkpointed, at, resignedAt);
+        }
+
+        Handover resigned(long at) {
+            return new Handover(target, since, operator, checkpointed, stoppedAt, at);
+        }
     }
 
     /**

@@ -48,6 +48,12 @@ public sealed interface Input {
      */
     record Cleanup(long now, String operator) implements Input {}
 
+    /**
+     * {@code vigilctl switchover}: hand the primary role to {@code target} (null: the best standby). The loop passes it
+     * only once {@link Node#switchover} accepted it; the step checks again and begins it.
+     */
+    record Switchover(long now, String target, String operator) implements Input {}
+
     /** The outcome of {@link Effect.FenceNode}: {@code off} when a level turned the host off and status confirmed it. */
     record NodeFenced(long now, String node, boolean off, long startedAt, String detail) implements Input {}
 

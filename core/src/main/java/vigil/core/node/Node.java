@@ -79,6 +79,13 @@ public final class Node {
         return null;
     }
 
+    /** What a switchover asked for now would do ({@link Supervisor#switchover}); refused where no PostgreSQL is managed. */
+    public static Supervisor.Verdict switchover(NodeConfig config, NodeState state, String target, long now) {
+        if (state.supervisor() == null) return new Supervisor.Verdict(target, "this node manages no PostgreSQL");
+        if (state.stopping()) return new Supervisor.Verdict(target, "vigild is stopping");
+        return Supervisor.switchover(state.supervisor(), state.election(), config.policy(), target, now);
+    }
+
     public static NodeDecision decide(NodeConfig config, NodeState state, Input input) {
         Step step = new Step(config, state, input.now());
         if (!state.halted()) step.handle(input);
@@ -137,6 +144,8 @@ public final class Node {
                 supervise(new HaObservation.ConfirmedDown(now, c.node(), c.operator(), c.at()));
             } else if (in instanceof Input.Cleanup c) {
                 supervise(new HaObservation.Cleanup(now, c.operator()));
+            } else if (in instanceof Input.Switchover sw) {
+                supervise(new HaObservation.Switchover(now, sw.target(), sw.operator()));
             } else if (in instanceof Input.NodeFenced f) {
                 supervise(new HaObservation.NodeFenced(now, f.node(), f.off(), f.startedAt(), f.detail()));
             } else if (in instanceof Input.PeerProbed p) {

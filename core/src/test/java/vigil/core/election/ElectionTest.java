@@ -391,6 +391,49 @@ class ElectionTest {
         assertTrue(fromLeader.noVoteUntil() <= 2100);
     }
 
+    // ---- switchover: a resignation that names the successor -------------------------------------------------------
+
+    @Test
+    void theNamedSuccessorStandsTheMomentItHearsTheResignation() {
+        ElectionState n2 = Election.decide(followerOf("n1", 2000), new Observation.CandidacyChanged(2001, Candidacy.ELIGIBLE)).next();
+        Decision d = Election.decide(n2, received(2100, "n1", new Message.Resign(1, STOPPED, "n2")));
+        assertEquals(List.of("n1", "n3"), d.actions().stream().filter(a -> a instanceof Action.Send s
+                && s.message() instanceof Message.PreVoteRequest).map(a -> ((Action.Send) a).to()).toList(),
+                "no tick, no stagger: it asks for pre-votes at once");
+        Decision plain = Election.decide(n2, received(2100, "n1", new Message.Resign(1, STOPPED)));
+        assertTrue(plain.actions().stream().noneMatch(a -> a instanceof Action.Send s
+                && s.message() instanceof Message.PreVoteRequest), "without a successor it waits for its tick");
+    }
+
+    @Test
+    void theOthersHoldBackForAnElectionTimeoutWhileTheSuccessorTakesOver() {
+        ElectionState n2 = Election.decide(followerOf("n1", 2000), new Observation.CandidacyChanged(2001, Candidacy.ELIGIBLE)).next();
+        // n2 stands in for n3 here: the successor named is n3, so n2 is one of "the others"
+        ElectionState held = Election.decide(n2, received(2100, "n1", new Message.Resign(1, STOPPED, "n3"))).next();
+        assertTrue(held.noVoteUntil() <= 2100, "it may vote for the successor at once");
+        long timeout = TIMING.electionTimeoutMs();
+        assertEquals(null, Election.decide(held, new Observation.Tick(2100 + timeout - 1)).next().campaign(),
+                "it does not stand while the successor may still win");
+        ElectionState free = Election.decide(n2, received(2100, "n1", new Message.Resign(1, STOPPED))).next();
+        assertTrue(Election.decide(free, new Observation.Tick(2100 + TIMING.staggerMs())).next().campaign() != null,
+                "without a successor it would have stood by then");
+        assertTrue(Election.decide(held, new Observation.Tick(2100 + timeout + TIMING.staggerMs())).next().campaign() != null,
+                "and it stands once the successor had its chance");
+    }
+
+    @Test
+    void theLeaderThatHandsOverMayVoteForItsSuccessorAtOnce() {
+        ElectionState n1 = Election.decide(clusterWithLeader(), new Observation.ReportChanged(2050, STOPPED)).next();
+        ElectionState handedOver = Election.decide(n1, new Observation.Resign(2100, "n2")).next();
+        ClusterRecord record = handedOver.durable().record();
+        Decision vote = Election.decide(handedOver, received(2101, "n2", new Message.VoteRequest(2, Candidacy.ELIGIBLE, record)));
+        assertTrue(vote.actions().contains(new Action.Send("n2", new Message.VoteReply(2, true))), vote.actions().toString());
+        ElectionState resigned = Election.decide(n1, new Observation.Resign(2100)).next();
+        Decision refused = Election.decide(resigned, received(2101, "n2", new Message.VoteRequest(2, Candidacy.ELIGIBLE, record)));
+        assertTrue(refused.actions().contains(new Action.Send("n2", new Message.VoteReply(2, false))),
+                "a plain resignation keeps its own no-vote window");
+    }
+
     // ---- record catch-up ----------------------------------------------------------------------------------------
 
     @Test

@@ -105,10 +105,12 @@ class DataSafetyTest {
 
     @Test
     void theNeedToRewindSurvivesARestart() {
-        // A host crash: the old primary comes back stopped, on the parent timeline before the fork. Without the flag
-        // on disk nothing would tell it apart from a clean standby.
+        // A host crash: the old primary comes back stopped, on the parent timeline, its control file saying nothing
+        // (it last ran in recovery as far as it tells) and where its WAL ends not read yet. Without the flag on disk
+        // nothing would tell it apart from a clean standby. (Once the end is read and lies at or before the fork, it
+        // needs no rewind: SwitchoverTest.)
         HaDurable onDisk = new HaDurable(true, "", 0);
-        PgView stopped = stoppedCluster().withPosition(new PgView.Position(1, FORK_LSN, true));
+        PgView stopped = stoppedCluster().withPosition(new PgView.Position(1, FORK_LSN, false));
         SupervisorState s = withDurable(probed(stopped), onDisk);
         HaDecision d = tick(s, followerOfNewPrimary("n1"), NOW);
         assertEquals(List.of(new PgAction.Rewind("n2", SYSTEM)), d.actions());

@@ -17,7 +17,9 @@ final class FaultPlan {
         // the node-crash scenario only ({@link SimSpec#withLeaderCrashes}): whichever host leads at that instant
         CRASH_LEADER, KILL_LEADER_FIRST,
         // the vigild-restart scenario only ({@link SimSpec#withVigildRestarts}): the leader's vigild, PostgreSQL serving
-        RESTART_LEADER_VIGILD
+        RESTART_LEADER_VIGILD,
+        // the switchover scenarios only ({@link SimSpec#withSwitchovers}): vigilctl switchover [--to groupA] on the leader
+        SWITCHOVER
     }
 
     /** Every kind drawn at random: all but the scenario's own (kept last, so the seeds draw what they always drew). */
@@ -50,6 +52,19 @@ final class FaultPlan {
         if (spec.scenario() == SimSpec.Scenario.VIGILD_RESTARTS) {
             for (long t = 3_000_000L; t < spec.faultPhaseUs(); t += 9_000_000L) {
                 faults.add(new Fault(t, Kind.RESTART_LEADER_VIGILD, List.of(), List.of(), (int) r.nextLong(500, 4_000)));
+            }
+            return faults;
+        }
+        if (spec.switchovers()) {
+            for (long t = 2_000_000L; t < spec.faultPhaseUs(); t += r.nextLong(2_500_000L, 5_000_000L)) {
+                List<String> to = r.nextInt(3) == 0 ? List.of() : List.of(data.get(r.nextInt(data.size())));
+                faults.add(new Fault(t, Kind.SWITCHOVER, to, List.of(), 0));
+            }
+            if (spec.scenario() == SimSpec.Scenario.SWITCHOVERS_AMID_FAULTS) {
+                for (long f = r.nextLong(200_000, 3_000_000); f < spec.faultPhaseUs(); f += r.nextLong(300_000, 3_000_000)) {
+                    faults.add(draw(f, names, data, kinds, r, spec.timing().leaseMs()));
+                }
+                faults.sort(java.util.Comparator.comparingLong(Fault::atUs));
             }
             return faults;
         }
@@ -99,7 +114,7 @@ final class FaultPlan {
             case KILL_POSTMASTER -> new Fault(t, kind, List.of(dataNode), List.of(), 0);
             case HOST_CRASH_DATA_EMPTIED, HOST_CRASH_FOREIGN_DATA -> new Fault(t, kind, List.of(dataNode), List.of(),
                     (int) r.nextLong(500, 4 * leaseMs));
-            case CRASH_LEADER, KILL_LEADER_FIRST, RESTART_LEADER_VIGILD -> throw new IllegalArgumentException(kind + " is never drawn");
+            case CRASH_LEADER, KILL_LEADER_FIRST, RESTART_LEADER_VIGILD, SWITCHOVER -> throw new IllegalArgumentException(kind + " is never drawn");
         };
     }
 }

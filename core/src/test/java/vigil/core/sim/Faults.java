@@ -28,9 +28,34 @@ final class Faults {
         if (f.kind().ordinal() <= FaultPlan.Kind.DUPLICATE.ordinal()) net.lastChangeUs = sim.nowUs;
     }
 
+    /**
+     * {@code vigilctl switchover} on the node that holds the lease, as its daemon's loop takes it: asked of the core
+     * ({@link vigil.core.node.Node#switchover}) and, unless refused, handed to the loop as an input.
+     */
+    private static void switchover(Simulation sim, String target) {
+        String leader = sim.invariants.leaseHolder();
+        SimHost h = leader == null ? null : sim.hosts.get(leader);
+        if (h == null || !h.vigildRunning(sim.nowUs)) {
+            sim.counts.add("switchover_no_leader");
+            return;
+        }
+        var verdict = vigil.core.node.Node.switchover(sim.configOf(h), h.proc.state, target, h.localMs(sim.nowUs));
+        if (verdict.refusal() != null) {
+            sim.counts.add("switchover_refused");
+            sim.note(h.name + " refuses the switchover: " + verdict.refusal());
+            return;
+        }
+        sim.counts.add("switchover_begun");
+        sim.deliver(h, h.proc.incarnation, now -> new vigil.core.node.Input.Switchover(now, verdict.target(), "sim"));
+    }
+
     private static void hostFault(Simulation sim, FaultPlan.Fault f) {
         if (f.kind() == FaultPlan.Kind.CRASH_LEADER || f.kind() == FaultPlan.Kind.KILL_LEADER_FIRST) {
             crashLeader(sim, f);
+            return;
+        }
+        if (f.kind() == FaultPlan.Kind.SWITCHOVER) {
+            switchover(sim, f.groupA().isEmpty() ? null : f.groupA().get(0));
             return;
         }
         if (f.kind() == FaultPlan.Kind.RESTART_LEADER_VIGILD) {

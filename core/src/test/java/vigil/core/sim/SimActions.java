@@ -190,10 +190,37 @@ final class SimActions {
             return;
         }
         long d = random().nextInt(6) == 0 ? random().nextLong(1_000_000, 10_000_000) : random().nextLong(10_000, 300_000);
+        long instance = pg.startedAtUs;
         later(h, d, () -> {
-            if (pg.server != SimPostgres.Server.DOWN) pg.down(); // the shutdown goes on even if pg_ctl was killed
+            // The shutdown goes on even if pg_ctl was killed; not once the server was killed (and maybe started again).
+            if (pg.startedAtUs == instance) {
+                if (pg.server == SimPostgres.Server.PRIMARY) shutdownCheckpoint(h);
+                if (pg.server != SimPostgres.Server.DOWN) pg.down();
+            }
             end(h, p, job, sim.nowUs, Outcome.OK);
         });
+    }
+
+    /**
+     * A primary's clean shutdown writes its shutdown checkpoint (one more record, no commit), and its walsenders send
+     * everything up to it to the standbys streaming from it before the server exits; only to those the network still
+     * lets through (a cut-off walsender would hold the shutdown, which {@link #stopFast} models as a hang anyway).
+     */
+    private void shutdownCheckpoint(SimHost h) {
+        SimPostgres pg = h.pg;
+        if (!h.up || h.suspended() || pg.groupFrozen) return;
+        pg.lsn += 1;
+        for (SimHost s : sim.dataHosts()) {
+            SimPostgres st = s.pg;
+            boolean connected = s != h && s.up && !s.suspended() && st.server == SimPostgres.Server.STANDBY
+                    && h.name.equals(st.upstream) && st.streaming && !st.groupFrozen
+                    && !sim.net.blocked(h.name, s.name, SimNet.Channel.PG) && !sim.net.blocked(s.name, h.name, SimNet.Channel.PG)
+                    && sim.histories.onHistoryOf(st.timeline, st.lsn, pg.timeline, pg.lsn);
+            if (connected) {
+                st.timeline = pg.timeline;
+                st.lsn = pg.lsn;
+            }
+        }
     }
 
     private void promote(SimHost h, SimHost.Proc p, SimHost.Job job, PgAction.Promote pr) {

@@ -28,7 +28,15 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
         /** {@link #withLeaderCrashes} */
         LEADER_CRASHES,
         /** {@link #withVigildRestarts} */
-        VIGILD_RESTARTS
+        VIGILD_RESTARTS,
+        /** {@link #withSwitchovers}, on a calm network */
+        SWITCHOVERS,
+        /** {@link #withSwitchovers}, amid random faults */
+        SWITCHOVERS_AMID_FAULTS
+    }
+
+    boolean switchovers() {
+        return scenario == Scenario.SWITCHOVERS || scenario == Scenario.SWITCHOVERS_AMID_FAULTS;
     }
 
     boolean leaderCrashes() {
@@ -125,6 +133,17 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
     SimSpec withVigildRestarts() {
         return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, actualDrift, postgres, synchronous, false,
                 false, mutation, standbyTrouble, Scenario.VIGILD_RESTARTS);
+    }
+
+    /**
+     * An operator asks the leader for a switchover every 2.5 to 5 s (to a random data node, or to the best standby),
+     * while clients write. {@code amidFaults}: random faults go on meanwhile (every check stays as ever); otherwise
+     * nothing else goes wrong, and then not even an asynchronous commit may be lost ({@link Invariants}).
+     */
+    SimSpec withSwitchovers(boolean amidFaults) {
+        return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, actualDrift, postgres, synchronous, watchdog,
+                failoverWithoutFencing, mutation, standbyTrouble,
+                amidFaults ? Scenario.SWITCHOVERS_AMID_FAULTS : Scenario.SWITCHOVERS);
     }
 
     /**

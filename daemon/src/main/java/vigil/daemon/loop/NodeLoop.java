@@ -117,6 +117,11 @@ public final class NodeLoop implements Runnable {
 
     private record Cleanup(String operator, CompletableFuture<String> reply) implements In {}
 
+    private record Switchover(String target, String operator, CompletableFuture<SwitchoverBegun> reply) implements In {}
+
+    /** A switchover this leader has begun: to {@code target}, in {@code term}. */
+    public record SwitchoverBegun(String target, long term) {}
+
     private final LinkedBlockingQueue<In> inputs = new LinkedBlockingQueue<>();
     private final NodeConfig config;
     private final String cluster;
@@ -178,6 +183,16 @@ public final class NodeLoop implements Runnable {
     public CompletableFuture<String> cleanup(String operator) {
         CompletableFuture<String> reply = new CompletableFuture<>();
         inputs.add(new Cleanup(operator, reply));
+        return reply;
+    }
+
+    /**
+     * {@code vigilctl switchover}: hand the primary role to {@code target} (null: the best standby). Only the leader,
+     * running the primary, begins it, and only when the core finds it safe; the future fails with its reason otherwise.
+     */
+    public CompletableFuture<SwitchoverBegun> switchover(String target, String operator) {
+        CompletableFuture<SwitchoverBegun> reply = new CompletableFuture<>();
+        inputs.add(new Switchover(target, operator, reply));
         return reply;
     }
 
@@ -301,6 +316,8 @@ public final class NodeLoop implements Runnable {
             confirmDown(c);
         } else if (in instanceof Cleanup c) {
             cleanup(c);
+        } else if (in instanceof Switchover s) {
+            switchover(s);
         } else if (in instanceof StatusQuery q) {
             q.reply().complete(StatusSnapshot.of(state, config, cluster, members, clock.getAsLong()));
         } else if (in instanceof Shutdown s) {
@@ -414,6 +431,27 @@ public final class NodeLoop implements Runnable {
         decide(new Input.Cleanup(clock.getAsLong(), c.operator()));
         c.reply().complete("failcount of " + config.electorate().self() + " reset: " + restarts
                 + " restart(s) within failure_timeout and " + failed + " failed action(s) forgotten");
+    }
+
+    private void switchover(Switchover s) {
+        long now = clock.getAsLong();
+        var verdict = Node.switchover(config, state, s.target(), now);
+        if (verdict.refusal() != null) {
+            log.event(Priority.WARNING, "switchover_refused", "peer", verdict.target(), "operator", s.operator(),
+                    "reason", "SWITCHOVER_REFUSED", "cause", verdict.refusal());
+            s.reply().completeExceptionally(new IllegalStateException(verdict.refusal()));
+            return;
+        }
+        long term = state.election().term();
+        log.event(Priority.NOTICE, "switchover", "peer", verdict.target(), "operator", s.operator(), "term", term,
+                "reason", "OPERATOR_SWITCHOVER", "cause", "the operator asked to hand the primary role to " + verdict.target());
+        decide(new Input.Switchover(now, verdict.target(), s.operator()));
+        var sup = state.supervisor();
+        if (sup.handover() == null && sup.reason() != vigil.core.ha.HaReason.SWITCHOVER_ABORTED) {
+            s.reply().completeExceptionally(new IllegalStateException("the switchover did not begin: " + sup.why()));
+            return;
+        }
+        s.reply().complete(new SwitchoverBegun(verdict.target(), term));
     }
 
     private int reachableVoters() {

@@ -99,6 +99,17 @@ final class Rewind {
                     + Long.toUnsignedString(source.value().systemId()) + ", not the expected "
                     + Long.toUnsignedString(expected) + " — refusing to rewind from it");
         }
+        if (!local.value().state().clean()) {
+            // pg_rewind first finishes the crash recovery of an unclean target in single-user mode, which refuses
+            // to run with standby.signal ("standby mode is not supported by single-user servers"): a standby whose
+            // host crashed could never rejoin. The next standby start writes the signal again (Postgres).
+            try {
+                Files.deleteIfExists(cmd.files.data("standby.signal"));
+                Files.deleteIfExists(cmd.files.data("recovery.signal"));
+            } catch (IOException e) {
+                return CommandResult.failed(argv, "cannot remove the recovery signal files before pg_rewind: " + e.getMessage());
+            }
+        }
         CommandResult r = run(u, argv);
         if (!r.ok()) {
             return r.failure() == Failure.OTHER ? r.as(classify(r.outputTail()), null) : r;

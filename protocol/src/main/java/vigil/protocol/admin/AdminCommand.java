@@ -34,6 +34,13 @@ public enum AdminCommand {
      */
     CLEANUP("cleanup", false),
     /**
+     * A planned switchover: args {@code to} (optional: the best standby otherwise), {@code operator}; only the leader,
+     * running the primary, accepts it, and only when it is safe. The result is an object with {@code accepted},
+     * {@code from}, {@code target}, {@code term} and {@code detail}; it answers once the switchover has begun (the
+     * caller watches {@code status} to see it end).
+     */
+    SWITCHOVER("switchover", false),
+    /**
      * The daemon's version: the result is an object with {@code vigild} (the version), {@code admin_protocol},
      * {@code status_format}, {@code java}, {@code pid}, {@code node}, {@code started_at} (ISO-8601, UTC) and
      * {@code uptime_s}.

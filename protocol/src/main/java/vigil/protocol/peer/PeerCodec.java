@@ -31,6 +31,10 @@ import vigil.core.election.VipGrant;
  * flag and the record catch-up in pre-vote replies. Version 3 added the grant of the VIPs placed by checks to
  * heartbeats, each node's standing for them to reports, and an operator's confirm-down to the record. Nodes of different wire versions refuse each other's frames:
  * upgrade every node of a cluster together (a rolling upgrade across wire versions is not supported).
+ *
+ * <p>Within version 3, a resignation may end with the name of the successor a switchover hands leadership to. It is
+ * written only when there is one, so nothing else changed on the wire; a node built before it refuses that one frame
+ * ("trailing bytes") and so only waits out its no-vote window, as if the resignation had been lost.
  */
 public final class PeerCodec {
     public static final int WIRE_VERSION = 3;
@@ -131,6 +135,7 @@ public final class PeerCodec {
                 out.writeBoolean(v.granted());
             } else if (m instanceof Message.Resign r) {
                 writeReport(out, r.report());
+                if (r.successor() != null) writeName(out, r.successor()); // optional, last: see the class comment
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -195,7 +200,7 @@ public final class PeerCodec {
                         in.readBoolean() ? readRecord(in) : null);
                 case VOTE_REQUEST -> new Message.VoteRequest(term, readCandidacy(in), readRecord(in));
                 case VOTE_REPLY -> new Message.VoteReply(term, in.readBoolean());
-                case RESIGN -> new Message.Resign(term, readReport(in));
+                case RESIGN -> new Message.Resign(term, readReport(in), in.available() > 0 ? readName(in) : null);
             };
             if (in.available() > 0) throw new BadFrameException(in.available() + " trailing bytes");
             return m;

@@ -36,8 +36,23 @@ class PeerCodecTest {
                 new Message.HeartbeatAck(7, 42, c, stopped), new Message.Stale(9),
                 new Message.PreVoteRequest(8, c, full), new Message.PreVoteReply(8, true, 0),
                 new Message.PreVoteReply(8, false, 7, full),
-                new Message.VoteRequest(8, unknown, full), new Message.VoteReply(8, false), new Message.Resign(7, stopped));
+                new Message.VoteRequest(8, unknown, full), new Message.VoteReply(8, false), new Message.Resign(7, stopped),
+                new Message.Resign(7, stopped, "n2"));
         for (Message m : all) assertEquals(m, codec.decode(codec.encode(m)));
+    }
+
+    /**
+     * A switchover's successor is appended to a resignation only when there is one: a resignation without it is the
+     * frame every earlier build of wire version 3 wrote and reads, byte for byte.
+     */
+    @Test
+    void aResignationNamesItsSuccessorOnlyWhenThereIsOne() throws BadFrameException {
+        Report stopped = new Report(0, Report.PgSafety.STOPPED);
+        byte[] plain = codec.encode(new Message.Resign(7, stopped));
+        byte[] named = codec.encode(new Message.Resign(7, stopped, "n2"));
+        assertEquals(plain.length + 1 + 2 + 2, named.length); // present flag, UTF length, "n2"
+        assertEquals(null, ((Message.Resign) codec.decode(plain)).successor());
+        assertEquals("n2", ((Message.Resign) codec.decode(named)).successor());
     }
 
     @Test

@@ -1,0 +1,141 @@
+package vigil.daemon.ctl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import vigil.protocol.admin.AdminCommand;
+import vigil.protocol.admin.AdminRequest;
+
+/** {@code vigilctl switchover}: hand the primary role to a standby, without losing a commit. */
+@Command(name = "switchover",
+        sortOptions = false,
+        header = "Hand the primary role to a standby, without losing a commit.",
+        synopsisHeading = "%nUsage: ",
+        customSynopsis = "vigilctl [--socket PATH] switchover [--to NODE] [--wait [--wait-for SECONDS]]",
+        descriptionHeading = "%nDescription:%n",
+        description = {
+            "A planned switchover, carried out by the leader, which runs the primary: a CHECKPOINT while writes go "
+                    + "on; the VIPs released; a clean (fast) shutdown, during which the standbys receive everything up "
+                    + "to the shutdown checkpoint; then, once NODE reports that it has received all of it, leadership "
+                    + "is handed to NODE, which is promoted after the usual checks (the old primary's own report that "
+                    + "PostgreSQL is stopped is its proof). The VIPs follow the new primary. The old primary starts "
+                    + "again as a standby of it, without pg_rewind: its WAL ends where the new timeline begins.",
+            "",
+            "Run it on the leader (vigilctl status shows which node leads). It is refused, with the reason, when "
+                    + "unsafe: this node does not lead or its lease is in doubt, PostgreSQL here is not the running "
+                    + "primary, an action or another switchover is under way, or NODE has not acknowledged the leader "
+                    + "lately, is on another timeline, is more than max_lag_on_failover behind, is not in the "
+                    + "synchronous set in synchronous mode, or does not report itself a candidate. Without --to the "
+                    + "most advanced standby is chosen (then priority, then name).",
+            "",
+            "If it fails half-way there is still exactly one primary: a failed shutdown, a lost lease, or a NODE "
+                    + "that does not receive everything within 10 s ends the switchover before leadership is handed "
+                    + "over (reason SWITCHOVER_ABORTED), and this node starts PostgreSQL again as the primary; a NODE "
+                    + "that does not take over once it was handed leadership is replaced by the ordinary election "
+                    + "(another standby, or this node again after 10 s). Writes stop from the shutdown until the new "
+                    + "primary is promoted and holds the VIPs: about half a second (docs/benchmarks.md).",
+            "",
+            "Without --wait, vigilctl returns once the switchover has begun. With --wait it follows this node's "
+                    + "status until NODE leads as the primary on a new timeline, and fails if the switchover is "
+                    + "aborted or does not end within --wait-for seconds.",
+        },
+        optionListHeading = "%nOptions:%n",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            " 0:the switchover began (with --wait: NODE leads as the new primary)",
+            " 1:vigild refused (the reason is printed), the switchover was aborted, or --wait-for ran out",
+            " 2:usage error",
+            "69:vigild unreachable (socket missing or refusing, or no reply within 5 s)",
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {"  vigilctl switchover --to n2 --wait", "  vigilctl switchover           # to the best standby"})
+final class SwitchoverCommand implements Callable<Integer> {
+    @ParentCommand
+    Vigilctl parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Option(names = "--to", paramLabel = "NODE", description = "The standby to hand over to (default: the best one).")
+    String to;
+
+    @Option(names = "--wait", description = "Wait until NODE leads as the new primary.")
+    boolean await;
+
+    @Option(names = "--wait-for", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How long --wait waits (default: ${DEFAULT-VALUE}).")
+    int waitFor;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (waitFor < 1) {
+            err.println("vigilctl: --wait-for must be at least 1 second");
+            return Vigilctl.EXIT_USAGE;
+        }
+        long timelineBefore = -1;
+        if (await) {
+            AdminCall before = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.STATUS), parent.timeout(), err);
+            if (!before.ok()) return before.exit();
+            timelineBefore = before.result().path("postgres").path("timeline").asLong(-1);
+        }
+        Map<String, Object> args = new HashMap<>();
+        args.put("operator", Operator.name());
+        if (to != null) args.put("to", to);
+        long start = System.nanoTime();
+        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.SWITCHOVER, args), parent.timeout(), err);
+        if (!call.ok()) return call.exit();
+        out.println(call.result().path("detail").asText());
+        out.flush();
+        if (!await) return Vigilctl.EXIT_OK;
+        return follow(call.result().path("target").asText(), timelineBefore, start, out, err);
+    }
+
+    /** Polls this node's status until {@code target} leads as the primary on a newer timeline, or it fails. */
+    private int follow(String target, long timelineBefore, long start, PrintWriter out, PrintWriter err) {
+        long deadline = start + Duration.ofSeconds(waitFor).toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.STATUS), parent.timeout(), err);
+            if (call.ok()) {
+                JsonNode s = call.result();
+                JsonNode pg = s.path("postgres");
+                long timeline = pg.path("timeline").asLong(-1);
+                if (target.equals(s.path("leader").asText(null)) && target.equals(pg.path("primary").asText(null))
+                        && timeline > timelineBefore) {
+                    out.printf(Locale.ROOT, "%s leads as the primary on timeline %d (term %d), %.2f s after the request%n",
+                            target, timeline, s.path("term").asLong(), (System.nanoTime() - start) / 1e9);
+                    return Vigilctl.EXIT_OK;
+                }
+                String reason = pg.path("reason").asText("");
+                if (reason.startsWith("SWITCHOVER_ABORTED")) {
+                    err.println("vigilctl: the switchover was aborted: " + reason);
+                    return Vigilctl.EXIT_DAEMON_ERROR;
+                }
+                last = "leader " + s.path("leader").asText("none") + ", primary " + pg.path("primary").asText("none")
+                        + ", timeline " + timeline + (reason.isEmpty() ? "" : ", " + reason);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Vigilctl.EXIT_DAEMON_ERROR;
+            }
+        }
+        err.println("vigilctl: the switchover to " + target + " did not end within " + waitFor + " s (now: " + last + ")");
+        return Vigilctl.EXIT_DAEMON_ERROR;
+    }
+}
