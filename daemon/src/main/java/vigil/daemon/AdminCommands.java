@@ -167,11 +167,12 @@ final class AdminCommands {
     private CompletableFuture<AdminReply> switchover(AdminRequest request) {
         String to = text(request, "to");
         String operator = text(request, "operator");
-        return loop.switchover(to, operator == null || operator.isBlank() ? "unnamed" : operator)
+        String who = operator == null || operator.isBlank() ? "unnamed" : operator;
+        return loop.switchover(to, who)
                 .thenApply(b -> AdminReply.success(Map.of("accepted", true, "from", node, "target", b.target(),
-                        "term", b.term(), "detail", "switchover from " + node + " to " + b.target() + " begun by " + node
-                                + ", leader in term " + b.term() + ": CHECKPOINT, clean shutdown, then leadership"
-                                + " handed to " + b.target() + " once it has received everything")))
+                        "term", b.term(), "detail", "switchover from " + node + " to " + b.target() + " begun for " + who
+                                + " (" + node + " leads term " + b.term() + "): CHECKPOINT, clean shutdown, then"
+                                + " leadership handed to " + b.target() + " once it has received everything")))
                 .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
                         (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
     }

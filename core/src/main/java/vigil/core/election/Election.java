@@ -442,9 +442,13 @@ public final class Election {
             for (String peer : electorate.others()) send(peer, new Message.Resign(durable.term(), ownReport, successor));
             if (role != Role.LEADER) return;
             stepDown(Reason.RESIGNED);
+            if (successor == null) return;
             // Handing over, the old leader may vote for its successor at once: it binds itself for a lease only to
-            // keep from voting while its own lease may run, and it has just given that lease up.
-            if (successor != null) leaderContactAt = Math.min(leaderContactAt, now - timing.leaseMs());
+            // keep from voting while its own lease may run, and it has just given that lease up. It holds back from
+            // standing like the others; it stays a candidate (its stopped primary holds everything), so voters go on
+            // refusing anyone behind it, and it stands again if the successor cannot win.
+            leaderContactAt = Math.min(leaderContactAt, now - timing.leaseMs());
+            notBefore = Math.max(notBefore, now + timing.electionTimeoutMs());
         }
 
         private void stepDown(Reason reason) {

@@ -30,8 +30,6 @@ final class Fitness {
         if (foreign(s) || view.disk().data() == PgView.Disk.Data.FOREIGN) return new Candidacy(false, 0, 0, true);
         if (s.restarts.size() >= s.p.migrationThreshold() && !view.writable()) return position;
         if (s.me.equals(pg.primary())) {
-            // Handing over: out of the running, its position still known to voters (the successor must have it all).
-            if (s.handover != null) return position;
             if (view.writable() || view.isStandby()) return eligible(position);
             // Stopped or crashed: its exact position is unknown; the newest one seen (or the control file's) is a lower
             // bound that peers can measure their lag against.
@@ -88,7 +86,6 @@ final class Fitness {
         PgView view = s.view;
         if (s.unfit != null) return s.unfit;
         if (s.stopping) return "stopping";
-        if (s.handover != null) return "handing the primary role over to " + s.handover.target();
         if (foreign(s)) return foreignDetail(s);
         if (s.restarts.size() >= s.p.migrationThreshold()) return s.restarts.size() + " restarts within failure_timeout";
         if (!view.isStandby()) return "PostgreSQL is " + view.health() + ", not a running standby";

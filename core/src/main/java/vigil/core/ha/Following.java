@@ -76,7 +76,7 @@ final class Following {
             s.why = new Why(HaReason.SYSTEM_ID_MISMATCH, null, "the data directory holds files but no PostgreSQL cluster");
         } else if (mustRewind(s)) {
             rewind(s, primary);
-        } else if (heldByPrimary(s.pg, view)) {
+        } else if (heldByPrimary(s, view)) {
             // Nothing here left the primary's history (a switchover's old primary, stopped cleanly after the new one
             // received everything): it starts as a standby as it is, and no longer needs a rewind.
             if (s.durable.needsRewind()) s.durable = s.durable.withNeedsRewind(false);
@@ -112,7 +112,7 @@ final class Following {
      */
     private static boolean mustRewind(HaStep s) {
         PgView view = s.view;
-        if (heldByPrimary(s.pg, view)) return false;
+        if (heldByPrimary(s, view)) return false;
         boolean otherTimeline = view.timeline() > 0 && s.pg.timeline() > 0 && view.timeline() != s.pg.timeline();
         return s.durable.needsRewind() || view.disk().lastRanAsPrimary()
                 || (otherTimeline && s.rejoinedOn != s.pg.timeline());
@@ -174,17 +174,21 @@ final class Following {
 
 
     /**
-     * A stopped node's history is a prefix of the primary's: its WAL, read to its end, lies on the timeline the
-     * primary's forked from, and ends at or before the fork. The primary received (or replayed) all of it before its
-     * timeline began, so this node holds nothing the cluster lost, whatever its control file says it last ran as; and
-     * starting as a standby with the latest timeline as target follows the primary from there. The same rule by which
-     * pg_rewind finds that no rewind is required.
+     * The old primary of a switchover may start as a standby of its successor without pg_rewind: its WAL, read to its
+     * end, lies on the timeline it was the recorded primary of when it handed over, which is the timeline the
+     * primary's forked from, and ends at or before the fork. The successor received all of it before its timeline
+     * began, so this node holds nothing the cluster lost, whatever its control file says it last ran as: pg_rewind's
+     * own rule for "no rewind required". Only that node, and only while it remembers handing over: a timeline number
+     * alone does not name one history (two promotions can both pick timeline 2 when the first one's history file was
+     * never fetched), but the timeline a recorded primary wrote on is the cluster's.
      */
-    static boolean heldByPrimary(vigil.core.election.PgRecord pg, PgView view) {
-        PgRecord.Fork fork = pg.fork();
+    static boolean heldByPrimary(HaStep s, PgView view) {
+        SupervisorState.Handover h = s.handover;
+        PgRecord.Fork fork = s.pg.fork();
         PgView.Position at = view.position();
-        return view.health() == PgView.Health.STOPPED && fork != null && at.known() && at.timeline() > 0
-                && at.timeline() == fork.parentTimeline() && at.lsn() <= fork.lsn() && pg.timeline() > at.timeline();
+        return h != null && h.resignedAt() != 0 && view.health() == PgView.Health.STOPPED && fork != null && at.known()
+                && at.timeline() == h.timeline() && at.timeline() == fork.parentTimeline() && at.lsn() <= fork.lsn()
+                && s.pg.timeline() > at.timeline();
     }
 
     /**

@@ -190,7 +190,7 @@ final class HaStep {
         }
         // HUNG, FAILING, UNKNOWN prove nothing new: a hung standby is still a standby, a hung primary may still write.
         boolean forked = v.writable() || (v.health() == PgView.Health.STOPPED && v.disk().lastRanAsPrimary()
-                && !me.equals(pg.primary()) && !Following.heldByPrimary(pg, v));
+                && !me.equals(pg.primary()) && !Following.heldByPrimary(this, v));
         if (forked && !durable.needsRewind()) durable = durable.withNeedsRewind(true);
         if (forked || v.health() == PgView.Health.UP) rejoinedOn = 0; // it ran since: the copy's proof is spent
         boolean following = v.isStandby() && v.streaming() && v.upstream() != null

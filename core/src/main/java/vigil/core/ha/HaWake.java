@@ -58,7 +58,10 @@ final class HaWake {
             if (s.work().inFlight() instanceof PgAction.StopFast) {
                 at = ElectionWake.first(at, s.work().inFlightSince() + Switchover.STOP_MS, after);
             }
-            if (h.resignedAt() != 0) at = ElectionWake.first(at, h.resignedAt() + Switchover.HANDED_OVER_MS, after);
+            if (h.resignedAt() != 0) {
+                at = ElectionWake.first(at, h.resignedAt() + Switchover.HANDED_OVER_MS, after);
+                at = ElectionWake.first(at, h.resignedAt() + Switchover.REJOIN_MS, after);
+            }
         }
         return at;
     }

@@ -38,19 +38,20 @@ public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes prob
      * @param checkpointed the CHECKPOINT before the shutdown ran (so that the shutdown's own checkpoint is short)
      * @param stoppedAt    when PostgreSQL was seen stopped with the end of its WAL known (0: not yet)
      * @param resignedAt   when leadership was handed to {@code target} (0: not yet)
+     * @param timeline     the timeline this node was the recorded primary of when it handed over (0: not yet)
      */
     public record Handover(String target, long since, String operator, boolean checkpointed, long stoppedAt,
-                           long resignedAt) {
+                           long resignedAt, long timeline) {
         Handover withCheckpoint() {
-            return new Handover(target, since, operator, true, stoppedAt, resignedAt);
+            return new Handover(target, since, operator, true, stoppedAt, resignedAt, timeline);
         }
 
         Handover stopped(long at) {
-            return new Handover(target, since, operator, checkpointed, at, resignedAt);
+            return new Handover(target, since, operator, checkpointed, at, resignedAt, timeline);
         }
 
-        Handover resigned(long at) {
-            return new Handover(target, since, operator, checkpointed, stoppedAt, at);
+        Handover resigned(long at, long onTimeline) {
+            return new Handover(target, since, operator, checkpointed, stoppedAt, at, onTimeline);
         }
     }
 

@@ -49,8 +49,13 @@ final class Switchover {
      * hung until wal_sender_timeout, a minute), and writes stay stopped meanwhile.
      */
     static final long STOP_MS = 3_000;
-    /** After resigning, how long this node stays out of the running while its successor takes over. */
+    /** After resigning, how long this node waits for its successor to be recorded as the primary. */
     static final long HANDED_OVER_MS = 10_000;
+    /**
+     * After resigning, how long this node keeps what proves that it may rejoin without pg_rewind (its WAL ends where
+     * the successor's timeline forks: {@link Following#heldByPrimary}).
+     */
+    static final long REJOIN_MS = 60_000;
 
     private Switchover() {}
 
@@ -58,7 +63,7 @@ final class Switchover {
     static void begin(HaStep s, HaObservation.Switchover sw) {
         Verdict v = verdict(s, sw.target());
         if (v.refusal() != null) return;
-        s.handover = new SupervisorState.Handover(v.target(), s.now, sw.operator(), false, 0, 0);
+        s.handover = new SupervisorState.Handover(v.target(), s.now, sw.operator(), false, 0, 0, 0);
         s.why = new Why(HaReason.SWITCHOVER, v.target(), "asked by " + sw.operator());
     }
 
@@ -167,12 +172,14 @@ final class Switchover {
             }
             return;
         }
-        if (!s.me.equals(s.pg.primary())) {
-            s.handover = null; // the record names the new primary: handed over
-        } else if (h.resignedAt() == 0 && s.e.role() != Role.LEADER) {
-            abort(s, "this node lost leadership before it could hand over");
-        } else if (h.resignedAt() != 0 && s.now - h.resignedAt() >= HANDED_OVER_MS) {
-            abort(s, h.target() + " did not take over within " + HANDED_OVER_MS / 1000 + " s of the resignation");
+        if (h.resignedAt() == 0) {
+            if (s.e.role() != Role.LEADER || !s.me.equals(s.pg.primary())) abort(s, "this node lost leadership before it could hand over");
+        } else if (s.me.equals(s.pg.primary())) {
+            if (s.now - h.resignedAt() >= HANDED_OVER_MS) {
+                abort(s, h.target() + " did not take over within " + HANDED_OVER_MS / 1000 + " s of the resignation");
+            }
+        } else if (s.view.health() == PgView.Health.UP || s.now - h.resignedAt() >= REJOIN_MS) {
+            s.handover = null; // handed over, and rejoined (or the proof that it may without a rewind has expired)
         }
     }
 
@@ -222,17 +229,21 @@ final class Switchover {
             abort(s, "PostgreSQL is " + view.health() + " instead of stopped");
             return true;
         }
+        if (h.stoppedAt() == 0) s.handover = h = h.stopped(s.now);
         PgView.Position end = view.position();
         if (!end.known()) {
-            s.why = new Why(HaReason.SWITCHOVER, target, "PostgreSQL stopped; reading where its WAL ends");
+            if (s.now - h.stoppedAt() >= CATCH_UP_MS) {
+                abort(s, "where PostgreSQL's WAL ends could not be read within " + CATCH_UP_MS / 1000 + " s of the stop");
+            } else {
+                s.why = new Why(HaReason.SWITCHOVER, target, "PostgreSQL stopped; reading where its WAL ends");
+            }
             return true;
         }
-        if (h.stoppedAt() == 0) s.handover = h = h.stopped(s.now);
         Candidacy c = s.e.known().get(target);
         boolean received = c != null && s.freshlyAcked(target) && c.eligible() && c.timeline() == end.timeline()
                 && c.lsn() >= end.lsn();
         if (received) {
-            s.handover = h.resigned(s.now);
+            s.handover = h.resigned(s.now, s.pg.timeline());
             s.standDown(new Why(HaReason.SWITCHOVER, target, "it received everything up to " + lsn(end.lsn())
                     + "; leadership handed to it"), target);
         } else if (s.now - h.stoppedAt() >= CATCH_UP_MS) {

@@ -82,7 +82,7 @@ public final class Node {
     /** What a switchover asked for now would do ({@link Supervisor#switchover}); refused where no PostgreSQL is managed. */
     public static Supervisor.Verdict switchover(NodeConfig config, NodeState state, String target, long now) {
         if (state.supervisor() == null) return new Supervisor.Verdict(target, "this node manages no PostgreSQL");
-        if (state.stopping()) return new Supervisor.Verdict(target, "vigild is stopping");
+        if (state.stopping() || state.halted()) return new Supervisor.Verdict(target, "vigild is stopping");
         return Supervisor.switchover(state.supervisor(), state.election(), config.policy(), target, now);
     }
 

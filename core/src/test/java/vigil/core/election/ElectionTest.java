@@ -425,6 +425,7 @@ class ElectionTest {
     void theLeaderThatHandsOverMayVoteForItsSuccessorAtOnce() {
         ElectionState n1 = Election.decide(clusterWithLeader(), new Observation.ReportChanged(2050, STOPPED)).next();
         ElectionState handedOver = Election.decide(n1, new Observation.Resign(2100, "n2")).next();
+        assertTrue(handedOver.notBefore() >= 2100 + TIMING.electionTimeoutMs(), "it holds back like the others");
         ClusterRecord record = handedOver.durable().record();
         Decision vote = Election.decide(handedOver, received(2101, "n2", new Message.VoteRequest(2, Candidacy.ELIGIBLE, record)));
         assertTrue(vote.actions().contains(new Action.Send("n2", new Message.VoteReply(2, true))), vote.actions().toString());

@@ -79,13 +79,14 @@ class SwitchoverTest {
         HaDecision asked = decide(primaryNode(), e, ASYNC, ask("n2"));
         assertEquals(List.of(new PgAction.Checkpoint()), asked.actions(), "a CHECKPOINT while writes go on");
         assertEquals(HaReason.SWITCHOVER, reason(asked));
-        assertFalse(candidacy(asked).eligible(), "out of the running while it hands over");
         HaDecision checkpointed = done(asked.next(), e, new PgAction.Checkpoint(), Outcome.OK, NOW + 50);
         assertEquals(List.of(new PgAction.StopFast()), checkpointed.actions());
         HaDecision stopped = done(checkpointed.next(), e, new PgAction.StopFast(), Outcome.OK, NOW + 150);
         HaDecision controlFile = probe(stopped.next(), e, stoppedAt(PRIMARY_LSN - 4 * MB, false), NOW + 160);
         assertEquals(new Why(HaReason.SWITCHOVER, "n2", "PostgreSQL stopped; reading where its WAL ends"), why(controlFile));
         HaDecision walEnd = probe(controlFile.next(), e, stoppedAt(END, true), NOW + 260);
+        assertEquals(new Candidacy(true, 1, END, true), candidacy(walEnd),
+                "still a candidate at its end: voters refuse anyone without all of it, and it stands again if need be");
         assertFalse(resigns(walEnd), "n2 has not reported the shutdown checkpoint yet");
         assertEquals(new Why(HaReason.SWITCHOVER, "n2", "waiting for it to receive everything up to 0/4000098"), why(walEnd));
         HaDecision received = tick(walEnd.next(), e.known("n2", 1, END), NOW + 270);
@@ -112,6 +113,20 @@ class SwitchoverTest {
         assertEquals(1, actionsOf(next, PgAction.StartPrimary.class).size(), "still the leader: the primary again");
         assertEquals(HaReason.START_PRIMARY, reason(next), "a start, not a crash restart");
         assertTrue(next.next().restarts().isEmpty());
+    }
+
+    @Test
+    void aWalEndThatCannotBeReadEndsTheSwitchover() {
+        Situation e = steady().leaseUntil(NOW + 60_000);
+        SupervisorState s = chain(primaryNode(), e, ask("n2"),
+                new HaObservation.ActionDone(NOW + 50, new PgAction.Checkpoint(), Outcome.OK),
+                new HaObservation.ActionDone(NOW + 150, new PgAction.StopFast(), Outcome.OK),
+                new HaObservation.Probed(NOW + 160, stoppedAt(END, false))).get(3).next();
+        assertEquals(HaReason.SWITCHOVER, reason(tick(s, e, NOW + 159 + Switchover.CATCH_UP_MS)));
+        HaDecision d = tick(s, e, NOW + 160 + Switchover.CATCH_UP_MS);
+        assertEquals(new Why(HaReason.SWITCHOVER_ABORTED, "n2", "where PostgreSQL's WAL ends could not be read within 2 s"
+                + " of the stop"), why(d));
+        assertEquals(List.of(new PgAction.StartPrimary(null)), tick(d.next(), e, NOW + 161 + Switchover.CATCH_UP_MS).actions());
     }
 
     @Test
@@ -176,24 +191,43 @@ class SwitchoverTest {
         assertTrue(waiting.actions().isEmpty(), "the primary is not started again while n2 takes over");
         assertNotNull(waiting.next().handover());
         HaDecision recorded = tick(handedOver, following("n1", "n2", 6).pg(primaryIs("n2").withPrimary("n2", "n1")), NOW + 1000);
-        assertNull(recorded.next().handover(), "the new primary is recorded: handed over");
+        assertNotNull(recorded.next().handover(), "kept until it rejoined: it proves that no rewind is needed");
         HaDecision tooLong = tick(handedOver, resigned, NOW + 170 + Switchover.HANDED_OVER_MS);
         assertEquals(HaReason.SWITCHOVER_ABORTED, reason(tooLong));
-        assertTrue(candidacy(tooLong).eligible(), "it stands again: it holds everything");
+        assertEquals(n2DidNotTakeOver(), why(tooLong).detail());
+    }
+
+    static String n2DidNotTakeOver() {
+        return "n2 did not take over within 10 s of the resignation";
+    }
+
+    /** {@code s}, having handed over to n2 as the recorded primary of {@code timeline}. */
+    static SupervisorState handedOver(SupervisorState s, long timeline) {
+        return new SupervisorState(s.local(), s.work(), s.rejoin(), s.probes(), s.durable(), s.boot(), s.why(), s.freeze(),
+                new SupervisorState.Handover("n2", NOW - 1_000, "alice", true, NOW - 900, NOW - 800, timeline));
     }
 
     @Test
     void theOldPrimaryFollowsWithoutARewindWhenItsWalEndsAtTheFork() {
         Situation after = followerOfNewPrimary("n1");
-        SupervisorState old = withDurable(probed(stoppedAt(FORK_LSN, true)), new HaDurable(true, "", 0));
+        SupervisorState old = handedOver(withDurable(probed(stoppedAt(FORK_LSN, true)), new HaDurable(true, "", 0)), 1);
         HaDecision d = tick(old, after, NOW);
         assertEquals(List.of(new PgAction.StartStandby("n2")), d.actions());
         assertFalse(d.next().durable().needsRewind(), "nothing left the primary's history");
         assertEquals("its WAL ends at 0/3C00000, where n2's timeline 2 forked or before: no rewind needed", why(d).detail());
-        HaDecision past = tick(withDurable(probed(stoppedAt(FORK_LSN + 1, true)), new HaDurable(true, "", 0)), after, NOW);
+        HaDecision past = tick(handedOver(withDurable(probed(stoppedAt(FORK_LSN + 1, true)), new HaDurable(true, "", 0)), 1),
+                after, NOW);
         assertEquals(1, actionsOf(past, PgAction.Rewind.class).size(), "one byte past the fork: rewind");
-        HaDecision unknown = tick(withDurable(probed(stoppedAt(FORK_LSN, false)), new HaDurable(true, "", 0)), after, NOW);
+        HaDecision unknown = tick(handedOver(withDurable(probed(stoppedAt(FORK_LSN, false)), new HaDurable(true, "", 0)), 1),
+                after, NOW);
         assertEquals(1, actionsOf(unknown, PgAction.Rewind.class).size(), "where the WAL ends is not known: rewind");
+        // A timeline number alone names no history: two promotions can both pick timeline 2. Only the node that handed
+        // over, on the timeline it was the recorded primary of, knows its WAL is the cluster's.
+        HaDecision stranger = tick(withDurable(probed(stoppedAt(FORK_LSN, true)), new HaDurable(true, "", 0)), after, NOW);
+        assertEquals(1, actionsOf(stranger, PgAction.Rewind.class).size(), "no hand-over remembered: rewind");
+        HaDecision otherLine = tick(handedOver(withDurable(probed(stoppedAt(FORK_LSN, true)), new HaDurable(true, "", 0)), 3),
+                after, NOW);
+        assertEquals(1, actionsOf(otherLine, PgAction.Rewind.class).size(), "handed over on another timeline: rewind");
         HaDecision probedAgain = probe(d.next(), after, stoppedAt(FORK_LSN, true), NOW + 100);
         assertFalse(probedAgain.next().durable().needsRewind(), "a later probe of the same disk does not set it again");
         assertEquals(Report.PgSafety.STOPPED, probedAgain.next().local().knowledge());

@@ -58,7 +58,8 @@ final class FaultPlan {
         if (spec.switchovers()) {
             for (long t = 2_000_000L; t < spec.faultPhaseUs(); t += r.nextLong(2_500_000L, 5_000_000L)) {
                 List<String> to = r.nextInt(3) == 0 ? List.of() : List.of(data.get(r.nextInt(data.size())));
-                faults.add(new Fault(t, Kind.SWITCHOVER, to, List.of(), 0));
+                // one in four: the target's replication from the primary is cut a moment before (amount 1)
+                faults.add(new Fault(t, Kind.SWITCHOVER, to, List.of(), !to.isEmpty() && r.nextInt(4) == 0 ? 1 : 0));
             }
             if (spec.scenario() == SimSpec.Scenario.SWITCHOVERS_AMID_FAULTS) {
                 for (long f = r.nextLong(200_000, 3_000_000); f < spec.faultPhaseUs(); f += r.nextLong(300_000, 3_000_000)) {

@@ -55,7 +55,18 @@ final class Faults {
             return;
         }
         if (f.kind() == FaultPlan.Kind.SWITCHOVER) {
-            switchover(sim, f.groupA().isEmpty() ? null : f.groupA().get(0));
+            String target = f.groupA().isEmpty() ? null : f.groupA().get(0);
+            String leader = sim.invariants.leaseHolder();
+            if (f.amount() == 1 && leader != null && !leader.equals(target)) {
+                // The target stops streaming (its replication connection cut both ways) just before the request, so
+                // it lacks the primary's last commits when asked to take over; healed 3 s later.
+                sim.counts.add("switchover_target_cut");
+                sim.net.partition(List.of(leader), List.of(target), List.of(SimNet.Channel.PG), sim.random.nextBoolean());
+                sim.at(sim.nowUs + 3_000_000L, sim.net::healLinks);
+                sim.at(sim.nowUs + 200_000L, () -> switchover(sim, target));
+                return;
+            }
+            switchover(sim, target);
             return;
         }
         if (f.kind() == FaultPlan.Kind.RESTART_LEADER_VIGILD) {

@@ -191,14 +191,42 @@ final class SimActions {
         }
         long d = random().nextInt(6) == 0 ? random().nextLong(1_000_000, 10_000_000) : random().nextLong(10_000, 300_000);
         long instance = pg.startedAtUs;
-        later(h, d, () -> {
-            // The shutdown goes on even if pg_ctl was killed; not once the server was killed (and maybe started again).
-            if (pg.startedAtUs == instance) {
-                if (pg.server == SimPostgres.Server.PRIMARY) shutdownCheckpoint(h);
-                if (pg.server != SimPostgres.Server.DOWN) pg.down();
+        later(h, d, () -> shutdownEnds(h, p, job, instance));
+    }
+
+    /**
+     * The end of a fast shutdown: the shutdown checkpoint, its WAL sent to the streaming standbys, the server down. A
+     * walsender whose standby the network no longer reaches holds the shutdown (until wal_sender_timeout, a minute:
+     * measured on the namespace rig), so it ends only once the link is back. It goes on even if pg_ctl was killed;
+     * not once the server was killed (and maybe started again).
+     */
+    private void shutdownEnds(SimHost h, SimHost.Proc p, SimHost.Job job, long instance) {
+        SimPostgres pg = h.pg;
+        if (pg.startedAtUs == instance && pg.server == SimPostgres.Server.PRIMARY && walsenderHeld(h)) {
+            sim.counts.add("shutdown_held_by_walsender");
+            later(h, 100_000, () -> shutdownEnds(h, p, job, instance));
+            return;
+        }
+        if (pg.startedAtUs == instance) {
+            if (pg.server == SimPostgres.Server.PRIMARY) shutdownCheckpoint(h);
+            if (pg.server != SimPostgres.Server.DOWN) pg.down();
+        }
+        end(h, p, job, sim.nowUs, Outcome.OK);
+    }
+
+    /**
+     * A standby that was streaming from {@code h} is cut off from it now by a link that drops packets (one that
+     * rejects them resets the walsender's connection, and the walsender exits at once).
+     */
+    private boolean walsenderHeld(SimHost h) {
+        for (SimHost s : sim.dataHosts()) {
+            SimPostgres st = s.pg;
+            if (s != h && st.server == SimPostgres.Server.STANDBY && h.name.equals(st.upstream) && st.streamedSinceStart
+                    && dropped(h.name, s.name) && dropped(s.name, h.name)) {
+                return true;
             }
-            end(h, p, job, sim.nowUs, Outcome.OK);
-        });
+        }
+        return false;
     }
 
     /**
@@ -221,6 +249,10 @@ final class SimActions {
                 st.lsn = pg.lsn;
             }
         }
+    }
+
+    private boolean dropped(String from, String to) {
+        return sim.net.blocked(from, to, SimNet.Channel.PG) && !sim.net.rejects(from, to, SimNet.Channel.PG);
     }
 
     private void promote(SimHost h, SimHost.Proc p, SimHost.Job job, PgAction.Promote pr) {

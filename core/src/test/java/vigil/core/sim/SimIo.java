@@ -272,7 +272,7 @@ final class SimIo {
         });
     }
 
-    // ---- the VIPs: one driver thread, in order; arping -D waits 300 ms for an answer -----------------------------
+    // ---- the VIPs: one driver thread, in order; arping -D waits 100 ms (VipCarrier.DAD_WAIT) for an answer ----------
 
     /**
      * Someone else's host answers ARP for a VIP of {@code g}: up and not suspended (its vigild need not run), and the
@@ -309,7 +309,7 @@ final class SimIo {
 
     private void vipCheck(SimHost h, SimHost.Proc p) {
         int inc = p.incarnation;
-        sim.at(vipThread(p, 300_000), () -> {
+        sim.at(vipThread(p, 100_000), () -> {
             boolean clean = !answeredElsewhere(h, VipGroup.PRIMARY);
             sim.deliver(h, inc, now -> new Input.VipChecked(now, clean, clean ? "" : "another host answered"));
         });
@@ -317,7 +317,7 @@ final class SimIo {
 
     private void vipUp(SimHost h, SimHost.Proc p, VipGroup g, boolean checked) {
         int inc = p.incarnation;
-        long dadUs = checked ? 0 : 300_000;
+        long dadUs = checked ? 0 : 100_000;
         long doneUs = vipThread(p, dadUs + random().nextLong(2_000, 20_000));
         sim.at(doneUs, () -> {
             if (h.proc != p || !h.up) return; // the process died before ip addr add ran

@@ -90,9 +90,12 @@ class SimulationTest {
         int schedules = Integer.getInteger("vigil.sim.switchoverSchedules", 150);
         SimCounts c = runAll(schedules, seed -> SimSpec.forSeed(seed).withPostgres().withSwitchovers(false), "switchovers");
         assertTrue(c.get("switchover_begun") >= 2L * schedules, "too few switchovers: " + c);
-        // On a calm network only a shutdown that hangs past its deadline (modelled) may end one, or now and then a
-        // target that lagged (its last report was older than the stop) or was not streaming at the stop.
-        assertTrue(c.get("why_SWITCHOVER_ABORTED") - c.get("switchover_aborted_by_a_failed_stop") <= schedules / 20,
+        // On a calm network only a shutdown that hangs past its bound (modelled: now and then, and whenever a walsender
+        // waits for a cut-off standby) may end one, a target whose replication was cut a moment before (one request in
+        // four names such a target: it lacks the last commits), or now and then a target whose last report was older
+        // than the stop.
+        assertTrue(c.get("why_SWITCHOVER_ABORTED") - c.get("switchover_aborted_by_a_failed_stop")
+                - c.get("switchover_target_cut") <= schedules / 20,
                 "switchovers on a calm network aborted: " + c);
         assertTrue(c.get("promoted") >= c.get("switchover_begun") - c.get("why_SWITCHOVER_ABORTED"),
                 "switchovers neither aborted nor ending in a promotion: " + c);

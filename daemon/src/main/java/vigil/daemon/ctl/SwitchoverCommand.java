@@ -37,16 +37,18 @@ import vigil.protocol.admin.AdminRequest;
                     + "synchronous set in synchronous mode, or does not report itself a candidate. Without --to the "
                     + "most advanced standby is chosen (then priority, then name).",
             "",
-            "If it fails half-way there is still exactly one primary: a failed shutdown, a lost lease, or a NODE "
-                    + "that does not receive everything within 10 s ends the switchover before leadership is handed "
-                    + "over (reason SWITCHOVER_ABORTED), and this node starts PostgreSQL again as the primary; a NODE "
-                    + "that does not take over once it was handed leadership is replaced by the ordinary election "
-                    + "(another standby, or this node again after 10 s). Writes stop from the shutdown until the new "
-                    + "primary is promoted and holds the VIPs: about half a second (docs/benchmarks.md).",
+            "If it fails half-way there is still exactly one primary. Before leadership is handed over, a shutdown "
+                    + "that fails or takes more than 3 s, a NODE that stops acknowledging, a NODE that has not reported "
+                    + "everything 2 s after the stop, or a lost lease ends the switchover (reason SWITCHOVER_ABORTED, "
+                    + "with the cause), and this node starts PostgreSQL again as the primary (killed first if it was "
+                    + "still shutting down). A NODE that does not take over once it was handed leadership is replaced "
+                    + "by the ordinary election a second later: another standby with everything, or this node again. "
+                    + "Writes stop from the shutdown until the new primary is promoted and holds the VIPs: about 0.4 s "
+                    + "on the test rig (docs/benchmarks.md).",
             "",
             "Without --wait, vigilctl returns once the switchover has begun. With --wait it follows this node's "
-                    + "status until NODE leads as the primary on a new timeline, and fails if the switchover is "
-                    + "aborted or does not end within --wait-for seconds.",
+                    + "status until NODE leads as the primary on a new timeline, and fails, printing the cause, if "
+                    + "this node logs SWITCHOVER_ABORTED, or if it does not end within --wait-for seconds.",
         },
         optionListHeading = "%nOptions:%n",
         exitCodeListHeading = "%nExit codes:%n",
@@ -96,16 +98,42 @@ final class SwitchoverCommand implements Callable<Integer> {
         args.put("operator", Operator.name());
         if (to != null) args.put("to", to);
         long start = System.nanoTime();
+        long since = await ? latestMono(err) : 0;
         AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.SWITCHOVER, args), parent.timeout(), err);
         if (!call.ok()) return call.exit();
         out.println(call.result().path("detail").asText());
         out.flush();
         if (!await) return Vigilctl.EXIT_OK;
-        return follow(call.result().path("target").asText(), timelineBefore, start, out, err);
+        return follow(call.result().path("target").asText(), timelineBefore, since, start, out, err);
+    }
+
+    /** The newest mono_ms in this node's history (0 when none): events after it belong to this switchover. */
+    private long latestMono(PrintWriter err) {
+        AdminCall h = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.HISTORY, Map.of("limit", 1)),
+                parent.timeout(), err);
+        if (!h.ok()) return 0;
+        long latest = 0;
+        for (JsonNode e : h.result().path("entries")) latest = Math.max(latest, e.path("mono_ms").asLong());
+        return latest;
+    }
+
+    /** The cause of a SWITCHOVER_ABORTED this node logged after {@code since}, or null. */
+    private String aborted(long since, PrintWriter err) {
+        AdminCall h = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.HISTORY, Map.of("limit", 100)),
+                parent.timeout(), err);
+        if (!h.ok()) return null;
+        String cause = null;
+        for (JsonNode e : h.result().path("entries")) {
+            JsonNode f = e.path("fields");
+            if (e.path("mono_ms").asLong() > since && "SWITCHOVER_ABORTED".equals(f.path("reason").asText())) {
+                cause = f.path("cause").asText("");
+            }
+        }
+        return cause;
     }
 
     /** Polls this node's status until {@code target} leads as the primary on a newer timeline, or it fails. */
-    private int follow(String target, long timelineBefore, long start, PrintWriter out, PrintWriter err) {
+    private int follow(String target, long timelineBefore, long since, long start, PrintWriter out, PrintWriter err) {
         long deadline = start + Duration.ofSeconds(waitFor).toNanos();
         String last = "";
         while (System.nanoTime() < deadline) {
@@ -121,8 +149,9 @@ final class SwitchoverCommand implements Callable<Integer> {
                     return Vigilctl.EXIT_OK;
                 }
                 String reason = pg.path("reason").asText("");
-                if (reason.startsWith("SWITCHOVER_ABORTED")) {
-                    err.println("vigilctl: the switchover was aborted: " + reason);
+                String cause = aborted(since, err);
+                if (cause != null) {
+                    err.println("vigilctl: the switchover to " + target + " was aborted: " + cause);
                     return Vigilctl.EXIT_DAEMON_ERROR;
                 }
                 last = "leader " + s.path("leader").asText("none") + ", primary " + pg.path("primary").asText("none")

@@ -138,6 +138,14 @@ final class LocalView {
                 new PgView.Disk(PgView.Disk.Data.CLUSTER, id, wasPrimary, postgres.setAsideExists()));
     }
 
+    /**
+     * The last view was of a stopped cluster whose WAL end the next call reads ({@link WalEnd}): worth asking at once
+     * rather than at the next scheduled probe (a switchover waits for it). True once per stop; probe thread only.
+     */
+    boolean walEndPending() {
+        return stoppedCache != null && !stoppedCache.position().known() && lastControlData != null;
+    }
+
     /** Forget the stopped cluster's facts: an action changed the data directory. Any thread; never blocks. */
     void invalidate() {
         generation.incrementAndGet();

@@ -123,6 +123,9 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
         long epoch = freezeEpoch.get();
         vigil.core.ha.PgView v = view.get();
         if (freezeEpoch.get() == epoch) loop.accept(new Input.Probed(clock.getAsLong(), v));
+        // The stop was reported without waiting for pg_waldump (a crashed primary restarts on that view); where the
+        // WAL ends is read right after it, not a probe interval later.
+        if (localView.walEndPending()) probeNow();
     }
 
     /** The postmaster this daemon started has exited: its state is read at once, on the probe thread. */

@@ -447,8 +447,9 @@ public final class NodeLoop implements Runnable {
                 "reason", "OPERATOR_SWITCHOVER", "cause", "the operator asked to hand the primary role to " + verdict.target());
         decide(new Input.Switchover(now, verdict.target(), s.operator()));
         var sup = state.supervisor();
-        if (sup.handover() == null && sup.reason() != vigil.core.ha.HaReason.SWITCHOVER_ABORTED) {
-            s.reply().completeExceptionally(new IllegalStateException("the switchover did not begin: " + sup.why()));
+        if (sup == null || sup.handover() == null || !sup.handover().target().equals(verdict.target())) {
+            s.reply().completeExceptionally(new IllegalStateException("the switchover did not begin: "
+                    + (sup == null ? "no PostgreSQL managed" : sup.why())));
             return;
         }
         s.reply().complete(new SwitchoverBegun(verdict.target(), term));

@@ -391,8 +391,12 @@ public final class Postgres {
     }
 
     /**
-     * pg_ctl stop -w in the given mode; returns once the postmaster is gone (or after 60 s, failed). Idempotent:
-     * when no postmaster is running it runs nothing and succeeds, since callers (fencing) want the outcome.
+     * A shutdown in the given mode (fast: SIGINT to the postmaster; immediate: pg_ctl stop), then a wait until the
+     * postmaster is gone (90 s at most, else failed). Idempotent:
+     * when no postmaster is running it runs nothing and succeeds, since callers (fencing) want the outcome. pg_ctl's
+     * own wait ({@code -w}) looks every 100 ms: measured, a fast shutdown of 20-30 ms took 113-117 ms with it, and a
+     * switchover's writes stand still for all of it. Here the postmaster is looked at every 5 ms (a zombie counts as
+     * gone: PID 1 reaps orphans only every second or two).
      */
     public CommandResult stop(StopMode mode) {
         if (!running()) {
@@ -406,8 +410,28 @@ public final class Postgres {
             CommandResult cont = cmd.runAsIs(List.of("kill", "-CONT", Long.toString(pid)), QUICK, null);
             if (!quit.ok() || !cont.ok()) return quit.ok() ? cont : quit;
         }
-        return cmd.run(STOP, null, s.bin("pg_ctl").toString(), "stop", "-D", pgctlDir().toString(), "-m", mode.pgCtlName(),
-                "-w", "-t", "60");
+        long start = System.nanoTime();
+        // A fast shutdown is SIGINT to the postmaster, all pg_ctl would send; pg_ctl under runuser took 37 ms to start.
+        CommandResult signalled = mode == StopMode.FAST
+                ? cmd.runAsIs(List.of("kill", "-INT", Long.toString(pid)), QUICK, null)
+                : cmd.run(QUICK, null, s.bin("pg_ctl").toString(), "stop", "-D", pgctlDir().toString(), "-m",
+                        mode.pgCtlName(), "-W");
+        if (!signalled.ok()) return signalled;
+        long deadline = start + STOP.toNanos();
+        while (alive(pid)) {
+            if (System.nanoTime() > deadline) {
+                return signalled.as(Failure.TIMEOUT, "the postmaster (pid " + pid + ") still runs " + STOP.toSeconds()
+                        + " s after the " + mode.pgCtlName() + " shutdown was asked for");
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return signalled.as(Failure.CANCELLED, "cancelled while waiting for the postmaster (pid " + pid + ") to exit");
+            }
+        }
+        return new CommandResult(signalled.argv(), 0, Duration.ofNanos(System.nanoTime() - start),
+                "[vigil: the postmaster (pid " + pid + ") exited]", Failure.NONE);
     }
 
     /** {@link #promote(String)} without touching synchronous_standby_names. */
@@ -421,7 +445,8 @@ public final class Postgres {
     }
 
     /**
-     * {@code pg_promote(true, 10)} and nothing else (no CHECKPOINT: see {@link #checkpoint()}); then
+     * {@code pg_promote(false)}, then {@code pg_is_in_recovery()} every 5 ms until it is false (10 s at most), and
+     * nothing else (no CHECKPOINT: see {@link #checkpoint()}); then
      * {@link #configurePrimary()}. With {@code synchronousStandbyNames} (null: leave it), that value is written to
      * vigil.conf and reloaded first, and pg_promote runs only in a session that sees it in effect, so the new primary
      * waits for its synchronous standbys from its first commit. (A reload reaches every process asynchronously: a
@@ -447,8 +472,12 @@ public final class Postgres {
             guard = "IF current_setting('synchronous_standby_names') IS DISTINCT FROM "
                     + PostgresFiles.quote(synchronousStandbyNames) + " THEN RAISE EXCEPTION '" + NOT_YET + "'; END IF; ";
         }
-        String promote = "DO $vigil$BEGIN " + guard + "IF NOT pg_promote(true, " + PROMOTE_WAIT_S + ") THEN"
-                + " RAISE EXCEPTION 'promotion did not finish within " + PROMOTE_WAIT_S + " s'; END IF; END$vigil$";
+        // pg_promote(true) looks every 100 ms whether recovery ended: measured, it returned 106-111 ms after it was
+        // called, most of it that sleep. Signalled without waiting, the end is looked for every 5 ms instead.
+        String promote = "DO $vigil$BEGIN " + guard + "IF NOT pg_promote(false) THEN RAISE EXCEPTION"
+                + " 'the promotion could not be signalled'; END IF; FOR i IN 1.." + PROMOTE_WAIT_S * 200 + " LOOP"
+                + " IF NOT pg_is_in_recovery() THEN RETURN; END IF; PERFORM pg_sleep(0.005); END LOOP;"
+                + " RAISE EXCEPTION 'promotion did not finish within " + PROMOTE_WAIT_S + " s'; END$vigil$";
         long deadline = System.nanoTime() + RELOAD_WAIT.toNanos();
         CommandResult r = cmd.execute(QUICK, promote);
         while (!r.ok() && r.outputTail().contains(NOT_YET) && System.nanoTime() < deadline) {

@@ -83,7 +83,7 @@ class NodeCrash extends PgFailoverScenario {
     }
 
     /**
-     * The promotion: when the new primary's {@code pg_promote(true, …)} returned true (the end of its {@code command}
+     * The promotion: when the new primary's {@code pg_promote} block ended with exit 0 (the end of its {@code command}
      * line: the server has left recovery and takes writes), else its {@code pg_action_done} of the Promote action with
      * outcome OK. The action's end comes later: after pg_promote it reloads the configuration (≈0.3 s on this host),
      * and vigild's probe already sees the primary, and claims the VIP, before the action ends.
