@@ -41,6 +41,8 @@ public final class Election {
             step.ownReport = c.report();
         } else if (observation instanceof Observation.Resign r) {
             step.resign(r.successor());
+        } else if (observation instanceof Observation.HeartbeatNow) {
+            if (step.role == Role.LEADER) step.sendHeartbeat();
         } else if (observation instanceof Observation.RecordUpdate u) {
             step.updateRecord(u);
         }

@@ -23,6 +23,13 @@ public sealed interface Observation {
     record RecordUpdate(long now, PgRecord pg) implements Observation {}
 
     /**
+     * A leader waiting for a follower's next position (a switchover's target reporting the end of the WAL) heartbeats
+     * now rather than at the next interval: each acknowledgement carries the follower's candidacy. Ignored elsewhere.
+     * More heartbeats only renew the lease more often.
+     */
+    record HeartbeatNow(long now) implements Observation {}
+
+    /**
      * Give up leadership on purpose (a planned stop, a hand-back, a switchover): void the lease and tell the
      * followers. {@code successor}: the node a switchover hands leadership to (null: none named).
      */

@@ -55,4 +55,7 @@ public sealed interface HaObservation {
      * this node if it leads and the switchover is safe ({@link Switchover#refusal}); otherwise nothing changes.
      */
     record Switchover(long now, String target, String operator) implements HaObservation {}
+
+    /** No VIP that follows the primary is on this host any more (or none is configured): a switchover may go on. */
+    record VipsReleased(long now) implements HaObservation {}
 }

@@ -163,6 +163,8 @@ final class HaStep {
             Freezing.answered(this, f);
         } else if (o instanceof HaObservation.Switchover sw) {
             Switchover.begin(this, sw);
+        } else if (o instanceof HaObservation.VipsReleased) {
+            Switchover.vipsReleased(this);
         }
         restarts.removeIf(t -> now - t >= p.failureTimeoutMs());
         if (e.holdsLease(now)) {

@@ -55,6 +55,10 @@ final class HaWake {
         SupervisorState.Handover h = s.handover();
         if (h != null) {
             if (h.stoppedAt() != 0) at = ElectionWake.first(at, h.stoppedAt() + Switchover.CATCH_UP_MS, after);
+            if (h.releasingAt() != 0) at = ElectionWake.first(at, h.releasingAt() + Switchover.RELEASE_MS, after);
+            if (h.stoppedAt() != 0 && h.releasingAt() == 0 && e.role() == Role.LEADER) {
+                at = ElectionWake.first(at, Switchover.askAt(e), after);
+            }
             if (s.work().inFlight() instanceof PgAction.StopFast) {
                 at = ElectionWake.first(at, s.work().inFlightSince() + Switchover.STOP_MS, after);
             }

@@ -37,21 +37,42 @@ public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes prob
      * @param operator     who asked, for the log
      * @param checkpointed the CHECKPOINT before the shutdown ran (so that the shutdown's own checkpoint is short)
      * @param stoppedAt    when PostgreSQL was seen stopped with the end of its WAL known (0: not yet)
+     * @param releasingAt  when the target had everything and the VIPs were asked to go (0: not yet): until then they
+     *                     stay on this node, whose stopped server refuses connections at once
+     * @param vipsGone     no VIP that follows the primary is on this node any more (or none is configured)
      * @param resignedAt   when leadership was handed to {@code target} (0: not yet)
      * @param timeline     the timeline this node was the recorded primary of when it handed over (0: not yet)
      */
     public record Handover(String target, long since, String operator, boolean checkpointed, long stoppedAt,
-                           long resignedAt, long timeline) {
+                           long releasingAt, boolean vipsGone, long resignedAt, long timeline) {
         Handover withCheckpoint() {
-            return new Handover(target, since, operator, true, stoppedAt, resignedAt, timeline);
+            return new Handover(target, since, operator, true, stoppedAt, releasingAt, vipsGone, resignedAt, timeline);
         }
 
         Handover stopped(long at) {
-            return new Handover(target, since, operator, checkpointed, at, resignedAt, timeline);
+            return new Handover(target, since, operator, checkpointed, at, releasingAt, vipsGone, resignedAt, timeline);
+        }
+
+        Handover releasing(long at) {
+            return new Handover(target, since, operator, checkpointed, stoppedAt, at, vipsGone, resignedAt, timeline);
+        }
+
+        Handover withVipsGone() {
+            return new Handover(target, since, operator, checkpointed, stoppedAt, releasingAt, true, resignedAt, timeline);
         }
 
         Handover resigned(long at, long onTimeline) {
-            return new Handover(target, since, operator, checkpointed, stoppedAt, at, onTimeline);
+            return new Handover(target, since, operator, checkpointed, stoppedAt, releasingAt, vipsGone, at, onTimeline);
+        }
+
+        /** The VIPs that follow the primary stay where they are: the switchover has begun and not yet let them go. */
+        public boolean keepsVips() {
+            return releasingAt == 0 && resignedAt == 0;
+        }
+
+        /** The VIPs that follow the primary were asked to go and may still be here. */
+        public boolean awaitsVips() {
+            return releasingAt != 0 && !vipsGone && resignedAt == 0;
         }
     }
 

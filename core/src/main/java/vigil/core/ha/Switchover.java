@@ -49,6 +49,13 @@ final class Switchover {
      * hung until wal_sender_timeout, a minute), and writes stay stopped meanwhile.
      */
     static final long STOP_MS = 3_000;
+    /**
+     * While waiting for the target's position, the leader heartbeats this often instead of every heartbeat interval:
+     * the target's position reaches the leader only with an acknowledgement, and the leader's writes stand still.
+     */
+    static final long ASK_EVERY_MS = 20;
+    /** How long the VIPs may take to go once the target had everything (an {@code ip addr del}: milliseconds). */
+    static final long RELEASE_MS = 1_000;
     /** After resigning, how long this node waits for its successor to be recorded as the primary. */
     static final long HANDED_OVER_MS = 10_000;
     /**
@@ -63,7 +70,7 @@ final class Switchover {
     static void begin(HaStep s, HaObservation.Switchover sw) {
         Verdict v = verdict(s, sw.target());
         if (v.refusal() != null) return;
-        s.handover = new SupervisorState.Handover(v.target(), s.now, sw.operator(), false, 0, 0, 0);
+        s.handover = new SupervisorState.Handover(v.target(), s.now, sw.operator(), false, 0, 0, false, 0, 0);
         s.why = new Why(HaReason.SWITCHOVER, v.target(), "asked by " + sw.operator());
     }
 
@@ -183,6 +190,11 @@ final class Switchover {
         }
     }
 
+    /** The node step reports the VIPs that follow the primary gone from this host (or none configured). */
+    static void vipsReleased(HaStep s) {
+        if (s.handover != null && s.handover.awaitsVips()) s.handover = s.handover.withVipsGone();
+    }
+
     /** A failed shutdown ends the switchover: the ordinary rules keep (or restart) the primary. */
     static void done(HaStep s, PgAction action, Outcome outcome) {
         if (s.handover == null || s.handover.resignedAt() != 0) return;
@@ -242,18 +254,32 @@ final class Switchover {
         Candidacy c = s.e.known().get(target);
         boolean received = c != null && s.freshlyAcked(target) && c.eligible() && c.timeline() == end.timeline()
                 && c.lsn() >= end.lsn();
-        if (received) {
+        if (received && h.vipsGone()) {
             s.handover = h.resigned(s.now, s.pg.timeline());
             s.standDown(new Why(HaReason.SWITCHOVER, target, "it received everything up to " + lsn(end.lsn())
-                    + "; leadership handed to it"), target);
+                    + "; the VIPs are released; leadership handed to it"), target);
+        } else if (received && h.releasingAt() == 0) {
+            s.handover = h.releasing(s.now);
+            s.why = new Why(HaReason.SWITCHOVER, target, "it received everything up to " + lsn(end.lsn())
+                    + "; releasing the VIPs");
+        } else if (received) {
+            if (s.now - h.releasingAt() >= RELEASE_MS) {
+                abort(s, "the VIPs were not released within " + RELEASE_MS + " ms");
+            }
         } else if (s.now - h.stoppedAt() >= CATCH_UP_MS) {
             abort(s, target + " did not receive everything up to " + lsn(end.lsn()) + " within " + CATCH_UP_MS / 1000
                     + " s of the stop (it reports " + (c == null ? "nothing" : c.timeline() + " " + lsn(c.lsn())
                     + (c.eligible() ? "" : ", not a candidate")) + ")");
         } else {
             s.why = new Why(HaReason.SWITCHOVER, target, "waiting for it to receive everything up to " + lsn(end.lsn()));
+            if (s.now >= askAt(s.e)) s.electionInputs.add(new vigil.core.election.Observation.HeartbeatNow(s.now));
         }
         return true;
+    }
+
+    /** When the leader next heartbeats while it waits for the target's position ({@link #ASK_EVERY_MS}). */
+    static long askAt(ElectionState e) {
+        return e.leadership() == null ? Long.MAX_VALUE : e.leadership().lastSentAt() + ASK_EVERY_MS;
     }
 
     /** An LSN as PostgreSQL writes it. */

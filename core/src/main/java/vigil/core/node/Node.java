@@ -176,7 +176,14 @@ public final class Node {
             placeTracked();
             report();
             placeVips();
+            handOver();
             finishStop();
+        }
+
+        /** A switchover waits for the VIPs that follow the primary to be gone before it hands leadership over. */
+        private void handOver() {
+            if (supervisor == null || supervisor.handover() == null || !supervisor.handover().awaitsVips()) return;
+            if (!cfg.vips() || !vips.mayBeHeld()) supervise(new HaObservation.VipsReleased(now));
         }
 
         /**
@@ -493,6 +500,13 @@ public final class Node {
             else if (election.role() != Role.LEADER) why = "this node no longer leads";
             else if (!election.holdsLease(now + margin)) why = "the lease ends within the self-fence margin of " + margin + " ms";
             else if (executor.fence() != null) why = "PostgreSQL is being fenced";
+            else if (supervisor.handover() != null && supervisor.handover().keepsVips()) {
+                // A switchover stops PostgreSQL: the VIPs stay until the target has everything, so that clients are
+                // refused at once by the stopped server instead of sending into the void (dropped at this host once
+                // the address is gone, a connection attempt waits for its own timeout). No writes: nothing runs.
+                if (vips.mayBeHeld()) return;
+                why = "a switchover is under way";
+            }
             else if (v.health() == PgView.Health.UNKNOWN && supervisor.local().knowledge() == PgSafety.MAY_WRITE) {
                 // Not probed since the last action ended (a promotion, a reload): the next probe, asked for at once,
                 // tells. Releasing now would drop a new primary's VIP right after claiming it.

@@ -422,6 +422,14 @@ class ElectionTest {
     }
 
     @Test
+    void aLeaderHeartbeatsAtOnceWhenAskedAFollowerDoesNothing() {
+        Decision now = Election.decide(clusterWithLeader(), new Observation.HeartbeatNow(2010));
+        assertEquals(2, now.actions().stream().filter(a -> a instanceof Action.Send s
+                && s.message() instanceof Message.Heartbeat h && h.seq() == 2).count(), now.actions().toString());
+        assertEquals(List.of(), Election.decide(followerOf("n1", 2000), new Observation.HeartbeatNow(2010)).actions());
+    }
+
+    @Test
     void theLeaderThatHandsOverMayVoteForItsSuccessorAtOnce() {
         ElectionState n1 = Election.decide(clusterWithLeader(), new Observation.ReportChanged(2050, STOPPED)).next();
         ElectionState handedOver = Election.decide(n1, new Observation.Resign(2100, "n2")).next();

@@ -89,11 +89,32 @@ class SwitchoverTest {
                 "still a candidate at its end: voters refuse anyone without all of it, and it stands again if need be");
         assertFalse(resigns(walEnd), "n2 has not reported the shutdown checkpoint yet");
         assertEquals(new Why(HaReason.SWITCHOVER, "n2", "waiting for it to receive everything up to 0/4000098"), why(walEnd));
+        assertTrue(walEnd.electionInputs().contains(new Observation.HeartbeatNow(NOW + 260)),
+                "it asks for the target's position now, not at the next heartbeat interval");
         HaDecision received = tick(walEnd.next(), e.known("n2", 1, END), NOW + 270);
-        assertTrue(received.electionInputs().contains(new Observation.Resign(NOW + 270, "n2")), received.electionInputs().toString());
-        assertEquals(new Why(HaReason.SWITCHOVER, "n2", "it received everything up to 0/4000098; leadership handed to it"),
+        assertFalse(resigns(received), "the VIPs go first");
+        assertEquals(new Why(HaReason.SWITCHOVER, "n2", "it received everything up to 0/4000098; releasing the VIPs"),
                 why(received));
-        assertTrue(received.actions().isEmpty(), "nothing is started again");
+        assertTrue(received.next().handover().awaitsVips());
+        HaDecision released = decide(received.next(), e, ASYNC, new HaObservation.VipsReleased(NOW + 280));
+        assertTrue(released.electionInputs().contains(new Observation.Resign(NOW + 280, "n2")), released.electionInputs().toString());
+        assertEquals(new Why(HaReason.SWITCHOVER, "n2", "it received everything up to 0/4000098; the VIPs are released;"
+                + " leadership handed to it"), why(released));
+        assertTrue(released.actions().isEmpty(), "nothing is started again");
+    }
+
+    @Test
+    void vipsThatDoNotGoEndTheSwitchover() {
+        Situation e = steady().known("n2", 1, END).leaseUntil(NOW + 60_000);
+        SupervisorState releasing = chain(primaryNode(), e, ask("n2"),
+                new HaObservation.ActionDone(NOW + 50, new PgAction.Checkpoint(), Outcome.OK),
+                new HaObservation.ActionDone(NOW + 150, new PgAction.StopFast(), Outcome.OK),
+                new HaObservation.Probed(NOW + 160, stoppedAt(END, true))).get(3).next();
+        assertTrue(releasing.handover().awaitsVips());
+        assertEquals(HaReason.SWITCHOVER, reason(tick(releasing, e, NOW + 159 + Switchover.RELEASE_MS)));
+        HaDecision stuck = tick(releasing, e, NOW + 160 + Switchover.RELEASE_MS);
+        assertEquals(new Why(HaReason.SWITCHOVER_ABORTED, "n2", "the VIPs were not released within 1000 ms"), why(stuck));
+        assertFalse(resigns(stuck));
     }
 
     @Test
@@ -184,7 +205,8 @@ class SwitchoverTest {
         SupervisorState handedOver = chain(primaryNode(), e, ask("n2"),
                 new HaObservation.ActionDone(NOW + 50, new PgAction.Checkpoint(), Outcome.OK),
                 new HaObservation.ActionDone(NOW + 150, new PgAction.StopFast(), Outcome.OK),
-                new HaObservation.Probed(NOW + 160, stoppedAt(END, true))).get(3).next();
+                new HaObservation.Probed(NOW + 160, stoppedAt(END, true)),
+                new HaObservation.VipsReleased(NOW + 170)).get(4).next();
         assertTrue(handedOver.handover().resignedAt() > 0);
         Situation resigned = following("n1", null, 5).pg(primaryIs("n1")).ledIn("n1", 5);
         HaDecision waiting = tick(handedOver, resigned, NOW + 1000);
@@ -204,7 +226,7 @@ class SwitchoverTest {
     /** {@code s}, having handed over to n2 as the recorded primary of {@code timeline}. */
     static SupervisorState handedOver(SupervisorState s, long timeline) {
         return new SupervisorState(s.local(), s.work(), s.rejoin(), s.probes(), s.durable(), s.boot(), s.why(), s.freeze(),
-                new SupervisorState.Handover("n2", NOW - 1_000, "alice", true, NOW - 900, NOW - 800, timeline));
+                new SupervisorState.Handover("n2", NOW - 1_000, "alice", true, NOW - 900, NOW - 850, true, NOW - 800, timeline));
     }
 
     @Test

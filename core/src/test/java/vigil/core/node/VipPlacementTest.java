@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import vigil.core.election.Message;
 import vigil.core.ha.Outcome;
 import vigil.core.ha.PgAction;
+import vigil.core.ha.PgView;
 
 /**
  * The VIPs follow the primary, through {@link Node#decide} as the daemon runs it: claimed after the promotion with
@@ -35,6 +36,41 @@ class VipPlacementTest {
     static NodeState holding(NodeState s) {
         return new NodeState(s.election(), s.supervisor(), s.executor(), s.watchdog(), s.stopping(), s.halted(),
                 new VipState(VipState.Held.UP, NOW - 1_000, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE));
+    }
+
+    /**
+     * A switchover keeps the VIPs on the old primary while PostgreSQL stops (its clients are refused at once instead of
+     * waiting out a timeout against an address that went nowhere), releases them once the target has everything, and
+     * resigns only when they are verified gone, so the successor never claims an address still held here.
+     */
+    @Test
+    void aSwitchoverKeepsTheVipsThroughTheStopAndResignsOnlyOnceTheyAreGone() {
+        NodeState s = NodeFixture.primaryLeader(off());
+        // n2 acknowledged and reported a position level with the primary's
+        var e = s.election();
+        s = holding(NodeFixture.withElection(s, new vigil.core.election.ElectionState(e.electorate(), e.durable(), e.role(),
+                e.leader(), e.lastLeader(), e.leaderContactAt(), e.notBefore(), e.attempts(), e.campaign(), e.leadership(),
+                e.own(), java.util.Map.of("n2", new vigil.core.election.Candidacy(true, 1, NodeFixture.LSN)), e.ownReport(),
+                e.reports())));
+        NodeDecision asked = Node.decide(N1, s, new Input.Switchover(NOW, "n2", "alice"));
+        long checkpoint = effectsOf(asked, Effect.Start.class).get(0).id();
+        NodeDecision stopping = Node.decide(N1, asked.next(), new Input.ActionEnded(NOW + 40, checkpoint, Outcome.OK));
+        assertTrue(effectsOf(stopping, Effect.Start.class).get(0).action() instanceof vigil.core.ha.PgAction.StopFast);
+        assertEquals(List.of(), effectsOf(stopping, Effect.VipDown.class), "kept while PostgreSQL stops");
+        long stop = effectsOf(stopping, Effect.Start.class).get(0).id();
+        NodeState stopped = Node.decide(N1, stopping.next(), new Input.ActionEnded(NOW + 100, stop, Outcome.OK)).next();
+        PgView end = NodeFixture.stopped().withPosition(new PgView.Position(1, NodeFixture.LSN, true));
+        NodeDecision received = Node.decide(N1, stopped, new Input.Probed(NOW + 110, end));
+        assertEquals(1, effectsOf(received, Effect.VipDown.class).size(), "the target has everything: the VIPs go");
+        assertEquals(List.of(), sent(received, vigil.core.election.Message.Resign.class), "not resigned yet");
+        NodeDecision gone = Node.decide(N1, received.next(), new Input.VipReleased(NOW + 120, true, ""));
+        assertEquals(2, sent(gone, vigil.core.election.Message.Resign.class).size(), "then resigned, to both peers");
+        assertEquals("n2", ((vigil.core.election.Message.Resign) sent(gone, vigil.core.election.Message.Resign.class).get(0))
+                .successor());
+    }
+
+    static List<vigil.core.election.Message> sent(NodeDecision d, Class<?> kind) {
+        return effectsOf(d, Effect.Send.class).stream().map(Effect.Send::message).filter(kind::isInstance).toList();
     }
 
     @Test

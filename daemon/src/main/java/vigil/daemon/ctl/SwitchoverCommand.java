@@ -24,9 +24,10 @@ import vigil.protocol.admin.AdminRequest;
         descriptionHeading = "%nDescription:%n",
         description = {
             "A planned switchover, carried out by the leader, which runs the primary: a CHECKPOINT while writes go "
-                    + "on; the VIPs released; a clean (fast) shutdown, during which the standbys receive everything up "
-                    + "to the shutdown checkpoint; then, once NODE reports that it has received all of it, leadership "
-                    + "is handed to NODE, which is promoted after the usual checks (the old primary's own report that "
+                    + "on; a clean (fast) shutdown, during which the standbys receive everything up to the shutdown "
+                    + "checkpoint (the VIPs stay, so clients are refused at once); then, once NODE reports that it has "
+                    + "received all of it, the VIPs are released and leadership is handed to NODE, which is promoted "
+                    + "after the usual checks (the old primary's own report that "
                     + "PostgreSQL is stopped is its proof). The VIPs follow the new primary. The old primary starts "
                     + "again as a standby of it, without pg_rewind: its WAL ends where the new timeline begins.",
             "",
