@@ -65,6 +65,8 @@ final class AdminCommands {
             case HISTORY -> history(request);
             case CLEANUP -> cleanup(request);
             case SWITCHOVER -> switchover(request);
+            case PAUSE -> pause(request, true);
+            case RESUME -> pause(request, false);
             case VERSION -> done(AdminReply.success(version()));
         };
     }
@@ -160,6 +162,14 @@ final class AdminCommands {
         if (node == null) return done(AdminReply.failure(ErrorCode.BAD_REQUEST, "confirm-down needs the arg node"));
         return loop.confirmDown(node, operator == null || operator.isBlank() ? "unnamed" : operator)
                 .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "detail", detail)))
+                .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
+                        (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
+    }
+
+    private CompletableFuture<AdminReply> pause(AdminRequest request, boolean on) {
+        String operator = text(request, "operator");
+        return loop.pause(on, operator == null || operator.isBlank() ? "unnamed" : operator)
+                .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "paused", on, "detail", detail)))
                 .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
                         (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
     }

@@ -13,7 +13,9 @@ final class StatusLine {
     private StatusLine() {}
 
     static String of(StatusView s) {
-        StringBuilder b = new StringBuilder(s.role()).append(" in term ").append(s.term());
+        StringBuilder b = new StringBuilder();
+        if (s.postgres() != null && s.postgres().paused() != null) b.append("MAINTENANCE MODE; ");
+        b.append(s.role()).append(" in term ").append(s.term());
         if (!"leader".equals(s.role())) b.append(s.leader() == null ? ", no leader" : ", leader " + s.leader());
         b.append("; quorum ").append(s.reachableVoters()).append('/').append(s.voters());
         if (!s.quorum()) b.append(" (none)");

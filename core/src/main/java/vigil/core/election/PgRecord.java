@@ -19,9 +19,11 @@ import java.util.List;
  *                      just before pg_promote; null once promoted
  * @param confirmedDown an operator's oath that a node is off ({@code vigilctl confirm-down}), kept in the record so that
  *                      a next leader has it too; used by one promotion, void once that node is heard from (null: none)
+ * @param paused        maintenance mode ({@code vigilctl pause}): no automatic failover, restart or rejoin anywhere
+ *                      until {@code vigilctl resume}; kept in the record so that every leader honours it (null: off)
  */
 public record PgRecord(String primary, long systemId, long timeline, Fork fork, List<String> sync,
-                       String formerPrimary, Confirmed confirmedDown) {
+                       String formerPrimary, Confirmed confirmedDown, Paused paused) {
     public static final PgRecord NONE = new PgRecord(null, 0, 0, null, List.of(), null);
 
     public PgRecord {
@@ -29,7 +31,24 @@ public record PgRecord(String primary, long systemId, long timeline, Fork fork, 
     }
 
     public PgRecord(String primary, long systemId, long timeline, Fork fork, List<String> sync, String formerPrimary) {
-        this(primary, systemId, timeline, fork, sync, formerPrimary, null);
+        this(primary, systemId, timeline, fork, sync, formerPrimary, null, null);
+    }
+
+    public PgRecord(String primary, long systemId, long timeline, Fork fork, List<String> sync, String formerPrimary,
+                    Confirmed confirmedDown) {
+        this(primary, systemId, timeline, fork, sync, formerPrimary, confirmedDown, null);
+    }
+
+    /** {@code operator} paused the cluster at {@code at} (wall clock as text); the leader of {@code term} recorded it. */
+    public record Paused(String operator, String at, long term) {
+        public Paused {
+            if (operator == null || at == null) throw new IllegalArgumentException("incomplete pause");
+        }
+
+        @Override
+        public String toString() {
+            return "paused by " + operator + " at " + at + " (recorded in term " + term + ")";
+        }
     }
 
     /** Where a timeline began: its parent and the LSN of the switch. */
@@ -51,23 +70,27 @@ public record PgRecord(String primary, long systemId, long timeline, Fork fork, 
     }
 
     public PgRecord withPrimary(String newPrimary, String former) {
-        return new PgRecord(newPrimary, systemId, timeline, fork, sync, former, confirmedDown);
+        return new PgRecord(newPrimary, systemId, timeline, fork, sync, former, confirmedDown, paused);
     }
 
     public PgRecord withTimeline(long newTimeline, Fork newFork) {
         return new PgRecord(primary, systemId, newTimeline, newFork, sync, formerPrimary == null ? null
-                : newTimeline != timeline ? null : formerPrimary, confirmedDown);
+                : newTimeline != timeline ? null : formerPrimary, confirmedDown, paused);
     }
 
     public PgRecord withSystemId(long id) {
-        return new PgRecord(primary, id, timeline, fork, sync, formerPrimary, confirmedDown);
+        return new PgRecord(primary, id, timeline, fork, sync, formerPrimary, confirmedDown, paused);
     }
 
     public PgRecord withSync(List<String> newSync) {
-        return new PgRecord(primary, systemId, timeline, fork, newSync, formerPrimary, confirmedDown);
+        return new PgRecord(primary, systemId, timeline, fork, newSync, formerPrimary, confirmedDown, paused);
     }
 
     public PgRecord withConfirmedDown(Confirmed c) {
-        return new PgRecord(primary, systemId, timeline, fork, sync, formerPrimary, c);
+        return new PgRecord(primary, systemId, timeline, fork, sync, formerPrimary, c, paused);
+    }
+
+    public PgRecord withPaused(Paused p) {
+        return new PgRecord(primary, systemId, timeline, fork, sync, formerPrimary, confirmedDown, p);
     }
 }

@@ -56,6 +56,12 @@ public sealed interface HaObservation {
      */
     record Switchover(long now, String target, String operator) implements HaObservation {}
 
+    /**
+     * {@code vigilctl pause} ({@code on}) or {@code resume}: the leader writes maintenance mode into the record (or
+     * clears it); {@code at} is the wall-clock time as text. Elsewhere ignored (the loop passes it only to a leader).
+     */
+    record Pause(long now, boolean on, String operator, String at) implements HaObservation {}
+
     /** No VIP that follows the primary is on this host any more (or none is configured): a switchover may go on. */
     record VipsReleased(long now) implements HaObservation {}
 }

@@ -71,6 +71,11 @@ public enum HaReason {
      * for the standby to receive everything, leadership handed over) ({@link Switchover}).
      */
     SWITCHOVER,
+    /**
+     * Maintenance mode ({@code vigilctl pause}, detail: who and when): nothing is decided beyond the self-fence and the
+     * freeze on lease doubt: no failover, no restart, no rejoin, no record change, until {@code vigilctl resume}.
+     */
+    PAUSED,
     /** The switchover ended before the hand-over (detail: why); this node keeps, or starts again, the primary. */
     SWITCHOVER_ABORTED,
     /** The recorded primary's vigild came back with PostgreSQL still serving: hand leadership back to it. */

@@ -163,6 +163,11 @@ final class HaStep {
             Freezing.answered(this, f);
         } else if (o instanceof HaObservation.Switchover sw) {
             Switchover.begin(this, sw);
+        } else if (o instanceof HaObservation.Pause pause) {
+            if (e.role() == Role.LEADER) {
+                electionInputs.add(new Observation.RecordUpdate(now, pg.withPaused(pause.on()
+                        ? new PgRecord.Paused(pause.operator(), pause.at(), e.term()) : null)));
+            }
         } else if (o instanceof HaObservation.VipsReleased) {
             Switchover.vipsReleased(this);
         }
@@ -287,6 +292,12 @@ final class HaStep {
             return;
         }
         if (Freezing.decide(this)) return;
+        if (pg.paused() != null && !fencing) {
+            // Maintenance: the operator acts. The self-fence above and the freeze on doubt still hold; nothing else.
+            why = new Why(HaReason.PAUSED, null, "maintenance mode, " + pg.paused()
+                    + ": no automatic failover, restart or rejoin until vigilctl resume");
+            return;
+        }
         if (unfit != null && leaseOk && !fencing) {
             standDown(HaReason.UNFIT, unfit);
             return;

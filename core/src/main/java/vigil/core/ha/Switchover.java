@@ -107,6 +107,7 @@ final class Switchover {
         }
         if (!s.leaseOk()) return "this node's lease is not valid beyond the self-fence margin (no quorum acknowledges it)";
         if (s.handover != null) return "a switchover to " + s.handover.target() + " is already under way";
+        if (s.pg.paused() != null) return "the cluster is in maintenance mode (" + s.pg.paused() + "): vigilctl resume first";
         if (s.stopping) return "vigild is stopping";
         if (!s.me.equals(s.pg.primary()) || !s.view.writable()) {
             return "PostgreSQL on this node is not the running primary (" + s.view.health()

@@ -54,6 +54,12 @@ public sealed interface Input {
      */
     record Switchover(long now, String target, String operator) implements Input {}
 
+    /**
+     * {@code vigilctl pause} ({@code on}) or {@code resume}: maintenance mode, written into the cluster record by the
+     * leader (the loop passes it only once {@link Node#refusesPause} accepted it); {@code at}: wall clock, as text.
+     */
+    record Pause(long now, boolean on, String operator, String at) implements Input {}
+
     /** The outcome of {@link Effect.FenceNode}: {@code off} when a level turned the host off and status confirmed it. */
     record NodeFenced(long now, String node, boolean off, long startedAt, String detail) implements Input {}
 

@@ -79,6 +79,23 @@ public final class Node {
         return null;
     }
 
+    /**
+     * Why this node would not take {@code vigilctl pause} ({@code on}) or {@code resume} now, or null: maintenance mode
+     * lives in the cluster record, which only the leader writes.
+     */
+    public static String refusesPause(NodeConfig config, NodeState state, boolean on) {
+        if (state.supervisor() == null) return "this node manages no PostgreSQL";
+        var e = state.election();
+        if (e.role() != Role.LEADER) {
+            return "this node does not lead; run it on the leader (" + (e.leader() == null ? "none known now" : e.leader()) + ")";
+        }
+        var paused = e.durable().record().pg().paused();
+        if (on && paused != null) return "the cluster is already in maintenance mode, " + paused;
+        if (!on && paused == null) return "the cluster is not in maintenance mode";
+        if (on && state.supervisor().handover() != null) return "a switchover is under way: let it end first";
+        return null;
+    }
+
     /** What a switchover asked for now would do ({@link Supervisor#switchover}); refused where no PostgreSQL is managed. */
     public static Supervisor.Verdict switchover(NodeConfig config, NodeState state, String target, long now) {
         if (state.supervisor() == null) return new Supervisor.Verdict(target, "this node manages no PostgreSQL");
@@ -144,6 +161,8 @@ public final class Node {
                 supervise(new HaObservation.ConfirmedDown(now, c.node(), c.operator(), c.at()));
             } else if (in instanceof Input.Cleanup c) {
                 supervise(new HaObservation.Cleanup(now, c.operator()));
+            } else if (in instanceof Input.Pause pause) {
+                supervise(new HaObservation.Pause(now, pause.on(), pause.operator(), pause.at()));
             } else if (in instanceof Input.Switchover sw) {
                 supervise(new HaObservation.Switchover(now, sw.target(), sw.operator()));
             } else if (in instanceof Input.NodeFenced f) {

@@ -19,7 +19,9 @@ final class FaultPlan {
         // the vigild-restart scenario only ({@link SimSpec#withVigildRestarts}): the leader's vigild, PostgreSQL serving
         RESTART_LEADER_VIGILD,
         // the switchover scenarios only ({@link SimSpec#withSwitchovers}): vigilctl switchover [--to groupA] on the leader
-        SWITCHOVER
+        SWITCHOVER,
+        // amid faults only: vigilctl pause on the leader, and resume {@code amount} ms later (retried until it takes)
+        PAUSE
     }
 
     /** Every kind drawn at random: all but the scenario's own (kept last, so the seeds draw what they always drew). */
@@ -64,6 +66,11 @@ final class FaultPlan {
             if (spec.scenario() == SimSpec.Scenario.SWITCHOVERS_AMID_FAULTS) {
                 for (long f = r.nextLong(200_000, 3_000_000); f < spec.faultPhaseUs(); f += r.nextLong(300_000, 3_000_000)) {
                     faults.add(draw(f, names, data, kinds, r, spec.timing().leaseMs()));
+                }
+                // maintenance now and then, always over before the quiet phase (which must serve writes again)
+                for (long f = r.nextLong(1_000_000, 6_000_000); f + 6_000_000L < spec.faultPhaseUs();
+                     f += r.nextLong(4_000_000, 9_000_000)) {
+                    faults.add(new Fault(f, Kind.PAUSE, List.of(), List.of(), (int) r.nextLong(500, 4_000)));
                 }
                 faults.sort(java.util.Comparator.comparingLong(Fault::atUs));
             }
@@ -115,7 +122,7 @@ final class FaultPlan {
             case KILL_POSTMASTER -> new Fault(t, kind, List.of(dataNode), List.of(), 0);
             case HOST_CRASH_DATA_EMPTIED, HOST_CRASH_FOREIGN_DATA -> new Fault(t, kind, List.of(dataNode), List.of(),
                     (int) r.nextLong(500, 4 * leaseMs));
-            case CRASH_LEADER, KILL_LEADER_FIRST, RESTART_LEADER_VIGILD, SWITCHOVER -> throw new IllegalArgumentException(kind + " is never drawn");
+            case CRASH_LEADER, KILL_LEADER_FIRST, RESTART_LEADER_VIGILD, SWITCHOVER, PAUSE -> throw new IllegalArgumentException(kind + " is never drawn");
         };
     }
 }

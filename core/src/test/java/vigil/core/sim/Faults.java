@@ -29,6 +29,26 @@ final class Faults {
     }
 
     /**
+     * {@code vigilctl pause} or {@code resume} on the node that holds the lease, as its loop takes it
+     * ({@link vigil.core.node.Node#refusesPause}); true when it was taken or there was nothing to do.
+     */
+    private static boolean pause(Simulation sim, boolean on) {
+        String leader = sim.invariants.leaseHolder();
+        SimHost h = leader == null ? null : sim.hosts.get(leader);
+        if (h == null || !h.vigildRunning(sim.nowUs)) return false;
+        String refused = vigil.core.node.Node.refusesPause(sim.configOf(h), h.proc.state, on);
+        if (refused != null) return refused.contains(on ? "already" : "not in maintenance");
+        sim.counts.add(on ? "paused" : "resumed");
+        sim.deliver(h, h.proc.incarnation, now -> new vigil.core.node.Input.Pause(now, on, "sim", "t"));
+        return true;
+    }
+
+    /** Resumes, trying again every half second until a leader takes it: the quiet phase must act by itself. */
+    private static void resume(Simulation sim) {
+        if (!pause(sim, false)) sim.at(sim.nowUs + 500_000L, () -> resume(sim));
+    }
+
+    /**
      * {@code vigilctl switchover} on the node that holds the lease, as its daemon's loop takes it: asked of the core
      * ({@link vigil.core.node.Node#switchover}) and, unless refused, handed to the loop as an input.
      */
@@ -52,6 +72,11 @@ final class Faults {
     private static void hostFault(Simulation sim, FaultPlan.Fault f) {
         if (f.kind() == FaultPlan.Kind.CRASH_LEADER || f.kind() == FaultPlan.Kind.KILL_LEADER_FIRST) {
             crashLeader(sim, f);
+            return;
+        }
+        if (f.kind() == FaultPlan.Kind.PAUSE) {
+            pause(sim, true);
+            sim.at(sim.nowUs + f.amount() * 1000L, () -> resume(sim));
             return;
         }
         if (f.kind() == FaultPlan.Kind.SWITCHOVER) {

@@ -109,6 +109,7 @@ class SimulationTest {
                 : SimSpec.forSeed(seed).withPostgres()).withSwitchovers(true), "switchovers amid faults");
         assertTrue(c.get("switchover_begun") >= schedules / 3, "too few switchovers began: " + c);
         assertTrue(c.get("why_SWITCHOVER_ABORTED") >= 1, "no switchover was ever aborted by a fault: " + c);
+        assertTrue(c.get("paused") >= schedules && c.get("why_PAUSED") >= schedules / 2, "too little maintenance: " + c);
     }
 
     @Test

@@ -76,6 +76,7 @@ record Check(int code, String line) {
                 if (lag >= lagCriticalBytes) critical.add(n.name() + " lags " + bytes(lag));
                 else if (lag >= lagWarningBytes) warning.add(n.name() + " lags " + bytes(lag));
             }
+            if (pg.paused() != null) warning.add("maintenance mode, " + pg.paused());
             String code = reasonCode(pg.reason());
             if (CRITICAL_REASONS.contains(code)) critical.add(s.node() + ": " + shortened(pg.reason()));
             else if (WARNING_REASONS.contains(code)) warning.add(s.node() + ": " + shortened(pg.reason()));

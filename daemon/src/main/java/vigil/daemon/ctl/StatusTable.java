@@ -30,6 +30,10 @@ final class StatusTable {
                 .append(", lease ").append(s.leaseRemainingMs() > 0 ? s.leaseRemainingMs() + " ms remaining" : "not held")
                 .append('\n');
         boolean pg = s.postgres() != null;
+        if (pg && s.postgres().paused() != null) {
+            out.append("*** MAINTENANCE MODE: ").append(s.postgres().paused())
+                    .append(" — no automatic failover, restart or rejoin; the self-fence stays armed (vigilctl resume) ***\n");
+        }
         if (pg) {
             out.append("postgres: primary ").append(s.postgres().primary() == null ? "none" : s.postgres().primary())
                     .append(", timeline ").append(s.postgres().timeline())

@@ -113,11 +113,7 @@ public final class NodeLoop implements Runnable {
 
     private record Shutdown(CompletableFuture<Void> done) implements In {}
 
-    private record ConfirmDown(String node, String operator, CompletableFuture<String> reply) implements In {}
-
-    private record Cleanup(String operator, CompletableFuture<String> reply) implements In {}
-
-    private record Switchover(String target, String operator, CompletableFuture<SwitchoverBegun> reply) implements In {}
+    private record Operator(OperatorRequests.Request request) implements In {}
 
     /** A switchover this leader has begun: to {@code target}, in {@code term}. */
     public record SwitchoverBegun(String target, long term) {}
@@ -138,6 +134,7 @@ public final class NodeLoop implements Runnable {
     private final java.util.List<CompletableFuture<Void>> stopWaiters = new java.util.ArrayList<>();
     /** Written by the loop only; volatile so that {@link #snapshot} may read the newest from another thread. */
     private volatile NodeState state;
+    private final OperatorRequests operators;
     private volatile Vips vips;
     private volatile Fencing fencing;
     private volatile Set<String> members = Set.of();
@@ -164,6 +161,7 @@ public final class NodeLoop implements Runnable {
         this.clock = clock;
         this.state = initial;
         this.progressAt = clock.getAsLong();
+        this.operators = new OperatorRequests(config, log, clock, () -> state, this::decide);
     }
 
     /**
@@ -172,7 +170,7 @@ public final class NodeLoop implements Runnable {
      */
     public CompletableFuture<String> confirmDown(String node, String operator) {
         CompletableFuture<String> reply = new CompletableFuture<>();
-        inputs.add(new ConfirmDown(node, operator, reply));
+        inputs.add(new Operator(new OperatorRequests.ConfirmDown(node, operator, reply)));
         return reply;
     }
 
@@ -182,7 +180,7 @@ public final class NodeLoop implements Runnable {
      */
     public CompletableFuture<String> cleanup(String operator) {
         CompletableFuture<String> reply = new CompletableFuture<>();
-        inputs.add(new Cleanup(operator, reply));
+        inputs.add(new Operator(new OperatorRequests.Cleanup(operator, reply)));
         return reply;
     }
 
@@ -192,7 +190,17 @@ public final class NodeLoop implements Runnable {
      */
     public CompletableFuture<SwitchoverBegun> switchover(String target, String operator) {
         CompletableFuture<SwitchoverBegun> reply = new CompletableFuture<>();
-        inputs.add(new Switchover(target, operator, reply));
+        inputs.add(new Operator(new OperatorRequests.Switchover(target, operator, reply)));
+        return reply;
+    }
+
+    /**
+     * {@code vigilctl pause} ({@code on}) or {@code resume}: maintenance mode, written into the cluster record; only the
+     * leader takes it, and the future fails with the reason otherwise.
+     */
+    public CompletableFuture<String> pause(boolean on, String operator) {
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        inputs.add(new Operator(new OperatorRequests.Pause(on, operator, reply)));
         return reply;
     }
 
@@ -312,12 +320,8 @@ public final class NodeLoop implements Runnable {
             }
         } else if (in instanceof Step s) {
             decide(s.input());
-        } else if (in instanceof ConfirmDown c) {
-            confirmDown(c);
-        } else if (in instanceof Cleanup c) {
-            cleanup(c);
-        } else if (in instanceof Switchover s) {
-            switchover(s);
+        } else if (in instanceof Operator o) {
+            operators.handle(o.request());
         } else if (in instanceof StatusQuery q) {
             q.reply().complete(StatusSnapshot.of(state, config, cluster, members, clock.getAsLong()));
         } else if (in instanceof Shutdown s) {
@@ -399,62 +403,6 @@ public final class NodeLoop implements Runnable {
         return true;
     }
 
-    private void confirmDown(ConfirmDown c) {
-        String refused = Node.refusesConfirmDown(config, state, c.node());
-        if (refused != null) {
-            c.reply().completeExceptionally(new IllegalStateException(refused));
-            return;
-        }
-        var e = state.election();
-        String self = config.electorate().self();
-        String at = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
-        log.event(Priority.WARNING, "confirm_down", "peer", c.node(), "operator", c.operator(), "term", e.term(),
-                "at", at, "reason", "OPERATOR_CONFIRMED_DOWN", "cause", "the operator swears " + c.node()
-                        + " is off: recorded in the cluster record, it counts as a proof for one promotion, until "
-                        + c.node() + " is heard from again");
-        decide(new Input.ConfirmedDown(clock.getAsLong(), c.node(), c.operator(), at));
-        c.reply().complete("accepted by " + self + ", leader in term " + e.term() + ": " + c.node()
-                + " counts as off (recorded in the cluster record, for one promotion) until it is heard from again");
-    }
-
-    private void cleanup(Cleanup c) {
-        var sup = state.supervisor();
-        if (sup == null) {
-            c.reply().completeExceptionally(new IllegalStateException("this node manages no PostgreSQL: it has no failcount"));
-            return;
-        }
-        int restarts = sup.work().restarts().size();
-        int failed = sup.work().failedActions();
-        log.event(Priority.NOTICE, "cleanup", "operator", c.operator(), "reason", "OPERATOR_CLEANUP", "restarts", restarts,
-                "failed_actions", failed, "cause", "the operator reset the failcount: PostgreSQL may be restarted in place "
-                        + "again, and a candidacy withdrawn at migration_threshold comes back");
-        decide(new Input.Cleanup(clock.getAsLong(), c.operator()));
-        c.reply().complete("failcount of " + config.electorate().self() + " reset: " + restarts
-                + " restart(s) within failure_timeout and " + failed + " failed action(s) forgotten");
-    }
-
-    private void switchover(Switchover s) {
-        long now = clock.getAsLong();
-        var verdict = Node.switchover(config, state, s.target(), now);
-        if (verdict.refusal() != null) {
-            log.event(Priority.WARNING, "switchover_refused", "peer", verdict.target(), "operator", s.operator(),
-                    "reason", "SWITCHOVER_REFUSED", "cause", verdict.refusal());
-            s.reply().completeExceptionally(new IllegalStateException(verdict.refusal()));
-            return;
-        }
-        long term = state.election().term();
-        log.event(Priority.NOTICE, "switchover", "peer", verdict.target(), "operator", s.operator(), "term", term,
-                "reason", "OPERATOR_SWITCHOVER", "cause", "the operator asked to hand the primary role to " + verdict.target());
-        decide(new Input.Switchover(now, verdict.target(), s.operator()));
-        var sup = state.supervisor();
-        if (sup == null || sup.handover() == null || !sup.handover().target().equals(verdict.target())) {
-            s.reply().completeExceptionally(new IllegalStateException("the switchover did not begin: "
-                    + (sup == null ? "no PostgreSQL managed" : sup.why())));
-            return;
-        }
-        s.reply().complete(new SwitchoverBegun(verdict.target(), term));
-    }
-
     private int reachableVoters() {
         int n = 0;
         for (Voter v : config.electorate().voters()) {
@@ -468,8 +416,7 @@ public final class NodeLoop implements Runnable {
         while ((in = inputs.poll()) != null) {
             if (in instanceof StatusQuery q) q.reply().completeExceptionally(new IllegalStateException("stopped"));
             if (in instanceof Shutdown s) stopWaiters.add(s.done());
-            if (in instanceof ConfirmDown c) c.reply().completeExceptionally(new IllegalStateException("stopped"));
-            if (in instanceof Cleanup c) c.reply().completeExceptionally(new IllegalStateException("stopped"));
+            if (in instanceof Operator o) OperatorRequests.fail(o.request(), "vigild stopped");
         }
         for (CompletableFuture<Void> f : stopWaiters) f.complete(null);
     }

@@ -107,6 +107,9 @@ public final class StateStore implements AutoCloseable {
             PgRecord.Confirmed oath = confirmed == null ? null : new PgRecord.Confirmed(confirmed,
                     Long.parseLong(req(kv, f, "record_confirmed_term")), req(kv, f, "record_confirmed_by"),
                     req(kv, f, "record_confirmed_at"));
+            String pausedBy = emptyToNull(kv.getOrDefault("record_paused_by", ""));
+            PgRecord.Paused paused = pausedBy == null ? null : new PgRecord.Paused(pausedBy,
+                    req(kv, f, "record_paused_at"), Long.parseLong(req(kv, f, "record_paused_term")));
             Map<String, Long> ledIn = new LinkedHashMap<>();
             for (String entry : list(kv.getOrDefault("record_led_in", ""))) {
                 int colon = entry.lastIndexOf(':');
@@ -114,7 +117,7 @@ public final class StateStore implements AutoCloseable {
             }
             if ("1".equals(version) && recordLeader != null) ledIn.put(recordLeader, recordTerm);
             ClusterRecord record = new ClusterRecord(recordTerm, recordVersion, recordLeader,
-                    new PgRecord(primary, systemId, timeline, forkPoint, syncSet, former, oath), ledIn);
+                    new PgRecord(primary, systemId, timeline, forkPoint, syncSet, former, oath, paused), ledIn);
             HaDurable ha = new HaDurable(Boolean.parseBoolean(kv.getOrDefault("needs_rewind", "false")),
                     kv.getOrDefault("reclaim_boot", ""), Long.parseLong(kv.getOrDefault("reclaim_until_mono_ms", "0")));
             return new Saved(new Durable(term, votedFor, record), ha);
@@ -151,6 +154,9 @@ public final class StateStore implements AutoCloseable {
                         + "\nrecord_confirmed_term=" + pg.confirmedDown().term()
                         + "\nrecord_confirmed_by=" + oneLine(pg.confirmedDown().operator())
                         + "\nrecord_confirmed_at=" + oneLine(pg.confirmedDown().at()))
+                + (pg.paused() == null ? "" : "\nrecord_paused_by=" + oneLine(pg.paused().operator())
+                        + "\nrecord_paused_at=" + oneLine(pg.paused().at())
+                        + "\nrecord_paused_term=" + pg.paused().term())
                 + "\nneeds_rewind=" + ha.needsRewind()
                 + "\nreclaim_boot=" + ha.reclaimBoot()
                 + "\nreclaim_until_mono_ms=" + ha.reclaimUntil() + "\n";

@@ -72,6 +72,8 @@ class StatusTableTest {
                 List.of(StatusTable.render(plain).lines().toList().get(1).trim().split("\\s+")));
         String json = AdminCodec.toTree(plain).toString();
         assertTrue(!json.contains("postgres"), json);
+        assertEquals(plain, AdminCodec.decodeResult(AdminCodec.toTree(plain), StatusView.class).value(),
+                "a daemon without PostgreSQL: its status decodes too");
         assertEquals(clusterWithPrimary(),
                 AdminCodec.decodeResult(AdminCodec.toTree(clusterWithPrimary()), StatusView.class).value());
     }

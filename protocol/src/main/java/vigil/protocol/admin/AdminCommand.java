@@ -41,6 +41,13 @@ public enum AdminCommand {
      */
     SWITCHOVER("switchover", false),
     /**
+     * Maintenance mode on ({@code pause}) or off ({@code resume}): arg {@code operator}; only the leader accepts it
+     * (it writes the cluster record). The result is an object with {@code accepted}, {@code paused} and {@code detail}.
+     */
+    PAUSE("pause", false),
+    /** See {@link #PAUSE}. */
+    RESUME("resume", false),
+    /**
      * The daemon's version: the result is an object with {@code vigild} (the version), {@code admin_protocol},
      * {@code status_format}, {@code java}, {@code pid}, {@code node}, {@code started_at} (ISO-8601, UTC) and
      * {@code uptime_s}.

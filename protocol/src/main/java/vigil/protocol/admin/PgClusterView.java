@@ -13,8 +13,9 @@ import java.util.List;
  * @param vips     the answering node's VIPs that follow the primary: "held", "claiming", "releasing" or "not held"; null
  *                 without them
  * @param tracked  the VIPs placed by checks; null without them
+ * @param paused   maintenance mode as the record says it ("paused by OPERATOR at TIME (recorded in term T)"), or null
  */
-@JsonPropertyOrder({"primary", "timeline", "sync", "synchronous_mode", "reason", "vips", "tracked"})
+@JsonPropertyOrder({"primary", "timeline", "sync", "synchronous_mode", "reason", "vips", "tracked", "paused"})
 public record PgClusterView(
         @JsonProperty("primary") String primary,
         @JsonProperty("timeline") long timeline,
@@ -22,7 +23,8 @@ public record PgClusterView(
         @JsonProperty("synchronous_mode") boolean synchronousMode,
         @JsonProperty("reason") String reason,
         @JsonProperty("vips") @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String vips,
-        @JsonProperty("tracked") @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) TrackedView tracked) {
+        @JsonProperty("tracked") @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) TrackedView tracked,
+        @JsonProperty("paused") @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.ALWAYS) String paused) {
     @com.fasterxml.jackson.annotation.JsonCreator
     public PgClusterView {
         sync = sync == null ? List.of() : List.copyOf(sync);
@@ -30,12 +32,18 @@ public record PgClusterView(
 
     /** Without VIPs. */
     public PgClusterView(String primary, long timeline, List<String> sync, boolean synchronousMode, String reason) {
-        this(primary, timeline, sync, synchronousMode, reason, null, null);
+        this(primary, timeline, sync, synchronousMode, reason, null, null, null);
+    }
+
+    /** Not paused. */
+    public PgClusterView(String primary, long timeline, List<String> sync, boolean synchronousMode, String reason,
+                         String vips, TrackedView tracked) {
+        this(primary, timeline, sync, synchronousMode, reason, vips, tracked, null);
     }
 
     /** Without VIPs placed by checks. */
     public PgClusterView(String primary, long timeline, List<String> sync, boolean synchronousMode, String reason,
                          String vips) {
-        this(primary, timeline, sync, synchronousMode, reason, vips, null);
+        this(primary, timeline, sync, synchronousMode, reason, vips, null, null);
     }
 }

@@ -32,12 +32,14 @@ import vigil.core.election.VipGrant;
  * heartbeats, each node's standing for them to reports, and an operator's confirm-down to the record. Nodes of different wire versions refuse each other's frames:
  * upgrade every node of a cluster together (a rolling upgrade across wire versions is not supported).
  *
- * <p>Within version 3, a resignation may end with the name of the successor a switchover hands leadership to. It is
+ * Version 4 added maintenance mode ({@code paused}) to the record.
+ *
+ * <p>Since version 3, a resignation may end with the name of the successor a switchover hands leadership to. It is
  * written only when there is one, so nothing else changed on the wire; a node built before it refuses that one frame
  * ("trailing bytes") and so only waits out its no-vote window, as if the resignation had been lost.
  */
 public final class PeerCodec {
-    public static final int WIRE_VERSION = 3;
+    public static final int WIRE_VERSION = 4;
     static final int MAX_FRAME = 64 * 1024;
 
     static final int MAC_BYTES = 32;
@@ -233,6 +235,13 @@ public final class PeerCodec {
             out.writeUTF(oath.operator());
             out.writeUTF(oath.at());
         }
+        PgRecord.Paused paused = pg.paused();
+        out.writeBoolean(paused != null);
+        if (paused != null) {
+            out.writeUTF(paused.operator());
+            out.writeUTF(paused.at());
+            out.writeLong(paused.term());
+        }
         out.writeShort(r.ledIn().size());
         for (Map.Entry<String, Long> e : r.ledIn().entrySet()) {
             out.writeUTF(e.getKey());
@@ -254,10 +263,11 @@ public final class PeerCodec {
         String former = readName(in);
         PgRecord.Confirmed oath = in.readBoolean()
                 ? new PgRecord.Confirmed(in.readUTF(), in.readLong(), in.readUTF(), in.readUTF()) : null;
+        PgRecord.Paused paused = in.readBoolean() ? new PgRecord.Paused(in.readUTF(), in.readUTF(), in.readLong()) : null;
         int led = in.readUnsignedShort();
         Map<String, Long> ledIn = new HashMap<>();
         for (int i = 0; i < led; i++) ledIn.put(in.readUTF(), in.readLong());
-        return new ClusterRecord(term, version, leader, new PgRecord(primary, systemId, timeline, fork, sync, former, oath),
+        return new ClusterRecord(term, version, leader, new PgRecord(primary, systemId, timeline, fork, sync, former, oath, paused),
                 ledIn);
     }
 

@@ -24,7 +24,8 @@ class PeerCodecTest {
         Candidacy unknown = new Candidacy(false, 2, 77, false);
         ClusterRecord full = new ClusterRecord(7, 2, "n1", new PgRecord("n1", 7_300_000_000_000_000_001L, 3,
                 new PgRecord.Fork(2, 0x3000060L), List.of("n2", "n3"), "n2",
-                new PgRecord.Confirmed("n2", 7, "alice", "2026-12-01T02:40:00Z")), Map.of("n1", 7L, "n2", 5L));
+                new PgRecord.Confirmed("n2", 7, "alice", "2026-12-01T02:40:00Z"),
+                new PgRecord.Paused("bob", "2026-12-01T22:00:00Z", 7)), Map.of("n1", 7L, "n2", 5L));
         Report armed = new Report(1050, Report.PgSafety.MAY_WRITE, Report.Tracked.HOLDING);
         Report stopped = new Report(0, Report.PgSafety.STOPPED);
         List<Message> all = List.of(
@@ -43,7 +44,7 @@ class PeerCodecTest {
 
     /**
      * A switchover's successor is appended to a resignation only when there is one: a resignation without it is the
-     * frame every earlier build of wire version 3 wrote and reads, byte for byte.
+     * frame every earlier build of the same wire version wrote and reads, byte for byte.
      */
     @Test
     void aResignationNamesItsSuccessorOnlyWhenThereIsOne() throws BadFrameException {

@@ -1,0 +1,69 @@
+package vigil.daemon.ctl;
+
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import vigil.protocol.admin.AdminCommand;
+import vigil.protocol.admin.AdminRequest;
+
+/** {@code vigilctl pause}: maintenance mode, as Pacemaker's maintenance-mode. */
+@Command(name = "pause",
+        sortOptions = false,
+        header = "Maintenance mode: no automatic failover, restart or rejoin until vigilctl resume.",
+        synopsisHeading = "%nUsage: ",
+        customSynopsis = "vigilctl [--socket PATH] pause",
+        descriptionHeading = "%nDescription:%n",
+        description = {
+            "Writes maintenance mode into the cluster record, so every node and every later leader honours it until "
+                    + "vigilctl resume: monitoring goes on, the VIPs stay where they are, and no node fails over, "
+                    + "restarts a crashed PostgreSQL, starts, rewinds or copies one, or changes the record. The "
+                    + "self-fence stays armed (a node that loses its lease still kills its PostgreSQL, and the watchdog "
+                    + "still resets a hung host), so maintenance never allows two writers. vigilctl status shows it on "
+                    + "its first line, vigilctl check warns, and systemd's status line begins with MAINTENANCE MODE.",
+            "",
+            "Use it to work on PostgreSQL by hand (a minor update, a restart you want to do yourself) without the "
+                    + "cluster reacting. A switchover is refused while paused; a switchover under way refuses a pause. "
+                    + "Run it on the leader (the first line of vigilctl status); on another node it is refused and names "
+                    + "the leader. The daemon logs event=pause reason=OPERATOR_PAUSE with the operator (SUDO_USER or "
+                    + "USER).",
+        },
+        optionListHeading = "%nOptions:%n",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            " 0:maintenance mode is on",
+            " 1:vigild refused (not the leader, already paused, a switchover under way) or answered something malformed",
+            " 2:usage error",
+            "69:vigild unreachable (socket missing or refusing, or no reply within 5 s)",
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {"  vigilctl pause", "  vigilctl resume"})
+final class PauseCommand implements Callable<Integer> {
+    @ParentCommand
+    Vigilctl parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Override
+    public Integer call() {
+        return ask(parent, spec, AdminCommand.PAUSE);
+    }
+
+    /** Asks for {@code command} (pause or resume) and prints the daemon's answer. */
+    static int ask(Vigilctl parent, CommandSpec spec, AdminCommand command) {
+        PrintWriter out = spec.commandLine().getOut();
+        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(command, Map.of("operator", Operator.name())),
+                parent.timeout(), spec.commandLine().getErr());
+        if (!call.ok()) return call.exit();
+        out.println(call.result().path("detail").asText());
+        return Vigilctl.EXIT_OK;
+    }
+}

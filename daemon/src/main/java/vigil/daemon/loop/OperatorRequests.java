@@ -1,0 +1,136 @@
+package vigil.daemon.loop;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import vigil.core.node.Input;
+import vigil.core.node.Node;
+import vigil.core.node.NodeConfig;
+import vigil.core.node.NodeState;
+import vigil.daemon.log.Log;
+import vigil.daemon.log.Priority;
+
+/**
+ * What operators ask of the loop ({@code vigilctl confirm-down}, {@code cleanup}, {@code switchover}, {@code pause},
+ * {@code resume}), answered on the loop thread: the core's own rule says whether this node takes it (a leader only,
+ * a node with PostgreSQL, nothing under way that it would upset); taken, it is logged with who asked and why, and
+ * decided as an input like any other; refused, the caller's future fails with the reason and nothing changes.
+ */
+final class OperatorRequests {
+    /** One request, with the future its answer completes. */
+    sealed interface Request {}
+
+    record ConfirmDown(String node, String operator, CompletableFuture<String> reply) implements Request {}
+
+    record Cleanup(String operator, CompletableFuture<String> reply) implements Request {}
+
+    record Switchover(String target, String operator, CompletableFuture<NodeLoop.SwitchoverBegun> reply) implements Request {}
+
+    record Pause(boolean on, String operator, CompletableFuture<String> reply) implements Request {}
+
+    private final NodeConfig config;
+    private final Log log;
+    private final LongSupplier clock;
+    private final Supplier<NodeState> state;
+    private final Consumer<Input> decide;
+
+    OperatorRequests(NodeConfig config, Log log, LongSupplier clock, Supplier<NodeState> state, Consumer<Input> decide) {
+        this.config = config;
+        this.log = log;
+        this.clock = clock;
+        this.state = state;
+        this.decide = decide;
+    }
+
+    /** Answers {@code r} with a refusal: the loop stopped before it could take it. */
+    static void fail(Request r, String why) {
+        IllegalStateException e = new IllegalStateException(why);
+        if (r instanceof ConfirmDown c) c.reply().completeExceptionally(e);
+        else if (r instanceof Cleanup c) c.reply().completeExceptionally(e);
+        else if (r instanceof Switchover s) s.reply().completeExceptionally(e);
+        else if (r instanceof Pause p) p.reply().completeExceptionally(e);
+    }
+
+    void handle(Request r) {
+        if (r instanceof ConfirmDown c) confirmDown(c);
+        else if (r instanceof Cleanup c) cleanup(c);
+        else if (r instanceof Switchover s) switchover(s);
+        else if (r instanceof Pause p) pause(p);
+    }
+
+    private void confirmDown(ConfirmDown c) {
+        String refused = Node.refusesConfirmDown(config, state.get(), c.node());
+        if (refused != null) {
+            c.reply().completeExceptionally(new IllegalStateException(refused));
+            return;
+        }
+        var e = state.get().election();
+        String self = config.electorate().self();
+        String at = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        log.event(Priority.WARNING, "confirm_down", "peer", c.node(), "operator", c.operator(), "term", e.term(),
+                "at", at, "reason", "OPERATOR_CONFIRMED_DOWN", "cause", "the operator swears " + c.node()
+                        + " is off: recorded in the cluster record, it counts as a proof for one promotion, until "
+                        + c.node() + " is heard from again");
+        decide.accept(new Input.ConfirmedDown(clock.getAsLong(), c.node(), c.operator(), at));
+        c.reply().complete("accepted by " + self + ", leader in term " + e.term() + ": " + c.node()
+                + " counts as off (recorded in the cluster record, for one promotion) until it is heard from again");
+    }
+
+    private void cleanup(Cleanup c) {
+        var sup = state.get().supervisor();
+        if (sup == null) {
+            c.reply().completeExceptionally(new IllegalStateException("this node manages no PostgreSQL: it has no failcount"));
+            return;
+        }
+        int restarts = sup.work().restarts().size();
+        int failed = sup.work().failedActions();
+        log.event(Priority.NOTICE, "cleanup", "operator", c.operator(), "reason", "OPERATOR_CLEANUP", "restarts", restarts,
+                "failed_actions", failed, "cause", "the operator reset the failcount: PostgreSQL may be restarted in place "
+                        + "again, and a candidacy withdrawn at migration_threshold comes back");
+        decide.accept(new Input.Cleanup(clock.getAsLong(), c.operator()));
+        c.reply().complete("failcount of " + config.electorate().self() + " reset: " + restarts
+                + " restart(s) within failure_timeout and " + failed + " failed action(s) forgotten");
+    }
+
+    private void pause(Pause p) {
+        String refused = Node.refusesPause(config, state.get(), p.on());
+        if (refused != null) {
+            p.reply().completeExceptionally(new IllegalStateException(refused));
+            return;
+        }
+        long term = state.get().election().term();
+        String at = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        log.event(Priority.WARNING, p.on() ? "pause" : "resume", "operator", p.operator(), "term", term, "at", at,
+                "reason", p.on() ? "OPERATOR_PAUSE" : "OPERATOR_RESUME", "cause", p.on()
+                        ? "maintenance mode: no automatic failover, restart or rejoin on any node until vigilctl resume"
+                        : "maintenance mode ends: the cluster acts by itself again");
+        decide.accept(new Input.Pause(clock.getAsLong(), p.on(), p.operator(), at));
+        p.reply().complete((p.on() ? "maintenance mode on" : "maintenance mode off") + ": recorded by "
+                + config.electorate().self() + ", leader in term " + term + (p.on()
+                ? "; monitoring goes on, the VIPs stay, the self-fence and the watchdog stay armed; nothing fails over or"
+                + " restarts until vigilctl resume" : "; the cluster acts by itself again"));
+    }
+
+    private void switchover(Switchover s) {
+        long now = clock.getAsLong();
+        var verdict = Node.switchover(config, state.get(), s.target(), now);
+        if (verdict.refusal() != null) {
+            log.event(Priority.WARNING, "switchover_refused", "peer", verdict.target(), "operator", s.operator(),
+                    "reason", "SWITCHOVER_REFUSED", "cause", verdict.refusal());
+            s.reply().completeExceptionally(new IllegalStateException(verdict.refusal()));
+            return;
+        }
+        long term = state.get().election().term();
+        log.event(Priority.NOTICE, "switchover", "peer", verdict.target(), "operator", s.operator(), "term", term,
+                "reason", "OPERATOR_SWITCHOVER", "cause", "the operator asked to hand the primary role to " + verdict.target());
+        decide.accept(new Input.Switchover(now, verdict.target(), s.operator()));
+        var sup = state.get().supervisor();
+        if (sup == null || sup.handover() == null || !sup.handover().target().equals(verdict.target())) {
+            s.reply().completeExceptionally(new IllegalStateException("the switchover did not begin: "
+                    + (sup == null ? "no PostgreSQL managed" : sup.why())));
+            return;
+        }
+        s.reply().complete(new NodeLoop.SwitchoverBegun(verdict.target(), term));
+    }
+}
