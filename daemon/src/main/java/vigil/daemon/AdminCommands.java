@@ -67,6 +67,8 @@ final class AdminCommands {
             case SWITCHOVER -> switchover(request);
             case PAUSE -> pause(request, true);
             case RESUME -> pause(request, false);
+            case BAN -> ban(request, true);
+            case UNBAN -> ban(request, false);
             case VERSION -> done(AdminReply.success(version()));
         };
     }
@@ -170,6 +172,16 @@ final class AdminCommands {
         String operator = text(request, "operator");
         return loop.pause(on, operator == null || operator.isBlank() ? "unnamed" : operator)
                 .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "paused", on, "detail", detail)))
+                .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
+                        (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
+    }
+
+    private CompletableFuture<AdminReply> ban(AdminRequest request, boolean on) {
+        String target = text(request, "node");
+        String operator = text(request, "operator");
+        if (target == null) return done(AdminReply.failure(ErrorCode.BAD_REQUEST, (on ? "ban" : "unban") + " needs the arg node"));
+        return loop.ban(target, on, operator == null || operator.isBlank() ? "unnamed" : operator)
+                .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "node", target, "banned", on, "detail", detail)))
                 .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
                         (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
     }

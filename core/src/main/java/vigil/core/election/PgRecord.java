@@ -21,22 +21,30 @@ import java.util.List;
  *                      a next leader has it too; used by one promotion, void once that node is heard from (null: none)
  * @param paused        maintenance mode ({@code vigilctl pause}): no automatic failover, restart or rejoin anywhere
  *                      until {@code vigilctl resume}; kept in the record so that every leader honours it (null: off)
+ * @param banned        nodes an operator banned ({@code vigilctl ban}): never promoted, never handed the primary role,
+ *                      until {@code vigilctl unban}; sorted
  */
 public record PgRecord(String primary, long systemId, long timeline, Fork fork, List<String> sync,
-                       String formerPrimary, Confirmed confirmedDown, Paused paused) {
+                       String formerPrimary, Confirmed confirmedDown, Paused paused, List<String> banned) {
     public static final PgRecord NONE = new PgRecord(null, 0, 0, null, List.of(), null);
 
     public PgRecord {
         sync = List.copyOf(sync);
+        banned = banned == null ? List.of() : banned.stream().distinct().sorted().toList();
+    }
+
+    public PgRecord(String primary, long systemId, long timeline, Fork fork, List<String> sync, String formerPrimary,
+                    Confirmed confirmedDown, Paused paused) {
+        this(primary, systemId, timeline, fork, sync, formerPrimary, confirmedDown, paused, List.of());
     }
 
     public PgRecord(String primary, long systemId, long timeline, Fork fork, List<String> sync, String formerPrimary) {
-        this(primary, systemId, timeline, fork, sync, formerPrimary, null, null);
+        this(primary, systemId, timeline, fork, sync, formerPrimary, null, null, List.of());
     }
 
     public PgRecord(String primary, long systemId, long timeline, Fork fork, List<String> sync, String formerPrimary,
                     Confirmed confirmedDown) {
-        this(primary, systemId, timeline, fork, sync, formerPrimary, confirmedDown, null);
+        this(primary, systemId, timeline, fork, sync, formerPrimary, confirmedDown, null, List.of());
     }
 
     /** {@code operator} paused the cluster at {@code at} (wall clock as text); the leader of {@code term} recorded it. */
@@ -70,27 +78,35 @@ public record PgRecord(String primary, long systemId, long timeline, Fork fork, 
     }
 
     public PgRecord withPrimary(String newPrimary, String former) {
-        return new PgRecord(newPrimary, systemId, timeline, fork, sync, former, confirmedDown, paused);
+        return new PgRecord(newPrimary, systemId, timeline, fork, sync, former, confirmedDown, paused, banned);
     }
 
     public PgRecord withTimeline(long newTimeline, Fork newFork) {
         return new PgRecord(primary, systemId, newTimeline, newFork, sync, formerPrimary == null ? null
-                : newTimeline != timeline ? null : formerPrimary, confirmedDown, paused);
+                : newTimeline != timeline ? null : formerPrimary, confirmedDown, paused, banned);
     }
 
     public PgRecord withSystemId(long id) {
-        return new PgRecord(primary, id, timeline, fork, sync, formerPrimary, confirmedDown, paused);
+        return new PgRecord(primary, id, timeline, fork, sync, formerPrimary, confirmedDown, paused, banned);
     }
 
     public PgRecord withSync(List<String> newSync) {
-        return new PgRecord(primary, systemId, timeline, fork, newSync, formerPrimary, confirmedDown, paused);
+        return new PgRecord(primary, systemId, timeline, fork, newSync, formerPrimary, confirmedDown, paused, banned);
     }
 
     public PgRecord withConfirmedDown(Confirmed c) {
-        return new PgRecord(primary, systemId, timeline, fork, sync, formerPrimary, c, paused);
+        return new PgRecord(primary, systemId, timeline, fork, sync, formerPrimary, c, paused, banned);
     }
 
     public PgRecord withPaused(Paused p) {
-        return new PgRecord(primary, systemId, timeline, fork, sync, formerPrimary, confirmedDown, p);
+        return new PgRecord(primary, systemId, timeline, fork, sync, formerPrimary, confirmedDown, p, banned);
+    }
+
+    /** The record with {@code node} banned ({@code on}) or unbanned. */
+    public PgRecord withBan(String node, boolean on) {
+        List<String> next = new java.util.ArrayList<>(banned);
+        if (on) next.add(node);
+        else next.remove(node);
+        return new PgRecord(primary, systemId, timeline, fork, sync, formerPrimary, confirmedDown, paused, next);
     }
 }

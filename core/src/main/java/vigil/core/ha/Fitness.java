@@ -29,6 +29,7 @@ final class Fitness {
         // Another system's data, or files that are no cluster: nothing of this cluster's history is here.
         if (foreign(s) || view.disk().data() == PgView.Disk.Data.FOREIGN) return new Candidacy(false, 0, 0, true);
         if (s.restarts.size() >= s.p.migrationThreshold() && !view.writable()) return position;
+        if (pg.banned().contains(s.me)) return position; // never promoted; its position is still reported
         if (s.me.equals(pg.primary())) {
             if (view.writable() || view.isStandby()) return eligible(position);
             // Stopped or crashed: its exact position is unknown; the newest one seen (or the control file's) is a lower
@@ -88,6 +89,7 @@ final class Fitness {
         if (s.stopping) return "stopping";
         if (foreign(s)) return foreignDetail(s);
         if (s.restarts.size() >= s.p.migrationThreshold()) return s.restarts.size() + " restarts within failure_timeout";
+        if (s.pg.banned().contains(s.me)) return "banned by an operator (vigilctl unban " + s.me + ")";
         if (!view.isStandby()) return "PostgreSQL is " + view.health() + ", not a running standby";
         if (s.durable.needsRewind()) return "it must rewind first";
         if (!view.position().known()) return "its durable position is not known yet";

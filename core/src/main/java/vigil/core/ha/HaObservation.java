@@ -62,6 +62,9 @@ public sealed interface HaObservation {
      */
     record Pause(long now, boolean on, String operator, String at) implements HaObservation {}
 
+    /** {@code vigilctl ban} ({@code on}) or {@code unban} of {@code node}: the leader records it. Elsewhere ignored. */
+    record Ban(long now, String node, boolean on) implements HaObservation {}
+
     /** No VIP that follows the primary is on this host any more (or none is configured): a switchover may go on. */
     record VipsReleased(long now) implements HaObservation {}
 }

@@ -168,6 +168,8 @@ final class HaStep {
                 electionInputs.add(new Observation.RecordUpdate(now, pg.withPaused(pause.on()
                         ? new PgRecord.Paused(pause.operator(), pause.at(), e.term()) : null)));
             }
+        } else if (o instanceof HaObservation.Ban ban) {
+            if (e.role() == Role.LEADER) electionInputs.add(new Observation.RecordUpdate(now, pg.withBan(ban.node(), ban.on())));
         } else if (o instanceof HaObservation.VipsReleased) {
             Switchover.vipsReleased(this);
         }

@@ -130,6 +130,7 @@ final class Switchover {
         }
         if (target.equals(s.me)) return target + " is this node, the primary already";
         if (!voter.get().canLead()) return target + " is a witness: it holds no PostgreSQL";
+        if (s.pg.banned().contains(target)) return target + " is banned (vigilctl unban " + target + ")";
         if (!s.freshlyAcked(target)) return target + " has not acknowledged this leader within a lease";
         Candidacy c = s.e.known().get(target);
         if (c == null) return target + " has not reported its position";

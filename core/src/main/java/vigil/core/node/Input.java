@@ -60,6 +60,9 @@ public sealed interface Input {
      */
     record Pause(long now, boolean on, String operator, String at) implements Input {}
 
+    /** {@code vigilctl ban} ({@code on}) or {@code unban} of {@code node} (passed only once {@link Node#refusesBan} accepted it). */
+    record Ban(long now, String node, boolean on, String operator) implements Input {}
+
     /** The outcome of {@link Effect.FenceNode}: {@code off} when a level turned the host off and status confirmed it. */
     record NodeFenced(long now, String node, boolean off, long startedAt, String detail) implements Input {}
 

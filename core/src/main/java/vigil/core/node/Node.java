@@ -96,6 +96,27 @@ public final class Node {
         return null;
     }
 
+    /**
+     * Why this node would not take {@code vigilctl ban NODE} ({@code on}) or {@code unban NODE} now, or null: bans live
+     * in the cluster record, which only the leader writes; the recorded primary is switched over first, not banned.
+     */
+    public static String refusesBan(NodeConfig config, NodeState state, String node, boolean on) {
+        if (state.supervisor() == null) return "this node manages no PostgreSQL";
+        var e = state.election();
+        if (e.role() != Role.LEADER) {
+            return "this node does not lead; run it on the leader (" + (e.leader() == null ? "none known now" : e.leader()) + ")";
+        }
+        var voter = config.electorate().voter(node);
+        if (voter.isEmpty() || !voter.get().canLead()) return node + " is not a data node of this cluster";
+        var pg = e.durable().record().pg();
+        if (on && pg.banned().contains(node)) return node + " is banned already";
+        if (!on && !pg.banned().contains(node)) return node + " is not banned";
+        if (on && node.equals(pg.primary())) {
+            return node + " is the primary: hand the role to another node first (vigilctl switchover), then ban it";
+        }
+        return null;
+    }
+
     /** What a switchover asked for now would do ({@link Supervisor#switchover}); refused where no PostgreSQL is managed. */
     public static Supervisor.Verdict switchover(NodeConfig config, NodeState state, String target, long now) {
         if (state.supervisor() == null) return new Supervisor.Verdict(target, "this node manages no PostgreSQL");
@@ -161,6 +182,8 @@ public final class Node {
                 supervise(new HaObservation.ConfirmedDown(now, c.node(), c.operator(), c.at()));
             } else if (in instanceof Input.Cleanup c) {
                 supervise(new HaObservation.Cleanup(now, c.operator()));
+            } else if (in instanceof Input.Ban ban) {
+                supervise(new HaObservation.Ban(now, ban.node(), ban.on()));
             } else if (in instanceof Input.Pause pause) {
                 supervise(new HaObservation.Pause(now, pause.on(), pause.operator(), pause.at()));
             } else if (in instanceof Input.Switchover sw) {

@@ -41,6 +41,9 @@ final class StatusTable {
                     .append(s.postgres().vips() == null ? "" : ", VIPs " + s.postgres().vips() + " here")
                     .append(", last action ").append(s.postgres().reason() == null ? "none" : s.postgres().reason())
                     .append('\n');
+            if (!s.postgres().banned().isEmpty()) {
+                out.append("banned (never promoted): ").append(String.join(", ", s.postgres().banned())).append('\n');
+            }
             var t = s.postgres().tracked();
             if (t != null) {
                 out.append("VIPs placed by checks: holder ").append(t.holder() == null ? "none" : t.holder())

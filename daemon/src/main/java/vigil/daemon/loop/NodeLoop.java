@@ -204,6 +204,13 @@ public final class NodeLoop implements Runnable {
         return reply;
     }
 
+    /** {@code vigilctl ban} ({@code on}) or {@code unban} of {@code node}: only the leader takes it (it writes the record). */
+    public CompletableFuture<String> ban(String node, boolean on, String operator) {
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        inputs.add(new Operator(new OperatorRequests.Ban(node, on, operator, reply)));
+        return reply;
+    }
+
     /** Sets the fence-agent driver; before {@link #run}. */
     public void fencing(Fencing f) {
         fencing = f;

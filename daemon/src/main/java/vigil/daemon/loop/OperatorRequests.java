@@ -29,6 +29,8 @@ final class OperatorRequests {
 
     record Pause(boolean on, String operator, CompletableFuture<String> reply) implements Request {}
 
+    record Ban(String node, boolean on, String operator, CompletableFuture<String> reply) implements Request {}
+
     private final NodeConfig config;
     private final Log log;
     private final LongSupplier clock;
@@ -50,6 +52,7 @@ final class OperatorRequests {
         else if (r instanceof Cleanup c) c.reply().completeExceptionally(e);
         else if (r instanceof Switchover s) s.reply().completeExceptionally(e);
         else if (r instanceof Pause p) p.reply().completeExceptionally(e);
+        else if (r instanceof Ban b) b.reply().completeExceptionally(e);
     }
 
     void handle(Request r) {
@@ -57,6 +60,7 @@ final class OperatorRequests {
         else if (r instanceof Cleanup c) cleanup(c);
         else if (r instanceof Switchover s) switchover(s);
         else if (r instanceof Pause p) pause(p);
+        else if (r instanceof Ban b) ban(b);
     }
 
     private void confirmDown(ConfirmDown c) {
@@ -132,5 +136,22 @@ final class OperatorRequests {
             return;
         }
         s.reply().complete(new NodeLoop.SwitchoverBegun(verdict.target(), term));
+    }
+
+    private void ban(Ban b) {
+        String refused = Node.refusesBan(config, state.get(), b.node(), b.on());
+        if (refused != null) {
+            b.reply().completeExceptionally(new IllegalStateException(refused));
+            return;
+        }
+        long term = state.get().election().term();
+        log.event(Priority.WARNING, b.on() ? "ban" : "unban", "peer", b.node(), "operator", b.operator(), "term", term,
+                "reason", b.on() ? "OPERATOR_BAN" : "OPERATOR_UNBAN", "cause", b.on()
+                        ? b.node() + " is never promoted nor handed the primary role until vigilctl unban"
+                        : b.node() + " may be promoted again");
+        decide.accept(new Input.Ban(clock.getAsLong(), b.node(), b.on(), b.operator()));
+        b.reply().complete(b.node() + (b.on() ? " banned" : " unbanned") + ": recorded by " + config.electorate().self()
+                + ", leader in term " + term + (b.on() ? "; it is never promoted nor handed the primary role until"
+                + " vigilctl unban " + b.node() : "; it may be promoted again"));
     }
 }

@@ -44,7 +44,7 @@ final class StatusSnapshot {
         PgClusterView pgCluster = config.policy() == null ? null : new PgClusterView(record.primary(), record.timeline(),
                 record.sync(), config.policy().synchronous(), sup == null || sup.why() == null ? null : sup.why().toString(),
                 !config.vips() ? null : held(s.vips()), !config.tracked() ? null : tracked(s, electorate.self()),
-                record.pg().paused() == null ? null : record.pg().paused().toString());
+                record.pg().paused() == null ? null : record.pg().paused().toString(), record.pg().banned());
         return new StatusView(StatusView.FORMAT_VERSION, electorate.self(), cluster, myRole, e.term(), leader,
                 e.leaseRemaining(now), reachable >= electorate.quorum(), electorate.voters().size(), reachable, rows, pgCluster);
     }

@@ -110,6 +110,7 @@ public final class StateStore implements AutoCloseable {
             String pausedBy = emptyToNull(kv.getOrDefault("record_paused_by", ""));
             PgRecord.Paused paused = pausedBy == null ? null : new PgRecord.Paused(pausedBy,
                     req(kv, f, "record_paused_at"), Long.parseLong(req(kv, f, "record_paused_term")));
+            List<String> banned = list(kv.getOrDefault("record_banned", ""));
             Map<String, Long> ledIn = new LinkedHashMap<>();
             for (String entry : list(kv.getOrDefault("record_led_in", ""))) {
                 int colon = entry.lastIndexOf(':');
@@ -117,7 +118,7 @@ public final class StateStore implements AutoCloseable {
             }
             if ("1".equals(version) && recordLeader != null) ledIn.put(recordLeader, recordTerm);
             ClusterRecord record = new ClusterRecord(recordTerm, recordVersion, recordLeader,
-                    new PgRecord(primary, systemId, timeline, forkPoint, syncSet, former, oath, paused), ledIn);
+                    new PgRecord(primary, systemId, timeline, forkPoint, syncSet, former, oath, paused, banned), ledIn);
             HaDurable ha = new HaDurable(Boolean.parseBoolean(kv.getOrDefault("needs_rewind", "false")),
                     kv.getOrDefault("reclaim_boot", ""), Long.parseLong(kv.getOrDefault("reclaim_until_mono_ms", "0")));
             return new Saved(new Durable(term, votedFor, record), ha);
@@ -150,6 +151,7 @@ public final class StateStore implements AutoCloseable {
                 + "\nrecord_sync=" + String.join(",", pg.sync())
                 + "\nrecord_former_primary=" + nullToEmpty(pg.formerPrimary())
                 + "\nrecord_led_in=" + led
+                + (pg.banned().isEmpty() ? "" : "\nrecord_banned=" + String.join(",", pg.banned()))
                 + (pg.confirmedDown() == null ? "" : "\nrecord_confirmed_down=" + pg.confirmedDown().node()
                         + "\nrecord_confirmed_term=" + pg.confirmedDown().term()
                         + "\nrecord_confirmed_by=" + oneLine(pg.confirmedDown().operator())

@@ -8,8 +8,11 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import vigil.testkit.ExecResult;
@@ -23,9 +26,11 @@ import vigil.testkit.WriterRun;
  * {@code vigilctl pause} and {@code resume} on real PostgreSQL 15 under three real vigild processes, one per network
  * namespace, with a writer writing to whichever node answers as the primary: in maintenance mode a killed primary postmaster stays dead (nothing
  * restarts it, nothing fails over) and every status says so; resumed, the primary is restarted in place with nothing
- * lost. Needs root; skipped otherwise.
+ * lost. Then {@code vigilctl ban}: a banned standby is never handed the primary role, by any leader. Needs root;
+ * skipped otherwise.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MaintenanceIT {
     private static final Duration SETTLE = Duration.ofSeconds(60);
 
@@ -55,6 +60,7 @@ class MaintenanceIT {
     }
 
     @Test
+    @Order(1)
     void inMaintenanceNothingRestartsAKilledPrimaryAndResumeDoes() {
         String p = pg.awaitPrimaryWithStandbys(SETTLE);
         assertEquals(p, cluster.awaitStable(SETTLE).node(), "the primary's node leads");
@@ -108,6 +114,34 @@ class MaintenanceIT {
         double back = log.acks().stream().mapToDouble(WriteLog.Attempt::endMs).filter(t -> t > resumed).min().orElse(Double.NaN);
         System.out.printf("maintenance: %s's postmaster killed while paused, nothing restarted it for 6 s; resumed,"
                 + " the first write acknowledged %.3f s after the resume%n", p, (back - resumed) / 1000);
+    }
+
+    @Test
+    @Order(2)
+    void aBannedStandbyIsNeverHandedThePrimaryRoleByAnyLeader() {
+        String p = pg.awaitPrimaryWithStandbys(SETTLE);
+        assertEquals(p, cluster.awaitStable(SETTLE).node());
+        List<String> standbys = cluster.nodes().stream().filter(n -> !n.equals(p)).sorted().toList();
+        String banned = standbys.get(0);
+        String other = standbys.get(1);
+        ExecResult primary = cluster.vigilctl(p, "ban", p);
+        assertTrue(primary.exitCode() == 1 && primary.output().contains("is the primary: hand the role"), primary.output());
+        cluster.vigilctl(p, "ban", banned).orThrow("vigilctl ban " + banned);
+        ExecResult refused = cluster.vigilctl(p, "switchover", "--to", banned);
+        assertTrue(refused.exitCode() == 1 && refused.output().contains(banned + " is banned (vigilctl unban " + banned + ")"),
+                refused.output());
+        // Without a target the switchover picks the standby that is not banned, whichever is ahead.
+        ExecResult moved = cluster.vigilctl(p, "switchover", "--wait").orThrow("vigilctl switchover --wait");
+        assertTrue(moved.output().contains(other + " leads as the primary"), moved.output());
+        assertEquals(other, pg.awaitPrimaryWithStandbys(SETTLE));
+        // The ban is in the record: the new leader honours and shows it.
+        String table = cluster.vigilctl(other, "status").output();
+        assertTrue(table.contains("banned (never promoted): " + banned), table);
+        ExecResult again = cluster.vigilctl(other, "switchover", "--to", banned);
+        assertTrue(again.exitCode() == 1 && again.output().contains(banned + " is banned"), again.output());
+        cluster.vigilctl(other, "unban", banned).orThrow("vigilctl unban " + banned);
+        assertTrue(!cluster.vigilctl(other, "status").output().contains("banned (never promoted)"));
+        assertEquals(Set.of(), writer.log().lost(pg.rows(other)), "acknowledged rows lost");
     }
 
     private static void sleepMs(long ms) {

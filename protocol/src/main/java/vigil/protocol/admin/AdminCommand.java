@@ -48,6 +48,13 @@ public enum AdminCommand {
     /** See {@link #PAUSE}. */
     RESUME("resume", false),
     /**
+     * Never promote {@code node} ({@code ban}) or lift that ({@code unban}): args {@code node}, {@code operator}; only
+     * the leader accepts it. The result is an object with {@code accepted}, {@code node}, {@code banned}, {@code detail}.
+     */
+    BAN("ban", false),
+    /** See {@link #BAN}. */
+    UNBAN("unban", false),
+    /**
      * The daemon's version: the result is an object with {@code vigild} (the version), {@code admin_protocol},
      * {@code status_format}, {@code java}, {@code pid}, {@code node}, {@code started_at} (ISO-8601, UTC) and
      * {@code uptime_s}.

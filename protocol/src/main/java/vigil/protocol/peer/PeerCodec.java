@@ -32,14 +32,14 @@ import vigil.core.election.VipGrant;
  * heartbeats, each node's standing for them to reports, and an operator's confirm-down to the record. Nodes of different wire versions refuse each other's frames:
  * upgrade every node of a cluster together (a rolling upgrade across wire versions is not supported).
  *
- * Version 4 added maintenance mode ({@code paused}) to the record.
+ * Version 4 added maintenance mode ({@code paused}) to the record, version 5 the banned nodes.
  *
  * <p>Since version 3, a resignation may end with the name of the successor a switchover hands leadership to. It is
  * written only when there is one, so nothing else changed on the wire; a node built before it refuses that one frame
  * ("trailing bytes") and so only waits out its no-vote window, as if the resignation had been lost.
  */
 public final class PeerCodec {
-    public static final int WIRE_VERSION = 4;
+    public static final int WIRE_VERSION = 5;
     static final int MAX_FRAME = 64 * 1024;
 
     static final int MAC_BYTES = 32;
@@ -242,6 +242,8 @@ public final class PeerCodec {
             out.writeUTF(paused.at());
             out.writeLong(paused.term());
         }
+        out.writeShort(pg.banned().size());
+        for (String b : pg.banned()) out.writeUTF(b);
         out.writeShort(r.ledIn().size());
         for (Map.Entry<String, Long> e : r.ledIn().entrySet()) {
             out.writeUTF(e.getKey());
@@ -264,10 +266,13 @@ public final class PeerCodec {
         PgRecord.Confirmed oath = in.readBoolean()
                 ? new PgRecord.Confirmed(in.readUTF(), in.readLong(), in.readUTF(), in.readUTF()) : null;
         PgRecord.Paused paused = in.readBoolean() ? new PgRecord.Paused(in.readUTF(), in.readUTF(), in.readLong()) : null;
+        int nb = in.readUnsignedShort();
+        java.util.List<String> banned = new java.util.ArrayList<>();
+        for (int i = 0; i < nb; i++) banned.add(in.readUTF());
         int led = in.readUnsignedShort();
         Map<String, Long> ledIn = new HashMap<>();
         for (int i = 0; i < led; i++) ledIn.put(in.readUTF(), in.readLong());
-        return new ClusterRecord(term, version, leader, new PgRecord(primary, systemId, timeline, fork, sync, former, oath, paused),
+        return new ClusterRecord(term, version, leader, new PgRecord(primary, systemId, timeline, fork, sync, former, oath, paused, banned),
                 ledIn);
     }
 

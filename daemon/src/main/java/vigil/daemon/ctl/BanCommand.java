@@ -1,0 +1,72 @@
+package vigil.daemon.ctl;
+
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import vigil.protocol.admin.AdminCommand;
+import vigil.protocol.admin.AdminRequest;
+
+/** {@code vigilctl ban NODE}: never promote NODE. */
+@Command(name = "ban",
+        sortOptions = false,
+        header = "Never promote NODE (nor hand it the primary role) until vigilctl unban.",
+        synopsisHeading = "%nUsage: ",
+        customSynopsis = "vigilctl [--socket PATH] ban NODE",
+        descriptionHeading = "%nDescription:%n",
+        description = {
+            "Writes the ban into the cluster record, so every node and every later leader honours it: NODE stops being "
+                    + "a candidate (it neither stands for election nor is promoted in a failover), and a switchover "
+                    + "never goes to it. It keeps running as a standby. Like any node that is no candidate, its "
+                    + "position binds votes only in synchronous mode: in asynchronous mode a failover may elect a "
+                    + "standby behind it and lose what only NODE had received. Use it for a node under maintenance, "
+                    + "on flaky hardware, or kept as a reporting replica.",
+            "",
+            "The recorded primary cannot be banned: switch over first (vigilctl switchover), then ban it. Run it on the "
+                    + "leader (the first line of vigilctl status); on another node it is refused and names the leader. "
+                    + "vigilctl status lists the banned nodes. The daemon logs event=ban reason=OPERATOR_BAN with the "
+                    + "node and the operator (SUDO_USER or USER).",
+        },
+        optionListHeading = "%nOptions:%n",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            " 0:NODE is banned",
+            " 1:vigild refused (not the leader, no such data node, banned already, the primary) or answered something malformed",
+            " 2:usage error",
+            "69:vigild unreachable (socket missing or refusing, or no reply within 5 s)",
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {"  vigilctl ban n3", "  vigilctl unban n3"})
+final class BanCommand implements Callable<Integer> {
+    @ParentCommand
+    Vigilctl parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Parameters(index = "0", paramLabel = "NODE", description = "The data node never to promote.")
+    String node;
+
+    @Override
+    public Integer call() {
+        return ask(parent, spec, AdminCommand.BAN, node);
+    }
+
+    /** Asks for {@code command} (ban or unban) of {@code node} and prints the daemon's answer. */
+    static int ask(Vigilctl parent, CommandSpec spec, AdminCommand command, String node) {
+        PrintWriter out = spec.commandLine().getOut();
+        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(command, Map.of("node", node, "operator",
+                Operator.name())), parent.timeout(), spec.commandLine().getErr());
+        if (!call.ok()) return call.exit();
+        out.println(call.result().path("detail").asText());
+        return Vigilctl.EXIT_OK;
+    }
+}
