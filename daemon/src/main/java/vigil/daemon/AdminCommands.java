@@ -25,6 +25,11 @@ import vigil.protocol.admin.ErrorCode;
  * {@code cleanup} too (it resets this node's failcount, so it refuses another node's name), and {@code switchover}
  * (the leader's core decides whether it is safe, and begins it); {@code history} and
  * {@code version} are answered here, from the log's recent events and the process.
+ *
+ * <p>Whichever node an operator asks, the node that can carry the request out does: the leader's commands
+ * ({@code switchover}, {@code pause}, {@code resume}, {@code ban}, {@code unban}, {@code confirm-down}) given on
+ * another node go to the leader it follows, and {@code cleanup NODE} and {@code history} with a node go to that node
+ * ({@link Forwarding}); its answer is the answer. With no leader known the local rules answer (and refuse, saying so).
  */
 final class AdminCommands {
     /** A fence from vigilctl gets what a failover's fence gets (below the admin socket's long-running limit). */
@@ -39,9 +44,11 @@ final class AdminCommands {
     private final vigil.daemon.service.ServiceActions services;
     private final LongSupplier clock;
     private final Log log;
+    private final Forwarding forwarding;
 
     AdminCommands(String node, NodeLoop loop, Fencer fencer, vigil.daemon.service.ServiceActions services,
-                  LongSupplier clock, Log log) {
+                  LongSupplier clock, Log log, Forwarding forwarding) {
+        this.forwarding = forwarding;
         this.node = node;
         this.loop = loop;
         this.fencer = fencer;
@@ -61,27 +68,53 @@ final class AdminCommands {
                             o.action(), o.trigger().word(), o.vip(), o.ok(), o.exit(), o.attempts(), o.at(), o.detail()))
                             .toList())));
             case FENCE -> fence(request);
-            case CONFIRM_DOWN -> confirmDown(request);
-            case HISTORY -> history(request);
-            case CLEANUP -> cleanup(request);
-            case SWITCHOVER -> switchover(request);
-            case PAUSE -> pause(request, true);
-            case RESUME -> pause(request, false);
-            case BAN -> ban(request, true);
-            case UNBAN -> ban(request, false);
+            case CONFIRM_DOWN -> onLeader(request, () -> confirmDown(request));
+            case HISTORY -> onNode(request, () -> history(request));
+            case CLEANUP -> onNode(request, () -> cleanup(request));
+            case SWITCHOVER -> onLeader(request, () -> switchover(request));
+            case PAUSE -> onLeader(request, () -> pause(request, true));
+            case RESUME -> onLeader(request, () -> pause(request, false));
+            case BAN -> onLeader(request, () -> ban(request, true));
+            case UNBAN -> onLeader(request, () -> ban(request, false));
             case VERSION -> done(AdminReply.success(version()));
         };
     }
 
-    /** Each node keeps its own failcount: only the node's own daemon resets it. */
+    /**
+     * A leader's command: carried out here when this node leads (or knows no leader: then the core's rule refuses it,
+     * saying so); otherwise forwarded, once, to the leader this node follows.
+     */
+    private CompletableFuture<AdminReply> onLeader(AdminRequest request, java.util.function.Supplier<CompletableFuture<AdminReply>> here) {
+        String leader = Forwarding.forwarded(request) ? null : loop.leaderElsewhere();
+        return leader == null ? here.get() : forwarding.ask(leader, request);
+    }
+
+    /** A command about one node (its {@code node} argument, this one when absent): carried out by that node's vigild. */
+    private CompletableFuture<AdminReply> onNode(AdminRequest request, java.util.function.Supplier<CompletableFuture<AdminReply>> here) {
+        String target = text(request, "node");
+        if (target == null || target.equals(node) || Forwarding.forwarded(request)) return here.get();
+        if (!loop.knows(target)) {
+            return done(AdminReply.failure(ErrorCode.REFUSED, target + " is not a node of this cluster (cluster.nodes)"));
+        }
+        return forwarding.ask(target, request);
+    }
+
+    /** Who asked, as logged: the operator's name, and the node the request was given on when it was forwarded. */
+    private static String operator(AdminRequest request) {
+        String operator = text(request, "operator");
+        String who = operator == null || operator.isBlank() ? "unnamed" : operator;
+        String via = text(request, Forwarding.FORWARDED_BY);
+        return via == null ? who : who + " on " + via;
+    }
+
+    /** Each node keeps its own failcount: only the node's own daemon resets it ({@link #onNode} brings it there). */
     private CompletableFuture<AdminReply> cleanup(AdminRequest request) {
         String target = text(request, "node");
-        String operator = text(request, "operator");
         if (target != null && !target.equals(node)) {
             return done(AdminReply.failure(ErrorCode.REFUSED, "failcounts are kept by each node's own vigild: run"
                     + " vigilctl cleanup on " + target + " (this is " + node + ")"));
         }
-        return loop.cleanup(operator == null || operator.isBlank() ? "unnamed" : operator)
+        return loop.cleanup(operator(request))
                 .thenApply(detail -> AdminReply.success(Map.of("detail", detail)))
                 .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
                         (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
@@ -103,7 +136,7 @@ final class AdminCommands {
             m.put("fields", e.fields());
             return m;
         }).toList();
-        return done(AdminReply.success(Map.of("entries", entries)));
+        return done(AdminReply.success(Map.of("node", node, "entries", entries)));
     }
 
     private Map<String, Object> version() {
@@ -160,17 +193,15 @@ final class AdminCommands {
 
     private CompletableFuture<AdminReply> confirmDown(AdminRequest request) {
         String node = text(request, "node");
-        String operator = text(request, "operator");
         if (node == null) return done(AdminReply.failure(ErrorCode.BAD_REQUEST, "confirm-down needs the arg node"));
-        return loop.confirmDown(node, operator == null || operator.isBlank() ? "unnamed" : operator)
+        return loop.confirmDown(node, operator(request))
                 .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "detail", detail)))
                 .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
                         (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
     }
 
     private CompletableFuture<AdminReply> pause(AdminRequest request, boolean on) {
-        String operator = text(request, "operator");
-        return loop.pause(on, operator == null || operator.isBlank() ? "unnamed" : operator)
+        return loop.pause(on, operator(request))
                 .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "paused", on, "detail", detail)))
                 .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
                         (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
@@ -178,9 +209,8 @@ final class AdminCommands {
 
     private CompletableFuture<AdminReply> ban(AdminRequest request, boolean on) {
         String target = text(request, "node");
-        String operator = text(request, "operator");
         if (target == null) return done(AdminReply.failure(ErrorCode.BAD_REQUEST, (on ? "ban" : "unban") + " needs the arg node"));
-        return loop.ban(target, on, operator == null || operator.isBlank() ? "unnamed" : operator)
+        return loop.ban(target, on, operator(request))
                 .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "node", target, "banned", on, "detail", detail)))
                 .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
                         (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
@@ -188,8 +218,7 @@ final class AdminCommands {
 
     private CompletableFuture<AdminReply> switchover(AdminRequest request) {
         String to = text(request, "to");
-        String operator = text(request, "operator");
-        String who = operator == null || operator.isBlank() ? "unnamed" : operator;
+        String who = operator(request);
         return loop.switchover(to, who)
                 .thenApply(b -> AdminReply.success(Map.of("accepted", true, "from", node, "target", b.target(),
                         "term", b.term(), "detail", "switchover from " + node + " to " + b.target() + " begun for " + who

@@ -183,9 +183,10 @@ public final class Vigild implements Callable<Integer> {
                 return datagrams[0] != null && datagrams[0].send(node, frame);
             }
         };
+        PeerCodec codec = new PeerCodec(cfg.clusterHash(), settings.sharedKey().orElse(null));
         NodeLoop loop = new NodeLoop(nodeConfig, cfg.cluster().name(), initial, store::save, peers,
-                agent, watchdog,
-                new PeerCodec(cfg.clusterHash(), settings.sharedKey().orElse(null)), log, clock);
+                agent, watchdog, codec, log, clock);
+        Forwarding forwarding = new Forwarding(cfg.node().name(), codec, sender::send, log);
         loopRef[0] = loop;
         VipCarrier vips = vipCarrier(cfg, nodeConfig, loop, agent, clock, log);
         vigil.daemon.vip.TrackChecks track = nodeConfig.tracked() && agent != null
@@ -199,15 +200,19 @@ public final class Vigild implements Callable<Integer> {
         // Probe at once: until its first probe answers the node step knows nothing about PostgreSQL, and after a
         // short grace it fences what it cannot see (a restarted primary keeps serving only if it is seen in time).
         if (agent != null) agent.startProbing(Supervised.probeInterval(cfg));
+        AdminCommands commands = new AdminCommands(cfg.node().name(), loop, fencer, services, clock, log, forwarding);
+        forwarding.serve(commands::handle);
         AdminServer admin = null;
         try {
             channel[0] = PeerChannel.open(settings, new PeerChannel.Listener() {
-                @Override public void onMessage(String from, byte[] payload) { loop.onFrame(from, payload); }
+                @Override public void onMessage(String from, byte[] payload) {
+                    if (PeerCodec.carriesOperator(payload)) forwarding.onFrame(from, payload);
+                    else loop.onFrame(from, payload);
+                }
                 @Override public void onView(java.util.Set<String> members) { loop.onView(members); }
             });
             loop.onView(channel[0].members());
-            admin = AdminServer.start(cfg.node().adminSocket(), cfg.node().adminGroup(),
-                    new AdminCommands(cfg.node().name(), loop, fencer, services, clock, log)::handle);
+            admin = AdminServer.start(cfg.node().adminSocket(), cfg.node().adminGroup(), commands::handle);
         } catch (Exception e) {
             log.event(Priority.ERR, "failed", "reason", "STARTUP_FAILED", "error", e.getMessage());
             loop.shutdown().get(STOP_LIMIT.toSeconds(), TimeUnit.SECONDS);

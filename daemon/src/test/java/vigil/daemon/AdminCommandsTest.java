@@ -21,7 +21,7 @@ import vigil.protocol.admin.ErrorCode;
 class AdminCommandsTest {
     private final Log log = new Log("n1", new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
             Priority.INFO);
-    private final AdminCommands commands = new AdminCommands("n1", null, null, null, () -> 0L, log);
+    private final AdminCommands commands = new AdminCommands("n1", null, null, null, () -> 0L, log, null);
 
     private AdminReply ask(String command, Map<String, Object> args) {
         return commands.handle(new AdminRequest(AdminCodec.PROTOCOL_VERSION, command, args)).join();
@@ -66,9 +66,10 @@ class AdminCommandsTest {
         assertTrue(r.result().path("uptime_s").asLong() >= 0);
     }
 
+    /** A cleanup of n2 is forwarded to n2; one that reached n1 although it names n2 is refused, never applied here. */
     @Test
-    void cleanupOfAnotherNodeIsRefusedWithWhereToRunIt() {
-        AdminReply r = ask("cleanup", Map.of("node", "n2", "operator", "alice"));
+    void aForwardedCleanupOfAnotherNodeIsRefusedWithWhereToRunIt() {
+        AdminReply r = ask("cleanup", Map.of("node", "n2", "operator", "alice", Forwarding.FORWARDED_BY, "n3"));
         assertFalse(r.ok());
         assertEquals(ErrorCode.REFUSED, r.error().code());
         assertEquals("failcounts are kept by each node's own vigild: run vigilctl cleanup on n2 (this is n1)",

@@ -103,4 +103,13 @@ public record ElectionState(Electorate electorate, Durable durable, Role role, S
     public long noVoteUntil() {
         return leaderContactAt + electorate.timing().leaseMs();
     }
+
+    /**
+     * The refusal of an operator's request that only the leader takes, naming the leader this node knows of. The daemon
+     * forwards such requests to that leader, so an operator reads this only when no leader is known, or when leadership
+     * moved while a forwarded request travelled.
+     */
+    public String notLeading() {
+        return "this node does not lead; run it on the leader (" + (leader == null ? "none known now" : leader) + ")";
+    }
 }

@@ -103,7 +103,7 @@ final class Switchover {
     /** Why this node cannot carry out a switchover now (null: it can). */
     private static String refuseHere(HaStep s) {
         if (s.e.role() != Role.LEADER) {
-            return "this node does not lead; run it on the leader (" + (s.e.leader() == null ? "none known now" : s.e.leader()) + ")";
+            return s.e.notLeading();
         }
         if (!s.leaseOk()) return "this node's lease is not valid beyond the self-fence margin (no quorum acknowledges it)";
         if (s.handover != null) return "a switchover to " + s.handover.target() + " is already under way";

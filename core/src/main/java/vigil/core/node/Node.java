@@ -74,7 +74,7 @@ public final class Node {
         if (!member || node.equals(electorate.self())) return node + " is not another member of this cluster";
         var e = state.election();
         if (e.role() != Role.LEADER) {
-            return "this node does not lead; run it on the leader (" + (e.leader() == null ? "none known now" : e.leader()) + ")";
+            return e.notLeading();
         }
         return null;
     }
@@ -87,7 +87,7 @@ public final class Node {
         if (state.supervisor() == null) return "this node manages no PostgreSQL";
         var e = state.election();
         if (e.role() != Role.LEADER) {
-            return "this node does not lead; run it on the leader (" + (e.leader() == null ? "none known now" : e.leader()) + ")";
+            return e.notLeading();
         }
         var paused = e.durable().record().pg().paused();
         if (on && paused != null) return "the cluster is already in maintenance mode, " + paused;
@@ -104,7 +104,7 @@ public final class Node {
         if (state.supervisor() == null) return "this node manages no PostgreSQL";
         var e = state.election();
         if (e.role() != Role.LEADER) {
-            return "this node does not lead; run it on the leader (" + (e.leader() == null ? "none known now" : e.leader()) + ")";
+            return e.notLeading();
         }
         var voter = config.electorate().voter(node);
         if (voter.isEmpty() || !voter.get().canLead()) return node + " is not a data node of this cluster";

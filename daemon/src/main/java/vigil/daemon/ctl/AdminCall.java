@@ -36,6 +36,23 @@ record AdminCall(JsonNode result, int exit) {
         return new AdminCall(reply.result(), Vigilctl.EXIT_OK);
     }
 
+    /**
+     * Asks for {@code command} with {@code args} (the operator's name added) on {@code parent}'s socket and prints the
+     * daemon's {@code detail}: what every command that only reports an outcome does.
+     *
+     * @return the exit code
+     */
+    static int printDetail(Vigilctl parent, picocli.CommandLine.Model.CommandSpec spec,
+                           vigil.protocol.admin.AdminCommand command, java.util.Map<String, Object> args) {
+        java.util.Map<String, Object> withOperator = new java.util.HashMap<>(args);
+        withOperator.put("operator", Operator.name());
+        AdminCall call = ask(parent.socket(), AdminRequest.of(command, withOperator), parent.timeout(),
+                spec.commandLine().getErr());
+        if (!call.ok()) return call.exit();
+        spec.commandLine().getOut().println(call.result().path("detail").asText());
+        return Vigilctl.EXIT_OK;
+    }
+
     boolean ok() {
         return exit == Vigilctl.EXIT_OK;
     }

@@ -1,6 +1,5 @@
 package vigil.daemon.ctl;
 
-import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -10,7 +9,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCommand;
-import vigil.protocol.admin.AdminRequest;
 
 /** {@code vigilctl ban NODE}: never promote NODE. */
 @Command(name = "ban",
@@ -27,16 +25,16 @@ import vigil.protocol.admin.AdminRequest;
                     + "standby behind it and lose what only NODE had received. Use it for a node under maintenance, "
                     + "on flaky hardware, or kept as a reporting replica.",
             "",
-            "The recorded primary cannot be banned: switch over first (vigilctl switchover), then ban it. Run it on the "
-                    + "leader (the first line of vigilctl status); on another node it is refused and names the leader. "
-                    + "vigilctl status lists the banned nodes. The daemon logs event=ban reason=OPERATOR_BAN with the "
+            "The recorded primary cannot be banned: switch over first (vigilctl switchover), then ban it. Run it on any "
+                    + "node: a node that does not lead forwards it to the leader it follows and prints the leader's "
+                    + "answer; with no leader known it is refused. vigilctl status lists the banned nodes. The daemon logs event=ban reason=OPERATOR_BAN with the "
                     + "node and the operator (SUDO_USER or USER).",
         },
         optionListHeading = "%nOptions:%n",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             " 0:NODE is banned",
-            " 1:vigild refused (not the leader, no such data node, banned already, the primary) or answered something malformed",
+            " 1:vigild refused (no leader known, no such data node, banned already, the primary) or answered something malformed",
             " 2:usage error",
             "69:vigild unreachable (socket missing or refusing, or no reply within 5 s)",
         },
@@ -57,16 +55,6 @@ final class BanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return ask(parent, spec, AdminCommand.BAN, node);
-    }
-
-    /** Asks for {@code command} (ban or unban) of {@code node} and prints the daemon's answer. */
-    static int ask(Vigilctl parent, CommandSpec spec, AdminCommand command, String node) {
-        PrintWriter out = spec.commandLine().getOut();
-        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(command, Map.of("node", node, "operator",
-                Operator.name())), parent.timeout(), spec.commandLine().getErr());
-        if (!call.ok()) return call.exit();
-        out.println(call.result().path("detail").asText());
-        return Vigilctl.EXIT_OK;
+        return AdminCall.printDetail(parent, spec, AdminCommand.BAN, Map.of("node", node));
     }
 }

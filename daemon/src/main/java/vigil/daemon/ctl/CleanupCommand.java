@@ -1,7 +1,5 @@
 package vigil.daemon.ctl;
 
-import java.io.PrintWriter;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -11,12 +9,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCommand;
-import vigil.protocol.admin.AdminRequest;
 
 /** {@code vigilctl cleanup}: reset this node's failcount, as Pacemaker's resource cleanup does. */
 @Command(name = "cleanup",
         sortOptions = false,
-        header = "Reset this node's failcount (local restarts counted against migration_threshold).",
+        header = "Reset a node's failcount (local restarts counted against migration_threshold).",
         synopsisHeading = "%nUsage: ",
         customSynopsis = "vigilctl [--socket PATH] cleanup [NODE]",
         descriptionHeading = "%nDescription:%n",
@@ -29,20 +26,21 @@ import vigil.protocol.admin.AdminRequest;
                     + "and the node's candidacy comes back at once. It changes nothing else: no proof, no record, no "
                     + "lease.",
             "",
-            "Each node counts its own restarts: run cleanup on the node itself. NODE, if given, must be that node's "
-                    + "name (a check against running it on the wrong host). The daemon logs event=cleanup with "
+            "Each node counts its own restarts: without NODE, cleanup resets this node's count; with NODE, the "
+                    + "request goes to NODE's vigild over the peer channel and its answer is printed (NODE must be a "
+                    + "member of the cluster and reachable). The daemon logs event=cleanup with "
                     + "reason=OPERATOR_CLEANUP, the counts it forgot and the operator (SUDO_USER or USER).",
         },
         optionListHeading = "%nOptions:%n",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             " 0:the failcount was reset",
-            " 1:vigild refused (another node named, no PostgreSQL managed here) or answered something malformed",
+            " 1:vigild refused (NODE unknown or not answering, no PostgreSQL managed there) or answered something malformed",
             " 2:usage error",
             "69:vigild unreachable (socket missing or refusing, or no reply within 5 s)",
         },
         footerHeading = "%nExamples:%n",
-        footer = {"  vigilctl cleanup", "  vigilctl cleanup n2      # on n2"})
+        footer = {"  vigilctl cleanup", "  vigilctl cleanup n2      # from any node"})
 final class CleanupCommand implements Callable<Integer> {
     @ParentCommand
     Vigilctl parent;
@@ -53,19 +51,11 @@ final class CleanupCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "NODE", description = "This node's name (optional).")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NODE", description = "The node whose failcount to reset (default: this one).")
     String node;
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        Map<String, Object> args = new HashMap<>();
-        args.put("operator", Operator.name());
-        if (node != null) args.put("node", node);
-        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.CLEANUP, args), parent.timeout(),
-                spec.commandLine().getErr());
-        if (!call.ok()) return call.exit();
-        out.println(call.result().path("detail").asText());
-        return Vigilctl.EXIT_OK;
+        return AdminCall.printDetail(parent, spec, AdminCommand.CLEANUP, node == null ? Map.of() : Map.of("node", node));
     }
 }

@@ -10,7 +10,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCommand;
-import vigil.protocol.admin.AdminRequest;
 
 /** {@code vigilctl confirm-down NODE --yes}: the operator swears a node is off (Pacemaker's stonith_admin --confirm). */
 @Command(name = "confirm-down",
@@ -28,7 +27,8 @@ import vigil.protocol.admin.AdminRequest;
                     + "promotion, and is void as soon as NODE is heard from again. It is logged at warning "
                     + "(event confirm_down).",
             "",
-            "Run it on the leader (vigilctl status shows which node leads); other nodes refuse it. If NODE is in "
+            "Run it on any node: a node that does not lead forwards it to the leader it follows (the one waiting "
+                    + "for the proof) and prints its answer; with no leader known it is refused. If NODE is in "
                     + "fact still running and writable, two primaries may accept writes: that is why --yes is required.",
         },
         optionListHeading = "%nOptions:%n",
@@ -59,17 +59,12 @@ final class ConfirmDownCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (!yes) {
             err.println("vigilctl: confirm-down needs --yes: make sure " + node + " is off first (a running node"
                     + " confirmed down may give the cluster two primaries)");
             return Vigilctl.EXIT_USAGE;
         }
-        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.CONFIRM_DOWN,
-                Map.of("node", node, "operator", Operator.name())), parent.timeout(), err);
-        if (!call.ok()) return call.exit();
-        out.println(call.result().path("detail").asText());
-        return Vigilctl.EXIT_OK;
+        return AdminCall.printDetail(parent, spec, AdminCommand.CONFIRM_DOWN, Map.of("node", node));
     }
 }

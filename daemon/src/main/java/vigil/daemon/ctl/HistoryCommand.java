@@ -22,7 +22,7 @@ import vigil.protocol.admin.AdminRequest;
         sortOptions = false,
         header = "Show this daemon's last decisions and side effects, with their reasons.",
         synopsisHeading = "%nUsage: ",
-        customSynopsis = "vigilctl [--socket PATH] history [-n COUNT] [--json]",
+        customSynopsis = "vigilctl [--socket PATH] history [-n COUNT] [--node NODE] [--json]",
         descriptionHeading = "%nDescription:%n",
         description = {
             "Asks the local vigild for the last events it logged at notice, warning or err, oldest first, whatever "
@@ -33,8 +33,9 @@ import vigil.protocol.admin.AdminRequest;
             "",
             "The daemon keeps its last 500 such events in memory (they are rare: nothing is logged at notice every "
                     + "probe or heartbeat); older ones, and every event of a daemon that has restarted since, are in the "
-                    + "journal: journalctl -u vigild. Like status, this is one daemon's account: run it on every node to "
-                    + "follow a failover from each side.",
+                    + "journal: journalctl -u vigild. Like status, this is one daemon's account: ask for every node's "
+                    + "(--node) to follow a failover from each side. With --node the local vigild forwards the request "
+                    + "to NODE's over the peer channel and prints its answer.",
         },
         optionListHeading = "%nOptions:%n",
         exitCodeListHeading = "%nExit codes:%n",
@@ -47,6 +48,7 @@ import vigil.protocol.admin.AdminRequest;
         footerHeading = "%nExamples:%n",
         footer = {
             "  vigilctl history",
+            "  vigilctl history --node n1 -n 50",
             "  vigilctl history -n 100 --json | jq -r '.entries[] | select(.event == \"role\") | .at'",
         })
 final class HistoryCommand implements Callable<Integer> {
@@ -65,6 +67,10 @@ final class HistoryCommand implements Callable<Integer> {
             description = "How many of the newest events to show, 1 to 500. Default: ${DEFAULT-VALUE}.")
     int count;
 
+    @Option(names = "--node", paramLabel = "NODE", description = "Whose history: another member's, through this node "
+            + "(default: this node's).")
+    String node;
+
     @Option(names = "--json", description = "Print the daemon's answer as JSON (one document) instead of lines.")
     boolean json;
 
@@ -76,8 +82,8 @@ final class HistoryCommand implements Callable<Integer> {
             err.println("vigilctl: history -n takes 1 to 500 (got " + count + ")");
             return Vigilctl.EXIT_USAGE;
         }
-        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.HISTORY, Map.of("limit", count)),
-                parent.timeout(), err);
+        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.HISTORY, node == null
+                ? Map.of("limit", count) : Map.of("limit", count, "node", node)), parent.timeout(), err);
         if (!call.ok()) return call.exit();
         if (json) {
             out.println(AdminCodec.toPrettyJson(call.result()));

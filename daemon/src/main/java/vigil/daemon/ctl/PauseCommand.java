@@ -1,6 +1,5 @@
 package vigil.daemon.ctl;
 
-import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -9,7 +8,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCommand;
-import vigil.protocol.admin.AdminRequest;
 
 /** {@code vigilctl pause}: maintenance mode, as Pacemaker's maintenance-mode. */
 @Command(name = "pause",
@@ -28,15 +26,15 @@ import vigil.protocol.admin.AdminRequest;
             "",
             "Use it to work on PostgreSQL by hand (a minor update, a restart you want to do yourself) without the "
                     + "cluster reacting. A switchover is refused while paused; a switchover under way refuses a pause. "
-                    + "Run it on the leader (the first line of vigilctl status); on another node it is refused and names "
-                    + "the leader. The daemon logs event=pause reason=OPERATOR_PAUSE with the operator (SUDO_USER or "
+                    + "Run it on any node: a node that does not lead forwards it to the leader it follows and prints the "
+                    + "leader's answer; with no leader known it is refused. The daemon logs event=pause reason=OPERATOR_PAUSE with the operator (SUDO_USER or "
                     + "USER).",
         },
         optionListHeading = "%nOptions:%n",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             " 0:maintenance mode is on",
-            " 1:vigild refused (not the leader, already paused, a switchover under way) or answered something malformed",
+            " 1:vigild refused (no leader known, already paused, a switchover under way) or answered something malformed",
             " 2:usage error",
             "69:vigild unreachable (socket missing or refusing, or no reply within 5 s)",
         },
@@ -54,16 +52,6 @@ final class PauseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return ask(parent, spec, AdminCommand.PAUSE);
-    }
-
-    /** Asks for {@code command} (pause or resume) and prints the daemon's answer. */
-    static int ask(Vigilctl parent, CommandSpec spec, AdminCommand command) {
-        PrintWriter out = spec.commandLine().getOut();
-        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(command, Map.of("operator", Operator.name())),
-                parent.timeout(), spec.commandLine().getErr());
-        if (!call.ok()) return call.exit();
-        out.println(call.result().path("detail").asText());
-        return Vigilctl.EXIT_OK;
+        return AdminCall.printDetail(parent, spec, AdminCommand.PAUSE, Map.of());
     }
 }

@@ -19,14 +19,15 @@ import vigil.protocol.admin.AdminCommand;
             "Clears maintenance mode (vigilctl pause) from the cluster record. From the next decision on, every node "
                     + "acts on what it sees: a crashed primary is restarted in place, a lost one is failed over (with "
                     + "its proof), standbys rejoin. Check vigilctl status first: whatever was changed by hand during "
-                    + "maintenance is what the cluster now starts from. Run it on the leader; the daemon logs "
+                    + "maintenance is what the cluster now starts from. Run it on any node (it is "
+                    + "carried out by the leader); the daemon logs "
                     + "event=resume reason=OPERATOR_RESUME with the operator.",
         },
         optionListHeading = "%nOptions:%n",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             " 0:maintenance mode is off",
-            " 1:vigild refused (not the leader, not paused) or answered something malformed",
+            " 1:vigild refused (no leader known, not paused) or answered something malformed",
             " 2:usage error",
             "69:vigild unreachable (socket missing or refusing, or no reply within 5 s)",
         },
@@ -44,6 +45,6 @@ final class ResumeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return PauseCommand.ask(parent, spec, AdminCommand.RESUME);
+        return AdminCall.printDetail(parent, spec, AdminCommand.RESUME, java.util.Map.of());
     }
 }

@@ -31,8 +31,9 @@ import vigil.protocol.admin.AdminRequest;
                     + "PostgreSQL is stopped is its proof). The VIPs follow the new primary. The old primary starts "
                     + "again as a standby of it, without pg_rewind: its WAL ends where the new timeline begins.",
             "",
-            "Run it on the leader (vigilctl status shows which node leads). It is refused, with the reason, when "
-                    + "unsafe: this node does not lead or its lease is in doubt, PostgreSQL here is not the running "
+            "Run it on any node: a node that does not lead forwards it to the leader it follows and prints the "
+                    + "leader's answer. It is refused, with the reason, when unsafe: no leader is known, the leader's "
+                    + "lease is in doubt, PostgreSQL on the leader is not the running "
                     + "primary, an action or another switchover is under way, or NODE has not acknowledged the leader "
                     + "lately, is on another timeline, is more than max_lag_on_failover behind, is not in the "
                     + "synchronous set in synchronous mode, or does not report itself a candidate. Without --to the "
@@ -49,7 +50,8 @@ import vigil.protocol.admin.AdminRequest;
             "",
             "Without --wait, vigilctl returns once the switchover has begun. With --wait it follows this node's "
                     + "status until NODE leads as the primary on a new timeline, and fails, printing the cause, if "
-                    + "this node logs SWITCHOVER_ABORTED, or if it does not end within --wait-for seconds.",
+                    + "the leader that began it logs SWITCHOVER_ABORTED (read from its history, through this node), or if it "
+                    + "does not end within --wait-for seconds.",
         },
         optionListHeading = "%nOptions:%n",
         exitCodeListHeading = "%nExit codes:%n",
@@ -99,42 +101,35 @@ final class SwitchoverCommand implements Callable<Integer> {
         args.put("operator", Operator.name());
         if (to != null) args.put("to", to);
         long start = System.nanoTime();
-        long since = await ? latestMono(err) : 0;
         AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.SWITCHOVER, args), parent.timeout(), err);
         if (!call.ok()) return call.exit();
         out.println(call.result().path("detail").asText());
         out.flush();
         if (!await) return Vigilctl.EXIT_OK;
-        return follow(call.result().path("target").asText(), timelineBefore, since, start, out, err);
+        // The leader that began it logs an abort: its history, read through this node (a forwarded request).
+        String leader = call.result().path("from").asText();
+        return follow(call.result().path("target").asText(), leader, timelineBefore, start, out, err);
     }
 
-    /** The newest mono_ms in this node's history (0 when none): events after it belong to this switchover. */
-    private long latestMono(PrintWriter err) {
-        AdminCall h = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.HISTORY, Map.of("limit", 1)),
-                parent.timeout(), err);
-        if (!h.ok()) return 0;
-        long latest = 0;
-        for (JsonNode e : h.result().path("entries")) latest = Math.max(latest, e.path("mono_ms").asLong());
-        return latest;
-    }
-
-    /** The cause of a SWITCHOVER_ABORTED this node logged after {@code since}, or null. */
-    private String aborted(long since, PrintWriter err) {
-        AdminCall h = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.HISTORY, Map.of("limit", 100)),
-                parent.timeout(), err);
+    /**
+     * The cause of a SWITCHOVER_ABORTED that {@code leader} logged after its acceptance of this switchover (its
+     * {@code switchover} event with reason OPERATOR_SWITCHOVER, the newest one), or null.
+     */
+    private String aborted(String leader, PrintWriter err) {
+        AdminCall h = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.HISTORY, Map.of("limit", 100,
+                "node", leader)), parent.timeout(), err);
         if (!h.ok()) return null;
         String cause = null;
         for (JsonNode e : h.result().path("entries")) {
-            JsonNode f = e.path("fields");
-            if (e.path("mono_ms").asLong() > since && "SWITCHOVER_ABORTED".equals(f.path("reason").asText())) {
-                cause = f.path("cause").asText("");
-            }
+            String reason = e.path("fields").path("reason").asText();
+            if ("OPERATOR_SWITCHOVER".equals(reason)) cause = null;
+            else if ("SWITCHOVER_ABORTED".equals(reason)) cause = e.path("fields").path("cause").asText("");
         }
         return cause;
     }
 
     /** Polls this node's status until {@code target} leads as the primary on a newer timeline, or it fails. */
-    private int follow(String target, long timelineBefore, long since, long start, PrintWriter out, PrintWriter err) {
+    private int follow(String target, String leader, long timelineBefore, long start, PrintWriter out, PrintWriter err) {
         long deadline = start + Duration.ofSeconds(waitFor).toNanos();
         String last = "";
         while (System.nanoTime() < deadline) {
@@ -150,7 +145,7 @@ final class SwitchoverCommand implements Callable<Integer> {
                     return Vigilctl.EXIT_OK;
                 }
                 String reason = pg.path("reason").asText("");
-                String cause = aborted(since, err);
+                String cause = aborted(leader, err);
                 if (cause != null) {
                     err.println("vigilctl: the switchover to " + target + " was aborted: " + cause);
                     return Vigilctl.EXIT_DAEMON_ERROR;

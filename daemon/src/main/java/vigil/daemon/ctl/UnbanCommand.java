@@ -18,14 +18,14 @@ import vigil.protocol.admin.AdminCommand;
         descriptionHeading = "%nDescription:%n",
         description = {
             "Removes NODE from the banned nodes of the cluster record (vigilctl ban): from the next decision on it is a "
-                    + "candidate again when it is a healthy standby within max_lag_on_failover. Run it on the leader; "
-                    + "the daemon logs event=unban reason=OPERATOR_UNBAN with the node and the operator.",
+                    + "candidate again when it is a healthy standby within max_lag_on_failover. Run it on any node "
+                    + "(it is carried out by the leader); the daemon logs event=unban reason=OPERATOR_UNBAN with the node and the operator.",
         },
         optionListHeading = "%nOptions:%n",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             " 0:NODE is no longer banned",
-            " 1:vigild refused (not the leader, no such data node, not banned) or answered something malformed",
+            " 1:vigild refused (no leader known, no such data node, not banned) or answered something malformed",
             " 2:usage error",
             "69:vigild unreachable (socket missing or refusing, or no reply within 5 s)",
         },
@@ -46,6 +46,6 @@ final class UnbanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return BanCommand.ask(parent, spec, AdminCommand.UNBAN, node);
+        return AdminCall.printDetail(parent, spec, AdminCommand.UNBAN, java.util.Map.of("node", node));
     }
 }

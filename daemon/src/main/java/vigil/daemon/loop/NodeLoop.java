@@ -261,6 +261,21 @@ public final class NodeLoop implements Runnable {
         return done;
     }
 
+    /**
+     * The leader this node follows, or null when this node leads or knows of none: where an operator's request that
+     * only the leader carries out is forwarded. Read from the newest published state, without waiting for the loop.
+     */
+    public String leaderElsewhere() {
+        var e = state.election();
+        return e.role() == Role.LEADER || e.leader() == null || e.leader().equals(config.electorate().self())
+                ? null : e.leader();
+    }
+
+    /** Whether {@code node} is a member of this cluster (cluster.nodes). */
+    public boolean knows(String node) {
+        return config.electorate().voter(node).isPresent();
+    }
+
     public boolean halted() {
         return halted;
     }

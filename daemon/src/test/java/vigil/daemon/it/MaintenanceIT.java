@@ -67,14 +67,14 @@ class MaintenanceIT {
         long timeline = pg.state(p).orElseThrow().timeline();
         String standby = cluster.nodes().stream().filter(n -> !n.equals(p)).findFirst().orElseThrow();
 
-        ExecResult onStandby = cluster.vigilctl(standby, "pause");
-        assertEquals(1, onStandby.exitCode(), onStandby.output());
-        assertTrue(onStandby.output().contains("this node does not lead; run it on the leader (" + p + ")"), onStandby.output());
-        ExecResult paused = cluster.vigilctl(p, "pause").orThrow("vigilctl pause on " + p);
-        assertTrue(paused.output().contains("maintenance mode on: recorded by " + p), paused.output());
+        // Given on a standby, the pause is carried out by the leader, whose answer the operator reads.
+        ExecResult paused = cluster.vigilctl(standby, "pause").orThrow("vigilctl pause on " + standby);
+        assertTrue(paused.output().contains("maintenance mode on: recorded by " + p + ", leader in term"), paused.output());
+        assertTrue(cluster.events(p).stream().anyMatch(e -> e.is("pause")
+                && e.field("operator").filter(o -> o.endsWith(" on " + standby)).isPresent()), "the leader logs where it was given");
         ExecResult twice = cluster.vigilctl(p, "pause");
         assertTrue(twice.output().contains("already in maintenance mode"), twice.output());
-        ExecResult switchover = cluster.vigilctl(p, "switchover", "--to", standby);
+        ExecResult switchover = cluster.vigilctl(standby, "switchover", "--to", standby);
         assertTrue(switchover.output().contains("maintenance mode") && switchover.exitCode() == 1, switchover.output());
 
         // Every node hears of it with the record, and says so.
@@ -126,12 +126,13 @@ class MaintenanceIT {
         String other = standbys.get(1);
         ExecResult primary = cluster.vigilctl(p, "ban", p);
         assertTrue(primary.exitCode() == 1 && primary.output().contains("is the primary: hand the role"), primary.output());
-        cluster.vigilctl(p, "ban", banned).orThrow("vigilctl ban " + banned);
+        cluster.vigilctl(other, "ban", banned).orThrow("vigilctl ban " + banned + " on " + other + " (forwarded)");
         ExecResult refused = cluster.vigilctl(p, "switchover", "--to", banned);
         assertTrue(refused.exitCode() == 1 && refused.output().contains(banned + " is banned (vigilctl unban " + banned + ")"),
                 refused.output());
-        // Without a target the switchover picks the standby that is not banned, whichever is ahead.
-        ExecResult moved = cluster.vigilctl(p, "switchover", "--wait").orThrow("vigilctl switchover --wait");
+        // Without a target the switchover picks the standby that is not banned, whichever is ahead; asked on the
+        // banned standby, it is carried out by the leader and followed from there.
+        ExecResult moved = cluster.vigilctl(banned, "switchover", "--wait").orThrow("vigilctl switchover --wait on " + banned);
         assertTrue(moved.output().contains(other + " leads as the primary"), moved.output());
         assertEquals(other, pg.awaitPrimaryWithStandbys(SETTLE));
         // The ban is in the record: the new leader honours and shows it.
@@ -140,6 +141,14 @@ class MaintenanceIT {
         ExecResult again = cluster.vigilctl(other, "switchover", "--to", banned);
         assertTrue(again.exitCode() == 1 && again.output().contains(banned + " is banned"), again.output());
         cluster.vigilctl(other, "unban", banned).orThrow("vigilctl unban " + banned);
+        // A node's own commands, asked on another: its failcount, its history.
+        ExecResult cleanup = cluster.vigilctl(other, "cleanup", banned).orThrow("vigilctl cleanup " + banned + " on " + other);
+        assertTrue(cleanup.output().contains("failcount of " + banned + " reset"), cleanup.output());
+        ExecResult history = cluster.vigilctl(other, "history", "--node", banned, "-n", "500")
+                .orThrow("vigilctl history --node " + banned);
+        assertTrue(history.output().contains(" on " + other + "\" reason=OPERATOR_CLEANUP"), history.output());
+        ExecResult nobody = cluster.vigilctl(other, "cleanup", "n9");
+        assertTrue(nobody.exitCode() == 1 && nobody.output().contains("n9 is not a node of this cluster"), nobody.output());
         assertTrue(!cluster.vigilctl(other, "status").output().contains("banned (never promoted)"));
         assertEquals(Set.of(), writer.log().lost(pg.rows(other)), "acknowledged rows lost");
     }

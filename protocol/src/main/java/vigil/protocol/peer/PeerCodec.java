@@ -37,6 +37,11 @@ import vigil.core.election.VipGrant;
  * <p>Since version 3, a resignation may end with the name of the successor a switchover hands leadership to. It is
  * written only when there is one, so nothing else changed on the wire; a node built before it refuses that one frame
  * ("trailing bytes") and so only waits out its no-vote window, as if the resignation had been lost.
+ *
+ * <p>Two more frame types carry no election message: an operator's admin request forwarded to the node that carries
+ * it out (the leader, or the node a {@code cleanup} names) and that node's reply, each as the admin protocol's JSON
+ * ({@link OperatorFrame}), under the same version, fingerprint and authentication code. They were added without a new
+ * wire version: a node built before them logs the frame as bad and the request times out at its sender.
  */
 public final class PeerCodec {
     public static final int WIRE_VERSION = 5;
@@ -142,7 +147,11 @@ public final class PeerCodec {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        byte[] body = bytes.toByteArray();
+        return sealed(bytes.toByteArray());
+    }
+
+    /** {@code body} followed by its authentication code (as it is without a key). */
+    private byte[] sealed(byte[] body) {
         if (macKey == null) return body;
         byte[] framed = java.util.Arrays.copyOf(body, body.length + MAC_BYTES);
         System.arraycopy(mac(body, body.length), 0, framed, body.length, MAC_BYTES);
@@ -151,29 +160,7 @@ public final class PeerCodec {
 
     /** @throws BadFrameException for a truncated or unknown frame, another wire version or another cluster config */
     public Message decode(byte[] frame) throws BadFrameException {
-        if (frame.length > MAX_FRAME) throw new BadFrameException("frame of " + frame.length + " bytes is too large");
-        int length = frame.length;
-        if (macKey != null) {
-            if (length < MAC_BYTES) throw new BadFrameException("frame too short to carry its authentication code");
-            length -= MAC_BYTES;
-            byte[] expected = mac(frame, length);
-            byte[] got = java.util.Arrays.copyOfRange(frame, length, frame.length);
-            if (!java.security.MessageDigest.isEqual(expected, got)) {
-                throw new BadFrameException("authentication code does not match: the sender does not hold this "
-                        + "cluster's key (or the frame was altered)");
-            }
-        }
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(frame, 0, length))) {
-            int version = in.readUnsignedByte();
-            if (version != WIRE_VERSION) {
-                throw new BadFrameException("wire version " + version + ", this node speaks " + WIRE_VERSION);
-            }
-            long theirs = in.readLong();
-            if (theirs != fingerprint) {
-                throw new BadFrameException(String.format(
-                        "cluster section differs (fingerprint %016x, ours %016x): make the cluster section of every "
-                                + "node's config identical", theirs, fingerprint));
-            }
+        try (DataInputStream in = open(frame)) {
             int typeIndex = in.readUnsignedByte();
             if (typeIndex >= Type.values().length) throw new BadFrameException("unknown message type " + typeIndex);
             long term = in.readLong();
@@ -203,10 +190,92 @@ public final class PeerCodec {
                 case VOTE_REQUEST -> new Message.VoteRequest(term, readCandidacy(in), readRecord(in));
                 case VOTE_REPLY -> new Message.VoteReply(term, in.readBoolean());
                 case RESIGN -> new Message.Resign(term, readReport(in), in.available() > 0 ? readName(in) : null);
+                case OPERATOR_ASK, OPERATOR_ANSWER -> throw new BadFrameException("an operator frame, not an election message");
             };
             if (in.available() > 0) throw new BadFrameException(in.available() + " trailing bytes");
             return m;
         } catch (IOException | RuntimeException e) {
+            throw new BadFrameException("truncated or malformed frame: " + e);
+        }
+    }
+
+    /**
+     * Checks the authentication code, the wire version and the cluster fingerprint of {@code frame}, and returns a
+     * stream of what follows them (type, term, body; the code left out).
+     */
+    private DataInputStream open(byte[] frame) throws BadFrameException {
+        if (frame.length > MAX_FRAME) throw new BadFrameException("frame of " + frame.length + " bytes is too large");
+        int length = frame.length;
+        if (macKey != null) {
+            if (length < MAC_BYTES) throw new BadFrameException("frame too short to carry its authentication code");
+            length -= MAC_BYTES;
+            byte[] expected = mac(frame, length);
+            byte[] got = java.util.Arrays.copyOfRange(frame, length, frame.length);
+            if (!java.security.MessageDigest.isEqual(expected, got)) {
+                throw new BadFrameException("authentication code does not match: the sender does not hold this "
+                        + "cluster's key (or the frame was altered)");
+            }
+        }
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(frame, 0, length));
+        try {
+            int version = in.readUnsignedByte();
+            if (version != WIRE_VERSION) {
+                throw new BadFrameException("wire version " + version + ", this node speaks " + WIRE_VERSION);
+            }
+            long theirs = in.readLong();
+            if (theirs != fingerprint) {
+                throw new BadFrameException(String.format(
+                        "cluster section differs (fingerprint %016x, ours %016x): make the cluster section of every "
+                                + "node's config identical", theirs, fingerprint));
+            }
+        } catch (IOException e) {
+            throw new BadFrameException("truncated or malformed frame: " + e);
+        }
+        return in;
+    }
+
+    /** Whether {@code frame} (not yet authenticated) claims to carry an {@link OperatorFrame} rather than a message. */
+    public static boolean carriesOperator(byte[] frame) {
+        if (frame.length < 10) return false;
+        int type = frame[9] & 0xff;
+        return type == Type.OPERATOR_ASK.ordinal() || type == Type.OPERATOR_ANSWER.ordinal();
+    }
+
+    /** Frames an operator's request forwarded to another node, or its answer; authenticated like every frame. */
+    public byte[] encode(OperatorFrame f) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(WIRE_VERSION);
+            out.writeLong(fingerprint);
+            out.writeByte((f.answer() ? Type.OPERATOR_ANSWER : Type.OPERATOR_ASK).ordinal());
+            out.writeLong(f.id());
+            byte[] json = f.json().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            out.writeInt(json.length);
+            out.write(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        byte[] body = bytes.toByteArray();
+        if (body.length + MAC_BYTES > MAX_FRAME) {
+            throw new IllegalArgumentException("operator frame of " + body.length + " bytes is too large");
+        }
+        return sealed(body);
+    }
+
+    /** @throws BadFrameException when {@code frame} is not an authentic operator frame of this cluster */
+    public OperatorFrame decodeOperator(byte[] frame) throws BadFrameException {
+        try (DataInputStream in = open(frame)) {
+            int type = in.readUnsignedByte();
+            if (type != Type.OPERATOR_ASK.ordinal() && type != Type.OPERATOR_ANSWER.ordinal()) {
+                throw new BadFrameException("not an operator frame (type " + type + ")");
+            }
+            long id = in.readLong();
+            int n = in.readInt();
+            if (n < 0 || n != in.available()) throw new BadFrameException("operator frame body of " + n + " bytes does not fit");
+            byte[] json = in.readNBytes(n);
+            return new OperatorFrame(id, type == Type.OPERATOR_ANSWER.ordinal(),
+                    new String(json, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
             throw new BadFrameException("truncated or malformed frame: " + e);
         }
     }
@@ -314,7 +383,9 @@ public final class PeerCodec {
 
     /** Wire type numbers: append only, never reorder. */
     enum Type {
-        HEARTBEAT, ACK, STALE, PRE_VOTE_REQUEST, PRE_VOTE_REPLY, VOTE_REQUEST, VOTE_REPLY, RESIGN;
+        HEARTBEAT, ACK, STALE, PRE_VOTE_REQUEST, PRE_VOTE_REPLY, VOTE_REQUEST, VOTE_REPLY, RESIGN,
+        /** Not election messages: an operator's request forwarded to the node that carries it out, and its answer. */
+        OPERATOR_ASK, OPERATOR_ANSWER;
 
         static Type of(Message m) {
             if (m instanceof Message.Heartbeat) return HEARTBEAT;

@@ -104,4 +104,33 @@ class PeerCodecTest {
     static vigil.core.election.ClusterRecord rec(long term, long version) {
         return new vigil.core.election.ClusterRecord(term, version, null, vigil.core.election.PgRecord.NONE, java.util.Map.of());
     }
+
+    /**
+     * An operator's forwarded request travels under the same header and authentication code as a vote, is told apart
+     * before it reaches the election, and is never taken for an election message (nor a message for it).
+     */
+    @Test
+    void anOperatorFrameRoundTripsAuthenticatedAndIsNeverAnElectionMessage() throws BadFrameException {
+        byte[] key = "0123456789abcdef0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        PeerCodec keyed = new PeerCodec(HASH, key);
+        OperatorFrame ask = new OperatorFrame(7, false, "{\"version\":1,\"command\":\"pause\",\"args\":{\"operator\":\"é\"}}");
+        OperatorFrame answer = new OperatorFrame(7, true, "{\"version\":1,\"ok\":true,\"result\":{}}");
+        for (OperatorFrame f : List.of(ask, answer)) {
+            byte[] frame = keyed.encode(f);
+            assertTrue(PeerCodec.carriesOperator(frame));
+            assertEquals(f, keyed.decodeOperator(frame));
+            BadFrameException e = assertThrows(BadFrameException.class, () -> keyed.decode(frame));
+            assertTrue(e.getMessage().contains("operator frame"), e.getMessage());
+            byte[] forged = new PeerCodec(HASH, "another cluster's key, 32 bytes!".getBytes(java.nio.charset.StandardCharsets.UTF_8)).encode(f);
+            e = assertThrows(BadFrameException.class, () -> keyed.decodeOperator(forged));
+            assertTrue(e.getMessage().contains("authentication code"), e.getMessage());
+            byte[] altered = frame.clone();
+            altered[20] ^= 1;
+            assertThrows(BadFrameException.class, () -> keyed.decodeOperator(altered));
+        }
+        byte[] vote = keyed.encode(new Message.VoteReply(8, true));
+        assertTrue(!PeerCodec.carriesOperator(vote));
+        assertThrows(BadFrameException.class, () -> keyed.decodeOperator(vote));
+        assertTrue(!PeerCodec.carriesOperator(new byte[3]), "too short to say");
+    }
 }

@@ -1,0 +1,151 @@
+package vigil.daemon;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import vigil.daemon.log.Log;
+import vigil.daemon.log.Priority;
+import vigil.protocol.admin.AdminCodec;
+import vigil.protocol.admin.AdminCommand;
+import vigil.protocol.admin.AdminReply;
+import vigil.protocol.admin.AdminRequest;
+import vigil.protocol.admin.Decoded;
+import vigil.protocol.admin.ErrorCode;
+import vigil.protocol.peer.BadFrameException;
+import vigil.protocol.peer.OperatorFrame;
+import vigil.protocol.peer.PeerCodec;
+
+/**
+ * Operator requests carried out by another node: {@code vigilctl pause} typed on a standby goes to the leader, which
+ * alone writes the cluster record; {@code vigilctl cleanup n2} goes to n2, which keeps its own failcount. The request
+ * travels as its admin JSON in an authenticated peer frame ({@link OperatorFrame}), the other node answers it as if it
+ * had come from its own socket, and the answer is this node's reply to the operator.
+ *
+ * <p>A request is forwarded at most once: the forwarded copy carries {@link #FORWARDED_BY}, and a node that receives
+ * it never forwards it again (if leadership moved meanwhile, it refuses, naming the leader it knows). Only the
+ * commands in {@link #CARRIED} are taken from a peer; the peer frame must come from the node it names as the sender.
+ * An answer that does not come within {@link #ANSWER_WITHIN} fails the request saying that it may or may not have
+ * been carried out: the operator then reads the status rather than repeating a switchover blindly.
+ */
+final class Forwarding {
+    /** The argument a forwarded request carries: the node it was given on. */
+    static final String FORWARDED_BY = "forwarded_by";
+
+    /** Below vigilctl's own 5 s wait, so that the operator reads this node's explanation rather than a timeout. */
+    static final Duration ANSWER_WITHIN = Duration.ofSeconds(3);
+
+    /** What a node carries out for a peer: the leader's commands, and a node's own failcount and history. */
+    static final Set<AdminCommand> CARRIED = Set.of(AdminCommand.SWITCHOVER, AdminCommand.PAUSE, AdminCommand.RESUME,
+            AdminCommand.BAN, AdminCommand.UNBAN, AdminCommand.CONFIRM_DOWN, AdminCommand.CLEANUP, AdminCommand.HISTORY);
+
+    private final String self;
+    private final PeerCodec codec;
+    private final BiConsumer<String, byte[]> send;
+    private final Log log;
+    private final AtomicLong ids = new AtomicLong();
+    private final Map<Long, CompletableFuture<AdminReply>> waiting = new ConcurrentHashMap<>();
+    private final Map<String, Long> badFrameLoggedAt = new ConcurrentHashMap<>();
+    private final Duration answerWithin;
+    private volatile Function<AdminRequest, CompletableFuture<AdminReply>> local;
+
+    /**
+     * @param send the reliable peer path (one sender thread per peer): a frame to a node that is gone is dropped, and
+     *             the request then fails after {@link #ANSWER_WITHIN}
+     */
+    Forwarding(String self, PeerCodec codec, BiConsumer<String, byte[]> send, Log log) {
+        this(self, codec, send, log, ANSWER_WITHIN);
+    }
+
+    Forwarding(String self, PeerCodec codec, BiConsumer<String, byte[]> send, Log log, Duration answerWithin) {
+        this.answerWithin = answerWithin;
+        this.self = self;
+        this.codec = codec;
+        this.send = send;
+        this.log = log;
+    }
+
+    /** Sets what answers requests from peers: this node's own admin commands. Before the first frame arrives. */
+    void serve(Function<AdminRequest, CompletableFuture<AdminReply>> commands) {
+        local = commands;
+    }
+
+    static boolean forwarded(AdminRequest request) {
+        return request.args().get(FORWARDED_BY) != null;
+    }
+
+    /** Asks {@code node} to carry out {@code request}; completes with its reply, or a failure that says what is known. */
+    CompletableFuture<AdminReply> ask(String node, AdminRequest request) {
+        long id = ids.incrementAndGet();
+        Map<String, Object> args = new LinkedHashMap<>(request.args());
+        args.put(FORWARDED_BY, self);
+        String json = AdminCodec.encodeRequest(new AdminRequest(request.version(), request.command(), args));
+        CompletableFuture<AdminReply> reply = new CompletableFuture<>();
+        waiting.put(id, reply);
+        log.event(Priority.INFO, "forwarded", "peer", node, "command", request.command(), "id", id,
+                "operator", request.args().get("operator"));
+        send.accept(node, codec.encode(new OperatorFrame(id, false, json)));
+        return reply.completeOnTimeout(AdminReply.failure(ErrorCode.INTERNAL, node + " did not answer " + request.command()
+                        + " within " + answerWithin.toMillis() / 1000.0 + " s: it may or may not have carried it out"
+                        + " (see vigilctl status)"), answerWithin.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((r, e) -> waiting.remove(id));
+    }
+
+    /** A peer frame that {@link PeerCodec#carriesOperator} said is ours, on the transport's thread. */
+    void onFrame(String from, byte[] bytes) {
+        OperatorFrame frame;
+        try {
+            frame = codec.decodeOperator(bytes);
+        } catch (BadFrameException e) {
+            long now = System.nanoTime();
+            Long last = badFrameLoggedAt.get(from);
+            if (last == null || now - last > TimeUnit.MINUTES.toNanos(1)) {
+                badFrameLoggedAt.put(from, now);
+                log.event(Priority.WARNING, "bad_frame", "peer", from, "reason", e.getMessage());
+            }
+            return;
+        }
+        if (frame.answer()) {
+            CompletableFuture<AdminReply> reply = waiting.remove(frame.id());
+            if (reply == null) return; // answered after the wait ended: the request already failed
+            Decoded<AdminReply> decoded = AdminCodec.decodeReply(frame.json());
+            reply.complete(decoded.isValid() ? decoded.value() : AdminReply.failure(ErrorCode.INTERNAL,
+                    from + " answered with something unusable: " + decoded.error()));
+            return;
+        }
+        carryOut(from, frame).whenComplete((reply, e) -> {
+            AdminReply answer = e == null ? reply : AdminReply.failure(ErrorCode.INTERNAL, String.valueOf(e.getMessage()));
+            send.accept(from, codec.encode(new OperatorFrame(frame.id(), true, AdminCodec.encodeReply(answer))));
+        });
+    }
+
+    private CompletableFuture<AdminReply> carryOut(String from, OperatorFrame frame) {
+        Decoded<AdminRequest> decoded = AdminCodec.decodeRequest(frame.json());
+        if (!decoded.isValid()) {
+            return done(AdminReply.failure(ErrorCode.BAD_REQUEST, "forwarded request from " + from + ": " + decoded.error()));
+        }
+        AdminRequest request = decoded.value();
+        AdminCommand command = AdminCommand.fromWireName(request.command()).orElse(null);
+        if (command == null || !CARRIED.contains(command)) {
+            return done(AdminReply.failure(ErrorCode.REFUSED, self + " does not carry out " + request.command()
+                    + " for another node"));
+        }
+        if (!from.equals(request.args().get(FORWARDED_BY))) {
+            return done(AdminReply.failure(ErrorCode.BAD_REQUEST, "a forwarded request must name its sender " + from
+                    + " in " + FORWARDED_BY + " (it names " + request.args().get(FORWARDED_BY) + ")"));
+        }
+        var commands = local;
+        if (commands == null) return done(AdminReply.failure(ErrorCode.INTERNAL, self + " is still starting"));
+        return commands.apply(request);
+    }
+
+    private static CompletableFuture<AdminReply> done(AdminReply reply) {
+        return CompletableFuture.completedFuture(reply);
+    }
+}
