@@ -52,6 +52,7 @@ public final class ConfigLoader {
         FenceRules.check(b, problems);
         ServiceRules.check(b, problems);
         TrackRules.check(b, problems);
+        HttpRules.check(b, problems);
         Optional<VigilConfig> config = problems.hasErrors() ? Optional.empty() : Optional.of(assemble(file, b, host));
         return new LoadResult(config, problems.sorted());
     }
@@ -109,7 +110,8 @@ public final class ConfigLoader {
         NodeSettings node = new NodeSettings(name, b.get("node.state_dir", Path.class),
                 Optional.ofNullable(b.get("node.bind_address", String.class)).orElse(selfAddress),
                 b.get("node.admin.socket", Path.class), Optional.ofNullable(b.get("node.admin.group", String.class)),
-                nodePostgres(b, selfAddress), watchdog(b), hooks(b), ServiceRules.actions(b), TrackRules.settings(b));
+                nodePostgres(b, selfAddress), watchdog(b), hooks(b), ServiceRules.actions(b), TrackRules.settings(b),
+                HttpRules.settings(b));
         return new VigilConfig(file, cluster, node);
     }
 

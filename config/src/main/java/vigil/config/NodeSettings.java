@@ -11,11 +11,11 @@ import java.util.Optional;
  * a file without {@code node.watchdog} gets mode {@code auto}, while the shorter constructors (settings built in
  * code) get {@link WatchdogSettings#OFF}, so that no test or tool opens a device it did not ask for. {@code services}
  * holds the preset's actions first, then those of {@code node.services}, in the order they run; {@code track} the
- * checks of {@code node.track}.
+ * checks of {@code node.track}; {@code http} the HTTP endpoint ({@link HttpSettings#OFF} without {@code node.http}).
  */
 public record NodeSettings(String name, Path stateDir, String bindAddress, Path adminSocket, Optional<String> adminGroup,
                            Optional<PostgresNodeSettings> postgres, WatchdogSettings watchdog, List<HookSettings> hooks,
-                           List<ServiceActionSettings> services, TrackSettings track) {
+                           List<ServiceActionSettings> services, TrackSettings track, HttpSettings http) {
 
     public NodeSettings {
         if (watchdog == null) {
@@ -24,6 +24,20 @@ public record NodeSettings(String name, Path stateDir, String bindAddress, Path 
         hooks = List.copyOf(hooks);
         services = List.copyOf(services);
         if (track == null) track = TrackSettings.NONE;
+        if (http == null) http = HttpSettings.OFF;
+    }
+
+    /** A node without the HTTP endpoint. */
+    public NodeSettings(String name, Path stateDir, String bindAddress, Path adminSocket, Optional<String> adminGroup,
+                        Optional<PostgresNodeSettings> postgres, WatchdogSettings watchdog, List<HookSettings> hooks,
+                        List<ServiceActionSettings> services, TrackSettings track) {
+        this(name, stateDir, bindAddress, adminSocket, adminGroup, postgres, watchdog, hooks, services, track, HttpSettings.OFF);
+    }
+
+    /** The same node with the HTTP endpoint {@code h}. */
+    public NodeSettings withHttp(HttpSettings h) {
+        return new NodeSettings(name, stateDir, bindAddress, adminSocket, adminGroup, postgres, watchdog, hooks, services,
+                track, h);
     }
 
     /** A node without tracked checks. */

@@ -222,6 +222,21 @@ final class Schema {
             .doc("Path of the Unix socket that `vigilctl` talks to."),
         Setting.of("node.admin.group", GROUP).optional("none: only root").example("vigil")
             .doc("Members of this existing Unix group (and root) may use the admin socket."),
+        Setting.of("node.http", SECTION).optional("none: no HTTP endpoint")
+            .doc("An HTTP endpoint for load balancers and monitoring (docs/operations.md, \"HTTP endpoint\"): "
+                + "`/primary`, `/replica`, `/replica?lag=16MB`, `/sync`, `/leader` and `/health` answer 200 or 503 "
+                + "for HAProxy's checks, `/metrics` serves Prometheus metrics. Read-only; off unless this section is "
+                + "present."),
+        Setting.of("node.http.listen", ADDRESS).required().example("10.232.1.11")
+            .doc("The local address to listen on (`0.0.0.0` for every IPv4 address). The endpoint answers anyone "
+                + "who reaches it: bind it to a management network, or filter it."),
+        Setting.of("node.http.port", INT).defaults(HttpSettings.DEFAULT_PORT).example("8008")
+            .check(Setting.intRange(1, 65535, "a TCP port"))
+            .doc("The TCP port, 1 to 65535."),
+        Setting.of("node.http.tls_certificate", PATH).optional("none: plain HTTP").example("/etc/vigil/http.crt")
+            .doc("A PEM certificate (chain) file: the endpoint then speaks HTTPS only. Needs `tls_key`."),
+        Setting.of("node.http.tls_key", PATH).optional("none").example("/etc/vigil/http.key")
+            .doc("The PEM private key (PKCS#8, unencrypted) of `tls_certificate`; readable by root only."),
         Setting.of("node.postgres", SECTION).optional("none; required when `cluster.postgres` is present")
             .doc("Where the local PostgreSQL lives. Present exactly when `cluster.postgres` is."),
         Setting.of("node.postgres.bindir", PATH).defaults(Path.of("/usr/lib/postgresql/15/bin"))

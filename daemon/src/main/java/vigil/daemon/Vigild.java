@@ -203,6 +203,7 @@ public final class Vigild implements Callable<Integer> {
         AdminCommands commands = new AdminCommands(cfg.node().name(), loop, fencer, services, clock, log, forwarding);
         forwarding.serve(commands::handle);
         AdminServer admin = null;
+        vigil.daemon.http.HttpEndpoint http = null;
         try {
             channel[0] = PeerChannel.open(settings, new PeerChannel.Listener() {
                 @Override public void onMessage(String from, byte[] payload) {
@@ -213,16 +214,20 @@ public final class Vigild implements Callable<Integer> {
             });
             loop.onView(channel[0].members());
             admin = AdminServer.start(cfg.node().adminSocket(), cfg.node().adminGroup(), commands::handle);
+            if (cfg.node().http().enabled()) http = vigil.daemon.http.HttpEndpoint.open(cfg.node().http(), nodeConfig, loop, log);
         } catch (Exception e) {
             log.event(Priority.ERR, "failed", "reason", "STARTUP_FAILED", "error", e.getMessage());
             loop.shutdown().get(STOP_LIMIT.toSeconds(), TimeUnit.SECONDS);
             if (channel[0] != null) channel[0].close();
             if (datagrams[0] != null) datagrams[0].close();
+            if (admin != null) admin.close();
             if (agent != null) agent.close();
             store.close();
             return 1;
         }
         log.event(Priority.NOTICE, "ready", "admin_socket", cfg.node().adminSocket(),
+                "http", http == null ? "off" : (cfg.node().http().tls() ? "https://" : "http://") + cfg.node().http().listen()
+                        + ":" + cfg.node().http().port(),
                 "voters", voters.size(), "quorum", electorate.quorum(),
                 "heartbeat_ms", timing.heartbeatMs(), "lease_ms", timing.leaseMs(),
                 "watchdog", watchdog == null ? "off" : nodeConfig.watchdog().effectiveMs() + "ms");
@@ -231,6 +236,7 @@ public final class Vigild implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         java.util.concurrent.atomic.AtomicBoolean stopRequested = new java.util.concurrent.atomic.AtomicBoolean();
         AdminServer adminServer = admin;
+        vigil.daemon.http.HttpEndpoint httpEndpoint = http;
         Thread hook = new Thread(() -> {
             stopRequested.set(true);
             SystemdNotify.stopping();
@@ -246,6 +252,7 @@ public final class Vigild implements Callable<Integer> {
             channel[0].close();
             if (datagrams[0] != null) datagrams[0].close();
             adminServer.close();
+            if (httpEndpoint != null) httpEndpoint.close();
             if (agent != null) agent.close();
             if (vips != null) vips.close();
             if (track != null) track.close();
@@ -267,6 +274,7 @@ public final class Vigild implements Callable<Integer> {
             Runtime.getRuntime().removeShutdownHook(hook);
             channel[0].close();
             adminServer.close();
+            if (httpEndpoint != null) httpEndpoint.close();
             if (agent != null) agent.close();
             store.close();
             return 1;

@@ -29,6 +29,8 @@ final class ClusterFiles {
     boolean regionService;
     /** With {@link #regionService}: the region VIP follows each node's tracked check ({@link RegionService#trackYaml}). */
     boolean regionByChecks;
+    /** Every node serves {@code node.http} on its own address, port {@link ClusterShape#HTTP_PORT}. */
+    boolean http;
     /** When set, every node's entry names this fence agent with {@code plug: <node>} (level 1). */
     Path fenceAgent;
 
@@ -182,6 +184,10 @@ final class ClusterFiles {
         y.append("  state_dir: ").append(stateDir(self)).append('\n');
         y.append("  bind_address: ").append(rig.address(self)).append('\n');
         y.append("  admin:\n    socket: ").append(adminSocket(self)).append('\n');
+        if (http) {
+            y.append("  http:\n    listen: ").append(rig.address(self)).append("\n    port: ").append(ClusterShape.HTTP_PORT)
+                    .append('\n');
+        }
         if (hook != null) {
             y.append("  hooks:\n    - {path: ").append(hook).append(", recipient: ").append(eventLog(self))
                     .append(", timeout: 5s}\n");

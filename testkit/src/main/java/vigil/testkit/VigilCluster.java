@@ -35,50 +35,24 @@ public final class VigilCluster implements AutoCloseable {
     private final PgNodes pg;
     private final Map<String, FakeWatchdog> watchdogs;
 
-    private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo, PgOptions pgOptions,
-                         RigWatchdog watchdog) {
-        this(rig, timing, env, repo, pgOptions, watchdog, false);
-    }
-
-    private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo, PgOptions pgOptions,
-                         RigWatchdog watchdog, boolean eventLog) {
-        this(rig, timing, env, repo, pgOptions, watchdog, eventLog, false);
-    }
-
-    private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo, PgOptions pgOptions,
-                         RigWatchdog watchdog, boolean eventLog, boolean dbVip) {
-        this(rig, timing, env, repo, pgOptions, watchdog, eventLog, dbVip, null);
-    }
-
-    private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo, PgOptions pgOptions,
-                         RigWatchdog watchdog, boolean eventLog, boolean dbVip, Path fenceAgent) {
-        this(rig, timing, env, repo, pgOptions, watchdog, eventLog, dbVip, fenceAgent, false);
-    }
-
-    private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo, PgOptions pgOptions,
-                         RigWatchdog watchdog, boolean eventLog, boolean dbVip, Path fenceAgent,
-                         boolean regionService) {
-        this(rig, timing, env, repo, pgOptions, watchdog, eventLog, dbVip, fenceAgent, regionService, false);
-    }
-
-    private VigilCluster(NetnsRig rig, Timing timing, Map<String, String> env, Path repo, PgOptions pgOptions,
-                         RigWatchdog watchdog, boolean eventLog, boolean dbVip, Path fenceAgent,
-                         boolean regionService, boolean regionByChecks) {
+    private VigilCluster(NetnsRig rig, ClusterShape shape, Map<String, String> env, Path repo) {
         this.rig = rig;
-        this.timing = timing;
+        this.timing = shape.timing();
         this.env = Map.copyOf(env);
         this.repo = repo;
-        this.files = new ClusterFiles(rig, timing, pgOptions, watchdog, eventLog ? repo.resolve("hooks/log-event") : null);
-        this.pg = pgOptions == null ? null : new PgNodes(this, files);
-        files.dbVip = dbVip;
-        files.fenceAgent = fenceAgent;
-        files.regionService = regionService;
-        files.regionByChecks = regionByChecks;
+        this.files = new ClusterFiles(rig, timing, shape.pg(), shape.watchdog(),
+                shape.eventLog() ? repo.resolve("hooks/log-event") : null);
+        this.pg = shape.pg() == null ? null : new PgNodes(this, files);
+        files.dbVip = shape.dbVip();
+        files.fenceAgent = shape.fenceAgent();
+        files.regionService = shape.regionService();
+        files.regionByChecks = shape.regionByChecks();
+        files.http = shape.http();
         files.write();
         for (String n : rig.nodes()) {
             logs.put(n, new NodeLog(files.log(n)));
         }
-        this.watchdogs = watchdog == null ? Map.of() : watchdog.createFakes(files, rig.nodes(), this::reset);
+        this.watchdogs = shape.watchdog() == null ? Map.of() : shape.watchdog().createFakes(files, rig.nodes(), this::reset);
     }
 
     /** Three data nodes, 150 ms heartbeats, 1.5 s lease: the fixture most tests and benches start from. */
@@ -94,7 +68,8 @@ public final class VigilCluster implements AutoCloseable {
      * {@link #eventLog}.
      */
     public static VigilCluster threeNodesWithEventLog(NetnsRig rig) {
-        VigilCluster c = new VigilCluster(rig, Timing.DEFAULT, Map.of(), RepoRoot.locate().toAbsolutePath(), null, null, true);
+        VigilCluster c = new VigilCluster(rig, ClusterShape.of(Timing.DEFAULT).withEventLog(), Map.of(),
+                RepoRoot.locate().toAbsolutePath());
         rig.nodes().forEach(c::startNode);
         return c;
     }
@@ -117,7 +92,7 @@ public final class VigilCluster implements AutoCloseable {
     /** {@code watchdog} null: no watchdog ({@code mode: off}); else every node has a {@link FakeWatchdog}. */
     public static VigilCluster start(NetnsRig rig, Timing timing, Map<String, String> env, Path repo,
                                      RigWatchdog watchdog) {
-        VigilCluster c = new VigilCluster(rig, timing, env, repo.toAbsolutePath(), null, watchdog);
+        VigilCluster c = new VigilCluster(rig, ClusterShape.of(timing).watchdog(watchdog), env, repo.toAbsolutePath());
         rig.nodes().forEach(c::startNode);
         return c;
     }
@@ -174,14 +149,25 @@ public final class VigilCluster implements AutoCloseable {
     public static VigilCluster clusterWithPrimary(NetnsRig rig, Timing timing, PgOptions options, Duration limit,
                                                   RigWatchdog watchdog, boolean dbVip, Path fenceAgent,
                                                   boolean regionService, boolean regionByChecks) {
+        ClusterShape shape = ClusterShape.of(timing).pg(options).watchdog(watchdog).fenceAgent(fenceAgent);
+        if (dbVip) shape = shape.withDbVip();
+        if (regionService) shape = shape.regionService(regionByChecks);
+        return clusterWithPrimary(rig, shape, limit);
+    }
+
+    /**
+     * A cluster of {@code shape} (which must manage PostgreSQL) on a rig of three nodes, started and waited for: one
+     * node's PostgreSQL is primary and both others stream from it, the writer's role and table exist.
+     */
+    public static VigilCluster clusterWithPrimary(NetnsRig rig, ClusterShape shape, Duration limit) {
+        if (shape.pg() == null) throw new IllegalArgumentException("clusterWithPrimary needs a shape with PostgreSQL");
         if (rig.nodes().size() != 3) {
             throw new IllegalArgumentException("clusterWithPrimary needs a rig with 3 nodes, got " + rig.nodes());
         }
         PgNodes.precondition().ifPresent(p -> {
             throw new RigException(p);
         });
-        VigilCluster c = new VigilCluster(rig, timing, Map.of(), RepoRoot.locate().toAbsolutePath(), options, watchdog,
-                false, dbVip, fenceAgent, regionService, regionByChecks);
+        VigilCluster c = new VigilCluster(rig, shape, Map.of(), RepoRoot.locate().toAbsolutePath());
         try {
             rig.nodes().forEach(c::startNode);
             String primary = c.pg.awaitPrimaryWithStandbys(limit);

@@ -125,7 +125,7 @@ public final class Hooks implements Log.Tap, AutoCloseable {
         synchronized (lock) {
             closing = true;
         }
-        log.tap(null);
+        log.untap(this);
         if (!worker.isAlive()) return;
         try {
             worker.join(Math.max(1, grace.toMillis()));

@@ -17,7 +17,7 @@ public final class Log {
     private final String node;
     private final PrintStream out;
     private final Priority threshold;
-    private volatile Tap tap;
+    private final java.util.List<Tap> taps = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Recent recent = new Recent();
     /** The event JGroups' own log lines are written as ({@code JGroupsLog}); not kept in {@link #recent}. */
     public static final String LIBRARY_EVENT = "jgroups";
@@ -35,19 +35,19 @@ public final class Log {
 
     /** @param keyValues alternating keys and values; a null value is written as {@code -} */
     public void event(Priority priority, String event, Object... keyValues) {
-        Tap t = tap;
+        boolean tapped = !taps.isEmpty();
         boolean shown = priority.level <= threshold.level;
         // the library's own warnings (JGroups, during a partition) would push the decisions out of the history
         boolean kept = priority.level <= Priority.NOTICE.level && !event.equals(LIBRARY_EVENT);
-        if (t == null && !shown && !kept) return;
+        if (!tapped && !shown && !kept) return;
         long monoMs = System.nanoTime() / 1_000_000;
         String line = line(priority, event, monoMs, keyValues);
-        Map<String, String> fields = t != null || kept ? fields(keyValues) : null;
+        Map<String, String> fields = tapped || kept ? fields(keyValues) : null;
         if (kept) {
             recent.add(new Recent.Event(System.currentTimeMillis(), monoMs, priority, event,
                     java.util.Collections.unmodifiableMap(fields)));
         }
-        if (t != null) t.event(priority, event, fields, line);
+        if (tapped) for (Tap t : taps) t.event(priority, event, fields, line);
         if (!shown) return;
         synchronized (out) {
             out.println(line);
@@ -70,9 +70,14 @@ public final class Log {
         return recent;
     }
 
-    /** Adds the one tap (the event hooks); null removes it. */
+    /** Adds a tap (the event hooks, the metrics). */
     public void tap(Tap t) {
-        tap = t;
+        taps.add(t);
+    }
+
+    /** Removes a tap added before. */
+    public void untap(Tap t) {
+        taps.remove(t);
     }
 
     /** The priority's syslog name: err, warning, notice, info, debug. */

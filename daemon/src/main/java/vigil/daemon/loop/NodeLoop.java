@@ -271,6 +271,14 @@ public final class NodeLoop implements Runnable {
                 ? null : e.leader();
     }
 
+    /**
+     * {@code read} applied to the newest published state at the loop clock's now, from any thread, without waiting for
+     * the loop (the HTTP checks: what they answer is what the node step last decided, as time has moved on since).
+     */
+    public <T> T read(java.util.function.BiFunction<NodeState, Long, T> read) {
+        return read.apply(state, clock.getAsLong());
+    }
+
     /** Whether {@code node} is a member of this cluster (cluster.nodes). */
     public boolean knows(String node) {
         return config.electorate().voter(node).isPresent();

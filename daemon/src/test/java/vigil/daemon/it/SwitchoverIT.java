@@ -16,9 +16,12 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
+import vigil.testkit.ClusterShape;
 import vigil.testkit.ExecResult;
 import vigil.testkit.NetnsRig;
 import vigil.testkit.PgNodes;
+import vigil.testkit.PgOptions;
+import vigil.testkit.Timing;
 import vigil.testkit.VigilCluster;
 import vigil.testkit.WriteLog;
 import vigil.testkit.WriterRun;
@@ -35,29 +38,27 @@ import vigil.testkit.WriterRun;
 class SwitchoverIT {
     private static final Duration SETTLE = Duration.ofSeconds(60);
 
+    private PgRig fx;
     private NetnsRig rig;
     private VigilCluster cluster;
     private PgNodes pg;
     private WriterRun writer;
 
     @RegisterExtension
-    final TestWatcher dumpLogsOnFailure = RigIt.dumpOnFailure(() -> cluster == null ? null
-            : "node logs (rig " + rig.runId() + ") ====\n" + cluster.dumpLogs(200) + pg.serverLogs(40));
+    final TestWatcher dumpLogsOnFailure = RigIt.dumpOnFailure(() -> fx == null ? null : fx.logs());
 
     @BeforeAll
     void startCluster() {
-        RigIt.assumeHost("SwitchoverIT", NetnsRig.precondition().or(PgNodes::precondition));
-        rig = NetnsRig.create(3);
-        cluster = VigilCluster.clusterWithPrimary(rig);
-        pg = cluster.pg();
-        writer = WriterRun.start(cluster, rig.runDir().resolve("writer"));
+        fx = PgRig.start("SwitchoverIT", ClusterShape.of(Timing.DEFAULT).pg(PgOptions.ASYNC), true);
+        rig = fx.rig;
+        cluster = fx.cluster;
+        pg = fx.pg;
+        writer = fx.writer;
     }
 
     @AfterAll
     void stopCluster() {
-        if (writer != null) writer.stop();
-        if (cluster != null) cluster.close();
-        if (rig != null) rig.close();
+        if (fx != null) fx.close();
     }
 
     @Test

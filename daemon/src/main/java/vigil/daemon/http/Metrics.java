@@ -1,0 +1,158 @@
+package vigil.daemon.http;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+import vigil.daemon.log.Log;
+import vigil.daemon.log.Priority;
+import vigil.protocol.admin.NodeStatusView;
+import vigil.protocol.admin.StatusView;
+
+/**
+ * vigild's Prometheus metrics ({@code /metrics}). Gauges are read from this node's status at each scrape (the same view
+ * {@code vigilctl status} prints); counters and the action histogram are fed by the events the daemon logs, so that a
+ * metric counts exactly what the journal shows: every decision by its reason (failovers are {@code PROMOTING},
+ * switchovers {@code SWITCHOVER}, and so on), switchovers begun, refused and aborted, fences and their outcomes, VIP
+ * claims and releases, service actions and hooks with their outcomes, PostgreSQL actions with their durations. JVM
+ * memory, GC, threads and CPU come from Micrometer's own binders. Nothing here runs unless {@code node.http} is set.
+ */
+public final class Metrics implements Log.Tap {
+    /** Histogram buckets of action durations: from a promote (tens of ms) to a clone (minutes). */
+    private static final Duration[] BUCKETS = {Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100),
+            Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
+            Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(120)};
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Supplier<StatusView> status;
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+    /** The status read at the start of the current scrape: every gauge of one scrape sees the same one. */
+    private volatile StatusView current;
+
+    /**
+     * @param status    this node's status, read once per scrape
+     * @param dataNodes the data nodes, one lag series each
+     */
+    public Metrics(Supplier<StatusView> status, List<String> dataNodes) {
+        this.status = status;
+        gauge("vigil.leader", "1 while this node leads", s -> s.role().equals("leader") ? 1 : 0);
+        gauge("vigil.term", "the election term this node is in", StatusView::term);
+        Gauge.builder("vigil.lease.remaining", this, m -> m.read(s -> s.leaseRemainingMs() / 1000.0))
+                .baseUnit("seconds").description("the leader's lease left (0 on a follower)").register(registry);
+        gauge("vigil.quorum", "1 while a majority of voters is reachable from this node", s -> s.quorum() ? 1 : 0);
+        gauge("vigil.voters.reachable", "voters this node reaches, itself included", StatusView::reachableVoters);
+        gauge("vigil.paused", "1 while the cluster is in maintenance mode",
+                s -> s.postgres() != null && s.postgres().paused() != null ? 1 : 0);
+        gauge("vigil.postgres.primary", "1 while PostgreSQL here runs as a primary", s -> selfRole(s).equals("primary") ? 1 : 0);
+        gauge("vigil.postgres.up", "1 while PostgreSQL here runs (either role)",
+                s -> selfRole(s).equals("primary") || selfRole(s).equals("standby") ? 1 : 0);
+        gauge("vigil.vips.held", "1 while this node holds the VIPs that follow the primary",
+                s -> s.postgres() != null && "held".equals(s.postgres().vips()) ? 1 : 0);
+        for (String node : dataNodes) {
+            Gauge.builder("vigil.standby.lag", this, m -> m.read(s -> lagOf(s, node))).tag("node", node).baseUnit("bytes")
+                    .description("how far a standby is behind the primary's last reported position, as this node knows it"
+                            + " (NaN when unknown or not a standby)")
+                    .register(registry);
+        }
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+    }
+
+    private void gauge(String name, String description, ToDoubleFunction<StatusView> f) {
+        Gauge.builder(name, this, m -> m.read(f)).description(description).register(registry);
+    }
+
+    private double read(ToDoubleFunction<StatusView> f) {
+        StatusView s = current;
+        return s == null ? Double.NaN : f.applyAsDouble(s);
+    }
+
+    private static String selfRole(StatusView s) {
+        for (NodeStatusView n : s.nodes()) if (n.self() && n.postgres() != null) return n.postgres().role();
+        return "";
+    }
+
+    private static double lagOf(StatusView s, String node) {
+        for (NodeStatusView n : s.nodes()) {
+            if (n.name().equals(node) && n.postgres() != null && n.postgres().lagBytes() != null) return n.postgres().lagBytes();
+        }
+        return Double.NaN;
+    }
+
+    /** The Prometheus text exposition, every gauge read from one status. */
+    public synchronized String scrape() {
+        current = status.get();
+        return registry.scrape();
+    }
+
+    @Override
+    public void event(Priority priority, String event, Map<String, String> f, String line) {
+        switch (event) {
+            case "pg" -> {
+                String reason = f.get("reason");
+                if (reason != null && !reason.isEmpty()) count("vigil.decisions", "decisions of the PostgreSQL supervisor, by reason", "reason", reason);
+                if ("SWITCHOVER_ABORTED".equals(reason)) count("vigil.switchovers", "planned switchovers", "outcome", "aborted");
+            }
+            case "switchover" -> count("vigil.switchovers", "planned switchovers", "outcome", "begun");
+            case "switchover_refused" -> count("vigil.switchovers", "planned switchovers", "outcome", "refused");
+            case "pg_action_done" -> {
+                String action = f.getOrDefault("action", "");
+                int bracket = action.indexOf('[');
+                Timer.builder("vigil.postgres.actions").description("PostgreSQL actions carried out, by kind and outcome")
+                        .tag("action", bracket < 0 ? action : action.substring(0, bracket))
+                        .tag("outcome", f.getOrDefault("outcome", ""))
+                        .serviceLevelObjectives(BUCKETS).register(registry)
+                        .record(Duration.ofMillis(parse(f.get("duration_ms"))));
+            }
+            case "fence" -> count("vigil.fences", "fences of PostgreSQL here (postgres) or of another node (node)",
+                    "kind", f.containsKey("target") ? "node" : "postgres", "outcome",
+                    f.containsKey("target") ? ("true".equals(f.get("proven_off")) ? "proven_off" : f.getOrDefault("reason", ""))
+                            : ("true".equals(f.get("verified")) ? "verified" : "not_verified"));
+            case "vip_acquired" -> count("vigil.vip.changes", "VIP claims and releases", "vip", f.getOrDefault("vip", ""),
+                    "change", "acquired");
+            case "vip_released" -> count("vigil.vip.changes", "VIP claims and releases", "vip", f.getOrDefault("vip", ""),
+                    "change", priority == Priority.ERR ? "release_failed" : "released");
+            case "vip_claim_failed" -> count("vigil.vip.changes", "VIP claims and releases", "vip", f.getOrDefault("vip", ""),
+                    "change", "claim_failed");
+            case "service_action" -> count("vigil.service.actions", "service actions run, by action and outcome",
+                    "action", f.getOrDefault("action", ""), "outcome", f.getOrDefault("outcome", ""));
+            case "hook" -> count("vigil.hooks", "event hooks run, by outcome", "outcome",
+                    f.getOrDefault("reason", "").isEmpty() ? "ok" : f.get("reason"));
+            default -> { }
+        }
+    }
+
+    private void count(String name, String description, String... tags) {
+        Counter.builder(name).description(description).tags(tags).register(registry).increment();
+    }
+
+    private static long parse(String ms) {
+        try {
+            return ms == null ? 0 : Long.parseLong(ms);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** Stops the GC listener. */
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+}

@@ -1,0 +1,94 @@
+package vigil.daemon.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import vigil.daemon.log.Log;
+import vigil.daemon.log.Priority;
+import vigil.protocol.admin.NodeStatusView;
+import vigil.protocol.admin.PgClusterView;
+import vigil.protocol.admin.PgNodeView;
+import vigil.protocol.admin.StatusView;
+
+/** {@link Metrics}: gauges from the node's status at each scrape, counters from the events the daemon logs. */
+class MetricsTest {
+    private final Log log = new Log("n1", new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            Priority.INFO);
+    private StatusView status = new StatusView(1, "n1", "maas", "leader", 7, "n1", 1250, true, 3, 3, List.of(
+            new NodeStatusView("n1", "data", "leader", true, true, new PgNodeView("primary", 1L, "0/3000060", null, false, true, 0)),
+            new NodeStatusView("n2", "data", "follower", true, false, new PgNodeView("standby", 1L, "0/3000000", 96L, true, true, null)),
+            new NodeStatusView("n3", "data", "unknown", false, false, new PgNodeView("unknown", null, null, null, false, false, null))),
+            new PgClusterView("n1", 1, List.of("n2"), true, "PRIMARY_HEALTHY"));
+    private final Metrics metrics = new Metrics(() -> status, List.of("n1", "n2", "n3"));
+
+    @AfterEach
+    void close() {
+        log.untap(metrics);
+        metrics.close();
+    }
+
+    static double value(String scrape, String series) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(scrape);
+        assertTrue(m.find(), series + " in:\n" + scrape);
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void gaugesReadTheStatusOfEachScrape() {
+        String s = metrics.scrape();
+        assertEquals(1, value(s, "vigil_leader"));
+        assertEquals(7, value(s, "vigil_term"));
+        assertEquals(1.25, value(s, "vigil_lease_remaining_seconds"));
+        assertEquals(1, value(s, "vigil_quorum"));
+        assertEquals(3, value(s, "vigil_voters_reachable"));
+        assertEquals(1, value(s, "vigil_postgres_primary"));
+        assertEquals(1, value(s, "vigil_postgres_up"));
+        assertEquals(0, value(s, "vigil_paused"));
+        assertEquals(96, value(s, "vigil_standby_lag_bytes{node=\"n2\"}"));
+        assertTrue(Double.isNaN(value(s, "vigil_standby_lag_bytes{node=\"n3\"}")), "unknown is NaN, not 0");
+        assertTrue(s.contains("jvm_memory_used_bytes{area=\"heap\"") && s.contains("process_uptime_seconds"), "JVM metrics too");
+        status = new StatusView(1, "n1", "maas", "follower", 8, "n2", 0, true, 3, 2, status.nodes(), status.postgres());
+        String later = metrics.scrape();
+        assertEquals(0, value(later, "vigil_leader"));
+        assertEquals(8, value(later, "vigil_term"));
+    }
+
+    @Test
+    void countersCountWhatTheJournalShows() {
+        log.tap(metrics);
+        log.event(Priority.NOTICE, "pg", "reason", "PROMOTING", "peer", "n1");
+        log.event(Priority.NOTICE, "pg_action_done", "id", 4, "action", "Promote[checkpoint=false]", "outcome", "OK",
+                "duration_ms", 40);
+        log.event(Priority.NOTICE, "pg", "reason", "PROMOTED");
+        log.event(Priority.NOTICE, "switchover", "peer", "n2", "reason", "OPERATOR_SWITCHOVER");
+        log.event(Priority.WARNING, "switchover_refused", "peer", "n3", "reason", "SWITCHOVER_REFUSED");
+        log.event(Priority.NOTICE, "pg", "reason", "SWITCHOVER_ABORTED", "cause", "the stop took too long");
+        log.event(Priority.ERR, "fence", "target", "n1", "action", "off", "proven_off", false, "reason", "FENCE_FAILED");
+        log.event(Priority.NOTICE, "fence", "id", 5, "verified", true);
+        log.event(Priority.NOTICE, "vip_acquired", "vip", "db");
+        log.event(Priority.NOTICE, "service_action", "action", "systemctl restart apache2", "outcome", "ok");
+        log.event(Priority.WARNING, "hook", "reason", "HOOK_TIMEOUT");
+        String s = metrics.scrape();
+        assertEquals(1, value(s, "vigil_decisions_total{reason=\"PROMOTING\"}"));
+        assertEquals(1, value(s, "vigil_decisions_total{reason=\"SWITCHOVER_ABORTED\"}"));
+        assertEquals(1, value(s, "vigil_switchovers_total{outcome=\"begun\"}"));
+        assertEquals(1, value(s, "vigil_switchovers_total{outcome=\"refused\"}"));
+        assertEquals(1, value(s, "vigil_switchovers_total{outcome=\"aborted\"}"));
+        assertEquals(1, value(s, "vigil_postgres_actions_seconds_count{action=\"Promote\",outcome=\"OK\"}"));
+        assertEquals(1, value(s, "vigil_postgres_actions_seconds_bucket{action=\"Promote\",outcome=\"OK\",le=\"0.05\"}"));
+        assertEquals(0, value(s, "vigil_postgres_actions_seconds_bucket{action=\"Promote\",outcome=\"OK\",le=\"0.01\"}"));
+        assertEquals(1, value(s, "vigil_fences_total{kind=\"node\",outcome=\"FENCE_FAILED\"}"));
+        assertEquals(1, value(s, "vigil_fences_total{kind=\"postgres\",outcome=\"verified\"}"));
+        assertEquals(1, value(s, "vigil_vip_changes_total{change=\"acquired\",vip=\"db\"}"));
+        assertEquals(1, value(s, "vigil_service_actions_total{action=\"systemctl restart apache2\",outcome=\"ok\"}"));
+        assertEquals(1, value(s, "vigil_hooks_total{outcome=\"HOOK_TIMEOUT\"}"));
+    }
+}

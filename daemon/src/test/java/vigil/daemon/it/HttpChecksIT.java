@@ -1,0 +1,165 @@
+package vigil.daemon.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+import vigil.testkit.ClusterShape;
+import vigil.testkit.ExecResult;
+import vigil.testkit.NetnsRig;
+import vigil.testkit.PgNodes;
+import vigil.testkit.PgOptions;
+import vigil.testkit.Timing;
+import vigil.testkit.VigilCluster;
+
+/**
+ * The HTTP endpoint ({@code node.http}) of three real vigild on real PostgreSQL 15, asked the way HAProxy asks, with
+ * curl from the client namespace: in the steady state only the primary's node answers 200 to {@code /primary}, the
+ * standbys to {@code /replica}; then the primary is cut off from its peers while clients still reach it, and polling
+ * every node throughout shows that it stops answering 200 before another node starts: a balancer following the checks
+ * never has two primaries to send writes to, though the cut-off PostgreSQL still runs as a primary for a while. Needs
+ * root; skipped otherwise.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HttpChecksIT {
+    private static final Duration SETTLE = Duration.ofSeconds(60);
+
+    private PgRig fx;
+    private NetnsRig rig;
+    private VigilCluster cluster;
+    private PgNodes pg;
+
+    @RegisterExtension
+    final TestWatcher dumpLogsOnFailure = RigIt.dumpOnFailure(() -> fx == null ? null : fx.logs());
+
+    @BeforeAll
+    void startCluster() {
+        fx = PgRig.start("HttpChecksIT", ClusterShape.of(Timing.DEFAULT).pg(PgOptions.ASYNC).withHttp(), false);
+        rig = fx.rig;
+        cluster = fx.cluster;
+        pg = fx.pg;
+    }
+
+    @AfterAll
+    void stopCluster() {
+        if (fx != null) fx.close();
+    }
+
+    private String url(String node, String path) {
+        return "http://" + rig.address(node) + ":" + ClusterShape.HTTP_PORT + path;
+    }
+
+    /** The status code (0: no answer within 300 ms) of each URL, asked in one curl from the client namespace. */
+    private List<Integer> codes(List<String> urls) {
+        List<String> argv = new ArrayList<>(List.of("curl"));
+        for (String u : urls) {
+            if (argv.size() > 1) argv.add("--next");
+            argv.addAll(List.of("-s", "-o", "/dev/null", "--max-time", "0.3", "-w", "%{http_code}\\n", u));
+        }
+        ExecResult r = rig.exec(rig.clientNs(), Duration.ofSeconds(5), argv.toArray(String[]::new));
+        List<Integer> codes = r.output().lines().filter(l -> l.matches("\\d{3}")).map(Integer::parseInt).toList();
+        assertEquals(urls.size(), codes.size(), "one code per URL: " + r.output());
+        return codes;
+    }
+
+    private String body(String node, String path) {
+        return rig.exec(rig.clientNs(), Duration.ofSeconds(5), "curl", "-s", "--max-time", "1", url(node, path)).output();
+    }
+
+    private Map<String, Integer> primaryCodes() {
+        List<String> nodes = cluster.nodes();
+        List<Integer> codes = codes(nodes.stream().map(n -> url(n, "/primary")).toList());
+        Map<String, Integer> m = new LinkedHashMap<>();
+        for (int i = 0; i < nodes.size(); i++) m.put(nodes.get(i), codes.get(i));
+        return m;
+    }
+
+    @Test
+    @Order(1)
+    void onlyThePrimaryAnswersPrimaryAndTheStandbysAnswerReplica() {
+        String p = pg.awaitPrimaryWithStandbys(SETTLE);
+        assertEquals(p, cluster.awaitStable(SETTLE).node());
+        List<String> standbys = cluster.nodes().stream().filter(n -> !n.equals(p)).toList();
+        for (String n : cluster.nodes()) {
+            boolean primary = n.equals(p);
+            List<Integer> codes = codes(List.of(url(n, "/primary"), url(n, "/replica"), url(n, "/replica?lag=1GB"),
+                    url(n, "/leader"), url(n, "/health"), url(n, "/nothing"), url(n, "/replica?lag=much")));
+            assertEquals(List.of(primary ? 200 : 503, primary ? 503 : 200, primary ? 503 : 200, primary ? 200 : 503, 200,
+                    404, 400), codes, n + (primary ? " (primary)" : " (standby)"));
+        }
+        String refused = body(standbys.get(0), "/primary");
+        assertTrue(refused.contains("\"ok\":false,\"reason\":\"this node does not lead (the leader is " + p + ")\""), refused);
+        String metrics = body(p, "/metrics");
+        assertTrue(metrics.contains("vigil_leader 1.0") && metrics.contains("vigil_postgres_primary 1.0")
+                && metrics.contains("vigil_standby_lag_bytes{node=\"" + standbys.get(0) + "\"}"), metrics);
+        assertTrue(body(standbys.get(0), "/metrics").contains("vigil_leader 0.0"));
+    }
+
+    @Test
+    @Order(2)
+    void aPrimaryCutOffFromItsPeersStopsAnsweringBeforeAnotherNodeStarts() {
+        String old = pg.awaitPrimaryWithStandbys(SETTLE);
+        cluster.awaitStable(SETTLE);
+        assertEquals(Map.of(old, 200), Map.copyOf(primaryCodes().entrySet().stream().filter(e -> e.getValue() == 200)
+                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue))));
+        double cut = VigilCluster.monoNowMs();
+        rig.rejectPeers(old, true);
+        try {
+            double lastOld = Double.NaN;
+            double firstNew = Double.NaN;
+            String successor = null;
+            int rounds = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < deadline && successor == null) {
+                double at = VigilCluster.monoNowMs();
+                Map<String, Integer> codes = primaryCodes();
+                rounds++;
+                List<String> yes = codes.entrySet().stream().filter(e -> e.getValue() == 200).map(Map.Entry::getKey).toList();
+                assertTrue(yes.size() <= 1, "two nodes answer 200 to /primary at once: " + codes + " at +" + (at - cut) + " ms");
+                if (yes.contains(old)) lastOld = at;
+                if (!yes.isEmpty() && !yes.contains(old)) {
+                    successor = yes.get(0);
+                    firstNew = at;
+                }
+            }
+            assertTrue(successor != null, "no node answered 200 to /primary within 30 s of the cut");
+            assertTrue(Double.isNaN(lastOld) || lastOld < firstNew);
+            // The cut-off node: still reachable by clients, and saying why it refuses.
+            String refused = body(old, "/primary");
+            assertTrue(refused.contains("\"ok\":false"), refused);
+            System.out.printf("http checks: %s cut off from its peers; its /primary last answered 200 at %+.0f ms, %s's"
+                            + " first at %+.0f ms (%d rounds of polling every node); %s now says %s%n", old,
+                    Double.isNaN(lastOld) ? Double.NaN : lastOld - cut, successor, firstNew - cut, rounds, old, refused.strip());
+        } finally {
+            rig.rejectPeers(old, false);
+        }
+        // Healed, the old primary comes back as a standby and says so.
+        long until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        int code = 0;
+        while (System.nanoTime() < until && (code = codes(List.of(url(old, "/replica"))).get(0)) != 200) sleepMs(200);
+        assertEquals(200, code, old + " /replica after healing: " + body(old, "/replica"));
+    }
+
+    private static void sleepMs(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
