@@ -63,10 +63,8 @@ final class AdminCommands {
             return done(AdminReply.failure(ErrorCode.UNKNOWN_COMMAND, "unknown command " + request.command()));
         }
         return switch (command) {
-            case STATUS -> loop.status().thenApply(v -> AdminReply.success(services == null ? v
-                    : v.withServices(services.recent().stream().map(o -> new vigil.protocol.admin.ServiceOutcomeView(
-                            o.action(), o.trigger().word(), o.vip(), o.ok(), o.exit(), o.attempts(), o.at(), o.detail()))
-                            .toList())));
+            case STATUS -> onNode(request, () -> status());
+            case RESTART_PG -> onNode(request, () -> restartPg(request));
             case FENCE -> fence(request);
             case CONFIRM_DOWN -> onLeader(request, () -> confirmDown(request));
             case HISTORY -> onNode(request, () -> history(request));
@@ -105,6 +103,21 @@ final class AdminCommands {
         String who = operator == null || operator.isBlank() ? "unnamed" : operator;
         String via = text(request, Forwarding.FORWARDED_BY);
         return via == null ? who : who + " on " + via;
+    }
+
+    private CompletableFuture<AdminReply> status() {
+        return loop.status().thenApply(v -> AdminReply.success(services == null ? v
+                : v.withServices(services.recent().stream().map(o -> new vigil.protocol.admin.ServiceOutcomeView(
+                        o.action(), o.trigger().word(), o.vip(), o.ok(), o.exit(), o.attempts(), o.at(), o.detail()))
+                        .toList())));
+    }
+
+    /** A node restarts its own standby ({@link #onNode} brings the request there). */
+    private CompletableFuture<AdminReply> restartPg(AdminRequest request) {
+        return loop.restartPg(operator(request))
+                .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)))
+                .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
+                        (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
     }
 
     /** Each node keeps its own failcount: only the node's own daemon resets it ({@link #onNode} brings it there). */

@@ -32,6 +32,9 @@ public sealed interface HaObservation {
      */
     record Cleanup(long now, String operator) implements HaObservation {}
 
+    /** An operator asked to restart this node's standby ({@code vigilctl restart-pg}): see {@link Restart}. */
+    record RestartPg(long now, String operator) implements HaObservation {}
+
     /** The fence agents of {@code node} ran: {@code off} when its host is off, confirmed by their status. */
     record NodeFenced(long now, String node, boolean off, long startedAt, String detail) implements HaObservation {}
 

@@ -76,6 +76,11 @@ public enum HaReason {
      * freeze on lease doubt: no failover, no restart, no rejoin, no record change, until {@code vigilctl resume}.
      */
     PAUSED,
+    /**
+     * An operator asked to restart this node's standby ({@code vigilctl restart-pg}; detail: who): a clean shutdown, then
+     * the ordinary start as a standby ({@link Restart}).
+     */
+    RESTART_REQUESTED,
     /** The switchover ended before the hand-over (detail: why); this node keeps, or starts again, the primary. */
     SWITCHOVER_ABORTED,
     /** The recorded primary's vigild came back with PostgreSQL still serving: hand leadership back to it. */

@@ -150,6 +150,8 @@ final class HaStep {
             restarts.clear();
             failedActions = 0;
             retryAt = 0;
+        } else if (o instanceof HaObservation.RestartPg r) {
+            Restart.begin(this, r);
         } else if (o instanceof HaObservation.NodeFenced f) {
             fences.put(f.node(), new SupervisorState.PeerProbe(f.off() ? PeerPg.POWERED_OFF : PeerPg.UNKNOWN,
                     f.startedAt(), now, f.detail()));

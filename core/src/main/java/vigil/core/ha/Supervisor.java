@@ -51,6 +51,11 @@ public final class Supervisor {
         return Switchover.refusal(s, e, p, target, now);
     }
 
+    /** Why this node would not restart its standby now ({@code vigilctl restart-pg}), or null: {@link Restart}. */
+    public static String refusesRestart(SupervisorState s, ElectionState e, HaPolicy p, long now) {
+        return Restart.refusal(s, e, p, now);
+    }
+
     /**
      * The first instant after {@code after} at which time alone changes what a tick decides here ({@link HaWake}; for
      * {@link vigil.core.node.Wake}).

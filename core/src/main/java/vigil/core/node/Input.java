@@ -48,6 +48,9 @@ public sealed interface Input {
      */
     record Cleanup(long now, String operator) implements Input {}
 
+    /** {@code vigilctl restart-pg}: restart this node's standby (passed only once {@link Node#refusesRestart} accepted it). */
+    record RestartPg(long now, String operator) implements Input {}
+
     /**
      * {@code vigilctl switchover}: hand the primary role to {@code target} (null: the best standby). The loop passes it
      * only once {@link Node#switchover} accepted it; the step checks again and begins it.

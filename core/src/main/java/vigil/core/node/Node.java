@@ -117,6 +117,13 @@ public final class Node {
         return null;
     }
 
+    /** Why this node would not restart its standby now ({@code vigilctl restart-pg}), or null. */
+    public static String refusesRestart(NodeConfig config, NodeState state, long now) {
+        if (state.supervisor() == null) return "this node manages no PostgreSQL";
+        if (state.stopping() || state.halted()) return "vigild is stopping";
+        return Supervisor.refusesRestart(state.supervisor(), state.election(), config.policy(), now);
+    }
+
     /** What a switchover asked for now would do ({@link Supervisor#switchover}); refused where no PostgreSQL is managed. */
     public static Supervisor.Verdict switchover(NodeConfig config, NodeState state, String target, long now) {
         if (state.supervisor() == null) return new Supervisor.Verdict(target, "this node manages no PostgreSQL");
@@ -182,6 +189,8 @@ public final class Node {
                 supervise(new HaObservation.ConfirmedDown(now, c.node(), c.operator(), c.at()));
             } else if (in instanceof Input.Cleanup c) {
                 supervise(new HaObservation.Cleanup(now, c.operator()));
+            } else if (in instanceof Input.RestartPg r) {
+                supervise(new HaObservation.RestartPg(now, r.operator()));
             } else if (in instanceof Input.Ban ban) {
                 supervise(new HaObservation.Ban(now, ban.node(), ban.on()));
             } else if (in instanceof Input.Pause pause) {

@@ -21,7 +21,9 @@ final class FaultPlan {
         // the switchover scenarios only ({@link SimSpec#withSwitchovers}): vigilctl switchover [--to groupA] on the leader
         SWITCHOVER,
         // amid faults only: vigilctl pause on the leader, and resume {@code amount} ms later (retried until it takes)
-        PAUSE
+        PAUSE,
+        // amid faults only: vigilctl restart-pg of groupA's standby, on that node
+        RESTART_PG
     }
 
     /** Every kind drawn at random: all but the scenario's own (kept last, so the seeds draw what they always drew). */
@@ -71,6 +73,9 @@ final class FaultPlan {
                 for (long f = r.nextLong(1_000_000, 6_000_000); f + 6_000_000L < spec.faultPhaseUs();
                      f += r.nextLong(4_000_000, 9_000_000)) {
                     faults.add(new Fault(f, Kind.PAUSE, List.of(), List.of(), (int) r.nextLong(500, 4_000)));
+                }
+                for (long f = r.nextLong(1_000_000, 4_000_000); f < spec.faultPhaseUs(); f += r.nextLong(2_000_000, 6_000_000)) {
+                    faults.add(new Fault(f, Kind.RESTART_PG, List.of(data.get(r.nextInt(data.size()))), List.of(), 0));
                 }
                 faults.sort(java.util.Comparator.comparingLong(Fault::atUs));
             }
@@ -122,7 +127,7 @@ final class FaultPlan {
             case KILL_POSTMASTER -> new Fault(t, kind, List.of(dataNode), List.of(), 0);
             case HOST_CRASH_DATA_EMPTIED, HOST_CRASH_FOREIGN_DATA -> new Fault(t, kind, List.of(dataNode), List.of(),
                     (int) r.nextLong(500, 4 * leaseMs));
-            case CRASH_LEADER, KILL_LEADER_FIRST, RESTART_LEADER_VIGILD, SWITCHOVER, PAUSE -> throw new IllegalArgumentException(kind + " is never drawn");
+            case CRASH_LEADER, KILL_LEADER_FIRST, RESTART_LEADER_VIGILD, SWITCHOVER, PAUSE, RESTART_PG -> throw new IllegalArgumentException(kind + " is never drawn");
         };
     }
 }

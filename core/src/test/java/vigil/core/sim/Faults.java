@@ -43,6 +43,26 @@ final class Faults {
         return true;
     }
 
+    /**
+     * {@code vigilctl restart-pg} of {@code node}'s standby, as its daemon's loop takes it: asked of the core
+     * ({@link vigil.core.node.Node#refusesRestart}) and, unless refused, handed to the loop as an input.
+     */
+    private static void restartPg(Simulation sim, String node) {
+        SimHost h = sim.hosts.get(node);
+        if (h == null || !h.vigildRunning(sim.nowUs)) {
+            sim.counts.add("restart_pg_no_vigild");
+            return;
+        }
+        String refused = vigil.core.node.Node.refusesRestart(sim.configOf(h), h.proc.state, h.localMs(sim.nowUs));
+        if (refused != null) {
+            sim.counts.add("restart_pg_refused");
+            sim.note(node + " refuses restart-pg: " + refused);
+            return;
+        }
+        sim.counts.add("restart_pg_begun");
+        sim.deliver(h, h.proc.incarnation, now -> new vigil.core.node.Input.RestartPg(now, "sim"));
+    }
+
     /** Resumes, trying again every half second until a leader takes it: the quiet phase must act by itself. */
     private static void resume(Simulation sim) {
         if (!pause(sim, false)) sim.at(sim.nowUs + 500_000L, () -> resume(sim));
@@ -77,6 +97,10 @@ final class Faults {
         if (f.kind() == FaultPlan.Kind.PAUSE) {
             pause(sim, true);
             sim.at(sim.nowUs + f.amount() * 1000L, () -> resume(sim));
+            return;
+        }
+        if (f.kind() == FaultPlan.Kind.RESTART_PG) {
+            restartPg(sim, f.groupA().get(0));
             return;
         }
         if (f.kind() == FaultPlan.Kind.SWITCHOVER) {

@@ -110,6 +110,8 @@ class SimulationTest {
         assertTrue(c.get("switchover_begun") >= schedules / 3, "too few switchovers began: " + c);
         assertTrue(c.get("why_SWITCHOVER_ABORTED") >= 1, "no switchover was ever aborted by a fault: " + c);
         assertTrue(c.get("paused") >= schedules && c.get("why_PAUSED") >= schedules / 2, "too little maintenance: " + c);
+        assertTrue(c.get("restart_pg_begun") >= schedules / 2 && c.get("why_RESTART_REQUESTED") >= schedules / 2,
+                "too few standby restarts: " + c);
     }
 
     @Test

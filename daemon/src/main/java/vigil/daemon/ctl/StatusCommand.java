@@ -19,7 +19,7 @@ import vigil.protocol.admin.StatusView;
         sortOptions = false,
         header = "Show this node's view of the cluster.",
         synopsisHeading = "%nUsage: ",
-        customSynopsis = "vigilctl [--socket PATH] status [--json]",
+        customSynopsis = "vigilctl [--socket PATH] status [--node NODE] [--json]",
         descriptionHeading = "%nDescription:%n",
         description = {
             "Asks the local vigild for its view of the cluster. The first line gives the cluster name, this node and "
@@ -43,7 +43,8 @@ import vigil.protocol.admin.StatusView;
                     + "ok or FAILED, the exit code, the attempts, when it ended, and why it failed.",
             "",
             "This is one daemon's view, not a consensus: during a partition two nodes may disagree, which is "
-                    + "exactly what this command is for. Run it on every node to compare.",
+                    + "exactly what this command is for. Compare every node's: with --node the local vigild forwards the "
+                    + "request to NODE's over the peer channel and prints NODE's view.",
         },
         optionListHeading = "%nOptions:%n",
         exitCodeListHeading = "%nExit codes:%n",
@@ -57,6 +58,7 @@ import vigil.protocol.admin.StatusView;
         footer = {
             "  vigilctl status",
             "  vigilctl status --json | jq -r .leader",
+            "  vigilctl status --node n2",
         })
 final class StatusCommand implements Callable<Integer> {
     @ParentCommand
@@ -71,14 +73,24 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the daemon's status object as JSON (one document) instead of a table.")
     boolean json;
 
+    @Option(names = "--node", paramLabel = "NODE", description = "Whose view: another member's, through this node "
+            + "(default: this node's).")
+    String node;
+
     @Override
     public Integer call() {
-        return show(parent.socket(), json, parent.timeout(), spec.commandLine().getOut(), spec.commandLine().getErr());
+        return show(parent.socket(), json, parent.timeout(), spec.commandLine().getOut(), spec.commandLine().getErr(), node);
     }
 
     /** Asks for the status and prints it; returns the exit code. Also the fast path of {@link Vigilctl#run}. */
     static int show(Path socket, boolean json, java.time.Duration timeout, PrintWriter out, PrintWriter err) {
-        AdminCall call = AdminCall.ask(socket, AdminRequest.of(AdminCommand.STATUS), timeout, err);
+        return show(socket, json, timeout, out, err, null);
+    }
+
+    /** As above, of {@code node} (null: this node) through this node. */
+    static int show(Path socket, boolean json, java.time.Duration timeout, PrintWriter out, PrintWriter err, String node) {
+        AdminCall call = AdminCall.ask(socket, node == null ? AdminRequest.of(AdminCommand.STATUS)
+                : AdminRequest.of(AdminCommand.STATUS, java.util.Map.of("node", node)), timeout, err);
         if (!call.ok()) return call.exit();
         if (json) {
             out.println(AdminCodec.toPrettyJson(call.result()));

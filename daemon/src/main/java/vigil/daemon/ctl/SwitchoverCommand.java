@@ -108,14 +108,14 @@ final class SwitchoverCommand implements Callable<Integer> {
         if (!await) return Vigilctl.EXIT_OK;
         // The leader that began it logs an abort: its history, read through this node (a forwarded request).
         String leader = call.result().path("from").asText();
-        return follow(call.result().path("target").asText(), leader, timelineBefore, start, out, err);
+        return follow(parent, call.result().path("target").asText(), leader, timelineBefore, start, waitFor, out, err);
     }
 
     /**
      * The cause of a SWITCHOVER_ABORTED that {@code leader} logged after its acceptance of this switchover (its
      * {@code switchover} event with reason OPERATOR_SWITCHOVER, the newest one), or null.
      */
-    private String aborted(String leader, PrintWriter err) {
+    private static String aborted(Vigilctl parent, String leader, PrintWriter err) {
         AdminCall h = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.HISTORY, Map.of("limit", 100,
                 "node", leader)), parent.timeout(), err);
         if (!h.ok()) return null;
@@ -128,8 +128,13 @@ final class SwitchoverCommand implements Callable<Integer> {
         return cause;
     }
 
-    /** Polls this node's status until {@code target} leads as the primary on a newer timeline, or it fails. */
-    private int follow(String target, String leader, long timelineBefore, long start, PrintWriter out, PrintWriter err) {
+    /**
+     * Polls this node's status until {@code target} leads as the primary on a timeline after {@code timelineBefore},
+     * or {@code leader} logs the switchover's abort, or {@code waitFor} seconds from {@code start} (System.nanoTime)
+     * pass. Returns the exit code.
+     */
+    static int follow(Vigilctl parent, String target, String leader, long timelineBefore, long start, int waitFor,
+                      PrintWriter out, PrintWriter err) {
         long deadline = start + Duration.ofSeconds(waitFor).toNanos();
         String last = "";
         while (System.nanoTime() < deadline) {
@@ -145,7 +150,7 @@ final class SwitchoverCommand implements Callable<Integer> {
                     return Vigilctl.EXIT_OK;
                 }
                 String reason = pg.path("reason").asText("");
-                String cause = aborted(leader, err);
+                String cause = aborted(parent, leader, err);
                 if (cause != null) {
                     err.println("vigilctl: the switchover to " + target + " was aborted: " + cause);
                     return Vigilctl.EXIT_DAEMON_ERROR;

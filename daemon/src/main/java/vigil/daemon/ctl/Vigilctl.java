@@ -62,7 +62,11 @@ import picocli.CommandLine.Spec;
             "  vigilctl fence n1 --action status",
             "      Ask n1's fence agents whether its host is on.",
             "  vigilctl confirm-down n1 --yes",
-            "      On the leader: n1 is off, let the waiting failover go on.",
+            "      n1 is off: let the leader's waiting failover go on (given on any node).",
+            "  vigilctl switchover --to n2 --wait",
+            "      Hand the primary role to n2 without losing a commit.",
+            "  vigilctl restart-pg --rolling",
+            "      Restart PostgreSQL everywhere (a minor update): standbys first, then a switchover.",
             "  VIGIL_SOCKET=/run/vigil/n2.sock vigilctl status",
             "  vigilctl --socket /run/vigil/n2.sock status",
             "      Ask a daemon that listens on another socket.",
@@ -77,7 +81,7 @@ import picocli.CommandLine.Spec;
             "",
             "See also: vigild --help, systemctl status vigild, journalctl -u vigild",
         },
-        subcommands = {StatusCommand.class, CheckCommand.class, HistoryCommand.class, VersionCommand.class, CleanupCommand.class, SwitchoverCommand.class, PauseCommand.class, ResumeCommand.class, BanCommand.class, UnbanCommand.class, FenceCommand.class, ConfirmDownCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StatusCommand.class, CheckCommand.class, HistoryCommand.class, VersionCommand.class, CleanupCommand.class, SwitchoverCommand.class, RestartPgCommand.class, PauseCommand.class, ResumeCommand.class, BanCommand.class, UnbanCommand.class, FenceCommand.class, ConfirmDownCommand.class, CommandLine.HelpCommand.class})
 public final class Vigilctl implements Callable<Integer> {
     public static final int EXIT_OK = 0;
     public static final int EXIT_DAEMON_ERROR = 1;

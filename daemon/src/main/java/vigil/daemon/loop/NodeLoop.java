@@ -211,6 +211,16 @@ public final class NodeLoop implements Runnable {
         return reply;
     }
 
+    /**
+     * {@code vigilctl restart-pg}: restart this node's standby (clean shutdown, then the ordinary start). The future says
+     * what began, or fails with the core's reason (the primary, maintenance mode, an action under way).
+     */
+    public CompletableFuture<String> restartPg(String operator) {
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        inputs.add(new Operator(new OperatorRequests.RestartPg(operator, reply)));
+        return reply;
+    }
+
     /** Sets the fence-agent driver; before {@link #run}. */
     public void fencing(Fencing f) {
         fencing = f;

@@ -25,6 +25,8 @@ final class OperatorRequests {
 
     record Cleanup(String operator, CompletableFuture<String> reply) implements Request {}
 
+    record RestartPg(String operator, CompletableFuture<String> reply) implements Request {}
+
     record Switchover(String target, String operator, CompletableFuture<NodeLoop.SwitchoverBegun> reply) implements Request {}
 
     record Pause(boolean on, String operator, CompletableFuture<String> reply) implements Request {}
@@ -50,6 +52,7 @@ final class OperatorRequests {
         IllegalStateException e = new IllegalStateException(why);
         if (r instanceof ConfirmDown c) c.reply().completeExceptionally(e);
         else if (r instanceof Cleanup c) c.reply().completeExceptionally(e);
+        else if (r instanceof RestartPg c) c.reply().completeExceptionally(e);
         else if (r instanceof Switchover s) s.reply().completeExceptionally(e);
         else if (r instanceof Pause p) p.reply().completeExceptionally(e);
         else if (r instanceof Ban b) b.reply().completeExceptionally(e);
@@ -58,6 +61,7 @@ final class OperatorRequests {
     void handle(Request r) {
         if (r instanceof ConfirmDown c) confirmDown(c);
         else if (r instanceof Cleanup c) cleanup(c);
+        else if (r instanceof RestartPg c) restartPg(c);
         else if (r instanceof Switchover s) switchover(s);
         else if (r instanceof Pause p) pause(p);
         else if (r instanceof Ban b) ban(b);
@@ -95,6 +99,22 @@ final class OperatorRequests {
         decide.accept(new Input.Cleanup(clock.getAsLong(), c.operator()));
         c.reply().complete("failcount of " + config.electorate().self() + " reset: " + restarts
                 + " restart(s) within failure_timeout and " + failed + " failed action(s) forgotten");
+    }
+
+    private void restartPg(RestartPg r) {
+        long now = clock.getAsLong();
+        String refused = Node.refusesRestart(config, state.get(), now);
+        if (refused != null) {
+            r.reply().completeExceptionally(new IllegalStateException(refused));
+            return;
+        }
+        String primary = state.get().election().durable().record().primary();
+        log.event(Priority.NOTICE, "restart_pg", "operator", r.operator(), "reason", "OPERATOR_RESTART", "cause",
+                "the operator asked to restart this node's standby: clean shutdown, then started again as a standby of "
+                        + primary);
+        decide.accept(new Input.RestartPg(now, r.operator()));
+        r.reply().complete("PostgreSQL on " + config.electorate().self() + " is restarting: clean shutdown, then started"
+                + " again as a standby of " + primary);
     }
 
     private void pause(Pause p) {

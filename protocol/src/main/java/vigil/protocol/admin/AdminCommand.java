@@ -29,10 +29,17 @@ public enum AdminCommand {
     HISTORY("history", false),
     /**
      * Reset this node's failcount (restarts counted against migration_threshold, failed actions' back-off): args
-     * {@code node} (optional; only this node's own name is accepted), {@code operator}. The result is an object with
-     * {@code detail}.
+     * {@code node} (optional: this node; another is carried out by that node), {@code operator}. The result is an object
+     * with {@code detail}.
      */
     CLEANUP("cleanup", false),
+    /**
+     * Restart a node's standby (a clean shutdown, then the ordinary start as a standby): args {@code node} (optional:
+     * this node; another is carried out by that node), {@code operator}. Refused for the primary, in maintenance mode,
+     * or while an action runs. The result is an object with {@code accepted}, {@code node} and {@code detail}; it
+     * answers once the shutdown has begun (the caller watches that node's {@code status}).
+     */
+    RESTART_PG("restart-pg", false),
     /**
      * A planned switchover: args {@code to} (optional: the best standby otherwise), {@code operator}; only the leader,
      * running the primary, accepts it, and only when it is safe. The result is an object with {@code accepted},

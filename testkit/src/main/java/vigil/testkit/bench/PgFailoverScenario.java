@@ -86,8 +86,7 @@ abstract class PgFailoverScenario extends FailoverScenario {
                     String now = awaitRecovered(cluster, primary);
                     WriteLog log = writer.awaitAcksAfter(faultAt, 50, RECOVERED);
                     double until = VigilCluster.monoNowMs();
-                    WriteLog.Gap gap = log.outageAfter(faultAt, until).orElseThrow();
-                    value = gap.seconds();
+                    value = unavailability(log, faultAt, until);
                     Set<Long> lost = log.lost(pg.rows(now));
                     lost.removeAll(counted);
                     counted.addAll(lost);
@@ -180,6 +179,11 @@ abstract class PgFailoverScenario extends FailoverScenario {
         row.put("election_rounds", Math.max(1, stood.size()));
         row.put("stood", stood.entrySet().stream().map(en -> "t" + en.getKey() + ":" + String.join("+", en.getValue()))
                 .collect(java.util.stream.Collectors.joining(" ")));
+    }
+
+    /** A run's figure: the longest stretch without acknowledged writes that ends after the fault. */
+    double unavailability(WriteLog log, double faultAt, double until) {
+        return log.outageAfter(faultAt, until).orElseThrow().seconds();
     }
 
     /** Adds where the time went (from the daemons' log lines) to a finished run's row. */
