@@ -57,7 +57,20 @@ final class AdminCommands {
         this.log = log;
     }
 
+    /**
+     * A request from the admin socket. {@code forwarded_by} is vigild's own mark of a request a peer forwarded (it is
+     * never forwarded again, and is logged as that peer's): a client may not set it.
+     */
     CompletableFuture<AdminReply> handle(AdminRequest request) {
+        if (Forwarding.forwarded(request)) {
+            return done(AdminReply.failure(ErrorCode.BAD_REQUEST, Forwarding.FORWARDED_BY + " is set by vigild on the"
+                    + " peer channel only, not by a client"));
+        }
+        return carry(request);
+    }
+
+    /** A request to answer here: from the socket ({@link #handle}) or forwarded by a peer ({@link Forwarding}). */
+    CompletableFuture<AdminReply> carry(AdminRequest request) {
         AdminCommand command = AdminCommand.fromWireName(request.command()).orElse(null);
         if (command == null) {
             return done(AdminReply.failure(ErrorCode.UNKNOWN_COMMAND, "unknown command " + request.command()));

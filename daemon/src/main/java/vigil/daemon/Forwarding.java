@@ -51,7 +51,13 @@ final class Forwarding {
     private final BiConsumer<String, byte[]> send;
     private final Log log;
     private final AtomicLong ids = new AtomicLong();
-    private final Map<Long, CompletableFuture<AdminReply>> waiting = new ConcurrentHashMap<>();
+    /** A request sent and not answered yet: to whom, and the future its answer completes. */
+    private record Waiting(String node, CompletableFuture<AdminReply> reply) {}
+
+    /** Commands that change nothing: a lost answer means only that nothing is known. */
+    private static final Set<AdminCommand> READS = Set.of(AdminCommand.STATUS, AdminCommand.HISTORY);
+
+    private final Map<Long, Waiting> waiting = new ConcurrentHashMap<>();
     private final Map<String, Long> badFrameLoggedAt = new ConcurrentHashMap<>();
     private final Duration answerWithin;
     private volatile Function<AdminRequest, CompletableFuture<AdminReply>> local;
@@ -87,14 +93,23 @@ final class Forwarding {
         Map<String, Object> args = new LinkedHashMap<>(request.args());
         args.put(FORWARDED_BY, self);
         String json = AdminCodec.encodeRequest(new AdminRequest(request.version(), request.command(), args));
+        byte[] frame;
+        try {
+            frame = codec.encode(new OperatorFrame(id, false, json));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.completedFuture(AdminReply.failure(ErrorCode.BAD_REQUEST, "too large to forward to "
+                    + node + ": " + e.getMessage()));
+        }
+        boolean read = AdminCommand.fromWireName(request.command()).map(READS::contains).orElse(false);
         CompletableFuture<AdminReply> reply = new CompletableFuture<>();
-        waiting.put(id, reply);
+        waiting.put(id, new Waiting(node, reply));
         log.event(Priority.INFO, "forwarded", "peer", node, "command", request.command(), "id", id,
                 "operator", request.args().get("operator"));
-        send.accept(node, codec.encode(new OperatorFrame(id, false, json)));
+        send.accept(node, frame);
         return reply.completeOnTimeout(AdminReply.failure(ErrorCode.INTERNAL, node + " did not answer " + request.command()
-                        + " within " + answerWithin.toMillis() / 1000.0 + " s: it may or may not have carried it out"
-                        + " (see vigilctl status)"), answerWithin.toMillis(), TimeUnit.MILLISECONDS)
+                        + " within " + answerWithin.toMillis() / 1000.0 + " s" + (read ? " (unreachable, or built before"
+                        + " forwarding)" : ": it may or may not have carried it out (see vigilctl status)")),
+                        answerWithin.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((r, e) -> waiting.remove(id));
     }
 
@@ -113,20 +128,41 @@ final class Forwarding {
             return;
         }
         if (frame.answer()) {
-            CompletableFuture<AdminReply> reply = waiting.remove(frame.id());
-            if (reply == null) return; // answered after the wait ended: the request already failed
+            Waiting w = waiting.get(frame.id());
+            if (w == null || !w.node().equals(from)) return; // late (the request failed already), or not whom we asked
+            waiting.remove(frame.id());
             Decoded<AdminReply> decoded = AdminCodec.decodeReply(frame.json());
-            reply.complete(decoded.isValid() ? decoded.value() : AdminReply.failure(ErrorCode.INTERNAL,
+            w.reply().complete(decoded.isValid() ? decoded.value() : AdminReply.failure(ErrorCode.INTERNAL,
                     from + " answered with something unusable: " + decoded.error()));
             return;
         }
         carryOut(from, frame).whenComplete((reply, e) -> {
             AdminReply answer = e == null ? reply : AdminReply.failure(ErrorCode.INTERNAL, String.valueOf(e.getMessage()));
-            send.accept(from, codec.encode(new OperatorFrame(frame.id(), true, AdminCodec.encodeReply(answer))));
+            send.accept(from, answerFrame(frame.id(), answer));
         });
     }
 
+    /** The answer as a frame; one too large for the peer channel (a long history) becomes a failure that says so. */
+    private byte[] answerFrame(long id, AdminReply answer) {
+        String json = AdminCodec.encodeReply(answer);
+        try {
+            return codec.encode(new OperatorFrame(id, true, json));
+        } catch (IllegalArgumentException e) {
+            return codec.encode(new OperatorFrame(id, true, AdminCodec.encodeReply(AdminReply.failure(ErrorCode.REFUSED,
+                    self + "'s answer (" + json.length() + " characters) is too large for the peer channel: ask for less"
+                            + " (history -n)"))));
+        }
+    }
+
     private CompletableFuture<AdminReply> carryOut(String from, OperatorFrame frame) {
+        try {
+            return carryOutChecked(from, frame);
+        } catch (RuntimeException e) {
+            return done(AdminReply.failure(ErrorCode.INTERNAL, self + " failed on " + from + "'s request: " + e));
+        }
+    }
+
+    private CompletableFuture<AdminReply> carryOutChecked(String from, OperatorFrame frame) {
         Decoded<AdminRequest> decoded = AdminCodec.decodeRequest(frame.json());
         if (!decoded.isValid()) {
             return done(AdminReply.failure(ErrorCode.BAD_REQUEST, "forwarded request from " + from + ": " + decoded.error()));

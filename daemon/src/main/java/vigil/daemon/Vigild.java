@@ -201,7 +201,7 @@ public final class Vigild implements Callable<Integer> {
         // short grace it fences what it cannot see (a restarted primary keeps serving only if it is seen in time).
         if (agent != null) agent.startProbing(Supervised.probeInterval(cfg));
         AdminCommands commands = new AdminCommands(cfg.node().name(), loop, fencer, services, clock, log, forwarding);
-        forwarding.serve(commands::handle);
+        forwarding.serve(commands::carry);
         AdminServer admin = null;
         vigil.daemon.http.HttpEndpoint http = null;
         try {
@@ -214,7 +214,7 @@ public final class Vigild implements Callable<Integer> {
             });
             loop.onView(channel[0].members());
             admin = AdminServer.start(cfg.node().adminSocket(), cfg.node().adminGroup(), commands::handle);
-            if (cfg.node().http().enabled()) http = vigil.daemon.http.HttpEndpoint.open(cfg.node().http(), nodeConfig, loop, log);
+            if (cfg.node().http().enabled()) http = httpEndpoint(cfg, nodeConfig, loop, log);
         } catch (Exception e) {
             log.event(Priority.ERR, "failed", "reason", "STARTUP_FAILED", "error", e.getMessage());
             loop.shutdown().get(STOP_LIMIT.toSeconds(), TimeUnit.SECONDS);
@@ -300,6 +300,21 @@ public final class Vigild implements Callable<Integer> {
     }
 
     private static final String STATUS_UNAVAILABLE = "unavailable";
+
+    /**
+     * The HTTP endpoint of {@code node.http}, or null when it cannot start (its port taken, its address not up): the
+     * node's supervision matters more than its checks, so vigild runs on without it and says so.
+     */
+    private static vigil.daemon.http.HttpEndpoint httpEndpoint(VigilConfig cfg, NodeConfig nodeConfig, NodeLoop loop, Log log) {
+        try {
+            return vigil.daemon.http.HttpEndpoint.open(cfg.node().http(), nodeConfig, loop, log);
+        } catch (RuntimeException e) {
+            log.event(Priority.ERR, "http_unavailable", "reason", "HTTP_NOT_STARTED", "error", e.getMessage(),
+                    "hint", "vigild runs without its HTTP endpoint: load balancers' checks of this node fail until vigild"
+                            + " is restarted with a usable node.http");
+            return null;
+        }
+    }
 
     /**
      * The VIP driver of a data node with VIPs: VIPs found on this host at start go first (no lease covers them), the

@@ -69,10 +69,20 @@ class AdminCommandsTest {
     /** A cleanup of n2 is forwarded to n2; one that reached n1 although it names n2 is refused, never applied here. */
     @Test
     void aForwardedCleanupOfAnotherNodeIsRefusedWithWhereToRunIt() {
-        AdminReply r = ask("cleanup", Map.of("node", "n2", "operator", "alice", Forwarding.FORWARDED_BY, "n3"));
+        AdminReply r = commands.carry(new AdminRequest(AdminCodec.PROTOCOL_VERSION, "cleanup",
+                Map.of("node", "n2", "operator", "alice", Forwarding.FORWARDED_BY, "n3"))).join();
         assertFalse(r.ok());
         assertEquals(ErrorCode.REFUSED, r.error().code());
         assertEquals("failcounts are kept by each node's own vigild: run vigilctl cleanup on n2 (this is n1)",
                 r.error().message());
+    }
+
+    /** Only vigild marks a request as forwarded: from the socket the mark is refused, so nothing is logged as a peer's. */
+    @Test
+    void aClientCannotPassItsRequestOffAsForwarded() {
+        AdminReply r = ask("pause", Map.of("operator", "mallory", Forwarding.FORWARDED_BY, "n2"));
+        assertFalse(r.ok());
+        assertEquals(ErrorCode.BAD_REQUEST, r.error().code());
+        assertEquals("forwarded_by is set by vigild on the peer channel only, not by a client", r.error().message());
     }
 }

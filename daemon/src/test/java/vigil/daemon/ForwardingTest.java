@@ -84,14 +84,37 @@ class ForwardingTest {
     @Test
     void aForwardedRequestMustComeFromTheNodeItNames() {
         List<AdminReply> answers = new CopyOnWriteArrayList<>();
-        Forwarding n3 = new Forwarding("n3", codec, (to, frame) -> { }, log);
         Forwarding relay = new Forwarding("n2", codec, (to, frame) -> n1Answering(answers).onFrame("n3", frame), log);
         relay.ask("n1", AdminRequest.of(AdminCommand.PAUSE, Map.of("operator", "mallory")));
         assertEquals(1, answers.size());
         assertEquals(ErrorCode.BAD_REQUEST, answers.get(0).error().code());
         assertTrue(answers.get(0).error().message().contains("must name its sender n3"), answers.get(0).error().message());
         assertTrue(carriedOut.isEmpty());
-        assertTrue(n3 != null);
+    }
+
+    /** An answer counts only from the node that was asked: another peer cannot complete someone else's request. */
+    @Test
+    void anAnswerFromAnotherNodeIsIgnored() {
+        List<byte[]> sent = new CopyOnWriteArrayList<>();
+        Forwarding asker = new Forwarding("n2", codec, (to, frame) -> sent.add(frame), log, Duration.ofMillis(300));
+        CompletableFuture<AdminReply> reply = asker.ask("n1", AdminRequest.of(AdminCommand.PAUSE, Map.of("operator", "a")));
+        byte[] answer = codec.encode(new vigil.protocol.peer.OperatorFrame(1, true,
+                AdminCodec.encodeReply(AdminReply.success(Map.of("detail", "forged")))));
+        asker.onFrame("n3", answer);
+        assertFalse(reply.isDone(), "n3 was not asked");
+        asker.onFrame("n1", answer);
+        assertEquals("forged", reply.join().result().path("detail").asText(), "n1's answer completes it");
+    }
+
+    /** A reply too large for one peer frame (a long history) is answered with a refusal that says so, not dropped. */
+    @Test
+    void anAnswerTooLargeForTheChannelSaysSo() {
+        n1.serve(r -> CompletableFuture.completedFuture(AdminReply.success(Map.of("entries", "x".repeat(70_000)))));
+        AdminReply r = n2.ask("n1", AdminRequest.of(AdminCommand.HISTORY, Map.of("limit", 500))).join();
+        assertFalse(r.ok());
+        assertEquals(ErrorCode.REFUSED, r.error().code());
+        assertTrue(r.error().message().startsWith("n1's answer (") && r.error().message().contains("too large for the peer"
+                + " channel: ask for less"), r.error().message());
     }
 
     /** An n1 whose answers are decoded into {@code answers} instead of being sent back. */
@@ -118,6 +141,9 @@ class ForwardingTest {
         assertEquals(ErrorCode.INTERNAL, r.error().code());
         assertEquals("n1 did not answer switchover within 0.05 s: it may or may not have carried it out (see vigilctl "
                 + "status)", r.error().message());
+        AdminReply read = lost.ask("n1", AdminRequest.of(AdminCommand.STATUS, Map.of("node", "n1"))).join();
+        assertEquals("n1 did not answer status within 0.05 s (unreachable, or built before forwarding)",
+                read.error().message(), "a read changes nothing: no 'may or may not'");
     }
 
     @Test

@@ -61,9 +61,11 @@ public final class Routing {
         if (pg.timeline() > 0 && view.timeline() != pg.timeline()) {
             return Answer.no("on timeline " + view.timeline() + ", the cluster's is " + pg.timeline());
         }
-        Long lag = lag(e, pg.primary(), view);
+        Long lag = lag(e, pg.primary(), view, now);
         if (maxLagBytes != null) {
-            if (lag == null) return Answer.no("lag unknown: no position of the primary " + pg.primary() + " heard lately");
+            if (lag == null) {
+                return Answer.no("lag unknown: no position of the primary " + pg.primary() + " heard within a lease");
+            }
             if (lag > maxLagBytes) return Answer.no(lag + " bytes behind " + pg.primary() + ", more than " + maxLagBytes);
         }
         return Answer.yes("a standby of " + (view.upstream() == null ? "no upstream" : view.upstream())
@@ -106,9 +108,14 @@ public final class Routing {
                 + (view.role() == null ? "" : " " + view.role().name().toLowerCase(Locale.ROOT));
     }
 
-    /** How far {@code view} is behind the primary's last reported position, on its timeline; null when unknown. */
-    private static Long lag(ElectionState e, String primary, PgView view) {
+    /**
+     * How far {@code view} is behind the primary's last reported position, on its timeline; null when unknown, or when
+     * that position is older than a lease (a follower that has not heard its leader since: the primary may be far
+     * ahead by now, and a standby cut off from it would otherwise go on looking current).
+     */
+    private static Long lag(ElectionState e, String primary, PgView view, long now) {
         if (primary == null) return null;
+        if (e.role() != Role.LEADER && now - e.leaderContactAt() > e.electorate().timing().leaseMs()) return null;
         Candidacy c = primary.equals(e.electorate().self()) ? e.own() : e.known().get(primary);
         if (c == null || c.timeline() != view.timeline() || c.lsn() == 0) return null;
         return Math.max(0, c.lsn() - view.lsn());

@@ -65,8 +65,13 @@ class RoutingTest {
         assertEquals(new Routing.Answer(false, 2 * MB + " bytes behind n1, more than " + MB),
                 Routing.replica(behind, follower.build(), NOW, MB));
         Situation unheard = following("n2", "n1", 5).pg(primaryIs("n1"));
-        assertEquals(new Routing.Answer(false, "lag unknown: no position of the primary n1 heard lately"),
+        assertEquals(new Routing.Answer(false, "lag unknown: no position of the primary n1 heard within a lease"),
                 Routing.replica(behind, unheard.build(), NOW, MB));
+        // The position is as old as the last word from the leader: a lease later, it says nothing any more.
+        Situation cutOff = follower.heardAt(NOW - TIMING.leaseMs() - 1);
+        assertEquals(new Routing.Answer(false, "lag unknown: no position of the primary n1 heard within a lease"),
+                Routing.replica(behind, cutOff.build(), NOW, 2 * MB));
+        assertTrue(Routing.replica(behind, follower.heardAt(NOW - TIMING.leaseMs()).build(), NOW, 2 * MB).ok());
         assertTrue(Routing.replica(behind, unheard.build(), NOW, null).ok(), "without a limit the lag does not matter");
         assertEquals(new Routing.Answer(false, "on timeline 1, the cluster's is 2"),
                 Routing.replica(behind, followerOfNewPrimary("n3").build(), NOW, null));

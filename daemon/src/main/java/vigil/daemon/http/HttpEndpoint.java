@@ -16,11 +16,14 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -28,13 +31,16 @@ import vigil.config.HttpSettings;
 
 /**
  * The HTTP endpoint of {@code node.http}: one I/O thread, a request at a time per connection, each answered at once
- * and closed ({@link HttpRequests}). Bounded so that a busy or hostile client cannot cost the node its lease: at most
- * {@link #MAX_CONNECTIONS} open connections (more are closed on accept), 5 s to send a request, 4 KiB of request line
- * and headers, no body. The daemon's decisions never wait on it.
+ * and closed ({@link HttpRequests}). Bounded so that a busy or hostile client can neither cost the node its lease nor
+ * keep the load balancers' checks out: every connection is closed {@link #DEADLINE} after it was accepted, whatever it
+ * sent meanwhile (a client trickling bytes is no exception); one source address holds at most
+ * {@link #MAX_PER_SOURCE} connections and all together at most {@link #MAX_CONNECTIONS} (more are closed on accept);
+ * 1 KiB of request line, 4 KiB of headers, no body. The daemon's decisions never wait on it.
  */
 public final class HttpEndpoint implements AutoCloseable {
     static final int MAX_CONNECTIONS = 64;
-    static final int READ_TIMEOUT_S = 5;
+    static final int MAX_PER_SOURCE = 8;
+    static final Duration DEADLINE = Duration.ofSeconds(5);
 
     private final EventLoopGroup group;
     private final Channel channel;
@@ -79,10 +85,16 @@ public final class HttpEndpoint implements AutoCloseable {
      * @throws UncheckedIOException when the address cannot be bound or the TLS files cannot be read, saying which
      */
     static HttpEndpoint start(HttpSettings settings, HttpRequests.Answers checks, Supplier<String> metrics) {
+        return start(settings, checks, metrics, DEADLINE);
+    }
+
+    static HttpEndpoint start(HttpSettings settings, HttpRequests.Answers checks, Supplier<String> metrics,
+                              Duration deadline) {
         SslContext tls = settings.tls() ? tls(settings) : null;
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("vigil-http", true),
                 EpollIoHandler.newFactory());
         AtomicInteger open = new AtomicInteger();
+        Map<InetAddress, Integer> perSource = new HashMap<>(); // touched on the one I/O thread only
         try {
             ChannelFuture bound = new ServerBootstrap()
                     .group(group)
@@ -91,15 +103,21 @@ public final class HttpEndpoint implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            if (open.incrementAndGet() > MAX_CONNECTIONS) {
-                                open.decrementAndGet();
+                            InetAddress source = ch.remoteAddress().getAddress();
+                            int fromSource = perSource.getOrDefault(source, 0);
+                            if (open.get() >= MAX_CONNECTIONS || fromSource >= MAX_PER_SOURCE) {
                                 ch.close();
                                 return;
                             }
-                            ch.closeFuture().addListener(f -> open.decrementAndGet());
+                            open.incrementAndGet();
+                            perSource.put(source, fromSource + 1);
+                            ch.closeFuture().addListener(f -> {
+                                open.decrementAndGet();
+                                perSource.computeIfPresent(source, (k, n) -> n <= 1 ? null : n - 1);
+                            });
+                            ch.eventLoop().schedule(() -> { ch.close(); }, deadline.toMillis(), TimeUnit.MILLISECONDS);
                             if (tls != null) ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
                             ch.pipeline()
-                                    .addLast("timeout", new ReadTimeoutHandler(READ_TIMEOUT_S))
                                     .addLast("http", new HttpServerCodec(1024, 4096, 1024))
                                     .addLast("whole", new HttpObjectAggregator(1024, true))
                                     .addLast("requests", new HttpRequests(checks, metrics))

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +27,9 @@ import vigil.core.ha.Routing;
  * One HTTP request, answered at once on the I/O thread and the connection closed: the checks are reads of published
  * state and never wait. GET, HEAD and OPTIONS (HAProxy's default check method) only; {@code /primary}, {@code /replica}
  * (with an optional {@code lag}), {@code /sync}, {@code /leader}, {@code /health} answer 200 or 503 with a one-line
- * JSON body saying why; {@code /metrics} the Prometheus text. Anything else gets 400 (malformed, a parameter that is
- * not understood), 404 (another path), 405 (another method) or 413 (a body): nothing else is served.
+ * JSON body saying why; {@code /metrics} the Prometheus text. Anything else gets 400 (malformed, a body, a parameter
+ * that is not understood), 404 (another path), 405 (another method), 413 (a body over 1 KiB), 414 (a request line over
+ * 1 KiB) or 431 (headers over 4 KiB): nothing else is served.
  */
 final class HttpRequests extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** {@code lag=} as bytes: a whole number with an optional unit, B, kB, MB or GB (1 kB = 1024 B), like Patroni's. */
@@ -55,9 +57,13 @@ final class HttpRequests extends SimpleChannelInboundHandler<FullHttpRequest> {
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         if (!request.decoderResult().isSuccess()) {
             Throwable cause = request.decoderResult().cause();
-            boolean tooLong = cause instanceof TooLongFrameException;
-            send(ctx, request, tooLong ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE : HttpResponseStatus.BAD_REQUEST,
-                    json(tooLong ? "request line or headers too long" : "malformed request: " + cause.getMessage()));
+            if (cause instanceof TooLongHttpLineException) {
+                send(ctx, request, HttpResponseStatus.REQUEST_URI_TOO_LONG, json("request line over 1 KiB"));
+            } else if (cause instanceof TooLongFrameException) {
+                send(ctx, request, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, json("headers over 4 KiB"));
+            } else {
+                send(ctx, request, HttpResponseStatus.BAD_REQUEST, json("malformed request: " + cause.getMessage()));
+            }
             return;
         }
         HttpMethod method = request.method();

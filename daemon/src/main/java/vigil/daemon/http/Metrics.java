@@ -40,6 +40,8 @@ public final class Metrics implements Log.Tap {
     private final JvmGcMetrics gc = new JvmGcMetrics();
     /** The status read at the start of the current scrape: every gauge of one scrape sees the same one. */
     private volatile StatusView current;
+    /** The supervisor's last reason logged: a decision is counted when the reason changes (a pg line repeats it). */
+    private String lastReason = "";
 
     /**
      * @param status    this node's status, read once per scrape
@@ -105,9 +107,13 @@ public final class Metrics implements Log.Tap {
     public void event(Priority priority, String event, Map<String, String> f, String line) {
         switch (event) {
             case "pg" -> {
-                String reason = f.get("reason");
-                if (reason != null && !reason.isEmpty()) count("vigil.decisions", "decisions of the PostgreSQL supervisor, by reason", "reason", reason);
-                if ("SWITCHOVER_ABORTED".equals(reason)) count("vigil.switchovers", "planned switchovers", "outcome", "aborted");
+                String reason = f.getOrDefault("reason", "");
+                synchronized (this) {
+                    if (reason.isEmpty() || reason.equals(lastReason)) return; // the same decision, its actions logged again
+                    lastReason = reason;
+                }
+                count("vigil.decisions", "the PostgreSQL supervisor's decisions, counted when its reason changes", "reason", reason);
+                if (reason.equals("SWITCHOVER_ABORTED")) count("vigil.switchovers", "planned switchovers", "outcome", "aborted");
             }
             case "switchover" -> count("vigil.switchovers", "planned switchovers", "outcome", "begun");
             case "switchover_refused" -> count("vigil.switchovers", "planned switchovers", "outcome", "refused");
@@ -120,10 +126,20 @@ public final class Metrics implements Log.Tap {
                         .serviceLevelObjectives(BUCKETS).register(registry)
                         .record(Duration.ofMillis(parse(f.get("duration_ms"))));
             }
-            case "fence" -> count("vigil.fences", "fences of PostgreSQL here (postgres) or of another node (node)",
-                    "kind", f.containsKey("target") ? "node" : "postgres", "outcome",
-                    f.containsKey("target") ? ("true".equals(f.get("proven_off")) ? "proven_off" : f.getOrDefault("reason", ""))
-                            : ("true".equals(f.get("verified")) ? "verified" : "not_verified"));
+            case "fence" -> {
+                if (f.containsKey("target")) {
+                    String reason = f.getOrDefault("reason", "");
+                    count("vigil.fences", "fences of PostgreSQL here (kind postgres) and fence-agent runs against another"
+                                    + " node (kind node, by action)", "kind", "node", "action", f.getOrDefault("action", ""),
+                            "outcome", "true".equals(f.get("proven_off")) ? "proven_off" : reason.isEmpty() ? "ok" : reason);
+                } else {
+                    count("vigil.fences", "fences of PostgreSQL here (kind postgres) and fence-agent runs against another"
+                                    + " node (kind node, by action)", "kind", "postgres", "action", "kill",
+                            "outcome", "true".equals(f.get("verified")) ? "verified" : "not_verified");
+                }
+            }
+            case "vip_conflict" -> count("vigil.vip.changes", "VIP claims and releases", "vip", f.getOrDefault("vip", ""),
+                    "change", "held_elsewhere");
             case "vip_acquired" -> count("vigil.vip.changes", "VIP claims and releases", "vip", f.getOrDefault("vip", ""),
                     "change", "acquired");
             case "vip_released" -> count("vigil.vip.changes", "VIP claims and releases", "vip", f.getOrDefault("vip", ""),

@@ -47,7 +47,15 @@ public final class Log {
             recent.add(new Recent.Event(System.currentTimeMillis(), monoMs, priority, event,
                     java.util.Collections.unmodifiableMap(fields)));
         }
-        if (tapped) for (Tap t : taps) t.event(priority, event, fields, line);
+        if (tapped) {
+            for (Tap t : taps) {
+                try {
+                    t.event(priority, event, fields, line);
+                } catch (RuntimeException e) {
+                    // a tap (hooks, metrics) is a courtesy: it never takes the thread that logged down (the node loop)
+                }
+            }
+        }
         if (!shown) return;
         synchronized (out) {
             out.println(line);

@@ -146,15 +146,18 @@ final class OperatorRequests {
             return;
         }
         long term = state.get().election().term();
-        log.event(Priority.NOTICE, "switchover", "peer", verdict.target(), "operator", s.operator(), "term", term,
-                "reason", "OPERATOR_SWITCHOVER", "cause", "the operator asked to hand the primary role to " + verdict.target());
         decide.accept(new Input.Switchover(now, verdict.target(), s.operator()));
         var sup = state.get().supervisor();
         if (sup == null || sup.handover() == null || !sup.handover().target().equals(verdict.target())) {
-            s.reply().completeExceptionally(new IllegalStateException("the switchover did not begin: "
-                    + (sup == null ? "no PostgreSQL managed" : sup.why())));
+            String why = "the switchover did not begin: " + (sup == null ? "no PostgreSQL managed" : sup.why());
+            log.event(Priority.WARNING, "switchover_refused", "peer", verdict.target(), "operator", s.operator(),
+                    "reason", "SWITCHOVER_REFUSED", "cause", why);
+            s.reply().completeExceptionally(new IllegalStateException(why));
             return;
         }
+        // logged once begun (its first step, the CHECKPOINT, was decided just before this line is written)
+        log.event(Priority.NOTICE, "switchover", "peer", verdict.target(), "operator", s.operator(), "term", term,
+                "reason", "OPERATOR_SWITCHOVER", "cause", "the operator asked to hand the primary role to " + verdict.target());
         s.reply().complete(new NodeLoop.SwitchoverBegun(verdict.target(), term));
     }
 

@@ -132,10 +132,59 @@ class HttpEndpointTest {
         assertBad(exchange(at, "GET /primary HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"), "400 Bad Request",
                 "a check takes no body");
         assertBad(exchange(at, "GARBAGE\r\n\r\n"), "400 Bad Request", "malformed request");
-        assertBad(exchange(at, "GET /" + "x".repeat(2000) + " HTTP/1.1\r\n\r\n"), "431 Request Header Fields Too Large",
-                "too long");
+        assertBad(exchange(at, "GET /" + "x".repeat(2000) + " HTTP/1.1\r\n\r\n"), "414 Request-URI Too Long",
+                "request line over 1 KiB");
+        assertBad(exchange(at, "GET /primary HTTP/1.1\r\nX-Pad: " + "x".repeat(5000) + "\r\n\r\n"),
+                "431 Request Header Fields Too Large", "headers over 4 KiB");
+        assertTrue(exchange(at, "GET /primary HTTP/1.1\r\nContent-Length: 2000\r\n\r\n" + "x".repeat(2000))
+                .startsWith("HTTP/1.1 413 "), "a body over 1 KiB");
         assertEquals(List.of(), asked.stream().filter(a -> a.check() != Checks.Check.PRIMARY || a.lag() != null).toList(),
                 "no refused request reached a check");
+    }
+
+    /**
+     * A client that holds connections open (trickling bytes, or sending nothing) is cut off at the deadline from accept,
+     * and one source cannot take every connection: the checks of the load balancers still get through.
+     */
+    @Test
+    void connectionsAreBoundedInTimeAndPerSource() throws Exception {
+        endpoint = HttpEndpoint.start(HttpSettings.plain("127.0.0.1", 0), answers, () -> "", java.time.Duration.ofMillis(400));
+        InetSocketAddress at = endpoint.address();
+        List<Socket> held = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < HttpEndpoint.MAX_PER_SOURCE; i++) {
+                Socket s = new Socket();
+                s.connect(at, 2000);
+                s.getOutputStream().write('G'); // a request that never ends
+                held.add(s);
+            }
+            Socket extra = new Socket();
+            extra.connect(at, 2000);
+            extra.setSoTimeout(2000);
+            assertEquals(-1, extra.getInputStream().read(), "over the cap for one source: closed at once");
+            extra.close();
+            long start = System.nanoTime();
+            Socket trickling = held.get(0);
+            trickling.setSoTimeout(3000);
+            for (int i = 0; i < 3 && !trickling.isClosed(); i++) {
+                try {
+                    trickling.getOutputStream().write('E'); // keeps sending: no idle timeout would fire
+                } catch (IOException closed) {
+                    break;
+                }
+                Thread.sleep(150);
+            }
+            assertEquals(-1, trickling.getInputStream().read(), "closed by the deadline, though it kept sending");
+            double waited = (System.nanoTime() - start) / 1e6;
+            assertTrue(waited < 2000, "closed " + waited + " ms after the test began waiting");
+            // once the deadline freed them, the checks are served again
+            long until = System.nanoTime() + 3_000_000_000L;
+            String again = "";
+            while (System.nanoTime() < until && !again.startsWith("HTTP/1.1 200")) again = get(at, "GET", "/leader");
+            assertTrue(again.startsWith("HTTP/1.1 200 "), again);
+        } finally {
+            for (Socket s : held) s.close();
+        }
     }
 
     private static void assertBad(String response, String status, String reason) {

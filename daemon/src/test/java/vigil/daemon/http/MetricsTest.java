@@ -67,12 +67,16 @@ class MetricsTest {
         log.event(Priority.NOTICE, "pg", "reason", "PROMOTING", "peer", "n1");
         log.event(Priority.NOTICE, "pg_action_done", "id", 4, "action", "Promote[checkpoint=false]", "outcome", "OK",
                 "duration_ms", 40);
+        log.event(Priority.NOTICE, "pg", "reason", "PROMOTING", "actions", "[Promote#4]"); // the same decision again
         log.event(Priority.NOTICE, "pg", "reason", "PROMOTED");
         log.event(Priority.NOTICE, "switchover", "peer", "n2", "reason", "OPERATOR_SWITCHOVER");
         log.event(Priority.WARNING, "switchover_refused", "peer", "n3", "reason", "SWITCHOVER_REFUSED");
         log.event(Priority.NOTICE, "pg", "reason", "SWITCHOVER_ABORTED", "cause", "the stop took too long");
         log.event(Priority.ERR, "fence", "target", "n1", "action", "off", "proven_off", false, "reason", "FENCE_FAILED");
         log.event(Priority.NOTICE, "fence", "id", 5, "verified", true);
+        log.event(Priority.NOTICE, "fence", "target", "n1", "action", "status", "proven_off", false, "reason", null);
+        log.event(Priority.NOTICE, "fence", "target", "n1", "action", "off", "proven_off", true, "reason", null);
+        log.event(Priority.ERR, "vip_conflict", "vip", "db", "reason", "VIP_HELD_ELSEWHERE");
         log.event(Priority.NOTICE, "vip_acquired", "vip", "db");
         log.event(Priority.NOTICE, "service_action", "action", "systemctl restart apache2", "outcome", "ok");
         log.event(Priority.WARNING, "hook", "reason", "HOOK_TIMEOUT");
@@ -85,8 +89,11 @@ class MetricsTest {
         assertEquals(1, value(s, "vigil_postgres_actions_seconds_count{action=\"Promote\",outcome=\"OK\"}"));
         assertEquals(1, value(s, "vigil_postgres_actions_seconds_bucket{action=\"Promote\",outcome=\"OK\",le=\"0.05\"}"));
         assertEquals(0, value(s, "vigil_postgres_actions_seconds_bucket{action=\"Promote\",outcome=\"OK\",le=\"0.01\"}"));
-        assertEquals(1, value(s, "vigil_fences_total{kind=\"node\",outcome=\"FENCE_FAILED\"}"));
-        assertEquals(1, value(s, "vigil_fences_total{kind=\"postgres\",outcome=\"verified\"}"));
+        assertEquals(1, value(s, "vigil_fences_total{action=\"off\",kind=\"node\",outcome=\"FENCE_FAILED\"}"));
+        assertEquals(1, value(s, "vigil_fences_total{action=\"off\",kind=\"node\",outcome=\"proven_off\"}"));
+        assertEquals(1, value(s, "vigil_fences_total{action=\"status\",kind=\"node\",outcome=\"ok\"}"));
+        assertEquals(1, value(s, "vigil_fences_total{action=\"kill\",kind=\"postgres\",outcome=\"verified\"}"));
+        assertEquals(1, value(s, "vigil_vip_changes_total{change=\"held_elsewhere\",vip=\"db\"}"));
         assertEquals(1, value(s, "vigil_vip_changes_total{change=\"acquired\",vip=\"db\"}"));
         assertEquals(1, value(s, "vigil_service_actions_total{action=\"systemctl restart apache2\",outcome=\"ok\"}"));
         assertEquals(1, value(s, "vigil_hooks_total{outcome=\"HOOK_TIMEOUT\"}"));

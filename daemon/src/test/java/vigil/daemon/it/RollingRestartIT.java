@@ -9,23 +9,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
-import vigil.testkit.ClusterShape;
 import vigil.testkit.ExecResult;
-import vigil.testkit.PgNodes;
-import vigil.testkit.PgOptions;
-import vigil.testkit.Timing;
 import vigil.testkit.VigilCluster;
 import vigil.testkit.WriteLog;
-import vigil.testkit.WriterRun;
 
 /**
  * {@code vigilctl restart-pg} on real PostgreSQL 15 under three real vigild, with a writer writing to whichever node
@@ -34,31 +24,9 @@ import vigil.testkit.WriterRun;
  * the primary after a switchover, with no acknowledged write lost and writes stopped only during the switchover. A
  * restart is judged by PostgreSQL's own start time, not by a PID. Needs root; skipped otherwise.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class RollingRestartIT {
+class RollingRestartIT extends PgClusterIT {
     private static final Duration SETTLE = Duration.ofSeconds(60);
-
-    private PgRig fx;
-    private VigilCluster cluster;
-    private PgNodes pg;
-    private WriterRun writer;
-
-    @RegisterExtension
-    final TestWatcher dumpLogsOnFailure = RigIt.dumpOnFailure(() -> fx == null ? null : fx.logs());
-
-    @BeforeAll
-    void startCluster() {
-        fx = PgRig.start("RollingRestartIT", ClusterShape.of(Timing.DEFAULT).pg(PgOptions.ASYNC), true);
-        cluster = fx.cluster;
-        pg = fx.pg;
-        writer = fx.writer;
-    }
-
-    @AfterAll
-    void stopCluster() {
-        if (fx != null) fx.close();
-    }
 
     /** When each node's PostgreSQL last started, as it says itself. */
     private Map<String, String> startTimes() {

@@ -7,24 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
-import vigil.testkit.ClusterShape;
 import vigil.testkit.ExecResult;
-import vigil.testkit.NetnsRig;
-import vigil.testkit.PgNodes;
-import vigil.testkit.PgOptions;
-import vigil.testkit.Timing;
 import vigil.testkit.VigilCluster;
 import vigil.testkit.WriteLog;
-import vigil.testkit.WriterRun;
 
 /**
  * {@code vigilctl switchover} on real PostgreSQL 15 under three real vigild processes, one per network namespace,
@@ -33,33 +22,9 @@ import vigil.testkit.WriterRun;
  * class; the scenarios run in order: refusals, a switchover to a named standby, one back to the best standby, and
  * one whose target's machine dies half-way. Needs root; skipped otherwise.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class SwitchoverIT {
+class SwitchoverIT extends PgClusterIT {
     private static final Duration SETTLE = Duration.ofSeconds(60);
-
-    private PgRig fx;
-    private NetnsRig rig;
-    private VigilCluster cluster;
-    private PgNodes pg;
-    private WriterRun writer;
-
-    @RegisterExtension
-    final TestWatcher dumpLogsOnFailure = RigIt.dumpOnFailure(() -> fx == null ? null : fx.logs());
-
-    @BeforeAll
-    void startCluster() {
-        fx = PgRig.start("SwitchoverIT", ClusterShape.of(Timing.DEFAULT).pg(PgOptions.ASYNC), true);
-        rig = fx.rig;
-        cluster = fx.cluster;
-        pg = fx.pg;
-        writer = fx.writer;
-    }
-
-    @AfterAll
-    void stopCluster() {
-        if (fx != null) fx.close();
-    }
 
     @Test
     @Order(1)
