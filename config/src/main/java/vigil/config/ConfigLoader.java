@@ -177,7 +177,8 @@ public final class ConfigLoader {
                 b.get(p + "synchronous", Boolean.class), b.get(p + "max_lag_on_failover", Long.class),
                 b.get(p + "migration_threshold", Integer.class), b.get(p + "failure_timeout", Duration.class),
                 b.get(p + "failover_without_fencing", Boolean.class), b.get(p + "probe_interval", Duration.class),
-                b.get(p + "probe_timeout", Duration.class)));
+                b.get(p + "probe_timeout", Duration.class), b.get(p + "replication_slots", Boolean.class),
+                b.get(p + "max_slot_wal_keep_size", Long.class)));
     }
 
     private static WatchdogSettings watchdog(Bound b) {

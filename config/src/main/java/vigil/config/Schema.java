@@ -166,6 +166,16 @@ final class Schema {
         Setting.of("cluster.postgres.failover_without_fencing", BOOL).defaults(false).example("false")
             .doc("`true` allows automatic failover when the old primary can be neither reached nor fenced "
                 + "(its daemon gone, no watchdog, no fence agent). This risks two writable primaries."),
+        Setting.of("cluster.postgres.replication_slots", BOOL).defaults(true).example("true")
+            .doc("Every data node keeps a physical replication slot (`vigil_<node>`) for each other data node, and a "
+                + "standby streams through its own: the primary keeps the WAL a standby has not received yet, so a "
+                + "standby rebooted for patching catches up instead of being copied again. Kept on standbys too "
+                + "(without holding WAL there), so a promoted standby has them at once."),
+        Setting.of("cluster.postgres.max_slot_wal_keep_size", BYTES).defaults(PostgresClusterSettings.DEFAULT_MAX_SLOT_WAL_KEEP)
+            .example("1GB")
+            .doc("The most WAL the primary keeps for an absent standby's slot (PostgreSQL's `max_slot_wal_keep_size`): "
+                + "past it the slot is given up and that standby must be copied again, rather than the primary's disk "
+                + "filling up. Size it for the longest absence you plan for at your write rate."),
         Setting.of("cluster.postgres.probe_interval", DURATION).defaults(Duration.ofMillis(100)).example("100ms")
             .doc("How often vigild probes the local PostgreSQL."),
         Setting.of("cluster.postgres.probe_timeout", DURATION).defaults(Duration.ofMillis(500)).example("500ms")

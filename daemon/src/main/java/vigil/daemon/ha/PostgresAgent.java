@@ -45,6 +45,7 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
     private final Map<String, Upstream> upstreams;
     private final ActionRunner runner;
     private final LocalView localView;
+    private final SlotKeeper slots;
     private final Consumer<Input> loop;
     private final LongSupplier clock;
     private final Log log;
@@ -77,6 +78,7 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
         this.loop = loop;
         this.clock = clock;
         this.log = log;
+        this.slots = new SlotKeeper(probe, clock, log);
         // A crashed postmaster is seen the moment it exits, not at the next scheduled probe.
         postgres.onPostmasterExit(this::postmasterExited);
         this.guardThread = new Thread(this::guard, "vigil-lease-guard");
@@ -123,6 +125,7 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
         long epoch = freezeEpoch.get();
         vigil.core.ha.PgView v = view.get();
         if (freezeEpoch.get() == epoch) loop.accept(new Input.Probed(clock.getAsLong(), v));
+        slots.afterProbe(); // after the report: a promotion is reported first, its slots kept a moment later
         // The stop was reported without waiting for pg_waldump (a crashed primary restarts on that view); where the
         // WAL ends is read right after it, not a probe interval later.
         if (localView.walEndPending()) probeNow();

@@ -75,6 +75,8 @@ public final class PgProbe implements AutoCloseable {
 
     private final PgSettings settings;
     private Connection connection;
+    /** What the last probe found PostgreSQL to be; null when it did not answer. */
+    private volatile PgRole lastRole;
     /** Of the current connection: 0 until read. */
     private long systemId;
     /** Of the current connection: the primary timeline whose history was last read (-1: none yet). */
@@ -95,6 +97,7 @@ public final class PgProbe implements AutoCloseable {
     public synchronized PgState probe() {
         String frozen = stoppedPostmaster();
         if (frozen != null) {
+            lastRole = null;
             return PgState.unreachable(Failure.TIMEOUT, frozen);
         }
         boolean reused = connection != null;
@@ -102,6 +105,7 @@ public final class PgProbe implements AutoCloseable {
         if (!s.reachable() && reused && s.failure() != Failure.TIMEOUT) {
             s = attempt();
         }
+        lastRole = s.reachable() ? s.role() : null;
         return s;
     }
 
@@ -176,6 +180,38 @@ public final class PgProbe implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             closeConnection();
             return Optional.empty();
+        }
+    }
+
+    /** What the last probe found PostgreSQL to be; null when it did not answer (or before the first probe). */
+    public PgRole lastRole() {
+        return lastRole;
+    }
+
+    /**
+     * Brings this node's replication slots to what they should be for its role ({@link ReplicationSlots}), on the
+     * probe's connection: two short statements. Returns what changed ("dropped 1, made 2"), "" when nothing did, or the
+     * error; never throws.
+     */
+    public synchronized String keepSlots(boolean primary) {
+        ReplicationSlots slots = settings.slots();
+        if (!slots.enabled()) return "";
+        try {
+            if (connection == null) connection = connect();
+            long dropped;
+            long made;
+            try (Statement st = connection.createStatement()) {
+                try (ResultSet rs = st.executeQuery(slots.dropStatement(primary))) {
+                    dropped = rs.next() ? rs.getLong(1) : 0;
+                }
+                try (ResultSet rs = st.executeQuery(slots.makeStatement(primary))) {
+                    made = rs.next() ? rs.getLong(1) : 0;
+                }
+            }
+            return dropped == 0 && made == 0 ? "" : "dropped " + dropped + ", made " + made;
+        } catch (SQLException | RuntimeException e) {
+            closeConnection();
+            return "failed: " + e.getMessage();
         }
     }
 

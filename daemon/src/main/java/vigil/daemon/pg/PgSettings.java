@@ -19,10 +19,25 @@ import vigil.config.VigilConfig;
 public record PgSettings(Path bindir, Path dataDir, Path configDir, int port, String listenAddress, Path socketDir,
                          String osUser, String superuser, String replicationUser, Optional<Path> replicationPasswordFile,
                          String applicationName, Duration probeTimeout, List<String> peerAddresses,
-                         List<String> clientRules) {
+                         List<String> clientRules, ReplicationSlots slots) {
     public PgSettings {
         peerAddresses = List.copyOf(peerAddresses);
         clientRules = List.copyOf(clientRules);
+        if (slots == null) slots = ReplicationSlots.NONE;
+    }
+
+    /** Settings without replication slots. */
+    public PgSettings(Path bindir, Path dataDir, Path configDir, int port, String listenAddress, Path socketDir,
+                      String osUser, String superuser, String replicationUser, Optional<Path> replicationPasswordFile,
+                      String applicationName, Duration probeTimeout, List<String> peerAddresses, List<String> clientRules) {
+        this(bindir, dataDir, configDir, port, listenAddress, socketDir, osUser, superuser, replicationUser,
+                replicationPasswordFile, applicationName, probeTimeout, peerAddresses, clientRules, ReplicationSlots.NONE);
+    }
+
+    /** The same settings with {@code s} as the replication slots. */
+    public PgSettings withSlots(ReplicationSlots s) {
+        return new PgSettings(bindir, dataDir, configDir, port, listenAddress, socketDir, osUser, superuser,
+                replicationUser, replicationPasswordFile, applicationName, probeTimeout, peerAddresses, clientRules, s);
     }
 
     /** Settings without client rules: only vigil's own connections are admitted by vigil's block. */
@@ -41,9 +56,13 @@ public record PgSettings(Path bindir, Path dataDir, Path configDir, int port, St
                 cfg.source() + ": no node.postgres section — add it to say where this node's PostgreSQL lives"));
         List<String> peers = cfg.cluster().nodes().stream()
                 .filter(s -> s.role() == NodeRole.DATA).map(NodeSpec::address).distinct().toList();
+        List<String> dataNodes = cfg.cluster().nodes().stream().filter(s -> s.role() == NodeRole.DATA).map(NodeSpec::name)
+                .toList();
         return new PgSettings(n.bindir(), n.dataDir(), n.configDir(), n.port(), n.listenAddress(), n.socketDir(),
                 n.osUser(), c.superuser(), c.replicationUser(), c.replicationPasswordFile(), cfg.node().name(),
-                c.probeTimeout(), peers, n.clientAccess().stream().map(ClientAccess::hbaLine).toList());
+                c.probeTimeout(), peers, n.clientAccess().stream().map(ClientAccess::hbaLine).toList(),
+                c.replicationSlots() ? ReplicationSlots.of(cfg.node().name(), dataNodes, c.maxSlotWalKeepBytes())
+                        : ReplicationSlots.NONE);
     }
 
     Path bin(String tool) {

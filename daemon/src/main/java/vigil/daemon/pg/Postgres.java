@@ -281,6 +281,7 @@ public final class Postgres {
         }
         Map<String, String> changes = new HashMap<>();
         changes.put("primary_conninfo", PostgresFiles.quote(cmd.conninfo(u, null, s.applicationName(), passfile)));
+        changes.put("primary_slot_name", s.slots().enabled() ? PostgresFiles.quote(s.slots().own()) : null);
         changes.put("recovery_target_timeline", PostgresFiles.quote("latest"));
         files.writeConf(changes);
         files.ensureInclude();
@@ -332,6 +333,7 @@ public final class Postgres {
         }
         Map<String, String> changes = new HashMap<>();
         changes.put("primary_conninfo", null);
+        changes.put("primary_slot_name", null);
         files.writeConf(changes);
         files.ensureInclude();
         files.writeAccess(cmd.password().isPresent());

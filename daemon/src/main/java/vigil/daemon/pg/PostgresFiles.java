@@ -35,7 +35,8 @@ final class PostgresFiles {
             "# Added by vigil: vigild's settings (listen address, port, replication) override the above.";
     private static final String HEADER = "# Managed by vigild: rewritten on every role change. Do not edit.\n";
     /** Settings that depend on the role; all others are rewritten from PgSettings every time. */
-    static final List<String> ROLE_KEYS = List.of("primary_conninfo", "recovery_target_timeline", "synchronous_standby_names");
+    static final List<String> ROLE_KEYS = List.of("primary_conninfo", "primary_slot_name", "recovery_target_timeline",
+            "synchronous_standby_names");
 
     private final PgSettings s;
     private final OsAccount account;
@@ -68,6 +69,10 @@ final class PostgresFiles {
         // a commit waits for the synchronous standbys in synchronous_standby_names: no line of postgresql.conf may
         // weaken that (ALTER SYSTEM, role/database settings and a session's SET still can: the probe shows it)
         m.put("synchronous_commit", "on");
+        if (s.slots().enabled()) {
+            // what the slots of absent standbys may hold at most (ReplicationSlots): past it a slot is given up
+            m.put("max_slot_wal_keep_size", quote(Math.max(1, s.slots().maxKeepBytes() >> 20) + "MB"));
+        }
         // After a crash, PostgreSQL first syncs the whole data directory, one file at a time (0.45 s of a 0.7 s
         // restart measured on the rig): one syncfs() per file system does it at once (PostgreSQL 14 and later; with
         // the documented caveat that other writers' dirty pages on the same file systems are flushed too).

@@ -56,7 +56,8 @@ class PgSettingsTest {
         assertEquals(new PgSettings(Path.of("/usr/lib/postgresql/15/bin"), Path.of("/srv/pg"), Path.of("/srv/pg"), 5432,
                 "10.232.1.12", Path.of("/var/run/postgresql"), "postgres", "postgres", "replicator",
                 Optional.of(dir.resolve("replication.pass")), "n2", Duration.ofMillis(300),
-                List.of("10.232.1.11", "10.232.1.12")), s);
+                List.of("10.232.1.11", "10.232.1.12"), List.of(),
+                new ReplicationSlots("vigil_n2", List.of("vigil_n1"), 1L << 30)), s);
     }
 
     @Test

@@ -1,0 +1,117 @@
+package vigil.daemon.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Replication slots ({@code cluster.postgres.replication_slots}, on by default) on real PostgreSQL 15 under three real
+ * vigild: every standby streams through its own slot on the primary; the standbys keep the others' slots without
+ * holding WAL; a standby away while the primary writes and checkpoints finds its WAL kept and streams again without a
+ * copy; after a switchover the new primary's slots are in use at once. Needs root; skipped otherwise.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ReplicationSlotsIT extends PgClusterIT {
+    private static final Duration SETTLE = Duration.ofSeconds(60);
+
+    /** {@code node}'s slots: name → "active restart_lsn" as PostgreSQL shows them. */
+    private Map<String, String> slots(String node) {
+        Map<String, String> m = new TreeMap<>();
+        pg.psql(node, "select slot_name, active, coalesce(restart_lsn::text, 'none') from pg_replication_slots")
+                .orThrow("slots of " + node).output().lines().filter(l -> !l.isBlank()).forEach(l -> {
+                    String[] f = l.split("\\|");
+                    m.put(f[0], (f[1].equals("t") ? "active " : "inactive ") + f[2]);
+                });
+        return m;
+    }
+
+    private static String slotOf(String node) {
+        return "vigil_" + node;
+    }
+
+    /** Polls until {@code node} has its slots as {@code expected} says (a predicate on the map), or fails. */
+    private Map<String, String> awaitSlots(String node, String what, java.util.function.Predicate<Map<String, String>> ok) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Map<String, String> m = slots(node);
+        while (!ok.test(m) && System.nanoTime() < deadline) {
+            sleepMs(200);
+            m = slots(node);
+        }
+        assertTrue(ok.test(m), node + ": " + what + ": " + m);
+        return m;
+    }
+
+    @Test
+    @Order(1)
+    void everyStandbyStreamsThroughItsSlotAndTheStandbysHoldNoWal() {
+        String p = pg.awaitPrimaryWithStandbys(SETTLE);
+        cluster.awaitStable(SETTLE);
+        List<String> standbys = cluster.nodes().stream().filter(n -> !n.equals(p)).sorted().toList();
+        awaitSlots(p, "one active slot per standby, none for itself", m -> m.keySet().equals(
+                Set.of(slotOf(standbys.get(0)), slotOf(standbys.get(1))))
+                && standbys.stream().allMatch(s -> m.get(slotOf(s)).startsWith("active ")));
+        for (String s : standbys) {
+            awaitSlots(s, "the other two nodes' slots, holding no WAL", m -> m.keySet().equals(
+                    Set.of(slotOf(p), slotOf(standbys.get(0).equals(s) ? standbys.get(1) : standbys.get(0))))
+                    && m.values().stream().allMatch(v -> v.equals("inactive none")));
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aStandbyAwayWhileThePrimaryWritesFindsItsWalKeptAndStreamsAgainWithoutACopy() {
+        String p = pg.awaitPrimaryWithStandbys(SETTLE);
+        String away = cluster.nodes().stream().filter(n -> !n.equals(p)).sorted().findFirst().orElseThrow();
+        cluster.stop(away); // vigild's planned stop: its standby shut down cleanly
+        String held = awaitSlots(p, "the absent standby's slot inactive, holding WAL", m -> m.getOrDefault(slotOf(away), "")
+                .startsWith("inactive ") && !m.get(slotOf(away)).endsWith("none")).get(slotOf(away));
+        // WAL moves on: new segments, checkpoints that would recycle what no slot holds
+        for (int i = 0; i < 4; i++) {
+            pg.psql(p, "create table if not exists slot_fill (x int); insert into slot_fill select generate_series(1, 20000);"
+                    + " select pg_switch_wal(); checkpoint").orThrow("write and checkpoint on " + p);
+        }
+        assertEquals(held, slots(p).get(slotOf(away)), "the slot still holds the WAL from where the standby stopped");
+        double back = vigil.testkit.VigilCluster.monoNowMs();
+        cluster.startNode(away);
+        assertEquals(p, pg.awaitPrimaryWithStandbys(SETTLE), "the standby streams again");
+        awaitSlots(p, "the returned standby's slot active again", m -> m.getOrDefault(slotOf(away), "").startsWith("active "));
+        assertTrue(cluster.events(away).stream().noneMatch(e -> e.monoMs() > back && e.is("pg") && e.field("reason")
+                        .filter(r -> r.equals("CLONE") || r.equals("RECLONE") || r.startsWith("REWIND")).isPresent()),
+                "caught up from the kept WAL: no copy, no rewind");
+    }
+
+    @Test
+    @Order(3)
+    void afterASwitchoverTheNewPrimarysSlotsAreInUse() {
+        String p = pg.awaitPrimaryWithStandbys(SETTLE);
+        cluster.awaitStable(SETTLE);
+        String to = cluster.nodes().stream().filter(n -> !n.equals(p)).sorted().findFirst().orElseThrow();
+        cluster.vigilctl(p, "switchover", "--to", to, "--wait").orThrow("vigilctl switchover --to " + to);
+        assertEquals(to, pg.awaitPrimaryWithStandbys(SETTLE));
+        List<String> standbys = cluster.nodes().stream().filter(n -> !n.equals(to)).toList();
+        awaitSlots(to, "the new primary's slots in use by both standbys", m -> standbys.stream()
+                .allMatch(s -> m.getOrDefault(slotOf(s), "").startsWith("active ")) && !m.containsKey(slotOf(to)));
+        awaitSlots(p, "the old primary, now a standby, holds no WAL for the others", m -> !m.isEmpty()
+                && m.values().stream().allMatch(v -> v.equals("inactive none")));
+        assertNotEquals(p, to);
+    }
+
+    private static void sleepMs(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
