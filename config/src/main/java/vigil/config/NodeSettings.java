@@ -34,6 +34,12 @@ public record NodeSettings(String name, Path stateDir, String bindAddress, Path 
         this(name, stateDir, bindAddress, adminSocket, adminGroup, postgres, watchdog, hooks, services, track, HttpSettings.OFF);
     }
 
+    /** The same node with the event hooks {@code h}. */
+    public NodeSettings withHooks(List<HookSettings> h) {
+        return new NodeSettings(name, stateDir, bindAddress, adminSocket, adminGroup, postgres, watchdog, h, services,
+                track, http);
+    }
+
     /** The same node with the HTTP endpoint {@code h}. */
     public NodeSettings withHttp(HttpSettings h) {
         return new NodeSettings(name, stateDir, bindAddress, adminSocket, adminGroup, postgres, watchdog, hooks, services,

@@ -45,9 +45,18 @@ final class AdminCommands {
     private final LongSupplier clock;
     private final Log log;
     private final Forwarding forwarding;
+    /** {@code vigilctl reload} by an operator: the answer ({@link Reloads}). */
+    private final java.util.function.Function<String, AdminReply> reload;
 
     AdminCommands(String node, NodeLoop loop, Fencer fencer, vigil.daemon.service.ServiceActions services,
                   LongSupplier clock, Log log, Forwarding forwarding) {
+        this(node, loop, fencer, services, clock, log, forwarding, operator -> AdminReply.failure(ErrorCode.REFUSED,
+                "this daemon cannot reload"));
+    }
+
+    AdminCommands(String node, NodeLoop loop, Fencer fencer, vigil.daemon.service.ServiceActions services,
+                  LongSupplier clock, Log log, Forwarding forwarding, java.util.function.Function<String, AdminReply> reload) {
+        this.reload = reload;
         this.forwarding = forwarding;
         this.node = node;
         this.loop = loop;
@@ -88,6 +97,7 @@ final class AdminCommands {
             case BAN -> onLeader(request, () -> ban(request, true));
             case UNBAN -> onLeader(request, () -> ban(request, false));
             case VERSION -> done(AdminReply.success(version()));
+            case RELOAD -> reload(request);
         };
     }
 
@@ -123,6 +133,16 @@ final class AdminCommands {
                 : v.withServices(services.recent().stream().map(o -> new vigil.protocol.admin.ServiceOutcomeView(
                         o.action(), o.trigger().word(), o.vip(), o.ok(), o.exit(), o.attempts(), o.at(), o.detail()))
                         .toList())));
+    }
+
+    /** Reads the file again on a thread of its own (closing the old hooks may wait for their grace). */
+    private CompletableFuture<AdminReply> reload(AdminRequest request) {
+        String who = operator(request);
+        return CompletableFuture.supplyAsync(() -> reload.apply(who), r -> {
+            Thread t = new Thread(r, "vigil-reload");
+            t.setDaemon(true);
+            t.start();
+        });
     }
 
     /** A node restarts its own standby ({@link #onNode} brings the request there). */

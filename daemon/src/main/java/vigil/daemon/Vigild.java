@@ -200,7 +200,10 @@ public final class Vigild implements Callable<Integer> {
         // Probe at once: until its first probe answers the node step knows nothing about PostgreSQL, and after a
         // short grace it fences what it cannot see (a restarted primary keeps serving only if it is seen in time).
         if (agent != null) agent.startProbing(Supervised.probeInterval(cfg));
-        AdminCommands commands = new AdminCommands(cfg.node().name(), loop, fencer, services, clock, log, forwarding);
+        java.util.concurrent.atomic.AtomicReference<Reloads> reloads = new java.util.concurrent.atomic.AtomicReference<>();
+        AdminCommands commands = new AdminCommands(cfg.node().name(), loop, fencer, services, clock, log, forwarding,
+                operator -> reloads.get() == null ? vigil.protocol.admin.AdminReply.failure(
+                        vigil.protocol.admin.ErrorCode.REFUSED, "vigild is still starting") : reloads.get().reload(operator));
         forwarding.serve(commands::carry);
         AdminServer admin = null;
         vigil.daemon.http.HttpEndpoint http = null;
@@ -236,7 +239,7 @@ public final class Vigild implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         java.util.concurrent.atomic.AtomicBoolean stopRequested = new java.util.concurrent.atomic.AtomicBoolean();
         AdminServer adminServer = admin;
-        vigil.daemon.http.HttpEndpoint httpEndpoint = http;
+        reloads.set(new Reloads(cfg, hooks, http, c -> httpEndpoint(c, nodeConfig, loop, log), log, HOOK_GRACE));
         Thread hook = new Thread(() -> {
             stopRequested.set(true);
             SystemdNotify.stopping();
@@ -252,13 +255,12 @@ public final class Vigild implements Callable<Integer> {
             channel[0].close();
             if (datagrams[0] != null) datagrams[0].close();
             adminServer.close();
-            if (httpEndpoint != null) httpEndpoint.close();
             if (agent != null) agent.close();
             if (vips != null) vips.close();
             if (track != null) track.close();
             if (services != null) services.close();
             store.close();
-            hooks.close(HOOK_GRACE); // inside the shutdown hook: the JVM halts once it returns
+            reloads.get().close(); // the hooks (given HOOK_GRACE: the JVM halts once this returns) and the endpoint
             stopped.countDown();
         }, "vigil-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -274,7 +276,7 @@ public final class Vigild implements Callable<Integer> {
             Runtime.getRuntime().removeShutdownHook(hook);
             channel[0].close();
             adminServer.close();
-            if (httpEndpoint != null) httpEndpoint.close();
+            reloads.get().close();
             if (agent != null) agent.close();
             store.close();
             return 1;

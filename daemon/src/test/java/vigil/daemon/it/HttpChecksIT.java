@@ -137,6 +137,31 @@ class HttpChecksIT extends PgClusterIT {
         assertEquals(200, code, old + " /replica after healing: " + body(old, "/replica"));
     }
 
+    /** {@code vigilctl reload} on a real vigild: the endpoint moves to the port the file now names, nothing else. */
+    @Test
+    @Order(3)
+    void aReloadMovesTheEndpointToItsNewPort() throws Exception {
+        String n = cluster.nodes().get(0);
+        java.nio.file.Path file = cluster.configFile(n);
+        String before = java.nio.file.Files.readString(file);
+        java.nio.file.Files.writeString(file, before.replace("    port: " + ClusterShape.HTTP_PORT + "\n", "    port: 8010\n"));
+        try {
+            ExecResult reload = cluster.vigilctl(n, "reload").orThrow("vigilctl reload on " + n);
+            assertTrue(reload.output().contains("applied: node.http"), reload.output());
+            String moved = "http://" + rig.address(n) + ":8010/health";
+            assertEquals(List.of(200, 0), codes(List.of(moved, url(n, "/health"))), "served on 8010 only");
+            String socket = cluster.adminSocket(n).toString();
+            java.nio.file.Files.writeString(file, before.replace("    socket: " + socket + "\n", "    socket: " + socket + ".new\n"));
+            ExecResult restart = cluster.vigilctl(n, "reload").orThrow("vigilctl reload on " + n);
+            assertTrue(restart.output().contains("applied: node.http; need a restart (systemctl restart vigild): node.admin"),
+                    restart.output());
+        } finally {
+            java.nio.file.Files.writeString(file, before);
+            cluster.vigilctl(n, "reload");
+        }
+        assertEquals(List.of(200), codes(List.of(url(n, "/health"))), "back on " + ClusterShape.HTTP_PORT);
+    }
+
     private static void sleepMs(long ms) {
         try {
             Thread.sleep(ms);

@@ -66,7 +66,14 @@ public enum AdminCommand {
      * {@code status_format}, {@code java}, {@code pid}, {@code node}, {@code started_at} (ISO-8601, UTC) and
      * {@code uptime_s}.
      */
-    VERSION("version", false);
+    VERSION("version", false),
+    /**
+     * Read this node's configuration file again: arg {@code operator}. The event hooks and the HTTP endpoint are
+     * applied; every other change is listed as needing a restart; a file with errors changes nothing ({@code REFUSED}
+     * with its problems). The result is an object with {@code applied} and {@code restart_needed} (section names) and
+     * {@code detail}.
+     */
+    RELOAD("reload", false);
 
     private final String wireName;
     private final boolean longRunning;

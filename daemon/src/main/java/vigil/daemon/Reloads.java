@@ -1,0 +1,89 @@
+package vigil.daemon;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import vigil.config.ConfigChanges;
+import vigil.config.ConfigLoader;
+import vigil.config.LoadResult;
+import vigil.config.Problem;
+import vigil.config.VigilConfig;
+import vigil.daemon.hook.Hooks;
+import vigil.daemon.http.HttpEndpoint;
+import vigil.daemon.log.Log;
+import vigil.daemon.log.Priority;
+import vigil.protocol.admin.AdminReply;
+import vigil.protocol.admin.ErrorCode;
+
+/**
+ * {@code vigilctl reload}: the configuration file read again and checked as at start; the parts a running daemon can
+ * take anew are swapped ({@link ConfigChanges#APPLIED_LIVE}: the event hooks, the HTTP endpoint), and every other
+ * change is reported as needing a restart, by section, without touching anything. A file with errors changes nothing
+ * (its problems are the answer, file:line:column). Owns what it swaps: {@link #close} closes the current ones.
+ */
+final class Reloads implements AutoCloseable {
+    private final Log log;
+    private final Duration hookGrace;
+    /** Opens an endpoint for the given config (null when it cannot start: the daemon runs on without one). */
+    private final Function<VigilConfig, HttpEndpoint> openHttp;
+    private VigilConfig running;
+    private Hooks hooks;
+    private HttpEndpoint http;
+
+    Reloads(VigilConfig running, Hooks hooks, HttpEndpoint http, Function<VigilConfig, HttpEndpoint> openHttp, Log log,
+            Duration hookGrace) {
+        this.running = running;
+        this.hooks = hooks;
+        this.http = http;
+        this.openHttp = openHttp;
+        this.log = log;
+        this.hookGrace = hookGrace;
+    }
+
+    synchronized AdminReply reload(String operator) {
+        LoadResult loaded = ConfigLoader.load(running.source(), running.node().name());
+        List<String> errors = loaded.problems().stream().filter(p -> p.severity() == Problem.Severity.ERROR)
+                .map(Problem::toString).toList();
+        if (!loaded.ok()) {
+            log.event(Priority.WARNING, "reload", "operator", operator, "reason", "RELOAD_REFUSED", "cause",
+                    errors.size() + " error(s) in " + running.source() + "; nothing changed");
+            return AdminReply.failure(ErrorCode.REFUSED, running.source() + " has errors; nothing changed:\n  "
+                    + String.join("\n  ", errors));
+        }
+        VigilConfig file = loaded.config().orElseThrow();
+        ConfigChanges changes = ConfigChanges.between(running, file);
+        if (changes.applicable().contains("node.hooks")) {
+            Hooks before = hooks;
+            hooks = new Hooks(file.node().hooks(), file.node().name(), file.cluster().name(), log).start();
+            before.close(hookGrace);
+            running = new VigilConfig(running.source(), running.cluster(), running.node().withHooks(file.node().hooks()));
+        }
+        if (changes.applicable().contains("node.http")) {
+            if (http != null) http.close();
+            running = new VigilConfig(running.source(), running.cluster(), running.node().withHttp(file.node().http()));
+            http = running.node().http().enabled() ? openHttp.apply(running) : null;
+        }
+        List<String> restart = new java.util.ArrayList<>(changes.restart());
+        if (changes.cluster()) restart.add(0, "cluster");
+        String detail = changes.none() ? "nothing changed in " + running.source()
+                : (changes.applicable().isEmpty() ? "" : "applied: " + String.join(", ", changes.applicable()))
+                + (changes.applicable().isEmpty() || restart.isEmpty() ? "" : "; ")
+                + (restart.isEmpty() ? "" : "need a restart (systemctl restart vigild" + (changes.cluster()
+                ? ", on every node: the cluster section must be the same everywhere" : "") + "): " + String.join(", ", restart));
+        log.event(Priority.NOTICE, "reload", "operator", operator, "reason", "OPERATOR_RELOAD", "applied",
+                changes.applicable(), "restart_needed", restart, "config", running.source());
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("applied", changes.applicable());
+        result.put("restart_needed", restart);
+        result.put("detail", detail);
+        return AdminReply.success(result);
+    }
+
+    @Override
+    public synchronized void close() {
+        hooks.close(hookGrace);
+        if (http != null) http.close();
+    }
+}

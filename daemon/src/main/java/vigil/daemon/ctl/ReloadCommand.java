@@ -1,0 +1,56 @@
+package vigil.daemon.ctl;
+
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import vigil.protocol.admin.AdminCommand;
+
+/** {@code vigilctl reload}: this node's vigild reads its configuration file again. */
+@Command(name = "reload",
+        sortOptions = false,
+        header = "Read this node's configuration file again; say what was applied and what needs a restart.",
+        synopsisHeading = "%nUsage: ",
+        customSynopsis = "vigilctl [--socket PATH] reload",
+        descriptionHeading = "%nDescription:%n",
+        description = {
+            "The local vigild reads its configuration file again and checks it as vigild --check-config does. A file "
+                    + "with errors changes nothing: the errors are printed (file:line:column, setting, what to do). "
+                    + "Otherwise the sections a running daemon can take anew are applied at once: node.hooks (events "
+                    + "still queued run with the old hooks, later ones with the new) and node.http (the endpoint is "
+                    + "closed and opened again with the new settings). Every other changed section is listed as "
+                    + "needing a restart and left as it runs: systemctl restart vigild (a planned stop; on the primary, "
+                    + "switch over first). A changed cluster section needs every node restarted with the same file: "
+                    + "nodes whose cluster sections differ refuse each other's messages.",
+            "",
+            "systemctl reload vigild runs this command. The daemon logs event=reload reason=OPERATOR_RELOAD with what "
+                    + "it applied and what needs a restart.",
+        },
+        optionListHeading = "%nOptions:%n",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            " 0:the file was read: what changed was applied or is listed as needing a restart",
+            " 1:the file has errors (nothing changed), or vigild answered something malformed",
+            " 2:usage error",
+            "69:vigild unreachable (socket missing or refusing, or no reply within 5 s)",
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {"  vigilctl reload", "  systemctl reload vigild"})
+final class ReloadCommand implements Callable<Integer> {
+    @ParentCommand
+    Vigilctl parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Override
+    public Integer call() {
+        return AdminCall.printDetail(parent, spec, AdminCommand.RELOAD, Map.of());
+    }
+}

@@ -1,0 +1,113 @@
+package vigil.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vigil.config.ConfigLoader;
+import vigil.config.VigilConfig;
+import vigil.daemon.hook.Hooks;
+import vigil.daemon.log.Log;
+import vigil.daemon.log.Priority;
+import vigil.protocol.admin.AdminReply;
+import vigil.protocol.admin.ErrorCode;
+
+/** {@code vigilctl reload} against a real file: applied, reported as needing a restart, or refused with the errors. */
+class ReloadsTest {
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream logged = new ByteArrayOutputStream();
+    private final Log log = new Log("n1", new PrintStream(logged, true, StandardCharsets.UTF_8), Priority.INFO);
+    private final List<VigilConfig> opened = new ArrayList<>();
+
+    private Path write(String extra) throws Exception {
+        Path key = dir.resolve("cluster.key");
+        if (!Files.exists(key)) {
+            Files.writeString(key, "AAAAAAAAAAAAAAAAAAAAAA==\n");
+            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        }
+        Path file = dir.resolve("vigil.yaml");
+        Files.writeString(file, """
+                cluster:
+                  name: maas
+                  nodes:
+                    - {name: n1, address: 10.232.1.11}
+                    - {name: n2, address: 10.232.1.12}
+                    - {name: w1, address: 10.232.1.13, role: witness}
+                  security: {key_file: KEY}
+                node:
+                  name: n1
+                  state_dir: STATE
+                """.replace("KEY", key.toString()).replace("STATE", dir.resolve("state").toString()) + extra);
+        return file;
+    }
+
+    private Reloads reloads() throws Exception {
+        VigilConfig running = ConfigLoader.load(write(""), "n1").config().orElseThrow();
+        Hooks hooks = new Hooks(running.node().hooks(), "n1", "maas", log).start();
+        return new Reloads(running, hooks, null, c -> {
+            opened.add(c);
+            return null;
+        }, log, Duration.ofMillis(100));
+    }
+
+    @Test
+    void whatARunningDaemonCanTakeIsAppliedTheRestIsListed() throws Exception {
+        try (Reloads r = reloads()) {
+            AdminReply same = r.reload("alice");
+            assertTrue(same.ok());
+            assertTrue(same.result().path("detail").asText().startsWith("nothing changed in "), same.result().toString());
+            write("  http: {listen: 127.0.0.1, port: 8099}\n  bind_address: 10.232.1.11\n  admin: {socket: "
+                    + dir.resolve("other.sock") + "}\n");
+            AdminReply changed = r.reload("alice");
+            assertTrue(changed.ok(), String.valueOf(changed.error()));
+            assertEquals("[\"node.http\"]", changed.result().path("applied").toString());
+            assertEquals("[\"node.admin\"]", changed.result().path("restart_needed").toString());
+            assertEquals("applied: node.http; need a restart (systemctl restart vigild): node.admin",
+                    changed.result().path("detail").asText());
+            assertEquals(1, opened.size(), "the endpoint opened with the new settings");
+            assertEquals(8099, opened.get(0).node().http().port());
+            assertTrue(r.reload("alice").result().path("applied").isEmpty(), "applied once: now it runs with it");
+            assertTrue(logged.toString(StandardCharsets.UTF_8).contains("event=reload"), logged.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aFileWithErrorsChangesNothing() throws Exception {
+        try (Reloads r = reloads()) {
+            write("  http: {port: 8099}\n");
+            AdminReply refused = r.reload("alice");
+            assertFalse(refused.ok());
+            assertEquals(ErrorCode.REFUSED, refused.error().code());
+            assertTrue(refused.error().message().contains("has errors; nothing changed")
+                    && refused.error().message().contains("node.http.listen: missing required setting"), refused.error().message());
+            assertTrue(opened.isEmpty());
+            write("");
+            assertTrue(r.reload("alice").result().path("detail").asText().startsWith("nothing changed"),
+                    "the running config is still the old one");
+        }
+    }
+
+    @Test
+    void aChangedClusterSectionNeedsEveryNodeRestarted() throws Exception {
+        try (Reloads r = reloads()) {
+            Path file = write("");
+            Files.writeString(file, Files.readString(file).replace("name: maas", "name: other"));
+            AdminReply reply = r.reload("alice");
+            assertEquals("[\"cluster\"]", reply.result().path("restart_needed").toString());
+            assertTrue(reply.result().path("detail").asText().contains("on every node"), reply.result().toString());
+        }
+    }
+}
