@@ -98,6 +98,7 @@ final class AdminCommands {
             case UNBAN -> onLeader(request, () -> ban(request, false));
             case VERSION -> done(AdminReply.success(version()));
             case RELOAD -> reload(request);
+            case SIMULATE -> simulate(request);
         };
     }
 
@@ -133,6 +134,17 @@ final class AdminCommands {
                 : v.withServices(services.recent().stream().map(o -> new vigil.protocol.admin.ServiceOutcomeView(
                         o.action(), o.trigger().word(), o.vip(), o.ok(), o.exit(), o.attempts(), o.at(), o.detail()))
                         .toList())));
+    }
+
+    /** {@code lost}: the nodes taken away; the core says what would follow, from the newest published state. */
+    private CompletableFuture<AdminReply> simulate(AdminRequest request) {
+        if (!(request.args().get("lost") instanceof List<?> names) || names.isEmpty()
+                || !names.stream().allMatch(n -> n instanceof String s && loop.knows(s))) {
+            return done(AdminReply.failure(ErrorCode.BAD_REQUEST, "simulate needs lost: a list of this cluster's nodes"));
+        }
+        java.util.Set<String> lost = names.stream().map(String.class::cast).collect(java.util.stream.Collectors.toSet());
+        List<String> lines = loop.simulate(lost);
+        return done(AdminReply.success(Map.of("lines", lines, "detail", String.join("\n", lines))));
     }
 
     /** Reads the file again on a thread of its own (closing the old hooks may wait for their grace). */

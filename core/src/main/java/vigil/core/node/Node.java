@@ -117,6 +117,14 @@ public final class Node {
         return null;
     }
 
+    /**
+     * {@code vigilctl simulate}: what the cluster would do if {@code lost} were gone, from this node's view
+     * ({@link vigil.core.ha.WhatIf}); one line per consequence. Changes nothing.
+     */
+    public static List<String> simulate(NodeConfig config, NodeState state, java.util.Set<String> lost) {
+        return vigil.core.ha.WhatIf.lose(state.election(), config.policy(), lost);
+    }
+
     /** Why this node would not restart its standby now ({@code vigilctl restart-pg}), or null. */
     public static String refusesRestart(NodeConfig config, NodeState state, long now) {
         if (state.supervisor() == null) return "this node manages no PostgreSQL";

@@ -81,7 +81,7 @@ import picocli.CommandLine.Spec;
             "",
             "See also: vigild --help, systemctl status vigild, journalctl -u vigild",
         },
-        subcommands = {StatusCommand.class, CheckCommand.class, HistoryCommand.class, VersionCommand.class, CleanupCommand.class, SwitchoverCommand.class, RestartPgCommand.class, ReloadCommand.class, PauseCommand.class, ResumeCommand.class, BanCommand.class, UnbanCommand.class, FenceCommand.class, ConfirmDownCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StatusCommand.class, CheckCommand.class, HistoryCommand.class, VersionCommand.class, CleanupCommand.class, SwitchoverCommand.class, RestartPgCommand.class, ReloadCommand.class, SimulateCommand.class, PauseCommand.class, ResumeCommand.class, BanCommand.class, UnbanCommand.class, FenceCommand.class, ConfirmDownCommand.class, CommandLine.HelpCommand.class})
 public final class Vigilctl implements Callable<Integer> {
     public static final int EXIT_OK = 0;
     public static final int EXIT_DAEMON_ERROR = 1;

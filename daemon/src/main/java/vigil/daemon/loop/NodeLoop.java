@@ -289,6 +289,11 @@ public final class NodeLoop implements Runnable {
         return read.apply(state, clock.getAsLong());
     }
 
+    /** {@code vigilctl simulate}: what losing {@code lost} would do, from the newest published state ({@link Node#simulate}). */
+    public List<String> simulate(java.util.Set<String> lost) {
+        return Node.simulate(config, state, lost);
+    }
+
     /** Whether {@code node} is a member of this cluster (cluster.nodes). */
     public boolean knows(String node) {
         return config.electorate().voter(node).isPresent();

@@ -100,6 +100,15 @@ class HttpChecksIT extends PgClusterIT {
         cluster.awaitStable(SETTLE);
         assertEquals(Map.of(old, 200), Map.copyOf(primaryCodes().entrySet().stream().filter(e -> e.getValue() == 200)
                 .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue))));
+        // What vigilctl simulate says a cut would do, from a standby's view; checked against what then happens.
+        String asked = cluster.nodes().stream().filter(n -> !n.equals(old)).findFirst().orElseThrow();
+        ExecResult simulated = cluster.vigilctl(asked, "simulate", "partition", old).orThrow("vigilctl simulate partition " + old);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("- (n\\d) would be elected leader").matcher(simulated.output());
+        assertTrue(m.find(), simulated.output());
+        String predicted = m.group(1);
+        assertTrue(simulated.output().contains(old + ": no majority (1 of 3 voters, 2 needed)")
+                && simulated.output().contains(predicted + " would promote its PostgreSQL")
+                && simulated.output().contains("failover_without_fencing accepts the risk"), simulated.output());
         double cut = VigilCluster.monoNowMs();
         rig.rejectPeers(old, true);
         try {
@@ -121,6 +130,7 @@ class HttpChecksIT extends PgClusterIT {
                 }
             }
             assertTrue(successor != null, "no node answered 200 to /primary within 30 s of the cut");
+            assertEquals(predicted, successor, "vigilctl simulate foretold it:\n" + simulated.output());
             // The cut-off node: still reachable by clients, and saying why it refuses.
             String refused = body(old, "/primary");
             assertTrue(refused.contains("\"ok\":false"), refused);

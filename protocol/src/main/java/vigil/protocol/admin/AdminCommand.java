@@ -73,7 +73,13 @@ public enum AdminCommand {
      * with its problems). The result is an object with {@code applied} and {@code restart_needed} (section names) and
      * {@code detail}.
      */
-    RELOAD("reload", false);
+    RELOAD("reload", false),
+    /**
+     * What the cluster would do, computed from this node's view by the core's own rules, changing nothing: args
+     * {@code lost} (the nodes gone: they failed, or they are the far side of a partition). The result is an object
+     * with {@code lines} (one per consequence) and {@code detail} (them, joined).
+     */
+    SIMULATE("simulate", false);
 
     private final String wireName;
     private final boolean longRunning;
