@@ -97,7 +97,10 @@ public final class Supervised {
                 upstreams.put(n.name(), new Upstream(n.address(), settings.port()));
             }
         }
-        return new PostgresAgent(postgres, new PgProbe(settings), group, peerProbe, upstreams, loop, clock, log);
+        PostgresAgent agent = new PostgresAgent(postgres, new PgProbe(settings), group, peerProbe, upstreams, loop, clock, log);
+        // by then PostgreSQL usually runs here, so the warm-up goes through authentication too
+        agent.warmUpPeerProbe(new Upstream(cfg.self().address(), settings.port()), Duration.ofSeconds(10));
+        return agent;
     }
 
     public static Duration probeInterval(VigilConfig cfg) {

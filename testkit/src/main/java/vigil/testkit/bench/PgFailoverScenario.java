@@ -45,6 +45,14 @@ abstract class PgFailoverScenario extends FailoverScenario {
         return PgOptions.PROOF_REQUIRED;
     }
 
+    /**
+     * Requests a second of a rate-limited HTTP client asking every node's endpoint throughout ({@link HttpLoad}); 0:
+     * no endpoint, no load (every scenario but {@code node-crash-http-load}).
+     */
+    int httpLoad() {
+        return 0;
+    }
+
     /** The client's wire during the runs (set while {@link #run} runs). */
     ClientWire wire;
 
@@ -60,7 +68,12 @@ abstract class PgFailoverScenario extends FailoverScenario {
         List<Integer> rounds = new ArrayList<>();
         int lostTotal = 0;
         int splitTotal = 0;
-        try (PgRig r = PgRig.start(o.out(), o.timing(), pgOptions())) {
+        HttpLoad load = null;
+        try (PgRig r = PgRig.start(o.out(), o.timing(), pgOptions(), httpLoad() > 0)) {
+            if (httpLoad() > 0) {
+                load = HttpLoad.start(r.rig(), vigil.testkit.ClusterShape.HTTP_PORT, httpLoad(), o.out().resolve("http-load.log"));
+                progress.line("HTTP load: " + httpLoad() + " requests a second to every node's endpoint in turn");
+            }
             NetnsRig rig = r.rig();
             VigilCluster cluster = r.cluster();
             WriterRun writer = r.writer();
@@ -132,6 +145,11 @@ abstract class PgFailoverScenario extends FailoverScenario {
                         break;
                     }
                 }
+            }
+            if (load != null) {
+                notes.add("HTTP load throughout, requests by status: " + load.counts());
+                progress.line("HTTP load: " + load.counts());
+                load.close();
             }
         }
         List<Double> ok = values.stream().filter(v -> v != null).toList();

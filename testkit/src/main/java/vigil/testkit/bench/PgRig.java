@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import vigil.testkit.ClientWire;
+import vigil.testkit.ClusterShape;
 import vigil.testkit.NetnsRig;
 import vigil.testkit.PgNodes;
 import vigil.testkit.PgOptions;
@@ -23,6 +24,11 @@ record PgRig(NetnsRig rig, VigilCluster cluster, WriterRun writer, ClientWire wi
     static final Duration BOOT = Duration.ofSeconds(180);
 
     static PgRig start(Path out, Timing timing, PgOptions options) {
+        return start(out, timing, options, false);
+    }
+
+    /** @param http every node serves {@code node.http} (for {@link HttpLoad}) */
+    static PgRig start(Path out, Timing timing, PgOptions options, boolean http) {
         try {
             Files.createDirectories(out);
         } catch (IOException e) {
@@ -32,7 +38,8 @@ record PgRig(NetnsRig rig, VigilCluster cluster, WriterRun writer, ClientWire wi
         VigilCluster cluster = null;
         WriterRun writer = null;
         try {
-            cluster = VigilCluster.clusterWithPrimary(rig, timing, options, BOOT, RigWatchdog.DEFAULT, true);
+            ClusterShape shape = ClusterShape.of(timing).pg(options).watchdog(RigWatchdog.DEFAULT).withDbVip();
+            cluster = VigilCluster.clusterWithPrimary(rig, http ? shape.withHttp() : shape, BOOT);
             writer = WriterRun.start(cluster, out.resolve("writer"), rig.dbVip());
             ClientWire wire = ClientWire.start(rig, out.resolve("writer"));
             return new PgRig(rig, cluster, writer, wire);
