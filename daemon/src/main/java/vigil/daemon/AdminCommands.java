@@ -22,7 +22,7 @@ import vigil.protocol.admin.ErrorCode;
  * What the admin socket's commands do. {@code status} asks the loop; {@code fence} runs a node's fence agents on a
  * thread of its own (never the loop's) and, when an {@code off} is confirmed, tells the loop, so that a leader waiting
  * for a proof about that node may use it; {@code confirm-down} goes to the loop, which takes it only as a leader;
- * {@code cleanup} too (it resets this node's failcount, so it refuses another node's name), and {@code switchover}
+ * {@code cleanup} resets this node's failcount (another node's name is forwarded there), and {@code switchover}
  * (the leader's core decides whether it is safe, and begins it); {@code history} and
  * {@code version} are answered here, from the log's recent events and the process.
  *

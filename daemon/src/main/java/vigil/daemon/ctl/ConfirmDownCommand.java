@@ -35,7 +35,7 @@ import vigil.protocol.admin.AdminCommand;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             " 0:accepted",
-            " 1:refused (this node does not lead, or NODE is not another member)",
+            " 1:refused (no leader known, the leader did not answer within 3 s, or NODE is not another member)",
             " 2:usage error (--yes missing)",
             "69:vigild unreachable",
         },

@@ -20,7 +20,7 @@ import vigil.protocol.admin.AdminRequest;
 /** {@code vigilctl history}: the daemon's last decisions and side effects, as it logged them at notice or above. */
 @Command(name = "history",
         sortOptions = false,
-        header = "Show this daemon's last decisions and side effects, with their reasons.",
+        header = "Show this daemon's (or with --node, another node's) last decisions and side effects, with their reasons.",
         synopsisHeading = "%nUsage: ",
         customSynopsis = "vigilctl [--socket PATH] history [-n COUNT] [--node NODE] [--json]",
         descriptionHeading = "%nDescription:%n",

@@ -17,7 +17,7 @@ import vigil.protocol.admin.StatusView;
 /** {@code vigilctl status}: the daemon's own view, as a table or as the daemon's JSON. */
 @Command(name = "status",
         sortOptions = false,
-        header = "Show this node's view of the cluster.",
+        header = "Show this node's (or with --node, another node's) view of the cluster.",
         synopsisHeading = "%nUsage: ",
         customSynopsis = "vigilctl [--socket PATH] status [--node NODE] [--json]",
         descriptionHeading = "%nDescription:%n",

@@ -29,9 +29,12 @@ import picocli.CommandLine.Spec;
                     + "newline-delimited JSON). It shows the daemon's own view of the cluster: which node leads, in which "
                     + "term, whether this node sees a quorum of the configured voters, and how each node looks from here (status), or "
                     + "the same reduced to a monitoring plugin's one line and exit code (check); what it decided lately "
-                    + "and why (history); and the versions of both (version). It resets this node's failcount (cleanup), "
-                    + "runs a node's fence agents (fence) and passes an operator's sworn \"this node is off\" "
-                    + "to the leader (confirm-down).",
+                    + "and why (history); and the versions of both (version); with --node, another node's view or history. "
+                    + "It resets a node's failcount (cleanup [NODE]), switches the primary role over (switchover), "
+                    + "restarts PostgreSQL (restart-pg [--rolling]), reads the configuration again (reload), tells what "
+                    + "a failure would do (simulate), pauses and resumes, bans and unbans, runs a node's fence agents "
+                    + "(fence) and passes an operator's sworn \"this node is off\" to the leader (confirm-down). What "
+                    + "only the leader does is forwarded to it from any node.",
             "",
             "Only root and members of the admin group (node.admin.group in the vigil configuration) may use the socket; "
                     + "the daemon checks the caller's credentials when it connects.",

@@ -9,7 +9,10 @@ import java.util.Optional;
  * deal with names listed here. Adding a command = adding a constant here and a case in the handler.
  */
 public enum AdminCommand {
-    /** The daemon's own view of the cluster; the result is a {@link StatusView}. */
+    /**
+     * The daemon's own view of the cluster: arg {@code node} (optional: this node; another is answered by that node,
+     * through this one); the result is a {@link StatusView}.
+     */
     STATUS("status", false),
     /**
      * Run a node's fence agents: args {@code node}, {@code action} (off, reboot, status); the result is an object
@@ -17,13 +20,15 @@ public enum AdminCommand {
      */
     FENCE("fence", true),
     /**
-     * An operator swears a node is off: args {@code node}, {@code operator}; only the leader accepts it. The result
-     * is an object with {@code accepted} and {@code detail}.
+     * An operator swears a node is off: args {@code node}, {@code operator}; only the leader accepts it (given on
+     * another node, it is forwarded to the leader that node follows). The result is an object with {@code accepted}
+     * and {@code detail}.
      */
     CONFIRM_DOWN("confirm-down", false),
     /**
-     * The daemon's last events at notice or above, oldest first: arg {@code limit} (1 to 500, default 20); the result
-     * is an object with {@code entries}, each {@code at} (ISO-8601, UTC, milliseconds), {@code mono_ms},
+     * The daemon's last events at notice or above, oldest first: args {@code limit} (1 to 500, default 20), {@code node}
+     * (optional: this node; another is answered by that node); the result is an object with {@code node} and
+     * {@code entries}, each {@code at} (ISO-8601, UTC, milliseconds), {@code mono_ms},
      * {@code priority}, {@code event} and {@code fields} (the logged key/value pairs).
      */
     HISTORY("history", false),
@@ -42,21 +47,23 @@ public enum AdminCommand {
     RESTART_PG("restart-pg", false),
     /**
      * A planned switchover: args {@code to} (optional: the best standby otherwise), {@code operator}; only the leader,
-     * running the primary, accepts it, and only when it is safe. The result is an object with {@code accepted},
-     * {@code from}, {@code target}, {@code term} and {@code detail}; it answers once the switchover has begun (the
-     * caller watches {@code status} to see it end).
+     * running the primary, accepts it, and only when it is safe (given on another node, it is forwarded to the leader
+     * that node follows). The result is an object with {@code accepted}, {@code from}, {@code target}, {@code term}
+     * and {@code detail}; it answers once the switchover has begun (the caller watches {@code status} to see it end).
      */
     SWITCHOVER("switchover", false),
     /**
      * Maintenance mode on ({@code pause}) or off ({@code resume}): arg {@code operator}; only the leader accepts it
-     * (it writes the cluster record). The result is an object with {@code accepted}, {@code paused} and {@code detail}.
+     * (it writes the cluster record; given on another node, it is forwarded to the leader that node follows). The
+     * result is an object with {@code accepted}, {@code paused} and {@code detail}.
      */
     PAUSE("pause", false),
     /** See {@link #PAUSE}. */
     RESUME("resume", false),
     /**
      * Never promote {@code node} ({@code ban}) or lift that ({@code unban}): args {@code node}, {@code operator}; only
-     * the leader accepts it. The result is an object with {@code accepted}, {@code node}, {@code banned}, {@code detail}.
+     * the leader accepts it (forwarded to it from another node). The result is an object with {@code accepted},
+     * {@code node}, {@code banned}, {@code detail}.
      */
     BAN("ban", false),
     /** See {@link #BAN}. */
