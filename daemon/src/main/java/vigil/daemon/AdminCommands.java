@@ -47,6 +47,8 @@ final class AdminCommands {
     private final Forwarding forwarding;
     /** {@code vigilctl reload} by an operator: the answer ({@link Reloads}). */
     private final java.util.function.Function<String, AdminReply> reload;
+    /** {@code vigilctl switchover --at}; null where none can be held (tests). */
+    private ScheduledSwitchover scheduled;
 
     AdminCommands(String node, NodeLoop loop, Fencer fencer, vigil.daemon.service.ServiceActions services,
                   LongSupplier clock, Log log, Forwarding forwarding) {
@@ -70,6 +72,11 @@ final class AdminCommands {
      * A request from the admin socket. {@code forwarded_by} is vigild's own mark of a request a peer forwarded (it is
      * never forwarded again, and is logged as that peer's): a client may not set it.
      */
+    /** Sets where {@code switchover --at} is held (before the socket opens). */
+    void scheduling(ScheduledSwitchover s) {
+        scheduled = s;
+    }
+
     CompletableFuture<AdminReply> handle(AdminRequest request) {
         if (Forwarding.forwarded(request)) {
             return done(AdminReply.failure(ErrorCode.BAD_REQUEST, Forwarding.FORWARDED_BY + " is set by vigild on the"
@@ -91,7 +98,8 @@ final class AdminCommands {
             case CONFIRM_DOWN -> onLeader(request, () -> confirmDown(request));
             case HISTORY -> onNode(request, () -> history(request));
             case CLEANUP -> onNode(request, () -> cleanup(request));
-            case SWITCHOVER -> onLeader(request, () -> switchover(request));
+            // a cancel is for the node that holds the switchover, leader or not; all else is the leader's
+            case SWITCHOVER -> holdsWhatIsCancelled(request) ? switchover(request) : onLeader(request, () -> switchover(request));
             case PAUSE -> onLeader(request, () -> pause(request, true));
             case RESUME -> onLeader(request, () -> pause(request, false));
             case BAN -> onLeader(request, () -> ban(request, true));
@@ -134,6 +142,10 @@ final class AdminCommands {
                 : v.withServices(services.recent().stream().map(o -> new vigil.protocol.admin.ServiceOutcomeView(
                         o.action(), o.trigger().word(), o.vip(), o.ok(), o.exit(), o.attempts(), o.at(), o.detail()))
                         .toList())));
+    }
+
+    private boolean holdsWhatIsCancelled(AdminRequest request) {
+        return Boolean.TRUE.equals(request.args().get("cancel")) && scheduled != null && scheduled.describe() != null;
     }
 
     /** {@code lost}: the nodes taken away; the core says what would follow, from the newest published state. */
@@ -277,6 +289,23 @@ final class AdminCommands {
     private CompletableFuture<AdminReply> switchover(AdminRequest request) {
         String to = text(request, "to");
         String who = operator(request);
+        if (Boolean.TRUE.equals(request.args().get("cancel")) || request.args().get("at") != null) {
+            if (scheduled == null) return done(AdminReply.failure(ErrorCode.REFUSED, "this daemon cannot hold a switchover"));
+            if (Boolean.TRUE.equals(request.args().get("cancel"))) return done(scheduled.cancel(who));
+            if (!loop.leads()) return done(AdminReply.failure(ErrorCode.REFUSED, "this node does not lead; run it on the"
+                    + " leader, or wait for one"));
+            java.time.Instant at;
+            try {
+                at = java.time.Instant.parse(text(request, "at"));
+            } catch (java.time.format.DateTimeParseException e) {
+                return done(AdminReply.failure(ErrorCode.BAD_REQUEST, "at must be an ISO-8601 instant (2026-12-02T02:00:00Z),"
+                        + " got " + text(request, "at")));
+            }
+            if (to != null && !loop.knows(to)) {
+                return done(AdminReply.failure(ErrorCode.REFUSED, to + " is not a member of this cluster"));
+            }
+            return done(scheduled.schedule(to, at, who));
+        }
         return loop.switchover(to, who)
                 .thenApply(b -> AdminReply.success(Map.of("accepted", true, "from", node, "target", b.target(),
                         "term", b.term(), "detail", "switchover from " + node + " to " + b.target() + " begun for " + who

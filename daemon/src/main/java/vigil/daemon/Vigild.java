@@ -205,6 +205,9 @@ public final class Vigild implements Callable<Integer> {
                 operator -> reloads.get() == null ? vigil.protocol.admin.AdminReply.failure(
                         vigil.protocol.admin.ErrorCode.REFUSED, "vigild is still starting") : reloads.get().reload(operator));
         forwarding.serve(commands::carry);
+        ScheduledSwitchover scheduled = new ScheduledSwitchover(cfg.node().name(), log, java.time.Instant::now);
+        scheduled.asking(commands::carry);
+        commands.scheduling(scheduled);
         AdminServer admin = null;
         vigil.daemon.http.HttpEndpoint http = null;
         try {
@@ -260,6 +263,7 @@ public final class Vigild implements Callable<Integer> {
             if (track != null) track.close();
             if (services != null) services.close();
             store.close();
+            scheduled.close(); // a switchover held for later is lost with this daemon (said when it was scheduled)
             reloads.get().close(); // the hooks (given HOOK_GRACE: the JVM halts once this returns) and the endpoint
             stopped.countDown();
         }, "vigil-shutdown");
@@ -276,6 +280,7 @@ public final class Vigild implements Callable<Integer> {
             Runtime.getRuntime().removeShutdownHook(hook);
             channel[0].close();
             adminServer.close();
+            scheduled.close();
             reloads.get().close();
             if (agent != null) agent.close();
             store.close();

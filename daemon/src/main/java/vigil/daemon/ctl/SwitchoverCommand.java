@@ -20,7 +20,8 @@ import vigil.protocol.admin.AdminRequest;
         sortOptions = false,
         header = "Hand the primary role to a standby, without losing a commit.",
         synopsisHeading = "%nUsage: ",
-        customSynopsis = "vigilctl [--socket PATH] switchover [--to NODE] [--wait [--wait-for SECONDS]]",
+        customSynopsis = {"vigilctl [--socket PATH] switchover [--to NODE] [--wait [--wait-for SECONDS]]",
+                "vigilctl [--socket PATH] switchover [--to NODE] --at TIME", "vigilctl [--socket PATH] switchover --cancel"},
         descriptionHeading = "%nDescription:%n",
         description = {
             "A planned switchover, carried out by the leader, which runs the primary: a CHECKPOINT while writes go "
@@ -47,6 +48,14 @@ import vigil.protocol.admin.AdminRequest;
                     + "by the ordinary election a second later: another standby with everything, or this node again. "
                     + "Writes stop from the shutdown until the new primary is promoted and holds the VIPs: about 0.4 s "
                     + "on the test rig (docs/benchmarks.md).",
+            "",
+            "With --at TIME (ISO-8601, e.g. 2026-12-03T02:00:00Z or 2026-12-03T03:00+01:00; at most 7 days ahead) the "
+                    + "leader holds the switchover and asks for it at that time exactly as this command would, with every "
+                    + "check made then (if leadership moved meanwhile, the request goes to the new leader; a refusal is "
+                    + "logged as SCHEDULED_SWITCHOVER_REFUSED). One is held at a time, in the memory of the node that "
+                    + "took it (its journal and vigilctl history say switchover_scheduled), a restart of its vigild "
+                    + "loses it, and vigilctl switchover --cancel drops it (given on the node that holds it, or on the "
+                    + "leader).",
             "",
             "Without --wait, vigilctl returns once the switchover has begun. With --wait it follows this node's "
                     + "status until NODE leads as the primary on a new timeline, and fails, printing the cause, if "
@@ -79,6 +88,12 @@ final class SwitchoverCommand implements Callable<Integer> {
     @Option(names = "--wait", description = "Wait until NODE leads as the new primary.")
     boolean await;
 
+    @Option(names = "--at", paramLabel = "TIME", description = "Hold it for then (ISO-8601 with a zone or offset).")
+    String at;
+
+    @Option(names = "--cancel", description = "Drop the switchover held for later.")
+    boolean cancel;
+
     @Option(names = "--wait-for", paramLabel = "SECONDS", defaultValue = "60",
             description = "How long --wait waits (default: ${DEFAULT-VALUE}).")
     int waitFor;
@@ -91,6 +106,7 @@ final class SwitchoverCommand implements Callable<Integer> {
             err.println("vigilctl: --wait-for must be at least 1 second");
             return Vigilctl.EXIT_USAGE;
         }
+        if (cancel || at != null) return later(out, err);
         long timelineBefore = -1;
         if (await) {
             AdminCall before = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.STATUS), parent.timeout(), err);
@@ -109,6 +125,35 @@ final class SwitchoverCommand implements Callable<Integer> {
         // The leader that began it logs an abort: its history, read through this node (a forwarded request).
         String leader = call.result().path("from").asText();
         return follow(parent, call.result().path("target").asText(), leader, timelineBefore, start, waitFor, out, err);
+    }
+
+    /** {@code --at} or {@code --cancel}: the leader holds the switchover, or drops it. */
+    private int later(PrintWriter out, PrintWriter err) {
+        if (cancel && (at != null || to != null || await)) {
+            err.println("vigilctl: --cancel takes no other option");
+            return Vigilctl.EXIT_USAGE;
+        }
+        if (await) {
+            err.println("vigilctl: --wait does not go with --at (vigilctl status shows the switchover held)");
+            return Vigilctl.EXIT_USAGE;
+        }
+        Map<String, Object> args = new HashMap<>();
+        args.put("operator", Operator.name());
+        if (cancel) {
+            args.put("cancel", true);
+        } else {
+            try {
+                args.put("at", java.time.OffsetDateTime.parse(at).toInstant().toString());
+            } catch (java.time.format.DateTimeParseException e) {
+                err.println("vigilctl: --at " + at + " is not an ISO-8601 time with a zone (2026-12-03T02:00:00Z)");
+                return Vigilctl.EXIT_USAGE;
+            }
+            if (to != null) args.put("to", to);
+        }
+        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.SWITCHOVER, args), parent.timeout(), err);
+        if (!call.ok()) return call.exit();
+        out.println(call.result().path("detail").asText());
+        return Vigilctl.EXIT_OK;
     }
 
     /**

@@ -294,6 +294,11 @@ public final class NodeLoop implements Runnable {
         return Node.simulate(config, state, lost);
     }
 
+    /** Whether this node leads now (the newest published state). */
+    public boolean leads() {
+        return state.election().role() == Role.LEADER;
+    }
+
     /** Whether {@code node} is a member of this cluster (cluster.nodes). */
     public boolean knows(String node) {
         return config.electorate().voter(node).isPresent();

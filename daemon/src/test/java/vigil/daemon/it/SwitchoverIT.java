@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import vigil.testkit.ExecResult;
+import vigil.testkit.LogEvent;
 import vigil.testkit.VigilCluster;
 import vigil.testkit.WriteLog;
 
@@ -57,13 +58,42 @@ class SwitchoverIT extends PgClusterIT {
         handOver(false);
     }
 
+    /** {@code switchover --at}: held by the leader, dropped by --cancel, or run at its time. */
+    @Test
+    @Order(4)
+    void aSwitchoverHeldForLaterRunsAtItsTimeAndACancelledOneNever() {
+        String p = pg.awaitPrimaryWithStandbys(SETTLE);
+        cluster.awaitStable(SETTLE);
+        String target = standbys(p).get(0);
+        String asked = standbys(p).get(1);
+        // held by the leader (asked on a standby), dropped, and not run at its time
+        String soon = java.time.Instant.now().plusSeconds(4).toString();
+        cluster.vigilctl(asked, "switchover", "--to", target, "--at", soon).orThrow("vigilctl switchover --at");
+        ExecResult cancelled = cluster.vigilctl(asked, "switchover", "--cancel").orThrow("vigilctl switchover --cancel");
+        assertTrue(cancelled.output().contains("scheduled switchover cancelled (was to " + target), cancelled.output());
+        sleepMs(6000); // past its time: nothing must happen (nothing to poll for)
+        assertEquals(p, pg.awaitPrimaryWithStandbys(SETTLE), "a cancelled switchover never runs");
+        // held, then run at its time as vigilctl switchover would be
+        double at = VigilCluster.monoNowMs() + 3000;
+        ExecResult held = cluster.vigilctl(asked, "switchover", "--to", target, "--at",
+                java.time.Instant.now().plusSeconds(3).toString()).orThrow("vigilctl switchover --at");
+        assertTrue(held.output().contains("switchover scheduled to " + target + " at ") && held.output().contains("held by " + p),
+                held.output());
+        assertEquals(target, pg.awaitPrimaryWithStandbys(SETTLE, List.of(target)), "run at its time");
+        LogEvent begun = cluster.awaitEvent("the scheduled switchover's outcome", Duration.ofSeconds(30),
+                e -> e.node().equals(p) && e.is("switchover_scheduled_ran"));
+        assertEquals("SCHEDULED_SWITCHOVER_BEGUN", begun.field("reason").orElse(""), begun.toString());
+        assertTrue(begun.monoMs() >= at - 200, "not before its time: " + (begun.monoMs() - at) + " ms");
+        assertEquals(Set.of(), writer.log().lost(pg.rows(target)), "acknowledged rows lost");
+    }
+
     /**
      * The target's machine dies right after the switchover began: whichever way it ends (aborted before the
      * hand-over, the primary started again; or another standby elected after it), one primary serves writes again,
      * nothing acknowledged is lost, and never two primaries at once.
      */
     @Test
-    @Order(4)
+    @Order(5)
     void aSwitchoverWhoseTargetDiesHalfWayLeavesOnePrimary() {
         String p = pg.awaitPrimaryWithStandbys(SETTLE);
         cluster.awaitStable(SETTLE);
@@ -129,5 +159,14 @@ class SwitchoverIT extends PgClusterIT {
 
     private List<String> standbys(String primary) {
         return cluster.nodes().stream().filter(n -> !n.equals(primary)).sorted().toList();
+    }
+
+    private static void sleepMs(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 }
