@@ -171,13 +171,4 @@ class HttpChecksIT extends PgClusterIT {
         }
         assertEquals(List.of(200), codes(List.of(url(n, "/health"))), "back on " + ClusterShape.HTTP_PORT);
     }
-
-    private static void sleepMs(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
 }

@@ -118,13 +118,4 @@ class MaintenanceIT extends PgClusterIT {
         assertTrue(!cluster.vigilctl(other, "status").output().contains("banned (never promoted)"));
         assertEquals(Set.of(), writer.log().lost(pg.rows(other)), "acknowledged rows lost");
     }
-
-    private static void sleepMs(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
 }

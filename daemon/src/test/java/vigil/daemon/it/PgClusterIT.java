@@ -53,4 +53,14 @@ abstract class PgClusterIT {
     void stopCluster() {
         if (fx != null) fx.close();
     }
+
+    /** A pause where nothing can be polled for (that something does not happen); interrupted: the case fails. */
+    static void sleepMs(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
 }

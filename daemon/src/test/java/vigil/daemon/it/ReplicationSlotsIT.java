@@ -105,13 +105,4 @@ class ReplicationSlotsIT extends PgClusterIT {
                 && m.values().stream().allMatch(v -> v.equals("inactive none")));
         assertNotEquals(p, to);
     }
-
-    private static void sleepMs(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
 }

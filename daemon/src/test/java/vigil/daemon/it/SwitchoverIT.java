@@ -160,13 +160,4 @@ class SwitchoverIT extends PgClusterIT {
     private List<String> standbys(String primary) {
         return cluster.nodes().stream().filter(n -> !n.equals(primary)).sorted().toList();
     }
-
-    private static void sleepMs(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
 }
