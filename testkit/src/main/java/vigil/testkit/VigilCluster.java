@@ -258,6 +258,27 @@ public final class VigilCluster implements AutoCloseable {
         return rig.exec(null, Duration.ofSeconds(180), argv.toArray(String[]::new));
     }
 
+    /**
+     * {@code vigilctl check} on {@code node}, asked again every half second until its exit code is {@code exitCode}
+     * or {@code limit} passes; the last answer either way (the caller asserts on it). The check reads the node's
+     * membership and the leader's reports, which trail a fault by a failure-detection period: one call right after
+     * a fault can still see the old picture.
+     */
+    public ExecResult awaitCheck(String node, int exitCode, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        ExecResult check = vigilctl(node, "check");
+        while (check.exitCode() != exitCode && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return check;
+            }
+            check = vigilctl(node, "check");
+        }
+        return check;
+    }
+
     /** vigilctl's human-readable status table for {@code node}. */
     public String statusTable(String node) {
         return rig.exec(null, Duration.ofSeconds(30), repo.resolve("bin/vigilctl").toString(),

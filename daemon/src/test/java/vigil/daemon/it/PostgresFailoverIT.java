@@ -198,7 +198,7 @@ class PostgresFailoverIT {
         String history = cluster.vigilctl(q, "history", "-n", "500").orThrow("vigilctl history on " + q).output();
         assertTrue(history.lines().anyMatch(l -> l.contains(" role ") && l.contains("→leader")), history);
         assertTrue(history.lines().anyMatch(l -> l.contains(" pg ") && l.contains("reason=PROMOTED")), history);
-        ExecResult check = cluster.vigilctl(q, "check");
+        ExecResult check = cluster.awaitCheck(q, 1, Duration.ofSeconds(30));
         assertEquals(1, check.exitCode(), check.output());
         assertTrue(check.output().startsWith("VIGIL WARNING - out of reach: " + p + " |"), check.output());
     }
@@ -235,25 +235,11 @@ class PostgresFailoverIT {
         assertEquals(0, log.splitBrainEvents(nodeCrashAt, VigilCluster.monoNowMs(), 500), "split brain seen");
 
         // Whole again: the check says so (polled: the rejoined standby's position reaches the leader with its reports).
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        ExecResult check = cluster.vigilctl(primary, "check");
-        while (check.exitCode() != 0 && System.nanoTime() < deadline) {
-            sleepMs(500);
-            check = cluster.vigilctl(primary, "check");
-        }
+        ExecResult check = cluster.awaitCheck(primary, 0, Duration.ofSeconds(30));
         assertEquals(0, check.exitCode(), check.output());
         assertTrue(check.output().startsWith("VIGIL OK - " + primary + " leads term "), check.output());
         ExecResult version = cluster.vigilctl(old, "version").orThrow("vigilctl version on " + old);
         assertTrue(version.output().contains("vigild " + vigil.daemon.Version.of() + " on " + old + " "), version.output());
-    }
-
-    private static void sleepMs(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 
     /**
