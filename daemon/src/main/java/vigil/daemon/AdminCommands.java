@@ -100,6 +100,7 @@ final class AdminCommands {
             case CLEANUP -> onNode(request, () -> cleanup(request));
             // a cancel is for the node that holds the switchover, leader or not; all else is the leader's
             case SWITCHOVER -> holdsWhatIsCancelled(request) ? switchover(request) : onLeader(request, () -> switchover(request));
+            case FAILOVER -> failover(request);
             case PAUSE -> onLeader(request, () -> pause(request, true));
             case RESUME -> onLeader(request, () -> pause(request, false));
             case BAN -> onLeader(request, () -> ban(request, true));
@@ -313,6 +314,54 @@ final class AdminCommands {
                                 + " leadership handed to " + b.target() + " once it has received everything")))
                 .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
                         (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
+    }
+
+    /**
+     * {@code failover --to NODE}: carried out by NODE (forwarded there from any other node). NODE takes the order, then,
+     * when another node leads, asks that leader itself to hand leadership over: a request NODE forwards in its own name,
+     * which the leader tells from an operator's by {@code forwarded_by} naming NODE, the target.
+     */
+    private CompletableFuture<AdminReply> failover(AdminRequest request) {
+        String to = text(request, "to");
+        if (to == null) return done(AdminReply.failure(ErrorCode.BAD_REQUEST, "failover needs the arg to (the standby to promote)"));
+        if (!loop.knows(to)) return done(AdminReply.failure(ErrorCode.REFUSED, to + " is not a node of this cluster (cluster.nodes)"));
+        Object accept = request.args().getOrDefault("accept_data_loss", false);
+        if (!(accept instanceof Boolean acceptDataLoss)) {
+            return done(AdminReply.failure(ErrorCode.BAD_REQUEST, "accept_data_loss must be true or false (got " + accept + ")"));
+        }
+        String via = text(request, Forwarding.FORWARDED_BY);
+        if (!to.equals(node)) {
+            if (via == null) return forwarding.ask(to, request);
+            if (!via.equals(to)) {
+                return done(AdminReply.failure(ErrorCode.REFUSED, "a failover to " + to + " is handed over only at " + to
+                        + "'s own request (this one came through " + via + ")"));
+            }
+            return loop.handOver(to, text(request, "operator"), acceptDataLoss)
+                    .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)))
+                    .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED, causeOf(e)));
+        }
+        String who = operator(request);
+        return loop.failover(acceptDataLoss, who).thenCompose(detail -> {
+            String leader = loop.leaderElsewhere();
+            if (leader == null) return done(failoverTaken(acceptDataLoss, detail));
+            Map<String, Object> args = new LinkedHashMap<>();
+            args.put("to", node);
+            args.put("accept_data_loss", acceptDataLoss);
+            args.put("operator", who);
+            return forwarding.ask(leader, new AdminRequest(request.version(), request.command(), args)).thenApply(r -> r.ok()
+                    ? failoverTaken(acceptDataLoss, detail + "; " + r.result().path("detail").asText())
+                    : AdminReply.failure(ErrorCode.REFUSED, detail + "; but the leader " + leader + " did not hand"
+                            + " leadership over: " + r.error().message() + " (the order lapses unless " + leader
+                            + " resigns meanwhile)"));
+        }).exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED, causeOf(e)));
+    }
+
+    private AdminReply failoverTaken(boolean acceptDataLoss, String detail) {
+        return AdminReply.success(Map.of("accepted", true, "node", node, "accept_data_loss", acceptDataLoss, "detail", detail));
+    }
+
+    private static String causeOf(Throwable e) {
+        return (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage();
     }
 
     private static String text(AdminRequest request, String key) {

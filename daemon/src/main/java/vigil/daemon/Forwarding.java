@@ -41,10 +41,13 @@ final class Forwarding {
     /** Below vigilctl's own 5 s wait, so that the operator reads this node's explanation rather than a timeout. */
     static final Duration ANSWER_WITHIN = Duration.ofSeconds(3);
 
-    /** What a node carries out for a peer: the leader's commands, and a node's own failcount, restart, status, history. */
+    /**
+     * What a node carries out for a peer: the leader's commands, and a node's own failcount, restart, status, history;
+     * a failover order (to its target, and from the target to the leader it asks to resign).
+     */
     static final Set<AdminCommand> CARRIED = Set.of(AdminCommand.SWITCHOVER, AdminCommand.PAUSE, AdminCommand.RESUME,
             AdminCommand.BAN, AdminCommand.UNBAN, AdminCommand.CONFIRM_DOWN, AdminCommand.CLEANUP, AdminCommand.HISTORY,
-            AdminCommand.RESTART_PG, AdminCommand.STATUS);
+            AdminCommand.RESTART_PG, AdminCommand.STATUS, AdminCommand.FAILOVER);
 
     private final String self;
     private final PeerCodec codec;

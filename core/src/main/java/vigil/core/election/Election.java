@@ -37,6 +37,8 @@ public final class Election {
             step.receive(r.from(), r.message());
         } else if (observation instanceof Observation.CandidacyChanged c) {
             step.own = c.candidacy();
+        } else if (observation instanceof Observation.Ordered o) {
+            step.ordered(o.order());
         } else if (observation instanceof Observation.ReportChanged c) {
             step.ownReport = c.report();
         } else if (observation instanceof Observation.Resign r) {
@@ -70,6 +72,7 @@ public final class Election {
         private Report ownReport;
         private Map<String, Report.Heard> reports;
         private Map<String, PreVoteRequest> deferred;
+        private FailoverOrder order;
 
         Step(ElectionState s, long now) {
             this.electorate = s.electorate();
@@ -89,11 +92,12 @@ public final class Election {
             this.ownReport = s.ownReport();
             this.reports = s.reports();
             this.deferred = s.deferred();
+            this.order = s.order();
         }
 
         Decision finish() {
             ElectionState next = new ElectionState(electorate, durable, role, leader, lastLeader, leaderContactAt,
-                    notBefore, attempts, campaign, leadership, own, known, ownReport, reports, deferred);
+                    notBefore, attempts, campaign, leadership, own, known, ownReport, reports, deferred, order);
             return new Decision(next, actions, events);
         }
 
@@ -124,9 +128,19 @@ public final class Election {
             }
         }
 
+        /** Under an operator's order this node stands first: no stagger for its rank (every other rule holds). */
         private boolean mayStand() {
             return electorate.me().canLead() && own.eligible() && windowOver() && now >= notBefore
-                    && now >= leaderContactAt + timing.leaseMs() + rank() * timing.staggerMs();
+                    && now >= leaderContactAt + timing.leaseMs() + (order != null ? 0 : rank() * timing.staggerMs());
+        }
+
+        /**
+         * An operator's order arrived (or ended). A back-off from an earlier attempt or a granted vote no longer holds
+         * this node back: it is the one the operator wants, and the voters' rules still decide whether it wins.
+         */
+        void ordered(FailoverOrder o) {
+            order = o;
+            if (o != null && role == Role.FOLLOWER && campaign == null) notBefore = Math.min(notBefore, now);
         }
 
         private boolean windowOver() {
@@ -273,8 +287,9 @@ public final class Election {
          */
         private void answerPreVote(String from, PreVoteRequest p) {
             boolean rival = campaign != null && campaign.pre() && campaign.term() == p.term();
-            boolean grant = p.term() > durable.term() && wouldVote(from, p.candidacy(), p.record())
-                    && (!rival || Standing.before(electorate, from, p.candidacy(), electorate.self(), own));
+            boolean grant = p.term() > durable.term() && wouldVote(from, p.candidacy(), p.record(), p.order())
+                    && (!rival || p.order() != null && order == null
+                        || (p.order() == null) == (order == null) && Standing.before(electorate, from, p.candidacy(), electorate.self(), own));
             if (grant) {
                 if (rival) campaign = null; // yield: its replies to us are ignored from now on
                 notBefore = Math.max(notBefore, now + timing.staggerMs());
@@ -295,7 +310,7 @@ public final class Election {
             }
             // Inside the no-vote window the request is ignored entirely: the term is not adopted either, so a
             // candidate cut off from a healthy leader cannot make the leader's followers reject its heartbeats.
-            if (!wouldVote(from, v.candidacy(), v.record())) {
+            if (!wouldVote(from, v.candidacy(), v.record(), v.order())) {
                 send(from, new VoteReply(v.term(), false));
                 return;
             }
@@ -346,11 +361,11 @@ public final class Election {
         }
 
         /** Outside the no-vote window, not a leader, and the candidate deserves it ({@link Standing#deserves}). */
-        private boolean wouldVote(String candidate, Candidacy candidacy, ClusterRecord theirs) {
+        private boolean wouldVote(String candidate, Candidacy candidacy, ClusterRecord theirs, FailoverOrder order) {
             if (role == Role.LEADER || !windowOver()) return false;
             boolean fresh = now - leaderContactAt <= 2 * timing.leaseMs();
             return Standing.deserves(electorate, candidate, candidacy, theirs, durable.record(), own,
-                    fresh ? known : Map.of());
+                    fresh ? known : Map.of(), order);
         }
 
         // ---- transitions --------------------------------------------------------------------------------------
@@ -362,7 +377,7 @@ public final class Election {
                 return;
             }
             for (String peer : electorate.others()) {
-                send(peer, new PreVoteRequest(campaign.term(), own, durable.record()));
+                send(peer, new PreVoteRequest(campaign.term(), own, durable.record(), order));
             }
         }
 
@@ -377,7 +392,7 @@ public final class Election {
                 return;
             }
             for (String peer : electorate.others()) {
-                send(peer, new VoteRequest(term, own, durable.record()));
+                send(peer, new VoteRequest(term, own, durable.record(), order));
             }
         }
 

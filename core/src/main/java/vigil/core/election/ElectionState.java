@@ -19,15 +19,26 @@ import java.util.Map;
  * @param reports         the peers' reports, as last heard (directly, or relayed by a leader), with their terms
  * @param deferred        pre-vote requests that arrived in the last moments of the no-vote window, by candidate:
  *                        answered when it ends ({@link Election})
+ * @param order           the operator's order this node stands under ({@link FailoverOrder}), or null
  */
 public record ElectionState(Electorate electorate, Durable durable, Role role, String leader, String lastLeader,
                             long leaderContactAt, long notBefore, int attempts, Campaign campaign,
                             Leadership leadership, Candidacy own, Map<String, Candidacy> known, Report ownReport,
-                            Map<String, Report.Heard> reports, Map<String, Message.PreVoteRequest> deferred) {
+                            Map<String, Report.Heard> reports, Map<String, Message.PreVoteRequest> deferred,
+                            FailoverOrder order) {
     public ElectionState {
         known = Map.copyOf(known);
         reports = Map.copyOf(reports);
         deferred = deferred == null ? Map.of() : Map.copyOf(deferred);
+    }
+
+    /** Without an order. */
+    public ElectionState(Electorate electorate, Durable durable, Role role, String leader, String lastLeader,
+                         long leaderContactAt, long notBefore, int attempts, Campaign campaign, Leadership leadership,
+                         Candidacy own, Map<String, Candidacy> known, Report ownReport, Map<String, Report.Heard> reports,
+                         Map<String, Message.PreVoteRequest> deferred) {
+        this(electorate, durable, role, leader, lastLeader, leaderContactAt, notBefore, attempts, campaign, leadership,
+                own, known, ownReport, reports, deferred, null);
     }
 
     /** Without deferred pre-votes. */

@@ -38,7 +38,7 @@ public final class ElectionWake {
                 if (s.campaign() != null) {
                     at = first(at, s.campaign().startedAt() + t.electionTimeoutMs(), after);
                 } else if (s.electorate().me().canLead() && s.own().eligible()) {
-                    int rank = Standing.rank(s.electorate(), s.lastLeader(), s.own(), s.known());
+                    int rank = s.order() != null ? 0 : Standing.rank(s.electorate(), s.lastLeader(), s.own(), s.known());
                     at = first(at, Math.max(s.notBefore(), s.leaderContactAt() + t.leaseMs() + rank * t.staggerMs()),
                             after);
                 }

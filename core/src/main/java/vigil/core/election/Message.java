@@ -53,7 +53,11 @@ public sealed interface Message {
      * "Would you vote for me in {@code term}?" Changes no state anywhere; stops a cut-off node from inflating terms.
      * Carries the candidate's record: a voter whose own is older judges by the newer one (see {@link VoteRequest}).
      */
-    record PreVoteRequest(long term, Candidacy candidacy, ClusterRecord record) implements Message {}
+    record PreVoteRequest(long term, Candidacy candidacy, ClusterRecord record, FailoverOrder order) implements Message {
+        public PreVoteRequest(long term, Candidacy candidacy, ClusterRecord record) {
+            this(term, candidacy, record, null);
+        }
+    }
 
     /**
      * @param voterTerm the voter's own term: a pre-candidate that fell behind catches up before it asks again
@@ -70,8 +74,14 @@ public sealed interface Message {
      * @param record the candidate's record. A voter with an older one judges the candidate by this one and, granting
      *               its vote, adopts it: a record (term, version) is written only by that term's leader, so it is the
      *               record the voter would have had from that leader's heartbeat.
+     * @param order  the operator's order the candidate stands under ({@link FailoverOrder}), or null (as in the
+     *               pre-vote request)
      */
-    record VoteRequest(long term, Candidacy candidacy, ClusterRecord record) implements Message {}
+    record VoteRequest(long term, Candidacy candidacy, ClusterRecord record, FailoverOrder order) implements Message {
+        public VoteRequest(long term, Candidacy candidacy, ClusterRecord record) {
+            this(term, candidacy, record, null);
+        }
+    }
 
     record VoteReply(long term, boolean granted) implements Message {}
 

@@ -12,6 +12,12 @@ public sealed interface Observation {
     /** This node's own fitness to lead changed (PostgreSQL health and position). */
     record CandidacyChanged(long now, Candidacy candidacy) implements Observation {}
 
+    /**
+     * This node now holds an operator's order to take over ({@link FailoverOrder}; null: the order ended): it stands
+     * as soon as the no-vote window allows, without waiting for its rank, and its requests carry the order.
+     */
+    record Ordered(long now, FailoverOrder order) implements Observation {}
+
     /** This node's own safety report changed (watchdog armed, PostgreSQL proven stopped...): peers hear it next. */
     record ReportChanged(long now, Report report) implements Observation {}
 

@@ -77,8 +77,19 @@ final class Standing {
      */
     static boolean deserves(Electorate electorate, String candidate, Candidacy candidacy, ClusterRecord theirs,
                             ClusterRecord ours, Candidacy own, Map<String, Candidacy> known) {
+        return deserves(electorate, candidate, candidacy, theirs, ours, own, known, null);
+    }
+
+    /**
+     * As above, for a candidate standing under {@code order} (null: none). An order with {@code acceptDataLoss}
+     * waives every comparison of positions ({@link FailoverOrder}): the operator accepted losing what the candidate
+     * lacks. It waives nothing else: the candidate can lead, reports itself eligible and knows the newest record.
+     */
+    static boolean deserves(Electorate electorate, String candidate, Candidacy candidacy, ClusterRecord theirs,
+                            ClusterRecord ours, Candidacy own, Map<String, Candidacy> known, FailoverOrder order) {
         if (!electorate.voter(candidate).map(Voter::canLead).orElse(false) || !candidacy.eligible()) return false;
         if (ours.newerThan(theirs)) return false;
+        if (FailoverOrder.waivesPositions(order)) return true;
         // A newer record the candidate holds is one its term's leader wrote: judge by it (it may name a primary
         // elected since this voter last heard, e.g. while its own data was lost).
         ClusterRecord mine = theirs.newerThan(ours) ? theirs : ours;

@@ -74,13 +74,18 @@ final class FailOver {
             s.why = new Why(HaReason.PROBING_OLD_PRIMARY, old, "waiting for every standby's position");
             return;
         }
-        String ahead = peerAhead(s, mine, old);
+        boolean waived = OrderedFailover.waivesPositions(s);
+        String ahead = waived ? null : peerAhead(s, mine, old);
         if (ahead != null) {
             s.standDown(new Why(HaReason.PEER_AHEAD, ahead, aheadBy(s, ahead, mine)));
             return;
         }
-        Leading.record(s, s.pg.withPrimary(s.me, old).withSync(SyncSet.othersIfSynchronous(s)).withConfirmedDown(null),
-                new Why(HaReason.PROMOTING, old, "proof: " + String.join(", ", proofs)));
+        // Ordered with --accept-data-loss: a ban of this node would withdraw the primary's own candidacy; it is lifted.
+        var next = s.pg.withPrimary(s.me, old).withSync(SyncSet.othersIfSynchronous(s)).withConfirmedDown(null);
+        if (waived && next.banned().contains(s.me)) next = next.withBan(s.me, false);
+        Leading.record(s, next, new Why(HaReason.PROMOTING, old, "proof: " + String.join(", ", proofs)
+                + (s.order == null ? "" : "; ordered by " + s.order.operator()
+                        + (waived ? ", accepting data loss: " + OrderedFailover.loss(s) : ""))));
         s.fences.remove(old); // used once (the operator's confirmation is gone from the record just written)
     }
 

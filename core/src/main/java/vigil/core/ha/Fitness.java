@@ -29,7 +29,9 @@ final class Fitness {
         // Another system's data, or files that are no cluster: nothing of this cluster's history is here.
         if (foreign(s) || view.disk().data() == PgView.Disk.Data.FOREIGN) return new Candidacy(false, 0, 0, true);
         if (s.restarts.size() >= s.p.migrationThreshold() && !view.writable()) return position;
-        if (pg.banned().contains(s.me)) return position; // never promoted; its position is still reported
+        // An operator's order with --accept-data-loss waives the ban, the synchronous set and the lag (below).
+        boolean waived = OrderedFailover.waivesPositions(s);
+        if (pg.banned().contains(s.me) && !waived) return position; // never promoted; its position is still reported
         if (s.me.equals(pg.primary())) {
             if (view.writable() || view.isStandby()) return eligible(position);
             // Stopped or crashed: its exact position is unknown; the newest one seen (or the control file's) is a lower
@@ -58,9 +60,9 @@ final class Fitness {
         }
         if (!view.isStandby() || s.durable.needsRewind() || !view.position().known()) return position;
         if (view.timeline() != pg.timeline()) return position; // an older (or other) timeline lacks the primary's writes
-        if (s.p.synchronous() && !pg.sync().contains(s.me)) return position;
+        if (s.p.synchronous() && !pg.sync().contains(s.me) && !waived) return position;
         Candidacy primaryPosition = s.e.known().get(pg.primary());
-        if (primaryPosition != null && primaryPosition.timeline() == view.timeline()
+        if (!waived && primaryPosition != null && primaryPosition.timeline() == view.timeline()
                 && primaryPosition.lsn() != Long.MAX_VALUE && primaryPosition.lsn() - view.lsn() > s.p.maxLagBytes()) {
             return position;
         }

@@ -68,6 +68,13 @@ public sealed interface HaObservation {
     /** {@code vigilctl ban} ({@code on}) or {@code unban} of {@code node}: the leader records it. Elsewhere ignored. */
     record Ban(long now, String node, boolean on) implements HaObservation {}
 
+    /**
+     * {@code vigilctl failover --to target}, passed only once {@link Supervisor#refusesFailover} (on the target) or
+     * {@link Supervisor#refusesHandOver} (on the leader) accepted it: the target holds the order, a leader that is not
+     * the target resigns in its favour ({@link OrderedFailover}).
+     */
+    record FailoverOrdered(long now, String target, String operator, boolean acceptDataLoss) implements HaObservation {}
+
     /** No VIP that follows the primary is on this host any more (or none is configured): a switchover may go on. */
     record VipsReleased(long now) implements HaObservation {}
 }

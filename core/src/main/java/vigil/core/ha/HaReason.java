@@ -83,6 +83,13 @@ public enum HaReason {
     RESTART_REQUESTED,
     /** The switchover ended before the hand-over (detail: why); this node keeps, or starts again, the primary. */
     SWITCHOVER_ABORTED,
+    /**
+     * An operator ordered this node to take over ({@code vigilctl failover --to}; detail: who, and what the order
+     * waives); or, on a leader that is not the target, leadership is handed to it ({@link OrderedFailover}).
+     */
+    FAILOVER_ORDERED,
+    /** The operator's order lapsed before this node's promotion was recorded (detail: what it was waiting for). */
+    FAILOVER_ORDER_LAPSED,
     /** The recorded primary's vigild came back with PostgreSQL still serving: hand leadership back to it. */
     HAND_BACK_TO_PRIMARY,
     /** A node an operator confirmed down is heard from again: the confirmation is dropped from the record. */

@@ -71,6 +71,9 @@ final class HaStep {
     Why why;
     SupervisorState.Freeze freeze;
     SupervisorState.Handover handover;
+    SupervisorState.Order order;
+    /** This step gave up leadership: nothing a leader would decide follows it. */
+    boolean resigned;
 
     HaStep(SupervisorState s, ElectionState e, HaPolicy p, long now) {
         this.e = e;
@@ -116,6 +119,7 @@ final class HaStep {
         this.why = s.why();
         this.freeze = s.freeze();
         this.handover = s.handover();
+        this.order = s.order();
     }
 
     HaDecision finish() {
@@ -126,7 +130,7 @@ final class HaStep {
                         checkpointPending, startAfterFence, stopping, unfit, syncApplied, syncAppliedAt),
                 new SupervisorState.Rejoin(rewindRetries, rewindImpossible, refusedFor, rejoinedOn),
                 new SupervisorState.Probes(probes, probeAskedAt, fences, fenceAskedAt), durable,
-                new SupervisorState.Boot(bootAt, bootId, ledSinceBoot), why, freeze, handover);
+                new SupervisorState.Boot(bootAt, bootId, ledSinceBoot), why, freeze, handover, order);
         return new HaDecision(next, actions, electionInputs, durable.equals(durableBefore) ? null : durable,
                 why != null && !why.equals(previousWhy) ? why : null);
     }
@@ -172,6 +176,8 @@ final class HaStep {
             }
         } else if (o instanceof HaObservation.Ban ban) {
             if (e.role() == Role.LEADER) electionInputs.add(new Observation.RecordUpdate(now, pg.withBan(ban.node(), ban.on())));
+        } else if (o instanceof HaObservation.FailoverOrdered f) {
+            OrderedFailover.begin(this, f);
         } else if (o instanceof HaObservation.VipsReleased) {
             Switchover.vipsReleased(this);
         }
@@ -283,6 +289,7 @@ final class HaStep {
     void decide() {
         if (!e.electorate().me().canLead()) return; // a witness holds no PostgreSQL
         Switchover.settle(this);
+        boolean lapsed = OrderedFailover.settle(this);
         var c = Fitness.candidacy(this);
         if (!c.equals(e.own())) electionInputs.add(new Observation.CandidacyChanged(now, c));
         boolean leaseOk = leaseOk();
@@ -295,8 +302,10 @@ final class HaStep {
             stop();
             return;
         }
+        // One step to say it (the leader stands down at the next, no longer a candidate); a resignation ends the step.
+        if (lapsed || resigned) return;
         if (Freezing.decide(this)) return;
-        if (pg.paused() != null && !fencing) {
+        if (pg.paused() != null && !fencing && !OrderedFailover.overridesPause(this)) {
             // Maintenance: the operator acts. The self-fence above and the freeze on doubt still hold; nothing else.
             why = new Why(HaReason.PAUSED, null, "maintenance mode, " + pg.paused()
                     + ": no automatic failover, restart or rejoin until vigilctl resume");
@@ -397,6 +406,7 @@ final class HaStep {
         }
         why = reason;
         electionInputs.add(new Observation.Resign(now, successor));
+        resigned = true;
     }
 
     void standDown(HaReason reason, String detail) {

@@ -17,7 +17,8 @@ import vigil.core.election.Role;
  * <li>{@link Leading}: a peer's probe answer too old for the re-check before pg_promote;</li>
  * <li>{@link SyncSet}: a synchronous set just applied is not changed again within a second;</li>
  * <li>{@link Freezing}: the lease falls in doubt (the newest majority acknowledgement grows too old);</li>
- * <li>{@link Switchover}: the target's time to catch up, and the successor's to take over, run out.</li>
+ * <li>{@link Switchover}: the target's time to catch up, and the successor's to take over, run out;</li>
+ * <li>{@link OrderedFailover}: an operator's order lapses.</li>
  * </ul>
  * Waking early is harmless, so instants are given whether or not the rule that reads them is reached in this state.
  */
@@ -52,6 +53,7 @@ final class HaWake {
         at = ElectionWake.first(at, s.work().syncAppliedAt() + 1000, after);
         SupervisorState.Freeze f = s.freeze();
         if (!f.asked() && !f.pending() && !f.unavailable()) at = ElectionWake.first(at, Freezing.doubtAt(e), after);
+        if (s.order() != null) at = ElectionWake.first(at, s.order().since() + OrderedFailover.ORDER_MS, after);
         SupervisorState.Handover h = s.handover();
         if (h != null) {
             if (h.stoppedAt() != 0) at = ElectionWake.first(at, h.stoppedAt() + Switchover.CATCH_UP_MS, after);

@@ -145,7 +145,7 @@ final class Leading {
             s.why = new Why(HaReason.PROMOTING, null, "waiting for every standby's position");
             return;
         }
-        String ahead = FailOver.peerAhead(s, mine, null);
+        String ahead = OrderedFailover.waivesPositions(s) ? null : FailOver.peerAhead(s, mine, null);
         if (ahead != null) {
             s.standDown(new Why(HaReason.PEER_AHEAD, ahead, FailOver.aheadBy(s, ahead, mine)));
             return;

@@ -56,6 +56,27 @@ public final class Supervisor {
         return Restart.refusal(s, e, p, now);
     }
 
+    /** {@link OrderedFailover#ORDER_MS}. */
+    public static final long FAILOVER_ORDER_MS = OrderedFailover.ORDER_MS;
+
+    /**
+     * Why this node would not take {@code vigilctl failover --to} itself now, or null ({@link OrderedFailover}): without
+     * {@code acceptDataLoss} also every reason the automatic rules would not promote it, with how far behind it is.
+     */
+    public static String refusesFailover(SupervisorState s, ElectionState e, HaPolicy p, boolean acceptDataLoss, long now) {
+        return OrderedFailover.refusal(new HaStep(s, e, p, now), acceptDataLoss);
+    }
+
+    /** What promoting this node now would lose, by the positions last reported, in one phrase. */
+    public static String failoverLoss(SupervisorState s, ElectionState e, HaPolicy p, long now) {
+        return OrderedFailover.loss(new HaStep(s, e, p, now));
+    }
+
+    /** Why this leader would not hand leadership to {@code target}, which holds an operator's order, or null. */
+    public static String refusesHandOver(SupervisorState s, ElectionState e, HaPolicy p, String target, long now) {
+        return OrderedFailover.handOverRefusal(new HaStep(s, e, p, now), target);
+    }
+
     /**
      * The first instant after {@code after} at which time alone changes what a tick decides here ({@link HaWake}; for
      * {@link vigil.core.node.Wake}).

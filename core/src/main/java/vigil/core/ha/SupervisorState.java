@@ -16,9 +16,26 @@ import vigil.core.election.Report.PgSafety;
  * @param why      the last reason logged, so each change is logged once
  * @param freeze   whether the local PostgreSQL is (being) frozen while the lease is in doubt
  * @param handover the planned switchover this node carries out, or null ({@link Switchover})
+ * @param order    the operator's order that this node take over, or null ({@link OrderedFailover})
  */
 public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes probes, HaDurable durable, Boot boot,
-                              Why why, Freeze freeze, Handover handover) {
+                              Why why, Freeze freeze, Handover handover, Order order) {
+    public SupervisorState(Local local, Work work, Rejoin rejoin, Probes probes, HaDurable durable, Boot boot, Why why,
+                           Freeze freeze, Handover handover) {
+        this(local, work, rejoin, probes, durable, boot, why, freeze, handover, null);
+    }
+
+    /**
+     * {@code vigilctl failover --to} this node, held in memory only (a restarted vigild has forgotten it): the node
+     * stands first and, with {@code acceptDataLoss}, is a candidate despite lag, the synchronous set and a ban. It
+     * lapses {@link OrderedFailover#ORDER_MS} after {@code since} unless the promotion was recorded by then.
+     *
+     * @param operator       who ordered it, for the log
+     * @param acceptDataLoss {@code --accept-data-loss}
+     * @param since          when it arrived (own clock)
+     */
+    public record Order(String operator, boolean acceptDataLoss, long since) {}
+
     public SupervisorState(Local local, Work work, Rejoin rejoin, Probes probes, HaDurable durable, Boot boot, Why why) {
         this(local, work, rejoin, probes, durable, boot, why, Freeze.NONE, null);
     }

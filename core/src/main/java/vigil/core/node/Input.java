@@ -58,6 +58,12 @@ public sealed interface Input {
     record Switchover(long now, String target, String operator) implements Input {}
 
     /**
+     * {@code vigilctl failover --to target}, on the target ({@link Node#refusesFailover} accepted it) or on the leader
+     * that hands over to it ({@link Node#refusesHandOver} accepted it).
+     */
+    record FailoverOrdered(long now, String target, String operator, boolean acceptDataLoss) implements Input {}
+
+    /**
      * {@code vigilctl pause} ({@code on}) or {@code resume}: maintenance mode, written into the cluster record by the
      * leader (the loop passes it only once {@link Node#refusesPause} accepted it); {@code at}: wall clock, as text.
      */

@@ -132,6 +132,31 @@ public final class Node {
         return Supervisor.refusesRestart(state.supervisor(), state.election(), config.policy(), now);
     }
 
+    /** How long a node holds an operator's order to take over before it lapses unless its promotion was recorded. */
+    public static final long FAILOVER_ORDER_MS = vigil.core.ha.Supervisor.FAILOVER_ORDER_MS;
+
+    /**
+     * Why this node would not take {@code vigilctl failover --to} itself now ({@code acceptDataLoss}: with
+     * {@code --accept-data-loss}), or null: {@link Supervisor#refusesFailover}.
+     */
+    public static String refusesFailover(NodeConfig config, NodeState state, boolean acceptDataLoss, long now) {
+        if (state.supervisor() == null) return "this node manages no PostgreSQL";
+        if (state.stopping() || state.halted()) return "vigild is stopping";
+        return Supervisor.refusesFailover(state.supervisor(), state.election(), config.policy(), acceptDataLoss, now);
+    }
+
+    /** What promoting this node now would lose, by the positions last reported ({@link Supervisor#failoverLoss}). */
+    public static String failoverLoss(NodeConfig config, NodeState state, long now) {
+        return Supervisor.failoverLoss(state.supervisor(), state.election(), config.policy(), now);
+    }
+
+    /** Why this leader would not hand leadership to {@code target}, which holds an order, or null. */
+    public static String refusesHandOver(NodeConfig config, NodeState state, String target, long now) {
+        if (state.supervisor() == null) return "this node manages no PostgreSQL";
+        if (state.stopping() || state.halted()) return "vigild is stopping";
+        return Supervisor.refusesHandOver(state.supervisor(), state.election(), config.policy(), target, now);
+    }
+
     /** What a switchover asked for now would do ({@link Supervisor#switchover}); refused where no PostgreSQL is managed. */
     public static Supervisor.Verdict switchover(NodeConfig config, NodeState state, String target, long now) {
         if (state.supervisor() == null) return new Supervisor.Verdict(target, "this node manages no PostgreSQL");
@@ -203,6 +228,8 @@ public final class Node {
                 supervise(new HaObservation.Ban(now, ban.node(), ban.on()));
             } else if (in instanceof Input.Pause pause) {
                 supervise(new HaObservation.Pause(now, pause.on(), pause.operator(), pause.at()));
+            } else if (in instanceof Input.FailoverOrdered f) {
+                supervise(new HaObservation.FailoverOrdered(now, f.target(), f.operator(), f.acceptDataLoss()));
             } else if (in instanceof Input.Switchover sw) {
                 supervise(new HaObservation.Switchover(now, sw.target(), sw.operator()));
             } else if (in instanceof Input.NodeFenced f) {

@@ -23,7 +23,9 @@ final class FaultPlan {
         // amid faults only: vigilctl pause on the leader, and resume {@code amount} ms later (retried until it takes)
         PAUSE,
         // amid faults only: vigilctl restart-pg of groupA's standby, on that node
-        RESTART_PG
+        RESTART_PG,
+        // amid faults only: vigilctl failover --to groupA (amount 1: --accept-data-loss, asynchronous mode only)
+        FAILOVER_ORDER
     }
 
     /** Every kind drawn at random: all but the scenario's own (kept last, so the seeds draw what they always drew). */
@@ -77,6 +79,12 @@ final class FaultPlan {
                 for (long f = r.nextLong(1_000_000, 4_000_000); f < spec.faultPhaseUs(); f += r.nextLong(2_000_000, 6_000_000)) {
                     faults.add(new Fault(f, Kind.RESTART_PG, List.of(data.get(r.nextInt(data.size()))), List.of(), 0));
                 }
+                // an operator's failover order to a random data node: taken only where the primary is lost (or the
+                // cluster paused), refused elsewhere; accepting data loss in half of the asynchronous schedules' orders
+                for (long f = r.nextLong(1_500_000, 5_000_000); f < spec.faultPhaseUs(); f += r.nextLong(1_500_000, 4_000_000)) {
+                    faults.add(new Fault(f, Kind.FAILOVER_ORDER, List.of(data.get(r.nextInt(data.size()))), List.of(),
+                            !spec.synchronous() && r.nextBoolean() ? 1 : 0));
+                }
                 faults.sort(java.util.Comparator.comparingLong(Fault::atUs));
             }
             return faults;
@@ -127,7 +135,7 @@ final class FaultPlan {
             case KILL_POSTMASTER -> new Fault(t, kind, List.of(dataNode), List.of(), 0);
             case HOST_CRASH_DATA_EMPTIED, HOST_CRASH_FOREIGN_DATA -> new Fault(t, kind, List.of(dataNode), List.of(),
                     (int) r.nextLong(500, 4 * leaseMs));
-            case CRASH_LEADER, KILL_LEADER_FIRST, RESTART_LEADER_VIGILD, SWITCHOVER, PAUSE, RESTART_PG -> throw new IllegalArgumentException(kind + " is never drawn");
+            case CRASH_LEADER, KILL_LEADER_FIRST, RESTART_LEADER_VIGILD, SWITCHOVER, PAUSE, RESTART_PG, FAILOVER_ORDER -> throw new IllegalArgumentException(kind + " is never drawn");
         };
     }
 }

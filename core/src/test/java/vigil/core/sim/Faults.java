@@ -63,6 +63,46 @@ final class Faults {
         sim.deliver(h, h.proc.incarnation, now -> new vigil.core.node.Input.RestartPg(now, "sim"));
     }
 
+    /**
+     * {@code vigilctl failover --to node}, as its daemon takes it: asked of the core ({@link
+     * vigil.core.node.Node#refusesFailover}) and, unless refused, handed to the loop; then, when the node follows another
+     * leader heard within a lease, the hand-over request travels to that leader (only over a link that is not cut, a
+     * moment later) and is taken as that leader's loop takes it ({@link vigil.core.node.Node#refusesHandOver}).
+     */
+    private static void failoverOrder(Simulation sim, String node, boolean asked) {
+        SimHost h = sim.hosts.get(node);
+        if (h == null || !h.vigildRunning(sim.nowUs)) {
+            sim.counts.add("failover_order_no_vigild");
+            return;
+        }
+        boolean acceptDataLoss = asked || sim.spec.mutation() == SimSpec.Mutation.ORDER_ALWAYS_ACCEPTS_LOSS;
+        long now = h.localMs(sim.nowUs);
+        String refused = vigil.core.node.Node.refusesFailover(sim.configOf(h), h.proc.state, acceptDataLoss, now);
+        if (refused != null) {
+            sim.counts.add("failover_order_refused");
+            sim.note(node + " refuses the failover order: " + refused);
+            return;
+        }
+        sim.counts.add(acceptDataLoss ? "failover_order_taken_accepting_loss" : "failover_order_taken");
+        sim.deliver(h, h.proc.incarnation, t -> new vigil.core.node.Input.FailoverOrdered(t, node, "sim", acceptDataLoss));
+        var e = h.proc.state.election();
+        String leader = e.role() == vigil.core.election.Role.LEADER || e.leader() == null || e.leader().equals(node)
+                || now >= e.noVoteUntil() ? null : e.leader();
+        if (leader == null) return;
+        sim.at(sim.nowUs + 2_000L, () -> {
+            SimHost l = sim.hosts.get(leader);
+            if (l == null || !l.vigildRunning(sim.nowUs) || sim.net.blocked(node, leader, SimNet.Channel.VIGIL)) return;
+            String no = vigil.core.node.Node.refusesHandOver(sim.configOf(l), l.proc.state, node, l.localMs(sim.nowUs));
+            if (no != null) {
+                sim.counts.add("failover_handover_refused");
+                sim.note(leader + " refuses to hand over to " + node + ": " + no);
+                return;
+            }
+            sim.counts.add("failover_handover");
+            sim.deliver(l, l.proc.incarnation, t -> new vigil.core.node.Input.FailoverOrdered(t, node, "sim", acceptDataLoss));
+        });
+    }
+
     /** Resumes, trying again every half second until a leader takes it: the quiet phase must act by itself. */
     private static void resume(Simulation sim) {
         if (!pause(sim, false)) sim.at(sim.nowUs + 500_000L, () -> resume(sim));
@@ -101,6 +141,10 @@ final class Faults {
         }
         if (f.kind() == FaultPlan.Kind.RESTART_PG) {
             restartPg(sim, f.groupA().get(0));
+            return;
+        }
+        if (f.kind() == FaultPlan.Kind.FAILOVER_ORDER) {
+            failoverOrder(sim, f.groupA().get(0), f.amount() == 1);
             return;
         }
         if (f.kind() == FaultPlan.Kind.SWITCHOVER) {

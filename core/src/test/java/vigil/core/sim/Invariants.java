@@ -75,6 +75,10 @@ final class Invariants {
             if (d.why().reason() == vigil.core.ha.HaReason.SWITCHOVER_ABORTED && d.why().detail().startsWith("the clean shutdown")) {
                 sim.counts.add("switchover_aborted_by_a_failed_stop");
             }
+            if (d.why().reason() == vigil.core.ha.HaReason.PROMOTING && d.why().detail().contains("; ordered by ")) {
+                sim.counts.add(d.why().detail().contains("accepting data loss") ? "promoting_ordered_accepting_loss"
+                        : "promoting_ordered");
+            }
         }
         for (String n : d.notes()) sim.note(h.name + " " + n);
     }

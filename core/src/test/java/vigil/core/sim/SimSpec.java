@@ -60,7 +60,12 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
         /** Synchronous mode, but voters compare candidates with their own position only when eligible (the old rule). */
         WEAK_SYNC_VOTE,
         /** The freezer answers "frozen" and freezes nothing (as if the freeze on doubt were removed). */
-        FREEZE_IGNORED
+        FREEZE_IGNORED,
+        /**
+         * Synchronous mode, and every failover order waives the position rules, refused by nobody (as if the
+         * {@code --accept-data-loss} condition were removed from the command and from the voters).
+         */
+        ORDER_ALWAYS_ACCEPTS_LOSS
     }
 
     static SimSpec forSeed(long seed) {

@@ -112,6 +112,10 @@ class SimulationTest {
         assertTrue(c.get("paused") >= schedules && c.get("why_PAUSED") >= schedules / 2, "too little maintenance: " + c);
         assertTrue(c.get("restart_pg_begun") >= schedules / 2 && c.get("why_RESTART_REQUESTED") >= schedules / 2,
                 "too few standby restarts: " + c);
+        assertTrue(c.get("failover_order_taken") + c.get("failover_order_taken_accepting_loss") >= schedules / 10,
+                "too few failover orders taken: " + c);
+        assertTrue(c.get("promoting_ordered") >= 1 && c.get("promoting_ordered_accepting_loss") >= 1,
+                "no failover order was carried out (with and without accepting data loss): " + c);
     }
 
     @Test
@@ -180,14 +184,27 @@ class SimulationTest {
     }
 
     /**
+     * Failover orders in synchronous mode keep every commit unless the operator accepts losing some: orders that
+     * always waive the position rules (and are never refused for it) must lose an acknowledged commit somewhere.
+     */
+    @Test
+    void aFailoverOrderThatAlwaysWaivesPositionsIsCaught() {
+        caught(SimSpec.Mutation.ORDER_ALWAYS_ACCEPTS_LOSS, seed -> SimSpec.forSeed(seed).withSynchronousPostgres()
+                .withSwitchovers(true), "acknowledged commit");
+    }
+
+    /**
      * Finds the first seed whose schedule breaks the promise under {@code m} (searched in parallel, the lowest seed
      * wins, so the result is reproducible), checks that it replays, and that the same schedule without the mutation
      * keeps the promise: the broken part, not the schedule, is what the checker caught.
      */
     private static void caught(SimSpec.Mutation m, boolean synchronous, String expected) {
+        caught(m, seed -> synchronous ? SimSpec.forSeed(seed).withSynchronousPostgres() : SimSpec.forSeed(seed).withPostgres(),
+                expected);
+    }
+
+    private static void caught(SimSpec.Mutation m, LongFunction<SimSpec> spec, String expected) {
         long limit = Long.getLong("vigil.sim.mutationSeeds", 2000L);
-        LongFunction<SimSpec> spec = seed -> synchronous ? SimSpec.forSeed(seed).withSynchronousPostgres()
-                : SimSpec.forSeed(seed).withPostgres();
         java.util.OptionalLong seed = LongStream.rangeClosed(1, limit).parallel()
                 .filter(s -> violation(spec.apply(s).withMutation(m)).contains(expected)).findFirst();
         assertTrue(seed.isPresent(), "no schedule caught the mutation " + m + " (expected a violation containing '"

@@ -212,6 +212,26 @@ public final class NodeLoop implements Runnable {
     }
 
     /**
+     * {@code vigilctl failover --to} this node: it holds the operator's order ({@link Node#refusesFailover} says whether
+     * it takes it). The future says what the order does, or fails with the core's reason.
+     */
+    public CompletableFuture<String> failover(boolean acceptDataLoss, String operator) {
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        inputs.add(new Operator(new OperatorRequests.Failover(acceptDataLoss, operator, reply)));
+        return reply;
+    }
+
+    /**
+     * This leader resigns in favour of {@code target}, which holds an operator's order to take over
+     * ({@link Node#refusesHandOver} says whether it does).
+     */
+    public CompletableFuture<String> handOver(String target, String operator, boolean acceptDataLoss) {
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        inputs.add(new Operator(new OperatorRequests.HandOver(target, operator, acceptDataLoss, reply)));
+        return reply;
+    }
+
+    /**
      * {@code vigilctl restart-pg}: restart this node's standby (clean shutdown, then the ordinary start). The future says
      * what began, or fails with the core's reason (the primary, maintenance mode, an action under way).
      */
@@ -273,12 +293,14 @@ public final class NodeLoop implements Runnable {
 
     /**
      * The leader this node follows, or null when this node leads or knows of none: where an operator's request that
-     * only the leader carries out is forwarded. Read from the newest published state, without waiting for the loop.
+     * only the leader carries out is forwarded. A leader not heard from for a whole lease (crashed, cut off) is none:
+     * the request is refused here, saying so, instead of waiting for an answer that cannot come. Read from the newest
+     * published state, without waiting for the loop.
      */
     public String leaderElsewhere() {
         var e = state.election();
         return e.role() == Role.LEADER || e.leader() == null || e.leader().equals(config.electorate().self())
-                ? null : e.leader();
+                || clock.getAsLong() >= e.noVoteUntil() ? null : e.leader();
     }
 
     /**

@@ -33,6 +33,10 @@ final class OperatorRequests {
 
     record Ban(String node, boolean on, String operator, CompletableFuture<String> reply) implements Request {}
 
+    record Failover(boolean acceptDataLoss, String operator, CompletableFuture<String> reply) implements Request {}
+
+    record HandOver(String target, String operator, boolean acceptDataLoss, CompletableFuture<String> reply) implements Request {}
+
     private final NodeConfig config;
     private final Log log;
     private final LongSupplier clock;
@@ -56,6 +60,8 @@ final class OperatorRequests {
         else if (r instanceof Switchover s) s.reply().completeExceptionally(e);
         else if (r instanceof Pause p) p.reply().completeExceptionally(e);
         else if (r instanceof Ban b) b.reply().completeExceptionally(e);
+        else if (r instanceof Failover f) f.reply().completeExceptionally(e);
+        else if (r instanceof HandOver h) h.reply().completeExceptionally(e);
     }
 
     void handle(Request r) {
@@ -65,6 +71,58 @@ final class OperatorRequests {
         else if (r instanceof Switchover s) switchover(s);
         else if (r instanceof Pause p) pause(p);
         else if (r instanceof Ban b) ban(b);
+        else if (r instanceof Failover f) failover(f);
+        else if (r instanceof HandOver h) handOver(h);
+    }
+
+    private void failover(Failover f) {
+        long now = clock.getAsLong();
+        String self = config.electorate().self();
+        String refused = Node.refusesFailover(config, state.get(), f.acceptDataLoss(), now);
+        if (refused != null) {
+            log.event(Priority.WARNING, "failover_refused", "operator", f.operator(), "accept_data_loss", f.acceptDataLoss(),
+                    "reason", "FAILOVER_REFUSED", "cause", refused);
+            f.reply().completeExceptionally(new IllegalStateException(refused));
+            return;
+        }
+        String loss = Node.failoverLoss(config, state.get(), now);
+        String primary = state.get().election().durable().record().pg().primary();
+        log.event(Priority.WARNING, "failover_ordered", "operator", f.operator(), "peer", primary, "accept_data_loss",
+                f.acceptDataLoss(), "reason", "OPERATOR_FAILOVER", "cause", "the operator ordered this node to take over"
+                        + " from " + primary + (f.acceptDataLoss() ? ", accepting data loss: " + loss : ", every safety rule kept"));
+        decide.accept(new Input.FailoverOrdered(now, self, f.operator(), f.acceptDataLoss()));
+        var sup = state.get().supervisor();
+        if (sup == null || sup.order() == null) {
+            f.reply().completeExceptionally(new IllegalStateException("the order was not taken: "
+                    + (sup == null ? "no PostgreSQL managed" : sup.why())));
+            return;
+        }
+        f.reply().complete(self + " holds the order of " + f.operator() + " for "
+                + vigil.core.node.Node.FAILOVER_ORDER_MS / 1000 + " s: it stands for election at once and promotes only"
+                + " with a proof that " + primary + " cannot write (vigilctl status shows why it waits)"
+                + (f.acceptDataLoss() ? "; accepting data loss: " + loss : ""));
+    }
+
+    private void handOver(HandOver h) {
+        long now = clock.getAsLong();
+        String refused = Node.refusesHandOver(config, state.get(), h.target(), now);
+        if (refused != null) {
+            log.event(Priority.WARNING, "failover_refused", "peer", h.target(), "operator", h.operator(),
+                    "reason", "FAILOVER_REFUSED", "cause", refused);
+            h.reply().completeExceptionally(new IllegalStateException(refused));
+            return;
+        }
+        long term = state.get().election().term();
+        log.event(Priority.WARNING, "failover_handover", "peer", h.target(), "operator", h.operator(), "term", term,
+                "reason", "OPERATOR_FAILOVER", "cause", "the operator ordered a failover to " + h.target()
+                        + ": this leader resigns in its favour");
+        decide.accept(new Input.FailoverOrdered(now, h.target(), h.operator(), h.acceptDataLoss()));
+        if (state.get().election().role() == vigil.core.election.Role.LEADER) {
+            h.reply().completeExceptionally(new IllegalStateException("the leader did not resign: "
+                    + state.get().supervisor().why()));
+            return;
+        }
+        h.reply().complete(config.electorate().self() + ", leader in term " + term + ", resigned in favour of " + h.target());
     }
 
     private void confirmDown(ConfirmDown c) {

@@ -18,8 +18,8 @@ import vigil.testkit.WriteLog;
  * {@code vigilctl pause} and {@code resume} on real PostgreSQL 15 under three real vigild processes, one per network
  * namespace, with a writer writing to whichever node answers as the primary: in maintenance mode a killed primary postmaster stays dead (nothing
  * restarts it, nothing fails over) and every status says so; resumed, the primary is restarted in place with nothing
- * lost. Then {@code vigilctl ban}: a banned standby is never handed the primary role, by any leader. Needs root;
- * skipped otherwise.
+ * lost. Then {@code vigilctl ban}: a banned standby is never handed the primary role, by any leader; and
+ * {@code vigilctl failover --to}, when the primary is lost and no candidate is left. Needs root; skipped otherwise.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MaintenanceIT extends PgClusterIT {
@@ -117,5 +117,57 @@ class MaintenanceIT extends PgClusterIT {
         assertTrue(nobody.exitCode() == 1 && nobody.output().contains("n9 is not a node of this cluster"), nobody.output());
         assertTrue(!cluster.vigilctl(other, "status").output().contains("banned (never promoted)"));
         assertEquals(Set.of(), writer.log().lost(pg.rows(other)), "acknowledged rows lost");
+    }
+
+    /**
+     * Both standbys banned, then the primary's node crashes: no candidate is left, nothing is promoted. {@code vigilctl
+     * failover --to} (given on the other standby, carried out by the target) is refused while it would skip the ban,
+     * saying so; with {@code --accept-data-loss} the target stands, is elected, proves the old primary cannot write,
+     * and is promoted, its ban lifted. Last case: the crashed node stays down.
+     */
+    @Test
+    @Order(3)
+    void anOrderedFailoverPromotesABannedStandbyWhenNoCandidateIsLeft() {
+        String p = pg.awaitPrimaryWithStandbys(SETTLE);
+        assertEquals(p, cluster.awaitStable(SETTLE).node());
+        List<String> standbys = cluster.nodes().stream().filter(n -> !n.equals(p)).sorted().toList();
+        String target = standbys.get(0);
+        String other = standbys.get(1);
+        for (String s : standbys) cluster.vigilctl(p, "ban", s).orThrow("vigilctl ban " + s);
+        ExecResult running = cluster.vigilctl(other, "failover", "--to", target, "--accept-data-loss");
+        assertTrue(running.exitCode() == 1 && running.output().contains("the primary " + p + " leads term ")
+                && running.output().contains("switched over, not failed over"), running.output());
+
+        double fault = cluster.isolate(p);
+        cluster.kill9Vigild(p);
+        rig.killAll(rig.ns(p));
+        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (System.nanoTime() < until) {
+            assertEquals(List.of(), pg.primaries(), "no candidate is left: nothing is promoted");
+            sleepMs(200);
+        }
+        ExecResult refused = cluster.vigilctl(other, "failover", "--to", target);
+        assertTrue(refused.exitCode() == 1 && refused.output().contains(target + " is banned: vigilctl failover --to "
+                + target + " --accept-data-loss promotes it anyway (or vigilctl unban " + target + ")"), refused.output());
+
+        double ordered = VigilCluster.monoNowMs();
+        ExecResult taken = cluster.vigilctl(other, "failover", "--to", target, "--accept-data-loss")
+                .orThrow("vigilctl failover --to " + target + " --accept-data-loss on " + other);
+        assertTrue(taken.output().contains(target + " holds the order of ") && taken.output().contains("accepting data loss: "),
+                taken.output());
+        assertEquals(target, pg.awaitPrimaryWithStandbys(Duration.ofSeconds(60), standbys), "promoted, " + other + " follows it");
+        String history = cluster.vigilctl(target, "history", "-n", "500").orThrow("vigilctl history on " + target).output();
+        assertTrue(history.lines().anyMatch(l -> l.contains("reason=PROMOTING") && l.contains("ordered by ")
+                && l.contains(" on " + other) && l.contains("accepting data loss")), history);
+        assertTrue(cluster.events(target).stream().anyMatch(e -> e.is("failover_ordered")), "the target logs the order");
+        String table = cluster.vigilctl(target, "status").output();
+        assertTrue(table.contains("banned (never promoted): " + other) && !table.contains("banned (never promoted): " + target),
+                "the promoted node's ban is lifted, the other's kept: " + table);
+        WriteLog log = writer.awaitAcksAfter(ordered, 25, Duration.ofSeconds(30));
+        assertTrue(log.hostsAfter(ordered).contains(rig.address(target)), "writes resumed on " + target);
+        System.out.printf("ordered failover: %s crashed with both standbys banned; %s promoted %.3f s after the order,"
+                + " %.3f s after the crash; lost acknowledged writes (async, accepted): %d%n", p, target,
+                (log.acks().stream().mapToDouble(WriteLog.Attempt::endMs).filter(t -> t > ordered).min().orElse(Double.NaN)
+                        - ordered) / 1000, (ordered - fault) / 1000, writer.log().lost(pg.rows(target)).size());
     }
 }

@@ -53,6 +53,17 @@ public enum AdminCommand {
      */
     SWITCHOVER("switchover", false),
     /**
+     * A failover an operator orders where the automatic one cannot act: args {@code to} (the standby to promote),
+     * {@code accept_data_loss} (optional, false: waive the lag, synchronous-set and ban checks), {@code operator}.
+     * Carried out by {@code to} (forwarded there from any other node): it refuses, naming why (the primary runs and
+     * leads: switch over instead; it is not a running standby; without {@code accept_data_loss}, how far behind it is),
+     * or holds the order and, when another node leads, asks that leader to hand leadership over (a request that
+     * node forwards itself, {@code to} naming it). The one-writer proof is never waived. The result is an object with
+     * {@code accepted}, {@code node}, {@code accept_data_loss} and {@code detail}; it answers once the order is held (the
+     * caller watches {@code status}).
+     */
+    FAILOVER("failover", false),
+    /**
      * Maintenance mode on ({@code pause}) or off ({@code resume}): arg {@code operator}; only the leader accepts it
      * (it writes the cluster record; given on another node, it is forwarded to the leader that node follows). The
      * result is an object with {@code accepted}, {@code paused} and {@code detail}.

@@ -38,6 +38,10 @@ import vigil.core.election.VipGrant;
  * written only when there is one, so nothing else changed on the wire; a node built before it refuses that one frame
  * ("trailing bytes") and so only waits out its no-vote window, as if the resignation had been lost.
  *
+ * <p>Likewise a (pre-)vote request may end with the operator's order the candidate stands under
+ * ({@code vigilctl failover --to}): its operator and whether data loss was accepted. A node built before it refuses
+ * that request as it would any bad frame, so a candidate under an order wins only the votes of nodes that know orders.
+ *
  * <p>Two more frame types carry no election message: an operator's admin request forwarded to the node that carries
  * it out (the leader, or the node a {@code cleanup} names) and that node's reply, each as the admin protocol's JSON
  * ({@link OperatorFrame}), under the same version, fingerprint and authentication code. They were added without a new
@@ -45,6 +49,18 @@ import vigil.core.election.VipGrant;
  */
 public final class PeerCodec {
     public static final int WIRE_VERSION = 5;
+
+    /** Optional, last, written only when there is one (see the class comment): its operator, then the waiver. */
+    private static void writeOrder(DataOutputStream out, vigil.core.election.FailoverOrder order) throws IOException {
+        if (order == null) return;
+        out.writeUTF(order.operator());
+        out.writeBoolean(order.acceptDataLoss());
+    }
+
+    private static vigil.core.election.FailoverOrder readOrder(DataInputStream in) throws IOException {
+        if (in.available() == 0) return null;
+        return new vigil.core.election.FailoverOrder(in.readUTF(), in.readBoolean());
+    }
     static final int MAX_FRAME = 64 * 1024;
 
     static final int MAC_BYTES = 32;
@@ -130,9 +146,11 @@ public final class PeerCodec {
             } else if (m instanceof Message.PreVoteRequest p) {
                 writeCandidacy(out, p.candidacy());
                 writeRecord(out, p.record());
+                writeOrder(out, p.order());
             } else if (m instanceof Message.VoteRequest v) {
                 writeCandidacy(out, v.candidacy());
                 writeRecord(out, v.record());
+                writeOrder(out, v.order());
             } else if (m instanceof Message.PreVoteReply p) {
                 out.writeBoolean(p.granted());
                 out.writeLong(p.voterTerm());
@@ -184,10 +202,10 @@ public final class PeerCodec {
                 }
                 case ACK -> new Message.HeartbeatAck(term, in.readLong(), readCandidacy(in), readReport(in));
                 case STALE -> new Message.Stale(term);
-                case PRE_VOTE_REQUEST -> new Message.PreVoteRequest(term, readCandidacy(in), readRecord(in));
+                case PRE_VOTE_REQUEST -> new Message.PreVoteRequest(term, readCandidacy(in), readRecord(in), readOrder(in));
                 case PRE_VOTE_REPLY -> new Message.PreVoteReply(term, in.readBoolean(), in.readLong(),
                         in.readBoolean() ? readRecord(in) : null);
-                case VOTE_REQUEST -> new Message.VoteRequest(term, readCandidacy(in), readRecord(in));
+                case VOTE_REQUEST -> new Message.VoteRequest(term, readCandidacy(in), readRecord(in), readOrder(in));
                 case VOTE_REPLY -> new Message.VoteReply(term, in.readBoolean());
                 case RESIGN -> new Message.Resign(term, readReport(in), in.available() > 0 ? readName(in) : null);
                 case OPERATOR_ASK, OPERATOR_ANSWER -> throw new BadFrameException("an operator frame, not an election message");

@@ -38,7 +38,9 @@ class PeerCodecTest {
                 new Message.PreVoteRequest(8, c, full), new Message.PreVoteReply(8, true, 0),
                 new Message.PreVoteReply(8, false, 7, full),
                 new Message.VoteRequest(8, unknown, full), new Message.VoteReply(8, false), new Message.Resign(7, stopped),
-                new Message.Resign(7, stopped, "n2"));
+                new Message.Resign(7, stopped, "n2"),
+                new Message.PreVoteRequest(8, c, full, new vigil.core.election.FailoverOrder("alice on n1", true)),
+                new Message.VoteRequest(8, c, full, new vigil.core.election.FailoverOrder("bob", false)));
         for (Message m : all) assertEquals(m, codec.decode(codec.encode(m)));
     }
 
@@ -54,6 +56,23 @@ class PeerCodecTest {
         assertEquals(plain.length + 1 + 2 + 2, named.length); // present flag, UTF length, "n2"
         assertEquals(null, ((Message.Resign) codec.decode(plain)).successor());
         assertEquals("n2", ((Message.Resign) codec.decode(named)).successor());
+    }
+
+    /**
+     * An operator's order is appended to a (pre-)vote request only when there is one: a request without it is the frame
+     * every earlier build of the same wire version wrote and reads, byte for byte.
+     */
+    @Test
+    void aVoteRequestCarriesAnOrderOnlyWhenThereIsOne() throws BadFrameException {
+        Candidacy c = new Candidacy(true, 3, 900);
+        var order = new vigil.core.election.FailoverOrder("alice on n1", true);
+        byte[] plain = codec.encode(new Message.VoteRequest(8, c, ClusterRecord.NONE));
+        byte[] ordered = codec.encode(new Message.VoteRequest(8, c, ClusterRecord.NONE, order));
+        assertEquals(plain.length + 2 + "alice on n1".length() + 1, ordered.length); // UTF length, operator, waiver
+        assertEquals(null, ((Message.VoteRequest) codec.decode(plain)).order());
+        assertEquals(order, ((Message.VoteRequest) codec.decode(ordered)).order());
+        byte[] pre = codec.encode(new Message.PreVoteRequest(8, c, ClusterRecord.NONE, order));
+        assertEquals(order, ((Message.PreVoteRequest) codec.decode(pre)).order());
     }
 
     @Test
