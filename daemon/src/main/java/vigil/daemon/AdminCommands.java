@@ -107,6 +107,9 @@ final class AdminCommands {
             case UNBAN -> onLeader(request, () -> ban(request, false));
             case VERSION -> done(AdminReply.success(version()));
             case RELOAD -> reload(request);
+            case RESTART_DAEMON -> loop.restartDaemon(operator(request))
+                    .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)))
+                    .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED, causeOf(e)));
             case SIMULATE -> simulate(request);
         };
     }
@@ -139,10 +142,14 @@ final class AdminCommands {
     }
 
     private CompletableFuture<AdminReply> status() {
-        return loop.status().thenApply(v -> AdminReply.success(services == null ? v
-                : v.withServices(services.recent().stream().map(o -> new vigil.protocol.admin.ServiceOutcomeView(
-                        o.action(), o.trigger().word(), o.vip(), o.ok(), o.exit(), o.attempts(), o.at(), o.detail()))
-                        .toList())));
+        return loop.status().thenApply(v -> {
+            vigil.protocol.admin.StatusView view = services == null ? v
+                    : v.withServices(services.recent().stream().map(o -> new vigil.protocol.admin.ServiceOutcomeView(
+                            o.action(), o.trigger().word(), o.vip(), o.ok(), o.exit(), o.attempts(), o.at(), o.detail()))
+                            .toList());
+            String held = scheduled == null ? null : scheduled.describe();
+            return AdminReply.success(held == null ? view : view.withScheduledSwitchover(held));
+        });
     }
 
     private boolean holdsWhatIsCancelled(AdminRequest request) {
@@ -348,11 +355,17 @@ final class AdminCommands {
             args.put("to", node);
             args.put("accept_data_loss", acceptDataLoss);
             args.put("operator", who);
-            return forwarding.ask(leader, new AdminRequest(request.version(), request.command(), args)).thenApply(r -> r.ok()
-                    ? failoverTaken(acceptDataLoss, detail + "; " + r.result().path("detail").asText())
-                    : AdminReply.failure(ErrorCode.REFUSED, detail + "; but the leader " + leader + " did not hand"
-                            + " leadership over: " + r.error().message() + " (the order lapses unless " + leader
-                            + " resigns meanwhile)"));
+            return forwarding.ask(leader, new AdminRequest(request.version(), request.command(), args)).thenApply(r -> {
+                if (r.ok()) return failoverTaken(acceptDataLoss, detail + "; " + r.result().path("detail").asText());
+                if (r.error().code() != ErrorCode.REFUSED) { // no answer: it may have resigned; the order stands
+                    return AdminReply.failure(r.error().code(), detail + "; but the leader " + leader + " did not answer"
+                            + " the hand-over: " + r.error().message() + " (the order stands until it lapses: vigilctl status)");
+                }
+                // Told "refused", the operator must not find the order carried out later: it is withdrawn here.
+                String why = "the leader " + leader + " did not hand leadership over: " + r.error().message();
+                loop.onInput(new Input.FailoverCancelled(clock.getAsLong(), why));
+                return AdminReply.failure(ErrorCode.REFUSED, why + " (the order " + node + " took is withdrawn)");
+            });
         }).exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED, causeOf(e)));
     }
 

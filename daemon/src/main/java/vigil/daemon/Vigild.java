@@ -70,6 +70,8 @@ import vigil.protocol.peer.PeerCodec;
             "  vigild --check-config --config /etc/vigil/vigil.yml"})
 public final class Vigild implements Callable<Integer> {
     static final int EXIT_CONFIG = 78;
+    /** {@code vigilctl restart-daemon}: ended on purpose, to be started again (EX_TEMPFAIL; RestartForceExitStatus=75). */
+    static final int EXIT_RESTART = 75;
     /**
      * The longest a planned stop may take: a clean shutdown of PostgreSQL has a 10 s deadline, then a fence of 0.5 s
      * (repeated until verified). The systemd unit's TimeoutStopSec (120 s) must stay above it.
@@ -276,15 +278,20 @@ public final class Vigild implements Callable<Integer> {
             loopThread.join(1000);
         }
         if (!stopRequested.get()) {
-            // The loop ended without a stop request (state not saved, internal error): exit 1 so systemd restarts us.
+            // The loop ended without a stop request: vigilctl restart-daemon (exit 75: the unit's RestartForceExitStatus),
+            // or trouble (state not saved, internal error: exit 1). systemd starts us again either way; PostgreSQL,
+            // in its own cgroup (KillMode=process), keeps running, and nothing here stops it.
             Runtime.getRuntime().removeShutdownHook(hook);
+            if (agent != null) agent.close(); // its threads first: nothing may act on PostgreSQL or the VIPs any more
+            if (vips != null) vips.close();
+            if (track != null) track.close();
             channel[0].close();
             adminServer.close();
             scheduled.close();
             reloads.get().close();
-            if (agent != null) agent.close();
             store.close();
-            return 1;
+            if (loop.restarting()) log.event(Priority.NOTICE, "exiting", "reason", "OPERATOR_RESTART_DAEMON", "exit", EXIT_RESTART);
+            return loop.restarting() ? EXIT_RESTART : 1;
         }
         stopped.await(STOP_LIMIT.toSeconds() + 5, TimeUnit.SECONDS);
         return 0;

@@ -474,6 +474,29 @@ public final class VigilCluster implements AutoCloseable {
         return m;
     }
 
+    /**
+     * What systemd does for the unit (Restart=on-failure, RestartForceExitStatus=75, RestartSec): waits up to
+     * {@code limit} for {@code node}'s vigild to exit by itself and, when its status is one systemd restarts on (not 0,
+     * not 78), starts it again after {@code restartSec}. Returns the exit status; throws when it did not exit.
+     */
+    public int awaitExitAndRestart(String node, Duration limit, Duration restartSec) {
+        NodeProcess p = running.get(node);
+        if (p == null) throw new RigException("vigild on " + node + " is not running");
+        int code = p.waitForExit(limit);
+        if (code < 0 && p.isAlive()) throw new RigException("vigild on " + node + " did not exit within " + limit);
+        running.remove(node);
+        if (code != 0 && code != 78) {
+            try {
+                Thread.sleep(restartSec.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RigException("interrupted before starting " + node + " again");
+            }
+            startNode(node);
+        }
+        return code;
+    }
+
     public void restart(String node) {
         stop(node);
         startNode(node);

@@ -75,6 +75,9 @@ public sealed interface HaObservation {
      */
     record FailoverOrdered(long now, String target, String operator, boolean acceptDataLoss) implements HaObservation {}
 
+    /** The order this node holds is withdrawn ({@code why}: the leader would not hand over, and the operator was told). */
+    record FailoverCancelled(long now, String why) implements HaObservation {}
+
     /** No VIP that follows the primary is on this host any more (or none is configured): a switchover may go on. */
     record VipsReleased(long now) implements HaObservation {}
 }

@@ -178,6 +178,8 @@ final class HaStep {
             if (e.role() == Role.LEADER) electionInputs.add(new Observation.RecordUpdate(now, pg.withBan(ban.node(), ban.on())));
         } else if (o instanceof HaObservation.FailoverOrdered f) {
             OrderedFailover.begin(this, f);
+        } else if (o instanceof HaObservation.FailoverCancelled c) {
+            OrderedFailover.cancel(this, c.why());
         } else if (o instanceof HaObservation.VipsReleased) {
             Switchover.vipsReleased(this);
         }
@@ -302,7 +304,8 @@ final class HaStep {
             stop();
             return;
         }
-        // One step to say it (the leader stands down at the next, no longer a candidate); a resignation ends the step.
+        // One step to say it (the leader stands down at the next, no longer a candidate); a resignation ends the step
+        // (only observe() can have resigned by now: OrderedFailover's hand-over; a resignation there must end it too).
         if (lapsed || resigned) return;
         if (Freezing.decide(this)) return;
         if (pg.paused() != null && !fencing && !OrderedFailover.overridesPause(this)) {

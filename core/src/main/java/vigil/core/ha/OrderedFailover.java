@@ -55,9 +55,12 @@ final class OrderedFailover {
     static boolean settle(HaStep s) {
         if (s.order == null) return false;
         boolean recorded = s.me.equals(s.pg.primary());
+        boolean promoting = s.inFlight instanceof PgAction.Promote || s.view.writable();
         if (recorded && s.view.writable() && s.pg.formerPrimary() == null && s.view.timeline() == s.pg.timeline()) {
             end(s);
-        } else if (!recorded && s.now - s.order.since() >= ORDER_MS) {
+        } else if (!promoting && s.now - s.order.since() >= ORDER_MS) {
+            // Also once the record names this node: a promotion that does not come (a re-check that keeps finding the
+            // old primary writable, leadership lost) must not keep the waiver, nor the way past maintenance mode.
             String waiting = s.why == null ? "" : ": " + s.why.reason() + (s.why.detail().isEmpty() ? "" : " (" + s.why.detail() + ")");
             s.why = new Why(HaReason.FAILOVER_ORDER_LAPSED, null, "ordered by " + s.order.operator() + ", not promoted within "
                     + ORDER_MS / 1000 + " s" + waiting);
@@ -65,6 +68,13 @@ final class OrderedFailover {
             return true;
         }
         return false;
+    }
+
+    /** The operator's order was withdrawn (the leader would not hand over: the operator was told it failed). */
+    static void cancel(HaStep s, String why) {
+        if (s.order == null) return;
+        s.why = new Why(HaReason.FAILOVER_ORDER_LAPSED, null, "ordered by " + s.order.operator() + ", withdrawn: " + why);
+        end(s);
     }
 
     private static void end(HaStep s) {
@@ -88,12 +98,14 @@ final class OrderedFailover {
         if (s.stopping) return "vigild is stopping";
         if (s.pg.primary() == null) return "no primary was ever recorded: the cluster is still bootstrapping";
         if (s.handover != null) return "a switchover to " + s.handover.target() + " is under way";
-        if (s.me.equals(s.pg.primary())) {
+        boolean recorded = s.me.equals(s.pg.primary());
+        // In maintenance mode a recorded primary whose promotion did not come stays a standby: an order carries it out.
+        if (recorded && !(s.pg.paused() != null && s.view.isStandby())) {
             return s.me + " is the recorded primary already (it restarts in place by itself; vigilctl cleanup " + s.me
                     + " if its failcount stops it)";
         }
         String leader = s.e.leader();
-        if (leader != null && leader.equals(s.pg.primary()) && s.now < s.e.noVoteUntil()) { // heard within a lease
+        if (leader != null && !leader.equals(s.me) && leader.equals(s.pg.primary()) && s.now < s.e.noVoteUntil()) { // heard within a lease
             return "the primary " + leader + " leads term " + s.e.term() + ": a running primary is switched over, not"
                     + " failed over (vigilctl switchover --to " + s.me + ")";
         }

@@ -62,7 +62,10 @@ public sealed interface Effect {
     /** One keep-alive, only if the driver's clock still reads at most {@code notAfter}. */
     record KickWatchdog(long notAfter) implements Effect {}
 
-    /** Magic close: the watchdog stops. Only when PostgreSQL is proven unable to write. */
+    /**
+     * Magic close: the watchdog stops. Only when PostgreSQL is proven unable to write, or just before a
+     * {@code restart-daemon} ends the process once every data node heard the watchdog announcement withdrawn.
+     */
     record DisarmWatchdog() implements Effect {}
 
     /**
@@ -101,6 +104,15 @@ public sealed interface Effect {
      */
     record VipDownAt(VipGroup group, long at) implements Effect {}
 
-    /** A planned stop is complete: PostgreSQL verified stopped, leadership resigned, watchdog disarmed. */
-    record Halt() implements Effect {}
+    /**
+     * A planned stop is complete: PostgreSQL verified stopped, leadership resigned, watchdog disarmed. Or, with
+     * {@code restart}, {@code vigilctl restart-daemon} may end the process now: PostgreSQL keeps running, every data node
+     * heard that the watchdog no longer covers it, the watchdog is disarmed; the process exits for systemd to start it
+     * again ({@link DaemonRestart}).
+     */
+    record Halt(boolean restart) implements Effect {
+        public Halt() {
+            this(false);
+        }
+    }
 }

@@ -63,6 +63,9 @@ public sealed interface Input {
      */
     record FailoverOrdered(long now, String target, String operator, boolean acceptDataLoss) implements Input {}
 
+    /** The order this node holds is withdrawn: the leader it asked would not hand over ({@code why}). */
+    record FailoverCancelled(long now, String why) implements Input {}
+
     /**
      * {@code vigilctl pause} ({@code on}) or {@code resume}: maintenance mode, written into the cluster record by the
      * leader (the loop passes it only once {@link Node#refusesPause} accepted it); {@code at}: wall clock, as text.
@@ -106,6 +109,12 @@ public sealed interface Input {
      * check passes; {@code detail} names the failing check and how it failed.
      */
     record Tracked(long now, boolean pass, String detail) implements Input {}
+
+    /**
+     * {@code vigilctl restart-daemon} (passed only once {@link Node#refusesRestartDaemon} accepted it): end vigild for
+     * systemd to start again, PostgreSQL left running ({@link DaemonRestart}).
+     */
+    record RestartDaemon(long now, String operator) implements Input {}
 
     /** A planned stop (SIGTERM): stop PostgreSQL cleanly, resign, disarm, then {@link Effect.Halt}. */
     record Shutdown(long now) implements Input {}

@@ -157,6 +157,11 @@ public final class Node {
         return Supervisor.refusesHandOver(state.supervisor(), state.election(), config.policy(), target, now);
     }
 
+    /** Why this node would not restart its vigild now ({@code vigilctl restart-daemon}), or null: {@link DaemonRestart}. */
+    public static String refusesRestartDaemon(NodeConfig config, NodeState state, long now) {
+        return DaemonRestart.refusal(config, state, now);
+    }
+
     /** What a switchover asked for now would do ({@link Supervisor#switchover}); refused where no PostgreSQL is managed. */
     public static Supervisor.Verdict switchover(NodeConfig config, NodeState state, String target, long now) {
         if (state.supervisor() == null) return new Supervisor.Verdict(target, "this node manages no PostgreSQL");
@@ -185,6 +190,7 @@ public final class Node {
         private boolean halted;
         private VipState vips;
         private TrackedState tracked;
+        private DaemonRestart restart;
         private TrackedPlacement.Grant grant; // what this step's heartbeats carry, computed once
         private Why why;
 
@@ -199,12 +205,13 @@ public final class Node {
             this.halted = s.halted();
             this.vips = s.vips();
             this.tracked = s.tracked();
+            this.restart = s.restart();
         }
 
         NodeDecision finish() {
             List<Effect> all = new ArrayList<>(urgent);
             all.addAll(effects);
-            return new NodeDecision(new NodeState(election, supervisor, executor, watchdog, stopping, halted, vips, tracked), all,
+            return new NodeDecision(new NodeState(election, supervisor, executor, watchdog, stopping, halted, vips, tracked, restart), all,
                     events, why, notes);
         }
 
@@ -230,6 +237,8 @@ public final class Node {
                 supervise(new HaObservation.Pause(now, pause.on(), pause.operator(), pause.at()));
             } else if (in instanceof Input.FailoverOrdered f) {
                 supervise(new HaObservation.FailoverOrdered(now, f.target(), f.operator(), f.acceptDataLoss()));
+            } else if (in instanceof Input.FailoverCancelled c) {
+                supervise(new HaObservation.FailoverCancelled(now, c.why()));
             } else if (in instanceof Input.Switchover sw) {
                 supervise(new HaObservation.Switchover(now, sw.target(), sw.operator()));
             } else if (in instanceof Input.NodeFenced f) {
@@ -240,6 +249,12 @@ public final class Node {
                 ended(a.id(), a.outcome());
             } else if (in instanceof Input.WatchdogArmed w) {
                 armed(w);
+            } else if (in instanceof Input.RestartDaemon r) {
+                if (DaemonRestart.refusal(cfg, state(), now) == null) {
+                    restart = DaemonRestart.begin(state(), r.operator(), now);
+                    report(); // the withdrawal, at once
+                    if (restart.fromSeq() != 0) elect(new Observation.HeartbeatNow(now));
+                }
             } else if (in instanceof Input.Shutdown) {
                 stopping = true;
                 supervise(new HaObservation.Stop(now));
@@ -264,6 +279,48 @@ public final class Node {
             placeVips();
             handOver();
             finishStop();
+            finishRestart();
+        }
+
+        private NodeState state() {
+            return new NodeState(election, supervisor, executor, watchdog, stopping, halted, vips, tracked, restart);
+        }
+
+        /**
+         * {@code restart-daemon}: once every data node heard the watchdog announcement withdrawn (at once when this node
+         * does not lead), the watchdog is closed and the process halts, PostgreSQL left running and leadership not
+         * resigned; given up when the acknowledgements do not come in time ({@link DaemonRestart}).
+         */
+        private void finishRestart() {
+            if (restart == null || halted || stopping) return;
+            if (watchdog.status() == WatchdogState.Status.ARMING) return; // its answer first: then it is closed
+            if (!restart.heard(cfg, election)) {
+                if (restart.expired(now)) {
+                    notes.add("restart-daemon given up: not every data node acknowledged a heartbeat saying that the"
+                            + " watchdog stops covering PostgreSQL within " + DaemonRestart.WITHDRAW_MS + " ms"
+                            + (election.role() == Role.LEADER ? "" : " (this node lost leadership meanwhile)")
+                            + "; the watchdog is announced again");
+                    restart = null;
+                    report();
+                }
+                return;
+            }
+            // Left running on purpose: the lease guards (PostgreSQL's fence and the VIPs' release at the lease's end)
+            // would otherwise fire in the moments the process takes to exit.
+            if (executor.guardAt() != Long.MAX_VALUE) {
+                urgent.add(new Effect.FenceAt(Long.MAX_VALUE));
+                executor = executor.withGuard(Long.MAX_VALUE);
+            }
+            if (cfg.tracked() && tracked.guardAt() != Long.MAX_VALUE) {
+                effects.add(new Effect.VipDownAt(VipGroup.TRACKED, Long.MAX_VALUE));
+                tracked = tracked.guardAt(Long.MAX_VALUE);
+            }
+            if (watchdog.status() == WatchdogState.Status.ARMED) {
+                effects.add(new Effect.DisarmWatchdog());
+                watchdog = watchdog.with(WatchdogState.Status.DISARMED);
+            }
+            effects.add(new Effect.Halt(true));
+            halted = true;
         }
 
         /** A switchover waits for the VIPs that follow the primary to be gone before it hands leadership over. */
@@ -541,7 +598,7 @@ public final class Node {
             boolean safe = provenSafe();
             switch (watchdog.status()) {
                 case DISARMED -> {
-                    if (leads && leaseCovers && !stopping) arm();
+                    if (leads && leaseCovers && !stopping && restart == null) arm();
                 }
                 case ARMED -> {
                     if (safe && !leads && executor.running() == null) {
@@ -567,7 +624,8 @@ public final class Node {
             } else {
                 PgSafety pg = provenSafe() ? supervisor.local().knowledge() : PgSafety.MAY_WRITE;
                 var t = cfg.tracked() ? TrackedPlacement.report(tracked, stopping) : Report.Tracked.NONE;
-                want = new Report(watchdog.armed() ? cfg.watchdog().effectiveMs() : 0, pg, t);
+                // A restart of vigild withdraws the announcement first (DaemonRestart): the daemon will not fence.
+                want = new Report(watchdog.armed() && restart == null ? cfg.watchdog().effectiveMs() : 0, pg, t);
             }
             if (!want.equals(election.ownReport())) elect(new Observation.ReportChanged(now, want));
         }

@@ -13,12 +13,19 @@ import vigil.core.ha.SupervisorState;
  * @param halted     the planned stop completed: the driver ends the process
  * @param vips       whether the VIPs that follow the primary are on this node
  * @param tracked    the VIPs placed by checks: on this node or not, its checks, grants
+ * @param restart    {@code vigilctl restart-daemon} under way, or null ({@link DaemonRestart})
  */
 public record NodeState(ElectionState election, SupervisorState supervisor, Executor executor,
-                        WatchdogState watchdog, boolean stopping, boolean halted, VipState vips, TrackedState tracked) {
+                        WatchdogState watchdog, boolean stopping, boolean halted, VipState vips, TrackedState tracked,
+                        DaemonRestart restart) {
     public NodeState {
         if (vips == null) vips = VipState.DOWN;
         if (tracked == null) tracked = TrackedState.INITIAL;
+    }
+
+    public NodeState(ElectionState election, SupervisorState supervisor, Executor executor, WatchdogState watchdog,
+                     boolean stopping, boolean halted, VipState vips, TrackedState tracked) {
+        this(election, supervisor, executor, watchdog, stopping, halted, vips, tracked, null);
     }
 
     public NodeState(ElectionState election, SupervisorState supervisor, Executor executor, WatchdogState watchdog,

@@ -63,6 +63,7 @@ public final class Wake {
                     Node.provenSafe(s.supervisor(), s.executor())), after);
         }
         ElectionState e = s.election();
+        if (s.restart() != null) at = ElectionWake.first(at, s.restart().since() + DaemonRestart.WITHDRAW_MS, after);
         if (s.supervisor() != null) {
             // the lease's end less the self-fence margin (the VIPs release there too) is among the supervisor's
             if (cfg.tracked() && e.role() == Role.LEADER && e.leadership() != null && e.leadership().leaseEstablished()) {

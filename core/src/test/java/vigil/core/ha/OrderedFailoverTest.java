@@ -27,6 +27,8 @@ class OrderedFailoverTest {
         return newLeaderAfterPrimaryLost().known("n1", 1, PRIMARY_LSN).known("n3", 1, PRIMARY_LSN - 40 * MB);
     }
 
+    static final PgRecord.Paused ALICE = new PgRecord.Paused("alice", "2026-12-02T03:00:00Z", 5);
+
     static HaObservation.FailoverOrdered order(String target, boolean acceptDataLoss) {
         return new HaObservation.FailoverOrdered(NOW, target, "alice on n1", acceptDataLoss);
     }
@@ -98,6 +100,40 @@ class OrderedFailoverTest {
     }
 
     @Test
+    void anOrderWithoutAcceptDataLossKeepsThePeerAheadRule() {
+        // Taken while nobody was ahead; by the time the old primary is proven down, n3 reports a position beyond n2's.
+        HaDecision held = ordered(FailOverTest.MINE, newLeaderAfterPrimaryLost(), ASYNC, false);
+        assertNotNull(held.next().order());
+        Situation later = newLeaderAfterPrimaryLost().known("n3", 1, PRIMARY_LSN);
+        HaDecision d = decide(held.next(), later, ASYNC, new HaObservation.PeerProbed(NOW + 5, "n1", PeerPg.IN_RECOVERY, NOW, ""));
+        assertNull(recorded(d));
+        assertTrue(resigns(d));
+        assertEquals(HaReason.PEER_AHEAD, reason(d), "the order alone waives nothing");
+    }
+
+    @Test
+    void theReCheckBeforePgPromoteSkipsThePeerAheadRuleOnlyWithAcceptDataLoss() {
+        // n2's record already names it primary in place of n1 (promotingLeader); n3 has since reported a position ahead.
+        SupervisorState recheckedN1 = withProbe(led(probed(FailOverTest.MINE)), "n1", PeerPg.IN_RECOVERY);
+        HaDecision plain = decide(recheckedN1, promotingLeader().known("n3", 1, PRIMARY_LSN), ASYNC, new HaObservation.Tick(NOW + 10));
+        assertEquals(HaReason.PEER_AHEAD, reason(plain));
+        // Then the cluster was paused: the promotion does not come by itself; an order (accepting the loss) brings it.
+        Situation e = promotingLeader().pg(primaryIs("n2").withPrimary("n2", "n1").withPaused(ALICE)).known("n3", 1, PRIMARY_LSN);
+        assertEquals(HaReason.PAUSED, reason(decide(recheckedN1, e, ASYNC, new HaObservation.Tick(NOW + 10))));
+        HaDecision held = decide(recheckedN1, e, ASYNC, new HaObservation.FailoverOrdered(NOW + 5, "n2", "alice", true));
+        assertNotNull(held.next().order(), "a paused recorded primary whose promotion did not come takes an order");
+        assertTrue(Supervisor.refusesFailover(recheckedN1, promotingLeader().build(), ASYNC, true, NOW).startsWith(
+                "n2 is the recorded primary already"), "unpaused, its own rules promote it");
+        assertEquals(1, actionsOf(held, PgAction.Promote.class).size(), "promoted, n3 ahead or not: " + why(held));
+    }
+
+    /** {@code s} with a fresh direct probe of {@code node} answered {@code result} (sent at NOW). */
+    static SupervisorState withProbe(SupervisorState s, String node, PeerPg result) {
+        return new SupervisorState(s.local(), s.work(), s.rejoin(), new SupervisorState.Probes(java.util.Map.of(node,
+                new SupervisorState.PeerProbe(result, NOW, NOW + 2, result.name())), NOW), s.durable(), s.boot(), s.why());
+    }
+
+    @Test
     void aBannedNodeOrderedWithAcceptDataLossIsPromotedAndItsBanLifted() {
         Situation e = newLeaderAfterPrimaryLost().pg(primaryIs("n1").withBan("n2", true));
         assertTrue(Supervisor.refusesFailover(led(probed(FailOverTest.MINE)), e.build(), ASYNC, false, NOW)
@@ -147,6 +183,9 @@ class OrderedFailoverTest {
                 clusterWithPrimary().build(), ASYNC, "n3", NOW));
         assertEquals("n1 has not acknowledged this leader within a lease",
                 Supervisor.refusesHandOver(led(probed(FailOverTest.MINE)), e.build(), ASYNC, "n1", NOW));
+        assertEquals("PostgreSQL on n2 (the leader) is not proven unable to write yet: try again in a moment",
+                Supervisor.refusesHandOver(led(probed(hung())), e.build(), ASYNC, "n3", NOW),
+                "never resign while PostgreSQL here may write: the followers would be free to elect at once");
     }
 
     @Test
@@ -156,6 +195,26 @@ class OrderedFailoverTest {
                 + " (vigilctl switchover --to n2)", Supervisor.refusesFailover(probed(standbyLagging(0)), n2.build(), ASYNC, true, NOW));
         assertNull(Supervisor.refusesFailover(probed(standbyLagging(0)), n2.heardAt(NOW - 10_000).build(), ASYNC, true, NOW),
                 "a leader not heard from for a lease is gone");
+    }
+
+    @Test
+    void anOrderLapsesAlsoOnceItsPromotionIsRecordedButDoesNotCome() {
+        Situation e = promotingLeader().pg(primaryIs("n2").withPrimary("n2", "n1").withPaused(ALICE))
+                .leaseUntil(NOW + OrderedFailover.ORDER_MS + 10_000);
+        HaDecision held = decide(led(probed(FailOverTest.MINE)), e, ASYNC, new HaObservation.FailoverOrdered(NOW, "n2", "alice", true));
+        assertNotNull(held.next().order());
+        HaDecision lapsed = decide(held.next(), e, ASYNC, new HaObservation.Tick(NOW + OrderedFailover.ORDER_MS));
+        assertNull(lapsed.next().order(), "the waiver does not outlive its 60 s");
+        assertEquals(HaReason.FAILOVER_ORDER_LAPSED, reason(lapsed));
+    }
+
+    @Test
+    void aWithdrawnOrderEndsAtOnce() {
+        HaDecision held = ordered(LAGGING, laggingLeader(), ASYNC, true);
+        HaDecision d = decide(held.next(), laggingLeader(), ASYNC, new HaObservation.FailoverCancelled(NOW + 5, "the leader n1 refused"));
+        assertNull(d.next().order());
+        assertTrue(d.electionInputs().contains(new Observation.Ordered(NOW + 5, null)));
+        assertFalse(candidacy(d) != null && candidacy(d).eligible(), "no longer a candidate");
     }
 
     @Test

@@ -25,7 +25,10 @@ final class FaultPlan {
         // amid faults only: vigilctl restart-pg of groupA's standby, on that node
         RESTART_PG,
         // amid faults only: vigilctl failover --to groupA (amount 1: --accept-data-loss, asynchronous mode only)
-        FAILOVER_ORDER
+        FAILOVER_ORDER,
+        // the planned-restart scenario only ({@link SimSpec#withPlannedVigildRestarts}): vigilctl restart-daemon on the
+        // leader, started again {@code amount} ms after it ended
+        RESTART_LEADER_DAEMON
     }
 
     /** Every kind drawn at random: all but the scenario's own (kept last, so the seeds draw what they always drew). */
@@ -55,6 +58,12 @@ final class FaultPlan {
         List<Kind> kinds = !spec.postgres() ? ELECTION_ONLY
                 : spec.standbyTrouble() ? STANDBY_TROUBLE : RANDOM;
         List<Fault> faults = new ArrayList<>();
+        if (spec.scenario() == SimSpec.Scenario.PLANNED_VIGILD_RESTARTS) {
+            for (long t = 3_000_000L; t < spec.faultPhaseUs(); t += 9_000_000L) {
+                faults.add(new Fault(t, Kind.RESTART_LEADER_DAEMON, List.of(), List.of(), (int) r.nextLong(500, 4_000)));
+            }
+            return faults;
+        }
         if (spec.scenario() == SimSpec.Scenario.VIGILD_RESTARTS) {
             for (long t = 3_000_000L; t < spec.faultPhaseUs(); t += 9_000_000L) {
                 faults.add(new Fault(t, Kind.RESTART_LEADER_VIGILD, List.of(), List.of(), (int) r.nextLong(500, 4_000)));
@@ -135,7 +144,7 @@ final class FaultPlan {
             case KILL_POSTMASTER -> new Fault(t, kind, List.of(dataNode), List.of(), 0);
             case HOST_CRASH_DATA_EMPTIED, HOST_CRASH_FOREIGN_DATA -> new Fault(t, kind, List.of(dataNode), List.of(),
                     (int) r.nextLong(500, 4 * leaseMs));
-            case CRASH_LEADER, KILL_LEADER_FIRST, RESTART_LEADER_VIGILD, SWITCHOVER, PAUSE, RESTART_PG, FAILOVER_ORDER -> throw new IllegalArgumentException(kind + " is never drawn");
+            case CRASH_LEADER, KILL_LEADER_FIRST, RESTART_LEADER_VIGILD, SWITCHOVER, PAUSE, RESTART_PG, FAILOVER_ORDER, RESTART_LEADER_DAEMON -> throw new IllegalArgumentException(kind + " is never drawn");
         };
     }
 }

@@ -103,6 +103,44 @@ final class Faults {
         });
     }
 
+    /**
+     * {@code vigilctl restart-daemon} on the node that holds the lease, as its loop takes it ({@link
+     * vigil.core.node.Node#refusesRestartDaemon}), started again {@code downUs} after it ended; in one restart of three
+     * its PostgreSQL port is first cut from every other node for 3 s. Under {@link SimSpec.Mutation#RESTART_WITHOUT_WITHDRAWAL}
+     * the vigild closes its watchdog and dies at once instead.
+     */
+    private static void restartLeaderDaemon(Simulation sim, long downUs) {
+        String leader = sim.invariants.leaseHolder();
+        SimHost h = leader == null ? null : sim.hosts.get(leader);
+        if (h == null || !h.vigildRunning(sim.nowUs)) {
+            sim.counts.add("daemon_restart_no_leader");
+            return;
+        }
+        if (sim.random.nextInt(3) == 0) {
+            sim.counts.add("daemon_restart_pg_cut");
+            List<String> others = sim.hosts.keySet().stream().filter(n -> !n.equals(leader)).sorted().toList();
+            sim.net.partition(List.of(leader), others, List.of(SimNet.Channel.PG), sim.random.nextBoolean());
+            sim.at(sim.nowUs + 3_000_000L, sim.net::healLinks);
+        }
+        h.restartDownUs = downUs;
+        if (sim.spec.mutation() == SimSpec.Mutation.RESTART_WITHOUT_WITHDRAWAL) {
+            sim.counts.add("daemon_restart_halted");
+            h.wdArmed = false; // the magic close on its way out
+            h.wdEpoch++;
+            sim.killVigild(h);
+            sim.at(sim.nowUs + downUs, () -> sim.startVigild(h));
+            return;
+        }
+        String refused = vigil.core.node.Node.refusesRestartDaemon(sim.configOf(h), h.proc.state, h.localMs(sim.nowUs));
+        if (refused != null) {
+            sim.counts.add("daemon_restart_refused");
+            sim.note(leader + " refuses restart-daemon: " + refused);
+            return;
+        }
+        sim.counts.add("daemon_restart_asked");
+        sim.deliver(h, h.proc.incarnation, now -> new vigil.core.node.Input.RestartDaemon(now, "sim"));
+    }
+
     /** Resumes, trying again every half second until a leader takes it: the quiet phase must act by itself. */
     private static void resume(Simulation sim) {
         if (!pause(sim, false)) sim.at(sim.nowUs + 500_000L, () -> resume(sim));
@@ -160,6 +198,10 @@ final class Faults {
                 return;
             }
             switchover(sim, target);
+            return;
+        }
+        if (f.kind() == FaultPlan.Kind.RESTART_LEADER_DAEMON) {
+            restartLeaderDaemon(sim, f.amount() * 1000L);
             return;
         }
         if (f.kind() == FaultPlan.Kind.RESTART_LEADER_VIGILD) {

@@ -34,6 +34,9 @@ final class SimHost {
     Durable electionDisk = Durable.INITIAL;
     HaDurable haDisk = HaDurable.INITIAL;
 
+    /** How long systemd takes to start vigild again after a {@code restart-daemon} ended it. */
+    long restartDownUs = 1_500_000L;
+
     // ---- the watchdog device (a kernel timer: it stops with the host) ----
     boolean wdArmed;
     long wdLastKickLocal;

@@ -81,6 +81,14 @@ final class SimIo {
                 vipDown(h, p, d.group());
             } else if (e instanceof Effect.VipDownAt g) {
                 trackedGuard(h, p, g.at());
+            } else if (e instanceof Effect.Halt halt && halt.restart()) {
+                // vigilctl restart-daemon: the process ends with PostgreSQL running; systemd starts it again
+                sim.note(h.name + " vigild ends for a restart, PostgreSQL left running");
+                sim.counts.add("daemon_restart_halted");
+                h.orphanLeaseUntilLocal = Math.max(h.orphanLeaseUntilLocal, Invariants.leaseUntil(p.state));
+                p.halted = true;
+                h.proc = null;
+                sim.at(sim.nowUs + h.restartDownUs, () -> sim.startVigild(h));
             } else if (e instanceof Effect.Halt) {
                 sim.note(h.name + " vigild halts after a planned stop");
                 sim.counts.add("planned_stop_completed");

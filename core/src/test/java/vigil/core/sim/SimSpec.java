@@ -32,7 +32,9 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
         /** {@link #withSwitchovers}, on a calm network */
         SWITCHOVERS,
         /** {@link #withSwitchovers}, amid random faults */
-        SWITCHOVERS_AMID_FAULTS
+        SWITCHOVERS_AMID_FAULTS,
+        /** {@link #withPlannedVigildRestarts} */
+        PLANNED_VIGILD_RESTARTS
     }
 
     boolean switchovers() {
@@ -62,8 +64,15 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
         /** The freezer answers "frozen" and freezes nothing (as if the freeze on doubt were removed). */
         FREEZE_IGNORED,
         /**
-         * Synchronous mode, and every failover order waives the position rules, refused by nobody (as if the
-         * {@code --accept-data-loss} condition were removed from the command and from the voters).
+         * {@code restart-daemon} without the withdrawal: the leader's vigild closes its watchdog and ends at once, its
+         * peers still holding its watchdog announcement (as if {@link vigil.core.node.DaemonRestart} were removed).
+         */
+        RESTART_WITHOUT_WITHDRAWAL,
+        /**
+         * Synchronous mode, and every failover order is given with {@code --accept-data-loss} (so neither the command
+         * nor the voters refuse a target behind the acknowledged commits): the loss that acceptance allows must be seen
+         * by the checker. That the waiver depends on {@code acceptDataLoss} in the command, Fitness and the voters is
+         * the unit tests' part (OrderedFailoverTest, FailoverOrderTest).
          */
         ORDER_ALWAYS_ACCEPTS_LOSS
     }
@@ -138,6 +147,18 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
     SimSpec withVigildRestarts() {
         return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, actualDrift, postgres, synchronous, false,
                 false, mutation, standbyTrouble, Scenario.VIGILD_RESTARTS);
+    }
+
+    /**
+     * {@code vigilctl restart-daemon} on the leader every 9 s, with an armed watchdog and no failover_without_fencing:
+     * its vigild withdraws the watchdog announcement, closes the watchdog and ends, its PostgreSQL (the primary) keeps
+     * serving, and systemd starts it again 0.5 to 4 s later. In one restart of three the PostgreSQL port of the leader is
+     * cut from every other node for 3 s just before, so a next leader cannot see the primary still serving: it must then
+     * not promote on the withdrawn watchdog proof.
+     */
+    SimSpec withPlannedVigildRestarts() {
+        return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, actualDrift, postgres, synchronous, true,
+                false, mutation, standbyTrouble, Scenario.PLANNED_VIGILD_RESTARTS);
     }
 
     /**

@@ -395,6 +395,7 @@ final class Simulation {
         String f = spec.synchronous() ? " -Dvigil.sim.synchronous=true" : spec.postgres() ? " -Dvigil.sim.postgres=true" : "";
         return f + (spec.leaderCrashes() ? " -Dvigil.sim.leaderCrashes=true" : "")
                 + (spec.scenario() == SimSpec.Scenario.VIGILD_RESTARTS ? " -Dvigil.sim.vigildRestarts=true" : "")
+                + (spec.scenario() == SimSpec.Scenario.PLANNED_VIGILD_RESTARTS ? " -Dvigil.sim.plannedVigildRestarts=true" : "")
                 + (spec.switchovers() ? " -Dvigil.sim.switchovers=" + spec.scenario() : "")
                 + (spec.mutation() == SimSpec.Mutation.NONE ? "" : " -Dvigil.sim.mutation=" + spec.mutation());
     }

@@ -41,6 +41,10 @@ final class StatusTable {
                     .append(s.postgres().vips() == null ? "" : ", VIPs " + s.postgres().vips() + " here")
                     .append(", last action ").append(s.postgres().reason() == null ? "none" : s.postgres().reason())
                     .append('\n');
+            if (s.scheduledSwitchover() != null) {
+                out.append("switchover scheduled: ").append(s.scheduledSwitchover())
+                        .append(" (vigilctl switchover --cancel drops it)\n");
+            }
             if (!s.postgres().banned().isEmpty()) {
                 out.append("banned (never promoted): ").append(String.join(", ", s.postgres().banned())).append('\n');
             }

@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
                     + "the same reduced to a monitoring plugin's one line and exit code (check); what it decided lately "
                     + "and why (history); and the versions of both (version); with --node, another node's view or history. "
                     + "It resets a node's failcount (cleanup [NODE]), switches the primary role over (switchover), "
-                    + "orders a failover the cluster cannot do by itself (failover --to NODE), restarts PostgreSQL (restart-pg [--rolling]), reads the configuration again (reload), tells what "
+                    + "orders a failover the cluster cannot do by itself (failover --to NODE), restarts PostgreSQL (restart-pg [--rolling]) or vigild itself without a failover (restart-daemon), reads the configuration again (reload), tells what "
                     + "a failure would do (simulate), pauses and resumes, bans and unbans, runs a node's fence agents "
                     + "(fence) and passes an operator's sworn \"this node is off\" to the leader (confirm-down). What "
                     + "only the leader does is forwarded to it from any node.",
@@ -70,6 +70,8 @@ import picocli.CommandLine.Spec;
             "      Hand the primary role to n2 without losing a commit.",
             "  vigilctl failover --to n3 --accept-data-loss",
             "      The primary is lost and no standby is a candidate: promote n3 anyway (it says how much may be lost).",
+            "  vigilctl restart-daemon --wait",
+            "      Restart this node's vigild (an upgrade) while PostgreSQL keeps serving: no failover.",
             "  vigilctl restart-pg --rolling",
             "      Restart PostgreSQL everywhere (a minor update): standbys first, then a switchover.",
             "  VIGIL_SOCKET=/run/vigil/n2.sock vigilctl status",
@@ -86,7 +88,7 @@ import picocli.CommandLine.Spec;
             "",
             "See also: vigild --help, systemctl status vigild, journalctl -u vigild",
         },
-        subcommands = {StatusCommand.class, CheckCommand.class, HistoryCommand.class, VersionCommand.class, CleanupCommand.class, SwitchoverCommand.class, FailoverCommand.class, RestartPgCommand.class, ReloadCommand.class, SimulateCommand.class, PauseCommand.class, ResumeCommand.class, BanCommand.class, UnbanCommand.class, FenceCommand.class, ConfirmDownCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StatusCommand.class, CheckCommand.class, HistoryCommand.class, VersionCommand.class, CleanupCommand.class, SwitchoverCommand.class, FailoverCommand.class, RestartPgCommand.class, RestartDaemonCommand.class, ReloadCommand.class, SimulateCommand.class, PauseCommand.class, ResumeCommand.class, BanCommand.class, UnbanCommand.class, FenceCommand.class, ConfirmDownCommand.class, CommandLine.HelpCommand.class})
 public final class Vigilctl implements Callable<Integer> {
     public static final int EXIT_OK = 0;
     public static final int EXIT_DAEMON_ERROR = 1;

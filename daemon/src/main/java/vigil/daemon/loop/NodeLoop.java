@@ -139,6 +139,8 @@ public final class NodeLoop implements Runnable {
     private volatile Fencing fencing;
     private volatile Set<String> members = Set.of();
     private volatile boolean halted;
+    /** The loop halted for {@code vigilctl restart-daemon}: the process exits for systemd to start it again. */
+    private volatile boolean restarting;
     private volatile long progressAt;
     /** The instant the core asked to be ticked at, and when the last tick was ({@link #run}). */
     private long wakeAt;
@@ -326,6 +328,22 @@ public final class NodeLoop implements Runnable {
         return config.electorate().voter(node).isPresent();
     }
 
+    /** The loop ended for {@code vigilctl restart-daemon} ({@link vigil.core.node.DaemonRestart}). */
+    public boolean restarting() {
+        return restarting;
+    }
+
+    /**
+     * {@code vigilctl restart-daemon}: this vigild ends, PostgreSQL left running, once every data node heard that the
+     * watchdog no longer covers it ({@link Node#refusesRestartDaemon} says whether it takes it). The future says what
+     * happens next, or fails with the reason.
+     */
+    public CompletableFuture<String> restartDaemon(String operator) {
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        inputs.add(new Operator(new OperatorRequests.RestartDaemon(operator, reply)));
+        return reply;
+    }
+
     public boolean halted() {
         return halted;
     }
@@ -406,10 +424,17 @@ public final class NodeLoop implements Runnable {
     private void decide(Input in) {
         NodeDecision d = Node.decide(config, state, in);
         wakeAt = Wake.after(config, state, d, in.now(), in instanceof Input.Tick);
+        boolean restartGivenUp = state.restart() != null && d.next().restart() == null && !d.next().halted();
         state = d.next();
         for (Event e : d.events()) Logs.event(log, e);
         Logs.decision(log, d, state);
-        for (String note : d.notes()) log.event(Priority.NOTICE, "note", "detail", note);
+        for (String note : d.notes()) {
+            if (restartGivenUp && note.startsWith("restart-daemon given up")) {
+                log.event(Priority.WARNING, "restart_daemon_given_up", "reason", "RESTART_GIVEN_UP", "cause", note);
+            } else {
+                log.event(Priority.NOTICE, "note", "detail", note);
+            }
+        }
         for (Effect e : d.effects()) {
             if (!carryOut(e)) return; // nothing after an unsaved term may happen
         }
@@ -468,6 +493,12 @@ public final class NodeLoop implements Runnable {
             else inputs.add(new Step(new Input.VipReleased(clock.getAsLong(), true, "no VIP driver", d.group())));
         } else if (e instanceof Effect.VipDownAt g) {
             if (vips != null) vips.guard(g.group(), g.at());
+        } else if (e instanceof Effect.Halt h && h.restart()) {
+            log.event(Priority.NOTICE, "restarting", "reason", "OPERATOR_RESTART_DAEMON", "term", state.election().term(),
+                    "cause", "vigild ends for systemd to start it again; PostgreSQL keeps running, every data node heard"
+                            + " that the watchdog no longer covers it");
+            restarting = true;
+            halted = true;
         } else if (e instanceof Effect.Halt) {
             log.event(Priority.NOTICE, "stopped", "reason", "PLANNED_STOP", "term", state.election().term());
             halted = true;

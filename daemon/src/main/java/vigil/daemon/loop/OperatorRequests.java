@@ -37,6 +37,8 @@ final class OperatorRequests {
 
     record HandOver(String target, String operator, boolean acceptDataLoss, CompletableFuture<String> reply) implements Request {}
 
+    record RestartDaemon(String operator, CompletableFuture<String> reply) implements Request {}
+
     private final NodeConfig config;
     private final Log log;
     private final LongSupplier clock;
@@ -62,6 +64,7 @@ final class OperatorRequests {
         else if (r instanceof Ban b) b.reply().completeExceptionally(e);
         else if (r instanceof Failover f) f.reply().completeExceptionally(e);
         else if (r instanceof HandOver h) h.reply().completeExceptionally(e);
+        else if (r instanceof RestartDaemon d) d.reply().completeExceptionally(e);
     }
 
     void handle(Request r) {
@@ -73,6 +76,29 @@ final class OperatorRequests {
         else if (r instanceof Ban b) ban(b);
         else if (r instanceof Failover f) failover(f);
         else if (r instanceof HandOver h) handOver(h);
+        else if (r instanceof RestartDaemon d) restartDaemon(d);
+    }
+
+    private void restartDaemon(RestartDaemon r) {
+        long now = clock.getAsLong();
+        String refused = Node.refusesRestartDaemon(config, state.get(), now);
+        if (refused != null) {
+            log.event(Priority.WARNING, "restart_daemon_refused", "operator", r.operator(), "reason", "RESTART_REFUSED",
+                    "cause", refused);
+            r.reply().completeExceptionally(new IllegalStateException(refused));
+            return;
+        }
+        var e = state.get().election();
+        boolean waits = state.get().watchdog().armed() && e.role() == vigil.core.election.Role.LEADER;
+        log.event(Priority.NOTICE, "restart_daemon", "operator", r.operator(), "reason", "OPERATOR_RESTART_DAEMON",
+                "cause", waits ? "the watchdog announcement is withdrawn; vigild ends once every data node heard it,"
+                        + " PostgreSQL left running" : "vigild ends now, PostgreSQL left running");
+        decide.accept(new Input.RestartDaemon(now, r.operator()));
+        String self = config.electorate().self();
+        r.reply().complete("vigild on " + self + " ends " + (waits ? "once every data node heard that its watchdog no"
+                + " longer covers PostgreSQL (at most " + vigil.core.node.DaemonRestart.WITHDRAW_MS / 1000 + " s)"
+                : "now") + " and systemd starts it again; PostgreSQL keeps serving"
+                + (e.role() == vigil.core.election.Role.LEADER ? ", and the restarted vigild takes leadership back" : ""));
     }
 
     private void failover(Failover f) {

@@ -1,6 +1,7 @@
 package vigil.daemon.ctl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -37,6 +38,15 @@ class StatusTableTest {
         assertEquals(List.of("n2", "data", "follower", "yes", "no", "standby", "3", "3/2000", "2576", "yes", "-", "-"),
                 List.of(lines.get(4).trim().split("\\s+")));
         assertTrue(lines.get(5).startsWith("w1 ") && lines.get(5).trim().endsWith("-"), lines.get(5));
+    }
+
+    @Test
+    void showsTheSwitchoverHeldForLater() {
+        assertFalse(StatusTable.render(clusterWithPrimary()).contains("switchover scheduled"));
+        String out = StatusTable.render(clusterWithPrimary().withScheduledSwitchover(
+                "to n2 at 2026-12-03T02:00:00Z, asked by alice, held by n1"));
+        assertTrue(out.contains("switchover scheduled: to n2 at 2026-12-03T02:00:00Z, asked by alice, held by n1"
+                + " (vigilctl switchover --cancel drops it)\n"), out);
     }
 
     @Test

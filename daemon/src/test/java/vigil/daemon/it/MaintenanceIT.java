@@ -19,7 +19,7 @@ import vigil.testkit.WriteLog;
  * namespace, with a writer writing to whichever node answers as the primary: in maintenance mode a killed primary postmaster stays dead (nothing
  * restarts it, nothing fails over) and every status says so; resumed, the primary is restarted in place with nothing
  * lost. Then {@code vigilctl ban}: a banned standby is never handed the primary role, by any leader; and
- * {@code vigilctl failover --to}, when the primary is lost and no candidate is left. Needs root; skipped otherwise.
+ * {@code vigilctl failover --to}, when the primary is lost in maintenance mode. Needs root; skipped otherwise.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MaintenanceIT extends PgClusterIT {
@@ -120,30 +120,34 @@ class MaintenanceIT extends PgClusterIT {
     }
 
     /**
-     * Both standbys banned, then the primary's node crashes: no candidate is left, nothing is promoted. {@code vigilctl
-     * failover --to} (given on the other standby, carried out by the target) is refused while it would skip the ban,
-     * saying so; with {@code --accept-data-loss} the target stands, is elected, proves the old primary cannot write,
-     * and is promoted, its ban lifted. Last case: the crashed node stays down.
+     * In maintenance mode the primary's node crashes: the standby that is not banned is elected and, paused, promotes
+     * nothing. {@code vigilctl failover --to} the banned standby (given on the leader, carried out by the target) is
+     * refused while it would skip the ban, saying so; with {@code --accept-data-loss} the target takes the order, the
+     * leader resigns in its favour, and the target is elected, proves the old primary cannot write and is promoted, its
+     * ban lifted, the cluster still paused; resumed, the other standby follows it. Last case: the crashed node stays down.
      */
     @Test
     @Order(3)
-    void anOrderedFailoverPromotesABannedStandbyWhenNoCandidateIsLeft() {
+    void inMaintenanceAnOrderedFailoverIsHandedToItsTargetAndCarriedOut() {
         String p = pg.awaitPrimaryWithStandbys(SETTLE);
         assertEquals(p, cluster.awaitStable(SETTLE).node());
         List<String> standbys = cluster.nodes().stream().filter(n -> !n.equals(p)).sorted().toList();
         String target = standbys.get(0);
         String other = standbys.get(1);
-        for (String s : standbys) cluster.vigilctl(p, "ban", s).orThrow("vigilctl ban " + s);
+        cluster.vigilctl(p, "ban", target).orThrow("vigilctl ban " + target);
         ExecResult running = cluster.vigilctl(other, "failover", "--to", target, "--accept-data-loss");
         assertTrue(running.exitCode() == 1 && running.output().contains("the primary " + p + " leads term ")
                 && running.output().contains("switched over, not failed over"), running.output());
+        cluster.vigilctl(p, "pause").orThrow("vigilctl pause");
+        awaitInStatus(other, "*** MAINTENANCE MODE: paused by ");
 
         double fault = cluster.isolate(p);
         cluster.kill9Vigild(p);
         rig.killAll(rig.ns(p));
-        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        awaitInStatus(other, ", leader " + other + ", quorum ");
+        long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
         while (System.nanoTime() < until) {
-            assertEquals(List.of(), pg.primaries(), "no candidate is left: nothing is promoted");
+            assertEquals(List.of(), pg.primaries(), "paused: the new leader promotes nothing by itself");
             sleepMs(200);
         }
         ExecResult refused = cluster.vigilctl(other, "failover", "--to", target);
@@ -153,21 +157,38 @@ class MaintenanceIT extends PgClusterIT {
         double ordered = VigilCluster.monoNowMs();
         ExecResult taken = cluster.vigilctl(other, "failover", "--to", target, "--accept-data-loss")
                 .orThrow("vigilctl failover --to " + target + " --accept-data-loss on " + other);
-        assertTrue(taken.output().contains(target + " holds the order of ") && taken.output().contains("accepting data loss: "),
+        assertTrue(taken.output().contains(target + " holds the order of ") && taken.output().contains("accepting data loss: ")
+                && taken.output().contains(other + ", leader in term ") && taken.output().contains("resigned in favour of " + target),
                 taken.output());
-        assertEquals(target, pg.awaitPrimaryWithStandbys(Duration.ofSeconds(60), standbys), "promoted, " + other + " follows it");
+        pg.await(target + " promoted", Duration.ofSeconds(60), m -> m.get(target).filter(s -> s.primary()).map(s -> target));
         String history = cluster.vigilctl(target, "history", "-n", "500").orThrow("vigilctl history on " + target).output();
         assertTrue(history.lines().anyMatch(l -> l.contains("reason=PROMOTING") && l.contains("ordered by ")
                 && l.contains(" on " + other) && l.contains("accepting data loss")), history);
         assertTrue(cluster.events(target).stream().anyMatch(e -> e.is("failover_ordered")), "the target logs the order");
+        assertTrue(cluster.events(other).stream().anyMatch(e -> e.is("failover_handover")), "the leader logs its hand-over");
         String table = cluster.vigilctl(target, "status").output();
-        assertTrue(table.contains("banned (never promoted): " + other) && !table.contains("banned (never promoted): " + target),
-                "the promoted node's ban is lifted, the other's kept: " + table);
+        assertTrue(table.contains("*** MAINTENANCE MODE: paused by ") && !table.contains("banned (never promoted)"),
+                "still paused, the promoted node's ban lifted: " + table);
         WriteLog log = writer.awaitAcksAfter(ordered, 25, Duration.ofSeconds(30));
         assertTrue(log.hostsAfter(ordered).contains(rig.address(target)), "writes resumed on " + target);
-        System.out.printf("ordered failover: %s crashed with both standbys banned; %s promoted %.3f s after the order,"
-                + " %.3f s after the crash; lost acknowledged writes (async, accepted): %d%n", p, target,
-                (log.acks().stream().mapToDouble(WriteLog.Attempt::endMs).filter(t -> t > ordered).min().orElse(Double.NaN)
-                        - ordered) / 1000, (ordered - fault) / 1000, writer.log().lost(pg.rows(target)).size());
+        double first = log.acks().stream().mapToDouble(WriteLog.Attempt::endMs).filter(t -> t > ordered).min().orElse(Double.NaN);
+
+        cluster.vigilctl(target, "resume").orThrow("vigilctl resume");
+        assertEquals(target, pg.awaitPrimaryWithStandbys(Duration.ofSeconds(60), standbys), other + " follows it once resumed");
+        System.out.printf("ordered failover in maintenance mode: %s crashed; %s (banned) promoted, %s handed leadership"
+                + " over; first write %.3f s after the order (%.3f s after the crash); lost acknowledged writes (async,"
+                + " accepted): %d%n", p, target, other, (first - ordered) / 1000, (ordered - fault) / 1000,
+                writer.log().lost(pg.rows(target)).size());
+    }
+
+    /** Polls {@code node}'s status table until it contains {@code text} (30 s), else fails showing the last one. */
+    private void awaitInStatus(String node, String text) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String table = cluster.vigilctl(node, "status").output();
+        while (!table.contains(text) && System.nanoTime() < deadline) {
+            sleepMs(100);
+            table = cluster.vigilctl(node, "status").output();
+        }
+        assertTrue(table.contains(text), node + ": " + table);
     }
 }

@@ -191,6 +191,7 @@ public final class AdminCodec {
         com.fasterxml.jackson.databind.node.ObjectNode copy = ((com.fasterxml.jackson.databind.node.ObjectNode) result).deepCopy();
         if (!copy.has("postgres")) copy.putNull("postgres");
         if (!copy.has("services")) copy.putArray("services"); // a daemon with no service action that has run
+        if (!copy.has("scheduled_switchover")) copy.putNull("scheduled_switchover"); // none held (or an older daemon)
         if (copy.get("postgres") instanceof com.fasterxml.jackson.databind.node.ObjectNode pg && !pg.has("vips")) {
             pg.putNull("vips"); // a daemon without VIPs
         }

@@ -86,6 +86,15 @@ public enum AdminCommand {
      */
     VERSION("version", false),
     /**
+     * End this node's vigild for systemd to start it again, PostgreSQL left running (an upgrade, a configuration change
+     * without a failover): arg {@code operator}. A leader with an armed watchdog first withdraws the watchdog
+     * announcement and ends only once every other data node acknowledged it (within 2 s, else it gives the restart
+     * up: {@code restart_daemon_given_up} in its journal). Refused while an action, a fence, a switchover or a failover
+     * order is under way, or when a data node does not acknowledge the leader. The result is an object with
+     * {@code accepted} and {@code detail}; the daemon exits with status 75 soon after (the unit restarts it).
+     */
+    RESTART_DAEMON("restart-daemon", false),
+    /**
      * Read this node's configuration file again: arg {@code operator}. The event hooks and the HTTP endpoint are
      * applied; every other change is listed as needing a restart; a file with errors changes nothing ({@code REFUSED}
      * with its problems). The result is an object with {@code applied} and {@code restart_needed} (section names) and

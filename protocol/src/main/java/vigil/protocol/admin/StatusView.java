@@ -23,9 +23,11 @@ import java.util.Objects;
  * @param nodes            every configured node, in configuration order
  * @param postgres         the PostgreSQL part, or null when vigil manages none
  * @param services         the last outcome of each service action of this node that has run
+ * @param scheduledSwitchover the switchover this node holds for later ({@code vigilctl switchover --at}: target, time,
+ *                         who asked), or null (absent) when none
  */
 @JsonPropertyOrder({"version", "node", "cluster", "role", "term", "leader", "lease_remaining_ms",
-        "quorum", "voters", "reachable_voters", "nodes", "postgres", "services"})
+        "quorum", "voters", "reachable_voters", "nodes", "postgres", "services", "scheduled_switchover"})
 public record StatusView(
         @JsonProperty("version") int version,
         @JsonProperty("node") String node,
@@ -39,7 +41,21 @@ public record StatusView(
         @JsonProperty("reachable_voters") int reachableVoters,
         @JsonProperty("nodes") List<NodeStatusView> nodes,
         @JsonProperty("postgres") @JsonInclude(JsonInclude.Include.NON_NULL) PgClusterView postgres,
-        @JsonProperty("services") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ServiceOutcomeView> services) {
+        @JsonProperty("services") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ServiceOutcomeView> services,
+        @JsonProperty("scheduled_switchover") @JsonInclude(JsonInclude.Include.NON_NULL) String scheduledSwitchover) {
+
+    public StatusView(int version, String node, String cluster, String role, long term, String leader,
+                      long leaseRemainingMs, boolean quorum, int voters, int reachableVoters, List<NodeStatusView> nodes,
+                      PgClusterView postgres, List<ServiceOutcomeView> services) {
+        this(version, node, cluster, role, term, leader, leaseRemainingMs, quorum, voters, reachableVoters, nodes,
+                postgres, services, null);
+    }
+
+    /** The same view with the switchover this node holds for later ({@code vigilctl switchover --at}), or null. */
+    public StatusView withScheduledSwitchover(String described) {
+        return new StatusView(version, node, cluster, role, term, leader, leaseRemainingMs, quorum, voters,
+                reachableVoters, nodes, postgres, services, described);
+    }
 
     /** The status of a cluster without managed PostgreSQL. */
     public StatusView(int version, String node, String cluster, String role, long term, String leader,
@@ -61,7 +77,7 @@ public record StatusView(
     /** The same view with the node's service action outcomes. */
     public StatusView withServices(List<ServiceOutcomeView> outcomes) {
         return new StatusView(version, node, cluster, role, term, leader, leaseRemainingMs, quorum, voters,
-                reachableVoters, nodes, postgres, outcomes);
+                reachableVoters, nodes, postgres, outcomes, scheduledSwitchover);
     }
 
     public StatusView {

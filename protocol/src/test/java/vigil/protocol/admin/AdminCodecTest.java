@@ -151,6 +151,17 @@ class AdminCodecTest {
     }
 
     @Test
+    void aScheduledSwitchoverRoundTripsAndIsAbsentWhenNone() {
+        StatusView held = threeNodeStatus().withScheduledSwitchover("to n2 at 2026-12-03T02:00:00Z, asked by alice, held by n1");
+        JsonNode tree = AdminCodec.toTree(held);
+        assertEquals("to n2 at 2026-12-03T02:00:00Z, asked by alice, held by n1", tree.get("scheduled_switchover").asText());
+        assertEquals(held, AdminCodec.decodeResult(tree, StatusView.class).orThrow());
+        assertFalse(AdminCodec.toTree(threeNodeStatus()).has("scheduled_switchover"), "absent when none");
+        assertNull(AdminCodec.decodeResult(AdminCodec.toTree(threeNodeStatus()), StatusView.class).orThrow()
+                .scheduledSwitchover(), "and a reply without it (an older daemon's) decodes");
+    }
+
+    @Test
     void theContractExampleDecodes() {
         String example = "{\"version\":1,\"ok\":true,\"result\":{\"version\":1,\"node\":\"n1\",\"cluster\":\"maas\",\"role\":\"leader\","
                 + "\"term\":7,\"leader\":\"n1\",\"lease_remaining_ms\":1312,\"quorum\":true,\"voters\":3,\"reachable_voters\":3,"

@@ -1,0 +1,87 @@
+package vigil.core.node;
+
+import vigil.core.election.ElectionState;
+import vigil.core.election.Role;
+import vigil.core.election.Voter;
+
+/**
+ * {@code vigilctl restart-daemon}: vigild ends and systemd starts it again while PostgreSQL keeps serving, so that an
+ * upgrade or a configuration change costs no failover. The restarted process finds its PostgreSQL running and takes
+ * leadership back (the reclaim window of a restarted primary; a standby is simply a standby).
+ *
+ * <p>The hazard is the watchdog proof ({@link vigil.core.ha.FailOver}): a leader's reports announce its armed watchdog,
+ * and a later leader may promote on that announcement alone once this lease has ended, trusting that this node's
+ * vigild fenced PostgreSQL or the watchdog reset the host. A daemon that ends on purpose does neither: it closes the
+ * watchdog and leaves PostgreSQL writing. So, before it ends, the announcement is withdrawn (every report from then on
+ * says "no watchdog") and every other data node, each one a possible next leader, must have acknowledged a heartbeat
+ * carrying the withdrawal. Only then is the watchdog closed and the process halted, without stopping PostgreSQL or
+ * resigning: a next leader elected meanwhile finds PostgreSQL answering as writable and never promotes over it
+ * ({@code OLD_PRIMARY_STILL_SERVING}), or needs another proof (its fence agents, an operator's oath). If the
+ * acknowledgements do not come within {@link #WITHDRAW_MS} the restart is abandoned and the watchdog announced again.
+ *
+ * @param operator who asked, for the log
+ * @param since    when it was asked (own clock)
+ * @param fromSeq  the first heartbeat of this leadership that carries the withdrawal (0: not leading, nothing to wait for)
+ */
+public record DaemonRestart(String operator, long since, long fromSeq) {
+    /** How long a leader waits for every data node to acknowledge the withdrawal before it gives the restart up. */
+    public static final long WITHDRAW_MS = 2_000;
+
+    /** Why this node would not restart its vigild now, or null. */
+    static String refusal(NodeConfig cfg, NodeState s, long now) {
+        if (s.stopping() || s.halted()) return "vigild is stopping";
+        if (s.restart() != null) return "a restart of vigild is under way (asked by " + s.restart().operator() + ")";
+        if (s.executor().fence() != null) return "PostgreSQL is being fenced: try again once that is over";
+        if (s.executor().running() != null) {
+            return "a PostgreSQL action is under way (" + s.executor().running().action().kind() + "): try again in a moment";
+        }
+        if (s.watchdog().status() == WatchdogState.Status.ARMING) return "the watchdog is being armed: try again in a moment";
+        var sup = s.supervisor();
+        if (sup != null && sup.handover() != null) return "a switchover to " + sup.handover().target() + " is under way";
+        if (sup != null && sup.order() != null) return "this node holds a failover order (vigilctl failover)";
+        ElectionState e = s.election();
+        if (s.watchdog().armed() && e.role() == Role.LEADER) {
+            String deaf = deaf(cfg, e, Math.max(1, e.leadership().seq() - window(e)));
+            if (deaf != null) {
+                return deaf + " does not acknowledge this leader: it would not learn that the watchdog stops covering"
+                        + " PostgreSQL here, and could later promote on that proof (bring it back, or stop vigild with"
+                        + " systemctl stop vigild: a switchover)";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The restart asked for at {@code now}: a leader with an armed watchdog waits for the acknowledgements of its next
+     * heartbeat (a watchdog that is not armed was never announced in this term: nothing to withdraw).
+     */
+    static DaemonRestart begin(NodeState s, String operator, long now) {
+        ElectionState e = s.election();
+        boolean waits = s.watchdog().armed() && e.role() == Role.LEADER && e.leadership() != null;
+        return new DaemonRestart(operator, now, waits ? e.leadership().seq() + 1 : 0);
+    }
+
+    /** Every other data node acknowledged a heartbeat carrying the withdrawal (nothing to wait for when not leading then). */
+    boolean heard(NodeConfig cfg, ElectionState e) {
+        if (fromSeq == 0) return true;
+        if (e.role() != Role.LEADER || e.leadership() == null) return false; // lost leadership meanwhile: cannot tell
+        return deaf(cfg, e, fromSeq) == null;
+    }
+
+    boolean expired(long now) {
+        return now - since >= WITHDRAW_MS;
+    }
+
+    /** The first other data node that has not acknowledged heartbeat {@code seq} or a later one; null if none. */
+    private static String deaf(NodeConfig cfg, ElectionState e, long seq) {
+        for (Voter v : cfg.electorate().voters()) {
+            if (!v.canLead() || v.name().equals(cfg.electorate().self())) continue;
+            if (e.leadership().acked().getOrDefault(v.name(), 0L) < seq) return v.name();
+        }
+        return null;
+    }
+
+    private static long window(ElectionState e) {
+        return Math.max(1, e.electorate().timing().leaseMs() / e.electorate().timing().heartbeatMs());
+    }
+}

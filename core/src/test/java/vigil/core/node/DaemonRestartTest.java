@@ -1,0 +1,120 @@
+package vigil.core.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static vigil.core.node.NodeFixture.*;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import vigil.core.election.Candidacy;
+import vigil.core.election.Message;
+import vigil.core.election.Report;
+import vigil.core.election.Report.PgSafety;
+import vigil.core.election.Role;
+import vigil.core.ha.PgAction;
+
+/**
+ * {@code vigilctl restart-daemon} ({@link DaemonRestart}): PostgreSQL keeps serving, and the watchdog is closed only
+ * once every data node heard that it no longer covers PostgreSQL here.
+ */
+class DaemonRestartTest {
+    static final NodeConfig N1 = config("n1", WATCHDOG);
+
+    static Input.Received ack(String from, long seq, long at) {
+        return new Input.Received(at, from, new Message.HeartbeatAck(5, seq, Candidacy.ELIGIBLE,
+                new Report(0, PgSafety.STANDBY)));
+    }
+
+    /** No action on PostgreSQL, no fence, no resignation: what a restart must never do. */
+    static void leavesPostgresAlone(NodeDecision d) {
+        assertEquals(List.of(), effectsOf(d, Effect.Start.class), "no PostgreSQL action");
+        assertEquals(List.of(), effectsOf(d, Effect.Fence.class), "no fence");
+        assertTrue(effectsOf(d, Effect.Send.class).stream().noneMatch(s -> s.message() instanceof Message.Resign),
+                "no resignation");
+    }
+
+    @Test
+    void theLeaderWithdrawsItsWatchdogAnnouncementAndHaltsOnceEveryDataNodeHeardIt() {
+        NodeDecision asked = Node.decide(N1, primaryLeader(armed(NOW - 5)), new Input.RestartDaemon(NOW, "alice"));
+        DaemonRestart r = asked.next().restart();
+        assertNotNull(r);
+        assertEquals(51, r.fromSeq(), "the next heartbeat carries the withdrawal");
+        assertEquals(0, asked.next().election().ownReport().watchdogMs(), "no watchdog announced any more");
+        List<Message.Heartbeat> sent = effectsOf(asked, Effect.Send.class).stream()
+                .filter(s -> s.message() instanceof Message.Heartbeat).map(s -> (Message.Heartbeat) s.message()).toList();
+        assertEquals(2, sent.size(), "sent at once");
+        for (Message.Heartbeat h : sent) {
+            assertEquals(51, h.seq());
+            assertEquals(0, h.reports().get("n1").report().watchdogMs());
+        }
+        assertEquals(List.of(), effectsOf(asked, Effect.Halt.class));
+        assertEquals(List.of(), effectsOf(asked, Effect.DisarmWatchdog.class), "still armed while it waits");
+        leavesPostgresAlone(asked);
+
+        NodeDecision one = Node.decide(N1, asked.next(), ack("n2", 51, NOW + 2));
+        assertEquals(List.of(), effectsOf(one, Effect.Halt.class), "n3 has not heard it yet");
+        NodeDecision both = Node.decide(N1, one.next(), ack("n3", 51, NOW + 3));
+        List<Effect> e = both.effects();
+        assertTrue(e.indexOf(new Effect.DisarmWatchdog()) >= 0 && e.indexOf(new Effect.DisarmWatchdog()) < e.indexOf(new Effect.Halt(true)),
+                "the magic close, then the halt: " + e);
+        assertTrue(both.next().halted());
+        assertTrue(e.indexOf(new Effect.FenceAt(Long.MAX_VALUE)) >= 0 && e.indexOf(new Effect.FenceAt(Long.MAX_VALUE)) < e.indexOf(new Effect.Halt(true)),
+                "the lease guard is dropped before the halt: it would fence PostgreSQL while the process exits");
+        assertEquals(Role.LEADER, both.next().election().role(), "leadership is not resigned");
+        assertEquals(PgSafety.MAY_WRITE, both.next().supervisor().local().knowledge(), "PostgreSQL is left serving");
+        leavesPostgresAlone(both);
+    }
+
+    @Test
+    void anAcknowledgementOfAnEarlierHeartbeatDoesNotCount() {
+        NodeDecision asked = Node.decide(N1, primaryLeader(armed(NOW - 5)), new Input.RestartDaemon(NOW, "alice"));
+        NodeDecision d = Node.decide(N1, Node.decide(N1, asked.next(), ack("n2", 51, NOW + 2)).next(), ack("n3", 50, NOW + 3));
+        assertFalse(d.next().halted(), "n3 acknowledged only a heartbeat sent before the withdrawal");
+    }
+
+    @Test
+    void withoutEveryAcknowledgementInTimeTheRestartIsGivenUpAndTheWatchdogAnnouncedAgain() {
+        NodeDecision asked = Node.decide(N1, primaryLeader(armed(NOW - 5)), new Input.RestartDaemon(NOW, "alice"));
+        NodeState waiting = Node.decide(N1, asked.next(), ack("n2", 51, NOW + 2)).next();
+        long giveUp = NOW + DaemonRestart.WITHDRAW_MS;
+        assertTrue(Wake.at(N1, waiting, giveUp - 100, true) <= giveUp, "Wake knows when");
+        NodeDecision d = Node.decide(N1, waiting, new Input.Tick(giveUp));
+        assertNull(d.next().restart());
+        assertFalse(d.next().halted());
+        assertEquals(WATCHDOG.effectiveMs(), d.next().election().ownReport().watchdogMs(), "announced again");
+        assertTrue(d.notes().stream().anyMatch(n -> n.startsWith("restart-daemon given up")), d.notes().toString());
+        assertEquals(List.of(), effectsOf(d, Effect.DisarmWatchdog.class));
+    }
+
+    @Test
+    void refusedWhileADataNodeDoesNotAcknowledgeTheLeaderOrAnActionRuns() {
+        NodeState s = primaryLeader(armed(NOW - 5));
+        var l = s.election().leadership();
+        var acked = new java.util.HashMap<>(l.acked());
+        acked.put("n3", 20L);
+        NodeState deaf = withElection(s, new vigil.core.election.ElectionState(s.election().electorate(),
+                s.election().durable(), Role.LEADER, "n1", "n1", NOW - 70, 0, 0, null, new vigil.core.election.Leadership(l.term(), l.electedAt(), l.seq(),
+                l.lastSentAt(), l.sentAt(), acked, l.leaseStart(), l.leaseUntil(), l.recordSeq(), l.recordCommitted()),
+                Candidacy.ELIGIBLE, java.util.Map.of(), Report.UNKNOWN, java.util.Map.of()));
+        String refused = Node.refusesRestartDaemon(N1, deaf, NOW);
+        assertTrue(refused.startsWith("n3 does not acknowledge this leader"), refused);
+        assertNull(Node.decide(N1, deaf, new Input.RestartDaemon(NOW, "alice")).next().restart(), "refused in the step too");
+        NodeState busy = withExecutor(s, new Executor(2, new Executor.Running(1, new PgAction.Checkpoint(), NOW, NOW + 5_000, true),
+                null, LEASE_UNTIL - MARGIN));
+        assertTrue(Node.refusesRestartDaemon(N1, busy, NOW).startsWith("a PostgreSQL action is under way (Checkpoint)"),
+                Node.refusesRestartDaemon(N1, busy, NOW));
+        assertNull(Node.refusesRestartDaemon(N1, s, NOW));
+    }
+
+    @Test
+    void aStandbyHaltsAtOnceWithItsPostgresRunning() {
+        NodeConfig n3 = config("n3", WATCHDOG);
+        NodeDecision d = Node.decide(n3, healthyStandby(disarmed()), new Input.RestartDaemon(NOW, "alice"));
+        assertEquals(List.of(new Effect.Halt(true)), effectsOf(d, Effect.Halt.class));
+        assertTrue(d.next().halted());
+        leavesPostgresAlone(d);
+    }
+}

@@ -1,0 +1,165 @@
+package vigil.daemon.ctl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import vigil.protocol.admin.AdminCommand;
+import vigil.protocol.admin.AdminRequest;
+
+/** {@code vigilctl restart-daemon}: restart this node's vigild without a failover. */
+@Command(name = "restart-daemon",
+        sortOptions = false,
+        header = "Restart this node's vigild (an upgrade, a configuration change) while PostgreSQL keeps serving: no failover.",
+        synopsisHeading = "%nUsage: ",
+        customSynopsis = "vigilctl [--socket PATH] restart-daemon [--switchover] [--wait [--wait-for SECONDS]]",
+        descriptionHeading = "%nDescription:%n",
+        description = {
+            "systemctl restart vigild is a stop (PostgreSQL shut down cleanly, a switchover if it was the primary) and "
+                    + "a start. restart-daemon instead ends vigild with PostgreSQL left running and the VIPs where "
+                    + "they are; systemd starts it again (the unit's RestartForceExitStatus=75), and the new process "
+                    + "finds PostgreSQL running: a standby goes on as one, and a primary keeps serving while its vigild "
+                    + "takes leadership back within its reclaim window (another node may lead meanwhile: it finds the "
+                    + "primary answering and never promotes over it, then hands leadership back).",
+            "",
+            "An armed watchdog is the exception a restart must not leave behind: peers may promote on its announcement "
+                    + "alone, trusting that this vigild fences PostgreSQL when its lease ends, or that the host is "
+                    + "reset. So the leader first withdraws the announcement and ends only once every other data node "
+                    + "acknowledged that (at most 2 s; otherwise it gives the restart up and logs "
+                    + "restart_daemon_given_up, and nothing changed), then closes the watchdog. It is refused when a "
+                    + "data node does not acknowledge the leader, and while an action, a fence, a switchover or a "
+                    + "failover order is under way. While vigild is away nothing fences this PostgreSQL: a peer elected "
+                    + "meanwhile promotes only on another proof (the old primary answering in recovery or stopped, its "
+                    + "fence agents, vigilctl confirm-down, failover_without_fencing).",
+            "",
+            "With --switchover, a primary first hands its role to the best standby (vigilctl switchover --wait) and is "
+                    + "restarted as a standby. With --wait, vigilctl follows the restart: until a new vigild process "
+                    + "answers on the socket and, if this node led, leads again (otherwise until its PostgreSQL reports "
+                    + "healthy). The daemon logs event=restart_daemon reason=OPERATOR_RESTART_DAEMON with the operator, "
+                    + "then event=restarting and event=exiting exit=75.",
+        },
+        optionListHeading = "%nOptions:%n",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            " 0:vigild is restarting (with --wait: the new vigild runs and leads again, or its PostgreSQL is healthy)",
+            " 1:vigild refused (the reason is printed), the switchover failed, or --wait-for ran out",
+            " 2:usage error",
+            "69:vigild unreachable (socket missing or refusing, or no reply within 5 s)",
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {"  apt-get install vigil && vigilctl restart-daemon --wait",
+                  "  vigilctl restart-daemon --switchover --wait"})
+final class RestartDaemonCommand implements Callable<Integer> {
+    @ParentCommand
+    Vigilctl parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Option(names = "--switchover", description = "On the primary, hand its role to the best standby first.")
+    boolean switchover;
+
+    @Option(names = "--wait", description = "Wait until the new vigild runs and leads again (or its PostgreSQL is healthy).")
+    boolean await;
+
+    @Option(names = "--wait-for", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How long --switchover and --wait wait (default: ${DEFAULT-VALUE}).")
+    int waitFor;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (waitFor < 1) {
+            err.println("vigilctl: --wait-for must be at least 1 second");
+            return Vigilctl.EXIT_USAGE;
+        }
+        AdminCall before = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.STATUS), parent.timeout(), err);
+        if (!before.ok()) return before.exit();
+        String node = before.result().path("node").asText();
+        boolean leads = node.equals(before.result().path("leader").asText(null));
+        if (switchover && leads && node.equals(before.result().path("postgres").path("primary").asText(null))) {
+            long timeline = before.result().path("postgres").path("timeline").asLong(-1);
+            long start = System.nanoTime();
+            AdminCall sw = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.SWITCHOVER,
+                    Map.of("operator", Operator.name())), parent.timeout(), err);
+            if (!sw.ok()) return sw.exit();
+            out.println(sw.result().path("detail").asText());
+            out.flush();
+            int followed = SwitchoverCommand.follow(parent, sw.result().path("target").asText(), node, timeline, start,
+                    waitFor, out, err);
+            if (followed != Vigilctl.EXIT_OK) return followed;
+            leads = false;
+        } else if (switchover) {
+            out.println(node + " is not the primary: no switchover needed");
+        }
+        AdminCall version = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.VERSION), parent.timeout(), err);
+        if (!version.ok()) return version.exit();
+        long pid = version.result().path("pid").asLong();
+        long start = System.nanoTime();
+        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.RESTART_DAEMON,
+                Map.of("operator", Operator.name())), parent.timeout(), err);
+        if (!call.ok()) return call.exit();
+        out.println(call.result().path("detail").asText());
+        out.flush();
+        return await ? follow(node, pid, leads, start, out, err) : Vigilctl.EXIT_OK;
+    }
+
+    /**
+     * Polls the socket until another vigild process than {@code pid} answers and, if {@code led}, leads again, or else
+     * its PostgreSQL reports healthy; or {@code waitFor} seconds from {@code start} (System.nanoTime) pass.
+     */
+    private int follow(String node, long pid, boolean led, long start, PrintWriter out, PrintWriter err) {
+        PrintWriter quiet = new PrintWriter(Writer.nullWriter()); // down and starting: expected, not worth a line each
+        long deadline = start + Duration.ofSeconds(waitFor).toNanos();
+        long newPid = -1;
+        String last = "the old vigild (pid " + pid + ") still answering";
+        while (System.nanoTime() < deadline) {
+            if (newPid < 0) {
+                AdminCall v = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.VERSION), parent.timeout(), quiet);
+                if (v.ok() && v.result().path("pid").asLong() != pid) {
+                    newPid = v.result().path("pid").asLong();
+                } else {
+                    last = v.ok() ? "the old vigild (pid " + pid + ") still answering" : "no vigild answering";
+                }
+            }
+            if (newPid >= 0) {
+                AdminCall s = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.STATUS), parent.timeout(), quiet);
+                if (s.ok()) {
+                    JsonNode st = s.result();
+                    String reason = st.path("postgres").path("reason").asText("");
+                    boolean back = led ? node.equals(st.path("leader").asText(null)) && "leader".equals(st.path("role").asText())
+                            : reason.startsWith("STANDBY_HEALTHY") || reason.startsWith("PRIMARY_HEALTHY");
+                    if (back) {
+                        out.printf(Locale.ROOT, "vigild on %s restarted (pid %d -> %d) %.2f s after the request; %s%n", node,
+                                pid, newPid, (System.nanoTime() - start) / 1e9, led ? node + " leads again (term "
+                                        + st.path("term").asLong() + ")" : "PostgreSQL " + reason);
+                        return Vigilctl.EXIT_OK;
+                    }
+                    last = "the new vigild (pid " + newPid + ") runs; leader " + st.path("leader").asText("none")
+                            + ", PostgreSQL " + (reason.isEmpty() ? "not known yet" : reason);
+                }
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Vigilctl.EXIT_DAEMON_ERROR;
+            }
+        }
+        err.println("vigilctl: the restart of vigild on " + node + " did not complete within " + waitFor + " s: " + last
+                + " (vigilctl history, journalctl -u vigild)");
+        return Vigilctl.EXIT_DAEMON_ERROR;
+    }
+}

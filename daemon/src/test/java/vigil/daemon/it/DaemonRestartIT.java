@@ -1,0 +1,70 @@
+package vigil.daemon.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import vigil.testkit.ClusterShape;
+import vigil.testkit.ExecResult;
+import vigil.testkit.PgOptions;
+import vigil.testkit.RigWatchdog;
+import vigil.testkit.Timing;
+import vigil.testkit.VigilCluster;
+import vigil.testkit.WriteLog;
+
+/**
+ * {@code vigilctl restart-daemon} on the leader of three real vigild on real PostgreSQL 15, each with an armed (fake)
+ * watchdog, a writer writing meanwhile: the leader withdraws its watchdog announcement, ends with status 75 once both
+ * standbys heard it, and is started again as systemd would; its PostgreSQL never stops, nothing is promoted, the
+ * watchdog does not reset the host, and the restarted vigild leads again. Needs root; skipped otherwise.
+ */
+class DaemonRestartIT extends PgClusterIT {
+    private static final Duration SETTLE = Duration.ofSeconds(60);
+
+    @Override
+    ClusterShape shape() {
+        return ClusterShape.of(Timing.DEFAULT).pg(PgOptions.ASYNC).watchdog(RigWatchdog.DEFAULT);
+    }
+
+    @Test
+    void aPlannedRestartOfTheLeadersVigildKeepsPostgresServingAndFailsNothingOver() {
+        String p = pg.awaitPrimaryWithStandbys(SETTLE);
+        assertEquals(p, cluster.awaitStable(SETTLE).node());
+        cluster.watchdog(p).awaitArmed(Duration.ofSeconds(10));
+        long timeline = pg.state(p).orElseThrow().timeline();
+        String started = pg.psql(p, "select pg_postmaster_start_time()").orThrow("start time of " + p).output().strip();
+
+        double asked = VigilCluster.monoNowMs();
+        ExecResult r = cluster.vigilctl(p, "restart-daemon").orThrow("vigilctl restart-daemon on " + p);
+        assertTrue(r.output().contains("vigild on " + p + " ends once every data node heard that its watchdog no longer"
+                + " covers PostgreSQL"), r.output());
+        assertEquals(75, cluster.awaitExitAndRestart(p, Duration.ofSeconds(15), Duration.ofSeconds(1)),
+                "vigild ends with the status the unit restarts on");
+        assertTrue(cluster.events(p).stream().anyMatch(e -> e.is("restarting")), "it says why it ends");
+
+        // Another node may lead for a moment (it finds the primary serving and hands leadership back): polled.
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        while (!cluster.tryStatus(p).map(st -> st.leader().filter(p::equals).isPresent()).orElse(false) && System.nanoTime() < deadline) {
+            sleepMs(100);
+        }
+        double led = VigilCluster.monoNowMs();
+        assertEquals(p, cluster.awaitStable(SETTLE).node(), "the restarted vigild leads again");
+        assertEquals(p, pg.awaitPrimaryWithStandbys(SETTLE));
+        assertEquals(timeline, pg.state(p).orElseThrow().timeline(), "no failover: the same timeline");
+        assertEquals(started, pg.psql(p, "select pg_postmaster_start_time()").orThrow("start time of " + p).output().strip(),
+                "PostgreSQL never stopped");
+        assertEquals(0, cluster.watchdog(p).resets().size(), "the watchdog was closed, not left to reset the host");
+        assertEquals(0, cluster.allEvents().stream().filter(e -> e.monoMs() > asked && e.is("pg")
+                && e.field("reason").filter(x -> x.equals("PROMOTING") || x.equals("SELF_FENCE")).isPresent()).count(),
+                "nothing promoted, nothing fenced");
+        assertTrue(cluster.events(p).stream().anyMatch(e -> e.monoMs() > asked && e.is("pg")
+                && e.field("reason").filter(x -> x.equals("RECLAIMING")).isPresent()), "it kept its primary while regaining the lead");
+        WriteLog log = writer.awaitAcksAfter(VigilCluster.monoNowMs(), 10, Duration.ofSeconds(30));
+        assertEquals(Set.of(), writer.log().lost(pg.rows(p)), "acknowledged rows lost");
+        System.out.printf("restart-daemon on %s: vigild away and back as leader %.3f s after the request; longest write"
+                + " gap meanwhile %.3f s%n", p, (led - asked) / 1000, log.outageAfter(asked, VigilCluster.monoNowMs())
+                        .map(g -> g.seconds()).orElse(0.0));
+    }
+}
