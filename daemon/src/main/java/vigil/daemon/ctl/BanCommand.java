@@ -3,11 +3,7 @@ package vigil.daemon.ctl;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCommand;
 
 /** {@code vigilctl ban NODE}: never promote NODE. */
@@ -40,16 +36,7 @@ import vigil.protocol.admin.AdminCommand;
         },
         footerHeading = "%nExamples:%n",
         footer = {"  vigilctl ban n3", "  vigilctl unban n3"})
-final class BanCommand implements Callable<Integer> {
-    @ParentCommand
-    Vigilctl parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
+final class BanCommand extends CtlCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NODE", description = "The data node never to promote.")
     String node;
 

@@ -4,10 +4,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCodec;
 import vigil.protocol.admin.AdminCommand;
 import vigil.protocol.admin.AdminRequest;
@@ -60,18 +57,9 @@ import vigil.protocol.admin.StatusView;
             "  define command { command_name check_vigil",
             "                   command_line sudo /usr/bin/vigilctl check --lag-warning $ARG1$ --lag-critical $ARG2$ }",
         })
-final class CheckCommand implements Callable<Integer> {
+final class CheckCommand extends CtlCommand implements Callable<Integer> {
     static final String DEFAULT_WARNING = "16MB";
     static final String DEFAULT_CRITICAL = "256MB";
-
-    @ParentCommand
-    Vigilctl parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
 
     @Option(names = "--lag-warning", paramLabel = "SIZE", defaultValue = DEFAULT_WARNING,
             description = "A standby this far behind the primary is a WARNING: bytes, or with kB, MB, GB, TB "

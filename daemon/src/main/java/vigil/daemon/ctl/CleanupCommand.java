@@ -3,11 +3,7 @@ package vigil.daemon.ctl;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCommand;
 
 /** {@code vigilctl cleanup}: reset this node's failcount, as Pacemaker's resource cleanup does. */
@@ -41,16 +37,7 @@ import vigil.protocol.admin.AdminCommand;
         },
         footerHeading = "%nExamples:%n",
         footer = {"  vigilctl cleanup", "  vigilctl cleanup n2      # from any node"})
-final class CleanupCommand implements Callable<Integer> {
-    @ParentCommand
-    Vigilctl parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
+final class CleanupCommand extends CtlCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "NODE", description = "The node whose failcount to reset (default: this one).")
     String node;
 

@@ -4,11 +4,8 @@ import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCommand;
 
 /** {@code vigilctl confirm-down NODE --yes}: the operator swears a node is off (Pacemaker's stonith_admin --confirm). */
@@ -41,16 +38,7 @@ import vigil.protocol.admin.AdminCommand;
         },
         footerHeading = "%nExamples:%n",
         footer = {"  vigilctl confirm-down n1 --yes"})
-final class ConfirmDownCommand implements Callable<Integer> {
-    @ParentCommand
-    Vigilctl parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
+final class ConfirmDownCommand extends CtlCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NODE", description = "The member that is off, as named in cluster.nodes.")
     String node;
 

@@ -3,10 +3,7 @@ package vigil.daemon.ctl;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCommand;
 
 /** {@code vigilctl failover --to NODE [--accept-data-loss]}: a failover the operator orders. */
@@ -56,16 +53,7 @@ import vigil.protocol.admin.AdminCommand;
         footerHeading = "%nExamples:%n",
         footer = {"  vigilctl failover --to n2",
                   "  vigilctl failover --to n3 --accept-data-loss"})
-final class FailoverCommand implements Callable<Integer> {
-    @ParentCommand
-    Vigilctl parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
+final class FailoverCommand extends CtlCommand implements Callable<Integer> {
     @Option(names = "--to", required = true, paramLabel = "NODE", description = "The standby to promote.")
     String to;
 

@@ -7,11 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCodec;
 import vigil.protocol.admin.AdminCommand;
 import vigil.protocol.admin.AdminRequest;
@@ -47,17 +44,8 @@ import vigil.protocol.admin.AdminRequest;
             "  vigilctl fence n1 --action status",
             "  vigilctl fence n1            # off, confirmed by status",
         })
-final class FenceCommand implements Callable<Integer> {
+final class FenceCommand extends CtlCommand implements Callable<Integer> {
     static final Duration WAIT = Duration.ofSeconds(150);
-
-    @ParentCommand
-    Vigilctl parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
 
     @Parameters(index = "0", paramLabel = "NODE", description = "The member to fence, as named in cluster.nodes.")
     String node;

@@ -9,10 +9,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCodec;
 import vigil.protocol.admin.AdminCommand;
 import vigil.protocol.admin.AdminRequest;
@@ -51,17 +48,8 @@ import vigil.protocol.admin.AdminRequest;
             "  vigilctl history --node n1 -n 50",
             "  vigilctl history -n 100 --json | jq -r '.entries[] | select(.event == \"role\") | .at'",
         })
-final class HistoryCommand implements Callable<Integer> {
+final class HistoryCommand extends CtlCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
-
-    @ParentCommand
-    Vigilctl parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
 
     @Option(names = {"-n", "--count"}, paramLabel = "COUNT", defaultValue = "20",
             description = "How many of the newest events to show, 1 to 500. Default: ${DEFAULT-VALUE}.")

@@ -3,10 +3,6 @@ package vigil.daemon.ctl;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCommand;
 
 /** {@code vigilctl pause}: maintenance mode, as Pacemaker's maintenance-mode. */
@@ -40,16 +36,7 @@ import vigil.protocol.admin.AdminCommand;
         },
         footerHeading = "%nExamples:%n",
         footer = {"  vigilctl pause", "  vigilctl resume"})
-final class PauseCommand implements Callable<Integer> {
-    @ParentCommand
-    Vigilctl parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
+final class PauseCommand extends CtlCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         return AdminCall.printDetail(parent, spec, AdminCommand.PAUSE, Map.of());

@@ -8,10 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCommand;
 import vigil.protocol.admin.AdminRequest;
 
@@ -57,16 +54,7 @@ import vigil.protocol.admin.AdminRequest;
         footerHeading = "%nExamples:%n",
         footer = {"  apt-get install vigil && vigilctl restart-daemon --wait",
                   "  vigilctl restart-daemon --switchover --wait"})
-final class RestartDaemonCommand implements Callable<Integer> {
-    @ParentCommand
-    Vigilctl parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
+final class RestartDaemonCommand extends CtlCommand implements Callable<Integer> {
     @Option(names = "--switchover", description = "On the primary, hand its role to the best standby first.")
     boolean switchover;
 

@@ -8,11 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCommand;
 import vigil.protocol.admin.AdminRequest;
 
@@ -51,16 +48,7 @@ import vigil.protocol.admin.AdminRequest;
         },
         footerHeading = "%nExamples:%n",
         footer = {"  vigilctl restart-pg n3", "  vigilctl restart-pg --rolling        # every data node, the primary last"})
-final class RestartPgCommand implements Callable<Integer> {
-    @ParentCommand
-    Vigilctl parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
+final class RestartPgCommand extends CtlCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "NODE", description = "The nodes to restart (default: this node; with"
             + " --rolling, every data node).")
     List<String> nodes = new ArrayList<>();

@@ -2,10 +2,6 @@ package vigil.daemon.ctl;
 
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCommand;
 
 /** {@code vigilctl resume}: the end of maintenance mode. */
@@ -33,16 +29,7 @@ import vigil.protocol.admin.AdminCommand;
         },
         footerHeading = "%nExamples:%n",
         footer = {"  vigilctl resume"})
-final class ResumeCommand implements Callable<Integer> {
-    @ParentCommand
-    Vigilctl parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
+final class ResumeCommand extends CtlCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         return AdminCall.printDetail(parent, spec, AdminCommand.RESUME, java.util.Map.of());

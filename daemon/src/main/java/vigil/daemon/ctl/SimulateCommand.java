@@ -9,11 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCommand;
 import vigil.protocol.admin.AdminRequest;
 
@@ -47,16 +43,7 @@ import vigil.protocol.admin.AdminRequest;
         },
         footerHeading = "%nExamples:%n",
         footer = {"  vigilctl simulate fail n1", "  vigilctl simulate partition n1      # n1 alone, n2 and n3 together"})
-final class SimulateCommand implements Callable<Integer> {
-    @ParentCommand
-    Vigilctl parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
+final class SimulateCommand extends CtlCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "fail|partition", description = "What happens to the NODEs.")
     String what;
 

@@ -4,10 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCodec;
 import vigil.protocol.admin.AdminCommand;
 import vigil.protocol.admin.AdminRequest;
@@ -60,16 +57,7 @@ import vigil.protocol.admin.StatusView;
             "  vigilctl status --json | jq -r .leader",
             "  vigilctl status --node n2",
         })
-final class StatusCommand implements Callable<Integer> {
-    @ParentCommand
-    Vigilctl parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
+final class StatusCommand extends CtlCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the daemon's status object as JSON (one document) instead of a table.")
     boolean json;
 

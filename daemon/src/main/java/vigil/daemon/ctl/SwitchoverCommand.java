@@ -8,10 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCommand;
 import vigil.protocol.admin.AdminRequest;
 
@@ -72,16 +69,7 @@ import vigil.protocol.admin.AdminRequest;
         },
         footerHeading = "%nExamples:%n",
         footer = {"  vigilctl switchover --to n2 --wait", "  vigilctl switchover           # to the best standby"})
-final class SwitchoverCommand implements Callable<Integer> {
-    @ParentCommand
-    Vigilctl parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
+final class SwitchoverCommand extends CtlCommand implements Callable<Integer> {
     @Option(names = "--to", paramLabel = "NODE", description = "The standby to hand over to (default: the best one).")
     String to;
 

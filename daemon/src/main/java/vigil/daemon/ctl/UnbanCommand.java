@@ -2,11 +2,7 @@ package vigil.daemon.ctl;
 
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import vigil.protocol.admin.AdminCommand;
 
 /** {@code vigilctl unban NODE}: NODE may be promoted again. */
@@ -31,16 +27,7 @@ import vigil.protocol.admin.AdminCommand;
         },
         footerHeading = "%nExamples:%n",
         footer = {"  vigilctl unban n3"})
-final class UnbanCommand implements Callable<Integer> {
-    @ParentCommand
-    Vigilctl parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
+final class UnbanCommand extends CtlCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NODE", description = "The banned data node.")
     String node;
 

@@ -5,10 +5,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import vigil.daemon.Version;
 import vigil.protocol.admin.AdminCodec;
 import vigil.protocol.admin.AdminCommand;
@@ -39,16 +36,7 @@ import vigil.protocol.admin.AdminRequest;
         },
         footerHeading = "%nExamples:%n",
         footer = {"  vigilctl version", "  vigilctl version --json | jq -r .vigild.vigild"})
-final class VersionCommand implements Callable<Integer> {
-    @ParentCommand
-    Vigilctl parent;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
+final class VersionCommand extends CtlCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print both versions as one JSON document.")
     boolean json;
 
