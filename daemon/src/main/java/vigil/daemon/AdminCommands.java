@@ -109,7 +109,7 @@ final class AdminCommands {
             case RELOAD -> reload(request);
             case RESTART_DAEMON -> loop.restartDaemon(operator(request))
                     .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)))
-                    .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED, causeOf(e)));
+                    .exceptionally(AdminCommands::refused);
             case SIMULATE -> simulate(request);
         };
     }
@@ -181,8 +181,7 @@ final class AdminCommands {
     private CompletableFuture<AdminReply> restartPg(AdminRequest request) {
         return loop.restartPg(operator(request))
                 .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)))
-                .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
-                        (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
+                .exceptionally(AdminCommands::refused);
     }
 
     /** Each node keeps its own failcount: only the node's own daemon resets it ({@link #onNode} brings it there). */
@@ -194,8 +193,7 @@ final class AdminCommands {
         }
         return loop.cleanup(operator(request))
                 .thenApply(detail -> AdminReply.success(Map.of("detail", detail)))
-                .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
-                        (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
+                .exceptionally(AdminCommands::refused);
     }
 
     /** The last events at notice or above ({@link vigil.daemon.log.Recent}), oldest first. */
@@ -274,15 +272,13 @@ final class AdminCommands {
         if (node == null) return done(AdminReply.failure(ErrorCode.BAD_REQUEST, "confirm-down needs the arg node"));
         return loop.confirmDown(node, operator(request))
                 .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "detail", detail)))
-                .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
-                        (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
+                .exceptionally(AdminCommands::refused);
     }
 
     private CompletableFuture<AdminReply> pause(AdminRequest request, boolean on) {
         return loop.pause(on, operator(request))
                 .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "paused", on, "detail", detail)))
-                .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
-                        (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
+                .exceptionally(AdminCommands::refused);
     }
 
     private CompletableFuture<AdminReply> ban(AdminRequest request, boolean on) {
@@ -290,8 +286,7 @@ final class AdminCommands {
         if (target == null) return done(AdminReply.failure(ErrorCode.BAD_REQUEST, (on ? "ban" : "unban") + " needs the arg node"));
         return loop.ban(target, on, operator(request))
                 .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "node", target, "banned", on, "detail", detail)))
-                .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
-                        (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
+                .exceptionally(AdminCommands::refused);
     }
 
     private CompletableFuture<AdminReply> switchover(AdminRequest request) {
@@ -319,8 +314,7 @@ final class AdminCommands {
                         "term", b.term(), "detail", "switchover from " + node + " to " + b.target() + " begun for " + who
                                 + " (" + node + " leads term " + b.term() + "): CHECKPOINT, clean shutdown, then"
                                 + " leadership handed to " + b.target() + " once it has received everything")))
-                .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED,
-                        (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage()));
+                .exceptionally(AdminCommands::refused);
     }
 
     /**
@@ -345,7 +339,7 @@ final class AdminCommands {
             }
             return loop.handOver(to, text(request, "operator"), acceptDataLoss)
                     .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)))
-                    .exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED, causeOf(e)));
+                    .exceptionally(AdminCommands::refused);
         }
         String who = operator(request);
         return loop.failover(acceptDataLoss, who).thenCompose(detail -> {
@@ -366,15 +360,17 @@ final class AdminCommands {
                 loop.onInput(new Input.FailoverCancelled(clock.getAsLong(), why));
                 return AdminReply.failure(ErrorCode.REFUSED, why + " (the order " + node + " took is withdrawn)");
             });
-        }).exceptionally(e -> AdminReply.failure(ErrorCode.REFUSED, causeOf(e)));
+        }).exceptionally(AdminCommands::refused);
     }
 
     private AdminReply failoverTaken(boolean acceptDataLoss, String detail) {
         return AdminReply.success(Map.of("accepted", true, "node", node, "accept_data_loss", acceptDataLoss, "detail", detail));
     }
 
-    private static String causeOf(Throwable e) {
-        return (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage();
+    /** A request the loop refused: its reason, as the reply. */
+    private static AdminReply refused(Throwable e) {
+        return AdminReply.failure(ErrorCode.REFUSED,
+                (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage());
     }
 
     private static String text(AdminRequest request, String key) {
