@@ -49,6 +49,8 @@ final class AdminCommands {
     private final java.util.function.Function<String, AdminReply> reload;
     /** {@code vigilctl switchover --at}; null where none can be held (tests). */
     private ScheduledSwitchover scheduled;
+    /** Why a vigild started now would not rejoin ({@code restart-daemon} refuses then); null: it would. */
+    private java.util.function.Supplier<String> startProblems = () -> null;
 
     AdminCommands(String node, NodeLoop loop, Fencer fencer, vigil.daemon.service.ServiceActions services,
                   LongSupplier clock, Log log, Forwarding forwarding) {
@@ -72,6 +74,20 @@ final class AdminCommands {
      * A request from the admin socket. {@code forwarded_by} is vigild's own mark of a request a peer forwarded (it is
      * never forwarded again, and is logged as that peer's): a client may not set it.
      */
+    /** Sets what says whether a vigild started now from the configuration file would rejoin (null: it would). */
+    void checkingStart(java.util.function.Supplier<String> problems) {
+        startProblems = problems;
+    }
+
+    /** {@code restart-daemon}: only once the file a new vigild would start from is sound ({@link Reloads#startProblems}). */
+    private CompletableFuture<AdminReply> restartDaemon(AdminRequest request) {
+        String problem = startProblems.get();
+        if (problem != null) return done(AdminReply.failure(ErrorCode.REFUSED, problem + "; vigild was not restarted"));
+        return loop.restartDaemon(operator(request))
+                .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)))
+                .exceptionally(AdminCommands::refused);
+    }
+
     /** Sets where {@code switchover --at} is held (before the socket opens). */
     void scheduling(ScheduledSwitchover s) {
         scheduled = s;
@@ -107,9 +123,7 @@ final class AdminCommands {
             case UNBAN -> onLeader(request, () -> ban(request, false));
             case VERSION -> done(AdminReply.success(version()));
             case RELOAD -> reload(request);
-            case RESTART_DAEMON -> loop.restartDaemon(operator(request))
-                    .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)))
-                    .exceptionally(AdminCommands::refused);
+            case RESTART_DAEMON -> restartDaemon(request);
             case SIMULATE -> simulate(request);
         };
     }

@@ -81,6 +81,25 @@ final class Reloads implements AutoCloseable {
         return AdminReply.success(result);
     }
 
+    /**
+     * Why a vigild started now from the configuration file would not rejoin this cluster, or null: the file has errors
+     * (it would not start: systemd gives up after a few tries, and nothing supervises PostgreSQL meanwhile), or its
+     * cluster section differs from the running one (peers refuse the messages of a node whose cluster section differs
+     * from theirs). For {@code vigilctl restart-daemon}, before the daemon ends.
+     */
+    synchronized String startProblems() {
+        LoadResult loaded = ConfigLoader.load(running.source(), running.node().name());
+        if (!loaded.ok()) {
+            return running.source() + " has errors, a vigild started from it would not run: " + String.join("; ",
+                    loaded.problems().stream().filter(p -> p.severity() == Problem.Severity.ERROR).map(Problem::toString).toList());
+        }
+        if (ConfigChanges.between(running, loaded.config().orElseThrow()).cluster()) {
+            return "the cluster section of " + running.source() + " changed: the other nodes would refuse this node's"
+                    + " messages until they run the same section; restart every node with it (systemctl restart vigild)";
+        }
+        return null;
+    }
+
     @Override
     public synchronized void close() {
         hooks.close(hookGrace);

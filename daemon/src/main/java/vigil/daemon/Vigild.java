@@ -210,6 +210,7 @@ public final class Vigild implements Callable<Integer> {
         ScheduledSwitchover scheduled = new ScheduledSwitchover(cfg.node().name(), log, java.time.Instant::now);
         scheduled.asking(commands::carry);
         commands.scheduling(scheduled);
+        commands.checkingStart(() -> reloads.get() == null ? "vigild is still starting" : reloads.get().startProblems());
         AdminServer admin = null;
         vigil.daemon.http.HttpEndpoint http = null;
         try {

@@ -196,6 +196,14 @@ public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes prob
         return boot(now, "", HaDurable.INITIAL);
     }
 
+    /**
+     * This process has not led since it started, and its reclaim window is open: a restarted primary keeping its
+     * PostgreSQL serving while it regains leadership (the window is set once per host boot: a restart does not renew it).
+     */
+    public boolean reclaiming() {
+        return !boot.ledSinceBoot() && durable.reclaimUntil() != 0 && durable.reclaimBoot().equals(boot.id());
+    }
+
     public PgView view() {
         return local.view();
     }

@@ -40,6 +40,15 @@ public record DaemonRestart(String operator, long since, long fromSeq) {
         if (sup != null && sup.handover() != null) return "a switchover to " + sup.handover().target() + " is under way";
         if (sup != null && sup.order() != null) return "this node holds a failover order (vigilctl failover)";
         ElectionState e = s.election();
+        if (s.watchdog().armed() && e.role() != Role.LEADER) {
+            return "the watchdog is armed but this node no longer leads: it is fencing or stopping PostgreSQL; try again"
+                    + " in a moment";
+        }
+        if (sup != null && sup.reclaiming()) {
+            return "this vigild restarted " + (now - sup.boot().at()) / 1000 + " s ago and has not led since: its PostgreSQL"
+                    + " is kept serving only for the rest of one reclaim window, which a second restart would not renew;"
+                    + " wait until it leads again";
+        }
         if (s.watchdog().armed() && e.role() == Role.LEADER) {
             String deaf = deaf(cfg, e, Math.max(1, e.leadership().seq() - window(e)));
             if (deaf != null) {
@@ -66,6 +75,28 @@ public record DaemonRestart(String operator, long since, long fromSeq) {
         if (fromSeq == 0) return true;
         if (e.role() != Role.LEADER || e.leadership() == null) return false; // lost leadership meanwhile: cannot tell
         return deaf(cfg, e, fromSeq) == null;
+    }
+
+    /**
+     * What the restart still waits for before the process may end, or null: the withdrawal heard; the watchdog's
+     * arming answered; no action, fence, switchover or failover order under way (begun since it was asked: ending now
+     * would cut it off half-way); no VIP placed by checks still on this host.
+     */
+    static String waitingFor(NodeConfig cfg, NodeState s) {
+        DaemonRestart r = s.restart();
+        if (!r.heard(cfg, s.election())) {
+            return s.election().role() == Role.LEADER
+                    ? "not every data node acknowledged a heartbeat saying that the watchdog stops covering PostgreSQL"
+                    : "this node lost leadership before every data node heard that its watchdog stops covering PostgreSQL";
+        }
+        if (s.watchdog().status() == WatchdogState.Status.ARMING) return "the watchdog is being armed";
+        if (s.executor().fence() != null) return "PostgreSQL is being fenced";
+        if (s.executor().running() != null) return "a PostgreSQL action is under way (" + s.executor().running().action().kind() + ")";
+        var sup = s.supervisor();
+        if (sup != null && sup.handover() != null) return "a switchover to " + sup.handover().target() + " is under way";
+        if (sup != null && sup.order() != null) return "this node holds a failover order";
+        if (cfg.tracked() && s.tracked().held().mayBeHeld()) return "the VIPs placed by checks are still on this host";
+        return null;
     }
 
     boolean expired(long now) {

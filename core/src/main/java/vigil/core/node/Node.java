@@ -129,6 +129,7 @@ public final class Node {
     public static String refusesRestart(NodeConfig config, NodeState state, long now) {
         if (state.supervisor() == null) return "this node manages no PostgreSQL";
         if (state.stopping() || state.halted()) return "vigild is stopping";
+        if (state.restart() != null) return "vigild is restarting (vigilctl restart-daemon)";
         return Supervisor.refusesRestart(state.supervisor(), state.election(), config.policy(), now);
     }
 
@@ -142,6 +143,7 @@ public final class Node {
     public static String refusesFailover(NodeConfig config, NodeState state, boolean acceptDataLoss, long now) {
         if (state.supervisor() == null) return "this node manages no PostgreSQL";
         if (state.stopping() || state.halted()) return "vigild is stopping";
+        if (state.restart() != null) return "vigild is restarting (vigilctl restart-daemon)";
         return Supervisor.refusesFailover(state.supervisor(), state.election(), config.policy(), acceptDataLoss, now);
     }
 
@@ -154,6 +156,7 @@ public final class Node {
     public static String refusesHandOver(NodeConfig config, NodeState state, String target, long now) {
         if (state.supervisor() == null) return "this node manages no PostgreSQL";
         if (state.stopping() || state.halted()) return "vigild is stopping";
+        if (state.restart() != null) return "vigild is restarting (vigilctl restart-daemon)";
         return Supervisor.refusesHandOver(state.supervisor(), state.election(), config.policy(), target, now);
     }
 
@@ -166,6 +169,7 @@ public final class Node {
     public static Supervisor.Verdict switchover(NodeConfig config, NodeState state, String target, long now) {
         if (state.supervisor() == null) return new Supervisor.Verdict(target, "this node manages no PostgreSQL");
         if (state.stopping() || state.halted()) return new Supervisor.Verdict(target, "vigild is stopping");
+        if (state.restart() != null) return new Supervisor.Verdict(target, "vigild is restarting (vigilctl restart-daemon)");
         return Supervisor.switchover(state.supervisor(), state.election(), config.policy(), target, now);
     }
 
@@ -282,6 +286,15 @@ public final class Node {
             finishRestart();
         }
 
+        /**
+         * A planned stop, or a restart of vigild: the VIPs placed by checks are given up before the process ends (a
+         * holder that vanished with them could not drop them when its grant runs out, and another host would be granted
+         * them). Those that follow the primary stay through a restart: PostgreSQL keeps serving behind them.
+         */
+        private boolean leaving() {
+            return stopping || restart != null;
+        }
+
         private NodeState state() {
             return new NodeState(election, supervisor, executor, watchdog, stopping, halted, vips, tracked, restart);
         }
@@ -293,27 +306,21 @@ public final class Node {
          */
         private void finishRestart() {
             if (restart == null || halted || stopping) return;
-            if (watchdog.status() == WatchdogState.Status.ARMING) return; // its answer first: then it is closed
-            if (!restart.heard(cfg, election)) {
+            String waiting = DaemonRestart.waitingFor(cfg, state());
+            if (waiting != null) {
                 if (restart.expired(now)) {
-                    notes.add("restart-daemon given up: not every data node acknowledged a heartbeat saying that the"
-                            + " watchdog stops covering PostgreSQL within " + DaemonRestart.WITHDRAW_MS + " ms"
-                            + (election.role() == Role.LEADER ? "" : " (this node lost leadership meanwhile)")
-                            + "; the watchdog is announced again");
+                    notes.add("restart-daemon given up after " + DaemonRestart.WITHDRAW_MS + " ms: " + waiting
+                            + "; nothing changed (the watchdog is announced again)");
                     restart = null;
                     report();
                 }
                 return;
             }
-            // Left running on purpose: the lease guards (PostgreSQL's fence and the VIPs' release at the lease's end)
-            // would otherwise fire in the moments the process takes to exit.
+            // Left running on purpose: the lease guard (PostgreSQL's fence and the release of the VIPs that follow the
+            // primary at the lease's end) would otherwise fire in the moments the process takes to exit.
             if (executor.guardAt() != Long.MAX_VALUE) {
                 urgent.add(new Effect.FenceAt(Long.MAX_VALUE));
                 executor = executor.withGuard(Long.MAX_VALUE);
-            }
-            if (cfg.tracked() && tracked.guardAt() != Long.MAX_VALUE) {
-                effects.add(new Effect.VipDownAt(VipGroup.TRACKED, Long.MAX_VALUE));
-                tracked = tracked.guardAt(Long.MAX_VALUE);
             }
             if (watchdog.status() == WatchdogState.Status.ARMED) {
                 effects.add(new Effect.DisarmWatchdog());
@@ -382,7 +389,7 @@ public final class Node {
             if (!cfg.tracked()) return m;
             if (m instanceof Message.Heartbeat h) {
                 if (grant == null) {
-                    grant = TrackedPlacement.grant(tracked.grantor(), tracked, election, stopping, now, cfg.policyMargin());
+                    grant = TrackedPlacement.grant(tracked.grantor(), tracked, election, leaving(), now, cfg.policyMargin());
                     tracked = tracked.with(grant.next());
                 }
                 return grant.grant() == null ? h : h.withGrant(grant.grant());
@@ -623,7 +630,7 @@ public final class Node {
                 want = Report.NONE;
             } else {
                 PgSafety pg = provenSafe() ? supervisor.local().knowledge() : PgSafety.MAY_WRITE;
-                var t = cfg.tracked() ? TrackedPlacement.report(tracked, stopping) : Report.Tracked.NONE;
+                var t = cfg.tracked() ? TrackedPlacement.report(tracked, leaving()) : Report.Tracked.NONE;
                 // A restart of vigild withdraws the announcement first (DaemonRestart): the daemon will not fence.
                 want = new Report(watchdog.armed() && restart == null ? cfg.watchdog().effectiveMs() : 0, pg, t);
             }
@@ -674,11 +681,11 @@ public final class Node {
         private void placeTracked() {
             if (!cfg.tracked() || supervisor == null) return;
             long margin = cfg.policyMargin();
-            TrackedPlacement.Chosen c = TrackedPlacement.choose(tracked.grantor(), tracked, election, stopping, now, margin);
+            TrackedPlacement.Chosen c = TrackedPlacement.choose(tracked.grantor(), tracked, election, leaving(), now, margin);
             tracked = tracked.with(c.next());
             if (c.note() != null) notes.add(c.note());
             VipPlacement.Placed p = VipPlacement.place(VipGroup.TRACKED, tracked.held(),
-                    TrackedPlacement.want(tracked, election, stopping, now, margin), now);
+                    TrackedPlacement.want(tracked, election, leaving(), now, margin), now);
             tracked = tracked.with(p.next());
             urgent.addAll(0, p.urgent());
             effects.addAll(p.effects());

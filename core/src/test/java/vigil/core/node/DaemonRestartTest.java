@@ -110,6 +110,32 @@ class DaemonRestartTest {
     }
 
     @Test
+    void anActionBegunWhileItWaitsIsNotCutOff() {
+        NodeDecision asked = Node.decide(N1, primaryLeader(armed(NOW - 5)), new Input.RestartDaemon(NOW, "alice"));
+        NodeState acked = Node.decide(N1, asked.next(), ack("n2", 51, NOW + 2)).next();
+        // A CHECKPOINT the supervisor started meanwhile (as it would after a promotion): the halt waits for its end.
+        NodeState busy = new NodeState(acked.election(), acked.supervisor(), new Executor(2, new Executor.Running(1,
+                new PgAction.Checkpoint(), NOW + 2, NOW + 5_000, true), null, acked.executor().guardAt()), acked.watchdog(),
+                false, false, acked.vips(), acked.tracked(), acked.restart());
+        NodeDecision heard = Node.decide(N1, busy, ack("n3", 51, NOW + 3));
+        assertFalse(heard.next().halted(), "not while an action runs");
+        NodeDecision done = Node.decide(N1, heard.next(), new Input.ActionEnded(NOW + 50, 1, vigil.core.ha.Outcome.OK));
+        assertTrue(done.next().halted(), "once it ended");
+    }
+
+    @Test
+    void refusedWhileARestartedPrimaryHasNotLedAgain() {
+        NodeState s = primaryLeader(armed(NOW - 5));
+        var sup = s.supervisor();
+        var reclaiming = new vigil.core.ha.SupervisorState(sup.local(), sup.work(), sup.rejoin(), sup.probes(),
+                new vigil.core.ha.HaDurable(true, sup.boot().id(), NOW + 5_000), new vigil.core.ha.SupervisorState.Boot(NOW - 2_000,
+                sup.boot().id(), false), sup.why());
+        NodeState r = new NodeState(s.election(), reclaiming, s.executor(), s.watchdog(), false, false);
+        String refused = Node.refusesRestartDaemon(N1, r, NOW);
+        assertTrue(refused.contains("has not led since") && refused.contains("wait until it leads again"), refused);
+    }
+
+    @Test
     void aStandbyHaltsAtOnceWithItsPostgresRunning() {
         NodeConfig n3 = config("n3", WATCHDOG);
         NodeDecision d = Node.decide(n3, healthyStandby(disarmed()), new Input.RestartDaemon(NOW, "alice"));

@@ -106,7 +106,7 @@ final class Faults {
     /**
      * {@code vigilctl restart-daemon} on the node that holds the lease, as its loop takes it ({@link
      * vigil.core.node.Node#refusesRestartDaemon}), started again {@code downUs} after it ended; in one restart of three
-     * its PostgreSQL port is first cut from every other node for 3 s. Under {@link SimSpec.Mutation#RESTART_WITHOUT_WITHDRAWAL}
+     * its PostgreSQL port is first cut from every other node for 3 s, and in one of four a follower's messages to it. Under {@link SimSpec.Mutation#RESTART_WITHOUT_WITHDRAWAL}
      * the vigild closes its watchdog and dies at once instead.
      */
     private static void restartLeaderDaemon(Simulation sim, long downUs) {
@@ -120,6 +120,14 @@ final class Faults {
             sim.counts.add("daemon_restart_pg_cut");
             List<String> others = sim.hosts.keySet().stream().filter(n -> !n.equals(leader)).sorted().toList();
             sim.net.partition(List.of(leader), others, List.of(SimNet.Channel.PG), sim.random.nextBoolean());
+            sim.at(sim.nowUs + 3_000_000L, sim.net::healLinks);
+        }
+        if (sim.random.nextInt(4) == 0) {
+            // A follower's acknowledgements do not reach the leader for 3 s: the restart is refused or given up.
+            List<String> others = sim.hosts.keySet().stream().filter(n -> !n.equals(leader)).sorted().toList();
+            String deaf = others.get(sim.random.nextInt(others.size()));
+            sim.counts.add("daemon_restart_acks_cut");
+            sim.net.cut(deaf, leader, List.of(SimNet.Channel.VIGIL), false);
             sim.at(sim.nowUs + 3_000_000L, sim.net::healLinks);
         }
         h.restartDownUs = downUs;

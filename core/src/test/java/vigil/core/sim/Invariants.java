@@ -80,7 +80,10 @@ final class Invariants {
                         : "promoting_ordered");
             }
         }
-        for (String n : d.notes()) sim.note(h.name + " " + n);
+        for (String n : d.notes()) {
+            sim.note(h.name + " " + n);
+            if (n.startsWith("restart-daemon given up")) sim.counts.add("restart_daemon_given_up");
+        }
     }
 
     // ---- after each event -------------------------------------------------------------------------------------

@@ -155,6 +155,11 @@ final class Simulation {
         if (stableLeaderAtUs < 0) {
             fail("no leader with a valid lease within " + spec.quietPhaseUs() / 1000 + " ms after all faults healed");
         }
+        if (spec.scenario() == SimSpec.Scenario.PLANNED_VIGILD_RESTARTS && counts.get("promoted") > counts.get("daemon_restart_pg_cut")) {
+            // Only a primary cut off from every peer's probe can be failed over; a restart alone never causes one.
+            fail(counts.get("promoted") + " promotion(s) in a schedule of planned vigild restarts with "
+                    + counts.get("daemon_restart_pg_cut") + " PostgreSQL-port cut(s)");
+        }
         long recovery = stableLeaderAtUs - healAt;
         // With PostgreSQL only a fit node may lead: a clean stop still under way, a clone or a restart can delay that.
         long bound = spec.postgres() ? spec.servingBoundUs() : spec.livenessBoundUs();

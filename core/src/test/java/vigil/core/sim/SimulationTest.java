@@ -91,10 +91,11 @@ class SimulationTest {
         int schedules = Integer.getInteger("vigil.sim.restartSchedules", 300);
         SimCounts c = runAll(schedules, seed -> SimSpec.forSeed(seed).withPostgres().withPlannedVigildRestarts(),
                 "planned vigild restarts");
-        // two restarts asked per schedule; refused now and then (a peer not acknowledging yet, the watchdog arming)
-        assertTrue(c.get("daemon_restart_halted") >= 3L * schedules / 2, "too few restarts carried out: " + c);
+        // two restarts asked per schedule; refused now and then (a follower cut off, the watchdog arming)
+        assertTrue(c.get("daemon_restart_halted") >= schedules, "too few restarts carried out: " + c);
         assertTrue(c.get("why_RECLAIMING") >= schedules, "the restarted vigild never reclaimed: " + c);
-        assertTrue(c.get("promoted") <= c.get("daemon_restart_pg_cut"), "promotions without a cut: " + c);
+        assertTrue(c.get("daemon_restart_refused") + c.get("restart_daemon_given_up") >= 1,
+                "no restart was ever refused or given up for a deaf follower: " + c);
     }
 
     /** A restart that closes the watchdog without first withdrawing its announcement must be caught. */

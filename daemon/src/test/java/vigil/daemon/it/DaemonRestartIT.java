@@ -8,6 +8,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import vigil.testkit.ClusterShape;
 import vigil.testkit.ExecResult;
+import vigil.testkit.NodeProcess;
 import vigil.testkit.PgOptions;
 import vigil.testkit.RigWatchdog;
 import vigil.testkit.Timing;
@@ -17,15 +18,17 @@ import vigil.testkit.WriteLog;
 /**
  * {@code vigilctl restart-daemon} on the leader of three real vigild on real PostgreSQL 15, each with an armed (fake)
  * watchdog, a writer writing meanwhile: the leader withdraws its watchdog announcement, ends with status 75 once both
- * standbys heard it, and is started again as systemd would; its PostgreSQL never stops, nothing is promoted, the
- * watchdog does not reset the host, and the restarted vigild leads again. Needs root; skipped otherwise.
+ * standbys heard it, and is started again as systemd would. Meanwhile the primary is cut off from its peers for 3 s (its
+ * clients still reach it): the next leader cannot see it serving and, with no failover_without_fencing, waits for a
+ * proof instead of promoting on the withdrawn watchdog. Its PostgreSQL never stops, nothing is promoted, the watchdog
+ * does not reset the host, and the restarted vigild leads again. Needs root; skipped otherwise.
  */
 class DaemonRestartIT extends PgClusterIT {
     private static final Duration SETTLE = Duration.ofSeconds(60);
 
     @Override
     ClusterShape shape() {
-        return ClusterShape.of(Timing.DEFAULT).pg(PgOptions.ASYNC).watchdog(RigWatchdog.DEFAULT);
+        return ClusterShape.of(Timing.DEFAULT).pg(PgOptions.PROOF_REQUIRED).watchdog(RigWatchdog.DEFAULT);
     }
 
     @Test
@@ -40,9 +43,19 @@ class DaemonRestartIT extends PgClusterIT {
         ExecResult r = cluster.vigilctl(p, "restart-daemon").orThrow("vigilctl restart-daemon on " + p);
         assertTrue(r.output().contains("vigild on " + p + " ends once every data node heard that its watchdog no longer"
                 + " covers PostgreSQL"), r.output());
-        assertEquals(75, cluster.awaitExitAndRestart(p, Duration.ofSeconds(15), Duration.ofSeconds(1)),
-                "vigild ends with the status the unit restarts on");
+        // The moment vigild has ended, the primary is cut off from its peers for 3 s (its clients still reach it): a
+        // next leader cannot see its PostgreSQL serving, and must not promote on the watchdog the restart withdrew.
+        NodeProcess old = cluster.process(p).orElseThrow();
+        assertEquals(75, old.waitForExit(Duration.ofSeconds(15)), "vigild ends with the status the unit restarts on");
+        rig.peerLoss(p, 100);
+        double cut = VigilCluster.monoNowMs();
+        assertEquals(75, cluster.awaitExitAndRestart(p, Duration.ofSeconds(1), Duration.ofSeconds(1)));
         assertTrue(cluster.events(p).stream().anyMatch(e -> e.is("restarting")), "it says why it ends");
+        String waiting = cluster.awaitEvent("a next leader waiting for a proof about " + p, Duration.ofSeconds(10),
+                e -> e.monoMs() > cut && e.is("pg") && e.field("reason").filter(x -> x.equals("FENCING_REQUIRED")).isPresent()
+                        && e.field("peer").filter(p::equals).isPresent()).node();
+        sleepMs(Math.max(0, (long) (cut + 3_000 - VigilCluster.monoNowMs())));
+        rig.peerLoss(p, 0);
 
         // Another node may lead for a moment (it finds the primary serving and hands leadership back): polled.
         long deadline = System.nanoTime() + SETTLE.toNanos();
@@ -63,8 +76,8 @@ class DaemonRestartIT extends PgClusterIT {
                 && e.field("reason").filter(x -> x.equals("RECLAIMING")).isPresent()), "it kept its primary while regaining the lead");
         WriteLog log = writer.awaitAcksAfter(VigilCluster.monoNowMs(), 10, Duration.ofSeconds(30));
         assertEquals(Set.of(), writer.log().lost(pg.rows(p)), "acknowledged rows lost");
-        System.out.printf("restart-daemon on %s: vigild away and back as leader %.3f s after the request; longest write"
-                + " gap meanwhile %.3f s%n", p, (led - asked) / 1000, log.outageAfter(asked, VigilCluster.monoNowMs())
-                        .map(g -> g.seconds()).orElse(0.0));
+        System.out.printf("restart-daemon on %s, then cut from its peers for 3 s: %s led meanwhile and waited for a proof;"
+                + " %s led again %.3f s after the request; longest write gap meanwhile %.3f s%n", p, waiting, p,
+                (led - asked) / 1000, log.outageAfter(asked, VigilCluster.monoNowMs()).map(g -> g.seconds()).orElse(0.0));
     }
 }

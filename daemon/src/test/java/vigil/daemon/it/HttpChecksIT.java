@@ -80,10 +80,18 @@ class HttpChecksIT extends PgClusterIT {
         List<String> standbys = cluster.nodes().stream().filter(n -> !n.equals(p)).toList();
         for (String n : cluster.nodes()) {
             boolean primary = n.equals(p);
-            List<Integer> codes = codes(List.of(url(n, "/primary"), url(n, "/replica"), url(n, "/replica?lag=1GB"),
-                    url(n, "/leader"), url(n, "/health"), url(n, "/nothing"), url(n, "/replica?lag=much")));
-            assertEquals(List.of(primary ? 200 : 503, primary ? 503 : 200, primary ? 503 : 200, primary ? 200 : 503, 200,
-                    404, 400), codes, n + (primary ? " (primary)" : " (standby)"));
+            List<Integer> expected = List.of(primary ? 200 : 503, primary ? 503 : 200, primary ? 503 : 200,
+                    primary ? 200 : 503, 200, 404, 400);
+            List<String> urls = List.of(url(n, "/primary"), url(n, "/replica"), url(n, "/replica?lag=1GB"),
+                    url(n, "/leader"), url(n, "/health"), url(n, "/nothing"), url(n, "/replica?lag=much"));
+            // Polled: a standby just cloned may still be restarting its PostgreSQL (then it rightly answers 503).
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            List<Integer> codes = codes(urls);
+            while (!codes.equals(expected) && System.nanoTime() < deadline) {
+                sleepMs(200);
+                codes = codes(urls);
+            }
+            assertEquals(expected, codes, n + (primary ? " (primary)" : " (standby)"));
         }
         String refused = body(standbys.get(0), "/primary");
         assertTrue(refused.contains("\"ok\":false,\"reason\":\"this node does not lead (the leader is " + p + ")\""), refused);
