@@ -85,7 +85,9 @@ final class Reloads implements AutoCloseable {
      * Why a vigild started now from the configuration file would not rejoin this cluster, or null: the file has errors
      * (it would not start: systemd gives up after a few tries, and nothing supervises PostgreSQL meanwhile), or its
      * cluster section differs from the running one (peers refuse the messages of a node whose cluster section differs
-     * from theirs). For {@code vigilctl restart-daemon}, before the daemon ends.
+     * from theirs), or its node name or state directory changed (the new process would start without this node's
+     * election state). A rotated key file under the same path is not seen here. For {@code vigilctl restart-daemon},
+     * before the daemon ends.
      */
     synchronized String startProblems() {
         LoadResult loaded = ConfigLoader.load(running.source(), running.node().name());
@@ -93,9 +95,16 @@ final class Reloads implements AutoCloseable {
             return running.source() + " has errors, a vigild started from it would not run: " + String.join("; ",
                     loaded.problems().stream().filter(p -> p.severity() == Problem.Severity.ERROR).map(Problem::toString).toList());
         }
-        if (ConfigChanges.between(running, loaded.config().orElseThrow()).cluster()) {
+        ConfigChanges changes = ConfigChanges.between(running, loaded.config().orElseThrow());
+        if (changes.cluster()) {
             return "the cluster section of " + running.source() + " changed: the other nodes would refuse this node's"
                     + " messages until they run the same section; restart every node with it (systemctl restart vigild)";
+        }
+        for (String section : List.of("node.name", "node.state_dir")) {
+            if (changes.restart().contains(section)) {
+                return section + " changed in " + running.source() + ": a vigild started from it would not find this"
+                        + " node's election state or term; stop and start it (systemctl restart vigild)";
+            }
         }
         return null;
     }

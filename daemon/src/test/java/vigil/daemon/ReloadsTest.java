@@ -64,6 +64,24 @@ class ReloadsTest {
     }
 
     @Test
+    void aRestartOfVigildIsRefusedUnlessTheFileWouldRejoinThisCluster() throws Exception {
+        try (Reloads r = reloads()) {
+            assertEquals(null, r.startProblems(), "unchanged");
+            write("  admin: {socket: " + dir.resolve("other.sock") + "}\n");
+            assertEquals(null, r.startProblems(), "a node setting a new process simply takes");
+            Path file = write("");
+            Files.writeString(file, Files.readString(file).replace("name: maas", "name: other"));
+            assertTrue(r.startProblems().startsWith("the cluster section of " + file + " changed"), r.startProblems());
+            Files.writeString(file, Files.readString(file).replace("name: other", "name: maas")
+                    .replace("state_dir: " + dir.resolve("state"), "state_dir: " + dir.resolve("elsewhere")));
+            assertTrue(r.startProblems().startsWith("node.state_dir changed in "), r.startProblems());
+            Files.writeString(file, "cluster: [\n");
+            assertTrue(r.startProblems().startsWith(file + " has errors, a vigild started from it would not run: "),
+                    r.startProblems());
+        }
+    }
+
+    @Test
     void whatARunningDaemonCanTakeIsAppliedTheRestIsListed() throws Exception {
         try (Reloads r = reloads()) {
             AdminReply same = r.reload("alice");

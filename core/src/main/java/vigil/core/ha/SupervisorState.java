@@ -197,11 +197,14 @@ public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes prob
     }
 
     /**
-     * This process has not led since it started, and its reclaim window is open: a restarted primary keeping its
-     * PostgreSQL serving while it regains leadership (the window is set once per host boot: a restart does not renew it).
+     * A restarted recorded primary ({@code primary} names {@code self}) keeps its writable PostgreSQL serving while it
+     * regains leadership, within its reclaim window at {@code now} less the self-fence margin: it has not led since
+     * it started (the window is set once per host boot: a restart of vigild does not renew it). As
+     * {@link HaStep#reclaiming()}, without setting the window.
      */
-    public boolean reclaiming() {
-        return !boot.ledSinceBoot() && durable.reclaimUntil() != 0 && durable.reclaimBoot().equals(boot.id());
+    public boolean reclaiming(String self, String primary, long now, long marginMs) {
+        return self.equals(primary) && local.view().writable() && !boot.ledSinceBoot() && durable.reclaimUntil() != 0
+                && durable.reclaimBoot().equals(boot.id()) && now + marginMs < durable.reclaimUntil();
     }
 
     public PgView view() {

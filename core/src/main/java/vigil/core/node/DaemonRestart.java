@@ -27,6 +27,12 @@ public record DaemonRestart(String operator, long since, long fromSeq) {
     /** How long a leader waits for every data node to acknowledge the withdrawal before it gives the restart up. */
     public static final long WITHDRAW_MS = 2_000;
 
+    /**
+     * A node that did not lead when asked was elected while it waited (for an action, for its VIPs placed by checks to
+     * go): it never withdrew an announcement nor resigned, so it must not end now; the restart is given up at once.
+     */
+    static final String GIVE_UP_NOW = "this node was elected leader while it waited";
+
     /** Why this node would not restart its vigild now, or null. */
     static String refusal(NodeConfig cfg, NodeState s, long now) {
         if (s.stopping() || s.halted()) return "vigild is stopping";
@@ -44,7 +50,8 @@ public record DaemonRestart(String operator, long since, long fromSeq) {
             return "the watchdog is armed but this node no longer leads: it is fencing or stopping PostgreSQL; try again"
                     + " in a moment";
         }
-        if (sup != null && sup.reclaiming()) {
+        if (sup != null && sup.reclaiming(cfg.electorate().self(), e.durable().record().pg().primary(), now,
+                cfg.policy().selfFenceMarginMs())) {
             return "this vigild restarted " + (now - sup.boot().at()) / 1000 + " s ago and has not led since: its PostgreSQL"
                     + " is kept serving only for the rest of one reclaim window, which a second restart would not renew;"
                     + " wait until it leads again";
@@ -84,6 +91,7 @@ public record DaemonRestart(String operator, long since, long fromSeq) {
      */
     static String waitingFor(NodeConfig cfg, NodeState s) {
         DaemonRestart r = s.restart();
+        if (r.fromSeq == 0 && s.election().role() == Role.LEADER) return GIVE_UP_NOW;
         if (!r.heard(cfg, s.election())) {
             return s.election().role() == Role.LEADER
                     ? "not every data node acknowledged a heartbeat saying that the watchdog stops covering PostgreSQL"

@@ -308,9 +308,9 @@ public final class Node {
             if (restart == null || halted || stopping) return;
             String waiting = DaemonRestart.waitingFor(cfg, state());
             if (waiting != null) {
-                if (restart.expired(now)) {
-                    notes.add("restart-daemon given up after " + DaemonRestart.WITHDRAW_MS + " ms: " + waiting
-                            + "; nothing changed (the watchdog is announced again)");
+                if (restart.expired(now) || waiting.equals(DaemonRestart.GIVE_UP_NOW)) {
+                    notes.add("restart-daemon given up after " + (now - restart.since()) + " ms: " + waiting
+                            + "; vigild goes on (the watchdog is announced again; VIPs placed by checks may have moved)");
                     restart = null;
                     report();
                 }

@@ -15,6 +15,7 @@ import vigil.core.election.Report;
 import vigil.core.election.Report.PgSafety;
 import vigil.core.election.Role;
 import vigil.core.ha.PgAction;
+import vigil.core.ha.PgView;
 
 /**
  * {@code vigilctl restart-daemon} ({@link DaemonRestart}): PostgreSQL keeps serving, and the watchdog is closed only
@@ -123,16 +124,41 @@ class DaemonRestartTest {
         assertTrue(done.next().halted(), "once it ended");
     }
 
-    @Test
-    void refusedWhileARestartedPrimaryHasNotLedAgain() {
-        NodeState s = primaryLeader(armed(NOW - 5));
-        var sup = s.supervisor();
-        var reclaiming = new vigil.core.ha.SupervisorState(sup.local(), sup.work(), sup.rejoin(), sup.probes(),
-                new vigil.core.ha.HaDurable(true, sup.boot().id(), NOW + 5_000), new vigil.core.ha.SupervisorState.Boot(NOW - 2_000,
+    /** n1, the recorded primary, restarted: its PostgreSQL serves, its window ends at {@code until}; n2 leads. */
+    static NodeState restartedPrimary(PgView view, long until) {
+        var sup = seeing(view);
+        var s = new vigil.core.ha.SupervisorState(sup.local(), sup.work(), sup.rejoin(), sup.probes(),
+                new vigil.core.ha.HaDurable(true, sup.boot().id(), until), new vigil.core.ha.SupervisorState.Boot(NOW - 2_000,
                 sup.boot().id(), false), sup.why());
-        NodeState r = new NodeState(s.election(), reclaiming, s.executor(), s.watchdog(), false, false);
-        String refused = Node.refusesRestartDaemon(N1, r, NOW);
+        return node(follower("n1", "n2", 6, primaryIs("n1")), s, disarmed());
+    }
+
+    @Test
+    void refusedWhileARestartedPrimaryKeepsServingWithoutHavingLedAgain() {
+        String refused = Node.refusesRestartDaemon(N1, restartedPrimary(primary(), NOW + 5_000), NOW);
         assertTrue(refused.contains("has not led since") && refused.contains("wait until it leads again"), refused);
+        assertNull(Node.refusesRestartDaemon(N1, restartedPrimary(primary(), NOW + 100), NOW),
+                "a window that has run out (less the margin) is none");
+        assertNull(Node.refusesRestartDaemon(N1, restartedPrimary(standbyOf("n2"), NOW + 5_000), NOW),
+                "nor is one of a node whose PostgreSQL has since become a standby");
+    }
+
+    @Test
+    void aFollowerElectedWhileItWaitsGivesTheRestartUp() {
+        NodeConfig n3 = config("n3", WATCHDOG);
+        NodeState standby = healthyStandby(disarmed());
+        // It waits for a CHECKPOINT-like action begun before (a restart never cuts one off) ...
+        NodeState busy = new NodeState(standby.election(), standby.supervisor(), new Executor(2, new Executor.Running(1,
+                new PgAction.Checkpoint(), NOW, NOW + 5_000, true), null, Long.MAX_VALUE), standby.watchdog(), false, false,
+                standby.vips(), standby.tracked(), new DaemonRestart("alice", NOW, 0));
+        assertNotNull(DaemonRestart.waitingFor(n3, busy));
+        // ... and is elected meanwhile: it must not end as a leader that never resigned.
+        NodeState elected = new NodeState(leader("n3", 7, primaryIs("n2")), busy.supervisor(), busy.executor(),
+                busy.watchdog(), false, false, busy.vips(), busy.tracked(), busy.restart());
+        NodeDecision d = Node.decide(n3, elected, new Input.Tick(NOW + 10));
+        assertNull(d.next().restart(), "given up at once");
+        assertFalse(d.next().halted());
+        assertTrue(d.notes().stream().anyMatch(n -> n.contains("elected leader while it waited")), d.notes().toString());
     }
 
     @Test

@@ -116,16 +116,17 @@ final class Faults {
             sim.counts.add("daemon_restart_no_leader");
             return;
         }
-        if (sim.random.nextInt(3) == 0) {
-            sim.counts.add("daemon_restart_pg_cut");
+        boolean pgCut = sim.random.nextInt(3) == 0;
+        if (pgCut) {
             List<String> others = sim.hosts.keySet().stream().filter(n -> !n.equals(leader)).sorted().toList();
             sim.net.partition(List.of(leader), others, List.of(SimNet.Channel.PG), sim.random.nextBoolean());
             sim.at(sim.nowUs + 3_000_000L, sim.net::healLinks);
         }
         if (sim.random.nextInt(4) == 0) {
-            // A follower's acknowledgements do not reach the leader for 3 s: the restart is refused or given up.
-            List<String> others = sim.hosts.keySet().stream().filter(n -> !n.equals(leader)).sorted().toList();
-            String deaf = others.get(sim.random.nextInt(others.size()));
+            // A data node's acknowledgements do not reach the leader for 3 s: the restart is refused or given up.
+            List<String> data = sim.spec.voters().stream().filter(v -> v.canLead() && !v.name().equals(leader))
+                    .map(v -> v.name()).sorted().toList();
+            String deaf = data.get(sim.random.nextInt(data.size()));
             sim.counts.add("daemon_restart_acks_cut");
             sim.net.cut(deaf, leader, List.of(SimNet.Channel.VIGIL), false);
             sim.at(sim.nowUs + 3_000_000L, sim.net::healLinks);
@@ -133,6 +134,7 @@ final class Faults {
         h.restartDownUs = downUs;
         if (sim.spec.mutation() == SimSpec.Mutation.RESTART_WITHOUT_WITHDRAWAL) {
             sim.counts.add("daemon_restart_halted");
+            if (pgCut) sim.counts.add("daemon_restart_pg_cut");
             h.wdArmed = false; // the magic close on its way out
             h.wdEpoch++;
             sim.killVigild(h);
@@ -142,10 +144,12 @@ final class Faults {
         String refused = vigil.core.node.Node.refusesRestartDaemon(sim.configOf(h), h.proc.state, h.localMs(sim.nowUs));
         if (refused != null) {
             sim.counts.add("daemon_restart_refused");
+            if (refused.contains("does not acknowledge")) sim.counts.add("daemon_restart_withheld_for_acks");
             sim.note(leader + " refuses restart-daemon: " + refused);
             return;
         }
         sim.counts.add("daemon_restart_asked");
+        if (pgCut) sim.counts.add("daemon_restart_pg_cut"); // only a restart carried out may license a promotion
         sim.deliver(h, h.proc.incarnation, now -> new vigil.core.node.Input.RestartDaemon(now, "sim"));
     }
 

@@ -94,8 +94,8 @@ class SimulationTest {
         // two restarts asked per schedule; refused now and then (a follower cut off, the watchdog arming)
         assertTrue(c.get("daemon_restart_halted") >= schedules, "too few restarts carried out: " + c);
         assertTrue(c.get("why_RECLAIMING") >= schedules, "the restarted vigild never reclaimed: " + c);
-        assertTrue(c.get("daemon_restart_refused") + c.get("restart_daemon_given_up") >= 1,
-                "no restart was ever refused or given up for a deaf follower: " + c);
+        assertTrue(c.get("daemon_restart_withheld_for_acks") >= c.get("daemon_restart_acks_cut") / 4,
+                "restarts whose data node did not acknowledge were rarely refused or given up for it: " + c);
     }
 
     /** A restart that closes the watchdog without first withdrawing its announcement must be caught. */

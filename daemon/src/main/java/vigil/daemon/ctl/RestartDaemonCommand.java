@@ -31,9 +31,10 @@ import vigil.protocol.admin.AdminRequest;
                     + "alone, trusting that this vigild fences PostgreSQL when its lease ends, or that the host is "
                     + "reset. So the leader first withdraws the announcement and ends only once every other data node "
                     + "acknowledged that (at most 2 s; otherwise it gives the restart up and logs "
-                    + "restart_daemon_given_up, and nothing changed), then closes the watchdog. It is refused when a "
-                    + "data node does not acknowledge the leader, and while an action, a fence, a switchover or a "
-                    + "failover order is under way. While vigild is away nothing fences this PostgreSQL: a peer elected "
+                    + "restart_daemon_given_up, and vigild goes on), then closes the watchdog. It is refused when a "
+                    + "data node has not acknowledged the leader for a lease, while an action, a fence, a switchover or a "
+                    + "failover order is under way, while a restarted primary has not led again, and when the "
+                    + "configuration file has errors or a changed cluster section, node.name or node.state_dir. While vigild is away nothing fences this PostgreSQL: a peer elected "
                     + "meanwhile promotes only on another proof (the old primary answering in recovery or stopped, its "
                     + "fence agents, vigilctl confirm-down, failover_without_fencing).",
             "",
@@ -111,8 +112,9 @@ final class RestartDaemonCommand extends CtlCommand implements Callable<Integer>
         if (!sw.ok()) return sw.exit();
         out.println(sw.result().path("detail").asText());
         out.flush();
-        int left = (int) Math.max(1, Duration.ofNanos(deadline - System.nanoTime()).toSeconds());
-        int followed = SwitchoverCommand.follow(parent, sw.result().path("target").asText(), node, timeline, start, left,
+        long now = System.nanoTime();
+        int left = (int) Math.max(1, Duration.ofNanos(deadline - now).toSeconds()); // whole seconds: at most 1 s over
+        int followed = SwitchoverCommand.follow(parent, sw.result().path("target").asText(), node, timeline, now, left,
                 out, err);
         if (followed != Vigilctl.EXIT_OK) return followed;
         PrintWriter quiet = new PrintWriter(Writer.nullWriter());
