@@ -28,7 +28,7 @@ import vigil.protocol.admin.AdminCommand;
                     + "lost, by the positions last reported (commits after those reports are lost as well); a ban of "
                     + "NODE is lifted when it is promoted.",
             "",
-            "NODE then holds the order for 60 s: it stands for election at once, and a leader that is not NODE (and "
+            "NODE then holds the order for 60 s, in memory (a restart of its vigild forgets it): it stands for election at once, and a leader that is not NODE (and "
                     + "whose PostgreSQL cannot write) resigns in its favour. Leading, it promotes only with a proof that "
                     + "the old primary cannot write, exactly as an automatic failover (an armed watchdog whose lease "
                     + "ended, its fence agents, its PostgreSQL answering in recovery, vigilctl confirm-down, or "

@@ -55,7 +55,8 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
     /** Freezes and thaws: never behind an action or a fence, and a fence never behind one of them. */
     private final ExecutorService freezer = Executors.newSingleThreadExecutor(daemon("vigil-pg-freeze"));
     /** Bumped when a freeze or thaw is asked for and when it is done: a probe that ran across either is not reported. */
-    private final java.util.concurrent.atomic.AtomicLong freezeEpoch = new java.util.concurrent.atomic.AtomicLong();
+    /** Keeps a probe read across an action's end, a freeze or a thaw from reaching the loop ({@link ProbeGate}). */
+    private final ProbeGate gate = new ProbeGate();
     private final ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(daemon("vigil-pg-probe"));
     private final Thread guardThread;
     private volatile long guardAt = Long.MAX_VALUE;
@@ -118,13 +119,13 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
     }
 
     /**
-     * Hands {@code view} to the loop unless a freeze or thaw was asked for or done while it was read: a server frozen
-     * for part of a probe may look hung when it is not.
+     * Hands {@code view} to the loop unless an action ended, or a freeze or thaw was asked for or done, while it was read
+     * ({@link ProbeGate}).
      */
     private void report(java.util.function.Supplier<vigil.core.ha.PgView> view) {
-        long epoch = freezeEpoch.get();
+        ProbeGate.Ticket ticket = gate.open();
         vigil.core.ha.PgView v = view.get();
-        if (freezeEpoch.get() == epoch) loop.accept(new Input.Probed(clock.getAsLong(), v));
+        gate.pass(ticket, () -> loop.accept(new Input.Probed(clock.getAsLong(), v)));
         slots.afterProbe(); // after the report: a promotion is reported first, its slots kept a moment later
         // The stop was reported without waiting for pg_waldump (a crashed primary restarts on that view); where the
         // WAL ends is read right after it, not a probe interval later.
@@ -161,7 +162,7 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
                     "outcome", outcome.ok() ? "OK" : outcome.failure(), "duration_ms", clock.getAsLong() - started, "detail", outcome.detail(),
                     "cancelled", cancelled);
             if (!cancelled) {
-                loop.accept(new Input.ActionEnded(clock.getAsLong(), id, outcome));
+                gate.actionEnded(() -> loop.accept(new Input.ActionEnded(clock.getAsLong(), id, outcome)));
                 // Seen at once, not at the next scheduled probe: a promoted primary gets its VIPs that much sooner.
                 // On the probe thread: the local view is that thread's alone (a second caller raced it and once
                 // read a running primary as stopped).
@@ -182,13 +183,16 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
 
     @Override
     public void fence(long id, long deadlineAt) {
-        fences.submit(() -> loop.accept(new Input.ActionEnded(clock.getAsLong(), id, kill(id, deadlineAt))));
+        fences.submit(() -> {
+            Outcome killed = kill(id, deadlineAt);
+            gate.actionEnded(() -> loop.accept(new Input.ActionEnded(clock.getAsLong(), id, killed)));
+        });
     }
 
     /** Freezes or thaws every process of PostgreSQL's group on a thread of its own; answers with {@link Input.Frozen}. */
     @Override
     public void freeze(boolean frozen) {
-        freezeEpoch.incrementAndGet();
+        gate.frozenOrThawed();
         processes.wantFrozen(frozen); // at once: a start already under way must not thaw what is about to be frozen
         try {
             freezer.execute(() -> {
@@ -199,7 +203,7 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
                 } catch (RuntimeException e) { // always answered: the node step waits for this answer
                     o = new PgProcesses.FreezeOutcome(false, false, "the freezer failed: " + e);
                 }
-                freezeEpoch.incrementAndGet();
+                gate.frozenOrThawed();
                 log.event(o.written() ? Priority.NOTICE : Priority.WARNING, frozen ? "pg_frozen" : "pg_thawed",
                         "written", o.written(), "reached", o.reached(), "duration_ms", clock.getAsLong() - t0,
                         "detail", o.detail());
@@ -234,7 +238,8 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
             Runnable first = beforeGuardFence;
             if (first != null) first.run(); // the VIPs go first: no client reaches what is about to be killed
             long deadline = clock.getAsLong() + 500;
-            loop.accept(new Input.ActionEnded(clock.getAsLong(), Executor.GUARD_ID, kill(Executor.GUARD_ID, deadline)));
+            Outcome killed = kill(Executor.GUARD_ID, deadline);
+            gate.actionEnded(() -> loop.accept(new Input.ActionEnded(clock.getAsLong(), Executor.GUARD_ID, killed)));
         }
     }
 
