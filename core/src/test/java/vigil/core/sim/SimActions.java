@@ -55,7 +55,7 @@ final class SimActions {
             p.jobs.remove(job.id);
             if (h.boots != boot || job.cancelled) return;
             if (!outcome.ok()) sim.counts.add("action_failed");
-            sim.deliver(h, inc, now -> new Input.ActionEnded(now, job.id, outcome));
+            sim.actionEnded(h, inc, job.id, outcome);
         });
     }
 

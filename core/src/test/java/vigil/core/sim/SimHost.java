@@ -127,6 +127,8 @@ final class SimHost {
         long fenceBeganUs;
         /** Bumped when a freeze or thaw is asked for and when it is answered: a probe across either is dropped. */
         int freezeEpoch;
+        /** Bumped when an action's or a fence's end is handed to the loop: a probe read across it is dropped. */
+        int actionEpoch;
         boolean fenceSlow;
         /** When this process first heard from its probe (real time; 0 not yet). */
         long firstProbedUs;

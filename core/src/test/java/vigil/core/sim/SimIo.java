@@ -136,11 +136,13 @@ final class SimIo {
         long answerUs = sim.nowUs + (view.health() == PgView.Health.HUNG ? Simulation.PROBE_TIMEOUT_MS * 1000
                 : random().nextLong(500, 3_000));
         int epoch = p.freezeEpoch;
+        int actions = p.actionEpoch;
         sim.at(answerUs, () -> {
             // A probe that answers reads the server at answer time; a hung one says only that it hung.
             PgView seen = view.health() == PgView.Health.HUNG ? view : h.pg.view(sim.histories, sim.nowUs);
-            // The driver drops a probe that ran across a freeze or thaw (asked for or answered meanwhile).
-            if (p.freezeEpoch == epoch) sim.deliver(h, inc, now -> new Input.Probed(now, seen));
+            // The driver drops a probe that ran across a freeze or thaw (asked for or answered meanwhile), or across
+            // the end of an action or a fence (ProbeGate).
+            if (p.freezeEpoch == epoch && p.actionEpoch == actions) sim.deliver(h, inc, now -> new Input.Probed(now, seen));
             sim.atLocal(h, h.localMs(sim.nowUs) + Simulation.PROBE_EVERY_MS, () -> probe(h, inc));
         });
     }
@@ -248,7 +250,7 @@ final class SimIo {
             SimSpec.Mutation m = sim.spec.mutation();
             if (m != null) p.fenceSlow = true;
             if (m == SimSpec.Mutation.FENCE_DOES_NOTHING) {
-                sim.at(sim.nowUs + 1_000, () -> sim.deliver(h, inc, now -> new Input.ActionEnded(now, id, Outcome.OK)));
+                sim.at(sim.nowUs + 1_000, () -> sim.actionEnded(h, inc, id, Outcome.OK));
                 return;
             }
             if (m == SimSpec.Mutation.FENCE_HANGS) return;
@@ -272,10 +274,10 @@ final class SimIo {
                 }
             }
             if (verifyUs <= deadlineUs) {
-                sim.at(verifyUs, () -> sim.deliver(h, inc, now -> new Input.ActionEnded(now, id, Outcome.OK)));
+                sim.at(verifyUs, () -> sim.actionEnded(h, inc, id, Outcome.OK));
             } else {
-                sim.at(deadlineUs, () -> sim.deliver(h, inc, now -> new Input.ActionEnded(now, id,
-                        Outcome.failed(Outcome.Failure.NOT_VERIFIED, "a process is still draining"))));
+                sim.at(deadlineUs, () -> sim.actionEnded(h, inc, id,
+                        Outcome.failed(Outcome.Failure.NOT_VERIFIED, "a process is still draining")));
             }
         });
     }

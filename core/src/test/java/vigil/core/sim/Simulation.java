@@ -330,6 +330,16 @@ final class Simulation {
      * Hands one input to vigild incarnation {@code inc} of {@code h}: dropped if that process is gone, queued while
      * it is frozen or blocked (like a socket buffer), else decided at once with the process's own clock.
      */
+    /**
+     * An action's or a fence's end, handed to incarnation {@code inc}'s loop as the driver does: together with a bump of
+     * the epoch that drops any probe read across it (the daemon's ProbeGate).
+     */
+    void actionEnded(SimHost h, int inc, long id, vigil.core.ha.Outcome outcome) {
+        SimHost.Proc p = h.proc;
+        if (p != null && p.incarnation == inc) p.actionEpoch++;
+        deliver(h, inc, now -> new Input.ActionEnded(now, id, outcome));
+    }
+
     void deliver(SimHost h, int inc, LongFunction<Input> input) {
         SimHost.Proc p = h.proc;
         if (!h.up || p == null || p.incarnation != inc || p.halted) return;
