@@ -29,6 +29,7 @@ final class Reloads implements AutoCloseable {
     /** Opens an endpoint for the given config (null when it cannot start: the daemon runs on without one). */
     private final Function<VigilConfig, HttpEndpoint> openHttp;
     private VigilConfig running;
+    private byte[] runningKey;
     private Hooks hooks;
     private HttpEndpoint http;
 
@@ -86,9 +87,14 @@ final class Reloads implements AutoCloseable {
      * (it would not start: systemd gives up after a few tries, and nothing supervises PostgreSQL meanwhile), or its
      * cluster section differs from the running one (peers refuse the messages of a node whose cluster section differs
      * from theirs), or its node name or state directory changed (the new process would start without this node's
-     * election state). A rotated key file under the same path is not seen here. For {@code vigilctl restart-daemon},
-     * before the daemon ends.
+     * election state), or its key is not the one this daemon runs with. For {@code vigilctl restart-daemon}, before the
+     * daemon ends.
      */
+    /** The cluster key this daemon runs with (null: insecure by configuration), for {@link #startProblems}. */
+    synchronized void runningKey(byte[] key) {
+        runningKey = key == null ? null : key.clone();
+    }
+
     synchronized String startProblems() {
         LoadResult loaded = ConfigLoader.load(running.source(), running.node().name());
         if (!loaded.ok()) {
@@ -99,6 +105,18 @@ final class Reloads implements AutoCloseable {
         if (changes.cluster()) {
             return "the cluster section of " + running.source() + " changed: the other nodes would refuse this node's"
                     + " messages until they run the same section; restart every node with it (systemctl restart vigild)";
+        }
+        var keyFile = running.cluster().security().keyFile();
+        if (runningKey != null && keyFile.isPresent()) {
+            try {
+                if (!java.util.Arrays.equals(runningKey, vigil.daemon.peer.PeerChannel.readKeyFile(keyFile.get()))) {
+                    return "the key in " + keyFile.get() + " is not the one this vigild runs with: the other nodes would"
+                            + " refuse a new process's messages until they all use it; restart every node with it"
+                            + " (systemctl restart vigild)";
+                }
+            } catch (vigil.daemon.peer.PeerChannelException e) {
+                return "the key file " + keyFile.get() + " cannot be used: " + e.getMessage();
+            }
         }
         for (String section : List.of("node.name", "node.state_dir")) {
             if (changes.restart().contains(section)) {

@@ -66,7 +66,12 @@ class ReloadsTest {
     @Test
     void aRestartOfVigildIsRefusedUnlessTheFileWouldRejoinThisCluster() throws Exception {
         try (Reloads r = reloads()) {
+            r.runningKey(vigil.daemon.peer.PeerChannel.readKeyFile(dir.resolve("cluster.key")));
             assertEquals(null, r.startProblems(), "unchanged");
+            Files.writeString(dir.resolve("cluster.key"), "BBBBBBBBBBBBBBBBBBBBBB==\n");
+            assertTrue(r.startProblems().startsWith("the key in " + dir.resolve("cluster.key") + " is not the one"),
+                    r.startProblems());
+            Files.writeString(dir.resolve("cluster.key"), "AAAAAAAAAAAAAAAAAAAAAA==\n");
             write("  admin: {socket: " + dir.resolve("other.sock") + "}\n");
             assertEquals(null, r.startProblems(), "a node setting a new process simply takes");
             Path file = write("");

@@ -34,7 +34,7 @@ import vigil.protocol.admin.AdminRequest;
                     + "restart_daemon_given_up, and vigild goes on), then closes the watchdog. It is refused when a "
                     + "data node has not acknowledged the leader for a lease, while an action, a fence, a switchover or a "
                     + "failover order is under way, while a restarted primary has not led again, and when the "
-                    + "configuration file has errors or a changed cluster section, node.name or node.state_dir. While vigild is away nothing fences this PostgreSQL: a peer elected "
+                    + "configuration file has errors, a changed cluster section, node.name or node.state_dir, or another key. While vigild is away nothing fences this PostgreSQL: a peer elected "
                     + "meanwhile promotes only on another proof (the old primary answering in recovery or stopped, its "
                     + "fence agents, vigilctl confirm-down, failover_without_fencing).",
             "",
