@@ -37,14 +37,9 @@ public record DaemonRestart(String operator, long since, long fromSeq) {
     static String refusal(NodeConfig cfg, NodeState s, long now) {
         if (s.stopping() || s.halted()) return "vigild is stopping";
         if (s.restart() != null) return "a restart of vigild is under way (asked by " + s.restart().operator() + ")";
-        if (s.executor().fence() != null) return "PostgreSQL is being fenced: try again once that is over";
-        if (s.executor().running() != null) {
-            return "a PostgreSQL action is under way (" + s.executor().running().action().kind() + "): try again in a moment";
-        }
-        if (s.watchdog().status() == WatchdogState.Status.ARMING) return "the watchdog is being armed: try again in a moment";
+        String busy = busy(s);
+        if (busy != null) return busy + ": try again once that is over";
         var sup = s.supervisor();
-        if (sup != null && sup.handover() != null) return "a switchover to " + sup.handover().target() + " is under way";
-        if (sup != null && sup.order() != null) return "this node holds a failover order (vigilctl failover)";
         ElectionState e = s.election();
         if (s.watchdog().armed() && e.role() != Role.LEADER) {
             return "the watchdog is armed but this node no longer leads: it is fencing or stopping PostgreSQL; try again"
@@ -97,13 +92,20 @@ public record DaemonRestart(String operator, long since, long fromSeq) {
                     ? "not every data node acknowledged a heartbeat saying that the watchdog stops covering PostgreSQL"
                     : "this node lost leadership before every data node heard that its watchdog stops covering PostgreSQL";
         }
+        String busy = busy(s);
+        if (busy != null) return busy;
+        if (cfg.tracked() && s.tracked().held().mayBeHeld()) return "the VIPs placed by checks are still on this host";
+        return null;
+    }
+
+    /** What under way a restart must not cut off (refused before it, waited for after it was asked), or null. */
+    private static String busy(NodeState s) {
         if (s.watchdog().status() == WatchdogState.Status.ARMING) return "the watchdog is being armed";
         if (s.executor().fence() != null) return "PostgreSQL is being fenced";
         if (s.executor().running() != null) return "a PostgreSQL action is under way (" + s.executor().running().action().kind() + ")";
         var sup = s.supervisor();
         if (sup != null && sup.handover() != null) return "a switchover to " + sup.handover().target() + " is under way";
-        if (sup != null && sup.order() != null) return "this node holds a failover order";
-        if (cfg.tracked() && s.tracked().held().mayBeHeld()) return "the VIPs placed by checks are still on this host";
+        if (sup != null && sup.order() != null) return "this node holds a failover order (vigilctl failover)";
         return null;
     }
 

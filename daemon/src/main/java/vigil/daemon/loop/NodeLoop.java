@@ -171,9 +171,7 @@ public final class NodeLoop implements Runnable {
      * waiting for a proof); the future fails with the reason otherwise.
      */
     public CompletableFuture<String> confirmDown(String node, String operator) {
-        CompletableFuture<String> reply = new CompletableFuture<>();
-        inputs.add(new Operator(new OperatorRequests.ConfirmDown(node, operator, reply)));
-        return reply;
+        return ask(reply -> new OperatorRequests.ConfirmDown(node, operator, reply));
     }
 
     /**
@@ -181,9 +179,7 @@ public final class NodeLoop implements Runnable {
      * the back-off of failed actions). The future says what was reset.
      */
     public CompletableFuture<String> cleanup(String operator) {
-        CompletableFuture<String> reply = new CompletableFuture<>();
-        inputs.add(new Operator(new OperatorRequests.Cleanup(operator, reply)));
-        return reply;
+        return ask(reply -> new OperatorRequests.Cleanup(operator, reply));
     }
 
     /**
@@ -191,9 +187,7 @@ public final class NodeLoop implements Runnable {
      * running the primary, begins it, and only when the core finds it safe; the future fails with its reason otherwise.
      */
     public CompletableFuture<SwitchoverBegun> switchover(String target, String operator) {
-        CompletableFuture<SwitchoverBegun> reply = new CompletableFuture<>();
-        inputs.add(new Operator(new OperatorRequests.Switchover(target, operator, reply)));
-        return reply;
+        return ask(reply -> new OperatorRequests.Switchover(target, operator, reply));
     }
 
     /**
@@ -201,16 +195,12 @@ public final class NodeLoop implements Runnable {
      * leader takes it, and the future fails with the reason otherwise.
      */
     public CompletableFuture<String> pause(boolean on, String operator) {
-        CompletableFuture<String> reply = new CompletableFuture<>();
-        inputs.add(new Operator(new OperatorRequests.Pause(on, operator, reply)));
-        return reply;
+        return ask(reply -> new OperatorRequests.Pause(on, operator, reply));
     }
 
     /** {@code vigilctl ban} ({@code on}) or {@code unban} of {@code node}: only the leader takes it (it writes the record). */
     public CompletableFuture<String> ban(String node, boolean on, String operator) {
-        CompletableFuture<String> reply = new CompletableFuture<>();
-        inputs.add(new Operator(new OperatorRequests.Ban(node, on, operator, reply)));
-        return reply;
+        return ask(reply -> new OperatorRequests.Ban(node, on, operator, reply));
     }
 
     /**
@@ -218,9 +208,7 @@ public final class NodeLoop implements Runnable {
      * it takes it). The future says what the order does, or fails with the core's reason.
      */
     public CompletableFuture<String> failover(boolean acceptDataLoss, String operator) {
-        CompletableFuture<String> reply = new CompletableFuture<>();
-        inputs.add(new Operator(new OperatorRequests.Failover(acceptDataLoss, operator, reply)));
-        return reply;
+        return ask(reply -> new OperatorRequests.Failover(acceptDataLoss, operator, reply));
     }
 
     /**
@@ -228,9 +216,7 @@ public final class NodeLoop implements Runnable {
      * ({@link Node#refusesHandOver} says whether it does).
      */
     public CompletableFuture<String> handOver(String target, String operator, boolean acceptDataLoss) {
-        CompletableFuture<String> reply = new CompletableFuture<>();
-        inputs.add(new Operator(new OperatorRequests.HandOver(target, operator, acceptDataLoss, reply)));
-        return reply;
+        return ask(reply -> new OperatorRequests.HandOver(target, operator, acceptDataLoss, reply));
     }
 
     /**
@@ -238,8 +224,13 @@ public final class NodeLoop implements Runnable {
      * what began, or fails with the core's reason (the primary, maintenance mode, an action under way).
      */
     public CompletableFuture<String> restartPg(String operator) {
-        CompletableFuture<String> reply = new CompletableFuture<>();
-        inputs.add(new Operator(new OperatorRequests.RestartPg(operator, reply)));
+        return ask(reply -> new OperatorRequests.RestartPg(operator, reply));
+    }
+
+    /** An operator's request for the loop, made with the future its answer completes; that future. */
+    private <T> CompletableFuture<T> ask(java.util.function.Function<CompletableFuture<T>, OperatorRequests.Request> request) {
+        CompletableFuture<T> reply = new CompletableFuture<>();
+        inputs.add(new Operator(request.apply(reply)));
         return reply;
     }
 
@@ -339,9 +330,7 @@ public final class NodeLoop implements Runnable {
      * happens next, or fails with the reason.
      */
     public CompletableFuture<String> restartDaemon(String operator) {
-        CompletableFuture<String> reply = new CompletableFuture<>();
-        inputs.add(new Operator(new OperatorRequests.RestartDaemon(operator, reply)));
-        return reply;
+        return ask(reply -> new OperatorRequests.RestartDaemon(operator, reply));
     }
 
     public boolean halted() {

@@ -19,7 +19,10 @@ import vigil.daemon.log.Priority;
  */
 final class OperatorRequests {
     /** One request, with the future its answer completes. */
-    sealed interface Request {}
+    sealed interface Request {
+        /** Completed with the answer, or exceptionally with the refusal. */
+        CompletableFuture<?> reply();
+    }
 
     record ConfirmDown(String node, String operator, CompletableFuture<String> reply) implements Request {}
 
@@ -55,16 +58,7 @@ final class OperatorRequests {
 
     /** Answers {@code r} with a refusal: the loop stopped before it could take it. */
     static void fail(Request r, String why) {
-        IllegalStateException e = new IllegalStateException(why);
-        if (r instanceof ConfirmDown c) c.reply().completeExceptionally(e);
-        else if (r instanceof Cleanup c) c.reply().completeExceptionally(e);
-        else if (r instanceof RestartPg c) c.reply().completeExceptionally(e);
-        else if (r instanceof Switchover s) s.reply().completeExceptionally(e);
-        else if (r instanceof Pause p) p.reply().completeExceptionally(e);
-        else if (r instanceof Ban b) b.reply().completeExceptionally(e);
-        else if (r instanceof Failover f) f.reply().completeExceptionally(e);
-        else if (r instanceof HandOver h) h.reply().completeExceptionally(e);
-        else if (r instanceof RestartDaemon d) d.reply().completeExceptionally(e);
+        r.reply().completeExceptionally(new IllegalStateException(why));
     }
 
     void handle(Request r) {
@@ -89,11 +83,17 @@ final class OperatorRequests {
             return;
         }
         var e = state.get().election();
-        boolean waits = state.get().watchdog().armed() && e.role() == vigil.core.election.Role.LEADER;
         log.event(Priority.NOTICE, "restart_daemon", "operator", r.operator(), "reason", "OPERATOR_RESTART_DAEMON",
-                "cause", waits ? "the watchdog announcement is withdrawn; vigild ends once every data node heard it,"
-                        + " PostgreSQL left running" : "vigild ends now, PostgreSQL left running");
+                "cause", "vigild ends, PostgreSQL left running: a leader with an armed watchdog once every data node heard"
+                        + " that it stops announcing it");
         decide.accept(new Input.RestartDaemon(now, r.operator()));
+        // Whether it waits for acknowledgements is the core's decision (DaemonRestart.begin): read, not made again here.
+        var begun = state.get().restart();
+        if (begun == null && !state.get().halted()) {
+            r.reply().completeExceptionally(new IllegalStateException("the restart did not begin (vigilctl history)"));
+            return;
+        }
+        boolean waits = begun != null && begun.fromSeq() != 0;
         String self = config.electorate().self();
         r.reply().complete("vigild on " + self + " ends " + (waits ? "once every data node heard that its watchdog no"
                 + " longer covers PostgreSQL (at most " + vigil.core.node.DaemonRestart.WITHDRAW_MS / 1000 + " s)"
