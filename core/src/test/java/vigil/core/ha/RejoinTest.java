@@ -60,6 +60,23 @@ class RejoinTest {
         assertEquals(List.of(new PgAction.StartStandby("n2")), d.actions());
     }
 
+    /**
+     * A hung standby on the old timeline, past the fork, is killed: the fence's end says only that nothing runs. It
+     * starts nothing until a probe has read which timeline the data directory is on (found by the simulator once its
+     * probe of a stopped cluster went through the driver's stages: seed 1347, a hot standby serving lost commits).
+     */
+    @Test
+    void aStandbyKilledWhileHungStartsNothingUntilItsTimelineIsRead() {
+        HaDecision fence = tick(probed(hung()), followerOfNewPrimary("n3"), NOW);
+        assertEquals(List.of(new PgAction.Fence()), fence.actions());
+        HaDecision fenced = done(fence.next(), followerOfNewPrimary("n3"), new PgAction.Fence(), Outcome.OK, NOW + 40);
+        assertEquals(List.of(), fenced.actions());
+        assertEquals(new Why(HaReason.WAITING, "n2", "the stopped cluster's timeline is not read yet"), why(fenced));
+        PgView controlFile = stoppedCluster().withPosition(new PgView.Position(1, FORK_LSN - MB, false));
+        HaDecision read = probe(fenced.next(), followerOfNewPrimary("n3"), controlFile, NOW + 60);
+        assertEquals(List.of(REWIND), read.actions(), "on timeline 1, the primary on 2: pg_rewind decides");
+    }
+
     @ParameterizedTest
     @EnumSource(value = Outcome.Failure.class, names = {"TRANSIENT", "TIMEOUT", "CANCELLED", "OTHER"})
     void aRewindThatFailedForAPassingReasonIsRetriedNeverCloned(Outcome.Failure failure) {

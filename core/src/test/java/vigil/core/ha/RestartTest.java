@@ -28,7 +28,8 @@ class RestartTest {
         assertEquals(new Why(HaReason.RESTART_REQUESTED, null, "asked by alice: clean shutdown, then started again as a"
                 + " standby of n1"), why(asked));
         HaDecision stopped = done(asked.next(), follower(), new PgAction.StopFast(), Outcome.OK, NOW + 120);
-        HaDecision started = probe(stopped.next(), follower(), stoppedCluster(), NOW + 130);
+        PgView controlFile = stoppedCluster().withPosition(new PgView.Position(1, PRIMARY_LSN - MB, false));
+        HaDecision started = probe(stopped.next(), follower(), controlFile, NOW + 130);
         assertEquals(List.of(new PgAction.StartStandby("n1")), started.actions(), "the ordinary start, no rewind");
         assertEquals(HaReason.FOLLOW_PRIMARY, reason(started));
         assertTrue(started.next().restarts().isEmpty(), "no restart counted against migration_threshold");

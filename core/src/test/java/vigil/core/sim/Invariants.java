@@ -29,8 +29,10 @@ import vigil.core.node.NodeState;
  */
 final class Invariants {
     private final Simulation sim;
-    /** A fence lands within this long of its decision (the driver's wake-up and the kill); the simulator's is at most 40 ms. */
+    /** A fence begins within this long of its decision (the driver's wake-up). */
     static final long FENCE_LATENCY_US = 50_000;
+    /** The fence's kill lands within this long of its start: the simulator's takes up to 200 ms (SimIo#fence). */
+    static final long KILL_LATENCY_US = 200_000;
     /** How late a freeze on doubt may stop commits: wake jitter (3 ms), the tick floor (10 ms), the freezer (5 ms). */
     static final long DOUBT_LATENCY_MS = 25;
     private final Map<Long, String> leaderOfTerm = new HashMap<>();
@@ -177,8 +179,10 @@ final class Invariants {
         long local = h.localMs(sim.nowUs);
         SimHost.Proc p = h.proc;
         // A loop blocked in an fsync is still covered: the lease guard runs on a thread of its own. A vigild that
-        // just started and has not looked at PostgreSQL yet inherits what it found: that counts as unsupervised.
-        boolean looking = p != null && (p.firstProbedUs == 0 || sim.nowUs - p.firstProbedUs < FENCE_LATENCY_US);
+        // just started and has not looked at PostgreSQL yet inherits what it found: that counts as unsupervised, and
+        // so does the time its first fence takes to kill what it found.
+        boolean looking = p != null && (p.firstProbedUs == 0
+                || sim.nowUs - p.firstProbedUs < FENCE_LATENCY_US + KILL_LATENCY_US);
         // Strict only for a vigild that has run without a pause since it should have fenced: one that was frozen
         // across that moment had no means to act (that is what the watchdog is for, checked below).
         boolean steady = p != null && h.steadySinceUs <= fenceDueUs(h, p);
@@ -217,8 +221,10 @@ final class Invariants {
         if (e.role() != vigil.core.election.Role.LEADER || l == null || !l.leaseEstablished()) return;
         long local = h.localMs(sim.nowUs);
         var t = e.electorate().timing();
-        // From when the node could know it had to freeze: the doubt, or (later) when it learnt its server may write.
-        long doubtAt = Math.max(l.leaseStart() + 2 * t.heartbeatMs() + t.heartbeatMs() / 2, p.mayWriteSinceLocal);
+        // From when the node could know it had to freeze: the doubt, or (later) when it learnt its server may write,
+        // or when the acknowledgement that set this lease's start arrived (late: the lease was in doubt when won).
+        long doubtAt = Math.max(Math.max(l.leaseStart() + 2 * t.heartbeatMs() + t.heartbeatMs() / 2, p.mayWriteSinceLocal),
+                p.leaseRenewedLocal);
         if (local <= doubtAt + DOUBT_LATENCY_MS || local >= l.leaseUntil() - margin(h)) return;
         long doubtAtUs = sim.nowUs - (local - doubtAt) * 1000; // when, in real time (clock rates differ by 1 % at most)
         SupervisorState sup = p.state.supervisor();

@@ -129,6 +129,8 @@ final class SimHost {
         int freezeEpoch;
         /** Bumped when an action's or a fence's end is handed to the loop: a probe read across it is dropped. */
         int actionEpoch;
+        /** The driver's view of the local PostgreSQL in this process (its stopped-cluster cache). */
+        final SimLocalView localView = new SimLocalView();
         boolean fenceSlow;
         /** When this process first heard from its probe (real time; 0 not yet). */
         long firstProbedUs;

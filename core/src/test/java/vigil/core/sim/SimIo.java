@@ -132,18 +132,24 @@ final class SimIo {
             sim.at(sim.nowUs + 10_000, () -> probe(h, inc));
             return;
         }
-        PgView view = h.pg.view(sim.histories, sim.nowUs);
-        long answerUs = sim.nowUs + (view.health() == PgView.Health.HUNG ? Simulation.PROBE_TIMEOUT_MS * 1000
-                : random().nextLong(500, 3_000));
+        PgView atStart = h.pg.view(sim.histories, sim.nowUs);
+        SimLocalView.Read read = atStart.health() == PgView.Health.HUNG ? null : p.localView.begin(atStart, p.actionEpoch, random(),
+                sim.spec.mutation() == SimSpec.Mutation.CONTROL_FILE_TRUSTED);
+        long answerUs = sim.nowUs + (read == null ? Simulation.PROBE_TIMEOUT_MS * 1000 : read.tookUs());
         int epoch = p.freezeEpoch;
         int actions = p.actionEpoch;
         sim.at(answerUs, () -> {
-            // A probe that answers reads the server at answer time; a hung one says only that it hung.
-            PgView seen = view.health() == PgView.Health.HUNG ? view : h.pg.view(sim.histories, sim.nowUs);
+            // A running server is read at answer time; a stopped one as it was when the probe began (the driver reads
+            // its files); a hung one says only that it hung.
+            PgView seen = read == null ? atStart
+                    : read.view().health() == PgView.Health.STOPPED ? read.view() : h.pg.view(sim.histories, sim.nowUs);
+            p.localView.answered(seen, p.actionEpoch);
             // The driver drops a probe that ran across a freeze or thaw (asked for or answered meanwhile), or across
             // the end of an action or a fence (ProbeGate).
             if (p.freezeEpoch == epoch && p.actionEpoch == actions) sim.deliver(h, inc, now -> new Input.Probed(now, seen));
-            sim.atLocal(h, h.localMs(sim.nowUs) + Simulation.PROBE_EVERY_MS, () -> probe(h, inc));
+            // The end of a stopped cluster's WAL is read right after its control file, not a probe interval later.
+            if (read != null && read.walEndNext()) probe(h, inc);
+            else sim.atLocal(h, h.localMs(sim.nowUs) + Simulation.PROBE_EVERY_MS, () -> probe(h, inc));
         });
     }
 

@@ -74,7 +74,13 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
          * by the checker. That the waiver depends on {@code acceptDataLoss} in the command, Fitness and the voters is
          * the unit tests' part (OrderedFailoverTest, FailoverOrderTest).
          */
-        ORDER_ALWAYS_ACCEPTS_LOSS
+        ORDER_ALWAYS_ACCEPTS_LOSS,
+        /**
+         * Synchronous mode, and the driver takes a stopped cluster's control file (its last checkpoint, a lower bound)
+         * for where its WAL ends: the position reads as known, too low (as if LocalView reported the control file's
+         * position as known instead of reading the end of the WAL).
+         */
+        CONTROL_FILE_TRUSTED
     }
 
     static SimSpec forSeed(long seed) {

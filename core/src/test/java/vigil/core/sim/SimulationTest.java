@@ -98,6 +98,15 @@ class SimulationTest {
                 "restarts whose data node did not acknowledge were rarely refused or given up for it: " + c);
     }
 
+    /**
+     * A stopped standby's position taken from its control file (a lower bound) as if it were where its WAL ends must be
+     * caught: the simulator's probe goes through the driver's stages (LocalView), never knowing more, nor sooner.
+     */
+    @Test
+    void aStoppedClustersControlFileTakenForItsWalEndIsCaught() {
+        caught(SimSpec.Mutation.CONTROL_FILE_TRUSTED, true, "a commit is lost");
+    }
+
     /** A restart that closes the watchdog without first withdrawing its announcement must be caught. */
     @Test
     void aRestartThatLeavesTheWatchdogProofStandingIsCaught() {

@@ -186,6 +186,9 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
         fences.submit(() -> {
             Outcome killed = kill(id, deadlineAt);
             gate.actionEnded(() -> loop.accept(new Input.ActionEnded(clock.getAsLong(), id, killed)));
+            // The fence's end says only that nothing runs: which timeline the data directory is on (whether a standby
+            // may start as it is) is read at once, not at the next scheduled probe.
+            probeNow();
         });
     }
 

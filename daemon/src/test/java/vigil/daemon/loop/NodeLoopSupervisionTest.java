@@ -63,15 +63,25 @@ class NodeLoopSupervisionTest {
         @Override
         public void start(long id, PgAction a) {
             driver.schedule(() -> {
-                if (a instanceof PgAction.StopFast) view = PgView.stopped();
-                else if (a instanceof PgAction.Initialise) view = PgView.stopped().withSystemId(7);
+                // A stopped cluster's view carries its control file's timeline, as the driver's does.
+                if (a instanceof PgAction.StopFast) view = stopped(Math.max(1, view.timeline()));
+                else if (a instanceof PgAction.Initialise) view = stopped(1);
                 else if (a instanceof PgAction.StartPrimary) view = PgView.primary(1, 100).withSystemId(7);
-                else if (a instanceof PgAction.Clone c) view = PgView.stopped().withSystemId(7); // a copy ends stopped
+                else if (a instanceof PgAction.Clone c) view = stopped(primaryTimeline()); // a copy ends stopped
                 else if (a instanceof PgAction.StartStandby s) view = PgView.standby(Math.max(1, view.timeline()), 50, true, s.upstream()).withSystemId(7);
                 else if (a instanceof PgAction.Promote) view = PgView.primary(view.timeline() + 1, 100).withSystemId(7);
-                else if (a instanceof PgAction.Rewind r) view = PgView.stopped().withSystemId(7);
+                else if (a instanceof PgAction.Rewind r) view = stopped(primaryTimeline());
                 loops.get(node).onInput(new Input.ActionEnded(now(), id, Outcome.OK));
             }, 5, TimeUnit.MILLISECONDS);
+        }
+
+        private static PgView stopped(long timeline) {
+            return PgView.stopped().withSystemId(7).withPosition(new PgView.Position(timeline, 50, false));
+        }
+
+        /** The timeline of whichever fake PostgreSQL is a primary now (1 when none is). */
+        private long primaryTimeline() {
+            return pgs.values().stream().map(p -> p.view).filter(PgView::writable).mapToLong(PgView::timeline).max().orElse(1);
         }
 
         @Override
@@ -85,7 +95,7 @@ class NodeLoopSupervisionTest {
 
         @Override
         public void fence(long id, long deadlineAt) {
-            view = view.asStopped();
+            view = stopped(Math.max(1, view.timeline())); // what the probe after the fence reads
             loops.get(node).onInput(new Input.ActionEnded(now(), id, Outcome.OK));
         }
 

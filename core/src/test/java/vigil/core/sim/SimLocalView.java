@@ -1,0 +1,73 @@
+package vigil.core.sim;
+
+import java.util.SplittableRandom;
+import vigil.core.ha.PgView;
+
+/**
+ * The daemon's {@code LocalView} for one vigild process, as the simulator's probe sees a stopped cluster through it:
+ * never more knowing, nor sooner, than the driver. A running server is read when the probe answers; a stopped one
+ * goes through the driver's stages, each a probe of its own:
+ * <ol>
+ * <li>right after a crash (it answered before, and no action of this process ended since): the position it last
+ *     answered with, not known to be final, at once;</li>
+ * <li>otherwise the control file: its checkpoint, a lower bound of where the WAL ends, not known;</li>
+ * <li>on the probe right after that one, {@code pg_waldump}: the end of the WAL, known, taking up to a second;</li>
+ * <li>then that view, cached until an action or a fence of this process ends (the driver's {@code invalidate()}) or
+ *     the server is seen running.</li>
+ * </ol>
+ * A stopped cluster's view is as the server was when the probe began (the driver reads its files then).
+ */
+final class SimLocalView {
+    /** What one probe reads, and how long it takes. */
+    record Read(PgView view, long tookUs, boolean walEndNext) {}
+
+    private PgView.Role lastUpRole;
+    private int lastUpEpoch;
+    private PgView.Position lastUpPosition = PgView.Position.NONE;
+    private PgView stoppedCache;
+    private int cacheEpoch;
+    private boolean walEndPending;
+
+    /**
+     * The probe begun now of a server that {@code atStart} shows, by a process whose action epoch is
+     * {@code actionEpoch}. A running or failing server is read again when the probe answers ({@link #answered}).
+     */
+    Read begin(PgView atStart, int actionEpoch, SplittableRandom random, boolean controlFileTrusted) {
+        if (atStart.health() != PgView.Health.STOPPED) return new Read(atStart, random.nextLong(500, 3_000), false);
+        if (stoppedCache == null && lastUpRole != null && lastUpEpoch == actionEpoch) {
+            lastUpRole = null;
+            return new Read(atStart.withPosition(lastUpPosition), random.nextLong(500, 3_000), false);
+        }
+        lastUpRole = null;
+        PgView.Position end = atStart.position();
+        if (stoppedCache == null || cacheEpoch != actionEpoch) {
+            // pg_controldata: the last checkpoint bounds the end of the WAL from below
+            long checkpoint = end.lsn() <= 0 ? end.lsn() : Math.max(0, end.lsn() - random.nextLong(0, 4_000));
+            stoppedCache = end.known()
+                    ? atStart.withPosition(new PgView.Position(end.timeline(), checkpoint, controlFileTrusted)) : atStart;
+            cacheEpoch = actionEpoch;
+            walEndPending = end.known() && !controlFileTrusted;
+            return new Read(stoppedCache, random.nextLong(5_000, 50_000), walEndPending);
+        }
+        if (walEndPending) {
+            walEndPending = false;
+            stoppedCache = atStart; // pg_waldump from the checkpoint to the first invalid record
+            return new Read(stoppedCache, random.nextLong(20_000, 1_000_000), false);
+        }
+        return new Read(stoppedCache, random.nextLong(500, 3_000), false);
+    }
+
+    /** The probe answered with {@code seen}: a server seen running ends the stopped cluster's cache. */
+    void answered(PgView seen, int actionEpoch) {
+        if (seen.health() == PgView.Health.UP) {
+            stoppedCache = null;
+            walEndPending = false;
+            lastUpRole = seen.role();
+            lastUpEpoch = actionEpoch;
+            lastUpPosition = new PgView.Position(seen.timeline(), seen.lsn(), false);
+        } else if (seen.health() != PgView.Health.STOPPED) {
+            stoppedCache = null;
+            walEndPending = false;
+        }
+    }
+}
