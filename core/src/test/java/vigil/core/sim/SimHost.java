@@ -131,6 +131,8 @@ final class SimHost {
         int actionEpoch;
         /** The driver's view of the local PostgreSQL in this process (its stopped-cluster cache). */
         final SimLocalView localView = new SimLocalView();
+        /** The loop's last decision left the node steady: the driver probes at the steady rate (ProbeCadence). */
+        boolean steady;
         boolean fenceSlow;
         /** When this process first heard from its probe (real time; 0 not yet). */
         long firstProbedUs;

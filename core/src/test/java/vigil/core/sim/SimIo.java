@@ -149,7 +149,10 @@ final class SimIo {
             if (p.freezeEpoch == epoch && p.actionEpoch == actions) sim.deliver(h, inc, now -> new Input.Probed(now, seen));
             // The end of a stopped cluster's WAL is read right after its control file, not a probe interval later.
             if (read != null && read.walEndNext()) probe(h, inc);
-            else sim.atLocal(h, h.localMs(sim.nowUs) + Simulation.PROBE_EVERY_MS, () -> probe(h, inc));
+            // As the driver: at the steady rate while the loop's last decision left the node steady (ProbeCadence).
+            // (The driver also probes at once when a decision ends the steady state; not modelled: less kind.)
+            else sim.atLocal(h, h.localMs(sim.nowUs) + vigil.core.node.ProbeCadence.intervalMs(p.steady,
+                    Simulation.PROBE_EVERY_MS), () -> probe(h, inc));
         });
     }
 

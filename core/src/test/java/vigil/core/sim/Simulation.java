@@ -380,6 +380,7 @@ final class Simulation {
         p.lastLeaseUntil = Math.max(p.lastLeaseUntil, Invariants.leaseUntil(p.state));
         NodeState before = p.state;
         p.state = d.next();
+        p.steady = vigil.core.node.ProbeCadence.steady(p.state, in.now());
         if (Invariants.leaseUntil(p.state) > Invariants.leaseUntil(before)) p.leaseRenewedLocal = in.now();
         if (Invariants.mayWrite(p.state) && !Invariants.mayWrite(before)) p.mayWriteSinceLocal = in.now();
         p.lastLeaseUntil = Math.max(p.lastLeaseUntil, Invariants.leaseUntil(p.state));

@@ -15,6 +15,7 @@ import vigil.core.ha.PeerPg;
 import vigil.core.ha.PgAction;
 import vigil.core.node.Executor;
 import vigil.core.node.Input;
+import vigil.core.node.ProbeCadence;
 import vigil.daemon.log.Log;
 import vigil.daemon.loop.NodeLoop;
 import vigil.daemon.log.Priority;
@@ -137,9 +138,35 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
         probeNow(() -> localView.afterPostmasterExit(probe::probe));
     }
 
+    /** The configured probe interval (ms); 0 until probing starts. */
+    private volatile long probeEveryMs;
+    /** Whether the loop's last decision left the node steady ({@link ProbeCadence}): probes are then fewer. */
+    private volatile boolean steady;
+
+    /**
+     * Probes every {@code every} while anything moves, less often while the node is steady ({@link ProbeCadence});
+     * each probe schedules the next when it ends.
+     */
     public void startProbing(Duration every) {
-        probes.scheduleWithFixedDelay(() -> report(() -> localView.view(probe.probe())), 0, every.toMillis(),
-                TimeUnit.MILLISECONDS);
+        probeEveryMs = every.toMillis();
+        probes.execute(this::scheduledProbe);
+    }
+
+    private void scheduledProbe() {
+        report(() -> localView.view(probe.probe()));
+        try {
+            probes.schedule(this::scheduledProbe, ProbeCadence.intervalMs(steady, probeEveryMs), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // closing
+        }
+    }
+
+    @Override
+    public void steady(boolean now) {
+        if (steady == now) return;
+        steady = now;
+        // The first decision that is not steady wants a fresh view: the last probe may be a steady interval old.
+        if (!now && probeEveryMs > 0) probeNow();
     }
 
     // ---- actions ----------------------------------------------------------------------------------------------

@@ -72,6 +72,9 @@ public final class NodeLoop implements Runnable {
 
         /** Freeze or thaw every PostgreSQL process, beside any action; answer with {@link Input.Frozen}. */
         void freeze(boolean frozen);
+
+        /** Whether the node is steady after a decision ({@link vigil.core.node.ProbeCadence}): probe less often. */
+        default void steady(boolean steady) {}
     }
 
     /** The watchdog device (absent when off). Each call is a quick system call on the loop thread. */
@@ -427,6 +430,7 @@ public final class NodeLoop implements Runnable {
         for (Effect e : d.effects()) {
             if (!carryOut(e)) return; // nothing after an unsaved term may happen
         }
+        if (pg != null) pg.steady(vigil.core.node.ProbeCadence.steady(state, in.now()));
     }
 
     private boolean carryOut(Effect e) {

@@ -35,6 +35,7 @@ import vigil.testkit.RigException;
 import vigil.testkit.RigWatchdog;
 import vigil.testkit.Timing;
 import vigil.testkit.VigilCluster;
+import vigil.testkit.WriteLog;
 import vigil.testkit.WriterRun;
 
 /**
@@ -178,9 +179,9 @@ class SafetyIT {
     }
 
     /**
-     * A new primary's CHECKPOINT (the action right after pg_promote) hangs (its checkpointer is SIGSTOPped), then its
-     * node is cut off: the fence does not wait behind the running action, it cancels it and ends PostgreSQL before
-     * the lease ends.
+     * A new primary's CHECKPOINT (the action right after pg_promote) hangs (its checkpointer is SIGSTOPped): clients'
+     * writes are acknowledged meanwhile (the CHECKPOINT delays none). Then its node is cut off: the fence does not wait
+     * behind the running action, it cancels it and ends PostgreSQL before the lease ends.
      */
     @Test
     @Order(2)
@@ -202,6 +203,17 @@ class SafetyIT {
             LogEvent checkpoint = cluster.awaitEvent("a CHECKPOINT after the promotion", Duration.ofSeconds(30),
                     e -> e.monoMs() > fault && e.is("pg") && e.field("actions").filter(a -> a.contains("Checkpoint[")).isPresent());
             q = checkpoint.node();
+            // The CHECKPOINT after pg_promote delays no write: while it hangs, q's PostgreSQL acknowledges commits.
+            String qAddress = rig.address(q);
+            WriteLog during = writer.awaitAcksAfter(checkpoint.monoMs(), 5, Duration.ofSeconds(15));
+            List<WriteLog.Attempt> onQ = during.acks().stream()
+                    .filter(a -> a.startMs() > checkpoint.monoMs() && a.host().equals(qAddress)).toList();
+            assertFalse(onQ.isEmpty(), "no write acknowledged by " + q + " after its CHECKPOINT began: " + during.acks()
+                    .stream().filter(a -> a.startMs() > checkpoint.monoMs()).toList());
+            double lastOnQ = onQ.get(onQ.size() - 1).endMs();
+            assertTrue(cluster.events(q).stream().noneMatch(e -> e.is("pg_action_done") && e.monoMs() < lastOnQ
+                            && e.field("action").filter(a -> a.startsWith("Checkpoint[")).isPresent()),
+                    "the CHECKPOINT had ended before " + q + " acknowledged " + onQ.size() + " writes: it must still hang");
             double cut = cluster.isolate(q);
             try {
                 fenceBeforeLeaseEnd(q, cut, "while its CHECKPOINT hangs");
