@@ -179,9 +179,10 @@ final class Schema {
         Setting.of("cluster.postgres.probe_interval", DURATION).defaults(Duration.ofMillis(100)).example("100ms")
             .doc("How often vigild probes the local PostgreSQL while anything moves. While the node is steady (its "
                 + "lease renewed, or its leader heard, within two heartbeats; PostgreSQL a writable primary or a "
-                + "streaming standby; no action, switchover or freeze under way) it probes four times as seldom, at "
-                + "most every 500 ms and never more often than this, and goes back to this rate at once when any of "
-                + "that ends. A postmaster that vigild started is seen to exit at once, whatever the rate."),
+                + "streaming standby; no action, switchover or freeze under way) and its position stands still (no "
+                + "writes), it probes four times as seldom, at most every 500 ms and never more often than this, and "
+                + "goes back to this rate at once when any of that ends. A postmaster that vigild started is seen to "
+                + "exit at once, whatever the rate."),
         Setting.of("cluster.postgres.probe_timeout", DURATION).defaults(Duration.ofMillis(500)).example("500ms")
             .doc("Connect, login and answer timeout of one probe; a PostgreSQL that does not answer within "
                 + "it counts as unreachable."),

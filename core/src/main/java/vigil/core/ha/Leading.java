@@ -117,6 +117,16 @@ final class Leading {
             }
         } else if (Fitness.foreign(s)) {
             s.standDown(HaReason.SYSTEM_ID_MISMATCH, Fitness.foreignDetail(s));
+        } else if (pg.formerPrimary() != null && !view.disk().lastRanAsPrimary()) {
+            // Recorded in place of the former primary but not promoted yet: its server stopped while still a standby
+            // (it hung and was killed, or crashed). Started as a primary it would write on the timeline it replays,
+            // without the new timeline a promotion begins: the former primary's WAL past this node's position would
+            // lie on the same timeline, and neither pg_rewind nor a standby's timeline check could tell the two
+            // histories apart. Started as a standby of nobody, it is promoted from there, with every check of a
+            // promotion.
+            s.startAfterFence = false;
+            s.act(new PgAction.StartStandby(null), new Why(HaReason.PROMOTING, pg.formerPrimary(),
+                    "PostgreSQL stopped before its promotion: started again as a standby of nobody, to be promoted"));
         } else if (s.startAfterFence) {
             s.startAfterFence = false; // the restart of a hung primary, counted when it was killed
             s.act(new PgAction.StartPrimary(SyncSet.atStart(s)), HaReason.PRIMARY_CRASHED_RESTART);

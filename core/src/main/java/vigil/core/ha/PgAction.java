@@ -27,7 +27,11 @@ public sealed interface PgAction {
         }
     }
 
-    /** (Re)configure the local instance as a standby of {@code upstream} and start it (or reload it). */
+    /**
+     * (Re)configure the local instance as a standby of {@code upstream} and start it (or reload it); of nobody when
+     * {@code upstream} is null (it replays its own WAL only: a recorded primary whose server stopped before its
+     * promotion, promoted from there).
+     */
     record StartStandby(String upstream) implements PgAction {}
 
     /**

@@ -195,6 +195,29 @@ class SupervisorTest {
         assertEquals(new Why(HaReason.PEER_AHEAD, "n3", why(d).detail()), why(d));
     }
 
+    /**
+     * The recorded primary's server hangs while still a standby, before pg_promote: killed, it is started again as a
+     * standby of nobody and promoted from there, never started as a primary on the timeline it replays (that would
+     * write on the former primary's timeline, a divergence pg_rewind could not see). Found by a review.
+     */
+    @Test
+    void aRecordedPrimaryKilledBeforeItsPromotionStartsAsAStandbyOfNobodyNotAsAPrimary() {
+        HaDecision fence = tick(probed(hung()), promotingLeader(), NOW);
+        assertTrue(fence.actions().contains(new PgAction.Fence()), "the hung server is killed: " + fence.actions());
+        HaDecision fenced = done(fence.next(), promotingLeader(), new PgAction.Fence(), Outcome.OK, NOW + 40);
+        assertEquals(List.of(new PgAction.StartStandby(null)), fenced.actions());
+        assertEquals(new Why(HaReason.PROMOTING, "n1", "PostgreSQL stopped before its promotion: started again as a"
+                + " standby of nobody, to be promoted"), why(fenced));
+        // a crash instead: the driver's quick view (the position it last answered with; it last ran as a standby)
+        SupervisorState standby = probed(standby(1, PRIMARY_LSN, false, null));
+        PgView crashed = stoppedCluster().withPosition(new PgView.Position(1, PRIMARY_LSN, false));
+        HaDecision restart = probe(standby, promotingLeader(), crashed, NOW);
+        assertEquals(List.of(new PgAction.StartStandby(null)), restart.actions());
+        // started as a standby, it is promoted with every check (here: the former primary's re-check first)
+        HaDecision again = probe(restart.next(), promotingLeader(), standby(1, PRIMARY_LSN, false, null), NOW + 300);
+        assertFalse(again.actions().stream().anyMatch(a -> a instanceof PgAction.StartPrimary), again.actions().toString());
+    }
+
     @Test
     void afterPromotionTheLeaderRecordsItsTimelineAndForkThenCheckpoints() {
         PgRecord.Fork fork = new PgRecord.Fork(1, FORK_LSN);

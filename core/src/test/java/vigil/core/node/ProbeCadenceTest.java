@@ -25,10 +25,15 @@ class ProbeCadenceTest {
 
     @Test
     void theSteadyRateIsFourIntervalsAtMostHalfASecondNeverFasterThanConfigured() {
-        assertEquals(100, ProbeCadence.intervalMs(false, 100));
-        assertEquals(400, ProbeCadence.intervalMs(true, 100));
-        assertEquals(500, ProbeCadence.intervalMs(true, 200));
-        assertEquals(1_000, ProbeCadence.intervalMs(true, 1_000));
+        assertEquals(100, ProbeCadence.intervalMs(false, false, 100));
+        assertEquals(400, ProbeCadence.intervalMs(true, false, 100));
+        assertEquals(500, ProbeCadence.intervalMs(true, false, 200));
+        assertEquals(1_000, ProbeCadence.intervalMs(true, false, 1_000));
+    }
+
+    @Test
+    void aPositionThatMovedIsProbedAtTheFullRateEvenWhenSteady() {
+        assertEquals(100, ProbeCadence.intervalMs(true, true, 100), "writes flow: a failover ranks by fresh positions");
     }
 
     @Test

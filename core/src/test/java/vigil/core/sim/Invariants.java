@@ -181,8 +181,8 @@ final class Invariants {
         // A loop blocked in an fsync is still covered: the lease guard runs on a thread of its own. A vigild that
         // just started and has not looked at PostgreSQL yet inherits what it found: that counts as unsupervised, and
         // so does the time its first fence takes to kill what it found.
-        boolean looking = p != null && (p.firstProbedUs == 0
-                || sim.nowUs - p.firstProbedUs < FENCE_LATENCY_US + KILL_LATENCY_US);
+        boolean looking = p != null && (p.firstProbedUs == 0 || sim.nowUs - p.firstProbedUs < FENCE_LATENCY_US
+                || p.fenceBeganUs >= p.firstProbedUs && sim.nowUs - p.fenceBeganUs < KILL_LATENCY_US);
         // Strict only for a vigild that has run without a pause since it should have fenced: one that was frozen
         // across that moment had no means to act (that is what the watchdog is for, checked below).
         boolean steady = p != null && h.steadySinceUs <= fenceDueUs(h, p);
@@ -222,9 +222,9 @@ final class Invariants {
         long local = h.localMs(sim.nowUs);
         var t = e.electorate().timing();
         // From when the node could know it had to freeze: the doubt, or (later) when it learnt its server may write,
-        // or when the acknowledgement that set this lease's start arrived (late: the lease was in doubt when won).
+        // or when the acknowledgements that established this term's lease arrived (late: it was in doubt when won).
         long doubtAt = Math.max(Math.max(l.leaseStart() + 2 * t.heartbeatMs() + t.heartbeatMs() / 2, p.mayWriteSinceLocal),
-                p.leaseRenewedLocal);
+                p.leaseEstablishedLocal);
         if (local <= doubtAt + DOUBT_LATENCY_MS || local >= l.leaseUntil() - margin(h)) return;
         long doubtAtUs = sim.nowUs - (local - doubtAt) * 1000; // when, in real time (clock rates differ by 1 % at most)
         SupervisorState sup = p.state.supervisor();

@@ -110,6 +110,8 @@ final class SimHost {
         long mayWriteSinceLocal = Long.MIN_VALUE;
         /** When (own clock) the lease of this process was last extended. */
         long leaseRenewedLocal = Long.MIN_VALUE;
+        /** When (own clock) this process's lease of its current leadership was first established. */
+        long leaseEstablishedLocal = Long.MIN_VALUE;
         /** The last freeze request of this process was "freeze" (the driver then never thaws on its own). */
         boolean freezeWanted;
         /** Until when a freeze or thaw under way is a slow one (a process in uninterruptible IO delays it). */
@@ -133,6 +135,8 @@ final class SimHost {
         final SimLocalView localView = new SimLocalView();
         /** The loop's last decision left the node steady: the driver probes at the steady rate (ProbeCadence). */
         boolean steady;
+        /** The position the last probe read (the driver's probe rate depends on whether it moved). */
+        vigil.core.ha.PgView.Position lastProbedPosition = vigil.core.ha.PgView.Position.NONE;
         boolean fenceSlow;
         /** When this process first heard from its probe (real time; 0 not yet). */
         long firstProbedUs;

@@ -133,27 +133,49 @@ final class SimIo {
             return;
         }
         PgView atStart = h.pg.view(sim.histories, sim.nowUs);
-        SimLocalView.Read read = atStart.health() == PgView.Health.HUNG ? null : p.localView.begin(atStart, p.actionEpoch, random(),
-                sim.spec.mutation() == SimSpec.Mutation.CONTROL_FILE_TRUSTED);
+        SimLocalView.Read read = atStart.health() == PgView.Health.HUNG ? null
+                : p.localView.begin(atStart, p.actionEpoch, random(), controlFileTrusted());
         long answerUs = sim.nowUs + (read == null ? Simulation.PROBE_TIMEOUT_MS * 1000 : read.tookUs());
         int epoch = p.freezeEpoch;
         int actions = p.actionEpoch;
         sim.at(answerUs, () -> {
-            // A running server is read at answer time; a stopped one as it was when the probe began (the driver reads
-            // its files); a hung one says only that it hung.
-            PgView seen = read == null ? atStart
-                    : read.view().health() == PgView.Health.STOPPED ? read.view() : h.pg.view(sim.histories, sim.nowUs);
-            p.localView.answered(seen, p.actionEpoch);
-            // The driver drops a probe that ran across a freeze or thaw (asked for or answered meanwhile), or across
-            // the end of an action or a fence (ProbeGate).
-            if (p.freezeEpoch == epoch && p.actionEpoch == actions) sim.deliver(h, inc, now -> new Input.Probed(now, seen));
-            // The end of a stopped cluster's WAL is read right after its control file, not a probe interval later.
-            if (read != null && read.walEndNext()) probe(h, inc);
-            // As the driver: at the steady rate while the loop's last decision left the node steady (ProbeCadence).
-            // (The driver also probes at once when a decision ends the steady state; not modelled: less kind.)
-            else sim.atLocal(h, h.localMs(sim.nowUs) + vigil.core.node.ProbeCadence.intervalMs(p.steady,
-                    Simulation.PROBE_EVERY_MS), () -> probe(h, inc));
+            // A hung server says only that it hung; a stopped one is seen as it was when the probe began (the driver
+            // reads its files then); a running one is read at answer time.
+            if (read == null || read.view().health() == PgView.Health.STOPPED) {
+                answered(h, inc, p, read == null ? atStart : read.view(), epoch, actions, read != null && read.walEndNext());
+                return;
+            }
+            PgView atAnswer = h.pg.view(sim.histories, sim.nowUs);
+            if (atAnswer.health() != PgView.Health.STOPPED) {
+                answered(h, inc, p, atAnswer, epoch, actions, false);
+                return;
+            }
+            // It stopped while the probe ran (killed, crashed): the driver finds the connection refused and no process
+            // left, and goes through its stopped-cluster stages as any probe would, taking their time.
+            SimLocalView.Read stopped = p.localView.begin(atAnswer, p.actionEpoch, random(), controlFileTrusted());
+            sim.at(sim.nowUs + stopped.tookUs(), () -> answered(h, inc, p, stopped.view(), epoch, actions, stopped.walEndNext()));
         });
+    }
+
+    private boolean controlFileTrusted() {
+        return sim.spec.mutation() == SimSpec.Mutation.CONTROL_FILE_TRUSTED;
+    }
+
+    /** The probe begun at {@code epoch}/{@code actions} answers {@code seen}; the next one is scheduled. */
+    private void answered(SimHost h, int inc, SimHost.Proc p, PgView seen, int epoch, int actions, boolean walEndNext) {
+        p.localView.answered(seen, p.actionEpoch);
+        boolean moved = !seen.position().equals(p.lastProbedPosition);
+        p.lastProbedPosition = seen.position();
+        // As the driver: the next probe at the steady rate only while the loop's last decision (before this probe's)
+        // left the node steady and the position stood still (ProbeCadence). The driver also probes at once when a
+        // decision ends the steady state; not modelled (less kind).
+        long next = vigil.core.node.ProbeCadence.intervalMs(p.steady, moved, Simulation.PROBE_EVERY_MS);
+        // The driver drops a probe that ran across a freeze or thaw (asked for or answered meanwhile), or across
+        // the end of an action or a fence (ProbeGate).
+        if (p.freezeEpoch == epoch && p.actionEpoch == actions) sim.deliver(h, inc, now -> new Input.Probed(now, seen));
+        // The end of a stopped cluster's WAL is read right after its control file, not a probe interval later.
+        if (walEndNext) probe(h, inc);
+        else sim.atLocal(h, h.localMs(sim.nowUs) + next, () -> probe(h, inc));
     }
 
     // ---- the peer prober: one thread, a deadline per probe --------------------------------------------------------

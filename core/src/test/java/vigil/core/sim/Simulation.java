@@ -382,6 +382,12 @@ final class Simulation {
         p.state = d.next();
         p.steady = vigil.core.node.ProbeCadence.steady(p.state, in.now());
         if (Invariants.leaseUntil(p.state) > Invariants.leaseUntil(before)) p.leaseRenewedLocal = in.now();
+        var led = p.state.election().leadership();
+        var ledBefore = before.election().leadership();
+        if (led != null && led.leaseEstablished()
+                && (ledBefore == null || !ledBefore.leaseEstablished() || ledBefore.term() != led.term())) {
+            p.leaseEstablishedLocal = in.now();
+        }
         if (Invariants.mayWrite(p.state) && !Invariants.mayWrite(before)) p.mayWriteSinceLocal = in.now();
         p.lastLeaseUntil = Math.max(p.lastLeaseUntil, Invariants.leaseUntil(p.state));
         scheduleWake(h, p, before, d, in.now(), in instanceof Input.Tick);

@@ -57,7 +57,7 @@ final class ActionRunner {
             return start();
         }
         if (action instanceof PgAction.StartStandby s) {
-            Upstream u = upstreamOf(s.upstream());
+            Upstream u = s.upstream() == null ? null : upstreamOf(s.upstream());
             CommandResult stop = postgres.stop(StopMode.FAST);
             if (!stop.ok()) return stop;
             return startStandby(s.upstream(), u);

@@ -99,7 +99,13 @@ final class LocalView {
         }
         lastUpRole = null;
         if (stoppedCache == null || cacheGeneration != g) {
-            stoppedCache = stopped();
+            PgView read = stopped();
+            if (read.disk().data() == PgView.Disk.Data.CLUSTER && read.timeline() == 0) {
+                // pg_controldata gave nothing: not cached, read again by the next probe (a standby of unknown
+                // timeline is not started: it would wait on this cache until vigild restarts)
+                return read;
+            }
+            stoppedCache = read;
             cacheGeneration = g; // an invalidate() while it was read makes the next probe read it again
         } else if (!stoppedCache.position().known() && lastControlData != null) {
             // The end of the WAL is read one probe after the stop is reported: a crashed primary's restart, which

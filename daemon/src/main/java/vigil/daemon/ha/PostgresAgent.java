@@ -126,6 +126,8 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
     private void report(java.util.function.Supplier<vigil.core.ha.PgView> view) {
         ProbeGate.Ticket ticket = gate.open();
         vigil.core.ha.PgView v = view.get();
+        positionMoved = !v.position().equals(lastPosition);
+        lastPosition = v.position();
         gate.pass(ticket, () -> loop.accept(new Input.Probed(clock.getAsLong(), v)));
         slots.afterProbe(); // after the report: a promotion is reported first, its slots kept a moment later
         // The stop was reported without waiting for pg_waldump (a crashed primary restarts on that view); where the
@@ -140,8 +142,13 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
 
     /** The configured probe interval (ms); 0 until probing starts. */
     private volatile long probeEveryMs;
+    /** The probe chain's next scheduled probe. */
+    private volatile java.util.concurrent.ScheduledFuture<?> nextProbe;
     /** Whether the loop's last decision left the node steady ({@link ProbeCadence}): probes are then fewer. */
     private volatile boolean steady;
+    /** The position the last probe read, and whether it differed from the one before (probe thread only). */
+    private vigil.core.ha.PgView.Position lastPosition = vigil.core.ha.PgView.Position.NONE;
+    private boolean positionMoved = true;
 
     /**
      * Probes every {@code every} while anything moves, less often while the node is steady ({@link ProbeCadence});
@@ -149,15 +156,24 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
      */
     public void startProbing(Duration every) {
         probeEveryMs = every.toMillis();
-        probes.execute(this::scheduledProbe);
-    }
-
-    private void scheduledProbe() {
-        report(() -> localView.view(probe.probe()));
         try {
-            probes.schedule(this::scheduledProbe, ProbeCadence.intervalMs(steady, probeEveryMs), TimeUnit.MILLISECONDS);
+            probes.execute(this::scheduledProbe);
         } catch (java.util.concurrent.RejectedExecutionException closing) {
             // closing
+        }
+    }
+
+    /** The probe chain: one probe, then the next scheduled at the rate that holds now (probe thread only). */
+    private void scheduledProbe() {
+        try {
+            report(() -> localView.view(probe.probe()));
+        } finally {
+            try {
+                nextProbe = probes.schedule(this::scheduledProbe,
+                        ProbeCadence.intervalMs(steady, positionMoved, probeEveryMs), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // closing
+            }
         }
     }
 
@@ -165,8 +181,17 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
     public void steady(boolean now) {
         if (steady == now) return;
         steady = now;
-        // The first decision that is not steady wants a fresh view: the last probe may be a steady interval old.
-        if (!now && probeEveryMs > 0) probeNow();
+        if (now || probeEveryMs == 0) return;
+        // The first decision that is not steady wants a fresh view, and the full rate from there: the chain's next
+        // probe, up to a steady interval away, runs now instead (a chain whose probe already runs goes on by itself).
+        java.util.concurrent.ScheduledFuture<?> next = nextProbe;
+        if (next != null && next.cancel(false)) {
+            try {
+                probes.execute(this::scheduledProbe);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // closing
+            }
+        }
     }
 
     // ---- actions ----------------------------------------------------------------------------------------------

@@ -273,6 +273,15 @@ public final class Postgres {
      * this node, the password via vigil.pgpass) and recovery_target_timeline = 'latest'; standby.signal is created.
      */
     public void configureStandby(Upstream u) {
+        if (u == null) {
+            // A standby of nobody: it replays its own WAL and streams from no one (the recorded primary whose server
+            // stopped before its promotion; it is promoted from there).
+            files.writeConf(new HashMap<>(Map.of("primary_conninfo", PostgresFiles.quote(""))));
+            files.ensureInclude();
+            files.writeAccess(cmd.password().isPresent());
+            files.touch(files.data("standby.signal"));
+            return;
+        }
         Optional<Path> passfile = Optional.empty();
         Optional<String> pw = cmd.password();
         if (pw.isPresent()) {

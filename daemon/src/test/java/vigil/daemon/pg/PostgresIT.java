@@ -135,8 +135,30 @@ class PostgresIT {
         n1.awaitState(st -> st.reachable() && "".equals(st.synchronousStandbyNames()), WAIT, "asynchronous again");
     }
 
+    /**
+     * A standby of nobody (the recorded primary whose server stopped before its promotion): started again, it replays
+     * its own WAL, streams from no one and stays in recovery, to be promoted from there (next test).
+     */
     @Test
     @Order(5)
+    void aStandbyOfNobodyStartsInRecoveryAndStreamsFromNoOne() throws IOException {
+        long held = n2.probe.probe().position();
+        require(n2.pg.stop(StopMode.IMMEDIATE), "crash n2");
+        n2.pg.configureStandby(null);
+        require(n2.pg.start(), "start n2 as a standby of nobody");
+        PgState s = n2.awaitState(st -> st.reachable(), WAIT, "n2 answers");
+        assertEquals(PgRole.STANDBY, s.role(), "in recovery, not a primary on the timeline it replays: " + s);
+        assertEquals(1, s.timeline());
+        assertFalse(s.walReceiverStreaming(), s.toString());
+        assertTrue(Files.exists(n2.settings.dataDir().resolve("standby.signal")));
+        assertTrue(Files.readString(n2.settings.dataDir().resolve("vigil.conf")).contains("primary_conninfo = ''"),
+                "no upstream in vigil.conf");
+        assertEquals(List.of(), onlyRows(n1), "n1 has no walsender for n2");
+        assertTrue(n2.probe.probe().position() >= held, "everything it held is still there");
+    }
+
+    @Test
+    @Order(6)
     void promoteMakesTheStandbyAPrimaryOnANewTimeline() throws IOException {
         long standbyPosition = n2.probe.probe().position();
         long t0 = System.nanoTime();
@@ -165,7 +187,7 @@ class PostgresIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void oldPrimaryRewindsAndFollowsTheNewOne() throws Exception {
         n1.execute("INSERT INTO t VALUES (9999, 'diverged')"); // n1 still thinks it is primary: its timeline 1 diverges
         n2.execute("INSERT INTO t VALUES (3000, 'n2')");
@@ -189,7 +211,7 @@ class PostgresIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void passwordAppearsInNoArgvOutputOrConfig() throws IOException {
         assertFalse(fx.commands.isEmpty());
         for (CommandResult r : fx.commands) {
@@ -212,7 +234,7 @@ class PostgresIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void stopFastAndImmediate() {
         long pid = n1.pg.postmasterPid().orElseThrow();
         require(n1.pg.stop(StopMode.IMMEDIATE), "stop n1 immediate");
@@ -229,7 +251,7 @@ class PostgresIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void failedCloneLeavesTheDataDirectoryAsItWas() throws IOException {
         Path data = n2.settings.dataDir();
         String before = Files.readString(data.resolve("vigil.conf"));
