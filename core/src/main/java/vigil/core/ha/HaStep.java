@@ -254,7 +254,10 @@ final class HaStep {
             retryAt = now + Math.min(30_000, 500L << Math.min(6, failedActions - 1));
             // A failed start counts toward migration_threshold; one a fence cancelled says nothing about PostgreSQL (a
             // lease renewed just after a self-fence, then the lease guard's report of that same fence: flapping links).
-            if (action instanceof PgAction.StartPrimary && outcome.failure() != Outcome.Failure.CANCELLED) restarts.add(now);
+            // (The recorded primary's start as a standby of nobody, before its promotion, is its start too.)
+            boolean primaryStart = action instanceof PgAction.StartPrimary
+                    || action instanceof PgAction.StartStandby ss && ss.upstream() == null;
+            if (primaryStart && outcome.failure() != Outcome.Failure.CANCELLED) restarts.add(now);
         }
         if (action instanceof PgAction.Rewind || action instanceof PgAction.Clone) rejoined(action, outcome);
         if (action instanceof PgAction.Promote && outcome.ok()) checkpointPending = true;

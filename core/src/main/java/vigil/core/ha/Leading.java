@@ -117,16 +117,13 @@ final class Leading {
             }
         } else if (Fitness.foreign(s)) {
             s.standDown(HaReason.SYSTEM_ID_MISMATCH, Fitness.foreignDetail(s));
+        } else if (pg.formerPrimary() != null && view.timeline() == 0) {
+            // Right after a fence the view says only that nothing runs: whether the promotion ran before the server was
+            // killed is read from the control file by the probe that follows (the driver probes at once).
+            s.why = new Why(HaReason.PROMOTING, pg.formerPrimary(), "PostgreSQL was killed before its promotion was"
+                    + " seen: reading its control file");
         } else if (pg.formerPrimary() != null && !view.disk().lastRanAsPrimary()) {
-            // Recorded in place of the former primary but not promoted yet: its server stopped while still a standby
-            // (it hung and was killed, or crashed). Started as a primary it would write on the timeline it replays,
-            // without the new timeline a promotion begins: the former primary's WAL past this node's position would
-            // lie on the same timeline, and neither pg_rewind nor a standby's timeline check could tell the two
-            // histories apart. Started as a standby of nobody, it is promoted from there, with every check of a
-            // promotion.
-            s.startAfterFence = false;
-            s.act(new PgAction.StartStandby(null), new Why(HaReason.PROMOTING, pg.formerPrimary(),
-                    "PostgreSQL stopped before its promotion: started again as a standby of nobody, to be promoted"));
+            startUnpromoted(s);
         } else if (s.startAfterFence) {
             s.startAfterFence = false; // the restart of a hung primary, counted when it was killed
             s.act(new PgAction.StartPrimary(SyncSet.atStart(s)), HaReason.PRIMARY_CRASHED_RESTART);
@@ -141,6 +138,27 @@ final class Leading {
             s.seenUp = false;
             s.act(new PgAction.StartPrimary(SyncSet.atStart(s)), HaReason.PRIMARY_CRASHED_RESTART);
         }
+    }
+
+    /**
+     * Recorded in place of the former primary but not promoted yet: its server stopped while still a standby (it hung
+     * and was killed, or crashed). Started as a primary it would write on the timeline it replays, without the new
+     * timeline a promotion begins: the former primary's WAL past this node's position would lie on the same timeline,
+     * and neither pg_rewind nor a standby's timeline check could tell the two histories apart. Started as a standby of
+     * nobody, it is promoted from there, with every check of a promotion. A crash counts toward migration_threshold
+     * as a primary's does (a kill was counted when it was decided).
+     */
+    private static void startUnpromoted(HaStep s) {
+        boolean crashed = !s.startAfterFence && !s.selfStopped && s.seenUp;
+        if (crashed && s.restarts.size() >= s.p.migrationThreshold()) {
+            s.standDown(HaReason.MIGRATION_THRESHOLD_REACHED, s.restarts.size() + " restarts within failure_timeout");
+            return;
+        }
+        if (crashed) s.restarts.add(s.now);
+        s.seenUp = false;
+        s.startAfterFence = false;
+        s.act(new PgAction.StartStandby(null), new Why(HaReason.PROMOTING, s.pg.formerPrimary(),
+                "PostgreSQL stopped before its promotion: started again as a standby of nobody, to be promoted"));
     }
 
     /** This node is the recorded primary and its PostgreSQL still a standby: promote, after the last checks. */

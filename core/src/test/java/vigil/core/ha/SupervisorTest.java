@@ -205,9 +205,18 @@ class SupervisorTest {
         HaDecision fence = tick(probed(hung()), promotingLeader(), NOW);
         assertTrue(fence.actions().contains(new PgAction.Fence()), "the hung server is killed: " + fence.actions());
         HaDecision fenced = done(fence.next(), promotingLeader(), new PgAction.Fence(), Outcome.OK, NOW + 40);
-        assertEquals(List.of(new PgAction.StartStandby(null)), fenced.actions());
+        assertEquals(List.of(), fenced.actions(), "whether the promotion ran is read from the control file first");
+        assertEquals(new Why(HaReason.PROMOTING, "n1", "PostgreSQL was killed before its promotion was seen: reading"
+                + " its control file"), why(fenced));
+        PgView inRecovery = stoppedCluster().withPosition(new PgView.Position(1, PRIMARY_LSN - MB, false));
+        HaDecision read = probe(fenced.next(), promotingLeader(), inRecovery, NOW + 60);
+        assertEquals(List.of(new PgAction.StartStandby(null)), read.actions());
         assertEquals(new Why(HaReason.PROMOTING, "n1", "PostgreSQL stopped before its promotion: started again as a"
-                + " standby of nobody, to be promoted"), why(fenced));
+                + " standby of nobody, to be promoted"), why(read));
+        // had the promotion run (its control file says "in production"), it restarts in place as the primary
+        PgView promoted = stoppedFormerPrimary().withPosition(new PgView.Position(2, PRIMARY_LSN, false));
+        assertEquals(List.of(new PgAction.StartPrimary(null)),
+                probe(fenced.next(), promotingLeader(), promoted, NOW + 60).actions());
         // a crash instead: the driver's quick view (the position it last answered with; it last ran as a standby)
         SupervisorState standby = probed(standby(1, PRIMARY_LSN, false, null));
         PgView crashed = stoppedCluster().withPosition(new PgView.Position(1, PRIMARY_LSN, false));
@@ -216,6 +225,23 @@ class SupervisorTest {
         // started as a standby, it is promoted with every check (here: the former primary's re-check first)
         HaDecision again = probe(restart.next(), promotingLeader(), standby(1, PRIMARY_LSN, false, null), NOW + 300);
         assertFalse(again.actions().stream().anyMatch(a -> a instanceof PgAction.StartPrimary), again.actions().toString());
+    }
+
+    /** Crashes of the recorded primary before its promotion count toward migration_threshold as a primary's do. */
+    @Test
+    void crashesBeforeThePromotionCountTowardTheMigrationThreshold() {
+        PgView crashed = stoppedCluster().withPosition(new PgView.Position(1, PRIMARY_LSN, false));
+        SupervisorState s = probed(standby(1, PRIMARY_LSN, false, null));
+        for (int i = 0; i < ASYNC.migrationThreshold(); i++) {
+            long t = NOW + i * 150L; // within the fixture's lease
+            HaDecision restart = probe(s, promotingLeader(), crashed, t);
+            assertEquals(List.of(new PgAction.StartStandby(null)), restart.actions(), "crash " + (i + 1));
+            SupervisorState started = done(restart.next(), promotingLeader(), new PgAction.StartStandby(null),
+                    Outcome.OK, t + 50).next();
+            s = probe(started, promotingLeader(), standby(1, PRIMARY_LSN, false, null), t + 100).next();
+        }
+        HaDecision last = probe(s, promotingLeader(), crashed, NOW + ASYNC.migrationThreshold() * 150L);
+        assertEquals(HaReason.MIGRATION_THRESHOLD_REACHED, reason(last), why(last).toString());
     }
 
     @Test

@@ -182,7 +182,8 @@ final class Invariants {
         // just started and has not looked at PostgreSQL yet inherits what it found: that counts as unsupervised, and
         // so does the time its first fence takes to kill what it found.
         boolean looking = p != null && (p.firstProbedUs == 0 || sim.nowUs - p.firstProbedUs < FENCE_LATENCY_US
-                || p.fenceBeganUs >= p.firstProbedUs && sim.nowUs - p.fenceBeganUs < KILL_LATENCY_US);
+                || p.fenceBeganUs >= p.firstProbedUs && p.fenceBeganUs - p.firstProbedUs < FENCE_LATENCY_US
+                && sim.nowUs - p.fenceBeganUs < KILL_LATENCY_US);
         // Strict only for a vigild that has run without a pause since it should have fenced: one that was frozen
         // across that moment had no means to act (that is what the watchdog is for, checked below).
         boolean steady = p != null && h.steadySinceUs <= fenceDueUs(h, p);

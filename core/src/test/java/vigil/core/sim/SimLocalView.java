@@ -9,7 +9,7 @@ import vigil.core.ha.PgView;
  * goes through the driver's stages, each a probe of its own:
  * <ol>
  * <li>right after a crash (it answered before, and no action of this process ended since): the position it last
- *     answered with, not known to be final, at once;</li>
+ *     answered with, not known to be final, and "last ran as a primary" only if it last answered as one, at once;</li>
  * <li>otherwise the control file: its checkpoint, a lower bound of where the WAL ends, not known;</li>
  * <li>on the probe right after that one, {@code pg_waldump}: the end of the WAL, known, taking up to a second;</li>
  * <li>then that view, cached until an action or a fence of this process ends (the driver's {@code invalidate()}) or
@@ -35,8 +35,13 @@ final class SimLocalView {
     Read begin(PgView atStart, int actionEpoch, SplittableRandom random, boolean controlFileTrusted) {
         if (atStart.health() != PgView.Health.STOPPED) return new Read(atStart, random.nextLong(500, 3_000), false);
         if (stoppedCache == null && lastUpRole != null && lastUpEpoch == actionEpoch) {
+            // what the running server showed: its position, and whether it last answered as a primary (the control
+            // file is not read yet: a promotion no probe saw reads as a standby's stop)
+            PgView.Disk d = atStart.disk();
+            PgView quick = atStart.withPosition(lastUpPosition).withDisk(new PgView.Disk(d.data(), d.systemId(),
+                    lastUpRole == PgView.Role.PRIMARY, d.setAside()));
             lastUpRole = null;
-            return new Read(atStart.withPosition(lastUpPosition), random.nextLong(500, 3_000), false);
+            return new Read(quick, random.nextLong(500, 3_000), false);
         }
         lastUpRole = null;
         PgView.Position end = atStart.position();

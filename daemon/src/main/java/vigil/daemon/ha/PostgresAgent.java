@@ -142,8 +142,8 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
 
     /** The configured probe interval (ms); 0 until probing starts. */
     private volatile long probeEveryMs;
-    /** The probe chain's next scheduled probe. */
-    private volatile java.util.concurrent.ScheduledFuture<?> nextProbe;
+    /** The number of the current probe chain ({@link #newChain}). */
+    private final java.util.concurrent.atomic.AtomicInteger chain = new java.util.concurrent.atomic.AtomicInteger();
     /** Whether the loop's last decision left the node steady ({@link ProbeCadence}): probes are then fewer. */
     private volatile boolean steady;
     /** The position the last probe read, and whether it differed from the one before (probe thread only). */
@@ -156,21 +156,33 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
      */
     public void startProbing(Duration every) {
         probeEveryMs = every.toMillis();
+        newChain();
+    }
+
+    /**
+     * Starts a probe chain now; the one before ends at its next turn (each probe carries its chain's number, and only
+     * the current chain schedules another probe): one chain at any time, whatever races with whom.
+     */
+    private void newChain() {
+        int c = chain.incrementAndGet();
         try {
-            probes.execute(this::scheduledProbe);
+            probes.execute(() -> scheduledProbe(c));
         } catch (java.util.concurrent.RejectedExecutionException closing) {
             // closing
         }
     }
 
-    /** The probe chain: one probe, then the next scheduled at the rate that holds now (probe thread only). */
-    private void scheduledProbe() {
+    /** One probe of chain {@code c}, then its next at the rate that holds now (probe thread only). */
+    private void scheduledProbe(int c) {
+        if (c != chain.get()) return;
         try {
             report(() -> localView.view(probe.probe()));
         } finally {
             try {
-                nextProbe = probes.schedule(this::scheduledProbe,
-                        ProbeCadence.intervalMs(steady, positionMoved, probeEveryMs), TimeUnit.MILLISECONDS);
+                if (c == chain.get()) {
+                    probes.schedule(() -> scheduledProbe(c), ProbeCadence.intervalMs(steady, positionMoved, probeEveryMs),
+                            TimeUnit.MILLISECONDS);
+                }
             } catch (java.util.concurrent.RejectedExecutionException closing) {
                 // closing
             }
@@ -181,17 +193,9 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
     public void steady(boolean now) {
         if (steady == now) return;
         steady = now;
-        if (now || probeEveryMs == 0) return;
-        // The first decision that is not steady wants a fresh view, and the full rate from there: the chain's next
-        // probe, up to a steady interval away, runs now instead (a chain whose probe already runs goes on by itself).
-        java.util.concurrent.ScheduledFuture<?> next = nextProbe;
-        if (next != null && next.cancel(false)) {
-            try {
-                probes.execute(this::scheduledProbe);
-            } catch (java.util.concurrent.RejectedExecutionException closing) {
-                // closing
-            }
-        }
+        // The first decision that is not steady wants a fresh view, and the full rate from there: a new chain starts
+        // at once and the old one, up to a steady interval from its next probe, ends.
+        if (!now && probeEveryMs > 0) newChain();
     }
 
     // ---- actions ----------------------------------------------------------------------------------------------
