@@ -45,6 +45,9 @@ final class SimActions {
         job.cancelled = true;
         sim.counts.add("action_cancelled");
         p.actionThreadFreeAtUs = sim.nowUs + random().nextLong(1_000, 5_000);
+        // The driver's action thread forgets the local view's stopped-cluster facts when the killed command returns,
+        // reported or not (LocalView#invalidate).
+        sim.at(p.actionThreadFreeAtUs, () -> p.cacheEpoch++);
     }
 
     private void end(SimHost h, SimHost.Proc p, SimHost.Job job, long atUs, Outcome outcome) {

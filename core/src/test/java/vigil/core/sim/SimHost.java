@@ -131,6 +131,8 @@ final class SimHost {
         int freezeEpoch;
         /** Bumped when an action's or a fence's end is handed to the loop: a probe read across it is dropped. */
         int actionEpoch;
+        /** Bumped at every action's or fence's end, a cancelled action's too: the driver's local view cache generation. */
+        int cacheEpoch;
         /** The driver's view of the local PostgreSQL in this process (its stopped-cluster cache). */
         final SimLocalView localView = new SimLocalView();
         /** The loop's last decision left the node steady: the driver probes at the steady rate (ProbeCadence). */

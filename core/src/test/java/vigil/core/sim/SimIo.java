@@ -133,8 +133,9 @@ final class SimIo {
             return;
         }
         PgView atStart = h.pg.view(sim.histories, sim.nowUs);
+        long startUs = sim.nowUs;
         SimLocalView.Read read = atStart.health() == PgView.Health.HUNG ? null
-                : p.localView.begin(atStart, p.actionEpoch, random(), controlFileTrusted());
+                : p.localView.begin(atStart, p.cacheEpoch, random(), controlFileTrusted());
         long answerUs = sim.nowUs + (read == null ? Simulation.PROBE_TIMEOUT_MS * 1000 : read.tookUs());
         int epoch = p.freezeEpoch;
         int actions = p.actionEpoch;
@@ -146,13 +147,18 @@ final class SimIo {
                 return;
             }
             PgView atAnswer = h.pg.view(sim.histories, sim.nowUs);
+            if (atAnswer.health() == PgView.Health.HUNG) {
+                // It hung while the probe ran: the driver's query waits out the probe's timeout from its start.
+                sim.at(startUs + Simulation.PROBE_TIMEOUT_MS * 1000, () -> answered(h, inc, p, atAnswer, epoch, actions, false));
+                return;
+            }
             if (atAnswer.health() != PgView.Health.STOPPED) {
                 answered(h, inc, p, atAnswer, epoch, actions, false);
                 return;
             }
             // It stopped while the probe ran (killed, crashed): the driver finds the connection refused and no process
             // left, and goes through its stopped-cluster stages as any probe would, taking their time.
-            SimLocalView.Read stopped = p.localView.begin(atAnswer, p.actionEpoch, random(), controlFileTrusted());
+            SimLocalView.Read stopped = p.localView.begin(atAnswer, p.cacheEpoch, random(), controlFileTrusted());
             sim.at(sim.nowUs + stopped.tookUs(), () -> answered(h, inc, p, stopped.view(), epoch, actions, stopped.walEndNext()));
         });
     }
@@ -163,7 +169,7 @@ final class SimIo {
 
     /** The probe begun at {@code epoch}/{@code actions} answers {@code seen}; the next one is scheduled. */
     private void answered(SimHost h, int inc, SimHost.Proc p, PgView seen, int epoch, int actions, boolean walEndNext) {
-        p.localView.answered(seen, p.actionEpoch);
+        p.localView.answered(seen, p.cacheEpoch);
         boolean moved = !seen.position().equals(p.lastProbedPosition);
         p.lastProbedPosition = seen.position();
         // As the driver: the next probe at the steady rate only while the loop's last decision (before this probe's)

@@ -12,8 +12,8 @@ import vigil.core.ha.PgView;
  *     answered with, not known to be final, and "last ran as a primary" only if it last answered as one, at once;</li>
  * <li>otherwise the control file: its checkpoint, a lower bound of where the WAL ends, not known;</li>
  * <li>on the probe right after that one, {@code pg_waldump}: the end of the WAL, known, taking up to a second;</li>
- * <li>then that view, cached until an action or a fence of this process ends (the driver's {@code invalidate()}) or
- *     the server is seen running.</li>
+ * <li>then that view, cached until an action (a cancelled one too) or a fence of this process ends (the driver's
+ *     {@code invalidate()}) or the server is seen running.</li>
  * </ol>
  * A stopped cluster's view is as the server was when the probe began (the driver reads its files then).
  */
@@ -29,12 +29,13 @@ final class SimLocalView {
     private boolean walEndPending;
 
     /**
-     * The probe begun now of a server that {@code atStart} shows, by a process whose action epoch is
-     * {@code actionEpoch}. A running or failing server is read again when the probe answers ({@link #answered}).
+     * The probe begun now of a server that {@code atStart} shows, by a process whose local view's generation is
+     * {@code generation} (its cache generation: bumped at every end of an action or fence, a cancelled action's
+     * too). A running or failing server is read again when the probe answers ({@link #answered}).
      */
-    Read begin(PgView atStart, int actionEpoch, SplittableRandom random, boolean controlFileTrusted) {
+    Read begin(PgView atStart, int generation, SplittableRandom random, boolean controlFileTrusted) {
         if (atStart.health() != PgView.Health.STOPPED) return new Read(atStart, random.nextLong(500, 3_000), false);
-        if (stoppedCache == null && lastUpRole != null && lastUpEpoch == actionEpoch) {
+        if (stoppedCache == null && lastUpRole != null && lastUpEpoch == generation) {
             // what the running server showed: its position, and whether it last answered as a primary (the control
             // file is not read yet: a promotion no probe saw reads as a standby's stop)
             PgView.Disk d = atStart.disk();
@@ -45,12 +46,12 @@ final class SimLocalView {
         }
         lastUpRole = null;
         PgView.Position end = atStart.position();
-        if (stoppedCache == null || cacheEpoch != actionEpoch) {
+        if (stoppedCache == null || cacheEpoch != generation) {
             // pg_controldata: the last checkpoint bounds the end of the WAL from below
             long checkpoint = end.lsn() <= 0 ? end.lsn() : Math.max(0, end.lsn() - random.nextLong(0, 4_000));
             stoppedCache = end.known()
                     ? atStart.withPosition(new PgView.Position(end.timeline(), checkpoint, controlFileTrusted)) : atStart;
-            cacheEpoch = actionEpoch;
+            cacheEpoch = generation;
             walEndPending = end.known() && !controlFileTrusted;
             return new Read(stoppedCache, random.nextLong(5_000, 50_000), walEndPending);
         }
@@ -63,12 +64,12 @@ final class SimLocalView {
     }
 
     /** The probe answered with {@code seen}: a server seen running ends the stopped cluster's cache. */
-    void answered(PgView seen, int actionEpoch) {
+    void answered(PgView seen, int generation) {
         if (seen.health() == PgView.Health.UP) {
             stoppedCache = null;
             walEndPending = false;
             lastUpRole = seen.role();
-            lastUpEpoch = actionEpoch;
+            lastUpEpoch = generation;
             lastUpPosition = new PgView.Position(seen.timeline(), seen.lsn(), false);
         } else if (seen.health() != PgView.Health.STOPPED) {
             stoppedCache = null;

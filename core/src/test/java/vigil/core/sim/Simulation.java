@@ -336,7 +336,10 @@ final class Simulation {
      */
     void actionEnded(SimHost h, int inc, long id, vigil.core.ha.Outcome outcome) {
         SimHost.Proc p = h.proc;
-        if (p != null && p.incarnation == inc) p.actionEpoch++;
+        if (p != null && p.incarnation == inc) {
+            p.actionEpoch++;
+            p.cacheEpoch++;
+        }
         deliver(h, inc, now -> new Input.ActionEnded(now, id, outcome));
     }
 
