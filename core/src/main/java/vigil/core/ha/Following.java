@@ -83,7 +83,7 @@ final class Following {
             s.act(new PgAction.StartStandby(primary), new Why(HaReason.FOLLOW_PRIMARY, primary,
                     "its WAL ends at " + Switchover.lsn(view.lsn()) + ", where " + primary + "'s timeline "
                             + s.pg.timeline() + " forked or before: no rewind needed"));
-        } else if (view.timeline() == 0) {
+        } else if (view.timelineUnread()) {
             // Right after a fence the view says only that nothing runs: the timeline the data directory is on, and so
             // whether its history left the primary's, is read by the probe that follows. Started before that, a
             // standby past the fork would serve, as a hot standby, commits the cluster lost.

@@ -117,48 +117,44 @@ final class Leading {
             }
         } else if (Fitness.foreign(s)) {
             s.standDown(HaReason.SYSTEM_ID_MISMATCH, Fitness.foreignDetail(s));
-        } else if (pg.formerPrimary() != null && view.timeline() == 0) {
+        } else if (pg.formerPrimary() != null && view.timelineUnread()) {
             // Right after a fence the view says only that nothing runs: whether the promotion ran before the server was
             // killed is read from the control file by the probe that follows (the driver probes at once).
             s.why = new Why(HaReason.PROMOTING, pg.formerPrimary(), "PostgreSQL was killed before its promotion was"
                     + " seen: reading its control file");
-        } else if (pg.formerPrimary() != null && !view.disk().lastRanAsPrimary()) {
-            startUnpromoted(s);
-        } else if (s.startAfterFence) {
+        } else {
+            start(s);
+        }
+    }
+
+    /**
+     * Starts the stopped recorded primary: as a primary, or, recorded in place of the former primary but not promoted
+     * yet (its server stopped while still a standby: it hung and was killed, or crashed), as a standby of nobody,
+     * promoted from there with every check of a promotion. Started as a primary it would write on the timeline it
+     * replays, without the new timeline a promotion begins: the former primary's WAL past this node's position would
+     * lie on the same timeline, and neither pg_rewind nor a standby's timeline check could tell the two histories
+     * apart. Either start counts toward migration_threshold alike: a crash when it is seen, a kill when decided.
+     */
+    private static void start(HaStep s) {
+        boolean unpromoted = s.pg.formerPrimary() != null && !s.view.disk().lastRanAsPrimary();
+        PgAction start = unpromoted ? new PgAction.StartStandby(null) : new PgAction.StartPrimary(SyncSet.atStart(s));
+        java.util.function.Function<HaReason, Why> why = r -> !unpromoted ? Why.of(r) : new Why(HaReason.PROMOTING,
+                s.pg.formerPrimary(), "PostgreSQL stopped before its promotion: started again as a standby of nobody,"
+                + " to be promoted");
+        if (s.startAfterFence) {
             s.startAfterFence = false; // the restart of a hung primary, counted when it was killed
-            s.act(new PgAction.StartPrimary(SyncSet.atStart(s)), HaReason.PRIMARY_CRASHED_RESTART);
+            s.act(start, why.apply(HaReason.PRIMARY_CRASHED_RESTART));
         } else if (s.restarts.size() >= s.p.migrationThreshold()) {
             s.standDown(HaReason.MIGRATION_THRESHOLD_REACHED, s.restarts.size() + " restarts within failure_timeout");
         } else if (s.selfStopped || !s.seenUp) {
             // We stopped it, or it has not run since this process started: a start, not a crash restart.
             s.seenUp = false;
-            s.act(new PgAction.StartPrimary(SyncSet.atStart(s)), HaReason.START_PRIMARY);
+            s.act(start, why.apply(HaReason.START_PRIMARY));
         } else {
             s.restarts.add(s.now);
             s.seenUp = false;
-            s.act(new PgAction.StartPrimary(SyncSet.atStart(s)), HaReason.PRIMARY_CRASHED_RESTART);
+            s.act(start, why.apply(HaReason.PRIMARY_CRASHED_RESTART));
         }
-    }
-
-    /**
-     * Recorded in place of the former primary but not promoted yet: its server stopped while still a standby (it hung
-     * and was killed, or crashed). Started as a primary it would write on the timeline it replays, without the new
-     * timeline a promotion begins: the former primary's WAL past this node's position would lie on the same timeline,
-     * and neither pg_rewind nor a standby's timeline check could tell the two histories apart. Started as a standby of
-     * nobody, it is promoted from there, with every check of a promotion. A crash counts toward migration_threshold
-     * as a primary's does (a kill was counted when it was decided).
-     */
-    private static void startUnpromoted(HaStep s) {
-        boolean crashed = !s.startAfterFence && !s.selfStopped && s.seenUp;
-        if (crashed && s.restarts.size() >= s.p.migrationThreshold()) {
-            s.standDown(HaReason.MIGRATION_THRESHOLD_REACHED, s.restarts.size() + " restarts within failure_timeout");
-            return;
-        }
-        if (crashed) s.restarts.add(s.now);
-        s.seenUp = false;
-        s.startAfterFence = false;
-        s.act(new PgAction.StartStandby(null), new Why(HaReason.PROMOTING, s.pg.formerPrimary(),
-                "PostgreSQL stopped before its promotion: started again as a standby of nobody, to be promoted"));
     }
 
     /** This node is the recorded primary and its PostgreSQL still a standby: promote, after the last checks. */

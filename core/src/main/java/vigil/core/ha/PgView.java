@@ -99,6 +99,14 @@ public record PgView(Health health, Role role, Position position, Replication re
         return new PgView(health, role, position, r, disk);
     }
 
+    /**
+     * Stopped, and which timeline the data directory is on not read yet (the view a verified fence leaves, or a failed
+     * pg_controldata): whether its history left the primary's, or whether a promotion ran, cannot be told from it.
+     */
+    public boolean timelineUnread() {
+        return health == Health.STOPPED && position.timeline() == 0;
+    }
+
     /** The same disk, nothing running: what a verified fence leaves. */
     public PgView asStopped() {
         return new PgView(Health.STOPPED, null, Position.NONE, Replication.NONE, disk);

@@ -11,8 +11,9 @@ import vigil.core.ha.SupervisorState;
 /**
  * How often the driver probes the local PostgreSQL: every {@code probe_interval} while anything moves, and
  * {@link #STEADY_FACTOR} times as seldom (at most {@link #STEADY_CAP_MS}, never more often than configured) while the
- * node is steady and its PostgreSQL's position stands still (an idle cluster). The probe is the largest cost of an idle node with PostgreSQL (a query, its thread's wake-up and
- * the loop's), and a steady node learns nothing from it that cannot wait.
+ * node is steady and its PostgreSQL's position stands still (an idle cluster). The probe is the largest cost of an
+ * idle node with PostgreSQL (a query, its thread's wake-up and the loop's), and a steady node learns nothing from it
+ * that cannot wait.
  *
  * <p>Nothing of the one-writer protocol rests on the probe's rate: a leader's writes are bounded by its lease, the
  * lease guard and the watchdog, none of which waits for a probe, and a postmaster that vigild started is seen to exit

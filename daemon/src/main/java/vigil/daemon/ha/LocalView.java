@@ -100,7 +100,7 @@ final class LocalView {
         lastUpRole = null;
         if (stoppedCache == null || cacheGeneration != g) {
             PgView read = stopped();
-            if (read.disk().data() == PgView.Disk.Data.CLUSTER && read.timeline() == 0) {
+            if (read.disk().data() == PgView.Disk.Data.CLUSTER && read.timelineUnread()) {
                 // pg_controldata gave nothing: not cached, read again by the next probe (a standby of unknown
                 // timeline is not started: it would wait on this cache until vigild restarts)
                 return read;

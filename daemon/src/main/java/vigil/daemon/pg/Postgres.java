@@ -273,25 +273,22 @@ public final class Postgres {
      * this node, the password via vigil.pgpass) and recovery_target_timeline = 'latest'; standby.signal is created.
      */
     public void configureStandby(Upstream u) {
+        Optional<String> pw = cmd.password();
+        Map<String, String> changes = new HashMap<>();
         if (u == null) {
             // A standby of nobody: it replays its own WAL and streams from no one (the recorded primary whose server
             // stopped before its promotion; it is promoted from there).
-            files.writeConf(new HashMap<>(Map.of("primary_conninfo", PostgresFiles.quote(""))));
-            files.ensureInclude();
-            files.writeAccess(cmd.password().isPresent());
-            files.touch(files.data("standby.signal"));
-            return;
+            changes.put("primary_conninfo", PostgresFiles.quote(""));
+        } else {
+            Optional<Path> passfile = Optional.empty();
+            if (pw.isPresent()) {
+                passfile = Optional.of(files.data(PostgresFiles.PGPASS));
+                files.writeOwned(passfile.get(), PostgresFiles.pgpassLine(s.replicationUser(), pw.get()), "rw-------");
+            }
+            changes.put("primary_conninfo", PostgresFiles.quote(cmd.conninfo(u, null, s.applicationName(), passfile)));
+            changes.put("primary_slot_name", s.slots().enabled() ? PostgresFiles.quote(s.slots().own()) : null);
+            changes.put("recovery_target_timeline", PostgresFiles.quote("latest"));
         }
-        Optional<Path> passfile = Optional.empty();
-        Optional<String> pw = cmd.password();
-        if (pw.isPresent()) {
-            passfile = Optional.of(files.data(PostgresFiles.PGPASS));
-            files.writeOwned(passfile.get(), PostgresFiles.pgpassLine(s.replicationUser(), pw.get()), "rw-------");
-        }
-        Map<String, String> changes = new HashMap<>();
-        changes.put("primary_conninfo", PostgresFiles.quote(cmd.conninfo(u, null, s.applicationName(), passfile)));
-        changes.put("primary_slot_name", s.slots().enabled() ? PostgresFiles.quote(s.slots().own()) : null);
-        changes.put("recovery_target_timeline", PostgresFiles.quote("latest"));
         files.writeConf(changes);
         files.ensureInclude();
         files.writeAccess(pw.isPresent());
