@@ -15,8 +15,8 @@ import java.util.Objects;
  * @param cluster    the cluster section changed: every node's vigild must be restarted with the same file
  */
 public record ConfigChanges(List<String> applicable, List<String> restart, boolean cluster) {
-    /** The sections a running daemon can take anew. */
-    public static final List<String> APPLIED_LIVE = List.of("node.hooks", "node.http");
+    /** The sections a running daemon can take anew (the client rules alone of node.postgres: pg_hba.conf is reloadable). */
+    public static final List<String> APPLIED_LIVE = List.of("node.hooks", "node.http", "node.postgres.client_access");
 
     public ConfigChanges {
         applicable = List.copyOf(applicable);
@@ -36,7 +36,12 @@ public record ConfigChanges(List<String> applicable, List<String> restart, boole
         if (!a.bindAddress().equals(b.bindAddress())) changed.add("node.bind_address");
         if (!a.adminSocket().equals(b.adminSocket()) || !a.adminGroup().equals(b.adminGroup())) changed.add("node.admin");
         if (!a.http().equals(b.http())) changed.add("node.http");
-        if (!a.postgres().equals(b.postgres())) changed.add("node.postgres");
+        // the client rules alone are rewritten into pg_hba.conf and reloaded; anything else of the section needs a start
+        if (!a.postgres().map(p -> p.withClientAccess(List.of())).equals(b.postgres().map(p -> p.withClientAccess(List.of())))) {
+            changed.add("node.postgres");
+        } else if (!a.postgres().equals(b.postgres())) {
+            changed.add("node.postgres.client_access");
+        }
         if (!a.hooks().equals(b.hooks())) changed.add("node.hooks");
         if (!a.services().equals(b.services())) changed.add("node.services");
         if (!a.track().equals(b.track())) changed.add("node.track");

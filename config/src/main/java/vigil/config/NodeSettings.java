@@ -40,6 +40,12 @@ public record NodeSettings(String name, Path stateDir, String bindAddress, Path 
                 track, http);
     }
 
+    /** The same node with the PostgreSQL section {@code p}. */
+    public NodeSettings withPostgres(Optional<PostgresNodeSettings> p) {
+        return new NodeSettings(name, stateDir, bindAddress, adminSocket, adminGroup, p, watchdog, hooks, services,
+                track, http);
+    }
+
     /** The same node with the HTTP endpoint {@code h}. */
     public NodeSettings withHttp(HttpSettings h) {
         return new NodeSettings(name, stateDir, bindAddress, adminSocket, adminGroup, postgres, watchdog, hooks, services,

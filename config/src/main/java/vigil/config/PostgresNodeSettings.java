@@ -13,4 +13,9 @@ public record PostgresNodeSettings(Path bindir, Path dataDir, Path configDir, in
     public PostgresNodeSettings {
         clientAccess = List.copyOf(clientAccess);
     }
+
+    /** The same settings with the client rules {@code rules}: what a reload applies. */
+    public PostgresNodeSettings withClientAccess(List<ClientAccess> rules) {
+        return new PostgresNodeSettings(bindir, dataDir, configDir, port, listenAddress, socketDir, osUser, rules);
+    }
 }

@@ -276,7 +276,8 @@ final class Schema {
                 + "already in pg_hba.conf below vigil's block")
             .doc("Who may connect to PostgreSQL: one pg_hba.conf rule per entry. vigild writes them into its block "
                 + "at the top of pg_hba.conf, after its replication rules, at every start and role change, so they "
-                + "survive pg_rewind and re-cloning; a running PostgreSQL reloads them at its next role change. Give "
+                + "survive pg_rewind and re-cloning. A changed list is applied by `vigilctl reload` (pg_hba.conf rewritten, "
+                + "PostgreSQL reloaded, not restarted) or at vigild's next start. Give "
                 + "every data node the same list: clients must be admitted wherever the primary is."),
         Setting.of("node.postgres.client_access[].type", HBA_FIELD).defaults("host").example("host")
             .check(ClientAccessRules.type())

@@ -49,4 +49,19 @@ class ConfigChangesTest {
         assertTrue(c.cluster());
         assertTrue(c.applicable().isEmpty() && c.restart().isEmpty(), c.toString());
     }
+
+    @Test
+    void theClientRulesAreAppliedTheRestOfThePostgresSectionNeedsARestart() {
+        String pass = fx.replicationPasswordFile().toString();
+        String withPg = PostgresConfigTest.WITH_PG.replace("PASS", pass);
+        String rule = "    client_access:\n      - {database: maasdb, user: maas, address: 10.0.0.0/24}\n";
+        VigilConfig running = load(withPg);
+        ConfigChanges rules = ConfigChanges.between(running, load(withPg + rule));
+        assertEquals(List.of("node.postgres.client_access"), rules.applicable());
+        assertTrue(rules.restart().isEmpty(), rules.toString());
+
+        ConfigChanges port = ConfigChanges.between(running, load(withPg + rule + "    port: 5433\n"));
+        assertEquals(List.of("node.postgres"), port.restart(), "a port with the rules: all of it at the next start");
+        assertTrue(port.applicable().isEmpty(), port.toString());
+    }
 }

@@ -1,10 +1,16 @@
 package vigil.daemon;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import vigil.config.ClientAccess;
 import vigil.config.ConfigChanges;
 import vigil.config.ConfigLoader;
 import vigil.config.LoadResult;
@@ -14,16 +20,22 @@ import vigil.daemon.hook.Hooks;
 import vigil.daemon.http.HttpEndpoint;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
+import vigil.daemon.pg.CommandResult;
 import vigil.protocol.admin.AdminReply;
 import vigil.protocol.admin.ErrorCode;
 
 /**
  * {@code vigilctl reload}: the configuration file read again and checked as at start; the parts a running daemon can
- * take anew are swapped ({@link ConfigChanges#APPLIED_LIVE}: the event hooks, the HTTP endpoint), and every other
- * change is reported as needing a restart, by section, without touching anything. A file with errors changes nothing
- * (its problems are the answer, file:line:column). Owns what it swaps: {@link #close} closes the current ones.
+ * take anew are swapped ({@link ConfigChanges#APPLIED_LIVE}: the event hooks, the HTTP endpoint, PostgreSQL's client
+ * rules), and every other change is reported as needing a restart, by section, without touching anything. A file
+ * with errors changes nothing (its problems are the answer, file:line:column). Owns what it swaps: {@link #close}
+ * closes the current ones. Client rules are written by the PostgreSQL driver on its action thread, never beside an
+ * action (a clone or a rewind rewrites the same file): the answer waits up to {@link #CLIENT_RULES_WAIT} for the
+ * action that runs; past that the rules are in force for every later write and the answer says they are pending.
  */
 final class Reloads implements AutoCloseable {
+    /** Well inside vigilctl's 5 s for an answer. */
+    static final Duration CLIENT_RULES_WAIT = Duration.ofSeconds(3);
     private final Log log;
     private final Duration hookGrace;
     /** Opens an endpoint for the given config (null when it cannot start: the daemon runs on without one). */
@@ -32,9 +44,17 @@ final class Reloads implements AutoCloseable {
     private byte[] runningKey;
     private Hooks hooks;
     private HttpEndpoint http;
+    /** Writes pg_hba lines into vigil's block and reloads PostgreSQL; null on a node without PostgreSQL. */
+    private final Function<List<String>, Future<CommandResult>> clientRules;
 
     Reloads(VigilConfig running, Hooks hooks, HttpEndpoint http, Function<VigilConfig, HttpEndpoint> openHttp, Log log,
             Duration hookGrace) {
+        this(running, hooks, http, openHttp, null, log, hookGrace);
+    }
+
+    Reloads(VigilConfig running, Hooks hooks, HttpEndpoint http, Function<VigilConfig, HttpEndpoint> openHttp,
+            Function<List<String>, Future<CommandResult>> clientRules, Log log, Duration hookGrace) {
+        this.clientRules = clientRules;
         this.running = running;
         this.hooks = hooks;
         this.http = http;
@@ -66,20 +86,62 @@ final class Reloads implements AutoCloseable {
             running = new VigilConfig(running.source(), running.cluster(), running.node().withHttp(file.node().http()));
             http = running.node().http().enabled() ? openHttp.apply(running) : null;
         }
-        List<String> restart = new java.util.ArrayList<>(changes.restart());
+        List<String> applied = new ArrayList<>(changes.applicable());
+        Map<String, String> failed = new LinkedHashMap<>();
+        String pending = null;
+        if (changes.applicable().contains(CLIENT_ACCESS)) {
+            List<ClientAccess> rules = file.node().postgres().orElseThrow().clientAccess();
+            String outcome = applyClientRules(rules.stream().map(ClientAccess::hbaLine).toList());
+            if (outcome == null || outcome.startsWith(PENDING)) {
+                running = new VigilConfig(running.source(), running.cluster(), running.node().withPostgres(
+                        running.node().postgres().map(p -> p.withClientAccess(rules))));
+                pending = outcome;
+            } else {
+                applied.remove(CLIENT_ACCESS);
+                failed.put(CLIENT_ACCESS, outcome);
+            }
+        }
+        List<String> restart = new ArrayList<>(changes.restart());
         if (changes.cluster()) restart.add(0, "cluster");
-        String detail = changes.none() ? "nothing changed in " + running.source()
-                : (changes.applicable().isEmpty() ? "" : "applied: " + String.join(", ", changes.applicable()))
-                + (changes.applicable().isEmpty() || restart.isEmpty() ? "" : "; ")
-                + (restart.isEmpty() ? "" : "need a restart (systemctl restart vigild" + (changes.cluster()
+        List<String> parts = new ArrayList<>();
+        if (!applied.isEmpty()) parts.add("applied: " + String.join(", ", applied) + (pending == null ? "" : " (" + pending + ")"));
+        failed.forEach((section, cause) -> parts.add("not applied: " + section + ": " + cause));
+        if (!restart.isEmpty()) parts.add("need a restart (systemctl restart vigild" + (changes.cluster()
                 ? ", on every node: the cluster section must be the same everywhere" : "") + "): " + String.join(", ", restart));
-        log.event(Priority.NOTICE, "reload", "operator", operator, "reason", "OPERATOR_RELOAD", "applied",
-                changes.applicable(), "restart_needed", restart, "config", running.source());
+        String detail = changes.none() ? "nothing changed in " + running.source() : String.join("; ", parts);
+        log.event(failed.isEmpty() ? Priority.NOTICE : Priority.WARNING, "reload", "operator", operator, "reason",
+                "OPERATOR_RELOAD", "applied", applied, "failed", failed.keySet(), "restart_needed", restart, "config",
+                running.source(), "detail", detail);
         Map<String, Object> result = new LinkedHashMap<>();
-        result.put("applied", changes.applicable());
+        result.put("applied", applied);
+        result.put("failed", failed);
         result.put("restart_needed", restart);
         result.put("detail", detail);
         return AdminReply.success(result);
+    }
+
+    private static final String CLIENT_ACCESS = "node.postgres.client_access";
+    private static final String PENDING = "pending";
+
+    /**
+     * The client rules written and PostgreSQL reloaded: null when done, a text starting with {@link #PENDING} when the
+     * driver's action thread is still busy (they are in force for every later write), else why they were not applied.
+     */
+    private String applyClientRules(List<String> hbaLines) {
+        if (clientRules == null) return "this node runs no PostgreSQL";
+        try {
+            CommandResult r = clientRules.apply(hbaLines).get(CLIENT_RULES_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            return r.ok() ? null : r.outputTail().strip() + " (" + r.failure() + ")";
+        } catch (TimeoutException e) {
+            return PENDING + ": a PostgreSQL action still runs; pg_hba.conf is rewritten and reloaded when it ends";
+        } catch (ExecutionException e) {
+            return String.valueOf(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return PENDING + ": interrupted while waiting for the PostgreSQL driver";
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return "the PostgreSQL driver is closing";
+        }
     }
 
     /**

@@ -245,7 +245,8 @@ public final class Vigild implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         java.util.concurrent.atomic.AtomicBoolean stopRequested = new java.util.concurrent.atomic.AtomicBoolean();
         AdminServer adminServer = admin;
-        reloads.set(new Reloads(cfg, hooks, http, c -> httpEndpoint(c, nodeConfig, loop, log), log, HOOK_GRACE));
+        reloads.set(new Reloads(cfg, hooks, http, c -> httpEndpoint(c, nodeConfig, loop, log),
+                agent == null ? null : agent::applyClientRules, log, HOOK_GRACE));
         reloads.get().runningKey(settings.sharedKey().orElse(null));
         Thread hook = new Thread(() -> {
             stopRequested.set(true);

@@ -13,6 +13,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import vigil.config.ConfigLoader;
@@ -20,6 +23,7 @@ import vigil.config.VigilConfig;
 import vigil.daemon.hook.Hooks;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
+import vigil.daemon.pg.CommandResult;
 import vigil.protocol.admin.AdminReply;
 import vigil.protocol.admin.ErrorCode;
 
@@ -33,6 +37,11 @@ class ReloadsTest {
     private final List<VigilConfig> opened = new ArrayList<>();
 
     private Path write(String extra) throws Exception {
+        return write("", extra);
+    }
+
+    /** The file with {@code clusterExtra} at the end of the cluster section and {@code extra} at the node's. */
+    private Path write(String clusterExtra, String extra) throws Exception {
         Path key = dir.resolve("cluster.key");
         if (!Files.exists(key)) {
             Files.writeString(key, "AAAAAAAAAAAAAAAAAAAAAA==\n");
@@ -47,20 +56,67 @@ class ReloadsTest {
                     - {name: n2, address: 10.232.1.12}
                     - {name: w1, address: 10.232.1.13, role: witness}
                   security: {key_file: KEY}
-                node:
+                CLUSTER_EXTRAnode:
                   name: n1
                   state_dir: STATE
-                """.replace("KEY", key.toString()).replace("STATE", dir.resolve("state").toString()) + extra);
+                """.replace("KEY", key.toString()).replace("STATE", dir.resolve("state").toString())
+                .replace("CLUSTER_EXTRA", clusterExtra) + extra);
         return file;
     }
 
     private Reloads reloads() throws Exception {
-        VigilConfig running = ConfigLoader.load(write(""), "n1").config().orElseThrow();
+        return reloads(ConfigLoader.load(write(""), "n1").config().orElseThrow(), null);
+    }
+
+    private Reloads reloads(VigilConfig running, Function<List<String>, Future<CommandResult>> clientRules) {
         Hooks hooks = new Hooks(running.node().hooks(), "n1", "maas", log).start();
         return new Reloads(running, hooks, null, c -> {
             opened.add(c);
             return null;
-        }, log, Duration.ofMillis(100));
+        }, clientRules, log, Duration.ofMillis(100));
+    }
+
+    private static final String PG_CLUSTER = "  postgres: {synchronous: false}\n";
+    private static final String PG_NODE = "  postgres:\n    data_dir: /var/lib/postgresql/15/main\n    port: 5432\n";
+    private static final String RULE = "    client_access:\n      - {database: maasdb, user: maas, address: 10.0.0.0/24}\n";
+
+    @Test
+    void newClientRulesGoToTheDriverAndAFailureIsSaidNotHidden() throws Exception {
+        VigilConfig running = ConfigLoader.load(write(PG_CLUSTER, PG_NODE), "n1").config().orElseThrow();
+        List<List<String>> asked = new ArrayList<>();
+        CompletableFuture<CommandResult> answer = new CompletableFuture<>();
+        try (Reloads r = reloads(running, lines -> {
+            asked.add(lines);
+            return answer;
+        })) {
+            write(PG_CLUSTER, PG_NODE + RULE);
+            answer.complete(new CommandResult(List.of("psql"), 1, Duration.ZERO, "could not connect",
+                    CommandResult.Failure.OTHER));
+            AdminReply failed = r.reload("alice");
+            assertTrue(failed.ok(), String.valueOf(failed.error()));
+            assertEquals(List.of(List.of("host    maasdb       maas         10.0.0.0/24          scram-sha-256")), asked);
+            assertTrue(failed.result().path("applied").isEmpty(), failed.result().toString());
+            assertTrue(failed.result().path("failed").path("node.postgres.client_access").asText()
+                    .startsWith("could not connect"), failed.result().toString());
+            assertEquals("not applied: node.postgres.client_access: could not connect (OTHER)",
+                    failed.result().path("detail").asText());
+
+            CompletableFuture<CommandResult> ok = CompletableFuture.completedFuture(
+                    new CommandResult(List.of("psql"), 0, Duration.ZERO, "t", CommandResult.Failure.NONE));
+            try (Reloads again = reloads(running, lines -> ok)) {
+                AdminReply applied = again.reload("alice");
+                assertEquals("[\"node.postgres.client_access\"]", applied.result().path("applied").toString());
+                assertTrue(again.reload("alice").result().path("applied").isEmpty(), "applied once: now it runs with it");
+            }
+        }
+        // a section changed around the rules is no client rule: not sent, a restart
+        write(PG_CLUSTER, PG_NODE.replace("5432", "5433") + RULE);
+        try (Reloads r = reloads(running, lines -> {
+            throw new AssertionError("sent " + lines);
+        })) {
+            AdminReply port = r.reload("alice");
+            assertEquals("[\"node.postgres\"]", port.result().path("restart_needed").toString());
+        }
     }
 
     @Test

@@ -17,7 +17,11 @@ import vigil.protocol.admin.AdminCommand;
                     + "with errors changes nothing: the errors are printed (file:line:column, setting, what to do). "
                     + "Otherwise the sections a running daemon can take anew are applied at once: node.hooks (events "
                     + "still queued run with the old hooks, later ones with the new) and node.http (the endpoint is "
-                    + "closed and opened again with the new settings). Every other changed section is listed as "
+                    + "closed and opened again with the new settings) and node.postgres.client_access (vigil's block of "
+                    + "pg_hba.conf is rewritten and PostgreSQL reloaded, not restarted: open sessions stay, new "
+                    + "connections meet the new rules; if a PostgreSQL action such as a clone is running, the rules "
+                    + "are written when it ends and the answer says they are pending). Every other changed section, "
+                    + "the rest of node.postgres included, is listed as "
                     + "needing a restart and left as it runs: systemctl restart vigild (a planned stop; on the primary, "
                     + "switch over first). A changed cluster section needs every node restarted with the same file: "
                     + "nodes whose cluster sections differ refuse each other's messages.",
@@ -29,7 +33,8 @@ import vigil.protocol.admin.AdminCommand;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             " 0:the file was read: what changed was applied or is listed as needing a restart",
-            " 1:the file has errors (nothing changed), or vigild answered something malformed",
+            " 1:the file has errors (nothing changed), a section could not be applied (it is named with the cause; "
+                    + "the daemon runs on with what it had), or vigild answered something malformed",
             " 2:usage error",
             "69:vigild unreachable (socket missing or refusing, or no reply within 5 s)",
         },
@@ -38,6 +43,7 @@ import vigil.protocol.admin.AdminCommand;
 final class ReloadCommand extends CtlCommand implements Callable<Integer> {
     @Override
     public Integer call() {
-        return AdminCall.printDetail(parent, spec, AdminCommand.RELOAD, Map.of());
+        return AdminCall.printDetail(parent, spec, AdminCommand.RELOAD, Map.of(),
+                result -> result.path("failed").isEmpty() ? Vigilctl.EXIT_OK : Vigilctl.EXIT_DAEMON_ERROR);
     }
 }

@@ -227,6 +227,20 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
         });
     }
 
+    /**
+     * The operator's pg_hba lines, written into vigil's block and reloaded ({@code vigilctl reload}) on the action
+     * thread: after the action that runs, never beside it (a clone or rewind writes the same file). Not an action of
+     * the node step: it changes who may connect, nothing the step decides on.
+     */
+    public java.util.concurrent.Future<vigil.daemon.pg.CommandResult> applyClientRules(java.util.List<String> hbaLines) {
+        return actions.submit(() -> {
+            vigil.daemon.pg.CommandResult r = postgres.applyClientRules(hbaLines);
+            log.event(r.ok() ? Priority.NOTICE : Priority.WARNING, "pg_client_rules", "rules", hbaLines.size(),
+                    "outcome", r.ok() ? "OK" : r.failure(), "duration_ms", r.duration().toMillis(), "detail", r.outputTail().strip());
+            return r;
+        });
+    }
+
     /** Stops action {@code id} now: its thread is interrupted and the command it runs killed; its end is not reported. */
     @Override
     public synchronized void cancel(long id) {

@@ -525,6 +525,27 @@ public final class Postgres {
                 : CommandResult.nothingToDo("synchronous_standby_names written; PostgreSQL is not running");
     }
 
+    /**
+     * Takes {@code rules} as the operator's pg_hba lines ({@code vigilctl reload} of {@code node.postgres.client_access}):
+     * vigil's block of pg_hba.conf is rewritten with them and a running PostgreSQL reloads it, no restart (pg_hba.conf
+     * is read anew on SIGHUP; sessions already open stay). Every later write of the block uses them. When the file
+     * cannot be written the rules before stay in force, in the file and for later writes; a failed reload leaves the
+     * file written (PostgreSQL reads it at its next reload or start) and says so.
+     */
+    public CommandResult applyClientRules(List<String> rules) {
+        List<String> before = files.clientRules();
+        files.clientRules(rules);
+        try {
+            files.writeHba(cmd.password().isPresent());
+        } catch (RuntimeException e) {
+            files.clientRules(before);
+            return CommandResult.failed(List.of(), "pg_hba.conf in " + s.configDir() + " not written, the rules before"
+                    + " stay: " + e.getMessage());
+        }
+        if (!running()) return CommandResult.nothingToDo("pg_hba.conf written; PostgreSQL is not running (it reads it at start)");
+        return cmd.sql(QUICK, "SELECT pg_reload_conf()");
+    }
+
     private static void requireOneLine(String value) {
         if (value.chars().anyMatch(c -> c < 0x20)) {
             throw new IllegalArgumentException("synchronous_standby_names must be one line, got \"" + value + "\"");

@@ -40,10 +40,24 @@ final class PostgresFiles {
 
     private final PgSettings s;
     private final OsAccount account;
+    /**
+     * The operator's pg_hba lines ({@code node.postgres.client_access}): from the settings at start, replaced by a
+     * reload ({@link Postgres#applyClientRules}); every later write of vigil's block uses the current ones.
+     */
+    private volatile List<String> clientRules;
 
     PostgresFiles(PgSettings s, OsAccount account) {
         this.s = s;
         this.account = account;
+        this.clientRules = s.clientRules();
+    }
+
+    List<String> clientRules() {
+        return clientRules;
+    }
+
+    void clientRules(List<String> rules) {
+        clientRules = List.copyOf(rules);
     }
 
     Path data(String name) {
@@ -198,9 +212,10 @@ final class PostgresFiles {
             block.add(String.format("host    replication  %-12s %-20s %s", s.replicationUser(), hbaAddress(peer), method));
             block.add(String.format("host    postgres     %-12s %-20s %s", s.replicationUser(), hbaAddress(peer), method));
         }
-        if (!s.clientRules().isEmpty()) {
+        List<String> clients = clientRules;
+        if (!clients.isEmpty()) {
             block.add("# clients, from node.postgres.client_access");
-            block.addAll(s.clientRules());
+            block.addAll(clients);
         }
         writeBlock(s.configDir().resolve("pg_hba.conf"), block);
     }

@@ -222,6 +222,21 @@ class VigilctlTest {
     }
 
     @Test
+    void aReloadThatCouldNotApplyASectionExitsOne() {
+        Path applied = serve(Map.of("applied", List.of("node.http"), "failed", Map.of(), "restart_needed", List.of(),
+                "detail", "applied: node.http"));
+        Run ok = run("--socket", applied.toString(), "reload");
+        assertEquals(0, ok.code(), ok.err());
+        assertEquals("applied: node.http\n", ok.out());
+        servers.forEach(AdminServer::close);
+        Path failed = serve(Map.of("applied", List.of(), "failed", Map.of("node.postgres.client_access", "no socket"),
+                "restart_needed", List.of(), "detail", "not applied: node.postgres.client_access: no socket"));
+        Run notApplied = run("--socket", failed.toString(), "reload");
+        assertEquals(1, notApplied.code(), notApplied.out());
+        assertEquals("not applied: node.postgres.client_access: no socket\n", notApplied.out());
+    }
+
+    @Test
     void cleanupSendsTheNodeAndTheOperatorAndPrintsWhatWasReset() {
         List<Map<String, Object>> asked = new ArrayList<>();
         Path socket = serve(request -> {

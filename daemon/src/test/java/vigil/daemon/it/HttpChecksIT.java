@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import vigil.testkit.ClusterShape;
 import vigil.testkit.ExecResult;
+import vigil.testkit.NetnsRig;
 import vigil.testkit.PgOptions;
 import vigil.testkit.Timing;
 import vigil.testkit.VigilCluster;
@@ -178,5 +179,52 @@ class HttpChecksIT extends PgClusterIT {
             cluster.vigilctl(n, "reload");
         }
         assertEquals(List.of(200), codes(List.of(url(n, "/health"))), "back on " + ClusterShape.HTTP_PORT);
+    }
+
+    /**
+     * {@code vigilctl reload} of {@code node.postgres.client_access} on a real vigild: the rule that admits the client
+     * namespace is taken out of the file, and from the reload's answer on that PostgreSQL refuses the client, without a
+     * restart; put back, it admits it again.
+     */
+    @Test
+    @Order(4)
+    void aReloadPutsNewClientRulesInForceWithoutARestart() throws Exception {
+        String primary = pg.awaitPrimaryWithStandbys(SETTLE);
+        pg.psql(primary, "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + vigil.testkit.PgNodes.WRITER_ROLE
+                + "') THEN CREATE ROLE " + vigil.testkit.PgNodes.WRITER_ROLE + " LOGIN; END IF; END$$").orThrow("the client's role");
+        String n = cluster.nodes().get(0);
+        long until = System.nanoTime() + SETTLE.toNanos();
+        ExecResult admitted = clientSelect(n);
+        while (!admitted.output().strip().equals("1") && System.nanoTime() < until) {
+            sleepMs(200);
+            admitted = clientSelect(n);
+        }
+        assertEquals("1", admitted.output().strip(), "the client admitted by the rule at start: " + admitted.output());
+        long postmaster = pg.postmasterPid(n).orElseThrow();
+
+        java.nio.file.Path file = cluster.configFile(n);
+        String before = java.nio.file.Files.readString(file);
+        String without = before.replaceAll("(?m)^    client_access:\n(^      - .*\n)+", "");
+        assertTrue(!without.equals(before), "the client rule is in " + file);
+        java.nio.file.Files.writeString(file, without);
+        try {
+            ExecResult reload = cluster.vigilctl(n, "reload").orThrow("vigilctl reload on " + n);
+            assertTrue(reload.output().contains("applied: node.postgres.client_access"), reload.output());
+            ExecResult refused = clientSelect(n);
+            assertTrue(refused.output().contains("no pg_hba.conf entry for host \"" + rig.address(NetnsRig.CLIENT) + "\""),
+                    refused.output());
+        } finally {
+            java.nio.file.Files.writeString(file, before);
+            cluster.vigilctl(n, "reload");
+        }
+        assertEquals("1", clientSelect(n).output().strip(), "admitted again after the second reload");
+        assertEquals(postmaster, pg.postmasterPid(n).orElseThrow(), "PostgreSQL reloaded, not restarted");
+    }
+
+    /** SELECT 1 over TCP from the client namespace to {@code node}'s PostgreSQL, as the client's role. */
+    private ExecResult clientSelect(String node) {
+        return rig.exec(rig.clientNs(), Duration.ofSeconds(5), PgOptions.BINDIR.resolve("psql").toString(), "-X", "-At",
+                "-c", "SELECT 1", "host=" + rig.address(node) + " port=" + PgOptions.PORT + " user="
+                        + vigil.testkit.PgNodes.WRITER_ROLE + " dbname=postgres connect_timeout=2");
     }
 }

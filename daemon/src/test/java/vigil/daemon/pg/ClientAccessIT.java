@@ -78,6 +78,31 @@ class ClientAccessIT {
         assertThrows(SQLException.class, () -> selectOne(p, "127.0.0.1", STANDBY_ONLY), "n1's config has no such rule");
     }
 
+    /** {@code vigilctl reload} of the rules: a running primary admits and refuses by them at once, not restarted. */
+    @Test
+    void newRulesAreInForceWithoutARestart() throws Exception {
+        PgFixture.Node p = fx.node("n1", "0.0.0.0", List.of(RULE));
+        require(p.pg.initPrimary(true), "initPrimary");
+        require(p.pg.start(), "start n1");
+        p.execute("CREATE ROLE app LOGIN PASSWORD '" + APP_PASSWORD + "'");
+        p.execute("CREATE DATABASE appdb OWNER app");
+        String started = p.query("SELECT pg_postmaster_start_time()");
+        assertThrows(SQLException.class, () -> selectOne(p, "127.0.0.1", STANDBY_ONLY), "not admitted yet");
+
+        String more = "host    appdb        app          " + STANDBY_ONLY + "/32        scram-sha-256";
+        require(p.pg.applyClientRules(List.of(RULE, more)), "apply two rules");
+        assertEquals(1, selectOne(p, "127.0.0.1", STANDBY_ONLY));
+        require(p.pg.applyClientRules(List.of(more)), "apply one rule");
+        SQLException refused = assertThrows(SQLException.class, () -> selectOne(p, "127.0.0.1", ADMITTED));
+        assertTrue(refused.getMessage().contains("no pg_hba.conf entry for host \"" + ADMITTED + "\""), refused.getMessage());
+        assertEquals(started, p.query("SELECT pg_postmaster_start_time()"), "reloaded, not restarted");
+
+        // the rules are the ones every later write of the block uses: a role change's rewrite (and reload) keeps them
+        p.pg.configurePrimary();
+        assertEquals(1, selectOne(p, "127.0.0.1", STANDBY_ONLY));
+        assertThrows(SQLException.class, () -> selectOne(p, "127.0.0.1", ADMITTED));
+    }
+
     /** SELECT 1 as app on appdb, over TCP to {@code host}, from the local address {@code from}. */
     static int selectOne(PgFixture.Node n, String host, String from) throws SQLException {
         Properties props = new Properties();

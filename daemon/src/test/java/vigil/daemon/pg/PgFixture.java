@@ -95,6 +95,14 @@ public final class PgFixture implements AutoCloseable {
             }
         }
 
+        /** The first column of the first row of {@code sql}, as text. */
+        public String query(String sql) throws SQLException {
+            try (Connection c = connect(); var st = c.createStatement(); var rs = st.executeQuery(sql)) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+
         /** Probes until {@code ok} holds, for at most {@code within}; returns the state that satisfied it. */
         public PgState awaitState(Predicate<PgState> ok, Duration within, String what) {
             return await(probe::probe, ok, within, name + ": " + what);
