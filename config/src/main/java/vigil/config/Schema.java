@@ -175,7 +175,8 @@ final class Schema {
             .example("1GB")
             .doc("The most WAL the primary keeps for an absent standby's slot (PostgreSQL's `max_slot_wal_keep_size`): "
                 + "past it the slot is given up and that standby must be copied again, rather than the primary's disk "
-                + "filling up. Size it for the longest absence you plan for at your write rate."),
+                + "filling up (vigild makes the slot again and copies that standby anew once it is back and the primary "
+                + "answers that the WAL it needs is removed). Size it for the longest absence you plan for at your write rate."),
         Setting.of("cluster.postgres.probe_interval", DURATION).defaults(Duration.ofMillis(100)).example("100ms")
             .doc("How often vigild probes the local PostgreSQL while anything moves. While the node is steady (its "
                 + "lease renewed, or its leader heard, within two heartbeats; PostgreSQL a writable primary or a "

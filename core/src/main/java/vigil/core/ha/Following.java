@@ -74,6 +74,9 @@ final class Following {
             s.act(new PgAction.Clone(primary, s.pg.systemId()), HaReason.CLONE);
         } else if (view.disk().data() == PgView.Disk.Data.FOREIGN) {
             s.why = new Why(HaReason.SYSTEM_ID_MISMATCH, null, "the data directory holds files but no PostgreSQL cluster");
+        } else if (s.reclone != null) {
+            s.act(new PgAction.Clone(primary, s.pg.systemId()), new Why(HaReason.RECLONE, primary,
+                    s.reclone + "; the old data directory is kept aside"));
         } else if (mustRewind(s)) {
             rewind(s, primary);
         } else if (heldByPrimary(s, view)) {
@@ -94,14 +97,9 @@ final class Following {
     }
 
     private static void rewind(HaStep s, String primary) {
-        if (s.rewindImpossible) {
-            s.act(new PgAction.Clone(primary, s.pg.systemId()), new Why(HaReason.RECLONE, primary,
-                    "pg_rewind cannot repair the divergence; the old data directory is kept aside"));
-        } else {
-            s.act(new PgAction.Rewind(primary, s.pg.systemId()), s.rewindRetries > 0
-                    ? new Why(HaReason.REWIND_RETRY, primary, "attempt " + (s.rewindRetries + 1))
-                    : new Why(HaReason.REWIND, primary, rewindCause(s)));
-        }
+        s.act(new PgAction.Rewind(primary, s.pg.systemId()), s.rewindRetries > 0
+                ? new Why(HaReason.REWIND_RETRY, primary, "attempt " + (s.rewindRetries + 1))
+                : new Why(HaReason.REWIND, primary, rewindCause(s)));
     }
 
     private static String rewindCause(HaStep s) {
@@ -157,8 +155,18 @@ final class Following {
             s.stalledSince = -1;
             s.act(new PgAction.StopFast(), new Why(HaReason.REWIND, primary, "not streaming from the primary for "
                     + s.p.standbyStallMs() + " ms"));
+        } else if (s.stalledSince >= 0 && s.now - s.stalledSince >= s.p.standbyStallMs()
+                && view.replication().walGone() != null && primaryLeads(s, primary)) {
+            // The primary answered that it removed the WAL this standby needs: streaming cannot resume, whatever the
+            // wait. Stopped, and copied anew from the primary when stopped (the old data directory kept aside).
+            s.reclone = primary + " removed WAL this standby needs: " + view.replication().walGone();
+            s.stalledSince = -1;
+            s.act(new PgAction.StopFast(), new Why(HaReason.RECLONE, primary, "not streaming for "
+                    + s.p.standbyStallMs() + " ms and " + s.reclone + "; stopped to be copied anew"));
         } else if (s.stalledSince >= 0 && s.now - s.stalledSince >= s.p.standbyStallMs()) {
-            s.why = new Why(HaReason.STANDBY_STALLED, primary, "not streaming for " + s.p.standbyStallMs() + " ms or more");
+            s.why = new Why(HaReason.STANDBY_STALLED, primary, "not streaming for " + s.p.standbyStallMs() + " ms or more"
+                    + (view.replication().walGone() == null ? "" : "; " + primary + " removed WAL it needs: "
+                    + view.replication().walGone()));
         } else if (view.disk().setAside() && view.streaming()) {
             s.act(new PgAction.DiscardSetAside(), HaReason.DISCARD_SET_ASIDE);
         } else {

@@ -56,7 +56,10 @@ public enum HaReason {
     REWIND,
     /** pg_rewind failed for a passing reason (source unreachable...): retried, no re-clone. */
     REWIND_RETRY,
-    /** pg_rewind proved it cannot repair the divergence: fresh pg_basebackup, the old data kept aside. */
+    /**
+     * A fresh pg_basebackup, the old data kept aside: pg_rewind proved it cannot repair the divergence, or the primary
+     * removed WAL this standby needs (a standby stopped for longer than max_slot_wal_keep_size or wal_keep_size allow).
+     */
     RECLONE,
     /** The data directory is empty: copy the primary with pg_basebackup. */
     CLONE,

@@ -57,7 +57,8 @@ final class HaStep {
     String syncApplied;
     long syncAppliedAt;
     int rewindRetries;
-    boolean rewindImpossible;
+    /** Why the next start must be a re-clone; null: none ({@link SupervisorState.Rejoin#reclone}). */
+    String reclone;
     long rejoinedOn;
     String refusedFor;
     Map<String, PeerProbe> probes;
@@ -103,7 +104,7 @@ final class HaStep {
         this.syncApplied = s.work().syncApplied();
         this.syncAppliedAt = s.work().syncAppliedAt();
         this.rewindRetries = s.rejoin().rewindRetries();
-        this.rewindImpossible = s.rejoin().rewindImpossible();
+        this.reclone = s.rejoin().reclone();
         this.refusedFor = s.rejoin().refusedFor();
         this.rejoinedOn = s.rejoin().rejoinedOn();
         this.probes = new HashMap<>(s.probes().answers());
@@ -128,7 +129,7 @@ final class HaStep {
                         unsettled),
                 new SupervisorState.Work(inFlight, inFlightSince, fencing, restarts, failedActions, retryAt,
                         checkpointPending, startAfterFence, stopping, unfit, syncApplied, syncAppliedAt),
-                new SupervisorState.Rejoin(rewindRetries, rewindImpossible, refusedFor, rejoinedOn),
+                new SupervisorState.Rejoin(rewindRetries, reclone, refusedFor, rejoinedOn),
                 new SupervisorState.Probes(probes, probeAskedAt, fences, fenceAskedAt), durable,
                 new SupervisorState.Boot(bootAt, bootId, ledSinceBoot), why, freeze, handover, order);
         return new HaDecision(next, actions, electionInputs, durable.equals(durableBefore) ? null : durable,
@@ -277,13 +278,13 @@ final class HaStep {
     private void rejoined(PgAction action, Outcome outcome) {
         if (outcome.ok()) {
             rewindRetries = 0;
-            rewindImpossible = false;
+            reclone = null;
             rejoinedOn = pg.timeline();
             if (durable.needsRewind()) durable = durable.withNeedsRewind(false);
             return;
         }
         switch (outcome.failure()) {
-            case REWIND_IMPOSSIBLE -> rewindImpossible = true;
+            case REWIND_IMPOSSIBLE -> reclone = "pg_rewind cannot repair the divergence";
             case FOREIGN_SYSTEM -> refusedFor = pg.primary();
             default -> rewindRetries++;
         }

@@ -33,9 +33,20 @@ public record PgView(Health health, Role role, Position position, Replication re
      * @param upstream  the node a standby follows, as vigil configured it (null: none)
      * @param fork      a primary's timeline fork (null on timeline 1 or not known)
      * @param syncNames a primary's effective synchronous_standby_names (null when not read)
+     * @param walGone   a standby that does not stream: its upstream, asked to stream from this standby's position as
+     *                  its WAL receiver would, answered that it removed that WAL (its answer; null: not known to be
+     *                  gone). Only a re-clone lets such a standby follow that upstream again.
      */
-    public record Replication(boolean streaming, String upstream, PgRecord.Fork fork, String syncNames) {
+    public record Replication(boolean streaming, String upstream, PgRecord.Fork fork, String syncNames, String walGone) {
         public static final Replication NONE = new Replication(false, null, null, null);
+
+        public Replication(boolean streaming, String upstream, PgRecord.Fork fork, String syncNames) {
+            this(streaming, upstream, fork, syncNames, null);
+        }
+
+        public Replication withWalGone(String why) {
+            return new Replication(streaming, upstream, fork, syncNames, why);
+        }
     }
 
     /**

@@ -150,7 +150,8 @@ public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes prob
 
     /**
      * @param rewindRetries    consecutive transient pg_rewind failures (retried; never a reason to re-clone)
-     * @param rewindImpossible pg_rewind proved it cannot repair the divergence: the next attempt is a re-clone
+     * @param reclone          why the next start must be a re-clone (null: none): pg_rewind proved it cannot repair
+     *                         the divergence, or the primary removed WAL this standby needs
      * @param refusedFor       a clone or rewind from this primary was refused (another system): nothing more is tried
      *                         until the recorded primary changes
      * @param rejoinedOn       the recorded primary's timeline when a clone or pg_rewind from it last succeeded (0: none
@@ -158,8 +159,8 @@ public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes prob
      *                         its control file names an older timeline — pg_rewind's "no rewind required" changes
      *                         nothing, and recovery follows the newer timeline from there
      */
-    public record Rejoin(int rewindRetries, boolean rewindImpossible, String refusedFor, long rejoinedOn) {
-        static final Rejoin NONE = new Rejoin(0, false, null, 0);
+    public record Rejoin(int rewindRetries, String reclone, String refusedFor, long rejoinedOn) {
+        static final Rejoin NONE = new Rejoin(0, null, null, 0);
     }
 
     /**

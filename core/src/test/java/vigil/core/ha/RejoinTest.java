@@ -203,4 +203,41 @@ class RejoinTest {
         assertEquals(List.of(), later.actions());
         assertEquals(HaReason.STANDBY_STALLED, reason(later));
     }
+
+    /**
+     * A standby away for longer than the primary keeps WAL for it (its slot invalidated past max_slot_wal_keep_size):
+     * once it has not streamed for standby_stall and the primary answered that the WAL is removed, it is stopped and
+     * copied anew, the cause named; before the stall time it waits, and without that answer it only reports the stall.
+     */
+    @Test
+    void aStandbyWhoseWalThePrimaryRemovedIsStoppedThenCopiedAnew() {
+        String answer = "58P01: requested WAL segment 000000020000000000000003 has already been removed";
+        PgView stalled = standby(2, PRIMARY_LSN, false, "n2");
+        PgView gone = stalled.withReplication(stalled.replication().withWalGone(answer));
+        long stallMs = ASYNC.standbyStallMs();
+        SupervisorState first = probe(probed(gone), followerOfNewPrimary("n3"), gone, NOW).next();
+        HaDecision early = probe(first, followerOfNewPrimary("n3").heardAt(NOW + stallMs - 60), gone, NOW + stallMs - 10);
+        assertEquals(List.of(), early.actions(), "not before standby_stall");
+
+        HaDecision unknown = probe(first, followerOfNewPrimary("n3").heardAt(NOW + stallMs - 50), stalled, NOW + stallMs);
+        assertEquals(List.of(), unknown.actions(), "a stall alone proves nothing about the WAL");
+        assertEquals(HaReason.STANDBY_STALLED, reason(unknown));
+
+        HaDecision stop = probe(first, followerOfNewPrimary("n3").heardAt(NOW + stallMs - 50), gone, NOW + stallMs);
+        assertEquals(List.of(new PgAction.StopFast()), stop.actions());
+        assertEquals(new Why(HaReason.RECLONE, "n2", "not streaming for " + stallMs + " ms and n2 removed WAL this"
+                + " standby needs: " + answer + "; stopped to be copied anew"), why(stop));
+        SupervisorState stopped = done(stop.next(), followerOfNewPrimary("n3").heardAt(NOW + stallMs + 100),
+                new PgAction.StopFast(), Outcome.OK, NOW + stallMs + 150).next();
+        PgView down = stoppedCluster().withPosition(new PgView.Position(2, PRIMARY_LSN, true));
+        HaDecision clone = probe(stopped, followerOfNewPrimary("n3").heardAt(NOW + stallMs + 150), down, NOW + stallMs + 200);
+        assertEquals(List.of(CLONE), clone.actions(), "a clean standby on the primary's timeline, copied anyway");
+        assertEquals(new Why(HaReason.RECLONE, "n2", "n2 removed WAL this standby needs: " + answer
+                + "; the old data directory is kept aside"), why(clone));
+        HaDecision cloned = done(clone.next(), followerOfNewPrimary("n3").heardAt(NOW + stallMs + 900), CLONE, Outcome.OK,
+                NOW + stallMs + 950);
+        HaDecision start = probe(cloned.next(), followerOfNewPrimary("n3").heardAt(NOW + stallMs + 950), down,
+                NOW + stallMs + 1_000);
+        assertEquals(List.of(new PgAction.StartStandby("n2")), start.actions(), "copied once: then it starts");
+    }
 }

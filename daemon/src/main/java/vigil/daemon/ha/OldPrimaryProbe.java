@@ -75,20 +75,8 @@ final class OldPrimaryProbe {
         long deadlineNanos = t0 + Math.max(1, deadline.toMillis()) * 1_000_000;
         PeerAnswer.Kind kind;
         String detail;
-        Properties p = new Properties();
-        p.setProperty("user", user);
-        password.ifPresent(pw -> p.setProperty("password", pw));
-        p.setProperty("socketFactory", DeadlineSockets.class.getName());
-        p.setProperty("socketFactoryArg", Long.toString(deadlineNanos));
-        p.setProperty("connectTimeout", "0"); // DeadlineSockets bounds connect and reads; no login thread
-        p.setProperty("loginTimeout", "0");
-        p.setProperty("ApplicationName", "vigil-peer-probe");
-        p.setProperty("sslmode", "prefer");
-        p.setProperty("gssEncMode", "disable");
-        p.setProperty("preferQueryMode", "simple");
-        p.setProperty("assumeMinServerVersion", "15");
-        String url = "jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/postgres";
-        try (Connection c = new org.postgresql.Driver().connect(url, p); Statement st = c.createStatement();
+        Properties p = properties(deadlineNanos, "vigil-peer-probe");
+        try (Connection c = new org.postgresql.Driver().connect(url(host, port), p); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
             rs.next();
             boolean inRecovery = rs.getBoolean(1);
@@ -99,6 +87,51 @@ final class OldPrimaryProbe {
             detail = reason(e);
         }
         return new PeerAnswer(kind, detail, startedAt, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * Whether {@code host}:{@code port} removed the WAL from {@code lsn} on {@code timeline}, asked exactly as a
+     * standby's WAL receiver asks: {@code START_REPLICATION PHYSICAL lsn TIMELINE tli} on a replication connection,
+     * without a slot (nothing is reserved or moved on that server), as the replication role, within
+     * {@code deadline}. Returns the server's own answer when it says the WAL is gone (SQLSTATE 58P01, "requested WAL
+     * segment ... has already been removed": the walsender found no segment file for that position); null for
+     * anything else: WAL arriving, no answer before the deadline (nothing to send yet), not in its history, any
+     * other error. Never a conclusion from silence or a failed connection.
+     */
+    String walRemoved(String host, int port, long timeline, long lsn, Duration deadline) {
+        long deadlineNanos = System.nanoTime() + Math.max(1, deadline.toMillis()) * 1_000_000;
+        Properties p = properties(deadlineNanos, "vigil-wal-check");
+        p.setProperty("replication", "true");
+        String start = "START_REPLICATION PHYSICAL " + vigil.daemon.pg.Lsn.format(lsn) + " TIMELINE " + timeline;
+        try (Connection c = new org.postgresql.Driver().connect(url(host, port), p)) {
+            org.postgresql.copy.CopyDual stream = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI().copyDual(start);
+            stream.readFromCopy(); // WAL (or a keepalive): it streams from there
+            return null;
+        } catch (SQLException e) {
+            return "58P01".equals(e.getSQLState()) ? e.getSQLState() + ": " + e.getMessage().strip() : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private Properties properties(long deadlineNanos, String applicationName) {
+        Properties p = new Properties();
+        p.setProperty("user", user);
+        password.ifPresent(pw -> p.setProperty("password", pw));
+        p.setProperty("socketFactory", DeadlineSockets.class.getName());
+        p.setProperty("socketFactoryArg", Long.toString(deadlineNanos));
+        p.setProperty("connectTimeout", "0"); // DeadlineSockets bounds connect and reads; no login thread
+        p.setProperty("loginTimeout", "0");
+        p.setProperty("ApplicationName", applicationName);
+        p.setProperty("sslmode", "prefer");
+        p.setProperty("gssEncMode", "disable");
+        p.setProperty("preferQueryMode", "simple");
+        p.setProperty("assumeMinServerVersion", "15");
+        return p;
+    }
+
+    private static String url(String host, int port) {
+        return "jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/postgres";
     }
 
     /** Why no answer came: the kind of failure and the driver's message. Never a conclusion about the server. */

@@ -47,6 +47,7 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
     private final ActionRunner runner;
     private final LocalView localView;
     private final SlotKeeper slots;
+    private final UpstreamWal upstreamWal;
     private final Consumer<Input> loop;
     private final LongSupplier clock;
     private final Log log;
@@ -81,6 +82,7 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
         this.clock = clock;
         this.log = log;
         this.slots = new SlotKeeper(probe, clock, log);
+        this.upstreamWal = new UpstreamWal(peerProbe, upstreams, clock, log);
         // A crashed postmaster is seen the moment it exits, not at the next scheduled probe.
         postgres.onPostmasterExit(this::postmasterExited);
         this.guardThread = new Thread(this::guard, "vigil-lease-guard");
@@ -125,7 +127,7 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
      */
     private void report(java.util.function.Supplier<vigil.core.ha.PgView> view) {
         ProbeGate.Ticket ticket = gate.open();
-        vigil.core.ha.PgView v = view.get();
+        vigil.core.ha.PgView v = upstreamWal.annotate(view.get());
         positionMoved = !v.position().equals(lastPosition);
         lastPosition = v.position();
         gate.pass(ticket, () -> loop.accept(new Input.Probed(clock.getAsLong(), v)));
@@ -374,6 +376,7 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
         LockSupport.unpark(guardThread);
         probes.shutdownNow();
         peers.shutdownNow();
+        upstreamWal.close();
         actions.shutdownNow();
         fences.shutdownNow();
         freezer.shutdownNow();

@@ -46,6 +46,10 @@ final class SlotKeeper {
             return;
         }
         lastFailure = "";
-        if (!done.isEmpty()) log.event(Priority.INFO, "pg_slots", "role", role, "detail", done);
+        if (done.contains("invalidated")) {
+            log.event(Priority.WARNING, "pg_slots", "role", role, "reason", "SLOT_INVALIDATED", "detail", done);
+        } else if (!done.isEmpty()) {
+            log.event(Priority.INFO, "pg_slots", "role", role, "detail", done);
+        }
     }
 }

@@ -4,7 +4,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** PostgreSQL's text form of a WAL position, {@code X/Y} in hex, to and from bytes since 0/0. */
-final class Lsn {
+public final class Lsn {
     private static final Pattern TEXT = Pattern.compile("([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})");
 
     private Lsn() {}
@@ -21,7 +21,7 @@ final class Lsn {
         return Long.parseLong(m.group(1), 16) << 32 | Long.parseLong(m.group(2), 16);
     }
 
-    static String format(long lsn) {
+    public static String format(long lsn) {
         return Long.toHexString(lsn >>> 32).toUpperCase() + "/" + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase();
     }
 }

@@ -198,17 +198,23 @@ public final class PgProbe implements AutoCloseable {
         if (!slots.enabled()) return "";
         try {
             if (connection == null) connection = connect();
-            long dropped;
+            long dropped = 0;
+            String lost = "";
             long made;
             try (Statement st = connection.createStatement()) {
                 try (ResultSet rs = st.executeQuery(slots.dropStatement(primary))) {
-                    dropped = rs.next() ? rs.getLong(1) : 0;
+                    if (rs.next()) {
+                        dropped = rs.getLong(1);
+                        lost = rs.getString(2);
+                    }
                 }
                 try (ResultSet rs = st.executeQuery(slots.makeStatement(primary))) {
                     made = rs.next() ? rs.getLong(1) : 0;
                 }
             }
-            return dropped == 0 && made == 0 ? "" : "dropped " + dropped + ", made " + made;
+            return dropped == 0 && made == 0 ? "" : "dropped " + dropped + ", made " + made + (lost.isEmpty() ? ""
+                    : "; made again, invalidated by PostgreSQL (their standby fell more than max_slot_wal_keep_size"
+                    + " behind; it is copied anew once it finds its WAL gone): " + lost);
         } catch (SQLException | RuntimeException e) {
             closeConnection();
             return "failed: " + e.getMessage();

@@ -41,14 +41,19 @@ public record ReplicationSlots(String own, List<String> others, long maxKeepByte
 
     /**
      * First of the two statements that bring this node's slots to what they should be: drops the inactive {@code vigil_}
-     * slots of nodes no longer in the cluster and, on a standby, those that reserve WAL (left from a time as primary:
-     * they would hold WAL on this standby's disk). Returns how many it dropped. Names come from node names, which the
-     * configuration restricts to letters, digits and '-': a literal needs no more quoting than its quotes.
+     * slots of nodes no longer in the cluster; on a standby, those that reserve WAL (left from a time as primary:
+     * they would hold WAL on this standby's disk); on a primary, those PostgreSQL invalidated ({@code wal_status =
+     * 'lost'}: their standby fell more than max_slot_wal_keep_size behind; such a slot reserves nothing any more, and
+     * made again it protects that standby's WAL from its re-clone on). Returns how many it dropped, and the
+     * invalidated ones' names. Names come from node names, which the configuration restricts to letters, digits and
+     * '-': a literal needs no more quoting than its quotes.
      */
     String dropStatement(boolean primary) {
-        return "SELECT count(pg_drop_replication_slot(s.slot_name)) FROM pg_replication_slots s"
+        return "SELECT count(pg_drop_replication_slot(s.slot_name)),"
+                + " coalesce(string_agg(s.slot_name, ', ') FILTER (WHERE s.wal_status = 'lost'), '') FROM pg_replication_slots s"
                 + " WHERE s.slot_type = 'physical' AND NOT s.active AND s.slot_name LIKE 'vigil\\_%'"
-                + " AND (s.slot_name <> ALL(" + wanted() + ")" + (primary ? "" : " OR s.restart_lsn IS NOT NULL") + ")";
+                + " AND (s.slot_name <> ALL(" + wanted() + ")"
+                + (primary ? " OR s.wal_status = 'lost'" : " OR s.restart_lsn IS NOT NULL") + ")";
     }
 
     /** The second: makes the missing slots, reserving WAL at once on a primary and not on a standby. */

@@ -47,4 +47,36 @@ class OldPrimaryProbeIT {
             assertTrue(stopped.detail().startsWith("refused"), stopped.detail());
         }
     }
+
+    /**
+     * The WAL check asks as a WAL receiver asks: from a position whose segment the primary recycled it answers with
+     * the server's own words (58P01); from where the primary writes, nothing (WAL or silence until the deadline); a
+     * stopped server, nothing either.
+     */
+    @Test
+    void theWalCheckSaysRemovedOnlyWhenTheServerSaysSo() throws Exception {
+        try (PgFixture fx = new PgFixture()) {
+            PgFixture.Node n1 = fx.primary();
+            OldPrimaryProbe probe = new OldPrimaryProbe("replicator", Optional.of(fx.password), DEADLINE);
+            long start = n1.probe.probe().currentLsn();
+            assertEquals(null, probe.walRemoved("127.0.0.1", n1.settings.port(), 1, start, Duration.ofSeconds(1)),
+                    "its WAL is still there");
+            n1.execute("ALTER SYSTEM SET wal_keep_size = 0");
+            n1.execute("SELECT pg_reload_conf()");
+            for (int i = 0; i < 3; i++) {
+                n1.execute("CREATE TABLE IF NOT EXISTS fill (x int); INSERT INTO fill SELECT generate_series(1, 1000)");
+                n1.execute("SELECT pg_switch_wal()");
+            }
+            n1.execute("CHECKPOINT");
+            String removed = probe.walRemoved("127.0.0.1", n1.settings.port(), 1, start, Duration.ofSeconds(1));
+            assertTrue(removed != null && removed.startsWith("58P01: ") && removed.contains("has already been removed"),
+                    String.valueOf(removed));
+            long now = n1.probe.probe().currentLsn();
+            assertEquals(null, probe.walRemoved("127.0.0.1", n1.settings.port(), 1, now, Duration.ofSeconds(1)));
+            assertEquals(null, probe.walRemoved("127.0.0.1", n1.settings.port(), 7, now, Duration.ofSeconds(1)),
+                    "a timeline it does not know is not a removal");
+            PgFixture.require(n1.pg.stop(StopMode.IMMEDIATE), "stop n1");
+            assertEquals(null, probe.walRemoved("127.0.0.1", n1.settings.port(), 1, start, Duration.ofSeconds(1)));
+        }
+    }
 }

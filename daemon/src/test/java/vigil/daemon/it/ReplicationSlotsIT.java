@@ -105,4 +105,51 @@ class ReplicationSlotsIT extends PgClusterIT {
                 && m.values().stream().allMatch(v -> v.equals("inactive none")));
         assertNotEquals(p, to);
     }
+
+    /**
+     * A standby away for longer than its slot may hold WAL ({@code max_slot_wal_keep_size}, made tiny here by ALTER
+     * SYSTEM on the primary, {@code wal_keep_size} 0): PostgreSQL invalidates the slot and recycles the WAL; the
+     * primary's vigild makes the slot again; the standby, back, cannot stream, asks the primary as its WAL receiver
+     * would, hears that the WAL is removed, and is copied anew (RECLONE, the cause named), then streams through its
+     * slot again.
+     */
+    @Test
+    @Order(4)
+    void aStandbyAwayPastItsSlotsLimitIsCopiedAnewAndItsSlotMadeAgain() {
+        String p = pg.awaitPrimaryWithStandbys(SETTLE);
+        String away = cluster.nodes().stream().filter(n -> !n.equals(p)).sorted().findFirst().orElseThrow();
+        try {
+            for (String sql : List.of("ALTER SYSTEM SET wal_keep_size = 0", "ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'",
+                    "SELECT pg_reload_conf()")) {
+                pg.psql(p, sql).orThrow(sql + " on " + p);
+            }
+            cluster.stop(away);
+            for (int i = 0; i < 4; i++) {
+                pg.psql(p, "create table if not exists slot_fill (x int); insert into slot_fill select generate_series(1, 20000);"
+                        + " select pg_switch_wal(); checkpoint").orThrow("write and checkpoint on " + p);
+            }
+            double back = vigil.testkit.VigilCluster.monoNowMs();
+            cluster.startNode(away);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            java.util.Optional<vigil.testkit.LogEvent> reclone = java.util.Optional.empty();
+            while (reclone.isEmpty() && System.nanoTime() < deadline) {
+                sleepMs(200);
+                reclone = cluster.events(away).stream().filter(e -> e.monoMs() > back && e.is("pg")
+                        && e.field("reason").filter("RECLONE"::equals).isPresent()).findFirst();
+            }
+            assertTrue(reclone.isPresent(), away + " never re-cloned: " + cluster.events(away).stream()
+                    .filter(e -> e.monoMs() > back && e.is("pg")).toList());
+            assertTrue(String.valueOf(reclone.get().fields()).contains("removed WAL this standby needs: 58P01"),
+                    reclone.get().toString());
+            assertEquals(p, pg.awaitPrimaryWithStandbys(SETTLE), "the copy streams");
+            awaitSlots(p, "its slot made again and in use", m -> m.getOrDefault(slotOf(away), "").startsWith("active "));
+            assertTrue(cluster.events(p).stream().anyMatch(e -> e.monoMs() > back - 60_000 && e.is("pg_slots")
+                    && e.field("reason").filter("SLOT_INVALIDATED"::equals).isPresent()), "the primary said why it made the slot again");
+        } finally {
+            for (String sql : List.of("ALTER SYSTEM RESET wal_keep_size", "ALTER SYSTEM RESET max_slot_wal_keep_size",
+                    "SELECT pg_reload_conf()")) {
+                pg.psql(p, sql);
+            }
+        }
+    }
 }

@@ -25,6 +25,8 @@ class ReplicationSlotsTest {
         assertTrue(s.makeStatement(true).contains("pg_create_physical_replication_slot(n, true)"), s.makeStatement(true));
         assertTrue(s.dropStatement(false).contains("OR s.restart_lsn IS NOT NULL"), "a standby drops reserving slots");
         assertFalse(s.dropStatement(true).contains("restart_lsn"), "a primary keeps them");
+        assertTrue(s.dropStatement(true).contains("OR s.wal_status = 'lost'"), "a primary makes invalidated ones again");
+        assertFalse(s.dropStatement(false).contains("OR s.wal_status = 'lost'"), s.dropStatement(false));
         assertTrue(s.dropStatement(true).contains("NOT s.active AND s.slot_name LIKE 'vigil\\_%'")
                 && s.dropStatement(true).contains("ARRAY['vigil_n1','vigil_n3']"), s.dropStatement(true));
     }
