@@ -91,6 +91,11 @@ final class ClientAccessRules {
                 problems.error(p + ".method", b.at(p + ".method"), "peer works only on the Unix socket — write type:"
                         + " local, or a password method such as scram-sha-256 for network clients");
             }
+            if (method.equals("cert") && !type.equals("hostssl")) {
+                // PostgreSQL refuses the whole pg_hba.conf for such a line: it would not start, nor reload it
+                problems.error(p + ".method", b.at(p + ".method"), "cert works only on SSL connections — write type:"
+                        + " hostssl, or a password method such as scram-sha-256");
+            }
             if (method.equals("trust") && !type.equals("local")) {
                 problems.warning(p + ".method", b.at(p + ".method"), "trust lets anyone on " + address + " connect as "
                         + who + " without a password — use scram-sha-256 unless that network is yours alone");

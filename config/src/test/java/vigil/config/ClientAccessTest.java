@@ -97,6 +97,8 @@ class ClientAccessTest {
                     "node.postgres.client_access[0].address", 14, 62, "a local rule (Unix socket) has no address"),
             bad("peer over the network", "- {database: maasdb, user: maas, address: 10.0.0.0/24, method: peer}",
                     "node.postgres.client_access[0].method", 14, 70, "peer works only on the Unix socket"),
+            bad("cert without SSL", "- {database: maasdb, user: maas, address: 10.0.0.0/24, method: cert}",
+                    "node.postgres.client_access[0].method", 14, 70, "cert works only on SSL connections"),
             bad("two words in one field", "- {database: maas db, user: maas, address: 10.0.0.0/24}",
                     "node.postgres.client_access[0].database", 14, 20, "is not one pg_hba.conf field"),
             bad("user missing", "- {database: maasdb, address: 10.0.0.0/24}",

@@ -31,10 +31,11 @@ import vigil.protocol.admin.ErrorCode;
  * with errors changes nothing (its problems are the answer, file:line:column). Owns what it swaps: {@link #close}
  * closes the current ones. Client rules are written by the PostgreSQL driver on its action thread, never beside an
  * action (a clone or a rewind rewrites the same file): the answer waits up to {@link #CLIENT_RULES_WAIT} for the
- * action that runs; past that the rules are in force for every later write and the answer says they are pending.
+ * action that runs; past that the answer says they are pending (they are written when the action ends; the outcome
+ * is logged as {@code event=pg_client_rules}), and the next reload applies them again.
  */
 final class Reloads implements AutoCloseable {
-    /** Well inside vigilctl's 5 s for an answer. */
+    /** With the old hooks' grace, within the 15 s vigilctl reload waits for an answer. */
     static final Duration CLIENT_RULES_WAIT = Duration.ofSeconds(3);
     private final Log log;
     private final Duration hookGrace;
@@ -92,10 +93,11 @@ final class Reloads implements AutoCloseable {
         if (changes.applicable().contains(CLIENT_ACCESS)) {
             List<ClientAccess> rules = file.node().postgres().orElseThrow().clientAccess();
             String outcome = applyClientRules(rules.stream().map(ClientAccess::hbaLine).toList());
-            if (outcome == null || outcome.startsWith(PENDING)) {
+            if (outcome == null) {
                 running = new VigilConfig(running.source(), running.cluster(), running.node().withPostgres(
                         running.node().postgres().map(p -> p.withClientAccess(rules))));
-                pending = outcome;
+            } else if (outcome.startsWith(PENDING)) {
+                pending = outcome; // not yet the running config: the next reload applies them again (no harm if done)
             } else {
                 applied.remove(CLIENT_ACCESS);
                 failed.put(CLIENT_ACCESS, outcome);

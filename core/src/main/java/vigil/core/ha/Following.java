@@ -5,8 +5,9 @@ import vigil.core.election.PgRecord;
 /**
  * Everyone but the leader: follow the recorded primary. A node whose history may have forked from the primary's
  * (it was writable, its control file says it last ran as a primary, or it is on another timeline) rewinds before it
- * runs as a standby, so it never serves reads of commits the cluster lost; a transient pg_rewind failure is retried,
- * and only a proven divergence leads to a re-clone.
+ * runs as a standby, so it never serves reads of commits the cluster lost; a transient pg_rewind failure is retried.
+ * Only two things lead to a re-clone: a divergence pg_rewind proved it cannot repair, and the primary's own answer
+ * that it removed WAL a standby that does not stream needs (then only a copy of it lets that standby follow it).
  */
 final class Following {
     private Following() {}
@@ -74,9 +75,9 @@ final class Following {
             s.act(new PgAction.Clone(primary, s.pg.systemId()), HaReason.CLONE);
         } else if (view.disk().data() == PgView.Disk.Data.FOREIGN) {
             s.why = new Why(HaReason.SYSTEM_ID_MISMATCH, null, "the data directory holds files but no PostgreSQL cluster");
-        } else if (s.reclone != null) {
+        } else if (s.reclone != null && s.reclone.concerns(primary)) {
             s.act(new PgAction.Clone(primary, s.pg.systemId()), new Why(HaReason.RECLONE, primary,
-                    s.reclone + "; the old data directory is kept aside"));
+                    s.reclone.why() + "; the old data directory is kept aside"));
         } else if (mustRewind(s)) {
             rewind(s, primary);
         } else if (heldByPrimary(s, view)) {
@@ -146,6 +147,16 @@ final class Following {
             } else {
                 s.why = new Why(HaReason.FOLLOW_PRIMARY, primary, "catching up to timeline " + s.pg.timeline());
             }
+        } else if (s.stalledSince >= 0 && s.now - s.stalledSince >= s.p.standbyStallMs()
+                && view.replication().walGone() != null && primaryLeads(s, primary)) {
+            // The primary answered that it removed the WAL this standby needs: streaming cannot resume, whatever the
+            // wait, and a rewind cannot bring it back (so this comes before the rewind below). Stopped, and copied
+            // anew from that primary once stopped (the old data directory kept aside).
+            s.reclone = new SupervisorState.Reclone(primary, primary + " removed WAL this standby needs: "
+                    + view.replication().walGone());
+            s.stalledSince = -1;
+            s.act(new PgAction.StopFast(), new Why(HaReason.RECLONE, primary, "not streaming for "
+                    + s.p.standbyStallMs() + " ms and " + s.reclone.why() + "; stopped to be copied anew"));
         } else if (s.stalledSince >= 0 && s.now - s.stalledSince >= s.p.standbyStallMs() && primaryLeads(s, primary)
                 && s.pg.fork() == null && s.pg.timeline() > 1) {
             // Not streaming although the primary leads (so it runs), and the record cannot tell where its timeline
@@ -155,14 +166,6 @@ final class Following {
             s.stalledSince = -1;
             s.act(new PgAction.StopFast(), new Why(HaReason.REWIND, primary, "not streaming from the primary for "
                     + s.p.standbyStallMs() + " ms"));
-        } else if (s.stalledSince >= 0 && s.now - s.stalledSince >= s.p.standbyStallMs()
-                && view.replication().walGone() != null && primaryLeads(s, primary)) {
-            // The primary answered that it removed the WAL this standby needs: streaming cannot resume, whatever the
-            // wait. Stopped, and copied anew from the primary when stopped (the old data directory kept aside).
-            s.reclone = primary + " removed WAL this standby needs: " + view.replication().walGone();
-            s.stalledSince = -1;
-            s.act(new PgAction.StopFast(), new Why(HaReason.RECLONE, primary, "not streaming for "
-                    + s.p.standbyStallMs() + " ms and " + s.reclone + "; stopped to be copied anew"));
         } else if (s.stalledSince >= 0 && s.now - s.stalledSince >= s.p.standbyStallMs()) {
             s.why = new Why(HaReason.STANDBY_STALLED, primary, "not streaming for " + s.p.standbyStallMs() + " ms or more"
                     + (view.replication().walGone() == null ? "" : "; " + primary + " removed WAL it needs: "

@@ -58,7 +58,7 @@ final class HaStep {
     long syncAppliedAt;
     int rewindRetries;
     /** Why the next start must be a re-clone; null: none ({@link SupervisorState.Rejoin#reclone}). */
-    String reclone;
+    SupervisorState.Reclone reclone;
     long rejoinedOn;
     String refusedFor;
     Map<String, PeerProbe> probes;
@@ -262,6 +262,8 @@ final class HaStep {
         }
         if (action instanceof PgAction.Rewind || action instanceof PgAction.Clone) rejoined(action, outcome);
         if (action instanceof PgAction.Promote && outcome.ok()) checkpointPending = true;
+        // Its data is the cluster's now: no copy is owed any more.
+        if ((action instanceof PgAction.Promote || action instanceof PgAction.StartPrimary) && outcome.ok()) reclone = null;
         if (action instanceof PgAction.Checkpoint) checkpointPending = false;
         if (action instanceof PgAction.SetSyncStandbys ss && outcome.ok()) {
             syncApplied = ss.value();
@@ -284,7 +286,7 @@ final class HaStep {
             return;
         }
         switch (outcome.failure()) {
-            case REWIND_IMPOSSIBLE -> reclone = "pg_rewind cannot repair the divergence";
+            case REWIND_IMPOSSIBLE -> reclone = new SupervisorState.Reclone(null, "pg_rewind cannot repair the divergence");
             case FOREIGN_SYSTEM -> refusedFor = pg.primary();
             default -> rewindRetries++;
         }

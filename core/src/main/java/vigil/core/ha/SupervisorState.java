@@ -149,6 +149,16 @@ public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes prob
     }
 
     /**
+     * A re-clone this node needs: {@code from} the primary whose answer made it necessary (null: from whichever primary,
+     * pg_rewind proved the divergence); another primary may still have the WAL, so it does not carry over to one.
+     */
+    public record Reclone(String from, String why) {
+        boolean concerns(String primary) {
+            return from == null || from.equals(primary);
+        }
+    }
+
+    /**
      * @param rewindRetries    consecutive transient pg_rewind failures (retried; never a reason to re-clone)
      * @param reclone          why the next start must be a re-clone (null: none): pg_rewind proved it cannot repair
      *                         the divergence, or the primary removed WAL this standby needs
@@ -159,7 +169,7 @@ public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes prob
      *                         its control file names an older timeline — pg_rewind's "no rewind required" changes
      *                         nothing, and recovery follows the newer timeline from there
      */
-    public record Rejoin(int rewindRetries, String reclone, String refusedFor, long rejoinedOn) {
+    public record Rejoin(int rewindRetries, Reclone reclone, String refusedFor, long rejoinedOn) {
         static final Rejoin NONE = new Rejoin(0, null, null, 0);
     }
 

@@ -240,4 +240,41 @@ class RejoinTest {
                 NOW + stallMs + 1_000);
         assertEquals(List.of(new PgAction.StartStandby("n2")), start.actions(), "copied once: then it starts");
     }
+
+    /** The re-clone is owed to the primary that answered: once another one is recorded, it is not copied from. */
+    @Test
+    void aRecloneOwedToOnePrimaryIsNotCarriedOverToTheNext() {
+        String answer = "58P01: requested WAL segment 000000020000000000000003 has already been removed";
+        PgView stalled = standby(2, PRIMARY_LSN, false, "n2");
+        PgView gone = stalled.withReplication(stalled.replication().withWalGone(answer));
+        long stallMs = ASYNC.standbyStallMs();
+        SupervisorState first = probe(probed(gone), followerOfNewPrimary("n3"), gone, NOW).next();
+        HaDecision stop = probe(first, followerOfNewPrimary("n3").heardAt(NOW + stallMs - 50), gone, NOW + stallMs);
+        assertEquals(List.of(new PgAction.StopFast()), stop.actions());
+        SupervisorState stopped = done(stop.next(), followerOfNewPrimary("n3").heardAt(NOW + stallMs + 100),
+                new PgAction.StopFast(), Outcome.OK, NOW + stallMs + 150).next();
+        PgView down = stoppedCluster().withPosition(new PgView.Position(2, PRIMARY_LSN, true));
+        Situation n4Leads = following("n3", "n4", 7).pg(new vigil.core.election.PgRecord("n4", SYSTEM, 2,
+                promotedN2().fork(), List.of(), null)).ledIn("n4", 7).heardAt(NOW + stallMs + 150);
+        HaDecision next = probe(stopped, n4Leads, down, NOW + stallMs + 200);
+        assertEquals(List.of(new PgAction.StartStandby("n4")), next.actions(), "n4 may still have the WAL: " + why(next));
+    }
+
+    /**
+     * A stall on a timeline whose fork the record does not know would be rewound; when the primary answered that the
+     * WAL is removed, a rewind cannot help (it would start, stall and rewind again): the copy comes first.
+     */
+    @Test
+    void removedWalWinsOverTheRewindOfAnUnknownFork() {
+        Situation e = following("n3", "n2", 6).pg(new vigil.core.election.PgRecord("n2", SYSTEM, 2, null, List.of(), null))
+                .ledIn("n2", 6);
+        PgView stalled = standby(2, PRIMARY_LSN, false, "n2");
+        PgView gone = stalled.withReplication(stalled.replication().withWalGone("58P01: gone"));
+        long stallMs = ASYNC.standbyStallMs();
+        SupervisorState first = probe(probed(gone), e.heardAt(NOW), gone, NOW).next();
+        HaDecision stop = probe(first, e.heardAt(NOW + stallMs - 50), gone, NOW + stallMs);
+        assertEquals(List.of(new PgAction.StopFast()), stop.actions());
+        assertEquals(HaReason.RECLONE, reason(stop));
+        assertFalse(stop.persist() != null && stop.persist().needsRewind(), "no rewind owed");
+    }
 }

@@ -44,17 +44,20 @@ record AdminCall(JsonNode result, int exit) {
      */
     static int printDetail(Vigilctl parent, picocli.CommandLine.Model.CommandSpec spec,
                            vigil.protocol.admin.AdminCommand command, java.util.Map<String, Object> args) {
-        return printDetail(parent, spec, command, args, result -> Vigilctl.EXIT_OK);
+        return printDetail(parent, spec, command, args, parent.timeout(), result -> Vigilctl.EXIT_OK);
     }
 
-    /** As above; {@code exit} says the exit code from a successful reply's result. */
+    /**
+     * As above, waiting up to {@code timeout} for the answer; {@code exit} says the exit code from a successful
+     * reply's result.
+     */
     static int printDetail(Vigilctl parent, picocli.CommandLine.Model.CommandSpec spec,
                            vigil.protocol.admin.AdminCommand command, java.util.Map<String, Object> args,
+                           java.time.Duration timeout,
                            java.util.function.ToIntFunction<com.fasterxml.jackson.databind.JsonNode> exit) {
         java.util.Map<String, Object> withOperator = new java.util.HashMap<>(args);
         withOperator.put("operator", Operator.name());
-        AdminCall call = ask(parent.socket(), AdminRequest.of(command, withOperator), parent.timeout(),
-                spec.commandLine().getErr());
+        AdminCall call = ask(parent.socket(), AdminRequest.of(command, withOperator), timeout, spec.commandLine().getErr());
         if (!call.ok()) return call.exit();
         spec.commandLine().getOut().println(call.result().path("detail").asText());
         return exit.applyAsInt(call.result());

@@ -36,14 +36,18 @@ import vigil.protocol.admin.AdminCommand;
             " 1:the file has errors (nothing changed), a section could not be applied (it is named with the cause; "
                     + "the daemon runs on with what it had), or vigild answered something malformed",
             " 2:usage error",
-            "69:vigild unreachable (socket missing or refusing, or no reply within 5 s)",
+            "69:vigild unreachable (socket missing or refusing, or no reply within 15 s)",
         },
         footerHeading = "%nExamples:%n",
         footer = {"  vigilctl reload", "  systemctl reload vigild"})
 final class ReloadCommand extends CtlCommand implements Callable<Integer> {
+    static final java.time.Duration RELOAD_WAIT = java.time.Duration.ofSeconds(15);
+
     @Override
     public Integer call() {
-        return AdminCall.printDetail(parent, spec, AdminCommand.RELOAD, Map.of(),
+        // old hooks finish first (up to 5 s), client rules wait for a running PostgreSQL action (up to 3 s)
+        java.time.Duration wait = parent.timeout().compareTo(RELOAD_WAIT) > 0 ? parent.timeout() : RELOAD_WAIT;
+        return AdminCall.printDetail(parent, spec, AdminCommand.RELOAD, Map.of(), wait,
                 result -> result.path("failed").isEmpty() ? Vigilctl.EXIT_OK : Vigilctl.EXIT_DAEMON_ERROR);
     }
 }

@@ -213,8 +213,8 @@ public final class PgProbe implements AutoCloseable {
                 }
             }
             return dropped == 0 && made == 0 ? "" : "dropped " + dropped + ", made " + made + (lost.isEmpty() ? ""
-                    : "; made again, invalidated by PostgreSQL (their standby fell more than max_slot_wal_keep_size"
-                    + " behind; it is copied anew once it finds its WAL gone): " + lost);
+                    : "; dropped because PostgreSQL invalidated them (their standby fell more than max_slot_wal_keep_size"
+                    + " behind; made again if still wanted; that standby is copied anew once it finds its WAL gone): " + lost);
         } catch (SQLException | RuntimeException e) {
             closeConnection();
             return "failed: " + e.getMessage();

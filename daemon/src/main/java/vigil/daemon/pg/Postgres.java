@@ -27,6 +27,8 @@ import vigil.daemon.pg.PgCommands.Answer;
 public final class Postgres {
     private static final Pattern ROLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static final Duration QUICK = PgCommands.QUICK;
+    /** The client rules' check and reload: short, they run on the action thread ({@link #applyClientRules}). */
+    private static final Duration RULES_WAIT = Duration.ofSeconds(2);
     private static final Duration STOP = Duration.ofSeconds(90);
     private static final Duration CHECKPOINT = Duration.ofMinutes(30);
     private static final int PROMOTE_WAIT_S = 10;
@@ -528,22 +530,44 @@ public final class Postgres {
     /**
      * Takes {@code rules} as the operator's pg_hba lines ({@code vigilctl reload} of {@code node.postgres.client_access}):
      * vigil's block of pg_hba.conf is rewritten with them and a running PostgreSQL reloads it, no restart (pg_hba.conf
-     * is read anew on SIGHUP; sessions already open stay). Every later write of the block uses them. When the file
-     * cannot be written the rules before stay in force, in the file and for later writes; a failed reload leaves the
-     * file written (PostgreSQL reads it at its next reload or start) and says so.
+     * is read anew on SIGHUP; sessions already open stay). Every later write of the block uses them. First PostgreSQL
+     * reads the written file back ({@code pg_hba_file_rules}): a file it refuses would be ignored by the reload and
+     * stop the next start. When the file cannot be written, PostgreSQL refuses it, cannot be asked, or is not
+     * reloaded, the rules before are written back and stay in force, in the file and for later writes.
      */
     public CommandResult applyClientRules(List<String> rules) {
         List<String> before = files.clientRules();
+        boolean withPassword = cmd.password().isPresent();
         files.clientRules(rules);
         try {
-            files.writeHba(cmd.password().isPresent());
+            files.writeHba(withPassword);
         } catch (RuntimeException e) {
             files.clientRules(before);
             return CommandResult.failed(List.of(), "pg_hba.conf in " + s.configDir() + " not written, the rules before"
                     + " stay: " + e.getMessage());
         }
         if (!running()) return CommandResult.nothingToDo("pg_hba.conf written; PostgreSQL is not running (it reads it at start)");
-        return cmd.sql(QUICK, "SELECT pg_reload_conf()");
+        // PostgreSQL keeps its old rules when the file does not parse, and then would not start with it: read back
+        // what it makes of the file before it is told to load it. Short deadlines: this runs on the action thread.
+        CommandResult check = cmd.sql(RULES_WAIT, "SELECT line_number || ': ' || error FROM pg_hba_file_rules"
+                + " WHERE error IS NOT NULL");
+        String problem;
+        if (!check.ok()) {
+            problem = "PostgreSQL could not check them (" + check.outputTail().strip() + ")";
+        } else if (!check.outputTail().isBlank()) {
+            problem = "PostgreSQL refuses pg_hba.conf with them (line: error): " + check.outputTail().strip().replace('\n', ';');
+        } else {
+            CommandResult reload = cmd.sql(RULES_WAIT, "SELECT pg_reload_conf()");
+            if (reload.ok()) return reload;
+            problem = "PostgreSQL was not reloaded (" + reload.outputTail().strip() + ")";
+        }
+        files.clientRules(before);
+        try {
+            files.writeHba(withPassword);
+        } catch (RuntimeException e) {
+            return CommandResult.failed(List.of(), problem + "; and pg_hba.conf could not be put back: " + e.getMessage());
+        }
+        return CommandResult.failed(check.argv(), problem + "; the rules before stay, in pg_hba.conf too");
     }
 
     private static void requireOneLine(String value) {

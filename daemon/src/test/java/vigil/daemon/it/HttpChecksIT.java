@@ -210,7 +210,13 @@ class HttpChecksIT extends PgClusterIT {
         try {
             ExecResult reload = cluster.vigilctl(n, "reload").orThrow("vigilctl reload on " + n);
             assertTrue(reload.output().contains("applied: node.postgres.client_access"), reload.output());
+            // PostgreSQL reads the file on the reload's signal; a new connection meets it a moment later at most
+            long refusedBy = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             ExecResult refused = clientSelect(n);
+            while (refused.output().strip().equals("1") && System.nanoTime() < refusedBy) {
+                sleepMs(50);
+                refused = clientSelect(n);
+            }
             assertTrue(refused.output().contains("no pg_hba.conf entry for host \"" + rig.address(NetnsRig.CLIENT) + "\""),
                     refused.output());
         } finally {

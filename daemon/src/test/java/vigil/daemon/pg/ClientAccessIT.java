@@ -100,6 +100,18 @@ class ClientAccessIT {
         // the rules are the ones every later write of the block uses: a role change's rewrite (and reload) keeps them
         p.pg.configurePrimary();
         assertEquals(1, selectOne(p, "127.0.0.1", STANDBY_ONLY));
+
+        // a line PostgreSQL refuses (cert without SSL) is not loaded, nor left in the file for the next start
+        String hba = java.nio.file.Files.readString(p.settings.configDir().resolve("pg_hba.conf"));
+        CommandResult refusedRules = p.pg.applyClientRules(List.of(RULE, "host    appdb        app          "
+                + NOBODY + "/32        cert"));
+        assertTrue(!refusedRules.ok() && refusedRules.outputTail().contains("PostgreSQL refuses pg_hba.conf with them")
+                && refusedRules.outputTail().contains("the rules before stay"), refusedRules.outputTail());
+        assertEquals(hba, java.nio.file.Files.readString(p.settings.configDir().resolve("pg_hba.conf")), "put back");
+        assertEquals(1, selectOne(p, "127.0.0.1", STANDBY_ONLY), "the rules before are in force");
+        p.pg.configurePrimary();
+        assertEquals(hba, java.nio.file.Files.readString(p.settings.configDir().resolve("pg_hba.conf")),
+                "and are the ones later writes use");
         assertThrows(SQLException.class, () -> selectOne(p, "127.0.0.1", ADMITTED));
     }
 
