@@ -189,12 +189,22 @@ public final class Election {
             campaign = null;
             attempts = 0;
             if (!deferred.isEmpty()) answerDeferred(); // refused now: the leader lives, the window starts again
-            known = h.candidacies();
-            Map<String, Report.Heard> heard = new HashMap<>(reports);
-            for (Map.Entry<String, Report.Heard> r : h.reports().entrySet()) {
-                if (!r.getKey().equals(electorate.self())) heard.merge(r.getKey(), r.getValue(), Step::newer);
+            // A heartbeat older than one already heard from this leader in this term (delayed, duplicated) says
+            // nothing new: its candidacies and reports were replaced by the later one's.
+            Report.Heard leaders = reports.get(from);
+            boolean late = leaders != null && leaders.term() == h.term() && leaders.seq() > h.seq();
+            if (!late) {
+                known = h.candidacies();
+                Map<String, Report.Heard> heard = new HashMap<>(reports);
+                for (Map.Entry<String, Report.Heard> r : h.reports().entrySet()) {
+                    if (r.getKey().equals(electorate.self())) continue;
+                    Report.Heard v = r.getValue();
+                    // the leader's own report, heard from it directly: ordered by its heartbeat's number
+                    if (r.getKey().equals(from)) v = new Report.Heard(v.term(), v.report(), v.farewell(), h.seq());
+                    heard.merge(r.getKey(), v, Step::newer);
+                }
+                reports = Map.copyOf(heard);
             }
-            reports = Map.copyOf(heard);
             if (h.record().newerThan(durable.record())) persist(durable.withRecord(h.record()));
             if (newLeader) {
                 events.add(new Event.RoleChanged(role, role, durable.term(), leader, Reason.LEADER_HEARTBEAT, -1));
@@ -205,11 +215,14 @@ public final class Election {
         private void onAck(String from, HeartbeatAck a) {
             if (role != Role.LEADER || a.term() != durable.term()) return;
             Map<String, Long> acked = new HashMap<>(leadership.acked());
+            Long before = acked.get(from);
             acked.merge(from, a.seq(), Math::max);
-            Map<String, Candidacy> k = new HashMap<>(known);
-            k.put(from, a.candidacy());
-            known = Map.copyOf(k);
-            hear(from, new Report.Heard(a.term(), a.report()));
+            if (before == null || a.seq() >= before) { // a late acknowledgement's candidacy and report were replaced
+                Map<String, Candidacy> k = new HashMap<>(known);
+                k.put(from, a.candidacy());
+                known = Map.copyOf(k);
+            }
+            hear(from, new Report.Heard(a.term(), a.report(), false, a.seq()));
             leadership = leadership.withAcked(acked);
             renewLease();
         }
@@ -421,7 +434,9 @@ public final class Election {
                 if (leadership.acked().getOrDefault(k.getKey(), 0L) >= freshFrom) table.put(k.getKey(), k.getValue());
             }
             table.put(electorate.self(), own);
-            Map<String, Report.Heard> told = new HashMap<>(reports);
+            Map<String, Report.Heard> told = new HashMap<>();
+            // relayed without the numbers of the messages they came in: those are the origin's, never sent on
+            reports.forEach((n, r) -> told.put(n, new Report.Heard(r.term(), r.report(), r.farewell())));
             told.put(electorate.self(), new Report.Heard(durable.term(), ownReport));
             for (String peer : electorate.others()) {
                 send(peer, new Heartbeat(durable.term(), seq, durable.record(), table, told));
@@ -515,10 +530,15 @@ public final class Election {
             reports = Map.copyOf(r);
         }
 
-        /** A later term wins; within a term, a farewell stays (the node acted no more after it), else the later one. */
+        /**
+         * A later term wins; within a term, a farewell stays (the node acted no more after it), then a report its node
+         * sent later (by message number, when both are known), else the one heard last.
+         */
         private static Report.Heard newer(Report.Heard old, Report.Heard fresh) {
             if (fresh.term() != old.term()) return fresh.term() > old.term() ? fresh : old;
-            return old.farewell() && !fresh.farewell() ? old : fresh;
+            if (old.farewell() && !fresh.farewell()) return old;
+            if (old.seq() > 0 && fresh.seq() > 0 && fresh.seq() < old.seq()) return old;
+            return fresh;
         }
     }
 }

@@ -281,7 +281,12 @@ final class HaStep {
         if (outcome.ok()) {
             rewindRetries = 0;
             reclone = null;
-            rejoinedOn = pg.timeline();
+            // The copy proves it holds nothing off the primary's history only if it came from the primary recorded
+            // now: a copy of a primary replaced while it ran (its host suspended, a failover meanwhile) may hold that
+            // primary's WAL past the new one's fork (the simulator's seed 1647: a clone of n1 finished after n2's
+            // promotion, was started as n2's standby and served commits the cluster lost). Then the timelines decide.
+            String source = action instanceof PgAction.Clone c ? c.source() : ((PgAction.Rewind) action).source();
+            rejoinedOn = source.equals(pg.primary()) ? pg.timeline() : 0;
             if (durable.needsRewind()) durable = durable.withNeedsRewind(false);
             return;
         }
@@ -423,10 +428,14 @@ final class HaStep {
     }
 
     void askPeerProbe(String node, Why reason) {
+        askPeerProbe(node, reason, PgAction.ProbePeer.DEADLINE_MS);
+    }
+
+    void askPeerProbe(String node, Why reason, long deadlineMs) {
         why = reason;
         if (now - probeAskedAt >= PEER_PROBE_EVERY_MS) {
             probeAskedAt = now;
-            actions.add(new PgAction.ProbePeer(node));
+            actions.add(new PgAction.ProbePeer(node, deadlineMs));
         }
     }
 

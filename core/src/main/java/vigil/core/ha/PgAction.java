@@ -86,8 +86,21 @@ public sealed interface PgAction {
         }
     }
 
-    /** Probe another node's PostgreSQL directly: is the old primary still writable? */
-    record ProbePeer(String node) implements PgAction {}
+    /**
+     * Probe another node's PostgreSQL directly: is the old primary still writable? Answered within {@code deadlineMs}:
+     * {@link #DEADLINE_MS} when the answer may be the proof itself ("in recovery"), {@link #CHECK_DEADLINE_MS} when
+     * another proof already holds and the answer is only the check that the old primary does not answer as writable:
+     * a live, reachable PostgreSQL answers a warm probe in 10 to 20 ms (measured), and a dead host, the usual case
+     * after a crash, answers nothing: its probe costs the whole deadline before the promotion.
+     */
+    record ProbePeer(String node, long deadlineMs) implements PgAction {
+        public static final long DEADLINE_MS = 200;
+        public static final long CHECK_DEADLINE_MS = 80;
+
+        public ProbePeer(String node) {
+            this(node, DEADLINE_MS);
+        }
+    }
 
     /** Run {@code node}'s fence agents (off, then status), level by level; not an action of the local PostgreSQL. */
     record FenceNode(String node) implements PgAction {}

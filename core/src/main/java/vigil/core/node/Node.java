@@ -51,7 +51,6 @@ public final class Node {
     /** Room between a keep-alive decision and the driver's write (and the device's own granularity). */
     static final long KICK_GUARD_MS = 20;
     /** A direct probe of another node's PostgreSQL answers within this long, or counts as unknown. */
-    public static final long PEER_PROBE_DEADLINE_MS = 200;
     /** Another node's fence agents, every level, answer within this long or count as failed. */
     public static final long FENCE_NODE_DEADLINE_MS = 120_000;
 
@@ -443,7 +442,7 @@ public final class Node {
 
         private void schedule(PgAction a) {
             if (a instanceof PgAction.ProbePeer p) {
-                effects.add(new Effect.ProbePeer(p.node(), PEER_PROBE_DEADLINE_MS));
+                effects.add(new Effect.ProbePeer(p.node(), p.deadlineMs()));
             } else if (a instanceof PgAction.FenceNode f) {
                 effects.add(new Effect.FenceNode(f.node(), FENCE_NODE_DEADLINE_MS));
             } else if (a instanceof PgAction.Freeze f) {

@@ -318,6 +318,30 @@ class ElectionTest {
         assertEquals(Map.of("n1", new Report.Heard(1, WATCHDOG), "n2", new Report.Heard(1, STANDBY)), h.reports());
     }
 
+    /**
+     * A heartbeat that arrives after a later one of the same leader (delayed, duplicated) must not put back the report
+     * the later one replaced: a leader that withdrew its watchdog announcement before a restart would otherwise be
+     * taken for watchdog-guarded by the next leader, which then promotes over its still-running PostgreSQL (the
+     * simulator's planned-restart seeds 3072 and 3393: two writers). The same for a late acknowledgement at the leader.
+     */
+    @Test
+    void aLateMessageDoesNotPutBackAReportItsNodeReplaced() {
+        ClusterRecord record = new ClusterRecord(6, 0, "n3", PgRecord.NONE, Map.of("n3", 6L));
+        Message.Heartbeat armed = new Message.Heartbeat(6, 10, record, Map.of(), Map.of("n3", new Report.Heard(6, WATCHDOG)));
+        Message.Heartbeat withdrawn = new Message.Heartbeat(6, 11, record, Map.of(), Map.of("n3", new Report.Heard(6, STOPPED)));
+        ElectionState f = booted("n2", THREE, 0);
+        f = Election.decide(f, received(1000, "n3", armed)).next();
+        f = Election.decide(f, received(1010, "n3", withdrawn)).next();
+        f = Election.decide(f, received(1020, "n3", armed)).next(); // the first one again, late
+        assertEquals(0, f.watchdogOf("n3"), "the withdrawal stands");
+        assertEquals(STOPPED, f.reportOf("n3").report());
+
+        ElectionState n1 = Election.decide(leaderWithoutAcks(), received(2003, "n2",
+                new Message.HeartbeatAck(1, 2, Candidacy.ELIGIBLE, STOPPED))).next();
+        n1 = Election.decide(n1, received(2004, "n2", new Message.HeartbeatAck(1, 1, Candidacy.ELIGIBLE, WATCHDOG))).next();
+        assertEquals(STOPPED, n1.reportOf("n2").report(), "a late acknowledgement does not replace a newer one");
+    }
+
     @Test
     void aFollowerMergesRelayedReportsByTerm() {
         ElectionState f = booted("n2", THREE, 0);

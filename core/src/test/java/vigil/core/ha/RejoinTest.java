@@ -277,4 +277,19 @@ class RejoinTest {
         assertEquals(HaReason.RECLONE, reason(stop));
         assertFalse(stop.persist() != null && stop.persist().needsRewind(), "no rewind owed");
     }
+
+    /**
+     * A copy of the primary that was replaced while the copy ran (found by the simulator, seed 1647) proves nothing
+     * about the new primary's history: the timelines decide, and the copy on the old one is rewound, not started.
+     */
+    @Test
+    void aCopyOfAPrimaryReplacedMeanwhileIsRewoundNotStarted() {
+        SupervisorState cloning = tick(probed(emptyDataDir()), followerOfNewPrimary("n3"), NOW).next();
+        Situation n4Leads = following("n3", "n4", 7).pg(new vigil.core.election.PgRecord("n4", SYSTEM, 3,
+                new vigil.core.election.PgRecord.Fork(2, PRIMARY_LSN - MB), List.of(), null)).ledIn("n4", 7);
+        SupervisorState cloned = done(cloning, n4Leads.heardAt(NOW + 900), CLONE, Outcome.OK, NOW + 950).next();
+        PgView copyOfN2 = stoppedCluster().withPosition(new PgView.Position(2, PRIMARY_LSN, true));
+        HaDecision next = probe(cloned, n4Leads.heardAt(NOW + 950), copyOfN2, NOW + 1_000);
+        assertEquals(List.of(new PgAction.Rewind("n4", SYSTEM)), next.actions(), String.valueOf(why(next)));
+    }
 }

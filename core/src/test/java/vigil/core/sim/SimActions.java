@@ -314,15 +314,29 @@ final class SimActions {
                 boolean rewinds = !rewind || pg.timeline != from.timeline
                         && !sim.histories.onHistoryOf(pg.timeline, pg.lsn, from.timeline, from.lsn);
                 long lsn = rewind ? sim.histories.common(pg.timeline, pg.lsn, from.timeline, from.lsn) : from.lsn;
+                // A copy made anew because the source answered that it removed the WAL (the node owes it a re-clone
+                // from that source) must be one the standby needed. (A copy over a copy whose end was not reported
+                // yet, decided on a view that still said "empty", is the driver's legitimate waste, not this.)
+                var owed = p.state.supervisor().rejoin().reclone();
+                if (!rewind && !pg.empty && !pg.inconsistent && owed != null && source.equals(owed.from())
+                        && sim.histories.onHistoryOf(pg.timeline, pg.lsn, from.timeline, from.lsn) && pg.lsn >= from.walFrom) {
+                    sim.fail(h.name + " copied anew from " + source + " although it could stream from there: its position ("
+                            + pg.timeline + ", " + pg.lsn + ") is on " + source + "'s history, whose WAL starts at "
+                            + from.walFrom);
+                }
                 if (rewinds) {
                     sim.invariants.beforeDataChange(h, rewind ? "pg_rewind" : "pg_basebackup", from.timeline, lsn);
+                    if (!rewind && !pg.empty && pg.lsn < from.walFrom) sim.counts.add("copied_anew_for_removed_wal");
                     if (!rewind) {
                         pg.setAside = !pg.empty;
                         pg.systemId = from.systemId;
                         pg.empty = false;
                     }
+                    // A copy holds WAL from its start; a rewound one needs the source's WAL from the common point on.
+                    pg.inconsistent = rewind && (pg.inconsistent || lsn < from.walFrom);
                     pg.timeline = from.timeline;
                     pg.lsn = lsn;
+                    pg.walFrom = lsn;
                 }
                 // The daemon marks the copy (vigil.rejoined): its control file, copied or left as it was, is no
                 // longer read as "last ran as a primary" — but nothing else changes when pg_rewind had nothing to do.

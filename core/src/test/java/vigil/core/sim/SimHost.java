@@ -135,6 +135,8 @@ final class SimHost {
         int cacheEpoch;
         /** The driver's view of the local PostgreSQL in this process (its stopped-cluster cache). */
         final SimLocalView localView = new SimLocalView();
+        /** The driver's check of the upstream's WAL while the standby does not stream. */
+        final SimUpstreamWal upstreamWal = new SimUpstreamWal();
         /** The loop's last decision left the node steady: the driver probes at the steady rate (ProbeCadence). */
         boolean steady;
         /** The position the last probe read (the driver's probe rate depends on whether it moved). */

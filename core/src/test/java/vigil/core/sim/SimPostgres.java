@@ -70,6 +70,16 @@ final class SimPostgres {
     /** The control file says it last ran as a primary (in production, or shut down from primary). */
     boolean ranAsPrimary;
     boolean setAside;
+    /**
+     * The oldest WAL position this data directory still holds (wal_keep_size, max_slot_wal_keep_size): a standby
+     * that needs WAL before it cannot stream from here.
+     */
+    long walFrom;
+    /**
+     * Rewound to a point whose WAL its source had already removed: started, it never becomes consistent (it refuses
+     * connections, FAILING) until copied anew.
+     */
+    boolean inconsistent;
     /** Successful clones and rewinds since the server last started: more than a few in a row is a rejoin loop. */
     int rejoinsSinceStart;
 
@@ -104,6 +114,8 @@ final class SimPostgres {
         lsn = 0;
         ranAsPrimary = false;
         setAside = false;
+        walFrom = 0;
+        inconsistent = false;
     }
 
     boolean processesPresent() {
@@ -138,7 +150,7 @@ final class SimPostgres {
                     PgView.Replication.NONE, disk);
         }
         if (hangs()) return new PgView(PgView.Health.HUNG, null, PgView.Position.NONE, PgView.Replication.NONE, disk);
-        if (draining || server == Server.STARTING) {
+        if (draining || server == Server.STARTING || server == Server.STANDBY && inconsistent) {
             return new PgView(PgView.Health.FAILING, null, PgView.Position.NONE, PgView.Replication.NONE, disk);
         }
         if (server == Server.PRIMARY) {

@@ -80,7 +80,13 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
          * for where its WAL ends: the position reads as known, too low (as if LocalView reported the control file's
          * position as known instead of reading the end of the WAL).
          */
-        CONTROL_FILE_TRUSTED
+        CONTROL_FILE_TRUSTED,
+        /**
+         * The driver's check of a standby's upstream reads anything but WAL arriving (a refused connection, a timeout)
+         * as "the WAL is removed" (as if {@code OldPrimaryProbe.walRemoved} concluded from silence): standbys that could
+         * stream again are copied anew.
+         */
+        SILENCE_IS_REMOVAL
     }
 
     static SimSpec forSeed(long seed) {
@@ -212,12 +218,23 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
         return postgres && Math.floorMod(seed / 4, 2L) == 0;
     }
 
+    /**
+     * How much WAL a server keeps behind its position (wal_keep_size, max_slot_wal_keep_size): in a third of the
+     * schedules with PostgreSQL 0.4 to 6 s of writes, so a standby cut off or stopped for longer finds its WAL gone
+     * (and a rewound one may never become consistent); otherwise unbounded.
+     */
+    long walKeepBytes() {
+        if (!postgres || Math.floorMod(seed / 8, 3L) != 0) return Long.MAX_VALUE / 4;
+        return 2_000 + Math.floorMod(seed * 7919, 28_000L);
+    }
+
     String describe() {
         long data = voters.stream().filter(Voter::canLead).count();
         return data + " data + " + (voters.size() - data) + " witness"
                 + (postgres ? ", postgres" + (synchronous ? " synchronous" : "") + (watchdog ? ", watchdog" : ", no watchdog")
                         + (failoverWithoutFencing ? ", failover_without_fencing" : "")
-                        + (fenceAgents() ? ", fence agents" : "") : "")
+                        + (fenceAgents() ? ", fence agents" : "")
+                        + (walKeepBytes() < Long.MAX_VALUE / 4 ? ", WAL kept " + walKeepBytes() + " bytes" : "") : "")
                 + (mutation == Mutation.NONE ? "" : ", mutation " + mutation);
     }
 }

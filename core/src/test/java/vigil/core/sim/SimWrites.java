@@ -25,6 +25,12 @@ final class SimWrites {
             sim.invariants.wrote(h);
         }
         for (SimHost h : sim.dataHosts()) stream(h);
+        long keep = sim.spec.walKeepBytes();
+        for (SimHost h : sim.dataHosts()) {
+            SimPostgres pg = h.pg;
+            // Removed at once, not at the next checkpoint: never kinder than PostgreSQL.
+            if (h.up && !pg.empty && pg.processesPresent() && pg.lsn - keep > pg.walFrom) pg.walFrom = pg.lsn - keep;
+        }
         for (SimHost h : sim.dataHosts()) {
             if (h.accepting()) acknowledge(h);
         }
@@ -42,6 +48,7 @@ final class SimWrites {
             return;
         }
         if (!sim.histories.onHistoryOf(pg.timeline, pg.lsn, src.timeline, src.lsn)) return; // diverged: it stalls
+        if (pg.inconsistent || pg.lsn < src.walFrom) return; // the WAL it needs is gone: it stalls for good
         pg.streaming = true;
         pg.streamedSinceStart = true;
         if (sim.random.nextInt(10) < h.streamRate) {

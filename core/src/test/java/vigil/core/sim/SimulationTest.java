@@ -107,6 +107,15 @@ class SimulationTest {
         caught(SimSpec.Mutation.CONTROL_FILE_TRUSTED, true, "a commit is lost");
     }
 
+    /**
+     * A driver that took silence (a refused connection, a timeout) for the upstream's answer that the WAL is removed
+     * must be caught: standbys that could stream again would be copied anew.
+     */
+    @Test
+    void silenceTakenForRemovedWalIsCaught() {
+        caught(SimSpec.Mutation.SILENCE_IS_REMOVAL, false, "although it could stream from there");
+    }
+
     /** A restart that closes the watchdog without first withdrawing its announcement must be caught. */
     @Test
     void aRestartThatLeavesTheWatchdogProofStandingIsCaught() {
@@ -165,6 +174,8 @@ class SimulationTest {
         assertTrue(c.get("promoted") >= schedules / 12, "too few promotions: " + c);
         assertTrue(c.get("why_SELF_FENCE") >= schedules / 4, "too few self-fences: " + c);
         assertTrue(c.get("fence") >= schedules / 2, "too few fences carried out: " + c);
+        assertTrue(c.get("copied_anew_for_removed_wal") >= schedules / 100,
+                "too few standbys copied anew after their WAL was removed: " + c);
         assertTrue(c.get("watchdog_reset") >= 1, "the watchdog never reset a host: " + c);
         assertTrue(c.get("why_FENCING_REQUIRED") >= 1, "no failover ever waited for a proof: " + c);
         assertTrue(c.get("rewound") + c.get("cloned") >= schedules / 4, "too few rejoins: " + c);
