@@ -180,6 +180,12 @@ public final class Election {
                 return;
             }
             if (h.term() > durable.term()) adoptTerm(h.term(), Reason.HIGHER_TERM);
+            // A heartbeat no newer than one already heard from this leader in this term (delayed, duplicated), or
+            // after its farewell, says nothing new and binds nothing: it is dropped whole, as the daemon's Arrivals
+            // drop such copies before they get here (they keep no memory across a restart of vigild; this keeps none
+            // either). Acknowledged now it would carry today's state under an old number.
+            Report.Heard leaders = reports.get(from);
+            if (leaders != null && leaders.term() == h.term() && (leaders.farewell() || leaders.seq() >= h.seq())) return;
             if (role == Role.LEADER) return; // two leaders in one term cannot happen: one vote per term
             if (role == Role.CANDIDATE) changeRole(Role.FOLLOWER, from, Reason.LEADER_HEARTBEAT, -1);
             boolean newLeader = !from.equals(leader);
@@ -189,22 +195,16 @@ public final class Election {
             campaign = null;
             attempts = 0;
             if (!deferred.isEmpty()) answerDeferred(); // refused now: the leader lives, the window starts again
-            // A heartbeat older than one already heard from this leader in this term (delayed, duplicated) says
-            // nothing new: its candidacies and reports were replaced by the later one's.
-            Report.Heard leaders = reports.get(from);
-            boolean late = leaders != null && leaders.term() == h.term() && leaders.seq() > h.seq();
-            if (!late) {
-                known = h.candidacies();
-                Map<String, Report.Heard> heard = new HashMap<>(reports);
-                for (Map.Entry<String, Report.Heard> r : h.reports().entrySet()) {
-                    if (r.getKey().equals(electorate.self())) continue;
-                    Report.Heard v = r.getValue();
-                    // the leader's own report, heard from it directly: ordered by its heartbeat's number
-                    if (r.getKey().equals(from)) v = new Report.Heard(v.term(), v.report(), v.farewell(), h.seq());
-                    heard.merge(r.getKey(), v, Step::newer);
-                }
-                reports = Map.copyOf(heard);
+            known = h.candidacies();
+            Map<String, Report.Heard> heard = new HashMap<>(reports);
+            for (Map.Entry<String, Report.Heard> r : h.reports().entrySet()) {
+                if (r.getKey().equals(electorate.self())) continue;
+                Report.Heard v = r.getValue();
+                // the leader's own report, heard from it directly: ordered by its heartbeat's number
+                if (r.getKey().equals(from)) v = new Report.Heard(v.term(), v.report(), v.farewell(), h.seq());
+                heard.merge(r.getKey(), v, Step::newer);
             }
+            reports = Map.copyOf(heard);
             if (h.record().newerThan(durable.record())) persist(durable.withRecord(h.record()));
             if (newLeader) {
                 events.add(new Event.RoleChanged(role, role, durable.term(), leader, Reason.LEADER_HEARTBEAT, -1));
@@ -350,7 +350,10 @@ public final class Election {
         }
 
         private void onResign(String from, Message.Resign r) {
-            hear(from, new Report.Heard(r.term(), r.report(), true));
+            // the farewell keeps the number of the last heartbeat heard from it: nothing of that term is newer
+            Report.Heard before = reports.get(from);
+            long seq = before != null && before.term() == r.term() ? before.seq() : 0;
+            hear(from, new Report.Heard(r.term(), r.report(), true, seq));
             if (r.term() != durable.term() || !from.equals(leader) || role == Role.LEADER) return;
             // The leader voided its lease: its acknowledgements no longer bind this node.
             leaderContactAt = now - timing.leaseMs();

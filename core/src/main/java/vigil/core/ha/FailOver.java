@@ -37,11 +37,7 @@ final class FailOver {
         if (s.fences.containsKey(old) && s.freshlyAcked(old)) s.fences.remove(old);
         PeerProbe answer = s.probes.get(old);
         if (answer == null || answer.startedAt() < s.e.leadership().electedAt()) {
-            // With a proof in hand already the answer is only the check that it does not answer as writable: asked
-            // with the check's short deadline, so a dead host costs 80 ms, not 200 ms, before the promotion.
-            boolean proven = !proofs(s, old, NO_ANSWER).isEmpty();
-            s.askPeerProbe(old, new Why(HaReason.PROBING_OLD_PRIMARY, old, "asking its PostgreSQL directly"),
-                    proven ? PgAction.ProbePeer.CHECK_DEADLINE_MS : PgAction.ProbePeer.DEADLINE_MS);
+            s.askPeerProbe(old, new Why(HaReason.PROBING_OLD_PRIMARY, old, "asking its PostgreSQL directly"));
             return;
         }
         if (answer.result() == PeerPg.WRITABLE) {
@@ -117,9 +113,6 @@ final class FailOver {
                     + "; trying again " + FENCE_RETRY_MS / 1000 + " s after the last attempt");
         }
     }
-
-    /** No answer to a direct probe (yet): the proofs that need none. */
-    private static final PeerProbe NO_ANSWER = new PeerProbe(PeerPg.UNKNOWN, 0, 0, "");
 
     /** Every proof that {@code old}'s PostgreSQL cannot write now; empty when there is none. */
     static List<String> proofs(HaStep s, String old, PeerProbe answer) {

@@ -191,9 +191,7 @@ final class Leading {
                     "answers as a writable primary at the re-check before pg_promote"));
             return false;
         }
-        // A proof already allowed this promotion: the re-check is only that it does not answer as writable now.
-        s.askPeerProbe(former, new Why(HaReason.PROBING_OLD_PRIMARY, former, "re-check before pg_promote"),
-                PgAction.ProbePeer.CHECK_DEADLINE_MS);
+        s.askPeerProbe(former, new Why(HaReason.PROBING_OLD_PRIMARY, former, "re-check before pg_promote"));
         return false;
     }
 }

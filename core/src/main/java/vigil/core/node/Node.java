@@ -50,7 +50,6 @@ public final class Node {
     static final long KICK_PERIOD_MS = 250;
     /** Room between a keep-alive decision and the driver's write (and the device's own granularity). */
     static final long KICK_GUARD_MS = 20;
-    /** A direct probe of another node's PostgreSQL answers within this long, or counts as unknown. */
     /** Another node's fence agents, every level, answer within this long or count as failed. */
     public static final long FENCE_NODE_DEADLINE_MS = 120_000;
 

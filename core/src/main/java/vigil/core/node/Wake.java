@@ -97,7 +97,8 @@ public final class Wake {
             // room ends (the simulator's seed 4498: a promotion began at the bound, the last keep-alive 250 ms
             // earlier, and the host was reset 66 ms into its fence).
             long last = e.leadership().leaseUntil() - cfg.watchdog().effectiveMs() - Node.KICK_GUARD_MS;
-            next = Math.min(next, Math.max(last - FINAL_KICKS_MS, w.lastKick() + Node.KICK_EVERY_MS));
+            // Only up to the bound: past it (possible only while safe) the ordinary period, not a burst every 10 ms.
+            if (w.lastKick() < last) next = Math.min(next, Math.max(last - FINAL_KICKS_MS, w.lastKick() + Node.KICK_EVERY_MS));
         }
         return next;
     }

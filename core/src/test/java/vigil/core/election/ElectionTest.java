@@ -332,7 +332,9 @@ class ElectionTest {
         ElectionState f = booted("n2", THREE, 0);
         f = Election.decide(f, received(1000, "n3", armed)).next();
         f = Election.decide(f, received(1010, "n3", withdrawn)).next();
-        f = Election.decide(f, received(1020, "n3", armed)).next(); // the first one again, late
+        Decision late = Election.decide(f, received(1020, "n3", armed)); // the first one again, late
+        assertEquals(List.of(), late.actions(), "dropped whole, not acknowledged, as the daemon's Arrivals drop it");
+        f = late.next();
         assertEquals(0, f.watchdogOf("n3"), "the withdrawal stands");
         assertEquals(STOPPED, f.reportOf("n3").report());
 

@@ -57,15 +57,11 @@ class FailOverTest {
         assertNull(recorded(d));
     }
 
-    /**
-     * With a proof in hand (an armed watchdog announced) the answer is only the check that the old primary does not
-     * answer as writable: the short deadline, so a dead host delays the promotion by 80 ms, not 200 ms.
-     */
+    /** With failover_without_fencing the direct probe is the only guard against a live primary: its full deadline. */
     @Test
-    void withAProofInHandTheOldPrimaryIsAskedWithTheChecksShortDeadline() {
-        Situation e = newLeaderAfterPrimaryLost().report("n1", 5, new Report(1_100, PgSafety.MAY_WRITE));
-        HaDecision d = tick(probed(MINE), e, NOW);
-        assertEquals(List.of(new PgAction.ProbePeer("n1", PgAction.ProbePeer.CHECK_DEADLINE_MS)), d.actions());
+    void withoutFencingTheProbeKeepsItsFullDeadline() {
+        HaDecision d = decide(probed(MINE), newLeaderAfterPrimaryLost(), WITHOUT_FENCING, new HaObservation.Tick(NOW));
+        assertEquals(List.of(new PgAction.ProbePeer("n1", PgAction.ProbePeer.DEADLINE_MS)), d.actions());
     }
 
     @Test
@@ -184,7 +180,7 @@ class FailOverTest {
     @Test
     void noPromoteBeforeTheFormerPrimaryIsReChecked() {
         HaDecision d = tick(probed(MINE), promotingLeader(), NOW);
-        assertEquals(List.of(new PgAction.ProbePeer("n1", PgAction.ProbePeer.CHECK_DEADLINE_MS)), d.actions());
+        assertEquals(List.of(new PgAction.ProbePeer("n1", PgAction.ProbePeer.DEADLINE_MS)), d.actions());
         assertEquals(new Why(HaReason.PROBING_OLD_PRIMARY, "n1", why(d).detail()), why(d));
     }
 
@@ -198,7 +194,7 @@ class FailOverTest {
     @Test
     void anAnswerStartedBeforeTheReCheckWindowIsAskedAgain() {
         HaDecision d = peer(probed(MINE), promotingLeader(), "n1", PeerPg.IN_RECOVERY, NOW - Leading.RECHECK_MS - 1, NOW);
-        assertEquals(List.of(new PgAction.ProbePeer("n1", PgAction.ProbePeer.CHECK_DEADLINE_MS)), d.actions());
+        assertEquals(List.of(new PgAction.ProbePeer("n1", PgAction.ProbePeer.DEADLINE_MS)), d.actions());
     }
 
     @Test

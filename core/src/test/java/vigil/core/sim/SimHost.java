@@ -137,6 +137,8 @@ final class SimHost {
         final SimLocalView localView = new SimLocalView();
         /** The driver's check of the upstream's WAL while the standby does not stream. */
         final SimUpstreamWal upstreamWal = new SimUpstreamWal();
+        /** As the daemon's loop: a late or second copy of a heartbeat or acknowledgement never reaches the step. */
+        final vigil.core.node.Arrivals arrivals = new vigil.core.node.Arrivals();
         /** The loop's last decision left the node steady: the driver probes at the steady rate (ProbeCadence). */
         boolean steady;
         /** The position the last probe read (the driver's probe rate depends on whether it moved). */

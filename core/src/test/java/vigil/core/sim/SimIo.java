@@ -117,7 +117,13 @@ final class SimIo {
                 long delay = 100 + random().nextLong(900) + (net.extraDelayUs > 0 ? random().nextLong(net.extraDelayUs) : 0);
                 sim.at(sim.nowUs + delay, () -> {
                     SimHost target = sim.hosts.get(to);
-                    if (target.proc != null) sim.deliver(target, target.proc.incarnation, now -> new Input.Received(now, from, m));
+                    // The daemon's loop admits a heartbeat or acknowledgement only if newer than every one before from
+                    // that sender (Arrivals, kept per vigild process); a copy arriving late or twice is dropped there.
+                    SimHost.Proc rx = target.proc;
+                    // (Admitted on arrival: the loop handles its queue in order, so the same copies pass.)
+                    if (rx != null && target.up && !rx.halted && rx.arrivals.admit(from, m)) {
+                        sim.deliver(target, rx.incarnation, now -> new Input.Received(now, from, m));
+                    }
                 });
             }
         });

@@ -155,6 +155,10 @@ final class Simulation {
         if (stableLeaderAtUs < 0) {
             fail("no leader with a valid lease within " + spec.quietPhaseUs() / 1000 + " ms after all faults healed");
         }
+        if (spec.scenario() == SimSpec.Scenario.VIGILD_RESTARTS && counts.get("promoted") > 0) {
+            // The primary's PostgreSQL kept serving throughout: nothing may be promoted over it (replayable by seed).
+            fail(counts.get("promoted") + " promotion(s) in a schedule of vigild restarts whose primary kept serving");
+        }
         if (spec.scenario() == SimSpec.Scenario.PLANNED_VIGILD_RESTARTS && counts.get("promoted") > counts.get("daemon_restart_pg_cut")) {
             // Only a primary cut off from every peer's probe can be failed over; a restart alone never causes one.
             fail(counts.get("promoted") + " promotion(s) in a schedule of planned vigild restarts with "
