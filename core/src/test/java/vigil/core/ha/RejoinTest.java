@@ -204,6 +204,13 @@ class RejoinTest {
         assertEquals(HaReason.STANDBY_STALLED, reason(later));
     }
 
+    static final String WAL_GONE = "58P01: requested WAL segment 000000020000000000000003 has already been removed";
+
+    /** {@code v} carrying the upstream's answer that the WAL it needs is removed. */
+    static PgView walGone(PgView v, String answer) {
+        return v.withReplication(v.replication().withWalGone(answer));
+    }
+
     /**
      * A standby away for longer than the primary keeps WAL for it (its slot invalidated past max_slot_wal_keep_size):
      * once it has not streamed for standby_stall and the primary answered that the WAL is removed, it is stopped and
@@ -211,9 +218,9 @@ class RejoinTest {
      */
     @Test
     void aStandbyWhoseWalThePrimaryRemovedIsStoppedThenCopiedAnew() {
-        String answer = "58P01: requested WAL segment 000000020000000000000003 has already been removed";
+        String answer = WAL_GONE;
         PgView stalled = standby(2, PRIMARY_LSN, false, "n2");
-        PgView gone = stalled.withReplication(stalled.replication().withWalGone(answer));
+        PgView gone = walGone(stalled, answer);
         long stallMs = ASYNC.standbyStallMs();
         SupervisorState first = probe(probed(gone), followerOfNewPrimary("n3"), gone, NOW).next();
         HaDecision early = probe(first, followerOfNewPrimary("n3").heardAt(NOW + stallMs - 60), gone, NOW + stallMs - 10);
@@ -244,9 +251,9 @@ class RejoinTest {
     /** The re-clone is owed to the primary that answered: once another one is recorded, it is not copied from. */
     @Test
     void aRecloneOwedToOnePrimaryIsNotCarriedOverToTheNext() {
-        String answer = "58P01: requested WAL segment 000000020000000000000003 has already been removed";
+        String answer = WAL_GONE;
         PgView stalled = standby(2, PRIMARY_LSN, false, "n2");
-        PgView gone = stalled.withReplication(stalled.replication().withWalGone(answer));
+        PgView gone = walGone(stalled, answer);
         long stallMs = ASYNC.standbyStallMs();
         SupervisorState first = probe(probed(gone), followerOfNewPrimary("n3"), gone, NOW).next();
         HaDecision stop = probe(first, followerOfNewPrimary("n3").heardAt(NOW + stallMs - 50), gone, NOW + stallMs);
@@ -268,8 +275,7 @@ class RejoinTest {
     void removedWalWinsOverTheRewindOfAnUnknownFork() {
         Situation e = following("n3", "n2", 6).pg(new vigil.core.election.PgRecord("n2", SYSTEM, 2, null, List.of(), null))
                 .ledIn("n2", 6);
-        PgView stalled = standby(2, PRIMARY_LSN, false, "n2");
-        PgView gone = stalled.withReplication(stalled.replication().withWalGone("58P01: gone"));
+        PgView gone = walGone(standby(2, PRIMARY_LSN, false, "n2"), "58P01: gone");
         long stallMs = ASYNC.standbyStallMs();
         SupervisorState first = probe(probed(gone), e.heardAt(NOW), gone, NOW).next();
         HaDecision stop = probe(first, e.heardAt(NOW + stallMs - 50), gone, NOW + stallMs);

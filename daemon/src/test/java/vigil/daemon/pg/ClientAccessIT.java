@@ -59,11 +59,7 @@ class ClientAccessIT {
 
     @Test
     void rulesSurviveACloneThatCopiedThePrimarysFiles() throws Exception {
-        PgFixture.Node p = fx.node("n1", "0.0.0.0", List.of(RULE));
-        require(p.pg.initPrimary(true), "initPrimary");
-        require(p.pg.start(), "start n1");
-        p.execute("CREATE ROLE app LOGIN PASSWORD '" + APP_PASSWORD + "'");
-        p.execute("CREATE DATABASE appdb OWNER app");
+        PgFixture.Node p = primaryWithApp("0.0.0.0");
         // the standby's config admits one more network than the primary's: pg_basebackup copies the primary's
         // pg_hba.conf, so only vigild rewriting its block after the clone lets that network in
         PgFixture.Node s = fx.node("n2", "0.0.0.0",
@@ -81,11 +77,7 @@ class ClientAccessIT {
     /** {@code vigilctl reload} of the rules: a running primary admits and refuses by them at once, not restarted. */
     @Test
     void newRulesAreInForceWithoutARestart() throws Exception {
-        PgFixture.Node p = fx.node("n1", "0.0.0.0", List.of(RULE));
-        require(p.pg.initPrimary(true), "initPrimary");
-        require(p.pg.start(), "start n1");
-        p.execute("CREATE ROLE app LOGIN PASSWORD '" + APP_PASSWORD + "'");
-        p.execute("CREATE DATABASE appdb OWNER app");
+        PgFixture.Node p = primaryWithApp("0.0.0.0");
         String started = p.query("SELECT pg_postmaster_start_time()");
         assertThrows(SQLException.class, () -> selectOne(p, "127.0.0.1", STANDBY_ONLY), "not admitted yet");
 
@@ -113,6 +105,16 @@ class ClientAccessIT {
         assertEquals(hba, java.nio.file.Files.readString(p.settings.configDir().resolve("pg_hba.conf")),
                 "and are the ones later writes use");
         assertThrows(SQLException.class, () -> selectOne(p, "127.0.0.1", ADMITTED));
+    }
+
+    /** A started primary "n1" listening on {@code listen}, admitting clients by {@link #RULE}, with the app's role and database. */
+    private PgFixture.Node primaryWithApp(String listen) throws Exception {
+        PgFixture.Node p = fx.node("n1", listen, List.of(RULE));
+        require(p.pg.initPrimary(true), "initPrimary");
+        require(p.pg.start(), "start n1");
+        p.execute("CREATE ROLE app LOGIN PASSWORD '" + APP_PASSWORD + "'");
+        p.execute("CREATE DATABASE appdb OWNER app");
+        return p;
     }
 
     /** SELECT 1 as app on appdb, over TCP to {@code host}, from the local address {@code from}. */
