@@ -609,7 +609,7 @@ public final class Node {
                     if (safe && !leads && executor.running() == null) {
                         effects.add(new Effect.DisarmWatchdog());
                         watchdog = watchdog.with(WatchdogState.Status.DISARMED);
-                    } else if ((safe || leaseCovers) && now >= Wake.nextKick(cfg, election, watchdog, safe)) {
+                    } else if ((safe || leaseCovers) && now >= Wake.nextKick(cfg, election, watchdog)) {
                         // While PostgreSQL is proven safe a keep-alive has no bound; a writable action then waits
                         // until one falls within the lease (startPending).
                         long notAfter = safe ? Long.MAX_VALUE : lastKeepAlive();

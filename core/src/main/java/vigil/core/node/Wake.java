@@ -59,8 +59,7 @@ public final class Wake {
         if (x.running() != null) at = ElectionWake.first(at, x.running().deadlineAt(), after);
         if (x.fence() != null) at = ElectionWake.first(at, x.fence().deadlineAt(), after);
         if (cfg.watchdog().enabled() && s.watchdog().status() == WatchdogState.Status.ARMED) {
-            at = ElectionWake.first(at, nextKick(cfg, s.election(), s.watchdog(),
-                    Node.provenSafe(s.supervisor(), s.executor())), after);
+            at = ElectionWake.first(at, nextKick(cfg, s.election(), s.watchdog()), after);
         }
         ElectionState e = s.election();
         if (s.restart() != null) at = ElectionWake.first(at, s.restart().since() + DaemonRestart.WITHDRAW_MS, after);
@@ -86,7 +85,7 @@ public final class Wake {
      * the lease allows comes no earlier than the early reach of {@link WatchdogConfig} assumes, even from a loop that
      * wakes a little late. Whether a keep-alive is allowed at all is the caller's rule.
      */
-    static long nextKick(NodeConfig cfg, ElectionState e, WatchdogState w, boolean safe) {
+    static long nextKick(NodeConfig cfg, ElectionState e, WatchdogState w) {
         long period = Math.max(Node.KICK_EVERY_MS, Math.min(Node.KICK_PERIOD_MS, cfg.watchdog().timeoutMs() / 4));
         long next = w.lastKick() + period;
         if (e.role() == Role.LEADER && e.leadership() != null && e.leadership().leaseEstablished()) {
