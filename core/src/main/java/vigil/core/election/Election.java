@@ -47,6 +47,8 @@ public final class Election {
             if (step.role == Role.LEADER) step.sendHeartbeat();
         } else if (observation instanceof Observation.RecordUpdate u) {
             step.updateRecord(u);
+        } else if (observation instanceof Observation.WatchdogWithdrawn w) {
+            step.unwatch(w.withdrawn());
         }
         return step.finish();
     }
@@ -466,6 +468,15 @@ public final class Election {
             leadership = leadership.recordChanged();
             // Out at once, not at the next interval: a promotion waits for this record to be committed.
             sendHeartbeat();
+        }
+
+        void unwatch(boolean withdrawn) {
+            if (role != Role.LEADER) return;
+            ClusterRecord r = durable.record();
+            if ((r.unwatched(electorate.self()) == durable.term()) == withdrawn) return;
+            persist(durable.withRecord(r.withUnwatched(withdrawn)));
+            leadership = leadership.recordChanged();
+            sendHeartbeat(); // a restart of vigild waits for this record to be committed
         }
 
         /**

@@ -68,11 +68,15 @@ public record ElectionState(Electorate electorate, Durable durable, Role role, S
     /**
      * The watchdog {@code node} last announced (its effective timeout in ms, 0 for none), if heard in a term at least
      * the last one it led in ({@link ClusterRecord#ledIn}): an older announcement may describe a node that has led,
-     * and changed, since.
+     * and changed, since. Nor one heard in a term in which the node later withdrew it from the record before its
+     * vigild ended ({@link ClusterRecord#unwatched}): that vigild will not fence, and the copy heard here may predate
+     * the withdrawal.
      */
     public long watchdogOf(String node) {
         Report.Heard heard = reportOf(node);
-        return heard.term() >= durable.record().ledIn(node) ? heard.report().watchdogMs() : 0;
+        ClusterRecord r = durable.record();
+        boolean counts = heard.term() >= r.ledIn(node) && heard.term() > r.unwatched(node);
+        return counts ? heard.report().watchdogMs() : 0;
     }
 
     /**

@@ -29,6 +29,13 @@ public sealed interface Observation {
     record RecordUpdate(long now, PgRecord pg) implements Observation {}
 
     /**
+     * A leader whose vigild is to end on purpose withdraws its watchdog announcements of this term from the record
+     * ({@link ClusterRecord#unwatched}), or restores them when the restart is given up. Written durably and sent at
+     * once; the restart waits until it is committed. Only a leader writes records; elsewhere this is ignored.
+     */
+    record WatchdogWithdrawn(long now, boolean withdrawn) implements Observation {}
+
+    /**
      * A leader waiting for a follower's next position (a switchover's target reporting the end of the WAL) heartbeats
      * now rather than at the next interval: each acknowledgement carries the follower's candidacy. Ignored elsewhere.
      * More heartbeats only renew the lease more often.

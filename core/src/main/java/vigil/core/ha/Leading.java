@@ -191,7 +191,8 @@ final class Leading {
                     "answers as a writable primary at the re-check before pg_promote"));
             return false;
         }
-        s.askPeerProbe(former, new Why(HaReason.PROBING_OLD_PRIMARY, former, "re-check before pg_promote"));
+        s.askPeerProbe(former, new Why(HaReason.PROBING_OLD_PRIMARY, former, "re-check before pg_promote"),
+                FailOver.checkDeadline(s, former));
         return false;
     }
 }

@@ -87,14 +87,16 @@ public sealed interface PgAction {
     }
 
     /**
-     * Probe another node's PostgreSQL directly: is the old primary still writable? Answered within {@code deadlineMs}.
-     * Always {@link #DEADLINE_MS} for now, even when another proof already holds: a shorter deadline there (80 ms,
-     * measured 0.08 s off every failover) weakens the one check that catches a proof that is wrong, and one can still
-     * be (a copy of an old heartbeat reaching a vigild restarted in the same term can bring back a watchdog
-     * announcement its leader withdrew: docs/architecture.md), so the full deadline stays until that is closed.
+     * Probe another node's PostgreSQL directly: is the old primary still writable? Answered within {@code deadlineMs}:
+     * {@link #DEADLINE_MS} when the answer may be the proof itself ("in recovery") or is the only guard
+     * ({@code failover_without_fencing}), {@link #CHECK_DEADLINE_MS} when another proof already holds and the answer
+     * is only the check that the old primary does not answer as writable ({@link FailOver#checkDeadline}): a live,
+     * reachable PostgreSQL answers a warm probe in 10 to 20 ms (measured), and a dead host, the usual case after a
+     * crash, answers nothing, so its probe costs the whole deadline before the promotion.
      */
     record ProbePeer(String node, long deadlineMs) implements PgAction {
         public static final long DEADLINE_MS = 200;
+        public static final long CHECK_DEADLINE_MS = 80;
 
         public ProbePeer(String node) {
             this(node, DEADLINE_MS);

@@ -2,7 +2,6 @@ package vigil.core.node;
 
 import vigil.core.election.ElectionState;
 import vigil.core.election.Role;
-import vigil.core.election.Voter;
 
 /**
  * {@code vigilctl restart-daemon}: vigild ends and systemd starts it again while PostgreSQL keeps serving, so that an
@@ -12,19 +11,24 @@ import vigil.core.election.Voter;
  * <p>The hazard is the watchdog proof ({@link vigil.core.ha.FailOver}): a leader's reports announce its armed watchdog,
  * and a later leader may promote on that announcement alone once this lease has ended, trusting that this node's
  * vigild fenced PostgreSQL or the watchdog reset the host. A daemon that ends on purpose does neither: it closes the
- * watchdog and leaves PostgreSQL writing. So, before it ends, the announcement is withdrawn (every report from then on
- * says "no watchdog") and every other data node, each one a possible next leader, must have acknowledged a heartbeat
- * carrying the withdrawal. Only then is the watchdog closed and the process halted, without stopping PostgreSQL or
- * resigning: a next leader elected meanwhile finds PostgreSQL answering as writable and never promotes over it
- * ({@code OLD_PRIMARY_STILL_SERVING}), or needs another proof (its fence agents, an operator's oath). If the
- * acknowledgements do not come within {@link #WITHDRAW_MS} the restart is abandoned and the watchdog announced again.
+ * watchdog and leaves PostgreSQL writing. So, before it ends, the leader withdraws the announcement: its reports say
+ * "no watchdog" from then on, and it writes into the cluster record that none of its announcements of this term counts
+ * ({@link vigil.core.election.ClusterRecord#unwatched}). Only once a majority acknowledged that record (every later
+ * leader has it: no voter elects a candidate with an older record) is the watchdog closed and the process halted,
+ * without stopping PostgreSQL or resigning. A next leader elected meanwhile finds PostgreSQL answering as writable and
+ * never promotes over it ({@code OLD_PRIMARY_STILL_SERVING}), or needs another proof (its fence agents, an operator's
+ * oath). The reports alone would not do: they are memory, and a node that missed the withdrawal (cut off, or a copy of
+ * an older heartbeat reaching a vigild restarted since) holds the announcement still. If the record is not committed
+ * within {@link #WITHDRAW_MS} the restart is abandoned, the announcement made again and, while this node still leads,
+ * restored in the record (the watchdog stayed armed and kept alive throughout).
  *
- * @param operator who asked, for the log
- * @param since    when it was asked (own clock)
- * @param fromSeq  the first heartbeat of this leadership that carries the withdrawal (0: not leading, nothing to wait for)
+ * @param operator  who asked, for the log
+ * @param since     when it was asked (own clock)
+ * @param withdraws a leader with an armed watchdog: the restart waits for the withdrawal to be committed (false: not
+ *                  leading with a watchdog, nothing to withdraw)
  */
-public record DaemonRestart(String operator, long since, long fromSeq) {
-    /** How long a leader waits for every data node to acknowledge the withdrawal before it gives the restart up. */
+public record DaemonRestart(String operator, long since, boolean withdraws) {
+    /** How long a leader waits for the withdrawal to be committed before it gives the restart up. */
     public static final long WITHDRAW_MS = 2_000;
 
     /**
@@ -51,46 +55,37 @@ public record DaemonRestart(String operator, long since, long fromSeq) {
                     + " is kept serving only for the rest of one reclaim window, which a second restart would not renew;"
                     + " wait until it leads again";
         }
-        if (s.watchdog().armed() && e.role() == Role.LEADER) {
-            String deaf = deaf(cfg, e, Math.max(1, e.leadership().seq() - window(e)));
-            if (deaf != null) {
-                return deaf + " does not acknowledge this leader: it would not learn that the watchdog stops covering"
-                        + " PostgreSQL here, and could later promote on that proof (bring it back, or stop vigild with"
-                        + " systemctl stop vigild: a switchover)";
-            }
-        }
         return null;
     }
 
     /**
-     * The restart asked for at {@code now}: a leader with an armed watchdog waits for the acknowledgements of its next
-     * heartbeat (a watchdog that is not armed was never announced in this term: nothing to withdraw).
+     * The restart asked for at {@code now}: a leader with an armed watchdog withdraws it (a watchdog that is not armed
+     * was never announced in this term: nothing to withdraw).
      */
     static DaemonRestart begin(NodeState s, String operator, long now) {
         ElectionState e = s.election();
-        boolean waits = s.watchdog().armed() && e.role() == Role.LEADER && e.leadership() != null;
-        return new DaemonRestart(operator, now, waits ? e.leadership().seq() + 1 : 0);
+        return new DaemonRestart(operator, now, s.watchdog().armed() && e.role() == Role.LEADER && e.leadership() != null);
     }
 
-    /** Every other data node acknowledged a heartbeat carrying the withdrawal (nothing to wait for when not leading then). */
-    boolean heard(NodeConfig cfg, ElectionState e) {
-        if (fromSeq == 0) return true;
+    /** The record withdrawing this leader's announcements of its term is committed (nothing to wait for if none). */
+    boolean withdrawn(NodeConfig cfg, ElectionState e) {
+        if (!withdraws) return true;
         if (e.role() != Role.LEADER || e.leadership() == null) return false; // lost leadership meanwhile: cannot tell
-        return deaf(cfg, e, fromSeq) == null;
+        return e.durable().record().unwatched(cfg.electorate().self()) == e.term() && e.recordCommitted();
     }
 
     /**
-     * What the restart still waits for before the process may end, or null: the withdrawal heard; the watchdog's
+     * What the restart still waits for before the process may end, or null: the withdrawal committed; the watchdog's
      * arming answered; no action, fence, switchover or failover order under way (begun since it was asked: ending now
      * would cut it off half-way); no VIP placed by checks still on this host.
      */
     static String waitingFor(NodeConfig cfg, NodeState s) {
         DaemonRestart r = s.restart();
-        if (r.fromSeq == 0 && s.election().role() == Role.LEADER) return GIVE_UP_NOW;
-        if (!r.heard(cfg, s.election())) {
+        if (!r.withdraws && s.election().role() == Role.LEADER) return GIVE_UP_NOW;
+        if (!r.withdrawn(cfg, s.election())) {
             return s.election().role() == Role.LEADER
-                    ? "not every data node acknowledged a heartbeat saying that the watchdog stops covering PostgreSQL"
-                    : "this node lost leadership before every data node heard that its watchdog stops covering PostgreSQL";
+                    ? "no majority acknowledged the record saying that the watchdog stops covering PostgreSQL here"
+                    : "this node lost leadership before a majority acknowledged that its watchdog stops covering PostgreSQL";
         }
         String busy = busy(s);
         if (busy != null) return busy;
@@ -111,18 +106,5 @@ public record DaemonRestart(String operator, long since, long fromSeq) {
 
     boolean expired(long now) {
         return now - since >= WITHDRAW_MS;
-    }
-
-    /** The first other data node that has not acknowledged heartbeat {@code seq} or a later one; null if none. */
-    private static String deaf(NodeConfig cfg, ElectionState e, long seq) {
-        for (Voter v : cfg.electorate().voters()) {
-            if (!v.canLead() || v.name().equals(cfg.electorate().self())) continue;
-            if (e.leadership().acked().getOrDefault(v.name(), 0L) < seq) return v.name();
-        }
-        return null;
-    }
-
-    private static long window(ElectionState e) {
-        return Math.max(1, e.electorate().timing().leaseMs() / e.electorate().timing().heartbeatMs());
     }
 }

@@ -254,8 +254,8 @@ public final class Node {
             } else if (in instanceof Input.RestartDaemon r) {
                 if (DaemonRestart.refusal(cfg, state(), now) == null) {
                     restart = DaemonRestart.begin(state(), r.operator(), now);
-                    report(); // the withdrawal, at once
-                    if (restart.fromSeq() != 0) elect(new Observation.HeartbeatNow(now));
+                    report(); // the withdrawal, at once: in the reports, and in the record (sent at once)
+                    if (restart.withdraws()) elect(new Observation.WatchdogWithdrawn(now, true));
                 }
             } else if (in instanceof Input.Shutdown) {
                 stopping = true;
@@ -298,8 +298,8 @@ public final class Node {
         }
 
         /**
-         * {@code restart-daemon}: once every data node heard the watchdog announcement withdrawn (at once when this node
-         * does not lead), the watchdog is closed and the process halts, PostgreSQL left running and leadership not
+         * {@code restart-daemon}: once a majority acknowledged the record withdrawing the watchdog announcement (at once
+         * when this node does not lead), the watchdog is closed and the process halts, PostgreSQL left running and leadership not
          * resigned; given up when the acknowledgements do not come in time ({@link DaemonRestart}).
          */
         private void finishRestart() {
@@ -309,8 +309,11 @@ public final class Node {
                 if (restart.expired(now) || waiting.equals(DaemonRestart.GIVE_UP_NOW)) {
                     notes.add("restart-daemon given up after " + (now - restart.since()) + " ms: " + waiting
                             + "; vigild goes on (the watchdog is announced again; VIPs placed by checks may have moved)");
+                    boolean restore = restart.withdraws();
                     restart = null;
                     report();
+                    // The watchdog stayed armed and kept alive under the lease: this term's announcements hold again.
+                    if (restore) elect(new Observation.WatchdogWithdrawn(now, false));
                 }
                 return;
             }

@@ -57,6 +57,20 @@ class FailOverTest {
         assertNull(recorded(d));
     }
 
+    /**
+     * With a proof in hand (an armed watchdog announced) the answer is only the check that the old primary does not
+     * answer as writable: the short deadline, so a dead host delays the promotion by 80 ms, not 200 ms. Not for an
+     * announcement the record withdrew: no proof then.
+     */
+    @Test
+    void withAProofInHandTheOldPrimaryIsAskedWithTheChecksShortDeadline() {
+        Situation e = newLeaderAfterPrimaryLost().report("n1", 5, new Report(1_100, PgSafety.MAY_WRITE));
+        assertEquals(List.of(new PgAction.ProbePeer("n1", PgAction.ProbePeer.CHECK_DEADLINE_MS)),
+                tick(probed(MINE), e, NOW).actions());
+        assertEquals(List.of(new PgAction.ProbePeer("n1", PgAction.ProbePeer.DEADLINE_MS)),
+                tick(probed(MINE), e.unwatched("n1", 5), NOW).actions());
+    }
+
     /** With failover_without_fencing the direct probe is the only guard against a live primary: its full deadline. */
     @Test
     void withoutFencingTheProbeKeepsItsFullDeadline() {
@@ -93,6 +107,21 @@ class FailOverTest {
     void anArmedWatchdogInTheOldPrimarysCurrentReportIsAProof() {
         Situation e = newLeaderAfterPrimaryLost().report("n1", 5, new Report(1_100, PgSafety.MAY_WRITE));
         assertPromotes(answered(e, PeerPg.UNKNOWN));
+    }
+
+    /**
+     * The old primary withdrew its watchdog announcements of term 5 in the record before its vigild ended on purpose
+     * ({@code restart-daemon}): an announcement of that term still held here (a copy of an older heartbeat reaching a
+     * vigild restarted since, or one heard before this node missed the withdrawal) proves nothing; nor does the
+     * record's withdrawal reach past its term.
+     */
+    @Test
+    void anAnnouncementTheOldPrimaryWithdrewInTheRecordIsNoProof() {
+        Situation e = newLeaderAfterPrimaryLost().report("n1", 5, new Report(1_100, PgSafety.MAY_WRITE)).unwatched("n1", 5);
+        assertWaitsForAProof(answered(e, PeerPg.UNKNOWN));
+        // A withdrawal of term 4 (n1 restarted its vigild then, and led term 5 since) leaves term 5's announcement.
+        assertPromotes(answered(newLeaderAfterPrimaryLost().report("n1", 5, new Report(1_100, PgSafety.MAY_WRITE))
+                .unwatched("n1", 4), PeerPg.UNKNOWN));
     }
 
     @ParameterizedTest
@@ -182,6 +211,9 @@ class FailOverTest {
         HaDecision d = tick(probed(MINE), promotingLeader(), NOW);
         assertEquals(List.of(new PgAction.ProbePeer("n1", PgAction.ProbePeer.DEADLINE_MS)), d.actions());
         assertEquals(new Why(HaReason.PROBING_OLD_PRIMARY, "n1", why(d).detail()), why(d));
+        // The promotion was allowed by n1's armed watchdog: the re-check is only that it does not answer as writable.
+        HaDecision proven = tick(probed(MINE), promotingLeader().report("n1", 5, new Report(1_100, PgSafety.MAY_WRITE)), NOW);
+        assertEquals(List.of(new PgAction.ProbePeer("n1", PgAction.ProbePeer.CHECK_DEADLINE_MS)), proven.actions());
     }
 
     @Test

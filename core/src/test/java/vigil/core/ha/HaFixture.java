@@ -67,6 +67,7 @@ final class HaFixture {
         private boolean strict;
         private PgRecord pg = PgRecord.NONE;
         private final Map<String, Long> ledIn = new HashMap<>();
+        private final Map<String, Long> unwatched = new HashMap<>();
         private long electedAt = NOW - 5_000;
         private long leaseUntil = LEASE_UNTIL;
         private boolean committed = true;
@@ -101,6 +102,12 @@ final class HaFixture {
         /** The record says {@code node} last led in {@code t}. */
         Situation ledIn(String node, long t) {
             ledIn.put(node, t);
+            return this;
+        }
+
+        /** The record says {@code node} withdrew its watchdog announcements of term {@code t} (a restart of vigild). */
+        Situation unwatched(String node, long t) {
+            unwatched.put(node, t);
             return this;
         }
 
@@ -165,7 +172,7 @@ final class HaFixture {
             String writer = role == Role.LEADER ? self : leader;
             Map<String, Long> led = new HashMap<>(ledIn);
             if (role == Role.LEADER) led.put(self, term);
-            ClusterRecord record = new ClusterRecord(term, 1, writer, pg, led);
+            ClusterRecord record = new ClusterRecord(term, 1, writer, pg, led, unwatched);
             Durable durable = new Durable(term, role == Role.LEADER ? self : null, record);
             Leadership leadership = null;
             long contact = heardAt;

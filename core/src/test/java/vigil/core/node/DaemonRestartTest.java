@@ -10,6 +10,7 @@ import static vigil.core.node.NodeFixture.*;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import vigil.core.election.Candidacy;
+import vigil.core.election.ClusterRecord;
 import vigil.core.election.Message;
 import vigil.core.election.Report;
 import vigil.core.election.Report.PgSafety;
@@ -19,7 +20,7 @@ import vigil.core.ha.PgView;
 
 /**
  * {@code vigilctl restart-daemon} ({@link DaemonRestart}): PostgreSQL keeps serving, and the watchdog is closed only
- * once every data node heard that it no longer covers PostgreSQL here.
+ * once a majority acknowledged the record saying that it no longer covers PostgreSQL here.
  */
 class DaemonRestartTest {
     static final NodeConfig N1 = config("n1", WATCHDOG);
@@ -38,60 +39,98 @@ class DaemonRestartTest {
     }
 
     @Test
-    void theLeaderWithdrawsItsWatchdogAnnouncementAndHaltsOnceEveryDataNodeHeardIt() {
-        NodeDecision asked = Node.decide(N1, primaryLeader(armed(NOW - 5)), new Input.RestartDaemon(NOW, "alice"));
+    void theLeaderWithdrawsItsWatchdogAnnouncementAndHaltsOnceAMajorityHasTheRecordSayingSo() {
+        NodeState before = primaryLeader(armed(NOW - 5));
+        long version = before.election().durable().record().version();
+        NodeDecision asked = Node.decide(N1, before, new Input.RestartDaemon(NOW, "alice"));
         DaemonRestart r = asked.next().restart();
         assertNotNull(r);
-        assertEquals(51, r.fromSeq(), "the next heartbeat carries the withdrawal");
+        assertTrue(r.withdraws());
         assertEquals(0, asked.next().election().ownReport().watchdogMs(), "no watchdog announced any more");
+        ClusterRecord record = asked.next().election().durable().record();
+        assertEquals(5, record.unwatched("n1"), "this term's announcements withdrawn in the record");
+        assertEquals(version + 1, record.version());
+        assertEquals(1, effectsOf(asked, Effect.Persist.class).size(), "on disk before it is sent");
         List<Message.Heartbeat> sent = effectsOf(asked, Effect.Send.class).stream()
                 .filter(s -> s.message() instanceof Message.Heartbeat).map(s -> (Message.Heartbeat) s.message()).toList();
         assertEquals(2, sent.size(), "sent at once");
         for (Message.Heartbeat h : sent) {
             assertEquals(51, h.seq());
             assertEquals(0, h.reports().get("n1").report().watchdogMs());
+            assertEquals(record, h.record());
         }
         assertEquals(List.of(), effectsOf(asked, Effect.Halt.class));
         assertEquals(List.of(), effectsOf(asked, Effect.DisarmWatchdog.class), "still armed while it waits");
         leavesPostgresAlone(asked);
 
-        NodeDecision one = Node.decide(N1, asked.next(), ack("n2", 51, NOW + 2));
-        assertEquals(List.of(), effectsOf(one, Effect.Halt.class), "n3 has not heard it yet");
-        NodeDecision both = Node.decide(N1, one.next(), ack("n3", 51, NOW + 3));
-        List<Effect> e = both.effects();
+        // n2's acknowledgement makes a majority (n1, n2 of three): every later leader has the record; n3 may be away.
+        NodeDecision committed = Node.decide(N1, asked.next(), ack("n2", 51, NOW + 2));
+        List<Effect> e = committed.effects();
         assertTrue(e.indexOf(new Effect.DisarmWatchdog()) >= 0 && e.indexOf(new Effect.DisarmWatchdog()) < e.indexOf(new Effect.Halt(true)),
                 "the magic close, then the halt: " + e);
-        assertTrue(both.next().halted());
+        assertTrue(committed.next().halted());
         assertTrue(e.indexOf(new Effect.FenceAt(Long.MAX_VALUE)) >= 0 && e.indexOf(new Effect.FenceAt(Long.MAX_VALUE)) < e.indexOf(new Effect.Halt(true)),
                 "the lease guard is dropped before the halt: it would fence PostgreSQL while the process exits");
-        assertEquals(Role.LEADER, both.next().election().role(), "leadership is not resigned");
-        assertEquals(PgSafety.MAY_WRITE, both.next().supervisor().local().knowledge(), "PostgreSQL is left serving");
-        leavesPostgresAlone(both);
+        assertEquals(Role.LEADER, committed.next().election().role(), "leadership is not resigned");
+        assertEquals(PgSafety.MAY_WRITE, committed.next().supervisor().local().knowledge(), "PostgreSQL is left serving");
+        leavesPostgresAlone(committed);
     }
 
     @Test
     void anAcknowledgementOfAnEarlierHeartbeatDoesNotCount() {
         NodeDecision asked = Node.decide(N1, primaryLeader(armed(NOW - 5)), new Input.RestartDaemon(NOW, "alice"));
-        NodeDecision d = Node.decide(N1, Node.decide(N1, asked.next(), ack("n2", 51, NOW + 2)).next(), ack("n3", 50, NOW + 3));
-        assertFalse(d.next().halted(), "n3 acknowledged only a heartbeat sent before the withdrawal");
+        NodeDecision d = Node.decide(N1, asked.next(), ack("n2", 50, NOW + 2));
+        assertFalse(d.next().halted(), "n2 acknowledged only a heartbeat sent before the record withdrew the watchdog");
+        assertTrue(DaemonRestart.waitingFor(N1, d.next()).startsWith("no majority acknowledged the record"),
+                DaemonRestart.waitingFor(N1, d.next()));
     }
 
     @Test
-    void withoutEveryAcknowledgementInTimeTheRestartIsGivenUpAndTheWatchdogAnnouncedAgain() {
+    void withoutAMajorityInTimeTheRestartIsGivenUpAndTheWithdrawalStaysInTheRecord() {
         NodeDecision asked = Node.decide(N1, primaryLeader(armed(NOW - 5)), new Input.RestartDaemon(NOW, "alice"));
-        NodeState waiting = Node.decide(N1, asked.next(), ack("n2", 51, NOW + 2)).next();
+        NodeState waiting = asked.next();
         long giveUp = NOW + DaemonRestart.WITHDRAW_MS;
         assertTrue(Wake.at(N1, waiting, giveUp - 100, true) <= giveUp, "Wake knows when");
         NodeDecision d = Node.decide(N1, waiting, new Input.Tick(giveUp));
         assertNull(d.next().restart());
         assertFalse(d.next().halted());
-        assertEquals(WATCHDOG.effectiveMs(), d.next().election().ownReport().watchdogMs(), "announced again");
+        assertTrue(d.notes().stream().anyMatch(n -> n.startsWith("restart-daemon given up")), d.notes().toString());
+        // Its lease ended without a majority: no longer leading, it cannot write the record again; the withdrawal may
+        // have reached some nodes, so it stands (a later leader of n1 announces anew, in its own term).
+        assertEquals(5, d.next().election().durable().record().unwatched("n1"));
+    }
+
+    /**
+     * Committed, but an action begun meanwhile runs past {@link DaemonRestart#WITHDRAW_MS} while the majority goes on
+     * acknowledging: the restart is given up, and the watchdog, armed and kept alive under the lease throughout, is
+     * announced again in the reports and restored in the record.
+     */
+    @Test
+    void givenUpWhileLeadingTheWatchdogIsAnnouncedAgainInReportsAndRecord() {
+        NodeState s = Node.decide(N1, primaryLeader(armed(NOW - 5)), new Input.RestartDaemon(NOW, "alice")).next();
+        s = new NodeState(s.election(), s.supervisor(), new Executor(2, new Executor.Running(1, new PgAction.Checkpoint(),
+                NOW + 1, NOW + 60_000, true), null, s.executor().guardAt()), s.watchdog(), false, false, s.vips(),
+                s.tracked(), s.restart());
+        long version = s.election().durable().record().version();
+        NodeDecision d = null;
+        for (long t = NOW + 2; s.restart() != null && t <= NOW + DaemonRestart.WITHDRAW_MS + 100; t += 50) {
+            d = Node.decide(N1, s, new Input.Tick(t));
+            s = d.next();
+            if (s.restart() == null) break;
+            s = Node.decide(N1, s, ack("n2", s.election().leadership().seq(), t + 1)).next();
+        }
+        assertNull(s.restart(), "given up");
+        assertEquals(Role.LEADER, s.election().role());
+        assertEquals(WATCHDOG.effectiveMs(), s.election().ownReport().watchdogMs(), "announced again");
+        ClusterRecord record = s.election().durable().record();
+        assertEquals(0, record.unwatched("n1"), "this term's announcements hold again");
+        assertEquals(version + 1, record.version());
         assertTrue(d.notes().stream().anyMatch(n -> n.startsWith("restart-daemon given up")), d.notes().toString());
         assertEquals(List.of(), effectsOf(d, Effect.DisarmWatchdog.class));
     }
 
     @Test
-    void refusedWhileADataNodeDoesNotAcknowledgeTheLeaderOrAnActionRuns() {
+    void aDataNodeThatDoesNotAcknowledgeNeitherRefusesNorHoldsUpTheRestart() {
         NodeState s = primaryLeader(armed(NOW - 5));
         var l = s.election().leadership();
         var acked = new java.util.HashMap<>(l.acked());
@@ -100,25 +139,30 @@ class DaemonRestartTest {
                 s.election().durable(), Role.LEADER, "n1", "n1", NOW - 70, 0, 0, null, new vigil.core.election.Leadership(l.term(), l.electedAt(), l.seq(),
                 l.lastSentAt(), l.sentAt(), acked, l.leaseStart(), l.leaseUntil(), l.recordSeq(), l.recordCommitted()),
                 Candidacy.ELIGIBLE, java.util.Map.of(), Report.UNKNOWN, java.util.Map.of()));
-        String refused = Node.refusesRestartDaemon(N1, deaf, NOW);
-        assertTrue(refused.startsWith("n3 does not acknowledge this leader"), refused);
-        assertNull(Node.decide(N1, deaf, new Input.RestartDaemon(NOW, "alice")).next().restart(), "refused in the step too");
+        assertNull(Node.refusesRestartDaemon(N1, deaf, NOW), "n3 learns the withdrawal from the record of any later leader");
+        NodeDecision asked = Node.decide(N1, deaf, new Input.RestartDaemon(NOW, "alice"));
+        assertTrue(Node.decide(N1, asked.next(), ack("n2", 51, NOW + 2)).next().halted());
+    }
+
+    @Test
+    void refusedWhileAnActionRuns() {
+        NodeState s = primaryLeader(armed(NOW - 5));
         NodeState busy = withExecutor(s, new Executor(2, new Executor.Running(1, new PgAction.Checkpoint(), NOW, NOW + 5_000, true),
                 null, LEASE_UNTIL - MARGIN));
         assertTrue(Node.refusesRestartDaemon(N1, busy, NOW).startsWith("a PostgreSQL action is under way (Checkpoint)"),
                 Node.refusesRestartDaemon(N1, busy, NOW));
+        assertNull(Node.decide(N1, busy, new Input.RestartDaemon(NOW, "alice")).next().restart(), "refused in the step too");
         assertNull(Node.refusesRestartDaemon(N1, s, NOW));
     }
 
     @Test
     void anActionBegunWhileItWaitsIsNotCutOff() {
-        NodeDecision asked = Node.decide(N1, primaryLeader(armed(NOW - 5)), new Input.RestartDaemon(NOW, "alice"));
-        NodeState acked = Node.decide(N1, asked.next(), ack("n2", 51, NOW + 2)).next();
+        NodeState asked = Node.decide(N1, primaryLeader(armed(NOW - 5)), new Input.RestartDaemon(NOW, "alice")).next();
         // A CHECKPOINT the supervisor started meanwhile (as it would after a promotion): the halt waits for its end.
-        NodeState busy = new NodeState(acked.election(), acked.supervisor(), new Executor(2, new Executor.Running(1,
-                new PgAction.Checkpoint(), NOW + 2, NOW + 5_000, true), null, acked.executor().guardAt()), acked.watchdog(),
-                false, false, acked.vips(), acked.tracked(), acked.restart());
-        NodeDecision heard = Node.decide(N1, busy, ack("n3", 51, NOW + 3));
+        NodeState busy = new NodeState(asked.election(), asked.supervisor(), new Executor(2, new Executor.Running(1,
+                new PgAction.Checkpoint(), NOW + 2, NOW + 5_000, true), null, asked.executor().guardAt()), asked.watchdog(),
+                false, false, asked.vips(), asked.tracked(), asked.restart());
+        NodeDecision heard = Node.decide(N1, busy, ack("n2", 51, NOW + 3));
         assertFalse(heard.next().halted(), "not while an action runs");
         NodeDecision done = Node.decide(N1, heard.next(), new Input.ActionEnded(NOW + 50, 1, vigil.core.ha.Outcome.OK));
         assertTrue(done.next().halted(), "once it ended");
@@ -150,7 +194,7 @@ class DaemonRestartTest {
         // It waits for a CHECKPOINT-like action begun before (a restart never cuts one off) ...
         NodeState busy = new NodeState(standby.election(), standby.supervisor(), new Executor(2, new Executor.Running(1,
                 new PgAction.Checkpoint(), NOW, NOW + 5_000, true), null, Long.MAX_VALUE), standby.watchdog(), false, false,
-                standby.vips(), standby.tracked(), new DaemonRestart("alice", NOW, 0));
+                standby.vips(), standby.tracked(), new DaemonRestart("alice", NOW, false));
         assertNotNull(DaemonRestart.waitingFor(n3, busy));
         // ... and is elected meanwhile: it must not end as a leader that never resigned.
         NodeState elected = new NodeState(leader("n3", 7, primaryIs("n2")), busy.supervisor(), busy.executor(),

@@ -106,7 +106,8 @@ final class Faults {
     /**
      * {@code vigilctl restart-daemon} on the node that holds the lease, as its loop takes it ({@link
      * vigil.core.node.Node#refusesRestartDaemon}), started again {@code downUs} after it ended; in one restart of three
-     * its PostgreSQL port is first cut from every other node for 3 s, and in one of four a follower's messages to it. Under {@link SimSpec.Mutation#RESTART_WITHOUT_WITHDRAWAL}
+     * its PostgreSQL port is first cut from every other node for 3 s, and in one of four a data node from it (one or
+     * both ways): the restart goes on, the record carrying the withdrawal to every later leader. Under {@link SimSpec.Mutation#RESTART_WITHOUT_WITHDRAWAL}
      * the vigild closes its watchdog and dies at once instead.
      */
     private static void restartLeaderDaemon(Simulation sim, long downUs) {
@@ -122,13 +123,16 @@ final class Faults {
             sim.net.partition(List.of(leader), others, List.of(SimNet.Channel.PG), sim.random.nextBoolean());
             sim.at(sim.nowUs + 3_000_000L, sim.net::healLinks);
         }
-        if (sim.random.nextInt(4) == 0) {
-            // A data node's acknowledgements do not reach the leader for 3 s: the restart is refused or given up.
+        boolean cut = sim.random.nextInt(4) == 0;
+        if (cut) {
+            // A data node is cut from the leader for 3 s, its acknowledgements only or both ways (then it misses the
+            // withdrawal in the leader's reports, and learns it only from the record of a later leader).
             List<String> data = sim.spec.voters().stream().filter(v -> v.canLead() && !v.name().equals(leader))
                     .map(v -> v.name()).sorted().toList();
             String deaf = data.get(sim.random.nextInt(data.size()));
             sim.counts.add("daemon_restart_acks_cut");
-            sim.net.cut(deaf, leader, List.of(SimNet.Channel.VIGIL), false);
+            if (sim.random.nextBoolean()) sim.net.partition(List.of(deaf), List.of(leader), List.of(SimNet.Channel.VIGIL), false);
+            else sim.net.cut(deaf, leader, List.of(SimNet.Channel.VIGIL), false);
             sim.at(sim.nowUs + 3_000_000L, sim.net::healLinks);
         }
         h.restartDownUs = downUs;
@@ -144,11 +148,11 @@ final class Faults {
         String refused = vigil.core.node.Node.refusesRestartDaemon(sim.configOf(h), h.proc.state, h.localMs(sim.nowUs));
         if (refused != null) {
             sim.counts.add("daemon_restart_refused");
-            if (refused.contains("does not acknowledge")) sim.counts.add("daemon_restart_withheld_for_acks");
             sim.note(leader + " refuses restart-daemon: " + refused);
             return;
         }
         sim.counts.add("daemon_restart_asked");
+        if (cut) sim.counts.add("daemon_restart_asked_while_cut");
         if (pgCut) sim.counts.add("daemon_restart_pg_cut"); // only a restart carried out may license a promotion
         sim.deliver(h, h.proc.incarnation, now -> new vigil.core.node.Input.RestartDaemon(now, "sim"));
     }

@@ -84,10 +84,7 @@ final class Invariants {
         }
         for (String n : d.notes()) {
             sim.note(h.name + " " + n);
-            if (n.startsWith("restart-daemon given up")) {
-                sim.counts.add("restart_daemon_given_up");
-                if (n.contains("acknowledged")) sim.counts.add("daemon_restart_withheld_for_acks");
-            }
+            if (n.startsWith("restart-daemon given up")) sim.counts.add("restart_daemon_given_up");
         }
     }
 

@@ -91,11 +91,12 @@ class SimulationTest {
         int schedules = Integer.getInteger("vigil.sim.restartSchedules", 300);
         SimCounts c = runAll(schedules, seed -> SimSpec.forSeed(seed).withPostgres().withPlannedVigildRestarts(),
                 "planned vigild restarts");
-        // two restarts asked per schedule; refused now and then (a follower cut off, the watchdog arming)
+        // two restarts asked per schedule; refused now and then (the watchdog arming, an action under way)
         assertTrue(c.get("daemon_restart_halted") >= schedules, "too few restarts carried out: " + c);
         assertTrue(c.get("why_RECLAIMING") >= schedules, "the restarted vigild never reclaimed: " + c);
-        assertTrue(c.get("daemon_restart_withheld_for_acks") >= c.get("daemon_restart_acks_cut") / 4,
-                "restarts whose data node did not acknowledge were rarely refused or given up for it: " + c);
+        // A data node cut off does not hold the restart up: the record, committed by a majority, carries the withdrawal.
+        assertTrue(c.get("daemon_restart_asked_while_cut") >= c.get("daemon_restart_acks_cut") / 2,
+                "restarts were refused while a data node was cut off: " + c);
     }
 
     /**

@@ -29,11 +29,11 @@ import vigil.protocol.admin.AdminRequest;
             "",
             "An armed watchdog is the exception a restart must not leave behind: peers may promote on its announcement "
                     + "alone, trusting that this vigild fences PostgreSQL when its lease ends, or that the host is "
-                    + "reset. So the leader first withdraws the announcement and ends only once every other data node "
-                    + "acknowledged that (at most 2 s; otherwise it gives the restart up and logs "
-                    + "restart_daemon_given_up, and vigild goes on), then closes the watchdog. It is refused when a "
-                    + "data node has not acknowledged the leader for a lease, while an action, a fence, a switchover or a "
-                    + "failover order is under way, while a restarted primary has not led again, and when the "
+                    + "reset. So the leader first withdraws the announcement, in its reports and in the cluster record, and "
+                    + "ends only once a majority acknowledged that record, which every later leader then holds (at most "
+                    + "2 s; otherwise it gives the restart up and logs restart_daemon_given_up, and vigild goes on), then "
+                    + "closes the watchdog. A data node that is down does not hold it up. It is refused while an action, a "
+                    + "fence, a switchover or a failover order is under way, while a restarted primary has not led again, and when the "
                     + "configuration file has errors, a changed cluster section, node.name or node.state_dir, or another key. While vigild is away nothing fences this PostgreSQL: a peer elected "
                     + "meanwhile promotes only on another proof (the old primary answering in recovery or stopped, its "
                     + "fence agents, vigilctl confirm-down, failover_without_fencing).",

@@ -328,8 +328,8 @@ public final class NodeLoop implements Runnable {
     }
 
     /**
-     * {@code vigilctl restart-daemon}: this vigild ends, PostgreSQL left running, once every data node heard that the
-     * watchdog no longer covers it ({@link Node#refusesRestartDaemon} says whether it takes it). The future says what
+     * {@code vigilctl restart-daemon}: this vigild ends, PostgreSQL left running, once a majority acknowledged the record
+     * saying that the watchdog no longer covers it ({@link Node#refusesRestartDaemon} says whether it takes it). The future says what
      * happens next, or fails with the reason.
      */
     public CompletableFuture<String> restartDaemon(String operator) {
@@ -488,8 +488,8 @@ public final class NodeLoop implements Runnable {
             if (vips != null) vips.guard(g.group(), g.at());
         } else if (e instanceof Effect.Halt h && h.restart()) {
             log.event(Priority.NOTICE, "restarting", "reason", "OPERATOR_RESTART_DAEMON", "term", state.election().term(),
-                    "cause", "vigild ends for systemd to start it again; PostgreSQL keeps running, every data node heard"
-                            + " that the watchdog no longer covers it");
+                    "cause", "vigild ends for systemd to start it again; PostgreSQL keeps running, the record saying that"
+                            + " the watchdog no longer covers it is committed");
             restarting = true;
             halted = true;
         } else if (e instanceof Effect.Halt) {

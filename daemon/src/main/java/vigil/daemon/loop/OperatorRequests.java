@@ -84,8 +84,8 @@ final class OperatorRequests {
         }
         var e = state.get().election();
         log.event(Priority.NOTICE, "restart_daemon", "operator", r.operator(), "reason", "OPERATOR_RESTART_DAEMON",
-                "cause", "vigild ends, PostgreSQL left running: a leader with an armed watchdog once every data node heard"
-                        + " that it stops announcing it");
+                "cause", "vigild ends, PostgreSQL left running: a leader with an armed watchdog once a majority"
+                        + " acknowledged the record withdrawing its announcement");
         decide.accept(new Input.RestartDaemon(now, r.operator()));
         // Whether it waits for acknowledgements is the core's decision (DaemonRestart.begin): read, not made again here.
         var begun = state.get().restart();
@@ -93,10 +93,10 @@ final class OperatorRequests {
             r.reply().completeExceptionally(new IllegalStateException("the restart did not begin (vigilctl history)"));
             return;
         }
-        boolean waits = begun != null && begun.fromSeq() != 0;
+        boolean waits = begun != null && begun.withdraws();
         String self = config.electorate().self();
-        r.reply().complete("vigild on " + self + " ends " + (waits ? "once every data node heard that its watchdog no"
-                + " longer covers PostgreSQL (at most " + vigil.core.node.DaemonRestart.WITHDRAW_MS / 1000 + " s)"
+        r.reply().complete("vigild on " + self + " ends " + (waits ? "once a majority acknowledged the record saying that"
+                + " its watchdog no longer covers PostgreSQL (at most " + vigil.core.node.DaemonRestart.WITHDRAW_MS / 1000 + " s)"
                 : "now") + " and systemd starts it again; PostgreSQL keeps serving"
                 + (e.role() == vigil.core.election.Role.LEADER ? ", and the restarted vigild takes leadership back" : ""));
     }

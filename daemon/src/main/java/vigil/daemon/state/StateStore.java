@@ -111,14 +111,12 @@ public final class StateStore implements AutoCloseable {
             PgRecord.Paused paused = pausedBy == null ? null : new PgRecord.Paused(pausedBy,
                     req(kv, f, "record_paused_at"), Long.parseLong(req(kv, f, "record_paused_term")));
             List<String> banned = list(kv.getOrDefault("record_banned", ""));
-            Map<String, Long> ledIn = new LinkedHashMap<>();
-            for (String entry : list(kv.getOrDefault("record_led_in", ""))) {
-                int colon = entry.lastIndexOf(':');
-                ledIn.put(entry.substring(0, colon), Long.parseLong(entry.substring(colon + 1)));
-            }
+            Map<String, Long> ledIn = terms(kv.getOrDefault("record_led_in", ""));
+            Map<String, Long> unwatched = terms(kv.getOrDefault("record_unwatched", ""));
             if ("1".equals(version) && recordLeader != null) ledIn.put(recordLeader, recordTerm);
             ClusterRecord record = new ClusterRecord(recordTerm, recordVersion, recordLeader,
-                    new PgRecord(primary, systemId, timeline, forkPoint, syncSet, former, oath, paused, banned), ledIn);
+                    new PgRecord(primary, systemId, timeline, forkPoint, syncSet, former, oath, paused, banned), ledIn,
+                    unwatched);
             HaDurable ha = new HaDurable(Boolean.parseBoolean(kv.getOrDefault("needs_rewind", "false")),
                     kv.getOrDefault("reclaim_boot", ""), Long.parseLong(kv.getOrDefault("reclaim_until_mono_ms", "0")));
             return new Saved(new Durable(term, votedFor, record), ha);
@@ -129,6 +127,23 @@ public final class StateStore implements AutoCloseable {
         }
     }
 
+    /** {@code node:term,node:term} as written by {@link #terms(Map)}. */
+    private static Map<String, Long> terms(String text) {
+        Map<String, Long> terms = new LinkedHashMap<>();
+        for (String entry : list(text)) {
+            int colon = entry.lastIndexOf(':');
+            terms.put(entry.substring(0, colon), Long.parseLong(entry.substring(colon + 1)));
+        }
+        return terms;
+    }
+
+    private static String terms(Map<String, Long> terms) {
+        StringBuilder text = new StringBuilder();
+        terms.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> text.append(text.length() == 0 ? "" : ",").append(e.getKey()).append(':').append(e.getValue()));
+        return text.toString();
+    }
+
     /** A value on one line: a key=value file cannot hold a line break. */
     private static String oneLine(String v) {
         return v.replace('\n', ' ').replace('\r', ' ');
@@ -137,9 +152,6 @@ public final class StateStore implements AutoCloseable {
     public void save(Durable d, HaDurable ha) throws StateException {
         ClusterRecord r = d.record();
         PgRecord pg = r.pg();
-        StringBuilder led = new StringBuilder();
-        r.ledIn().entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .forEach(e -> led.append(led.length() == 0 ? "" : ",").append(e.getKey()).append(':').append(e.getValue()));
         String text = "# vigil node state, written by vigild; do not edit\nversion=2\nterm=" + d.term()
                 + "\nvoted_for=" + nullToEmpty(d.votedFor()) + "\nrecord_term=" + r.term()
                 + "\nrecord_version=" + r.version()
@@ -150,7 +162,8 @@ public final class StateStore implements AutoCloseable {
                 + "\nrecord_fork=" + (pg.fork() == null ? "" : pg.fork().parentTimeline() + "/" + pg.fork().lsn())
                 + "\nrecord_sync=" + String.join(",", pg.sync())
                 + "\nrecord_former_primary=" + nullToEmpty(pg.formerPrimary())
-                + "\nrecord_led_in=" + led
+                + "\nrecord_led_in=" + terms(r.ledIn())
+                + (r.unwatched().isEmpty() ? "" : "\nrecord_unwatched=" + terms(r.unwatched()))
                 + (pg.banned().isEmpty() ? "" : "\nrecord_banned=" + String.join(",", pg.banned()))
                 + (pg.confirmedDown() == null ? "" : "\nrecord_confirmed_down=" + pg.confirmedDown().node()
                         + "\nrecord_confirmed_term=" + pg.confirmedDown().term()

@@ -25,7 +25,8 @@ class StateStoreTest {
         ClusterRecord record = new ClusterRecord(6, 1, "n1", new PgRecord("n1", -5_000_000_000_000_000_000L, 3,
                 new PgRecord.Fork(2, 0x3000148L), List.of("n2", "n3"), "n2",
                 new PgRecord.Confirmed("n2", 6, "alice", "2026-12-01T02:40:00Z"),
-                new PgRecord.Paused("bob", "2026-12-01T22:00:00Z", 6), List.of("n3")), Map.of("n1", 6L, "n2", 4L));
+                new PgRecord.Paused("bob", "2026-12-01T22:00:00Z", 6), List.of("n3")), Map.of("n1", 6L, "n2", 4L),
+                Map.of("n2", 4L, "n1", 3L));
         HaDurable ha = new HaDurable(true, "6f1c-boot", 123_456L);
         try (StateStore s = StateStore.open(state)) {
             assertEquals(StateStore.Saved.INITIAL, s.load());

@@ -32,7 +32,8 @@ import vigil.core.election.VipGrant;
  * heartbeats, each node's standing for them to reports, and an operator's confirm-down to the record. Nodes of different wire versions refuse each other's frames:
  * upgrade every node of a cluster together (a rolling upgrade across wire versions is not supported).
  *
- * Version 4 added maintenance mode ({@code paused}) to the record, version 5 the banned nodes.
+ * Version 4 added maintenance mode ({@code paused}) to the record, version 5 the banned nodes, version 6 the watchdog
+ * announcements withdrawn before a restart of vigild ({@code unwatched}).
  *
  * <p>Since version 3, a resignation may end with the name of the successor a switchover hands leadership to. It is
  * written only when there is one, so nothing else changed on the wire; a node built before it refuses that one frame
@@ -48,7 +49,7 @@ import vigil.core.election.VipGrant;
  * wire version: a node built before them logs the frame as bad and the request times out at its sender.
  */
 public final class PeerCodec {
-    public static final int WIRE_VERSION = 5;
+    public static final int WIRE_VERSION = 6;
 
     /** Optional, last, written only when there is one (see the class comment): its operator, then the waiver. */
     private static void writeOrder(DataOutputStream out, vigil.core.election.FailoverOrder order) throws IOException {
@@ -331,11 +332,23 @@ public final class PeerCodec {
         }
         out.writeShort(pg.banned().size());
         for (String b : pg.banned()) out.writeUTF(b);
-        out.writeShort(r.ledIn().size());
-        for (Map.Entry<String, Long> e : r.ledIn().entrySet()) {
+        writeTerms(out, r.ledIn());
+        writeTerms(out, r.unwatched());
+    }
+
+    private static void writeTerms(DataOutputStream out, Map<String, Long> terms) throws IOException {
+        out.writeShort(terms.size());
+        for (Map.Entry<String, Long> e : terms.entrySet()) {
             out.writeUTF(e.getKey());
             out.writeLong(e.getValue());
         }
+    }
+
+    private static Map<String, Long> readTerms(DataInputStream in) throws IOException {
+        int n = in.readUnsignedShort();
+        Map<String, Long> terms = new HashMap<>();
+        for (int i = 0; i < n; i++) terms.put(in.readUTF(), in.readLong());
+        return terms;
     }
 
     private static ClusterRecord readRecord(DataInputStream in) throws IOException {
@@ -356,11 +369,10 @@ public final class PeerCodec {
         int nb = in.readUnsignedShort();
         java.util.List<String> banned = new java.util.ArrayList<>();
         for (int i = 0; i < nb; i++) banned.add(in.readUTF());
-        int led = in.readUnsignedShort();
-        Map<String, Long> ledIn = new HashMap<>();
-        for (int i = 0; i < led; i++) ledIn.put(in.readUTF(), in.readLong());
+        Map<String, Long> ledIn = readTerms(in);
+        Map<String, Long> unwatched = readTerms(in);
         return new ClusterRecord(term, version, leader, new PgRecord(primary, systemId, timeline, fork, sync, former, oath, paused, banned),
-                ledIn);
+                ledIn, unwatched);
     }
 
     private static void writeReport(DataOutputStream out, Report r) throws IOException {

@@ -25,7 +25,8 @@ class PeerCodecTest {
         ClusterRecord full = new ClusterRecord(7, 2, "n1", new PgRecord("n1", 7_300_000_000_000_000_001L, 3,
                 new PgRecord.Fork(2, 0x3000060L), List.of("n2", "n3"), "n2",
                 new PgRecord.Confirmed("n2", 7, "alice", "2026-12-01T02:40:00Z"),
-                new PgRecord.Paused("bob", "2026-12-01T22:00:00Z", 7), List.of("n3", "n2")), Map.of("n1", 7L, "n2", 5L));
+                new PgRecord.Paused("bob", "2026-12-01T22:00:00Z", 7), List.of("n3", "n2")), Map.of("n1", 7L, "n2", 5L),
+                Map.of("n2", 5L));
         Report armed = new Report(1050, Report.PgSafety.MAY_WRITE, Report.Tracked.HOLDING);
         Report stopped = new Report(0, Report.PgSafety.STOPPED);
         List<Message> all = List.of(
