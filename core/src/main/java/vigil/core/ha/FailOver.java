@@ -44,7 +44,11 @@ final class FailOver {
         if (answer.result() == PeerPg.WRITABLE) {
             // Its vigild is gone or cut off, but PostgreSQL still serves: never promote over it. If its vigild is
             // back (it acknowledges our heartbeats), hand leadership back so the primary leads again.
-            if (s.freshlyAcked(old)) s.standDown(new Why(HaReason.HAND_BACK_TO_PRIMARY, old, "its PostgreSQL still serves"));
+            // Handed back by name, as a switchover hands over: the primary stands at once and the others hold back an
+            // election timeout. Without the name every survivor was free to stand after its stagger, and one that did
+            // before it heard the primary win unseated it with a newer term: the primary, no longer leading, fenced
+            // its own PostgreSQL and the next leader promoted (the simulator's vigild-restart seed 3958).
+            if (s.freshlyAcked(old)) s.standDown(new Why(HaReason.HAND_BACK_TO_PRIMARY, old, "its PostgreSQL still serves"), old);
             else s.askPeerProbe(old, new Why(HaReason.OLD_PRIMARY_STILL_SERVING, old, "answers as a writable primary"));
             return;
         }
@@ -54,7 +58,7 @@ final class FailOver {
             // It is strictly ahead (typically: its PostgreSQL is stopped and its vigild is here to restart it in
             // place, nothing lost, same timeline), so it also ranks first and stands first once we resign. An equal
             // old primary gets no hand-back: it would not stand first, and leadership would go round.
-            s.standDown(new Why(HaReason.HAND_BACK_TO_PRIMARY, old, "it is ahead and can restart in place"));
+            s.standDown(new Why(HaReason.HAND_BACK_TO_PRIMARY, old, "it is ahead and can restart in place"), old);
             return;
         }
         List<String> proofs = proofs(s, old, answer);

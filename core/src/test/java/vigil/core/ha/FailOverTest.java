@@ -93,6 +93,7 @@ class FailOverTest {
         assertNull(recorded(d));
         assertTrue(resigns(d));
         assertEquals(new Why(HaReason.HAND_BACK_TO_PRIMARY, "n1", why(d).detail()), why(d));
+        assertEquals("n1", resignsTo(d), "handed back by name: the primary stands at once, the others hold back");
     }
 
     @ParameterizedTest
@@ -181,6 +182,7 @@ class FailOverTest {
         assertNull(recorded(d));
         assertTrue(resigns(d));
         assertEquals(new Why(HaReason.HAND_BACK_TO_PRIMARY, "n1", why(d).detail()), why(d));
+        assertEquals("n1", resignsTo(d), "handed back by name: the primary stands at once, the others hold back");
     }
 
     @Test

@@ -386,6 +386,12 @@ final class HaFixture {
         return d.electionInputs().stream().anyMatch(Observation.Resign.class::isInstance);
     }
 
+    /** The successor this decision's resignation names (null: none named, or no resignation). */
+    static String resignsTo(HaDecision d) {
+        return d.electionInputs().stream().filter(Observation.Resign.class::isInstance).map(o -> ((Observation.Resign) o).successor())
+                .filter(java.util.Objects::nonNull).findFirst().orElse(null);
+    }
+
     /** The candidacy this decision reports to the election, or null when it did not change. */
     static Candidacy candidacy(HaDecision d) {
         Candidacy last = null;
