@@ -66,6 +66,7 @@ public final class Election {
         private String lastLeader;
         private long leaderContactAt;
         private long notBefore;
+        private long votedAt;
         private int attempts;
         private Campaign campaign;
         private Leadership leadership;
@@ -95,11 +96,12 @@ public final class Election {
             this.reports = s.reports();
             this.deferred = s.deferred();
             this.order = s.order();
+            this.votedAt = s.votedAt();
         }
 
         Decision finish() {
             ElectionState next = new ElectionState(electorate, durable, role, leader, lastLeader, leaderContactAt,
-                    notBefore, attempts, campaign, leadership, own, known, ownReport, reports, deferred, order);
+                    notBefore, attempts, campaign, leadership, own, known, ownReport, reports, deferred, order, votedAt);
             return new Decision(next, actions, events);
         }
 
@@ -194,6 +196,7 @@ public final class Election {
             leader = from;
             lastLeader = from;
             leaderContactAt = now;
+            votedAt = Long.MIN_VALUE / 2; // the election it was for is decided: the no-vote window rules from here
             campaign = null;
             attempts = 0;
             if (!deferred.isEmpty()) answerDeferred(); // refused now: the leader lives, the window starts again
@@ -302,7 +305,15 @@ public final class Election {
          */
         private void answerPreVote(String from, PreVoteRequest p) {
             boolean rival = campaign != null && campaign.pre() && campaign.term() == p.term();
-            boolean grant = p.term() > durable.term() && wouldVote(from, p.candidacy(), p.record(), p.order())
+            // A vote granted to another candidate in this term a moment ago may be electing it right now: a pre-vote
+            // for a newer term granted before its first heartbeat arrives would let a third node stand and unseat
+            // the leader just elected (its primary, no longer leading, fences itself: the simulator's vigild-restart
+            // seed 3288, a hand-back unseated as it completed). Only until that heartbeat (the no-vote window rules
+            // from then on, and a resignation frees it), and not for its own vote: a candidate that keeps failing
+            // would then refuse every better one (the rival rule below lets it yield).
+            boolean committed = durable.votedFor() != null && !durable.votedFor().equals(from)
+                    && !durable.votedFor().equals(electorate.self()) && now - votedAt < timing.electionTimeoutMs();
+            boolean grant = p.term() > durable.term() && !committed && wouldVote(from, p.candidacy(), p.record(), p.order())
                     && (!rival || p.order() != null && order == null
                         || (p.order() == null) == (order == null) && Standing.before(electorate, from, p.candidacy(), electorate.self(), own));
             if (grant) {
@@ -335,6 +346,7 @@ public final class Election {
                 // The vote and the newer record it was judged by reach the disk together, before the reply leaves.
                 Durable voted = durable.voteFor(from);
                 persist(v.record().newerThan(voted.record()) ? voted.withRecord(v.record()) : voted);
+                votedAt = now;
                 notBefore = Math.max(notBefore, now + timing.electionTimeoutMs());
             }
             send(from, new VoteReply(v.term(), granted));
@@ -491,8 +503,9 @@ public final class Election {
             if (successor == null) return;
             // Handing over, the old leader may vote for its successor at once: it binds itself for a lease only to
             // keep from voting while its own lease may run, and it has just given that lease up. It holds back from
-            // standing like the others; it stays a candidate (its stopped primary holds everything), so voters go on
-            // refusing anyone behind it, and it stands again if the successor cannot win.
+            // standing like the others; it stays a candidate (in a switchover its stopped primary holds everything;
+            // handing back to a restarted primary, it is that primary's standby), so voters go on refusing anyone
+            // behind it, and it stands again if the successor cannot win.
             leaderContactAt = Math.min(leaderContactAt, now - timing.leaseMs());
             notBefore = Math.max(notBefore, now + timing.electionTimeoutMs());
         }

@@ -20,16 +20,28 @@ import java.util.Map;
  * @param deferred        pre-vote requests that arrived in the last moments of the no-vote window, by candidate:
  *                        answered when it ends ({@link Election})
  * @param order           the operator's order this node stands under ({@link FailoverOrder}), or null
+ * @param votedAt         when this node granted its vote of the current term to another node
+ *                        ({@link Durable#votedFor}); memory only: for an election timeout after it, no other
+ *                        candidate gets its pre-vote ({@link Election})
  */
 public record ElectionState(Electorate electorate, Durable durable, Role role, String leader, String lastLeader,
                             long leaderContactAt, long notBefore, int attempts, Campaign campaign,
                             Leadership leadership, Candidacy own, Map<String, Candidacy> known, Report ownReport,
                             Map<String, Report.Heard> reports, Map<String, Message.PreVoteRequest> deferred,
-                            FailoverOrder order) {
+                            FailoverOrder order, long votedAt) {
     public ElectionState {
         known = Map.copyOf(known);
         reports = Map.copyOf(reports);
         deferred = deferred == null ? Map.of() : Map.copyOf(deferred);
+    }
+
+    /** No vote granted in this process. */
+    public ElectionState(Electorate electorate, Durable durable, Role role, String leader, String lastLeader,
+                         long leaderContactAt, long notBefore, int attempts, Campaign campaign, Leadership leadership,
+                         Candidacy own, Map<String, Candidacy> known, Report ownReport, Map<String, Report.Heard> reports,
+                         Map<String, Message.PreVoteRequest> deferred, FailoverOrder order) {
+        this(electorate, durable, role, leader, lastLeader, leaderContactAt, notBefore, attempts, campaign, leadership,
+                own, known, ownReport, reports, deferred, order, Long.MIN_VALUE / 2);
     }
 
     /** Without an order. */

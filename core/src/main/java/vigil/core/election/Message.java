@@ -88,8 +88,9 @@ public sealed interface Message {
     /**
      * The leader of {@code term} gave up leadership: its lease is void, followers may stand at once. Its report
      * (typically: PostgreSQL verified stopped, before a planned stop of vigild) is what the next leader may rely on.
-     * {@code successor}, when not null, is the node a planned switchover hands leadership to: it stands at once, the
-     * others hold back for an election timeout. Only the order of candidacies changes; every voting rule stays.
+     * {@code successor}, when not null, is the node a planned switchover hands leadership to, or the recorded primary a
+     * leader hands it back to (its vigild restarted, PostgreSQL still serving): it stands at once, the others hold back
+     * for an election timeout. Only the order of candidacies changes; every voting rule stays.
      */
     record Resign(long term, Report report, String successor) implements Message {
         public Resign(long term) {

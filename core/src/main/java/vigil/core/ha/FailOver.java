@@ -36,7 +36,11 @@ final class FailOver {
         // it has come back (it then offers its own report as proof).
         if (s.fences.containsKey(old) && s.freshlyAcked(old)) s.fences.remove(old);
         PeerProbe answer = s.probes.get(old);
-        if (answer == null || answer.startedAt() < s.e.leadership().electedAt()) {
+        // An answer cut short by the check's 80 ms deadline counts only while the proof that allowed the short deadline
+        // still holds (an operator's oath or a fence is void once the node is heard from again): otherwise the full
+        // deadline is asked for again before anything is concluded from silence.
+        if (answer == null || answer.startedAt() < s.e.leadership().electedAt()
+                || answer.shortOfAFullCheck() && checkDeadline(s, old) == PgAction.ProbePeer.DEADLINE_MS) {
             s.askPeerProbe(old, new Why(HaReason.PROBING_OLD_PRIMARY, old, "asking its PostgreSQL directly"),
                     checkDeadline(s, old));
             return;

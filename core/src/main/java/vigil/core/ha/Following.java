@@ -50,7 +50,7 @@ final class Following {
         switch (view.health()) {
             case STOPPED -> startFromStopped(s, primary);
             case HUNG -> s.fence(HaReason.FOLLOW_PRIMARY, "the standby does not answer: killed, then started again");
-            case FAILING -> s.why = Why.of(HaReason.STANDBY_FAILING);
+            case FAILING -> failing(s, primary);
             case UP -> keepFollowing(s, primary);
             case UNKNOWN -> { }
         }
@@ -147,16 +147,10 @@ final class Following {
             } else {
                 s.why = new Why(HaReason.FOLLOW_PRIMARY, primary, "catching up to timeline " + s.pg.timeline());
             }
-        } else if (s.stalledSince >= 0 && s.now - s.stalledSince >= s.p.standbyStallMs()
-                && view.replication().walGone() != null && primaryLeads(s, primary)) {
+        } else if (walGoneFor(s, primary)) {
             // The primary answered that it removed the WAL this standby needs: streaming cannot resume, whatever the
-            // wait, and a rewind cannot bring it back (so this comes before the rewind below). Stopped, and copied
-            // anew from that primary once stopped (the old data directory kept aside).
-            s.reclone = new SupervisorState.Reclone(primary, primary + " removed WAL this standby needs: "
-                    + view.replication().walGone());
-            s.stalledSince = -1;
-            s.act(new PgAction.StopFast(), new Why(HaReason.RECLONE, primary, "not streaming for "
-                    + s.p.standbyStallMs() + " ms and " + s.reclone.why() + "; stopped to be copied anew"));
+            // wait, and a rewind cannot bring it back (so this comes before the rewind below).
+            reclone(s, primary, "not streaming");
         } else if (s.stalledSince >= 0 && s.now - s.stalledSince >= s.p.standbyStallMs() && primaryLeads(s, primary)
                 && s.pg.fork() == null && s.pg.timeline() > 1) {
             // Not streaming although the primary leads (so it runs), and the record cannot tell where its timeline
@@ -175,6 +169,53 @@ final class Following {
         } else {
             s.why = Why.of(HaReason.STANDBY_HEALTHY);
         }
+    }
+
+    /**
+     * A standby that is not yet consistent (PostgreSQL refuses connections: FAILING) and whose replay waits for a
+     * segment from its upstream, as the driver saw it (where replay stands, and that upstream; it reports them only
+     * then). Typically a rewound old primary, which must replay from before the fork; if its upstream removed that
+     * WAL it never becomes consistent, and only a new copy brings it back.
+     */
+    static boolean waitingForWal(PgView v) {
+        return v.health() == PgView.Health.FAILING && v.upstream() != null && v.position().lsn() != 0;
+    }
+
+    private static void failing(HaStep s, String primary) {
+        PgView view = s.view;
+        if (waitingForWal(view) && primary.equals(view.upstream()) && walGoneFor(s, primary)) {
+            reclone(s, primary, "not yet consistent, its replay waiting for WAL,");
+            return;
+        }
+        if (waitingForWal(view) && !primary.equals(view.upstream()) && s.stalledSince >= 0
+                && s.now - s.stalledSince >= s.p.standbyStallMs() && primaryLeads(s, primary)) {
+            // It waits for WAL from a node that is no longer the primary (a failover while it was being rewound). A
+            // server that refuses connections cannot be re-pointed by a reload (pg_reload_conf needs one): stopped,
+            // so that the stopped path rewinds, copies or starts it as the primary's standby.
+            s.stalledSince = -1;
+            s.act(new PgAction.StopFast(), new Why(HaReason.FOLLOW_PRIMARY, primary, "not yet consistent for "
+                    + s.p.standbyStallMs() + " ms, its replay waiting for WAL from " + view.upstream()
+                    + ", no longer the primary: stopped to follow " + primary));
+            return;
+        }
+        s.why = view.replication().walGone() == null ? Why.of(HaReason.STANDBY_FAILING)
+                : new Why(HaReason.STANDBY_FAILING, view.upstream(), view.upstream() + " removed WAL it needs: "
+                        + view.replication().walGone());
+    }
+
+    /** Stalled for the whole stall time, and the leading primary answered that it removed the WAL this standby needs. */
+    private static boolean walGoneFor(HaStep s, String primary) {
+        return s.stalledSince >= 0 && s.now - s.stalledSince >= s.p.standbyStallMs()
+                && s.view.replication().walGone() != null && primaryLeads(s, primary);
+    }
+
+    /** Stopped, and copied anew from {@code primary} once stopped (the old data directory kept aside). */
+    private static void reclone(HaStep s, String primary, String how) {
+        s.reclone = new SupervisorState.Reclone(primary, primary + " removed WAL this standby needs: "
+                + s.view.replication().walGone());
+        s.stalledSince = -1;
+        s.act(new PgAction.StopFast(), new Why(HaReason.RECLONE, primary, how + " for " + s.p.standbyStallMs()
+                + " ms and " + s.reclone.why() + "; stopped to be copied anew"));
     }
 
     /** The recorded primary leads, heard within a lease: its record is the cluster's, and no failover is under way. */

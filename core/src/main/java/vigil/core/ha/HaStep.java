@@ -63,6 +63,7 @@ final class HaStep {
     String refusedFor;
     Map<String, PeerProbe> probes;
     long probeAskedAt;
+    long probeDeadlineMs;
     Map<String, SupervisorState.PeerProbe> fences;
     long fenceAskedAt;
     HaDurable durable;
@@ -109,6 +110,7 @@ final class HaStep {
         this.rejoinedOn = s.rejoin().rejoinedOn();
         this.probes = new HashMap<>(s.probes().answers());
         this.probeAskedAt = s.probes().askedAt();
+        this.probeDeadlineMs = s.probes().deadlineMs();
         this.fences = new HashMap<>(s.probes().fences());
         this.fenceAskedAt = s.probes().fenceAskedAt();
         this.durable = s.durable();
@@ -130,7 +132,7 @@ final class HaStep {
                 new SupervisorState.Work(inFlight, inFlightSince, fencing, restarts, failedActions, retryAt,
                         checkpointPending, startAfterFence, stopping, unfit, syncApplied, syncAppliedAt),
                 new SupervisorState.Rejoin(rewindRetries, reclone, refusedFor, rejoinedOn),
-                new SupervisorState.Probes(probes, probeAskedAt, fences, fenceAskedAt), durable,
+                new SupervisorState.Probes(probes, probeAskedAt, fences, fenceAskedAt, probeDeadlineMs), durable,
                 new SupervisorState.Boot(bootAt, bootId, ledSinceBoot), why, freeze, handover, order);
         return new HaDecision(next, actions, electionInputs, durable.equals(durableBefore) ? null : durable,
                 why != null && !why.equals(previousWhy) ? why : null);
@@ -142,7 +144,9 @@ final class HaStep {
         if (o instanceof HaObservation.Probed pr) {
             probed(pr.view());
         } else if (o instanceof HaObservation.PeerProbed pp) {
-            probes.put(pp.node(), new PeerProbe(pp.result(), pp.startedAt(), now, pp.detail()));
+            // Begun after the last ask: that ask's deadline; an answer of an earlier ask counts as a short one.
+            long deadline = pp.startedAt() >= probeAskedAt ? probeDeadlineMs : PgAction.ProbePeer.CHECK_DEADLINE_MS;
+            probes.put(pp.node(), new PeerProbe(pp.result(), pp.startedAt(), now, pp.detail(), deadline));
         } else if (o instanceof HaObservation.ConfirmedDown c) {
             // Into the record, so that a next leader has it too (FailOver reads it from there).
             if (e.role() == Role.LEADER) {
@@ -196,6 +200,7 @@ final class HaStep {
         if ((freeze.asked() || freeze.pending()) && v.health() != PgView.Health.STOPPED && v.health() != PgView.Health.UP) {
             return;
         }
+        PgView before = view;
         view = v;
         probed = true;
         if (v.health() == PgView.Health.UP && v.position().known()) lastPosition = v.position();
@@ -215,8 +220,11 @@ final class HaStep {
         if (forked || v.health() == PgView.Health.UP) rejoinedOn = 0; // it ran since: the copy's proof is spent
         boolean following = v.isStandby() && v.streaming() && v.upstream() != null
                 && v.upstream().equals(pg.primary());
-        if (following || !v.isStandby()) stalledSince = -1;
-        else if (stalledSince < 0) stalledSince = now;
+        // A standby not yet consistent refuses connections (FAILING); the driver reports the segment its replay
+        // waits for from its upstream, when it waits for one: stalled while that stays the segment it reads.
+        boolean waiting = Following.waitingForWal(v);
+        if (following || !v.isStandby() && !waiting) stalledSince = -1;
+        else if (stalledSince < 0 || waiting && !v.position().equals(before.position())) stalledSince = now;
     }
 
     private void done(PgAction action, Outcome outcome) {
@@ -412,7 +420,7 @@ final class HaStep {
         standDown(reason, null);
     }
 
-    /** As {@link #standDown(Why)}, naming the node that should lead next ({@link Switchover}); null: none. */
+    /** As {@link #standDown(Why)}, naming the node that should lead next ({@link Switchover}, a hand-back in {@link FailOver}); null: none. */
     void standDown(Why reason, String successor) {
         if (knowledge == PgSafety.MAY_WRITE) {
             if (!fencing) fence(reason.reason(), "PostgreSQL is killed before leadership is given up: " + reason.detail());
@@ -435,6 +443,7 @@ final class HaStep {
         why = reason;
         if (now - probeAskedAt >= PEER_PROBE_EVERY_MS) {
             probeAskedAt = now;
+            probeDeadlineMs = deadlineMs;
             actions.add(new PgAction.ProbePeer(node, deadlineMs));
         }
     }

@@ -185,7 +185,9 @@ final class Leading {
      */
     private static boolean recheck(HaStep s, String former) {
         PeerProbe answer = s.probes.get(former);
-        if (answer != null && answer.startedAt() >= s.now - RECHECK_MS) {
+        boolean full = answer != null && !(answer.shortOfAFullCheck()
+                && FailOver.checkDeadline(s, former) == PgAction.ProbePeer.DEADLINE_MS);
+        if (answer != null && answer.startedAt() >= s.now - RECHECK_MS && full) {
             if (answer.result() != PeerPg.WRITABLE) return true;
             s.askPeerProbe(former, new Why(HaReason.OLD_PRIMARY_STILL_SERVING, former,
                     "answers as a writable primary at the re-check before pg_promote"));

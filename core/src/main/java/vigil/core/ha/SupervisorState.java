@@ -177,11 +177,17 @@ public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes prob
      * @param askedAt      when a direct probe was last asked for (probes are rate-limited)
      * @param fences       the last fence-agent outcome per node ({@link PeerPg#POWERED_OFF} or UNKNOWN with why)
      * @param fenceAskedAt when the fence agents were last asked to run (Long.MIN_VALUE: never)
+     * @param deadlineMs   the deadline the probe asked for at {@code askedAt} was given
      */
-    public record Probes(Map<String, PeerProbe> answers, long askedAt, Map<String, PeerProbe> fences, long fenceAskedAt) {
+    public record Probes(Map<String, PeerProbe> answers, long askedAt, Map<String, PeerProbe> fences, long fenceAskedAt,
+                         long deadlineMs) {
         public Probes {
             answers = Map.copyOf(answers);
             fences = Map.copyOf(fences);
+        }
+
+        public Probes(Map<String, PeerProbe> answers, long askedAt, Map<String, PeerProbe> fences, long fenceAskedAt) {
+            this(answers, askedAt, fences, fenceAskedAt, PgAction.ProbePeer.DEADLINE_MS);
         }
 
         public Probes(Map<String, PeerProbe> answers, long askedAt) {
@@ -189,8 +195,22 @@ public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes prob
         }
     }
 
-    /** A direct probe's answer about another node's PostgreSQL, and when it was asked (own clock). */
-    public record PeerProbe(PeerPg result, long startedAt, long answeredAt, String detail) {}
+    /**
+     * A direct probe's answer about another node's PostgreSQL, and when it was asked (own clock).
+     *
+     * @param deadlineMs the deadline it was asked with: an UNKNOWN answer of a probe asked with the short one
+     *                   ({@link PgAction.ProbePeer#CHECK_DEADLINE_MS}) is no full check of the node ({@link FailOver})
+     */
+    public record PeerProbe(PeerPg result, long startedAt, long answeredAt, String detail, long deadlineMs) {
+        public PeerProbe(PeerPg result, long startedAt, long answeredAt, String detail) {
+            this(result, startedAt, answeredAt, detail, PgAction.ProbePeer.DEADLINE_MS);
+        }
+
+        /** A timeout or a refusal of a probe asked with the short deadline: the full one might have had an answer. */
+        boolean shortOfAFullCheck() {
+            return result == PeerPg.UNKNOWN && deadlineMs < PgAction.ProbePeer.DEADLINE_MS;
+        }
+    }
 
     /** @param id the kernel's boot id: the monotonic clock is comparable across restarts of vigild within one boot */
     public record Boot(long at, String id, boolean ledSinceBoot) {}

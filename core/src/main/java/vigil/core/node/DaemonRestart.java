@@ -26,8 +26,9 @@ import vigil.core.election.Role;
  * @param since     when it was asked (own clock)
  * @param withdraws a leader with an armed watchdog: the restart waits for the withdrawal to be committed (false: not
  *                  leading with a watchdog, nothing to withdraw)
+ * @param led       this node led when asked (with or without a watchdog)
  */
-public record DaemonRestart(String operator, long since, boolean withdraws) {
+public record DaemonRestart(String operator, long since, boolean withdraws, boolean led) {
     /** How long a leader waits for the withdrawal to be committed before it gives the restart up. */
     public static final long WITHDRAW_MS = 2_000;
 
@@ -64,7 +65,8 @@ public record DaemonRestart(String operator, long since, boolean withdraws) {
      */
     static DaemonRestart begin(NodeState s, String operator, long now) {
         ElectionState e = s.election();
-        return new DaemonRestart(operator, now, s.watchdog().armed() && e.role() == Role.LEADER && e.leadership() != null);
+        boolean leads = e.role() == Role.LEADER && e.leadership() != null;
+        return new DaemonRestart(operator, now, s.watchdog().armed() && leads, leads);
     }
 
     /** The record withdrawing this leader's announcements of its term is committed (nothing to wait for if none). */
@@ -81,7 +83,7 @@ public record DaemonRestart(String operator, long since, boolean withdraws) {
      */
     static String waitingFor(NodeConfig cfg, NodeState s) {
         DaemonRestart r = s.restart();
-        if (!r.withdraws && s.election().role() == Role.LEADER) return GIVE_UP_NOW;
+        if (!r.led && s.election().role() == Role.LEADER) return GIVE_UP_NOW;
         if (!r.withdrawn(cfg, s.election())) {
             return s.election().role() == Role.LEADER
                     ? "no majority acknowledged the record saying that the watchdog stops covering PostgreSQL here"

@@ -64,7 +64,8 @@ public sealed interface Effect {
 
     /**
      * Magic close: the watchdog stops. Only when PostgreSQL is proven unable to write, or just before a
-     * {@code restart-daemon} ends the process once every data node heard the watchdog announcement withdrawn.
+     * {@code restart-daemon} ends the process once a majority acknowledged the record withdrawing the watchdog
+     * announcement.
      */
     record DisarmWatchdog() implements Effect {}
 
@@ -106,8 +107,8 @@ public sealed interface Effect {
 
     /**
      * A planned stop is complete: PostgreSQL verified stopped, leadership resigned, watchdog disarmed. Or, with
-     * {@code restart}, {@code vigilctl restart-daemon} may end the process now: PostgreSQL keeps running, every data node
-     * heard that the watchdog no longer covers it, the watchdog is disarmed; the process exits for systemd to start it
+     * {@code restart}, {@code vigilctl restart-daemon} may end the process now: PostgreSQL keeps running, a majority
+     * acknowledged the record saying that the watchdog no longer covers it, the watchdog is disarmed; the process exits for systemd to start it
      * again ({@link DaemonRestart}).
      */
     record Halt(boolean restart) implements Effect {

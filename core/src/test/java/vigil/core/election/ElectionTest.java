@@ -471,6 +471,26 @@ class ElectionTest {
 
     // ---- record catch-up ----------------------------------------------------------------------------------------
 
+    /**
+     * A voter that just granted its vote of a term gives no pre-vote for the next term to another candidate for an
+     * election timeout: the one it voted for may be winning right now, and a third node standing before its first
+     * heartbeat arrives would unseat it (the simulator's vigild-restart seed 3288). Pre-votes bind nothing; later,
+     * it grants as before.
+     */
+    @Test
+    void aVoterThatJustVotedGivesNoOtherCandidateAPreVoteForAnElectionTimeout() {
+        ElectionState voter = followerOf("n1", 0);
+        ElectionState voted = Election.decide(voter, received(5000, "n3",
+                new Message.VoteRequest(2, Candidacy.ELIGIBLE, rec(1, 0), null))).next();
+        assertEquals("n3", voted.durable().votedFor());
+        Message.PreVoteRequest third = new Message.PreVoteRequest(3, Candidacy.ELIGIBLE, rec(1, 0));
+        assertEquals(new Action.Send("n1", new Message.PreVoteReply(3, false, 2, null)),
+                Election.decide(voted, received(5010, "n1", third)).actions().get(0));
+        long later = 5000 + TIMING.electionTimeoutMs();
+        assertEquals(new Action.Send("n1", new Message.PreVoteReply(3, true, 2, null)),
+                Election.decide(voted, received(later, "n1", third)).actions().get(0));
+    }
+
     @Test
     void aVoterWithANewerRecordSendsItWithItsPreVoteReply() {
         ElectionState voter = followerOf("n1", 0); // record of term 1

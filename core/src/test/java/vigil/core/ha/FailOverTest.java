@@ -71,6 +71,28 @@ class FailOverTest {
                 tick(probed(MINE), e.unwatched("n1", 5), NOW).actions());
     }
 
+    /**
+     * Asked with the short deadline while a proof held (n1's watchdog), the probe timed out; meanwhile that proof went
+     * (the record withdrew the announcement) and failover_without_fencing is all that is left: the timeout of an
+     * 80 ms probe is no full check, so the old primary is asked again with the full deadline before anything is
+     * promoted. A timeout of the full deadline lets the promotion go on.
+     */
+    @Test
+    void aShortProbesTimeoutIsNoFullCheckOnceTheProofThatAllowedItIsGone() {
+        Situation proven = newLeaderAfterPrimaryLost().report("n1", 5, new Report(1_100, PgSafety.MAY_WRITE));
+        HaDecision asked = decide(probed(MINE), proven, WITHOUT_FENCING, new HaObservation.Tick(NOW));
+        assertEquals(List.of(new PgAction.ProbePeer("n1", PgAction.ProbePeer.CHECK_DEADLINE_MS)), asked.actions());
+        Situation gone = proven.unwatched("n1", 5);
+        HaDecision timedOut = decide(asked.next(), gone, WITHOUT_FENCING,
+                new HaObservation.PeerProbed(NOW + 85, "n1", PeerPg.UNKNOWN, NOW + 1, "timeout"));
+        assertNull(recorded(timedOut), "no promotion on a short probe's silence");
+        HaDecision again = decide(timedOut.next(), gone, WITHOUT_FENCING, new HaObservation.Tick(NOW + 260));
+        assertEquals(List.of(new PgAction.ProbePeer("n1", PgAction.ProbePeer.DEADLINE_MS)), again.actions());
+        HaDecision full = decide(again.next(), gone, WITHOUT_FENCING,
+                new HaObservation.PeerProbed(NOW + 465, "n1", PeerPg.UNKNOWN, NOW + 261, "timeout"));
+        assertEquals(HaReason.PROMOTING, reason(full), "the full check found nothing: the accepted risk allows it");
+    }
+
     /** With failover_without_fencing the direct probe is the only guard against a live primary: its full deadline. */
     @Test
     void withoutFencingTheProbeKeepsItsFullDeadline() {

@@ -211,6 +211,53 @@ class RejoinTest {
         return v.withReplication(v.replication().withWalGone(answer));
     }
 
+    /** A standby not yet consistent (PostgreSQL refuses connections), its replay at {@code lsn}, waiting for WAL from n2. */
+    static PgView recovering(long lsn) {
+        return new PgView(PgView.Health.FAILING, null, new PgView.Position(1, lsn, false),
+                new PgView.Replication(false, "n2", null, null), PgView.Disk.CLUSTER);
+    }
+
+    /**
+     * A rewound old primary must replay from before the fork; PostgreSQL refuses connections until it is consistent
+     * (FAILING). When its primary removed the WAL its replay waits for, it would stay so for ever (STANDBY_FAILING):
+     * after standby_stall on the same segment with that answer it is stopped to be copied anew. A replay that moves on
+     * to another segment starts the stall again, and without the answer it only reports that it fails.
+     */
+    @Test
+    void aStandbyNotYetConsistentWhoseWalThePrimaryRemovedIsCopiedAnew() {
+        long stallMs = ASYNC.standbyStallMs();
+        PgView waiting = walGone(recovering(3L << 24), WAL_GONE);
+        // Seen as a standby before (as after the start that followed its rewind): PostgreSQL is known not to write.
+        SupervisorState first = probe(probed(standby(1, 3L << 24, false, "n2")), followerOfNewPrimary("n3"), waiting, NOW).next();
+        HaDecision early = probe(first, followerOfNewPrimary("n3").heardAt(NOW + stallMs - 60), waiting, NOW + stallMs - 10);
+        assertEquals(List.of(), early.actions(), "not before standby_stall");
+        assertEquals(new Why(HaReason.STANDBY_FAILING, "n2", "n2 removed WAL it needs: " + WAL_GONE), why(early));
+
+        HaDecision unknown = probe(first, followerOfNewPrimary("n3").heardAt(NOW + stallMs - 50), recovering(3L << 24),
+                NOW + stallMs);
+        assertEquals(List.of(), unknown.actions(), "without the primary's answer nothing is concluded");
+        assertEquals(HaReason.STANDBY_FAILING, reason(unknown));
+
+        SupervisorState moved = probe(first, followerOfNewPrimary("n3").heardAt(NOW + stallMs - 60),
+                walGone(recovering(4L << 24), WAL_GONE), NOW + stallMs - 10).next();
+        HaDecision still = probe(moved, followerOfNewPrimary("n3").heardAt(NOW + stallMs - 50),
+                walGone(recovering(4L << 24), WAL_GONE), NOW + stallMs);
+        assertEquals(List.of(), still.actions(), "its replay moved on a moment ago: the stall starts again");
+
+        // Waiting for WAL from n1, no longer the primary: it cannot be re-pointed by a reload, so it is stopped.
+        PgView elsewhere = new PgView(PgView.Health.FAILING, null, new PgView.Position(1, 3L << 24, false),
+                new PgView.Replication(false, "n1", null, null), PgView.Disk.CLUSTER);
+        SupervisorState other = probe(probed(standby(1, 3L << 24, false, "n1")), followerOfNewPrimary("n3"), elsewhere, NOW).next();
+        HaDecision repoint = probe(other, followerOfNewPrimary("n3").heardAt(NOW + stallMs - 50), elsewhere, NOW + stallMs);
+        assertEquals(List.of(new PgAction.StopFast()), repoint.actions());
+        assertEquals(HaReason.FOLLOW_PRIMARY, reason(repoint));
+
+        HaDecision stop = probe(first, followerOfNewPrimary("n3").heardAt(NOW + stallMs - 50), waiting, NOW + stallMs);
+        assertEquals(List.of(new PgAction.StopFast()), stop.actions());
+        assertEquals(new Why(HaReason.RECLONE, "n2", "not yet consistent, its replay waiting for WAL, for " + stallMs
+                + " ms and n2 removed WAL this standby needs: " + WAL_GONE + "; stopped to be copied anew"), why(stop));
+    }
+
     /**
      * A standby away for longer than the primary keeps WAL for it (its slot invalidated past max_slot_wal_keep_size):
      * once it has not streamed for standby_stall and the primary answered that the WAL is removed, it is stopped and

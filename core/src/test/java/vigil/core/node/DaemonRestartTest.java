@@ -194,7 +194,7 @@ class DaemonRestartTest {
         // It waits for a CHECKPOINT-like action begun before (a restart never cuts one off) ...
         NodeState busy = new NodeState(standby.election(), standby.supervisor(), new Executor(2, new Executor.Running(1,
                 new PgAction.Checkpoint(), NOW, NOW + 5_000, true), null, Long.MAX_VALUE), standby.watchdog(), false, false,
-                standby.vips(), standby.tracked(), new DaemonRestart("alice", NOW, false));
+                standby.vips(), standby.tracked(), new DaemonRestart("alice", NOW, false, false));
         assertNotNull(DaemonRestart.waitingFor(n3, busy));
         // ... and is elected meanwhile: it must not end as a leader that never resigned.
         NodeState elected = new NodeState(leader("n3", 7, primaryIs("n2")), busy.supervisor(), busy.executor(),
@@ -203,6 +203,16 @@ class DaemonRestartTest {
         assertNull(d.next().restart(), "given up at once");
         assertFalse(d.next().halted());
         assertTrue(d.notes().stream().anyMatch(n -> n.contains("elected leader while it waited")), d.notes().toString());
+    }
+
+    /** A leader without a watchdog (fence agents, or none) has nothing to withdraw: it halts at once, still leading. */
+    @Test
+    void aLeaderWithoutAWatchdogHaltsAtOnceWithoutResigning() {
+        NodeDecision d = Node.decide(N1, primaryLeader(disarmed()), new Input.RestartDaemon(NOW, "alice"));
+        assertEquals(List.of(new Effect.Halt(true)), effectsOf(d, Effect.Halt.class), d.notes().toString());
+        assertTrue(d.next().halted());
+        assertEquals(Role.LEADER, d.next().election().role());
+        leavesPostgresAlone(d);
     }
 
     @Test

@@ -327,6 +327,7 @@ final class SimActions {
                 if (rewinds) {
                     sim.invariants.beforeDataChange(h, rewind ? "pg_rewind" : "pg_basebackup", from.timeline, lsn);
                     if (!rewind && !pg.empty && pg.lsn < from.walFrom) sim.counts.add("copied_anew_for_removed_wal");
+                    if (!rewind && !pg.empty && pg.inconsistent) sim.counts.add("copied_anew_never_consistent");
                     if (!rewind) {
                         pg.setAside = !pg.empty;
                         pg.systemId = from.systemId;

@@ -150,6 +150,13 @@ final class SimPostgres {
                     PgView.Replication.NONE, disk);
         }
         if (hangs()) return new PgView(PgView.Health.HUNG, null, PgView.Position.NONE, PgView.Replication.NONE, disk);
+        if (server == Server.STANDBY && inconsistent && !draining && upstream != null) {
+            // The driver reads where the startup process's replay stands (its title) and that it waits for WAL its
+            // data directory does not hold: a lower bound, and the upstream to ask (daemon LocalView, Recovery).
+            // (A real server's WAL never begins at 0; the simulator's histories do: its first position stands in.)
+            return new PgView(PgView.Health.FAILING, null, new PgView.Position(timeline, Math.max(lsn, 1), false),
+                    new PgView.Replication(false, upstream, null, null), disk);
+        }
         if (draining || server == Server.STARTING || server == Server.STANDBY && inconsistent) {
             return new PgView(PgView.Health.FAILING, null, PgView.Position.NONE, PgView.Replication.NONE, disk);
         }

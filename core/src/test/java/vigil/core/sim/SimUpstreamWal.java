@@ -4,7 +4,7 @@ import vigil.core.ha.PgView;
 
 /**
  * The driver's check of a standby's upstream (daemon {@code UpstreamWal}), per vigild incarnation: while the standby
- * is up, not streaming, with an upstream, the upstream is asked every 5 s, as the WAL receiver asks, whether it
+ * is up, not streaming, with an upstream (or not yet consistent and waiting for WAL from it), the upstream is asked every 5 s, as the WAL receiver asks, whether it
  * removed the WAL from the standby's position; the answer comes after a few ms from a running, reachable server, and
  * otherwise says nothing, after up to the check's 2 s deadline. It is carried in the views handed to the node step only
  * while the position stays the one asked for and nothing cleared it since (streaming again, another upstream, a stop).
@@ -23,8 +23,11 @@ final class SimUpstreamWal {
 
     PgView annotate(Simulation sim, SimHost h, PgView v) {
         String up = v.replication().upstream();
-        if (v.health() != PgView.Health.UP || !v.isStandby() || v.replication().streaming() || up == null
-                || v.position().timeline() == 0 || v.position().lsn() == 0) {
+        boolean standby = v.health() == PgView.Health.UP && v.isStandby() && !v.replication().streaming();
+        // A standby not yet consistent, waiting for WAL (the driver asks for the segment after the one its replay
+        // reads; here, without segments, for the position its replay needs).
+        boolean recovering = v.health() == PgView.Health.FAILING && up != null;
+        if (!(standby || recovering) || up == null || v.position().timeline() == 0 || v.position().lsn() == 0) {
             generation++;
             answer = null;
             return v;

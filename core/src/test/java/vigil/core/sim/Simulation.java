@@ -35,6 +35,8 @@ final class Simulation {
     static final long WATCHDOG_TIMEOUT_MS = 1000;
     static final long WATCHDOG_SLACK_MS = 50;
     static final long WRITE_EVERY_US = 20_000;
+    /** How long a standby that cannot become consistent may run so before the end of a schedule fails it. */
+    static final long NEVER_CONSISTENT_BOUND_US = 15_000_000;
     static final HaPolicy ASYNC = new HaPolicy(2_000, false, 3, 10_000, false, 150, 9_000, 3_000);
 
     final SimSpec spec;
@@ -150,6 +152,17 @@ final class Simulation {
             if (holders.size() != 1) {
                 fail(spec.quietPhaseUs() / 1000 + " ms after all faults healed, the VIPs placed by checks are on "
                         + (holders.isEmpty() ? "no host" : holders));
+            }
+        }
+        if (spec.postgres()) {
+            // A standby that can never become consistent (rewound to a point whose WAL its source removed) must not
+            // stay so: its vigild sees its replay wait for that WAL, asks the primary, and copies it anew.
+            for (SimHost h : hosts.values()) {
+                if (h.up && h.vigildRunning(nowUs) && h.pg.server == SimPostgres.Server.STANDBY && h.pg.inconsistent
+                        && nowUs - h.pg.startedAtUs > NEVER_CONSISTENT_BOUND_US && nowUs - healAt > NEVER_CONSISTENT_BOUND_US) {
+                    fail(h.name + "'s standby has not become consistent for " + (nowUs - h.pg.startedAtUs) / 1000
+                            + " ms: the WAL its replay needs is gone, and it was not copied anew");
+                }
             }
         }
         if (stableLeaderAtUs < 0) {

@@ -7,6 +7,7 @@ import vigil.daemon.pg.ControlData;
 import vigil.daemon.pg.PgProcesses;
 import vigil.daemon.pg.PgRole;
 import vigil.daemon.pg.PgState;
+import vigil.daemon.pg.Recovery;
 import vigil.daemon.pg.Postgres;
 import vigil.daemon.pg.WalEnd;
 
@@ -33,6 +34,8 @@ final class LocalView {
     /** The control file read with {@link #stoppedCache}, until the end of its WAL has been read too. */
     private ControlData lastControlData;
     private long systemId;
+    /** What the startup process of a standby not yet consistent read at the last probe (null: none such). */
+    private volatile Recovery.Reading reading;
     /**
      * Bumped by {@link #invalidate} from the action and fence threads. Never a lock: reading a stopped cluster runs
      * pg_controldata and pg_waldump (seconds at worst), and a fence must report the moment it is verified.
@@ -44,6 +47,16 @@ final class LocalView {
         this.processes = processes;
         this.walEnd = walEnd;
         this.runner = runner;
+    }
+
+    /**
+     * Where a FAILING standby's replay needs WAL from its upstream next (the segment after the one its startup process
+     * reads, or the first one a rewind or copy left it to read, absent from pg_wal), as of the last probe; null when the
+     * last view was no such standby.
+     */
+    PgView.Position neededNext() {
+        Recovery.Reading r = reading;
+        return r == null ? null : new PgView.Position(r.timeline(), r.needed(), false);
     }
 
     /** Called by the probe thread only. */
@@ -84,6 +97,18 @@ final class LocalView {
             // HUNG, not merely failing: the supervisor then kills them at once instead of waiting for them to notice.
             boolean orphans = !postgres.postmasterRunning();
             PgView.Health h = s.failure() == PgState.Failure.TIMEOUT || orphans ? PgView.Health.HUNG : PgView.Health.FAILING;
+            reading = null;
+            if (h == PgView.Health.FAILING && s.failure() == PgState.Failure.STARTING_OR_STOPPING && runner.upstream() != null) {
+                // A standby not yet consistent refuses connections: its startup process's title says which segment it
+                // reads. Waiting for the next one (not in pg_wal), it needs it from its upstream: reported with where
+                // replay stands (a lower bound) and the upstream, so that the upstream can be asked for it.
+                Optional<Recovery.Reading> r = Recovery.of(postgres.dataDir());
+                if (r.isPresent() && !r.get().neededHere()) {
+                    reading = r.get();
+                    return new PgView(h, null, new PgView.Position(reading.timeline(), reading.at(), false),
+                            new PgView.Replication(false, runner.upstream(), null, null), disk);
+                }
+            }
             return new PgView(h, null, PgView.Position.NONE, PgView.Replication.NONE, disk);
         }
         long g = generation.get();

@@ -127,7 +127,8 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
      */
     private void report(java.util.function.Supplier<vigil.core.ha.PgView> view) {
         ProbeGate.Ticket ticket = gate.open();
-        vigil.core.ha.PgView v = upstreamWal.annotate(view.get());
+        vigil.core.ha.PgView seen = view.get();
+        vigil.core.ha.PgView v = upstreamWal.annotate(seen, localView.neededNext());
         positionMoved = !v.position().equals(lastPosition);
         lastPosition = v.position();
         gate.pass(ticket, () -> loop.accept(new Input.Probed(clock.getAsLong(), v)));

@@ -72,19 +72,24 @@ final class UpstreamWal implements AutoCloseable {
         this.log = log;
     }
 
-    /** On the probe thread: {@code v} with what is known of its upstream's WAL; asks again when a check is due. */
-    PgView annotate(PgView v) {
+    /**
+     * On the probe thread: {@code v} with what is known of its upstream's WAL; asks again when a check is due. Asked
+     * for a standby that runs and does not stream, at its position, and for one not yet consistent (FAILING) at
+     * {@code neededNext}, the segment its replay waits for ({@link LocalView#neededNext}); null: none.
+     */
+    PgView annotate(PgView v, PgView.Position neededNext) {
         String up = v.replication().upstream();
         Upstream address = up == null ? null : upstreams.get(up);
-        if (v.health() != PgView.Health.UP || !v.isStandby() || v.replication().streaming() || address == null
-                || v.position().timeline() == 0 || v.position().lsn() == 0) {
+        boolean standby = v.health() == PgView.Health.UP && v.isStandby() && !v.replication().streaming();
+        boolean recovering = v.health() == PgView.Health.FAILING && neededNext != null;
+        PgView.Position at = recovering ? neededNext : v.position();
+        if (!(standby || recovering) || address == null || at.timeline() == 0 || at.lsn() == 0) {
             clear();
             return v;
         }
         long now = clock.getAsLong();
         if (now - askedAt >= EVERY_MS && asking.compareAndSet(false, true)) {
             askedAt = now;
-            PgView.Position at = v.position();
             long g = generation.get();
             try {
                 thread.execute(() -> check(g, up, address, at));
@@ -94,8 +99,7 @@ final class UpstreamWal implements AutoCloseable {
         }
         Answer known = answer;
         if (known == null || known.removed() == null || known.generation() != generation.get()
-                || !known.upstream().equals(up) || known.at().timeline() != v.position().timeline()
-                || known.at().lsn() != v.position().lsn()) {
+                || !known.upstream().equals(up) || known.at().timeline() != at.timeline() || known.at().lsn() != at.lsn()) {
             return v;
         }
         return v.withReplication(v.replication().withWalGone(known.removed()));

@@ -39,10 +39,10 @@ class UpstreamWalTest {
     /** Annotates {@code v} until it carries an answer, for at most 5 s; the last view read. */
     static PgView awaitAnswer(UpstreamWal w, PgView v) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        PgView seen = w.annotate(v);
+        PgView seen = w.annotate(v, null);
         while (seen.replication().walGone() == null && System.nanoTime() < deadline) {
             Thread.sleep(5);
-            seen = w.annotate(v);
+            seen = w.annotate(v, null);
         }
         return seen;
     }
@@ -53,13 +53,13 @@ class UpstreamWalTest {
             asked.add(at);
             return GONE;
         }, UPSTREAMS, clock::get, log)) {
-            assertNull(w.annotate(PgView.standby(1, 500, true, "n1")).replication().walGone());
+            assertNull(w.annotate(PgView.standby(1, 500, true, "n1"), null).replication().walGone());
             assertTrue(asked.isEmpty(), "a streaming standby is never asked about");
             assertEquals(GONE, awaitAnswer(w, stalled(500)).replication().walGone());
             assertEquals(List.of(new PgView.Position(1, 500, true)), asked);
             assertTrue(logged.toString(StandardCharsets.UTF_8).contains("reason=UPSTREAM_WAL_REMOVED"), logged.toString());
-            assertNull(w.annotate(stalled(600)).replication().walGone(), "replaying on: the answer was for 0/1F4");
-            assertNull(w.annotate(PgView.standby(2, 600, false, "n1")).replication().walGone(), "another timeline");
+            assertNull(w.annotate(stalled(600), null).replication().walGone(), "replaying on: the answer was for 0/1F4");
+            assertNull(w.annotate(PgView.standby(2, 600, false, "n1"), null).replication().walGone(), "another timeline");
             assertEquals(1, asked.size(), "not asked again within 5 s");
             clock.addAndGet(UpstreamWal.EVERY_MS);
             assertEquals(GONE, awaitAnswer(w, stalled(600)).replication().walGone(), "asked again for where it stands now");
@@ -79,13 +79,13 @@ class UpstreamWalTest {
             }
             return GONE;
         }, UPSTREAMS, clock::get, log)) {
-            w.annotate(stalled(500));
+            w.annotate(stalled(500), null);
             assertTrue(askedOnce.await(5, TimeUnit.SECONDS));
-            w.annotate(PgView.standby(1, 500, true, "n1")); // streams again: whatever the check says is old
+            w.annotate(PgView.standby(1, 500, true, "n1"), null); // streams again: whatever the check says is old
             release.countDown();
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
             while (System.nanoTime() < deadline) {
-                assertNull(w.annotate(stalled(500)).replication().walGone(), "the check began before it streamed");
+                assertNull(w.annotate(stalled(500), null).replication().walGone(), "the check began before it streamed");
                 Thread.sleep(10);
             }
         }
@@ -97,12 +97,40 @@ class UpstreamWalTest {
             asked.add(at);
             return null;
         }, UPSTREAMS, clock::get, log)) {
-            w.annotate(stalled(500));
+            w.annotate(stalled(500), null);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (asked.isEmpty() && System.nanoTime() < deadline) Thread.sleep(5);
             assertEquals(1, asked.size());
-            assertNull(w.annotate(stalled(500)).replication().walGone());
-            assertNull(w.annotate(PgView.standby(1, 500, false, "n9")).replication().walGone(), "an unknown upstream");
+            assertNull(w.annotate(stalled(500), null).replication().walGone());
+            assertNull(w.annotate(PgView.standby(1, 500, false, "n9"), null).replication().walGone(), "an unknown upstream");
+        }
+    }
+
+    /**
+     * A standby not yet consistent (FAILING): asked at the segment its replay waits for, not at where replay stands,
+     * and the answer holds only while that is still the segment it waits for.
+     */
+    @Test
+    void aStandbyNotYetConsistentIsAskedForTheSegmentItWaitsFor() throws Exception {
+        PgView recovering = new PgView(PgView.Health.FAILING, null, new PgView.Position(1, 2L << 24, false),
+                new PgView.Replication(false, "n1", null, null), PgView.Disk.CLUSTER);
+        PgView.Position next = new PgView.Position(1, 3L << 24, false);
+        try (UpstreamWal w = new UpstreamWal((u, at) -> {
+            asked.add(at);
+            return GONE;
+        }, UPSTREAMS, clock::get, log)) {
+            assertNull(w.annotate(recovering, null).replication().walGone(), "no segment it waits for: nothing asked");
+            assertTrue(asked.isEmpty());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            PgView seen = w.annotate(recovering, next);
+            while (seen.replication().walGone() == null && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+                seen = w.annotate(recovering, next);
+            }
+            assertEquals(GONE, seen.replication().walGone());
+            assertEquals(List.of(next), asked);
+            assertNull(w.annotate(recovering, new PgView.Position(1, 4L << 24, false)).replication().walGone(),
+                    "it moved on to the next segment: the answer was for the one before");
         }
     }
 }

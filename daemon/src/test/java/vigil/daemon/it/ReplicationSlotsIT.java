@@ -160,6 +160,59 @@ class ReplicationSlotsIT extends PgClusterIT {
         }
     }
 
+    /**
+     * The primary's node crashes and a standby is promoted; the new primary then writes and checkpoints with no WAL
+     * kept ({@code wal_keep_size} 0, a tiny {@code max_slot_wal_keep_size}). The old primary comes back: it was
+     * writable, so it is rewound, and its replay must begin before the fork, at WAL the new primary removed. PostgreSQL
+     * refuses connections until it is consistent, which it never becomes (before, STANDBY_FAILING for good): its vigild
+     * reads where replay waits (the startup process's title, or pg_rewind's backup_label), asks the primary as the WAL
+     * receiver would, hears 58P01, and copies it anew; then it streams.
+     */
+    @Test
+    @Order(5)
+    void aRewoundOldPrimaryWhoseWalTheNewPrimaryRemovedIsCopiedAnew() {
+        String old = pg.awaitPrimaryWithStandbys(SETTLE);
+        cluster.awaitStable(SETTLE);
+        List<String> survivors = cluster.nodes().stream().filter(n -> !n.equals(old)).toList();
+        cluster.isolate(old);
+        cluster.kill9Vigild(old);
+        rig.killAll(rig.ns(old));
+        String q = pg.awaitPrimaryWithStandbys(SETTLE, survivors);
+        try {
+            for (String sql : List.of("ALTER SYSTEM SET wal_keep_size = 0", "ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'",
+                    "SELECT pg_reload_conf()")) {
+                pg.psql(q, sql).orThrow(sql + " on " + q);
+            }
+            for (int i = 0; i < 4; i++) {
+                pg.psql(q, "create table if not exists slot_fill (x int); insert into slot_fill select generate_series(1, 20000);"
+                        + " select pg_switch_wal(); checkpoint").orThrow("write and checkpoint on " + q);
+            }
+            rig.linkUp(old);
+            double back = vigil.testkit.VigilCluster.monoNowMs();
+            cluster.startNode(old);
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            java.util.Optional<vigil.testkit.LogEvent> reclone = java.util.Optional.empty();
+            while (reclone.isEmpty() && System.nanoTime() < deadline) {
+                sleepMs(200);
+                reclone = cluster.events(old).stream().filter(e -> e.monoMs() > back && e.is("pg")
+                        && e.field("reason").filter("RECLONE"::equals).isPresent()).findFirst();
+            }
+            List<String> seen = cluster.events(old).stream().filter(e -> e.monoMs() > back && e.is("pg"))
+                    .map(e -> e.field("reason").orElse("") + ": " + e.field("cause").orElse("")).toList();
+            assertTrue(reclone.isPresent(), old + " never re-cloned: " + seen);
+            assertTrue(seen.stream().anyMatch(r -> r.startsWith("REWIND")), "it was rewound first: " + seen);
+            assertTrue(String.valueOf(reclone.get().fields()).contains("not yet consistent")
+                    && String.valueOf(reclone.get().fields()).contains("removed WAL this standby needs: 58P01"),
+                    reclone.get().toString());
+            assertEquals(q, pg.awaitPrimaryWithStandbys(SETTLE), "the copy streams from the new primary");
+        } finally {
+            for (String sql : List.of("ALTER SYSTEM RESET wal_keep_size", "ALTER SYSTEM RESET max_slot_wal_keep_size",
+                    "SELECT pg_reload_conf()")) {
+                pg.psql(q, sql);
+            }
+        }
+    }
+
     /** Restartpoints on {@code node} (CHECKPOINT on a standby) until its control file names {@code timeline}. */
     private void awaitTimeline(String node, String timeline) {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

@@ -88,9 +88,9 @@ public enum AdminCommand {
     /**
      * End this node's vigild for systemd to start it again, PostgreSQL left running (an upgrade, a configuration change
      * without a failover): arg {@code operator}. A leader with an armed watchdog first withdraws the watchdog
-     * announcement and ends only once every other data node acknowledged it (within 2 s, else it gives the restart
-     * up: {@code restart_daemon_given_up} in its journal). Refused while an action, a fence, a switchover or a failover
-     * order is under way, or when a data node does not acknowledge the leader. The result is an object with
+     * announcement, in its reports and in the cluster record, and ends only once a majority acknowledged that record
+     * (within 2 s, else it gives the restart up: {@code restart_daemon_given_up} in its journal). Refused while an
+     * action, a fence, a switchover or a failover order is under way. The result is an object with
      * {@code accepted} and {@code detail}; the daemon exits with status 75 soon after (the unit restarts it).
      */
     RESTART_DAEMON("restart-daemon", false),

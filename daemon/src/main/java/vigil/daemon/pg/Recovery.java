@@ -1,0 +1,99 @@
+package vigil.daemon.pg;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Which WAL segment the startup process of a PostgreSQL still in recovery reads, from its process title ("postgres:
+ * startup recovering 000000010000000000000003", set each time it opens a segment, from pg_wal or received by
+ * streaming). A standby that is not yet consistent refuses every connection (57P03), so this is the only way to see
+ * where its replay stands; vigild uses it to ask the upstream whether the next segment still exists
+ * ({@code UpstreamWal}).
+ *
+ * <p>Invariant: only the startup process of the postmaster of this data directory is read (postmaster.pid, checked
+ * against the process's working directory), never another cluster's.
+ */
+public final class Recovery {
+    private static final Pattern TITLE = Pattern.compile("startup recovering ([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})");
+
+    /**
+     * @param timeline    the timeline of the WAL replay reads
+     * @param at          where replay stands (a lower bound): the start of the segment it reads, or where a rewind
+     *                    or a copy told it to begin
+     * @param needed      the start of the segment it needs next from its upstream
+     * @param segmentSize the cluster's WAL segment size
+     * @param neededHere  that segment is already in pg_wal (on any timeline): replay is not waiting for it
+     */
+    public record Reading(long timeline, long at, long needed, long segmentSize, boolean neededHere) {}
+
+    private Recovery() {}
+
+    /**
+     * What the startup process of {@code dataDir}'s postmaster reads now; empty when none runs, or nothing says where
+     * it stands. Its title names the segment it last opened; a startup process that has opened none yet (a rewound or
+     * copied cluster whose first segment is missing) is where its backup_label says replay begins.
+     */
+    public static Optional<Reading> of(Path dataDir) {
+        OptionalLong pm = ProcessTree.postmaster(dataDir);
+        if (pm.isEmpty()) return Optional.empty();
+        for (Map.Entry<Long, ProcessTree.Proc> p : ProcessTree.snapshot().entrySet()) {
+            if (p.getValue().ppid() != pm.getAsLong() || p.getValue().zombie()) continue;
+            String cmdline = ProcessTree.readSmall("/proc/" + p.getKey() + "/cmdline");
+            if (cmdline == null) continue;
+            String title = cmdline.replace('\0', ' ');
+            Optional<Reading> r = parse(title, dataDir.resolve("pg_wal"));
+            if (r.isPresent()) return r;
+            if (title.matches("postgres: (.*: )?startup\\s*")) return fromLabel(dataDir.resolve("backup_label"), dataDir.resolve("pg_wal"));
+        }
+        return Optional.empty();
+    }
+
+    /** The reading a startup process's title names; the segment size and the next segment taken from {@code walDir}. */
+    static Optional<Reading> parse(String title, Path walDir) {
+        Matcher m = TITLE.matcher(title);
+        if (!m.find()) return Optional.empty();
+        long tli = Long.parseLong(m.group(1), 16);
+        long size = WalEnd.segmentSize(walDir);
+        long start = segmentStart(m.group(2), m.group(3), size);
+        return Optional.of(new Reading(tli, start, start + size, size, present(walDir, tli, start + size, size)));
+    }
+
+    private static final Pattern LABEL = Pattern.compile("START WAL LOCATION: ([0-9A-F]+)/([0-9A-F]+) \\(file ([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})\\)");
+
+    /** Where a backup_label (pg_rewind's, pg_basebackup's) says replay begins: that segment is needed first. */
+    static Optional<Reading> fromLabel(Path label, Path walDir) {
+        String text;
+        try {
+            text = Files.readString(label);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        Matcher m = LABEL.matcher(text);
+        if (!m.find()) return Optional.empty();
+        long lsn = (Long.parseLong(m.group(1), 16) << 32) | Long.parseLong(m.group(2), 16);
+        long tli = Long.parseLong(m.group(3), 16);
+        long size = WalEnd.segmentSize(walDir);
+        long start = segmentStart(m.group(4), m.group(5), size);
+        return Optional.of(new Reading(tli, lsn, start, size, present(walDir, tli, start, size)));
+    }
+
+    private static long segmentStart(String log, String seg, long size) {
+        return (Long.parseLong(log, 16) * (0x1_0000_0000L / size) + Long.parseLong(seg, 16)) * size;
+    }
+
+    /** A segment holding {@code lsn} is in {@code walDir}, on any timeline (a read error counts as present: no guess). */
+    private static boolean present(Path walDir, long tli, long lsn, long size) {
+        String name = WalEnd.segmentName(tli, lsn, size).substring(8);
+        try (var files = Files.list(walDir)) {
+            return files.map(f -> f.getFileName().toString()).anyMatch(n -> n.length() == 24 && n.endsWith(name));
+        } catch (IOException e) {
+            return true;
+        }
+    }
+}
