@@ -50,9 +50,9 @@ final class LocalView {
     }
 
     /**
-     * Where a FAILING standby's replay needs WAL from its upstream next (the segment after the one its startup process
-     * reads, or the first one a rewind or copy left it to read, absent from pg_wal), as of the last probe; null when the
-     * last view was no such standby.
+     * Where a FAILING standby's replay needs WAL from its upstream (the segment its startup process reads, with nothing
+     * past it in pg_wal, or the first one a rewind or copy left it to read, absent from pg_wal), as of the last probe;
+     * null when the last view was no such standby.
      */
     PgView.Position neededNext() {
         Recovery.Reading r = reading;
@@ -103,7 +103,7 @@ final class LocalView {
                 // reads. Waiting for the next one (not in pg_wal), it needs it from its upstream: reported with where
                 // replay stands (a lower bound) and the upstream, so that the upstream can be asked for it.
                 Optional<Recovery.Reading> r = Recovery.of(postgres.dataDir());
-                if (r.isPresent() && !r.get().neededHere()) {
+                if (r.isPresent() && r.get().waiting()) {
                     reading = r.get();
                     return new PgView(h, null, new PgView.Position(reading.timeline(), reading.at(), false),
                             new PgView.Replication(false, runner.upstream(), null, null), disk);

@@ -12,25 +12,28 @@ import java.util.regex.Pattern;
 /**
  * Which WAL segment the startup process of a PostgreSQL still in recovery reads, from its process title ("postgres:
  * startup recovering 000000010000000000000003", set each time it opens a segment, from pg_wal or received by
- * streaming). A standby that is not yet consistent refuses every connection (57P03), so this is the only way to see
- * where its replay stands; vigild uses it to ask the upstream whether the next segment still exists
- * ({@code UpstreamWal}).
+ * streaming; "startup waiting for 00000003000000000000000E" while it waits for one it does not have), or, before it opened any, the backup_label that pg_rewind or a copy left. A standby that is not yet
+ * consistent refuses every connection (57P03), so this is the only way to see where its replay stands; vigild uses it
+ * to ask the upstream whether that segment still exists ({@code UpstreamWal}).
  *
  * <p>Invariant: only the startup process of the postmaster of this data directory is read (postmaster.pid, checked
  * against the process's working directory), never another cluster's.
  */
 public final class Recovery {
-    private static final Pattern TITLE = Pattern.compile("startup recovering ([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})");
+    private static final Pattern TITLE = Pattern.compile("startup (recovering|waiting for) ([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})");
 
     /**
      * @param timeline    the timeline of the WAL replay reads
      * @param at          where replay stands (a lower bound): the start of the segment it reads, or where a rewind
      *                    or a copy told it to begin
-     * @param needed      the start of the segment it needs next from its upstream
+     * @param needed      the start of the segment to ask the upstream for: the one it reads (its local copy may end
+     *                    before the record replay waits for, and the WAL receiver then asks for that segment again), or
+     *                    the first one a label names
      * @param segmentSize the cluster's WAL segment size
-     * @param neededHere  that segment is already in pg_wal (on any timeline): replay is not waiting for it
+     * @param waiting     nothing past it is in pg_wal (on any timeline): replay can only go on with WAL streamed from
+     *                    its upstream. False: it has WAL of its own to replay first, nothing is concluded.
      */
-    public record Reading(long timeline, long at, long needed, long segmentSize, boolean neededHere) {}
+    public record Reading(long timeline, long at, long needed, long segmentSize, boolean waiting) {}
 
     private Recovery() {}
 
@@ -58,10 +61,20 @@ public final class Recovery {
     static Optional<Reading> parse(String title, Path walDir) {
         Matcher m = TITLE.matcher(title);
         if (!m.find()) return Optional.empty();
-        long tli = Long.parseLong(m.group(1), 16);
+        long tli = Long.parseLong(m.group(2), 16);
         long size = WalEnd.segmentSize(walDir);
-        long start = segmentStart(m.group(2), m.group(3), size);
-        return Optional.of(new Reading(tli, start, start + size, size, present(walDir, tli, start + size, size)));
+        long start = segmentStart(m.group(3), m.group(4), size);
+        if (m.group(1).equals("waiting for")) {
+            // Set when it asks for a segment it does not have on a timeline it can use (from its WAL receiver, or an
+            // archive): that one. A file of that number in pg_wal may be of an older timeline, unusable past the fork
+            // (a rewound old primary keeps its own), so none is looked for.
+            return Optional.of(new Reading(tli, start, start, size, true));
+        }
+        // The segment it reads is asked for, as its WAL receiver asks (from the start of the segment holding the record
+        // it waits for), and only while the next one is not here: with more WAL of its own it is not waiting. Whether it
+        // waits within this segment or for the next, an upstream that removed this one and a title that does not move
+        // on for the whole stall time (the next segment, if the upstream still had it, would have streamed) mean stuck.
+        return Optional.of(new Reading(tli, start, start, size, !present(walDir, tli, start + size, size)));
     }
 
     private static final Pattern LABEL = Pattern.compile("START WAL LOCATION: ([0-9A-F]+)/([0-9A-F]+) \\(file ([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})\\)");
@@ -80,7 +93,7 @@ public final class Recovery {
         long tli = Long.parseLong(m.group(3), 16);
         long size = WalEnd.segmentSize(walDir);
         long start = segmentStart(m.group(4), m.group(5), size);
-        return Optional.of(new Reading(tli, lsn, start, size, present(walDir, tli, start, size)));
+        return Optional.of(new Reading(tli, lsn, start, size, !present(walDir, tli, start, size)));
     }
 
     private static long segmentStart(String log, String seg, long size) {

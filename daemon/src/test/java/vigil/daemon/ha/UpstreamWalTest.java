@@ -107,8 +107,8 @@ class UpstreamWalTest {
     }
 
     /**
-     * A standby not yet consistent (FAILING): asked at the segment its replay waits for, not at where replay stands,
-     * and the answer holds only while that is still the segment it waits for.
+     * A standby not yet consistent (FAILING): asked where the driver says its replay needs WAL (which may differ from
+     * where replay stands), and the answer holds only while that is still where.
      */
     @Test
     void aStandbyNotYetConsistentIsAskedForTheSegmentItWaitsFor() throws Exception {

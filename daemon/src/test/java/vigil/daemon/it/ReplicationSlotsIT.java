@@ -125,8 +125,8 @@ class ReplicationSlotsIT extends PgClusterIT {
             }
             // A restartpoint first, so its control file names the primary's timeline: a standby whose control file
             // still names an older one (the old primary of a switchover) is rewound when it comes back, and a rewind
-            // that needs WAL the primary removed leaves a standby that never becomes consistent (STANDBY_FAILING, a
-            // case vigil does not detect yet, see docs/operations.md).
+            // that needs WAL the primary removed leaves a standby that never becomes consistent (test 5 shows that
+            // case; this one is about the standby that streams no more).
             pg.psql(p, "checkpoint").orThrow("checkpoint on " + p);
             awaitTimeline(away, pg.psql(p, "select timeline_id from pg_control_checkpoint()").orThrow("timeline of " + p)
                     .output().strip());

@@ -23,10 +23,22 @@ class RecoveryTest {
         assertEquals(2, r.get().timeline());
         assertEquals(1L << 20, r.get().segmentSize());
         assertEquals((4096L + 3) << 20, r.get().at(), "log 1 holds 4096 segments of 1 MB");
-        assertEquals((4096L + 4) << 20, r.get().needed());
-        assertFalse(r.get().neededHere());
+        assertEquals((4096L + 3) << 20, r.get().needed(), "the segment it reads, as its WAL receiver asks for it");
+        assertTrue(r.get().waiting(), "nothing past it here");
         Files.write(walDir.resolve("000000030000000100000004"), new byte[1 << 20]); // on the next timeline: there too
-        assertTrue(Recovery.parse("postgres: startup recovering 000000020000000100000003", walDir).get().neededHere());
+        assertFalse(Recovery.parse("postgres: startup recovering 000000020000000100000003", walDir).get().waiting(),
+                "WAL of its own to replay first: nothing concluded");
+    }
+
+    /**
+     * The title PostgreSQL 15 shows while replay waits for a segment it does not have (seen on a rewound old primary
+     * whose new primary had removed it): that segment is the one to ask for.
+     */
+    @Test
+    void waitingForASegmentNamesTheOneToAskFor() throws Exception {
+        Files.write(walDir.resolve("000000020000000000000010"), new byte[16 << 20]); // its own, of the old timeline
+        Recovery.Reading r = Recovery.parse("postgres: n1: startup waiting for 000000030000000000000010", walDir).orElseThrow();
+        assertEquals(new Recovery.Reading(3, 0x10L << 24, 0x10L << 24, 16L << 20, true), r);
     }
 
     /** A rewound cluster whose startup process opened no segment yet: replay begins where pg_rewind's label says. */
@@ -36,7 +48,7 @@ class RecoveryTest {
         Files.writeString(label, "START WAL LOCATION: 0/3000028 (file 000000010000000000000003)\n"
                 + "CHECKPOINT LOCATION: 0/3000060\nBACKUP METHOD: pg_rewind\nBACKUP FROM: standby\n");
         Recovery.Reading r = Recovery.fromLabel(label, walDir).orElseThrow();
-        assertEquals(new Recovery.Reading(1, 0x3000028L, 0x3000000L, 16L << 20, false), r, "16 MB segments when none is here");
+        assertEquals(new Recovery.Reading(1, 0x3000028L, 0x3000000L, 16L << 20, true), r, "16 MB segments when none is here");
         assertTrue(Recovery.fromLabel(walDir.resolve("none"), walDir).isEmpty(), "no label, nothing said");
     }
 
@@ -44,7 +56,6 @@ class RecoveryTest {
     void anyOtherTitleSaysNothing() {
         assertTrue(Recovery.parse("postgres: startup ", walDir).isEmpty());
         assertTrue(Recovery.parse("postgres: walreceiver streaming 0/3000148", walDir).isEmpty());
-        assertTrue(Recovery.parse("postgres: startup waiting for 000000010000000000000003", walDir).isEmpty(),
-                "waiting for an archive's segment: the WAL receiver is not what it waits for");
+        assertTrue(Recovery.parse("postgres: n1: startup", walDir).isEmpty());
     }
 }
