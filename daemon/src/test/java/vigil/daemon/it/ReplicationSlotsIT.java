@@ -75,11 +75,7 @@ class ReplicationSlotsIT extends PgClusterIT {
         cluster.stop(away); // vigild's planned stop: its standby shut down cleanly
         String held = awaitSlots(p, "the absent standby's slot inactive, holding WAL", m -> m.getOrDefault(slotOf(away), "")
                 .startsWith("inactive ") && !m.get(slotOf(away)).endsWith("none")).get(slotOf(away));
-        // WAL moves on: new segments, checkpoints that would recycle what no slot holds
-        for (int i = 0; i < 4; i++) {
-            pg.psql(p, "create table if not exists slot_fill (x int); insert into slot_fill select generate_series(1, 20000);"
-                    + " select pg_switch_wal(); checkpoint").orThrow("write and checkpoint on " + p);
-        }
+        fillAndCheckpoint(p); // WAL moves on: new segments, checkpoints that would recycle what no slot holds
         assertEquals(held, slots(p).get(slotOf(away)), "the slot still holds the WAL from where the standby stopped");
         double back = vigil.testkit.VigilCluster.monoNowMs();
         cluster.startNode(away);
@@ -131,19 +127,10 @@ class ReplicationSlotsIT extends PgClusterIT {
             awaitTimeline(away, pg.psql(p, "select timeline_id from pg_control_checkpoint()").orThrow("timeline of " + p)
                     .output().strip());
             cluster.stop(away);
-            for (int i = 0; i < 4; i++) {
-                pg.psql(p, "create table if not exists slot_fill (x int); insert into slot_fill select generate_series(1, 20000);"
-                        + " select pg_switch_wal(); checkpoint").orThrow("write and checkpoint on " + p);
-            }
+            fillAndCheckpoint(p);
             double back = vigil.testkit.VigilCluster.monoNowMs();
             cluster.startNode(away);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            java.util.Optional<vigil.testkit.LogEvent> reclone = java.util.Optional.empty();
-            while (reclone.isEmpty() && System.nanoTime() < deadline) {
-                sleepMs(200);
-                reclone = cluster.events(away).stream().filter(e -> e.monoMs() > back && e.is("pg")
-                        && e.field("reason").filter("RECLONE"::equals).isPresent()).findFirst();
-            }
+            java.util.Optional<vigil.testkit.LogEvent> reclone = awaitReclone(away, back, Duration.ofSeconds(60));
             assertTrue(reclone.isPresent(), away + " never re-cloned: " + cluster.events(away).stream()
                     .filter(e -> e.monoMs() > back && e.is("pg")).toList());
             assertTrue(String.valueOf(reclone.get().fields()).contains("removed WAL this standby needs: 58P01"),
@@ -183,20 +170,11 @@ class ReplicationSlotsIT extends PgClusterIT {
                     "SELECT pg_reload_conf()")) {
                 pg.psql(q, sql).orThrow(sql + " on " + q);
             }
-            for (int i = 0; i < 4; i++) {
-                pg.psql(q, "create table if not exists slot_fill (x int); insert into slot_fill select generate_series(1, 20000);"
-                        + " select pg_switch_wal(); checkpoint").orThrow("write and checkpoint on " + q);
-            }
+            fillAndCheckpoint(q);
             rig.linkUp(old);
             double back = vigil.testkit.VigilCluster.monoNowMs();
             cluster.startNode(old);
-            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            java.util.Optional<vigil.testkit.LogEvent> reclone = java.util.Optional.empty();
-            while (reclone.isEmpty() && System.nanoTime() < deadline) {
-                sleepMs(200);
-                reclone = cluster.events(old).stream().filter(e -> e.monoMs() > back && e.is("pg")
-                        && e.field("reason").filter("RECLONE"::equals).isPresent()).findFirst();
-            }
+            java.util.Optional<vigil.testkit.LogEvent> reclone = awaitReclone(old, back, Duration.ofSeconds(90));
             List<String> seen = cluster.events(old).stream().filter(e -> e.monoMs() > back && e.is("pg"))
                     .map(e -> e.field("reason").orElse("") + ": " + e.field("cause").orElse("")).toList();
             assertTrue(reclone.isPresent(), old + " never re-cloned: " + seen);
@@ -211,6 +189,26 @@ class ReplicationSlotsIT extends PgClusterIT {
                 pg.psql(q, sql);
             }
         }
+    }
+
+    /** New segments and checkpoints on the primary {@code p}: what no slot or wal_keep_size holds is recycled. */
+    private void fillAndCheckpoint(String p) {
+        for (int i = 0; i < 4; i++) {
+            pg.psql(p, "create table if not exists slot_fill (x int); insert into slot_fill select generate_series(1, 20000);"
+                    + " select pg_switch_wal(); checkpoint").orThrow("write and checkpoint on " + p);
+        }
+    }
+
+    /** {@code node}'s first RECLONE decision after {@code after} (its monotonic ms), polled until {@code limit}. */
+    private java.util.Optional<vigil.testkit.LogEvent> awaitReclone(String node, double after, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        java.util.Optional<vigil.testkit.LogEvent> reclone = java.util.Optional.empty();
+        while (reclone.isEmpty() && System.nanoTime() < deadline) {
+            sleepMs(200);
+            reclone = cluster.events(node).stream().filter(e -> e.monoMs() > after && e.is("pg")
+                    && e.field("reason").filter("RECLONE"::equals).isPresent()).findFirst();
+        }
+        return reclone;
     }
 
     /** Restartpoints on {@code node} (CHECKPOINT on a standby) until its control file names {@code timeline}. */
