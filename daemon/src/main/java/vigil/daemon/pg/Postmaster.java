@@ -79,10 +79,23 @@ final class Postmaster {
             return CommandResult.failed(argv, "cannot start the postmaster: " + e.getMessage());
         }
         long deadline = started + timeout.toNanos();
+        boolean standby = Files.exists(dataDir.resolve("standby.signal"));
+        long lookedAt = started;
         while (System.nanoTime() < deadline) {
             Optional<String> status = statusLine(dataDir, stalePid);
             if (status.isPresent() && (status.get().startsWith("ready") || status.get().startsWith("standby"))) {
                 return new CommandResult(argv, 0, Duration.ofNanos(System.nanoTime() - started), "");
+            }
+            if (standby && System.nanoTime() - lookedAt >= WAITING_LOOK_NANOS) {
+                // A standby whose replay waits for a segment it does not have is started: it takes connections only
+                // once that WAL comes, which may be never (its upstream removed it). The supervisor sees that and acts;
+                // waiting here for the whole timeout would only delay it.
+                lookedAt = System.nanoTime();
+                Optional<String> waits = Recovery.waitingFor(dataDir);
+                if (waits.isPresent()) {
+                    return new CommandResult(argv, 0, Duration.ofNanos(System.nanoTime() - started),
+                            "started, not yet consistent: its replay waits for WAL segment " + waits.get());
+                }
             }
             if (!p.isAlive()) {
                 return new CommandResult(argv, p.exitValue(), Duration.ofNanos(System.nanoTime() - started),
@@ -102,6 +115,9 @@ final class Postmaster {
         return new CommandResult(argv, CommandRunner.TIMED_OUT, Duration.ofNanos(System.nanoTime() - started),
                 "not ready within " + timeout.toSeconds() + " s\n" + tail(logFile));
     }
+
+    /** How often a standby's start looks whether its replay waits for WAL it does not have. */
+    private static final long WAITING_LOOK_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(500);
 
     /** postmaster.pid's status line, once the file belongs to a postmaster other than {@code stalePid}. */
     private static Optional<String> statusLine(Path dataDir, Optional<Long> stalePid) {

@@ -57,6 +57,22 @@ public final class Recovery {
         return Optional.empty();
     }
 
+    /**
+     * The segment the startup process of {@code dataDir}'s postmaster says it waits for ("startup waiting for F": it
+     * does not have it), or empty. Only that title: one that reads a segment may be replaying it still.
+     */
+    public static Optional<String> waitingFor(Path dataDir) {
+        OptionalLong pm = ProcessTree.postmaster(dataDir);
+        if (pm.isEmpty()) return Optional.empty();
+        for (Map.Entry<Long, ProcessTree.Proc> p : ProcessTree.snapshot().entrySet()) {
+            if (p.getValue().ppid() != pm.getAsLong() || p.getValue().zombie()) continue;
+            String cmdline = ProcessTree.readSmall("/proc/" + p.getKey() + "/cmdline");
+            Matcher m = cmdline == null ? null : TITLE.matcher(cmdline.replace('\0', ' '));
+            if (m != null && m.find() && m.group(1).equals("waiting for")) return Optional.of(m.group(2) + m.group(3) + m.group(4));
+        }
+        return Optional.empty();
+    }
+
     /** The reading a startup process's title names; the segment size and the next segment taken from {@code walDir}. */
     static Optional<Reading> parse(String title, Path walDir) {
         Matcher m = TITLE.matcher(title);

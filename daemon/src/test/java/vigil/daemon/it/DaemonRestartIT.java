@@ -41,8 +41,8 @@ class DaemonRestartIT extends PgClusterIT {
 
         double asked = VigilCluster.monoNowMs();
         ExecResult r = cluster.vigilctl(p, "restart-daemon").orThrow("vigilctl restart-daemon on " + p);
-        assertTrue(r.output().contains("vigild on " + p + " ends once every data node heard that its watchdog no longer"
-                + " covers PostgreSQL"), r.output());
+        assertTrue(r.output().contains("vigild on " + p + " ends once a majority acknowledged the record saying that its"
+                + " watchdog no longer covers PostgreSQL"), r.output());
         // The moment vigild has ended, the primary is cut off from its peers for 3 s (its clients still reach it): a
         // next leader cannot see its PostgreSQL serving, and must not promote on the watchdog the restart withdrew.
         NodeProcess old = cluster.process(p).orElseThrow();

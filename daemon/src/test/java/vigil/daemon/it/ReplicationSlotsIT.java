@@ -179,10 +179,18 @@ class ReplicationSlotsIT extends PgClusterIT {
                     .map(e -> e.field("reason").orElse("") + ": " + e.field("cause").orElse("")).toList();
             assertTrue(reclone.isPresent(), old + " never re-cloned: " + seen);
             assertTrue(seen.stream().anyMatch(r -> r.startsWith("REWIND")), "it was rewound first: " + seen);
+            List<String> starts = cluster.events(old).stream().filter(e -> e.monoMs() > back && e.is("pg_action_done")
+                    && e.field("action").filter(x -> x.startsWith("StartStandby")).isPresent())
+                    .map(e -> e.field("outcome").orElse("") + " " + e.field("duration_ms").orElse("")).toList();
+            assertTrue(!starts.isEmpty() && starts.stream().allMatch(x -> x.startsWith("OK ")),
+                    "the start after the rewind ends once its replay waits for WAL it does not have, not after 45 s: " + starts);
             assertTrue(String.valueOf(reclone.get().fields()).contains("not yet consistent")
                     && String.valueOf(reclone.get().fields()).contains("removed WAL this standby needs: 58P01"),
                     reclone.get().toString());
             assertEquals(q, pg.awaitPrimaryWithStandbys(SETTLE), "the copy streams from the new primary");
+            System.out.printf("rewound old primary %s: copied anew %.1f s after its vigild came back, streaming from %s"
+                    + " %.1f s after%n", old, (reclone.get().monoMs() - back) / 1000, q,
+                    (vigil.testkit.VigilCluster.monoNowMs() - back) / 1000);
         } finally {
             for (String sql : List.of("ALTER SYSTEM RESET wal_keep_size", "ALTER SYSTEM RESET max_slot_wal_keep_size",
                     "SELECT pg_reload_conf()")) {
