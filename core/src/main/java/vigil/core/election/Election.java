@@ -313,6 +313,9 @@ public final class Election {
             // would then refuse every better one (the rival rule below lets it yield).
             boolean committed = durable.votedFor() != null && !durable.votedFor().equals(from)
                     && !durable.votedFor().equals(electorate.self()) && now - votedAt < timing.electionTimeoutMs();
+            // Nor does a candidate in its real campaign give a pre-vote for a newer term: it may be winning right now,
+            // and that pre-vote would let another stand and unseat it. Bounded by its campaign (one election timeout).
+            committed |= role == Role.CANDIDATE && campaign != null && !campaign.pre() && p.term() > campaign.term();
             boolean grant = p.term() > durable.term() && !committed && wouldVote(from, p.candidacy(), p.record(), p.order())
                     && (!rival || p.order() != null && order == null
                         || (p.order() == null) == (order == null) && Standing.before(electorate, from, p.candidacy(), electorate.self(), own));

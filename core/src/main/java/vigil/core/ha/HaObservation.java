@@ -14,7 +14,13 @@ public sealed interface HaObservation {
      *
      * @param startedAt when the probe was sent (own clock): only answers started after a moment count for it
      */
-    record PeerProbed(long now, String node, PeerPg result, long startedAt, String detail) implements HaObservation {}
+    /** @param deadlineMs the deadline the probe was run with */
+    record PeerProbed(long now, String node, PeerPg result, long startedAt, String detail, long deadlineMs)
+            implements HaObservation {
+        public PeerProbed(long now, String node, PeerPg result, long startedAt, String detail) {
+            this(now, node, result, startedAt, detail, PgAction.ProbePeer.DEADLINE_MS);
+        }
+    }
 
     /**
      * An operator swore that {@code node} is off ({@code vigilctl confirm-down}): a proof for this leadership, used

@@ -63,7 +63,6 @@ final class HaStep {
     String refusedFor;
     Map<String, PeerProbe> probes;
     long probeAskedAt;
-    long probeDeadlineMs;
     Map<String, SupervisorState.PeerProbe> fences;
     long fenceAskedAt;
     HaDurable durable;
@@ -110,7 +109,6 @@ final class HaStep {
         this.rejoinedOn = s.rejoin().rejoinedOn();
         this.probes = new HashMap<>(s.probes().answers());
         this.probeAskedAt = s.probes().askedAt();
-        this.probeDeadlineMs = s.probes().deadlineMs();
         this.fences = new HashMap<>(s.probes().fences());
         this.fenceAskedAt = s.probes().fenceAskedAt();
         this.durable = s.durable();
@@ -132,7 +130,7 @@ final class HaStep {
                 new SupervisorState.Work(inFlight, inFlightSince, fencing, restarts, failedActions, retryAt,
                         checkpointPending, startAfterFence, stopping, unfit, syncApplied, syncAppliedAt),
                 new SupervisorState.Rejoin(rewindRetries, reclone, refusedFor, rejoinedOn),
-                new SupervisorState.Probes(probes, probeAskedAt, fences, fenceAskedAt, probeDeadlineMs), durable,
+                new SupervisorState.Probes(probes, probeAskedAt, fences, fenceAskedAt), durable,
                 new SupervisorState.Boot(bootAt, bootId, ledSinceBoot), why, freeze, handover, order);
         return new HaDecision(next, actions, electionInputs, durable.equals(durableBefore) ? null : durable,
                 why != null && !why.equals(previousWhy) ? why : null);
@@ -144,9 +142,7 @@ final class HaStep {
         if (o instanceof HaObservation.Probed pr) {
             probed(pr.view());
         } else if (o instanceof HaObservation.PeerProbed pp) {
-            // Begun after the last ask: that ask's deadline; an answer of an earlier ask counts as a short one.
-            long deadline = pp.startedAt() >= probeAskedAt ? probeDeadlineMs : PgAction.ProbePeer.CHECK_DEADLINE_MS;
-            probes.put(pp.node(), new PeerProbe(pp.result(), pp.startedAt(), now, pp.detail(), deadline));
+            probes.put(pp.node(), new PeerProbe(pp.result(), pp.startedAt(), now, pp.detail(), pp.deadlineMs()));
         } else if (o instanceof HaObservation.ConfirmedDown c) {
             // Into the record, so that a next leader has it too (FailOver reads it from there).
             if (e.role() == Role.LEADER) {
@@ -223,8 +219,14 @@ final class HaStep {
         // A standby not yet consistent refuses connections (FAILING); the driver reports the segment its replay
         // waits for from its upstream, when it waits for one: stalled while that stays the segment it reads.
         boolean waiting = Following.waitingForWal(v);
+        // A FAILING view that says nothing of replay (a title between two readings, or none) neither starts nor ends
+        // a stall: only a standby seen streaming, up or stopped, or a replay that moved on, does.
+        boolean silent = v.health() == PgView.Health.FAILING && !waiting;
+        if (silent) return;
         if (following || !v.isStandby() && !waiting) stalledSince = -1;
-        else if (stalledSince < 0 || waiting && !v.position().equals(before.position())) stalledSince = now;
+        else if (stalledSince < 0 || waiting && Following.waitingForWal(before) && !v.position().equals(before.position())) {
+            stalledSince = now; // (a move across a view that said nothing is not seen: the upstream is asked anew anyway)
+        }
     }
 
     private void done(PgAction action, Outcome outcome) {
@@ -443,7 +445,6 @@ final class HaStep {
         why = reason;
         if (now - probeAskedAt >= PEER_PROBE_EVERY_MS) {
             probeAskedAt = now;
-            probeDeadlineMs = deadlineMs;
             actions.add(new PgAction.ProbePeer(node, deadlineMs));
         }
     }

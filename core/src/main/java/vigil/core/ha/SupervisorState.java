@@ -177,17 +177,11 @@ public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes prob
      * @param askedAt      when a direct probe was last asked for (probes are rate-limited)
      * @param fences       the last fence-agent outcome per node ({@link PeerPg#POWERED_OFF} or UNKNOWN with why)
      * @param fenceAskedAt when the fence agents were last asked to run (Long.MIN_VALUE: never)
-     * @param deadlineMs   the deadline the probe asked for at {@code askedAt} was given
      */
-    public record Probes(Map<String, PeerProbe> answers, long askedAt, Map<String, PeerProbe> fences, long fenceAskedAt,
-                         long deadlineMs) {
+    public record Probes(Map<String, PeerProbe> answers, long askedAt, Map<String, PeerProbe> fences, long fenceAskedAt) {
         public Probes {
             answers = Map.copyOf(answers);
             fences = Map.copyOf(fences);
-        }
-
-        public Probes(Map<String, PeerProbe> answers, long askedAt, Map<String, PeerProbe> fences, long fenceAskedAt) {
-            this(answers, askedAt, fences, fenceAskedAt, PgAction.ProbePeer.DEADLINE_MS);
         }
 
         public Probes(Map<String, PeerProbe> answers, long askedAt) {

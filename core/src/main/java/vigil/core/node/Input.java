@@ -17,7 +17,12 @@ public sealed interface Input {
     /** The local PostgreSQL as one probe saw it. */
     record Probed(long now, PgView view) implements Input {}
 
-    record PeerProbed(long now, String node, PeerPg result, long startedAt, String detail) implements Input {}
+    /** @param deadlineMs the deadline the probe was run with (an UNKNOWN of a short one is no full check) */
+    record PeerProbed(long now, String node, PeerPg result, long startedAt, String detail, long deadlineMs) implements Input {
+        public PeerProbed(long now, String node, PeerPg result, long startedAt, String detail) {
+            this(now, node, result, startedAt, detail, vigil.core.ha.PgAction.ProbePeer.DEADLINE_MS);
+        }
+    }
 
     /** Action or fence {@code id} ended. */
     record ActionEnded(long now, long id, Outcome outcome) implements Input {}

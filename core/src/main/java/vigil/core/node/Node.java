@@ -246,7 +246,7 @@ public final class Node {
             } else if (in instanceof Input.NodeFenced f) {
                 supervise(new HaObservation.NodeFenced(now, f.node(), f.off(), f.startedAt(), f.detail()));
             } else if (in instanceof Input.PeerProbed p) {
-                supervise(new HaObservation.PeerProbed(now, p.node(), p.result(), p.startedAt(), p.detail()));
+                supervise(new HaObservation.PeerProbed(now, p.node(), p.result(), p.startedAt(), p.detail(), p.deadlineMs()));
             } else if (in instanceof Input.ActionEnded a) {
                 ended(a.id(), a.outcome());
             } else if (in instanceof Input.WatchdogArmed w) {

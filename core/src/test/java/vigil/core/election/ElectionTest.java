@@ -477,6 +477,16 @@ class ElectionTest {
      * heartbeat arrives would unseat it (the simulator's vigild-restart seed 3288). Pre-votes bind nothing; later,
      * it grants as before.
      */
+    /** A candidate in its real campaign may be winning right now: no pre-vote for a newer term to anyone meanwhile. */
+    @Test
+    void aCandidateGivesNoPreVoteForANewerTermWhileItsCampaignRuns() {
+        ElectionState n1 = Election.decide(booted("n1", THREE, 0), new Observation.Tick(2000)).next();
+        ElectionState candidate = Election.decide(n1, received(2001, "n2", new Message.PreVoteReply(1, true, 0))).next();
+        assertEquals(Role.CANDIDATE, candidate.role());
+        Decision d = Election.decide(candidate, received(2002, "n3", new Message.PreVoteRequest(2, Candidacy.ELIGIBLE, rec(0, 0))));
+        assertTrue(d.actions().contains(new Action.Send("n3", new Message.PreVoteReply(2, false, 1, null))), d.actions().toString());
+    }
+
     @Test
     void aVoterThatJustVotedGivesNoOtherCandidateAPreVoteForAnElectionTimeout() {
         ElectionState voter = followerOf("n1", 0);

@@ -84,7 +84,8 @@ class FailOverTest {
         assertEquals(List.of(new PgAction.ProbePeer("n1", PgAction.ProbePeer.CHECK_DEADLINE_MS)), asked.actions());
         Situation gone = proven.unwatched("n1", 5);
         HaDecision timedOut = decide(asked.next(), gone, WITHOUT_FENCING,
-                new HaObservation.PeerProbed(NOW + 85, "n1", PeerPg.UNKNOWN, NOW + 1, "timeout"));
+                new HaObservation.PeerProbed(NOW + 85, "n1", PeerPg.UNKNOWN, NOW + 1, "timeout",
+                        PgAction.ProbePeer.CHECK_DEADLINE_MS));
         assertNull(recorded(timedOut), "no promotion on a short probe's silence");
         HaDecision again = decide(timedOut.next(), gone, WITHOUT_FENCING, new HaObservation.Tick(NOW + 260));
         assertEquals(List.of(new PgAction.ProbePeer("n1", PgAction.ProbePeer.DEADLINE_MS)), again.actions());

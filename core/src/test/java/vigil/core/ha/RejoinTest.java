@@ -252,6 +252,12 @@ class RejoinTest {
         assertEquals(List.of(new PgAction.StopFast()), repoint.actions());
         assertEquals(HaReason.FOLLOW_PRIMARY, reason(repoint));
 
+        // A probe in between that said nothing of replay (FAILING, no reading) neither ends nor restarts the stall.
+        SupervisorState between = probe(first, followerOfNewPrimary("n3").heardAt(NOW + stallMs / 2 - 10), PgView.failing(),
+                NOW + stallMs / 2).next();
+        assertEquals(List.of(new PgAction.StopFast()), probe(between, followerOfNewPrimary("n3").heardAt(NOW + stallMs - 50),
+                waiting, NOW + stallMs).actions());
+
         HaDecision stop = probe(first, followerOfNewPrimary("n3").heardAt(NOW + stallMs - 50), waiting, NOW + stallMs);
         assertEquals(List.of(new PgAction.StopFast()), stop.actions());
         assertEquals(new Why(HaReason.RECLONE, "n2", "not yet consistent, its replay waiting for WAL, for " + stallMs

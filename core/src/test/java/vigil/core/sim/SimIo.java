@@ -238,7 +238,7 @@ final class SimIo {
             PeerPg now = answer == PeerPg.UNKNOWN || !t.up ? answer
                     : t.pg.primaryRunning() ? PeerPg.WRITABLE
                     : t.pg.server == SimPostgres.Server.STANDBY ? PeerPg.IN_RECOVERY : PeerPg.UNKNOWN;
-            sim.deliver(h, inc, at -> new Input.PeerProbed(at, pp.node(), now, startLocal, said));
+            sim.deliver(h, inc, at -> new Input.PeerProbed(at, pp.node(), now, startLocal, said, pp.deadlineMs()));
         });
     }
 

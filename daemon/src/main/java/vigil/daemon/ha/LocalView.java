@@ -98,7 +98,8 @@ final class LocalView {
             boolean orphans = !postgres.postmasterRunning();
             PgView.Health h = s.failure() == PgState.Failure.TIMEOUT || orphans ? PgView.Health.HUNG : PgView.Health.FAILING;
             reading = null;
-            if (h == PgView.Health.FAILING && s.failure() == PgState.Failure.STARTING_OR_STOPPING && runner.upstream() != null) {
+            if (h == PgView.Health.FAILING && s.failure() == PgState.Failure.STARTING_OR_STOPPING && runner.upstream() != null
+                    && java.nio.file.Files.exists(postgres.dataDir().resolve("standby.signal"))) {
                 // A standby not yet consistent refuses connections: its startup process's title says which segment it
                 // reads. Waiting for the next one (not in pg_wal), it needs it from its upstream: reported with where
                 // replay stands (a lower bound) and the upstream, so that the upstream can be asked for it.

@@ -108,7 +108,11 @@ final class OldPrimaryProbe {
             stream.readFromCopy(); // WAL (or a keepalive): it streams from there
             return null;
         } catch (SQLException e) {
-            return "58P01".equals(e.getSQLState()) ? e.getSQLState() + ": " + e.getMessage().strip() : null;
+            // 58P01 is any missing file (a timeline history file too): only the walsender's own words about the segment.
+            String m = String.valueOf(e.getMessage());
+            boolean removed = "58P01".equals(e.getSQLState()) && m.contains("requested WAL segment")
+                    && m.contains("has already been removed");
+            return removed ? e.getSQLState() + ": " + m.strip() : null;
         } catch (RuntimeException e) {
             return null;
         }

@@ -353,7 +353,8 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
             Upstream u = upstreams.get(node);
             long startedAt = clock.getAsLong();
             if (u == null) {
-                loop.accept(new Input.PeerProbed(clock.getAsLong(), node, PeerPg.UNKNOWN, startedAt, "no address known"));
+                loop.accept(new Input.PeerProbed(clock.getAsLong(), node, PeerPg.UNKNOWN, startedAt, "no address known",
+                        deadlineMs));
                 return;
             }
             OldPrimaryProbe.PeerAnswer a = peerProbe.probe(u.host(), u.port(), Duration.ofMillis(deadlineMs));
@@ -367,7 +368,7 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
                 log.event(Priority.INFO, "pg_peer_probe", "peer", node, "result", result, "detail", a.detail(),
                         "took_ms", a.tookMs());
             }
-            loop.accept(new Input.PeerProbed(clock.getAsLong(), node, result, a.startedAtMonoMs(), a.detail()));
+            loop.accept(new Input.PeerProbed(clock.getAsLong(), node, result, a.startedAtMonoMs(), a.detail(), deadlineMs));
         });
     }
 
