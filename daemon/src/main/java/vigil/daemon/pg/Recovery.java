@@ -43,18 +43,12 @@ public final class Recovery {
      * copied cluster whose first segment is missing) is where its backup_label says replay begins.
      */
     public static Optional<Reading> of(Path dataDir) {
-        OptionalLong pm = ProcessTree.postmaster(dataDir);
-        if (pm.isEmpty()) return Optional.empty();
-        for (Map.Entry<Long, ProcessTree.Proc> p : ProcessTree.snapshot().entrySet()) {
-            if (p.getValue().ppid() != pm.getAsLong() || p.getValue().zombie()) continue;
-            String cmdline = ProcessTree.readSmall("/proc/" + p.getKey() + "/cmdline");
-            if (cmdline == null) continue;
-            String title = cmdline.replace('\0', ' ');
-            Optional<Reading> r = parse(title, dataDir.resolve("pg_wal"));
-            if (r.isPresent()) return r;
-            if (title.matches("postgres: (.*: )?startup\\s*")) return fromLabel(dataDir.resolve("backup_label"), dataDir.resolve("pg_wal"));
-        }
-        return Optional.empty();
+        Optional<String> title = startupTitle(dataDir);
+        if (title.isEmpty()) return Optional.empty();
+        Optional<Reading> r = parse(title.get(), dataDir.resolve("pg_wal"));
+        if (r.isPresent()) return r;
+        return title.get().matches("postgres: (.*: )?startup\\s*")
+                ? fromLabel(dataDir.resolve("backup_label"), dataDir.resolve("pg_wal")) : Optional.empty();
     }
 
     /**
@@ -62,13 +56,19 @@ public final class Recovery {
      * does not have it), or empty. Only that title: one that reads a segment may be replaying it still.
      */
     public static Optional<String> waitingFor(Path dataDir) {
+        Matcher m = TITLE.matcher(startupTitle(dataDir).orElse(""));
+        return m.find() && m.group(1).equals("waiting for") ? Optional.of(m.group(2) + m.group(3) + m.group(4)) : Optional.empty();
+    }
+
+    /** The title of the startup process among the children of {@code dataDir}'s postmaster, or empty. */
+    private static Optional<String> startupTitle(Path dataDir) {
         OptionalLong pm = ProcessTree.postmaster(dataDir);
         if (pm.isEmpty()) return Optional.empty();
         for (Map.Entry<Long, ProcessTree.Proc> p : ProcessTree.snapshot().entrySet()) {
             if (p.getValue().ppid() != pm.getAsLong() || p.getValue().zombie()) continue;
             String cmdline = ProcessTree.readSmall("/proc/" + p.getKey() + "/cmdline");
-            Matcher m = cmdline == null ? null : TITLE.matcher(cmdline.replace('\0', ' '));
-            if (m != null && m.find() && m.group(1).equals("waiting for")) return Optional.of(m.group(2) + m.group(3) + m.group(4));
+            String title = cmdline == null ? "" : cmdline.replace('\0', ' ');
+            if (title.matches("postgres: (.*: )?startup\\b.*")) return Optional.of(title);
         }
         return Optional.empty();
     }
