@@ -70,17 +70,34 @@ final class PeerFixture implements AutoCloseable {
     /**
      * A port pair (the peer port and FD_SOCK2's above it) free now, drawn below the kernel's ephemeral range
      * (32768 and up by default): a port the kernel handed out for a moment (bind to 0) could be handed to another
-     * process's outgoing connection before the channel binds it, as one CI run showed.
+     * process's outgoing connection before the channel binds it, as one CI run showed. A port is never handed out twice
+     * in one JVM, nor one inside another's FD_SOCK2 range: the ports of one fixture are drawn before any is bound, so
+     * "free now" alone let two peers of one cluster draw the same port (or one the other's FD_SOCK2 port), and a channel
+     * a test left open holds its port after the test (another CI run: "No available port to bind to").
      */
     private static int freePort() throws IOException {
         InetAddress lo = InetAddress.getByName(LOOPBACK);
         java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
-        for (int attempt = 0; attempt < 50; attempt++) {
+        for (int attempt = 0; attempt < 200; attempt++) {
             int port = r.nextInt(20_000, 32_768 - FD_SOCK_OFFSET - FD_SOCK_RANGE);
-            if (free(lo, port) && free(lo, port + FD_SOCK_OFFSET))
+            if (reserve(port) && free(lo, port) && free(lo, port + FD_SOCK_OFFSET))
                 return port;
         }
         throw new IOException("no free port pair found on " + LOOPBACK);
+    }
+
+    /** Every port handed out in this JVM, each standing for itself and its FD_SOCK2 range. */
+    private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
+
+    /** Takes {@code port} unless it or its FD_SOCK2 range meets one handed out before. */
+    private static synchronized boolean reserve(int port) {
+        for (int q : HANDED_OUT) {
+            if (Math.abs(port - q) <= FD_SOCK_RANGE || Math.abs(port + FD_SOCK_OFFSET - q) <= FD_SOCK_RANGE
+                    || Math.abs(q + FD_SOCK_OFFSET - port) <= FD_SOCK_RANGE)
+                return false;
+        }
+        HANDED_OUT.add(port);
+        return true;
     }
 
     private static boolean free(InetAddress lo, int port) {
