@@ -181,7 +181,7 @@ final class Schema {
             .doc("How often vigild probes the local PostgreSQL while anything moves. While the node is steady (its "
                 + "lease renewed, or its leader heard, within two heartbeats; PostgreSQL a writable primary or a "
                 + "streaming standby; no action, switchover or freeze under way) and its position stands still (no "
-                + "writes), it probes four times as seldom, at most every 500 ms and never more often than this, and "
+                + "writes), it probes ten times as seldom, at most every second (in synchronous mode four times, at most every 500 ms: the synchronous set is chosen by the positions reported) and never more often than this, and "
                 + "goes back to this rate at once when any of that ends. A postmaster that vigild started is seen to "
                 + "exit at once, whatever the rate."),
         Setting.of("cluster.postgres.probe_timeout", DURATION).defaults(Duration.ofMillis(500)).example("500ms")

@@ -201,7 +201,7 @@ public final class Vigild implements Callable<Integer> {
         loopThread.start();
         // Probe at once: until its first probe answers the node step knows nothing about PostgreSQL, and after a
         // short grace it fences what it cannot see (a restarted primary keeps serving only if it is seen in time).
-        if (agent != null) agent.startProbing(Supervised.probeInterval(cfg));
+        if (agent != null) agent.startProbing(Supervised.probeInterval(cfg), cfg.cluster().postgres().orElseThrow().synchronous());
         java.util.concurrent.atomic.AtomicReference<Reloads> reloads = new java.util.concurrent.atomic.AtomicReference<>();
         AdminCommands commands = new AdminCommands(cfg.node().name(), loop, fencer, services, clock, log, forwarding,
                 operator -> reloads.get() == null ? vigil.protocol.admin.AdminReply.failure(

@@ -11,7 +11,8 @@ import vigil.core.ha.SupervisorState;
 /**
  * How often the driver probes the local PostgreSQL: every {@code probe_interval} while anything moves, and
  * {@link #STEADY_FACTOR} times as seldom (at most {@link #STEADY_CAP_MS}, never more often than configured) while the
- * node is steady and its PostgreSQL's position stands still (an idle cluster). The probe is the largest cost of an
+ * node is steady and its PostgreSQL's position stands still (an idle cluster; {@link #SYNC_STEADY_FACTOR} and
+ * {@link #SYNC_STEADY_CAP_MS} in synchronous mode). The probe is the largest cost of an
  * idle node with PostgreSQL (a query, its thread's wake-up and the loop's), and a steady node learns nothing from it
  * that cannot wait.
  *
@@ -27,22 +28,33 @@ import vigil.core.ha.SupervisorState;
  * rate for the next.
  */
 public final class ProbeCadence {
-    static final long STEADY_FACTOR = 4;
-    static final long STEADY_CAP_MS = 500;
+    static final long STEADY_FACTOR = 10;
+    static final long STEADY_CAP_MS = 1_000;
+    /**
+     * In synchronous mode the leader keeps a standby in the synchronous set only while its reported position is within
+     * max_lag of the primary's: a position reported up to a second late when writes resume took standbys out of the set
+     * and back (the simulator's synchronous schedules: 4.5 times the set changes of the 400 ms rate), so there the
+     * steady rate stays at four intervals, at most half a second.
+     */
+    static final long SYNC_STEADY_FACTOR = 4;
+    static final long SYNC_STEADY_CAP_MS = 500;
 
     private ProbeCadence() {}
 
     /**
-     * The interval until the next probe, given the configured one: the steady rate only for a node that is
-     * {@code steady} and whose probe showed PostgreSQL at the position of the probe before ({@code moved} false).
+     * The interval until the next probe, given the configured one: the steady rate (of {@code synchronous} mode or
+     * not) only for a node that is {@code steady} and whose probe showed PostgreSQL at the position of the probe before
+     * ({@code moved} false).
      * While writes flow, positions move, and a failover's standing order (Standing#rank) is computed from the
      * positions last reported before the leader vanished: reported a steady interval late, two standbys could each
      * find the other behind and stand at the same instant (the simulator found that split vote: seed 94 of
      * aCrashedLeaderIsReplacedInOneElectionRound).
      */
-    public static long intervalMs(boolean steady, boolean moved, long configuredMs) {
-        return steady && !moved ? Math.max(configuredMs, Math.min(STEADY_FACTOR * configuredMs, STEADY_CAP_MS))
-                : configuredMs;
+    public static long intervalMs(boolean steady, boolean moved, long configuredMs, boolean synchronous) {
+        if (!steady || moved) return configuredMs;
+        long factor = synchronous ? SYNC_STEADY_FACTOR : STEADY_FACTOR;
+        long cap = synchronous ? SYNC_STEADY_CAP_MS : STEADY_CAP_MS;
+        return Math.max(configuredMs, Math.min(factor * configuredMs, cap));
     }
 
     /** Whether a node in state {@code s} at {@code now} (own clock) may be probed at the steady rate. */

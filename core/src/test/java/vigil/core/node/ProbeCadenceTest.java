@@ -24,16 +24,26 @@ class ProbeCadenceTest {
     }
 
     @Test
-    void theSteadyRateIsFourIntervalsAtMostHalfASecondNeverFasterThanConfigured() {
-        assertEquals(100, ProbeCadence.intervalMs(false, false, 100));
-        assertEquals(400, ProbeCadence.intervalMs(true, false, 100));
-        assertEquals(500, ProbeCadence.intervalMs(true, false, 200));
-        assertEquals(1_000, ProbeCadence.intervalMs(true, false, 1_000));
+    void theSteadyRateIsTenIntervalsAtMostASecondNeverFasterThanConfigured() {
+        assertEquals(100, ProbeCadence.intervalMs(false, false, 100, false));
+        assertEquals(1_000, ProbeCadence.intervalMs(true, false, 100, false));
+        assertEquals(500, ProbeCadence.intervalMs(true, false, 50, false));
+        assertEquals(1_000, ProbeCadence.intervalMs(true, false, 200, false));
+        assertEquals(2_000, ProbeCadence.intervalMs(true, false, 2_000, false));
+    }
+
+    @Test
+    void inSynchronousModeTheSteadyRateIsFourIntervalsAtMostHalfASecond() {
+        assertEquals(100, ProbeCadence.intervalMs(false, false, 100, true));
+        assertEquals(400, ProbeCadence.intervalMs(true, false, 100, true));
+        assertEquals(500, ProbeCadence.intervalMs(true, false, 200, true));
+        assertEquals(1_000, ProbeCadence.intervalMs(true, false, 1_000, true));
+        assertEquals(100, ProbeCadence.intervalMs(true, true, 100, true));
     }
 
     @Test
     void aPositionThatMovedIsProbedAtTheFullRateEvenWhenSteady() {
-        assertEquals(100, ProbeCadence.intervalMs(true, true, 100), "writes flow: a failover ranks by fresh positions");
+        assertEquals(100, ProbeCadence.intervalMs(true, true, 100, false), "writes flow: a failover ranks by fresh positions");
     }
 
     @Test

@@ -181,7 +181,8 @@ final class SimIo {
         // As the driver: the next probe at the steady rate only while the loop's last decision (before this probe's)
         // left the node steady and the position stood still (ProbeCadence). The driver also probes at once when a
         // decision ends the steady state; not modelled (less kind).
-        long next = vigil.core.node.ProbeCadence.intervalMs(p.steady, moved, Simulation.PROBE_EVERY_MS);
+        long next = vigil.core.node.ProbeCadence.intervalMs(p.steady, moved, Simulation.PROBE_EVERY_MS,
+                sim.spec.synchronous());
         // The driver drops a probe that ran across a freeze or thaw (asked for or answered meanwhile), or across
         // the end of an action or a fence (ProbeGate).
         // As the driver: what the upstream answered about its WAL, while this standby does not stream (UpstreamWal).

@@ -143,6 +143,8 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
         probeNow(() -> localView.afterPostmasterExit(probe::probe));
     }
 
+    /** Synchronous mode: the steady rate is higher there ({@link ProbeCadence}). */
+    private volatile boolean synchronous;
     /** The configured probe interval (ms); 0 until probing starts. */
     private volatile long probeEveryMs;
     /** The number of the current probe chain ({@link #newChain}). */
@@ -157,7 +159,8 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
      * Probes every {@code every} while anything moves, less often while the node is steady ({@link ProbeCadence});
      * each probe schedules the next when it ends.
      */
-    public void startProbing(Duration every) {
+    public void startProbing(Duration every, boolean synchronous) {
+        this.synchronous = synchronous;
         probeEveryMs = every.toMillis();
         newChain();
     }
@@ -183,7 +186,7 @@ public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
         } finally {
             try {
                 if (c == chain.get()) {
-                    probes.schedule(() -> scheduledProbe(c), ProbeCadence.intervalMs(steady, positionMoved, probeEveryMs),
+                    probes.schedule(() -> scheduledProbe(c), ProbeCadence.intervalMs(steady, positionMoved, probeEveryMs, synchronous),
                             TimeUnit.MILLISECONDS);
                 }
             } catch (java.util.concurrent.RejectedExecutionException closing) {
