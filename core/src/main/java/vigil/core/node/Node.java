@@ -195,6 +195,7 @@ public final class Node {
         private DaemonRestart restart;
         private TrackedPlacement.Grant grant; // what this step's heartbeats carry, computed once
         private Why why;
+        private boolean ticking; // the input is a tick (kickDue)
 
         Step(NodeConfig cfg, NodeState s, long now) {
             this.cfg = cfg;
@@ -218,6 +219,7 @@ public final class Node {
         }
 
         void handle(Input in) {
+            ticking = in instanceof Input.Tick;
             if (in instanceof Input.Tick) {
                 elect(new Observation.Tick(now));
                 supervise(new HaObservation.Tick(now));
@@ -612,7 +614,7 @@ public final class Node {
                     if (safe && !leads && executor.running() == null) {
                         effects.add(new Effect.DisarmWatchdog());
                         watchdog = watchdog.with(WatchdogState.Status.DISARMED);
-                    } else if ((safe || leaseCovers) && now >= Wake.nextKick(cfg, election, watchdog)) {
+                    } else if ((safe || leaseCovers) && now >= kickDue()) {
                         // While PostgreSQL is proven safe a keep-alive has no bound; a writable action then waits
                         // until one falls within the lease (startPending).
                         long notAfter = safe ? Long.MAX_VALUE : lastKeepAlive();
@@ -622,6 +624,18 @@ public final class Node {
                 }
                 default -> { }
             }
+        }
+
+        /**
+         * When this step keeps the watchdog alive: at {@link Wake#nextKick} on a tick; on any other input (an idle
+         * leader's acknowledgements come every heartbeat) up to a heartbeat before it, since the loop is awake anyway:
+         * the keep-alive then needs no wake of its own. Earlier is never less safe (every keep-alive is bounded by the
+         * lease, {@code leaseCovers}); a tick keeps the exact instant, which {@link Wake} gives (a tick before the wake
+         * decides nothing).
+         */
+        private long kickDue() {
+            long due = Wake.nextKick(cfg, election, watchdog);
+            return ticking ? due : due - election.electorate().timing().heartbeatMs();
         }
 
         /** What peers hear about this node: watchdog armed (and its effective timeout), and PostgreSQL's safety. */

@@ -34,17 +34,56 @@ public final class Wake {
      * changes after it. That pass must not wait for a timer; it came within a tick before wakes were computed.
      */
     public static long after(NodeConfig cfg, NodeState before, NodeDecision d, long now, boolean wasTick) {
+        long tried = wasTick ? now : Long.MIN_VALUE;
+        return settles(before, d, now) ? at(cfg, d.next(), now, tried, tried) : now;
+    }
+
+    /**
+     * As {@link #after(NodeConfig, NodeState, NodeDecision, long, boolean)}, for a loop that knows the instant of its
+     * last tick ({@code lastTickAt}, {@link Long#MIN_VALUE} before the first), so that the tick after an input can be
+     * skipped when this lies ahead (the daemon's loop and the simulator skip it; the simulator checks on every skip that
+     * the tick would have decided nothing, and everywhere before the wake, as for any wake): an idle node's heartbeats,
+     * acknowledgements and probes are then decided once, not twice. Which rules count as tried:
+     * <ul>
+     * <li>after a tick, every rule due by its instant;</li>
+     * <li>after a heartbeat, an acknowledgement or a probe, whose step runs the supervisor's whole pass and every rule
+     *     after it as a tick does, those due by the last tick; but no rule of the election's tick, which such a step
+     *     does not run: a message can set what a rule past due reads (the simulator found a primary handed leadership
+     *     back, named in the resignation, that would have stood only at its next timer);</li>
+     * <li>after any other input (an action's end, a VIP's report, an operator's request), none: it can change what a
+     *     rule past due reads without running that rule (the simulator found a switchover whose VIPs' reported
+     *     release was to start PostgreSQL again on the next tick).</li>
+     * </ul>
+     */
+    public static long after(NodeConfig cfg, NodeState before, NodeDecision d, Input in, long lastTickAt) {
+        long now = in.now();
+        if (!settles(before, d, now)) return now;
+        if (in instanceof Input.Tick) return at(cfg, d.next(), now, now, now);
+        boolean wholePass = in instanceof Input.Received || in instanceof Input.Probed;
+        return at(cfg, d.next(), now, wholePass ? Math.min(lastTickAt, now) : Long.MIN_VALUE, Long.MIN_VALUE);
+    }
+
+    /**
+     * Whether decision {@code d} only kept things going (so the next tick may wait for a timer): no record written, no
+     * change of role, candidacy or report, no reason given, and no effect beyond heartbeats and acknowledgements sent,
+     * the watchdog kept alive and the guards moved to the renewed lease's end (the step that moves a guard records where
+     * it now stands; nothing reads it again).
+     */
+    private static boolean settles(NodeState before, NodeDecision d, long now) {
         ElectionState was = before.election();
         ElectionState is = d.next().election();
-        if (!was.durable().record().equals(is.durable().record())) return now;
+        if (!was.durable().record().equals(is.durable().record())) return false;
         // The election's tick ran before the supervisor changed what it reads (this node's candidacy, its report):
         // a node that just became eligible must not wait for a timer to stand.
-        if (was.role() != is.role() || !was.own().equals(is.own()) || !was.ownReport().equals(is.ownReport())) return now;
-        if (d.why() != null) return now;
+        if (was.role() != is.role() || !was.own().equals(is.own()) || !was.ownReport().equals(is.ownReport())) return false;
+        if (d.why() != null) return false;
         for (Effect e : d.effects()) {
-            if (!(e instanceof Effect.Send || e instanceof Effect.KickWatchdog)) return now;
+            if (!(e instanceof Effect.Send || e instanceof Effect.KickWatchdog || e instanceof Effect.FenceAt
+                    || e instanceof Effect.VipDownAt)) {
+                return false;
+            }
         }
-        return at(cfg, d.next(), now, wasTick);
+        return true;
     }
 
     /**
@@ -54,7 +93,15 @@ public final class Wake {
      */
     public static long at(NodeConfig cfg, NodeState s, long now, boolean afterTick) {
         long after = afterTick ? now : Long.MIN_VALUE;
-        long at = Math.min(now + MAX_SLEEP_MS, ElectionWake.at(s.election(), after));
+        return at(cfg, s, now, after, after);
+    }
+
+    /**
+     * As {@link #at(NodeConfig, NodeState, long, boolean)}, leaving out the rules of the election's tick whose instant
+     * is at or before {@code electionAfter}, and the others whose instant is at or before {@code after}.
+     */
+    private static long at(NodeConfig cfg, NodeState s, long now, long after, long electionAfter) {
+        long at = Math.min(now + MAX_SLEEP_MS, ElectionWake.at(s.election(), electionAfter));
         Executor x = s.executor();
         if (x.running() != null) at = ElectionWake.first(at, x.running().deadlineAt(), after);
         if (x.fence() != null) at = ElectionWake.first(at, x.fence().deadlineAt(), after);

@@ -89,4 +89,68 @@ class WakeTest {
         long sent = d.next().election().leadership().lastSentAt();
         assertEquals(sent + TIMING.heartbeatMs(), Wake.at(c, d.next(), NOW, true));
     }
+
+    /**
+     * The acknowledgement that renews a leader's lease moves its lease guard ({@link Effect.FenceAt}) and, once the loop
+     * has ticked since everything before was due, asks for no tick at once: the daemon's loop then skips the tick after
+     * it, and decides each acknowledgement once. The skipped tick would indeed decide nothing (the simulator checks that
+     * on every skip). Without the loop's last tick (an input's decision that knows of none), every instant already past
+     * counts as due, and a tick follows.
+     */
+    @Test
+    void anAcknowledgementThatRenewsTheLeaseAsksForNoTickAtOnceAfterATick() {
+        NodeConfig c = config("n1", WatchdogConfig.OFF);
+        long sendAt = NOW - 70 + TIMING.heartbeatMs();
+        NodeDecision sent = settled(c, primaryLeader(off()), sendAt);
+        NodeState s = sent.next();
+        long seq = s.election().leadership().seq();
+        assertEquals(51, seq, "the heartbeat after the fixture's 50 went");
+        long at = sendAt + 5;
+        NodeDecision d = Node.decide(c, s, new Input.Received(at, "n2",
+                new vigil.core.election.Message.HeartbeatAck(5, seq, s.election().own())));
+        assertTrue(d.next().election().leadership().leaseUntil() > s.election().leadership().leaseUntil(), "renewed");
+        assertEquals(1, effectsOf(d, Effect.FenceAt.class).size(), "the guard moved: " + d.effects());
+        Input ack = new Input.Received(at, "n2", new vigil.core.election.Message.HeartbeatAck(5, seq, s.election().own()));
+        assertTrue(Wake.after(c, s, d, ack, sendAt) > at, "no tick at once after " + d.effects());
+        assertTrue(Wake.after(c, s, d, at, false) <= at, "without a tick to go by, what is past is due");
+        NodeDecision tick = Node.decide(c, d.next(), new Input.Tick(at));
+        assertTrue(tick.effects().isEmpty() && tick.next().equals(d.next()) && tick.why() == null
+                && tick.events().isEmpty() && tick.notes().isEmpty(), "a tick then decides nothing: " + tick.effects());
+    }
+
+    /**
+     * An input within a heartbeat of the next keep-alive brings it forward (the loop is awake anyway: an idle leader's
+     * acknowledgements then carry its keep-alives, which need no wake of their own); a tick at the same instant keeps
+     * the keep-alive's own instant, the one {@link Wake} gives.
+     */
+    @Test
+    void anInputWithinAHeartbeatOfTheNextKeepAliveBringsItForwardATickDoesNot() {
+        NodeConfig c = config("n1", WATCHDOG);
+        NodeState s = primaryLeader(armed(NOW - 120));
+        long next = Wake.nextKick(c, s.election(), s.watchdog());
+        assertTrue(next > NOW && next - NOW <= TIMING.heartbeatMs(), "the next keep-alive " + (next - NOW) + " ms ahead");
+        NodeDecision tick = Node.decide(c, s, new Input.Tick(NOW));
+        assertTrue(effectsOf(tick, Effect.KickWatchdog.class).isEmpty(), "a tick waits: " + tick.effects());
+        NodeDecision ack = Node.decide(c, s, new Input.Received(NOW, "n2",
+                new vigil.core.election.Message.HeartbeatAck(5, 50, s.election().own())));
+        assertEquals(1, effectsOf(ack, Effect.KickWatchdog.class).size(), "an acknowledgement kicks: " + ack.effects());
+        assertEquals(NOW, ack.next().watchdog().lastKick());
+    }
+
+    /** A follower that hears its leader's heartbeat after a tick asks for no tick at once: it decides each one once. */
+    @Test
+    void aFollowersHeartbeatAfterATickAsksForNoTickAtOnce() {
+        NodeConfig c = config("n3", WatchdogConfig.OFF);
+        NodeState s = settled(c, healthyStandby(disarmed()), NOW).next();
+        long at = NOW + 100;
+        vigil.core.election.ClusterRecord record = s.election().durable().record();
+        Input hb = new Input.Received(at, "n2", new vigil.core.election.Message.Heartbeat(6, 900, record,
+                java.util.Map.of(), java.util.Map.of()));
+        NodeDecision d = Node.decide(c, s, hb);
+        assertEquals(1, effectsOf(d, Effect.Send.class).size(), "acknowledged: " + d.effects());
+        long wake = Wake.after(c, s, d, hb, NOW);
+        assertTrue(wake > at, "no tick at once: wake " + (wake - at) + " ms, why " + d.why() + ", effects " + d.effects()
+                + ", own " + s.election().own() + " -> " + d.next().election().own() + ", report " + s.election().ownReport()
+                + " -> " + d.next().election().ownReport() + ", record same " + record.equals(d.next().election().durable().record()));
+    }
 }

@@ -155,6 +155,8 @@ final class SimHost {
         long scheduledWake = Long.MIN_VALUE;
         long tickToken;
         long lastTickAt = Long.MIN_VALUE / 4;
+        /** The instant of this process's last tick, up to which every rule was tried ({@link vigil.core.node.Wake}); none yet: MIN_VALUE. */
+        long triedUntil = Long.MIN_VALUE;
         /** When (own clock) this process last decided; Long.MIN_VALUE: not yet. */
         long decidedAt = Long.MIN_VALUE;
 

@@ -310,27 +310,34 @@ final class Simulation {
     private void checkQuietUntil(SimHost h, SimHost.Proc p, long now) {
         if (p.decidedAt == Long.MIN_VALUE) return;
         long until = Math.min(now, p.rawWake);
-        NodeConfig cfg = configOf(h);
         for (long t = p.decidedAt + TICK_LOCAL_MS; t < until + TICK_LOCAL_MS; t += TICK_LOCAL_MS) {
             long at = Math.min(t, until - 1);
             if (at <= p.decidedAt) continue;
-            NodeDecision d = Node.decide(cfg, p.state, new Input.Tick(at));
-            if (!d.effects().isEmpty() || !d.next().equals(p.state) || !d.events().isEmpty() || !d.notes().isEmpty()
-                    || d.why() != null) {
-                if (Boolean.getBoolean("vigil.sim.wakeDebug")) System.err.println("DEBUG decidedAt=" + p.decidedAt + " at=" + at + "\nSTATE " + p.state.supervisor() + "\nNEXT  " + d.next().supervisor() + "\nEL " + p.state.election());
-                fail(h.name + ": a tick at " + at + " ms (own clock), before the wake its loop set at " + p.rawWake
-                        + " ms, decides something: effects " + d.effects() + ", events " + d.events() + ", notes "
-                        + d.notes() + ", why " + d.why() + (d.next().equals(p.state) ? "" : ", and changes the state")
-                        + " — a timer is missing from Wake");
-            }
+            checkQuietAt(h, p, at, "a tick");
             if (at == until - 1) break;
         }
     }
 
+    /** Fails unless a tick at {@code at} (own clock), before the wake the loop set, would decide nothing. */
+    private void checkQuietAt(SimHost h, SimHost.Proc p, long at, String what) {
+        NodeDecision d = Node.decide(configOf(h), p.state, new Input.Tick(at));
+        if (!d.effects().isEmpty() || !d.next().equals(p.state) || !d.events().isEmpty() || !d.notes().isEmpty()
+                || d.why() != null) {
+            if (Boolean.getBoolean("vigil.sim.wakeDebug")) System.err.println("DEBUG decidedAt=" + p.decidedAt + " at=" + at + "\nSTATE " + p.state.supervisor() + "\nNEXT  " + d.next().supervisor() + "\nEL " + p.state.election());
+            fail(h.name + ": " + what + " at " + at + " ms (own clock), before the wake its loop set at " + p.rawWake
+                    + " ms, decides something: effects " + d.effects() + ", events " + d.events() + ", notes "
+                    + d.notes() + ", why " + d.why() + (d.next().equals(p.state) ? "" : ", and changes the state")
+                    + " — a timer is missing from Wake");
+        }
+    }
+
     /** After a decision: the loop sleeps until the next wake, no sooner than one tick after the last tick. */
-    private void scheduleWake(SimHost h, SimHost.Proc p, NodeState before, NodeDecision d, long now, boolean wasTick) {
+    private void scheduleWake(SimHost h, SimHost.Proc p, NodeState before, NodeDecision d, Input in) {
+        long now = in.now();
+        boolean wasTick = in instanceof Input.Tick;
         if (wasTick) p.lastTickAt = now;
-        long raw = Wake.after(configOf(h), before, d, now, wasTick);
+        long raw = Wake.after(configOf(h), before, d, in, p.triedUntil);
+        if (wasTick) p.triedUntil = now;
         if (spec.mutation() == SimSpec.Mutation.WAKE_LATE) raw += 40;
         p.rawWake = raw;
         p.decidedAt = now;
@@ -371,14 +378,19 @@ final class Simulation {
     }
 
     /**
-     * As the daemon's loop: an input is decided, then a tick (every rule due is tried) — at once, or, when carrying out
-     * the input blocked the loop (a slow fsync) or froze it, when it runs again, after what queued meanwhile.
+     * As the daemon's loop: an input is decided, then a tick (every rule due is tried) if the wake that decision set has
+     * come ({@link Wake}: a tick before it decides nothing, so the loop skips it; checked here on every skip) — at once,
+     * or, when carrying out the input blocked the loop (a slow fsync) or froze it, when it runs again, after what queued
+     * meanwhile (a tick that then finds nothing due decides nothing).
      */
     private void decideAndTick(SimHost h, SimHost.Proc p, Input in) {
         decide(h, p, in);
         if (in instanceof Input.Tick || p != h.proc || p.halted) return;
         if (p.busyUntilUs > nowUs || p.pausedUntilUs > nowUs || h.suspended() || !p.buffered.isEmpty()) {
             p.buffered.add(Input.Tick::new);
+        } else if (p.rawWake > in.now()) {
+            counts.add("ticks_skipped_after_input");
+            checkQuietAt(h, p, in.now(), "the tick the loop skipped after an input");
         } else {
             decide(h, p, new Input.Tick(in.now()));
         }
@@ -410,7 +422,7 @@ final class Simulation {
         }
         if (Invariants.mayWrite(p.state) && !Invariants.mayWrite(before)) p.mayWriteSinceLocal = in.now();
         p.lastLeaseUntil = Math.max(p.lastLeaseUntil, Invariants.leaseUntil(p.state));
-        scheduleWake(h, p, before, d, in.now(), in instanceof Input.Tick);
+        scheduleWake(h, p, before, d, in);
         invariants.decided(h, d);
         io.execute(h, p, d.effects(), 0);
     }

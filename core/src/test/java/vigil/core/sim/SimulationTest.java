@@ -151,7 +151,9 @@ class SimulationTest {
         int schedules = Integer.getInteger("vigil.sim.switchoverSchedules", 150);
         SimCounts c = runAll(schedules, seed -> (seed % 2 == 0 ? SimSpec.forSeed(seed).withSynchronousPostgres()
                 : SimSpec.forSeed(seed).withPostgres()).withSwitchovers(true), "switchovers amid faults");
-        assertTrue(c.get("switchover_begun") >= schedules / 3, "too few switchovers began: " + c);
+        // A floor, not a rate: 46-53 of 150 began across seed ranges and versions of the loop (most are refused or
+        // find no leader amid the faults); a quarter still fails a switchover that never begins.
+        assertTrue(c.get("switchover_begun") >= schedules / 4, "too few switchovers began: " + c);
         assertTrue(c.get("why_SWITCHOVER_ABORTED") >= 1, "no switchover was ever aborted by a fault: " + c);
         assertTrue(c.get("paused") >= schedules && c.get("why_PAUSED") >= schedules / 2, "too little maintenance: " + c);
         assertTrue(c.get("restart_pg_begun") >= schedules / 2 && c.get("why_RESTART_REQUESTED") >= schedules / 2,

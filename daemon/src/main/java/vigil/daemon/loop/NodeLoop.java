@@ -148,6 +148,8 @@ public final class NodeLoop implements Runnable {
     /** The instant the core asked to be ticked at, and when the last tick was ({@link #run}). */
     private long wakeAt;
     private long lastTickAt;
+    /** The instant of the last tick, up to which every rule was tried (Wake#after); none yet: Long.MIN_VALUE. */
+    private long triedUntil = Long.MIN_VALUE;
 
     /**
      * @param pg       null when vigil manages no PostgreSQL here
@@ -347,10 +349,11 @@ public final class NodeLoop implements Runnable {
 
     /**
      * Sleeps until the next input or the instant the core last asked to be woken ({@link Wake}), whichever comes first;
-     * ticks at that instant, and after every input (at the input's instant: what the input changed is acted on at once,
-     * and every rule that came due is tried). Timer ticks never come closer together than {@link Wake#MIN_TICK_MS};
-     * the core never asks for a sleep longer than {@link Wake#MAX_SLEEP_MS}. An idle follower thus wakes only for its
-     * leader's heartbeats.
+     * ticks at that instant, and after an input whose decision asked for a tick by now (at the input's instant: what
+     * the input changed is acted on at once, and every rule that came due is tried; a tick before the wake would decide
+     * nothing). Timer ticks never come closer together than {@link Wake#MIN_TICK_MS}; the core never asks for a sleep
+     * longer than {@link Wake#MAX_SLEEP_MS}. An idle follower thus wakes only for its leader's heartbeats, and decides
+     * each once.
      */
     @Override
     public void run() {
@@ -364,8 +367,10 @@ public final class NodeLoop implements Runnable {
                 In in = wait > 0 ? inputs.poll(wait, TimeUnit.MILLISECONDS) : inputs.poll();
                 if (in != null) handle(in);
                 now = clock.getAsLong();
-                // A tick after every input too: every rule due by now is tried, so the wake left out none (Wake).
-                if (!halted && (in != null || now >= Math.max(wakeAt, lastTickAt + Wake.MIN_TICK_MS))) {
+                // After an input, a tick at once if the wake its decision set has come (every rule due by now is tried);
+                // before the wake a tick decides nothing (Wake's invariant, checked by the simulator on every tick it
+                // skips), so it is skipped: an idle node's heartbeats, acknowledgements and probes are decided once.
+                if (!halted && (in != null && now >= wakeAt || now >= Math.max(wakeAt, lastTickAt + Wake.MIN_TICK_MS))) {
                     lastTickAt = now;
                     decide(new Input.Tick(now));
                 }
@@ -415,7 +420,8 @@ public final class NodeLoop implements Runnable {
 
     private void decide(Input in) {
         NodeDecision d = Node.decide(config, state, in);
-        wakeAt = Wake.after(config, state, d, in.now(), in instanceof Input.Tick);
+        wakeAt = Wake.after(config, state, d, in, triedUntil);
+        if (in instanceof Input.Tick) triedUntil = in.now();
         boolean restartGivenUp = state.restart() != null && d.next().restart() == null && !d.next().halted();
         state = d.next();
         for (Event e : d.events()) Logs.event(log, e);
