@@ -9,7 +9,10 @@ import vigil.core.ha.PgView;
 public sealed interface Input {
     long now();
 
-    /** Time passed: the driver sends one at the instant {@link Wake} asks for, and after every other input. */
+    /**
+     * Time passed: the driver sends one at the instant {@link Wake} asks for, and after any other input whose decision
+     * left that instant come ({@link Wake#after(NodeConfig, NodeState, NodeDecision, Input, long)}).
+     */
     record Tick(long now) implements Input {}
 
     record Received(long now, String from, Message message) implements Input {}

@@ -195,7 +195,7 @@ public final class Node {
         private DaemonRestart restart;
         private TrackedPlacement.Grant grant; // what this step's heartbeats carry, computed once
         private Why why;
-        private boolean ticking; // the input is a tick (kickDue)
+        private boolean early; // the input is a message: the watchdog may be kept alive early (kickDue)
 
         Step(NodeConfig cfg, NodeState s, long now) {
             this.cfg = cfg;
@@ -219,7 +219,7 @@ public final class Node {
         }
 
         void handle(Input in) {
-            ticking = in instanceof Input.Tick;
+            early = in instanceof Input.Received;
             if (in instanceof Input.Tick) {
                 elect(new Observation.Tick(now));
                 supervise(new HaObservation.Tick(now));
@@ -627,15 +627,19 @@ public final class Node {
         }
 
         /**
-         * When this step keeps the watchdog alive: at {@link Wake#nextKick} on a tick; on any other input (an idle
+         * When this step keeps the watchdog alive: at {@link Wake#nextKick}; on a message from a peer (an idle
          * leader's acknowledgements come every heartbeat) up to a heartbeat before it, since the loop is awake anyway:
          * the keep-alive then needs no wake of its own. Earlier is never less safe (every keep-alive is bounded by the
          * lease, {@code leaseCovers}); a tick keeps the exact instant, which {@link Wake} gives (a tick before the wake
-         * decides nothing).
+         * decides nothing). Only a message, which the loop stamps with its own clock as it takes it, and only
+         * {@link #KICK_EVERY_MS} after the last keep-alive: an input stamped on another thread (a probe, an action's
+         * end) may be decided after a later tick, and a keep-alive recorded at its older instant would understate the
+         * last one, on which a writable action's start rests ({@code leaseCovers(lastKick)}).
          */
         private long kickDue() {
             long due = Wake.nextKick(cfg, election, watchdog);
-            return ticking ? due : due - election.electorate().timing().heartbeatMs();
+            if (!early) return due;
+            return Math.max(due - election.electorate().timing().heartbeatMs(), watchdog.lastKick() + KICK_EVERY_MS);
         }
 
         /** What peers hear about this node: watchdog armed (and its effective timeout), and PostgreSQL's safety. */

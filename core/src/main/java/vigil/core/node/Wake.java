@@ -46,8 +46,9 @@ public final class Wake {
      * acknowledgements and probes are then decided once, not twice. Which rules count as tried:
      * <ul>
      * <li>after a tick, every rule due by its instant;</li>
-     * <li>after a heartbeat, an acknowledgement or a probe, whose step runs the supervisor's whole pass and every rule
-     *     after it as a tick does, those due by the last tick; but no rule of the election's tick, which such a step
+     * <li>after a message from a peer (a heartbeat, an acknowledgement, a vote...) or a probe, whose step runs the
+     *     supervisor's whole pass and every rule after it as a tick does (the executor's deadlines, the watchdog, the
+     *     VIPs, a restart of vigild), those due by the last tick; but no rule of the election's tick, which such a step
      *     does not run: a message can set what a rule past due reads (the simulator found a primary handed leadership
      *     back, named in the resignation, that would have stood only at its next timer);</li>
      * <li>after any other input (an action's end, a VIP's report, an operator's request), none: it can change what a

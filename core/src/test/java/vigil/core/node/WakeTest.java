@@ -119,9 +119,10 @@ class WakeTest {
     }
 
     /**
-     * An input within a heartbeat of the next keep-alive brings it forward (the loop is awake anyway: an idle leader's
+     * A message within a heartbeat of the next keep-alive brings it forward (the loop is awake anyway: an idle leader's
      * acknowledgements then carry its keep-alives, which need no wake of their own); a tick at the same instant keeps
-     * the keep-alive's own instant, the one {@link Wake} gives.
+     * the keep-alive's own instant, the one {@link Wake} gives; a probe's answer (stamped on another thread) never
+     * brings it forward, nor a message within {@link Node#KICK_EVERY_MS} of the last one.
      */
     @Test
     void anInputWithinAHeartbeatOfTheNextKeepAliveBringsItForwardATickDoesNot() {
@@ -135,6 +136,14 @@ class WakeTest {
                 new vigil.core.election.Message.HeartbeatAck(5, 50, s.election().own())));
         assertEquals(1, effectsOf(ack, Effect.KickWatchdog.class).size(), "an acknowledgement kicks: " + ack.effects());
         assertEquals(NOW, ack.next().watchdog().lastKick());
+        // A probe's answer is stamped on the probe thread and may be decided after a later tick: never early.
+        NodeDecision probed = Node.decide(c, s, new Input.Probed(NOW, primary()));
+        assertTrue(effectsOf(probed, Effect.KickWatchdog.class).isEmpty(), "a probe waits: " + probed.effects());
+        // Nor a message within KICK_EVERY_MS of the last keep-alive (the recorded last keep-alive never goes back).
+        NodeState justKicked = primaryLeader(armed(NOW - Node.KICK_EVERY_MS + 1));
+        NodeDecision soon = Node.decide(c, justKicked, new Input.Received(NOW, "n2",
+                new vigil.core.election.Message.HeartbeatAck(5, 50, s.election().own())));
+        assertTrue(effectsOf(soon, Effect.KickWatchdog.class).isEmpty(), "too soon: " + soon.effects());
     }
 
     /** A follower that hears its leader's heartbeat after a tick asks for no tick at once: it decides each one once. */
