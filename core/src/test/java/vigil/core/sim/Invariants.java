@@ -451,12 +451,19 @@ final class Invariants {
     /**
      * A standby must not start with data of a branch the cluster had already abandoned when it was started (it would
      * serve reads of commits the cluster lost). A branch abandoned while it was starting (a failover that forked
-     * behind it in the meantime) is found by its supervisor afterwards, and only counted here.
+     * behind it in the meantime) is found by its supervisor afterwards, and only counted here. So is a host in the gap
+     * a lease cannot close ({@link #inGap}: frozen whole, resumed, a newer leader elected meanwhile): it starts the
+     * standby under the leader its stopped clock still believes in, as its primary would write under that lease
+     * (seed 3478 of the synchronous schedules).
      */
     void standbyStarted(SimHost h, boolean offHistoryAtStart) {
         if (!offHistory(h)) return;
         if (!offHistoryAtStart) {
             sim.counts.add("standby_diverged_by_a_concurrent_failover");
+            return;
+        }
+        if (inGap(h)) {
+            sim.counts.add("standby_started_in_gap");
             return;
         }
         SimPostgres pg = h.pg;

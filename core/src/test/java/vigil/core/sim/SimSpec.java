@@ -86,7 +86,13 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
          * as "the WAL is removed" (as if {@code OldPrimaryProbe.walRemoved} concluded from silence): standbys that could
          * stream again are copied anew.
          */
-        SILENCE_IS_REMOVAL
+        SILENCE_IS_REMOVAL,
+        /**
+         * The driver's check of a standby's upstream never reads "removed" (as if {@code UpstreamWal} were removed, or
+         * the rule that copies such a standby anew): a standby rewound to a point whose WAL its upstream no longer
+         * holds waits for it for ever.
+         */
+        REMOVAL_UNSEEN
     }
 
     static SimSpec forSeed(long seed) {

@@ -8,7 +8,8 @@ import vigil.core.ha.PgView;
  * removed the WAL from the standby's position; the answer comes after a few ms from a running, reachable server, and
  * otherwise says nothing, after up to the check's 2 s deadline. It is carried in the views handed to the node step only
  * while the position stays the one asked for and nothing cleared it since (streaming again, another upstream, a stop).
- * Mutation {@link SimSpec.Mutation#SILENCE_IS_REMOVAL}: anything but WAL arriving reads as "removed".
+ * Mutation {@link SimSpec.Mutation#SILENCE_IS_REMOVAL}: anything but WAL arriving reads as "removed";
+ * {@link SimSpec.Mutation#REMOVAL_UNSEEN}: nothing does.
  */
 final class SimUpstreamWal {
     static final long EVERY_US = 5_000_000;
@@ -50,7 +51,8 @@ final class SimUpstreamWal {
                 // The server's answer is read when it comes: the WAL may have been removed meanwhile.
                 boolean gone = answers && src.up && at.lsn() < src.pg.walFrom;
                 boolean available = answers && src.up && !gone;
-                boolean removed = sim.spec.mutation() == SimSpec.Mutation.SILENCE_IS_REMOVAL ? !available : gone;
+                boolean removed = sim.spec.mutation() == SimSpec.Mutation.SILENCE_IS_REMOVAL ? !available
+                        : gone && sim.spec.mutation() != SimSpec.Mutation.REMOVAL_UNSEEN;
                 answer = new Answer(g, up, at, removed);
                 if (removed) sim.counts.add("upstream_wal_removed_answers");
             });

@@ -48,7 +48,11 @@ final class SimWrites {
             return;
         }
         if (!sim.histories.onHistoryOf(pg.timeline, pg.lsn, src.timeline, src.lsn)) return; // diverged: it stalls
-        if (pg.inconsistent || pg.lsn < src.walFrom) return; // the WAL it needs is gone: it stalls for good
+        if (pg.lsn < src.walFrom) return; // the WAL it needs is gone: it stalls for good
+        // A standby not yet consistent waits for WAL from where its replay stands (its position): an upstream that
+        // holds it lets replay go on, as PostgreSQL's would (stuck here, it would wait for WAL its upstream answers it
+        // has, which no driver could see as missing: seed 4336 of the leader crashes, rewound twice).
+        pg.inconsistent = false;
         pg.streaming = true;
         pg.streamedSinceStart = true;
         if (sim.random.nextInt(10) < h.streamRate) {

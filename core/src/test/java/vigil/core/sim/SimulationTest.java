@@ -117,6 +117,15 @@ class SimulationTest {
         caught(SimSpec.Mutation.SILENCE_IS_REMOVAL, false, "although it could stream from there");
     }
 
+    /**
+     * A driver that never sees the upstream answer that the WAL is removed (or a supervisor without the rule that then
+     * copies the standby anew) must be caught: a standby rewound to a point whose WAL is gone never becomes consistent.
+     */
+    @Test
+    void aStandbyWaitingForRemovedWalForEverIsCaught() {
+        caught(SimSpec.Mutation.REMOVAL_UNSEEN, false, "has not become consistent");
+    }
+
     /** A restart that closes the watchdog without first withdrawing its announcement must be caught. */
     @Test
     void aRestartThatLeavesTheWatchdogProofStandingIsCaught() {
