@@ -19,7 +19,7 @@ public final class Bench {
 
     static {
         for (Scenario s : List.of(new LeaderCrash(), new LeaderIsolation(), new Idle(false), new Idle(true), new NodeCrash(),
-                new PostgresCrash(), new Switchover(), new RollingRestart(), new NodeCrashSync(), new NodeCrashKillFirst(), new NodeCrashHttpLoad(), new Partition(), new LinkTrouble.Flapping(),
+                new PostgresCrash(), new Switchover(), new RollingRestart(), new RestartDaemon(), new FailoverTo(), new NodeCrashSync(), new NodeCrashKillFirst(), new NodeCrashHttpLoad(), new Partition(), new LinkTrouble.Flapping(),
                 new LinkTrouble.Lossy())) {
             SCENARIOS.put(s.name(), s);
         }
