@@ -332,6 +332,19 @@ final class Invariants {
         return newestOther > h.gapTerm && newestOther > newestOwn;
     }
 
+    /**
+     * {@code h} is in the gap ({@link #inGap}) and its vigild still knows no term as new as the newest leader's
+     * elsewhere: what it does now rests on a lease its stopped clock stretched.
+     */
+    boolean actsInGap(SimHost h, SimHost.Proc p) {
+        if (p == null || !inGap(h)) return false;
+        long newestOther = 0;
+        for (Map.Entry<Long, String> l : leaderOfTerm.entrySet()) {
+            if (!l.getValue().equals(h.name)) newestOther = Math.max(newestOther, l.getKey());
+        }
+        return p.state.election().term() < newestOther;
+    }
+
     // ---- PostgreSQL events ------------------------------------------------------------------------------------
 
     void wrote(SimHost h) {
@@ -451,18 +464,18 @@ final class Invariants {
     /**
      * A standby must not start with data of a branch the cluster had already abandoned when it was started (it would
      * serve reads of commits the cluster lost). A branch abandoned while it was starting (a failover that forked
-     * behind it in the meantime) is found by its supervisor afterwards, and only counted here. So is a host in the gap
-     * a lease cannot close ({@link #inGap}: frozen whole, resumed, a newer leader elected meanwhile): it starts the
-     * standby under the leader its stopped clock still believes in, as its primary would write under that lease
-     * (seed 3478 of the synchronous schedules).
+     * behind it in the meantime) is found by its supervisor afterwards, and only counted here. So is a start begun by
+     * a host in the gap a lease cannot close ({@link #actsInGap}: frozen whole, resumed, a newer leader elected
+     * meanwhile that its vigild has not heard of): it starts the standby under the leader its stopped clock still
+     * believes in, as its primary would write under that lease (seed 3478 of the synchronous schedules).
      */
-    void standbyStarted(SimHost h, boolean offHistoryAtStart) {
+    void standbyStarted(SimHost h, boolean offHistoryAtStart, boolean inGapAtStart) {
         if (!offHistory(h)) return;
         if (!offHistoryAtStart) {
             sim.counts.add("standby_diverged_by_a_concurrent_failover");
             return;
         }
-        if (inGap(h)) {
+        if (inGapAtStart) {
             sim.counts.add("standby_started_in_gap");
             return;
         }

@@ -152,6 +152,7 @@ final class SimActions {
                              long readyUs) {
         SimPostgres pg = h.pg;
         boolean offAtStart = sim.invariants.offHistory(h);
+        boolean inGapAtStart = sim.invariants.actsInGap(h, p);
         if (pg.groupFrozen && !p.freezeWanted) { // the driver thaws an empty group it did not freeze itself
             pg.groupFrozen = false;
             pg.freezeWrites++;
@@ -163,14 +164,15 @@ final class SimActions {
         pg.streamedSinceStart = false;
         pg.ranAsPrimary = role == SimPostgres.Server.PRIMARY;
         pg.rejoinsSinceStart = 0;
-        later(h, readyUs, () -> ready(h, p, job, role, offAtStart));
+        later(h, readyUs, () -> ready(h, p, job, role, offAtStart, inGapAtStart));
     }
 
     /** The postmaster is ready unless it was born in a frozen group: then once the group is thawed. */
-    private void ready(SimHost h, SimHost.Proc p, SimHost.Job job, SimPostgres.Server role, boolean offAtStart) {
+    private void ready(SimHost h, SimHost.Proc p, SimHost.Job job, SimPostgres.Server role, boolean offAtStart,
+                       boolean inGapAtStart) {
         SimPostgres pg = h.pg;
         if (pg.groupFrozen && pg.server == SimPostgres.Server.STARTING) {
-            later(h, 10_000, () -> ready(h, p, job, role, offAtStart));
+            later(h, 10_000, () -> ready(h, p, job, role, offAtStart, inGapAtStart));
             return;
         }
         if (pg.server != SimPostgres.Server.STARTING || pg.target != role) {
@@ -178,7 +180,7 @@ final class SimActions {
             return;
         }
         pg.server = role;
-        if (role == SimPostgres.Server.STANDBY) sim.invariants.standbyStarted(h, offAtStart);
+        if (role == SimPostgres.Server.STANDBY) sim.invariants.standbyStarted(h, offAtStart, inGapAtStart);
         end(h, p, job, sim.nowUs, Outcome.OK);
     }
 
@@ -335,6 +337,8 @@ final class SimActions {
                     }
                     // A copy holds WAL from its start; a rewound one needs the source's WAL from the common point on.
                     pg.inconsistent = rewind && (pg.inconsistent || lsn < from.walFrom);
+                    pg.minRecTimeline = rewind ? from.timeline : 0;
+                    pg.minRecLsn = rewind ? from.lsn : 0;
                     pg.timeline = from.timeline;
                     pg.lsn = lsn;
                     pg.walFrom = lsn;

@@ -80,6 +80,13 @@ final class SimPostgres {
      * connections, FAILING) until copied anew.
      */
     boolean inconsistent;
+    /**
+     * The minimum recovery point pg_rewind wrote (its source's end when it ran, on the source's timeline): an
+     * inconsistent standby becomes consistent only by replaying up to it, so only from an upstream whose history holds
+     * it (a later fork before it leaves the standby stuck although the upstream has every WAL segment it asks for).
+     */
+    long minRecTimeline;
+    long minRecLsn;
     /** Successful clones and rewinds since the server last started: more than a few in a row is a rejoin loop. */
     int rejoinsSinceStart;
 
@@ -116,6 +123,8 @@ final class SimPostgres {
         setAside = false;
         walFrom = 0;
         inconsistent = false;
+        minRecTimeline = 0;
+        minRecLsn = 0;
     }
 
     boolean processesPresent() {

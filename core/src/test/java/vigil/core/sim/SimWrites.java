@@ -50,8 +50,10 @@ final class SimWrites {
         if (!sim.histories.onHistoryOf(pg.timeline, pg.lsn, src.timeline, src.lsn)) return; // diverged: it stalls
         if (pg.lsn < src.walFrom) return; // the WAL it needs is gone: it stalls for good
         // A standby not yet consistent waits for WAL from where its replay stands (its position): an upstream that
-        // holds it lets replay go on, as PostgreSQL's would (stuck here, it would wait for WAL its upstream answers it
-        // has, which no driver could see as missing: seed 4336 of the leader crashes, rewound twice).
+        // holds it, on a history that also holds the minimum recovery point pg_rewind wrote, lets replay reach
+        // consistency, as PostgreSQL's would (seed 4336 of the leader crashes, rewound twice). Off that history,
+        // PostgreSQL refuses the timeline and the standby stays stuck, whatever WAL the upstream holds.
+        if (pg.inconsistent && !sim.histories.onHistoryOf(pg.minRecTimeline, pg.minRecLsn, src.timeline, src.lsn)) return;
         pg.inconsistent = false;
         pg.streaming = true;
         pg.streamedSinceStart = true;
