@@ -87,6 +87,8 @@ final class SimPostgres {
      */
     long minRecTimeline;
     long minRecLsn;
+    /** The start at which a standby stuck off that history was last counted. */
+    long stuckCountedAtUs = -1;
     /** Successful clones and rewinds since the server last started: more than a few in a row is a rejoin loop. */
     int rejoinsSinceStart;
 

@@ -53,7 +53,13 @@ final class SimWrites {
         // holds it, on a history that also holds the minimum recovery point pg_rewind wrote, lets replay reach
         // consistency, as PostgreSQL's would (seed 4336 of the leader crashes, rewound twice). Off that history,
         // PostgreSQL refuses the timeline and the standby stays stuck, whatever WAL the upstream holds.
-        if (pg.inconsistent && !sim.histories.onHistoryOf(pg.minRecTimeline, pg.minRecLsn, src.timeline, src.lsn)) return;
+        if (pg.inconsistent && !sim.histories.onHistoryOf(pg.minRecTimeline, pg.minRecLsn, src.timeline, src.lsn)) {
+            if (pg.stuckCountedAtUs != pg.startedAtUs) { // once per start
+                pg.stuckCountedAtUs = pg.startedAtUs;
+                sim.counts.add("stuck_off_min_recovery_history");
+            }
+            return;
+        }
         pg.inconsistent = false;
         pg.streaming = true;
         pg.streamedSinceStart = true;
