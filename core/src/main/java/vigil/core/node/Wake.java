@@ -26,22 +26,15 @@ public final class Wake {
     private Wake() {}
 
     /**
-     * The next tick after decision {@code d} took {@code before} to {@code d.next()} at {@code now}: {@link #at}, or at
-     * once (the loop's next turn) when the decision did more than keep the lease and the watchdog going. A step of the
-     * supervisor reads some of what it changed only on its next pass: the record it has just written (a new primary, a
-     * bootstrap), a restart or a need to rewind that its candidacy, computed first, has not seen yet, a fence run it
-     * has just asked for; and the election's tick, which runs first, reads the candidacy and report the supervisor
-     * changes after it. That pass must not wait for a timer; it came within a tick before wakes were computed.
-     */
-    public static long after(NodeConfig cfg, NodeState before, NodeDecision d, long now, boolean wasTick) {
-        long tried = wasTick ? now : Long.MIN_VALUE;
-        return settles(before, d, now) ? at(cfg, d.next(), now, tried, tried) : now;
-    }
-
-    /**
-     * As {@link #after(NodeConfig, NodeState, NodeDecision, long, boolean)}, for a loop that knows the instant of its
-     * last tick ({@code lastTickAt}, {@link Long#MIN_VALUE} before the first), so that the tick after an input can be
-     * skipped when this lies ahead (the daemon's loop and the simulator skip it; the simulator checks on every skip that
+     * The next tick after decision {@code d} took {@code before} to {@code d.next()} on input {@code in}: {@link #at},
+     * or at once (the loop's next turn) when the decision did more than keep the lease and the watchdog going. A step
+     * of the supervisor reads some of what it changed only on its next pass: the record it has just written (a new
+     * primary, a bootstrap), a restart or a need to rewind that its candidacy, computed first, has not seen yet, a fence
+     * run it has just asked for; and the election's tick, which runs first, reads the candidacy and report the
+     * supervisor changes after it. That pass must not wait for a timer; it came within a tick before wakes were computed.
+     *
+     * <p>The loop passes the instant of its last tick ({@code lastTickAt}, {@link Long#MIN_VALUE} before the first), so
+     * that the tick after an input can be skipped when this lies ahead (the daemon's loop and the simulator skip it; the simulator checks on every skip that
      * the tick would have decided nothing, and everywhere before the wake, as for any wake): an idle node's heartbeats,
      * acknowledgements and probes are then decided once, not twice. Which rules count as tried:
      * <ul>

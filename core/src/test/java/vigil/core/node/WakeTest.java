@@ -27,7 +27,7 @@ class WakeTest {
             wakes++;
             if (!effectsOf(d, Effect.KickWatchdog.class).isEmpty()) kicks.add(t);
             if (!effectsOf(d, Effect.Fence.class).isEmpty()) return new Run(kicks, t, wakes);
-            long next = Math.max(Wake.after(c, s, d, t, true), t + Wake.MIN_TICK_MS);
+            long next = Math.max(Wake.after(c, s, d, new Input.Tick(t), t), t + Wake.MIN_TICK_MS);
             s = d.next();
             t = next;
         }
@@ -63,7 +63,7 @@ class WakeTest {
     private static NodeDecision settled(NodeConfig c, NodeState s, long t) {
         for (int i = 0; i < 5; i++) {
             NodeDecision d = Node.decide(c, s, new Input.Tick(t));
-            if (Wake.after(c, s, d, t, true) > t) return d;
+            if (Wake.after(c, s, d, new Input.Tick(t), t) > t) return d;
             s = d.next();
         }
         throw new AssertionError("no settled state at " + t);
@@ -112,7 +112,7 @@ class WakeTest {
         assertEquals(1, effectsOf(d, Effect.FenceAt.class).size(), "the guard moved: " + d.effects());
         Input ack = new Input.Received(at, "n2", new vigil.core.election.Message.HeartbeatAck(5, seq, s.election().own()));
         assertTrue(Wake.after(c, s, d, ack, sendAt) > at, "no tick at once after " + d.effects());
-        assertTrue(Wake.after(c, s, d, at, false) <= at, "without a tick to go by, what is past is due");
+        assertTrue(Wake.after(c, s, d, ack, Long.MIN_VALUE) <= at, "without a tick to go by, what is past is due");
         NodeDecision tick = Node.decide(c, d.next(), new Input.Tick(at));
         assertTrue(tick.effects().isEmpty() && tick.next().equals(d.next()) && tick.why() == null
                 && tick.events().isEmpty() && tick.notes().isEmpty(), "a tick then decides nothing: " + tick.effects());
