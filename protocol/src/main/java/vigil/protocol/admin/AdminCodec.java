@@ -181,37 +181,24 @@ public final class AdminCodec {
      * Decodes a successful reply's result into a typed view such as {@link StatusView}. Unknown fields
      * are ignored (a newer daemon may add some); missing fields, nulls for numbers or booleans and
      * wrong types give {@link ErrorCode#BAD_REQUEST} naming the field, e.g. {@code nodes[1].reachable}.
-     */
-    /**
      * Fields added to the status after its first release are optional on the wire (a daemon that manages no
      * PostgreSQL, or an older one, may leave them out): absent reads as null. Every other field stays required.
+     *
+     * <p>A status is read by hand ({@link StatusReader}, the same rules): it is what vigilctl decodes on every call,
+     * and data binding's introspection would be most of a call's time.
      */
-    private static JsonNode withOptionalFields(JsonNode result, Class<?> type) {
-        if (type != StatusView.class) return result;
-        com.fasterxml.jackson.databind.node.ObjectNode copy = ((com.fasterxml.jackson.databind.node.ObjectNode) result).deepCopy();
-        if (!copy.has("postgres")) copy.putNull("postgres");
-        if (!copy.has("services")) copy.putArray("services"); // a daemon with no service action that has run
-        if (!copy.has("scheduled_switchover")) copy.putNull("scheduled_switchover"); // none held (or an older daemon)
-        if (copy.get("postgres") instanceof com.fasterxml.jackson.databind.node.ObjectNode pg && !pg.has("vips")) {
-            pg.putNull("vips"); // a daemon without VIPs
-        }
-        if (copy.get("postgres") instanceof com.fasterxml.jackson.databind.node.ObjectNode pg && !pg.has("tracked")) {
-            pg.putNull("tracked"); // a daemon without VIPs placed by checks
-        }
-        if (copy.get("nodes") instanceof com.fasterxml.jackson.databind.node.ArrayNode nodes) {
-            for (JsonNode n : nodes) {
-                if (n instanceof com.fasterxml.jackson.databind.node.ObjectNode o && !o.has("postgres")) o.putNull("postgres");
-            }
-        }
-        return copy;
-    }
-
+    @SuppressWarnings("unchecked")
     public static <T> Decoded<T> decodeResult(JsonNode result, Class<T> type) {
         try {
             if (result == null || !result.isObject()) {
                 return badReply("result must be an object, got " + describe(result));
             }
-            return Decoded.valid(MAPPER.treeToValue(withOptionalFields(result, type), type));
+            if (type == StatusView.class) {
+                return (Decoded<T>) Decoded.valid(StatusReader.status(result));
+            }
+            return Decoded.valid(MAPPER.treeToValue(result, type));
+        } catch (StatusReader.Bad e) {
+            return badReply("result field " + e.path + ": " + clip(e.getMessage()));
         } catch (JsonMappingException e) {
             return badReply("result field " + path(e) + ": " + clip(e.getOriginalMessage()));
         } catch (JacksonException | RuntimeException e) {

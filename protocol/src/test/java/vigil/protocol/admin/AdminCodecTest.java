@@ -242,6 +242,50 @@ class AdminCodecTest {
         assertEquals(ErrorCode.BAD_REQUEST, AdminCodec.decodeResult(null, StatusView.class).error().code());
     }
 
+    /** Every field a status can carry: PostgreSQL, VIPs, tracked checks, pause, bans, services, a held switchover. */
+    static StatusView fullStatus() {
+        PgNodeView primary = new PgNodeView("primary", 3L, "0/3000148", 0L, false, false, 0, "watchdog");
+        PgNodeView unknown = new PgNodeView(null, null, null, null, false, false, null, null);
+        return new StatusView(1, "n1", "maas", "leader", 7, "n1", 1312, true, 3, 2, List.of(
+                new NodeStatusView("n1", "data", "leader", true, true, primary),
+                new NodeStatusView("n2", "data", "follower", true, false,
+                        new PgNodeView("standby", 3L, "0/3000000", 328L, true, true, 2)),
+                new NodeStatusView("n3", "data", "unknown", false, false, unknown),
+                new NodeStatusView("w1", "witness", "follower", true, false)),
+                new PgClusterView("n1", 3, List.of("n2"), true, "STEADY", "db 10.232.0.100 on n1",
+                        new TrackedView("n1", "up", "ping ok"), "paused by alice at 2026-12-02T23:00:00Z", List.of("n3")),
+                List.of(new ServiceOutcomeView("restart-maas", "promoted", null, false, 1, 3, 1_764_000_000_000L, "exit 1")))
+                .withScheduledSwitchover("to n2 at 2026-12-03T02:00:00Z, asked by alice, held by n1");
+    }
+
+    @Test
+    void everyStatusFieldRoundTrips() {
+        for (StatusView status : List.of(fullStatus(), threeNodeStatus())) {
+            assertEquals(status, AdminCodec.decodeResult(AdminCodec.toTree(status), StatusView.class).orThrow());
+        }
+    }
+
+    @Test
+    void nestedStatusErrorsNameTheirPath() {
+        assertNestedError("\"timeline\":3,\"sync\"", "\"timeline\":\"3\",\"sync\"", "postgres.timeline");
+        assertNestedError("[\"n2\"]", "[2]", "postgres.sync[0]");
+        assertNestedError("\"lag_bytes\":328", "\"lag_bytes\":3.5", "nodes[1].postgres.lag_bytes");
+        assertNestedError("\"failcount\":2,", "", "nodes[1].postgres.failcount");
+        assertNestedError("\"holder\":\"n1\",", "", "postgres.tracked.holder");
+        assertNestedError("\"exit\":1", "\"exit\":null", "services[0].exit");
+        assertNestedError("\"ok\":false,\"exit\"", "\"ok\":0,\"exit\"", "services[0].ok");
+    }
+
+    private static void assertNestedError(String from, String to, String expectedPath) {
+        String line = AdminCodec.toTree(fullStatus()).toString();
+        assertTrue(line.contains(from), from + " in " + line);
+        Decoded<StatusView> decoded = AdminCodec.decodeResult(parse(line.replaceFirst(java.util.regex.Pattern.quote(from),
+                java.util.regex.Matcher.quoteReplacement(to))), StatusView.class);
+        assertFalse(decoded.isValid(), expectedPath + " should be rejected");
+        assertEquals(ErrorCode.BAD_REQUEST, decoded.error().code());
+        assertTrue(decoded.error().message().contains("result field " + expectedPath + ":"), decoded.error().message());
+    }
+
     private static void assertStatusError(String field, String json, String expectedPath) {
         var tree = (com.fasterxml.jackson.databind.node.ObjectNode) AdminCodec.toTree(threeNodeStatus());
         tree.set(field, parse(json));
