@@ -5,8 +5,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
-import java.util.TreeMap;
 import vigil.core.election.Message.Heartbeat;
 import vigil.core.election.Message.HeartbeatAck;
 import vigil.core.election.Message.PreVoteReply;
@@ -244,7 +242,7 @@ public final class Election {
             }
             seqs.sort(Comparator.reverseOrder());
             long majoritySeq = seqs.get(electorate.quorum() - 1);
-            Long sent = leadership.sentAt().get(majoritySeq);
+            Long sent = leadership.sentAt().at(majoritySeq);
             if (majoritySeq <= 0 || sent == null) return;
             boolean committed = leadership.recordCommitted() || majoritySeq >= leadership.recordSeq();
             long until = sent + timing.leaderLeaseMs();
@@ -442,10 +440,7 @@ public final class Election {
 
         private void sendHeartbeat() {
             long seq = leadership.seq() + 1;
-            NavigableMap<Long, Long> sent = new TreeMap<>(leadership.sentAt());
-            sent.put(seq, now);
-            while (sent.size() > Leadership.KEEP_SENT) sent.pollFirstEntry();
-            leadership = leadership.withSent(seq, now, sent);
+            leadership = leadership.withSent(seq, now);
             leaderContactAt = now; // the leader binds itself like a follower: no vote for another within a lease
             // Relay only what followers reported within a lease: a silent node's old position must not block votes.
             Map<String, Candidacy> table = new HashMap<>();

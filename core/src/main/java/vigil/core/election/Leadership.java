@@ -1,31 +1,29 @@
 package vigil.core.election;
 
 import java.util.Map;
-import java.util.NavigableMap;
-import java.util.TreeMap;
 
 /**
  * A leader's bookkeeping for one term. The lease runs to {@code leaseUntil}: the local send time of the newest
  * heartbeat a majority (the leader included) acknowledged, plus {@link Timing#leaderLeaseMs()}.
  *
- * @param sentAt recent heartbeat sequence numbers and their local send times (bounded)
+ * @param sentAt the local send times of the most recent heartbeats (the newest {@value #KEEP_SENT})
  * @param acked  per follower, the newest heartbeat sequence it acknowledged
  * @param leaseUntil 0 until the first majority acknowledgement
  * @param recordSeq  the first heartbeat that carried the current record version
  * @param recordCommitted a majority acknowledged a heartbeat carrying the current record: any later leader knows it
  */
-public record Leadership(long term, long electedAt, long seq, long lastSentAt, NavigableMap<Long, Long> sentAt,
+public record Leadership(long term, long electedAt, long seq, long lastSentAt, SentTimes sentAt,
                          Map<String, Long> acked, long leaseStart, long leaseUntil, long recordSeq,
                          boolean recordCommitted) {
     static final int KEEP_SENT = 256;
 
     public Leadership {
-        sentAt = new TreeMap<>(sentAt);
+        java.util.Objects.requireNonNull(sentAt, "sentAt");
         acked = Map.copyOf(acked);
     }
 
     static Leadership elected(long term, long now) {
-        return new Leadership(term, now, 0, Long.MIN_VALUE / 4, new TreeMap<>(), Map.of(), 0, 0, 1, false);
+        return new Leadership(term, now, 0, Long.MIN_VALUE / 4, SentTimes.none(), Map.of(), 0, 0, 1, false);
     }
 
     public boolean leaseEstablished() {
@@ -46,18 +44,14 @@ public record Leadership(long term, long electedAt, long seq, long lastSentAt, N
         return new Leadership(term, electedAt, seq, lastSentAt, sentAt, acked, start, until, recordSeq, committed);
     }
 
-    Leadership withSent(long newSeq, long now, NavigableMap<Long, Long> newSentAt) {
-        return new Leadership(term, electedAt, newSeq, now, newSentAt, acked, leaseStart, leaseUntil, recordSeq,
-                recordCommitted);
+    /** Heartbeat {@code newSeq} sent {@code now}. */
+    Leadership withSent(long newSeq, long now) {
+        return new Leadership(term, electedAt, newSeq, now, sentAt.with(newSeq, now, KEEP_SENT), acked, leaseStart,
+                leaseUntil, recordSeq, recordCommitted);
     }
 
     /** The record changed: it is committed once a majority acknowledged the next heartbeat, which carries it. */
     Leadership recordChanged() {
         return new Leadership(term, electedAt, seq, lastSentAt, sentAt, acked, leaseStart, leaseUntil, seq + 1, false);
-    }
-
-    @Override
-    public NavigableMap<Long, Long> sentAt() {
-        return java.util.Collections.unmodifiableNavigableMap(sentAt);
     }
 }

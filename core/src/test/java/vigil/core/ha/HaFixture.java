@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import vigil.core.election.Candidacy;
 import vigil.core.election.ClusterRecord;
 import vigil.core.election.Durable;
@@ -178,7 +177,7 @@ final class HaFixture {
             long contact = heardAt;
             if (role == Role.LEADER) {
                 long start = leaseUntil == 0 ? 0 : leaseUntil - TIMING.leaderLeaseMs();
-                TreeMap<Long, Long> sent = new TreeMap<>(Map.of(50L, NOW - 70));
+                vigil.core.election.SentTimes sent = vigil.core.election.SentTimes.of(50, NOW - 70);
                 leadership = new Leadership(term, electedAt, 50, NOW - 70, sent, acked, start, leaseUntil,
                         committed ? 1 : 51, committed);
                 contact = NOW - 70;

@@ -3,7 +3,6 @@ package vigil.core.node;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import vigil.core.election.Candidacy;
 import vigil.core.election.ClusterRecord;
 import vigil.core.election.Durable;
@@ -12,6 +11,7 @@ import vigil.core.election.Electorate;
 import vigil.core.election.Leadership;
 import vigil.core.election.PgRecord;
 import vigil.core.election.Report;
+import vigil.core.election.SentTimes;
 import vigil.core.election.Role;
 import vigil.core.election.Timing;
 import vigil.core.election.Voter;
@@ -57,7 +57,7 @@ final class NodeFixture {
     static ElectionState leader(String self, long term, PgRecord pg) {
         Map<String, Long> acked = new HashMap<>();
         for (Voter v : THREE) if (!v.name().equals(self)) acked.put(v.name(), 50L);
-        Leadership l = new Leadership(term, NOW - 5_000, 50, NOW - 70, new TreeMap<>(Map.of(50L, NOW - 70)), acked,
+        Leadership l = new Leadership(term, NOW - 5_000, 50, NOW - 70, SentTimes.of(50, NOW - 70), acked,
                 LEASE_UNTIL - TIMING.leaderLeaseMs(), LEASE_UNTIL, 1, true);
         ClusterRecord r = new ClusterRecord(term, 1, self, pg, Map.of(self, term));
         return new ElectionState(new Electorate(self, THREE, TIMING), new Durable(term, self, r), Role.LEADER, self,
