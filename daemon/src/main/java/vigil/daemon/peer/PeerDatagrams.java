@@ -21,7 +21,9 @@ import javax.crypto.spec.SecretKeySpec;
  * The fast path for heartbeats and their acknowledgements: one UDP socket on the peer port (the same number as
  * JGroups' TCP port, UDP), beside the JGroups channel. The frames also go over JGroups unless the peer says it hears
  * every datagram of ours ({@link DatagramHealth}); the receiver keeps the first copy of each (see
- * {@code vigil.core.node.Arrivals}).
+ * {@code vigil.core.node.Arrivals}). Every other election message goes this way too while its peer is outside the
+ * JGroups view (a restarted vigild before it rejoins, a partition healing before the views merge), where JGroups would
+ * drop it.
  *
  * <p>Why: a heartbeat queued on a TCP connection during a link cut is resent by TCP's retransmission back-off, 1.4 s
  * after a 1 s cut, and every later frame waits behind it. A datagram sent after the link is back arrives at once, so

@@ -164,12 +164,41 @@ class NodeLoopTest {
         assertFalse(byTcp.contains("Heartbeat") || byTcp.contains("HeartbeatAck"), "no second copy: " + byTcp);
     }
 
+    /**
+     * A peer outside the JGroups view (a vigild that restarted, before it rejoins) gets every election message by
+     * datagram too: JGroups would drop it, and a resignation handing leadership back was lost that way.
+     */
+    @Test
+    void aPeerOutsideTheViewGetsEveryMessageByDatagramToo() throws Exception {
+        Set<String> byDatagram = ConcurrentHashMap.newKeySet();
+        startThreeOverTwoPaths(new Paths() {
+            @Override public void tcp(String from, String to, vigil.core.election.Message m) {
+            }
+
+            @Override public boolean datagram(String from, String to, vigil.core.election.Message m) {
+                byDatagram.add(m.getClass().getSimpleName());
+                return false;
+            }
+
+            @Override public Set<String> view() {
+                return Set.of(); // no view yet: no peer is a member
+            }
+        });
+        assertTrue(byDatagram.contains("VoteRequest") && byDatagram.contains("VoteReply"),
+                "the election by datagram as well: " + byDatagram);
+    }
+
     /** What the test transport's two paths carry; every frame is delivered to the loop it is addressed to. */
     interface Paths {
         void tcp(String from, String to, vigil.core.election.Message m);
 
         /** Returns what {@link NodeLoop.Peers#sendDatagram} returns: the peer hears every datagram (no TCP copy). */
         boolean datagram(String from, String to, vigil.core.election.Message m);
+
+        /** The JGroups view every loop is given before it starts. */
+        default Set<String> view() {
+            return Set.of("n1", "n2", "n3");
+        }
     }
 
     /** Three loops n1..n3 over both paths; returns once one of them leads. */
@@ -193,6 +222,7 @@ class NodeLoopTest {
                     return alone;
                 }
             }, log);
+            loop.onView(paths.view());
             loops.put(n, loop);
             Thread t = new Thread(loop, "loop-" + n);
             threads.add(t);
