@@ -52,8 +52,17 @@ final class FailOver {
             // election timeout. Without the name every survivor was free to stand after its stagger, and one that did
             // before it heard the primary win unseated it with a newer term: the primary, no longer leading, fenced
             // its own PostgreSQL and the next leader promoted (the simulator's vigild-restart seed 3958).
-            if (s.freshlyAcked(old)) s.standDown(new Why(HaReason.HAND_BACK_TO_PRIMARY, old, "its PostgreSQL still serves"), old);
-            else s.askPeerProbe(old, new Why(HaReason.OLD_PRIMARY_STILL_SERVING, old, "answers as a writable primary"));
+            // And only once its vigild reports the position it stands with: a vigild just restarted reports a placeholder
+            // until its first probe, with which it could not win, and a resignation it could not use left nobody leading
+            // until this node stood again, a second term for every hand-back that came that early (bin/bench
+            // restart-daemon).
+            if (s.freshlyAcked(old) && standsToWin(s, old)) {
+                s.standDown(new Why(HaReason.HAND_BACK_TO_PRIMARY, old, "its PostgreSQL still serves"), old);
+            } else {
+                s.askPeerProbe(old, new Why(HaReason.OLD_PRIMARY_STILL_SERVING, old, s.freshlyAcked(old)
+                        ? "answers as a writable primary; its vigild does not report a position to stand with yet"
+                        : "answers as a writable primary"));
+            }
             return;
         }
         Candidacy oldPosition = s.e.known().get(old);
@@ -96,6 +105,15 @@ final class FailOver {
                 + (s.order == null ? "" : "; ordered by " + s.order.operator()
                         + (waived ? ", accepting data loss: " + OrderedFailover.loss(s) : ""))));
         s.fences.remove(old); // used once (the operator's confirmation is gone from the record just written)
+    }
+
+    /**
+     * {@code old} reports itself eligible at a position it knows, at least this leader's own: the voters (standbys of
+     * its primary, never ahead of it) grant it the vote the hand-back asks them for.
+     */
+    private static boolean standsToWin(HaStep s, String old) {
+        Candidacy c = s.e.known().get(old);
+        return c != null && c.eligible() && c.known() && c.atLeast(Fitness.candidacy(s));
     }
 
     /** A failed fence is tried again after this long (the agents' BMCs may come back). */

@@ -1,6 +1,7 @@
 package vigil.core.ha;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static vigil.core.ha.HaFixture.*;
@@ -112,11 +113,29 @@ class FailOverTest {
 
     @Test
     void anOldPrimaryAnsweringWritableGetsLeadershipBackOnceItsVigildAcknowledges() {
-        HaDecision d = answered(newLeaderAfterPrimaryLost().acked("n1"), PeerPg.WRITABLE);
+        HaDecision d = answered(newLeaderAfterPrimaryLost().acked("n1").known("n1", 1, PRIMARY_LSN), PeerPg.WRITABLE);
         assertNull(recorded(d));
         assertTrue(resigns(d));
         assertEquals(new Why(HaReason.HAND_BACK_TO_PRIMARY, "n1", why(d).detail()), why(d));
         assertEquals("n1", resignsTo(d), "handed back by name: the primary stands at once, the others hold back");
+    }
+
+    /**
+     * A vigild just restarted acknowledges before its first probe, with a placeholder position it could not win with
+     * (or none): handed back then, nobody led until this leader stood again. It keeps leading until the old primary
+     * reports where it stands.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"none", "placeholder", "unknown position"})
+    void noHandBackBeforeTheOldPrimaryReportsAPositionToStandWith(String reported) {
+        Situation e = newLeaderAfterPrimaryLost().acked("n1");
+        if (reported.equals("placeholder")) e = e.known("n1", vigil.core.election.Candidacy.ELIGIBLE);
+        if (reported.equals("unknown position")) e = e.known("n1", new vigil.core.election.Candidacy(true, 1, PRIMARY_LSN, false));
+        HaDecision d = answered(e, PeerPg.WRITABLE);
+        assertNull(recorded(d));
+        assertFalse(resigns(d), reported);
+        assertEquals(HaReason.OLD_PRIMARY_STILL_SERVING, why(d).reason());
+        assertTrue(why(d).detail().contains("does not report a position to stand with yet"), why(d).detail());
     }
 
     @ParameterizedTest
