@@ -457,7 +457,12 @@ public final class NodeLoop implements Runnable {
             // it went by JGroups alone and was lost, and the cluster needed a second term (docs/benchmarks.md,
             // restart-daemon). So anything for a peer outside the view goes as a datagram as well (best effort,
             // authenticated like the heartbeats; the node step tolerates a lost or duplicated message).
-            if (!beat && !members.contains(s.to())) peers.sendDatagram(s.to(), frame);
+            // A resignation goes as a datagram to every peer as well: its successor stands the moment it reads it, and
+            // its pre-vote, by datagram while it is outside the view, reached a voter before the resignation that frees
+            // that voter's vote, which came by JGroups (refused: a second term for 2 of 10 hand-backs).
+            if (!beat && (!members.contains(s.to()) || s.message() instanceof Message.Resign)) {
+                peers.sendDatagram(s.to(), frame);
+            }
             if (!datagramOnly) peers.send(s.to(), frame);
         } else if (e instanceof Effect.Start s) {
             pg.start(s.id(), s.action());

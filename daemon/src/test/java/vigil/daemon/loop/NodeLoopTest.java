@@ -139,7 +139,8 @@ class NodeLoopTest {
         while (acks.size() < 20 && System.nanoTime() < deadline) Thread.sleep(20);
         assertTrue(acks.size() >= 20, "acknowledgements seen: " + acks);
         assertEquals(Set.of(1), Set.copyOf(acks.values()), "a heartbeat acknowledged more than once: " + acks);
-        assertEquals(Set.of("Heartbeat", "HeartbeatAck"), byDatagram, "only heartbeats and acknowledgements by datagram");
+        assertEquals(Set.of("Heartbeat", "HeartbeatAck"), byDatagram, "only heartbeats and acknowledgements by datagram"
+                + " (and resignations, none here)");
     }
 
     /** A peer that hears every datagram gets heartbeats and acknowledgements by datagram alone; the rest goes by TCP. */
@@ -186,6 +187,31 @@ class NodeLoopTest {
         });
         assertTrue(byDatagram.contains("VoteRequest") && byDatagram.contains("VoteReply"),
                 "the election by datagram as well: " + byDatagram);
+    }
+
+    /**
+     * A resignation goes by datagram to every peer, members of the view too: the successor's pre-vote (by datagram
+     * while it is outside the view) must not overtake the resignation that frees the voters' votes.
+     */
+    @Test
+    void aResignationGoesByDatagramToEveryPeer() throws Exception {
+        Map<String, Set<String>> resignedTo = new ConcurrentHashMap<>();
+        startThreeOverTwoPaths(new Paths() {
+            @Override public void tcp(String from, String to, vigil.core.election.Message m) {
+            }
+
+            @Override public boolean datagram(String from, String to, vigil.core.election.Message m) {
+                if (m instanceof vigil.core.election.Message.Resign) {
+                    resignedTo.computeIfAbsent(from, k -> ConcurrentHashMap.newKeySet()).add(to);
+                }
+                return false;
+            }
+        });
+        String leader = awaitSingleLeader(5000);
+        loops.get(leader).shutdown().get(2, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (resignedTo.getOrDefault(leader, Set.of()).size() < 2 && System.nanoTime() < deadline) Thread.sleep(20);
+        assertEquals(2, resignedTo.getOrDefault(leader, Set.of()).size(), "resigned by datagram to both peers: " + resignedTo);
     }
 
     /** What the test transport's two paths carry; every frame is delivered to the loop it is addressed to. */
