@@ -19,6 +19,7 @@ import vigil.config.NodeRole;
 import vigil.config.NodeSpec;
 import vigil.config.Problem;
 import vigil.config.VigilConfig;
+import vigil.core.node.Input;
 import vigil.core.node.NodeConfig;
 import vigil.core.node.NodeState;
 import vigil.core.election.Electorate;
@@ -173,10 +174,16 @@ public final class Vigild implements Callable<Integer> {
             return 1;
         }
         NodeConfig nodeConfig = Supervised.nodeConfig(cfg, electorate, watchdog != null);
-        NodeState initial = NodeState.boot(nodeConfig, saved.election(), saved.ha(), clock.getAsLong(), BootId.read());
         PeerChannel[] channel = new PeerChannel[1];
         NodeLoop[] loopRef = new NodeLoop[1];
         PostgresAgent agent = nodeConfig.supervises() ? Supervised.agent(cfg, in -> loopRef[0].onInput(in), clock, log) : null;
+        VipCarrier vips = vipCarrier(cfg, nodeConfig, in -> loopRef[0].onInput(in), agent, clock, log);
+        // The VIPs that follow the primary, found on this host (a restart of vigild alone leaves them): the node step
+        // keeps them while this node reclaims the primary that kept serving, and releases them otherwise.
+        boolean vipsFound = vips != null && nodeConfig.vips() && vips.primaryFound();
+        if (vips != null) vips.releaseFoundAtStart(vipsFound);
+        NodeState initial = NodeState.boot(nodeConfig, saved.election(), saved.ha(), clock.getAsLong(), BootId.read(),
+                vipsFound);
         PeerSender sender = new PeerSender((to, frame) -> { if (channel[0] != null) channel[0].send(to, frame); });
         PeerDatagrams[] datagrams = new PeerDatagrams[1]; // set before the loop thread starts
         NodeLoop.Peers peers = new NodeLoop.Peers() {
@@ -190,7 +197,7 @@ public final class Vigild implements Callable<Integer> {
                 agent, watchdog, codec, log, clock);
         Forwarding forwarding = new Forwarding(cfg.node().name(), codec, sender::send, log);
         loopRef[0] = loop;
-        VipCarrier vips = vipCarrier(cfg, nodeConfig, loop, agent, clock, log);
+        if (vips != null) wire(vips, loop, agent);
         vigil.daemon.vip.TrackChecks track = nodeConfig.tracked() && agent != null
                 ? new vigil.daemon.vip.TrackChecks(cfg.node().track(), loop::onInput, clock, log) : null;
         if (track != null) track.start();
@@ -333,15 +340,15 @@ public final class Vigild implements Callable<Integer> {
         }
     }
 
-    /**
-     * The VIP driver of a data node with VIPs: VIPs found on this host at start go first (no lease covers them), the
-     * loop's effects go to it, and the lease guard removes them before it fences.
-     */
-    private static VipCarrier vipCarrier(VigilConfig cfg, NodeConfig nodeConfig, NodeLoop loop, PostgresAgent agent,
-                                         java.util.function.LongSupplier clock, Log log) {
+    /** The VIP driver of a data node with VIPs, or null; its reports go to {@code loop}. */
+    private static VipCarrier vipCarrier(VigilConfig cfg, NodeConfig nodeConfig, java.util.function.Consumer<Input> loop,
+                                         PostgresAgent agent, java.util.function.LongSupplier clock, Log log) {
         if (!(nodeConfig.vips() || nodeConfig.tracked()) || agent == null) return null;
-        VipCarrier vips = new VipCarrier(cfg.cluster().vips(), new VipDriver(List.of(), log), loop::onInput, clock, log);
-        vips.releaseFoundAtStart();
+        return new VipCarrier(cfg.cluster().vips(), new VipDriver(List.of(), log), loop, clock, log);
+    }
+
+    /** The loop's effects go to the VIP driver, and the lease guard removes the VIPs before it fences. */
+    private static void wire(VipCarrier vips, NodeLoop loop, PostgresAgent agent) {
         loop.vips(new NodeLoop.Vips() {
             @Override public void check() { vips.check(); }
             @Override public void up(VipGroup group, boolean checked) { vips.up(group, checked); }
@@ -349,7 +356,6 @@ public final class Vigild implements Callable<Integer> {
             @Override public void guard(VipGroup group, long at) { vips.guard(group, at); }
         });
         agent.beforeGuardFence(() -> vips.releaseNow("the lease guard fired"));
-        return vips;
     }
 
     /**

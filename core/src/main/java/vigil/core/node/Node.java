@@ -686,11 +686,27 @@ public final class Node {
             } else if (r != null && stopsServer(r.action())) why = "action " + r.action().kind() + " is under way";
             boolean precheck = !stopping && election.holdsLease(now + margin);
             long leaderTerm = election.role() == Role.LEADER ? election.term() : 0;
-            VipPlacement.Placed p = VipPlacement.place(vips, new VipPlacement.Want(why == null, precheck, why, leaderTerm), now);
+            VipPlacement.Placed p = VipPlacement.place(vips,
+                    new VipPlacement.Want(why == null, precheck, why, leaderTerm, keepsFoundVips(margin)), now);
             vips = p.next();
             urgent.addAll(0, p.urgent()); // the VIPs go first: no client reaches a PostgreSQL being stopped
             effects.addAll(p.effects());
             if (p.note() != null) notes.add(p.note());
+        }
+
+        /**
+         * VIPs found on this host at start stay while this node reclaims the primary that kept serving while its vigild
+         * restarted: it is the recorded primary, has not led since it started, and its PostgreSQL answers as writable
+         * within the reclaim window ({@link vigil.core.ha.SupervisorState#reclaiming}) or has not been probed yet
+         * (bounded by that window too). They are then where that PostgreSQL's clients expect them.
+         */
+        private boolean keepsFoundVips(long margin) {
+            if (vips.held() != VipState.Held.FOUND || stopping) return false;
+            String self = cfg.electorate().self();
+            String primary = election.durable().record().pg().primary();
+            if (!self.equals(primary) || supervisor.boot().ledSinceBoot()) return false;
+            if (!supervisor.local().probed()) return now - supervisor.boot().at() < cfg.policy().reclaimWindowMs();
+            return supervisor.reclaiming(self, primary, now, margin);
         }
 
         /**

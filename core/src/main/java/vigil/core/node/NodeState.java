@@ -44,9 +44,19 @@ public record NodeState(ElectionState election, SupervisorState supervisor, Exec
      * clock of the same boot is comparable across restarts of the process.
      */
     public static NodeState boot(NodeConfig config, Durable election, HaDurable ha, long now, String bootId) {
+        return boot(config, election, ha, now, bootId, false);
+    }
+
+    /**
+     * As above, with the VIPs that follow the primary found on this host ({@code vipsFound}): they stay while this node
+     * reclaims the primary it kept serving, and go at its first step otherwise ({@link VipPlacement}).
+     */
+    public static NodeState boot(NodeConfig config, Durable election, HaDurable ha, long now, String bootId,
+                                 boolean vipsFound) {
         ElectionState e = ElectionState.boot(config.electorate(), election, now);
         SupervisorState s = config.supervises() ? SupervisorState.boot(now, bootId, ha) : null;
-        return new NodeState(e, s, Executor.IDLE, WatchdogState.boot(config.watchdog()), false, false);
+        VipState vips = vipsFound && config.vips() && s != null ? VipState.found(now) : VipState.DOWN;
+        return new NodeState(e, s, Executor.IDLE, WatchdogState.boot(config.watchdog()), false, false, vips);
     }
 
     public HaDurable haDurable() {

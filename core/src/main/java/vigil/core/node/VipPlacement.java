@@ -49,8 +49,14 @@ final class VipPlacement {
      * @param precheck   this node leads, so a claim may come (after a promotion): check the addresses ahead of it
      * @param why        for a release: what stopped holding them from being right
      * @param leaderTerm the term this node leads now (0: it does not lead)
+     * @param keepFound  VIPs found on this host at start may stay: this node is the recorded primary, restarted, not
+     *                   led since, and its PostgreSQL serves within the reclaim window (or is not probed yet)
      */
-    record Want(boolean hold, boolean precheck, String why, long leaderTerm) {
+    record Want(boolean hold, boolean precheck, String why, long leaderTerm, boolean keepFound) {
+        Want(boolean hold, boolean precheck, String why, long leaderTerm) {
+            this(hold, precheck, why, leaderTerm, false);
+        }
+
         Want(boolean hold, boolean precheck, String why) {
             this(hold, precheck, why, 0);
         }
@@ -69,6 +75,23 @@ final class VipPlacement {
         if (s.heldInTerm() != 0 && s.heldInTerm() != w.leaderTerm()) s = s.heldIn(0);
         boolean stale = now - s.since() >= REPORT_WITHIN_MS;
         switch (s.held()) {
+            case FOUND -> {
+                // On this host when vigild started: a restart of vigild alone (restart-daemon) leaves the VIPs with
+                // the primary that keeps serving. Released at start, they were gone from then until the restarted node
+                // led and claimed them again, 0.5-1.3 s of refused writes in every run (bin/bench restart-daemon). They
+                // stay only while this node reclaims that primary, as its PostgreSQL itself does, and no other node
+                // can have claimed them meanwhile: its duplicate-address check finds them answered here. Leading, it
+                // claims them (the driver finds them on the host and adds nothing); otherwise they go at once.
+                if (w.hold()) {
+                    return new Placed(s.with(Held.CLAIMING, now).heldIn(g == VipGroup.PRIMARY ? w.leaderTerm() : 0),
+                            List.of(), List.of(new Effect.VipUp(g, true)),
+                            "keeping the VIPs found on this host at start: this node leads again, its PostgreSQL the"
+                                    + " primary that kept serving while vigild restarted");
+                }
+                if (w.keepFound()) return new Placed(s, List.of(), List.of(), null);
+                return release(g, s, now, "found on this host at start, and this node does not reclaim a primary"
+                        + " that kept serving (" + w.why() + ")");
+            }
             case DOWN -> {
                 // Released within CHECK_VALID_MS (since: when it went DOWN) after a claim of this term.
                 boolean heldInThisTerm = g == VipGroup.PRIMARY && s.heldInTerm() != 0 && s.heldInTerm() == w.leaderTerm()
@@ -93,7 +116,11 @@ final class VipPlacement {
                                     : heldInThisTerm ? " (held by this node in term " + s.heldInTerm()
                                     + ", led without a break since: no other node can have claimed them)" : ""));
                 }
-                if (!w.hold() && w.precheck() && !s.checking() && s.checkedAt() == Long.MIN_VALUE && !heldInThisTerm) {
+                // A check that found the address answered elsewhere is made again after RETRY_MS, as a claim is:
+                // without the wait a leader whose old primary still held the VIPs (its vigild restarting) ran arping
+                // and logged the conflict every 20 ms until they were released.
+                if (!w.hold() && w.precheck() && !s.checking() && s.checkedAt() == Long.MIN_VALUE && !heldInThisTerm
+                        && now >= s.retryAt()) {
                     return new Placed(s.checking(now), List.of(), List.of(new Effect.VipCheck()), null);
                 }
                 if (!w.precheck() && !w.hold() && s.checkedAt() != Long.MIN_VALUE) {

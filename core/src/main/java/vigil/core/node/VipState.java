@@ -4,7 +4,9 @@ package vigil.core.node;
  * Where this node's VIPs stand, as far as its decisions know. All of them follow the primary, so they move as one.
  *
  * @param held       DOWN: not on this host (or released); CLAIMING: {@link Effect.VipUp} under way; UP: claimed and
- *                   announced; RELEASING: {@link Effect.VipDown} under way
+ *                   announced; RELEASING: {@link Effect.VipDown} under way; FOUND: on this host when vigild started
+ *                   (a {@code vigilctl restart-daemon} leaves them), kept only while this node reclaims the primary it
+ *                   kept serving ({@link VipPlacement})
  * @param since      when {@code held} last changed
  * @param checkedAt  when a duplicate-address check last found nobody answering (Long.MIN_VALUE: none valid)
  * @param retryAt    a failed or refused claim is not tried again before this
@@ -13,11 +15,16 @@ package vigil.core.node;
  *                   claim in that same term needs no duplicate-address check ({@link VipPlacement})
  */
 public record VipState(Held held, long since, long checkedAt, long retryAt, long checkSince, long heldInTerm) {
-    public enum Held { DOWN, CLAIMING, UP, RELEASING }
+    public enum Held { DOWN, CLAIMING, UP, RELEASING, FOUND }
 
-    /** At start: the daemon removed every VIP it found before the first step (none is held without a lease). */
+    /** At start, no VIP on this host. */
     public static final VipState DOWN = new VipState(Held.DOWN, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE,
             Long.MIN_VALUE, 0);
+
+    /** At start, the VIPs on this host already (as a restart of vigild alone leaves them). */
+    public static VipState found(long now) {
+        return new VipState(Held.FOUND, now, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, 0);
+    }
 
     public VipState(Held held, long since, long checkedAt, long retryAt, long checkSince) {
         this(held, since, checkedAt, retryAt, checkSince, 0);

@@ -92,6 +92,52 @@ class VipPlacementTest {
     }
 
     /**
+     * VIPs found on this host at start (a restart of vigild alone leaves them with the primary that keeps serving) stay
+     * while this node reclaims that primary, are claimed in place once it leads (checked: they are on this host), and
+     * go at once otherwise.
+     */
+    @Test
+    void vipsFoundAtStartStayWhileReclaimingAndGoOtherwise() {
+        VipState found = VipState.found(NOW);
+        assertTrue(found.mayBeHeld());
+        VipPlacement.Placed kept = VipPlacement.place(found,
+                new VipPlacement.Want(false, false, "this node no longer leads", 0, true), NOW + 100);
+        assertEquals(List.of(), kept.effects());
+        assertEquals(List.of(), kept.urgent());
+        assertEquals(VipState.Held.FOUND, kept.next().held());
+
+        VipPlacement.Placed led = VipPlacement.place(found, new VipPlacement.Want(true, true, null, 5, true), NOW + 900);
+        assertEquals(List.of(new Effect.VipUp(true)), led.effects());
+        assertEquals(VipState.Held.CLAIMING, led.next().held());
+        assertEquals(5, led.next().heldInTerm());
+        assertTrue(led.note().startsWith("keeping the VIPs found on this host at start"), led.note());
+
+        VipPlacement.Placed gone = VipPlacement.place(found,
+                new VipPlacement.Want(false, false, "this node no longer leads", 0, false), NOW + 100);
+        assertEquals(1, gone.urgent().size(), "released first, before anything else of the step");
+        assertTrue(gone.urgent().get(0) instanceof Effect.VipDown);
+        assertEquals(VipState.Held.RELEASING, gone.next().held());
+        assertTrue(gone.note().contains("found on this host at start, and this node does not reclaim"), gone.note());
+    }
+
+    /** A check that found the address answered elsewhere is made again only after the retry interval, not at once. */
+    @Test
+    void aFailedCheckIsMadeAgainAfterTheRetryIntervalNotAtOnce() {
+        VipState s = VipState.DOWN;
+        VipPlacement.Want leading = new VipPlacement.Want(false, true, null);
+        VipPlacement.Placed first = VipPlacement.place(s, leading, NOW);
+        assertEquals(List.of(new Effect.VipCheck()), first.effects());
+        VipState failed = VipPlacement.reported(first.next(), new Input.VipChecked(NOW + 20, false, "db: answered"),
+                new StringBuilder());
+        for (long t = NOW + 21; t < NOW + 20 + VipPlacement.RETRY_MS; t += 20) {
+            assertEquals(List.of(), VipPlacement.place(failed, leading, t).effects(), "checked again at +" + (t - NOW));
+        }
+        assertEquals(NOW + 20 + VipPlacement.RETRY_MS, VipPlacement.wakeAt(failed, NOW + 21), "the loop wakes for it");
+        assertEquals(List.of(new Effect.VipCheck()), VipPlacement.place(failed, leading, NOW + 20 + VipPlacement.RETRY_MS)
+                .effects());
+    }
+
+    /**
      * The promotion was quicker than the check begun ahead of it: the claim waits for the check's report (it comes
      * within its deadline) and then skips a check of its own, instead of queueing behind it on the driver's thread
      * and checking all over again (0.3 s more of every failover).

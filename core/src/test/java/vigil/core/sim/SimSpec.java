@@ -92,7 +92,13 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
          * the rule that copies such a standby anew): a standby rewound to a point whose WAL its upstream no longer
          * holds waits for it for ever.
          */
-        REMOVAL_UNSEEN
+        REMOVAL_UNSEEN,
+        /**
+         * A restarted vigild keeps the VIPs it finds on its host without telling the node step (as if the step's
+         * rule for found VIPs, or the daemon's report of them, were removed): nothing releases them when this node
+         * does not reclaim its primary.
+         */
+        FOUND_UNTOLD
     }
 
     static SimSpec forSeed(long seed) {

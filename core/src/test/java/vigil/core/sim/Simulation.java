@@ -146,6 +146,16 @@ final class Simulation {
         if (spec.postgres() && (servingAtUs < 0 || servingAtUs - healAt > spec.servingBoundUs())) {
             fail("no leader serving writes within " + spec.servingBoundUs() / 1000 + " ms after all faults healed");
         }
+        if (spec.postgres() && servingAtUs >= 0) {
+            // Liveness of the VIPs that follow the primary: after the quiet phase, only the serving leader's host holds
+            // them (one that a restarted vigild found and kept past its reclaim would leave the new primary without).
+            SimHost leader = hosts.get(invariants.leaseHolder());
+            List<String> holders = hosts.values().stream().filter(h -> h.up && h.vipHeld).map(h -> h.name).toList();
+            if (leader != null && configOf(leader).vips() && !holders.equals(List.of(leader.name))) {
+                fail(spec.quietPhaseUs() / 1000 + " ms after all faults healed, the VIP is on "
+                        + (holders.isEmpty() ? "no host" : holders) + ", not on the leader " + leader.name);
+            }
+        }
         if (spec.postgres()) {
             // Liveness of the VIPs placed by checks: every tracked service works again, so one host holds them.
             List<String> holders = hosts.values().stream().filter(h -> h.up && h.trackedHeld).map(h -> h.name).toList();
@@ -265,10 +275,13 @@ final class Simulation {
     void startVigild(SimHost h) {
         if (!h.up || h.proc != null) return;
         long now = h.localMs(nowUs);
-        NodeState state = NodeState.boot(configOf(h), h.electionDisk, h.haDisk, now, h.bootId);
+        // Before its loop runs, the daemon removes the VIPs placed by checks it finds on the host; those that follow
+        // the primary it hands to the node step as found, which keeps them only while this node reclaims its primary
+        // (FOUND_UNTOLD: the daemon keeps them and says nothing, so nothing ever releases them).
+        boolean found = h.vipHeld && spec.mutation() != SimSpec.Mutation.FOUND_UNTOLD;
+        NodeState state = NodeState.boot(configOf(h), h.electionDisk, h.haDisk, now, h.bootId, found);
         h.proc = new SimHost.Proc(++h.incarnations, state);
-        // Before its loop runs, the daemon removes every VIP it finds on the host: none is held without a lease.
-        h.vipHeld = false;
+        if (found && !state.vips().mayBeHeld()) h.vipHeld = false; // a node without VIPs in its step: released
         h.trackedHeld = false;
         h.steadySinceUs = nowUs;
         note(h.name + " vigild starts (incarnation " + h.incarnations + ", term " + h.electionDisk.term() + ")");

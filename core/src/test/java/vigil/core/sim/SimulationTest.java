@@ -126,6 +126,15 @@ class SimulationTest {
         caught(SimSpec.Mutation.REMOVAL_UNSEEN, false, "has not become consistent");
     }
 
+    /**
+     * VIPs a restarted vigild finds on its host and keeps without its node step knowing must be caught: when that node
+     * does not reclaim its primary, they stay, and the new primary cannot claim them.
+     */
+    @Test
+    void vipsFoundAtStartAndKeptUntoldAreCaught() {
+        caught(SimSpec.Mutation.FOUND_UNTOLD, false, "not on the leader");
+    }
+
     /** A restart that closes the watchdog without first withdrawing its announcement must be caught. */
     @Test
     void aRestartThatLeavesTheWatchdogProofStandingIsCaught() {

@@ -88,12 +88,21 @@ public final class VipCarrier implements AutoCloseable {
         listener = l;
     }
 
+    /** At start, before the loop runs: whether a VIP that follows the primary is on this host. */
+    public boolean primaryFound() {
+        for (Held h : of(VipGroup.PRIMARY)) if (driver.held(h.vip())) return true;
+        return false;
+    }
+
     /**
      * At start, before the loop runs: a VIP found on this host is held without a lease or grant (a vigild that crashed
-     * while holding it left it there). It goes at once; the node step starts from "no VIP held".
+     * while holding it, or a restart of vigild alone, left it there). The VIPs placed by checks go at once; so do those
+     * that follow the primary unless {@code keepPrimary}: the node step then starts knowing them found, and keeps them
+     * only while this node reclaims the primary that kept serving (vigil.core.node.VipPlacement).
      */
-    public void releaseFoundAtStart() {
+    public void releaseFoundAtStart(boolean keepPrimary) {
         for (Held h : vips) {
+            if (keepPrimary && h.group() == VipGroup.PRIMARY) continue;
             Vip v = h.vip();
             VipDriver.Release r = driver.release(v);
             if (r != VipDriver.Release.NOT_HELD) {
