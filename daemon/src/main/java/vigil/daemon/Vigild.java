@@ -191,6 +191,9 @@ public final class Vigild implements Callable<Integer> {
             @Override public boolean sendDatagram(String node, byte[] frame) {
                 return datagrams[0] != null && datagrams[0].send(node, frame);
             }
+            @Override public void sendDatagramOnce(String node, byte[] frame) {
+                if (datagrams[0] != null) datagrams[0].send(node, frame, false);
+            }
         };
         PeerCodec codec = new PeerCodec(cfg.clusterHash(), settings.sharedKey().orElse(null));
         NodeLoop loop = new NodeLoop(nodeConfig, cfg.cluster().name(), initial, store::save, peers,

@@ -108,12 +108,14 @@ final class FailOver {
     }
 
     /**
-     * {@code old} reports itself eligible at a position it knows, at least this leader's own: the voters (standbys of
-     * its primary, never ahead of it) grant it the vote the hand-back asks them for.
+     * {@code old} reports itself eligible at a real position it knows (not the placeholder a vigild reports before its
+     * first probe, at timeline 0). Its LSN is not compared with this leader's: voters exempt the recorded primary from
+     * comparisons of position ({@code Standing.deserves}), and under steady writes its relayed position is older than
+     * this standby's newest probe, so such a comparison could hold the hand-back off until the reclaim window ended.
      */
     private static boolean standsToWin(HaStep s, String old) {
         Candidacy c = s.e.known().get(old);
-        return c != null && c.eligible() && c.known() && c.atLeast(Fitness.candidacy(s));
+        return c != null && c.eligible() && c.known() && c.timeline() != 0;
     }
 
     /** A failed fence is tried again after this long (the agents' BMCs may come back). */

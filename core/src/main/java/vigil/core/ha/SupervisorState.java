@@ -232,6 +232,14 @@ public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes prob
                 && durable.reclaimBoot().equals(boot.id()) && now + marginMs < durable.reclaimUntil();
     }
 
+    /**
+     * Not probed since it started, and within the first probe's grace: the supervisor neither fences nor reclaims yet
+     * (after the grace, a node that has not seen its PostgreSQL fences it).
+     */
+    public boolean awaitingFirstProbe(long now) {
+        return !local.probed() && now - boot.at() < HaStep.FIRST_PROBE_GRACE_MS;
+    }
+
     public PgView view() {
         return local.view();
     }

@@ -697,15 +697,16 @@ public final class Node {
         /**
          * VIPs found on this host at start stay while this node reclaims the primary that kept serving while its vigild
          * restarted: it is the recorded primary, has not led since it started, and its PostgreSQL answers as writable
-         * within the reclaim window ({@link vigil.core.ha.SupervisorState#reclaiming}) or has not been probed yet
-         * (bounded by that window too). They are then where that PostgreSQL's clients expect them.
+         * within the reclaim window ({@link vigil.core.ha.SupervisorState#reclaiming}) or, not probed yet, within
+         * the first probe's grace (after it, a node that has not seen its PostgreSQL fences it, and the VIPs go first).
+         * Never while a fence is under way. They are then where that PostgreSQL's clients expect them.
          */
         private boolean keepsFoundVips(long margin) {
-            if (vips.held() != VipState.Held.FOUND || stopping) return false;
+            if (vips.held() != VipState.Held.FOUND || stopping || executor.fence() != null) return false;
             String self = cfg.electorate().self();
             String primary = election.durable().record().pg().primary();
             if (!self.equals(primary) || supervisor.boot().ledSinceBoot()) return false;
-            if (!supervisor.local().probed()) return now - supervisor.boot().at() < cfg.policy().reclaimWindowMs();
+            if (!supervisor.local().probed()) return supervisor.awaitingFirstProbe(now);
             return supervisor.reclaiming(self, primary, now, margin);
         }
 

@@ -81,10 +81,11 @@ final class VipPlacement {
                 // led and claimed them again, 0.5-1.3 s of refused writes in every run (bin/bench restart-daemon). They
                 // stay only while this node reclaims that primary, as its PostgreSQL itself does, and no other node
                 // can have claimed them meanwhile: its duplicate-address check finds them answered here. Leading, it
-                // claims them (the driver finds them on the host and adds nothing); otherwise they go at once.
+                // claims them (the driver finds them on the host and adds nothing; one of several not found there is
+                // checked and added as in any claim); otherwise they go at once.
                 if (w.hold()) {
                     return new Placed(s.with(Held.CLAIMING, now).heldIn(g == VipGroup.PRIMARY ? w.leaderTerm() : 0),
-                            List.of(), List.of(new Effect.VipUp(g, true)),
+                            List.of(), List.of(new Effect.VipUp(g, false)),
                             "keeping the VIPs found on this host at start: this node leads again, its PostgreSQL the"
                                     + " primary that kept serving while vigild restarted");
                 }

@@ -121,6 +121,17 @@ class FailOverTest {
     }
 
     /**
+     * Under steady writes the old primary's relayed position is older than this standby's newest probe: voters exempt
+     * the recorded primary from comparisons of position, and so does the hand-back.
+     */
+    @Test
+    void theHandBackDoesNotCompareTheServingPrimarysRelayedPositionWithTheLeadersOwn() {
+        HaDecision d = answered(newLeaderAfterPrimaryLost().acked("n1").known("n1", 1, PRIMARY_LSN - 4 * MB), PeerPg.WRITABLE);
+        assertTrue(resigns(d));
+        assertEquals("n1", resignsTo(d));
+    }
+
+    /**
      * A vigild just restarted acknowledges before its first probe, with a placeholder position it could not win with
      * (or none): handed back then, nobody led until this leader stood again. It keeps leading until the old primary
      * reports where it stands.

@@ -205,6 +205,55 @@ class DaemonRestartTest {
         assertTrue(d.notes().stream().anyMatch(n -> n.contains("elected leader while it waited")), d.notes().toString());
     }
 
+    static final NodeConfig N1_VIPS = new NodeConfig(N1.electorate(), POLICY, WATCHDOG, ActionLimits.DEFAULT, true);
+
+    static NodeState withFoundVips(NodeState s, Executor x) {
+        return new NodeState(s.election(), s.supervisor(), x, s.watchdog(), false, false, VipState.found(NOW - 2_000),
+                s.tracked(), null);
+    }
+
+    static boolean releases(NodeDecision d) {
+        return !effectsOf(d, Effect.VipDown.class).isEmpty();
+    }
+
+    /**
+     * The VIPs a restart of vigild left on the host stay while it reclaims its serving primary, and go first the
+     * moment a fence is under way: a fenced PostgreSQL must not keep the address its clients write to.
+     */
+    @Test
+    void foundVipsStayWhileReclaimingButNotWhileAFenceIsUnderWay() {
+        NodeDecision kept = Node.decide(N1_VIPS, withFoundVips(restartedPrimary(primary(), NOW + 5_000), Executor.IDLE),
+                new Input.Tick(NOW));
+        assertFalse(releases(kept), kept.effects().toString());
+        assertEquals(VipState.Held.FOUND, kept.next().vips().held());
+
+        Executor fencing = new Executor(2, null, new Executor.Running(1, new PgAction.Fence(), NOW - 10, NOW + 5_000, true),
+                Long.MAX_VALUE);
+        NodeDecision fenced = Node.decide(N1_VIPS, withFoundVips(restartedPrimary(primary(), NOW + 5_000), fencing),
+                new Input.Tick(NOW));
+        assertTrue(releases(fenced), fenced.effects().toString());
+    }
+
+    /**
+     * Not probed yet, they stay only within the first probe's grace: past it the supervisor fences a PostgreSQL it has
+     * not seen, and the VIPs must not wait for the (longer) reclaim window to run out.
+     */
+    @Test
+    void foundVipsOfAnUnprobedPrimaryStayOnlyWithinTheFirstProbesGrace() {
+        NodeState seen = restartedPrimary(primary(), NOW + 5_000);
+        var sup = seen.supervisor();
+        var unprobed = new vigil.core.ha.SupervisorState(new vigil.core.ha.SupervisorState.Local(PgView.UNKNOWN,
+                Report.PgSafety.MAY_WRITE, -1, false, false, false, PgView.Position.NONE), sup.work(), sup.rejoin(),
+                sup.probes(), sup.durable(), new vigil.core.ha.SupervisorState.Boot(NOW - 200, sup.boot().id(), false),
+                sup.why());
+        NodeState s = withFoundVips(new NodeState(seen.election(), unprobed, Executor.IDLE, seen.watchdog(), false,
+                false, null, null, null), Executor.IDLE);
+        NodeDecision early = Node.decide(N1_VIPS, s, new Input.Tick(NOW));
+        assertFalse(releases(early), early.effects().toString());
+        NodeDecision late = Node.decide(N1_VIPS, s, new Input.Tick(NOW + 1_000));
+        assertTrue(releases(late), "1.2 s after start, unprobed, inside the reclaim window: " + late.effects());
+    }
+
     /** A leader without a watchdog (fence agents, or none) has nothing to withdraw: it halts at once, still leading. */
     @Test
     void aLeaderWithoutAWatchdogHaltsAtOnceWithoutResigning() {

@@ -26,7 +26,8 @@ import vigil.protocol.admin.StatusView;
                     + "follower, witness, or unknown when unreachable), REACHABLE and LEADER.",
             "",
             "When vigil manages PostgreSQL, a second line gives the recorded primary, its timeline, the synchronous "
-                    + "set, whether this node holds the VIPs (held, claiming, releasing, not held; only with cluster.vips) "
+                    + "set, whether this node holds the VIPs (held, claiming, releasing, not held, or kept: found at start while "
+                    + "this node reclaims its primary; only with cluster.vips) "
                     + "and the supervisor's last reason, and each data node's row adds PG (primary, standby, "
                     + "stopped, empty, failing, hung, unknown, and on this node's own row frozen: every process of it frozen while its "
                     + "lease is in doubt, see LEASE_IN_DOUBT in the journal; another node out of reach is unknown, with its last known TL and LSN), TL, LSN, LAG (bytes behind the primary's last known "

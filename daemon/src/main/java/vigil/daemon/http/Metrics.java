@@ -60,8 +60,10 @@ public final class Metrics implements Log.Tap {
         gauge("vigil.postgres.primary", "1 while PostgreSQL here runs as a primary", s -> selfRole(s).equals("primary") ? 1 : 0);
         gauge("vigil.postgres.up", "1 while PostgreSQL here runs (either role)",
                 s -> selfRole(s).equals("primary") || selfRole(s).equals("standby") ? 1 : 0);
-        gauge("vigil.vips.held", "1 while this node holds the VIPs that follow the primary",
-                s -> s.postgres() != null && "held".equals(s.postgres().vips()) ? 1 : 0);
+        gauge("vigil.vips.held", "1 while this node holds the VIPs that follow the primary (kept from before a restart"
+                        + " of vigild included)",
+                s -> s.postgres() != null && s.postgres().vips() != null
+                        && (s.postgres().vips().equals("held") || s.postgres().vips().startsWith("kept")) ? 1 : 0);
         for (String node : dataNodes) {
             Gauge.builder("vigil.standby.lag", this, m -> m.read(s -> lagOf(s, node))).tag("node", node).baseUnit("bytes")
                     .description("how far a standby is behind the primary's last reported position, as this node knows it"

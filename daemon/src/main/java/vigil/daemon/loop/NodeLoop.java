@@ -51,6 +51,11 @@ public final class NodeLoop implements Runnable {
         default boolean sendDatagram(String node, byte[] frame) {
             return false;
         }
+
+        /** Any other election message as a datagram (best effort, never sent again by the datagram path). */
+        default void sendDatagramOnce(String node, byte[] frame) {
+            sendDatagram(node, frame);
+        }
     }
 
     /** Writes the durable state and returns only once it is on disk. */
@@ -461,7 +466,7 @@ public final class NodeLoop implements Runnable {
             // its pre-vote, by datagram while it is outside the view, reached a voter before the resignation that frees
             // that voter's vote, which came by JGroups (refused: a second term for 2 of 10 hand-backs).
             if (!beat && (!members.contains(s.to()) || s.message() instanceof Message.Resign)) {
-                peers.sendDatagram(s.to(), frame);
+                peers.sendDatagramOnce(s.to(), frame);
             }
             if (!datagramOnly) peers.send(s.to(), frame);
         } else if (e instanceof Effect.Start s) {

@@ -55,7 +55,7 @@ final class StatusSnapshot {
             case CLAIMING -> "claiming";
             case RELEASING -> "releasing";
             case DOWN -> "not held";
-            case FOUND -> "kept (found at start, reclaiming)";
+            case FOUND -> "kept (found at start)";
         };
     }
 

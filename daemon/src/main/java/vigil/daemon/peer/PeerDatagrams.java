@@ -140,12 +140,20 @@ public final class PeerDatagrams implements AutoCloseable {
      * no second copy over JGroups.
      */
     public boolean send(String toNode, byte[] frame) {
+        return send(toNode, frame, true);
+    }
+
+    /**
+     * As {@link #send(String, byte[])}; {@code resendable}: kept as the frame {@link Neighbours} sends again once the
+     * peer can be reached (a heartbeat or acknowledgement; not a vote or a resignation, which would displace it).
+     */
+    public boolean send(String toNode, byte[] frame, boolean resendable) {
         InetSocketAddress to = peers.get(toNode);
         if (closed || to == null || frame == null) return false;
         long now = clock.getAsLong();
         byte[] d = wrap(self, toNode, frame, health.flagsFor(toNode, now), health.nextSeq(toNode));
         if (d.length > MAX_DATAGRAM) return false;
-        lastSent.put(toNode, frame);
+        if (resendable) lastSent.put(toNode, frame);
         boolean went = transmit(d, to);
         Neighbours n = neighbours;
         if (n != null) n.sent(toNode);

@@ -54,6 +54,23 @@ class PeerDatagramsTest {
         assertEquals(List.of(new Got("n1", "heartbeat 1")), got);
     }
 
+    /**
+     * A frame sent once (a vote, a resignation) does not displace the heartbeat the datagram path sends again when the
+     * peer comes back in reach: a stale vote sent again in its place would renew no lease.
+     */
+    @Test
+    void aFrameSentOnceIsNotTheOneSentAgain() throws Exception {
+        fx = new PeerFixture("n1", "n2");
+        Optional<byte[]> key = Optional.of(PeerFixture.key(1, 32));
+        PeerDatagrams n1 = open("n1", key, new CopyOnWriteArrayList<>());
+        open("n2", key, got);
+        n1.send("n2", bytes("heartbeat 7"));
+        n1.send("n2", bytes("vote"), false);
+        n1.resend("n2");
+        assertTrue(PeerFixture.await(Duration.ofSeconds(5), () -> got.size() >= 3), "arrived: " + got);
+        assertEquals(List.of(new Got("n1", "heartbeat 7"), new Got("n1", "vote"), new Got("n1", "heartbeat 7")), got);
+    }
+
     /** Loopback keeps datagrams in order: once the good one is in, the bad ones before it were refused. */
     @Test
     void forgedUnsignedAndRedirectedDatagramsAreRefused() throws Exception {

@@ -10,8 +10,9 @@ import java.util.List;
  * @param primary  the recorded primary, or null before bootstrap
  * @param sync     the synchronous set (only these may be promoted in synchronous mode)
  * @param reason   the supervisor's last reason on the answering node (an HaReason name), or null
- * @param vips     the answering node's VIPs that follow the primary: "held", "claiming", "releasing" or "not held"; null
- *                 without them
+ * @param vips     the answering node's VIPs that follow the primary: "held", "claiming", "releasing", "not held" or
+ *                 "kept (found at start)" (found on the host when vigild started, kept while this node reclaims the
+ *                 primary that kept serving); null without them
  * @param tracked  the VIPs placed by checks; null without them
  * @param paused   maintenance mode as the record says it ("paused by OPERATOR at TIME (recorded in term T)"), or null
  * @param banned   the nodes an operator banned (never promoted), sorted
