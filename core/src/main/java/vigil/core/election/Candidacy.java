@@ -33,4 +33,10 @@ public record Candidacy(boolean eligible, long timeline, long lsn, boolean known
     public boolean atLeast(Candidacy other) {
         return compareTo(other) >= 0;
     }
+
+    /** Timeline and LSN as PostgreSQL writes them ("TL 3 at 0/3A0001F8"), for reasons. */
+    public String position() {
+        return "TL " + timeline + " at " + Long.toHexString(lsn >>> 32).toUpperCase() + "/"
+                + Long.toHexString(lsn & 0xFFFF_FFFFL).toUpperCase();
+    }
 }

@@ -332,12 +332,15 @@ public final class Election {
 
         private void onVoteRequest(String from, VoteRequest v) {
             if (v.term() < durable.term()) {
+                refuse(from, v.term(), "its term " + v.term() + " is older than ours, " + durable.term());
                 send(from, new VoteReply(durable.term(), false));
                 return;
             }
             // Inside the no-vote window the request is ignored entirely: the term is not adopted either, so a
             // candidate cut off from a healthy leader cannot make the leader's followers reject its heartbeats.
-            if (!wouldVote(from, v.candidacy(), v.record(), v.order())) {
+            String refused = voteRefusal(from, v.candidacy(), v.record(), v.order());
+            if (refused != null) {
+                refuse(from, v.term(), refused);
                 send(from, new VoteReply(v.term(), false));
                 return;
             }
@@ -350,7 +353,12 @@ public final class Election {
                 votedAt = now;
                 notBefore = Math.max(notBefore, now + timing.electionTimeoutMs());
             }
+            if (!granted) refuse(from, v.term(), "we voted for " + durable.votedFor() + " in term " + durable.term());
             send(from, new VoteReply(v.term(), granted));
+        }
+
+        private void refuse(String candidate, long term, String why) {
+            events.add(new Event.VoteRefused(term, candidate, why));
         }
 
         private void onVoteReply(String from, VoteReply v) {
@@ -393,9 +401,18 @@ public final class Election {
 
         /** Outside the no-vote window, not a leader, and the candidate deserves it ({@link Standing#deserves}). */
         private boolean wouldVote(String candidate, Candidacy candidacy, ClusterRecord theirs, FailoverOrder order) {
-            if (role == Role.LEADER || !windowOver()) return false;
+            return voteRefusal(candidate, candidacy, theirs, order) == null;
+        }
+
+        /** Why {@link #wouldVote} says no, or null when it says yes. */
+        private String voteRefusal(String candidate, Candidacy candidacy, ClusterRecord theirs, FailoverOrder order) {
+            if (role == Role.LEADER) return "this node leads term " + durable.term();
+            if (!windowOver()) {
+                return "inside our no-vote window: " + (leader != null ? "leader " + leader : "a leader") + " heard "
+                        + (now - leaderContactAt) + " ms ago, lease " + timing.leaseMs() + " ms";
+            }
             boolean fresh = now - leaderContactAt <= 2 * timing.leaseMs();
-            return Standing.deserves(electorate, candidate, candidacy, theirs, durable.record(), own,
+            return Standing.refusal(electorate, candidate, candidacy, theirs, durable.record(), own,
                     fresh ? known : Map.of(), order);
         }
 

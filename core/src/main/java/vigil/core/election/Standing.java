@@ -61,7 +61,9 @@ final class Standing {
     /**
      * The vote rule shared by pre-votes and votes (the no-vote window and the leader check come first, in the
      * caller): the candidate can lead, knows a record at least as new as ours, and is at least as advanced as we and
-     * every peer we know of, except the recorded primary, which is the one presumed lost.
+     * every peer we know of, except the recorded primary, which is the one presumed lost. The recorded primary itself,
+     * standing, is measured against nobody: it holds all the WAL any standby has (PostgreSQL sends only flushed WAL),
+     * and its candidacy, its last probe, is older than the positions it would be compared with.
      *
      * <p>Our own position counts whenever we know it in synchronous mode ({@link Electorate#strictPositions}),
      * eligible or not: a standby that acknowledged commits must never help elect a candidate without them, and a data
@@ -87,12 +89,32 @@ final class Standing {
      */
     static boolean deserves(Electorate electorate, String candidate, Candidacy candidacy, ClusterRecord theirs,
                             ClusterRecord ours, Candidacy own, Map<String, Candidacy> known, FailoverOrder order) {
-        if (!electorate.voter(candidate).map(Voter::canLead).orElse(false) || !candidacy.eligible()) return false;
-        if (ours.newerThan(theirs)) return false;
-        if (FailoverOrder.waivesPositions(order)) return true;
+        return refusal(electorate, candidate, candidacy, theirs, ours, own, known, order) == null;
+    }
+
+    /**
+     * The rule of {@link #deserves}, naming why the vote is refused (which rule, whose position, how far behind), or
+     * null when it is granted. Logged by the voter: a lost election is otherwise explained by nobody.
+     */
+    static String refusal(Electorate electorate, String candidate, Candidacy candidacy, ClusterRecord theirs,
+                          ClusterRecord ours, Candidacy own, Map<String, Candidacy> known, FailoverOrder order) {
+        if (!electorate.voter(candidate).map(Voter::canLead).orElse(false)) return "it cannot lead (a witness)";
+        if (!candidacy.eligible()) return "it reports itself ineligible";
+        if (ours.newerThan(theirs)) {
+            return "our record is newer (term " + ours.term() + " version " + ours.version() + ", its term "
+                    + theirs.term() + " version " + theirs.version() + ")";
+        }
+        if (FailoverOrder.waivesPositions(order)) return null;
         // A newer record the candidate holds is one its term's leader wrote: judge by it (it may name a primary
         // elected since this voter last heard, e.g. while its own data was lost).
         ClusterRecord mine = theirs.newerThan(ours) ? theirs : ours;
+        // The primary our record names holds all the WAL any standby has: PostgreSQL sends a standby only WAL its
+        // primary has flushed. Its candidacy is its last probe, older than our own position or the ones the leader
+        // relayed (under steady writes a standby's newer probe is ahead of it): comparing them refused the serving
+        // primary a restart of vigild left running (both voters, 1 of 10 bin/bench restart-daemon runs, another
+        // term each time). It is measured against nobody, in either mode.
+        boolean recordedPrimary = candidate.equals(mine.primary());
+        if (recordedPrimary) return null;
         boolean dataNode = electorate.me().canLead();
         // Strict only once the cluster's system is recorded: before that nothing was acknowledged (the primary starts
         // after the record holding its system identifier is committed, standbys copy only after it), so a voter whose
@@ -102,20 +124,24 @@ final class Standing {
             // that role by a majority that refused anyone behind an acknowledging standby, and nothing was
             // acknowledged after (the former primary's lease had ended). Our own data may run further only with WAL
             // nobody acknowledged (an old primary's, about to be rewound); that must not block its election.
-            boolean recordedPrimary = candidate.equals(mine.primary());
-            if (!recordedPrimary && (!own.known() || !candidacy.atLeast(own))) return false;
+            if (!own.known()) return "our own position is not known (synchronous mode)";
+            if (!candidacy.atLeast(own)) return "its position " + candidacy.position() + " is behind ours, "
+                    + own.position();
             // A data node that holds none of this system's data (emptied, replaced) cannot vouch for anything: it
             // votes only for the recorded primary.
-            boolean holdsNothing = own.timeline() == 0 && own.lsn() == 0;
-            if (holdsNothing && !recordedPrimary) return false;
+            if (own.timeline() == 0 && own.lsn() == 0) return "we hold none of this system's data: we vote only for "
+                    + mine.primary() + ", the recorded primary";
         } else if (own.eligible() && !candidacy.atLeast(own)) {
-            return false;
+            return "its position " + candidacy.position() + " is behind ours, " + own.position();
         }
         for (Map.Entry<String, Candidacy> e : known.entrySet()) {
             if (e.getKey().equals(candidate) || e.getKey().equals(mine.primary())) continue;
-            if (e.getValue().eligible() && !candidacy.atLeast(e.getValue())) return false;
+            if (e.getValue().eligible() && !candidacy.atLeast(e.getValue())) {
+                return "its position " + candidacy.position() + " is behind " + e.getKey() + "'s, "
+                        + e.getValue().position() + " (as its last leader relayed it)";
+            }
         }
-        return true;
+        return null;
     }
 
     /** Deterministic per node, attempt and term, so two nodes that collided once are unlikely to collide again. */

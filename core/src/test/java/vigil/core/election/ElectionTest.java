@@ -49,6 +49,16 @@ class ElectionTest {
         return d.events().stream().filter(Event.RoleChanged.class::isInstance).map(Event.RoleChanged.class::cast).toList();
     }
 
+    /** The cause a voter gave for refusing its vote in {@code d} (exactly one refusal), for the log and its readers. */
+    static String refusal(Decision d, String candidate, long term) {
+        List<Event.VoteRefused> r = d.events().stream().filter(Event.VoteRefused.class::isInstance)
+                .map(Event.VoteRefused.class::cast).toList();
+        assertEquals(1, r.size(), d.events().toString());
+        assertEquals(candidate, r.get(0).candidate());
+        assertEquals(term, r.get(0).term());
+        return r.get(0).why();
+    }
+
     @Test
     void electedLeaderPersistsItsTermBeforeAskingForVotes() {
         ElectionState n1 = Election.decide(booted("n1", THREE, 0), new Observation.Tick(2000)).next();
@@ -93,6 +103,7 @@ class ElectionTest {
         ElectionState f = followerOf("n1", 1000);
         Decision d = Election.decide(f, received(2499, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, rec(1, 0))));
         assertEquals(new Action.Send("n3", new Message.VoteReply(2, false)), d.actions().get(0));
+        assertEquals("inside our no-vote window: leader n1 heard 1499 ms ago, lease 1500 ms", refusal(d, "n3", 2));
         assertEquals(1, d.next().term());
         Decision later = Election.decide(f, received(2500, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, rec(1, 0))));
         assertInstanceOf(Action.Persist.class, later.actions().get(0));
@@ -105,6 +116,7 @@ class ElectionTest {
         ElectionState voted = Election.decide(f, received(2000, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, rec(1, 0)))).next();
         Decision d = Election.decide(voted, received(2001, "n1", new Message.VoteRequest(2, Candidacy.ELIGIBLE, rec(1, 0))));
         assertEquals(new Action.Send("n1", new Message.VoteReply(2, false)), d.actions().get(0));
+        assertEquals("we voted for n3 in term 2", refusal(d, "n1", 2));
     }
 
     @Test
@@ -119,6 +131,7 @@ class ElectionTest {
         ElectionState f = followerOf("n1", 0);
         Decision d = Election.decide(f, received(5000, "n3", new Message.VoteRequest(2, Candidacy.ELIGIBLE, rec(0, 0))));
         assertEquals(new Action.Send("n3", new Message.VoteReply(2, false)), d.actions().get(d.actions().size() - 1));
+        assertTrue(refusal(d, "n3", 2).startsWith("our record is newer (term 1"), refusal(d, "n3", 2));
     }
 
     @Test
@@ -126,6 +139,7 @@ class ElectionTest {
         ElectionState f = Election.decide(followerOf("n1", 0), new Observation.CandidacyChanged(10, new Candidacy(true, 2, 500))).next();
         Decision d = Election.decide(f, received(5000, "n3", new Message.VoteRequest(2, new Candidacy(true, 2, 400), rec(1, 0))));
         assertEquals(new Action.Send("n3", new Message.VoteReply(2, false)), d.actions().get(d.actions().size() - 1));
+        assertEquals("its position TL 2 at 0/190 is behind ours, TL 2 at 0/1F4", refusal(d, "n3", 2));
     }
 
     @Test
@@ -293,6 +307,8 @@ class ElectionTest {
         Message.VoteRequest behindN2 = new Message.VoteRequest(2, new Candidacy(true, 1, 800), rec(1, 0));
         Decision fresh = Election.decide(voter, received(1000 + 1500, "n1", behindN2));
         assertEquals(new Action.Send("n1", new Message.VoteReply(2, false)), fresh.actions().get(fresh.actions().size() - 1));
+        assertEquals("its position TL 1 at 0/320 is behind n2's, TL 1 at 0/384 (as its last leader relayed it)",
+                refusal(fresh, "n1", 2));
         Decision stale = Election.decide(voter, received(1000 + 3001, "n1", behindN2));
         assertEquals(new Action.Send("n1", new Message.VoteReply(2, true)), stale.actions().get(stale.actions().size() - 1));
     }
@@ -561,6 +577,32 @@ class ElectionTest {
         n2 = Election.decide(n2, received(5100, "n3", new Message.Resign(1))).next();
         Decision tick = Election.decide(n2, new Observation.Tick(5100 + 2 * TIMING.staggerMs()));
         return tick.actions().stream().anyMatch(a -> a instanceof Action.Send s && s.message() instanceof Message.PreVoteRequest);
+    }
+
+    /**
+     * The recorded primary's candidacy is its last probe: under steady writes a standby's own position, or one the
+     * leader relayed, is newer. Measured against them, the serving primary that a restart of vigild left running was
+     * refused by both voters (bin/bench restart-daemon: "its position TL 1 at 0/50571F8 is behind ours, TL 1 at
+     * 0/5057358"). It holds all the WAL any standby has, so it is measured against nobody, in either mode.
+     */
+    @Test
+    void theRecordedPrimaryIsMeasuredAgainstNobody() {
+        ClusterRecord n1Primary = new ClusterRecord(1, 1, "n3", new PgRecord("n1", 42, 1, null, List.of(), null),
+                Map.of("n3", 1L));
+        Candidacy standby = new Candidacy(true, 1, 900);
+        Candidacy lastProbe = new Candidacy(true, 1, 800);
+        for (boolean strict : new boolean[] {false, true}) {
+            assertTrue(votes(strict, THREE, "n2", n1Primary, standby, "n1", lastProbe), "strict " + strict);
+            assertFalse(votes(strict, THREE, "n2", n1Primary, standby, "n3", lastProbe),
+                    "anyone else that far behind is refused, strict " + strict);
+        }
+        ElectionState voter = ElectionState.boot(new Electorate("n2", THREE, TIMING, true), new Durable(1, null, n1Primary), 0);
+        voter = Election.decide(voter, new Observation.CandidacyChanged(1, new Candidacy(true, 1, 700))).next();
+        voter = Election.decide(voter, received(1000, "n3", new Message.Heartbeat(1, 1, n1Primary,
+                Map.of("n3", new Candidacy(true, 1, 950))))).next();
+        Decision d = Election.decide(voter, received(1000 + 1500, "n1", new Message.VoteRequest(2, lastProbe, n1Primary)));
+        assertEquals(new Action.Send("n1", new Message.VoteReply(2, true)), d.actions().get(d.actions().size() - 1),
+                "nor against a position its leader relayed: " + d.events());
     }
 
     static boolean votes(boolean strict, List<Voter> voters, String self, Candidacy own, Candidacy candidate) {

@@ -20,6 +20,8 @@ final class Logs {
         if (e instanceof Event.LeaseAcquired l) {
             log.event(Priority.NOTICE, "lease_acquired", "term", l.term(), "lease_start_mono_ms", l.start(),
                     "lease_until_mono_ms", l.until());
+        } else if (e instanceof Event.VoteRefused v) {
+            log.event(Priority.NOTICE, "vote_refused", "term", v.term(), "candidate", v.candidate(), "cause", v.why());
         } else if (e instanceof Event.RoleChanged rc) {
             if (rc.from() == rc.to()) {
                 log.event(Priority.INFO, "leader", "leader", rc.leader(), "term", rc.term(), "reason", rc.reason());
