@@ -35,6 +35,7 @@ public final class Election {
             step.receive(r.from(), r.message());
         } else if (observation instanceof Observation.CandidacyChanged c) {
             step.own = c.candidacy();
+            step.streamsFrom = c.streamsFrom();
         } else if (observation instanceof Observation.Ordered o) {
             step.ordered(o.order());
         } else if (observation instanceof Observation.ReportChanged c) {
@@ -69,6 +70,7 @@ public final class Election {
         private Campaign campaign;
         private Leadership leadership;
         private Candidacy own;
+        private String streamsFrom;
         private Map<String, Candidacy> known;
         private Report ownReport;
         private Map<String, Report.Heard> reports;
@@ -89,6 +91,7 @@ public final class Election {
             this.campaign = s.campaign();
             this.leadership = s.leadership();
             this.own = s.own();
+            this.streamsFrom = s.streamsFrom();
             this.known = s.known();
             this.ownReport = s.ownReport();
             this.reports = s.reports();
@@ -99,7 +102,8 @@ public final class Election {
 
         Decision finish() {
             ElectionState next = new ElectionState(electorate, durable, role, leader, lastLeader, leaderContactAt,
-                    notBefore, attempts, campaign, leadership, own, known, ownReport, reports, deferred, order, votedAt);
+                    notBefore, attempts, campaign, leadership, own, known, ownReport, reports, deferred, order, votedAt,
+                    streamsFrom);
             return new Decision(next, actions, events);
         }
 
@@ -412,7 +416,7 @@ public final class Election {
                         + (now - leaderContactAt) + " ms ago, lease " + timing.leaseMs() + " ms";
             }
             boolean fresh = now - leaderContactAt <= 2 * timing.leaseMs();
-            return Standing.refusal(electorate, candidate, candidacy, theirs, durable.record(), own,
+            return Standing.refusal(electorate, candidate, candidacy, theirs, durable.record(), own, streamsFrom,
                     fresh ? known : Map.of(), order);
         }
 

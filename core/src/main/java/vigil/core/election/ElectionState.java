@@ -23,16 +23,29 @@ import java.util.Map;
  * @param votedAt         when this node granted its vote of the current term to another node
  *                        ({@link Durable#votedFor}); memory only: for an election timeout after it, no other
  *                        candidate gets its pre-vote ({@link Election})
+ * @param streamsFrom     the node whose WAL this node's standby streamed at its last probe (its WAL receiver streaming
+ *                        from it), or null; memory only, never sent. PostgreSQL streams to a standby only WAL its
+ *                        primary flushed, and refuses a standby that is ahead of it: such a voter holds a prefix of
+ *                        that node's WAL ({@link Standing#refusal})
  */
 public record ElectionState(Electorate electorate, Durable durable, Role role, String leader, String lastLeader,
                             long leaderContactAt, long notBefore, int attempts, Campaign campaign,
                             Leadership leadership, Candidacy own, Map<String, Candidacy> known, Report ownReport,
                             Map<String, Report.Heard> reports, Map<String, Message.PreVoteRequest> deferred,
-                            FailoverOrder order, long votedAt) {
+                            FailoverOrder order, long votedAt, String streamsFrom) {
     public ElectionState {
         known = Map.copyOf(known);
         reports = Map.copyOf(reports);
         deferred = deferred == null ? Map.of() : Map.copyOf(deferred);
+    }
+
+    /** Not known to stream from anyone. */
+    public ElectionState(Electorate electorate, Durable durable, Role role, String leader, String lastLeader,
+                         long leaderContactAt, long notBefore, int attempts, Campaign campaign, Leadership leadership,
+                         Candidacy own, Map<String, Candidacy> known, Report ownReport, Map<String, Report.Heard> reports,
+                         Map<String, Message.PreVoteRequest> deferred, FailoverOrder order, long votedAt) {
+        this(electorate, durable, role, leader, lastLeader, leaderContactAt, notBefore, attempts, campaign, leadership,
+                own, known, ownReport, reports, deferred, order, votedAt, null);
     }
 
     /** No vote granted in this process. */

@@ -9,8 +9,15 @@ public sealed interface Observation {
 
     record Received(long now, String from, Message message) implements Observation {}
 
-    /** This node's own fitness to lead changed (PostgreSQL health and position). */
-    record CandidacyChanged(long now, Candidacy candidacy) implements Observation {}
+    /**
+     * This node's own fitness to lead changed (PostgreSQL health and position), or the node its standby streams from
+     * ({@code streamsFrom}, null for none: see {@link ElectionState#streamsFrom}).
+     */
+    record CandidacyChanged(long now, Candidacy candidacy, String streamsFrom) implements Observation {
+        public CandidacyChanged(long now, Candidacy candidacy) {
+            this(now, candidacy, null);
+        }
+    }
 
     /**
      * This node now holds an operator's order to take over ({@link FailoverOrder}; null: the order ended): it stands

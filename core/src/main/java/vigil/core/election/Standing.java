@@ -61,9 +61,9 @@ final class Standing {
     /**
      * The vote rule shared by pre-votes and votes (the no-vote window and the leader check come first, in the
      * caller): the candidate can lead, knows a record at least as new as ours, and is at least as advanced as we and
-     * every peer we know of, except the recorded primary, which is the one presumed lost. The recorded primary itself,
-     * standing, is measured against nobody: it holds all the WAL any standby has (PostgreSQL sends only flushed WAL),
-     * and its candidacy, its last probe, is older than the positions it would be compared with.
+     * every peer we know of, except the recorded primary, which is the one presumed lost. A voter whose standby
+     * streams from the recorded primary standing ({@code streamsFrom}) does not measure it against its own position:
+     * it holds a prefix of that primary's WAL, and the primary's candidacy is its last probe, older than the voter's.
      *
      * <p>Our own position counts whenever we know it in synchronous mode ({@link Electorate#strictPositions}),
      * eligible or not: a standby that acknowledged commits must never help elect a candidate without them, and a data
@@ -89,7 +89,7 @@ final class Standing {
      */
     static boolean deserves(Electorate electorate, String candidate, Candidacy candidacy, ClusterRecord theirs,
                             ClusterRecord ours, Candidacy own, Map<String, Candidacy> known, FailoverOrder order) {
-        return refusal(electorate, candidate, candidacy, theirs, ours, own, known, order) == null;
+        return refusal(electorate, candidate, candidacy, theirs, ours, own, null, known, order) == null;
     }
 
     /**
@@ -97,7 +97,8 @@ final class Standing {
      * null when it is granted. Logged by the voter: a lost election is otherwise explained by nobody.
      */
     static String refusal(Electorate electorate, String candidate, Candidacy candidacy, ClusterRecord theirs,
-                          ClusterRecord ours, Candidacy own, Map<String, Candidacy> known, FailoverOrder order) {
+                          ClusterRecord ours, Candidacy own, String streamsFrom, Map<String, Candidacy> known,
+                          FailoverOrder order) {
         if (!electorate.voter(candidate).map(Voter::canLead).orElse(false)) return "it cannot lead (a witness)";
         if (!candidacy.eligible()) return "it reports itself ineligible";
         if (ours.newerThan(theirs)) {
@@ -108,13 +109,13 @@ final class Standing {
         // A newer record the candidate holds is one its term's leader wrote: judge by it (it may name a primary
         // elected since this voter last heard, e.g. while its own data was lost).
         ClusterRecord mine = theirs.newerThan(ours) ? theirs : ours;
-        // The primary our record names holds all the WAL any standby has: PostgreSQL sends a standby only WAL its
-        // primary has flushed. Its candidacy is its last probe, older than our own position or the ones the leader
-        // relayed (under steady writes a standby's newer probe is ahead of it): comparing them refused the serving
-        // primary a restart of vigild left running (both voters, 1 of 10 bin/bench restart-daemon runs, another
-        // term each time). It is measured against nobody, in either mode.
         boolean recordedPrimary = candidate.equals(mine.primary());
-        if (recordedPrimary) return null;
+        // Our standby streams from the recorded primary standing: PostgreSQL streams only WAL it flushed and refuses a
+        // standby ahead of it, so our data is a prefix of its own. Its candidacy, its last probe, is older than our
+        // own newer probe under steady writes: compared, both voters refused the serving primary a restart of vigild
+        // left running (1 of 10 bin/bench restart-daemon runs, another term each time). Not the positions relayed by
+        // a leader: those peers may hold what it lacks (its data restored from an older copy).
+        boolean prefixOfIt = recordedPrimary && candidate.equals(streamsFrom);
         boolean dataNode = electorate.me().canLead();
         // Strict only once the cluster's system is recorded: before that nothing was acknowledged (the primary starts
         // after the record holding its system identifier is committed, standbys copy only after it), so a voter whose
@@ -124,14 +125,15 @@ final class Standing {
             // that role by a majority that refused anyone behind an acknowledging standby, and nothing was
             // acknowledged after (the former primary's lease had ended). Our own data may run further only with WAL
             // nobody acknowledged (an old primary's, about to be rewound); that must not block its election.
-            if (!own.known()) return "our own position is not known (synchronous mode)";
-            if (!candidacy.atLeast(own)) return "its position " + candidacy.position() + " is behind ours, "
-                    + own.position();
+            if (!recordedPrimary && !own.known()) return "our own position is not known (synchronous mode)";
+            if (!recordedPrimary && !candidacy.atLeast(own)) return "its position " + candidacy.position()
+                    + " is behind ours, " + own.position();
             // A data node that holds none of this system's data (emptied, replaced) cannot vouch for anything: it
             // votes only for the recorded primary.
-            if (own.timeline() == 0 && own.lsn() == 0) return "we hold none of this system's data: we vote only for "
+            boolean holdsNothing = own.timeline() == 0 && own.lsn() == 0;
+            if (holdsNothing && !recordedPrimary) return "we hold none of this system's data: we vote only for "
                     + mine.primary() + ", the recorded primary";
-        } else if (own.eligible() && !candidacy.atLeast(own)) {
+        } else if (own.eligible() && !prefixOfIt && !candidacy.atLeast(own)) {
             return "its position " + candidacy.position() + " is behind ours, " + own.position();
         }
         for (Map.Entry<String, Candidacy> e : known.entrySet()) {

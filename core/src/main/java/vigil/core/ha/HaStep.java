@@ -314,7 +314,10 @@ final class HaStep {
         Switchover.settle(this);
         boolean lapsed = OrderedFailover.settle(this);
         var c = Fitness.candidacy(this);
-        if (!c.equals(e.own())) electionInputs.add(new Observation.CandidacyChanged(now, c));
+        String streamsFrom = view.isStandby() && view.streaming() ? view.upstream() : null;
+        if (!c.equals(e.own()) || !java.util.Objects.equals(streamsFrom, e.streamsFrom())) {
+            electionInputs.add(new Observation.CandidacyChanged(now, c, streamsFrom));
+        }
         boolean leaseOk = leaseOk();
         boolean looked = probed || now - bootAt >= FIRST_PROBE_GRACE_MS;
         if (knowledge == PgSafety.MAY_WRITE && !leaseOk && looked && !reclaiming()) {

@@ -409,6 +409,17 @@ class NodeTest {
         assertEquals(List.of(), effectsOf(d, Effect.Halt.class));
     }
 
+    /** The election learns whom this node's standby streams from (a voter holding a prefix of its WAL), and when it stops. */
+    @Test
+    void theElectionKnowsWhomTheStandbyStreamsFrom() {
+        NodeConfig n3 = config("n3", WatchdogConfig.OFF);
+        NodeDecision streaming = step(n3, healthyStandby(off()), new Input.Probed(NOW, standbyOf("n2")));
+        assertEquals("n2", streaming.next().election().streamsFrom());
+        NodeDecision cut = step(n3, streaming.next(), new Input.Probed(NOW + 500,
+                PgView.standby(1, LSN, false, "n2").withSystemId(SYSTEM)));
+        assertNull(cut.next().election().streamsFrom(), "its WAL receiver no longer streams");
+    }
+
     // ---- the report ----------------------------------------------------------------------------------------
 
     @Test
