@@ -224,6 +224,11 @@ public final class Vigild implements Callable<Integer> {
         AdminServer admin = null;
         vigil.daemon.http.HttpEndpoint http = null;
         try {
+            // The socket and the endpoint answer before the JGroups channel has joined (that may take seconds while
+            // the other members start): the loop already runs, and by datagram this node may already lead and arm its
+            // watchdog. A command forwarded to another node meanwhile gets no answer (the channel is not open yet).
+            admin = AdminServer.start(cfg.node().adminSocket(), cfg.node().adminGroup(), commands::handle);
+            if (cfg.node().http().enabled()) http = httpEndpoint(cfg, nodeConfig, loop, log);
             channel[0] = PeerChannel.open(settings, new PeerChannel.Listener() {
                 @Override public void onMessage(String from, byte[] payload) {
                     if (PeerCodec.carriesOperator(payload)) forwarding.onFrame(from, payload);
@@ -232,8 +237,6 @@ public final class Vigild implements Callable<Integer> {
                 @Override public void onView(java.util.Set<String> members) { loop.onView(members); }
             });
             loop.onView(channel[0].members());
-            admin = AdminServer.start(cfg.node().adminSocket(), cfg.node().adminGroup(), commands::handle);
-            if (cfg.node().http().enabled()) http = httpEndpoint(cfg, nodeConfig, loop, log);
         } catch (Exception e) {
             log.event(Priority.ERR, "failed", "reason", "STARTUP_FAILED", "error", e.getMessage());
             loop.shutdown().get(STOP_LIMIT.toSeconds(), TimeUnit.SECONDS);
