@@ -226,7 +226,8 @@ final class Schema {
         Setting.of("node.name", NAME).optional("the short host name").example("n1")
             .doc("Which member of `cluster.nodes` this node is. Defaults to the host name up to its first dot."),
         Setting.of("node.state_dir", PATH).defaults(Path.of("/var/lib/vigil")).example("/var/lib/vigil")
-            .doc("Directory for persistent state (term, vote). Created with mode 0700 if missing; "
+            .doc("Directory for persistent state (term, vote; which VIPs' `acquired` service actions completed). Created"
+                + " with mode 0700 if missing; "
                 + "if it exists it must be a directory."),
         Setting.of("node.bind_address", ADDRESS).optional("this member's `address`").example("10.232.1.11")
             .doc("Local address for peer traffic, if it differs from this member's `address` in "

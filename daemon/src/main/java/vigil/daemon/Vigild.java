@@ -66,6 +66,7 @@ import vigil.protocol.peer.PeerCodec;
         footerHeading = "%nFiles:%n",
         footer = {"  /etc/vigil/vigil.yml        the configuration (see docs/configuration.md)",
             "  <node.state_dir>/election.state   durable term, vote and cluster record (fsynced)",
+            "  <node.state_dir>/vip-acquired     VIPs whose acquired service actions completed (not rerun when kept)",
             "  <node.admin.socket>         admin socket used by vigilctl",
             "", "Examples:", "  vigild --config /etc/vigil/vigil.yml",
             "  vigild --check-config --config /etc/vigil/vigil.yml"})
@@ -357,7 +358,9 @@ public final class Vigild implements Callable<Integer> {
     private static void wire(VipCarrier vips, NodeLoop loop, PostgresAgent agent) {
         loop.vips(new NodeLoop.Vips() {
             @Override public void check() { vips.check(); }
-            @Override public void up(VipGroup group, boolean checked) { vips.up(group, checked); }
+            @Override public void up(VipGroup group, boolean checked, boolean keptFromStart) {
+                vips.up(group, checked, keptFromStart);
+            }
             @Override public void down(VipGroup group, String why) { vips.down(group, why); }
             @Override public void guard(VipGroup group, long at) { vips.guard(group, at); }
         });
@@ -370,10 +373,11 @@ public final class Vigild implements Callable<Integer> {
      */
     private static ServiceActions serviceActions(VigilConfig cfg, VipCarrier vips, PostgresAgent agent, Log log) {
         if (cfg.node().services().isEmpty()) return null;
-        ServiceActions services = new ServiceActions(cfg.node().services(), log);
+        ServiceActions services = new ServiceActions(cfg.node().services(), cfg.node().stateDir(), log);
         if (vips != null) {
             vips.listener(new VipCarrier.Listener() {
                 @Override public void acquired(String vip) { services.on(ServiceActionSettings.Trigger.ACQUIRED, vip); }
+                @Override public void kept(String vip) { services.onKept(vip); }
                 @Override public void released(String vip) { services.on(ServiceActionSettings.Trigger.RELEASED, vip); }
             });
         }

@@ -78,8 +78,15 @@ public sealed interface Effect {
     /**
      * Claim every VIP of {@code group}: a duplicate-address check first unless {@code checked} (a recent check found
      * nobody), then add and announce; report with {@link Input.VipClaimed}. Carried out in order with {@link VipDown}.
+     * {@code keptFromStart}: the claim of VIPs found on this host at start and kept while it reclaimed the primary that
+     * kept serving; one found still there never left this host, so its claim runs no service action (services bound
+     * to it were never without it), while one missing from the host is added and claimed as any other.
      */
-    record VipUp(VipGroup group, boolean checked) implements Effect {
+    record VipUp(VipGroup group, boolean checked, boolean keptFromStart) implements Effect {
+        public VipUp(VipGroup group, boolean checked) {
+            this(group, checked, false);
+        }
+
         /** The VIPs that follow the primary. */
         public VipUp(boolean checked) {
             this(VipGroup.PRIMARY, checked);

@@ -85,7 +85,7 @@ final class VipPlacement {
                 // checked and added as in any claim); otherwise they go at once.
                 if (w.hold()) {
                     return new Placed(s.with(Held.CLAIMING, now).heldIn(g == VipGroup.PRIMARY ? w.leaderTerm() : 0),
-                            List.of(), List.of(new Effect.VipUp(g, false)),
+                            List.of(), List.of(new Effect.VipUp(g, false, true)),
                             "keeping the VIPs found on this host at start: this node leads again, its PostgreSQL the"
                                     + " primary that kept serving while vigild restarted");
                 }

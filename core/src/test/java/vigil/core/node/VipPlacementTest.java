@@ -107,7 +107,8 @@ class VipPlacementTest {
         assertEquals(VipState.Held.FOUND, kept.next().held());
 
         VipPlacement.Placed led = VipPlacement.place(found, new VipPlacement.Want(true, true, null, 5, true), NOW + 900);
-        assertEquals(List.of(new Effect.VipUp(false)), led.effects(), "an address not found on the host is checked");
+        assertEquals(List.of(new Effect.VipUp(VipGroup.PRIMARY, false, true)), led.effects(),
+                "kept from start: no service action for an address that never left; one not found on the host is checked");
         assertEquals(VipState.Held.CLAIMING, led.next().held());
         assertEquals(5, led.next().heldInTerm());
         assertTrue(led.note().startsWith("keeping the VIPs found on this host at start"), led.note());

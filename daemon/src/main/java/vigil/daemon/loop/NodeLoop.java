@@ -101,7 +101,8 @@ public final class NodeLoop implements Runnable {
     public interface Vips {
         void check();
 
-        void up(VipGroup group, boolean checked);
+        /** {@code keptFromStart}: see {@link Effect.VipUp}. */
+        void up(VipGroup group, boolean checked, boolean keptFromStart);
 
         void down(VipGroup group, String why);
 
@@ -502,7 +503,7 @@ public final class NodeLoop implements Runnable {
         } else if (e instanceof Effect.VipCheck) {
             if (vips != null) vips.check();
         } else if (e instanceof Effect.VipUp u) {
-            if (vips != null) vips.up(u.group(), u.checked());
+            if (vips != null) vips.up(u.group(), u.checked(), u.keptFromStart());
         } else if (e instanceof Effect.VipDown d) {
             if (vips != null) vips.down(d.group(), d.why());
             else inputs.add(new Step(new Input.VipReleased(clock.getAsLong(), true, "no VIP driver", d.group())));

@@ -1,5 +1,7 @@
 package vigil.daemon.service;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +38,8 @@ public final class ServiceActions implements AutoCloseable {
     public record Outcome(String action, String source, Trigger trigger, String vip, boolean ok, int exit, int attempts,
                           long at, long durationMs, String detail) {}
 
-    private record Job(Trigger trigger, String vip) {}
+    /** {@code generation}: of the VIP's acquisitions and releases when asked for ({@link #moved}). */
+    private record Job(Trigger trigger, String vip, long generation) {}
 
     private final List<ServiceActionSettings> actions;
     private final List<String> prefix;
@@ -44,16 +47,30 @@ public final class ServiceActions implements AutoCloseable {
     private final BlockingQueue<Job> queue = new ArrayBlockingQueue<>(QUEUE);
     private final Outcome[] last;
     private final Thread worker;
+    /** Null: nothing kept across restarts, a VIP kept from start runs its actions again. */
+    private final AcquiredMarks marks;
+    /** Per VIP, how many times it was acquired or released: a job's mark is written only if none came since. */
+    private final java.util.Map<String, Long> moved = new java.util.HashMap<>();
     private volatile boolean closing;
 
     public ServiceActions(List<ServiceActionSettings> actions, Log log) {
-        this(actions, List.of(), log);
+        this(actions, List.of(), null, log);
+    }
+
+    /** With the marks of completed {@code acquired} actions kept in {@code stateDir} ({@link AcquiredMarks}). */
+    public ServiceActions(List<ServiceActionSettings> actions, Path stateDir, Log log) {
+        this(actions, List.of(), stateDir, log);
     }
 
     /** @param prefix put before every command (tests: a script that records argv instead of running systemctl) */
     public ServiceActions(List<ServiceActionSettings> actions, List<String> prefix, Log log) {
+        this(actions, prefix, null, log);
+    }
+
+    ServiceActions(List<ServiceActionSettings> actions, List<String> prefix, Path stateDir, Log log) {
         this.actions = List.copyOf(actions);
         this.prefix = List.copyOf(prefix);
+        this.marks = stateDir == null ? null : AcquiredMarks.open(stateDir);
         this.log = log;
         this.last = new Outcome[this.actions.size()];
         this.worker = new Thread(this::work, "vigil-services");
@@ -70,13 +87,60 @@ public final class ServiceActions implements AutoCloseable {
      */
     public void on(Trigger trigger, String vip) {
         String name = vip == null ? "" : vip;
+        long generation = 0;
+        if (trigger == Trigger.ACQUIRED || trigger == Trigger.RELEASED) {
+            synchronized (moved) {
+                generation = moved.merge(name, 1L, Long::sum);
+                forget(name);
+            }
+        }
         if (closing || actions.stream().noneMatch(a -> a.matches(trigger, name))) {
             return;
         }
-        if (!queue.offer(new Job(trigger, name))) {
+        if (!queue.offer(new Job(trigger, name, generation))) {
             log.event(Priority.WARNING, "service_action_dropped", "trigger", trigger.word(), "vip", name,
                     "reason", "SERVICE_QUEUE_FULL", "cause", QUEUE + " triggers already wait for service actions"
                             + " that run slower than they are asked for");
+        }
+    }
+
+    /**
+     * A VIP found on this host at start, kept while it reclaimed, is claimed in place: its {@code acquired} actions run
+     * again unless every one of them completed on this host after it last acquired the VIP, and the same actions are
+     * configured now ({@link AcquiredMarks}). A {@code vigilctl restart-daemon} on the primary then restarts none of
+     * the services bound to an address that never left.
+     */
+    public void onKept(String vip) {
+        String digest = AcquiredMarks.digest(actions, vip);
+        if (marks != null && marks.matches(vip, digest)) {
+            log.event(Priority.NOTICE, "service_actions_skipped", "trigger", Trigger.ACQUIRED.word(), "vip", vip,
+                    "reason", "KEPT_FROM_START", "cause", "the VIP never left this host and its acquired actions"
+                            + " completed before vigild restarted, the same actions as configured now");
+            return;
+        }
+        on(Trigger.ACQUIRED, vip);
+    }
+
+    private void forget(String vip) {
+        if (marks == null) return;
+        try {
+            marks.erase(vip);
+        } catch (IOException | RuntimeException e) {
+            log.event(Priority.WARNING, "service_marks_not_saved", "vip", vip, "reason", "STATE_NOT_SAVED", "cause",
+                    e.getMessage());
+        }
+    }
+
+    /** Marks the VIP of {@code job}, unless it was acquired or released again since it was asked for. */
+    private void remember(Job job) {
+        String vip = job.vip();
+        try {
+            synchronized (moved) {
+                if (moved.getOrDefault(vip, 0L) == job.generation()) marks.put(vip, AcquiredMarks.digest(actions, vip));
+            }
+        } catch (IOException | RuntimeException e) {
+            log.event(Priority.WARNING, "service_marks_not_saved", "vip", vip, "reason", "STATE_NOT_SAVED", "cause",
+                    e.getMessage());
         }
     }
 
@@ -101,19 +165,24 @@ public final class ServiceActions implements AutoCloseable {
             while (!closing) {
                 Job job = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (job == null) continue;
+                boolean all = true;
                 for (int i = 0; i < actions.size() && !closing; i++) {
                     if (actions.get(i).matches(job.trigger(), job.vip())) {
-                        run(i, job);
+                        all &= run(i, job);
                     }
                 }
+                if (all && !closing && marks != null && job.trigger() == Trigger.ACQUIRED) remember(job);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** Runs action {@code i} with its retries; returns early, with the stop logged, when the worker is interrupted. */
-    private void run(int i, Job job) {
+    /**
+     * Runs action {@code i} with its retries; returns early, with the stop logged, when the worker is interrupted.
+     * Whether it succeeded.
+     */
+    private boolean run(int i, Job job) {
         ServiceActionSettings a = actions.get(i);
         List<String> argv = new ArrayList<>(prefix);
         argv.addAll(a.argv());
@@ -158,6 +227,7 @@ public final class ServiceActions implements AutoCloseable {
                 "outcome", ok ? "ok" : stopped ? "stopped" : "failed", "attempts", attempts, "exit", o.exit(),
                 "duration_ms", ms, "reason", ok ? null : stopped ? "STOPPING" : "SERVICE_ACTION_FAILED",
                 "cause", ok ? null : detail);
+        return ok;
     }
 
     /** Stops taking triggers, kills the action running (with what it started), drops those still queued. */

@@ -48,6 +48,14 @@ public final class VipCarrier implements AutoCloseable {
     public interface Listener {
         void acquired(String vip);
 
+        /**
+         * A VIP kept from start, found still on this host when claimed in place: it never left. The listener decides
+         * whether its {@code acquired} actions must run again (by default they do).
+         */
+        default void kept(String vip) {
+            acquired(vip);
+        }
+
         void released(String vip);
     }
 
@@ -133,13 +141,26 @@ public final class VipCarrier implements AutoCloseable {
     }
 
     public void up(VipGroup group, boolean checked) {
+        up(group, checked, false);
+    }
+
+    /**
+     * Claims the group's VIPs. {@code keptFromStart} (see {@code Effect.VipUp}): a VIP found still on the host never
+     * left it; the listener hears {@link Listener#kept} instead of {@link Listener#acquired} (a {@code vigilctl
+     * restart-daemon} on the primary would otherwise restart the services bound to it), and its line says
+     * {@code kept_from_start=true}.
+     */
+    public void up(VipGroup group, boolean checked, boolean keptFromStart) {
         worker.execute(() -> {
             long start = clock.getAsLong();
             List<Vip> added = new ArrayList<>();
+            java.util.Set<String> neverLeft = new java.util.HashSet<>();
             for (Held h : of(group)) {
                 Vip v = h.vip();
                 // Our own address answers no duplicate-address check: ask the host first, as a claim always did.
-                VipDriver.Outcome o = checked || driver.held(v) ? null : driver.check(v, DAD_WAIT);
+                boolean there = (keptFromStart || !checked) && driver.held(v);
+                if (keptFromStart && there) neverLeft.add(v.name());
+                VipDriver.Outcome o = checked || there ? null : driver.check(v, DAD_WAIT);
                 if (o == null) o = addBeforeGuard(group, v);
                 if (o.claim() == VipDriver.Claim.CLAIMED || o.claim() == VipDriver.Claim.ALREADY_HELD) {
                     added.add(v);
@@ -159,12 +180,15 @@ public final class VipCarrier implements AutoCloseable {
             loop.accept(new Input.VipClaimed(clock.getAsLong(), Input.VipClaim.CLAIMED, "", group));
             for (Held h : of(group)) {
                 Vip v = h.vip();
+                boolean kept = neverLeft.contains(v.name());
                 log.event(Priority.NOTICE, "vip_acquired", "vip", v.name(), "address", v.cidr(), "device", v.device(),
                         // Whether this claim ran its own duplicate-address check; when not, the decision's note says
                         // why (a check made moments before, or the VIPs held in the term this node still leads).
-                        "follows", group.label(), "checked_in_claim", !checked, "duration_ms", took);
+                        "follows", group.label(), "checked_in_claim", !checked && !kept, "kept_from_start", kept,
+                        "duration_ms", took);
                 announceWhileHeld(group, v, h.settings());
-                listener.acquired(v.name());
+                if (kept) listener.kept(v.name());
+                else listener.acquired(v.name());
             }
         });
     }

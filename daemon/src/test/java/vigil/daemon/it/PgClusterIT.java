@@ -35,7 +35,7 @@ abstract class PgClusterIT {
         return ClusterShape.of(Timing.DEFAULT).pg(PgOptions.ASYNC);
     }
 
-    /** A writer writing to whichever node answers as the primary. */
+    /** A writer writing through the VIP {@code db} when {@link #shape} has it, to whichever node answers as the primary otherwise. */
     boolean withWriter() {
         return true;
     }

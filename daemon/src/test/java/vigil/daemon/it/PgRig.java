@@ -27,14 +27,18 @@ final class PgRig implements AutoCloseable {
         this.writer = writer;
     }
 
-    /** @param withWriter start a writer writing to whichever node answers as the primary */
+    /**
+     * @param withWriter start a writer writing through the VIP {@code db} when the shape has it, otherwise to
+     *                   whichever node answers as the primary
+     */
     static PgRig start(String test, ClusterShape shape, boolean withWriter) {
         RigIt.assumeHost(test, NetnsRig.precondition().or(PgNodes::precondition));
         NetnsRig rig = NetnsRig.create(3);
         VigilCluster cluster = null;
         try {
             cluster = VigilCluster.clusterWithPrimary(rig, shape, Duration.ofSeconds(150));
-            WriterRun writer = withWriter ? WriterRun.start(cluster, rig.runDir().resolve("writer")) : null;
+            WriterRun writer = withWriter ? WriterRun.start(cluster, rig.runDir().resolve("writer"),
+                    shape.dbVip() ? rig.dbVip() : null) : null;
             return new PgRig(rig, cluster, writer);
         } catch (RuntimeException | Error e) {
             if (cluster != null) cluster.close();

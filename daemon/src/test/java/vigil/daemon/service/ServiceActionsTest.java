@@ -147,7 +147,8 @@ class ServiceActionsTest {
         assertTrue(ms < 5_000, "took " + ms + " ms");
         long child = Long.parseLong(lines(pid).get(0).trim());
         poll("the child killed", () -> ProcessHandle.of(child).map(h -> !h.isAlive()).orElse(true));
-        assertTrue(logText().contains("outcome=failed attempts=1 exit=-1"), logText());
+        // The outcome is kept before its line is logged: wait for the line, do not race it.
+        poll("the failed action logged", () -> logText().contains("outcome=failed attempts=1 exit=-1"));
         assertTrue(logText().contains("reason=SERVICE_ACTION_FAILED cause=\"killed after the timeout of 300 ms\""), logText());
         assertTrue(logText().contains("<4>node=n1 event=service_action trigger=acquired vip=v"), logText());
     }

@@ -1,0 +1,107 @@
+package vigil.daemon.vip;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import vigil.config.VipSettings;
+import vigil.core.node.Input;
+import vigil.core.node.VipGroup;
+import vigil.daemon.log.Log;
+import vigil.daemon.log.Priority;
+import vigil.testkit.NetnsRig;
+
+/**
+ * The VIP carrier with real {@code ip} in a network namespace: which claims tell the listener (the service actions)
+ * that a VIP was acquired, and which that it was kept. A claim of VIPs kept from start (a {@code vigilctl
+ * restart-daemon} on the primary left them there) says "kept" for an address that never left the host; the service
+ * actions then run again only if they had not completed before the restart (ServiceActionsTest).
+ */
+class VipCarrierIT {
+    static final Duration LIMIT = Duration.ofSeconds(10);
+    final ByteArrayOutputStream logged = new ByteArrayOutputStream();
+    final Log log = new Log("n1", new PrintStream(logged, true, StandardCharsets.UTF_8), Priority.DEBUG);
+    final List<Input> reported = new CopyOnWriteArrayList<>();
+    final List<String> acquired = new CopyOnWriteArrayList<>();
+    final List<String> kept = new CopyOnWriteArrayList<>();
+    NetnsRig rig;
+    VipCarrier carrier;
+    String address;
+
+    @BeforeEach
+    void setUp() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(NetnsRig.precondition().isEmpty(),
+                () -> "VipCarrierIT needs root and network namespaces: " + NetnsRig.precondition().orElse(""));
+        rig = NetnsRig.create(1);
+        address = rig.address("n1").replaceAll("\\.\\d+$", ".200");
+        VipSettings db = new VipSettings("db", address, 24, "eth0", "eth0:db", 1, Duration.ofMillis(50),
+                Duration.ofSeconds(30));
+        VipDriver driver = new VipDriver(List.of("ip", "netns", "exec", rig.ns("n1")), log);
+        carrier = new VipCarrier(List.of(db), driver, reported::add, () -> System.nanoTime() / 1_000_000, log);
+        carrier.listener(new VipCarrier.Listener() {
+            @Override public void acquired(String vip) { acquired.add(vip); }
+            @Override public void kept(String vip) { kept.add(vip); }
+            @Override public void released(String vip) { }
+        });
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (carrier != null) carrier.close();
+        if (rig != null) rig.close();
+    }
+
+    void placeByHand() {
+        rig.exec(rig.ns("n1"), "ip", "addr", "add", address + "/24", "dev", "eth0", "label", "eth0:db")
+                .orThrow("ip addr add " + address);
+    }
+
+    /** Claims, waits for the claim's report and for the listener (it runs right after, on the same thread). */
+    Input.VipClaimed claim(boolean keptFromStart) throws InterruptedException {
+        int before = reported.size();
+        carrier.up(VipGroup.PRIMARY, false, keptFromStart);
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        while (reported.size() == before && System.nanoTime() < deadline) Thread.sleep(10);
+        assertTrue(reported.size() > before, "no claim reported within " + LIMIT + ": " + logged);
+        // The listener runs after the report, on the carrier's one worker: a check queued behind it has run after it.
+        carrier.check();
+        while (reported.size() == before + 1 && System.nanoTime() < deadline) Thread.sleep(10);
+        return (Input.VipClaimed) reported.get(before);
+    }
+
+    @Test
+    void aVipKeptFromStartThatNeverLeftRunsNoServiceAction() throws Exception {
+        placeByHand();
+        Input.VipClaimed c = claim(true);
+        assertEquals(Input.VipClaim.CLAIMED, c.claim(), c.detail());
+        assertEquals(List.of(), acquired, "the address never left this host");
+        assertEquals(List.of("db"), kept, "the service actions decide whether to run again");
+        assertTrue(logged.toString().contains("event=vip_acquired vip=db") && logged.toString().contains("kept_from_start=true"),
+                logged.toString());
+    }
+
+    @Test
+    void aVipKeptFromStartButGoneFromTheHostIsAddedAndRunsItsActions() throws Exception {
+        Input.VipClaimed c = claim(true);
+        assertEquals(Input.VipClaim.CLAIMED, c.claim(), c.detail());
+        assertEquals(List.of("db"), acquired);
+        assertEquals(List.of(), kept);
+        assertTrue(rig.addresses("n1").stream().anyMatch(a -> a.startsWith(address)), rig.addresses("n1").toString());
+    }
+
+    @Test
+    void anyOtherClaimRunsTheActionsEvenOfAnAddressAlreadyThere() throws Exception {
+        placeByHand();
+        Input.VipClaimed c = claim(false);
+        assertEquals(Input.VipClaim.CLAIMED, c.claim(), c.detail());
+        assertEquals(List.of("db"), acquired);
+    }
+}
