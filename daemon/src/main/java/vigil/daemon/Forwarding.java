@@ -81,6 +81,17 @@ final class Forwarding {
         this.log = log;
     }
 
+    private volatile java.util.function.BooleanSupplier joined = () -> true;
+
+    /**
+     * Whether this node has joined its peers' channel yet. The admin socket answers before the join (vigild starts
+     * it first); a request for another node meanwhile is refused at once, not sent into nothing and timed out with
+     * "it may or may not have carried it out".
+     */
+    void joinedWhen(java.util.function.BooleanSupplier j) {
+        joined = j;
+    }
+
     /** Sets what answers requests from peers: this node's own admin commands. Before the first frame arrives. */
     void serve(Function<AdminRequest, CompletableFuture<AdminReply>> commands) {
         local = commands;
@@ -92,6 +103,10 @@ final class Forwarding {
 
     /** Asks {@code node} to carry out {@code request}; completes with its reply, or a failure that says what is known. */
     CompletableFuture<AdminReply> ask(String node, AdminRequest request) {
+        if (!joined.getAsBoolean()) {
+            return CompletableFuture.completedFuture(AdminReply.failure(ErrorCode.REFUSED, "this node has not joined"
+                    + " its peers yet (vigild is starting): nothing was sent to " + node + "; ask again in a moment"));
+        }
         long id = ids.incrementAndGet();
         Map<String, Object> args = new LinkedHashMap<>(request.args());
         args.put(FORWARDED_BY, self);

@@ -182,7 +182,7 @@ public final class Vigild implements Callable<Integer> {
         // The VIPs that follow the primary, found on this host (a restart of vigild alone leaves them): the node step
         // keeps them while this node reclaims the primary that kept serving, and releases them otherwise.
         boolean vipsFound = vips != null && nodeConfig.vips() && vips.primaryFound();
-        if (vips != null) vips.releaseFoundAtStart(vipsFound);
+        List<String> keptAtStart = vips != null ? vips.releaseFoundAtStart(vipsFound) : List.of();
         NodeState initial = NodeState.boot(nodeConfig, saved.election(), saved.ha(), clock.getAsLong(), BootId.read(),
                 vipsFound);
         PeerSender sender = new PeerSender((to, frame) -> { if (channel[0] != null) channel[0].send(to, frame); });
@@ -206,6 +206,7 @@ public final class Vigild implements Callable<Integer> {
                 ? new vigil.daemon.vip.TrackChecks(cfg.node().track(), loop::onInput, clock, log) : null;
         if (track != null) track.start();
         ServiceActions services = serviceActions(cfg, vips, agent, log);
+        if (services != null) services.keepMarksOnlyOf(keptAtStart); // released at start: a later claim runs its actions
         vigil.daemon.fence.Fencer fencer = fencing(cfg, loop, clock, log);
         datagrams[0] = datagrams(settings, loop, log, timing.leaseMs());
         Thread loopThread = new Thread(loop, "vigil-loop");
@@ -218,6 +219,7 @@ public final class Vigild implements Callable<Integer> {
                 operator -> reloads.get() == null ? vigil.protocol.admin.AdminReply.failure(
                         vigil.protocol.admin.ErrorCode.REFUSED, "vigild is still starting") : reloads.get().reload(operator));
         forwarding.serve(commands::carry);
+        forwarding.joinedWhen(() -> channel[0] != null);
         ScheduledSwitchover scheduled = new ScheduledSwitchover(cfg.node().name(), log, java.time.Instant::now);
         scheduled.asking(commands::carry);
         commands.scheduling(scheduled);
@@ -244,6 +246,7 @@ public final class Vigild implements Callable<Integer> {
             if (channel[0] != null) channel[0].close();
             if (datagrams[0] != null) datagrams[0].close();
             if (admin != null) admin.close();
+            if (http != null) http.close();
             if (agent != null) agent.close();
             store.close();
             return 1;

@@ -66,6 +66,20 @@ class ForwardingTest {
         assertTrue(logged.toString(StandardCharsets.UTF_8).contains("event=forwarded"), logged.toString(StandardCharsets.UTF_8));
     }
 
+    /** Before the join nothing can reach the peer: refused at once, saying nothing was sent (not timed out). */
+    @Test
+    void beforeItHasJoinedItsPeersARequestIsRefusedAtOnce() {
+        n2.joinedWhen(() -> false);
+        AdminReply r = n2.ask("n1", AdminRequest.of(AdminCommand.PAUSE, Map.of("operator", "alice"))).join();
+        assertFalse(r.ok());
+        assertEquals(ErrorCode.REFUSED, r.error().code());
+        assertEquals("this node has not joined its peers yet (vigild is starting): nothing was sent to n1; ask again in"
+                + " a moment", r.error().message());
+        assertEquals(List.of(), carriedOut);
+        n2.joinedWhen(() -> true);
+        assertTrue(n2.ask("n1", AdminRequest.of(AdminCommand.PAUSE, Map.of("operator", "alice"))).join().ok());
+    }
+
     @Test
     void onlyTheCommandsANodeCarriesOutForOthersAreTaken() {
         for (AdminCommand c : AdminCommand.values()) {

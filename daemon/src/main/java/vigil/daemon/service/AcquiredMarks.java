@@ -21,15 +21,31 @@ import vigil.config.ServiceActionSettings;
  * restart may have been made to add one. A mark is erased before a VIP's {@code acquired} actions start and when its
  * {@code released} actions are asked for, so a process that ends half-way leaves none: the worst a lost or unreadable
  * file costs is one more run of the actions.
+ *
+ * <p>The marks in memory are the truth for this process; the file follows them on a thread of its own. No caller
+ * waits for the disk: a release is asked for by the lease guard on its way to fencing PostgreSQL, and a stalled disk
+ * must not hold it (nor the VIP worker, nor a lock either takes).
  */
-final class AcquiredMarks {
+final class AcquiredMarks implements AutoCloseable {
     static final String FILE = "vip-acquired";
+    private static final long FLUSH_MS = 2_000;
 
     private final Path file;
     private final Map<String, String> marks = new TreeMap<>();
+    private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "vigil-service-marks");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile java.util.function.Consumer<IOException> failed = e -> { };
 
     private AcquiredMarks(Path file) {
         this.file = file;
+    }
+
+    /** Told when the file could not be written (the marks in memory stand; the file lags until the next write). */
+    void onFailure(java.util.function.Consumer<IOException> f) {
+        failed = f;
     }
 
     /** The marks kept in {@code stateDir}; an unreadable file counts as none. */
@@ -67,20 +83,46 @@ final class AcquiredMarks {
         return digest.equals(marks.get(vip));
     }
 
-    synchronized void put(String vip, String digest) throws IOException {
-        if (digest.equals(marks.put(vip, digest))) return;
-        write();
+    synchronized void put(String vip, String digest) {
+        if (!digest.equals(marks.put(vip, digest))) write();
     }
 
-    synchronized void erase(String vip) throws IOException {
+    synchronized void erase(String vip) {
         if (marks.remove(vip) != null) write();
     }
 
-    private void write() throws IOException {
+    /** Erases every mark but those of {@code kept} (at start: the VIPs found on the host and kept). */
+    synchronized void keepOnly(java.util.Collection<String> kept) {
+        if (marks.keySet().retainAll(kept)) write();
+    }
+
+    /** Queues a write of the marks as they are now; writes run in order, so the last one leaves the newest. */
+    private void write() {
         StringBuilder out = new StringBuilder();
         marks.forEach((vip, d) -> out.append(vip).append('\t').append(d).append('\n'));
-        Path tmp = file.resolveSibling(FILE + ".tmp");
-        Files.writeString(tmp, out, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            writer.execute(() -> {
+                try {
+                    Path tmp = file.resolveSibling(FILE + ".tmp");
+                    Files.writeString(tmp, out, StandardCharsets.UTF_8);
+                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    failed.accept(e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed: this process no longer acts on VIPs
+        }
+    }
+
+    /** Lets the queued writes finish (for a bounded time) and stops the writer. */
+    @Override
+    public void close() {
+        writer.shutdown();
+        try {
+            writer.awaitTermination(FLUSH_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -1,6 +1,5 @@
 package vigil.daemon.service;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,6 +71,10 @@ public final class ServiceActions implements AutoCloseable {
         this.prefix = List.copyOf(prefix);
         this.marks = stateDir == null ? null : AcquiredMarks.open(stateDir);
         this.log = log;
+        if (marks != null) {
+            marks.onFailure(e -> log.event(Priority.WARNING, "service_marks_not_saved", "file",
+                    stateDir.resolve(AcquiredMarks.FILE), "reason", "STATE_NOT_SAVED", "cause", String.valueOf(e.getMessage())));
+        }
         this.last = new Outcome[this.actions.size()];
         this.worker = new Thread(this::work, "vigil-services");
         this.worker.setDaemon(true);
@@ -121,26 +124,23 @@ public final class ServiceActions implements AutoCloseable {
         on(Trigger.ACQUIRED, vip);
     }
 
+    /**
+     * At start: the marks of every VIP but those found on the host and kept go. A VIP released at start (not kept)
+     * never told the service actions, and a later claim of it must not find its old mark.
+     */
+    public void keepMarksOnlyOf(java.util.Collection<String> keptVips) {
+        if (marks != null) marks.keepOnly(keptVips);
+    }
+
     private void forget(String vip) {
-        if (marks == null) return;
-        try {
-            marks.erase(vip);
-        } catch (IOException | RuntimeException e) {
-            log.event(Priority.WARNING, "service_marks_not_saved", "vip", vip, "reason", "STATE_NOT_SAVED", "cause",
-                    e.getMessage());
-        }
+        if (marks != null) marks.erase(vip);
     }
 
     /** Marks the VIP of {@code job}, unless it was acquired or released again since it was asked for. */
     private void remember(Job job) {
         String vip = job.vip();
-        try {
-            synchronized (moved) {
-                if (moved.getOrDefault(vip, 0L) == job.generation()) marks.put(vip, AcquiredMarks.digest(actions, vip));
-            }
-        } catch (IOException | RuntimeException e) {
-            log.event(Priority.WARNING, "service_marks_not_saved", "vip", vip, "reason", "STATE_NOT_SAVED", "cause",
-                    e.getMessage());
+        synchronized (moved) {
+            if (moved.getOrDefault(vip, 0L) == job.generation()) marks.put(vip, AcquiredMarks.digest(actions, vip));
         }
     }
 
@@ -234,19 +234,21 @@ public final class ServiceActions implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
-        if (!worker.isAlive()) return;
-        worker.interrupt();
-        try {
-            worker.join(JOIN_MS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (worker.isAlive()) {
+            worker.interrupt();
+            try {
+                worker.join(JOIN_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            int left = queue.size();
+            queue.clear();
+            if (left > 0) {
+                log.event(Priority.WARNING, "service_action_dropped", "dropped_total", left, "reason", "STOPPING",
+                        "cause", "vigild stopped before these triggers' service actions ran");
+            }
         }
-        int left = queue.size();
-        queue.clear();
-        if (left > 0) {
-            log.event(Priority.WARNING, "service_action_dropped", "dropped_total", left, "reason", "STOPPING",
-                    "cause", "vigild stopped before these triggers' service actions ran");
-        }
+        if (marks != null) marks.close(); // the marks written so far reach the file
     }
 
     /** For tests: whether the worker thread is still alive. */

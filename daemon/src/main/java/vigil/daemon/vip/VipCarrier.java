@@ -106,11 +106,16 @@ public final class VipCarrier implements AutoCloseable {
      * At start, before the loop runs: a VIP found on this host is held without a lease or grant (a vigild that crashed
      * while holding it, or a restart of vigild alone, left it there). The VIPs placed by checks go at once; so do those
      * that follow the primary unless {@code keepPrimary}: the node step then starts knowing them found, and keeps them
-     * only while this node reclaims the primary that kept serving (vigil.core.node.VipPlacement).
+     * only while this node reclaims the primary that kept serving (vigil.core.node.VipPlacement). Returns the names
+     * of the VIPs kept (all that follow the primary when {@code keepPrimary}, whether found or not).
      */
-    public void releaseFoundAtStart(boolean keepPrimary) {
+    public List<String> releaseFoundAtStart(boolean keepPrimary) {
+        List<String> kept = new ArrayList<>();
         for (Held h : vips) {
-            if (keepPrimary && h.group() == VipGroup.PRIMARY) continue;
+            if (keepPrimary && h.group() == VipGroup.PRIMARY) {
+                kept.add(h.vip().name());
+                continue;
+            }
             Vip v = h.vip();
             VipDriver.Release r = driver.release(v);
             if (r != VipDriver.Release.NOT_HELD) {
@@ -119,6 +124,7 @@ public final class VipCarrier implements AutoCloseable {
                         "found on this host at start, before any lease or grant", "released", r == VipDriver.Release.RELEASED);
             }
         }
+        return kept;
     }
 
     /** The duplicate-address check ahead of a promotion: the primary's VIPs only. */

@@ -121,6 +121,51 @@ class AcquiredMarksTest {
         assertEquals(List.of("restart-apache2", "barrier"), afterTheRestart(acquired("restart-apache2"), barrier()));
     }
 
+    /** Acquired again, the mark goes before the actions start: a process ended while they ran leaves none. */
+    @Test
+    void anAcquisitionCutShortLeavesNoMark() throws Exception {
+        Files.createDirectories(dir.resolve("state"));
+        Path slow = dir.resolve("slow");
+        ServiceActionSettings restart = sh(Trigger.ACQUIRED, "db", "if [ -e " + slow + " ]; then sleep 30; fi; echo restart >> "
+                + ran());
+        acquiredBeforeTheRestart(restart, barrier());
+        Files.createFile(slow);
+        ServiceActions cut = process(restart, barrier());
+        cut.on(Trigger.ACQUIRED, "db");
+        Path marks = dir.resolve("state").resolve(AcquiredMarks.FILE);
+        poll("the mark erased", () -> lines(marks).stream().noneMatch(l -> l.startsWith("db\t")));
+        cut.close(); // the action is killed: it never completed
+        Files.delete(slow);
+        assertEquals(List.of("restart", "barrier"), afterTheRestart(restart, barrier()));
+    }
+
+    /** A VIP released at start (not kept) never told the service actions: its mark goes then. */
+    @Test
+    void marksOfVipsNotKeptAtStartAreErased() throws Exception {
+        Files.createDirectories(dir.resolve("state"));
+        acquiredBeforeTheRestart(acquired("restart-apache2"), barrier());
+        ServiceActions boot = process(acquired("restart-apache2"), barrier());
+        boot.keepMarksOnlyOf(List.of("region"));
+        boot.close();
+        assertEquals(List.of("restart-apache2", "barrier"), afterTheRestart(acquired("restart-apache2"), barrier()));
+    }
+
+    /** No caller waits for the disk (the lease guard releases VIPs on its way to a fence); a failed write is logged. */
+    @Test
+    void aFileThatCannotBeWrittenHoldsNothingUpAndIsLogged() throws Exception {
+        Files.createDirectories(dir.resolve("state"));
+        ServiceActions s = process(acquired("restart-apache2"), barrier());
+        Files.delete(dir.resolve("state"));
+        s.on(Trigger.ACQUIRED, "db");
+        s.on(Trigger.PROMOTED, null);
+        poll("the barrier", () -> barriers(lines(ran())) > 0); // completed: its mark is written (and fails)
+        long t0 = System.nanoTime();
+        s.on(Trigger.RELEASED, "db");
+        assertTrue(System.nanoTime() - t0 < 1_000_000_000L, "a release returns at once");
+        poll("the failed write logged", () -> logged.toString().contains("event=service_marks_not_saved"));
+        assertTrue(logged.toString().contains("reason=STATE_NOT_SAVED"), logged.toString());
+    }
+
     @Test
     void withoutAStateDirectoryTheyAlwaysRunAgain() throws Exception {
         ServiceActions s = new ServiceActions(List.of(acquired("restart-apache2"), barrier()), log);
