@@ -36,7 +36,11 @@ public record Candidacy(boolean eligible, long timeline, long lsn, boolean known
 
     /** Timeline and LSN as PostgreSQL writes them ("TL 3 at 0/3A0001F8"), for reasons. */
     public String position() {
-        return "TL " + timeline + " at " + Long.toHexString(lsn >>> 32).toUpperCase() + "/"
-                + Long.toHexString(lsn & 0xFFFF_FFFFL).toUpperCase();
+        return "TL " + timeline + " at " + lsnText(lsn);
+    }
+
+    /** An LSN as PostgreSQL writes it ("0/3A0001F8"): the core's one formatter, for reasons. */
+    public static String lsnText(long lsn) {
+        return Long.toHexString(lsn >>> 32).toUpperCase() + "/" + Long.toHexString(lsn & 0xFFFF_FFFFL).toUpperCase();
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import vigil.core.election.ClusterRecord;
 import vigil.core.election.ElectionState;
 import vigil.core.election.Observation;
@@ -25,6 +26,11 @@ final class HaStep {
      * about: a restarted vigild must not kill a healthy standby (or a primary it may reclaim) it has not looked at.
      */
     static final long FIRST_PROBE_GRACE_MS = 1000;
+
+    /** Not probed since boot, and within the first probe's grace: nothing is fenced or reclaimed on what is unseen yet. */
+    static boolean awaitingFirstProbe(boolean probed, long bootAt, long now) {
+        return !probed && now - bootAt < FIRST_PROBE_GRACE_MS;
+    }
 
     final ElectionState e;
     final HaPolicy p;
@@ -315,11 +321,11 @@ final class HaStep {
         boolean lapsed = OrderedFailover.settle(this);
         var c = Fitness.candidacy(this);
         String streamsFrom = view.isStandby() && view.streaming() ? view.upstream() : null;
-        if (!c.equals(e.own()) || !java.util.Objects.equals(streamsFrom, e.streamsFrom())) {
+        if (!c.equals(e.own()) || !Objects.equals(streamsFrom, e.streamsFrom())) {
             electionInputs.add(new Observation.CandidacyChanged(now, c, streamsFrom));
         }
         boolean leaseOk = leaseOk();
-        boolean looked = probed || now - bootAt >= FIRST_PROBE_GRACE_MS;
+        boolean looked = !awaitingFirstProbe(probed, bootAt, now);
         if (knowledge == PgSafety.MAY_WRITE && !leaseOk && looked && !reclaiming()) {
             if (!fencing) fence(HaReason.SELF_FENCE, fenceCause());
             return;

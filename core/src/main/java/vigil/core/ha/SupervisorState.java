@@ -237,7 +237,7 @@ public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes prob
      * (after the grace, a node that has not seen its PostgreSQL fences it).
      */
     public boolean awaitingFirstProbe(long now) {
-        return !local.probed() && now - boot.at() < HaStep.FIRST_PROBE_GRACE_MS;
+        return HaStep.awaitingFirstProbe(local.probed(), boot.at(), now);
     }
 
     public PgView view() {

@@ -286,6 +286,6 @@ final class Switchover {
 
     /** An LSN as PostgreSQL writes it. */
     static String lsn(long lsn) {
-        return Long.toHexString(lsn >>> 32).toUpperCase() + "/" + Long.toHexString(lsn & 0xFFFF_FFFFL).toUpperCase();
+        return vigil.core.election.Candidacy.lsnText(lsn);
     }
 }

@@ -7,10 +7,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import vigil.config.ServiceActionSettings;
 
 /**
@@ -32,19 +38,19 @@ final class AcquiredMarks implements AutoCloseable {
 
     private final Path file;
     private final Map<String, String> marks = new TreeMap<>();
-    private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "vigil-service-marks");
         t.setDaemon(true);
         return t;
     });
-    private volatile java.util.function.Consumer<IOException> failed = e -> { };
+    private volatile Consumer<IOException> failed = e -> { };
 
     private AcquiredMarks(Path file) {
         this.file = file;
     }
 
     /** Told when the file could not be written (the marks in memory stand; the file lags until the next write). */
-    void onFailure(java.util.function.Consumer<IOException> f) {
+    void onFailure(Consumer<IOException> f) {
         failed = f;
     }
 
@@ -92,7 +98,7 @@ final class AcquiredMarks implements AutoCloseable {
     }
 
     /** Erases every mark but those of {@code kept} (at start: the VIPs found on the host and kept). */
-    synchronized void keepOnly(java.util.Collection<String> kept) {
+    synchronized void keepOnly(Collection<String> kept) {
         if (marks.keySet().retainAll(kept)) write();
     }
 
@@ -110,7 +116,7 @@ final class AcquiredMarks implements AutoCloseable {
                     failed.accept(e);
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             // closed: this process no longer acts on VIPs
         }
     }
@@ -120,7 +126,7 @@ final class AcquiredMarks implements AutoCloseable {
     public void close() {
         writer.shutdown();
         try {
-            writer.awaitTermination(FLUSH_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            writer.awaitTermination(FLUSH_MS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

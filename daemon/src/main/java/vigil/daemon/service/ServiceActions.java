@@ -3,7 +3,10 @@ package vigil.daemon.service;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +52,7 @@ public final class ServiceActions implements AutoCloseable {
     /** Null: nothing kept across restarts, a VIP kept from start runs its actions again. */
     private final AcquiredMarks marks;
     /** Per VIP, how many times it was acquired or released: a job's mark is written only if none came since. */
-    private final java.util.Map<String, Long> moved = new java.util.HashMap<>();
+    private final Map<String, Long> moved = new HashMap<>();
     private volatile boolean closing;
 
     public ServiceActions(List<ServiceActionSettings> actions, Log log) {
@@ -114,8 +117,7 @@ public final class ServiceActions implements AutoCloseable {
      * the services bound to an address that never left.
      */
     public void onKept(String vip) {
-        String digest = AcquiredMarks.digest(actions, vip);
-        if (marks != null && marks.matches(vip, digest)) {
+        if (marks != null && marks.matches(vip, AcquiredMarks.digest(actions, vip))) {
             log.event(Priority.NOTICE, "service_actions_skipped", "trigger", Trigger.ACQUIRED.word(), "vip", vip,
                     "reason", "KEPT_FROM_START", "cause", "the VIP never left this host and its acquired actions"
                             + " completed before vigild restarted, the same actions as configured now");
@@ -128,7 +130,7 @@ public final class ServiceActions implements AutoCloseable {
      * At start: the marks of every VIP but those found on the host and kept go. A VIP released at start (not kept)
      * never told the service actions, and a later claim of it must not find its old mark.
      */
-    public void keepMarksOnlyOf(java.util.Collection<String> keptVips) {
+    public void keepMarksOnlyOf(Collection<String> keptVips) {
         if (marks != null) marks.keepOnly(keptVips);
     }
 

@@ -3,8 +3,10 @@ package vigil.daemon.vip;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -160,7 +162,7 @@ public final class VipCarrier implements AutoCloseable {
         worker.execute(() -> {
             long start = clock.getAsLong();
             List<Vip> added = new ArrayList<>();
-            java.util.Set<String> neverLeft = new java.util.HashSet<>();
+            Set<String> neverLeft = new HashSet<>();
             for (Held h : of(group)) {
                 Vip v = h.vip();
                 // Our own address answers no duplicate-address check: ask the host first, as a claim always did.

@@ -38,16 +38,22 @@ class PeerDatagramsTest {
         opened.forEach(PeerDatagrams::close);
     }
 
+    /** n1 and n2 with a cluster key; n2's frames go to {@link #got}. Returns n1. */
+    PeerDatagrams n1ToN2() throws Exception {
+        fx = new PeerFixture("n1", "n2");
+        Optional<byte[]> key = Optional.of(PeerFixture.key(1, 32));
+        PeerDatagrams n1 = open("n1", key, new CopyOnWriteArrayList<>());
+        open("n2", key, got);
+        return n1;
+    }
+
     static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
     @Test
     void aFrameReachesItsPeerNamedByItsSender() throws Exception {
-        fx = new PeerFixture("n1", "n2");
-        Optional<byte[]> key = Optional.of(PeerFixture.key(1, 32));
-        PeerDatagrams n1 = open("n1", key, new CopyOnWriteArrayList<>());
-        open("n2", key, got);
+        PeerDatagrams n1 = n1ToN2();
         n1.send("n2", bytes("heartbeat 1"));
         n1.send("n9", bytes("to nobody")); // not configured: dropped at the sender
         assertTrue(PeerFixture.await(Duration.ofSeconds(5), () -> !got.isEmpty()), "nothing arrived");
@@ -60,10 +66,7 @@ class PeerDatagramsTest {
      */
     @Test
     void aFrameSentOnceIsNotTheOneSentAgain() throws Exception {
-        fx = new PeerFixture("n1", "n2");
-        Optional<byte[]> key = Optional.of(PeerFixture.key(1, 32));
-        PeerDatagrams n1 = open("n1", key, new CopyOnWriteArrayList<>());
-        open("n2", key, got);
+        PeerDatagrams n1 = n1ToN2();
         n1.send("n2", bytes("heartbeat 7"));
         n1.send("n2", bytes("vote"), false);
         n1.resend("n2");
