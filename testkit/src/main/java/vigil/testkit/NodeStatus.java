@@ -67,6 +67,24 @@ public record NodeStatus(String node, String cluster, String role, long term, Op
         return Optional.empty();
     }
 
+    /**
+     * How far {@code member}'s PostgreSQL is behind the primary as this node last knew it ({@code nodes[].postgres.lag_bytes}),
+     * empty when this node does not know.
+     */
+    public Optional<Long> lagBytes(String member) {
+        try {
+            JsonNode root = JSON.readTree(json);
+            if (root.has("result")) root = root.get("result");
+            for (JsonNode m : root.path("nodes")) {
+                JsonNode lag = m.path("postgres").path("lag_bytes");
+                if (m.path("name").asText().equals(member) && lag.isNumber()) return Optional.of(lag.asLong());
+            }
+        } catch (java.io.IOException e) {
+            throw new RigException("status is not JSON: " + e.getMessage());
+        }
+        return Optional.empty();
+    }
+
     public boolean isLeaderWithLease() {
         return role.equals("leader") && leaseRemainingMs > 0;
     }

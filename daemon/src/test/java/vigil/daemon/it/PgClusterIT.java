@@ -54,6 +54,24 @@ abstract class PgClusterIT {
         if (fx != null) fx.close();
     }
 
+    /**
+     * Polls until {@code leader} knows {@code standby} to be at most {@code bytes} behind the primary (its status, the
+     * view a switchover judges by), or fails: after bulk writes a standby needs a moment to replay them, and a
+     * switchover to it is refused meanwhile, rightly.
+     */
+    void awaitLagAtMost(String leader, String standby, long bytes, java.time.Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        java.util.Optional<Long> lag = cluster.status(leader).lagBytes(standby);
+        while (!(lag.isPresent() && lag.get() <= bytes) && System.nanoTime() < deadline) {
+            sleepMs(100);
+            lag = cluster.status(leader).lagBytes(standby);
+        }
+        if (!(lag.isPresent() && lag.get() <= bytes)) {
+            throw new AssertionError(leader + " still knows " + standby + " as " + lag.map(l -> l + " bytes").orElse("an unknown distance")
+                    + " behind after " + limit.toSeconds() + " s (wanted at most " + bytes + ")");
+        }
+    }
+
     /** A pause where nothing can be polled for (that something does not happen); interrupted: the case fails. */
     static void sleepMs(long ms) {
         try {

@@ -92,6 +92,8 @@ class ReplicationSlotsIT extends PgClusterIT {
         String p = pg.awaitPrimaryWithStandbys(SETTLE);
         cluster.awaitStable(SETTLE);
         String to = cluster.nodes().stream().filter(n -> !n.equals(p)).sorted().findFirst().orElseThrow();
+        // the previous case wrote 4 WAL segments while this standby was away: the switchover waits for it to replay them
+        awaitLagAtMost(p, to, 256 * 1024, SETTLE);
         cluster.vigilctl(p, "switchover", "--to", to, "--wait").orThrow("vigilctl switchover --to " + to);
         assertEquals(to, pg.awaitPrimaryWithStandbys(SETTLE));
         List<String> standbys = cluster.nodes().stream().filter(n -> !n.equals(to)).toList();
