@@ -35,6 +35,11 @@ final class ActionRunner {
         return upstream;
     }
 
+    /** Where {@code member}'s PostgreSQL is reached for streaming (null: no such member, or none configured). */
+    Upstream addressOf(String member) {
+        return member == null ? null : upstreams.get(member);
+    }
+
     Outcome run(PgAction action) {
         CommandResult r;
         try {

@@ -66,6 +66,20 @@ final class LocalView {
     }
 
     /**
+     * Whether a standby streams from the upstream vigil configured for it ({@code configured}: that member's address;
+     * null when none or not known). The core reads "streaming" with "upstream" as "this standby holds a prefix of
+     * that node's WAL" (a voter then skips its own position comparison for it, and a newer timeline streamed from the
+     * recorded primary is not a divergence), so a WAL receiver that still streams from another server is not
+     * streaming from the upstream: after a repoint, the reload has taken effect and vigil names the new upstream, but
+     * the receiver restarts only a moment later. A sender the view does not name (details hidden) is taken as the
+     * configured one, as before this was read.
+     */
+    static boolean streamsFromUpstream(PgState s, vigil.daemon.pg.Upstream configured) {
+        if (!s.walReceiverStreaming()) return false;
+        return configured == null || s.walSender() == null || s.walSender().equals(configured);
+    }
+
+    /**
      * The view when the postmaster vigild started has just exited: without asking over the probe's connection (its
      * backend may still answer for a moment), unless a postmaster runs again.
      */
@@ -88,7 +102,8 @@ final class LocalView {
             }
             return new PgView(PgView.Health.UP, PgView.Role.STANDBY,
                     new PgView.Position(s.timeline(), s.position(), s.positionKnown()),
-                    new PgView.Replication(s.walReceiverStreaming(), runner.upstream(), null, null), disk);
+                    new PgView.Replication(streamsFromUpstream(s, runner.addressOf(runner.upstream())), runner.upstream(),
+                            null, null), disk);
         }
         if (processes.live(postgres.dataDir()) > 0) {
             stoppedCache = null;

@@ -62,6 +62,8 @@ public final class PgProbe implements AutoCloseable {
               CASE WHEN t.standby THEN pg_last_wal_replay_lsn()::text END AS replay_lsn,
               CASE WHEN t.standby THEN (SELECT wait_event FROM pg_stat_activity WHERE backend_type = 'startup' LIMIT 1) END AS startup_wait,
               coalesce((SELECT status = 'streaming' FROM pg_stat_wal_receiver), false) AS streaming,
+              (SELECT sender_host FROM pg_stat_wal_receiver WHERE status = 'streaming') AS sender_host,
+              (SELECT sender_port FROM pg_stat_wal_receiver WHERE status = 'streaming') AS sender_port,
               CASE WHEN %NEED_SYSTEM_ID% THEN (SELECT system_identifier FROM pg_control_system())::text END AS system_id,
               CASE WHEN NOT t.standby AND t.timeline > 1 AND t.timeline <> %KNOWN_TIMELINE%
                 THEN coalesce(pg_read_file('pg_wal/' || lpad(upper(to_hex(t.timeline)), 8, '0') || '.history', 0, 1048576, true), '')
@@ -156,8 +158,20 @@ public final class PgProbe implements AutoCloseable {
         long position = standby ? Math.max(receive, replay) : current;
         boolean known = !standby || receiveText != null || WAITING_FOR_WAL.contains(waitEvent);
         return new PgState(true, Failure.NONE, null, standby ? PgRole.STANDBY : PgRole.PRIMARY, systemId, timeline,
-                current, receive, replay, position, known, waitEvent, rs.getBoolean("streaming"),
+                current, receive, replay, position, known, waitEvent, rs.getBoolean("streaming"), sender(rs),
                 standby ? Optional.empty() : forkPoint, rs.getString("sync_names"), rs.getString("sync_commit"));
+    }
+
+    /** The WAL receiver's server as pg_stat_wal_receiver names it; null when not streaming or not said. */
+    private static Upstream sender(ResultSet rs) throws SQLException {
+        String host = rs.getString("sender_host");
+        int port = rs.getInt("sender_port");
+        if (host == null || rs.wasNull()) return null;
+        try {
+            return new Upstream(host, port);
+        } catch (IllegalArgumentException e) {
+            return null; // not a server vigil could have configured: no member's address
+        }
     }
 
     /**

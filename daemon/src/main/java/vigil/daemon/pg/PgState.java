@@ -26,13 +26,17 @@ import java.util.Optional;
  *                 delayed by recovery_min_apply_delay) pg_wal may hold more than {@code position}, and pg_controldata
  *                 cannot tell how much (see {@link ControlData})
  * @param startupWaitEvent the standby's startup process's {@code wait_event} in pg_stat_activity (null: none, or a primary)
+ * @param walSender the server a standby's WAL receiver streams from ({@code sender_host}, {@code sender_port} of
+ *                  pg_stat_wal_receiver: the host as its conninfo names it), null when it does not stream or the
+ *                  view does not say (a role without pg_read_all_stats sees no details; a host that is no valid
+ *                  {@link Upstream})
  * @param forkPoint a primary on timeline &gt; 1: where its timeline forked off its parent (last line of its history file)
  * @param synchronousStandbyNames {@code current_setting('synchronous_standby_names')} as in effect for the probe's session
  * @param synchronousCommit {@code current_setting('synchronous_commit')} as in effect for the probe's session
  */
 public record PgState(boolean reachable, Failure failure, String error, PgRole role, long systemId, long timeline,
                       long currentLsn, long receiveLsn, long replayLsn, long position, boolean positionKnown,
-                      String startupWaitEvent, boolean walReceiverStreaming, Optional<ForkPoint> forkPoint,
+                      String startupWaitEvent, boolean walReceiverStreaming, Upstream walSender, Optional<ForkPoint> forkPoint,
                       String synchronousStandbyNames, String synchronousCommit) {
     /** Why the probe got no answer. Only a direct answer tells what PostgreSQL is; none of these proves it stopped. */
     public enum Failure {
@@ -68,6 +72,6 @@ public record PgState(boolean reachable, Failure failure, String error, PgRole r
     }
 
     static PgState unreachable(Failure failure, String error) {
-        return new PgState(false, failure, error, null, 0, 0, 0, 0, 0, 0, false, null, false, Optional.empty(), null, null);
+        return new PgState(false, failure, error, null, 0, 0, 0, 0, 0, 0, false, null, false, null, Optional.empty(), null, null);
     }
 }

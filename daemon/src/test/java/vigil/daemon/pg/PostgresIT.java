@@ -2,6 +2,7 @@ package vigil.daemon.pg;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static vigil.daemon.pg.PgFixture.require;
 
@@ -80,6 +81,7 @@ class PostgresIT {
         assertEquals(PgRole.STANDBY, s.role());
         assertEquals(1, s.timeline());
         assertTrue(s.walReceiverStreaming(), s.toString());
+        assertEquals(n1.upstream(), s.walSender(), "the WAL receiver names its server as the conninfo vigil wrote: " + s);
         assertTrue(s.positionKnown(), s.toString());
         assertTrue(s.position() >= target, s.toString());
         assertEquals(List.of(), n2.probe.replicas().orElseThrow());
@@ -106,6 +108,7 @@ class PostgresIT {
         PgState off = n2.probe.probe();
         assertEquals(PgRole.STANDBY, off.role());
         assertFalse(off.walReceiverStreaming(), off.toString());
+        assertNull(off.walSender(), off.toString());
         require(n2.pg.repoint(n1.upstream()), "follow n1 again");
         long target = n1.probe.probe().currentLsn();
         n2.awaitState(st -> st.reachable() && st.walReceiverStreaming() && st.replayLsn() >= target, WAIT,
