@@ -56,18 +56,18 @@ public sealed interface Input {
      */
     record Cleanup(long now, String operator) implements Input {}
 
-    /** {@code vigilctl restart-pg}: restart this node's standby (passed only once {@link Node#refusesRestart} accepted it). */
+    /** {@code vigilctl restart-pg}: restart this node's standby (passed only once {@link Commands#refusesRestart} accepted it). */
     record RestartPg(long now, String operator) implements Input {}
 
     /**
      * {@code vigilctl switchover}: hand the primary role to {@code target} (null: the best standby). The loop passes it
-     * only once {@link Node#switchover} accepted it; the step checks again and begins it.
+     * only once {@link Commands#switchover} accepted it; the step checks again and begins it.
      */
     record Switchover(long now, String target, String operator) implements Input {}
 
     /**
-     * {@code vigilctl failover --to target}, on the target ({@link Node#refusesFailover} accepted it) or on the leader
-     * that hands over to it ({@link Node#refusesHandOver} accepted it).
+     * {@code vigilctl failover --to target}, on the target ({@link Commands#refusesFailover} accepted it) or on the leader
+     * that hands over to it ({@link Commands#refusesHandOver} accepted it).
      */
     record FailoverOrdered(long now, String target, String operator, boolean acceptDataLoss) implements Input {}
 
@@ -76,11 +76,11 @@ public sealed interface Input {
 
     /**
      * {@code vigilctl pause} ({@code on}) or {@code resume}: maintenance mode, written into the cluster record by the
-     * leader (the loop passes it only once {@link Node#refusesPause} accepted it); {@code at}: wall clock, as text.
+     * leader (the loop passes it only once {@link Commands#refusesPause} accepted it); {@code at}: wall clock, as text.
      */
     record Pause(long now, boolean on, String operator, String at) implements Input {}
 
-    /** {@code vigilctl ban} ({@code on}) or {@code unban} of {@code node} (passed only once {@link Node#refusesBan} accepted it). */
+    /** {@code vigilctl ban} ({@code on}) or {@code unban} of {@code node} (passed only once {@link Commands#refusesBan} accepted it). */
     record Ban(long now, String node, boolean on, String operator) implements Input {}
 
     /** The outcome of {@link Effect.FenceNode}: {@code off} when a level turned the host off and status confirmed it. */
@@ -119,7 +119,7 @@ public sealed interface Input {
     record Tracked(long now, boolean pass, String detail) implements Input {}
 
     /**
-     * {@code vigilctl restart-daemon} (passed only once {@link Node#refusesRestartDaemon} accepted it): end vigild for
+     * {@code vigilctl restart-daemon} (passed only once {@link Commands#refusesRestartDaemon} accepted it): end vigild for
      * systemd to start again, PostgreSQL left running ({@link DaemonRestart}).
      */
     record RestartDaemon(long now, String operator) implements Input {}

@@ -139,7 +139,7 @@ class DaemonRestartTest {
                 s.election().durable(), Role.LEADER, "n1", "n1", NOW - 70, 0, 0, null, new vigil.core.election.Leadership(l.term(), l.electedAt(), l.seq(),
                 l.lastSentAt(), l.sentAt(), acked, l.leaseStart(), l.leaseUntil(), l.recordSeq(), l.recordCommitted()),
                 Candidacy.ELIGIBLE, java.util.Map.of(), Report.UNKNOWN, java.util.Map.of()));
-        assertNull(Node.refusesRestartDaemon(N1, deaf, NOW), "n3 learns the withdrawal from the record of any later leader");
+        assertNull(Commands.refusesRestartDaemon(N1, deaf, NOW), "n3 learns the withdrawal from the record of any later leader");
         NodeDecision asked = Node.decide(N1, deaf, new Input.RestartDaemon(NOW, "alice"));
         assertTrue(Node.decide(N1, asked.next(), ack("n2", 51, NOW + 2)).next().halted());
     }
@@ -149,10 +149,10 @@ class DaemonRestartTest {
         NodeState s = primaryLeader(armed(NOW - 5));
         NodeState busy = withExecutor(s, new Executor(2, new Executor.Running(1, new PgAction.Checkpoint(), NOW, NOW + 5_000, true),
                 null, LEASE_UNTIL - MARGIN));
-        assertTrue(Node.refusesRestartDaemon(N1, busy, NOW).startsWith("a PostgreSQL action is under way (Checkpoint)"),
-                Node.refusesRestartDaemon(N1, busy, NOW));
+        assertTrue(Commands.refusesRestartDaemon(N1, busy, NOW).startsWith("a PostgreSQL action is under way (Checkpoint)"),
+                Commands.refusesRestartDaemon(N1, busy, NOW));
         assertNull(Node.decide(N1, busy, new Input.RestartDaemon(NOW, "alice")).next().restart(), "refused in the step too");
-        assertNull(Node.refusesRestartDaemon(N1, s, NOW));
+        assertNull(Commands.refusesRestartDaemon(N1, s, NOW));
     }
 
     @Test
@@ -179,11 +179,11 @@ class DaemonRestartTest {
 
     @Test
     void refusedWhileARestartedPrimaryKeepsServingWithoutHavingLedAgain() {
-        String refused = Node.refusesRestartDaemon(N1, restartedPrimary(primary(), NOW + 5_000), NOW);
+        String refused = Commands.refusesRestartDaemon(N1, restartedPrimary(primary(), NOW + 5_000), NOW);
         assertTrue(refused.contains("has not led since") && refused.contains("wait until it leads again"), refused);
-        assertNull(Node.refusesRestartDaemon(N1, restartedPrimary(primary(), NOW + 100), NOW),
+        assertNull(Commands.refusesRestartDaemon(N1, restartedPrimary(primary(), NOW + 100), NOW),
                 "a window that has run out (less the margin) is none");
-        assertNull(Node.refusesRestartDaemon(N1, restartedPrimary(standbyOf("n2"), NOW + 5_000), NOW),
+        assertNull(Commands.refusesRestartDaemon(N1, restartedPrimary(standbyOf("n2"), NOW + 5_000), NOW),
                 "nor is one of a node whose PostgreSQL has since become a standby");
     }
 

@@ -30,13 +30,13 @@ final class Faults {
 
     /**
      * {@code vigilctl pause} or {@code resume} on the node that holds the lease, as its loop takes it
-     * ({@link vigil.core.node.Node#refusesPause}); true when it was taken or there was nothing to do.
+     * ({@link vigil.core.node.Commands#refusesPause}); true when it was taken or there was nothing to do.
      */
     private static boolean pause(Simulation sim, boolean on) {
         String leader = sim.invariants.leaseHolder();
         SimHost h = leader == null ? null : sim.hosts.get(leader);
         if (h == null || !h.vigildRunning(sim.nowUs)) return false;
-        String refused = vigil.core.node.Node.refusesPause(sim.configOf(h), h.proc.state, on);
+        String refused = vigil.core.node.Commands.refusesPause(sim.configOf(h), h.proc.state, on);
         if (refused != null) return refused.contains(on ? "already" : "not in maintenance");
         sim.counts.add(on ? "paused" : "resumed");
         sim.deliver(h, h.proc.incarnation, now -> new vigil.core.node.Input.Pause(now, on, "sim", "t"));
@@ -45,7 +45,7 @@ final class Faults {
 
     /**
      * {@code vigilctl restart-pg} of {@code node}'s standby, as its daemon's loop takes it: asked of the core
-     * ({@link vigil.core.node.Node#refusesRestart}) and, unless refused, handed to the loop as an input.
+     * ({@link vigil.core.node.Commands#refusesRestart}) and, unless refused, handed to the loop as an input.
      */
     private static void restartPg(Simulation sim, String node) {
         SimHost h = sim.hosts.get(node);
@@ -53,7 +53,7 @@ final class Faults {
             sim.counts.add("restart_pg_no_vigild");
             return;
         }
-        String refused = vigil.core.node.Node.refusesRestart(sim.configOf(h), h.proc.state, h.localMs(sim.nowUs));
+        String refused = vigil.core.node.Commands.refusesRestart(sim.configOf(h), h.proc.state, h.localMs(sim.nowUs));
         if (refused != null) {
             sim.counts.add("restart_pg_refused");
             sim.note(node + " refuses restart-pg: " + refused);
@@ -65,9 +65,9 @@ final class Faults {
 
     /**
      * {@code vigilctl failover --to node}, as its daemon takes it: asked of the core ({@link
-     * vigil.core.node.Node#refusesFailover}) and, unless refused, handed to the loop; then, when the node follows another
+     * vigil.core.node.Commands#refusesFailover}) and, unless refused, handed to the loop; then, when the node follows another
      * leader heard within a lease, the hand-over request travels to that leader (only over a link that is not cut, a
-     * moment later) and is taken as that leader's loop takes it ({@link vigil.core.node.Node#refusesHandOver}).
+     * moment later) and is taken as that leader's loop takes it ({@link vigil.core.node.Commands#refusesHandOver}).
      */
     private static void failoverOrder(Simulation sim, String node, boolean asked) {
         SimHost h = sim.hosts.get(node);
@@ -77,7 +77,7 @@ final class Faults {
         }
         boolean acceptDataLoss = asked || sim.spec.mutation() == SimSpec.Mutation.ORDER_ALWAYS_ACCEPTS_LOSS;
         long now = h.localMs(sim.nowUs);
-        String refused = vigil.core.node.Node.refusesFailover(sim.configOf(h), h.proc.state, acceptDataLoss, now);
+        String refused = vigil.core.node.Commands.refusesFailover(sim.configOf(h), h.proc.state, acceptDataLoss, now);
         if (refused != null) {
             sim.counts.add("failover_order_refused");
             sim.note(node + " refuses the failover order: " + refused);
@@ -92,7 +92,7 @@ final class Faults {
         sim.at(sim.nowUs + 2_000L, () -> {
             SimHost l = sim.hosts.get(leader);
             if (l == null || !l.vigildRunning(sim.nowUs) || sim.net.blocked(node, leader, SimNet.Channel.VIGIL)) return;
-            String no = vigil.core.node.Node.refusesHandOver(sim.configOf(l), l.proc.state, node, l.localMs(sim.nowUs));
+            String no = vigil.core.node.Commands.refusesHandOver(sim.configOf(l), l.proc.state, node, l.localMs(sim.nowUs));
             if (no != null) {
                 sim.counts.add("failover_handover_refused");
                 sim.note(leader + " refuses to hand over to " + node + ": " + no);
@@ -105,7 +105,7 @@ final class Faults {
 
     /**
      * {@code vigilctl restart-daemon} on the node that holds the lease, as its loop takes it ({@link
-     * vigil.core.node.Node#refusesRestartDaemon}), started again {@code downUs} after it ended; in one restart of three
+     * vigil.core.node.Commands#refusesRestartDaemon}), started again {@code downUs} after it ended; in one restart of three
      * its PostgreSQL port is first cut from every other node for 3 s, and in one of four a data node from it (one or
      * both ways): the restart goes on, the record carrying the withdrawal to every later leader. Under {@link SimSpec.Mutation#RESTART_WITHOUT_WITHDRAWAL}
      * the vigild closes its watchdog and dies at once instead.
@@ -145,7 +145,7 @@ final class Faults {
             sim.at(sim.nowUs + downUs, () -> sim.startVigild(h));
             return;
         }
-        String refused = vigil.core.node.Node.refusesRestartDaemon(sim.configOf(h), h.proc.state, h.localMs(sim.nowUs));
+        String refused = vigil.core.node.Commands.refusesRestartDaemon(sim.configOf(h), h.proc.state, h.localMs(sim.nowUs));
         if (refused != null) {
             sim.counts.add("daemon_restart_refused");
             sim.note(leader + " refuses restart-daemon: " + refused);
@@ -164,7 +164,7 @@ final class Faults {
 
     /**
      * {@code vigilctl switchover} on the node that holds the lease, as its daemon's loop takes it: asked of the core
-     * ({@link vigil.core.node.Node#switchover}) and, unless refused, handed to the loop as an input.
+     * ({@link vigil.core.node.Commands#switchover}) and, unless refused, handed to the loop as an input.
      */
     private static void switchover(Simulation sim, String target) {
         String leader = sim.invariants.leaseHolder();
@@ -173,7 +173,7 @@ final class Faults {
             sim.counts.add("switchover_no_leader");
             return;
         }
-        var verdict = vigil.core.node.Node.switchover(sim.configOf(h), h.proc.state, target, h.localMs(sim.nowUs));
+        var verdict = vigil.core.node.Commands.switchover(sim.configOf(h), h.proc.state, target, h.localMs(sim.nowUs));
         if (verdict.refusal() != null) {
             sim.counts.add("switchover_refused");
             sim.note(h.name + " refuses the switchover: " + verdict.refusal());

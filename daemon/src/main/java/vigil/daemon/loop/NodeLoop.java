@@ -18,6 +18,7 @@ import vigil.core.node.Arrivals;
 import vigil.core.node.Effect;
 import vigil.core.node.Input;
 import vigil.core.node.VipGroup;
+import vigil.core.node.Commands;
 import vigil.core.node.Node;
 import vigil.core.node.NodeConfig;
 import vigil.core.node.NodeDecision;
@@ -215,7 +216,7 @@ public final class NodeLoop implements Runnable {
     }
 
     /**
-     * {@code vigilctl failover --to} this node: it holds the operator's order ({@link Node#refusesFailover} says whether
+     * {@code vigilctl failover --to} this node: it holds the operator's order ({@link Commands#refusesFailover} says whether
      * it takes it). The future says what the order does, or fails with the core's reason.
      */
     public CompletableFuture<String> failover(boolean acceptDataLoss, String operator) {
@@ -224,7 +225,7 @@ public final class NodeLoop implements Runnable {
 
     /**
      * This leader resigns in favour of {@code target}, which holds an operator's order to take over
-     * ({@link Node#refusesHandOver} says whether it does).
+     * ({@link Commands#refusesHandOver} says whether it does).
      */
     public CompletableFuture<String> handOver(String target, String operator, boolean acceptDataLoss) {
         return ask(reply -> new OperatorRequests.HandOver(target, operator, acceptDataLoss, reply));
@@ -315,9 +316,9 @@ public final class NodeLoop implements Runnable {
         return read.apply(state, clock.getAsLong());
     }
 
-    /** {@code vigilctl simulate}: what losing {@code lost} would do, from the newest published state ({@link Node#simulate}). */
+    /** {@code vigilctl simulate}: what losing {@code lost} would do, from the newest published state ({@link Commands#simulate}). */
     public List<String> simulate(java.util.Set<String> lost) {
-        return Node.simulate(config, state, lost);
+        return Commands.simulate(config, state, lost);
     }
 
     /** Whether this node leads now (the newest published state). */
@@ -337,7 +338,7 @@ public final class NodeLoop implements Runnable {
 
     /**
      * {@code vigilctl restart-daemon}: this vigild ends, PostgreSQL left running, once a majority acknowledged the record
-     * saying that the watchdog no longer covers it ({@link Node#refusesRestartDaemon} says whether it takes it). The future says what
+     * saying that the watchdog no longer covers it ({@link Commands#refusesRestartDaemon} says whether it takes it). The future says what
      * happens next, or fails with the reason.
      */
     public CompletableFuture<String> restartDaemon(String operator) {

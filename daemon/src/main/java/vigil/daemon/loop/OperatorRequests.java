@@ -5,7 +5,7 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import vigil.core.node.Input;
-import vigil.core.node.Node;
+import vigil.core.node.Commands;
 import vigil.core.node.NodeConfig;
 import vigil.core.node.NodeState;
 import vigil.daemon.log.Log;
@@ -75,7 +75,7 @@ final class OperatorRequests {
 
     private void restartDaemon(RestartDaemon r) {
         long now = clock.getAsLong();
-        String refused = Node.refusesRestartDaemon(config, state.get(), now);
+        String refused = Commands.refusesRestartDaemon(config, state.get(), now);
         if (refused != null) {
             log.event(Priority.WARNING, "restart_daemon_refused", "operator", r.operator(), "reason", "RESTART_REFUSED",
                     "cause", refused);
@@ -104,14 +104,14 @@ final class OperatorRequests {
     private void failover(Failover f) {
         long now = clock.getAsLong();
         String self = config.electorate().self();
-        String refused = Node.refusesFailover(config, state.get(), f.acceptDataLoss(), now);
+        String refused = Commands.refusesFailover(config, state.get(), f.acceptDataLoss(), now);
         if (refused != null) {
             log.event(Priority.WARNING, "failover_refused", "operator", f.operator(), "accept_data_loss", f.acceptDataLoss(),
                     "reason", "FAILOVER_REFUSED", "cause", refused);
             f.reply().completeExceptionally(new IllegalStateException(refused));
             return;
         }
-        String loss = Node.failoverLoss(config, state.get(), now);
+        String loss = Commands.failoverLoss(config, state.get(), now);
         String primary = state.get().election().durable().record().pg().primary();
         log.event(Priority.WARNING, "failover_ordered", "operator", f.operator(), "peer", primary, "accept_data_loss",
                 f.acceptDataLoss(), "reason", "OPERATOR_FAILOVER", "cause", "the operator ordered this node to take over"
@@ -124,14 +124,14 @@ final class OperatorRequests {
             return;
         }
         f.reply().complete(self + " holds the order of " + f.operator() + " for "
-                + vigil.core.node.Node.FAILOVER_ORDER_MS / 1000 + " s: it stands for election at once and promotes only"
+                + Commands.FAILOVER_ORDER_MS / 1000 + " s: it stands for election at once and promotes only"
                 + " with a proof that " + primary + " cannot write (vigilctl status shows why it waits)"
                 + (f.acceptDataLoss() ? "; accepting data loss: " + loss : ""));
     }
 
     private void handOver(HandOver h) {
         long now = clock.getAsLong();
-        String refused = Node.refusesHandOver(config, state.get(), h.target(), now);
+        String refused = Commands.refusesHandOver(config, state.get(), h.target(), now);
         if (refused != null) {
             log.event(Priority.WARNING, "failover_refused", "peer", h.target(), "operator", h.operator(),
                     "reason", "FAILOVER_REFUSED", "cause", refused);
@@ -152,7 +152,7 @@ final class OperatorRequests {
     }
 
     private void confirmDown(ConfirmDown c) {
-        String refused = Node.refusesConfirmDown(config, state.get(), c.node());
+        String refused = Commands.refusesConfirmDown(config, state.get(), c.node());
         if (refused != null) {
             c.reply().completeExceptionally(new IllegalStateException(refused));
             return;
@@ -187,7 +187,7 @@ final class OperatorRequests {
 
     private void restartPg(RestartPg r) {
         long now = clock.getAsLong();
-        String refused = Node.refusesRestart(config, state.get(), now);
+        String refused = Commands.refusesRestart(config, state.get(), now);
         if (refused != null) {
             r.reply().completeExceptionally(new IllegalStateException(refused));
             return;
@@ -202,7 +202,7 @@ final class OperatorRequests {
     }
 
     private void pause(Pause p) {
-        String refused = Node.refusesPause(config, state.get(), p.on());
+        String refused = Commands.refusesPause(config, state.get(), p.on());
         if (refused != null) {
             p.reply().completeExceptionally(new IllegalStateException(refused));
             return;
@@ -222,7 +222,7 @@ final class OperatorRequests {
 
     private void switchover(Switchover s) {
         long now = clock.getAsLong();
-        var verdict = Node.switchover(config, state.get(), s.target(), now);
+        var verdict = Commands.switchover(config, state.get(), s.target(), now);
         if (verdict.refusal() != null) {
             log.event(Priority.WARNING, "switchover_refused", "peer", verdict.target(), "operator", s.operator(),
                     "reason", "SWITCHOVER_REFUSED", "cause", verdict.refusal());
@@ -246,7 +246,7 @@ final class OperatorRequests {
     }
 
     private void ban(Ban b) {
-        String refused = Node.refusesBan(config, state.get(), b.node(), b.on());
+        String refused = Commands.refusesBan(config, state.get(), b.node(), b.on());
         if (refused != null) {
             b.reply().completeExceptionally(new IllegalStateException(refused));
             return;
