@@ -41,6 +41,12 @@ public final class PgProbe implements AutoCloseable {
      * standby that crossed onto the new timeline has that segment under it, and one that received the old timeline
      * past the fork has it only under the old one. The last checkpoint's timeline, which lags until the next
      * restartpoint, is the fallback only when no file holds the position.
+     *
+     * <p>The startup process's wait event is read before the positions (PostgreSQL evaluates the select list in
+     * order): a wait for WAL says that everything local was replayed at that instant, and positions read after it
+     * are at least that far. Read after them, it could follow a replay that ran on between the two readings and
+     * make an old replay position look like the end of the WAL (PgProbeFactsIT saw a standby report as known the
+     * position it had before replaying 640 kB of its own WAL).
      */
     static final String QUERY = """
             WITH r AS (SELECT pg_is_in_recovery() AS standby),
@@ -57,10 +63,10 @@ public final class PgProbe implements AutoCloseable {
                 ELSE ('x' || substr(pg_walfile_name(pg_current_wal_flush_lsn()), 1, 8))::bit(32)::bigint END AS timeline
               FROM r)
             SELECT t.standby, t.timeline,
+              CASE WHEN t.standby THEN (SELECT wait_event FROM pg_stat_activity WHERE backend_type = 'startup' LIMIT 1) END AS startup_wait,
               CASE WHEN NOT t.standby THEN pg_current_wal_flush_lsn()::text END AS current_lsn,
               CASE WHEN t.standby THEN pg_last_wal_receive_lsn()::text END AS receive_lsn,
               CASE WHEN t.standby THEN pg_last_wal_replay_lsn()::text END AS replay_lsn,
-              CASE WHEN t.standby THEN (SELECT wait_event FROM pg_stat_activity WHERE backend_type = 'startup' LIMIT 1) END AS startup_wait,
               coalesce((SELECT status = 'streaming' FROM pg_stat_wal_receiver), false) AS streaming,
               (SELECT sender_host FROM pg_stat_wal_receiver WHERE status = 'streaming') AS sender_host,
               (SELECT sender_port FROM pg_stat_wal_receiver WHERE status = 'streaming') AS sender_port,
