@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,17 +31,26 @@ public final class AdminCodec {
 
     private static final int MAX_ERROR_DETAIL = 200;
 
-    static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-            .build();
+    /**
+     * Data binding, for what is not a plain tree (a map of arguments, a record to a tree and back). Built on first use:
+     * the lines themselves are parsed and written without it ({@link JsonTrees}), so {@code vigilctl status} never
+     * pays for building it.
+     */
+    private static final class Binding {
+        static final ObjectMapper MAPPER = JsonMapper.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+                .build();
+    }
 
-    private static final ObjectMapper PRETTY = MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT);
+    static ObjectMapper mapper() {
+        return Binding.MAPPER;
+    }
 
     private AdminCodec() {
     }
@@ -50,7 +59,7 @@ public final class AdminCodec {
 
     /** The request as one line; {@code args} is omitted when empty. */
     public static String encodeRequest(AdminRequest request) {
-        ObjectNode node = MAPPER.createObjectNode();
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
         node.put("version", request.version());
         node.put("command", request.command());
         if (!request.args().isEmpty()) {
@@ -94,7 +103,7 @@ public final class AdminCodec {
                     return Decoded.invalid(ErrorCode.BAD_REQUEST,
                             "request field \"args\" must be an object, got " + describe(args));
                 }
-                args.properties().forEach(e -> argMap.put(e.getKey(), MAPPER.convertValue(e.getValue(), Object.class)));
+                args.properties().forEach(e -> argMap.put(e.getKey(), mapper().convertValue(e.getValue(), Object.class)));
             }
             return Decoded.valid(new AdminRequest(version.value(), command.asText(), argMap));
         } catch (RuntimeException e) {
@@ -105,7 +114,7 @@ public final class AdminCodec {
     // ---- replies -------------------------------------------------------------------------------
 
     public static String encodeReply(AdminReply reply) {
-        ObjectNode node = MAPPER.createObjectNode();
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
         node.put("version", reply.version());
         node.put("ok", reply.ok());
         if (reply.ok()) {
@@ -196,7 +205,7 @@ public final class AdminCodec {
             if (type == StatusView.class) {
                 return (Decoded<T>) Decoded.valid(StatusReader.status(result));
             }
-            return Decoded.valid(MAPPER.treeToValue(result, type));
+            return Decoded.valid(mapper().treeToValue(result, type));
         } catch (StatusReader.Bad e) {
             return badReply("result field " + e.path + ": " + clip(e.getMessage()));
         } catch (JsonMappingException e) {
@@ -208,14 +217,14 @@ public final class AdminCodec {
 
     /** The value as a JSON tree ({@link JsonNode}s are returned as they are). */
     public static JsonNode toTree(Object value) {
-        return value instanceof JsonNode node ? node : MAPPER.valueToTree(value);
+        return value instanceof JsonNode node ? node : mapper().valueToTree(value);
     }
 
     /** Indented JSON for people (several lines; not a protocol line). */
     public static String toPrettyJson(JsonNode node) {
         try {
-            return PRETTY.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
+            return JsonTrees.write(node, true);
+        } catch (RuntimeException e) {
             throw new IllegalStateException("cannot write JSON tree", e);
         }
     }
@@ -252,11 +261,13 @@ public final class AdminCodec {
         }
         JsonNode node;
         try {
-            node = MAPPER.readTree(line);
+            node = JsonTrees.parse(line);
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? "" : " at column " + e.getLocation().getColumnNr();
             return Decoded.invalid(ErrorCode.BAD_REQUEST, "malformed JSON " + what + where + ": "
                     + clip(e.getOriginalMessage()) + "; expected one JSON object per line");
+        } catch (java.io.IOException e) { // a String is read without IO: only a parse error can come
+            return Decoded.invalid(ErrorCode.BAD_REQUEST, "malformed JSON " + what + ": " + clip(e.getMessage()));
         }
         if (node == null || !node.isObject()) {
             return Decoded.invalid(ErrorCode.BAD_REQUEST, what + " must be a JSON object, got " + describe(node)
@@ -280,9 +291,9 @@ public final class AdminCodec {
 
     private static String write(ObjectNode node) {
         try {
-            return MAPPER.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("cannot encode admin message: " + e.getOriginalMessage(), e);
+            return JsonTrees.write(node, false);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("cannot encode admin message: " + e.getMessage(), e);
         }
     }
 

@@ -228,7 +228,7 @@ class AdminCodecTest {
         assertStatusError("node", "null", null);
         assertStatusError("nodes", "{}", "nodes");
         String line = AdminCodec.toTree(threeNodeStatus()).toString().replace("\"reachable\":false", "\"reachable\":\"no\"");
-        Decoded<StatusView> decoded = AdminCodec.decodeResult(AdminCodec.MAPPER.valueToTree(parse(line)), StatusView.class);
+        Decoded<StatusView> decoded = AdminCodec.decodeResult(AdminCodec.mapper().valueToTree(parse(line)), StatusView.class);
         assertEquals(ErrorCode.BAD_REQUEST, decoded.error().code());
         assertTrue(decoded.error().message().contains("nodes[2].reachable"), decoded.error().message());
 
@@ -299,7 +299,7 @@ class AdminCodecTest {
 
     private static JsonNode parse(String json) {
         try {
-            return AdminCodec.MAPPER.readTree(json);
+            return AdminCodec.mapper().readTree(json);
         } catch (Exception e) {
             throw new AssertionError(e);
         }
