@@ -78,9 +78,8 @@ public final class Commands {
 
     /** Why this node would not restart its standby now ({@code vigilctl restart-pg}), or null. */
     public static String refusesRestart(NodeConfig config, NodeState state, long now) {
-        if (state.supervisor() == null) return "this node manages no PostgreSQL";
-        if (state.stopping() || state.halted()) return "vigild is stopping";
-        if (state.restart() != null) return "vigild is restarting (vigilctl restart-daemon)";
+        String unable = unable(state);
+        if (unable != null) return unable;
         return Supervisor.refusesRestart(state.supervisor(), state.election(), config.policy(), now);
     }
 
@@ -92,9 +91,8 @@ public final class Commands {
      * {@code --accept-data-loss}), or null: {@link Supervisor#refusesFailover}.
      */
     public static String refusesFailover(NodeConfig config, NodeState state, boolean acceptDataLoss, long now) {
-        if (state.supervisor() == null) return "this node manages no PostgreSQL";
-        if (state.stopping() || state.halted()) return "vigild is stopping";
-        if (state.restart() != null) return "vigild is restarting (vigilctl restart-daemon)";
+        String unable = unable(state);
+        if (unable != null) return unable;
         return Supervisor.refusesFailover(state.supervisor(), state.election(), config.policy(), acceptDataLoss, now);
     }
 
@@ -105,9 +103,8 @@ public final class Commands {
 
     /** Why this leader would not hand leadership to {@code target}, which holds an order, or null. */
     public static String refusesHandOver(NodeConfig config, NodeState state, String target, long now) {
-        if (state.supervisor() == null) return "this node manages no PostgreSQL";
-        if (state.stopping() || state.halted()) return "vigild is stopping";
-        if (state.restart() != null) return "vigild is restarting (vigilctl restart-daemon)";
+        String unable = unable(state);
+        if (unable != null) return unable;
         return Supervisor.refusesHandOver(state.supervisor(), state.election(), config.policy(), target, now);
     }
 
@@ -118,9 +115,16 @@ public final class Commands {
 
     /** What a switchover asked for now would do ({@link Supervisor#switchover}); refused where no PostgreSQL is managed. */
     public static Supervisor.Verdict switchover(NodeConfig config, NodeState state, String target, long now) {
-        if (state.supervisor() == null) return new Supervisor.Verdict(target, "this node manages no PostgreSQL");
-        if (state.stopping() || state.halted()) return new Supervisor.Verdict(target, "vigild is stopping");
-        if (state.restart() != null) return new Supervisor.Verdict(target, "vigild is restarting (vigilctl restart-daemon)");
+        String unable = unable(state);
+        if (unable != null) return new Supervisor.Verdict(target, unable);
         return Supervisor.switchover(state.supervisor(), state.election(), config.policy(), target, now);
+    }
+
+    /** Why no command on this node's PostgreSQL can be taken now, whatever it is, or null. */
+    private static String unable(NodeState state) {
+        if (state.supervisor() == null) return "this node manages no PostgreSQL";
+        if (state.stopping() || state.halted()) return "vigild is stopping";
+        if (state.restart() != null) return "vigild is restarting (vigilctl restart-daemon)";
+        return null;
     }
 }
