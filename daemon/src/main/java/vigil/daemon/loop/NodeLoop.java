@@ -157,6 +157,12 @@ public final class NodeLoop implements Runnable {
     private long lastTickAt;
     /** The instant of the last tick, up to which every rule was tried (Wake#after); none yet: Long.MIN_VALUE. */
     private long triedUntil = Long.MIN_VALUE;
+    /**
+     * The last vote refusal logged. A request from a peer outside the JGroups view comes by both paths and is refused
+     * twice (the cause may differ by the milliseconds it names); one line per candidate and term is enough, and a
+     * candidate asks once per term. The replies still go.
+     */
+    private Event.VoteRefused lastRefusal;
 
     /**
      * @param pg       null when vigil manages no PostgreSQL here
@@ -431,7 +437,13 @@ public final class NodeLoop implements Runnable {
         if (in instanceof Input.Tick) triedUntil = in.now();
         boolean restartGivenUp = state.restart() != null && d.next().restart() == null && !d.next().halted();
         state = d.next();
-        for (Event e : d.events()) Logs.event(log, e);
+        for (Event e : d.events()) {
+            if (e instanceof Event.VoteRefused v) {
+                if (lastRefusal != null && v.term() == lastRefusal.term() && v.candidate().equals(lastRefusal.candidate())) continue;
+                lastRefusal = v;
+            }
+            Logs.event(log, e);
+        }
         Logs.decision(log, d, state);
         for (String note : d.notes()) {
             if (restartGivenUp && note.startsWith("restart-daemon given up")) {

@@ -266,6 +266,29 @@ class NodeLoopTest {
     }
 
     /** n1's disk fails: it may ask for pre-votes (they change no term), but must halt before any vote request. */
+    /**
+     * A vote request that arrives twice (by JGroups and by datagram, from a peer outside the view) is refused twice:
+     * one {@code vote_refused} line, not two; the same candidate's request in its next term is logged again.
+     */
+    @Test
+    void aRefusalRepeatedByTheSecondPathIsLoggedOnce() throws Exception {
+        start("n1");
+        PeerCodec codec = new PeerCodec("00".repeat(32));
+        byte[] ineligible = codec.encode(new vigil.core.election.Message.VoteRequest(5,
+                vigil.core.election.Candidacy.INELIGIBLE, vigil.core.election.ClusterRecord.NONE));
+        NodeLoop n1 = loops.get("n1");
+        n1.onFrame("n2", ineligible);
+        n1.onFrame("n2", ineligible);
+        n1.onFrame("n2", codec.encode(new vigil.core.election.Message.VoteRequest(6,
+                vigil.core.election.Candidacy.INELIGIBLE, vigil.core.election.ClusterRecord.NONE)));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!logs.toString(StandardCharsets.UTF_8).contains("term=6") && System.nanoTime() < deadline) Thread.sleep(20);
+        n1.status().get(1, TimeUnit.SECONDS); // every frame before it decided
+        List<String> refused = logs.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("event=vote_refused")).toList();
+        assertEquals(2, refused.size(), String.join("\n", refused));
+        assertTrue(refused.get(0).contains("term=5") && refused.get(1).contains("term=6"), String.join("\n", refused));
+    }
+
     @Test
     void aFailedFsyncHaltsTheLoopBeforeAnyVoteRequestLeaves() throws Exception {
         start("n2");
