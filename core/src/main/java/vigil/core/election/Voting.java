@@ -36,7 +36,9 @@ final class Voting {
     static void answerDeferred(ElectionStep s) {
         Map<String, PreVoteRequest> due = s.deferred;
         s.deferred = Map.of();
-        due.forEach((from, p) -> answerPreVote(s, from, p));
+        // in the candidates' order, not the map's: Map.copyOf iterates in an order salted per JVM, and a replay by
+        // seed must answer alike
+        new java.util.TreeMap<>(due).forEach((from, p) -> answerPreVote(s, from, p));
     }
 
     /**

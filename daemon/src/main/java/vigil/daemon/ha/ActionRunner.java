@@ -35,9 +35,13 @@ final class ActionRunner {
         return upstream;
     }
 
-    /** Where {@code member}'s PostgreSQL is reached for streaming (null: no such member, or none configured). */
-    Upstream addressOf(String member) {
-        return member == null ? null : upstreams.get(member);
+    /** The member whose PostgreSQL is reached at {@code address} (null: none, or no address). */
+    String memberAt(Upstream address) {
+        if (address == null) return null;
+        for (Map.Entry<String, Upstream> e : upstreams.entrySet()) {
+            if (e.getValue().equals(address)) return e.getKey();
+        }
+        return null;
     }
 
     Outcome run(PgAction action) {

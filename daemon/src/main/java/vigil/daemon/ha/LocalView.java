@@ -66,17 +66,20 @@ final class LocalView {
     }
 
     /**
-     * Whether a standby streams from the upstream vigil configured for it ({@code configured}: that member's address;
-     * null when none or not known). The core reads "streaming" with "upstream" as "this standby holds a prefix of
-     * that node's WAL" (a voter then skips its own position comparison for it, and a newer timeline streamed from the
-     * recorded primary is not a divergence), so a WAL receiver that still streams from another server is not
-     * streaming from the upstream: after a repoint, the reload has taken effect and vigil names the new upstream, but
-     * the receiver restarts only a moment later. A sender the view does not name (details hidden) is taken as the
-     * configured one, as before this was read.
+     * Whether a standby streams from the upstream vigil configured for it ({@code upstream}, a member's name; null
+     * when none or not known), its WAL receiver being connected to {@code senderMember} (the member at the address
+     * pg_stat_wal_receiver names; null when it names none). The core reads "streaming" with "upstream" as "this
+     * standby holds a prefix of that node's WAL" (a voter then skips its own position comparison for it, and a newer
+     * timeline streamed from the recorded primary is not a divergence), so a receiver connected to another member is
+     * not streaming from the upstream: just after a repoint's reload vigil names the new upstream, while the receiver
+     * restarts only when the startup process next asks for WAL (later still while replay is paused or delayed).
+     * Such a standby reads as not streaming (status and the stall's report say so; a stall past standby_stall_ms
+     * whose fork the record cannot place is rewound, as one cut off). A sender that is no member's address (details hidden from the probe's role, a conninfo vigil did not write, the same server
+     * named otherwise) proves nothing either way: the receiver's own flag is taken, as before this was read.
      */
-    static boolean streamsFromUpstream(PgState s, vigil.daemon.pg.Upstream configured) {
+    static boolean streamsFromUpstream(PgState s, String upstream, String senderMember) {
         if (!s.walReceiverStreaming()) return false;
-        return configured == null || s.walSender() == null || s.walSender().equals(configured);
+        return upstream == null || senderMember == null || senderMember.equals(upstream);
     }
 
     /**
@@ -102,7 +105,7 @@ final class LocalView {
             }
             return new PgView(PgView.Health.UP, PgView.Role.STANDBY,
                     new PgView.Position(s.timeline(), s.position(), s.positionKnown()),
-                    new PgView.Replication(streamsFromUpstream(s, runner.addressOf(runner.upstream())), runner.upstream(),
+                    new PgView.Replication(streamsFromUpstream(s, runner.upstream(), runner.memberAt(s.walSender())), runner.upstream(),
                             null, null), disk);
         }
         if (processes.live(postgres.dataDir()) > 0) {

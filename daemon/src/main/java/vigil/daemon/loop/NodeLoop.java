@@ -159,8 +159,8 @@ public final class NodeLoop implements Runnable {
     private long triedUntil = Long.MIN_VALUE;
     /**
      * The last vote refusal logged. A request from a peer outside the JGroups view comes by both paths and is refused
-     * twice (the cause may differ by the milliseconds it names); one line per candidate and term is enough, and a
-     * candidate asks once per term. The replies still go.
+     * twice, for the same cause but for the milliseconds it may name: logged once ({@link #sameRefusal}). A second
+     * copy refused for another cause (the no-vote window ended between the copies) is logged. The replies still go.
      */
     private Event.VoteRefused lastRefusal;
 
@@ -431,6 +431,12 @@ public final class NodeLoop implements Runnable {
         }
     }
 
+    /** The same candidate, term and cause, numbers aside (a no-vote window's "heard 84 ms ago"). */
+    static boolean sameRefusal(Event.VoteRefused v, Event.VoteRefused last) {
+        return last != null && v.term() == last.term() && v.candidate().equals(last.candidate())
+                && v.why().replaceAll("[0-9]+", "#").equals(last.why().replaceAll("[0-9]+", "#"));
+    }
+
     private void decide(Input in) {
         NodeDecision d = Node.decide(config, state, in);
         wakeAt = Wake.after(config, state, d, in, triedUntil);
@@ -439,7 +445,7 @@ public final class NodeLoop implements Runnable {
         state = d.next();
         for (Event e : d.events()) {
             if (e instanceof Event.VoteRefused v) {
-                if (lastRefusal != null && v.term() == lastRefusal.term() && v.candidate().equals(lastRefusal.candidate())) continue;
+                if (sameRefusal(v, lastRefusal)) continue;
                 lastRefusal = v;
             }
             Logs.event(log, e);

@@ -307,6 +307,12 @@ public final class Postgres {
     public CommandResult repoint(Upstream u) {
         if (u != null) {
             configureStandby(u);
+            // The reload is what makes the running server take the new conninfo: failed, the standby stays on its old
+            // upstream while vigil would name the new one (the action fails and the supervisor tries again).
+            if (running()) {
+                CommandResult reload = cmd.sql(QUICK, "SELECT pg_reload_conf()");
+                if (!reload.ok()) return reload;
+            }
             return CommandResult.nothingToDo("primary_conninfo points at " + u.host() + ":" + u.port());
         }
         Map<String, String> changes = new HashMap<>();

@@ -15,7 +15,6 @@ import vigil.daemon.pg.Upstream;
  */
 class LocalViewStreamingTest {
     private static final Upstream N1 = new Upstream("10.232.1.1", 5432);
-    private static final Upstream N2 = new Upstream("10.232.1.2", 5432);
 
     private static PgState standby(boolean streaming, Upstream sender) {
         return new PgState(true, PgState.Failure.NONE, null, PgRole.STANDBY, 7, 1, 0, 0x3000, 0x3000, 0x3000, true,
@@ -24,22 +23,24 @@ class LocalViewStreamingTest {
 
     @Test
     void aReceiverStreamingFromTheConfiguredUpstreamStreams() {
-        assertTrue(LocalView.streamsFromUpstream(standby(true, N1), N1));
+        assertTrue(LocalView.streamsFromUpstream(standby(true, N1), "n1", "n1"));
     }
 
     @Test
     void aReceiverStillStreamingFromTheOldUpstreamAfterARepointDoesNot() {
-        assertFalse(LocalView.streamsFromUpstream(standby(true, N1), N2));
+        assertFalse(LocalView.streamsFromUpstream(standby(true, N1), "n2", "n1"));
     }
 
     @Test
     void aReceiverThatDoesNotStreamDoesNot() {
-        assertFalse(LocalView.streamsFromUpstream(standby(false, null), N1));
+        assertFalse(LocalView.streamsFromUpstream(standby(false, null), "n1", null));
     }
 
     @Test
-    void aSenderTheViewDoesNotNameOrNoConfiguredUpstreamKeepsTheReceiversWord() {
-        assertTrue(LocalView.streamsFromUpstream(standby(true, null), N1), "details hidden from the probe's role");
-        assertTrue(LocalView.streamsFromUpstream(standby(true, N1), null), "no upstream configured by vigil");
+    void aSenderThatIsNoMembersAddressOrNoConfiguredUpstreamKeepsTheReceiversWord() {
+        assertTrue(LocalView.streamsFromUpstream(standby(true, null), "n1", null), "details hidden from the probe's role");
+        assertTrue(LocalView.streamsFromUpstream(standby(true, new Upstream("db1.example", 5432)), "n1", null),
+                "the same server named otherwise, or a conninfo vigil did not write");
+        assertTrue(LocalView.streamsFromUpstream(standby(true, N1), null, "n1"), "no upstream configured by vigil");
     }
 }

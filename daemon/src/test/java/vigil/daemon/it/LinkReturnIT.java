@@ -47,23 +47,31 @@ class LinkReturnIT {
 
     @Test
     void aHeartbeatCrossesAReturnedLinkWithinAPollOnlyWhenTheSilentPeerIsResolvedAfresh() throws Exception {
-        long plain = echoDelayAfterCut("plain", PORT);
-        long cured = echoDelayAfterCut("neighbours", PORT + 1);
+        long plain = echoDelayAfterCut("plain", "plain", PORT);
+        // The kernel's own retransmission timer may happen to resolve the entry right after the link's return: then
+        // the peer forgot nothing and the run says nothing about forgetting. Up to three cuts, until one shows it.
+        long cured = -1;
+        String log = "";
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            String label = "neighbours-" + attempt;
+            cured = echoDelayAfterCut("neighbours", label, PORT + attempt);
+            log = Files.readString(rig.runDir().resolve("beat-" + label + ".log"));
+            if (log.contains("event=neighbour_forgotten")) break;
+        }
         System.out.println("LinkReturnIT: first echo after the link's return: " + plain + " ms plain, " + cured
                 + " ms resolved afresh");
         assertTrue(plain >= HELD_MS, "without re-resolving, the first echo came " + plain + " ms after the link was back:"
                 + " the rig no longer shows the kernel holding datagrams in an unresolved entry, so this test proves nothing");
+        assertTrue(log.contains("event=neighbour_forgotten") && log.contains("reason=PEER_SILENT_ENTRY_UNRESOLVED"), log);
         assertTrue(cured <= CURED_MS, "with re-resolving, the first echo came " + cured + " ms after the link was back"
                 + " (without: " + plain + " ms); expected within " + CURED_MS + " ms");
-        String log = Files.readString(rig.runDir().resolve("beat-neighbours.log"));
-        assertTrue(log.contains("event=neighbour_forgotten") && log.contains("reason=PEER_SILENT_ENTRY_UNRESOLVED"), log);
     }
 
     /** Starts a beater on n1 and an echo on n2, pulls n1's cable for {@link #CUT}; ms from plugging it to the first echo. */
-    private long echoDelayAfterCut(String mode, int port) throws Exception {
-        Path beatLog = rig.runDir().resolve("beat-" + mode + ".log");
+    private long echoDelayAfterCut(String mode, String label, int port) throws Exception {
+        Path beatLog = rig.runDir().resolve("beat-" + label + ".log");
         NodeProcess echo = rig.start(rig.ns("n2"), peer("n2", "n1", port, "echo", mode), Map.of(),
-                rig.runDir().resolve("echo-" + mode + ".log"));
+                rig.runDir().resolve("echo-" + label + ".log"));
         NodeProcess beat = rig.start(rig.ns("n1"), peer("n1", "n2", port, "beat", mode), Map.of(), beatLog);
         try {
             long since = System.nanoTime();

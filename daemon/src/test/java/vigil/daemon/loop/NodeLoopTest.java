@@ -287,6 +287,11 @@ class NodeLoopTest {
         List<String> refused = logs.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("event=vote_refused")).toList();
         assertEquals(2, refused.size(), String.join("\n", refused));
         assertTrue(refused.get(0).contains("term=5") && refused.get(1).contains("term=6"), String.join("\n", refused));
+        var window = new vigil.core.election.Event.VoteRefused(7, "n2", "inside our no-vote window: a leader heard 84 ms ago, lease 500 ms");
+        assertTrue(NodeLoop.sameRefusal(new vigil.core.election.Event.VoteRefused(7, "n2",
+                "inside our no-vote window: a leader heard 91 ms ago, lease 500 ms"), window), "the second copy, 7 ms later");
+        assertFalse(NodeLoop.sameRefusal(new vigil.core.election.Event.VoteRefused(7, "n2", "it reports itself ineligible"),
+                window), "the window ended between the copies: the real cause is logged");
     }
 
     @Test
