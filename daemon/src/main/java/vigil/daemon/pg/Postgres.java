@@ -275,6 +275,12 @@ public final class Postgres {
      * this node, the password via vigil.pgpass) and recovery_target_timeline = 'latest'; standby.signal is created.
      */
     public void configureStandby(Upstream u) {
+        writeStandbyConf(u);
+        reloadIfRunning();
+    }
+
+    /** The standby's files for following {@code u} (nobody when null), without telling a running server. */
+    private void writeStandbyConf(Upstream u) {
         Optional<String> pw = cmd.password();
         Map<String, String> changes = new HashMap<>();
         if (u == null) {
@@ -295,7 +301,6 @@ public final class Postgres {
         files.ensureInclude();
         files.writeAccess(pw.isPresent());
         files.touch(files.data("standby.signal"));
-        reloadIfRunning();
     }
 
     /**
@@ -306,13 +311,11 @@ public final class Postgres {
      */
     public CommandResult repoint(Upstream u) {
         if (u != null) {
-            configureStandby(u);
+            writeStandbyConf(u);
             // The reload is what makes the running server take the new conninfo: failed, the standby stays on its old
             // upstream while vigil would name the new one (the action fails and the supervisor tries again).
-            if (running()) {
-                CommandResult reload = cmd.sql(QUICK, "SELECT pg_reload_conf()");
-                if (!reload.ok()) return reload;
-            }
+            CommandResult reload = reloadIfRunning();
+            if (!reload.ok()) return reload;
             return CommandResult.nothingToDo("primary_conninfo points at " + u.host() + ":" + u.port());
         }
         Map<String, String> changes = new HashMap<>();
@@ -582,10 +585,9 @@ public final class Postgres {
         }
     }
 
-    private void reloadIfRunning() {
-        if (running()) {
-            cmd.sql(QUICK, "SELECT pg_reload_conf()");
-        }
+    private CommandResult reloadIfRunning() {
+        if (!running()) return CommandResult.nothingToDo("PostgreSQL is not running: nothing to reload");
+        return cmd.sql(QUICK, "SELECT pg_reload_conf()");
     }
 
     /** Where pg_ctl and postgres look for postgresql.conf (Debian: config_dir, whose file names the data_directory). */
