@@ -560,6 +560,14 @@ public final class Node {
             if (stopping) why = "vigild is stopping";
             else if (election.role() != Role.LEADER) why = "this node no longer leads";
             else if (!election.holdsLease(now + margin)) why = "the lease ends within the self-fence margin of " + margin + " ms";
+            else if (supervisor.restartsPrimaryInPlace()) {
+                // A crashed primary restarted in place (migration_threshold not reached): as in a switchover, the VIPs
+                // it holds stay, so that clients are refused at once by the stopped server, and reach it the moment it
+                // answers, instead of sending into the void until they are claimed again. Nothing is lost by it: the
+                // server that comes back is this one, with everything it acknowledged. Never claimed meanwhile.
+                if (vips.mayBeHeld()) return;
+                why = "PostgreSQL is being restarted in place";
+            }
             else if (executor.fence() != null) why = "PostgreSQL is being fenced";
             else if (supervisor.handover() != null && supervisor.handover().keepsVips()) {
                 // A switchover stops PostgreSQL: the VIPs stay until the target has everything, so that clients are

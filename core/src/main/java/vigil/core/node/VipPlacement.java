@@ -16,7 +16,11 @@ import vigil.core.node.VipState.Held;
  *     latest at the self-fence instant, lease end minus the margin. The next leader's lease starts only after this
  *     one's has ended, and it claims only after that, so the VIP is never on two nodes whose daemons run. A loop stuck
  *     past that instant is covered by the lease guard, which removes the VIPs with the fence; a frozen host by the
- *     watchdog.</li>
+ *     watchdog. Two exceptions keep VIPs already held (never claim them) while this node's lease stays valid beyond
+ *     the margin, because the server behind them comes back as this very primary, with every commit it
+ *     acknowledged: a switchover stops PostgreSQL while the target catches up, and a crashed or hung primary is
+ *     fenced and restarted in place. Clients are then refused at once by the stopped server and reach it the moment
+ *     it answers, instead of sending into the void until the VIPs are claimed again.</li>
  * <li>The duplicate-address check is made while the new leader is still a standby (a promotion is coming), so the
  *     claim after the promotion costs only {@code ip addr add} and the announcement. An answer means a live holder:
  *     the VIP is not claimed, and tried again every {@link #RETRY_MS}.</li>

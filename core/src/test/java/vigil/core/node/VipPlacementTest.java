@@ -300,7 +300,8 @@ class VipPlacementTest {
         NodeDecision d = Node.decide(N1, unknown, new Input.Tick(NOW + 10));
         assertEquals(List.of(), effectsOf(d, Effect.VipDown.class), d.notes().toString());
         assertEquals(VipState.Held.UP, d.next().vips().held());
-        NodeDecision stopped = Node.decide(N1, d.next(), new Input.Probed(NOW + 20, NodeFixture.stopped()));
-        assertEquals(1, effectsOf(stopped, Effect.VipDown.class).size(), "a probe that tells releases them");
+        // (A stopped one would be restarted in place, which keeps them: RestartInPlaceVipsTest.)
+        NodeDecision failing = Node.decide(N1, d.next(), new Input.Probed(NOW + 20, vigil.core.ha.PgView.failing()));
+        assertEquals(1, effectsOf(failing, Effect.VipDown.class).size(), "a probe that tells releases them");
     }
 }

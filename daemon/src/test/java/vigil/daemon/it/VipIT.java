@@ -61,6 +61,21 @@ class VipIT {
         String macP = rig.mac(p);
         assertEquals(Optional.of(macP), neighbour(vip), "the client learned the VIP at " + p + "'s MAC by connecting");
 
+        // Its postmaster crashes: PostgreSQL is restarted in place and the VIP stays on p throughout (its clients are
+        // refused at once instead of sending into the void until it is claimed again).
+        double crash = cluster.pg().kill9Postmaster(p);
+        long restartBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (cluster.events(p).stream().noneMatch(e -> e.monoMs() > crash && e.is("pg_action_done")
+                && e.field("action").filter(a -> a.startsWith("StartPrimary[")).isPresent())) {
+            assertEquals(List.of(p), holders(), "the VIP stays on " + p + " while its PostgreSQL restarts in place");
+            if (System.nanoTime() > restartBy) throw new AssertionError("no restart in place\n" + cluster.dumpLogs(40));
+            pause();
+        }
+        assertEquals(p, cluster.pg().awaitPrimaryWithStandbys(SETTLE), "restarted in place");
+        assertEquals(List.of(), cluster.events(p).stream().filter(e -> e.monoMs() > crash && e.is("vip_released"))
+                .toList(), "the VIP was never released");
+        assertEquals("f", psqlThroughVip("SELECT pg_is_in_recovery()"), "the VIP reaches the restarted primary");
+
         // The primary's host crashes: every process gone, cable pulled, addresses lost as in a reboot.
         double fault = VigilCluster.monoNowMs();
         cluster.kill9Vigild(p);

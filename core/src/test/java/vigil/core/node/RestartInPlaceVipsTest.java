@@ -1,0 +1,104 @@
+package vigil.core.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static vigil.core.node.NodeFixture.LEASE_UNTIL;
+import static vigil.core.node.NodeFixture.MARGIN;
+import static vigil.core.node.NodeFixture.NOW;
+import static vigil.core.node.NodeFixture.effectsOf;
+import static vigil.core.node.NodeFixture.off;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import vigil.core.ha.HaReason;
+import vigil.core.ha.Outcome;
+import vigil.core.ha.PgAction;
+import vigil.core.ha.PgView;
+import vigil.core.ha.SupervisorState;
+
+/**
+ * A crashed or hung primary restarted in place keeps the VIPs it holds (the postgres-crash benchmark: a released
+ * address drops its clients' packets until it is claimed again after the restart), but only while its lease stays
+ * valid beyond the margin and the restart goes on; VIPs it does not hold are never claimed meanwhile.
+ */
+class RestartInPlaceVipsTest {
+    static final NodeConfig N1 = VipPlacementTest.N1;
+
+    /** The steady primary leader, holding the VIPs, with {@code restarts} crash restarts counted in the last minute. */
+    static NodeState holdingLeader(int restarts) {
+        NodeState s = VipPlacementTest.holding(NodeFixture.primaryLeader(off()));
+        SupervisorState v = s.supervisor();
+        SupervisorState.Work w = v.work();
+        List<Long> times = java.util.Collections.nCopies(restarts, NOW - 1_000);
+        SupervisorState.Work counted = new SupervisorState.Work(w.inFlight(), w.inFlightSince(), w.fencing(), times,
+                w.failedActions(), w.retryAt(), w.checkpointPending(), w.startAfterFence(), w.stopping(), w.unfit(),
+                w.syncApplied(), w.syncAppliedAt());
+        SupervisorState withRestarts = new SupervisorState(v.local(), counted, v.rejoin(), v.probes(), v.durable(),
+                v.boot(), v.why(), v.freeze(), v.handover(), v.order());
+        return new NodeState(s.election(), withRestarts, s.executor(), s.watchdog(), s.stopping(), s.halted(), s.vips());
+    }
+
+    static long started(NodeDecision d, Class<? extends PgAction> kind) {
+        Effect.Start start = effectsOf(d, Effect.Start.class).get(0);
+        assertInstanceOf(kind, start.action(), d.effects().toString());
+        return start.id();
+    }
+
+    /** Orphans of a killed postmaster: fenced, started again as the primary; the VIPs stay throughout. */
+    @Test
+    void aHungPrimaryKeepsItsVipsThroughTheFenceAndTheStart() {
+        NodeDecision hung = Node.decide(N1, holdingLeader(0), new Input.Probed(NOW, PgView.hung()));
+        assertEquals(HaReason.PRIMARY_CRASHED_RESTART, hung.next().supervisor().reason());
+        Effect.Fence fence = effectsOf(hung, Effect.Fence.class).get(0);
+        assertEquals(List.of(), effectsOf(hung, Effect.VipDown.class), "kept while it is fenced: " + hung.effects());
+        assertEquals(VipState.Held.UP, hung.next().vips().held());
+
+        NodeDecision fenced = Node.decide(N1, hung.next(), new Input.ActionEnded(NOW + 30, fence.id(), Outcome.OK));
+        long start = started(fenced, PgAction.StartPrimary.class);
+        assertEquals(List.of(), effectsOf(fenced, Effect.VipDown.class), "kept while it starts: " + fenced.effects());
+
+        NodeState up = Node.decide(N1, fenced.next(), new Input.ActionEnded(NOW + 300, start, Outcome.OK)).next();
+        NodeDecision back = Node.decide(N1, up, new Input.Probed(NOW + 301, NodeFixture.primary()));
+        assertEquals(List.of(), effectsOf(back, Effect.VipDown.class));
+        assertEquals(List.of(), effectsOf(back, Effect.VipUp.class), "still held: nothing to claim");
+        assertEquals(VipState.Held.UP, back.next().vips().held());
+    }
+
+    /** A postmaster that exited with nothing left behind is started at once, the VIPs kept. */
+    @Test
+    void aStoppedPrimaryStartedAgainKeepsItsVips() {
+        NodeDecision d = Node.decide(N1, holdingLeader(0), new Input.Probed(NOW, NodeFixture.stopped()));
+        started(d, PgAction.StartPrimary.class);
+        assertEquals(HaReason.PRIMARY_CRASHED_RESTART, d.next().supervisor().reason());
+        assertEquals(List.of(), effectsOf(d, Effect.VipDown.class), d.effects().toString());
+    }
+
+    /** The last restart allowed is used up: the node stands down, and the VIPs go before the fence. */
+    @Test
+    void pastTheMigrationThresholdTheVipsGoFirst() {
+        NodeDecision d = Node.decide(N1, holdingLeader(3), new Input.Probed(NOW, PgView.hung()));
+        assertEquals(HaReason.MIGRATION_THRESHOLD_REACHED, d.next().supervisor().reason());
+        assertEquals(0, NodeFixture.indexOf(d, Effect.VipDown.class), "released first: " + d.effects());
+    }
+
+    /** During the restart the lease comes within the margin of its end: the VIPs go, as at any other time. */
+    @Test
+    void aLeaseEndingDuringTheRestartTakesTheVips() {
+        NodeDecision hung = Node.decide(N1, holdingLeader(0), new Input.Probed(NOW, PgView.hung()));
+        NodeDecision late = Node.decide(N1, hung.next(), new Input.Tick(LEASE_UNTIL - MARGIN));
+        assertEquals(1, effectsOf(late, Effect.VipDown.class).size(), late.effects().toString());
+    }
+
+    /** VIPs this node did not hold when PostgreSQL crashed are not claimed while it is restarted. */
+    @Test
+    void vipsNotHeldAreNotClaimedDuringTheRestart() {
+        NodeState s = holdingLeader(0);
+        s = new NodeState(s.election(), s.supervisor(), s.executor(), s.watchdog(), false, false, VipState.DOWN);
+        NodeDecision hung = Node.decide(N1, s, new Input.Probed(NOW, PgView.hung()));
+        long fence = effectsOf(hung, Effect.Fence.class).get(0).id();
+        NodeDecision fenced = Node.decide(N1, hung.next(), new Input.ActionEnded(NOW + 30, fence, Outcome.OK));
+        assertTrue(effectsOf(hung, Effect.VipUp.class).isEmpty() && effectsOf(fenced, Effect.VipUp.class).isEmpty(),
+                "no claim while PostgreSQL is down: " + hung.effects() + " " + fenced.effects());
+    }
+}
