@@ -215,9 +215,14 @@ public final class AdminCodec {
         }
     }
 
-    /** The value as a JSON tree ({@link JsonNode}s are returned as they are). */
+    /**
+     * The value as a JSON tree ({@link JsonNode}s are returned as they are). A status is written by hand
+     * ({@link StatusWriter}, the same text), so that answering it never builds data binding in a running vigild.
+     */
     public static JsonNode toTree(Object value) {
-        return value instanceof JsonNode node ? node : mapper().valueToTree(value);
+        if (value instanceof JsonNode node) return node;
+        if (value instanceof StatusView status) return StatusWriter.tree(status);
+        return mapper().valueToTree(value);
     }
 
     /** Indented JSON for people (several lines; not a protocol line). */
