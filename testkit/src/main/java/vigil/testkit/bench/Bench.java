@@ -11,10 +11,12 @@ import vigil.testkit.NetnsRig;
 import vigil.testkit.Timing;
 
 /**
- * {@code bin/bench SCENARIO|all [--runs N] [--out DIR] [--seconds S]}: runs scenarios on the
+ * {@code bin/bench SCENARIO|all [--runs N] [--out DIR] [--seconds S] [--settle S]}: runs scenarios on the
  * namespace rig against real vigild processes and writes DIR/summary.json, summary.md, chart.png.
  */
 public final class Bench {
+    /** The idle scenarios' default wait before measuring ({@link BenchOptions#idleSettleSeconds}). */
+    static final int DEFAULT_SETTLE_S = 60;
     static final Map<String, Scenario> SCENARIOS = new LinkedHashMap<>();
 
     static {
@@ -42,6 +44,7 @@ public final class Bench {
         int runs = 10;
         Path out = null;
         int seconds = 60;
+        int settle = DEFAULT_SETTLE_S;
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
             if (i + 1 >= args.length) {
@@ -53,6 +56,7 @@ public final class Bench {
                     case "--runs" -> runs = Integer.parseInt(v);
                     case "--out" -> out = Path.of(v);
                     case "--seconds" -> seconds = Integer.parseInt(v);
+                    case "--settle" -> settle = Integer.parseInt(v);
                     default -> {
                         return usageError("unknown option " + a);
                     }
@@ -63,6 +67,9 @@ public final class Bench {
         }
         if (runs < 1 || seconds < 1) {
             return usageError("--runs and --seconds must be >= 1");
+        }
+        if (settle < 0) {
+            return usageError("--settle must be >= 0");
         }
         List<Scenario> chosen = new ArrayList<>();
         if (which.equals("all")) {
@@ -82,7 +89,7 @@ public final class Bench {
         for (Scenario s : chosen) {
             Path dir = out == null ? Path.of(System.getProperty("vigil.benchOut", "bench-out"), s.name() + "-" + stamp)
                     : chosen.size() > 1 ? out.resolve(s.name()) : out;
-            BenchOptions o = new BenchOptions(runs, dir, seconds, Timing.DEFAULT);
+            BenchOptions o = new BenchOptions(runs, dir, seconds, settle, Timing.DEFAULT);
             System.out.println("== " + s.name() + ": " + s.description());
             Report r;
             try {
@@ -110,10 +117,12 @@ public final class Bench {
     }
 
     static String usage() {
-        StringBuilder sb = new StringBuilder("usage: bin/bench SCENARIO|all [--runs N] [--out DIR] [--seconds S]\n"
+        StringBuilder sb = new StringBuilder("usage: bin/bench SCENARIO|all [--runs N] [--out DIR] [--seconds S] [--settle S]\n"
                 + "  --runs N     measurements per failover scenario (default 10)\n"
                 + "  --out DIR    output directory (default bench-out/SCENARIO-TIMESTAMP; with all: DIR/SCENARIO)\n"
-                + "  --seconds S  idle measurement window (default 60)\nscenarios:\n");
+                + "  --seconds S  idle measurement window (default 60)\n"
+                + "  --settle S   idle scenarios: wait S seconds after the cluster is stable before measuring (default "
+                + DEFAULT_SETTLE_S + "; the JIT's warm-up lasts about 6 minutes)\nscenarios:\n");
         SCENARIOS.values().forEach(s -> sb.append(String.format("  %-22s %s%s%n", s.name(), s.description(),
                 s.inAll() ? "" : " [not in all]")));
         return sb.toString();

@@ -24,7 +24,6 @@ import vigil.testkit.VigilCluster.Leader;
  */
 final class Idle implements Scenario {
     /** The first minute is the JIT compiling what the daemon runs (C1 only): start-up work, not the cost of idling. */
-    private static final int SETTLE_S = 60;
     private static final Duration BOOT = Duration.ofSeconds(180);
     private static final int VIGILCTL_CALLS = 20;
 
@@ -84,8 +83,9 @@ final class Idle implements Scenario {
                      : VigilCluster.start(rig, o.timing(), Map.of())) {
             if (withPostgres) progress.line("PostgreSQL primary " + cluster.pg().awaitPrimaryWithStandbys(BOOT));
             cluster.awaitStable(Duration.ofSeconds(120));
-            progress.line("cluster stable; letting the JVMs settle for " + SETTLE_S + " s (startup work is not idle)");
-            Thread.sleep(SETTLE_S * 1000L);
+            progress.line("cluster stable; letting the JVMs settle for " + o.idleSettleSeconds()
+                    + " s (startup work is not idle)");
+            Thread.sleep(o.idleSettleSeconds() * 1000L);
             Leader leader = cluster.awaitStable(Duration.ofSeconds(30));
             String follower = rig.nodes().stream().filter(n -> !n.equals(leader.node())).findFirst().orElseThrow();
             watched.add(new Watched(leader.node() + " (leader)", "leader",
@@ -146,7 +146,7 @@ final class Idle implements Scenario {
         Chart.Series chart = new Chart.Series(title.toString(), "time (s)", "leader VmRSS (MB)", ticks,
                 watched.get(0).rss, lines);
         return new Report(name(), 1, metrics, samples, chart,
-                List.of("window " + o.idleSeconds() + " s after a " + SETTLE_S + " s settle, one sample per second, CLK_TCK "
+                List.of("window " + o.idleSeconds() + " s after a " + o.idleSettleSeconds() + " s settle, one sample per second, CLK_TCK "
                         + ticksPerSecond));
     }
 }
