@@ -86,8 +86,7 @@ final class Freezing {
             return true;
         }
         s.restarts.add(s.now);
-        s.startAfterFence = true;
-        s.fence(HaReason.PRIMARY_CRASHED_RESTART, "PostgreSQL could not be thawed: killed, then restarted in place");
+        s.fenceToRestart(HaReason.PRIMARY_CRASHED_RESTART, "PostgreSQL could not be thawed: killed, then restarted in place");
         return true;
     }
 

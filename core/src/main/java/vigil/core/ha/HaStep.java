@@ -245,6 +245,8 @@ final class HaStep {
                 selfStopped = true;
             } else {
                 why = new Why(HaReason.FENCE_NOT_VERIFIED, null, outcome.detail());
+                // Not a restart any more: a server still hung is fenced (and counted) anew; one that came back serves on.
+                startAfterFence = false;
             }
             return;
         }
@@ -418,8 +420,20 @@ final class HaStep {
     void fence(HaReason reason, String cause) {
         actions.add(new PgAction.Fence());
         fencing = true;
+        startAfterFence = false; // a restart in place says so itself (fenceToRestart)
         inFlight = null; // the executor cancels it: the fence must not wait behind anything
         why = new Why(reason, null, cause);
+    }
+
+    /**
+     * A fence of this leader's primary that is then started again in place (its restart counted by the caller). The
+     * mark lasts until that start is issued, and ends with a fence that fails or any stand-down: only while it lasts
+     * do the VIPs stay ({@link SupervisorState#restartsPrimaryInPlace}), and only with it does the start skip the
+     * count against migration_threshold.
+     */
+    void fenceToRestart(HaReason reason, String cause) {
+        fence(reason, cause);
+        startAfterFence = true;
     }
 
     /**
@@ -433,6 +447,7 @@ final class HaStep {
 
     /** As {@link #standDown(Why)}, naming the node that should lead next ({@link Switchover}, a hand-back in {@link FailOver}); null: none. */
     void standDown(Why reason, String successor) {
+        startAfterFence = false; // no restart in place once the node gives up
         if (knowledge == PgSafety.MAY_WRITE) {
             if (!fencing) fence(reason.reason(), "PostgreSQL is killed before leadership is given up: " + reason.detail());
             return;

@@ -88,8 +88,7 @@ final class Leading {
                 return;
             }
             s.restarts.add(s.now);
-            s.startAfterFence = true;
-            s.fence(HaReason.PRIMARY_CRASHED_RESTART, "PostgreSQL does not answer: killed, then restarted in place");
+            s.fenceToRestart(HaReason.PRIMARY_CRASHED_RESTART, "PostgreSQL does not answer: killed, then restarted in place");
         } else if (view.health() == PgView.Health.FAILING) {
             s.why = new Why(HaReason.PRIMARY_FAILING, null, "PostgreSQL answers with errors");
         } else if (view.isStandby()) {

@@ -250,8 +250,9 @@ public record SupervisorState(Local local, Work work, Rejoin rejoin, Probes prob
 
     /**
      * This node restarts its own primary in place: the fence that kills a hung or crashed server before it is started
-     * again, or the start itself. Its data directory is the one that comes back as the primary, on the same timeline,
-     * so whatever it acknowledged before it stopped is still there once it answers again.
+     * again ({@code HaStep#fenceToRestart}: not after a fence that failed, nor once the node stands down), or the start
+     * itself. Its data directory is the one that comes back as the primary, on the same timeline, so whatever it
+     * acknowledged before it stopped is still there once it answers again.
      */
     public boolean restartsPrimaryInPlace() {
         return work.fencing() && work.startAfterFence() || work.inFlight() instanceof PgAction.StartPrimary;

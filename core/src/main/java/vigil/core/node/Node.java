@@ -561,11 +561,12 @@ public final class Node {
             else if (election.role() != Role.LEADER) why = "this node no longer leads";
             else if (!election.holdsLease(now + margin)) why = "the lease ends within the self-fence margin of " + margin + " ms";
             else if (supervisor.restartsPrimaryInPlace()) {
-                // A crashed primary restarted in place (migration_threshold not reached): as in a switchover, the VIPs
-                // it holds stay, so that clients are refused at once by the stopped server, and reach it the moment it
-                // answers, instead of sending into the void until they are claimed again. Nothing is lost by it: the
-                // server that comes back is this one, with everything it acknowledged. Never claimed meanwhile.
-                if (vips.mayBeHeld()) return;
+                // A crashed or hung primary restarted in place: as in a switchover, VIPs claimed and announced stay,
+                // so that clients are refused at once by the stopped server, and reach it the moment it answers,
+                // instead of sending into the void until they are claimed again. Nothing is lost by it: the server
+                // that comes back is this one, with everything it acknowledged. A claim under way, VIPs found at
+                // start or a release go the usual way (released); none is claimed meanwhile.
+                if (vips.held() == VipState.Held.UP) return;
                 why = "PostgreSQL is being restarted in place";
             }
             else if (executor.fence() != null) why = "PostgreSQL is being fenced";

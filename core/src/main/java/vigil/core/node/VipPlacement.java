@@ -19,7 +19,8 @@ import vigil.core.node.VipState.Held;
  *     watchdog. Two exceptions keep VIPs already held (never claim them) while this node's lease stays valid beyond
  *     the margin, because the server behind them comes back as this very primary, with every commit it
  *     acknowledged: a switchover stops PostgreSQL while the target catches up, and a crashed or hung primary is
- *     fenced and restarted in place. Clients are then refused at once by the stopped server and reach it the moment
+ *     fenced and restarted in place (VIPs claimed and announced only; not once the node stands down or the fence
+ *     fails). Clients are then refused at once by the stopped server and reach it the moment
  *     it answers, instead of sending into the void until the VIPs are claimed again.</li>
  * <li>The duplicate-address check is made while the new leader is still a standby (a promotion is coming), so the
  *     claim after the promotion costs only {@code ip addr add} and the announcement. An answer means a live holder:

@@ -1,6 +1,7 @@
 package vigil.core.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static vigil.core.node.NodeFixture.LEASE_UNTIL;
@@ -88,6 +89,60 @@ class RestartInPlaceVipsTest {
         NodeDecision hung = Node.decide(N1, holdingLeader(0), new Input.Probed(NOW, PgView.hung()));
         NodeDecision late = Node.decide(N1, hung.next(), new Input.Tick(LEASE_UNTIL - MARGIN));
         assertEquals(1, effectsOf(late, Effect.VipDown.class).size(), late.effects().toString());
+    }
+
+    /** The start runs when the lease comes within the margin of its end: the VIPs go. */
+    @Test
+    void aLeaseEndingWhileTheStartRunsTakesTheVips() {
+        NodeDecision hung = Node.decide(N1, holdingLeader(0), new Input.Probed(NOW, PgView.hung()));
+        long fence = effectsOf(hung, Effect.Fence.class).get(0).id();
+        NodeDecision fenced = Node.decide(N1, hung.next(), new Input.ActionEnded(NOW + 30, fence, Outcome.OK));
+        started(fenced, PgAction.StartPrimary.class);
+        NodeDecision late = Node.decide(N1, fenced.next(), new Input.Tick(LEASE_UNTIL - MARGIN));
+        assertEquals(1, effectsOf(late, Effect.VipDown.class).size(), late.effects().toString());
+    }
+
+    /**
+     * The third restart's fence fails and the server is still hung: migration_threshold is reached, the node stands
+     * down, and the fence it needs first is no restart: the VIPs go at once.
+     */
+    @Test
+    void aStandDownAfterAFailedRestartFenceTakesTheVips() {
+        NodeDecision hung = Node.decide(N1, holdingLeader(2), new Input.Probed(NOW, PgView.hung()));
+        assertEquals(List.of(), effectsOf(hung, Effect.VipDown.class), "the third restart keeps them");
+        long fence = effectsOf(hung, Effect.Fence.class).get(0).id();
+        NodeDecision failed = Node.decide(N1, hung.next(), new Input.ActionEnded(NOW + 30, fence,
+                Outcome.failed(Outcome.Failure.NOT_VERIFIED, "processes left")));
+        NodeDecision d = failed.next().supervisor().reason() == HaReason.MIGRATION_THRESHOLD_REACHED ? failed
+                : Node.decide(N1, failed.next(), new Input.Probed(NOW + 40, PgView.hung()));
+        assertEquals(HaReason.MIGRATION_THRESHOLD_REACHED, d.next().supervisor().reason());
+        assertFalse(d.next().supervisor().restartsPrimaryInPlace());
+        assertEquals(0, NodeFixture.indexOf(d, Effect.VipDown.class), "released first: " + d.effects());
+    }
+
+    /**
+     * A restart fence that fails is no restart any more: a server that then answers as the primary serves on, and a
+     * later fence (for whatever cause) must not be taken for a restart in place, nor its start skip the count.
+     */
+    @Test
+    void aFenceThatFailsEndsTheRestart() {
+        NodeDecision hung = Node.decide(N1, holdingLeader(0), new Input.Probed(NOW, PgView.hung()));
+        long fence = effectsOf(hung, Effect.Fence.class).get(0).id();
+        NodeState answers = Node.decide(N1, hung.next(), new Input.Probed(NOW + 20, NodeFixture.primary())).next();
+        NodeState back = Node.decide(N1, answers, new Input.ActionEnded(NOW + 30, fence,
+                Outcome.failed(Outcome.Failure.NOT_VERIFIED, "processes left"))).next();
+        assertFalse(back.supervisor().work().startAfterFence(), "no restart pending");
+        assertFalse(back.supervisor().restartsPrimaryInPlace());
+    }
+
+    /** A claim under way when PostgreSQL crashes is released, not kept: only VIPs claimed and announced stay. */
+    @Test
+    void aClaimUnderWayIsReleased() {
+        NodeState s = holdingLeader(0);
+        VipState claiming = new VipState(VipState.Held.CLAIMING, NOW - 10, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE);
+        s = new NodeState(s.election(), s.supervisor(), s.executor(), s.watchdog(), false, false, claiming);
+        NodeDecision hung = Node.decide(N1, s, new Input.Probed(NOW, PgView.hung()));
+        assertEquals(0, NodeFixture.indexOf(hung, Effect.VipDown.class), hung.effects().toString());
     }
 
     /** VIPs this node did not hold when PostgreSQL crashed are not claimed while it is restarted. */
