@@ -14,9 +14,28 @@ class WalEndTest {
     void theEndIsWhereTheFirstInvalidRecordStarts() {
         // pg_waldump's output on a stopped standby (PostgresFailoverIT): the record after the last valid one.
         assertEquals(Optional.of(0x405DB28L), WalEnd.parse("pg_waldump: error: error in WAL record at 0/405DB00:"
-                + " invalid record length at 0/405DB28: wanted 24, got 0\n"));
+                + " invalid record length at 0/405DB28: wanted 24, got 0\n", 16L << 20));
         assertEquals(Optional.empty(), WalEnd.parse("pg_waldump: error: could not find file"
-                + " \"000000020000000000000003\": No such file or directory\n"), "no end: unknown, never guessed");
+                + " \"000000020000000000000003\": No such file or directory\n", 16L << 20), "no end: unknown, never guessed");
+    }
+
+    /**
+     * The last record ends exactly at a page boundary: the next page was never written (SwitchoverIT on CI, a clean
+     * shutdown's checkpoint record at 0/402BF88, 120 bytes before the page at 0/402C000).
+     */
+    @Test
+    void aWalEndingAtAPageBoundaryEndsAtThatPage() {
+        assertEquals(Optional.of(0x402C000L), WalEnd.parse("pg_waldump: error: error in WAL record at 0/402BF88:"
+                + " invalid magic number 0000 in log segment 000000010000000000000004, offset 180224\n", 16L << 20));
+        assertEquals(Optional.of(0x1_0500_2000L), WalEnd.parse("pg_waldump: error: error in WAL record at 1/5001F90:"
+                + " unexpected pageaddr 0/C002000 in log segment 000000020000000100000005, offset 8192\n", 16L << 20),
+                "a recycled segment");
+        assertEquals(Optional.of(0x60_2000L), WalEnd.parse("pg_waldump: error: error in WAL record at 0/601FD0:"
+                + " invalid magic number 0000 in log segment 000000010000000000000003, offset 8192\n", 2L << 20),
+                "2 MB segments");
+        assertEquals(Optional.empty(), WalEnd.parse("pg_waldump: error: error in WAL record at 0/402BF88:"
+                + " invalid magic number 0000 in log segment 000000010000000000000004, offset 180225\n", 16L << 20),
+                "not a page boundary: unknown");
     }
 
     @Test

@@ -23,7 +23,7 @@ import vigil.testkit.VigilCluster.Leader;
  * counted: only the JVM.
  */
 final class Idle implements Scenario {
-    /** The first minute is the JIT compiling what the daemon runs (C1 only): start-up work, not the cost of idling. */
+    /** How long the cluster may take to start (PostgreSQL initialised and cloned included). */
     private static final Duration BOOT = Duration.ofSeconds(180);
     private static final int VIGILCTL_CALLS = 20;
 
