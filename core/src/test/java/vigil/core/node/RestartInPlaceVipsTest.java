@@ -145,6 +145,30 @@ class RestartInPlaceVipsTest {
         assertEquals(0, NodeFixture.indexOf(hung, Effect.VipDown.class), hung.effects().toString());
     }
 
+    /**
+     * The lease guard fired (it removes the VIPs, then fences) and the lease was renewed meanwhile: the restart in
+     * place that follows must claim the VIPs again once PostgreSQL answers, not keep the ones the guard took.
+     */
+    @Test
+    void vipsTheLeaseGuardRemovedAreClaimedAgainAfterTheRestart() {
+        // As bin/bench flapping saw it: the restart's fence ran and its start was under way when the guard's fence
+        // (which took the VIPs first) reported; it cancelled that start and started again.
+        NodeDecision hung = Node.decide(N1, holdingLeader(0), new Input.Probed(NOW, PgView.hung()));
+        long fence = effectsOf(hung, Effect.Fence.class).get(0).id();
+        NodeDecision fenced = Node.decide(N1, hung.next(), new Input.ActionEnded(NOW + 10, fence, Outcome.OK));
+        started(fenced, PgAction.StartPrimary.class);
+        NodeDecision guard = Node.decide(N1, fenced.next(), new Input.ActionEnded(NOW + 15, Executor.GUARD_ID, Outcome.OK));
+        assertEquals(VipState.Held.DOWN, guard.next().vips().held(), "the guard took them");
+        NodeState s = guard.next();
+        for (Effect.Start st : effectsOf(guard, Effect.Start.class)) {
+            s = Node.decide(N1, s, new Input.ActionEnded(NOW + 300, st.id(), Outcome.OK)).next();
+        }
+        if (s.vips().checking()) s = Node.decide(N1, s, new Input.VipChecked(NOW + 301, true, "")).next();
+        NodeDecision back = Node.decide(N1, s, new Input.Probed(NOW + 302, NodeFixture.primary()));
+        assertEquals(1, effectsOf(back, Effect.VipUp.class).size(), "claimed again: " + back.effects() + " " + back.notes()
+                + " " + back.next().vips());
+    }
+
     /** VIPs this node did not hold when PostgreSQL crashed are not claimed while it is restarted. */
     @Test
     void vipsNotHeldAreNotClaimedDuringTheRestart() {
