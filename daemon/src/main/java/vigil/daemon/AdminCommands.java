@@ -31,6 +31,10 @@ import vigil.protocol.admin.ErrorCode;
  * another node go to the leader it follows, and {@code cleanup NODE} and {@code history} with a node go to that node
  * ({@link Forwarding}); its answer is the answer. With no leader known the local rules answer (and refuse, saying so).
  */
+/*
+ * Replies are built with thenApplyAsync: the futures are completed by the node's loop thread, and a reply built there
+ * (data binding, and the first time building Jackson's ObjectMapper) would hold up heartbeats and decisions.
+ */
 final class AdminCommands {
     /** A fence from vigilctl gets what a failover's fence gets (below the admin socket's long-running limit). */
     static final Duration FENCE_DEADLINE = Duration.ofMillis(vigil.core.node.Node.FENCE_NODE_DEADLINE_MS);
@@ -84,7 +88,7 @@ final class AdminCommands {
         String problem = startProblems.get();
         if (problem != null) return done(AdminReply.failure(ErrorCode.REFUSED, problem + "; vigild was not restarted"));
         return loop.restartDaemon(operator(request))
-                .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)))
+                .thenApplyAsync(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)))
                 .exceptionally(AdminCommands::refused);
     }
 
@@ -156,7 +160,7 @@ final class AdminCommands {
     }
 
     private CompletableFuture<AdminReply> status() {
-        return loop.status().thenApply(v -> {
+        return loop.status().thenApplyAsync(v -> {
             vigil.protocol.admin.StatusView view = services == null ? v
                     : v.withServices(services.recent().stream().map(o -> new vigil.protocol.admin.ServiceOutcomeView(
                             o.action(), o.trigger().word(), o.vip(), o.ok(), o.exit(), o.attempts(), o.at(), o.detail()))
@@ -194,7 +198,7 @@ final class AdminCommands {
     /** A node restarts its own standby ({@link #onNode} brings the request there). */
     private CompletableFuture<AdminReply> restartPg(AdminRequest request) {
         return loop.restartPg(operator(request))
-                .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)))
+                .thenApplyAsync(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)))
                 .exceptionally(AdminCommands::refused);
     }
 
@@ -206,7 +210,7 @@ final class AdminCommands {
                     + " vigilctl cleanup on " + target + " (this is " + node + ")"));
         }
         return loop.cleanup(operator(request))
-                .thenApply(detail -> AdminReply.success(Map.of("detail", detail)))
+                .thenApplyAsync(detail -> AdminReply.success(Map.of("detail", detail)))
                 .exceptionally(AdminCommands::refused);
     }
 
@@ -285,13 +289,13 @@ final class AdminCommands {
         String node = text(request, "node");
         if (node == null) return done(AdminReply.failure(ErrorCode.BAD_REQUEST, "confirm-down needs the arg node"));
         return loop.confirmDown(node, operator(request))
-                .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "detail", detail)))
+                .thenApplyAsync(detail -> AdminReply.success(Map.of("accepted", true, "detail", detail)))
                 .exceptionally(AdminCommands::refused);
     }
 
     private CompletableFuture<AdminReply> pause(AdminRequest request, boolean on) {
         return loop.pause(on, operator(request))
-                .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "paused", on, "detail", detail)))
+                .thenApplyAsync(detail -> AdminReply.success(Map.of("accepted", true, "paused", on, "detail", detail)))
                 .exceptionally(AdminCommands::refused);
     }
 
@@ -299,7 +303,7 @@ final class AdminCommands {
         String target = text(request, "node");
         if (target == null) return done(AdminReply.failure(ErrorCode.BAD_REQUEST, (on ? "ban" : "unban") + " needs the arg node"));
         return loop.ban(target, on, operator(request))
-                .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "node", target, "banned", on, "detail", detail)))
+                .thenApplyAsync(detail -> AdminReply.success(Map.of("accepted", true, "node", target, "banned", on, "detail", detail)))
                 .exceptionally(AdminCommands::refused);
     }
 
@@ -324,7 +328,7 @@ final class AdminCommands {
             return done(scheduled.schedule(to, at, who));
         }
         return loop.switchover(to, who)
-                .thenApply(b -> AdminReply.success(Map.of("accepted", true, "from", node, "target", b.target(),
+                .thenApplyAsync(b -> AdminReply.success(Map.of("accepted", true, "from", node, "target", b.target(),
                         "term", b.term(), "detail", "switchover from " + node + " to " + b.target() + " begun for " + who
                                 + " (" + node + " leads term " + b.term() + "): CHECKPOINT, clean shutdown, then"
                                 + " leadership handed to " + b.target() + " once it has received everything")))
@@ -352,7 +356,7 @@ final class AdminCommands {
                         + "'s own request (this one came through " + via + ")"));
             }
             return loop.handOver(to, text(request, "operator"), acceptDataLoss)
-                    .thenApply(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)))
+                    .thenApplyAsync(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)))
                     .exceptionally(AdminCommands::refused);
         }
         String who = operator(request);
