@@ -28,7 +28,10 @@ final class FaultPlan {
         FAILOVER_ORDER,
         // the planned-restart scenario only ({@link SimSpec#withPlannedVigildRestarts}): vigilctl restart-daemon on the
         // leader, started again {@code amount} ms after it ended
-        RESTART_LEADER_DAEMON
+        RESTART_LEADER_DAEMON,
+        // the flapping scenario only ({@link SimSpec#withFlappingLeader}): the lease holder's links go down for
+        // {@code amount} ms, then up again
+        FLAP_LEADER
     }
 
     /** Every kind drawn at random: all but the scenario's own (kept last, so the seeds draw what they always drew). */
@@ -61,6 +64,14 @@ final class FaultPlan {
         if (spec.scenario() == SimSpec.Scenario.PLANNED_VIGILD_RESTARTS) {
             for (long t = 3_000_000L; t < spec.faultPhaseUs(); t += 9_000_000L) {
                 faults.add(new Fault(t, Kind.RESTART_LEADER_DAEMON, List.of(), List.of(), (int) r.nextLong(500, 4_000)));
+            }
+            return faults;
+        }
+        if (spec.scenario() == SimSpec.Scenario.FLAPPING_LEADER) {
+            for (long t = 3_000_000L; t < spec.faultPhaseUs(); ) {
+                int down = (int) r.nextLong(900, 1_600);
+                faults.add(new Fault(t, Kind.FLAP_LEADER, List.of(), List.of(), down));
+                t += down * 1000L + r.nextLong(600_000, 1_200_000);
             }
             return faults;
         }
@@ -144,7 +155,8 @@ final class FaultPlan {
             case KILL_POSTMASTER -> new Fault(t, kind, List.of(dataNode), List.of(), 0);
             case HOST_CRASH_DATA_EMPTIED, HOST_CRASH_FOREIGN_DATA -> new Fault(t, kind, List.of(dataNode), List.of(),
                     (int) r.nextLong(500, 4 * leaseMs));
-            case CRASH_LEADER, KILL_LEADER_FIRST, RESTART_LEADER_VIGILD, SWITCHOVER, PAUSE, RESTART_PG, FAILOVER_ORDER, RESTART_LEADER_DAEMON -> throw new IllegalArgumentException(kind + " is never drawn");
+            case CRASH_LEADER, KILL_LEADER_FIRST, RESTART_LEADER_VIGILD, SWITCHOVER, PAUSE, RESTART_PG, FAILOVER_ORDER,
+                 RESTART_LEADER_DAEMON, FLAP_LEADER -> throw new IllegalArgumentException(kind + " is never drawn");
         };
     }
 }

@@ -216,6 +216,20 @@ final class Faults {
             switchover(sim, target);
             return;
         }
+        if (f.kind() == FaultPlan.Kind.FLAP_LEADER) {
+            String leader = sim.invariants.leaseHolder();
+            if (leader == null) return;
+            List<String> others = sim.hosts.keySet().stream().filter(n -> !n.equals(leader)).toList();
+            sim.counts.add("flaps");
+            sim.net.partition(List.of(leader), others, BOTH, false);
+            sim.net.lastChangeUs = sim.nowUs;
+            sim.at(sim.nowUs + f.amount() * 1000L, () -> {
+                sim.note("fault HEAL (the flapping link is up again)");
+                sim.net.healLinks();
+                sim.net.lastChangeUs = sim.nowUs;
+            });
+            return;
+        }
         if (f.kind() == FaultPlan.Kind.RESTART_LEADER_DAEMON) {
             restartLeaderDaemon(sim, f.amount() * 1000L);
             return;

@@ -33,8 +33,11 @@ final class Invariants {
     static final long FENCE_LATENCY_US = 50_000;
     /** The fence's kill lands within this long of its start: the simulator's takes up to 200 ms (SimIo#fence). */
     static final long KILL_LATENCY_US = 200_000;
-    /** How late a freeze on doubt may stop commits: wake jitter (3 ms), the tick floor (10 ms), the freezer (5 ms). */
-    static final long DOUBT_LATENCY_MS = 25;
+    /**
+     * How late a freeze on doubt may stop commits: the wake's lateness (up to 30 ms, Simulation#scheduleWake), the tick
+     * floor (10 ms), the freezer (5 ms).
+     */
+    static final long DOUBT_LATENCY_MS = 52;
     private final Map<Long, String> leaderOfTerm = new HashMap<>();
     private final Map<String, Long> diskTerm = new HashMap<>();
     /** Per node, the last real instant it held a valid lease. */
@@ -206,7 +209,7 @@ final class Invariants {
 
     /**
      * A leader whose lease fell in doubt (no majority acknowledged a heartbeat sent in the last
-     * {@code Freezing.doubtMs}) takes no more commits once its freeze had time to act: the wake's jitter, the 10 ms
+     * {@code Freezing.doubtMs}) takes no more commits once its freeze had time to act: the wake's lateness, the 10 ms
      * tick floor and the freezer's few ms ({@link #DOUBT_LATENCY_MS}). Strict only for a vigild that ran steadily since
      * the doubt began (not paused, blocked in an fsync or suspended), before the self-fence margin (the lease rule's
      * part), with no slow freeze or thaw under way, and not already fencing.

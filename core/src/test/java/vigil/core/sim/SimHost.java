@@ -149,6 +149,11 @@ final class SimHost {
         /** The end (own clock) of the last lease this process held, kept after it stepped down. */
         long lastLeaseUntil = Long.MIN_VALUE;
         int guardEpoch;
+        /**
+         * The lease guard removed the VIPs that follow the primary and fenced, and its report has not reached the loop
+         * yet: until it has, the step may still count those VIPs as held ({@link Simulation#checkVipBelief}).
+         */
+        boolean guardReportPending;
         final Map<Long, Job> jobs = new HashMap<>();
         /** The loop's timer (own clock): the wake its last decision set, raw and as scheduled; ticks carry the token. */
         long rawWake = Long.MAX_VALUE;

@@ -285,6 +285,7 @@ final class SimIo {
         sim.counts.add("guard_fired");
         p.guardAt = Long.MAX_VALUE;
         hold(h, VipGroup.PRIMARY, false); // the guard removes the VIPs first
+        p.guardReportPending = true;
         fence(h, p, vigil.core.node.Executor.GUARD_ID, h.localMs(sim.nowUs) + 500);
     }
 

@@ -34,7 +34,9 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
         /** {@link #withSwitchovers}, amid random faults */
         SWITCHOVERS_AMID_FAULTS,
         /** {@link #withPlannedVigildRestarts} */
-        PLANNED_VIGILD_RESTARTS
+        PLANNED_VIGILD_RESTARTS,
+        /** {@link #withFlappingLeader} */
+        FLAPPING_LEADER
     }
 
     boolean switchovers() {
@@ -183,6 +185,17 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
     SimSpec withPlannedVigildRestarts() {
         return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, actualDrift, postgres, synchronous, true,
                 false, mutation, standbyTrouble, Scenario.PLANNED_VIGILD_RESTARTS);
+    }
+
+    /**
+     * The benchmark's flapping link, and nothing else: the lease holder's links (both channels) go down for 0.9 to
+     * 1.6 s and up again for 0.6 to 1.2 s, over and over. Its lease ends within a heartbeat of the link's return about
+     * one time in three, so the lease guard (its own thread) and a renewal race, as they did in bin/bench flapping: the
+     * guard's removal of the VIPs must then reach the step ({@link Simulation#checkVipBelief}).
+     */
+    SimSpec withFlappingLeader() {
+        return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, actualDrift, postgres, synchronous, watchdog,
+                failoverWithoutFencing, mutation, standbyTrouble, Scenario.FLAPPING_LEADER);
     }
 
     /**
