@@ -64,7 +64,7 @@ public final class ProbeCadence {
         return leaderSteady(s.election(), now) && pgSteady(sup);
     }
 
-    private static boolean leaderSteady(ElectionState e, long now) {
+    static boolean leaderSteady(ElectionState e, long now) {
         Timing t = e.electorate().timing();
         long recent = 2 * t.heartbeatMs();
         if (e.role() == Role.LEADER) {
@@ -74,7 +74,7 @@ public final class ProbeCadence {
         return e.role() == Role.FOLLOWER && e.leader() != null && now - e.leaderContactAt() <= recent;
     }
 
-    private static boolean pgSteady(SupervisorState sup) {
+    static boolean pgSteady(SupervisorState sup) {
         SupervisorState.Work w = sup.work();
         if (w.inFlight() != null || w.fencing() || w.stopping() || w.checkpointPending() || w.startAfterFence()
                 || sup.handover() != null || sup.order() != null || sup.freeze().asked() || sup.freeze().pending()

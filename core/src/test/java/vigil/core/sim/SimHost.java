@@ -149,6 +149,10 @@ final class SimHost {
         /** The end (own clock) of the last lease this process held, kept after it stepped down. */
         long lastLeaseUntil = Long.MIN_VALUE;
         int guardEpoch;
+        /** The loop's last decision let heartbeat acknowledgements wait for its next wake ({@link vigil.core.node.AckDeferral}). */
+        boolean acksMayWait;
+        /** Acknowledgements waiting for the loop's next wake, in the order they came. */
+        final Deque<Map.Entry<String, vigil.core.election.Message>> waiting = new ArrayDeque<>();
         /**
          * The lease guard removed the VIPs that follow the primary and fenced, and its report has not reached the loop
          * yet: until it has, the step may still count those VIPs as held ({@link Simulation#checkVipBelief}).

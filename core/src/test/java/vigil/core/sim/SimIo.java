@@ -122,7 +122,13 @@ final class SimIo {
                     SimHost.Proc rx = target.proc;
                     // (Admitted on arrival: the loop handles its queue in order, so the same copies pass.)
                     if (rx != null && target.up && !rx.halted && rx.arrivals.admit(from, m)) {
-                        sim.deliver(target, rx.incarnation, now -> new Input.Received(now, from, m));
+                        if (m instanceof vigil.core.election.Message.HeartbeatAck && rx.acksMayWait) {
+                            // As the daemon's NodeLoop: read at the loop's next wake, without waking it (AckDeferral).
+                            rx.waiting.add(java.util.Map.entry(from, m));
+                            sim.counts.add("acks_waited");
+                        } else {
+                            sim.deliver(target, rx.incarnation, now -> new Input.Received(now, from, m));
+                        }
                     }
                 });
             }

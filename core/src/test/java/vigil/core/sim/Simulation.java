@@ -400,7 +400,10 @@ final class Simulation {
      * meanwhile (a tick that then finds nothing due decides nothing).
      */
     private void decideAndTick(SimHost h, SimHost.Proc p, Input in) {
+        readWaiting(h, p, in.now());
+        if (p != h.proc || p.halted) return;
         decide(h, p, in);
+        if (!p.acksMayWait) readWaiting(h, p, in.now());
         if (in instanceof Input.Tick || p != h.proc || p.halted) return;
         if (p.busyUntilUs > nowUs || p.pausedUntilUs > nowUs || h.suspended() || !p.buffered.isEmpty()) {
             p.buffered.add(TICK_AFTER_INPUT);
@@ -409,6 +412,17 @@ final class Simulation {
             checkQuietAt(h, p, in.now(), "the tick the loop skipped after an input");
         } else {
             decide(h, p, new Input.Tick(in.now()));
+        }
+    }
+
+    /**
+     * As the daemon's loop each time it goes round: the acknowledgements left waiting ({@link vigil.core.node.AckDeferral})
+     * first, in order, each decided as it is taken, at {@code now}.
+     */
+    private void readWaiting(SimHost h, SimHost.Proc p, long now) {
+        while (p == h.proc && !p.halted && !p.waiting.isEmpty()) {
+            var w = p.waiting.poll();
+            decide(h, p, new Input.Received(now, w.getKey(), w.getValue()));
         }
     }
 
@@ -450,6 +464,7 @@ final class Simulation {
         if (Invariants.mayWrite(p.state) && !Invariants.mayWrite(before)) p.mayWriteSinceLocal = in.now();
         p.lastLeaseUntil = Math.max(p.lastLeaseUntil, Invariants.leaseUntil(p.state));
         scheduleWake(h, p, before, d, in);
+        p.acksMayWait = vigil.core.node.AckDeferral.allowed(configOf(h), p.state, in.now(), p.rawWake);
         invariants.decided(h, d);
         if (in instanceof Input.ActionEnded e && e.id() == vigil.core.node.Executor.GUARD_ID) {
             p.guardReportPending = false;

@@ -14,6 +14,7 @@ import vigil.core.election.Message;
 import vigil.core.election.Role;
 import vigil.core.election.Voter;
 import vigil.core.ha.HaDurable;
+import vigil.core.node.AckDeferral;
 import vigil.core.node.Arrivals;
 import vigil.core.node.Effect;
 import vigil.core.node.Input;
@@ -115,6 +116,12 @@ public final class NodeLoop implements Runnable {
 
     private record Frame(String from, byte[] bytes) implements In {}
 
+    /** A frame decoded by the thread that received it. */
+    private record Decoded(String from, Message message) implements In {}
+
+    /** Wakes the loop to read the acknowledgements left waiting ({@link #onFrame}). */
+    private record Nudge() implements In {}
+
     private record View(Set<String> members) implements In {}
 
     private record StatusQuery(CompletableFuture<StatusView> reply) implements In {}
@@ -129,6 +136,16 @@ public final class NodeLoop implements Runnable {
     public record SwitchoverBegun(String target, long term) {}
 
     private final LinkedBlockingQueue<In> inputs = new LinkedBlockingQueue<>();
+    /**
+     * Heartbeat acknowledgements that arrived while {@link AckDeferral} let them wait: read before anything else each
+     * time the loop goes round, without waking it for each.
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Decoded> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Set by the loop after each decision: acknowledgements may wait for its next wake. */
+    private volatile boolean acksMayWait;
+    /** How often the loop went round, and how many acknowledgements it read that had waited (for tests). */
+    private volatile long turns;
+    private volatile long acksWaited;
     private final NodeConfig config;
     private final String cluster;
     private final Disk disk;
@@ -267,7 +284,29 @@ public final class NodeLoop implements Runnable {
         inputs.add(new Step(in));
     }
 
+    /**
+     * A frame from a peer, on the thread that received it. While {@link AckDeferral} allows it, a heartbeat
+     * acknowledgement waits for the loop's next wake (at most a heartbeat away) instead of waking it; anything else
+     * wakes it. A frame that does not decode goes to the loop, which logs it.
+     */
     public void onFrame(String from, byte[] bytes) {
+        if (acksMayWait) {
+            Message m;
+            try {
+                m = codec.decode(bytes);
+            } catch (BadFrameException e) {
+                inputs.add(new Frame(from, bytes));
+                return;
+            }
+            if (m instanceof Message.HeartbeatAck) {
+                waiting.add(new Decoded(from, m));
+                // The loop stopped letting them wait meanwhile (and may have read the queue already): wake it.
+                if (!acksMayWait) inputs.add(new Nudge());
+            } else {
+                inputs.add(new Decoded(from, m));
+            }
+            return;
+        }
         inputs.add(new Frame(from, bytes));
     }
 
@@ -378,7 +417,10 @@ public final class NodeLoop implements Runnable {
                 progressAt = now;
                 long wait = Math.max(wakeAt, lastTickAt + Wake.MIN_TICK_MS) - now;
                 In in = wait > 0 ? inputs.poll(wait, TimeUnit.MILLISECONDS) : inputs.poll();
+                turns++;
+                readWaiting();
                 if (in != null) handle(in);
+                if (!acksMayWait) readWaiting(); // the last decision stopped letting them wait: not until the next wake
                 now = clock.getAsLong();
                 // After an input, a tick at once if the wake its decision set has come (every rule due by now is tried);
                 // before the wake a tick decides nothing (Wake's invariant, checked by the simulator on every tick it
@@ -399,11 +441,35 @@ public final class NodeLoop implements Runnable {
         failPending();
     }
 
+    /** Decides the acknowledgements left waiting, in the order they came, each stamped as the loop takes it. */
+    private void readWaiting() {
+        Decoded d;
+        while (!halted && (d = waiting.poll()) != null) {
+            acksWaited++;
+            received(d.from(), d.message());
+        }
+    }
+
+    long turns() {
+        return turns;
+    }
+
+    long acksWaited() {
+        return acksWaited;
+    }
+
+    private void received(String from, Message m) {
+        if (arrivals.admit(from, m)) decide(new Input.Received(clock.getAsLong(), from, m));
+    }
+
     private void handle(In in) {
-        if (in instanceof Frame f) {
+        if (in instanceof Decoded d) {
+            received(d.from(), d.message());
+        } else if (in instanceof Nudge) {
+            readWaiting();
+        } else if (in instanceof Frame f) {
             try {
-                Message m = codec.decode(f.bytes());
-                if (arrivals.admit(f.from(), m)) decide(new Input.Received(clock.getAsLong(), f.from(), m));
+                received(f.from(), codec.decode(f.bytes()));
             } catch (BadFrameException e) {
                 long now = clock.getAsLong();
                 Long last = badFrameLoggedAt.get(f.from());
@@ -462,6 +528,7 @@ public final class NodeLoop implements Runnable {
             if (!carryOut(e)) return; // nothing after an unsaved term may happen
         }
         if (pg != null) pg.steady(vigil.core.node.ProbeCadence.steady(state, in.now()));
+        acksMayWait = AckDeferral.allowed(config, state, in.now(), wakeAt);
     }
 
     private boolean carryOut(Effect e) {

@@ -95,6 +95,35 @@ class NodeLoopTest {
     }
 
     /**
+     * A steady leader reads its acknowledgements when it wakes to send the next heartbeat, not one wake each
+     * ({@code AckDeferral}): with 50 ms heartbeats and two followers that is 20 turns of its loop a second instead of
+     * 60, and the lease is renewed all along (the same leader, its lease never lapsing, while 40 acknowledgements a
+     * second arrive).
+     */
+    @Test
+    void aSteadyLeaderReadsItsAcknowledgementsWhenItWakesToSendTheNextHeartbeat() throws Exception {
+        for (String n : List.of("n1", "n2", "n3")) start(n);
+        String leader = awaitSingleLeader(5000);
+        NodeLoop l = loops.get(leader);
+        long turns0 = l.turns();
+        long waited0 = l.acksWaited();
+        long t0 = System.nanoTime();
+        long deadline = t0 + TimeUnit.SECONDS.toNanos(2);
+        long minLease = Long.MAX_VALUE;
+        while (System.nanoTime() < deadline) {
+            minLease = Math.min(minLease, l.snapshot().leaseRemainingMs()); // read without waking the loop
+            Thread.sleep(20);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long waited = l.acksWaited() - waited0;
+        double turnsPerSecond = (l.turns() - turns0) / seconds;
+        assertEquals(leader, awaitSingleLeader(1000), "leadership changed");
+        assertTrue(minLease > timing.leaseMs() / 2, "the lease ran down to " + minLease + " ms\n" + logs);
+        assertTrue(turnsPerSecond < 45, turnsPerSecond + " turns a second: the loop woke for acknowledgements");
+        assertTrue(waited >= 40 * seconds / 2, "only " + waited + " acknowledgements waited in " + seconds + " s");
+    }
+
+    /**
      * With a 4 s lease, a leader that vanished is replaced only after its followers' 4 s no-vote window; one that
      * resigns frees them at once. The new leader must be there well before the window could have ended (3.5 s: a
      * loaded 2-core machine once took 2.1 s; waiting out the window takes 4 s plus an election).
