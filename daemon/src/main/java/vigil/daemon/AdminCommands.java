@@ -32,12 +32,28 @@ import vigil.protocol.admin.ErrorCode;
  * ({@link Forwarding}); its answer is the answer. With no leader known the local rules answer (and refuse, saying so).
  */
 /*
- * Replies are built with thenApplyAsync: the futures are completed by the node's loop thread, and a reply built there
- * (data binding, and the first time building Jackson's ObjectMapper) would hold up heartbeats and decisions.
+ * Replies are built on a thread of their own ({@link #REPLIES}): the futures are completed by the node's loop thread,
+ * and a reply built there (data binding, and the first time building Jackson's ObjectMapper) would hold up heartbeats
+ * and decisions. Not the default async pool: with two CPUs its parallelism is 1, and CompletableFuture then starts a
+ * new thread for every task.
  */
 final class AdminCommands {
     /** A fence from vigilctl gets what a failover's fence gets (below the admin socket's long-running limit). */
     static final Duration FENCE_DEADLINE = Duration.ofMillis(vigil.core.node.Node.FENCE_NODE_DEADLINE_MS);
+
+    /** Builds the replies: one daemon thread, started on first use, ended after a minute without work. */
+    static final java.util.concurrent.Executor REPLIES = replies();
+
+    private static java.util.concurrent.Executor replies() {
+        var pool = new java.util.concurrent.ThreadPoolExecutor(1, 1, 60, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "vigil-admin-reply");
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
 
     /** Events {@code history} returns when the request names no limit. */
     static final int HISTORY_DEFAULT = 20;
@@ -88,7 +104,7 @@ final class AdminCommands {
         String problem = startProblems.get();
         if (problem != null) return done(AdminReply.failure(ErrorCode.REFUSED, problem + "; vigild was not restarted"));
         return loop.restartDaemon(operator(request))
-                .thenApplyAsync(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)))
+                .thenApplyAsync(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)), REPLIES)
                 .exceptionally(AdminCommands::refused);
     }
 
@@ -167,7 +183,7 @@ final class AdminCommands {
                             .toList());
             String held = scheduled == null ? null : scheduled.describe();
             return AdminReply.success(held == null ? view : view.withScheduledSwitchover(held));
-        });
+        }, REPLIES);
     }
 
     private boolean holdsWhatIsCancelled(AdminRequest request) {
@@ -198,7 +214,7 @@ final class AdminCommands {
     /** A node restarts its own standby ({@link #onNode} brings the request there). */
     private CompletableFuture<AdminReply> restartPg(AdminRequest request) {
         return loop.restartPg(operator(request))
-                .thenApplyAsync(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)))
+                .thenApplyAsync(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)), REPLIES)
                 .exceptionally(AdminCommands::refused);
     }
 
@@ -210,7 +226,7 @@ final class AdminCommands {
                     + " vigilctl cleanup on " + target + " (this is " + node + ")"));
         }
         return loop.cleanup(operator(request))
-                .thenApplyAsync(detail -> AdminReply.success(Map.of("detail", detail)))
+                .thenApplyAsync(detail -> AdminReply.success(Map.of("detail", detail)), REPLIES)
                 .exceptionally(AdminCommands::refused);
     }
 
@@ -289,13 +305,13 @@ final class AdminCommands {
         String node = text(request, "node");
         if (node == null) return done(AdminReply.failure(ErrorCode.BAD_REQUEST, "confirm-down needs the arg node"));
         return loop.confirmDown(node, operator(request))
-                .thenApplyAsync(detail -> AdminReply.success(Map.of("accepted", true, "detail", detail)))
+                .thenApplyAsync(detail -> AdminReply.success(Map.of("accepted", true, "detail", detail)), REPLIES)
                 .exceptionally(AdminCommands::refused);
     }
 
     private CompletableFuture<AdminReply> pause(AdminRequest request, boolean on) {
         return loop.pause(on, operator(request))
-                .thenApplyAsync(detail -> AdminReply.success(Map.of("accepted", true, "paused", on, "detail", detail)))
+                .thenApplyAsync(detail -> AdminReply.success(Map.of("accepted", true, "paused", on, "detail", detail)), REPLIES)
                 .exceptionally(AdminCommands::refused);
     }
 
@@ -303,7 +319,7 @@ final class AdminCommands {
         String target = text(request, "node");
         if (target == null) return done(AdminReply.failure(ErrorCode.BAD_REQUEST, (on ? "ban" : "unban") + " needs the arg node"));
         return loop.ban(target, on, operator(request))
-                .thenApplyAsync(detail -> AdminReply.success(Map.of("accepted", true, "node", target, "banned", on, "detail", detail)))
+                .thenApplyAsync(detail -> AdminReply.success(Map.of("accepted", true, "node", target, "banned", on, "detail", detail)), REPLIES)
                 .exceptionally(AdminCommands::refused);
     }
 
@@ -331,7 +347,7 @@ final class AdminCommands {
                 .thenApplyAsync(b -> AdminReply.success(Map.of("accepted", true, "from", node, "target", b.target(),
                         "term", b.term(), "detail", "switchover from " + node + " to " + b.target() + " begun for " + who
                                 + " (" + node + " leads term " + b.term() + "): CHECKPOINT, clean shutdown, then"
-                                + " leadership handed to " + b.target() + " once it has received everything")))
+                                + " leadership handed to " + b.target() + " once it has received everything")), REPLIES)
                 .exceptionally(AdminCommands::refused);
     }
 
@@ -356,7 +372,7 @@ final class AdminCommands {
                         + "'s own request (this one came through " + via + ")"));
             }
             return loop.handOver(to, text(request, "operator"), acceptDataLoss)
-                    .thenApplyAsync(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)))
+                    .thenApplyAsync(detail -> AdminReply.success(Map.of("accepted", true, "node", node, "detail", detail)), REPLIES)
                     .exceptionally(AdminCommands::refused);
         }
         String who = operator(request);

@@ -44,6 +44,20 @@ class AdminCommandsTest {
         assertEquals(3, ask("history", Map.of()).result().path("entries").size(), "the default limit covers all three");
     }
 
+    /**
+     * Replies are built on a thread of their own, the same one call after call: not the loop's (it completes the
+     * futures), and not a thread started per call (the default async pool on two CPUs).
+     */
+    @Test
+    void repliesAreBuiltOnOneThreadOfTheirOwn() {
+        java.util.Set<Thread> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        for (int i = 0; i < 5; i++) {
+            java.util.concurrent.CompletableFuture.runAsync(() -> seen.add(Thread.currentThread()), AdminCommands.REPLIES).join();
+        }
+        assertEquals(1, seen.size(), "threads: " + seen);
+        assertEquals("vigil-admin-reply", seen.iterator().next().getName());
+    }
+
     @Test
     void historyRefusesALimitOutOfRange() {
         for (Object bad : List.of(0, 501, "5")) {
