@@ -130,8 +130,10 @@ public final class Wake {
         long period = Math.max(Node.KICK_EVERY_MS, Math.min(Node.KICK_PERIOD_MS, cfg.watchdog().timeoutMs() / 4));
         long next = w.lastKick() + period;
         if (e.role() == Role.LEADER && e.leadership() != null && e.leadership().leaseEstablished()) {
-            // From FINAL_KICKS_MS before the bound on, every KICK_EVERY_MS: a late wake still leaves a keep-alive
-            // within KICK_EVERY_MS of the bound, as when the loop ticked every 10 ms. Also while PostgreSQL is proven
+            // From FINAL_KICKS_MS before the bound on, every KICK_EVERY_MS: a wake a little late still leaves a
+            // keep-alive within KICK_EVERY_MS of the bound, as when the loop ticked every 10 ms. One later than
+            // FINAL_KICKS_MS - KICK_EVERY_MS (the simulator's wakes come up to 30 ms late) leaves the last one earlier
+            // by the difference: the device may fire that much sooner, within the room the margin leaves the fence. Also while PostgreSQL is proven
             // safe: a promotion may start at any moment, and from then on no keep-alive past the bound is allowed;
             // had the last one come a whole period before the bound, the device would fire before the self-fence's
             // room ends (the simulator's seed 4498: a promotion began at the bound, the last keep-alive 250 ms

@@ -189,9 +189,9 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
 
     /**
      * The benchmark's flapping link, and nothing else: the lease holder's links (both channels) go down for 0.9 to
-     * 1.6 s and up again for 0.6 to 1.2 s, over and over. Its lease ends within a heartbeat of the link's return about
-     * one time in three, so the lease guard (its own thread) and a renewal race, as they did in bin/bench flapping: the
-     * guard's removal of the VIPs must then reach the step ({@link Simulation#checkVipBelief}).
+     * 1.6 s and up again for 0.6 to 1.2 s, over and over. Now and then the lease guard (its own thread) fires and a
+     * renewal comes before the loop's own self-fence, as in bin/bench flapping: the guard's removal of the VIPs must
+     * then reach the step ({@link Simulation#checkVipBelief}).
      */
     SimSpec withFlappingLeader() {
         return new SimSpec(seed, voters, timing, faultPhaseUs, quietPhaseUs, actualDrift, postgres, synchronous, watchdog,

@@ -106,7 +106,7 @@ class SimulationTest {
      */
     @Test
     void aFlappingLinkLeavesTheVipWithTheServingLeader() {
-        int schedules = Integer.getInteger("vigil.sim.flapSchedules", 200);
+        int schedules = Integer.getInteger("vigil.sim.flapSchedules", 600);
         SimCounts c = runAll(schedules, seed -> SimSpec.forSeed(seed).withPostgres().withFlappingLeader(), "flapping leader");
         assertTrue(c.get("flaps") >= 5L * schedules, "too few flaps: " + c);
         // The race this scenario exists for: the guard fired, and the step still counted the VIPs as up when told.
@@ -218,6 +218,7 @@ class SimulationTest {
         assertTrue(c.get("stop_hangs") >= 1 && c.get("fence_slow_drain") >= 1, "no hanging stop or slow fence: " + c);
         assertTrue(c.get("frozen") >= schedules && c.get("thawed") >= schedules / 2, "too few freezes on doubt: " + c);
         assertTrue(c.get("freeze_not_written") >= 1, "no freeze or thaw ever failed: " + c);
+        assertTrue(c.get("acks_waited") >= 100L * schedules, "steady leaders never let acknowledgements wait: " + c);
     }
 
     // ---- mutation checks: each broken part must be caught ---------------------------------------------------------

@@ -428,6 +428,7 @@ public final class NodeLoop implements Runnable {
                 if (!halted && (in != null && now >= wakeAt || now >= Math.max(wakeAt, lastTickAt + Wake.MIN_TICK_MS))) {
                     lastTickAt = now;
                     decide(new Input.Tick(now));
+                    if (!acksMayWait) readWaiting(); // an acknowledgement that came while the tick was decided
                 }
             }
         } catch (InterruptedException e) {
@@ -524,11 +525,12 @@ public final class NodeLoop implements Runnable {
                 log.event(Priority.NOTICE, "note", "detail", note);
             }
         }
+        // Before the effects, as the simulator does: an fsync that blocks must not leave the old answer standing.
+        acksMayWait = AckDeferral.allowed(config, state, in.now(), wakeAt);
         for (Effect e : d.effects()) {
             if (!carryOut(e)) return; // nothing after an unsaved term may happen
         }
         if (pg != null) pg.steady(vigil.core.node.ProbeCadence.steady(state, in.now()));
-        acksMayWait = AckDeferral.allowed(config, state, in.now(), wakeAt);
     }
 
     private boolean carryOut(Effect e) {
