@@ -59,10 +59,19 @@ final class AdminConnection extends ChannelInboundHandlerAdapter {
     private boolean finalSent;
     private boolean inputShut;
 
+    /** Requests of every connection taken and not yet answered on the wire (the server waits for them to close). */
+    private final java.util.concurrent.atomic.AtomicInteger answering;
+
     AdminConnection(AdminHandler handler, IntFunction<PeerPolicy.Decision> peerCheck, Duration handlerTimeout) {
+        this(handler, peerCheck, handlerTimeout, new java.util.concurrent.atomic.AtomicInteger());
+    }
+
+    AdminConnection(AdminHandler handler, IntFunction<PeerPolicy.Decision> peerCheck, Duration handlerTimeout,
+                    java.util.concurrent.atomic.AtomicInteger answering) {
         this.handler = handler;
         this.peerCheck = peerCheck;
         this.handlerTimeout = handlerTimeout;
+        this.answering = answering;
     }
 
     @Override
@@ -161,6 +170,7 @@ final class AdminConnection extends ChannelInboundHandlerAdapter {
 
     private void dispatch(ChannelHandlerContext ctx, AdminRequest request) {
         busy = true;
+        answering.incrementAndGet();
         ctx.channel().config().setAutoRead(false);
         CompletableFuture<AdminReply> answer;
         try {
@@ -186,7 +196,7 @@ final class AdminConnection extends ChannelInboundHandlerAdapter {
                     once.complete(reply != null ? reply : internal(request, error));
                 });
             } catch (RejectedExecutionException shuttingDown) {
-                // the server is closing; the connection goes with it
+                answering.decrementAndGet(); // the server is closing; the connection goes with it
             }
         });
     }
@@ -219,9 +229,12 @@ final class AdminConnection extends ChannelInboundHandlerAdapter {
             done = true;
             busy = false;
             if (ctx.channel().isActive()) {
-                write(ctx, reply.version() == AdminCodec.PROTOCOL_VERSION ? reply : internal(request,
-                        new IllegalStateException("handler replied in protocol version " + reply.version())));
+                ctx.writeAndFlush(encode(ctx, reply.version() == AdminCodec.PROTOCOL_VERSION ? reply : internal(request,
+                        new IllegalStateException("handler replied in protocol version " + reply.version()))))
+                        .addListener(written -> answering.decrementAndGet());
                 drain(ctx);
+            } else {
+                answering.decrementAndGet();
             }
         }
     }

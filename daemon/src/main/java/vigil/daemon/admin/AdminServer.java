@@ -43,12 +43,18 @@ public final class AdminServer implements AutoCloseable {
     private final Channel serverChannel;
     private final Object socketKey;
     private boolean closed;
+    /** Requests taken and not yet answered on the wire: {@link #close} lets them finish first. */
+    private final java.util.concurrent.atomic.AtomicInteger answering;
+    /** How long {@link #close} waits for answers under way (vigilctl restart-daemon's own, for one). */
+    static final long CLOSE_WAIT_MS = 1_000;
 
-    private AdminServer(Path socketPath, EventLoopGroup group, Channel serverChannel, Object socketKey) {
+    private AdminServer(Path socketPath, EventLoopGroup group, Channel serverChannel, Object socketKey,
+                        java.util.concurrent.atomic.AtomicInteger answering) {
         this.socketPath = socketPath;
         this.group = group;
         this.serverChannel = serverChannel;
         this.socketKey = socketKey;
+        this.answering = answering;
     }
 
     /**
@@ -78,6 +84,7 @@ public final class AdminServer implements AutoCloseable {
         }
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("vigil-admin", true),
                 EpollIoHandler.newFactory());
+        java.util.concurrent.atomic.AtomicInteger answering = new java.util.concurrent.atomic.AtomicInteger();
         Channel channel = null;
         try {
             SocketFile.ensureParent(socket);
@@ -92,7 +99,7 @@ public final class AdminServer implements AutoCloseable {
                         protected void initChannel(EpollDomainSocketChannel ch) {
                             ch.pipeline()
                                     .addLast("lines", new LineBasedFrameDecoder(AdminCodec.MAX_LINE_BYTES, true, true))
-                                    .addLast("admin", new AdminConnection(handler, peerCheck, handlerTimeout));
+                                    .addLast("admin", new AdminConnection(handler, peerCheck, handlerTimeout, answering));
                         }
                     })
                     .bind(new DomainSocketAddress(temp.toString()))
@@ -103,7 +110,7 @@ public final class AdminServer implements AutoCloseable {
             channel = bound.channel();
             SocketFile.secure(temp, allowedGroup);
             Object key = SocketFile.publish(temp, socket);
-            return new AdminServer(socket, group, channel, key);
+            return new AdminServer(socket, group, channel, key, answering);
         } catch (IOException | RuntimeException e) {
             if (channel != null) {
                 channel.close().awaitUninterruptibly();
@@ -128,7 +135,11 @@ public final class AdminServer implements AutoCloseable {
         return socketPath;
     }
 
-    /** Stops accepting, drops open connections and removes the socket file. Idempotent. */
+    /**
+     * Stops accepting, lets the answers under way go out (at most {@link #CLOSE_WAIT_MS}: the reply to
+     * {@code vigilctl restart-daemon} is written after the loop it stopped has ended), drops open connections and
+     * removes the socket file. Idempotent.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -137,6 +148,15 @@ public final class AdminServer implements AutoCloseable {
         closed = true;
         SocketFile.removeIfOurs(socketPath, socketKey);
         serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MS);
+        while (answering.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
     }
 }

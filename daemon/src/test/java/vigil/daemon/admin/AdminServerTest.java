@@ -292,6 +292,34 @@ class AdminServerTest {
         server.close(); // idempotent
     }
 
+    /**
+     * An answer under way when the server closes still goes out: vigilctl restart-daemon's reply is written after the
+     * loop it stopped has ended, while vigild closes the socket on its way out (DaemonRestartIT once got "closed the
+     * connection without a complete reply").
+     */
+    @Test
+    void anAnswerUnderWayWhenTheServerClosesStillGoesOut() throws Exception {
+        CompletableFuture<AdminReply> later = new CompletableFuture<>();
+        CompletableFuture<Void> asked = new CompletableFuture<>();
+        AdminServer server = start(request -> {
+            asked.complete(null);
+            return later;
+        });
+        try (LineClient client = new LineClient(socket)) {
+            client.send(STATUS + "\n");
+            asked.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            Thread closer = new Thread(server::close);
+            closer.start();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+            while (Files.exists(socket, LinkOption.NOFOLLOW_LINKS) && System.nanoTime() < deadline) Thread.sleep(5);
+            assertFalse(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "the server began to close");
+            later.complete(AdminReply.success(VIEW));
+            AdminReply reply = client.readReply();
+            assertTrue(reply.ok(), "the answer went out: " + reply);
+            closer.join(5_000);
+        }
+    }
+
     @Test
     void socketIsPrivateWithoutAGroupAndItsDirectoryIsCreated() throws IOException {
         start(statusHandler());
