@@ -27,6 +27,13 @@ class RestartInPlaceVipsTest {
     static final NodeConfig N1 = VipPlacementTest.N1;
 
     /** The steady primary leader, holding the VIPs, with {@code restarts} crash restarts counted in the last minute. */
+    /** The primary of {@link #holdingLeader} hangs at {@code NOW}; its restart's fence ends, verified, at {@code at}. */
+    static NodeDecision restartFenced(long at) {
+        NodeDecision hung = Node.decide(N1, holdingLeader(0), new Input.Probed(NOW, PgView.hung()));
+        long fence = effectsOf(hung, Effect.Fence.class).get(0).id();
+        return Node.decide(N1, hung.next(), new Input.ActionEnded(at, fence, Outcome.OK));
+    }
+
     static NodeState holdingLeader(int restarts) {
         NodeState s = VipPlacementTest.holding(NodeFixture.primaryLeader(off()));
         SupervisorState v = s.supervisor();
@@ -94,9 +101,7 @@ class RestartInPlaceVipsTest {
     /** The start runs when the lease comes within the margin of its end: the VIPs go. */
     @Test
     void aLeaseEndingWhileTheStartRunsTakesTheVips() {
-        NodeDecision hung = Node.decide(N1, holdingLeader(0), new Input.Probed(NOW, PgView.hung()));
-        long fence = effectsOf(hung, Effect.Fence.class).get(0).id();
-        NodeDecision fenced = Node.decide(N1, hung.next(), new Input.ActionEnded(NOW + 30, fence, Outcome.OK));
+        NodeDecision fenced = restartFenced(NOW + 30);
         started(fenced, PgAction.StartPrimary.class);
         NodeDecision late = Node.decide(N1, fenced.next(), new Input.Tick(LEASE_UNTIL - MARGIN));
         assertEquals(1, effectsOf(late, Effect.VipDown.class).size(), late.effects().toString());
@@ -153,9 +158,7 @@ class RestartInPlaceVipsTest {
     void vipsTheLeaseGuardRemovedAreClaimedAgainAfterTheRestart() {
         // As bin/bench flapping saw it: the restart's fence ran and its start was under way when the guard's fence
         // (which took the VIPs first) reported; it cancelled that start and started again.
-        NodeDecision hung = Node.decide(N1, holdingLeader(0), new Input.Probed(NOW, PgView.hung()));
-        long fence = effectsOf(hung, Effect.Fence.class).get(0).id();
-        NodeDecision fenced = Node.decide(N1, hung.next(), new Input.ActionEnded(NOW + 10, fence, Outcome.OK));
+        NodeDecision fenced = restartFenced(NOW + 10);
         started(fenced, PgAction.StartPrimary.class);
         NodeDecision guard = Node.decide(N1, fenced.next(), new Input.ActionEnded(NOW + 15, Executor.GUARD_ID, Outcome.OK));
         assertEquals(VipState.Held.DOWN, guard.next().vips().held(), "the guard took them");
