@@ -29,8 +29,9 @@ public sealed interface Effect {
     record Fence(long id, long deadlineAt) implements Effect {}
 
     /**
-     * The lease guard: if the clock reaches {@code at} before another {@code FenceAt} replaces this one, fence on
-     * your own ({@link Fence} semantics, reported as {@link Input.ActionEnded} with id {@link Executor#GUARD_ID}),
+     * The lease guard: if the clock reaches {@code at} before another {@code FenceAt} replaces this one, remove the
+     * VIPs that follow the primary (reported as {@link Input.VipGuardReleased}, if any was there), then fence on your
+     * own ({@link Fence} semantics, reported as {@link Input.ActionEnded} with id {@link Executor#GUARD_ID}),
      * without waiting for the loop: a loop blocked in an fsync or a log write must not delay the self-fence.
      * {@link Long#MAX_VALUE}: no guard.
      */
@@ -108,7 +109,8 @@ public sealed interface Effect {
     /**
      * The release guard of {@code group}: if the clock reaches {@code at} before another {@code VipDownAt} of the group
      * replaces this one, remove its VIPs on a thread of its own, without waiting for the loop (a loop blocked in an
-     * fsync must not keep them past the grant). {@link Long#MAX_VALUE}: no guard.
+     * fsync must not keep them past the grant), reported as {@link Input.VipGuardReleased} if any was there.
+     * {@link Long#MAX_VALUE}: no guard.
      */
     record VipDownAt(VipGroup group, long at) implements Effect {}
 

@@ -107,10 +107,13 @@ public sealed interface Input {
     }
 
     /**
-     * The release guard of {@code group} ({@link Effect.VipDownAt}) removed its VIPs on its own: the loop had not
-     * released them by the guard's instant.
+     * A guard removed {@code group}'s VIPs on its own, behind the loop's back: the release guard of the VIPs placed by
+     * checks ({@link Effect.VipDownAt}) or, for the VIPs that follow the primary, the lease guard before it fences
+     * ({@link Effect.FenceAt}). Told under the driver's lock, in the order of what happened on the host: a claim
+     * reported before this one was on the host before the removal; a claim the removal overlapped reports itself
+     * failed. {@code all}: no VIP of the group is left on the host.
      */
-    record VipGuardReleased(long now, VipGroup group, String detail) implements Input {}
+    record VipGuardReleased(long now, VipGroup group, boolean all, String detail) implements Input {}
 
     /**
      * The verdict of this node's tracked checks changed (or was reached for the first time): {@code pass} when every

@@ -413,10 +413,8 @@ public final class Node {
             if (id == Executor.GUARD_ID) {
                 notes.add("the lease guard fenced PostgreSQL: " + (outcome.ok() ? "verified" : outcome.detail()));
                 executor = executor.withGuard(Long.MAX_VALUE);
-                // The guard removes the VIPs that follow the primary before it fences, behind this step's back: held
-                // as far as the step knew, they are gone now. Kept as held, a restart in place would keep VIPs that
-                // are not there, and never claim them again (bin/bench flapping: no write through the VIP for minutes).
-                if (vips.held() == VipState.Held.UP) vips = vips.with(VipState.Held.DOWN, now);
+                // The VIPs the guard removed before it fenced were told apart, in host order (Input.VipGuardReleased):
+                // this report may come after the step released them, the lease came back and it claimed them again.
                 if (r != null && r.action().makesWritable()) {
                     if (r.started()) urgent.add(new Effect.Cancel(r.id(), "the lease guard fenced PostgreSQL"));
                     executor = executor.withRunning(null);

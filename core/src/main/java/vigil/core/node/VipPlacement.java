@@ -199,10 +199,14 @@ final class VipPlacement {
         }
         if (in instanceof Input.VipGuardReleased g) {
             // Reported after the guard removed them, under the driver's lock: a claim made before is already folded
-            // in (UP), one made after is still CLAIMING and its own report tells.
+            // in (UP); one the removal overlapped reports itself failed, and one made after is still CLAIMING and its
+            // own report tells. A RELEASING release finds them gone. Only UP is then wrong: DOWN if all went; if one
+            // is left, UP stays, so the step releases what it does not want (a guard fires at the lease's or grant's
+            // end: it releases).
             if (s.held() != Held.UP) return s;
-            note.append("the release guard removed the VIPs: ").append(g.detail());
-            return s.with(Held.DOWN, in.now());
+            note.append(g.group() == VipGroup.PRIMARY ? "the lease guard removed the VIPs: "
+                    : "the release guard removed the VIPs placed by checks: ").append(g.detail());
+            return g.all() ? s.with(Held.DOWN, in.now()) : s;
         }
         if (in instanceof Input.VipReleased r) {
             if (s.held() != Held.RELEASING) return s;

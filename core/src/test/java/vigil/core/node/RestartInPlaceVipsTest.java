@@ -26,7 +26,6 @@ import vigil.core.ha.SupervisorState;
 class RestartInPlaceVipsTest {
     static final NodeConfig N1 = VipPlacementTest.N1;
 
-    /** The steady primary leader, holding the VIPs, with {@code restarts} crash restarts counted in the last minute. */
     /** The primary of {@link #holdingLeader} hangs at {@code NOW}; its restart's fence ends, verified, at {@code at}. */
     static NodeDecision restartFenced(long at) {
         NodeDecision hung = Node.decide(N1, holdingLeader(0), new Input.Probed(NOW, PgView.hung()));
@@ -34,6 +33,7 @@ class RestartInPlaceVipsTest {
         return Node.decide(N1, hung.next(), new Input.ActionEnded(at, fence, Outcome.OK));
     }
 
+    /** The steady primary leader, holding the VIPs, with {@code restarts} crash restarts counted in the last minute. */
     static NodeState holdingLeader(int restarts) {
         NodeState s = VipPlacementTest.holding(NodeFixture.primaryLeader(off()));
         SupervisorState v = s.supervisor();
@@ -160,8 +160,10 @@ class RestartInPlaceVipsTest {
         // (which took the VIPs first) reported; it cancelled that start and started again.
         NodeDecision fenced = restartFenced(NOW + 10);
         started(fenced, PgAction.StartPrimary.class);
-        NodeDecision guard = Node.decide(N1, fenced.next(), new Input.ActionEnded(NOW + 15, Executor.GUARD_ID, Outcome.OK));
-        assertEquals(VipState.Held.DOWN, guard.next().vips().held(), "the guard took them");
+        NodeDecision removed = Node.decide(N1, fenced.next(), new Input.VipGuardReleased(NOW + 12, VipGroup.PRIMARY,
+                true, "removed by the lease guard"));
+        assertEquals(VipState.Held.DOWN, removed.next().vips().held(), "the guard took them");
+        NodeDecision guard = Node.decide(N1, removed.next(), new Input.ActionEnded(NOW + 15, Executor.GUARD_ID, Outcome.OK));
         NodeState s = guard.next();
         for (Effect.Start st : effectsOf(guard, Effect.Start.class)) {
             s = Node.decide(N1, s, new Input.ActionEnded(NOW + 300, st.id(), Outcome.OK)).next();
@@ -170,6 +172,22 @@ class RestartInPlaceVipsTest {
         NodeDecision back = Node.decide(N1, s, new Input.Probed(NOW + 302, NodeFixture.primary()));
         assertEquals(1, effectsOf(back, Effect.VipUp.class).size(), "claimed again: " + back.effects() + " " + back.notes()
                 + " " + back.next().vips());
+    }
+
+    /**
+     * The guard's fence reports after its removal of the VIPs was told (in host order, {@link Input.VipGuardReleased}),
+     * and possibly after the step released them itself, the lease came back and it claimed them again: that report
+     * must not turn the claimed VIPs into "down", or a node that then stops leading never releases them.
+     */
+    @Test
+    void theGuardsFenceReportLeavesVipsClaimedAgainAfterItsRemoval() {
+        NodeState claimedAgain = holdingLeader(0);
+        NodeDecision guard = Node.decide(N1, claimedAgain, new Input.ActionEnded(NOW + 5, Executor.GUARD_ID, Outcome.OK));
+        assertEquals(VipState.Held.UP, guard.next().vips().held(), guard.notes().toString());
+        NodeDecision partly = Node.decide(N1, claimedAgain, new Input.VipGuardReleased(NOW + 5, VipGroup.PRIMARY, false,
+                "a VIP is still on eth0"));
+        assertEquals(VipState.Held.UP, partly.next().vips().held(), "one is left: released when not wanted");
+        assertTrue(partly.notes().stream().anyMatch(n -> n.contains("lease guard removed the VIPs")), partly.notes().toString());
     }
 
     /** VIPs this node did not hold when PostgreSQL crashed are not claimed while it is restarted. */

@@ -154,10 +154,16 @@ final class SimHost {
         /** Acknowledgements waiting for the loop's next wake, in the order they came. */
         final Deque<Map.Entry<String, vigil.core.election.Message>> waiting = new ArrayDeque<>();
         /**
-         * The lease guard removed the VIPs that follow the primary and fenced, and its report has not reached the loop
-         * yet: until it has, the step may still count those VIPs as held ({@link Simulation#checkVipBelief}).
+         * The lease guard removed the VIPs that follow the primary, and its report of that ({@code VipGuardReleased})
+         * has not reached the loop yet: until it has, the step may still count them as held
+         * ({@link Simulation#checkVipBelief}).
          */
-        boolean guardReportPending;
+        boolean vipGuardReportPending;
+        /**
+         * How many times a guard removed each group's VIPs (index: {@code VipGroup.ordinal()}): a claim whose add it
+         * overlapped reports itself failed, as the driver does under its lock.
+         */
+        final int[] guardRemovals = new int[2];
         final Map<Long, Job> jobs = new HashMap<>();
         /** The loop's timer (own clock): the wake its last decision set, raw and as scheduled; ticks carry the token. */
         long rawWake = Long.MAX_VALUE;

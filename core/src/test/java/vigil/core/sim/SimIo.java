@@ -290,8 +290,7 @@ final class SimIo {
         }
         sim.counts.add("guard_fired");
         p.guardAt = Long.MAX_VALUE;
-        hold(h, VipGroup.PRIMARY, false); // the guard removes the VIPs first
-        p.guardReportPending = true;
+        guardRemove(h, p, VipGroup.PRIMARY, "removed by the lease guard"); // the VIPs first
         fence(h, p, vigil.core.node.Executor.GUARD_ID, h.localMs(sim.nowUs) + 500);
     }
 
@@ -390,7 +389,11 @@ final class SimIo {
         int inc = p.incarnation;
         long dadUs = checked ? 0 : 100_000;
         long doneUs = vipThread(p, dadUs + random().nextLong(2_000, 20_000));
-        sim.at(doneUs, () -> {
+        // The add lands, then the report is made (under the driver's lock) a little later: a guard removal in between
+        // makes it a failure, as in the driver (the host then has none, and the step counts none).
+        long addedUs = doneUs - random().nextLong(0, 2_000);
+        int removals = p.guardRemovals[g.ordinal()];
+        sim.at(addedUs, () -> {
             if (h.proc != p || !h.up) return; // the process died before ip addr add ran
             if (!checked && answeredElsewhere(h, g)) {
                 sim.deliver(h, inc, now -> new Input.VipClaimed(now, Input.VipClaim.DUPLICATE, "another host answered", g));
@@ -403,7 +406,16 @@ final class SimIo {
             }
             hold(h, g, true);
             sim.counts.add(g == VipGroup.PRIMARY ? "vip_claimed" : "tracked_claimed");
-            sim.deliver(h, inc, now -> new Input.VipClaimed(now, Input.VipClaim.CLAIMED, "", g));
+            sim.at(doneUs, () -> {
+                if (p.guardRemovals[g.ordinal()] != removals) {
+                    sim.counts.add("claim_overlapped_guard");
+                    hold(h, g, false); // what the claim added after the removal goes too: all or nothing
+                    sim.deliver(h, inc, now -> new Input.VipClaimed(now, Input.VipClaim.FAILED,
+                            "a guard removed them while the claim ran", g));
+                } else {
+                    sim.deliver(h, inc, now -> new Input.VipClaimed(now, Input.VipClaim.CLAIMED, "", g));
+                }
+            });
         });
     }
 
@@ -433,9 +445,19 @@ final class SimIo {
         }
         if (!h.trackedHeld) return;
         sim.counts.add("tracked_guard_released");
-        hold(h, VipGroup.TRACKED, false);
-        int inc = p.incarnation;
-        sim.deliver(h, inc, now -> new Input.VipGuardReleased(now, VipGroup.TRACKED, "the grant ended"));
+        guardRemove(h, p, VipGroup.TRACKED, "the grant ended");
+    }
+
+    /**
+     * A guard removes the group's VIPs behind the loop's back and tells it at once, in host order (the driver's lock):
+     * a claim whose add came before and whose report would come after reports itself failed ({@link #vipUp}).
+     */
+    private void guardRemove(SimHost h, SimHost.Proc p, VipGroup g, String detail) {
+        p.guardRemovals[g.ordinal()]++;
+        if (!held(h, g)) return; // none was there: nothing to tell
+        hold(h, g, false);
+        if (g == VipGroup.PRIMARY) p.vipGuardReportPending = true;
+        sim.deliver(h, p.incarnation, now -> new Input.VipGuardReleased(now, g, true, detail));
     }
 
     /**

@@ -17,6 +17,7 @@ import vigil.core.node.Node;
 import vigil.core.node.NodeConfig;
 import vigil.core.node.NodeDecision;
 import vigil.core.node.NodeState;
+import vigil.core.node.VipGroup;
 import vigil.core.node.Wake;
 import vigil.core.node.WatchdogConfig;
 
@@ -466,8 +467,8 @@ final class Simulation {
         scheduleWake(h, p, before, d, in);
         p.acksMayWait = vigil.core.node.AckDeferral.allowed(configOf(h), p.state, in.now(), p.rawWake);
         invariants.decided(h, d);
-        if (in instanceof Input.ActionEnded e && e.id() == vigil.core.node.Executor.GUARD_ID) {
-            p.guardReportPending = false;
+        if (in instanceof Input.VipGuardReleased g && g.group() == VipGroup.PRIMARY) {
+            p.vipGuardReportPending = false;
             counts.add("guard_report_" + before.election().role() + "_" + before.vips().held());
         }
         checkVipBelief(h, p);
@@ -483,7 +484,7 @@ final class Simulation {
     void checkVipBelief(SimHost h, SimHost.Proc p) {
         if (!configOf(h).vips()) return;
         var held = p.state.vips().held();
-        if (held == vigil.core.node.VipState.Held.UP && !p.guardReportPending && !h.vipHeld) {
+        if (held == vigil.core.node.VipState.Held.UP && !p.vipGuardReportPending && !h.vipHeld) {
             fail(h.name + "'s node step counts the VIP as up, but the host has none, and the step has been told of"
                     + " every removal (" + p.state.vips() + ")");
         }

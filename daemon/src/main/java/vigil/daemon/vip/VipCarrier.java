@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import vigil.config.VipSettings;
@@ -34,6 +35,9 @@ import vigil.daemon.log.Priority;
  *     thread of its own; a claim adds nothing past that instant (the check and the add are one step under the group's
  *     lock, the duplicate-address wait is outside it), so a grant that ran out while the loop was stuck, or while the
  *     claim waited, leaves no VIP behind.</li>
+ * <li>A guard's removal (the lease guard's {@link #releaseNow}, a release guard) is told to the loop under the group's
+ *     lock, in the order of what happened on the host: a claim it overlapped reports itself failed and takes off what
+ *     it added, so the step never counts as held a VIP a guard took behind its back.</li>
  * <li>While held, each VIP is announced {@code announce_count} times at {@code announce_interval}, then again every
  *     {@code reannounce_interval}; announcements stop at the release.</li>
  * </ul>
@@ -75,6 +79,8 @@ public final class VipCarrier implements AutoCloseable {
     private final Map<VipGroup, List<ScheduledFuture<?>>> announcing = new EnumMap<>(VipGroup.class);
     private final Map<VipGroup, Long> guardAt = new EnumMap<>(VipGroup.class);
     private final Map<VipGroup, ScheduledFuture<?>> guardTimers = new EnumMap<>(VipGroup.class);
+    /** Removals by a guard, per group (changed under the group's lock): a claim they overlapped reports itself failed. */
+    private final Map<VipGroup, AtomicInteger> removals = new EnumMap<>(VipGroup.class);
     private volatile Listener listener = new Listener() {
         @Override public void acquired(String vip) { }
         @Override public void released(String vip) { }
@@ -87,6 +93,7 @@ public final class VipCarrier implements AutoCloseable {
             locks.put(g, new Object());
             announcing.put(g, new ArrayList<>());
             guardAt.put(g, Long.MAX_VALUE);
+            removals.put(g, new AtomicInteger());
         }
         this.driver = driver;
         this.loop = loop;
@@ -159,6 +166,7 @@ public final class VipCarrier implements AutoCloseable {
      * {@code kept_from_start=true}.
      */
     public void up(VipGroup group, boolean checked, boolean keptFromStart) {
+        int removalsSeen = removals.get(group).get(); // as the step decided the claim
         worker.execute(() -> {
             long start = clock.getAsLong();
             List<Vip> added = new ArrayList<>();
@@ -185,7 +193,21 @@ public final class VipCarrier implements AutoCloseable {
                 return;
             }
             long took = clock.getAsLong() - start;
-            loop.accept(new Input.VipClaimed(clock.getAsLong(), Input.VipClaim.CLAIMED, "", group));
+            synchronized (locks.get(group)) {
+                // A guard that removed the group's VIPs since the step decided this claim has told the loop already;
+                // the claim then counts as failed, and what it added goes: "claimed" reported after that removal
+                // would make the step count as held VIPs the host no longer has.
+                if (removals.get(group).get() != removalsSeen) {
+                    for (Vip a : added) driver.release(a);
+                    log.event(Priority.WARNING, "vip_claim_failed", "vips", names(group), "reason", "VIP_CLAIM_FAILED",
+                            "cause", "a guard removed the VIPs while the claim ran", "duration_ms", took);
+                    loop.accept(new Input.VipClaimed(clock.getAsLong(), Input.VipClaim.FAILED,
+                            "a guard removed the VIPs while the claim ran", group));
+                    return;
+                }
+                loop.accept(new Input.VipClaimed(clock.getAsLong(), Input.VipClaim.CLAIMED, "", group));
+                for (Held h : of(group)) announceWhileHeld(group, h.vip(), h.settings()); // stopped by any release
+            }
             for (Held h : of(group)) {
                 Vip v = h.vip();
                 boolean kept = neverLeft.contains(v.name());
@@ -194,7 +216,6 @@ public final class VipCarrier implements AutoCloseable {
                         // why (a check made moments before, or the VIPs held in the term this node still leads).
                         "follows", group.label(), "checked_in_claim", !checked && !kept, "kept_from_start", kept,
                         "duration_ms", took);
-                announceWhileHeld(group, v, h.settings());
                 if (kept) listener.kept(v.name());
                 else listener.acquired(v.name());
             }
@@ -220,9 +241,12 @@ public final class VipCarrier implements AutoCloseable {
         });
     }
 
-    /** Removes the primary's VIPs now, on the caller's thread (the lease guard); the worker's release finds them gone. */
+    /**
+     * Removes the primary's VIPs now, on the caller's thread (the lease guard, before it fences), and tells the loop
+     * ({@link #removedByGuard}); the worker's release finds them gone.
+     */
     public void releaseNow(String why) {
-        release(VipGroup.PRIMARY, why);
+        removedByGuard(VipGroup.PRIMARY, why);
     }
 
     /** The release guard of {@code group}: at {@code at} (the loop's clock) its VIPs go, unless moved again first. */
@@ -247,10 +271,22 @@ public final class VipCarrier implements AutoCloseable {
         synchronized (locks.get(group)) {
             long now = clock.getAsLong();
             if (now < guardAt.get(group)) return;
-            Released r = release(group, "the release guard fired: the grant ended before the loop released them");
+            removedByGuard(group, "the release guard fired: the grant ended before the loop released them");
+        }
+    }
+
+    /**
+     * A guard's removal, behind the loop's back: counted and told under the group's lock, so the loop hears of it in
+     * host order. A claim reported before it was on the host before it; a claim it overlapped reports itself failed
+     * (see {@link #up}); one decided after it is still unreported, and its own report tells.
+     */
+    private void removedByGuard(VipGroup group, String why) {
+        synchronized (locks.get(group)) {
+            removals.get(group).incrementAndGet();
+            Released r = release(group, why);
             if (r.removed() == 0 && r.all()) return; // none was there: nothing to tell
-            loop.accept(new Input.VipGuardReleased(clock.getAsLong(), group, r.all() ? "removed at the guard's instant"
-                    : "a VIP is still on " + devices(group)));
+            loop.accept(new Input.VipGuardReleased(clock.getAsLong(), group, r.all(), r.all() ? "removed at the guard's"
+                    + " instant" : "a VIP is still on " + devices(group)));
         }
     }
 

@@ -1,6 +1,7 @@
 package vigil.daemon.vip;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -51,6 +52,39 @@ class VipCarrierIT {
             @Override public void kept(String vip) { kept.add(vip); }
             @Override public void released(String vip) { }
         });
+    }
+
+    /**
+     * The lease guard removes the VIPs while a claim runs: the claim's first VIP is on the host, its second still in its
+     * duplicate-address check (100 ms). The loop hears of the removal first, then of the claim as failed, and the host
+     * keeps neither: a "claimed" told after the removal would have the step count as held VIPs the host has not (and,
+     * the other way round, a removal told while the step counts them held must be the truth of the host).
+     */
+    @Test
+    void aClaimTheLeaseGuardsRemovalOverlapsIsToldAsFailedAfterTheRemoval() throws Exception {
+        carrier.close();
+        String second = address.replaceAll("\\.\\d+$", ".201");
+        VipSettings db = new VipSettings("db", address, 24, "eth0", "eth0:db", 1, Duration.ofMillis(50), Duration.ofSeconds(30));
+        VipSettings db2 = new VipSettings("db2", second, 24, "eth0", "eth0:db2", 1, Duration.ofMillis(50),
+                Duration.ofSeconds(30));
+        carrier = new VipCarrier(List.of(db, db2), new VipDriver(List.of("ip", "netns", "exec", rig.ns("n1")), log),
+                reported::add, () -> System.nanoTime() / 1_000_000, log);
+        carrier.up(VipGroup.PRIMARY, false, false);
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        while (rig.addresses("n1").stream().noneMatch(a -> a.startsWith(address + "/")) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertTrue(reported.isEmpty(), "the claim reported before its second VIP's check: " + reported);
+        carrier.releaseNow("the lease guard fired");
+        while (reported.size() < 2 && System.nanoTime() < deadline) Thread.sleep(10);
+        assertEquals(2, reported.size(), reported + " " + logged);
+        Input.VipGuardReleased removal = assertInstanceOf(Input.VipGuardReleased.class, reported.get(0));
+        assertEquals(VipGroup.PRIMARY, removal.group());
+        assertTrue(removal.all(), removal.detail());
+        Input.VipClaimed claim = assertInstanceOf(Input.VipClaimed.class, reported.get(1));
+        assertEquals(Input.VipClaim.FAILED, claim.claim(), claim.detail());
+        assertEquals(List.of(), rig.addresses("n1").stream().filter(a -> a.startsWith(address + "/")
+                || a.startsWith(second + "/")).toList(), "all or nothing");
     }
 
     @AfterEach
