@@ -51,11 +51,16 @@ final class Standing {
      * The candidacy a node is ranked by. Our own counts as the leader relayed it, like everyone else's, as long as we
      * are eligible: a standby comparing its own fresh position with the others' relayed ones (a heartbeat older, so
      * a little behind while the primary writes) would rank itself first on every node, and all would stand at once.
+     * Relayed as not eligible (a standby that began streaming after the leader's last heartbeat), it is ranked as the
+     * others rank it, after every candidate they know of: ranked by its own fresh position, it stood at the same
+     * instant as the first of them, each with a majority of pre-votes from voters that knew only one of the two, and
+     * the vote split (the simulator's leader crashes, the leader's vigild dying just before its host).
      */
     private static Candidacy candidacyOf(Electorate electorate, String name, Candidacy own, Map<String, Candidacy> known) {
         if (!name.equals(electorate.self())) return known.getOrDefault(name, Candidacy.ELIGIBLE);
         Candidacy relayed = known.get(name);
-        return relayed != null && own.eligible() && relayed.eligible() ? relayed : own;
+        if (relayed == null) return own;
+        return !relayed.eligible() || own.eligible() ? relayed : own;
     }
 
     /**

@@ -150,12 +150,14 @@ final class VipPlacement {
 
     /**
      * The first instant after {@code after} at which time alone changes what {@link #place} does with {@code s}
-     * ({@link Wake}): the retry, the end of the wait for the check under way, the report deadline of a claim or
-     * release.
+     * ({@link Wake}): the retry, the end of the wait for the check under way, the end of the time a release after a
+     * claim of this term stands in for a check, the report deadline of a claim or release.
      */
     static long wakeAt(VipState s, long after) {
         long at = ElectionWake.first(Long.MAX_VALUE, s.retryAt(), after);
         if (s.checking()) at = ElectionWake.first(at, s.checkSince() + CHECK_WAIT_MS, after);
+        // Released after a claim of the term this node leads: the check ahead of a claim is skipped until then.
+        if (s.held() == Held.DOWN && s.heldInTerm() != 0) at = ElectionWake.first(at, s.since() + CHECK_VALID_MS, after);
         if (s.held() == Held.CLAIMING || s.held() == Held.RELEASING) {
             at = ElectionWake.first(at, s.since() + REPORT_WITHIN_MS, after);
         }

@@ -178,6 +178,23 @@ class ElectionTest {
     }
 
     /**
+     * n1 led and vanished just after n2 began streaming: its last heartbeat relayed n2 as not eligible, so n3 and the
+     * witnesses rank n2 after every candidate they know of. n2 ranks itself the same way, though its own fresh position
+     * is ahead of n3's: by its own it stood at the same instant as n3, each won a majority of pre-votes from voters that
+     * knew only one of them, and the vote split (the simulator's leader crashes with effects carried out late).
+     */
+    @Test
+    void aStandbyRelayedAsNotEligibleStandsAfterThoseTheOthersKnow() {
+        ElectionState n2 = Election.decide(booted("n2", THREE, 0), received(100, "n1", new Message.Heartbeat(1, 7,
+                rec(1, 0), Map.of("n2", Candidacy.INELIGIBLE, "n3", new Candidacy(true, 1, 100, true))))).next();
+        n2 = Election.decide(n2, new Observation.CandidacyChanged(150, new Candidacy(true, 1, 300, true))).next();
+        long windowEnds = 100 + TIMING.leaseMs();
+        assertTrue(Election.decide(n2, new Observation.Tick(windowEnds + 2 * TIMING.staggerMs() - 1)).actions().isEmpty(),
+                "n3 first, then n1 (the last leader, ranked last by everyone), then n2");
+        assertFalse(Election.decide(n2, new Observation.Tick(windowEnds + 2 * TIMING.staggerMs())).actions().isEmpty());
+    }
+
+    /**
      * n1 led and vanished. The last heartbeats n2 and n3 got relayed positions that each read as "I am ahead" (writes
      * moved them between two heartbeats), so both rank themselves first and stand at the same instant, with equal
      * positions now. Before: each granted the other's pre-vote, voted for itself, and the term ended in a timeout.

@@ -73,8 +73,10 @@ final class SimWrites {
     private void acknowledge(SimHost h) {
         SimPostgres pg = h.pg;
         long acked = pg.lsn;
+        boolean excusedAckers = false;
         if (!pg.syncNames.isEmpty()) {
             List<Long> have = new ArrayList<>();
+            List<SimHost> counted = new ArrayList<>();
             for (String name : pg.syncNames) {
                 SimHost s = sim.hosts.get(name);
                 if (s == null) continue;
@@ -82,10 +84,17 @@ final class SimWrites {
                 boolean counts = s.up && !s.suspended() && st.server == SimPostgres.Server.STANDBY
                         && h.name.equals(st.upstream) && st.streaming && st.timeline == pg.timeline;
                 have.add(counts ? Math.min(st.lsn, pg.lsn) : 0L);
+                if (counts) counted.add(s);
             }
             have.sort(Comparator.reverseOrder());
             acked = pg.syncCount >= 1 && pg.syncCount <= have.size() ? have.get(pg.syncCount - 1) : 0;
+            long a = acked;
+            // Every standby that acknowledged it is the leader's own (it carries the commit into its promotion) or
+            // runs a vigild in maintenance mode (which detaches nothing): Invariants#acknowledged.
+            excusedAckers = counted.stream().filter(s -> s.pg.lsn >= a).allMatch(s -> s.proc != null
+                    && (s.proc.state.election().role() == vigil.core.election.Role.LEADER
+                        || s.proc.state.election().durable().record().pg().paused() != null));
         }
-        if (acked > 0) sim.invariants.acknowledged(h, pg.timeline, acked);
+        if (acked > 0) sim.invariants.acknowledged(h, pg.timeline, acked, excusedAckers);
     }
 }

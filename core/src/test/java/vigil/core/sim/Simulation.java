@@ -472,7 +472,21 @@ final class Simulation {
             counts.add("guard_report_" + before.election().role() + "_" + before.vips().held());
         }
         checkVipBelief(h, p);
-        io.execute(h, p, d.effects(), 0);
+        // The loop may also be preempted between deciding an input and carrying out what it decided (two busy cores;
+        // a tick's preemption is its late wake, scheduleWake): one such decision in 32 has its effects carried out
+        // 1-20 ms late, the loop busy meanwhile (inputs queue). The lease guard's re-arm after a renewal is one of
+        // them: the guard may fire at the old instant though the renewal was decided before it.
+        if (!(in instanceof Input.Tick) && random.nextInt(32) == 0) {
+            p.busyUntilUs = Math.max(p.busyUntilUs, nowUs + random.nextLong(1_000, 20_001));
+            counts.add("effects_late");
+            at(p.busyUntilUs, () -> {
+                if (h.proc != p) return;
+                io.execute(h, p, d.effects(), 0);
+                flush(h);
+            });
+        } else {
+            io.execute(h, p, d.effects(), 0);
+        }
     }
 
     /**

@@ -21,7 +21,10 @@ class SimulationTest {
     static final int PG_SCHEDULES = 600;
 
     private static SimCounts runAll(int schedules, LongFunction<SimSpec> spec, String label) {
-        long first = Long.getLong("vigil.sim.firstSeed", 1L);
+        return runAll(Long.getLong("vigil.sim.firstSeed", 1L), schedules, spec, label);
+    }
+
+    private static SimCounts runAll(long first, int schedules, LongFunction<SimSpec> spec, String label) {
         long t0 = System.nanoTime();
         List<SimResult> results = LongStream.range(first, first + schedules).parallel()
                 .mapToObj(seed -> new Simulation(spec.apply(seed)).run()).toList();
@@ -182,8 +185,10 @@ class SimulationTest {
     @Test
     void switchoversAmidFaultsKeepOneWriter() {
         int schedules = Integer.getInteger("vigil.sim.switchoverSchedules", 150);
-        SimCounts c = runAll(schedules, seed -> (seed % 2 == 0 ? SimSpec.forSeed(seed).withSynchronousPostgres()
-                : SimSpec.forSeed(seed).withPostgres()).withSwitchovers(true), "switchovers amid faults");
+        LongFunction<SimSpec> amid = seed -> (seed % 2 == 0 ? SimSpec.forSeed(seed).withSynchronousPostgres()
+                : SimSpec.forSeed(seed).withPostgres()).withSwitchovers(true);
+        long first = Long.getLong("vigil.sim.firstSeed", 1L);
+        SimCounts c = runAll(first, schedules, amid, "switchovers amid faults");
         // A floor, not a rate: 46-53 of 150 began across seed ranges and versions of the loop (most are refused or
         // find no leader amid the faults); a quarter still fails a switchover that never begins.
         assertTrue(c.get("switchover_begun") >= schedules / 4, "too few switchovers began: " + c);
@@ -193,8 +198,15 @@ class SimulationTest {
                 "too few standby restarts: " + c);
         assertTrue(c.get("failover_order_taken") + c.get("failover_order_taken_accepting_loss") >= schedules / 10,
                 "too few failover orders taken: " + c);
-        assertTrue(c.get("promoting_ordered") >= 1 && c.get("promoting_ordered_accepting_loss") >= 1,
-                "no failover order was carried out (with and without accepting data loss): " + c);
+        // A promotion by an operator's order is rare amid faults (0-4 of each kind in 150 schedules, by random
+        // stream): more schedules, up to three times as many, until each kind was carried out once.
+        SimCounts orders = c;
+        for (long next = first + schedules; next < first + 3L * schedules
+                && (orders.get("promoting_ordered") < 1 || orders.get("promoting_ordered_accepting_loss") < 1); next += schedules) {
+            orders = orders.plus(runAll(next, schedules, amid, "switchovers amid faults, for failover orders"));
+        }
+        assertTrue(orders.get("promoting_ordered") >= 1 && orders.get("promoting_ordered_accepting_loss") >= 1,
+                "no failover order was carried out (with and without accepting data loss): " + orders);
     }
 
     @Test
