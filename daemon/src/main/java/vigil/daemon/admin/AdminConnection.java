@@ -19,6 +19,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 import vigil.protocol.admin.AdminCodec;
 import vigil.protocol.admin.AdminCommand;
@@ -60,14 +61,14 @@ final class AdminConnection extends ChannelInboundHandlerAdapter {
     private boolean inputShut;
 
     /** Requests of every connection taken and not yet answered on the wire (the server waits for them to close). */
-    private final java.util.concurrent.atomic.AtomicInteger answering;
+    private final AtomicInteger answering;
 
     AdminConnection(AdminHandler handler, IntFunction<PeerPolicy.Decision> peerCheck, Duration handlerTimeout) {
-        this(handler, peerCheck, handlerTimeout, new java.util.concurrent.atomic.AtomicInteger());
+        this(handler, peerCheck, handlerTimeout, new AtomicInteger());
     }
 
     AdminConnection(AdminHandler handler, IntFunction<PeerPolicy.Decision> peerCheck, Duration handlerTimeout,
-                    java.util.concurrent.atomic.AtomicInteger answering) {
+                    AtomicInteger answering) {
         this.handler = handler;
         this.peerCheck = peerCheck;
         this.handlerTimeout = handlerTimeout;

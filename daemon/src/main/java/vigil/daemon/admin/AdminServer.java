@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 import vigil.protocol.admin.AdminCodec;
 
@@ -44,12 +45,12 @@ public final class AdminServer implements AutoCloseable {
     private final Object socketKey;
     private boolean closed;
     /** Requests taken and not yet answered on the wire: {@link #close} lets them finish first. */
-    private final java.util.concurrent.atomic.AtomicInteger answering;
+    private final AtomicInteger answering;
     /** How long {@link #close} waits for answers under way (vigilctl restart-daemon's own, for one). */
     static final long CLOSE_WAIT_MS = 1_000;
 
     private AdminServer(Path socketPath, EventLoopGroup group, Channel serverChannel, Object socketKey,
-                        java.util.concurrent.atomic.AtomicInteger answering) {
+                        AtomicInteger answering) {
         this.socketPath = socketPath;
         this.group = group;
         this.serverChannel = serverChannel;
@@ -84,7 +85,7 @@ public final class AdminServer implements AutoCloseable {
         }
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("vigil-admin", true),
                 EpollIoHandler.newFactory());
-        java.util.concurrent.atomic.AtomicInteger answering = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger answering = new AtomicInteger();
         Channel channel = null;
         try {
             SocketFile.ensureParent(socket);
