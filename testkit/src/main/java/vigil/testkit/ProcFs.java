@@ -51,6 +51,33 @@ public final class ProcFs {
         }
     }
 
+    /** One thread's scheduler account (/proc/PID/task/TID/schedstat): time on a CPU and how often it ran. */
+    public record ThreadRun(String name, long runNs, long slices) {
+    }
+
+    /**
+     * Every thread of {@code pid} by thread id: its name (comm, at most 15 characters) and its scheduler account. A
+     * thread that ends between the listing and the read is left out.
+     */
+    public static java.util.Map<Long, ThreadRun> threads(long pid) {
+        java.util.Map<Long, ThreadRun> out = new java.util.TreeMap<>();
+        Path tasks = Path.of("/proc", Long.toString(pid), "task");
+        try (java.util.stream.Stream<Path> s = Files.list(tasks)) {
+            for (Path t : (Iterable<Path>) s::iterator) {
+                Optional<String> name = read(t.resolve("comm")).map(String::strip);
+                Optional<String> sched = read(t.resolve("schedstat")).map(String::strip);
+                if (name.isEmpty() || sched.isEmpty()) continue;
+                String[] f = sched.get().split(" ");
+                if (f.length < 3) continue;
+                out.put(Long.parseLong(t.getFileName().toString()),
+                        new ThreadRun(name.get(), Long.parseLong(f[0]), Long.parseLong(f[2])));
+            }
+        } catch (IOException | RuntimeException e) {
+            // the process is gone: nothing to account
+        }
+        return out;
+    }
+
     /** Effective uid of this JVM. */
     static long euid() {
         return read(Path.of("/proc/self/status")).flatMap(s -> s.lines()

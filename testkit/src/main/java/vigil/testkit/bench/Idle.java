@@ -51,6 +51,8 @@ final class Idle implements Scenario {
         final String key;
         final long pid;
         final long cpu0;
+        final Map<Long, ProcFs.ThreadRun> threads0;
+        Map<Long, ProcFs.ThreadRun> threads1 = Map.of();
         final List<Double> rss = new ArrayList<>();
         long cpu1;
 
@@ -59,6 +61,31 @@ final class Idle implements Scenario {
             this.key = key;
             this.pid = pid;
             this.cpu0 = ProcFs.cpuTicks(pid).orElseThrow(() -> new RigException("vigild pid " + pid + " is gone"));
+            this.threads0 = ProcFs.threads(pid);
+        }
+
+        /**
+         * CPU s/min and runs a second of each thread over the window, grouped by name (a pool's threads share one),
+         * busiest first: where an idle daemon's time goes. Threads started in the window count from zero.
+         */
+        Map<String, Object> threadShares(double elapsedS) {
+            Map<String, long[]> byName = new java.util.HashMap<>();
+            threads1.forEach((tid, end) -> {
+                ProcFs.ThreadRun start = threads0.get(tid);
+                long ns = end.runNs() - (start == null ? 0 : start.runNs());
+                long slices = end.slices() - (start == null ? 0 : start.slices());
+                long[] acc = byName.computeIfAbsent(threadGroup(end.name()), k -> new long[2]);
+                acc[0] += ns;
+                acc[1] += slices;
+            });
+            Map<String, Object> out = new LinkedHashMap<>();
+            byName.entrySet().stream()
+                    .sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]))
+                    .filter(e -> e.getValue()[0] > 0)
+                    .forEach(e -> out.put(e.getKey(), Map.of(
+                            "cpu_s_per_min", Stats.round3(e.getValue()[0] / 1e9 / elapsedS * 60.0),
+                            "runs_per_s", Stats.round3(e.getValue()[1] / elapsedS))));
+            return out;
         }
 
         double sample() {
@@ -67,6 +94,11 @@ final class Idle implements Scenario {
             cpu1 = ProcFs.cpuTicks(pid).orElseThrow(() -> new RigException("vigild pid " + pid + " is gone"));
             return mb;
         }
+    }
+
+    /** A thread's name without a pool's running number ("jgroups-3,vigil,n1" and "jgroups-7,..." group together). */
+    static String threadGroup(String comm) {
+        return comm.replaceAll("-[0-9]+(?=[,-]|$)", "-N");
     }
 
     @Override
@@ -110,6 +142,7 @@ final class Idle implements Scenario {
                 if (i < o.idleSeconds() && wait > 0) Thread.sleep(wait);
             }
             elapsedS = (System.nanoTime() - t0) / 1e9;
+            for (Watched w : watched) w.threads1 = ProcFs.threads(w.pid);
             // After the window (its JVMs would count in no vigild, but they share the two cores): `vigilctl status` on
             // the leader, wall time per call as a script sees it, process start included; one call first, which may
             // build vigilctl's class-data archive after a build.
@@ -136,6 +169,7 @@ final class Idle implements Scenario {
             m.put("node", w.label);
             m.put("rss_mb", s.toJson());
             m.put("cpu_s_per_min", Stats.round3(cpuPerMin));
+            m.put("threads", w.threadShares(elapsedS));
             metrics.put(w.key, m);
             title.append(String.format(Locale.ROOT, " %s %.2f CPU s/min", w.key, cpuPerMin));
             lines.add(new Chart.RefLine(String.format(Locale.ROOT, "%s p50 %.1f MB", w.key, s.p50()), s.p50(),
