@@ -209,6 +209,7 @@ public final class Vigild implements Callable<Integer> {
         if (services != null) services.keepMarksOnlyOf(keptAtStart); // released at start: a later claim runs its actions
         vigil.daemon.fence.Fencer fencer = fencing(cfg, loop, clock, log);
         datagrams[0] = datagrams(settings, loop, log, timing.leaseMs());
+        if (datagrams[0] != null) loop.readsDatagrams(datagrams[0].channel(), datagrams[0]::drain);
         Thread loopThread = new Thread(loop, "vigil-loop");
         loopThread.start();
         // Probe at once: until its first probe answers the node step knows nothing about PostgreSQL, and after a
@@ -423,7 +424,7 @@ public final class Vigild implements Callable<Integer> {
      */
     private static PeerDatagrams datagrams(PeerSettings settings, NodeLoop loop, Log log, long leaseMs) {
         try {
-            return PeerDatagrams.open(settings, loop::onFrame, log, leaseMs);
+            return PeerDatagrams.bind(settings, loop::onFrame, log, leaseMs); // read by the loop's thread
         } catch (vigil.daemon.peer.PeerChannelException e) {
             log.event(Priority.WARNING, "peer_datagrams_unavailable", "reason", "UDP_BIND_FAILED", "error", e.getMessage(),
                     "hint", "heartbeats go over JGroups (TCP) only; free UDP port " + settings.bindPort()

@@ -27,6 +27,9 @@ import vigil.core.election.Role;
  * What does wait, up to one heartbeat: the leader's reaction to what a standby reports in its acknowledgement (a
  * standby that caught up joining the synchronous set, a VIP placed by checks leaving a holder whose checks fail, a
  * standby's new position). Once a report has made the state unsteady, every acknowledgement wakes the loop again.
+ * The daemon's loop reads the peer datagram socket itself and leaves it unread meanwhile, so any other message that
+ * came by datagram alone (from a peer outside the JGroups view) waits as well, up to the same heartbeat; the simulator
+ * holds every message that arrives meanwhile.
  */
 public final class AckDeferral {
     private AckDeferral() {}

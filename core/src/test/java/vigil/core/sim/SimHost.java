@@ -151,7 +151,10 @@ final class SimHost {
         int guardEpoch;
         /** The loop's last decision let heartbeat acknowledgements wait for its next wake ({@link vigil.core.node.AckDeferral}). */
         boolean acksMayWait;
-        /** Acknowledgements waiting for the loop's next wake, in the order they came. */
+        /**
+         * Messages waiting for the loop's next wake, in the order they came: every message that arrives while
+         * {@link #acksMayWait} (the daemon's loop then leaves its datagram socket unread until its next wake).
+         */
         final Deque<Map.Entry<String, vigil.core.election.Message>> waiting = new ArrayDeque<>();
         /**
          * The lease guard removed the VIPs that follow the primary, and its report of that ({@code VipGuardReleased})

@@ -122,10 +122,14 @@ final class SimIo {
                     SimHost.Proc rx = target.proc;
                     // (Admitted on arrival: the loop handles its queue in order, so the same copies pass.)
                     if (rx != null && target.up && !rx.halted && rx.arrivals.admit(from, m)) {
-                        if (m instanceof vigil.core.election.Message.HeartbeatAck && rx.acksMayWait) {
+                        if (rx.acksMayWait) {
                             // As the daemon's NodeLoop: read at the loop's next wake, without waking it (AckDeferral).
+                            // The loop reads the datagram socket itself and, while acknowledgements may wait, does not
+                            // wake for any datagram: whatever came by datagram waits. Every message waits here, also
+                            // those the daemon gets by JGroups too (which wakes it): never kinder than the daemon.
                             rx.waiting.add(java.util.Map.entry(from, m));
-                            sim.counts.add("acks_waited");
+                            sim.counts.add(m instanceof vigil.core.election.Message.HeartbeatAck ? "acks_waited"
+                                    : "frames_waited");
                         } else {
                             sim.deliver(target, rx.incarnation, now -> new Input.Received(now, from, m));
                         }

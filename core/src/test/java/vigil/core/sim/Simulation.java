@@ -417,8 +417,8 @@ final class Simulation {
     }
 
     /**
-     * As the daemon's loop each time it goes round: the acknowledgements left waiting ({@link vigil.core.node.AckDeferral})
-     * first, in order, each decided as it is taken, at {@code now}.
+     * As the daemon's loop each time it goes round: the acknowledgements (and any other message) left waiting
+     * ({@link vigil.core.node.AckDeferral}) first, in order, each decided as it is taken, at {@code now}.
      */
     private void readWaiting(SimHost h, SimHost.Proc p, long now) {
         while (p == h.proc && !p.halted && !p.waiting.isEmpty()) {

@@ -5,8 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import vigil.core.election.Durable;
 import vigil.core.election.Event;
@@ -135,7 +133,8 @@ public final class NodeLoop implements Runnable {
     /** A switchover this leader has begun: to {@code target}, in {@code term}. */
     public record SwitchoverBegun(String target, long term) {}
 
-    private final LinkedBlockingQueue<In> inputs = new LinkedBlockingQueue<>();
+    /** Every input but the acknowledgements left waiting, and the peer datagram socket once {@link #readsDatagrams}. */
+    private final Inbox<In> inputs = new Inbox<>();
     /**
      * Heartbeat acknowledgements that arrived while {@link AckDeferral} let them wait: read before anything else each
      * time the loop goes round, without waking it for each.
@@ -310,6 +309,18 @@ public final class NodeLoop implements Runnable {
         inputs.add(new Frame(from, bytes));
     }
 
+    /**
+     * The loop reads the peer datagram socket itself ({@link Inbox}): {@code channel} (non-blocking) wakes it, and
+     * {@code drain} reads every datagram waiting in it and hands each to {@link #onFrame}, on the loop's thread. Call it
+     * before the loop's thread starts.
+     */
+    public void readsDatagrams(java.nio.channels.SelectableChannel channel, Runnable drain) {
+        inputs.reads(new Inbox.Socket() {
+            @Override public java.nio.channels.SelectableChannel channel() { return channel; }
+            @Override public void drain() { drain.run(); }
+        });
+    }
+
     public void onView(Set<String> memberNames) {
         inputs.add(new View(Set.copyOf(memberNames)));
     }
@@ -416,7 +427,9 @@ public final class NodeLoop implements Runnable {
                 long now = clock.getAsLong();
                 progressAt = now;
                 long wait = Math.max(wakeAt, lastTickAt + Wake.MIN_TICK_MS) - now;
-                In in = wait > 0 ? inputs.poll(wait, TimeUnit.MILLISECONDS) : inputs.poll();
+                // A datagram wakes the loop unless acknowledgements may wait: then they (and any other datagram) are
+                // read at the next wake, at most a heartbeat away (AckDeferral; the simulator holds them the same way).
+                In in = inputs.poll(wait, !acksMayWait);
                 turns++;
                 readWaiting();
                 if (in != null) handle(in);
@@ -440,6 +453,7 @@ public final class NodeLoop implements Runnable {
             halted = true;
         }
         failPending();
+        inputs.close();
     }
 
     /** Decides the acknowledgements left waiting, in the order they came, each stamped as the loop takes it. */

@@ -62,6 +62,11 @@ public final class Neighbours implements AutoCloseable {
     record Entry(String device, boolean resolved) {
     }
 
+    /** A peer is silent once no datagram from it was read for three heartbeats ({@link #kernel} says why three). */
+    static long silentAfterMs(long heartbeatMs) {
+        return 3 * heartbeatMs;
+    }
+
     /** How often a silent peer's entry is looked at: the link's return is noticed within this. */
     static final long POLL_MS = 20;
     /** How long a peer heard again after a silence has its entry looked at (ARP's own retry would take up to 1 s). */
@@ -114,10 +119,18 @@ public final class Neighbours implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    /** For the daemon: the kernel's table, silence after two heartbeats, for the first two leases of it. */
+    /**
+     * For the daemon: the kernel's table, silence after three heartbeats, for the first two leases of it. Three, not
+     * two: a steady leader's loop reads its datagrams when it wakes to send the next heartbeat, not as they arrive
+     * ({@code vigil.core.node.AckDeferral}), so one peer's datagrams can be read two heartbeats and a little apart
+     * (one read just after it came, the next just before the following send) with no datagram missing. With two, such
+     * a gap counted as a silence and a return a few times a second: this class's thread then read the table for
+     * nothing (0.18 CPU s/min on an idle leader, {@code bin/bench idle-pg}).
+     */
     static Neighbours kernel(Map<String, String> addresses, Consumer<String> resend, LongSupplier clock, Log log,
                              long heartbeatMs, long leaseMs) {
-        Neighbours n = new Neighbours(addresses, new KernelNeighbours(), resend, clock, log, 2 * heartbeatMs, 2 * leaseMs);
+        Neighbours n = new Neighbours(addresses, new KernelNeighbours(), resend, clock, log, silentAfterMs(heartbeatMs),
+                2 * leaseMs);
         n.thread.start();
         return n;
     }

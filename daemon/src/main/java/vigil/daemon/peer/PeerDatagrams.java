@@ -2,10 +2,9 @@ package vigil.daemon.peer;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -47,7 +46,7 @@ import javax.crypto.spec.SecretKeySpec;
  * accepted from a vigild not yet upgraded (it cannot say it hears us, so it keeps getting the TCP copy too).
  */
 public final class PeerDatagrams implements AutoCloseable {
-    /** Called on the receiving thread, for datagrams that passed the checks; must be quick. */
+    /** Called on the thread that reads the socket (see {@link #drain}), for datagrams that passed the checks; must be quick. */
     public interface Listener {
         void onDatagram(String fromNode, byte[] frame);
     }
@@ -57,17 +56,22 @@ public final class PeerDatagrams implements AutoCloseable {
     static final int MAC_BYTES = 32;
     /** After a datagram went missing either way, heartbeats and acknowledgements also go over JGroups this long. */
     static final long CLEAN_AFTER_GAP_MS = 2000;
+    /** The most datagrams one {@link #drain} reads: a few heartbeats' worth from every peer of a large cluster. */
+    static final int DRAIN_AT_MOST = 64;
     /** The largest datagram sent: a heartbeat of a few nodes is far smaller; larger frames go over JGroups only. */
     static final int MAX_DATAGRAM = 60_000;
 
     private final DatagramChannel channel;
-    private final Selector selector;
+    /** The receiving thread's, when it has one ({@link #startReceiving}); null when the node loop reads the socket. */
+    private Selector selector;
     private final String self;
     private final Map<String, InetSocketAddress> peers = new HashMap<>();
     private final SecretKeySpec key;
     private final Listener listener;
     private final ThreadLocal<Mac> macs;
-    private final Thread receiver;
+    private Thread receiver;
+    /** The buffer {@link #drain} reads into: one reader at a time (the receiving thread, or the node loop). */
+    private final ByteBuffer buf = ByteBuffer.allocateDirect(65_536);
     /** The last frame sent to each peer, for {@link Neighbours} to send again once the peer can be reached. */
     private final Map<String, byte[]> lastSent = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Neighbours neighbours;
@@ -75,9 +79,8 @@ public final class PeerDatagrams implements AutoCloseable {
     private final java.util.function.LongSupplier clock;
     private volatile boolean closed;
 
-    private PeerDatagrams(DatagramChannel channel, Selector selector, PeerSettings s, Listener listener) {
+    private PeerDatagrams(DatagramChannel channel, PeerSettings s, Listener listener) {
         this.channel = channel;
-        this.selector = selector;
         this.self = s.selfName();
         for (PeerSettings.Peer p : s.peers()) {
             if (!p.name().equals(self)) peers.put(p.name(), new InetSocketAddress(p.address(), p.port()));
@@ -90,17 +93,27 @@ public final class PeerDatagrams implements AutoCloseable {
         // after 2.5 heartbeats without one, so two lost in a row must not both go without it.
         this.health = new DatagramHealth(heartbeatMs * 3 / 2, CLEAN_AFTER_GAP_MS);
         this.clock = () -> System.nanoTime() / 1_000_000;
-        this.receiver = new Thread(this::receive, "vigil-datagrams");
-        this.receiver.setDaemon(true);
     }
 
     /**
      * As {@link #open(PeerSettings, Listener)}, and a silent peer's neighbour entry is resolved afresh once the link is
-     * back ({@link Neighbours}: silence after two heartbeats, looked after for the first two leases of it).
+     * back ({@link Neighbours}: silence after three heartbeats, looked after for the first two leases of it).
      */
     public static PeerDatagrams open(PeerSettings s, Listener listener, vigil.daemon.log.Log log, long leaseMs)
             throws PeerChannelException {
-        PeerDatagrams d = open(s, listener);
+        PeerDatagrams d = bind(s, listener, log, leaseMs);
+        d.startReceiving();
+        return d;
+    }
+
+    /**
+     * As {@link #open(PeerSettings, Listener, vigil.daemon.log.Log, long)}, without a receiving thread: the caller reads
+     * the socket, {@link #channel()} telling it when and {@link #drain()} reading (the node loop does, on its own
+     * thread: a wake less per datagram, see {@code vigil.daemon.loop.Inbox}).
+     */
+    public static PeerDatagrams bind(PeerSettings s, Listener listener, vigil.daemon.log.Log log, long leaseMs)
+            throws PeerChannelException {
+        PeerDatagrams d = bind(s, listener);
         Map<String, String> addresses = new HashMap<>();
         d.peers.forEach((node, a) -> {
             if (a.getAddress() instanceof java.net.Inet4Address) addresses.put(node, a.getAddress().getHostAddress());
@@ -110,18 +123,20 @@ public final class PeerDatagrams implements AutoCloseable {
         return d;
     }
 
-    /** Binds the UDP socket on the peer address and port and starts receiving. */
+    /** Binds the UDP socket on the peer address and port and starts receiving, on a thread of its own. */
     public static PeerDatagrams open(PeerSettings s, Listener listener) throws PeerChannelException {
+        PeerDatagrams d = bind(s, listener);
+        d.startReceiving();
+        return d;
+    }
+
+    private static PeerDatagrams bind(PeerSettings s, Listener listener) throws PeerChannelException {
         DatagramChannel ch = null;
         try {
             ch = DatagramChannel.open(StandardProtocolFamily.INET);
             ch.bind(new InetSocketAddress(s.bindAddress(), s.bindPort()));
             ch.configureBlocking(false);
-            Selector sel = Selector.open();
-            ch.register(sel, SelectionKey.OP_READ);
-            PeerDatagrams d = new PeerDatagrams(ch, sel, s, listener);
-            d.receiver.start();
-            return d;
+            return new PeerDatagrams(ch, s, listener);
         } catch (IOException | RuntimeException e) {
             if (ch != null) {
                 try {
@@ -179,25 +194,53 @@ public final class PeerDatagrams implements AutoCloseable {
         }
     }
 
+    private void startReceiving() throws PeerChannelException {
+        try {
+            selector = Selector.open();
+            channel.register(selector, SelectionKey.OP_READ);
+        } catch (IOException e) {
+            close();
+            throw new PeerChannelException("cannot watch the UDP socket: " + e.getMessage(), e);
+        }
+        receiver = new Thread(this::receive, "vigil-datagrams");
+        receiver.setDaemon(true);
+        receiver.start();
+    }
+
+    /** The socket (non-blocking), for a caller that reads it itself ({@link #bind}): readable means {@link #drain}. */
+    public java.nio.channels.SelectableChannel channel() {
+        return channel;
+    }
+
+    /**
+     * Reads the datagrams waiting in the socket, at most {@link #DRAIN_AT_MOST} (a flood must not hold the node loop in
+     * here: the rest wait for the next call), without blocking, and hands each that passes the checks to the listener,
+     * on the calling thread. One caller at a time.
+     */
+    public void drain() {
+        try {
+            for (int n = 0; n < DRAIN_AT_MOST && !closed && channel.receive(buf.clear()) != null; n++) {
+                buf.flip();
+                byte[] d = new byte[buf.remaining()];
+                buf.get(d);
+                deliver(d);
+            }
+        } catch (IOException | RuntimeException e) {
+            // closed meanwhile, or an ICMP error reported on the socket (a peer's port closed): the next read goes on
+        }
+    }
+
     private void receive() {
-        ByteBuffer buf = ByteBuffer.allocateDirect(65_536);
         while (!closed) {
             try {
                 selector.select();
                 selector.selectedKeys().clear();
-                SocketAddress src;
-                while ((src = channel.receive(buf.clear())) != null) {
-                    buf.flip();
-                    byte[] d = new byte[buf.remaining()];
-                    buf.get(d);
-                    deliver(d);
-                }
-            } catch (ClosedChannelException e) {
+            } catch (ClosedSelectorException e) {
                 return;
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException e) {
                 if (closed) return;
-                // an ICMP error reported on the socket (a peer's port closed): keep receiving
             }
+            drain();
         }
     }
 
@@ -303,7 +346,7 @@ public final class PeerDatagrams implements AutoCloseable {
         Neighbours n = neighbours;
         if (n != null) n.close();
         try {
-            selector.close();
+            if (selector != null) selector.close();
         } catch (IOException ignored) {
             // closing anyway
         }
@@ -313,7 +356,7 @@ public final class PeerDatagrams implements AutoCloseable {
             // closing anyway
         }
         try {
-            receiver.join(1000);
+            if (receiver != null) receiver.join(1000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

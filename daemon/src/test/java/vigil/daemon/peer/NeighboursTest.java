@@ -222,4 +222,25 @@ class NeighboursTest {
         assertNull(KernelNeighbours.parse(arp, "10.232.1.30"), "no prefix match");
         assertNull(KernelNeighbours.parse(arp, "10.232.1.4"));
     }
+
+    /**
+     * A steady leader reads a peer's acknowledgements when it wakes to send the next heartbeat: one read just after it
+     * came and the next just before the following send are two heartbeats and a little apart, with nothing missing.
+     * That is no silence for the daemon's threshold, so the table is not read (with two heartbeats it was, a few times
+     * a second on an idle leader).
+     */
+    @Test
+    void readsTwoHeartbeatsApartAreNoSilence() {
+        long heartbeat = 150;
+        Neighbours n = new Neighbours(Map.of("n2", "10.232.1.2"), table, resent::add, now::get, log(),
+                Neighbours.silentAfterMs(heartbeat), WINDOW);
+        table.entries.put("10.232.1.2", new Neighbours.Entry("eth0", false));
+        table.carrier.put("eth0", true);
+        n.heard("n2");
+        now.addAndGet(2 * heartbeat + 10);
+        n.heard("n2");
+        n.sent("n2");
+        assertFalse(n.check(now.get()), "a peer read two heartbeats apart counted as silent or returning");
+        assertTrue(table.forgotten.isEmpty(), "entries deleted: " + table.forgotten);
+    }
 }
