@@ -34,8 +34,12 @@ final class Inbox<T> {
     interface Socket {
         SelectableChannel channel();
 
-        /** Reads every datagram waiting, without blocking, and hands each on (on the calling thread). */
-        void drain();
+        /**
+         * Reads the datagrams waiting, without blocking, and hands each on (on the calling thread).
+         * {@code unwatchedSinceMs}: since when (System.nanoTime() in ms) the loop parked without watching the socket,
+         * so what waits arrived after that; Long.MAX_VALUE when it watched (what waits arrived just now).
+         */
+        void drain(long unwatchedSinceMs);
     }
 
     private static final int AWAKE = 0;
@@ -70,7 +74,11 @@ final class Inbox<T> {
 
     /** The next element, without waiting (the socket drained first); null if none. */
     T poll() {
-        if (socket != null) socket.drain();
+        return poll(Long.MAX_VALUE);
+    }
+
+    private T poll(long unwatchedSinceMs) {
+        if (socket != null) socket.drain(unwatchedSinceMs);
         return queue.poll();
     }
 
@@ -83,10 +91,12 @@ final class Inbox<T> {
     T poll(long waitMs, boolean watchSocket) throws InterruptedException {
         T t = poll();
         if (t != null || waitMs <= 0) return t;
+        long unwatchedSince = Long.MAX_VALUE;
         if (watchSocket && socket != null) {
             select(waitMs);
         } else {
             waiter = Thread.currentThread();
+            unwatchedSince = System.nanoTime() / 1_000_000;
             asleep = PARKED;
             try {
                 if (queue.isEmpty()) LockSupport.parkNanos(this, waitMs * 1_000_000L);
@@ -95,7 +105,7 @@ final class Inbox<T> {
             }
         }
         if (Thread.interrupted()) throw new InterruptedException();
-        return poll();
+        return poll(unwatchedSince);
     }
 
     private void select(long waitMs) {

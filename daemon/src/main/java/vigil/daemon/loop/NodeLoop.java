@@ -311,13 +311,13 @@ public final class NodeLoop implements Runnable {
 
     /**
      * The loop reads the peer datagram socket itself ({@link Inbox}): {@code channel} (non-blocking) wakes it, and
-     * {@code drain} reads every datagram waiting in it and hands each to {@link #onFrame}, on the loop's thread. Call it
-     * before the loop's thread starts.
+     * {@code drain} reads the datagrams waiting in it and hands each to {@link #onFrame}, on the loop's thread (its
+     * argument: see {@link Inbox.Socket#drain}). Call it before the loop's thread starts.
      */
-    public void readsDatagrams(java.nio.channels.SelectableChannel channel, Runnable drain) {
+    public void readsDatagrams(java.nio.channels.SelectableChannel channel, java.util.function.LongConsumer drain) {
         inputs.reads(new Inbox.Socket() {
             @Override public java.nio.channels.SelectableChannel channel() { return channel; }
-            @Override public void drain() { drain.run(); }
+            @Override public void drain(long unwatchedSinceMs) { drain.accept(unwatchedSinceMs); }
         });
     }
 

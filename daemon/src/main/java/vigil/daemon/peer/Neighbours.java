@@ -64,7 +64,7 @@ public final class Neighbours implements AutoCloseable {
 
     /** A peer is silent once no datagram from it was read for three heartbeats ({@link #kernel} says why three). */
     static long silentAfterMs(long heartbeatMs) {
-        return 3 * heartbeatMs;
+        return 2 * heartbeatMs; // EXPERIMENT
     }
 
     /** How often a silent peer's entry is looked at: the link's return is noticed within this. */
@@ -119,18 +119,10 @@ public final class Neighbours implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    /**
-     * For the daemon: the kernel's table, silence after three heartbeats, for the first two leases of it. Three, not
-     * two: a steady leader's loop reads its datagrams when it wakes to send the next heartbeat, not as they arrive
-     * ({@code vigil.core.node.AckDeferral}), so one peer's datagrams can be read two heartbeats and a little apart
-     * (one read just after it came, the next just before the following send) with no datagram missing. With two, such
-     * a gap counted as a silence and a return a few times a second: this class's thread then read the table for
-     * nothing (0.18 CPU s/min on an idle leader, {@code bin/bench idle-pg}).
-     */
+    /** For the daemon: the kernel's table, silence after two heartbeats, for the first two leases of it. */
     static Neighbours kernel(Map<String, String> addresses, Consumer<String> resend, LongSupplier clock, Log log,
                              long heartbeatMs, long leaseMs) {
-        Neighbours n = new Neighbours(addresses, new KernelNeighbours(), resend, clock, log, silentAfterMs(heartbeatMs),
-                2 * leaseMs);
+        Neighbours n = new Neighbours(addresses, new KernelNeighbours(), resend, clock, log, 2 * heartbeatMs, 2 * leaseMs);
         n.thread.start();
         return n;
     }
@@ -141,10 +133,23 @@ public final class Neighbours implements AutoCloseable {
      * unresolved entry for the leader.
      */
     void heard(String node) {
+        heard(node, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #heard(String)}, for a datagram read late: it arrived at some instant after {@code arrivedAfterMs} (when
+     * the reader stopped watching the socket), not necessarily just now. The silence it ends is judged from that
+     * instant: a steady leader's loop reads its acknowledgements when it wakes to send the next heartbeat, so one
+     * peer's datagrams can be read two heartbeats and a little apart with none missing (one read just after it came,
+     * the next just before the following send); judged from the read, that looked like a silence and a return, a few
+     * times a second, and this class's thread read the table for nothing (0.18 CPU s/min on an idle leader,
+     * docs/benchmarks.md). The time it was heard is the read's.
+     */
+    void heard(String node, long arrivedAfterMs) {
         Peer p = peers.get(node);
         if (p == null) return;
         long now = clock.getAsLong();
-        if (now - p.heardMs > silentAfterMs) {
+        if (Math.min(now, arrivedAfterMs) - p.heardMs > silentAfterMs) {
             p.returnedMs = now;
             if (!active && !closed) {
                 active = true;

@@ -97,7 +97,7 @@ public final class PeerDatagrams implements AutoCloseable {
 
     /**
      * As {@link #open(PeerSettings, Listener)}, and a silent peer's neighbour entry is resolved afresh once the link is
-     * back ({@link Neighbours}: silence after three heartbeats, looked after for the first two leases of it).
+     * back ({@link Neighbours}: silence after two heartbeats, looked after for the first two leases of it).
      */
     public static PeerDatagrams open(PeerSettings s, Listener listener, vigil.daemon.log.Log log, long leaseMs)
             throws PeerChannelException {
@@ -218,12 +218,21 @@ public final class PeerDatagrams implements AutoCloseable {
      * on the calling thread. One caller at a time.
      */
     public void drain() {
+        drain(Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #drain()}, for a reader that did not watch the socket since {@code unwatchedSinceMs} (this class's
+     * clock: {@code System.nanoTime()} in ms; Long.MAX_VALUE: it watched all along, so what waits arrived just now):
+     * what it reads arrived after that instant, and a peer's silence is judged from there ({@link Neighbours#heard}).
+     */
+    public void drain(long unwatchedSinceMs) {
         try {
             for (int n = 0; n < DRAIN_AT_MOST && !closed && channel.receive(buf.clear()) != null; n++) {
                 buf.flip();
                 byte[] d = new byte[buf.remaining()];
                 buf.get(d);
-                deliver(d);
+                deliver(d, unwatchedSinceMs);
             }
         } catch (IOException | RuntimeException e) {
             // closed meanwhile, or an ICMP error reported on the socket (a peer's port closed): the next read goes on
@@ -244,7 +253,7 @@ public final class PeerDatagrams implements AutoCloseable {
         }
     }
 
-    private void deliver(byte[] d) {
+    private void deliver(byte[] d, long arrivedAfterMs) {
         Unwrapped u = unwrap(d);
         if (u == null || !peers.containsKey(u.from) || !self.equals(u.to)) return;
         if (u.legacy) {
@@ -253,7 +262,7 @@ public final class PeerDatagrams implements AutoCloseable {
             health.received(u.from, u.seq, u.flags, clock.getAsLong());
         }
         Neighbours n = neighbours;
-        if (n != null) n.heard(u.from);
+        if (n != null) n.heard(u.from, arrivedAfterMs);
         try {
             listener.onDatagram(u.from, u.frame);
         } catch (RuntimeException e) {

@@ -27,7 +27,7 @@ class InboxTest {
         peer = DatagramChannel.open();
         inbox.reads(new Inbox.Socket() {
             @Override public SelectableChannel channel() { return socket; }
-            @Override public void drain() {
+            @Override public void drain(long unwatchedSinceMs) {
                 ByteBuffer b = ByteBuffer.allocate(100);
                 try {
                     while (socket.receive(b.clear()) != null) inbox.add("datagram " + new String(b.array(), 0, b.flip().remaining()));
