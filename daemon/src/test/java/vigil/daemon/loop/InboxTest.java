@@ -49,6 +49,24 @@ class InboxTest {
         peer.send(ByteBuffer.wrap(text.getBytes()), socket.getLocalAddress());
     }
 
+    interface Step {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code step} on a thread of its own, {@code ms} from now (another thread than the one that waits). */
+    static Thread after(long ms, Step step) {
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(ms);
+                step.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        t.start();
+        return t;
+    }
+
     /** Polls with {@code waitMs} and says how long it took, in ms, and what came. */
     record Waited(String got, long ms) {}
 
@@ -62,15 +80,7 @@ class InboxTest {
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
     void anElementAddedByAnotherThreadEndsTheWaitAtOnce(boolean watchSocket) throws Exception {
-        Thread adder = new Thread(() -> {
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                return;
-            }
-            inbox.add("probe answer");
-        });
-        adder.start();
+        Thread adder = after(100, () -> inbox.add("probe answer"));
         long t0 = System.nanoTime();
         String got = null;
         while (got == null && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10)) got = inbox.poll(10_000, watchSocket);
@@ -83,15 +93,7 @@ class InboxTest {
     @Test
     void aDatagramEndsTheWaitWhileTheSocketIsWatched() throws Exception {
         assertNull(inbox.poll(1, true)); // the selector is open and watching
-        Thread sender = new Thread(() -> {
-            try {
-                Thread.sleep(100);
-                sendDatagram("heartbeat");
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        sender.start();
+        Thread sender = after(100, () -> sendDatagram("heartbeat"));
         Waited w = poll(10_000, true);
         sender.join();
         assertEquals("datagram heartbeat", w.got());
@@ -105,15 +107,7 @@ class InboxTest {
     @Test
     void aDatagramWaitsForTheNextPollWhileTheSocketIsNotWatched() throws Exception {
         assertNull(inbox.poll(1, false));
-        Thread sender = new Thread(() -> {
-            try {
-                Thread.sleep(50);
-                sendDatagram("acknowledgement");
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        sender.start();
+        Thread sender = after(50, () -> sendDatagram("acknowledgement"));
         Waited w = poll(400, false);
         sender.join();
         assertTrue(w.ms() >= 350, "a datagram ended a wait that did not watch the socket after " + w.ms() + " ms");
