@@ -62,11 +62,6 @@ public final class Neighbours implements AutoCloseable {
     record Entry(String device, boolean resolved) {
     }
 
-    /** A peer is silent once no datagram from it was read for three heartbeats ({@link #kernel} says why three). */
-    static long silentAfterMs(long heartbeatMs) {
-        return 2 * heartbeatMs; // EXPERIMENT
-    }
-
     /** How often a silent peer's entry is looked at: the link's return is noticed within this. */
     static final long POLL_MS = 20;
     /** How long a peer heard again after a silence has its entry looked at (ARP's own retry would take up to 1 s). */
