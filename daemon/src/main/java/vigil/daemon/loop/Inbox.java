@@ -50,6 +50,7 @@ final class Inbox<T> {
     private volatile Selector selector;
     /** How the loop waits, if it does: parked (the socket not watched), or in the selector. */
     private volatile int asleep = AWAKE;
+    /** The loop thread, set at its first park: the only thread that waits (see the class comment). */
     private volatile Thread waiter;
     private Socket socket;
     private boolean closed; // guarded by this: no wakeup of a closed selector (the JDK throws an InternalError)
@@ -95,7 +96,7 @@ final class Inbox<T> {
         if (watchSocket && socket != null) {
             select(waitMs);
         } else {
-            waiter = Thread.currentThread();
+            if (waiter == null) waiter = Thread.currentThread();
             unwatchedSince = System.nanoTime() / 1_000_000;
             asleep = PARKED;
             try {

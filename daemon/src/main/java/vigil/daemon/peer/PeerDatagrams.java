@@ -108,7 +108,7 @@ public final class PeerDatagrams implements AutoCloseable {
 
     /**
      * As {@link #open(PeerSettings, Listener, vigil.daemon.log.Log, long)}, without a receiving thread: the caller reads
-     * the socket, {@link #channel()} telling it when and {@link #drain()} reading (the node loop does, on its own
+     * the socket, {@link #channel()} telling it when and {@link #drain(long)} reading (the node loop does, on its own
      * thread: a wake less per datagram, see {@code vigil.daemon.loop.Inbox}).
      */
     public static PeerDatagrams bind(PeerSettings s, Listener listener, vigil.daemon.log.Log log, long leaseMs)
@@ -207,7 +207,7 @@ public final class PeerDatagrams implements AutoCloseable {
         receiver.start();
     }
 
-    /** The socket (non-blocking), for a caller that reads it itself ({@link #bind}): readable means {@link #drain}. */
+    /** The socket (non-blocking), for a caller that reads it itself ({@link #bind}): readable means {@link #drain(long)}. */
     public java.nio.channels.SelectableChannel channel() {
         return channel;
     }
@@ -215,9 +215,9 @@ public final class PeerDatagrams implements AutoCloseable {
     /**
      * Reads the datagrams waiting in the socket, at most {@link #DRAIN_AT_MOST} (a flood must not hold the node loop in
      * here: the rest wait for the next call), without blocking, and hands each that passes the checks to the listener,
-     * on the calling thread. One caller at a time.
+     * on the calling thread. One caller at a time: the receiving thread of {@link #open}.
      */
-    public void drain() {
+    private void drain() {
         drain(Long.MAX_VALUE);
     }
 
