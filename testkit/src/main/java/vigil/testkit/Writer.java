@@ -18,12 +18,13 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The writer client, a JVM of its own in the client namespace (started by {@link WriterRun}):
  * {@code Writer --hosts A,B,C --port P --out DIR [--write-host H] [--interval-ms 20] [--watch-ms 100]
- * [--deadline-ms 250]}.
+ * [--deadline-ms 250] [--connect-ms 50]}.
  *
  * <p>One numbered row every interval through a pgjdbc URL with {@code targetServerType=primary}; each attempt,
  * connecting included, has a deadline of {@code --deadline-ms} (its sockets are closed by a timer then:
  * {@link DeadlineSockets}; pgjdbc's own timeouts count whole seconds, which would round every outage up to the next
- * second), and a fresh connection follows any error: the multi-host URL over {@code --hosts}, or, with {@code --write-host},
+ * second), a TCP connect unanswered after {@code --connect-ms} is given up (its SYN went where the address no longer is:
+ * {@link DeadlineSockets}), and a fresh connection follows any error: the multi-host URL over {@code --hosts}, or, with {@code --write-host},
  * that one address only (the database VIP: what a client of the cluster uses). The watchers always ask the
  * {@code --hosts} separately, so a split brain stays visible when the writes go through one address. Every attempt becomes one line of
  * {@code DIR/writes.csv}: {@code start_mono_ms,end_mono_ms,ok,seq,host,error}; a seq is acknowledged when its
@@ -48,6 +49,7 @@ public final class Writer {
         long intervalMs = 20;
         long watchMs = 100;
         long deadlineMs = DEFAULT_DEADLINE_MS;
+        int connectMs = DEFAULT_CONNECT_MS;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--hosts" -> hosts = List.of(args[i + 1].split(","));
@@ -57,15 +59,17 @@ public final class Writer {
                 case "--interval-ms" -> intervalMs = Long.parseLong(args[i + 1]);
                 case "--watch-ms" -> watchMs = Long.parseLong(args[i + 1]);
                 case "--deadline-ms" -> deadlineMs = Long.parseLong(args[i + 1]);
+                case "--connect-ms" -> connectMs = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         if (hosts.isEmpty() || out == null) {
             System.err.println("usage: Writer --hosts A,B,C --port P --out DIR [--write-host H] [--interval-ms 20]"
-                    + " [--watch-ms 100] [--deadline-ms 250]");
+                    + " [--watch-ms 100] [--deadline-ms 250] [--connect-ms 50]");
             System.exit(2);
         }
         Files.createDirectories(out);
+        DeadlineSockets.connectMs = connectMs;
         List<Thread> threads = new ArrayList<>();
         Csv watch = new Csv(out.resolve("watch.csv"), "mono_ms,host,answer");
         for (String h : hosts) {
@@ -107,6 +111,11 @@ public final class Writer {
 
     /** An attempt (connect, login, INSERT, commit) that has not ended after this is aborted and counts as failed. */
     static final long DEFAULT_DEADLINE_MS = 250;
+    /**
+     * A TCP connect unanswered after this is given up and the attempt fails (then the next one, at the next interval):
+     * a SYN-ACK on the rig's LAN comes within a millisecond, also on a busy host (see {@link DeadlineSockets}).
+     */
+    static final int DEFAULT_CONNECT_MS = 50;
 
     static Properties props() {
         Properties p = new Properties();
