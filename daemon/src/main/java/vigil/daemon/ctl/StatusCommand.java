@@ -31,7 +31,7 @@ import vigil.protocol.admin.StatusView;
                     + "and the supervisor's last reason, and each data node's row adds PG (primary, standby, "
                     + "stopped, empty, failing, hung, unknown, and on this node's own row frozen: every process of it frozen while its "
                     + "lease is in doubt, see LEASE_IN_DOUBT in the journal; another node out of reach is unknown, with its last known TL and LSN), TL, LSN, LAG (bytes behind the primary's last known "
-                    + "position), SYNC (in the synchronous set), FAIL (local restarts within failure_timeout, this "
+                    + "position), LAG_S (the same in seconds: since this node first saw the primary beyond it), SYNC (in the synchronous set), FAIL (local restarts within failure_timeout, this "
                     + "node only) and PROOF: what proves the node's PostgreSQL cannot write once the node is gone "
                     + "(watchdog-armed: armed when last heard; watchdog: this node has one, armed while it leads; fence: fence "
                     + "agents can turn it off, alone or after the watchdog's word as in watchdog+fence; none: a crash of this node "

@@ -14,7 +14,7 @@ import vigil.protocol.admin.StatusView;
 final class StatusTable {
     private static final String[] COLUMNS = {"NODE", "KIND", "ROLE", "REACHABLE", "LEADER"};
     private static final String[] PG_COLUMNS = {"NODE", "KIND", "ROLE", "REACHABLE", "LEADER", "PG", "TL", "LSN",
-        "LAG", "SYNC", "FAIL", "PROOF"};
+        "LAG", "LAG_S", "SYNC", "FAIL", "PROOF"};
 
     private StatusTable() {
     }
@@ -82,9 +82,10 @@ final class StatusTable {
             row[6] = p == null || p.timeline() == null ? "-" : String.valueOf(p.timeline());
             row[7] = p == null || p.lsn() == null ? "-" : p.lsn();
             row[8] = p == null || p.lagBytes() == null ? "-" : String.valueOf(p.lagBytes());
-            row[9] = p == null ? "-" : p.sync() ? "yes" : "no";
-            row[10] = p == null || p.failcount() == null ? "-" : String.valueOf(p.failcount());
-            row[11] = p == null || p.proof() == null ? "-" : p.proof();
+            row[9] = p == null || p.lagSeconds() == null ? "-" : String.format(java.util.Locale.ROOT, "%.1f", p.lagSeconds());
+            row[10] = p == null ? "-" : p.sync() ? "yes" : "no";
+            row[11] = p == null || p.failcount() == null ? "-" : String.valueOf(p.failcount());
+            row[12] = p == null || p.proof() == null ? "-" : p.proof();
             rows.add(row);
         }
         int[] width = new int[columns.length];

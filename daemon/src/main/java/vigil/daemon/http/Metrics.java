@@ -69,6 +69,10 @@ public final class Metrics implements Log.Tap {
                     .description("how far a standby is behind the primary's last reported position, as this node knows it"
                             + " (NaN when unknown or not a standby)")
                     .register(registry);
+            Gauge.builder("vigil.standby.lag.seconds", this, m -> m.read(s -> lagSecondsOf(s, node))).tag("node", node)
+                    .description("how long ago this node first saw the primary beyond a standby's position: the age of"
+                            + " the oldest WAL the standby lacks (0 when it lacks none known; NaN when unknown or not a standby)")
+                    .register(registry);
         }
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
@@ -95,6 +99,13 @@ public final class Metrics implements Log.Tap {
     private static double lagOf(StatusView s, String node) {
         for (NodeStatusView n : s.nodes()) {
             if (n.name().equals(node) && n.postgres() != null && n.postgres().lagBytes() != null) return n.postgres().lagBytes();
+        }
+        return Double.NaN;
+    }
+
+    private static double lagSecondsOf(StatusView s, String node) {
+        for (NodeStatusView n : s.nodes()) {
+            if (n.name().equals(node) && n.postgres() != null && n.postgres().lagSeconds() != null) return n.postgres().lagSeconds();
         }
         return Double.NaN;
     }

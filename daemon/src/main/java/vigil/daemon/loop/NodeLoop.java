@@ -160,6 +160,8 @@ public final class NodeLoop implements Runnable {
     private final java.util.List<CompletableFuture<Void>> stopWaiters = new java.util.ArrayList<>();
     /** Written by the loop only; volatile so that {@link #snapshot} may read the newest from another thread. */
     private volatile NodeState state;
+    /** When the primary's position reached each value: the standbys' lag in seconds, for status and metrics. */
+    private final PrimaryProgress progress = new PrimaryProgress();
     private final OperatorRequests operators;
     private volatile Vips vips;
     private volatile Fencing fencing;
@@ -331,7 +333,7 @@ public final class NodeLoop implements Runnable {
      * answers the admin socket in the loop's order.
      */
     public StatusView snapshot() {
-        return StatusSnapshot.of(state, config, cluster, members, clock.getAsLong());
+        return StatusSnapshot.of(state, config, cluster, members, clock.getAsLong(), progress);
     }
 
     public CompletableFuture<StatusView> status() {
@@ -504,7 +506,7 @@ public final class NodeLoop implements Runnable {
         } else if (in instanceof Operator o) {
             operators.handle(o.request());
         } else if (in instanceof StatusQuery q) {
-            q.reply().complete(StatusSnapshot.of(state, config, cluster, members, clock.getAsLong()));
+            q.reply().complete(StatusSnapshot.of(state, config, cluster, members, clock.getAsLong(), progress));
         } else if (in instanceof Shutdown s) {
             stopWaiters.add(s.done());
             log.event(Priority.NOTICE, "stopping", "reason", "PLANNED_STOP", "term", state.election().term());
@@ -524,6 +526,10 @@ public final class NodeLoop implements Runnable {
         if (in instanceof Input.Tick) triedUntil = in.now();
         boolean restartGivenUp = state.restart() != null && d.next().restart() == null && !d.next().halted();
         state = d.next();
+        if (config.policy() != null) {
+            var primary = StatusSnapshot.primaryPosition(state);
+            if (primary != null) progress.saw(primary.timeline(), primary.lsn(), in.now());
+        }
         for (Event e : d.events()) {
             if (e instanceof Event.VoteRefused v) {
                 if (sameRefusal(v, lastRefusal)) continue;

@@ -20,6 +20,12 @@ final class StatusSnapshot {
     private StatusSnapshot() {}
 
     static StatusView of(NodeState s, NodeConfig config, String cluster, Set<String> members, long now) {
+        return of(s, config, cluster, members, now, null);
+    }
+
+    /** As above, each standby's lag also in seconds, from {@code progress} (none when null). */
+    static StatusView of(NodeState s, NodeConfig config, String cluster, Set<String> members, long now,
+                         PrimaryProgress progress) {
         ElectionState e = s.election();
         var electorate = config.electorate();
         String leader = e.role() == Role.LEADER ? electorate.self() : e.leader();
@@ -35,7 +41,8 @@ final class StatusSnapshot {
             else if (!up) role = "unknown";
             else if (v.name().equals(leader)) role = "leader";
             else role = v.canLead() ? "follower" : "witness";
-            PgNodeView pg = config.policy() == null || !v.canLead() ? null : pgOf(s, config, v.name(), self, up);
+            PgNodeView pg = config.policy() == null || !v.canLead() ? null
+                    : pgOf(s, config, v.name(), self, up, progress, now);
             return new NodeStatusView(v.name(), v.canLead() ? "data" : "witness", role, up, self, pg);
         }).toList();
         String myRole = electorate.me().canLead() ? e.role().label() : "witness";
@@ -72,7 +79,8 @@ final class StatusSnapshot {
      * This node's PostgreSQL from its own probe; another's from the position it reported in the election (the leader
      * hears every follower; a follower knows what the leader relayed).
      */
-    private static PgNodeView pgOf(NodeState s, NodeConfig config, String name, boolean self, boolean reachable) {
+    private static PgNodeView pgOf(NodeState s, NodeConfig config, String name, boolean self, boolean reachable,
+                                   PrimaryProgress progress, long now) {
         ElectionState e = s.election();
         var record = e.durable().record();
         boolean sync = record.sync().contains(name);
@@ -91,8 +99,10 @@ final class StatusSnapshot {
                 role = "frozen";
             }
             boolean up = v.health() == PgView.Health.UP;
-            return new PgNodeView(role, up ? v.timeline() : null, up ? PgNodeView.lsn(v.lsn()) : null,
-                    lag(primaryPos, up && v.role() == PgView.Role.STANDBY ? v.lsn() : null, up ? v.timeline() : 0),
+            Long standbyAt = up && v.role() == PgView.Role.STANDBY ? v.lsn() : null;
+            Long lag = lag(primaryPos, standbyAt, up ? v.timeline() : 0);
+            return new PgNodeView(role, up ? v.timeline() : null, up ? PgNodeView.lsn(v.lsn()) : null, lag,
+                    lagSeconds(progress, lag, v.timeline(), standbyAt, now),
                     sync, e.own().eligible(), s.supervisor().restarts().size(),
                     withFence(config, name, !config.watchdog().enabled() ? null
                             : s.watchdog().armed() ? "watchdog-armed" : "watchdog", "none"));
@@ -101,8 +111,9 @@ final class StatusSnapshot {
         boolean known = c != null && (c.timeline() > 0 || c.lsn() > 0);
         // An unreachable node is no standby of anyone now: its last known position stays, its role is unknown.
         String role = name.equals(record.primary()) ? "primary" : known && reachable ? "standby" : "unknown";
-        return new PgNodeView(role, known ? c.timeline() : null, known ? PgNodeView.lsn(c.lsn()) : null,
-                known && "standby".equals(role) ? lag(primaryPos, c.lsn(), c.timeline()) : null, sync,
+        Long lag = known && "standby".equals(role) ? lag(primaryPos, c.lsn(), c.timeline()) : null;
+        return new PgNodeView(role, known ? c.timeline() : null, known ? PgNodeView.lsn(c.lsn()) : null, lag,
+                lag == null ? null : lagSeconds(progress, lag, c.timeline(), c.lsn(), now), sync,
                 c != null && c.eligible(), null, withFence(config, name, e.watchdogOf(name) > 0 ? "watchdog-armed" : null, null));
     }
 
@@ -117,6 +128,20 @@ final class StatusSnapshot {
         if (name == null) return null;
         if (name.equals(e.electorate().self())) return e.own();
         return e.known().get(name);
+    }
+
+    /** The primary's position as this node knows it (its own probe on the primary's node), or null. */
+    static Candidacy primaryPosition(NodeState s) {
+        ElectionState e = s.election();
+        String primary = e.durable().record().primary();
+        Candidacy c = primary == null ? null : positionOf(e, primary);
+        return c == null || c.timeline() <= 0 ? null : c;
+    }
+
+    /** The lag in seconds of a standby whose lag in bytes is known ({@link PrimaryProgress}). */
+    private static Double lagSeconds(PrimaryProgress progress, Long lagBytes, long timeline, Long lsn, long now) {
+        if (progress == null || lagBytes == null || lsn == null) return null;
+        return progress.lagSeconds(timeline, lsn, now);
     }
 
     private static Long lag(Candidacy primary, Long lsn, long timeline) {

@@ -19,7 +19,8 @@ class StatusTableTest {
                         new PgNodeView("primary", 3L, PgNodeView.lsn(0x3_0000_2A10L), null, false, true, 1,
                                 "watchdog-armed")),
                 new NodeStatusView("n2", "data", "follower", true, false,
-                        new PgNodeView("standby", 3L, PgNodeView.lsn(0x3_0000_2000L), 0xA10L, true, true, null)),
+                        new PgNodeView("standby", 3L, PgNodeView.lsn(0x3_0000_2000L), 0xA10L, 0.25, true, true, null,
+                                null)),
                 new NodeStatusView("w1", "witness", "witness", true, false)),
                 new PgClusterView("n1", 3, List.of("n2"), true, "PRIMARY_HEALTHY"));
     }
@@ -29,13 +30,14 @@ class StatusTableTest {
         String out = StatusTable.render(clusterWithPrimary());
         assertTrue(out.contains("postgres: primary n1, timeline 3, synchronous [n2], last action PRIMARY_HEALTHY"), out);
         List<String> lines = out.lines().toList();
-        assertEquals(List.of("NODE", "KIND", "ROLE", "REACHABLE", "LEADER", "PG", "TL", "LSN", "LAG", "SYNC", "FAIL",
-                "PROOF"),
+        assertEquals(List.of("NODE", "KIND", "ROLE", "REACHABLE", "LEADER", "PG", "TL", "LSN", "LAG", "LAG_S", "SYNC",
+                "FAIL", "PROOF"),
                 List.of(lines.get(2).trim().split("\\s+")));
-        assertEquals(List.of("n1*", "data", "leader", "yes", "yes", "primary", "3", "3/2A10", "-", "no", "1",
+        assertEquals(List.of("n1*", "data", "leader", "yes", "yes", "primary", "3", "3/2A10", "-", "-", "no", "1",
                 "watchdog-armed"),
                 List.of(lines.get(3).trim().split("\\s+")));
-        assertEquals(List.of("n2", "data", "follower", "yes", "no", "standby", "3", "3/2000", "2576", "yes", "-", "-"),
+        assertEquals(List.of("n2", "data", "follower", "yes", "no", "standby", "3", "3/2000", "2576", "0.3", "yes", "-",
+                "-"),
                 List.of(lines.get(4).trim().split("\\s+")));
         assertTrue(lines.get(5).startsWith("w1 ") && lines.get(5).trim().endsWith("-"), lines.get(5));
     }

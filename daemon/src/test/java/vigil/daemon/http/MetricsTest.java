@@ -24,7 +24,7 @@ class MetricsTest {
             Priority.INFO);
     private StatusView status = new StatusView(1, "n1", "maas", "leader", 7, "n1", 1250, true, 3, 3, List.of(
             new NodeStatusView("n1", "data", "leader", true, true, new PgNodeView("primary", 1L, "0/3000060", null, false, true, 0)),
-            new NodeStatusView("n2", "data", "follower", true, false, new PgNodeView("standby", 1L, "0/3000000", 96L, true, true, null)),
+            new NodeStatusView("n2", "data", "follower", true, false, new PgNodeView("standby", 1L, "0/3000000", 96L, 0.5, true, true, null, null)),
             new NodeStatusView("n3", "data", "unknown", false, false, new PgNodeView("unknown", null, null, null, false, false, null))),
             new PgClusterView("n1", 1, List.of("n2"), true, "PRIMARY_HEALTHY"));
     private final Metrics metrics = new Metrics(() -> status, List.of("n1", "n2", "n3"));
@@ -54,6 +54,8 @@ class MetricsTest {
         assertEquals(0, value(s, "vigil_paused"));
         assertEquals(96, value(s, "vigil_standby_lag_bytes{node=\"n2\"}"));
         assertTrue(Double.isNaN(value(s, "vigil_standby_lag_bytes{node=\"n3\"}")), "unknown is NaN, not 0");
+        assertEquals(0.5, value(s, "vigil_standby_lag_seconds{node=\"n2\"}"));
+        assertTrue(Double.isNaN(value(s, "vigil_standby_lag_seconds{node=\"n1\"}")), "the primary is no standby: NaN");
         assertTrue(s.contains("jvm_memory_used_bytes{area=\"heap\"") && s.contains("process_uptime_seconds"), "JVM metrics too");
         status = new StatusView(1, "n1", "maas", "follower", 8, "n2", 0, true, 3, 2, status.nodes(), status.postgres());
         String later = metrics.scrape();

@@ -99,7 +99,30 @@ class HttpChecksIT extends PgClusterIT {
         String metrics = body(p, "/metrics");
         assertTrue(metrics.contains("vigil_leader 1.0") && metrics.contains("vigil_postgres_primary 1.0")
                 && metrics.contains("vigil_standby_lag_bytes{node=\"" + standbys.get(0) + "\"}"), metrics);
+        // A streaming standby of a quiet primary lacks nothing the leader saw it write: its lag in seconds is a
+        // number, 0 or a probe's worth (polled: the leader learns the standby's position with its acknowledgements).
+        String series = "vigil_standby_lag_seconds{node=\"" + standbys.get(0) + "\"} ";
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        double lagS = lagSeconds(metrics, series);
+        while (!(lagS >= 0 && lagS < 5) && System.nanoTime() < until) {
+            sleepMs(200);
+            metrics = body(p, "/metrics");
+            lagS = lagSeconds(metrics, series);
+        }
+        assertTrue(lagS >= 0 && lagS < 5, series + "= " + lagS + " in:\n" + metrics);
         assertTrue(body(standbys.get(0), "/metrics").contains("vigil_leader 0.0"));
+    }
+
+    /** The value of one metric series (NaN when it is missing or not a number). */
+    private static double lagSeconds(String metrics, String series) {
+        int at = metrics.indexOf(series);
+        if (at < 0) return Double.NaN;
+        int end = metrics.indexOf('\n', at);
+        try {
+            return Double.parseDouble(metrics.substring(at + series.length(), end < 0 ? metrics.length() : end).trim());
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
     }
 
     @Test

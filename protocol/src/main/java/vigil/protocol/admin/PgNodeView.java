@@ -11,6 +11,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * @param role      {@code primary}, {@code standby}, {@code down}, {@code hung} or {@code unknown}
  * @param lsn       the flush LSN of a primary or the received LSN of a standby, as PostgreSQL writes it (X/Y)
  * @param lagBytes  how far behind the primary's last known position, when both are known
+ * @param lagSeconds how long ago the answering daemon first saw the primary beyond this standby's position (0 when it
+ *                  never did, so at most a probe or heartbeat late), when {@code lagBytes} is known; null otherwise, and
+ *                  from a daemon older than the field
  * @param sync      named in the cluster record's synchronous set
  * @param eligible  could be promoted now
  * @param failcount local restarts within failure_timeout (the answering node only)
@@ -19,22 +22,29 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  *                  when it leads), {@code none} (the answering node has none: a crash of it as primary waits for a
  *                  proof), or null when not known (another node that has not announced an armed watchdog)
  */
-@JsonPropertyOrder({"role", "timeline", "lsn", "lag_bytes", "sync", "eligible", "failcount", "proof"})
+@JsonPropertyOrder({"role", "timeline", "lsn", "lag_bytes", "lag_seconds", "sync", "eligible", "failcount", "proof"})
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record PgNodeView(
         @JsonProperty("role") String role,
         @JsonProperty("timeline") Long timeline,
         @JsonProperty("lsn") String lsn,
         @JsonProperty("lag_bytes") Long lagBytes,
+        @JsonProperty("lag_seconds") Double lagSeconds,
         @JsonProperty("sync") boolean sync,
         @JsonProperty("eligible") boolean eligible,
         @JsonProperty("failcount") Integer failcount,
         @JsonProperty("proof") String proof) {
 
-    /** Without the proof (not known). */
+    /** Without the lag in seconds (not known). */
+    public PgNodeView(String role, Long timeline, String lsn, Long lagBytes, boolean sync, boolean eligible,
+                      Integer failcount, String proof) {
+        this(role, timeline, lsn, lagBytes, null, sync, eligible, failcount, proof);
+    }
+
+    /** Without the lag in seconds and the proof (not known). */
     public PgNodeView(String role, Long timeline, String lsn, Long lagBytes, boolean sync, boolean eligible,
                       Integer failcount) {
-        this(role, timeline, lsn, lagBytes, sync, eligible, failcount, null);
+        this(role, timeline, lsn, lagBytes, null, sync, eligible, failcount, null);
     }
 
     /** PostgreSQL's own notation of an LSN: high and low 32 bits in hex. */

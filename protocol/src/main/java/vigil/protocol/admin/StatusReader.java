@@ -61,8 +61,8 @@ final class StatusReader {
 
     private static PgNodeView pgNode(JsonNode o, String p) {
         return new PgNodeView(text(o, p, "role", false), boxedLong(o, p, "timeline"), text(o, p, "lsn", false),
-                boxedLong(o, p, "lag_bytes"), bool(o, p, "sync"), bool(o, p, "eligible"),
-                boxedInt(o, p, "failcount"), text(o, p, "proof", false));
+                boxedLong(o, p, "lag_bytes"), optional(o, "lag_seconds") ? boxedDouble(o, p, "lag_seconds") : null,
+                bool(o, p, "sync"), bool(o, p, "eligible"), boxedInt(o, p, "failcount"), text(o, p, "proof", false));
     }
 
     private static TrackedView tracked(JsonNode o, String p) {
@@ -128,6 +128,13 @@ final class StatusReader {
     private static Long boxedLong(JsonNode o, String p, String field) {
         JsonNode v = present(o, p, field);
         return v.isNull() ? null : longInteger(v, p, field);
+    }
+
+    private static Double boxedDouble(JsonNode o, String p, String field) {
+        JsonNode v = present(o, p, field);
+        if (v.isNull()) return null;
+        if (!v.isNumber()) throw wrong(p, field, "a number", v);
+        return v.doubleValue();
     }
 
     private static int integer(JsonNode v, String p, String field) {

@@ -83,6 +83,7 @@ final class StatusWriter {
         o.put("timeline", p.timeline());
         o.put("lsn", p.lsn());
         o.put("lag_bytes", p.lagBytes());
+        o.put("lag_seconds", p.lagSeconds());
         o.put("sync", p.sync());
         o.put("eligible", p.eligible());
         o.put("failcount", p.failcount());

@@ -21,6 +21,8 @@ class StatusWriterTest {
     static final NodeStatusView N1 = new NodeStatusView("n1", "data", "leader", true, true, PRIMARY);
     static final NodeStatusView N2 = new NodeStatusView("n2", "data", "follower", false, false, UNKNOWN);
     static final NodeStatusView W1 = new NodeStatusView("w1", "witness", "unknown", false, false);
+    static final NodeStatusView N3 = new NodeStatusView("n3", "data", "follower", true, false,
+            new PgNodeView("standby", 3L, "0/3000000", 328L, 0.25, true, true, null, null));
 
     /** Every field set, every optional part present. */
     static StatusView full() {
@@ -29,7 +31,7 @@ class StatusWriterTest {
         List<ServiceOutcomeView> services = List.of(
                 new ServiceOutcomeView("restart apache2", "acquired", "db", true, 0, 1, 1_796_000_000_000L, "done"),
                 new ServiceOutcomeView("reload squid", "promoted", null, false, 3, 2, 1_796_000_000_001L, null));
-        return new StatusView(1, "n1", "maas", "leader", 7, "n1", 1312, true, 3, 2, List.of(N1, N2, W1), pg,
+        return new StatusView(1, "n1", "maas", "leader", 7, "n1", 1312, true, 3, 2, List.of(N1, N2, W1, N3), pg,
                 services, "to n2 at 2026-12-03T10:00:00Z");
     }
 
@@ -53,6 +55,19 @@ class StatusWriterTest {
             assertEquals(JsonTrees.write(bound, true), JsonTrees.write(byHand, true));
             assertEquals(v, StatusReader.status(byHand), "read back");
         }
+    }
+
+    /** A daemon older than {@code lag_seconds} does not send it: read as unknown, the rest as before. */
+    @Test
+    void aStatusWithoutTheLagInSecondsReadsItAsUnknown() {
+        JsonNode t = StatusWriter.tree(full());
+        for (JsonNode n : t.get("nodes")) {
+            if (n.hasNonNull("postgres")) ((com.fasterxml.jackson.databind.node.ObjectNode) n.get("postgres")).remove("lag_seconds");
+        }
+        StatusView read = StatusReader.status(t);
+        assertEquals(null, read.nodes().get(3).postgres().lagSeconds());
+        assertEquals(328L, read.nodes().get(3).postgres().lagBytes());
+        assertEquals(0.25, full().nodes().get(3).postgres().lagSeconds());
     }
 
     @Test
