@@ -14,9 +14,9 @@ import vigil.protocol.admin.StatusView;
 /** {@code vigilctl status}: the daemon's own view, as a table or as the daemon's JSON. */
 @Command(name = "status",
         sortOptions = false,
-        header = "Show this node's (or with --node, another node's) view of the cluster.",
+        header = "Show this node's (or with --node, another node's; with --all, every node's) view of the cluster.",
         synopsisHeading = "%nUsage: ",
-        customSynopsis = "vigilctl [--socket PATH] status [--node NODE] [--json]",
+        customSynopsis = "vigilctl [--socket PATH] status [--node NODE | --all] [--json]",
         descriptionHeading = "%nDescription:%n",
         description = {
             "Asks the local vigild for its view of the cluster. The first line gives the cluster name, this node and "
@@ -43,6 +43,13 @@ import vigil.protocol.admin.StatusView;
             "This is one daemon's view, not a consensus: during a partition two nodes may disagree, which is "
                     + "exactly what this command is for. Compare every node's: with --node the local vigild forwards the "
                     + "request to NODE's over the peer channel and prints NODE's view.",
+            "",
+            "With --all, vigilctl asks this node, then every other member through it, one after the other (each "
+                    + "within the timeout). The table is this node's, but each node's FAIL is that node's own count; "
+                    + "a block follows with, per node, what only that node knows of itself: its role, its PostgreSQL, "
+                    + "the VIPs it holds, its failcount, its supervisor's last reason and its service actions' last "
+                    + "outcomes, or why it did not answer. With --json: {\"views\": {NODE: its status object, ...}, "
+                    + "\"unanswered\": {NODE: why, ...}}. A node that does not answer does not change the exit code.",
         },
         optionListHeading = "%nOptions:%n",
         exitCodeListHeading = "%nExit codes:%n",
@@ -57,6 +64,7 @@ import vigil.protocol.admin.StatusView;
             "  vigilctl status",
             "  vigilctl status --json | jq -r .leader",
             "  vigilctl status --node n2",
+            "  vigilctl status --all",
         })
 final class StatusCommand extends CtlCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the daemon's status object as JSON (one document) instead of a table.")
@@ -66,9 +74,59 @@ final class StatusCommand extends CtlCommand implements Callable<Integer> {
             + "(default: this node's).")
     String node;
 
+    @Option(names = "--all", description = "Every member's own view, asked through this node, merged (see above).")
+    boolean all;
+
     @Override
     public Integer call() {
+        if (all && node != null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--all and --node exclude each other");
+        }
+        if (all) return showAll(parent.socket(), json, parent.timeout(), spec.commandLine().getOut(),
+                spec.commandLine().getErr());
         return show(parent.socket(), json, parent.timeout(), spec.commandLine().getOut(), spec.commandLine().getErr(), node);
+    }
+
+    /** {@code --all}: this node's status, then every other member's through it. */
+    static int showAll(Path socket, boolean json, java.time.Duration timeout, PrintWriter out, PrintWriter err) {
+        AdminCall first = AdminCall.ask(socket, AdminRequest.of(AdminCommand.STATUS), timeout, err);
+        if (!first.ok()) return first.exit();
+        Decoded<StatusView> local = AdminCodec.decodeResult(first.result(), StatusView.class);
+        if (!local.isValid()) {
+            err.println("vigilctl: unusable status from vigild at " + socket + ": " + local.error().message());
+            return Vigilctl.EXIT_DAEMON_ERROR;
+        }
+        java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> raw = new java.util.LinkedHashMap<>();
+        java.util.Map<String, StatusView> own = new java.util.LinkedHashMap<>();
+        java.util.Map<String, String> unanswered = new java.util.LinkedHashMap<>();
+        raw.put(local.value().node(), first.result());
+        own.put(local.value().node(), local.value());
+        for (vigil.protocol.admin.NodeStatusView n : local.value().nodes()) {
+            if (n.self()) continue;
+            java.io.StringWriter why = new java.io.StringWriter();
+            AdminCall call = AdminCall.ask(socket, AdminRequest.of(AdminCommand.STATUS, java.util.Map.of("node", n.name())),
+                    timeout, new PrintWriter(why, true));
+            Decoded<StatusView> v = call.ok() ? AdminCodec.decodeResult(call.result(), StatusView.class) : null;
+            if (v != null && v.isValid()) {
+                raw.put(n.name(), call.result());
+                own.put(n.name(), v.value());
+            } else {
+                unanswered.put(n.name(), v != null ? "unusable status: " + v.error().message()
+                        : why.toString().strip().replaceFirst("^vigilctl: ", ""));
+            }
+        }
+        if (json) {
+            var f = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+            var o = f.objectNode();
+            var views = o.putObject("views");
+            raw.forEach(views::set);
+            var missing = o.putObject("unanswered");
+            unanswered.forEach(missing::put);
+            out.println(AdminCodec.toPrettyJson(o));
+            return Vigilctl.EXIT_OK;
+        }
+        out.print(StatusTable.renderAll(local.value(), own, unanswered));
+        return Vigilctl.EXIT_OK;
     }
 
     /** Asks for the status and prints it; returns the exit code. Also the fast path of {@link Vigilctl#run}. */

@@ -55,12 +55,7 @@ final class StatusTable {
             }
         }
         for (vigil.protocol.admin.ServiceOutcomeView o : s.services()) {
-            out.append("service action ").append(o.action()).append(" (").append(o.trigger())
-                    .append(o.vip() == null || o.vip().isEmpty() ? "" : " " + o.vip()).append("): ")
-                    .append(o.ok() ? "ok" : "FAILED").append(", exit ").append(o.exit()).append(", ")
-                    .append(o.attempts()).append(o.attempts() == 1 ? " attempt" : " attempts").append(", at ")
-                    .append(java.time.Instant.ofEpochMilli(o.atEpochMs()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
-                    .append(o.ok() || o.detail() == null || o.detail().isEmpty() ? "" : ": " + o.detail()).append('\n');
+            out.append(serviceLine(o)).append('\n');
         }
         String[] columns = pg ? PG_COLUMNS : COLUMNS;
         List<String[]> rows = new ArrayList<>();
@@ -106,5 +101,68 @@ final class StatusTable {
         }
         out.append("(* = this node)\n");
         return out.toString();
+    }
+
+    /** One service action's last outcome, as {@code status} prints it (without the newline). */
+    static String serviceLine(vigil.protocol.admin.ServiceOutcomeView o) {
+        return "service action " + o.action() + " (" + o.trigger()
+                + (o.vip() == null || o.vip().isEmpty() ? "" : " " + o.vip()) + "): "
+                + (o.ok() ? "ok" : "FAILED") + ", exit " + o.exit() + ", "
+                + o.attempts() + (o.attempts() == 1 ? " attempt" : " attempts") + ", at "
+                + java.time.Instant.ofEpochMilli(o.atEpochMs()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                + (o.ok() || o.detail() == null || o.detail().isEmpty() ? "" : ": " + o.detail());
+    }
+
+    /**
+     * {@code status --all}: {@code local}'s table, each node's FAIL from that node's own view ({@code own}, by name),
+     * then one line per node with what only that node knows of itself (the VIPs it holds, its failcount, its
+     * supervisor's last reason, its service actions' last outcomes), or why it did not answer.
+     */
+    static String renderAll(StatusView local, java.util.Map<String, StatusView> own,
+                            java.util.Map<String, String> unanswered) {
+        List<NodeStatusView> rows = new ArrayList<>();
+        for (NodeStatusView n : local.nodes()) {
+            PgNodeView ownPg = selfPg(own.get(n.name()));
+            PgNodeView p = n.postgres();
+            if (p != null && ownPg != null) {
+                p = new PgNodeView(p.role(), p.timeline(), p.lsn(), p.lagBytes(), p.lagSeconds(), p.sync(), p.eligible(),
+                        ownPg.failcount(), p.proof());
+            }
+            rows.add(new NodeStatusView(n.name(), n.kind(), n.role(), n.reachable(), n.self(), p));
+        }
+        StatusView merged = new StatusView(local.version(), local.node(), local.cluster(), local.role(), local.term(),
+                local.leader(), local.leaseRemainingMs(), local.quorum(), local.voters(), local.reachableVoters(), rows,
+                local.postgres(), List.of(), local.scheduledSwitchover());
+        StringBuilder out = new StringBuilder(render(merged));
+        out.append("each node's own view:\n");
+        for (NodeStatusView n : local.nodes()) {
+            StatusView v = own.get(n.name());
+            out.append("  ").append(n.name()).append(": ");
+            if (v == null) {
+                out.append("no answer: ").append(unanswered.getOrDefault(n.name(), "not asked")).append('\n');
+                continue;
+            }
+            List<String> parts = new ArrayList<>();
+            parts.add(v.role());
+            if (v.postgres() != null) {
+                PgNodeView self = selfPg(v);
+                parts.add("PostgreSQL " + (self == null ? "-" : self.role()));
+                if (v.postgres().vips() != null) parts.add("VIPs " + v.postgres().vips());
+                if (self != null && self.failcount() != null) parts.add("failcount " + self.failcount());
+                parts.add("last action " + (v.postgres().reason() == null ? "none" : v.postgres().reason()));
+            }
+            out.append(String.join(", ", parts)).append('\n');
+            for (vigil.protocol.admin.ServiceOutcomeView o : v.services()) {
+                out.append("    ").append(serviceLine(o)).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    /** The PostgreSQL of the node that answered {@code v}, from its own row; null when none. */
+    private static PgNodeView selfPg(StatusView v) {
+        if (v == null) return null;
+        for (NodeStatusView n : v.nodes()) if (n.self()) return n.postgres();
+        return null;
     }
 }

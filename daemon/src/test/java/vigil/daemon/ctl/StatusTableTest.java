@@ -42,6 +42,33 @@ class StatusTableTest {
         assertTrue(lines.get(5).startsWith("w1 ") && lines.get(5).trim().endsWith("-"), lines.get(5));
     }
 
+    /**
+     * {@code status --all}: the asked node's table with each node's own failcount, then what only each node knows of
+     * itself (its VIPs, failcount, last reason, service actions), or why it did not answer.
+     */
+    @Test
+    void everyNodesOwnViewFillsWhatOnlyItKnows() {
+        StatusView local = clusterWithPrimary().withServices(List.of(new vigil.protocol.admin.ServiceOutcomeView(
+                "restart apache2", "acquired", "db", true, 0, 1, 1_764_500_000_000L, "")));
+        StatusView n2 = new StatusView(1, "n2", "maas", "follower", 7, "n1", 0, true, 3, 3, List.of(
+                new NodeStatusView("n1", "data", "leader", true, false,
+                        new PgNodeView("primary", 3L, PgNodeView.lsn(0x3_0000_2A10L), null, false, true, null)),
+                new NodeStatusView("n2", "data", "follower", true, true,
+                        new PgNodeView("standby", 3L, PgNodeView.lsn(0x3_0000_2000L), 0xA10L, true, true, 2))),
+                new PgClusterView("n1", 3, List.of("n2"), true, "STANDBY_HEALTHY", "not held"));
+        String out = StatusTable.renderAll(local, java.util.Map.of("n1", local, "n2", n2),
+                java.util.Map.of("w1", "no reply within 5 s"));
+        List<String> lines = out.lines().toList();
+        assertEquals(List.of("n2", "data", "follower", "yes", "no", "standby", "3", "3/2000", "2576", "0.3", "yes", "2",
+                "-"), List.of(lines.get(4).trim().split("\\s+")), "n2's FAIL is its own count");
+        assertTrue(out.contains("each node's own view:\n"
+                + "  n1: leader, PostgreSQL primary, failcount 1, last action PRIMARY_HEALTHY\n"
+                + "    service action restart apache2 (acquired db): ok, exit 0, 1 attempt, at 2025-11-30T10:53:20Z\n"
+                + "  n2: follower, PostgreSQL standby, VIPs not held, failcount 2, last action STANDBY_HEALTHY\n"
+                + "  w1: no answer: no reply within 5 s\n"), out);
+        assertEquals(1, out.split("service action restart apache2", -1).length - 1, "the local outcomes once, in the block");
+    }
+
     @Test
     void showsTheSwitchoverHeldForLater() {
         assertFalse(StatusTable.render(clusterWithPrimary()).contains("switchover scheduled"));

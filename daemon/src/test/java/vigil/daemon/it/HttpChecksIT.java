@@ -110,6 +110,14 @@ class HttpChecksIT extends PgClusterIT {
             lagS = lagSeconds(metrics, series);
         }
         assertTrue(lagS >= 0 && lagS < 5, series + "= " + lagS + " in:\n" + metrics);
+        // vigilctl status --all on a standby: every node answers through it, each with its own failcount.
+        String all = cluster.vigilctl(standbys.get(0), "status", "--all").orThrow("vigilctl status --all").output();
+        for (String n : cluster.nodes()) {
+            assertTrue(all.contains("\n  " + n + ": " + (n.equals(p) ? "leader, PostgreSQL primary" : "follower, PostgreSQL standby")),
+                    all);
+            String row = all.lines().filter(l -> l.startsWith(n + " ") || l.startsWith(n + "* ")).findFirst().orElseThrow();
+            assertTrue(row.trim().split("\\s+")[11].matches("[0-9]+"), "FAIL of " + n + " from its own view: " + row);
+        }
         assertTrue(body(standbys.get(0), "/metrics").contains("vigil_leader 0.0"));
     }
 
