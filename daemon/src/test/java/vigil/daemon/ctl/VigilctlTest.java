@@ -112,6 +112,36 @@ class VigilctlTest {
         assertEquals(sent.fieldNames().next(), printed.fieldNames().next(), "field order kept");
     }
 
+    /** {@code status --all}: this node's view, then each other member's through it; one that fails is named with why. */
+    @Test
+    void statusAllAsksEveryMemberThroughThisNode() throws Exception {
+        StatusView n2 = new StatusView(1, "n2", "maas", "follower", 7, "n1", 0, true, 3, 2, List.of(
+                new NodeStatusView("n1", "data", "leader", true, false),
+                new NodeStatusView("n2", "data", "follower", true, true),
+                new NodeStatusView("w1", "witness", "unknown", false, false)));
+        List<Object> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Path socket = serve(request -> {
+            Object node = request.args().get("node");
+            asked.add(node == null ? "self" : node);
+            if (node == null) return CompletableFuture.completedFuture(AdminReply.success(VIEW));
+            if ("n2".equals(node)) return CompletableFuture.completedFuture(AdminReply.success(n2));
+            return CompletableFuture.completedFuture(AdminReply.failure(vigil.protocol.admin.ErrorCode.INTERNAL,
+                    "w1 did not answer within 2000 ms"));
+        });
+        Run human = run("--socket", socket.toString(), "status", "--all");
+        assertEquals(0, human.code(), human.err());
+        assertEquals(List.of("self", "n2", "w1"), asked, "this node first, then every other member through it");
+        assertTrue(human.out().contains("each node's own view:\n  n1: leader\n  n2: follower\n  w1: no answer: vigild refused"
+                + " status: INTERNAL: w1 did not answer within 2000 ms\n"), human.out());
+        Run json = run("--socket", socket.toString(), "status", "--all", "--json");
+        assertEquals(0, json.code(), json.err());
+        JsonNode printed = new ObjectMapper().readTree(json.out());
+        assertEquals(VIEW, AdminCodec.decodeResult(printed.get("views").get("n1"), StatusView.class).orThrow());
+        assertEquals(n2, AdminCodec.decodeResult(printed.get("views").get("n2"), StatusView.class).orThrow());
+        assertTrue(printed.get("unanswered").get("w1").asText().contains("w1 did not answer"), json.out());
+        assertEquals(2, run("--socket", socket.toString(), "status", "--all", "--node", "n2").code(), "one or the other");
+    }
+
     @Test
     void confirmDownNeedsYesAndSendsTheNodeAndTheOperator() {
         List<AdminRequest> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
