@@ -19,6 +19,7 @@ import java.util.function.ToDoubleFunction;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
 import vigil.protocol.admin.NodeStatusView;
+import vigil.protocol.admin.PgNodeView;
 import vigil.protocol.admin.StatusView;
 
 /**
@@ -65,11 +66,13 @@ public final class Metrics implements Log.Tap {
                 s -> s.postgres() != null && s.postgres().vips() != null
                         && (s.postgres().vips().equals("held") || s.postgres().vips().startsWith("kept")) ? 1 : 0);
         for (String node : dataNodes) {
-            Gauge.builder("vigil.standby.lag", this, m -> m.read(s -> lagOf(s, node))).tag("node", node).baseUnit("bytes")
+            Gauge.builder("vigil.standby.lag", this, m -> m.read(s -> pgOf(s, node, PgNodeView::lagBytes))).tag("node", node)
+                    .baseUnit("bytes")
                     .description("how far a standby is behind the primary's last reported position, as this node knows it"
                             + " (NaN when unknown or not a standby)")
                     .register(registry);
-            Gauge.builder("vigil.standby.lag.seconds", this, m -> m.read(s -> lagSecondsOf(s, node))).tag("node", node)
+            Gauge.builder("vigil.standby.lag.seconds", this, m -> m.read(s -> pgOf(s, node, PgNodeView::lagSeconds)))
+                    .tag("node", node)
                     .description("how long ago this node first saw the primary beyond a standby's position: the age of"
                             + " the oldest WAL the standby lacks (0 when it lacks none known; NaN when unknown or not a standby)")
                     .register(registry);
@@ -96,16 +99,13 @@ public final class Metrics implements Log.Tap {
         return "";
     }
 
-    private static double lagOf(StatusView s, String node) {
+    /** A figure of {@code node}'s PostgreSQL as this node knows it; NaN when unknown. */
+    private static double pgOf(StatusView s, String node, java.util.function.Function<PgNodeView, Number> figure) {
         for (NodeStatusView n : s.nodes()) {
-            if (n.name().equals(node) && n.postgres() != null && n.postgres().lagBytes() != null) return n.postgres().lagBytes();
-        }
-        return Double.NaN;
-    }
-
-    private static double lagSecondsOf(StatusView s, String node) {
-        for (NodeStatusView n : s.nodes()) {
-            if (n.name().equals(node) && n.postgres() != null && n.postgres().lagSeconds() != null) return n.postgres().lagSeconds();
+            if (n.name().equals(node) && n.postgres() != null) {
+                Number v = figure.apply(n.postgres());
+                return v == null ? Double.NaN : v.doubleValue();
+            }
         }
         return Double.NaN;
     }

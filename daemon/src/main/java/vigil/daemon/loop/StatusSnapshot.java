@@ -19,11 +19,7 @@ import vigil.protocol.admin.StatusView;
 final class StatusSnapshot {
     private StatusSnapshot() {}
 
-    static StatusView of(NodeState s, NodeConfig config, String cluster, Set<String> members, long now) {
-        return of(s, config, cluster, members, now, null);
-    }
-
-    /** As above, each standby's lag also in seconds, from {@code progress} (none when null). */
+    /** Each standby's lag also in seconds, from {@code progress} (none when null). */
     static StatusView of(NodeState s, NodeConfig config, String cluster, Set<String> members, long now,
                          PrimaryProgress progress) {
         ElectionState e = s.election();
