@@ -56,6 +56,14 @@ public final class Supervisor {
         return Restart.refusal(s, e, p, now);
     }
 
+    /**
+     * Why this node is not a candidate for primary now, with its cause (a ban, how far behind, which check failed),
+     * or null when it is one: the same rule the step applies ({@link Fitness}), for {@code vigilctl status}.
+     */
+    public static String whyNotCandidate(SupervisorState s, ElectionState e, HaPolicy p, long now) {
+        return Fitness.assess(new HaStep(s, e, p, now)).why();
+    }
+
     /** {@link OrderedFailover#ORDER_MS}. */
     public static final long FAILOVER_ORDER_MS = OrderedFailover.ORDER_MS;
 
