@@ -135,7 +135,12 @@ final class AdminCommands {
             case HISTORY -> onNode(request, () -> history(request));
             case CLEANUP -> onNode(request, () -> cleanup(request));
             // a cancel is for the node that holds the switchover, leader or not; all else is the leader's
-            case SWITCHOVER -> holdsWhatIsCancelled(request) ? switchover(request) : onLeader(request, () -> switchover(request));
+            case SWITCHOVER -> {
+                // a bad argument is refused where it was given, before it is passed on
+                String bad = badPurpose(request);
+                if (bad != null) yield done(AdminReply.failure(ErrorCode.BAD_REQUEST, bad));
+                yield holdsWhatIsCancelled(request) ? switchover(request) : onLeader(request, () -> switchover(request));
+            }
             case FAILOVER -> failover(request);
             case PAUSE -> onLeader(request, () -> pause(request, true));
             case RESUME -> onLeader(request, () -> pause(request, false));
@@ -146,6 +151,16 @@ final class AdminCommands {
             case RESTART_DAEMON -> restartDaemon(request);
             case SIMULATE -> simulate(request);
         };
+    }
+
+    /** Why a switchover's {@code purpose} argument is not one of the known words, or null. */
+    private static String badPurpose(AdminRequest request) {
+        try {
+            vigil.protocol.admin.SwitchoverPurpose.of(text(request, "purpose"));
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
     }
 
     /**
@@ -343,7 +358,7 @@ final class AdminCommands {
             }
             return done(scheduled.schedule(to, at, who));
         }
-        return loop.switchover(to, who)
+        return loop.switchover(to, who, vigil.protocol.admin.SwitchoverPurpose.of(text(request, "purpose")))
                 .thenApplyAsync(b -> AdminReply.success(Map.of("accepted", true, "from", node, "target", b.target(),
                         "term", b.term(), "detail", "switchover from " + node + " to " + b.target() + " begun for " + who
                                 + " (" + node + " leads term " + b.term() + "): CHECKPOINT, clean shutdown, then"

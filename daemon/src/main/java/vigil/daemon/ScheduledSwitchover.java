@@ -100,6 +100,7 @@ final class ScheduledSwitchover implements AutoCloseable {
         }
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("operator", operator + " (scheduled for " + at.truncatedTo(ChronoUnit.SECONDS) + ")");
+        args.put("purpose", vigil.protocol.admin.SwitchoverPurpose.SCHEDULED.word());
         if (target != null) args.put("to", target);
         ask.apply(AdminRequest.of(AdminCommand.SWITCHOVER, args)).whenComplete((reply, e) -> {
             String outcome = e != null ? String.valueOf(e.getMessage()) : reply.ok() ? reply.result().path("detail").asText()

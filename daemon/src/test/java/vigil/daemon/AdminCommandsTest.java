@@ -99,4 +99,14 @@ class AdminCommandsTest {
         assertEquals(ErrorCode.BAD_REQUEST, r.error().code());
         assertEquals("forwarded_by is set by vigild on the peer channel only, not by a client", r.error().message());
     }
+
+    /** A switchover's purpose is one of the words metrics count it by; another is refused before anything is asked. */
+    @Test
+    void aSwitchoverWithAnUnknownPurposeIsRefused() {
+        AdminReply r = ask("switchover", Map.of("operator", "alice", "purpose", "whim"));
+        assertFalse(r.ok());
+        assertEquals(ErrorCode.BAD_REQUEST, r.error().code());
+        assertEquals("purpose must be one of operator, scheduled, rolling-restart, restart-daemon, got whim",
+                r.error().message());
+    }
 }

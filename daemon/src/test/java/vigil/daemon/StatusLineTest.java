@@ -35,6 +35,16 @@ class StatusLineTest {
     }
 
     @Test
+    void aStandbyThatIsNoCandidateSaysWhy() {
+        StatusView s = new StatusView(1, "n2", "maas", "follower", 3, "n1", 0, true, 3, 3, List.of(
+                new NodeStatusView("n2", "data", "follower", true, true, new PgNodeView("standby", 1L, "0/3000060", 0L,
+                        null, false, false, 0, null, "banned by an operator (vigilctl unban n2)"))),
+                new PgClusterView("n1", 1, List.of(), false, "STANDBY_HEALTHY"));
+        assertEquals("follower in term 3, leader n1; quorum 3/3; PostgreSQL standby, primary n1 (STANDBY_HEALTHY); not a"
+                + " candidate: banned by an operator (vigilctl unban n2)", StatusLine.of(s));
+    }
+
+    @Test
     void withoutPostgresOnlyTheElection() {
         StatusView s = new StatusView(1, "w1", "maas", "follower", 2, "n1", 0, true, 3, 3, List.of(
                 new NodeStatusView("w1", "witness", "follower", true, true)));

@@ -107,8 +107,8 @@ final class RestartDaemonCommand extends CtlCommand implements Callable<Integer>
      * restarting as a standby, until it reports healthy (a restart is refused while that action runs).
      */
     private int switchOver(String node, long timeline, long start, long deadline, PrintWriter out, PrintWriter err) {
-        AdminCall sw = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.SWITCHOVER,
-                Map.of("operator", Operator.name())), parent.timeout(), err);
+        AdminCall sw = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.SWITCHOVER, Map.of("operator",
+                Operator.name(), "purpose", vigil.protocol.admin.SwitchoverPurpose.RESTART_DAEMON.word())), parent.timeout(), err);
         if (!sw.ok()) return sw.exit();
         out.println(sw.result().path("detail").asText());
         out.flush();

@@ -147,8 +147,8 @@ final class RestartPgCommand extends CtlCommand implements Callable<Integer> {
     /** Hands the primary role away from {@code primary} to the best standby and waits for the new primary. */
     private int switchOver(String primary, long timelineBefore) {
         long begun = System.nanoTime();
-        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.SWITCHOVER,
-                Map.of("operator", Operator.name())), parent.timeout(), err);
+        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.SWITCHOVER, Map.of("operator",
+                Operator.name(), "purpose", vigil.protocol.admin.SwitchoverPurpose.ROLLING_RESTART.word())), parent.timeout(), err);
         if (!call.ok()) return call.exit();
         out.println(call.result().path("detail").asText());
         out.flush();

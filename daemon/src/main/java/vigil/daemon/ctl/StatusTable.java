@@ -9,7 +9,7 @@ import vigil.protocol.admin.StatusView;
 /**
  * The human rendering of {@code status}: one header line with what an operator asks first (who leads,
  * in which term, is there a quorum), then one row per configured node. Cells are never blank so the
- * table stays easy to read with {@code awk}.
+ * table stays easy to read with {@code awk}. Below it, one line per data node that could not be promoted now, with why.
  */
 final class StatusTable {
     private static final String[] COLUMNS = {"NODE", "KIND", "ROLE", "REACHABLE", "LEADER"};
@@ -100,6 +100,14 @@ final class StatusTable {
             out.append(line).append('\n');
         }
         out.append("(* = this node)\n");
+        if (pg) {
+            for (NodeStatusView n : s.nodes()) {
+                if (n.postgres() != null && n.postgres().notCandidate() != null) {
+                    out.append("not a candidate: ").append(n.name()).append(": ").append(n.postgres().notCandidate())
+                            .append('\n');
+                }
+            }
+        }
         return out.toString();
     }
 
@@ -115,20 +123,17 @@ final class StatusTable {
 
     /**
      * {@code status --all}: {@code local}'s table, each node's FAIL from that node's own view ({@code own}, by name),
-     * then one line per node with what only that node knows of itself (the VIPs it holds, its failcount, its
-     * supervisor's last reason, its service actions' last outcomes), or why it did not answer.
+     * and why it is not a candidate in its own words, then one line per node with what only that node knows of itself (the
+     * VIPs it holds, its failcount, its supervisor's last reason, its service actions' last outcomes), or why it did not
+     * answer.
      */
     static String renderAll(StatusView local, java.util.Map<String, StatusView> own,
                             java.util.Map<String, String> unanswered) {
         List<NodeStatusView> rows = new ArrayList<>();
         for (NodeStatusView n : local.nodes()) {
-            PgNodeView ownPg = selfPg(own.get(n.name()));
             PgNodeView p = n.postgres();
-            if (p != null && ownPg != null) {
-                p = new PgNodeView(p.role(), p.timeline(), p.lsn(), p.lagBytes(), p.lagSeconds(), p.sync(), p.eligible(),
-                        ownPg.failcount(), p.proof());
-            }
-            rows.add(new NodeStatusView(n.name(), n.kind(), n.role(), n.reachable(), n.self(), p));
+            rows.add(new NodeStatusView(n.name(), n.kind(), n.role(), n.reachable(), n.self(),
+                    p == null ? null : p.withOwnReport(selfPg(own.get(n.name())))));
         }
         StatusView merged = new StatusView(local.version(), local.node(), local.cluster(), local.role(), local.term(),
                 local.leader(), local.leaseRemainingMs(), local.quorum(), local.voters(), local.reachableVoters(), rows,

@@ -21,17 +21,19 @@ import vigil.daemon.log.Priority;
 import vigil.protocol.admin.NodeStatusView;
 import vigil.protocol.admin.PgNodeView;
 import vigil.protocol.admin.StatusView;
+import vigil.protocol.admin.SwitchoverPurpose;
 
 /**
  * vigild's Prometheus metrics ({@code /metrics}). Gauges are read from this node's status at each scrape (the same view
- * {@code vigilctl status} prints); counters and the action histogram are fed by the events the daemon logs, so that a
- * metric counts exactly what the journal shows: every decision by its reason (failovers are {@code PROMOTING},
- * switchovers {@code SWITCHOVER}, and so on), switchovers begun, refused and aborted, fences and their outcomes, VIP
- * claims and releases, service actions and hooks with their outcomes, PostgreSQL actions with their durations. JVM
- * memory, GC, threads and CPU come from Micrometer's own binders. Nothing here runs unless {@code node.http} is set.
+ * {@code vigilctl status} prints); counters and histograms are fed by the events the daemon logs, so that a metric
+ * counts exactly what the journal shows: every decision by its reason (failovers are {@code PROMOTING}, switchovers
+ * {@code SWITCHOVER}, and so on), switchovers begun, refused and aborted by why they were asked, VIP claims and
+ * releases; and, as histograms of their durations, PostgreSQL actions, fences, VIP claims, service actions and hooks
+ * with their outcomes. JVM memory, GC, threads and CPU come from Micrometer's own binders. Nothing here runs unless
+ * {@code node.http} is set.
  */
 public final class Metrics implements Log.Tap {
-    /** Histogram buckets of action durations: from a promote (tens of ms) to a clone (minutes). */
+    /** Histogram buckets of action durations: from a promote or a VIP claim (ms) to a clone (minutes). */
     private static final Duration[] BUCKETS = {Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100),
             Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
             Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(120)};
@@ -43,6 +45,8 @@ public final class Metrics implements Log.Tap {
     private volatile StatusView current;
     /** The supervisor's last reason logged: a decision is counted when the reason changes (a pg line repeats it). */
     private String lastReason = "";
+    /** Why the last switchover begun here was asked: an abort, decided by the core, is counted under it. */
+    private volatile String switchoverPurpose = SwitchoverPurpose.OPERATOR.word();
 
     /**
      * @param status    this node's status, read once per scrape
@@ -126,49 +130,73 @@ public final class Metrics implements Log.Tap {
                     lastReason = reason;
                 }
                 count("vigil.decisions", "the PostgreSQL supervisor's decisions, counted when its reason changes", "reason", reason);
-                if (reason.equals("SWITCHOVER_ABORTED")) count("vigil.switchovers", "planned switchovers", "outcome", "aborted");
+                if (reason.equals("SWITCHOVER_ABORTED")) switchovers("aborted", switchoverPurpose);
             }
-            case "switchover" -> count("vigil.switchovers", "planned switchovers", "outcome", "begun");
-            case "switchover_refused" -> count("vigil.switchovers", "planned switchovers", "outcome", "refused");
+            case "switchover" -> {
+                switchoverPurpose = purpose(f);
+                switchovers("begun", switchoverPurpose);
+            }
+            case "switchover_refused" -> switchovers("refused", purpose(f));
             case "pg_action_done" -> {
                 String action = f.getOrDefault("action", "");
                 int bracket = action.indexOf('[');
-                Timer.builder("vigil.postgres.actions").description("PostgreSQL actions carried out, by kind and outcome")
-                        .tag("action", bracket < 0 ? action : action.substring(0, bracket))
-                        .tag("outcome", f.getOrDefault("outcome", ""))
-                        .serviceLevelObjectives(BUCKETS).register(registry)
-                        .record(Duration.ofMillis(parse(f.get("duration_ms"))));
+                timed("vigil.postgres.actions", "PostgreSQL actions carried out, by kind and outcome", f,
+                        "action", bracket < 0 ? action : action.substring(0, bracket), "outcome", f.getOrDefault("outcome", ""));
             }
             case "fence" -> {
                 if (f.containsKey("target")) {
                     String reason = f.getOrDefault("reason", "");
-                    count("vigil.fences", "fences of PostgreSQL here (kind postgres) and fence-agent runs against another"
-                                    + " node (kind node, by action)", "kind", "node", "action", f.getOrDefault("action", ""),
+                    timed("vigil.fences", FENCES, f, "kind", "node", "action", f.getOrDefault("action", ""),
                             "outcome", "true".equals(f.get("proven_off")) ? "proven_off" : reason.isEmpty() ? "ok" : reason);
                 } else {
-                    count("vigil.fences", "fences of PostgreSQL here (kind postgres) and fence-agent runs against another"
-                                    + " node (kind node, by action)", "kind", "postgres", "action", "kill",
+                    timed("vigil.fences", FENCES, f, "kind", "postgres", "action", "kill",
                             "outcome", "true".equals(f.get("verified")) ? "verified" : "not_verified");
                 }
             }
             case "vip_conflict" -> count("vigil.vip.changes", "VIP claims and releases", "vip", f.getOrDefault("vip", ""),
                     "change", "held_elsewhere");
-            case "vip_acquired" -> count("vigil.vip.changes", "VIP claims and releases", "vip", f.getOrDefault("vip", ""),
-                    "change", "acquired");
+            case "vip_acquired" -> {
+                count("vigil.vip.changes", "VIP claims and releases", "vip", f.getOrDefault("vip", ""), "change", "acquired");
+                timed("vigil.vip.claims", "VIP claims that ended with the address up here: the address added, its"
+                        + " duplicate check and first gratuitous ARP", f, "vip", f.getOrDefault("vip", ""));
+            }
             case "vip_released" -> count("vigil.vip.changes", "VIP claims and releases", "vip", f.getOrDefault("vip", ""),
                     "change", priority == Priority.ERR ? "release_failed" : "released");
             case "vip_claim_failed" -> count("vigil.vip.changes", "VIP claims and releases", "vip", f.getOrDefault("vip", ""),
                     "change", "claim_failed");
-            case "service_action" -> count("vigil.service.actions", "service actions run, by action and outcome",
-                    "action", f.getOrDefault("action", ""), "outcome", f.getOrDefault("outcome", ""));
-            case "hook" -> count("vigil.hooks", "event hooks run, by outcome", "outcome",
+            case "service_action" -> timed("vigil.service.actions", "service actions run (all attempts), by action and"
+                    + " outcome", f, "action", f.getOrDefault("action", ""), "outcome", f.getOrDefault("outcome", ""));
+            case "hook" -> timed("vigil.hooks", "event hooks run, by outcome", f, "outcome",
                     f.getOrDefault("reason", "").isEmpty() ? "ok" : f.get("reason"));
             default -> { }
         }
     }
 
+    private static final String FENCES = "fences of PostgreSQL here (kind postgres) and fence-agent runs against another"
+            + " node (kind node, by action), by outcome";
+
     private void count(String name, String description, String... tags) {
         Counter.builder(name).description(description).tags(tags).register(registry).increment();
+    }
+
+    /** One more event of {@code name} into its histogram, its duration from the event's {@code duration_ms}. */
+    private void timed(String name, String description, Map<String, String> f, String... tags) {
+        Timer.builder(name).description(description).tags(tags).serviceLevelObjectives(BUCKETS).register(registry)
+                .record(Duration.ofMillis(parse(f.get("duration_ms"))));
+    }
+
+    private void switchovers(String outcome, String purpose) {
+        count("vigil.switchovers", "planned switchovers by outcome, and by reason: why they were asked (operator,"
+                + " scheduled, rolling-restart, restart-daemon)", "outcome", outcome, "reason", purpose);
+    }
+
+    /** The event's purpose as a known word (an unknown one, from a newer peer, counts as the operator's). */
+    private static String purpose(Map<String, String> f) {
+        try {
+            return SwitchoverPurpose.of(f.get("purpose")).word();
+        } catch (IllegalArgumentException e) {
+            return SwitchoverPurpose.OPERATOR.word();
+        }
     }
 
     private static long parse(String ms) {

@@ -222,8 +222,9 @@ public final class NodeLoop implements Runnable {
      * {@code vigilctl switchover}: hand the primary role to {@code target} (null: the best standby). Only the leader,
      * running the primary, begins it, and only when the core finds it safe; the future fails with its reason otherwise.
      */
-    public CompletableFuture<SwitchoverBegun> switchover(String target, String operator) {
-        return ask(reply -> new OperatorRequests.Switchover(target, operator, reply));
+    public CompletableFuture<SwitchoverBegun> switchover(String target, String operator,
+                                                         vigil.protocol.admin.SwitchoverPurpose purpose) {
+        return ask(reply -> new OperatorRequests.Switchover(target, operator, purpose, reply));
     }
 
     /**

@@ -30,7 +30,8 @@ final class OperatorRequests {
 
     record RestartPg(String operator, CompletableFuture<String> reply) implements Request {}
 
-    record Switchover(String target, String operator, CompletableFuture<NodeLoop.SwitchoverBegun> reply) implements Request {}
+    record Switchover(String target, String operator, vigil.protocol.admin.SwitchoverPurpose purpose,
+                      CompletableFuture<NodeLoop.SwitchoverBegun> reply) implements Request {}
 
     record Pause(boolean on, String operator, CompletableFuture<String> reply) implements Request {}
 
@@ -225,7 +226,7 @@ final class OperatorRequests {
         var verdict = Commands.switchover(config, state.get(), s.target(), now);
         if (verdict.refusal() != null) {
             log.event(Priority.WARNING, "switchover_refused", "peer", verdict.target(), "operator", s.operator(),
-                    "reason", "SWITCHOVER_REFUSED", "cause", verdict.refusal());
+                    "purpose", s.purpose().word(), "reason", "SWITCHOVER_REFUSED", "cause", verdict.refusal());
             s.reply().completeExceptionally(new IllegalStateException(verdict.refusal()));
             return;
         }
@@ -235,13 +236,13 @@ final class OperatorRequests {
         if (sup == null || sup.handover() == null || !sup.handover().target().equals(verdict.target())) {
             String why = "the switchover did not begin: " + (sup == null ? "no PostgreSQL managed" : sup.why());
             log.event(Priority.WARNING, "switchover_refused", "peer", verdict.target(), "operator", s.operator(),
-                    "reason", "SWITCHOVER_REFUSED", "cause", why);
+                    "purpose", s.purpose().word(), "reason", "SWITCHOVER_REFUSED", "cause", why);
             s.reply().completeExceptionally(new IllegalStateException(why));
             return;
         }
         // logged once begun (its first step, the CHECKPOINT, was decided just before this line is written)
         log.event(Priority.NOTICE, "switchover", "peer", verdict.target(), "operator", s.operator(), "term", term,
-                "reason", "OPERATOR_SWITCHOVER", "cause", "the operator asked to hand the primary role to " + verdict.target());
+                "purpose", s.purpose().word(), "reason", "OPERATOR_SWITCHOVER", "cause", "the operator asked to hand the primary role to " + verdict.target());
         s.reply().complete(new NodeLoop.SwitchoverBegun(verdict.target(), term));
     }
 

@@ -101,7 +101,8 @@ final class StatusSnapshot {
                     lagSeconds(progress, lag, v.timeline(), standbyAt, now),
                     sync, e.own().eligible(), s.supervisor().restarts().size(),
                     withFence(config, name, !config.watchdog().enabled() ? null
-                            : s.watchdog().armed() ? "watchdog-armed" : "watchdog", "none"));
+                            : s.watchdog().armed() ? "watchdog-armed" : "watchdog", "none"),
+                    vigil.core.ha.Supervisor.whyNotCandidate(s.supervisor(), e, config.policy(), now));
         }
         Candidacy c = positionOf(e, name);
         boolean known = c != null && (c.timeline() > 0 || c.lsn() > 0);
@@ -110,7 +111,19 @@ final class StatusSnapshot {
         Long lag = known && "standby".equals(role) ? lag(primaryPos, c.lsn(), c.timeline()) : null;
         return new PgNodeView(role, known ? c.timeline() : null, known ? PgNodeView.lsn(c.lsn()) : null, lag,
                 lag == null ? null : lagSeconds(progress, lag, c.timeline(), c.lsn(), now), sync,
-                c != null && c.eligible(), null, withFence(config, name, e.watchdogOf(name) > 0 ? "watchdog-armed" : null, null));
+                c != null && c.eligible(), null, withFence(config, name, e.watchdogOf(name) > 0 ? "watchdog-armed" : null, null),
+                notCandidate(record, name, reachable, c));
+    }
+
+    /**
+     * Why another node is not a candidate, as far as this one knows: only the node itself knows its exact reason
+     * ({@code vigilctl status --all} asks it).
+     */
+    private static String notCandidate(vigil.core.election.ClusterRecord record, String name, boolean reachable, Candidacy c) {
+        if (record.pg().banned().contains(name)) return "banned by an operator (vigilctl unban " + name + ")";
+        if (!reachable) return "not reachable from here";
+        if (c == null) return "has not reported its position yet";
+        return c.eligible() ? null : "it reports itself not a candidate (vigilctl status --all shows why)";
     }
 
     /** The PROOF column: the watchdog's part, then "fence" when fence agents can turn the node off. */

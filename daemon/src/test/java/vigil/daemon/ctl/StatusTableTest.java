@@ -69,6 +69,36 @@ class StatusTableTest {
         assertEquals(1, out.split("service action restart apache2", -1).length - 1, "the local outcomes once, in the block");
     }
 
+    /**
+     * Below the table, each data node that could not be promoted now, with why; under {@code --all} in that node's own
+     * words, which replace the flag the asked node saw.
+     */
+    @Test
+    void saysWhyANodeIsNotACandidateInItsOwnWordsUnderAll() {
+        String mine = "it reports itself not a candidate (vigilctl status --all shows why)";
+        StatusView local = new StatusView(1, "n1", "maas", "leader", 7, "n1", 1312, true, 3, 3, List.of(
+                new NodeStatusView("n1", "data", "leader", true, true,
+                        new PgNodeView("primary", 3L, "3/2A10", null, null, false, true, 0, null, null)),
+                new NodeStatusView("n2", "data", "follower", true, false,
+                        new PgNodeView("standby", 3L, "3/2000", 2576L, 0.3, false, false, null, null, mine)),
+                new NodeStatusView("n3", "data", "follower", true, false,
+                        new PgNodeView("standby", 3L, "3/2A10", 0L, 0.0, false, true, null, null, null))),
+                new PgClusterView("n1", 3, List.of(), false, "PRIMARY_HEALTHY"));
+        String out = StatusTable.render(local);
+        assertTrue(out.endsWith("(* = this node)\nnot a candidate: n2: " + mine + "\n"), out);
+        String own = "17825792 bytes behind n1's last reported position, more than max_lag_on_failover (16777216 bytes)";
+        StatusView n2 = new StatusView(1, "n2", "maas", "follower", 7, "n1", 0, true, 3, 3, List.of(
+                new NodeStatusView("n2", "data", "follower", true, true,
+                        new PgNodeView("standby", 3L, "3/2000", 2576L, null, false, false, 0, null, own))),
+                new PgClusterView("n1", 3, List.of(), false, "STANDBY_HEALTHY"));
+        String all = StatusTable.renderAll(local, java.util.Map.of("n1", local, "n2", n2), java.util.Map.of());
+        assertTrue(all.contains("\nnot a candidate: n2: " + own + "\n"), all);
+        assertFalse(all.contains(mine), "n2's own reason replaces what n1 saw: " + all);
+        assertFalse(all.contains("not a candidate: n1") || all.contains("not a candidate: n3"), all);
+        var json = AdminCodec.toTree(local).get("nodes").get(1).get("postgres");
+        assertEquals(mine, json.get("not_candidate").asText());
+    }
+
     @Test
     void showsTheSwitchoverHeldForLater() {
         assertFalse(StatusTable.render(clusterWithPrimary()).contains("switchover scheduled"));

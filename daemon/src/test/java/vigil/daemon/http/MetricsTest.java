@@ -71,33 +71,40 @@ class MetricsTest {
                 "duration_ms", 40);
         log.event(Priority.NOTICE, "pg", "reason", "PROMOTING", "actions", "[Promote#4]"); // the same decision again
         log.event(Priority.NOTICE, "pg", "reason", "PROMOTED");
-        log.event(Priority.NOTICE, "switchover", "peer", "n2", "reason", "OPERATOR_SWITCHOVER");
         log.event(Priority.WARNING, "switchover_refused", "peer", "n3", "reason", "SWITCHOVER_REFUSED");
+        log.event(Priority.NOTICE, "switchover", "peer", "n2", "purpose", "rolling-restart", "reason", "OPERATOR_SWITCHOVER");
         log.event(Priority.NOTICE, "pg", "reason", "SWITCHOVER_ABORTED", "cause", "the stop took too long");
-        log.event(Priority.ERR, "fence", "target", "n1", "action", "off", "proven_off", false, "reason", "FENCE_FAILED");
-        log.event(Priority.NOTICE, "fence", "id", 5, "verified", true);
+        log.event(Priority.ERR, "fence", "target", "n1", "action", "off", "proven_off", false, "reason", "FENCE_FAILED",
+                "duration_ms", 3000);
+        log.event(Priority.NOTICE, "fence", "id", 5, "verified", true, "duration_ms", 30);
         log.event(Priority.NOTICE, "fence", "target", "n1", "action", "status", "proven_off", false, "reason", null);
         log.event(Priority.NOTICE, "fence", "target", "n1", "action", "off", "proven_off", true, "reason", null);
         log.event(Priority.ERR, "vip_conflict", "vip", "db", "reason", "VIP_HELD_ELSEWHERE");
-        log.event(Priority.NOTICE, "vip_acquired", "vip", "db");
-        log.event(Priority.NOTICE, "service_action", "action", "systemctl restart apache2", "outcome", "ok");
-        log.event(Priority.WARNING, "hook", "reason", "HOOK_TIMEOUT");
+        log.event(Priority.NOTICE, "vip_acquired", "vip", "db", "duration_ms", 7);
+        log.event(Priority.NOTICE, "service_action", "action", "systemctl restart apache2", "outcome", "ok",
+                "duration_ms", 800);
+        log.event(Priority.WARNING, "hook", "reason", "HOOK_TIMEOUT", "duration_ms", 5000);
         String s = metrics.scrape();
         assertEquals(1, value(s, "vigil_decisions_total{reason=\"PROMOTING\"}"));
         assertEquals(1, value(s, "vigil_decisions_total{reason=\"SWITCHOVER_ABORTED\"}"));
-        assertEquals(1, value(s, "vigil_switchovers_total{outcome=\"begun\"}"));
-        assertEquals(1, value(s, "vigil_switchovers_total{outcome=\"refused\"}"));
-        assertEquals(1, value(s, "vigil_switchovers_total{outcome=\"aborted\"}"));
+        assertEquals(1, value(s, "vigil_switchovers_total{outcome=\"begun\",reason=\"rolling-restart\"}"));
+        assertEquals(1, value(s, "vigil_switchovers_total{outcome=\"refused\",reason=\"operator\"}"), "no purpose: the operator's");
+        assertEquals(1, value(s, "vigil_switchovers_total{outcome=\"aborted\",reason=\"rolling-restart\"}"),
+                "an abort counts under the purpose of the switchover it ends");
         assertEquals(1, value(s, "vigil_postgres_actions_seconds_count{action=\"Promote\",outcome=\"OK\"}"));
         assertEquals(1, value(s, "vigil_postgres_actions_seconds_bucket{action=\"Promote\",outcome=\"OK\",le=\"0.05\"}"));
         assertEquals(0, value(s, "vigil_postgres_actions_seconds_bucket{action=\"Promote\",outcome=\"OK\",le=\"0.01\"}"));
-        assertEquals(1, value(s, "vigil_fences_total{action=\"off\",kind=\"node\",outcome=\"FENCE_FAILED\"}"));
-        assertEquals(1, value(s, "vigil_fences_total{action=\"off\",kind=\"node\",outcome=\"proven_off\"}"));
-        assertEquals(1, value(s, "vigil_fences_total{action=\"status\",kind=\"node\",outcome=\"ok\"}"));
-        assertEquals(1, value(s, "vigil_fences_total{action=\"kill\",kind=\"postgres\",outcome=\"verified\"}"));
+        assertEquals(1, value(s, "vigil_fences_seconds_count{action=\"off\",kind=\"node\",outcome=\"FENCE_FAILED\"}"));
+        assertEquals(3.0, value(s, "vigil_fences_seconds_sum{action=\"off\",kind=\"node\",outcome=\"FENCE_FAILED\"}"));
+        assertEquals(1, value(s, "vigil_fences_seconds_count{action=\"off\",kind=\"node\",outcome=\"proven_off\"}"));
+        assertEquals(1, value(s, "vigil_fences_seconds_count{action=\"status\",kind=\"node\",outcome=\"ok\"}"));
+        assertEquals(1, value(s, "vigil_fences_seconds_bucket{action=\"kill\",kind=\"postgres\",outcome=\"verified\",le=\"0.05\"}"));
+        assertEquals(0, value(s, "vigil_fences_seconds_bucket{action=\"kill\",kind=\"postgres\",outcome=\"verified\",le=\"0.01\"}"));
         assertEquals(1, value(s, "vigil_vip_changes_total{change=\"held_elsewhere\",vip=\"db\"}"));
         assertEquals(1, value(s, "vigil_vip_changes_total{change=\"acquired\",vip=\"db\"}"));
-        assertEquals(1, value(s, "vigil_service_actions_total{action=\"systemctl restart apache2\",outcome=\"ok\"}"));
-        assertEquals(1, value(s, "vigil_hooks_total{outcome=\"HOOK_TIMEOUT\"}"));
+        assertEquals(1, value(s, "vigil_vip_claims_seconds_bucket{vip=\"db\",le=\"0.01\"}"));
+        assertEquals(1, value(s, "vigil_service_actions_seconds_bucket{action=\"systemctl restart apache2\",outcome=\"ok\",le=\"1.0\"}"));
+        assertEquals(0, value(s, "vigil_service_actions_seconds_bucket{action=\"systemctl restart apache2\",outcome=\"ok\",le=\"0.5\"}"));
+        assertEquals(1, value(s, "vigil_hooks_seconds_count{outcome=\"HOOK_TIMEOUT\"}"));
     }
 }

@@ -46,7 +46,8 @@ public enum AdminCommand {
      */
     RESTART_PG("restart-pg", false),
     /**
-     * A planned switchover: args {@code to} (optional: the best standby otherwise), {@code operator}; only the leader,
+     * A planned switchover: args {@code to} (optional: the best standby otherwise), {@code operator}, {@code purpose}
+     * (optional, {@link SwitchoverPurpose}: why it was asked, for the log and metrics); only the leader,
      * running the primary, accepts it, and only when it is safe (given on another node, it is forwarded to the leader
      * that node follows). The result is an object with {@code accepted}, {@code from}, {@code target}, {@code term}
      * and {@code detail}; it answers once the switchover has begun (the caller watches {@code status} to see it end).

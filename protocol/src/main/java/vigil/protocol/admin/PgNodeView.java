@@ -21,8 +21,12 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  *                  (armed when last heard: its lease ending is the proof), {@code watchdog} (the answering node has one, armed
  *                  when it leads), {@code none} (the answering node has none: a crash of it as primary waits for a
  *                  proof), or null when not known (another node that has not announced an armed watchdog)
+ * @param notCandidate why this node could not be promoted now, with its cause: on the answering node the rule that
+ *                  withdrew its own candidacy (a ban, how far behind, which check failed); for another node what the
+ *                  answering one knows (banned, unreachable, or it reports itself not a candidate: its own status says
+ *                  why); null when it is a candidate, and from a daemon older than the field
  */
-@JsonPropertyOrder({"role", "timeline", "lsn", "lag_bytes", "lag_seconds", "sync", "eligible", "failcount", "proof"})
+@JsonPropertyOrder({"role", "timeline", "lsn", "lag_bytes", "lag_seconds", "sync", "eligible", "failcount", "proof", "not_candidate"})
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record PgNodeView(
         @JsonProperty("role") String role,
@@ -33,18 +37,35 @@ public record PgNodeView(
         @JsonProperty("sync") boolean sync,
         @JsonProperty("eligible") boolean eligible,
         @JsonProperty("failcount") Integer failcount,
-        @JsonProperty("proof") String proof) {
+        @JsonProperty("proof") String proof,
+        @JsonProperty("not_candidate") String notCandidate) {
+
+    /** Without the reason it is not a candidate (not known). */
+    public PgNodeView(String role, Long timeline, String lsn, Long lagBytes, Double lagSeconds, boolean sync,
+                      boolean eligible, Integer failcount, String proof) {
+        this(role, timeline, lsn, lagBytes, lagSeconds, sync, eligible, failcount, proof, null);
+    }
 
     /** Without the lag in seconds (not known). */
     public PgNodeView(String role, Long timeline, String lsn, Long lagBytes, boolean sync, boolean eligible,
                       Integer failcount, String proof) {
-        this(role, timeline, lsn, lagBytes, null, sync, eligible, failcount, proof);
+        this(role, timeline, lsn, lagBytes, null, sync, eligible, failcount, proof, null);
     }
 
     /** Without the lag in seconds and the proof (not known). */
     public PgNodeView(String role, Long timeline, String lsn, Long lagBytes, boolean sync, boolean eligible,
                       Integer failcount) {
-        this(role, timeline, lsn, lagBytes, null, sync, eligible, failcount, null);
+        this(role, timeline, lsn, lagBytes, null, sync, eligible, failcount, null, null);
+    }
+
+    /**
+     * This view with what only the node itself knows of itself, from its own status ({@code own}, null: none): its
+     * failcount and why it is not a candidate, which another node sees only as a flag.
+     */
+    public PgNodeView withOwnReport(PgNodeView own) {
+        if (own == null) return this;
+        return new PgNodeView(role, timeline, lsn, lagBytes, lagSeconds, sync, eligible, own.failcount(), proof,
+                own.notCandidate());
     }
 
     /** PostgreSQL's own notation of an LSN: high and low 32 bits in hex. */

@@ -62,7 +62,8 @@ final class StatusReader {
     private static PgNodeView pgNode(JsonNode o, String p) {
         return new PgNodeView(text(o, p, "role", false), boxedLong(o, p, "timeline"), text(o, p, "lsn", false),
                 boxedLong(o, p, "lag_bytes"), optional(o, "lag_seconds") ? boxedDouble(o, p, "lag_seconds") : null,
-                bool(o, p, "sync"), bool(o, p, "eligible"), boxedInt(o, p, "failcount"), text(o, p, "proof", false));
+                bool(o, p, "sync"), bool(o, p, "eligible"), boxedInt(o, p, "failcount"), text(o, p, "proof", false),
+                optional(o, "not_candidate") ? text(o, p, "not_candidate", false) : null);
     }
 
     private static TrackedView tracked(JsonNode o, String p) {

@@ -88,6 +88,7 @@ final class StatusWriter {
         o.put("eligible", p.eligible());
         o.put("failcount", p.failcount());
         o.put("proof", p.proof());
+        o.put("not_candidate", p.notCandidate());
         return o;
     }
 

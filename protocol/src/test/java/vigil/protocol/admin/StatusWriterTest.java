@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  */
 class StatusWriterTest {
     static final PgNodeView PRIMARY = new PgNodeView("primary", 3L, "0/3000148", 0L, false, true, 1, "watchdog");
-    static final PgNodeView UNKNOWN = new PgNodeView(null, null, null, null, false, false, null, null);
+    static final PgNodeView UNKNOWN = new PgNodeView(null, null, null, null, null, false, false, null, null,
+            "not reachable from here");
     static final NodeStatusView N1 = new NodeStatusView("n1", "data", "leader", true, true, PRIMARY);
     static final NodeStatusView N2 = new NodeStatusView("n2", "data", "follower", false, false, UNKNOWN);
     static final NodeStatusView W1 = new NodeStatusView("w1", "witness", "unknown", false, false);
@@ -66,8 +67,22 @@ class StatusWriterTest {
         }
         StatusView read = StatusReader.status(t);
         assertEquals(null, read.nodes().get(3).postgres().lagSeconds());
+        assertEquals("not reachable from here", read.nodes().get(1).postgres().notCandidate());
         assertEquals(328L, read.nodes().get(3).postgres().lagBytes());
         assertEquals(0.25, full().nodes().get(3).postgres().lagSeconds());
+    }
+
+    /** A daemon older than {@code not_candidate} does not send it: read as not known, the rest as before. */
+    @Test
+    void aStatusWithoutWhyANodeIsNotACandidateReadsItAsNotKnown() {
+        JsonNode t = StatusWriter.tree(full());
+        for (JsonNode n : t.get("nodes")) {
+            if (n.hasNonNull("postgres")) ((com.fasterxml.jackson.databind.node.ObjectNode) n.get("postgres")).remove("not_candidate");
+        }
+        StatusView read = StatusReader.status(t);
+        assertEquals(null, read.nodes().get(1).postgres().notCandidate());
+        assertEquals(full().nodes().get(1).postgres().withOwnReport(null), read.nodes().get(1).postgres().withOwnReport(
+                new PgNodeView(null, null, null, null, null, false, false, null, null, "not reachable from here")));
     }
 
     @Test
