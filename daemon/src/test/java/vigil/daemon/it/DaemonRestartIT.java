@@ -26,6 +26,7 @@ import vigil.testkit.WriteLog;
  * start, it is kept while the restarted vigild reclaims (removed at start, it was gone until the node led again, here
  * more than 3 s; in bin/bench restart-daemon 0.5-1.3 s in every run). Needs root; skipped otherwise.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class DaemonRestartIT extends PgClusterIT {
     private static final Duration SETTLE = Duration.ofSeconds(60);
 
@@ -35,6 +36,7 @@ class DaemonRestartIT extends PgClusterIT {
     }
 
     @Test
+    @org.junit.jupiter.api.Order(1)
     void aPlannedRestartOfTheLeadersVigildKeepsPostgresServingAndFailsNothingOver() {
         String p = pg.awaitPrimaryWithStandbys(SETTLE);
         assertEquals(p, cluster.awaitStable(SETTLE).node());
@@ -86,5 +88,44 @@ class DaemonRestartIT extends PgClusterIT {
         System.out.printf("restart-daemon on %s, then cut from its peers for 3 s: %s led meanwhile and waited for a proof;"
                 + " %s led again %.3f s after the request; longest write gap meanwhile %.3f s%n", p, waiting, p,
                 (led - asked) / 1000, log.outageAfter(asked, VigilCluster.monoNowMs()).map(g -> g.seconds()).orElse(0.0));
+    }
+
+    /**
+     * {@code restart-daemon --switchover} on the primary: the primary role goes to a standby first (the switchover logged
+     * with its purpose, {@code restart-daemon}), the old primary's PostgreSQL restarts as the new one's standby, and only
+     * then does its vigild end to be started again. Nothing acknowledged is lost and nothing fails over afterwards.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(2)
+    void aRestartWithASwitchoverHandsThePrimaryAwayBeforeVigildEnds() {
+        String p = pg.awaitPrimaryWithStandbys(SETTLE);
+        assertEquals(p, cluster.awaitStable(SETTLE).node());
+        long timeline = pg.state(p).orElseThrow().timeline();
+        double asked = VigilCluster.monoNowMs();
+        ExecResult r = cluster.vigilctl(p, "restart-daemon", "--switchover")
+                .orThrow("vigilctl restart-daemon --switchover on " + p);
+        assertEquals(75, cluster.awaitExitAndRestart(p, Duration.ofSeconds(15), Duration.ofSeconds(1)), r.output());
+        String q = pg.awaitPrimaryWithStandbys(SETTLE);
+        org.junit.jupiter.api.Assertions.assertNotEquals(p, q, "the primary role moved: " + r.output());
+        assertTrue(r.output().contains(q + " leads as the primary on timeline " + (timeline + 1)), r.output());
+        assertEquals(timeline + 1, pg.state(q).orElseThrow().timeline());
+        assertTrue(pg.state(q).orElseThrow().streams(p), p + " streams from " + q + ": " + pg.state(q));
+        var begun = cluster.events(p).stream().filter(e -> e.monoMs() > asked && e.is("switchover")).findFirst()
+                .orElseThrow(() -> new AssertionError("no switchover logged on " + p));
+        assertEquals("restart-daemon", begun.field("purpose").orElse(""), begun.toString());
+        double promoted = cluster.events(q).stream().filter(e -> e.monoMs() > asked && e.is("pg")
+                && e.field("reason").filter("PROMOTED"::equals).isPresent()).mapToDouble(e -> e.monoMs()).min().orElseThrow();
+        double ended = cluster.events(p).stream().filter(e -> e.monoMs() > asked && e.is("restarting"))
+                .mapToDouble(e -> e.monoMs()).min().orElseThrow();
+        assertTrue(promoted < ended, "the switchover ended before vigild did: promoted at " + promoted + ", ended at " + ended);
+        // after the restart: no other promotion, the restarted vigild follows
+        assertEquals(q, cluster.awaitStable(SETTLE).node());
+        assertEquals(1, cluster.allEvents().stream().filter(e -> e.monoMs() > asked && e.is("pg")
+                && e.field("reason").filter("PROMOTED"::equals).isPresent()).count(), "one promotion, the switchover's");
+        writer.awaitAcksAfter(VigilCluster.monoNowMs(), 10, Duration.ofSeconds(30));
+        assertEquals(Set.of(), writer.log().lost(pg.rows(q)), "acknowledged rows lost");
+        assertEquals(0, cluster.watchdog(p).resets().size(), "the watchdog did not reset " + p);
+        System.out.printf("restart-daemon --switchover on %s: %s promoted %.3f s after the request, %s's vigild ended"
+                + " %.3f s after it%n", p, q, (promoted - asked) / 1000, p, (ended - asked) / 1000);
     }
 }

@@ -24,8 +24,9 @@ import vigil.testkit.VigilCluster;
  * curl from the client namespace: in the steady state only the primary's node answers 200 to {@code /primary}, the
  * standbys to {@code /replica}; then the primary is cut off from its peers while clients still reach it, and polling
  * every node throughout shows that it stops answering 200 before another node starts: a balancer following the checks
- * never has two primaries to send writes to, though the cut-off PostgreSQL still runs as a primary for a while. Needs
- * root; skipped otherwise.
+ * never has two primaries to send writes to, though the cut-off PostgreSQL still runs as a primary for a while; what
+ * {@code vigilctl simulate} foretold of that cut, and later of a host crash, is what then happens. Needs root; skipped
+ * otherwise.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HttpChecksIT extends PgClusterIT {
@@ -82,9 +83,10 @@ class HttpChecksIT extends PgClusterIT {
         for (String n : cluster.nodes()) {
             boolean primary = n.equals(p);
             List<Integer> expected = List.of(primary ? 200 : 503, primary ? 503 : 200, primary ? 503 : 200,
-                    primary ? 200 : 503, 200, 404, 400);
+                    primary ? 200 : 503, 200, 404, 400, 503);
+            // /sync: 503 everywhere in asynchronous mode (PostgresFaultsIT asks it in synchronous mode)
             List<String> urls = List.of(url(n, "/primary"), url(n, "/replica"), url(n, "/replica?lag=1GB"),
-                    url(n, "/leader"), url(n, "/health"), url(n, "/nothing"), url(n, "/replica?lag=much"));
+                    url(n, "/leader"), url(n, "/health"), url(n, "/nothing"), url(n, "/replica?lag=much"), url(n, "/sync"));
             // Polled: a standby just cloned may still be restarting its PostgreSQL (then it rightly answers 503).
             long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
             List<Integer> codes = codes(urls);
@@ -94,6 +96,8 @@ class HttpChecksIT extends PgClusterIT {
             }
             assertEquals(expected, codes, n + (primary ? " (primary)" : " (standby)"));
         }
+        String notSync = body(standbys.get(0), "/sync");
+        assertTrue(notSync.contains("not in the synchronous set (empty)"), notSync);
         String refused = body(standbys.get(0), "/primary");
         assertTrue(refused.contains("\"ok\":false,\"reason\":\"this node does not lead (the leader is " + p + ")\""), refused);
         String metrics = body(p, "/metrics");
@@ -256,6 +260,34 @@ class HttpChecksIT extends PgClusterIT {
         }
         assertEquals("1", clientSelect(n).output().strip(), "admitted again after the second reload");
         assertEquals(postmaster, pg.postmasterPid(n).orElseThrow(), "PostgreSQL reloaded, not restarted");
+    }
+
+    /**
+     * {@code vigilctl simulate fail} on a standby, then that very fault: the primary's host crashes (its cable pulled,
+     * then every process on it killed). The node simulate named is elected and promoted, and answers {@code /primary}.
+     */
+    @Test
+    @Order(5)
+    void whatSimulateFailForetellsIsWhatAHostCrashThenDoes() {
+        String old = pg.awaitPrimaryWithStandbys(SETTLE);
+        cluster.awaitStable(SETTLE);
+        String asked = cluster.nodes().stream().filter(n -> !n.equals(old)).findFirst().orElseThrow();
+        ExecResult simulated = cluster.vigilctl(asked, "simulate", "fail", old).orThrow("vigilctl simulate fail " + old);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("- (n\\d) would be elected leader").matcher(simulated.output());
+        assertTrue(m.find(), simulated.output());
+        String predicted = m.group(1);
+        assertTrue(simulated.output().contains(predicted + " would promote its PostgreSQL"), simulated.output());
+        List<String> survivors = cluster.nodes().stream().filter(n -> !n.equals(old)).toList();
+        cluster.isolate(old);
+        cluster.kill9Vigild(old);
+        rig.killAll(rig.ns(old));
+        String successor = pg.awaitPrimaryWithStandbys(SETTLE, survivors);
+        assertEquals(predicted, successor, "vigilctl simulate foretold it:\n" + simulated.output());
+        assertEquals(predicted, cluster.awaitLeader(SETTLE).node(), "and it leads");
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        int code = 0;
+        while (System.nanoTime() < until && (code = codes(List.of(url(successor, "/primary"))).get(0)) != 200) sleepMs(200);
+        assertEquals(200, code, successor + " /primary: " + body(successor, "/primary"));
     }
 
     /** SELECT 1 over TCP from the client namespace to {@code node}'s PostgreSQL, as the client's role. */

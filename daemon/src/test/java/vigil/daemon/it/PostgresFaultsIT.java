@@ -73,7 +73,10 @@ class PostgresFaultsIT {
         double t0 = VigilCluster.monoNowMs();
         rig = NetnsRig.create(3);
         try {
-            cluster = VigilCluster.clusterWithPrimary(rig, Timing.DEFAULT, wanted, Duration.ofSeconds(150));
+            // the synchronous cluster also serves HTTP, for the /sync check
+            vigil.testkit.ClusterShape shape = vigil.testkit.ClusterShape.of(Timing.DEFAULT).pg(wanted);
+            cluster = VigilCluster.clusterWithPrimary(rig, wanted.synchronous() ? shape.withHttp() : shape,
+                    Duration.ofSeconds(150));
         } catch (RuntimeException e) {
             System.err.println(e.getMessage());
             throw e;
@@ -268,6 +271,21 @@ class PostgresFaultsIT {
         assertTrue(names.startsWith("ANY "), "vigil sets ANY k (...): " + names);
         writer.awaitAcksAfter(VigilCluster.monoNowMs(), 150, Duration.ofSeconds(30)); // ~3 s of synchronous commits
         List<String> survivors = others(p);
+        // HAProxy's /sync check: 200 on a standby in the synchronous set, 503 on the primary (polled: a standby's
+        // vigild learns the set with the leader's next heartbeat).
+        String sync = null;
+        for (String n : cluster.nodes()) {
+            int expected = !n.equals(p) && names.contains(n) ? 200 : 503;
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            int code = httpCode(n, "/sync");
+            while (code != expected && System.nanoTime() < deadline) {
+                PgClusterIT.sleepMs(200);
+                code = httpCode(n, "/sync");
+            }
+            assertEquals(expected, code, "/sync on " + n + " (primary " + p + ", " + names + ")");
+            if (code == 200) sync = n;
+        }
+        assertTrue(sync != null, "a synchronous standby answers /sync: " + names);
 
         double fault = cluster.isolate(p); // cable first, then everything on the node (see PostgresFailoverIT)
         cluster.kill9Vigild(p);
@@ -285,6 +303,14 @@ class PostgresFaultsIT {
         System.out.printf("sync node crash of %s (%s): %s promoted, %d acknowledged before the crash, 0 lost,"
                 + " outage %.3f s; case took %.1f s%n", p, names, q, ackedBefore,
                 log.outageAfter(fault, fault + 60_000).orElseThrow().seconds(), (VigilCluster.monoNowMs() - t0) / 1000);
+    }
+
+    /** The HTTP status code of {@code path} on {@code node}'s endpoint, asked from the client namespace (0: none). */
+    private int httpCode(String node, String path) {
+        String out = rig.exec(rig.clientNs(), Duration.ofSeconds(5), "curl", "-s", "-o", "/dev/null", "--max-time", "1",
+                "-w", "%{http_code}", "http://" + rig.address(node) + ":" + vigil.testkit.ClusterShape.HTTP_PORT + path)
+                .output().strip();
+        return out.matches("\\d{3}") ? Integer.parseInt(out) : 0;
     }
 
     /** Polls until {@code old} streams from {@code primary}; fails as soon as {@code old} answers as a primary. */

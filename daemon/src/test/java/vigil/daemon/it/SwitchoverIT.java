@@ -18,14 +18,21 @@ import vigil.testkit.WriteLog;
 
 /**
  * {@code vigilctl switchover} on real PostgreSQL 15 under three real vigild processes, one per network namespace,
- * with a writer writing to whichever node answers as the primary (asynchronous replication; the benchmark
- * {@code bin/bench switchover} writes through the DB VIP). One cluster for the
- * class; the scenarios run in order: refusals, a switchover to a named standby, one back to the best standby, and
- * one whose target's machine dies half-way. Needs root; skipped otherwise.
+ * with a writer writing through the DB VIP, which follows the primary (asynchronous replication). One cluster for the
+ * class; the scenarios run in order: refusals (maintenance mode, no standby fit, a standby too far behind), a
+ * switchover to a named standby, one back to the best standby, one held for later, and one whose target's machine
+ * dies half-way. Needs root; skipped otherwise.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SwitchoverIT extends PgClusterIT {
     private static final Duration SETTLE = Duration.ofSeconds(60);
+    /** The rig's max_lag_on_failover (the shipped default). */
+    private static final long MAX_LAG = 1L << 20;
+
+    @Override
+    vigil.testkit.ClusterShape shape() {
+        return vigil.testkit.ClusterShape.of(vigil.testkit.Timing.DEFAULT).pg(vigil.testkit.PgOptions.ASYNC).withDbVip();
+    }
 
     @Test
     @Order(1)
@@ -44,6 +51,50 @@ class SwitchoverIT extends PgClusterIT {
         assertEquals(List.of(p), pg.primaries(), "nothing changed");
         assertTrue(cluster.events(p).stream().anyMatch(e -> e.is("switchover_refused")
                 && e.field("cause").filter(c -> c.contains("nowhere is not a member")).isPresent()), "logged with its cause");
+
+        // Maintenance mode: nothing is handed over until vigilctl resume.
+        cluster.vigilctl(standby, "pause").orThrow("vigilctl pause");
+        ExecResult paused = cluster.vigilctl(p, "switchover", "--to", standby);
+        assertTrue(paused.exitCode() == 1 && paused.output().contains("the cluster is in maintenance mode")
+                && paused.output().contains("vigilctl resume first"), paused.output());
+        cluster.vigilctl(standby, "resume").orThrow("vigilctl resume");
+
+        // No standby fit: both banned. Status names each, and why, under the table.
+        List<String> both = standbys(p);
+        for (String b : both) cluster.vigilctl(p, "ban", b).orThrow("vigilctl ban " + b);
+        ExecResult none = cluster.vigilctl(p, "switchover");
+        assertTrue(none.exitCode() == 1 && none.output().contains("no standby can take over: " + both.get(0) + " is banned")
+                && none.output().contains(both.get(1) + " is banned (vigilctl unban " + both.get(1) + ")"), none.output());
+        String table = cluster.vigilctl(p, "status").orThrow("vigilctl status").output();
+        for (String b : both) {
+            assertTrue(table.contains("not a candidate: " + b + ": banned by an operator (vigilctl unban " + b + ")"), table);
+        }
+        for (String b : both) cluster.vigilctl(p, "unban", b).orThrow("vigilctl unban " + b);
+
+        // A standby too far behind: the primary's WAL is held back from both standbys while it writes more than
+        // max_lag_on_failover. Refused, saying by how much; and the standby's own status says why it is no candidate.
+        pg.holdReplication(p, true);
+        try {
+            pg.psql(p, "create table lag_fill as select g, repeat('x', 200) as pad from generate_series(1, 12000) g")
+                    .orThrow("bulk write on " + p);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!(cluster.status(p).lagBytes(standby).orElse(0L) > MAX_LAG) && System.nanoTime() < deadline) sleepMs(100);
+            ExecResult behind = cluster.vigilctl(p, "switchover", "--to", standby);
+            assertTrue(behind.exitCode() == 1 && behind.output().matches("(?s).*" + standby + " is \\d+ bytes behind"
+                    + " \\(max_lag_on_failover " + MAX_LAG + "\\).*"), behind.output());
+            String own = "";
+            while (!own.contains("not a candidate: " + standby + ": ") && System.nanoTime() < deadline) {
+                sleepMs(100);
+                own = cluster.vigilctl(p, "status", "--all").output();
+            }
+            assertTrue(own.matches("(?s).*not a candidate: " + standby + ": \\d+ bytes behind " + p + "'s last reported"
+                    + " position, more than max_lag_on_failover \\(" + MAX_LAG + " bytes\\).*"), own);
+        } finally {
+            pg.holdReplication(p, false);
+        }
+        pg.psql(p, "drop table lag_fill").orThrow("drop table lag_fill");
+        for (String b : both) awaitLagAtMost(p, b, 256 * 1024, SETTLE);
+        assertEquals(List.of(p), pg.primaries(), "nothing changed");
     }
 
     @Test
@@ -127,6 +178,7 @@ class SwitchoverIT extends PgClusterIT {
         cluster.awaitStable(SETTLE);
         writer.awaitAcksAfter(VigilCluster.monoNowMs(), 25, Duration.ofSeconds(30));
         long timeline = pg.state(p).orElseThrow().timeline();
+        long before = lsn(pg.psql(p, "select pg_current_wal_lsn()").orThrow("position of " + p).output().strip());
         String target = named ? standbys(p).get(1) : null;
 
         double asked = VigilCluster.monoNowMs();
@@ -141,11 +193,19 @@ class SwitchoverIT extends PgClusterIT {
 
         WriteLog log = writer.awaitAcksAfter(asked, 25, Duration.ofSeconds(30));
         WriteLog.Gap outage = log.outageAfter(asked, VigilCluster.monoNowMs()).orElseThrow();
-        // the old primary's last acknowledgement is where the outage starts; every one after it is the new primary's
-        assertEquals(Set.of(rig.address(q)), log.hostsAfter(outage.fromMs()), "writes go to " + q + " after the outage");
+        // every write goes through the VIP, which moved with the primary role (and only there: no other node has it)
+        assertEquals(Set.of(rig.dbVip()), log.hostsAfter(outage.fromMs()), "writes through the VIP after the outage");
+        assertEquals(List.of(q), vipHolders(), "the VIP on the new primary only");
+        assertTrue(cluster.events(q).stream().anyMatch(e -> e.monoMs() > asked && e.is("vip_acquired")), "claimed by " + q);
         assertEquals(Set.of(), writer.log().lost(pg.rows(q)), "acknowledged rows lost by a switchover");
+        // The new timeline's history: it forked from the old one, at or after where the old primary was when asked.
+        String[] fork = pg.psql(q, String.format("select pg_read_file('pg_wal/%08X.history')", timeline + 1))
+                .orThrow("timeline history on " + q).output().strip().lines().reduce((a, b) -> b).orElseThrow().split("\t");
+        assertEquals(timeline, Long.parseLong(fork[0]), "the new timeline's parent: " + String.join(" ", fork));
+        assertTrue(lsn(fork[1]) >= before, "forked at " + fork[1] + ", before the old primary's position when asked");
         assertEquals(0, log.splitBrainEvents(asked - 1000, VigilCluster.monoNowMs(), 500), "two primaries at once");
         assertTrue(pg.state(q).orElseThrow().streams(p), "the old primary streams from the new one: " + pg.state(q));
+        assertEquals(timeline + 1, pg.state(p).orElseThrow().timeline(), "the old primary receives the new timeline");
         List<String> rejoin = cluster.events(p).stream().filter(e -> e.is("pg") && e.monoMs() > asked)
                 .map(e -> e.field("reason").orElse("")).filter(x -> x.startsWith("REWIND") || x.equals("RECLONE")
                         || x.equals("CLONE")).toList();
@@ -155,6 +215,24 @@ class SwitchoverIT extends PgClusterIT {
         System.out.printf("switchover %s -> %s: outage %.3f s, gaps over 100 ms %s, %s%n", p, q,
                 log.outageAfter(asked, VigilCluster.monoNowMs()).orElseThrow().seconds(),
                 log.gapsAfter(asked, VigilCluster.monoNowMs(), 100), r.output().strip().replace('\n', ' '));
+    }
+
+    /** The nodes whose namespace has the DB VIP up now, polled until one alone has it (or 10 s pass). */
+    private List<String> vipHolders() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        List<String> holders = List.of();
+        while (System.nanoTime() < deadline) {
+            holders = cluster.nodes().stream().filter(n -> rig.addresses(n).contains(rig.dbVip() + "/24")).toList();
+            if (holders.size() == 1) return holders;
+            sleepMs(100);
+        }
+        return holders;
+    }
+
+    /** An LSN as PostgreSQL writes it (X/Y), as a number. */
+    private static long lsn(String text) {
+        String[] parts = text.split("/");
+        return (Long.parseLong(parts[0], 16) << 32) | Long.parseLong(parts[1], 16);
     }
 
     private List<String> standbys(String primary) {
