@@ -56,9 +56,33 @@ final class AdminSocket {
         }
     }
 
+    /**
+     * One request (a JSON object on one line) and its raw reply line; empty when the socket is absent, refuses, errs or
+     * is slower than {@code timeout}. For requests that must arrive within milliseconds of each other.
+     */
+    static Optional<String> ask(Path socket, String request, Duration timeout) {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            Future<String> reply = IO.submit(() -> exchange(ch, socket, request));
+            try {
+                return Optional.of(reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            } catch (TimeoutException | ExecutionException e) {
+                return Optional.empty();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     private static String exchange(SocketChannel ch, Path socket) throws IOException {
+        return exchange(ch, socket, "{\"version\":1,\"command\":\"status\"}");
+    }
+
+    private static String exchange(SocketChannel ch, Path socket, String request) throws IOException {
         ch.connect(UnixDomainSocketAddress.of(socket));
-        ch.write(ByteBuffer.wrap("{\"version\":1,\"command\":\"status\"}\n".getBytes(StandardCharsets.UTF_8)));
+        ch.write(ByteBuffer.wrap((request + "\n").getBytes(StandardCharsets.UTF_8)));
         ByteBuffer buf = ByteBuffer.allocate(64 * 1024 + 1);
         while (buf.hasRemaining()) {
             if (ch.read(buf) < 0) {

@@ -85,6 +85,19 @@ public record NodeStatus(String node, String cluster, String role, long term, Op
         return Optional.empty();
     }
 
+    /** The synchronous set in this node's copy of the cluster record ({@code postgres.sync}); empty without PostgreSQL. */
+    public List<String> recordedSync() {
+        try {
+            JsonNode root = JSON.readTree(json);
+            if (root.has("result")) root = root.get("result");
+            List<String> sync = new ArrayList<>();
+            for (JsonNode n : root.path("postgres").path("sync")) sync.add(n.asText());
+            return List.copyOf(sync);
+        } catch (java.io.IOException e) {
+            throw new RigException("status is not JSON: " + e.getMessage());
+        }
+    }
+
     public boolean isLeaderWithLease() {
         return role.equals("leader") && leaseRemainingMs > 0;
     }

@@ -251,6 +251,14 @@ public final class VigilCluster implements AutoCloseable {
     }
 
     /** {@code bin/vigilctl --socket <node's socket> ARGS...}: its exit code and output (stdout and stderr). */
+    /**
+     * One admin request straight over {@code node}'s socket (no vigilctl JVM: requests that must arrive within
+     * milliseconds of each other); the raw reply line, or empty when none came within 5 s.
+     */
+    public Optional<String> admin(String node, String requestJson) {
+        return AdminSocket.ask(files.adminSocket(node), requestJson, Duration.ofSeconds(5));
+    }
+
     public ExecResult vigilctl(String node, String... args) {
         List<String> argv = new java.util.ArrayList<>(List.of(repo.resolve("bin/vigilctl").toString(), "--socket",
                 files.adminSocket(node).toString()));

@@ -83,9 +83,10 @@ final class FailOver {
             s.askPeerProbe(old, new Why(HaReason.FENCING_REQUIRED, old, missing(s, old, answer)));
             return;
         }
-        Candidacy mine = Fitness.candidacy(s);
+        Fitness.Assessment fitness = Fitness.assess(s);
+        Candidacy mine = fitness.candidacy();
         if (!mine.eligible()) {
-            s.standDown(HaReason.NOT_ELIGIBLE, Fitness.why(s));
+            s.standDown(HaReason.NOT_ELIGIBLE, fitness.why());
             return;
         }
         if (!positionsSettled(s, old)) {

@@ -85,8 +85,9 @@ final class Fitness {
                     : "the recorded primary, but PostgreSQL is " + state(view));
         }
         if (view.writable()) {
-            return Assessment.unfit(Candidacy.INELIGIBLE, "PostgreSQL here is writable while " + pg.primary()
-                    + " is the recorded primary");
+            return Assessment.unfit(Candidacy.INELIGIBLE, pg.primary() == null
+                    ? "PostgreSQL here runs as a primary while no primary is recorded yet"
+                    : "PostgreSQL here is writable while " + pg.primary() + " is the recorded primary");
         }
         if (pg.primary() == null) {
             // Bootstrap: a node holding data outranks an empty one, and voters refuse candidates behind them, so an
@@ -118,10 +119,13 @@ final class Fitness {
         return Assessment.fit(position);
     }
 
-    /** PostgreSQL's state in words: "stopped", "failing", "a primary"... */
+    /** PostgreSQL's state in words: "stopped", "failing", "not probed yet"... */
     private static String state(PgView view) {
-        if (view.health() == PgView.Health.UP) return view.role() == PgView.Role.PRIMARY ? "a running primary" : "running in a role not yet read";
-        return view.health().name().toLowerCase(java.util.Locale.ROOT);
+        return switch (view.health()) {
+            case UP -> view.role() == PgView.Role.PRIMARY ? "a running primary" : "running in a role not yet read";
+            case UNKNOWN -> "not probed yet";
+            default -> view.health().name().toLowerCase(java.util.Locale.ROOT);
+        };
     }
 
     /** The local cluster belongs to another PostgreSQL system than the one recorded. */

@@ -27,7 +27,7 @@ import vigil.protocol.admin.SwitchoverPurpose;
  * vigild's Prometheus metrics ({@code /metrics}). Gauges are read from this node's status at each scrape (the same view
  * {@code vigilctl status} prints); counters and histograms are fed by the events the daemon logs, so that a metric
  * counts exactly what the journal shows: every decision by its reason (failovers are {@code PROMOTING}, switchovers
- * {@code SWITCHOVER}, and so on), switchovers begun, refused and aborted by why they were asked, VIP claims and
+ * {@code SWITCHOVER}, and so on), switchovers begun, refused and aborted by their purpose, VIP claims and
  * releases; and, as histograms of their durations, PostgreSQL actions, fences, VIP claims, service actions and hooks
  * with their outcomes. JVM memory, GC, threads and CPU come from Micrometer's own binders. Nothing here runs unless
  * {@code node.http} is set.
@@ -157,8 +157,12 @@ public final class Metrics implements Log.Tap {
                     "change", "held_elsewhere");
             case "vip_acquired" -> {
                 count("vigil.vip.changes", "VIP claims and releases", "vip", f.getOrDefault("vip", ""), "change", "acquired");
-                timed("vigil.vip.claims", "VIP claims that ended with the address up here: the address added, its"
-                        + " duplicate check and first gratuitous ARP", f, "vip", f.getOrDefault("vip", ""));
+                // a VIP kept from before a restart of vigild was not claimed: nothing to time
+                if (!"true".equals(f.get("kept_from_start"))) {
+                    timed("vigil.vip.claims", "claims that ended with the VIPs up here, each VIP timed by its group's"
+                            + " claim: the addresses added, their duplicate check and first gratuitous ARP", f,
+                            "vip", f.getOrDefault("vip", ""));
+                }
             }
             case "vip_released" -> count("vigil.vip.changes", "VIP claims and releases", "vip", f.getOrDefault("vip", ""),
                     "change", priority == Priority.ERR ? "release_failed" : "released");
@@ -186,11 +190,11 @@ public final class Metrics implements Log.Tap {
     }
 
     private void switchovers(String outcome, String purpose) {
-        count("vigil.switchovers", "planned switchovers by outcome, and by reason: why they were asked (operator,"
-                + " scheduled, rolling-restart, restart-daemon)", "outcome", outcome, "reason", purpose);
+        count("vigil.switchovers", "planned switchovers by outcome, and by purpose: why they were asked (operator,"
+                + " scheduled, rolling-restart, restart-daemon)", "outcome", outcome, "purpose", purpose);
     }
 
-    /** The event's purpose as a known word (an unknown one, from a newer peer, counts as the operator's). */
+    /** The event's purpose as a known word (the daemon logs only known ones; anything else counts as the operator's). */
     private static String purpose(Map<String, String> f) {
         try {
             return SwitchoverPurpose.of(f.get("purpose")).word();

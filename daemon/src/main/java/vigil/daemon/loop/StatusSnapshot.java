@@ -123,7 +123,7 @@ final class StatusSnapshot {
         if (record.pg().banned().contains(name)) return "banned by an operator (vigilctl unban " + name + ")";
         if (!reachable) return "not reachable from here";
         if (c == null) return "has not reported its position yet";
-        return c.eligible() ? null : "it reports itself not a candidate (vigilctl status --all shows why)";
+        return c.eligible() ? null : "it reports itself not a candidate (its own status says why)";
     }
 
     /** The PROOF column: the watchdog's part, then "fence" when fence agents can turn the node off. */

@@ -75,7 +75,7 @@ class StatusTableTest {
      */
     @Test
     void saysWhyANodeIsNotACandidateInItsOwnWordsUnderAll() {
-        String mine = "it reports itself not a candidate (vigilctl status --all shows why)";
+        String mine = "it reports itself not a candidate (its own status says why)";
         StatusView local = new StatusView(1, "n1", "maas", "leader", 7, "n1", 1312, true, 3, 3, List.of(
                 new NodeStatusView("n1", "data", "leader", true, true,
                         new PgNodeView("primary", 3L, "3/2A10", null, null, false, true, 0, null, null)),

@@ -81,15 +81,16 @@ class MetricsTest {
         log.event(Priority.NOTICE, "fence", "target", "n1", "action", "off", "proven_off", true, "reason", null);
         log.event(Priority.ERR, "vip_conflict", "vip", "db", "reason", "VIP_HELD_ELSEWHERE");
         log.event(Priority.NOTICE, "vip_acquired", "vip", "db", "duration_ms", 7);
+        log.event(Priority.NOTICE, "vip_acquired", "vip", "db", "kept_from_start", true, "duration_ms", 0);
         log.event(Priority.NOTICE, "service_action", "action", "systemctl restart apache2", "outcome", "ok",
                 "duration_ms", 800);
         log.event(Priority.WARNING, "hook", "reason", "HOOK_TIMEOUT", "duration_ms", 5000);
         String s = metrics.scrape();
         assertEquals(1, value(s, "vigil_decisions_total{reason=\"PROMOTING\"}"));
         assertEquals(1, value(s, "vigil_decisions_total{reason=\"SWITCHOVER_ABORTED\"}"));
-        assertEquals(1, value(s, "vigil_switchovers_total{outcome=\"begun\",reason=\"rolling-restart\"}"));
-        assertEquals(1, value(s, "vigil_switchovers_total{outcome=\"refused\",reason=\"operator\"}"), "no purpose: the operator's");
-        assertEquals(1, value(s, "vigil_switchovers_total{outcome=\"aborted\",reason=\"rolling-restart\"}"),
+        assertEquals(1, value(s, "vigil_switchovers_total{outcome=\"begun\",purpose=\"rolling-restart\"}"));
+        assertEquals(1, value(s, "vigil_switchovers_total{outcome=\"refused\",purpose=\"operator\"}"), "no purpose: the operator's");
+        assertEquals(1, value(s, "vigil_switchovers_total{outcome=\"aborted\",purpose=\"rolling-restart\"}"),
                 "an abort counts under the purpose of the switchover it ends");
         assertEquals(1, value(s, "vigil_postgres_actions_seconds_count{action=\"Promote\",outcome=\"OK\"}"));
         assertEquals(1, value(s, "vigil_postgres_actions_seconds_bucket{action=\"Promote\",outcome=\"OK\",le=\"0.05\"}"));
@@ -101,8 +102,9 @@ class MetricsTest {
         assertEquals(1, value(s, "vigil_fences_seconds_bucket{action=\"kill\",kind=\"postgres\",outcome=\"verified\",le=\"0.05\"}"));
         assertEquals(0, value(s, "vigil_fences_seconds_bucket{action=\"kill\",kind=\"postgres\",outcome=\"verified\",le=\"0.01\"}"));
         assertEquals(1, value(s, "vigil_vip_changes_total{change=\"held_elsewhere\",vip=\"db\"}"));
-        assertEquals(1, value(s, "vigil_vip_changes_total{change=\"acquired\",vip=\"db\"}"));
-        assertEquals(1, value(s, "vigil_vip_claims_seconds_bucket{vip=\"db\",le=\"0.01\"}"));
+        assertEquals(2, value(s, "vigil_vip_changes_total{change=\"acquired\",vip=\"db\"}"));
+        assertEquals(1, value(s, "vigil_vip_claims_seconds_bucket{vip=\"db\",le=\"0.01\"}"), "one claimed, one kept");
+        assertEquals(1, value(s, "vigil_vip_claims_seconds_count{vip=\"db\"}"));
         assertEquals(1, value(s, "vigil_service_actions_seconds_bucket{action=\"systemctl restart apache2\",outcome=\"ok\",le=\"1.0\"}"));
         assertEquals(0, value(s, "vigil_service_actions_seconds_bucket{action=\"systemctl restart apache2\",outcome=\"ok\",le=\"0.5\"}"));
         assertEquals(1, value(s, "vigil_hooks_seconds_count{outcome=\"HOOK_TIMEOUT\"}"));

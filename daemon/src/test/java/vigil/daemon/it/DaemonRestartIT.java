@@ -120,8 +120,9 @@ class DaemonRestartIT extends PgClusterIT {
         assertTrue(promoted < ended, "the switchover ended before vigild did: promoted at " + promoted + ", ended at " + ended);
         // after the restart: no other promotion, the restarted vigild follows
         assertEquals(q, cluster.awaitStable(SETTLE).node());
-        assertEquals(1, cluster.allEvents().stream().filter(e -> e.monoMs() > asked && e.is("pg")
-                && e.field("reason").filter("PROMOTED"::equals).isPresent()).count(), "one promotion, the switchover's");
+        assertEquals(List.of(q), cluster.allEvents().stream().filter(e -> e.monoMs() > asked && e.is("pg_action_done")
+                && e.field("action").filter(a -> a.startsWith("Promote")).isPresent()).map(e -> e.node()).toList(),
+                "one promotion, the switchover's");
         writer.awaitAcksAfter(VigilCluster.monoNowMs(), 10, Duration.ofSeconds(30));
         assertEquals(Set.of(), writer.log().lost(pg.rows(q)), "acknowledged rows lost");
         assertEquals(0, cluster.watchdog(p).resets().size(), "the watchdog did not reset " + p);

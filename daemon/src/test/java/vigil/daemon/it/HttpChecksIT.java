@@ -178,6 +178,9 @@ class HttpChecksIT extends PgClusterIT {
             // The cut-off node: still reachable by clients, and saying why it refuses.
             String refused = body(old, "/primary");
             assertTrue(refused.contains("\"ok\":false"), refused);
+            // On the side without a quorum a switchover is refused, saying why (no leader there to carry it out).
+            ExecResult minority = cluster.vigilctl(old, "switchover");
+            assertTrue(minority.exitCode() == 1 && minority.output().contains("does not lead"), minority.output());
             System.out.printf("http checks: %s cut off from its peers; its /primary last answered 200 at %+.0f ms, %s's"
                             + " first at %+.0f ms (%d rounds of polling every node); %s now says %s%n", old,
                     Double.isNaN(lastOld) ? Double.NaN : lastOld - cut, successor, firstNew - cut, rounds, old, refused.strip());

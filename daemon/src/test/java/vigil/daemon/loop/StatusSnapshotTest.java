@@ -24,7 +24,7 @@ class StatusSnapshotTest {
         NodeState booted = NodeState.boot(config, Durable.INITIAL, HaDurable.INITIAL, 1_000, "b");
         StatusView s = StatusSnapshot.of(booted, config, "test", Set.of(), 1_000, null);
         // its own reason from its supervisor's rule: nothing probed yet, no primary recorded
-        assertEquals("no primary recorded yet, and PostgreSQL is unknown", row(s, "n1").postgres().notCandidate());
+        assertEquals("no primary recorded yet, and PostgreSQL is not probed yet", row(s, "n1").postgres().notCandidate());
         assertEquals("not reachable from here", row(s, "n2").postgres().notCandidate());
         assertEquals(null, row(s, "w1").postgres(), "a witness has no PostgreSQL row");
     }

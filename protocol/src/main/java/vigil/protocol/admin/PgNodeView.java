@@ -60,12 +60,13 @@ public record PgNodeView(
 
     /**
      * This view with what only the node itself knows of itself, from its own status ({@code own}, null: none): its
-     * failcount and why it is not a candidate, which another node sees only as a flag.
+     * failcount and why it is not a candidate, which another node sees only as a flag. A node that says it is not a
+     * candidate without saying why (a daemon older than the field) leaves this view's reason in place.
      */
     public PgNodeView withOwnReport(PgNodeView own) {
         if (own == null) return this;
-        return new PgNodeView(role, timeline, lsn, lagBytes, lagSeconds, sync, eligible, own.failcount(), proof,
-                own.notCandidate());
+        String why = own.notCandidate() == null && !own.eligible() ? notCandidate : own.notCandidate();
+        return new PgNodeView(role, timeline, lsn, lagBytes, lagSeconds, sync, eligible, own.failcount(), proof, why);
     }
 
     /** PostgreSQL's own notation of an LSN: high and low 32 bits in hex. */

@@ -14,7 +14,8 @@ import java.util.function.BiFunction;
  *
  * <p>The rules are the codec's own (see {@link AdminCodec#decodeResult}): every field must be present, except those
  * added after the first release, which read as null (or empty) when absent — {@code postgres}, {@code services},
- * {@code scheduled_switchover}, and {@code vips}, {@code tracked} and each node's {@code postgres}; numbers and
+ * {@code scheduled_switchover}, {@code vips}, {@code tracked}, each node's {@code postgres}, and in it
+ * {@code lag_seconds} and {@code not_candidate}; numbers and
  * booleans must not be null; types are strict (no "7" for 7, no 1 for true, no 3.5 for an integer); unknown fields are
  * ignored, so a newer daemon may add some. A violation is a {@link Bad} naming the field's path, e.g.
  * {@code nodes[2].reachable}.

@@ -1,12 +1,11 @@
 package vigil.protocol.admin;
 
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
  * Why a switchover was asked for: the {@code purpose} argument of {@link AdminCommand#SWITCHOVER}. It changes nothing
- * of what is done; it is logged with the switchover and counts it in {@code vigil_switchovers_total{reason}}, so an
+ * of what is done; it is logged with the switchover and counts it in {@code vigil_switchovers_total{purpose}}, so an
  * operator tells the switchovers asked by hand from those of a rolling restart, a restart of vigild or a schedule.
  */
 public enum SwitchoverPurpose {
@@ -33,7 +32,7 @@ public enum SwitchoverPurpose {
     /** The purpose named {@code word} (null: {@link #OPERATOR}). */
     public static SwitchoverPurpose of(String word) {
         if (word == null) return OPERATOR;
-        for (SwitchoverPurpose p : values()) if (p.word.equals(word.toLowerCase(Locale.ROOT))) return p;
+        for (SwitchoverPurpose p : values()) if (p.word.equals(word)) return p;
         throw new IllegalArgumentException("purpose must be one of " + Arrays.stream(values()).map(SwitchoverPurpose::word)
                 .collect(Collectors.joining(", ")) + ", got " + word);
     }
