@@ -95,6 +95,13 @@ class StatusTableTest {
         assertTrue(all.contains("\nnot a candidate: n2: " + own + "\n"), all);
         assertFalse(all.contains(mine), "n2's own reason replaces what n1 saw: " + all);
         assertFalse(all.contains("not a candidate: n1") || all.contains("not a candidate: n3"), all);
+        // n2's vigild older than the field: not a candidate, no reason given; the asked node's line stays
+        StatusView old = new StatusView(1, "n2", "maas", "follower", 7, "n1", 0, true, 3, 3, List.of(
+                new NodeStatusView("n2", "data", "follower", true, true,
+                        new PgNodeView("standby", 3L, "3/2000", 2576L, null, false, false, 0, null, null))),
+                new PgClusterView("n1", 3, List.of(), false, "STANDBY_HEALTHY"));
+        String older = StatusTable.renderAll(local, java.util.Map.of("n1", local, "n2", old), java.util.Map.of());
+        assertTrue(older.contains("\nnot a candidate: n2: " + mine + "\n"), older);
         var json = AdminCodec.toTree(local).get("nodes").get(1).get("postgres");
         assertEquals(mine, json.get("not_candidate").asText());
     }
