@@ -35,7 +35,11 @@ import vigil.protocol.admin.StatusView;
                     + "node only) and PROOF: what proves the node's PostgreSQL cannot write once the node is gone "
                     + "(watchdog-armed: armed when last heard; watchdog: this node has one, armed while it leads; fence: fence "
                     + "agents can turn it off, alone or after the watchdog's word as in watchdog+fence; none: a crash of this node "
-                    + "as primary is not failed over without another proof; - not known).",
+                    + "as primary is not failed over without another proof; - not known). Below the table, each data node "
+                    + "that could not be promoted now gets a line saying why (not_candidate in --json): on this node's own "
+                    + "row the rule that withdrew its candidacy (a ban, migration_threshold, how many bytes behind, another "
+                    + "timeline, a rewind owed...); of another node what this one knows (banned, not reachable, or it "
+                    + "reports itself not a candidate: --all shows its own reason).",
             "",
             "Each service action of this node that has run (node.services) gets a line with its last outcome: "
                     + "ok or FAILED, the exit code, the attempts, when it ended, and why it failed.",
