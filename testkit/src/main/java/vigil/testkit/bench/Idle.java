@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import vigil.testkit.ExecResult;
 import vigil.testkit.NetnsRig;
 import vigil.testkit.PgOptions;
 import vigil.testkit.ProcFs;
@@ -26,6 +27,9 @@ final class Idle implements Scenario {
     /** How long the cluster may take to start (PostgreSQL initialised and cloned included). */
     private static final Duration BOOT = Duration.ofSeconds(180);
     private static final int VIGILCTL_CALLS = 20;
+    /** The read-only commands timed after the window: what operators and monitors run (issue 8, item 6). */
+    private static final List<List<String>> READ_ONLY = List.of(List.of("status"), List.of("history", "-n", "20"),
+            List.of("check"), List.of("version"));
 
     private final boolean withPostgres;
 
@@ -107,7 +111,7 @@ final class Idle implements Scenario {
         List<Map<String, Object>> samples = new ArrayList<>();
         Map<String, Object> metrics = new LinkedHashMap<>();
         List<Watched> watched = new ArrayList<>();
-        List<Double> vigilctl = new ArrayList<>();
+        Map<String, List<Double>> vigilctl = new LinkedHashMap<>();
         double elapsedS;
         try (NetnsRig rig = NetnsRig.create(3);
              VigilCluster cluster = withPostgres
@@ -143,14 +147,21 @@ final class Idle implements Scenario {
             }
             elapsedS = (System.nanoTime() - t0) / 1e9;
             for (Watched w : watched) w.threads1 = ProcFs.threads(w.pid);
-            // After the window (its JVMs would count in no vigild, but they share the two cores): `vigilctl status` on
-            // the leader, wall time per call as a script sees it, process start included; one call first, which may
-            // build vigilctl's class-data archive after a build.
+            // After the window (its JVMs would count in no vigild, but they share the two cores): each read-only
+            // command an operator or a monitor runs, on the leader, wall time per call as a script sees it, process
+            // start included; one status first, which may build vigilctl's class-data archive after a build. check
+            // must answer as a Nagios check does (0 OK, 1 WARNING: a reading, not a failure of the command).
             cluster.vigilctl(leader.node(), "status").orThrow("vigilctl status on " + leader.node());
-            for (int i = 0; i < VIGILCTL_CALLS; i++) {
-                long c0 = System.nanoTime();
-                cluster.vigilctl(leader.node(), "status").orThrow("vigilctl status on " + leader.node());
-                vigilctl.add((System.nanoTime() - c0) / 1e9);
+            for (List<String> argv : READ_ONLY) {
+                List<Double> walls = new ArrayList<>();
+                for (int i = 0; i < VIGILCTL_CALLS; i++) {
+                    long c0 = System.nanoTime();
+                    ExecResult r = cluster.vigilctl(leader.node(), argv.toArray(String[]::new));
+                    walls.add((System.nanoTime() - c0) / 1e9);
+                    boolean answered = r.exitCode() == 0 || argv.get(0).equals("check") && r.exitCode() == 1;
+                    if (!answered) r.orThrow("vigilctl " + String.join(" ", argv) + " on " + leader.node());
+                }
+                vigilctl.put(argv.get(0), walls);
             }
             // still healthy at the end: the numbers are of a working daemon, not of one that stopped doing its job
             Leader after = cluster.awaitLeader(Duration.ofSeconds(10));
@@ -175,7 +186,7 @@ final class Idle implements Scenario {
             lines.add(new Chart.RefLine(String.format(Locale.ROOT, "%s p50 %.1f MB", w.key, s.p50()), s.p50(),
                     w.key.equals("leader") ? new java.awt.Color(30, 90, 200) : new java.awt.Color(200, 90, 30)));
         }
-        metrics.put("vigilctl_status_wall_s", Stats.of(vigilctl).toJson());
+        for (var e : vigilctl.entrySet()) metrics.put("vigilctl_" + e.getKey() + "_wall_s", Stats.of(e.getValue()).toJson());
         metrics.put("postgres", withPostgres ? "supervised (primary + 2 standbys, DB VIP, watchdog)" : "none");
         Chart.Series chart = new Chart.Series(title.toString(), "time (s)", "leader VmRSS (MB)", ticks,
                 watched.get(0).rss, lines);
