@@ -16,8 +16,10 @@ import vigil.protocol.admin.TrackedView;
 
 /**
  * The run that records vigilctl's class data sharing archive ({@code bin/vigilctl}, {@code VIGILCTL_CDS_TRAINING=1}):
- * it encodes and decodes a full status reply and renders it both ways, so that every class a real {@code status}
- * call loads is in the archive; the wrapper then runs the command itself against no socket. It talks to nothing.
+ * it encodes and decodes a full status reply and renders it both ways, then renders what {@code check},
+ * {@code history} and {@code version} print, so that every class those read-only calls load is in the archive (a
+ * class missing from it is loaded and verified at every call); the wrapper then runs the command itself against no
+ * socket. It talks to nothing.
  */
 final class CdsTraining {
     private CdsTraining() {}
@@ -32,6 +34,7 @@ final class CdsTraining {
                         new TrackedView("n1", "not held", "pass")),
                 List.of(new ServiceOutcomeView("restart apache2", "acquired", "region", true, 0, 1, 0L, "")));
         AdminCodec.encodeRequest(new AdminRequest(AdminCodec.PROTOCOL_VERSION, "status", Map.of()));
+        AdminCodec.encodeRequest(new AdminRequest(AdminCodec.PROTOCOL_VERSION, "history", Map.of("limit", 20)));
         String line = AdminCodec.encodeReply(AdminReply.success(AdminCodec.toTree(view)));
         var reply = AdminCodec.decodeReply(line);
         if (!reply.isValid()) return;
@@ -40,6 +43,13 @@ final class CdsTraining {
         PrintWriter sink = new PrintWriter(new StringWriter());
         sink.print(StatusTable.render(decoded.value()));
         sink.print(AdminCodec.toPrettyJson(reply.value().result()));
+        // check: the same status judged; history: one event line (java.time, String.format); version: the daemon line
+        sink.print(Check.of(decoded.value(), Check.parseSize(CheckCommand.DEFAULT_WARNING),
+                Check.parseSize(CheckCommand.DEFAULT_CRITICAL)).line());
+        sink.print(HistoryCommand.line(AdminCodec.toTree(Map.of("at", "2026-12-04T00:00:00.123Z", "priority", "notice",
+                "event", "pg", "fields", Map.of("reason", "PROMOTED", "cause", "timeline 2"))), java.time.ZoneId.systemDefault()));
+        sink.print(VersionCommand.daemon(AdminCodec.toTree(Map.of("vigild", "0", "node", "n2", "admin_protocol", 1,
+                "status_format", 1, "pid", 1, "java", "17", "uptime_s", 3_700, "started_at", "2026-12-04T00:00:00Z"))));
         sink.flush();
     }
 }
