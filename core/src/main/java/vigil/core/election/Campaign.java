@@ -7,23 +7,32 @@ import java.util.Set;
  * the node bump its term and ask for real votes, so a node cut off from the majority cannot disturb a healthy
  * leader with ever higher terms.
  *
- * @param refused the voters that said no: once a majority can no longer be reached the campaign ends at once
+ * @param refused     the voters that said no: once a majority can no longer be reached the campaign ends at once
+ * @param nominatedBy the leader whose resignation named this node its successor and so began this campaign (a planned
+ *                    switchover, or a leader handing over to the holder of an operator's order); null when the node
+ *                    stood on its own. It changes no vote: it only lets the leadership won say how it began
+ *                    ({@link Leadership#handedOverBy})
  */
-public record Campaign(boolean pre, long term, long startedAt, Set<String> granted, Set<String> refused) {
+public record Campaign(boolean pre, long term, long startedAt, Set<String> granted, Set<String> refused,
+                       String nominatedBy) {
     public Campaign {
         granted = Set.copyOf(granted);
         refused = Set.copyOf(refused);
     }
 
+    public Campaign(boolean pre, long term, long startedAt, Set<String> granted, Set<String> refused) {
+        this(pre, term, startedAt, granted, refused, null);
+    }
+
     /** A new campaign: only this node's own grant so far. */
-    static Campaign start(boolean pre, long term, long startedAt, String self) {
-        return new Campaign(pre, term, startedAt, Set.of(self), Set.of());
+    static Campaign start(boolean pre, long term, long startedAt, String self, String nominatedBy) {
+        return new Campaign(pre, term, startedAt, Set.of(self), Set.of(), nominatedBy);
     }
 
     Campaign answered(String voter, boolean grant) {
         Set<String> g = new java.util.HashSet<>(granted);
         Set<String> r = new java.util.HashSet<>(refused);
         (grant ? g : r).add(voter);
-        return new Campaign(pre, term, startedAt, g, r);
+        return new Campaign(pre, term, startedAt, g, r, nominatedBy);
     }
 }

@@ -278,14 +278,19 @@ final class ElectionStep {
             notBefore = Math.max(notBefore, now + timing.electionTimeoutMs());
         } else if (electorate.me().canLead() && own.eligible() && campaign == null && role == Role.FOLLOWER) {
             notBefore = Math.min(notBefore, now);
-            startPreVote();
+            startPreVote(from);
         }
     }
 
     // ---- transitions --------------------------------------------------------------------------------------
 
     void startPreVote() {
-        campaign = Campaign.start(true, durable.term() + 1, now, electorate.self());
+        startPreVote(null);
+    }
+
+    /** {@code nominatedBy}: the resigning leader that named this node its successor, or null. */
+    void startPreVote(String nominatedBy) {
+        campaign = Campaign.start(true, durable.term() + 1, now, electorate.self(), nominatedBy);
         if (campaign.granted().size() >= electorate.quorum()) {
             startElection();
             return;
@@ -299,7 +304,9 @@ final class ElectionStep {
         long term = durable.term() + 1;
         persist(new Durable(term, electorate.self(), durable.record()));
         leader = null;
-        campaign = Campaign.start(false, term, now, electorate.self());
+        // the pre-vote that succeeded carries its nomination on (a node standing straight away has none)
+        String nominatedBy = campaign == null ? null : campaign.nominatedBy();
+        campaign = Campaign.start(false, term, now, electorate.self(), nominatedBy);
         changeRole(Role.CANDIDATE, null, Reason.STOOD_FOR_ELECTION, -1);
         if (campaign.granted().size() >= electorate.quorum()) {
             becomeLeader();
@@ -311,11 +318,12 @@ final class ElectionStep {
     }
 
     void becomeLeader() {
+        String handedOverBy = campaign == null ? null : campaign.nominatedBy();
         campaign = null;
         attempts = 0;
         leader = electorate.self();
         lastLeader = leader;
-        leadership = Leadership.elected(durable.term(), now);
+        leadership = Leadership.elected(durable.term(), now, handedOverBy);
         persist(durable.withRecord(durable.record().takenOverBy(durable.term(), electorate.self())));
         changeRole(Role.LEADER, leader, Reason.ELECTED, -1);
         sendHeartbeat();

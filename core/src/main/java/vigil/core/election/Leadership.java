@@ -11,10 +11,13 @@ import java.util.Map;
  * @param leaseUntil 0 until the first majority acknowledgement
  * @param recordSeq  the first heartbeat that carried the current record version
  * @param recordCommitted a majority acknowledged a heartbeat carrying the current record: any later leader knows it
+ * @param handedOverBy    the leader that resigned naming this node and so began the campaign that won this term
+ *                        ({@link Campaign#nominatedBy}), or null: a planned hand-over, not a loss. Memory only, and
+ *                        never a proof of anything: the supervisor uses it only to say why a promotion happened
  */
 public record Leadership(long term, long electedAt, long seq, long lastSentAt, SentTimes sentAt,
                          Map<String, Long> acked, long leaseStart, long leaseUntil, long recordSeq,
-                         boolean recordCommitted) {
+                         boolean recordCommitted, String handedOverBy) {
     static final int KEEP_SENT = 256;
 
     public Leadership {
@@ -22,8 +25,15 @@ public record Leadership(long term, long electedAt, long seq, long lastSentAt, S
         acked = Map.copyOf(acked);
     }
 
-    static Leadership elected(long term, long now) {
-        return new Leadership(term, now, 0, Long.MIN_VALUE / 4, SentTimes.none(), Map.of(), 0, 0, 1, false);
+    /** Not handed over. */
+    public Leadership(long term, long electedAt, long seq, long lastSentAt, SentTimes sentAt, Map<String, Long> acked,
+                      long leaseStart, long leaseUntil, long recordSeq, boolean recordCommitted) {
+        this(term, electedAt, seq, lastSentAt, sentAt, acked, leaseStart, leaseUntil, recordSeq, recordCommitted, null);
+    }
+
+    static Leadership elected(long term, long now, String handedOverBy) {
+        return new Leadership(term, now, 0, Long.MIN_VALUE / 4, SentTimes.none(), Map.of(), 0, 0, 1, false,
+                handedOverBy);
     }
 
     public boolean leaseEstablished() {
@@ -37,21 +47,23 @@ public record Leadership(long term, long electedAt, long seq, long lastSentAt, S
 
     Leadership withAcked(Map<String, Long> newAcked) {
         return new Leadership(term, electedAt, seq, lastSentAt, sentAt, newAcked, leaseStart, leaseUntil, recordSeq,
-                recordCommitted);
+                recordCommitted, handedOverBy);
     }
 
     Leadership withLease(long start, long until, boolean committed) {
-        return new Leadership(term, electedAt, seq, lastSentAt, sentAt, acked, start, until, recordSeq, committed);
+        return new Leadership(term, electedAt, seq, lastSentAt, sentAt, acked, start, until, recordSeq, committed,
+                handedOverBy);
     }
 
     /** Heartbeat {@code newSeq} sent {@code now}. */
     Leadership withSent(long newSeq, long now) {
         return new Leadership(term, electedAt, newSeq, now, sentAt.with(newSeq, now, KEEP_SENT), acked, leaseStart,
-                leaseUntil, recordSeq, recordCommitted);
+                leaseUntil, recordSeq, recordCommitted, handedOverBy);
     }
 
     /** The record changed: it is committed once a majority acknowledged the next heartbeat, which carries it. */
     Leadership recordChanged() {
-        return new Leadership(term, electedAt, seq, lastSentAt, sentAt, acked, leaseStart, leaseUntil, seq + 1, false);
+        return new Leadership(term, electedAt, seq, lastSentAt, sentAt, acked, leaseStart, leaseUntil, seq + 1, false,
+                handedOverBy);
     }
 }

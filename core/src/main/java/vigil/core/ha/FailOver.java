@@ -104,8 +104,20 @@ final class FailOver {
         if (waived && next.banned().contains(s.me)) next = next.withBan(s.me, false);
         Leading.record(s, next, new Why(HaReason.PROMOTING, old, "proof: " + String.join(", ", proofs)
                 + (s.order == null ? "" : "; ordered by " + s.order.operator()
-                        + (waived ? ", accepting data loss: " + OrderedFailover.loss(s) : ""))));
+                        + (waived ? ", accepting data loss: " + OrderedFailover.loss(s) : "")), cause(s, old)));
         s.fences.remove(old); // used once (the operator's confirmation is gone from the record just written)
+    }
+
+    /**
+     * Why {@code old} is replaced, as this leader knows it now (a label: it decides nothing). Its vigild may have
+     * acknowledged this leadership since it resigned, which replaces the farewell among the reports: heard from now
+     * counts as stepped down as well (it is there, and no longer leads).
+     */
+    static PromotionCause cause(HaStep s, String old) {
+        if (s.order != null) return PromotionCause.ORDERED;
+        if (old.equals(s.e.leadership().handedOverBy())) return PromotionCause.SWITCHOVER;
+        if (s.e.reportOf(old).farewell() || s.freshlyAcked(old)) return PromotionCause.PRIMARY_STEPPED_DOWN;
+        return PromotionCause.PRIMARY_UNREACHABLE;
     }
 
     /**

@@ -3,6 +3,7 @@ package vigil.core.election;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -462,6 +463,36 @@ class ElectionTest {
         Decision plain = Election.decide(n2, received(2100, "n1", new Message.Resign(1, STOPPED)));
         assertTrue(plain.actions().stream().noneMatch(a -> a instanceof Action.Send s
                 && s.message() instanceof Message.PreVoteRequest), "without a successor it waits for its tick");
+    }
+
+    /**
+     * The leadership the named successor wins remembers who handed it over (the supervisor names the promotion a
+     * switchover); one won by standing on its own does not. The nomination changes no vote.
+     */
+    @Test
+    void theSuccessorsLeadershipRemembersWhoHandedItOver() {
+        ElectionState n2 = Election.decide(followerOf("n1", 2000), new Observation.CandidacyChanged(2001, Candidacy.ELIGIBLE)).next();
+        ElectionState named = Election.decide(n2, received(2100, "n1", new Message.Resign(1, STOPPED, "n2"))).next();
+        assertEquals("n1", named.campaign().nominatedBy());
+        ElectionState won = winWithN3(named, 2101);
+        assertEquals(Role.LEADER, won.role());
+        assertEquals("n1", won.leadership().handedOverBy());
+
+        ElectionState plain = Election.decide(n2, received(2100, "n1", new Message.Resign(1, STOPPED))).next();
+        ElectionState standing = Election.decide(plain, new Observation.Tick(2100 + TIMING.electionTimeoutMs()
+                + TIMING.staggerMs())).next();
+        assertNull(standing.campaign().nominatedBy(), "it stood on its own");
+        ElectionState wonAlone = winWithN3(standing, 2100 + TIMING.electionTimeoutMs() + TIMING.staggerMs() + 1);
+        assertEquals(Role.LEADER, wonAlone.role());
+        assertNull(wonAlone.leadership().handedOverBy());
+    }
+
+    /** n3 grants the pre-vote and then the vote of the campaign {@code s} runs. */
+    private static ElectionState winWithN3(ElectionState s, long at) {
+        long term = s.campaign().term();
+        ElectionState voting = Election.decide(s, received(at, "n3", new Message.PreVoteReply(term, true, 0))).next();
+        assertFalse(voting.campaign().pre(), "a majority granted the pre-vote");
+        return Election.decide(voting, received(at + 1, "n3", new Message.VoteReply(term, true))).next();
     }
 
     @Test

@@ -2,6 +2,7 @@ package vigil.core.ha;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static vigil.core.ha.HaFixture.*;
@@ -39,7 +40,8 @@ class FailOverTest {
 
     static void assertPromotes(HaDecision d) {
         assertEquals(N2_REPLACES_N1, recorded(d));
-        assertEquals(new Why(HaReason.PROMOTING, "n1", why(d).detail()), why(d));
+        assertEquals(new Why(HaReason.PROMOTING, "n1", why(d).detail(), why(d).promotion()), why(d));
+        assertNotNull(why(d).promotion(), "the decision that records the promotion names its cause");
         assertEquals(List.of(), actionsOf(d, PgAction.Promote.class), "the record first, the promotion once committed");
     }
 
@@ -257,6 +259,63 @@ class FailOverTest {
         assertNull(recorded(lagging));
         assertTrue(resigns(lagging));
         assertEquals(HaReason.NOT_ELIGIBLE, reason(lagging));
+    }
+
+    // ---- why the old primary is replaced (a label: the same proofs decide) ------------------------------------------
+
+    /** n1 armed its watchdog in term 5 and fell silent: its host is down or cut off. */
+    @Test
+    void aSilentPrimaryIsUnreachable() {
+        HaDecision d = answered(newLeaderAfterPrimaryLost().report("n1", 5, new Report(1_100, PgSafety.MAY_WRITE)),
+                PeerPg.UNKNOWN);
+        assertPromotes(d);
+        assertEquals(PromotionCause.PRIMARY_UNREACHABLE, why(d).promotion());
+    }
+
+    /** n1's vigild resigned as it stopped PostgreSQL (a plain stop of vigild), naming nobody. */
+    @Test
+    void aPrimaryThatResignedNamingNobodySteppedDown() {
+        HaDecision d = answered(newLeaderAfterPrimaryLost().farewell("n1", 5, new Report(0, PgSafety.STOPPED)),
+                PeerPg.UNKNOWN);
+        assertPromotes(d);
+        assertEquals(PromotionCause.PRIMARY_STEPPED_DOWN, why(d).promotion());
+    }
+
+    /**
+     * n1 resigned and has acknowledged this leadership since: its farewell among the reports is replaced by the
+     * acknowledgement's report, but it is there and no longer leads.
+     */
+    @Test
+    void aPrimaryStillHeardFromSteppedDown() {
+        HaDecision d = answered(resignedAndHeardSince(), PeerPg.UNKNOWN);
+        assertPromotes(d);
+        assertEquals(PromotionCause.PRIMARY_STEPPED_DOWN, why(d).promotion());
+    }
+
+    /** n1 stopped PostgreSQL, resigned, and acknowledges this leadership (behind n2) with PostgreSQL stopped. */
+    private static Situation resignedAndHeardSince() {
+        return newLeaderAfterPrimaryLost().acked("n1").report("n1", 6, new Report(0, PgSafety.STOPPED))
+                .known("n1", 1, PRIMARY_LSN - 2 * MB);
+    }
+
+    /** n1's resignation named n2, and that began the campaign that won: a planned switchover. */
+    @Test
+    void aPrimaryThatNamedThisNodeHandedOver() {
+        HaDecision d = answered(resignedAndHeardSince().handedOverBy("n1"), PeerPg.UNKNOWN);
+        assertPromotes(d);
+        assertEquals(PromotionCause.SWITCHOVER, why(d).promotion());
+        // Handed over by another node than the primary replaced: not this primary's switchover.
+        HaDecision other = answered(newLeaderAfterPrimaryLost().farewell("n1", 5, new Report(0, PgSafety.STOPPED))
+                .handedOverBy("n3"), PeerPg.UNKNOWN);
+        assertEquals(PromotionCause.PRIMARY_STEPPED_DOWN, why(other).promotion());
+    }
+
+    /** The cause names only the decision that records the promotion, not the pg_promote after it. */
+    @Test
+    void onlyTheRecordingDecisionNamesTheCause() {
+        HaDecision d = peer(probed(MINE), promotingLeader(), "n1", PeerPg.IN_RECOVERY, NOW - Leading.RECHECK_MS, NOW);
+        assertEquals(List.of(new PgAction.Promote(null)), d.actions());
+        assertNull(why(d).promotion());
     }
 
     // ---- the re-check just before pg_promote ------------------------------------------------------------------

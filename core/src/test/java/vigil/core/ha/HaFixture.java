@@ -75,6 +75,7 @@ final class HaFixture {
         private final Map<String, Report.Heard> reports = new HashMap<>();
         private Candidacy own = Candidacy.ELIGIBLE;
         private long heardAt = NOW - 50;
+        private String handedOverBy;
 
         private Situation(String self, Role role, long term, String leader) {
             this.self = self;
@@ -155,6 +156,12 @@ final class HaFixture {
             return this;
         }
 
+        /** This leadership began with {@code node}'s resignation naming this node (a planned switchover). */
+        Situation handedOverBy(String node) {
+            handedOverBy = node;
+            return this;
+        }
+
         Situation own(Candidacy c) {
             own = c;
             return this;
@@ -179,7 +186,7 @@ final class HaFixture {
                 long start = leaseUntil == 0 ? 0 : leaseUntil - TIMING.leaderLeaseMs();
                 vigil.core.election.SentTimes sent = vigil.core.election.SentTimes.of(50, NOW - 70);
                 leadership = new Leadership(term, electedAt, 50, NOW - 70, sent, acked, start, leaseUntil,
-                        committed ? 1 : 51, committed);
+                        committed ? 1 : 51, committed, handedOverBy);
                 contact = NOW - 70;
             }
             return new ElectionState(electorate, durable, role, role == Role.LEADER ? self : leader,

@@ -65,6 +65,7 @@ class OrderedFailoverTest {
                 new HaObservation.PeerProbed(NOW + 5, "n1", PeerPg.IN_RECOVERY, NOW, "in recovery"));
         assertEquals(primaryIs("n1").withPrimary("n2", "n1"), recorded(promoted));
         assertEquals(HaReason.PROMOTING, reason(promoted));
+        assertEquals(PromotionCause.ORDERED, why(promoted).promotion(), "the operator's order is the cause");
         assertTrue(why(promoted).detail().endsWith("; ordered by alice on n1, accepting data loss: " + (32 * MB)
                 + " bytes behind the primary n1's last reported position (max_lag_on_failover: " + MAX_LAG + ")"),
                 why(promoted).detail());

@@ -77,6 +77,7 @@ final class Invariants {
         if (d.why() != null) {
             sim.note(h.name + " ha " + d.why());
             sim.counts.add("why_" + d.why().reason());
+            if (d.why().promotion() != null) sim.counts.add("promotion_" + d.why().promotion().word());
             if (d.why().reason() == vigil.core.ha.HaReason.SWITCHOVER_ABORTED && d.why().detail().startsWith("the clean shutdown")) {
                 sim.counts.add("switchover_aborted_by_a_failed_stop");
             }

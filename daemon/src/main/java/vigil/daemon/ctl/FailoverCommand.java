@@ -39,7 +39,7 @@ import vigil.protocol.admin.AdminCommand;
             "It answers once NODE holds the order; vigilctl status shows the promotion (or why it waits). The daemons "
                     + "log event=failover_ordered (on NODE) and event=failover_handover (on the leader that resigned) "
                     + "with the operator (SUDO_USER or USER), and the promotion's reason PROMOTING names the proof and "
-                    + "the order.",
+                    + "the order (promotion=ordered; counted in vigil_promotions_total{cause=\"ordered\"}).",
         },
         optionListHeading = "%nOptions:%n",
         exitCodeListHeading = "%nExit codes:%n",

@@ -26,8 +26,9 @@ import vigil.protocol.admin.SwitchoverPurpose;
 /**
  * vigild's Prometheus metrics ({@code /metrics}). Gauges are read from this node's status at each scrape (the same view
  * {@code vigilctl status} prints); counters and histograms are fed by the events the daemon logs, so that a metric
- * counts exactly what the journal shows: every decision by its reason (failovers are {@code PROMOTING}, switchovers
- * {@code SWITCHOVER}, and so on), switchovers begun, refused and aborted by their purpose, VIP claims and
+ * counts exactly what the journal shows: every decision by its reason ({@code PROMOTING}, {@code SWITCHOVER}, and so
+ * on), promotions in place of another primary by their cause (failovers, and the targets' side of switchovers),
+ * switchovers begun, refused and aborted by their purpose, VIP claims and
  * releases; and, as histograms of their durations, PostgreSQL actions, fences, VIP claims, service actions and hooks
  * with their outcomes. JVM memory, GC, threads and CPU come from Micrometer's own binders. Nothing here runs unless
  * {@code node.http} is set.
@@ -124,6 +125,13 @@ public final class Metrics implements Log.Tap {
     public void event(Priority priority, String event, Map<String, String> f, String line) {
         switch (event) {
             case "pg" -> {
+                // on the one line of the decision that records the promotion (Logs), whatever the reason before it
+                if (!f.getOrDefault("promotion", "").isEmpty()) {
+                    count("vigil.promotions", "promotions of this node in place of another primary, by cause: switchover"
+                            + " (handed over by name), ordered (vigilctl failover --to), primary_stepped_down (its vigild gave"
+                            + " the role up), primary_unreachable (its vigild went silent); all but switchover are"
+                            + " failovers", "cause", f.get("promotion"));
+                }
                 String reason = f.getOrDefault("reason", "");
                 synchronized (this) {
                     if (reason.isEmpty() || reason.equals(lastReason)) return; // the same decision, its actions logged again

@@ -37,7 +37,10 @@ final class Logs {
         }
     }
 
-    /** The supervisor's reason when it changed, or any action taken even for the same reason; nothing otherwise. */
+    /**
+     * The supervisor's reason when it changed, or any action taken even for the same reason; nothing otherwise. The
+     * decision that records this node as the primary in place of another also names why ({@code promotion}).
+     */
     static void decision(Log log, NodeDecision d, NodeState s) {
         List<String> actions = new ArrayList<>();
         for (Effect e : d.effects()) {
@@ -53,9 +56,13 @@ final class Logs {
                 || reason == HaReason.FENCING_REQUIRED || reason == HaReason.SYSTEM_ID_MISMATCH
                 || reason == HaReason.RECORDED_PRIMARY_DATA_MISSING || reason == HaReason.OLD_PRIMARY_STILL_SERVING
                 || reason == HaReason.LEASE_IN_DOUBT;
-        log.event(warn ? Priority.WARNING : Priority.NOTICE, "pg", "reason", reason,
-                "peer", why == null ? null : why.peer(), "cause", why == null || why.detail().isEmpty() ? null : why.detail(),
+        List<Object> kv = new ArrayList<>(java.util.Arrays.asList("reason", reason, "peer", why == null ? null : why.peer(),
+                "cause", why == null || why.detail().isEmpty() ? null : why.detail(),
                 "role", s.election().role().label(), "term", s.election().term(),
-                "primary", s.election().durable().record().primary(), "actions", actions.isEmpty() ? null : actions);
+                "primary", s.election().durable().record().primary(), "actions", actions.isEmpty() ? null : actions));
+        // Only on the decision that records a promotion, not on the lines of its later actions (counted once: Metrics),
+        // and absent elsewhere rather than "-" on every line.
+        if (d.why() != null && d.why().promotion() != null) kv.addAll(List.of("promotion", d.why().promotion().word()));
+        log.event(warn ? Priority.WARNING : Priority.NOTICE, "pg", kv.toArray());
     }
 }

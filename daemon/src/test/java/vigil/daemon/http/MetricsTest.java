@@ -1,6 +1,7 @@
 package vigil.daemon.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -66,11 +67,11 @@ class MetricsTest {
     @Test
     void countersCountWhatTheJournalShows() {
         log.tap(metrics);
-        log.event(Priority.NOTICE, "pg", "reason", "PROMOTING", "peer", "n1");
+        log.event(Priority.NOTICE, "pg", "reason", "PROMOTING", "peer", "n1", "promotion", "primary_unreachable");
         log.event(Priority.NOTICE, "pg_action_done", "id", 4, "action", "Promote[checkpoint=false]", "outcome", "OK",
                 "duration_ms", 40);
         log.event(Priority.NOTICE, "pg", "reason", "PROMOTING", "actions", "[Promote#4]"); // the same decision again
-        log.event(Priority.NOTICE, "pg", "reason", "PROMOTED");
+        log.event(Priority.NOTICE, "pg", "reason", "PROMOTED", "promotion", null); // written "-": no cause, not counted
         log.event(Priority.WARNING, "switchover_refused", "peer", "n3", "reason", "SWITCHOVER_REFUSED");
         log.event(Priority.NOTICE, "switchover", "peer", "n2", "purpose", "rolling-restart", "reason", "OPERATOR_SWITCHOVER");
         log.event(Priority.NOTICE, "pg", "reason", "SWITCHOVER_ABORTED", "cause", "the stop took too long");
@@ -85,8 +86,14 @@ class MetricsTest {
         log.event(Priority.NOTICE, "service_action", "action", "systemctl restart apache2", "outcome", "ok",
                 "duration_ms", 800);
         log.event(Priority.WARNING, "hook", "reason", "HOOK_TIMEOUT", "duration_ms", 5000);
+        // a promotion is counted by the line of its own decision, whatever was logged before it
+        log.event(Priority.NOTICE, "pg", "reason", "PROMOTING", "peer", "n1", "promotion", "switchover");
         String s = metrics.scrape();
-        assertEquals(1, value(s, "vigil_decisions_total{reason=\"PROMOTING\"}"));
+        assertEquals(2, value(s, "vigil_decisions_total{reason=\"PROMOTING\"}"), "two promotions, one repeated line");
+        assertEquals(1, value(s, "vigil_promotions_total{cause=\"primary_unreachable\"}"),
+                "counted once: the line of its pg_promote names no cause");
+        assertEquals(1, value(s, "vigil_promotions_total{cause=\"switchover\"}"), "its own line counts it");
+        assertFalse(s.contains("vigil_promotions_total{cause=\"\"}"), s);
         assertEquals(1, value(s, "vigil_decisions_total{reason=\"SWITCHOVER_ABORTED\"}"));
         assertEquals(1, value(s, "vigil_switchovers_total{outcome=\"begun\",purpose=\"rolling-restart\"}"));
         assertEquals(1, value(s, "vigil_switchovers_total{outcome=\"refused\",purpose=\"operator\"}"), "no purpose: the operator's");

@@ -1,6 +1,7 @@
 package vigil.daemon.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -291,6 +292,12 @@ class HttpChecksIT extends PgClusterIT {
         int code = 0;
         while (System.nanoTime() < until && (code = codes(List.of(url(successor, "/primary"))).get(0)) != 200) sleepMs(200);
         assertEquals(200, code, successor + " /primary: " + body(successor, "/primary"));
+        // counted by its cause (the cut-off primary of the test before may have been replaced by this node as well)
+        String metrics = body(successor, "/metrics");
+        java.util.regex.Matcher count = java.util.regex.Pattern
+                .compile("(?m)^vigil_promotions_total\\{cause=\"primary_unreachable\"\\} (\\d+)\\.0$").matcher(metrics);
+        assertTrue(count.find() && Integer.parseInt(count.group(1)) >= 1, metrics);
+        assertFalse(metrics.contains("vigil_promotions_total{cause=\"switchover\"}"), "no switchover here:\n" + metrics);
     }
 
     /** SELECT 1 over TCP from the client namespace to {@code node}'s PostgreSQL, as the client's role. */

@@ -163,7 +163,8 @@ class MaintenanceIT extends PgClusterIT {
         pg.await(target + " promoted", Duration.ofSeconds(60), m -> m.get(target).filter(s -> s.primary()).map(s -> target));
         String history = cluster.vigilctl(target, "history", "-n", "500").orThrow("vigilctl history on " + target).output();
         assertTrue(history.lines().anyMatch(l -> l.contains("reason=PROMOTING") && l.contains("ordered by ")
-                && l.contains(" on " + other) && l.contains("accepting data loss")), history);
+                && l.contains(" on " + other) && l.contains("accepting data loss") && l.contains(" promotion=ordered")),
+                history);
         assertTrue(cluster.events(target).stream().anyMatch(e -> e.is("failover_ordered")), "the target logs the order");
         assertTrue(cluster.events(other).stream().anyMatch(e -> e.is("failover_handover")), "the leader logs its hand-over");
         String table = cluster.vigilctl(target, "status").output();

@@ -198,6 +198,9 @@ class PostgresFailoverIT {
         String history = cluster.vigilctl(q, "history", "-n", "500").orThrow("vigilctl history on " + q).output();
         assertTrue(history.lines().anyMatch(l -> l.contains(" role ") && l.contains("→leader")), history);
         assertTrue(history.lines().anyMatch(l -> l.contains(" pg ") && l.contains("reason=PROMOTED")), history);
+        // the decision that recorded it says why: the old primary's vigild went silent
+        assertTrue(history.lines().anyMatch(l -> l.contains(" pg ") && l.contains("reason=PROMOTING")
+                && l.contains(" peer=" + p + " ") && l.contains(" promotion=primary_unreachable")), history);
         ExecResult check = cluster.awaitCheck(q, 1, Duration.ofSeconds(30));
         assertEquals(1, check.exitCode(), check.output());
         assertTrue(check.output().startsWith("VIGIL WARNING - out of reach: " + p + " |"), check.output());

@@ -210,6 +210,9 @@ class SwitchoverIT extends PgClusterIT {
         assertEquals(Set.of(rig.dbVip()), log.hostsAfter(outage.fromMs()), "writes through the VIP after the outage");
         assertEquals(List.of(q), vipHolders(), "the VIP on the new primary only");
         assertTrue(cluster.events(q).stream().anyMatch(e -> e.monoMs() > asked && e.is("vip_acquired")), "claimed by " + q);
+        // The target names its promotion a switchover (counted apart from failovers in vigil_promotions_total).
+        assertEquals(List.of("switchover"), cluster.events(q).stream().filter(e -> e.is("pg") && e.monoMs() > asked)
+                .flatMap(e -> e.field("promotion").stream()).toList(), "the promotion's cause on " + q);
         assertEquals(Set.of(), writer.log().lost(pg.rows(q)), "acknowledged rows lost by a switchover");
         // The new timeline's history: it forked from the old one, at or after where the old primary was when asked.
         String[] fork = pg.psql(q, String.format("select pg_read_file('pg_wal/%08X.history')", timeline + 1))
