@@ -17,9 +17,9 @@ import vigil.protocol.admin.TrackedView;
 /**
  * The run that records vigilctl's class data sharing archive ({@code bin/vigilctl}, {@code VIGILCTL_CDS_TRAINING=1}):
  * it encodes and decodes a full status reply and renders it both ways, then renders what {@code check},
- * {@code history} and {@code version} print, so that every class those read-only calls load is in the archive (a
- * class missing from it is loaded and verified at every call); the wrapper then runs the command itself against no
- * socket. It talks to nothing.
+ * {@code history} and {@code version} print, and runs those three as a call does ({@link QuickCall}) against no
+ * socket, so that every class those read-only calls load is in the archive (a class missing from it is loaded and
+ * verified at every call); the wrapper then runs the command itself against no socket. It talks to nothing.
  */
 final class CdsTraining {
     private CdsTraining() {}
@@ -50,6 +50,13 @@ final class CdsTraining {
                 "event", "pg", "fields", Map.of("reason", "PROMOTED", "cause", "timeline 2"))), java.time.ZoneId.systemDefault()));
         sink.print(VersionCommand.daemon(AdminCodec.toTree(Map.of("vigild", "0", "node", "n2", "admin_protocol", 1,
                 "status_format", 1, "pid", 1, "java", "17", "uptime_s", 3_700, "started_at", "2026-12-04T00:00:00Z"))));
+        // Then each as a call runs it (QuickCall: picocli's classes are too old to be archived), failing at once on a
+        // socket that is not there.
+        for (List<String> args : List.of(List.of("check"), List.of("history", "-n", "20"), List.of("version"))) {
+            List<String> call = new java.util.ArrayList<>(List.of("--socket", "/nonexistent/vigil.sock"));
+            call.addAll(args);
+            Vigilctl.run(call.toArray(String[]::new), name -> null, sink, sink, java.time.Duration.ofMillis(100));
+        }
         sink.flush();
     }
 }

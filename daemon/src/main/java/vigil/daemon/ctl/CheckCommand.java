@@ -72,7 +72,7 @@ final class CheckCommand extends CtlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         long warn = Check.parseSize(lagWarning);
         long crit = Check.parseSize(lagCritical);
         Check c;
@@ -90,7 +90,7 @@ final class CheckCommand extends CtlCommand implements Callable<Integer> {
 
     private Check check(long warn, long crit) {
         StringWriter why = new StringWriter();
-        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.STATUS), parent.timeout(),
+        AdminCall call = AdminCall.ask(socket(), AdminRequest.of(AdminCommand.STATUS), timeout(),
                 new PrintWriter(why, true));
         if (!call.ok()) return Check.unknown(why.toString().replaceFirst("^vigilctl: ", ""));
         Decoded<StatusView> status = AdminCodec.decodeResult(call.result(), StatusView.class);

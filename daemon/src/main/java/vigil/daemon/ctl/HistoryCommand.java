@@ -64,14 +64,14 @@ final class HistoryCommand extends CtlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = out();
+        PrintWriter err = err();
         if (count < 1 || count > 500) {
             err.println("vigilctl: history -n takes 1 to 500 (got " + count + ")");
             return Vigilctl.EXIT_USAGE;
         }
-        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.HISTORY, node == null
-                ? Map.of("limit", count) : Map.of("limit", count, "node", node)), parent.timeout(), err);
+        AdminCall call = AdminCall.ask(socket(), AdminRequest.of(AdminCommand.HISTORY, node == null
+                ? Map.of("limit", count) : Map.of("limit", count, "node", node)), timeout(), err);
         if (!call.ok()) return call.exit();
         if (json) {
             out.println(AdminCodec.toPrettyJson(call.result()));
@@ -79,7 +79,7 @@ final class HistoryCommand extends CtlCommand implements Callable<Integer> {
         }
         JsonNode entries = call.result().path("entries");
         if (!entries.isArray()) {
-            err.println("vigilctl: unusable history from vigild at " + parent.socket() + ": no entries");
+            err.println("vigilctl: unusable history from vigild at " + socket() + ": no entries");
             return Vigilctl.EXIT_DAEMON_ERROR;
         }
         if (entries.isEmpty()) out.println("(no event at notice or above since vigild started)");

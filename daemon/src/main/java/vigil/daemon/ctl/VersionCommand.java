@@ -42,10 +42,10 @@ final class VersionCommand extends CtlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = out();
+        PrintWriter err = err();
         StringWriter why = new StringWriter();
-        AdminCall call = AdminCall.ask(parent.socket(), AdminRequest.of(AdminCommand.VERSION), parent.timeout(),
+        AdminCall call = AdminCall.ask(socket(), AdminRequest.of(AdminCommand.VERSION), timeout(),
                 new PrintWriter(why, true));
         if (json) {
             var doc = AdminCodec.toTree(java.util.Map.of("vigilctl", Version.of(), "admin_protocol",

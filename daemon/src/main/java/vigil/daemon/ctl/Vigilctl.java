@@ -87,9 +87,15 @@ import picocli.CommandLine.Spec;
             "      Admin socket to use when --socket is not given.",
             "",
             "See also: vigild --help, systemctl status vigild, journalctl -u vigild",
-        },
-        subcommands = {StatusCommand.class, CheckCommand.class, HistoryCommand.class, VersionCommand.class, CleanupCommand.class, SwitchoverCommand.class, FailoverCommand.class, RestartPgCommand.class, RestartDaemonCommand.class, ReloadCommand.class, SimulateCommand.class, PauseCommand.class, ResumeCommand.class, BanCommand.class, UnbanCommand.class, FenceCommand.class, ConfirmDownCommand.class, CommandLine.HelpCommand.class})
+        })
 public final class Vigilctl implements Callable<Integer> {
+    /** Every command, in the order help lists them ({@link #commandLine} adds them). */
+    static final java.util.List<Class<?>> COMMANDS = java.util.List.of(StatusCommand.class, CheckCommand.class,
+            HistoryCommand.class, VersionCommand.class, CleanupCommand.class, SwitchoverCommand.class,
+            FailoverCommand.class, RestartPgCommand.class, RestartDaemonCommand.class, ReloadCommand.class,
+            SimulateCommand.class, PauseCommand.class, ResumeCommand.class, BanCommand.class, UnbanCommand.class,
+            FenceCommand.class, ConfirmDownCommand.class, CommandLine.HelpCommand.class);
+
     public static final int EXIT_OK = 0;
     public static final int EXIT_DAEMON_ERROR = 1;
     public static final int EXIT_USAGE = 2;
@@ -127,9 +133,9 @@ public final class Vigilctl implements Callable<Integer> {
 
     /** Runs one command line; returns the exit code. Nothing here calls System.exit. */
     static int run(String[] args, Function<String, String> env, PrintWriter out, PrintWriter err, Duration timeout) {
-        Integer fast = fastStatus(args, env, out, err, timeout);
-        if (fast != null) return fast;
-        CommandLine cli = new CommandLine(new Vigilctl(env, timeout));
+        Integer quick = QuickCall.run(args, env, out, err, timeout);
+        if (quick != null) return quick;
+        CommandLine cli = commandLine(new Vigilctl(env, timeout), commandWord(args));
         cli.setOut(out);
         cli.setErr(err);
         // A monitoring plugin answers every failure of its own with UNKNOWN (3), on standard output: never 1 or 2,
@@ -163,38 +169,36 @@ public final class Vigilctl implements Callable<Integer> {
         return code;
     }
 
+    /**
+     * picocli's model of vigilctl with the one command {@code word} names, or with every command when it names none of
+     * them (null, {@code help}, a mistake: the list, help and suggestions need them all). Building the model of a command
+     * reads all its annotations, and of every command it was most of a call's time; a call pays for its own only.
+     * Parsing, checks and errors are picocli's either way.
+     */
+    static CommandLine commandLine(Vigilctl root, String word) {
+        CommandLine cli = new CommandLine(root);
+        for (Class<?> c : COMMANDS) {
+            if (c != CommandLine.HelpCommand.class && c.getAnnotation(Command.class).name().equals(word)) {
+                return cli.addSubcommand(c);
+            }
+        }
+        for (Class<?> c : COMMANDS) cli.addSubcommand(c);
+        return cli;
+    }
+
+    /** The command a command line names: its first word after the global option {@code --socket PATH}; else null. */
+    static String commandWord(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--socket")) i++;
+            else if (!args[i].startsWith("-")) return args[i];
+            else if (!args[i].startsWith("--socket=")) return null; // --help, or a mistake: picocli says what
+        }
+        return null;
+    }
+
     @Override
     public Integer call() {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command (e.g. status)");
-    }
-
-    /**
-     * The call monitoring makes most, {@code [--socket PATH] status [--json]}, without building picocli's model of every
-     * command first (reading their annotations is about half of a run); the same code answers it. Null for anything
-     * else, {@code --help} and every mistake included: picocli handles those.
-     */
-    static Integer fastStatus(String[] args, Function<String, String> env, PrintWriter out, PrintWriter err,
-                              Duration timeout) {
-        int i = 0;
-        Path socket = null;
-        if (args.length > 1 && args[0].equals("--socket") && !args[1].isEmpty()) {
-            socket = Path.of(args[1]);
-            i = 2;
-        } else if (args.length > 0 && args[0].startsWith("--socket=") && args[0].length() > "--socket=".length()) {
-            socket = Path.of(args[0].substring("--socket=".length()));
-            i = 1;
-        }
-        if (args.length <= i || !args[i].equals("status")) return null;
-        boolean json = args.length == i + 2 && args[i + 1].equals("--json");
-        if (args.length != i + 1 && !json) return null;
-        if (socket == null) {
-            String fromEnv = env.apply(SOCKET_ENV);
-            socket = fromEnv == null || fromEnv.isBlank() ? DEFAULT_SOCKET : Path.of(fromEnv);
-        }
-        int code = StatusCommand.show(socket, json, timeout, out, err);
-        out.flush();
-        err.flush();
-        return code;
     }
 
     /** --socket, else $VIGIL_SOCKET, else the default path. */

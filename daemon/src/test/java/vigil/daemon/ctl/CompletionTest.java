@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import picocli.AutoComplete;
-import picocli.CommandLine;
 
 /**
  * {@code bash-completion/vigilctl} is picocli's completion script for the command line as it is: a command or option
@@ -19,7 +18,7 @@ class CompletionTest {
     private static final Path SCRIPT = Path.of("").toAbsolutePath().getParent().resolve("bash-completion/vigilctl");
 
     static String generated() {
-        return AutoComplete.bash("vigilctl", new CommandLine(new Vigilctl(name -> null, Duration.ofSeconds(5))));
+        return AutoComplete.bash("vigilctl", Vigilctl.commandLine(new Vigilctl(name -> null, Duration.ofSeconds(5)), null));
     }
 
     @Test
