@@ -202,6 +202,11 @@ public final class PgNodes {
      * on being acknowledged: those are the writes a failover then loses.
      */
     public void holdReplication(String node, boolean hold) {
+        holdReplication(node, hold, cluster.nodes().stream().filter(n -> !n.equals(node)).toList());
+    }
+
+    /** As {@link #holdReplication(String, boolean)}, towards the nodes {@code to} only. */
+    public void holdReplication(String node, boolean hold, java.util.Collection<String> to) {
         if (Shell.which("nft").isEmpty()) {
             throw new RigException("`nft` is missing: apt-get install -y nftables");
         }
@@ -210,8 +215,7 @@ public final class PgNodes {
         if (!hold) {
             return;
         }
-        String others = String.join(", ", cluster.nodes().stream().filter(n -> !n.equals(node)).map(rig::address)
-                .toList());
+        String others = String.join(", ", to.stream().map(rig::address).toList());
         String script = "table inet vigil_repl {\n  chain output { type filter hook output priority -10; policy accept;"
                 + " ip daddr { " + others + " } tcp sport " + PgOptions.PORT + " drop; }\n}\n";
         try {

@@ -87,6 +87,18 @@ final class HistoryCommand extends CtlCommand implements Callable<Integer> {
         return Vigilctl.EXIT_OK;
     }
 
+    /**
+     * No double quote and none of the white space {@code \s} names (space, tab, line feed, vertical tab, form feed,
+     * carriage return): printed as it is. A loop, not a regular expression compiled for every field of every line.
+     */
+    private static boolean plain(String v) {
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c == '"' || c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r') return false;
+        }
+        return true;
+    }
+
     /** One event: local time, priority, event, then its fields as {@code key=value} (quoted when needed). */
     static String line(JsonNode e, ZoneId zone) {
         StringBuilder b = new StringBuilder();
@@ -101,7 +113,7 @@ final class HistoryCommand extends CtlCommand implements Callable<Integer> {
             Map.Entry<String, JsonNode> f = it.next();
             String v = f.getValue().asText();
             b.append(' ').append(f.getKey()).append('=')
-                    .append(v.isEmpty() ? "-" : v.matches("[^\\s\"]+") ? v : '"' + v.replace("\"", "\\\"") + '"');
+                    .append(v.isEmpty() ? "-" : plain(v) ? v : '"' + v.replace("\"", "\\\"") + '"');
         }
         return b.toString();
     }

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
+import vigil.testkit.ExecResult;
 import vigil.testkit.LogEvent;
 import vigil.testkit.NetnsRig;
 import vigil.testkit.PgNodes;
@@ -288,6 +289,7 @@ class PostgresFaultsIT {
             if (code == 200) sync = n;
         }
         assertTrue(sync != null, "a synchronous standby answers /sync: recorded " + recorded + ", " + names);
+        outOfTheSetIsNoSwitchoverTarget(p);
 
         double fault = cluster.isolate(p); // cable first, then everything on the node (see PostgresFailoverIT)
         cluster.kill9Vigild(p);
@@ -305,6 +307,37 @@ class PostgresFaultsIT {
         System.out.printf("sync node crash of %s (%s): %s promoted, %d acknowledged before the crash, 0 lost,"
                 + " outage %.3f s; case took %.1f s%n", p, names, q, ackedBefore,
                 log.outageAfter(fault, fault + 60_000).orElseThrow().seconds(), (VigilCluster.monoNowMs() - t0) / 1000);
+    }
+
+    /**
+     * Synchronous mode: a standby whose WAL is held back leaves the synchronous set once it is more than twice
+     * max_lag_on_failover behind (commits go on, acknowledged by the other standby), and a switchover to it is then
+     * refused; released, it catches up and is counted on again. The refusal names its lag: a standby outside the set
+     * that is within max_lag_on_failover and acknowledges the leader is put back in the set by the leader's next step,
+     * so "not in the synchronous set" itself is a refusal of that one step's window (SwitchoverTest covers it).
+     */
+    private void outOfTheSetIsNoSwitchoverTarget(String p) {
+        String out = others(p).get(0);
+        long maxLag = 1L << 20; // the rig's max_lag_on_failover (the shipped default)
+        pg.holdReplication(p, true, List.of(out));
+        try {
+            pg.psql(p, "create table sync_fill as select g, repeat('x', 200) as pad from generate_series(1, 30000) g")
+                    .orThrow("bulk write on " + p);
+            pg.await(out + " out of the synchronous set", Duration.ofSeconds(15), m -> {
+                var status = cluster.status(p);
+                return !status.recordedSync().contains(out) && status.lagBytes(out).orElse(0L) > 2 * maxLag
+                        ? Optional.of(status) : Optional.empty();
+            });
+            ExecResult refused = cluster.vigilctl(p, "switchover", "--to", out);
+            assertTrue(refused.exitCode() == 1 && refused.output().matches("(?s).*" + out + " is \\d+ bytes behind"
+                    + " \\(max_lag_on_failover " + maxLag + "\\).*"), refused.output());
+            assertEquals(List.of(p), pg.primaries(), "nothing changed");
+        } finally {
+            pg.holdReplication(p, false, List.of(out));
+        }
+        pg.psql(p, "drop table sync_fill").orThrow("drop table sync_fill");
+        pg.await(out + " back in the synchronous set", Duration.ofSeconds(30), m -> cluster.status(p).recordedSync()
+                .contains(out) ? Optional.of(out) : Optional.empty());
     }
 
     /** The HTTP status code of {@code path} on {@code node}'s endpoint, asked from the client namespace (0: none). */

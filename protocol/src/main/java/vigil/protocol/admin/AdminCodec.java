@@ -217,12 +217,14 @@ public final class AdminCodec {
 
     /**
      * The value as a JSON tree ({@link JsonNode}s are returned as they are). A status is written by hand
-     * ({@link StatusWriter}, the same text), so that answering it never builds data binding in a running vigild.
+     * ({@link StatusWriter}, the same text), so that answering it never builds data binding in a running vigild; so are
+     * plain maps and lists (a request's arguments: {@link JsonTrees#plain}), so that vigilctl does not build it either.
      */
     public static JsonNode toTree(Object value) {
         if (value instanceof JsonNode node) return node;
         if (value instanceof StatusView status) return StatusWriter.tree(status);
-        return mapper().valueToTree(value);
+        JsonNode plain = value instanceof Map<?, ?> || value instanceof java.util.List<?> ? JsonTrees.plain(value) : null;
+        return plain != null ? plain : mapper().valueToTree(value);
     }
 
     /** Indented JSON for people (several lines; not a protocol line). */

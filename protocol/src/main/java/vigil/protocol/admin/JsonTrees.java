@@ -32,6 +32,37 @@ final class JsonTrees {
     private JsonTrees() {
     }
 
+    /**
+     * A tree of plain values built by hand, as data binding would build it: maps with text keys, lists, text, int,
+     * long, boolean and null. Null when anything else is in it (data binding is then needed).
+     */
+    static JsonNode plain(Object value) {
+        if (value == null) return NODES.nullNode();
+        if (value instanceof String s) return NODES.textNode(s);
+        if (value instanceof Integer i) return NODES.numberNode(i);
+        if (value instanceof Long l) return NODES.numberNode(l);
+        if (value instanceof Boolean b) return NODES.booleanNode(b);
+        if (value instanceof Map<?, ?> map) {
+            ObjectNode o = NODES.objectNode();
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                JsonNode v = plain(e.getValue());
+                if (!(e.getKey() instanceof String key) || v == null) return null;
+                o.set(key, v);
+            }
+            return o;
+        }
+        if (value instanceof java.util.List<?> list) {
+            ArrayNode a = NODES.arrayNode();
+            for (Object item : list) {
+                JsonNode v = plain(item);
+                if (v == null) return null;
+                a.add(v);
+            }
+            return a;
+        }
+        return null;
+    }
+
     /** The one value {@code text} holds; null when it holds none (empty or blank). */
     static JsonNode parse(String text) throws IOException {
         try (JsonParser p = FACTORY.createParser(text)) {

@@ -60,4 +60,25 @@ class JsonTreesTest {
     void holdsNothingWhenBlank(String json) throws Exception {
         assertNull(JsonTrees.parse(json));
     }
+
+    /** A request's arguments built by hand are the tree data binding builds, kinds of numbers and order included. */
+    @org.junit.jupiter.api.Test
+    void plainValuesMakeTheTreeTheMapperWouldAndAnythingElseIsLeftToIt() {
+        java.util.Map<String, Object> args = new java.util.LinkedHashMap<>();
+        args.put("limit", 20);
+        args.put("at", 1_700_000_000_000L);
+        args.put("node", "n2");
+        args.put("cancel", true);
+        args.put("nothing", null);
+        args.put("nested", java.util.Map.of("list", List.of(1, "two", List.of())));
+        JsonNode mine = JsonTrees.plain(args);
+        JsonNode theirs = AdminCodec.mapper().valueToTree(args);
+        assertEquals(theirs, mine);
+        assertEquals(AdminCodec.mapper().valueToTree(args).toString(), mine.toString(), "same order");
+        assertEquals(theirs, AdminCodec.toTree(args));
+        assertNull(JsonTrees.plain(java.util.Map.of("d", 1.5)), "a double: the mapper's");
+        assertNull(JsonTrees.plain(java.util.Map.of(1, "x")), "a key that is no text: the mapper's");
+        assertNull(JsonTrees.plain(List.of(new TrackedView("n1", "held", "pass"))), "a record: the mapper's");
+        assertEquals(AdminCodec.mapper().valueToTree(java.util.Map.of("d", 1.5)), AdminCodec.toTree(java.util.Map.of("d", 1.5)));
+    }
 }
