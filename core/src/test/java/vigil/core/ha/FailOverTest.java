@@ -266,19 +266,22 @@ class FailOverTest {
     /** n1 armed its watchdog in term 5 and fell silent: its host is down or cut off. */
     @Test
     void aSilentPrimaryIsUnreachable() {
-        HaDecision d = answered(newLeaderAfterPrimaryLost().report("n1", 5, new Report(1_100, PgSafety.MAY_WRITE)),
-                PeerPg.UNKNOWN);
+        assertCause(PromotionCause.PRIMARY_UNREACHABLE,
+                newLeaderAfterPrimaryLost().report("n1", 5, new Report(1_100, PgSafety.MAY_WRITE)));
+    }
+
+    /** n2 promotes in place of n1 (whose PostgreSQL answers nothing), naming {@code cause}. */
+    private static void assertCause(PromotionCause cause, Situation e) {
+        HaDecision d = answered(e, PeerPg.UNKNOWN);
         assertPromotes(d);
-        assertEquals(PromotionCause.PRIMARY_UNREACHABLE, why(d).promotion());
+        assertEquals(cause, why(d).promotion());
     }
 
     /** n1's vigild resigned as it stopped PostgreSQL (a plain stop of vigild), naming nobody. */
     @Test
     void aPrimaryThatResignedNamingNobodySteppedDown() {
-        HaDecision d = answered(newLeaderAfterPrimaryLost().farewell("n1", 5, new Report(0, PgSafety.STOPPED)),
-                PeerPg.UNKNOWN);
-        assertPromotes(d);
-        assertEquals(PromotionCause.PRIMARY_STEPPED_DOWN, why(d).promotion());
+        assertCause(PromotionCause.PRIMARY_STEPPED_DOWN,
+                newLeaderAfterPrimaryLost().farewell("n1", 5, new Report(0, PgSafety.STOPPED)));
     }
 
     /**
@@ -287,9 +290,7 @@ class FailOverTest {
      */
     @Test
     void aPrimaryStillHeardFromSteppedDown() {
-        HaDecision d = answered(resignedAndHeardSince(), PeerPg.UNKNOWN);
-        assertPromotes(d);
-        assertEquals(PromotionCause.PRIMARY_STEPPED_DOWN, why(d).promotion());
+        assertCause(PromotionCause.PRIMARY_STEPPED_DOWN, resignedAndHeardSince());
     }
 
     /** n1 stopped PostgreSQL, resigned, and acknowledges this leadership (behind n2) with PostgreSQL stopped. */
@@ -301,13 +302,10 @@ class FailOverTest {
     /** n1's resignation named n2, and that began the campaign that won: a planned switchover. */
     @Test
     void aPrimaryThatNamedThisNodeHandedOver() {
-        HaDecision d = answered(resignedAndHeardSince().handedOverBy("n1"), PeerPg.UNKNOWN);
-        assertPromotes(d);
-        assertEquals(PromotionCause.SWITCHOVER, why(d).promotion());
+        assertCause(PromotionCause.SWITCHOVER, resignedAndHeardSince().handedOverBy("n1"));
         // Handed over by another node than the primary replaced: not this primary's switchover.
-        HaDecision other = answered(newLeaderAfterPrimaryLost().farewell("n1", 5, new Report(0, PgSafety.STOPPED))
-                .handedOverBy("n3"), PeerPg.UNKNOWN);
-        assertEquals(PromotionCause.PRIMARY_STEPPED_DOWN, why(other).promotion());
+        assertCause(PromotionCause.PRIMARY_STEPPED_DOWN,
+                newLeaderAfterPrimaryLost().farewell("n1", 5, new Report(0, PgSafety.STOPPED)).handedOverBy("n3"));
     }
 
     /** The cause names only the decision that records the promotion, not the pg_promote after it. */
