@@ -85,6 +85,18 @@ public record NodeStatus(String node, String cluster, String role, long term, Op
         return Optional.empty();
     }
 
+    /** The primary this node's copy of the cluster record names ({@code postgres.primary}); empty when none. */
+    public Optional<String> recordedPrimary() {
+        try {
+            JsonNode root = JSON.readTree(json);
+            if (root.has("result")) root = root.get("result");
+            JsonNode primary = root.path("postgres").path("primary");
+            return primary.isTextual() ? Optional.of(primary.asText()) : Optional.empty();
+        } catch (java.io.IOException e) {
+            throw new RigException("status is not JSON: " + e.getMessage());
+        }
+    }
+
     /** The synchronous set in this node's copy of the cluster record ({@code postgres.sync}); empty without PostgreSQL. */
     public List<String> recordedSync() {
         try {

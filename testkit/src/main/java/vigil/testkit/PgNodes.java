@@ -205,8 +205,12 @@ public final class PgNodes {
         holdReplication(node, hold, cluster.nodes().stream().filter(n -> !n.equals(node)).toList());
     }
 
-    /** As {@link #holdReplication(String, boolean)}, towards the nodes {@code to} only. */
+    /**
+     * As {@link #holdReplication(String, boolean)}, towards the nodes {@code to} only (at least one). Releasing
+     * ({@code hold} false) releases every hold of {@code node}, whichever nodes it was towards: one table holds them.
+     */
     public void holdReplication(String node, boolean hold, java.util.Collection<String> to) {
+        if (hold && to.isEmpty()) throw new IllegalArgumentException("holdReplication of " + node + " towards nobody");
         if (Shell.which("nft").isEmpty()) {
             throw new RigException("`nft` is missing: apt-get install -y nftables");
         }

@@ -9,8 +9,9 @@ import java.util.Set;
  *
  * @param refused     the voters that said no: once a majority can no longer be reached the campaign ends at once
  * @param nominatedBy the leader whose resignation named this node its successor and so began this campaign (a planned
- *                    switchover, or a leader handing over to the holder of an operator's order); null when the node
- *                    stood on its own. It changes no vote: it only lets the leadership won say how it began
+ *                    switchover, a leader handing over to the holder of an operator's order, or a leader handing
+ *                    leadership back to the recorded primary); null when the node stood on its own, a retry after a
+ *                    failed campaign included. It changes no vote: it only lets the leadership won say how it began
  *                    ({@link Leadership#handedOverBy})
  */
 public record Campaign(boolean pre, long term, long startedAt, Set<String> granted, Set<String> refused,
@@ -18,10 +19,6 @@ public record Campaign(boolean pre, long term, long startedAt, Set<String> grant
     public Campaign {
         granted = Set.copyOf(granted);
         refused = Set.copyOf(refused);
-    }
-
-    public Campaign(boolean pre, long term, long startedAt, Set<String> granted, Set<String> refused) {
-        this(pre, term, startedAt, granted, refused, null);
     }
 
     /** A new campaign: only this node's own grant so far. */

@@ -12,8 +12,9 @@ import java.util.Map;
  * @param recordSeq  the first heartbeat that carried the current record version
  * @param recordCommitted a majority acknowledged a heartbeat carrying the current record: any later leader knows it
  * @param handedOverBy    the leader that resigned naming this node and so began the campaign that won this term
- *                        ({@link Campaign#nominatedBy}), or null: a planned hand-over, not a loss. Memory only, and
- *                        never a proof of anything: the supervisor uses it only to say why a promotion happened
+ *                        ({@link Campaign#nominatedBy}): a planned hand-over, not a loss; null when this node stood on
+ *                        its own. Memory only, and never a proof of anything: the supervisor uses it only to say why
+ *                        a promotion happened
  */
 public record Leadership(long term, long electedAt, long seq, long lastSentAt, SentTimes sentAt,
                          Map<String, Long> acked, long leaseStart, long leaseUntil, long recordSeq,

@@ -67,16 +67,19 @@ final class QuickCall {
         return StatusCommand.show(socket, json, timeout, out, err);
     }
 
+    @SuppressWarnings("unchecked") // every command in COMMANDS is a Callable<Integer>
     private static Integer command(String[] args, int at, Context context) {
         Supplier<CtlCommand> make = COMMANDS.get(args[at]);
         if (make == null) return null;
         CtlCommand command = make.get();
         try {
             if (!fill(command, args, at + 1)) return null;
-            command.quick = context;
-            return ((Callable<Integer>) command).call();
         } catch (ReflectiveOperationException e) {
             return null; // picocli then fills the fields its own way
+        }
+        command.quick = context;
+        try {
+            return ((Callable<Integer>) command).call();
         } catch (Exception e) { // as picocli's path answers it (Vigilctl.run)
             if (command instanceof CheckCommand) {
                 context.out().println(Check.unknown("internal error: " + e).line());
@@ -87,13 +90,22 @@ final class QuickCall {
         }
     }
 
-    /** Sets {@code command}'s options from {@code args[from..]} and their defaults; false when picocli must parse. */
-    static boolean fill(Object command, String[] args, int from) throws ReflectiveOperationException {
+    /**
+     * Sets {@code command}'s options from {@code args[from..]} and their defaults; false when picocli must parse: also
+     * when the command declares anything this does not read as picocli would (positional parameters, a required option,
+     * an arity, a split, a negatable flag, a variable in a default), so a later option cannot be filled differently.
+     */
+    private static boolean fill(Object command, String[] args, int from) throws ReflectiveOperationException {
         Map<String, Field> byName = new HashMap<>();
         for (Class<?> c = command.getClass(); c != Object.class; c = c.getSuperclass()) {
             for (Field f : c.getDeclaredFields()) {
+                if (f.isAnnotationPresent(picocli.CommandLine.Parameters.class)) return false;
                 Option o = f.getAnnotation(Option.class);
                 if (o == null) continue;
+                if (o.required() || !o.arity().isEmpty() || !o.split().isEmpty() || o.negatable()
+                        || o.defaultValue().contains("${")) {
+                    return false;
+                }
                 if (!o.usageHelp()) for (String name : o.names()) byName.put(name, f);
                 if (!o.defaultValue().equals(NO_DEFAULT) && !set(command, f, o.defaultValue())) return false;
             }

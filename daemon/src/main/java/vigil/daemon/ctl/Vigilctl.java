@@ -89,12 +89,17 @@ import picocli.CommandLine.Spec;
             "See also: vigild --help, systemctl status vigild, journalctl -u vigild",
         })
 public final class Vigilctl implements Callable<Integer> {
-    /** Every command, in the order help lists them ({@link #commandLine} adds them). */
-    static final java.util.List<Class<?>> COMMANDS = java.util.List.of(StatusCommand.class, CheckCommand.class,
-            HistoryCommand.class, VersionCommand.class, CleanupCommand.class, SwitchoverCommand.class,
-            FailoverCommand.class, RestartPgCommand.class, RestartDaemonCommand.class, ReloadCommand.class,
-            SimulateCommand.class, PauseCommand.class, ResumeCommand.class, BanCommand.class, UnbanCommand.class,
-            FenceCommand.class, ConfirmDownCommand.class, CommandLine.HelpCommand.class);
+    /**
+     * Every command, in the order help lists them ({@link #commandLine} adds them). A method, not a constant: a call
+     * that needs no model ({@link QuickCall}) does not load picocli's help command by initialising this class.
+     */
+    static java.util.List<Class<?>> commands() {
+        return java.util.List.of(StatusCommand.class, CheckCommand.class, HistoryCommand.class, VersionCommand.class,
+                CleanupCommand.class, SwitchoverCommand.class, FailoverCommand.class, RestartPgCommand.class,
+                RestartDaemonCommand.class, ReloadCommand.class, SimulateCommand.class, PauseCommand.class,
+                ResumeCommand.class, BanCommand.class, UnbanCommand.class, FenceCommand.class, ConfirmDownCommand.class,
+                CommandLine.HelpCommand.class);
+    }
 
     public static final int EXIT_OK = 0;
     public static final int EXIT_DAEMON_ERROR = 1;
@@ -177,12 +182,13 @@ public final class Vigilctl implements Callable<Integer> {
      */
     static CommandLine commandLine(Vigilctl root, String word) {
         CommandLine cli = new CommandLine(root);
-        for (Class<?> c : COMMANDS) {
+        java.util.List<Class<?>> commands = commands();
+        for (Class<?> c : commands) {
             if (c != CommandLine.HelpCommand.class && c.getAnnotation(Command.class).name().equals(word)) {
                 return cli.addSubcommand(c);
             }
         }
-        for (Class<?> c : COMMANDS) cli.addSubcommand(c);
+        for (Class<?> c : commands) cli.addSubcommand(c);
         return cli;
     }
 

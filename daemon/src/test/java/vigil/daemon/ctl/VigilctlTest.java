@@ -245,6 +245,8 @@ class VigilctlTest {
         assertEquals("vigilctl " + vigil.daemon.Version.of() + " (admin protocol 1)\n"
                 + "vigild 9.9.9 on n3 (admin protocol 1, status format 1), pid 4242, Java 17.0.15, up 1h 2m since"
                 + " 2026-12-01T18:00:00Z\n", r.out());
+        // --socket after the command: picocli's path, the model of this one command, the option inherited from vigilctl
+        assertEquals(r, run("version", "--socket", socket.toString()));
         Run gone = run("--socket", dir.resolve("gone.sock").toString(), "version");
         assertEquals(69, gone.code());
         assertEquals("vigilctl " + vigil.daemon.Version.of() + " (admin protocol 1)\n", gone.out());

@@ -20,8 +20,8 @@ import vigil.testkit.WriteLog;
  * {@code vigilctl switchover} on real PostgreSQL 15 under three real vigild processes, one per network namespace,
  * with a writer writing through the DB VIP, which follows the primary (asynchronous replication). One cluster for the
  * class; the scenarios run in order: refusals (maintenance mode, no standby fit, a standby too far behind, one
- * already under way), a switchover to a named standby, one back to the best standby, one held for later, and one
- * whose target's machine dies half-way. Needs root; skipped otherwise.
+ * already under way), a switchover to a named standby, one back to the best standby, one held for later, one whose
+ * target's machine dies half-way, and one whose old primary's machine does. Needs root; skipped otherwise.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SwitchoverIT extends PgClusterIT {
@@ -159,15 +159,9 @@ class SwitchoverIT extends PgClusterIT {
     @Test
     @Order(5)
     void aSwitchoverWhoseTargetDiesHalfWayLeavesOnePrimary() {
-        String p = pg.awaitPrimaryWithStandbys(SETTLE);
-        cluster.awaitStable(SETTLE);
-        writer.awaitAcksAfter(VigilCluster.monoNowMs(), 25, Duration.ofSeconds(30));
-        String target = standbys(p).get(0);
-        double asked = VigilCluster.monoNowMs();
-        cluster.vigilctl(p, "switchover", "--to", target).orThrow("vigilctl switchover --to " + target);
-        cluster.isolate(target);
-        cluster.kill9Vigild(target);
-        rig.killAll(rig.ns(target));
+        HalfWay h = switchoverThenCrash(true);
+        String target = h.target();
+        double asked = h.asked();
         List<String> survivors = cluster.nodes().stream().filter(n -> !n.equals(target)).toList();
         String now = pg.awaitPrimaryWithStandbys(SETTLE, survivors);
         WriteLog log = writer.awaitAcksAfter(asked, 25, Duration.ofSeconds(30));
@@ -183,6 +177,60 @@ class SwitchoverIT extends PgClusterIT {
         rig.linkUp(target);
         cluster.startNode(target);
         pg.awaitPrimaryWithStandbys(Duration.ofSeconds(120));
+    }
+
+    /**
+     * The old primary's machine dies right after the switchover began (during its CHECKPOINT or clean shutdown, or
+     * after it resigned): one of the survivors becomes the primary, never two at once, and status names it. In
+     * asynchronous mode a primary that dies may take acknowledged commits with it, as any node crash: reported only.
+     */
+    @Test
+    @Order(6)
+    void aSwitchoverWhoseOldPrimaryDiesHalfWayLeavesOnePrimary() {
+        HalfWay h = switchoverThenCrash(false);
+        String p = h.primary();
+        String target = h.target();
+        double asked = h.asked();
+        List<String> survivors = standbys(p);
+        String now = pg.awaitPrimaryWithStandbys(SETTLE, survivors);
+        WriteLog log = writer.awaitAcksAfter(asked, 25, Duration.ofSeconds(30));
+        assertEquals(List.of(now), pg.primaries(), "one primary among " + survivors);
+        assertEquals(0, log.splitBrainEvents(asked - 1000, VigilCluster.monoNowMs(), 500), "two primaries at once");
+        String leader = cluster.awaitLeader(SETTLE).node();
+        String table = cluster.vigilctl(leader, "status").orThrow("vigilctl status on " + leader).output();
+        assertTrue(table.contains(now) && table.contains("primary"), table);
+        assertEquals(now, cluster.status(leader).recordedPrimary().orElse(null), "the record names it:\n" + table);
+        String cause = cluster.events(now).stream().filter(e -> e.is("pg") && e.monoMs() > asked)
+                .flatMap(e -> e.field("promotion").stream()).reduce((a, b) -> a + ", " + b).orElse("none");
+        System.out.printf("switchover %s -> %s, old primary killed half-way: %s primary (promotion: %s); outage %.3f s;"
+                + " lost acknowledged writes (async, reported only): %d%n", p, target, now, cause,
+                log.outageAfter(asked, VigilCluster.monoNowMs()).orElseThrow().seconds(),
+                writer.log().lost(pg.rows(now)).size());
+
+        rig.linkUp(p);
+        cluster.startNode(p);
+        pg.awaitPrimaryWithStandbys(Duration.ofSeconds(120));
+    }
+
+    /** A switchover from {@code primary} to {@code target} asked at {@code asked} (monotonic ms). */
+    private record HalfWay(String primary, String target, double asked) {}
+
+    /**
+     * Asks for a switchover to the first standby, then at once pulls the cable of the target's machine
+     * ({@code killTarget}) or of the old primary's, and kills everything on it.
+     */
+    private HalfWay switchoverThenCrash(boolean killTarget) {
+        String p = pg.awaitPrimaryWithStandbys(SETTLE);
+        cluster.awaitStable(SETTLE);
+        writer.awaitAcksAfter(VigilCluster.monoNowMs(), 25, Duration.ofSeconds(30));
+        String target = standbys(p).get(0);
+        double asked = VigilCluster.monoNowMs();
+        cluster.vigilctl(p, "switchover", "--to", target).orThrow("vigilctl switchover --to " + target);
+        String victim = killTarget ? target : p;
+        cluster.isolate(victim);
+        cluster.kill9Vigild(victim);
+        rig.killAll(rig.ns(victim));
+        return new HalfWay(p, target, asked);
     }
 
     /** A switchover from the current primary, to a named standby or to the best one, checked end to end. */
