@@ -33,6 +33,7 @@ import vigil.daemon.log.JGroupsLog;
 import vigil.daemon.hook.Hooks;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
+import vigil.daemon.loop.Drivers;
 import vigil.daemon.loop.NodeLoop;
 import vigil.core.node.VipGroup;
 import vigil.daemon.vip.VipCarrier;
@@ -187,7 +188,7 @@ public final class Vigild implements Callable<Integer> {
                 vipsFound);
         PeerSender sender = new PeerSender((to, frame) -> { if (channel[0] != null) channel[0].send(to, frame); });
         PeerDatagrams[] datagrams = new PeerDatagrams[1]; // set before the loop thread starts
-        NodeLoop.Peers peers = new NodeLoop.Peers() {
+        Drivers.Peers peers = new Drivers.Peers() {
             @Override public void send(String node, byte[] frame) { sender.send(node, frame); }
             @Override public boolean sendDatagram(String node, byte[] frame) {
                 return datagrams[0] != null && datagrams[0].send(node, frame);
@@ -360,7 +361,7 @@ public final class Vigild implements Callable<Integer> {
 
     /** The loop's effects go to the VIP driver, and the lease guard removes the VIPs before it fences. */
     private static void wire(VipCarrier vips, NodeLoop loop, PostgresAgent agent) {
-        loop.vips(new NodeLoop.Vips() {
+        loop.vips(new Drivers.Vips() {
             @Override public void check() { vips.check(); }
             @Override public void up(VipGroup group, boolean checked, boolean keptFromStart) {
                 vips.up(group, checked, keptFromStart);

@@ -17,7 +17,7 @@ import vigil.core.node.Executor;
 import vigil.core.node.Input;
 import vigil.core.node.ProbeCadence;
 import vigil.daemon.log.Log;
-import vigil.daemon.loop.NodeLoop;
+import vigil.daemon.loop.Drivers;
 import vigil.daemon.log.Priority;
 import vigil.daemon.pg.PgProbe;
 import vigil.daemon.pg.PgProcesses;
@@ -36,7 +36,7 @@ import vigil.daemon.pg.Upstream;
  * <li>one peer prober and the local probe on a timer.</li>
  * </ul>
  */
-public final class PostgresAgent implements NodeLoop.Pg, AutoCloseable {
+public final class PostgresAgent implements Drivers.Pg, AutoCloseable {
     private final Postgres postgres;
     private final PgProbe probe;
     private volatile Runnable beforeGuardFence;

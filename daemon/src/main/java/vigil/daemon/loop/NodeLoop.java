@@ -6,17 +6,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
-import vigil.core.election.Durable;
 import vigil.core.election.Event;
 import vigil.core.election.Message;
 import vigil.core.election.Role;
 import vigil.core.election.Voter;
-import vigil.core.ha.HaDurable;
 import vigil.core.node.AckDeferral;
 import vigil.core.node.Arrivals;
 import vigil.core.node.Effect;
 import vigil.core.node.Input;
-import vigil.core.node.VipGroup;
 import vigil.core.node.Commands;
 import vigil.core.node.Node;
 import vigil.core.node.NodeConfig;
@@ -25,7 +22,12 @@ import vigil.core.node.NodeState;
 import vigil.core.node.Wake;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
-import vigil.daemon.state.StateException;
+import vigil.daemon.loop.Drivers.Disk;
+import vigil.daemon.loop.Drivers.Fencing;
+import vigil.daemon.loop.Drivers.Peers;
+import vigil.daemon.loop.Drivers.Pg;
+import vigil.daemon.loop.Drivers.Vips;
+import vigil.daemon.loop.Drivers.Watchdog;
 import vigil.protocol.admin.StatusView;
 import vigil.protocol.peer.BadFrameException;
 import vigil.protocol.peer.PeerCodec;
@@ -37,78 +39,6 @@ import vigil.protocol.peer.PeerCodec;
  * nothing itself. A failed fsync halts it: a node that cannot remember its term must not vote.
  */
 public final class NodeLoop implements Runnable {
-
-    /** Sends one encoded frame to a peer; loss is tolerated. */
-    public interface Peers {
-        /** The reliable path (JGroups, one sender thread per peer): every message. */
-        void send(String node, byte[] frame);
-
-        /**
-         * The datagram path for heartbeats and acknowledgements (sent on the loop's thread: it never blocks). Returns
-         * true when the frame went and the peer hears every datagram of ours lately: then {@link #send} is skipped.
-         * Otherwise the frame goes both ways and the receiver keeps the first copy ({@link Arrivals}).
-         */
-        default boolean sendDatagram(String node, byte[] frame) {
-            return false;
-        }
-
-        /** Any other election message as a datagram (best effort, never sent again by the datagram path). */
-        default void sendDatagramOnce(String node, byte[] frame) {
-            sendDatagram(node, frame);
-        }
-    }
-
-    /** Writes the durable state and returns only once it is on disk. */
-    public interface Disk {
-        void save(Durable election, HaDurable ha) throws StateException;
-    }
-
-    /** The PostgreSQL driver (absent when vigil manages no PostgreSQL). Each call returns at once. */
-    public interface Pg {
-        void start(long id, vigil.core.ha.PgAction action);
-
-        void cancel(long id);
-
-        void fence(long id, long deadlineAt);
-
-        void guard(long at);
-
-        void probePeer(String node, long deadlineMs);
-
-        /** Freeze or thaw every PostgreSQL process, beside any action; answer with {@link Input.Frozen}. */
-        void freeze(boolean frozen);
-
-        /** Whether the node is steady after a decision ({@link vigil.core.node.ProbeCadence}): probe less often. */
-        default void steady(boolean steady) {}
-    }
-
-    /** The watchdog device (absent when off). Each call is a quick system call on the loop thread. */
-    public interface Watchdog {
-        /** @return null when armed, else why not */
-        String arm();
-
-        void kick();
-
-        void disarm();
-    }
-
-    /** Other nodes' fence agents (absent when none is configured). Returns at once; the outcome comes back as an input. */
-    public interface Fencing {
-        void off(String node, long deadlineMs);
-    }
-
-    /** The VIP driver (absent without VIPs). Each call returns at once; outcomes come back as inputs. */
-    public interface Vips {
-        void check();
-
-        /** {@code keptFromStart}: see {@link Effect.VipUp}. */
-        void up(VipGroup group, boolean checked, boolean keptFromStart);
-
-        void down(VipGroup group, String why);
-
-        /** Arm (or move, or with Long.MAX_VALUE drop) the release guard of {@code group}. */
-        void guard(VipGroup group, long at);
-    }
 
     private sealed interface In {}
 
@@ -147,11 +77,10 @@ public final class NodeLoop implements Runnable {
     private volatile long acksWaited;
     private final NodeConfig config;
     private final String cluster;
-    private final Disk disk;
-    private final Peers peers;
     private final Pg pg;
-    private final Watchdog watchdog;
     private final PeerCodec codec;
+    /** Carries out the effects of each decision on the drivers. */
+    private final Actuators actuators;
     private final Log log;
     private final LongSupplier clock;
     private final Map<String, Long> badFrameLoggedAt = new HashMap<>();
@@ -163,8 +92,6 @@ public final class NodeLoop implements Runnable {
     /** When the primary's position reached each value: the standbys' lag in seconds, for status and metrics. */
     private final PrimaryProgress progress = new PrimaryProgress();
     private final OperatorRequests operators;
-    private volatile Vips vips;
-    private volatile Fencing fencing;
     private volatile Set<String> members = Set.of();
     private volatile boolean halted;
     /** The loop halted for {@code vigilctl restart-daemon}: the process exits for systemd to start it again. */
@@ -190,11 +117,9 @@ public final class NodeLoop implements Runnable {
                     Watchdog watchdog, PeerCodec codec, Log log, LongSupplier clock) {
         this.config = config;
         this.cluster = cluster;
-        this.disk = disk;
-        this.peers = peers;
         this.pg = pg;
-        this.watchdog = watchdog;
         this.codec = codec;
+        this.actuators = new Actuators(disk, peers, pg, watchdog, codec, log, clock, in -> inputs.add(new Step(in)));
         this.log = log;
         this.clock = clock;
         this.state = initial;
@@ -273,12 +198,12 @@ public final class NodeLoop implements Runnable {
 
     /** Sets the fence-agent driver; before {@link #run}. */
     public void fencing(Fencing f) {
-        fencing = f;
+        actuators.fencing(f);
     }
 
     /** Sets the VIP driver; before {@link #run}. */
     public void vips(Vips v) {
-        vips = v;
+        actuators.vips(v);
     }
 
     /** An input from a driver (a probe, an action's end, a peer probe's answer). */
@@ -549,86 +474,12 @@ public final class NodeLoop implements Runnable {
         // Before the effects, as the simulator does: an fsync that blocks must not leave the old answer standing.
         acksMayWait = AckDeferral.allowed(config, state, in.now(), wakeAt);
         for (Effect e : d.effects()) {
-            if (!carryOut(e)) return; // nothing after an unsaved term may happen
+            Actuators.Outcome done = actuators.carryOut(e, state.election().term(), members);
+            if (done == Actuators.Outcome.RESTARTING) restarting = true;
+            if (done != Actuators.Outcome.DONE) halted = true;
+            if (done == Actuators.Outcome.UNSAVED) return; // nothing after an unsaved term may happen
         }
         if (pg != null) pg.steady(vigil.core.node.ProbeCadence.steady(state, in.now()));
-    }
-
-    private boolean carryOut(Effect e) {
-        if (e instanceof Effect.Persist p) {
-            try {
-                disk.save(p.election(), p.ha());
-            } catch (StateException ex) {
-                log.event(Priority.ERR, "halted", "reason", "STATE_NOT_SAVED", "error", ex.getMessage());
-                halted = true;
-                return false;
-            }
-        } else if (e instanceof Effect.Send s) {
-            byte[] frame = codec.encode(s.message());
-            boolean beat = s.message() instanceof Message.Heartbeat || s.message() instanceof Message.HeartbeatAck;
-            boolean datagramOnly = beat && peers.sendDatagram(s.to(), frame);
-            // JGroups delivers only to members of its current view. A vigild that restarted hears heartbeats by
-            // datagram about half a second before it is in the view again: a resignation handing leadership back to
-            // it went by JGroups alone and was lost, and the cluster needed a second term (docs/benchmarks.md,
-            // restart-daemon). So anything for a peer outside the view goes as a datagram as well (best effort,
-            // authenticated like the heartbeats; the node step tolerates a lost or duplicated message).
-            // A resignation goes as a datagram to every peer as well: its successor stands the moment it reads it, and
-            // its pre-vote, by datagram while it is outside the view, reached a voter before the resignation that frees
-            // that voter's vote, which came by JGroups (refused: a second term for 2 of 10 hand-backs).
-            if (!beat && (!members.contains(s.to()) || s.message() instanceof Message.Resign)) {
-                peers.sendDatagramOnce(s.to(), frame);
-            }
-            if (!datagramOnly) peers.send(s.to(), frame);
-        } else if (e instanceof Effect.Start s) {
-            pg.start(s.id(), s.action());
-        } else if (e instanceof Effect.Cancel c) {
-            pg.cancel(c.id());
-        } else if (e instanceof Effect.Fence f) {
-            pg.fence(f.id(), f.deadlineAt());
-        } else if (e instanceof Effect.FenceAt g) {
-            pg.guard(g.at());
-        } else if (e instanceof Effect.Freeze f) {
-            pg.freeze(f.frozen());
-        } else if (e instanceof Effect.ProbePeer p) {
-            pg.probePeer(p.node(), p.deadlineMs());
-        } else if (e instanceof Effect.ArmWatchdog a) {
-            // Opening the device starts its timer: a keep-alive, so never after the bound the core gave.
-            long at = clock.getAsLong();
-            if (at > a.notAfter()) {
-                inputs.add(new Step(new Input.WatchdogArmed(at, false, "not opened: " + (at - a.notAfter())
-                        + " ms past the last instant the lease allows", true)));
-            } else {
-                String why = watchdog == null ? "no watchdog device" : watchdog.arm();
-                inputs.add(new Step(new Input.WatchdogArmed(clock.getAsLong(), why == null, why == null ? "" : why)));
-            }
-        } else if (e instanceof Effect.KickWatchdog k) {
-            if (watchdog != null && clock.getAsLong() <= k.notAfter()) watchdog.kick();
-        } else if (e instanceof Effect.DisarmWatchdog) {
-            if (watchdog != null) watchdog.disarm();
-        } else if (e instanceof Effect.FenceNode f) {
-            if (fencing != null) fencing.off(f.node(), f.deadlineMs());
-            else inputs.add(new Step(new Input.NodeFenced(clock.getAsLong(), f.node(), false, clock.getAsLong(),
-                    "no fence agents configured for " + f.node())));
-        } else if (e instanceof Effect.VipCheck) {
-            if (vips != null) vips.check();
-        } else if (e instanceof Effect.VipUp u) {
-            if (vips != null) vips.up(u.group(), u.checked(), u.keptFromStart());
-        } else if (e instanceof Effect.VipDown d) {
-            if (vips != null) vips.down(d.group(), d.why());
-            else inputs.add(new Step(new Input.VipReleased(clock.getAsLong(), true, "no VIP driver", d.group())));
-        } else if (e instanceof Effect.VipDownAt g) {
-            if (vips != null) vips.guard(g.group(), g.at());
-        } else if (e instanceof Effect.Halt h && h.restart()) {
-            log.event(Priority.NOTICE, "restarting", "reason", "OPERATOR_RESTART_DAEMON", "term", state.election().term(),
-                    "cause", "vigild ends for systemd to start it again; PostgreSQL keeps running, the record saying that"
-                            + " the watchdog no longer covers it is committed");
-            restarting = true;
-            halted = true;
-        } else if (e instanceof Effect.Halt) {
-            log.event(Priority.NOTICE, "stopped", "reason", "PLANNED_STOP", "term", state.election().term());
-            halted = true;
-        }
-        return true;
     }
 
     private int reachableVoters() {

@@ -5,14 +5,14 @@ import vigil.config.VigilConfig;
 import vigil.config.WatchdogMode;
 import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
-import vigil.daemon.loop.NodeLoop;
+import vigil.daemon.loop.Drivers;
 
 /**
  * The watchdog as the node loop drives it. Nothing is opened at start: opening the device starts (or restarts) its
  * timer, and the node step opens it only as a leader whose lease covers the watchdog's timeout, so a restarted vigild
  * can never postpone a reset that its crashed predecessor's peers count on.
  */
-public final class WatchdogDevice implements NodeLoop.Watchdog {
+public final class WatchdogDevice implements Drivers.Watchdog {
     private final Watchdog watchdog;
     private final boolean fatal;
 

@@ -90,7 +90,7 @@ class NodeLoopDatagramsTest {
         for (String n : names) {
             Log log = new Log(n, new PrintStream(logs, true, StandardCharsets.UTF_8), Priority.INFO);
             PeerDatagrams[] socket = new PeerDatagrams[1];
-            NodeLoop loop = NodeLoopTest.loop(n, TIMING, Durable.INITIAL, (d, ha) -> { }, new NodeLoop.Peers() {
+            NodeLoop loop = NodeLoopTest.loop(n, TIMING, Durable.INITIAL, (d, ha) -> { }, new Drivers.Peers() {
                 @Override public void send(String to, byte[] frame) {
                     Message m = NodeLoopTest.decode(codec, frame);
                     if (m instanceof Message.Heartbeat) beatsOverTcp.incrementAndGet();

@@ -52,7 +52,7 @@ class NodeLoopSupervisionTest {
     final List<Thread> threads = new ArrayList<>();
 
     /** The stand-in: role and timeline only. */
-    final class FakePg implements NodeLoop.Pg {
+    final class FakePg implements Drivers.Pg {
         final String node;
         volatile PgView view = PgView.empty();
 

@@ -37,7 +37,7 @@ class NodeLoopTest {
     final ByteArrayOutputStream logs = new ByteArrayOutputStream();
     final List<Thread> threads = new ArrayList<>();
 
-    static NodeLoop loop(String name, Timing timing, Durable disk, NodeLoop.Disk save, NodeLoop.Peers peers, Log log) {
+    static NodeLoop loop(String name, Timing timing, Durable disk, Drivers.Disk save, Drivers.Peers peers, Log log) {
         NodeConfig config = new NodeConfig(new Electorate(name, VOTERS, timing), null, null, null);
         long now = System.nanoTime() / 1_000_000;
         return new NodeLoop(config, "test", NodeState.boot(config, disk, HaDurable.INITIAL, now, "boot"), save, peers,
@@ -247,7 +247,7 @@ class NodeLoopTest {
     interface Paths {
         void tcp(String from, String to, vigil.core.election.Message m);
 
-        /** Returns what {@link NodeLoop.Peers#sendDatagram} returns: the peer hears every datagram (no TCP copy). */
+        /** Returns what {@link Drivers.Peers#sendDatagram} returns: the peer hears every datagram (no TCP copy). */
         boolean datagram(String from, String to, vigil.core.election.Message m);
 
         /** The JGroups view every loop is given before it starts. */
@@ -261,7 +261,7 @@ class NodeLoopTest {
         PeerCodec codec = new PeerCodec("00".repeat(32));
         for (String n : List.of("n1", "n2", "n3")) {
             Log log = new Log(n, new PrintStream(logs, true, StandardCharsets.UTF_8), Priority.INFO);
-            NodeLoop loop = loop(n, timing, Durable.INITIAL, (d, ha) -> disks.put(n, d), new NodeLoop.Peers() {
+            NodeLoop loop = loop(n, timing, Durable.INITIAL, (d, ha) -> disks.put(n, d), new Drivers.Peers() {
                 @Override
                 public void send(String to, byte[] frame) {
                     paths.tcp(n, to, decode(codec, frame));
