@@ -33,10 +33,37 @@ import vigil.protocol.peer.PeerCodec;
  * commands in {@link #CARRIED} are taken from a peer; the peer frame must come from the node it names as the sender.
  * An answer that does not come within {@link #ANSWER_WITHIN} fails the request saying that it may or may not have
  * been carried out: the operator then reads the status rather than repeating a switchover blindly.
+ *
+ * <p>Every frame goes both ways ({@link Paths}): by JGroups, and as one authenticated datagram on the peer port.
+ * JGroups drops a frame for a node outside its view, and the views of live nodes can stay apart for seconds (a
+ * restarted node that started alone, a coordinator that died while a merge was pending, TCP blocked between them)
+ * while the election, over datagrams, already names the leader; a request given meanwhile vanished and timed out. The
+ * receiver carries out the first copy of a request and drops the second; an answer completes its request once. A
+ * datagram can be replayed (PeerDatagrams authenticates it, but it is UDP), so a request that came by datagram is
+ * carried out only if it names when it was sent ({@link #FORWARDED_AT}, within {@link #FRESH} of this node's clock);
+ * ids start from the wall clock at start, so an answer to an earlier incarnation's request never matches a new one.
  */
 final class Forwarding {
     /** The argument a forwarded request carries: the node it was given on. */
     static final String FORWARDED_BY = "forwarded_by";
+
+    /** The argument a forwarded request carries: when it was sent, in ms since the epoch (the sender's clock). */
+    static final String FORWARDED_AT = "forwarded_at";
+
+    /** How far a request that came by datagram may be from this node's clock, either way: clock skew, not delay. */
+    static final Duration FRESH = Duration.ofSeconds(30);
+
+    /** How a frame reaches a peer. */
+    interface Paths {
+        /** Whether {@code node} is in this node's JGroups view: JGroups drops a frame for any other node. */
+        boolean inView(String node);
+
+        /** The reliable path (JGroups, one sender thread per peer). */
+        void reliable(String node, byte[] frame);
+
+        /** One authenticated datagram, best effort; false when it could not go (too large, no datagram socket). */
+        boolean datagram(String node, byte[] frame);
+    }
 
     /** Below vigilctl's own 5 s wait, so that the operator reads this node's explanation rather than a timeout. */
     static final Duration ANSWER_WITHIN = Duration.ofSeconds(3);
@@ -51,9 +78,12 @@ final class Forwarding {
 
     private final String self;
     private final PeerCodec codec;
-    private final BiConsumer<String, byte[]> send;
+    private final Paths paths;
     private final Log log;
-    private final AtomicLong ids = new AtomicLong();
+    private final java.time.Clock wall;
+    private final AtomicLong ids;
+    /** Requests that came by datagram and were taken, "from/id", with when they may be forgotten (this clock's ms). */
+    private final Map<String, Long> taken = new ConcurrentHashMap<>();
     /** A request sent and not answered yet: to whom, and the future its answer completes. */
     private record Waiting(String node, CompletableFuture<AdminReply> reply) {}
 
@@ -66,19 +96,34 @@ final class Forwarding {
     private volatile Function<AdminRequest, CompletableFuture<AdminReply>> local;
 
     /**
-     * @param send the reliable peer path (one sender thread per peer): a frame to a node that is gone is dropped, and
-     *             the request then fails after {@link #ANSWER_WITHIN}
+     * @param paths how frames reach a peer: a frame to a node that is gone is dropped, and the request then fails after
+     *              {@link #ANSWER_WITHIN}
      */
+    Forwarding(String self, PeerCodec codec, Paths paths, Log log) {
+        this(self, codec, paths, log, ANSWER_WITHIN, java.time.Clock.systemUTC());
+    }
+
+    /** Every peer in the view, by {@code send} alone (tests). */
     Forwarding(String self, PeerCodec codec, BiConsumer<String, byte[]> send, Log log) {
         this(self, codec, send, log, ANSWER_WITHIN);
     }
 
     Forwarding(String self, PeerCodec codec, BiConsumer<String, byte[]> send, Log log, Duration answerWithin) {
+        this(self, codec, new Paths() {
+            @Override public boolean inView(String node) { return true; }
+            @Override public void reliable(String node, byte[] frame) { send.accept(node, frame); }
+            @Override public boolean datagram(String node, byte[] frame) { return false; }
+        }, log, answerWithin, java.time.Clock.systemUTC());
+    }
+
+    Forwarding(String self, PeerCodec codec, Paths paths, Log log, Duration answerWithin, java.time.Clock wall) {
         this.answerWithin = answerWithin;
         this.self = self;
         this.codec = codec;
-        this.send = send;
+        this.paths = paths;
         this.log = log;
+        this.wall = wall;
+        this.ids = new AtomicLong(wall.millis() * 1000); // above every id an earlier incarnation of this node used
     }
 
     private volatile java.util.function.BooleanSupplier joined = () -> true;
@@ -110,6 +155,7 @@ final class Forwarding {
         long id = ids.incrementAndGet();
         Map<String, Object> args = new LinkedHashMap<>(request.args());
         args.put(FORWARDED_BY, self);
+        args.put(FORWARDED_AT, wall.millis());
         String json = AdminCodec.encodeRequest(new AdminRequest(request.version(), request.command(), args));
         byte[] frame;
         try {
@@ -121,9 +167,9 @@ final class Forwarding {
         boolean read = AdminCommand.fromWireName(request.command()).map(READS::contains).orElse(false);
         CompletableFuture<AdminReply> reply = new CompletableFuture<>();
         waiting.put(id, new Waiting(node, reply));
+        String path = transmit(node, frame);
         log.event(Priority.INFO, "forwarded", "peer", node, "command", request.command(), "id", id,
-                "operator", request.args().get("operator"));
-        send.accept(node, frame);
+                "operator", request.args().get("operator"), "path", path);
         return reply.completeOnTimeout(AdminReply.failure(ErrorCode.INTERNAL, node + " did not answer " + request.command()
                         + " within " + answerWithin.toMillis() / 1000.0 + " s" + (read ? " (unreachable, or built before"
                         + " forwarding)" : ": it may or may not have carried it out (see vigilctl status)")),
@@ -131,18 +177,63 @@ final class Forwarding {
                 .whenComplete((r, e) -> waiting.remove(id));
     }
 
-    /** A peer frame that {@link PeerCodec#carriesOperator} said is ours, on the transport's thread. */
+    /** The paths of a running vigild: its JGroups channel and sender threads, its datagram socket (either may be null). */
+    static Paths paths(java.util.function.Supplier<vigil.daemon.peer.PeerChannel> channel,
+                       vigil.daemon.peer.PeerSender sender,
+                       java.util.function.Supplier<vigil.daemon.peer.PeerDatagrams> datagrams) {
+        return new Paths() {
+            @Override public boolean inView(String node) {
+                var c = channel.get();
+                return c != null && c.members().contains(node);
+            }
+            @Override public void reliable(String node, byte[] frame) { sender.send(node, frame); }
+            @Override public boolean datagram(String node, byte[] frame) {
+                var d = datagrams.get();
+                return d != null && d.sendOnce(node, frame);
+            }
+        };
+    }
+
+    /**
+     * What reads the datagram socket (the node loop's thread): operator frames are handed to a thread of their own
+     * (carrying one out may wait for the loop), everything else to {@code election}.
+     */
+    vigil.daemon.peer.PeerDatagrams.Listener datagramsOr(BiConsumer<String, byte[]> election) {
+        java.util.concurrent.Executor own = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "vigil-forwarded");
+            t.setDaemon(true);
+            return t;
+        });
+        return (from, frame) -> {
+            if (PeerCodec.carriesOperator(frame)) own.execute(() -> onFrame(from, frame, true));
+            else election.accept(from, frame);
+        };
+    }
+
+    /**
+     * Sends both ways: by JGroups (reliable while the two views hold each other; dropped otherwise) and as one
+     * datagram, for when the views are apart or one has not caught up (the election, by datagram, may name a leader
+     * that one side's JGroups view lacks). The receiver carries out the first copy. Returns the paths, for the log.
+     */
+    private String transmit(String node, byte[] frame) {
+        boolean datagram = paths.datagram(node, frame);
+        boolean jgroups = paths.inView(node);
+        paths.reliable(node, frame);
+        return datagram && jgroups ? "both" : datagram ? "datagram" : "jgroups";
+    }
+
+    /** A peer frame that {@link PeerCodec#carriesOperator} said is ours, by JGroups, on the transport's thread. */
     void onFrame(String from, byte[] bytes) {
+        onFrame(from, bytes, false);
+    }
+
+    /** As {@link #onFrame(String, byte[])}; {@code byDatagram}: it came as a datagram, which may be a replay. */
+    void onFrame(String from, byte[] bytes, boolean byDatagram) {
         OperatorFrame frame;
         try {
             frame = codec.decodeOperator(bytes);
         } catch (BadFrameException e) {
-            long now = System.nanoTime();
-            Long last = badFrameLoggedAt.get(from);
-            if (last == null || now - last > TimeUnit.MINUTES.toNanos(1)) {
-                badFrameLoggedAt.put(from, now);
-                log.event(Priority.WARNING, "bad_frame", "peer", from, "reason", e.getMessage());
-            }
+            logBad(from, e.getMessage());
             return;
         }
         if (frame.answer()) {
@@ -154,10 +245,48 @@ final class Forwarding {
                     from + " answered with something unusable: " + decoded.error()));
             return;
         }
+        if (!firstCopy(from, frame, byDatagram)) return;
         carryOut(from, frame).whenComplete((reply, e) -> {
             AdminReply answer = e == null ? reply : AdminReply.failure(ErrorCode.INTERNAL, String.valueOf(e.getMessage()));
-            send.accept(from, answerFrame(frame.id(), answer));
+            transmit(from, answerFrame(frame.id(), answer));
         });
+    }
+
+    /**
+     * Whether a request is to be carried out: the first copy of it (each goes both ways, and a datagram may be
+     * replayed), and, when it came by datagram, one that says when it was sent, within {@link #FRESH} of now. A second
+     * copy is dropped without a word (the node that asked has its answer); a stale or undated datagram is logged at most
+     * once a minute per peer. A request by JGroups that does not say when it was sent (from a vigild older than
+     * {@link #FORWARDED_AT}) is taken as it is: JGroups delivers each message once.
+     */
+    private boolean firstCopy(String from, OperatorFrame frame, boolean byDatagram) {
+        long now = wall.millis();
+        taken.values().removeIf(until -> until < now);
+        Decoded<AdminRequest> decoded = AdminCodec.decodeRequest(frame.json());
+        Object at = decoded.isValid() ? decoded.value().args().get(FORWARDED_AT) : null;
+        if (!(at instanceof Number n)) {
+            if (byDatagram) logBad(from, "a request by datagram (id " + frame.id() + ") not carried out: it does not"
+                    + " say when it was sent");
+            return !byDatagram;
+        }
+        long sentAt = n.longValue();
+        String key = from + "/" + frame.id();
+        if (byDatagram && Math.abs(now - sentAt) > FRESH.toMillis()) {
+            logBad(from, "a request by datagram (id " + frame.id() + ") not carried out: sent " + (now - sentAt)
+                    + " ms ago by " + from + "'s clock (a replay, or clocks more than " + FRESH.toSeconds() + " s apart)");
+            return false;
+        }
+        // Kept until a replay of it would be stale anyway.
+        return taken.putIfAbsent(key, Math.max(sentAt, now) + 2 * FRESH.toMillis()) == null;
+    }
+
+    private void logBad(String from, String why) {
+        long now = System.nanoTime();
+        Long last = badFrameLoggedAt.get(from);
+        if (last == null || now - last > TimeUnit.MINUTES.toNanos(1)) {
+            badFrameLoggedAt.put(from, now);
+            log.event(Priority.WARNING, "bad_frame", "peer", from, "reason", why);
+        }
     }
 
     /** The answer as a frame; one too large for the peer channel (a long history) becomes a failure that says so. */

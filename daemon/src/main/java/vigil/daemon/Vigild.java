@@ -200,7 +200,8 @@ public final class Vigild implements Callable<Integer> {
         PeerCodec codec = new PeerCodec(cfg.clusterHash(), settings.sharedKey().orElse(null));
         NodeLoop loop = new NodeLoop(nodeConfig, cfg.cluster().name(), initial, store::save, peers,
                 agent, watchdog, codec, log, clock);
-        Forwarding forwarding = new Forwarding(cfg.node().name(), codec, sender::send, log);
+        Forwarding forwarding = new Forwarding(cfg.node().name(), codec, Forwarding.paths(() -> channel[0], sender,
+                () -> datagrams[0]), log);
         loopRef[0] = loop;
         if (vips != null) wire(vips, loop, agent);
         vigil.daemon.vip.TrackChecks track = nodeConfig.tracked() && agent != null
@@ -209,7 +210,7 @@ public final class Vigild implements Callable<Integer> {
         ServiceActions services = serviceActions(cfg, vips, agent, log);
         if (services != null) services.keepMarksOnlyOf(keptAtStart); // released at start: a later claim runs its actions
         vigil.daemon.fence.Fencer fencer = fencing(cfg, loop, clock, log);
-        datagrams[0] = datagrams(settings, loop, log, timing.leaseMs());
+        datagrams[0] = datagrams(settings, forwarding.datagramsOr(loop::onFrame), log, timing.leaseMs());
         if (datagrams[0] != null) loop.readsDatagrams(datagrams[0].channel(), datagrams[0]::drain);
         Thread loopThread = new Thread(loop, "vigil-loop");
         loopThread.start();
@@ -423,9 +424,9 @@ public final class Vigild implements Callable<Integer> {
      * refused) the node still works, over JGroups alone, but rides out a link cut only as far as TCP's retransmission
      * allows: said once, loudly.
      */
-    private static PeerDatagrams datagrams(PeerSettings settings, NodeLoop loop, Log log, long leaseMs) {
+    private static PeerDatagrams datagrams(PeerSettings settings, PeerDatagrams.Listener listener, Log log, long leaseMs) {
         try {
-            return PeerDatagrams.bind(settings, loop::onFrame, log, leaseMs); // read by the loop's thread
+            return PeerDatagrams.bind(settings, listener, log, leaseMs); // read by the loop's thread
         } catch (vigil.daemon.peer.PeerChannelException e) {
             log.event(Priority.WARNING, "peer_datagrams_unavailable", "reason", "UDP_BIND_FAILED", "error", e.getMessage(),
                     "hint", "heartbeats go over JGroups (TCP) only; free UDP port " + settings.bindPort()

@@ -112,7 +112,8 @@ class ForwardingTest {
         List<byte[]> sent = new CopyOnWriteArrayList<>();
         Forwarding asker = new Forwarding("n2", codec, (to, frame) -> sent.add(frame), log, Duration.ofMillis(300));
         CompletableFuture<AdminReply> reply = asker.ask("n1", AdminRequest.of(AdminCommand.PAUSE, Map.of("operator", "a")));
-        byte[] answer = codec.encode(new vigil.protocol.peer.OperatorFrame(1, true,
+        long id = decode(sent.get(0)).id();
+        byte[] answer = codec.encode(new vigil.protocol.peer.OperatorFrame(id, true,
                 AdminCodec.encodeReply(AdminReply.success(Map.of("detail", "forged")))));
         asker.onFrame("n3", answer);
         assertFalse(reply.isDone(), "n3 was not asked");
@@ -168,5 +169,152 @@ class ForwardingTest {
         assertTrue(carriedOut.isEmpty());
         String out = logged.toString(StandardCharsets.UTF_8);
         assertTrue(out.contains("event=bad_frame") && out.contains("authentication code"), out);
+    }
+
+    private vigil.protocol.peer.OperatorFrame decode(byte[] frame) {
+        try {
+            return codec.decodeOperator(frame);
+        } catch (vigil.protocol.peer.BadFrameException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * One node's paths to its peer: whether its JGroups view holds the peer, whether JGroups delivers (its connection
+     * may be cut while the view still holds the peer), and what went which way. Datagrams always arrive.
+     */
+    private static final class Link implements Forwarding.Paths {
+        final String self;
+        final boolean inView;
+        final boolean jgroupsDelivers;
+        final List<byte[]> jgroups = new CopyOnWriteArrayList<>();
+        final List<byte[]> datagrams = new CopyOnWriteArrayList<>();
+        Forwarding peer;
+
+        Link(String self, boolean inView, boolean jgroupsDelivers) {
+            this.self = self;
+            this.inView = inView;
+            this.jgroupsDelivers = jgroupsDelivers;
+        }
+
+        @Override public boolean inView(String node) { return inView; }
+        @Override public void reliable(String node, byte[] frame) {
+            jgroups.add(frame);
+            if (inView && jgroupsDelivers) peer.onFrame(self, frame, false);
+        }
+        @Override public boolean datagram(String node, byte[] frame) {
+            datagrams.add(frame);
+            peer.onFrame(self, frame, true);
+            return true;
+        }
+    }
+
+    private static java.time.Clock at(long ms) {
+        return java.time.Clock.fixed(java.time.Instant.ofEpochMilli(ms), java.time.ZoneOffset.UTC);
+    }
+
+    private static final long NOW = 1_764_000_000_000L;
+
+    /** n2 asking n1 over {@code toN1}, n1 answering over {@code toN2}; n1 records what it carries out. */
+    private Forwarding ask(Link toN1, Link toN2, AdminCommand command) {
+        Forwarding asker = new Forwarding("n2", codec, toN1, log, Duration.ofSeconds(3), at(NOW));
+        Forwarding leader = new Forwarding("n1", codec, toN2, log, Duration.ofSeconds(3), at(NOW + 2_000));
+        toN1.peer = leader;
+        toN2.peer = asker;
+        leader.serve(r -> {
+            carriedOut.add(r);
+            return CompletableFuture.completedFuture(AdminReply.success(Map.of("detail", "done")));
+        });
+        AdminReply r = asker.ask("n1", AdminRequest.of(command, Map.of("node", "n3"))).join();
+        assertTrue(r.ok(), String.valueOf(r.error()));
+        assertEquals("done", r.result().path("detail").asText());
+        return leader;
+    }
+
+    /**
+     * Live nodes whose JGroups views are apart (a restarted node that started alone, a merge pending) while the
+     * election, by datagram, names the leader: JGroups drops the request, its datagram copy is carried out, and the
+     * answer comes back the same way.
+     */
+    @Test
+    void aPeerOutsideTheViewIsAskedAndAnswersByDatagram() {
+        Link toN1 = new Link("n2", false, false);
+        Link toN2 = new Link("n1", false, false);
+        Forwarding leader = ask(toN1, toN2, AdminCommand.CONFIRM_DOWN);
+        assertEquals(1, carriedOut.size());
+        assertEquals(NOW, ((Number) carriedOut.get(0).args().get(Forwarding.FORWARDED_AT)).longValue(),
+                "the request says when it was sent");
+        assertEquals(1, toN2.datagrams.size(), "the answer came back by datagram");
+        assertTrue(logged.toString(StandardCharsets.UTF_8).contains("path=datagram"), logged.toString(StandardCharsets.UTF_8));
+
+        // The same datagram again (a replay on the LAN), or a late copy by JGroups: not carried out twice, not answered.
+        leader.onFrame("n2", toN1.datagrams.get(0), true);
+        leader.onFrame("n2", toN1.jgroups.get(0), false);
+        assertEquals(1, carriedOut.size(), "a request is carried out once");
+        assertEquals(1, toN2.datagrams.size(), "and answered once");
+    }
+
+    /**
+     * The views disagree (the CI failure of FenceIT, reproduced in LeaderElectionIT): the asker's view lacks the leader,
+     * the leader's still holds the asker but its JGroups connection is cut. The answer must not go by JGroups alone.
+     */
+    @Test
+    void anAnswerReachesAnAskerWhoseViewHasMovedOn() {
+        ask(new Link("n2", false, false), new Link("n1", true, false), AdminCommand.PAUSE);
+        assertEquals(1, carriedOut.size());
+    }
+
+    /** On a healthy link both copies arrive: the first is carried out, the second dropped without a word. */
+    @Test
+    void aRequestThatArrivesBothWaysIsCarriedOutOnce() {
+        ask(new Link("n2", true, true), new Link("n1", true, true), AdminCommand.SWITCHOVER);
+        assertEquals(1, carriedOut.size());
+        String out = logged.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("path=both") && !out.contains("bad_frame"), out);
+    }
+
+    /** A request by datagram that does not say when it was sent, or was sent too long ago, is a replay to drop. */
+    @Test
+    void aStaleOrUndatedRequestByDatagramIsNotCarriedOut() {
+        long now = 1_764_000_000_000L;
+        Forwarding leader = new Forwarding("n1", codec, new Link("n1", true, false), log, Duration.ofSeconds(3), at(now));
+        leader.serve(r -> {
+            carriedOut.add(r);
+            return CompletableFuture.completedFuture(AdminReply.success(Map.of()));
+        });
+        java.util.function.Function<Map<String, Object>, byte[]> ask = args -> codec.encode(
+                new vigil.protocol.peer.OperatorFrame(args.hashCode(), false, AdminCodec.encodeRequest(
+                        AdminRequest.of(AdminCommand.PAUSE, args))));
+        long stale = now - Forwarding.FRESH.toMillis() - 1;
+        leader.onFrame("n2", ask.apply(Map.of(Forwarding.FORWARDED_BY, "n2", Forwarding.FORWARDED_AT, stale)), true);
+        leader.onFrame("n2", ask.apply(Map.of(Forwarding.FORWARDED_BY, "n2", Forwarding.FORWARDED_AT,
+                now + Forwarding.FRESH.toMillis() + 1)), true);
+        leader.onFrame("n2", ask.apply(Map.of(Forwarding.FORWARDED_BY, "n2")), true);
+        assertEquals(List.of(), carriedOut);
+        String out = logged.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("event=bad_frame") && out.contains("not carried out: sent 30001 ms ago by n2's clock"), out);
+        leader.onFrame("n2", ask.apply(Map.of(Forwarding.FORWARDED_BY, "n2", Forwarding.FORWARDED_AT, stale + 1)), true);
+        assertEquals(1, carriedOut.size(), "within the window it is taken");
+        leader.onFrame("n2", ask.apply(Map.of(Forwarding.FORWARDED_BY, "n2")), false);
+        assertEquals(2, carriedOut.size(), "by JGroups an undated request (a vigild not yet upgraded) is taken");
+    }
+
+    /** Ids start from the wall clock: an answer to an earlier incarnation's request can never complete a new one. */
+    @Test
+    void aRestartedNodeNeverReusesAnId() {
+        List<byte[]> before = new CopyOnWriteArrayList<>();
+        List<byte[]> after = new CopyOnWriteArrayList<>();
+        Forwarding first = new Forwarding("n2", codec, new Sent(before), log, Duration.ofMillis(50), at(1_000_000));
+        for (int i = 0; i < 5; i++) first.ask("n1", AdminRequest.of(AdminCommand.PAUSE, Map.of()));
+        Forwarding second = new Forwarding("n2", codec, new Sent(after), log, Duration.ofMillis(50), at(1_000_001));
+        second.ask("n1", AdminRequest.of(AdminCommand.PAUSE, Map.of()));
+        long newest = before.stream().mapToLong(f -> decode(f).id()).max().orElseThrow();
+        assertTrue(decode(after.get(0)).id() > newest, decode(after.get(0)).id() + " after " + newest);
+    }
+
+    private record Sent(List<byte[]> frames) implements Forwarding.Paths {
+        @Override public boolean inView(String node) { return true; }
+        @Override public void reliable(String node, byte[] frame) { frames.add(frame); }
+        @Override public boolean datagram(String node, byte[] frame) { return false; }
     }
 }

@@ -351,13 +351,40 @@ public final class NetnsRig implements AutoCloseable {
                 + "    ip daddr { " + peers + " } tcp flags & rst == rst accept\n"
                 + "    ip daddr { " + peers + " } icmp type destination-unreachable accept\n"
                 + "    ip daddr { " + peers + " } reject with icmp type port-unreachable\n  }\n}\n";
+        nft(ns, "reject-" + ns, script);
+    }
+
+    /** Loads {@code script} into nftables in {@code ns}, by way of a file {@code name}.nft in the run directory. */
+    private void nft(String ns, String name, String script) {
         try {
-            Path f = runDir().resolve("reject-" + ns + ".nft");
+            Path f = runDir().resolve(name + ".nft");
             Files.writeString(f, script);
             exec(ns, "nft", "-f", f.toString()).orThrow("nft -f " + f + " in " + ns);
         } catch (IOException e) {
             throw new RigException("cannot write nft script: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * JGroups apart, datagrams flowing: every TCP packet between {@code member} and the other nodes is rejected with a
+     * reset, both ways, by nftables in the member's namespace, while UDP (vigil's heartbeat datagrams) passes. The
+     * JGroups views split (their connections are TCP) and the election, by datagram, goes on. Replication is TCP too: a
+     * rig without PostgreSQL. {@code on} false removes the rule.
+     */
+    public void rejectPeerTcp(String member, boolean on) {
+        String ns = ns(member);
+        exec(ns, "nft", "delete", "table", "inet", "vigil_reject_tcp"); // absent is fine
+        if (!on) {
+            return;
+        }
+        String peers = String.join(", ", nodes().stream().filter(n -> !n.equals(member)).map(this::address).toList());
+        String script = "table inet vigil_reject_tcp {\n"
+                + "  chain input { type filter hook input priority -20; policy accept;\n"
+                + "    ip saddr { " + peers + " } meta l4proto tcp reject with tcp reset\n  }\n"
+                + "  chain output { type filter hook output priority -20; policy accept;\n"
+                + "    ip daddr { " + peers + " } tcp flags & rst == rst accept\n"
+                + "    ip daddr { " + peers + " } meta l4proto tcp reject with tcp reset\n  }\n}\n";
+        nft(ns, "reject-tcp-" + ns, script);
     }
 
     /** Drops {@code percent}% of packets in and out of the node at random (0 removes the rule). */

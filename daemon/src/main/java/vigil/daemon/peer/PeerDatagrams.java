@@ -20,9 +20,9 @@ import javax.crypto.spec.SecretKeySpec;
  * The fast path for heartbeats and their acknowledgements: one UDP socket on the peer port (the same number as
  * JGroups' TCP port, UDP), beside the JGroups channel. The frames also go over JGroups unless the peer says it hears
  * every datagram of ours ({@link DatagramHealth}); the receiver keeps the first copy of each (see
- * {@code vigil.core.node.Arrivals}). Every other election message goes this way too while its peer is outside the
- * JGroups view (a restarted vigild before it rejoins, a partition healing before the views merge), where JGroups would
- * drop it.
+ * {@code vigil.core.node.Arrivals}). Every other election message, and an operator's request forwarded to another node
+ * and its answer, goes this way too while its peer is outside the JGroups view (a restarted vigild before it rejoins, a
+ * partition healing before the views merge), where JGroups would drop it.
  *
  * <p>Why: a heartbeat queued on a TCP connection during a link cut is resent by TCP's retransmission back-off, 1.4 s
  * after a 1 s cut, and every later frame waits behind it. A datagram sent after the link is back arrives at once, so
@@ -163,16 +163,28 @@ public final class PeerDatagrams implements AutoCloseable {
      * peer can be reached (a heartbeat or acknowledgement; not a vote or a resignation, which would displace it).
      */
     public boolean send(String toNode, byte[] frame, boolean resendable) {
+        long now = clock.getAsLong();
+        return went(toNode, frame, resendable, now) && health.hearsMe(toNode, now);
+    }
+
+    /**
+     * One datagram that is never sent again (an operator's request or its answer, which the receiver takes at most
+     * once); true when it fit and the socket took it, whether or not the peer hears us.
+     */
+    public boolean sendOnce(String toNode, byte[] frame) {
+        return went(toNode, frame, false, clock.getAsLong());
+    }
+
+    private boolean went(String toNode, byte[] frame, boolean resendable, long now) {
         InetSocketAddress to = peers.get(toNode);
         if (closed || to == null || frame == null) return false;
-        long now = clock.getAsLong();
         byte[] d = wrap(self, toNode, frame, health.flagsFor(toNode, now), health.nextSeq(toNode));
         if (d.length > MAX_DATAGRAM) return false;
         if (resendable) lastSent.put(toNode, frame);
         boolean went = transmit(d, to);
         Neighbours n = neighbours;
         if (n != null) n.sent(toNode);
-        return went && health.hearsMe(toNode, now);
+        return went;
     }
 
     /**

@@ -100,7 +100,7 @@ class FenceIT {
         ExecResult noYes = cluster.vigilctl(follower, "confirm-down", q);
         assertEquals(2, noYes.exitCode(), noYes.output());
         ExecResult accepted = cluster.vigilctl(follower, "confirm-down", q, "--yes");
-        assertEquals(0, accepted.exitCode(), accepted.output());
+        assertEquals(0, accepted.exitCode(), () -> accepted.output() + "\n" + cluster.dumpLogs(60));
         assertTrue(accepted.output().contains("accepted by " + leader + ", leader in term"), accepted.output());
         LogEvent after = cluster.awaitEvent("the promotion on the operator's confirmation", Duration.ofSeconds(20),
                 e -> e.monoMs() > second && others.contains(e.node()) && e.is("pg_action_done")

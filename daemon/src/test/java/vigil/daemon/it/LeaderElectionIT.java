@@ -116,6 +116,34 @@ class LeaderElectionIT {
         assertTrue(healed.term() >= after.term(), "healed term " + healed.term() + " < " + after.term());
     }
 
+    /**
+     * JGroups apart, datagrams flowing ({@link NetnsRig#rejectPeerTcp}): the follower's JGroups view holds only itself
+     * while the election, by datagram, still has it follow the leader. A command given on the follower reaches the
+     * leader as a datagram and the leader's own answer comes back; JGroups dropped it before, and the operator read
+     * "did not answer within 3.0 s: it may or may not have carried it out".
+     */
+    @Test
+    void aCommandReachesTheLeaderWhileTheirJGroupsViewsAreApart() {
+        Leader leader = cluster.awaitStable(FIRST_ELECTION);
+        String follower = cluster.nodes().stream().filter(n -> !n.equals(leader.node())).findFirst().orElseThrow();
+        double cut = VigilCluster.monoNowMs();
+        rig.rejectPeerTcp(follower, true);
+        cluster.awaitEvent(follower + " alone in its JGroups view", FAILOVER, e -> e.node().equals(follower)
+                && e.is("view") && e.monoMs() > cut && e.field("members").filter(follower::equals).isPresent());
+
+        vigil.testkit.ExecResult r = cluster.vigilctl(follower, "pause");
+        assertTrue(r.output().contains("this node manages no PostgreSQL"), "the leader's own refusal (vigil alone here): "
+                + r.exitCode() + " " + r.output());
+        LogEvent forwarded = cluster.awaitEvent("the pause forwarded by datagram", FAILOVER, e -> e.node().equals(follower)
+                && e.is("forwarded") && e.monoMs() > cut && e.field("command").filter("pause"::equals).isPresent());
+        assertEquals(Optional.of(leader.node()), forwarded.field("peer"), forwarded.toString());
+        assertEquals(Optional.of("datagram"), forwarded.field("path"), forwarded.toString());
+        NodeStatus own = cluster.status(leader.node());
+        assertEquals(leader.term(), own.term(), "no election on the way: " + own.json());
+
+        rig.rejectPeerTcp(follower, false);
+    }
+
     @Test
     void restartingAllThreeNeverMovesATermBackwards() {
         cluster.awaitStable(FIRST_ELECTION);
