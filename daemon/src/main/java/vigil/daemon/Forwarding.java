@@ -40,8 +40,10 @@ import vigil.protocol.peer.PeerCodec;
  * while the election, over datagrams, already names the leader; a request given meanwhile vanished and timed out. The
  * receiver carries out the first copy of a request and drops the second; an answer completes its request once. A
  * datagram can be replayed (PeerDatagrams authenticates it, but it is UDP), so a request that came by datagram is
- * carried out only if it names when it was sent ({@link #FORWARDED_AT}, within {@link #FRESH} of this node's clock);
- * ids start from the wall clock at start, so an answer to an earlier incarnation's request never matches a new one.
+ * carried out only if it names when it was sent ({@link #FORWARDED_AT}, within {@link #FRESH} of this node's clock,
+ * and not before this vigild started); ids start from the wall clock at start, so an answer to an earlier
+ * incarnation's request never matches a new one. Datagrams are not encrypted: the answer to {@code status} or
+ * {@code history}, which carries logged command lines and their output, goes by JGroups alone.
  */
 final class Forwarding {
     /** The argument a forwarded request carries: the node it was given on. */
@@ -52,6 +54,12 @@ final class Forwarding {
 
     /** How far a request that came by datagram may be from this node's clock, either way: clock skew, not delay. */
     static final Duration FRESH = Duration.ofSeconds(30);
+
+    /**
+     * How far a dated request that came by JGroups may be from this node's clock, and how long a request is remembered
+     * as taken: longer than any copy of it can take to arrive, so a late copy is never carried out a second time.
+     */
+    static final Duration TAKEN_FOR = Duration.ofMinutes(10);
 
     /** How a frame reaches a peer. */
     interface Paths {
@@ -82,6 +90,8 @@ final class Forwarding {
     private final Log log;
     private final java.time.Clock wall;
     private final AtomicLong ids;
+    /** When this vigild started (its wall clock): a request by datagram dated before it is a replay. */
+    private final long started;
     /** Requests that came by datagram and were taken, "from/id", with when they may be forgotten (this clock's ms). */
     private final Map<String, Long> taken = new ConcurrentHashMap<>();
     /** A request sent and not answered yet: to whom, and the future its answer completes. */
@@ -123,7 +133,8 @@ final class Forwarding {
         this.paths = paths;
         this.log = log;
         this.wall = wall;
-        this.ids = new AtomicLong(wall.millis() * 1000); // above every id an earlier incarnation of this node used
+        this.started = wall.millis();
+        this.ids = new AtomicLong(started * 1000); // above every id an earlier incarnation of this node used
     }
 
     private volatile java.util.function.BooleanSupplier joined = () -> true;
@@ -167,7 +178,7 @@ final class Forwarding {
         boolean read = AdminCommand.fromWireName(request.command()).map(READS::contains).orElse(false);
         CompletableFuture<AdminReply> reply = new CompletableFuture<>();
         waiting.put(id, new Waiting(node, reply));
-        String path = transmit(node, frame);
+        String path = transmit(node, frame, true);
         log.event(Priority.INFO, "forwarded", "peer", node, "command", request.command(), "id", id,
                 "operator", request.args().get("operator"), "path", path);
         return reply.completeOnTimeout(AdminReply.failure(ErrorCode.INTERNAL, node + " did not answer " + request.command()
@@ -199,7 +210,7 @@ final class Forwarding {
      * (carrying one out may wait for the loop), everything else to {@code election}.
      */
     vigil.daemon.peer.PeerDatagrams.Listener datagramsOr(BiConsumer<String, byte[]> election) {
-        java.util.concurrent.Executor own = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        java.util.concurrent.Executor own = java.util.concurrent.Executors.newSingleThreadExecutor(r -> { // one per vigild
             Thread t = new Thread(r, "vigil-forwarded");
             t.setDaemon(true);
             return t;
@@ -211,15 +222,16 @@ final class Forwarding {
     }
 
     /**
-     * Sends both ways: by JGroups (reliable while the two views hold each other; dropped otherwise) and as one
-     * datagram, for when the views are apart or one has not caught up (the election, by datagram, may name a leader
-     * that one side's JGroups view lacks). The receiver carries out the first copy. Returns the paths, for the log.
+     * Sends by JGroups (reliable while the two views hold each other; dropped otherwise) and, when {@code clear} allows,
+     * as one datagram too, for when the views are apart or one has not caught up (the election, by datagram, may name a
+     * leader that one side's JGroups view lacks). The receiver carries out the first copy. Returns the paths, for the
+     * log: {@code none} when neither could carry it (outside the view, and no datagram).
      */
-    private String transmit(String node, byte[] frame) {
-        boolean datagram = paths.datagram(node, frame);
+    private String transmit(String node, byte[] frame, boolean clear) {
+        boolean datagram = clear && paths.datagram(node, frame);
         boolean jgroups = paths.inView(node);
         paths.reliable(node, frame);
-        return datagram && jgroups ? "both" : datagram ? "datagram" : "jgroups";
+        return datagram && jgroups ? "both" : datagram ? "datagram" : jgroups ? "jgroups" : "none";
     }
 
     /** A peer frame that {@link PeerCodec#carriesOperator} said is ours, by JGroups, on the transport's thread. */
@@ -245,39 +257,45 @@ final class Forwarding {
                     from + " answered with something unusable: " + decoded.error()));
             return;
         }
-        if (!firstCopy(from, frame, byDatagram)) return;
-        carryOut(from, frame).whenComplete((reply, e) -> {
+        Decoded<AdminRequest> request = AdminCodec.decodeRequest(frame.json());
+        if (!firstCopy(from, frame.id(), request, byDatagram)) return;
+        // A status or history answer carries logged command lines and their output: by JGroups alone, encrypted.
+        boolean clear = request.isValid() && AdminCommand.fromWireName(request.value().command())
+                .map(c -> !READS.contains(c)).orElse(true);
+        carryOut(from, request).whenComplete((reply, e) -> {
             AdminReply answer = e == null ? reply : AdminReply.failure(ErrorCode.INTERNAL, String.valueOf(e.getMessage()));
-            transmit(from, answerFrame(frame.id(), answer));
+            transmit(from, answerFrame(frame.id(), answer), clear);
         });
     }
 
     /**
      * Whether a request is to be carried out: the first copy of it (each goes both ways, and a datagram may be
-     * replayed), and, when it came by datagram, one that says when it was sent, within {@link #FRESH} of now. A second
-     * copy is dropped without a word (the node that asked has its answer); a stale or undated datagram is logged at most
-     * once a minute per peer. A request by JGroups that does not say when it was sent (from a vigild older than
-     * {@link #FORWARDED_AT}) is taken as it is: JGroups delivers each message once.
+     * replayed), dated within {@link #TAKEN_FOR} of now (a copy JGroups delivers late finds it remembered until then),
+     * and, when it came by datagram, within {@link #FRESH} of now and not before this vigild started (a replay after a
+     * restart, when nothing is remembered). A second copy is dropped without a word (the node that asked has its
+     * answer); a stale or undated one is logged at most once a minute per peer. A request by JGroups that does not say
+     * when it was sent (from a vigild older than {@link #FORWARDED_AT}) is taken as it is: JGroups delivers it once.
      */
-    private boolean firstCopy(String from, OperatorFrame frame, boolean byDatagram) {
+    private boolean firstCopy(String from, long id, Decoded<AdminRequest> request, boolean byDatagram) {
         long now = wall.millis();
         taken.values().removeIf(until -> until < now);
-        Decoded<AdminRequest> decoded = AdminCodec.decodeRequest(frame.json());
-        Object at = decoded.isValid() ? decoded.value().args().get(FORWARDED_AT) : null;
+        Object at = request.isValid() ? request.value().args().get(FORWARDED_AT) : null;
         if (!(at instanceof Number n)) {
-            if (byDatagram) logBad(from, "a request by datagram (id " + frame.id() + ") not carried out: it does not"
-                    + " say when it was sent");
+            if (byDatagram) logBad(from, "a request by datagram (id " + id + ") not carried out: it does not say when"
+                    + " it was sent");
             return !byDatagram;
         }
         long sentAt = n.longValue();
-        String key = from + "/" + frame.id();
-        if (byDatagram && Math.abs(now - sentAt) > FRESH.toMillis()) {
-            logBad(from, "a request by datagram (id " + frame.id() + ") not carried out: sent " + (now - sentAt)
-                    + " ms ago by " + from + "'s clock (a replay, or clocks more than " + FRESH.toSeconds() + " s apart)");
+        long window = (byDatagram ? FRESH : TAKEN_FOR).toMillis();
+        String stale = Math.abs(now - sentAt) > window ? "sent " + (now - sentAt) + " ms ago by " + from + "'s clock"
+                + " (a replay, or clocks more than " + window / 1000 + " s apart)"
+                : byDatagram && sentAt < started ? "sent before this vigild started (a replay)" : null;
+        if (stale != null) {
+            logBad(from, "a request by " + (byDatagram ? "datagram" : "JGroups") + " (id " + id + ") not carried out: "
+                    + stale);
             return false;
         }
-        // Kept until a replay of it would be stale anyway.
-        return taken.putIfAbsent(key, Math.max(sentAt, now) + 2 * FRESH.toMillis()) == null;
+        return taken.putIfAbsent(from + "/" + id, Math.max(sentAt, now) + TAKEN_FOR.toMillis()) == null;
     }
 
     private void logBad(String from, String why) {
@@ -301,16 +319,15 @@ final class Forwarding {
         }
     }
 
-    private CompletableFuture<AdminReply> carryOut(String from, OperatorFrame frame) {
+    private CompletableFuture<AdminReply> carryOut(String from, Decoded<AdminRequest> decoded) {
         try {
-            return carryOutChecked(from, frame);
+            return carryOutChecked(from, decoded);
         } catch (RuntimeException e) {
             return done(AdminReply.failure(ErrorCode.INTERNAL, self + " failed on " + from + "'s request: " + e));
         }
     }
 
-    private CompletableFuture<AdminReply> carryOutChecked(String from, OperatorFrame frame) {
-        Decoded<AdminRequest> decoded = AdminCodec.decodeRequest(frame.json());
+    private CompletableFuture<AdminReply> carryOutChecked(String from, Decoded<AdminRequest> decoded) {
         if (!decoded.isValid()) {
             return done(AdminReply.failure(ErrorCode.BAD_REQUEST, "forwarded request from " + from + ": " + decoded.error()));
         }

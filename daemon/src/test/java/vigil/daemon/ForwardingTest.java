@@ -217,8 +217,8 @@ class ForwardingTest {
 
     /** n2 asking n1 over {@code toN1}, n1 answering over {@code toN2}; n1 records what it carries out. */
     private Forwarding ask(Link toN1, Link toN2, AdminCommand command) {
-        Forwarding asker = new Forwarding("n2", codec, toN1, log, Duration.ofSeconds(3), at(NOW));
-        Forwarding leader = new Forwarding("n1", codec, toN2, log, Duration.ofSeconds(3), at(NOW + 2_000));
+        Forwarding leader = new Forwarding("n1", codec, toN2, log, Duration.ofSeconds(3), at(NOW));
+        Forwarding asker = new Forwarding("n2", codec, toN1, log, Duration.ofSeconds(3), at(NOW + 2_000)); // 2 s ahead
         toN1.peer = leader;
         toN2.peer = asker;
         leader.serve(r -> {
@@ -242,7 +242,7 @@ class ForwardingTest {
         Link toN2 = new Link("n1", false, false);
         Forwarding leader = ask(toN1, toN2, AdminCommand.CONFIRM_DOWN);
         assertEquals(1, carriedOut.size());
-        assertEquals(NOW, ((Number) carriedOut.get(0).args().get(Forwarding.FORWARDED_AT)).longValue(),
+        assertEquals(NOW + 2_000, ((Number) carriedOut.get(0).args().get(Forwarding.FORWARDED_AT)).longValue(),
                 "the request says when it was sent");
         assertEquals(1, toN2.datagrams.size(), "the answer came back by datagram");
         assertTrue(logged.toString(StandardCharsets.UTF_8).contains("path=datagram"), logged.toString(StandardCharsets.UTF_8));
@@ -277,7 +277,10 @@ class ForwardingTest {
     @Test
     void aStaleOrUndatedRequestByDatagramIsNotCarriedOut() {
         long now = 1_764_000_000_000L;
-        Forwarding leader = new Forwarding("n1", codec, new Link("n1", true, false), log, Duration.ofSeconds(3), at(now));
+        Hands clock = new Hands(now - 60_000); // started a minute ago
+        Forwarding leader = new Forwarding("n1", codec, new Sent(new CopyOnWriteArrayList<>()), log, Duration.ofSeconds(3),
+                clock);
+        clock.ms = now;
         leader.serve(r -> {
             carriedOut.add(r);
             return CompletableFuture.completedFuture(AdminReply.success(Map.of()));
@@ -297,6 +300,88 @@ class ForwardingTest {
         assertEquals(1, carriedOut.size(), "within the window it is taken");
         leader.onFrame("n2", ask.apply(Map.of(Forwarding.FORWARDED_BY, "n2")), false);
         assertEquals(2, carriedOut.size(), "by JGroups an undated request (a vigild not yet upgraded) is taken");
+    }
+
+    /** A wall clock the test moves. */
+    private static final class Hands extends java.time.Clock {
+        volatile long ms;
+
+        Hands(long ms) {
+            this.ms = ms;
+        }
+
+        @Override public java.time.ZoneId getZone() { return java.time.ZoneOffset.UTC; }
+        @Override public java.time.Clock withZone(java.time.ZoneId zone) { return this; }
+        @Override public java.time.Instant instant() { return java.time.Instant.ofEpochMilli(ms); }
+    }
+
+    /**
+     * A copy that JGroups delivers late (TCP in back-off, a merge resending) finds its request remembered as taken for
+     * {@link Forwarding#TAKEN_FOR}; after that it is too old to be carried out at all.
+     */
+    @Test
+    void aLateCopyIsNeverCarriedOutASecondTime() {
+        Hands clock = new Hands(NOW);
+        Forwarding leader = new Forwarding("n1", codec, new Sent(new CopyOnWriteArrayList<>()), log, Duration.ofSeconds(3),
+                clock);
+        leader.serve(r -> {
+            carriedOut.add(r);
+            return CompletableFuture.completedFuture(AdminReply.success(Map.of()));
+        });
+        clock.ms = NOW + 1_000;
+        byte[] request = codec.encode(new vigil.protocol.peer.OperatorFrame(7, false, AdminCodec.encodeRequest(
+                AdminRequest.of(AdminCommand.SWITCHOVER, Map.of(Forwarding.FORWARDED_BY, "n2",
+                        Forwarding.FORWARDED_AT, NOW + 1_000)))));
+        leader.onFrame("n2", request, true);
+        assertEquals(1, carriedOut.size());
+        clock.ms = NOW + Forwarding.TAKEN_FOR.toMillis() - 1;
+        leader.onFrame("n2", request, false);
+        assertEquals(1, carriedOut.size(), "remembered as taken");
+        clock.ms = NOW + Forwarding.TAKEN_FOR.toMillis() + 2_000;
+        leader.onFrame("n2", request, false);
+        assertEquals(1, carriedOut.size(), "forgotten, but too old");
+        assertTrue(logged.toString(StandardCharsets.UTF_8).contains("a request by JGroups (id 7) not carried out: sent "
+                + (Forwarding.TAKEN_FOR.toMillis() + 1_000) + " ms ago"), logged.toString(StandardCharsets.UTF_8));
+    }
+
+    /** After a restart nothing is remembered: a request by datagram dated before this vigild started is a replay. */
+    @Test
+    void aDatagramFromBeforeThisVigildStartedIsAReplay() {
+        Forwarding leader = new Forwarding("n1", codec, new Sent(new CopyOnWriteArrayList<>()), log, Duration.ofSeconds(3),
+                at(NOW));
+        leader.serve(r -> {
+            carriedOut.add(r);
+            return CompletableFuture.completedFuture(AdminReply.success(Map.of()));
+        });
+        leader.onFrame("n2", codec.encode(new vigil.protocol.peer.OperatorFrame(8, false, AdminCodec.encodeRequest(
+                AdminRequest.of(AdminCommand.CONFIRM_DOWN, Map.of(Forwarding.FORWARDED_BY, "n2",
+                        Forwarding.FORWARDED_AT, NOW - 1))))), true);
+        assertEquals(List.of(), carriedOut);
+        assertTrue(logged.toString(StandardCharsets.UTF_8).contains("sent before this vigild started (a replay)"),
+                logged.toString(StandardCharsets.UTF_8));
+    }
+
+    /** The answer to status or history holds logged command lines and their output: never in a clear datagram. */
+    @Test
+    void anAnswerToAReadNeverGoesAsADatagram() {
+        Link toN1 = new Link("n2", true, true);
+        Link toN2 = new Link("n1", true, true);
+        ask(toN1, toN2, AdminCommand.HISTORY);
+        assertEquals(1, toN1.datagrams.size(), "the request went both ways");
+        assertEquals(List.of(), toN2.datagrams, "its answer by JGroups alone");
+        assertEquals(1, toN2.jgroups.size());
+    }
+
+    /** A request that could go neither way says so in the log: no answer is to be expected. */
+    @Test
+    void aRequestThatCouldGoNowhereSaysSo() {
+        Forwarding asker = new Forwarding("n2", codec, new Forwarding.Paths() {
+            @Override public boolean inView(String node) { return false; }
+            @Override public void reliable(String node, byte[] frame) { }
+            @Override public boolean datagram(String node, byte[] frame) { return false; }
+        }, log, Duration.ofMillis(50), at(NOW));
+        assertFalse(asker.ask("n1", AdminRequest.of(AdminCommand.PAUSE, Map.of())).join().ok());
+        assertTrue(logged.toString(StandardCharsets.UTF_8).contains("path=none"), logged.toString(StandardCharsets.UTF_8));
     }
 
     /** Ids start from the wall clock: an answer to an earlier incarnation's request can never complete a new one. */

@@ -62,6 +62,18 @@ final class DatagramHealth {
         }
     }
 
+    /**
+     * The number of the last datagram counted to {@code node}, for one outside the count (an operator's request or
+     * answer, sent from another thread than the heartbeats): the receiver takes it as a copy, so it neither opens a
+     * gap when it overtakes a heartbeat or is too large to go, nor stands for one.
+     */
+    int lastSeq(String node) {
+        Peer p = peer(node);
+        synchronized (p) {
+            return p.nextOut - 1;
+        }
+    }
+
     /** The flags of a datagram to {@code node} sent at {@code now}. */
     int flagsFor(String node, long now) {
         Peer p = peer(node);

@@ -20,9 +20,10 @@ import javax.crypto.spec.SecretKeySpec;
  * The fast path for heartbeats and their acknowledgements: one UDP socket on the peer port (the same number as
  * JGroups' TCP port, UDP), beside the JGroups channel. The frames also go over JGroups unless the peer says it hears
  * every datagram of ours ({@link DatagramHealth}); the receiver keeps the first copy of each (see
- * {@code vigil.core.node.Arrivals}). Every other election message, and an operator's request forwarded to another node
- * and its answer, goes this way too while its peer is outside the JGroups view (a restarted vigild before it rejoins, a
- * partition healing before the views merge), where JGroups would drop it.
+ * {@code vigil.core.node.Arrivals}). Every other election message goes this way too while its peer is outside the
+ * JGroups view (a restarted vigild before it rejoins, a partition healing before the views merge), where JGroups would
+ * drop it. An operator's request forwarded to another node, and its answer, always go this way as well as by JGroups
+ * ({@code vigil.daemon.Forwarding}, which takes the first copy), except the answer to a status or history request.
  *
  * <p>Why: a heartbeat queued on a TCP connection during a link cut is resent by TCP's retransmission back-off, 1.4 s
  * after a 1 s cut, and every later frame waits behind it. A datagram sent after the link is back arrives at once, so
@@ -35,13 +36,17 @@ import javax.crypto.spec.SecretKeySpec;
  * <li>Only datagrams that name a configured sender and this node as receiver are delivered; with a cluster key each
  *     datagram ends in an HMAC-SHA256 over both names and the frame, under a key derived from the cluster key, so a
  *     frame cannot be presented as another node's or redirected to another node. Replays of genuine datagrams are
- *     possible (UDP); the receiver admits each heartbeat and acknowledgement at most once and in order.</li>
+ *     possible (UDP); the receiver admits each heartbeat and acknowledgement at most once and in order, and each
+ *     forwarded operator request at most once, dated within 30 s of its clock ({@code Forwarding}).</li>
  * <li>Datagrams are not encrypted: heartbeats carry the cluster record, node names, WAL positions and report flags,
- *     no secret.</li>
+ *     no secret; an operator's request carries the command, its arguments and the operator's name, and its answer
+ *     what the command did. The answers to status and history (logged command lines and their output) never go this
+ *     way.</li>
  * </ul>
  *
  * <pre>datagram = 'W' flags:u8 seq:u32 fromLen:u8 from toLen:u8 to frame [hmac:32]</pre>
- * The sequence number counts per receiver and the flags say whether the sender hears the receiver's datagrams cleanly
+ * The sequence number counts per receiver (a frame sent once from another thread, an operator's request or answer,
+ * repeats the last number: it stays outside the count that loss is judged by) and the flags say whether the sender hears the receiver's datagrams cleanly
  * ({@link DatagramHealth}); the older format {@code 'V' fromLen from toLen to frame [hmac]}, without either, is still
  * accepted from a vigild not yet upgraded (it cannot say it hears us, so it keeps getting the TCP copy too).
  */
@@ -164,21 +169,23 @@ public final class PeerDatagrams implements AutoCloseable {
      */
     public boolean send(String toNode, byte[] frame, boolean resendable) {
         long now = clock.getAsLong();
-        return went(toNode, frame, resendable, now) && health.hearsMe(toNode, now);
+        return went(toNode, frame, resendable, true, now) && health.hearsMe(toNode, now);
     }
 
     /**
      * One datagram that is never sent again (an operator's request or its answer, which the receiver takes at most
-     * once); true when it fit and the socket took it, whether or not the peer hears us.
+     * once), outside the numbering that {@link DatagramHealth} judges loss by ({@link DatagramHealth#lastSeq}); true
+     * when it fit and the socket took it, whether or not the peer hears us. From any thread.
      */
     public boolean sendOnce(String toNode, byte[] frame) {
-        return went(toNode, frame, false, clock.getAsLong());
+        return went(toNode, frame, false, false, clock.getAsLong());
     }
 
-    private boolean went(String toNode, byte[] frame, boolean resendable, long now) {
+    private boolean went(String toNode, byte[] frame, boolean resendable, boolean counted, long now) {
         InetSocketAddress to = peers.get(toNode);
         if (closed || to == null || frame == null) return false;
-        byte[] d = wrap(self, toNode, frame, health.flagsFor(toNode, now), health.nextSeq(toNode));
+        int seq = counted ? health.nextSeq(toNode) : health.lastSeq(toNode);
+        byte[] d = wrap(self, toNode, frame, health.flagsFor(toNode, now), seq);
         if (d.length > MAX_DATAGRAM) return false;
         if (resendable) lastSent.put(toNode, frame);
         boolean went = transmit(d, to);

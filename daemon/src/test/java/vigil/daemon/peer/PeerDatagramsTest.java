@@ -74,6 +74,36 @@ class PeerDatagramsTest {
         assertEquals(List.of(new Got("n1", "heartbeat 7"), new Got("n1", "vote"), new Got("n1", "heartbeat 7")), got);
     }
 
+    /**
+     * An operator's request or answer ({@code sendOnce}) goes outside the numbering loss is judged by: it carries the
+     * last heartbeat's number (a copy to the receiver), so one that overtakes a heartbeat, or is too large to go, opens
+     * no gap that would send every heartbeat over JGroups as well for the next two seconds.
+     */
+    @Test
+    void aFrameSentOnceLeavesTheNumberingAlone() throws Exception {
+        fx = new PeerFixture("n1", "n2");
+        Optional<byte[]> key = Optional.of(PeerFixture.key(1, 32));
+        PeerDatagrams n1 = open("n1", key, new CopyOnWriteArrayList<>());
+        PeerSettings n2 = fx.settings("n2", key);
+        try (DatagramSocket raw = new DatagramSocket(n2.bindPort(), InetAddress.getByName(n2.bindAddress()))) {
+            raw.setSoTimeout(5_000); // a datagram that never comes fails the test, it does not hang it
+            n1.send("n2", bytes("heartbeat 1"));
+            assertFalse(n1.sendOnce("n2", new byte[PeerDatagrams.MAX_DATAGRAM]), "too large: not sent");
+            assertTrue(n1.sendOnce("n2", bytes("pause")), "sent");
+            n1.send("n2", bytes("heartbeat 2"));
+            List<PeerDatagrams.Unwrapped> in = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                DatagramPacket p = new DatagramPacket(new byte[65_536], 65_536);
+                raw.receive(p);
+                in.add(n1.unwrap(java.util.Arrays.copyOf(p.getData(), p.getLength())));
+            }
+            assertEquals(List.of("heartbeat 1", "pause", "heartbeat 2"),
+                    in.stream().map(u -> new String(u.frame(), StandardCharsets.UTF_8)).toList());
+            assertEquals(in.get(0).seq(), in.get(1).seq(), "the request carries the last heartbeat's number");
+            assertEquals(in.get(0).seq() + 1, in.get(2).seq(), "the next heartbeat follows without a gap");
+        }
+    }
+
     /** Loopback keeps datagrams in order: once the good one is in, the bad ones before it were refused. */
     @Test
     void forgedUnsignedAndRedirectedDatagramsAreRefused() throws Exception {
