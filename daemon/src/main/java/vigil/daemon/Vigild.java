@@ -19,7 +19,6 @@ import vigil.config.NodeRole;
 import vigil.config.NodeSpec;
 import vigil.config.Problem;
 import vigil.config.VigilConfig;
-import vigil.core.node.Input;
 import vigil.core.node.NodeConfig;
 import vigil.core.node.NodeState;
 import vigil.core.election.Electorate;
@@ -35,11 +34,8 @@ import vigil.daemon.log.Log;
 import vigil.daemon.log.Priority;
 import vigil.daemon.loop.Drivers;
 import vigil.daemon.loop.NodeLoop;
-import vigil.core.node.VipGroup;
 import vigil.daemon.vip.VipCarrier;
 import vigil.daemon.service.ServiceActions;
-import vigil.config.ServiceActionSettings;
-import vigil.daemon.vip.VipDriver;
 import vigil.daemon.peer.PeerChannel;
 import vigil.daemon.peer.PeerDatagrams;
 import vigil.daemon.peer.PeerSender;
@@ -179,7 +175,7 @@ public final class Vigild implements Callable<Integer> {
         PeerChannel[] channel = new PeerChannel[1];
         NodeLoop[] loopRef = new NodeLoop[1];
         PostgresAgent agent = nodeConfig.supervises() ? Supervised.agent(cfg, in -> loopRef[0].onInput(in), clock, log) : null;
-        VipCarrier vips = vipCarrier(cfg, nodeConfig, in -> loopRef[0].onInput(in), agent, clock, log);
+        VipCarrier vips = Effectors.vipCarrier(cfg, nodeConfig, in -> loopRef[0].onInput(in), agent, clock, log);
         // The VIPs that follow the primary, found on this host (a restart of vigild alone leaves them): the node step
         // keeps them while this node reclaims the primary that kept serving, and releases them otherwise.
         boolean vipsFound = vips != null && nodeConfig.vips() && vips.primaryFound();
@@ -203,13 +199,13 @@ public final class Vigild implements Callable<Integer> {
         Forwarding forwarding = new Forwarding(cfg.node().name(), codec, Forwarding.paths(() -> channel[0], sender,
                 () -> datagrams[0]), log);
         loopRef[0] = loop;
-        if (vips != null) wire(vips, loop, agent);
+        if (vips != null) Effectors.wire(vips, loop, agent);
         vigil.daemon.vip.TrackChecks track = nodeConfig.tracked() && agent != null
                 ? new vigil.daemon.vip.TrackChecks(cfg.node().track(), loop::onInput, clock, log) : null;
         if (track != null) track.start();
-        ServiceActions services = serviceActions(cfg, vips, agent, log);
+        ServiceActions services = Effectors.serviceActions(cfg, vips, agent, log);
         if (services != null) services.keepMarksOnlyOf(keptAtStart); // released at start: a later claim runs its actions
-        vigil.daemon.fence.Fencer fencer = fencing(cfg, loop, clock, log);
+        vigil.daemon.fence.Fencer fencer = Effectors.fencing(cfg, loop, clock, log);
         datagrams[0] = datagrams(settings, forwarding.datagramsOr(loop::onFrame), log, timing.leaseMs());
         if (datagrams[0] != null) loop.readsDatagrams(datagrams[0].channel(), datagrams[0]::drain);
         Thread loopThread = new Thread(loop, "vigil-loop");
@@ -351,68 +347,6 @@ public final class Vigild implements Callable<Integer> {
                             + " is restarted with a usable node.http");
             return null;
         }
-    }
-
-    /** The VIP driver of a data node with VIPs, or null; its reports go to {@code loop}. */
-    private static VipCarrier vipCarrier(VigilConfig cfg, NodeConfig nodeConfig, java.util.function.Consumer<Input> loop,
-                                         PostgresAgent agent, java.util.function.LongSupplier clock, Log log) {
-        if (!(nodeConfig.vips() || nodeConfig.tracked()) || agent == null) return null;
-        return new VipCarrier(cfg.cluster().vips(), new VipDriver(List.of(), log), loop, clock, log);
-    }
-
-    /** The loop's effects go to the VIP driver, and the lease guard removes the VIPs before it fences. */
-    private static void wire(VipCarrier vips, NodeLoop loop, PostgresAgent agent) {
-        loop.vips(new Drivers.Vips() {
-            @Override public void check() { vips.check(); }
-            @Override public void up(VipGroup group, boolean checked, boolean keptFromStart) {
-                vips.up(group, checked, keptFromStart);
-            }
-            @Override public void down(VipGroup group, String why) { vips.down(group, why); }
-            @Override public void guard(VipGroup group, long at) { vips.guard(group, at); }
-        });
-        agent.beforeGuardFence(() -> vips.releaseNow("the lease guard fired"));
-    }
-
-    /**
-     * The service actions of this node: run on the VIP's claim and release (from the VIP driver's thread, after the
-     * address is up or gone) and on PostgreSQL's promotion and demotion; a failed action never blocks either.
-     */
-    private static ServiceActions serviceActions(VigilConfig cfg, VipCarrier vips, PostgresAgent agent, Log log) {
-        if (cfg.node().services().isEmpty()) return null;
-        ServiceActions services = new ServiceActions(cfg.node().services(), cfg.node().stateDir(), log);
-        if (vips != null) {
-            vips.listener(new VipCarrier.Listener() {
-                @Override public void acquired(String vip) { services.on(ServiceActionSettings.Trigger.ACQUIRED, vip); }
-                @Override public void kept(String vip) { services.onKept(vip); }
-                @Override public void released(String vip) { services.on(ServiceActionSettings.Trigger.RELEASED, vip); }
-            });
-        }
-        if (agent != null) {
-            agent.onRoleChange(primary -> services.on(primary ? ServiceActionSettings.Trigger.PROMOTED
-                    : ServiceActionSettings.Trigger.DEMOTED, null));
-        }
-        return services;
-    }
-
-    /**
-     * Other nodes' fence agents, run one request at a time per target on threads of their own (a BMC that does not
-     * answer must not hold up the loop or a fence of another node); the outcome goes back to the loop.
-     */
-    private static vigil.daemon.fence.Fencer fencing(VigilConfig cfg, NodeLoop loop, java.util.function.LongSupplier clock,
-                                                     Log log) {
-        if (cfg.cluster().nodes().stream().allMatch(n -> n.fence().isEmpty())) return null;
-        vigil.daemon.fence.Fencer fencer = new vigil.daemon.fence.Fencer(cfg.cluster().nodes(), log);
-        java.util.concurrent.ExecutorService runs = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "vigil-fence-agents");
-            t.setDaemon(true);
-            return t;
-        });
-        loop.fencing((node, deadlineMs) -> runs.execute(() -> {
-            long started = clock.getAsLong();
-            vigil.daemon.fence.FenceResult r = fencer.off(node, java.time.Duration.ofMillis(deadlineMs));
-            loop.onInput(new vigil.core.node.Input.NodeFenced(clock.getAsLong(), node, r.provenOff(), started, r.reason()));
-        }));
-        return fencer;
     }
 
     static Voter voter(NodeSpec n) {
