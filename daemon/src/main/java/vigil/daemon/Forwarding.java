@@ -42,8 +42,8 @@ import vigil.protocol.peer.PeerCodec;
  * datagram can be replayed (PeerDatagrams authenticates it, but it is UDP), so a request that came by datagram is
  * carried out only if it names when it was sent ({@link #FORWARDED_AT}, within {@link #FRESH} of this node's clock,
  * and not before this vigild started); ids start from the wall clock at start, so an answer to an earlier
- * incarnation's request never matches a new one. Datagrams are not encrypted: the answer to {@code status} or
- * {@code history}, which carries logged command lines and their output, goes by JGroups alone.
+ * incarnation's request never matches a new one. The datagram copies are encrypted ({@link OperatorSeal}), as JGroups'
+ * are: a status or history answer holds logged command lines and their output.
  */
 final class Forwarding {
     /** The argument a forwarded request carries: the node it was given on. */
@@ -178,7 +178,7 @@ final class Forwarding {
         boolean read = AdminCommand.fromWireName(request.command()).map(READS::contains).orElse(false);
         CompletableFuture<AdminReply> reply = new CompletableFuture<>();
         waiting.put(id, new Waiting(node, reply));
-        String path = transmit(node, frame, true);
+        String path = transmit(node, frame);
         log.event(Priority.INFO, "forwarded", "peer", node, "command", request.command(), "id", id,
                 "operator", request.args().get("operator"), "path", path);
         return reply.completeOnTimeout(AdminReply.failure(ErrorCode.INTERNAL, node + " did not answer " + request.command()
@@ -188,10 +188,13 @@ final class Forwarding {
                 .whenComplete((r, e) -> waiting.remove(id));
     }
 
-    /** The paths of a running vigild: its JGroups channel and sender threads, its datagram socket (either may be null). */
+    /**
+     * The paths of a running vigild: its JGroups channel and sender threads, its datagram socket (either may be null),
+     * each datagram sealed by {@code seal}.
+     */
     static Paths paths(java.util.function.Supplier<vigil.daemon.peer.PeerChannel> channel,
                        vigil.daemon.peer.PeerSender sender,
-                       java.util.function.Supplier<vigil.daemon.peer.PeerDatagrams> datagrams) {
+                       java.util.function.Supplier<vigil.daemon.peer.PeerDatagrams> datagrams, OperatorSeal seal) {
         return new Paths() {
             @Override public boolean inView(String node) {
                 var c = channel.get();
@@ -200,35 +203,45 @@ final class Forwarding {
             @Override public void reliable(String node, byte[] frame) { sender.send(node, frame); }
             @Override public boolean datagram(String node, byte[] frame) {
                 var d = datagrams.get();
-                return d != null && d.sendOnce(node, frame);
+                return d != null && d.sendOnce(node, seal.seal(frame));
             }
         };
     }
 
     /**
-     * What reads the datagram socket (the node loop's thread): operator frames are handed to a thread of their own
-     * (carrying one out may wait for the loop), everything else to {@code election}.
+     * What reads the datagram socket (the node loop's thread): an operator frame (sealed by {@code seal}, or in clear in
+     * a cluster without a key) is opened and carried out on a thread of its own, since carrying one out may wait for the
+     * loop; everything else goes to {@code election}. A datagram that claims to be an operator frame but does not open
+     * (another key, tampered, in clear in a cluster with a key) is dropped and logged at most once a minute per peer.
      */
-    vigil.daemon.peer.PeerDatagrams.Listener datagramsOr(BiConsumer<String, byte[]> election) {
+    vigil.daemon.peer.PeerDatagrams.Listener datagramsOr(OperatorSeal seal, BiConsumer<String, byte[]> election) {
         java.util.concurrent.Executor own = java.util.concurrent.Executors.newSingleThreadExecutor(r -> { // one per vigild
             Thread t = new Thread(r, "vigil-forwarded");
             t.setDaemon(true);
             return t;
         });
         return (from, frame) -> {
-            if (PeerCodec.carriesOperator(frame)) own.execute(() -> onFrame(from, frame, true));
-            else election.accept(from, frame);
+            if (!OperatorSeal.sealed(frame) && !PeerCodec.carriesOperator(frame)) {
+                election.accept(from, frame);
+                return;
+            }
+            own.execute(() -> {
+                byte[] opened = seal.open(frame);
+                if (opened != null) onFrame(from, opened, true);
+                else logBad(from, "an operator datagram that does not open under this cluster's key (sealed under"
+                        + " another, tampered with, or sent in clear)");
+            });
         };
     }
 
     /**
-     * Sends by JGroups (reliable while the two views hold each other; dropped otherwise) and, when {@code clear} allows,
-     * as one datagram too, for when the views are apart or one has not caught up (the election, by datagram, may name a
+     * Sends by JGroups (reliable while the two views hold each other; dropped otherwise) and as one datagram too, for
+     * when the views are apart or one has not caught up (the election, by datagram, may name a
      * leader that one side's JGroups view lacks). The receiver carries out the first copy. Returns the paths, for the
      * log: {@code none} when neither could carry it (outside the view, and no datagram).
      */
-    private String transmit(String node, byte[] frame, boolean clear) {
-        boolean datagram = clear && paths.datagram(node, frame);
+    private String transmit(String node, byte[] frame) {
+        boolean datagram = paths.datagram(node, frame);
         boolean jgroups = paths.inView(node);
         paths.reliable(node, frame);
         return datagram && jgroups ? "both" : datagram ? "datagram" : jgroups ? "jgroups" : "none";
@@ -259,12 +272,9 @@ final class Forwarding {
         }
         Decoded<AdminRequest> request = AdminCodec.decodeRequest(frame.json());
         if (!firstCopy(from, frame.id(), request, byDatagram)) return;
-        // A status or history answer carries logged command lines and their output: by JGroups alone, encrypted.
-        boolean clear = request.isValid() && AdminCommand.fromWireName(request.value().command())
-                .map(c -> !READS.contains(c)).orElse(true);
         carryOut(from, request).whenComplete((reply, e) -> {
             AdminReply answer = e == null ? reply : AdminReply.failure(ErrorCode.INTERNAL, String.valueOf(e.getMessage()));
-            transmit(from, answerFrame(frame.id(), answer), clear);
+            transmit(from, answerFrame(frame.id(), answer));
         });
     }
 

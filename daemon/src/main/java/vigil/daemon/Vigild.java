@@ -196,8 +196,9 @@ public final class Vigild implements Callable<Integer> {
         PeerCodec codec = new PeerCodec(cfg.clusterHash(), settings.sharedKey().orElse(null));
         NodeLoop loop = new NodeLoop(nodeConfig, cfg.cluster().name(), initial, store::save, peers,
                 agent, watchdog, codec, log, clock);
+        OperatorSeal seal = new OperatorSeal(settings.sharedKey().orElse(null));
         Forwarding forwarding = new Forwarding(cfg.node().name(), codec, Forwarding.paths(() -> channel[0], sender,
-                () -> datagrams[0]), log);
+                () -> datagrams[0], seal), log);
         loopRef[0] = loop;
         if (vips != null) Effectors.wire(vips, loop, agent);
         vigil.daemon.vip.TrackChecks track = nodeConfig.tracked() && agent != null
@@ -206,7 +207,7 @@ public final class Vigild implements Callable<Integer> {
         ServiceActions services = Effectors.serviceActions(cfg, vips, agent, log);
         if (services != null) services.keepMarksOnlyOf(keptAtStart); // released at start: a later claim runs its actions
         vigil.daemon.fence.Fencer fencer = Effectors.fencing(cfg, loop, clock, log);
-        datagrams[0] = datagrams(settings, forwarding.datagramsOr(loop::onFrame), log, timing.leaseMs());
+        datagrams[0] = datagrams(settings, forwarding.datagramsOr(seal, loop::onFrame), log, timing.leaseMs());
         if (datagrams[0] != null) loop.readsDatagrams(datagrams[0].channel(), datagrams[0]::drain);
         Thread loopThread = new Thread(loop, "vigil-loop");
         loopThread.start();

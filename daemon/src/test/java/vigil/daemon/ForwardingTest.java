@@ -361,15 +361,33 @@ class ForwardingTest {
                 logged.toString(StandardCharsets.UTF_8));
     }
 
-    /** The answer to status or history holds logged command lines and their output: never in a clear datagram. */
+    /**
+     * What reads the datagram socket: an operator frame sealed under the cluster key is opened and carried out (off the
+     * reading thread); one in clear, in a cluster with a key, is refused and logged; anything else is the election's.
+     */
     @Test
-    void anAnswerToAReadNeverGoesAsADatagram() {
-        Link toN1 = new Link("n2", true, true);
-        Link toN2 = new Link("n1", true, true);
-        ask(toN1, toN2, AdminCommand.HISTORY);
-        assertEquals(1, toN1.datagrams.size(), "the request went both ways");
-        assertEquals(List.of(), toN2.datagrams, "its answer by JGroups alone");
-        assertEquals(1, toN2.jgroups.size());
+    void aSealedRequestByDatagramIsCarriedOutAndAClearOneRefused() throws InterruptedException {
+        OperatorSeal seal = new OperatorSeal(KEY);
+        Forwarding leader = new Forwarding("n1", codec, new Sent(new CopyOnWriteArrayList<>()), log, Duration.ofSeconds(3),
+                java.time.Clock.systemUTC());
+        leader.serve(r -> {
+            carriedOut.add(r);
+            return CompletableFuture.completedFuture(AdminReply.success(Map.of()));
+        });
+        List<String> election = new CopyOnWriteArrayList<>();
+        var reader = leader.datagramsOr(seal, (from, frame) -> election.add(new String(frame, StandardCharsets.UTF_8)));
+        java.util.function.LongFunction<byte[]> request = id -> codec.encode(new vigil.protocol.peer.OperatorFrame(id,
+                false, AdminCodec.encodeRequest(AdminRequest.of(AdminCommand.PAUSE, Map.of(Forwarding.FORWARDED_BY,
+                        "n2", Forwarding.FORWARDED_AT, System.currentTimeMillis())))));
+        reader.onDatagram("n2", request.apply(1));                 // in clear: refused
+        reader.onDatagram("n2", "heartbeat".getBytes(StandardCharsets.UTF_8));
+        reader.onDatagram("n2", seal.seal(request.apply(2)));       // sealed: carried out, after the clear one
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (carriedOut.isEmpty() && System.nanoTime() < deadline) Thread.sleep(5);
+        assertEquals(1, carriedOut.size(), "the sealed request only");
+        assertEquals(List.of("heartbeat"), election);
+        String out = logged.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("an operator datagram that does not open under this cluster's key"), out);
     }
 
     /** A request that could go neither way says so in the log: no answer is to be expected. */

@@ -23,7 +23,7 @@ import javax.crypto.spec.SecretKeySpec;
  * {@code vigil.core.node.Arrivals}). Every other election message goes this way too while its peer is outside the
  * JGroups view (a restarted vigild before it rejoins, a partition healing before the views merge), where JGroups would
  * drop it. An operator's request forwarded to another node, and its answer, always go this way as well as by JGroups
- * ({@code vigil.daemon.Forwarding}, which takes the first copy), except the answer to a status or history request.
+ * ({@code vigil.daemon.Forwarding}, which takes the first copy), encrypted ({@code vigil.daemon.OperatorSeal}).
  *
  * <p>Why: a heartbeat queued on a TCP connection during a link cut is resent by TCP's retransmission back-off, 1.4 s
  * after a 1 s cut, and every later frame waits behind it. A datagram sent after the link is back arrives at once, so
@@ -38,10 +38,9 @@ import javax.crypto.spec.SecretKeySpec;
  *     frame cannot be presented as another node's or redirected to another node. Replays of genuine datagrams are
  *     possible (UDP); the receiver admits each heartbeat and acknowledgement at most once and in order, and each
  *     forwarded operator request at most once, dated within 30 s of its clock ({@code Forwarding}).</li>
- * <li>Datagrams are not encrypted: heartbeats carry the cluster record, node names, WAL positions and report flags,
- *     no secret; an operator's request carries the command, its arguments and the operator's name, and its answer
- *     what the command did. The answers to status and history (logged command lines and their output) never go this
- *     way.</li>
+ * <li>Datagrams are not encrypted here: heartbeats carry the cluster record, node names, WAL positions and report
+ *     flags, no secret. An operator's request or answer (a status or history answer holds logged command lines and
+ *     their output) arrives here already encrypted by {@code vigil.daemon.OperatorSeal}.</li>
  * </ul>
  *
  * <pre>datagram = 'W' flags:u8 seq:u32 fromLen:u8 from toLen:u8 to frame [hmac:32]</pre>
@@ -349,14 +348,7 @@ public final class PeerDatagrams implements AutoCloseable {
     }
 
     private static SecretKeySpec deriveKey(byte[] sharedKey) {
-        try {
-            Mac m = Mac.getInstance("HmacSHA256");
-            m.init(new SecretKeySpec(sharedKey, "HmacSHA256"));
-            byte[] k = m.doFinal("vigil peer datagram authentication v1".getBytes(StandardCharsets.UTF_8));
-            return new SecretKeySpec(k, "HmacSHA256");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
-        }
+        return SharedKey.derive(sharedKey, "vigil peer datagram authentication v1", "HmacSHA256");
     }
 
     /** The local port, for tests that bind port 0. */

@@ -12,7 +12,7 @@ import java.util.Base64;
  * Anything else is refused with a message naming the file and how to generate a good one, because a
  * mistyped key would otherwise show up only as "the nodes never see each other".
  */
-final class SharedKey {
+public final class SharedKey {
     static final String HOW_TO_GENERATE = "generate one with: head -c 32 /dev/urandom | base64 > FILE";
     private static final int MAX_FILE_BYTES = 4096;
 
@@ -48,5 +48,19 @@ final class SharedKey {
             throw new PeerChannelException("key file " + file + ": decodes to " + key.length
                     + " bytes, but an AES key must be 16, 24 or 32 bytes; " + HOW_TO_GENERATE);
         return key;
+    }
+
+    /**
+     * A key for one use alone, derived from the cluster key (HMAC-SHA256 of {@code purpose} under it): what one use
+     * reveals or suffers never touches another's, nor JGroups' own use of the cluster key.
+     */
+    public static javax.crypto.spec.SecretKeySpec derive(byte[] clusterKey, String purpose, String algorithm) {
+        try {
+            javax.crypto.Mac m = javax.crypto.Mac.getInstance("HmacSHA256");
+            m.init(new javax.crypto.spec.SecretKeySpec(clusterKey, "HmacSHA256"));
+            return new javax.crypto.spec.SecretKeySpec(m.doFinal(purpose.getBytes(StandardCharsets.UTF_8)), algorithm);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
     }
 }

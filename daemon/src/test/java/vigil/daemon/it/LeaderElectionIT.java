@@ -120,10 +120,10 @@ class LeaderElectionIT {
      * JGroups apart, datagrams flowing ({@link NetnsRig#rejectPeerTcp}): the follower's JGroups view holds only itself
      * while the election, by datagram, still has it follow the leader. A command given on the follower reaches the
      * leader as a datagram and the leader's own answer comes back; JGroups dropped it before, and the operator read
-     * "did not answer within 3.0 s: it may or may not have carried it out".
+     * "did not answer within 3.0 s: it may or may not have carried it out". {@code status --all} shows every node.
      */
     @Test
-    void aCommandReachesTheLeaderWhileTheirJGroupsViewsAreApart() {
+    void aCommandReachesTheLeaderWhileTheirJGroupsViewsAreApart() throws Exception {
         Leader leader = cluster.awaitStable(FIRST_ELECTION);
         String follower = cluster.nodes().stream().filter(n -> !n.equals(leader.node())).findFirst().orElseThrow();
         double cut = VigilCluster.monoNowMs();
@@ -138,6 +138,12 @@ class LeaderElectionIT {
                 && e.is("forwarded") && e.monoMs() > cut && e.field("command").filter("pause"::equals).isPresent());
         assertEquals(Optional.of(leader.node()), forwarded.field("peer"), forwarded.toString());
         assertEquals(Optional.of("datagram"), forwarded.field("path"), forwarded.toString());
+        // Reads too: every node's view, its answer sealed in its datagram (a status answer holds logged argv and output).
+        vigil.testkit.ExecResult all = cluster.vigilctl(follower, "status", "--all", "--json");
+        assertEquals(0, all.exitCode(), all.output());
+        var views = new com.fasterxml.jackson.databind.ObjectMapper().readTree(all.output());
+        assertEquals(0, views.path("unanswered").size(), "every node answered: " + all.output());
+        assertTrue(views.path("views").has(leader.node()), all.output());
         NodeStatus own = cluster.status(leader.node());
         assertEquals(leader.term(), own.term(), "no election on the way: " + own.json());
 
