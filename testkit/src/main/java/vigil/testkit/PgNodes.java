@@ -57,6 +57,11 @@ public final class PgNodes {
         return files.pgData(node);
     }
 
+    /** The node's unix_socket_directories: its socket and the socket's lock file. */
+    public Path socketDir(String node) {
+        return files.pgSocketDir(node);
+    }
+
     /** Runs SQL on the node's PostgreSQL as the superuser; unaligned, tuples only, '|' between columns. */
     public ExecResult psql(String node, String sql) {
         return rig.exec(null, PSQL_TIMEOUT, "runuser", "-u", PgOptions.OS_USER, "--",

@@ -392,6 +392,9 @@ public final class Postgres {
         files.writeConf(Map.of());
         files.ensureInclude();
         files.writeAccess(cmd.password().isPresent());
+        StartupRemnants.clear(StartupRemnants.lockFiles(s.dataDir(), s.socketDir(), s.port()),
+                (group != null ? group : PgProcesses.processTree("no group")).live(s.dataDir()), java.time.Instant.now())
+                .forEach(log::ran);
         List<String> postmaster;
         try {
             postmaster = account.exec(List.of(s.bin("postgres").toString(), "-D", pgctlDir().toString()));

@@ -27,7 +27,7 @@ class MaintenanceIT extends PgClusterIT {
 
     @Test
     @Order(1)
-    void inMaintenanceNothingRestartsAKilledPrimaryAndResumeDoes() {
+    void inMaintenanceNothingRestartsAKilledPrimaryAndResumeDoes() throws Exception {
         String p = pg.awaitPrimaryWithStandbys(SETTLE);
         assertEquals(p, cluster.awaitStable(SETTLE).node(), "the primary's node leads");
         long timeline = pg.state(p).orElseThrow().timeline();
@@ -70,9 +70,24 @@ class MaintenanceIT extends PgClusterIT {
                 && e.field("reason").filter(r -> r.equals("PRIMARY_CRASHED_RESTART") || r.equals("PROMOTING")
                         || r.equals("START_PRIMARY")).isPresent()).count(), "no restart, no failover decided");
 
+        // As a postmaster killed while starting leaves them: its lock files empty. PostgreSQL refuses to start beside
+        // one until someone removes it (seen in CI); vigild removes such remnants before it starts PostgreSQL.
+        List<java.nio.file.Path> locks = List.of(pg.dataDir(p).resolve("postmaster.pid"),
+                pg.socketDir(p).resolve(".s.PGSQL.5432.lock"));
+        for (java.nio.file.Path lock : locks) {
+            java.nio.file.Files.write(lock, new byte[0]);
+            java.nio.file.Files.setLastModifiedTime(lock, java.nio.file.attribute.FileTime.from(
+                    java.time.Instant.now().minusSeconds(10)));
+        }
+
         double resumed = VigilCluster.monoNowMs();
         cluster.vigilctl(p, "resume").orThrow("vigilctl resume on " + p);
         assertEquals(p, pg.awaitPrimaryWithStandbys(SETTLE), "restarted in place once resumed");
+        for (java.nio.file.Path lock : locks) {
+            assertTrue(cluster.events(p).stream().anyMatch(e -> e.monoMs() > resumed && e.is("command")
+                    && e.field("argv").filter(a -> a.contains("unlink") && a.contains(lock.toString())).isPresent()),
+                    "the empty " + lock.getFileName() + " removed, and logged:\n" + cluster.dumpLogs(30));
+        }
         assertEquals(timeline, pg.state(p).orElseThrow().timeline(), "same timeline: a restart, not a failover");
         WriteLog log = writer.awaitAcksAfter(resumed, 25, Duration.ofSeconds(30));
         assertEquals(Set.of(rig.address(p)), log.hostsAfter(resumed + 1), "writes go on, on " + p);
