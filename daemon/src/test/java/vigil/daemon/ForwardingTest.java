@@ -375,17 +375,20 @@ class ForwardingTest {
             return CompletableFuture.completedFuture(AdminReply.success(Map.of()));
         });
         List<String> election = new CopyOnWriteArrayList<>();
-        var reader = leader.datagramsOr(seal, (from, frame) -> election.add(new String(frame, StandardCharsets.UTF_8)));
+        var reader = leader.datagramsOr(seal, (from, frame) -> election.add(new String(frame, StandardCharsets.ISO_8859_1)));
         java.util.function.LongFunction<byte[]> request = id -> codec.encode(new vigil.protocol.peer.OperatorFrame(id,
                 false, AdminCodec.encodeRequest(AdminRequest.of(AdminCommand.PAUSE, Map.of(Forwarding.FORWARDED_BY,
                         "n2", Forwarding.FORWARDED_AT, System.currentTimeMillis())))));
+        byte[] heartbeat = {(byte) PeerCodec.WIRE_VERSION, 1, 2, 3, 4, 5, 6, 7, 8, 0, 'h', 'b'}; // byte 9: no operator type
         reader.onDatagram("n2", request.apply(1));                 // in clear: refused
-        reader.onDatagram("n2", "heartbeat".getBytes(StandardCharsets.UTF_8));
+        reader.onDatagram("n2", heartbeat);
+        reader.onDatagram("n2", new byte[] {OperatorSeal.MARK, 1, 2, 3}); // claims to be sealed, does not open
         reader.onDatagram("n2", seal.seal(request.apply(2)));       // sealed: carried out, after the clear one
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (carriedOut.isEmpty() && System.nanoTime() < deadline) Thread.sleep(5);
         assertEquals(1, carriedOut.size(), "the sealed request only");
-        assertEquals(List.of("heartbeat"), election);
+        assertEquals(1, election.size(), "the heartbeat, and only it, went to the election");
+        assertTrue(java.util.Arrays.equals(heartbeat, election.get(0).getBytes(StandardCharsets.ISO_8859_1)));
         String out = logged.toString(StandardCharsets.UTF_8);
         assertTrue(out.contains("an operator datagram that does not open under this cluster's key"), out);
     }

@@ -41,6 +41,7 @@ class OperatorSealTest {
         assertNull(seal.open(java.util.Arrays.copyOf(sealed, 20)));
         assertNull(seal.open(answer), "in clear, while the cluster has a key");
         assertFalse(OperatorSeal.sealed(answer), "a PeerCodec frame is never taken for a sealed one");
+        assertFalse(PeerCodec.WIRE_VERSION == (OperatorSeal.MARK & 0xff), "every PeerCodec frame begins with its version");
     }
 
     /** An insecure cluster (no key) sends the frame as it is, as its JGroups traffic goes in clear too. */

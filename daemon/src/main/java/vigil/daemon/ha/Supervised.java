@@ -87,7 +87,9 @@ public final class Supervised {
         log.event(Priority.INFO, "pg_processes", "group", group.describe());
         Postgres postgres = new Postgres(settings, r -> log.event(r.ok() ? Priority.INFO : Priority.WARNING, "command",
                 "argv", String.join(" ", r.argv()), "exit", r.exitCode(), "duration_ms", r.duration().toMillis(),
-                "output", r.ok() ? null : r.outputTail()), group);
+                // A removal (StartupRemnants) says why it was made, whatever it did; other commands' output on failure.
+                "output", r.ok() && (r.argv().isEmpty() || !"unlink".equals(r.argv().get(0))) ? null : r.outputTail()),
+                group);
         PostgresClusterSettings pg = cfg.cluster().postgres().orElseThrow();
         OldPrimaryProbe peerProbe = new OldPrimaryProbe(pg.replicationUser(), password(pg), pg.probeTimeout());
         // Every data node's PostgreSQL listens on the same port as ours (documented in docs/configuration.md).

@@ -392,9 +392,7 @@ public final class Postgres {
         files.writeConf(Map.of());
         files.ensureInclude();
         files.writeAccess(cmd.password().isPresent());
-        StartupRemnants.clear(StartupRemnants.lockFiles(s.dataDir(), s.socketDir(), s.port()),
-                (group != null ? group : PgProcesses.processTree("no group")).live(s.dataDir()), java.time.Instant.now())
-                .forEach(log::ran);
+        clearStartupRemnants(StartupRemnants.lockFiles(s.dataDir(), s.socketDir(), s.port()));
         List<String> postmaster;
         try {
             postmaster = account.exec(List.of(s.bin("postgres").toString(), "-D", pgctlDir().toString()));
@@ -410,6 +408,15 @@ public final class Postgres {
         }
         log.ran(r);
         return r;
+    }
+
+    /**
+     * Removes the empty lock files among {@code lockFiles} that a postmaster killed while starting left, which would
+     * keep any server (a start, pg_rewind's single-user recovery) from starting; see {@link StartupRemnants}.
+     */
+    void clearStartupRemnants(List<Path> lockFiles) {
+        StartupRemnants.clear(lockFiles, (group != null ? group : PgProcesses.processTree("no group")).live(s.dataDir()),
+                java.time.Instant.now()).forEach(log::ran);
     }
 
     /**

@@ -110,6 +110,8 @@ final class Rewind {
                 return CommandResult.failed(argv, "cannot remove the recovery signal files before pg_rewind: " + e.getMessage());
             }
         }
+        // Its single-user recovery of an unclean target is a server start too: an empty postmaster.pid stops it.
+        pg.clearStartupRemnants(java.util.List.of(cmd.files.data("postmaster.pid")));
         CommandResult r = run(u, argv);
         if (!r.ok()) {
             return r.failure() == Failure.OTHER ? r.as(classify(r.outputTail()), null) : r;

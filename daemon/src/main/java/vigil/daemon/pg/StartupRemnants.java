@@ -16,15 +16,41 @@ import java.util.List;
  * leaves it to a human, so every restart vigild tried failed the same way until someone deleted it (SafetyIT in CI:
  * a self-fence killed the postmaster as it started).
  *
- * <p>Invariant: only an empty regular file, older than {@link #STALE}, while no process of this PostgreSQL is alive, is
- * removed. A server that is starting writes its PID within microseconds of creating the file and is a live process of
- * this PostgreSQL, so neither can be such a server's; a file with content is PostgreSQL's own to judge.
+ * <p>Invariant: only an empty regular file that no process holds open, whose time is more than {@link #STALE} from
+ * now either way, while no process of this PostgreSQL is alive, is removed. A server that is starting holds the file
+ * open from its creation until it has written its PID (within microseconds), and a killed one holds nothing: so the
+ * open-file check alone is exact, even for another server sharing the socket directory and port; the age (either way:
+ * a clock stepped back after a power loss must not keep it forever) and the live processes are a second guard. A file
+ * with content is PostgreSQL's own to judge.
  */
 final class StartupRemnants {
     /** Far longer than a starting postmaster takes to write its PID into the file it has just created. */
     static final Duration STALE = Duration.ofSeconds(2);
 
     private StartupRemnants() {
+    }
+
+    /** Whether any process has {@code f} open (one pass over /proc/PID/fd, made only for an empty lock file). */
+    static boolean heldOpen(Path f) {
+        Path target = f.toAbsolutePath().normalize();
+        try (java.nio.file.DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path proc : procs) {
+                try (java.nio.file.DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
+                    for (Path fd : fds) {
+                        try {
+                            if (Files.readSymbolicLink(fd).equals(target)) return true;
+                        } catch (IOException | UnsupportedOperationException e) {
+                            // closed meanwhile
+                        }
+                    }
+                } catch (IOException e) {
+                    // the process ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return true; // cannot tell: leave the file to a human, as PostgreSQL does
+        }
+        return false;
     }
 
     /** The lock files of the PostgreSQL on {@code port} with its data in {@code dataDir} and its socket in {@code socketDir}. */
@@ -44,7 +70,7 @@ final class StartupRemnants {
             try {
                 if (!Files.isRegularFile(f) || Files.size(f) != 0) continue;
                 Duration age = Duration.between(Files.getLastModifiedTime(f).toInstant(), now);
-                if (age.compareTo(STALE) < 0) continue;
+                if (age.abs().compareTo(STALE) < 0 || heldOpen(f)) continue;
                 Files.delete(f);
                 done.add(new CommandResult(List.of("unlink", f.toString()), 0, Duration.ofNanos(System.nanoTime() - started),
                         "removed an empty lock file " + age.toMillis() + " ms old, left by a postmaster killed while it"

@@ -73,7 +73,7 @@ class MaintenanceIT extends PgClusterIT {
         // As a postmaster killed while starting leaves them: its lock files empty. PostgreSQL refuses to start beside
         // one until someone removes it (seen in CI); vigild removes such remnants before it starts PostgreSQL.
         List<java.nio.file.Path> locks = List.of(pg.dataDir(p).resolve("postmaster.pid"),
-                pg.socketDir(p).resolve(".s.PGSQL.5432.lock"));
+                pg.socketDir(p).resolve(".s.PGSQL." + vigil.testkit.PgOptions.PORT + ".lock"));
         for (java.nio.file.Path lock : locks) {
             java.nio.file.Files.write(lock, new byte[0]);
             java.nio.file.Files.setLastModifiedTime(lock, java.nio.file.attribute.FileTime.from(

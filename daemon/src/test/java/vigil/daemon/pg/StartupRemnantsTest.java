@@ -46,6 +46,26 @@ class StartupRemnantsTest {
         assertTrue(Files.exists(pid));
     }
 
+    /** A clock stepped back (a power loss, no RTC) leaves the file "in the future": that must not keep it forever. */
+    @Test
+    void aFileFromTheFutureIsOldToo() throws Exception {
+        Path pid = file("postmaster.pid", "", -60_000);
+        assertEquals(1, StartupRemnants.clear(List.of(pid), 0, now).size());
+        assertFalse(Files.exists(pid));
+    }
+
+    /** A server that is starting holds the file open until it has written its PID: never removed then. */
+    @Test
+    void aFileSomeProcessHoldsOpenStays() throws Exception {
+        Path pid = file("postmaster.pid", "", 60_000);
+        try (var held = java.nio.channels.FileChannel.open(pid, java.nio.file.StandardOpenOption.WRITE)) {
+            assertTrue(StartupRemnants.heldOpen(pid));
+            assertEquals(List.of(), StartupRemnants.clear(List.of(pid), 0, now));
+            assertTrue(Files.exists(pid));
+        }
+        assertFalse(StartupRemnants.heldOpen(pid), "closed");
+    }
+
     @Test
     void aLockFileWithContentIsPostgresOwnToJudge() throws Exception {
         Path pid = file("postmaster.pid", "4242\n", 60_000);
