@@ -415,8 +415,8 @@ public final class Postgres {
      * keep any server (a start, pg_rewind's single-user recovery) from starting; see {@link StartupRemnants}.
      */
     void clearStartupRemnants(List<Path> lockFiles) {
-        StartupRemnants.clear(lockFiles, (group != null ? group : PgProcesses.processTree("no group")).live(s.dataDir()),
-                java.time.Instant.now()).forEach(log::ran);
+        StartupRemnants.clear(lockFiles, () -> (group != null ? group : PgProcesses.processTree("no group"))
+                .live(s.dataDir()), java.time.Instant.now()).forEach(log::ran);
     }
 
     /**

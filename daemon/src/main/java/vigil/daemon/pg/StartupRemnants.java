@@ -59,18 +59,21 @@ final class StartupRemnants {
     }
 
     /**
-     * Removes the remnants among {@code lockFiles} when {@code liveProcesses} is 0; returns one result per file
-     * removed (argv {@code unlink PATH}, how old it was) for the command log, or per removal that failed.
+     * Removes the remnants among {@code lockFiles} when {@code liveProcesses} counts none; returns one result per file
+     * removed (argv {@code unlink PATH}, how old it was) for the command log, or per removal that failed. The processes
+     * are counted only once an empty lock file is found: every start passes here, and a remnant is rare.
      */
-    static List<CommandResult> clear(List<Path> lockFiles, int liveProcesses, Instant now) {
+    static List<CommandResult> clear(List<Path> lockFiles, java.util.function.IntSupplier liveProcesses, Instant now) {
         List<CommandResult> done = new ArrayList<>();
-        if (liveProcesses > 0) return done;
+        Integer live = null;
         for (Path f : lockFiles) {
             long started = System.nanoTime();
             try {
                 if (!Files.isRegularFile(f) || Files.size(f) != 0) continue;
                 Duration age = Duration.between(Files.getLastModifiedTime(f).toInstant(), now);
-                if (age.abs().compareTo(STALE) < 0 || heldOpen(f)) continue;
+                if (age.abs().compareTo(STALE) < 0) continue;
+                if (live == null) live = liveProcesses.getAsInt();
+                if (live > 0 || heldOpen(f)) continue;
                 Files.delete(f);
                 done.add(new CommandResult(List.of("unlink", f.toString()), 0, Duration.ofNanos(System.nanoTime() - started),
                         "removed an empty lock file " + age.toMillis() + " ms old, left by a postmaster killed while it"

@@ -30,7 +30,7 @@ class StartupRemnantsTest {
     void anOldEmptyLockFileIsRemovedAndSaysWhy() throws Exception {
         Path pid = file("postmaster.pid", "", 10_000);
         Path socket = file(".s.PGSQL.5432.lock", "", 3_000);
-        List<CommandResult> done = StartupRemnants.clear(List.of(pid, socket), 0, now);
+        List<CommandResult> done = StartupRemnants.clear(List.of(pid, socket), () -> 0, now);
         assertFalse(Files.exists(pid));
         assertFalse(Files.exists(socket));
         assertEquals(List.of("unlink", pid.toString()), done.get(0).argv());
@@ -42,7 +42,7 @@ class StartupRemnantsTest {
     @Test
     void aFreshEmptyOneMayBeAServerStartingAndStays() throws Exception {
         Path pid = file("postmaster.pid", "", StartupRemnants.STALE.toMillis() - 1);
-        assertEquals(List.of(), StartupRemnants.clear(List.of(pid), 0, now));
+        assertEquals(List.of(), StartupRemnants.clear(List.of(pid), () -> 0, now));
         assertTrue(Files.exists(pid));
     }
 
@@ -50,7 +50,7 @@ class StartupRemnantsTest {
     @Test
     void aFileFromTheFutureIsOldToo() throws Exception {
         Path pid = file("postmaster.pid", "", -60_000);
-        assertEquals(1, StartupRemnants.clear(List.of(pid), 0, now).size());
+        assertEquals(1, StartupRemnants.clear(List.of(pid), () -> 0, now).size());
         assertFalse(Files.exists(pid));
     }
 
@@ -60,7 +60,7 @@ class StartupRemnantsTest {
         Path pid = file("postmaster.pid", "", 60_000);
         try (var held = java.nio.channels.FileChannel.open(pid, java.nio.file.StandardOpenOption.WRITE)) {
             assertTrue(StartupRemnants.heldOpen(pid));
-            assertEquals(List.of(), StartupRemnants.clear(List.of(pid), 0, now));
+            assertEquals(List.of(), StartupRemnants.clear(List.of(pid), () -> 0, now));
             assertTrue(Files.exists(pid));
         }
         assertFalse(StartupRemnants.heldOpen(pid), "closed");
@@ -69,15 +69,15 @@ class StartupRemnantsTest {
     @Test
     void aLockFileWithContentIsPostgresOwnToJudge() throws Exception {
         Path pid = file("postmaster.pid", "4242\n", 60_000);
-        assertEquals(List.of(), StartupRemnants.clear(List.of(pid), 0, now));
+        assertEquals(List.of(), StartupRemnants.clear(List.of(pid), () -> 0, now));
         assertTrue(Files.exists(pid));
     }
 
     @Test
     void nothingIsRemovedWhileAProcessOfThisPostgresLives() throws Exception {
         Path pid = file("postmaster.pid", "", 60_000);
-        assertEquals(List.of(), StartupRemnants.clear(List.of(pid), 1, now));
+        assertEquals(List.of(), StartupRemnants.clear(List.of(pid), () -> 1, now));
         assertTrue(Files.exists(pid));
-        assertEquals(List.of(), StartupRemnants.clear(List.of(dir.resolve("absent.lock")), 0, now), "none: nothing to do");
+        assertEquals(List.of(), StartupRemnants.clear(List.of(dir.resolve("absent.lock")), () -> 0, now), "none: nothing to do");
     }
 }
