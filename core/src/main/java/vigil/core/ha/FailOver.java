@@ -39,7 +39,9 @@ final class FailOver {
         // An answer cut short by the check's 80 ms deadline counts only while the proof that allowed the short deadline
         // still holds (an operator's oath or a fence is void once the node is heard from again): otherwise the full
         // deadline is asked for again before anything is concluded from silence.
-        if (answer == null || answer.startedAt() < s.e.leadership().electedAt()
+        // An answer asked before this leadership stands only as the check, when it proves nothing (EarlyCheck).
+        if (answer == null
+                || answer.startedAt() < s.e.leadership().electedAt() && !EarlyCheck.counts(s, old, answer)
                 || answer.shortOfAFullCheck() && checkDeadline(s, old) == PgAction.ProbePeer.DEADLINE_MS) {
             s.askPeerProbe(old, new Why(HaReason.PROBING_OLD_PRIMARY, old, "asking its PostgreSQL directly"),
                     checkDeadline(s, old));

@@ -350,6 +350,7 @@ final class HaStep {
             standDown(HaReason.UNFIT, unfit);
             return;
         }
+        if (!leaseOk && !fencing) EarlyCheck.ask(this);
         if (fencing || inFlight != null || now < retryAt || !looked) return;
         if (leaseOk) Leading.lead(this);
         else Following.follow(this);
@@ -467,6 +468,11 @@ final class HaStep {
 
     void askPeerProbe(String node, Why reason, long deadlineMs) {
         why = reason;
+        probeQuietly(node, deadlineMs);
+    }
+
+    /** A direct probe of {@code node}, at most every {@link #PEER_PROBE_EVERY_MS}; this step's reason left as it is. */
+    void probeQuietly(String node, long deadlineMs) {
         if (now - probeAskedAt >= PEER_PROBE_EVERY_MS) {
             probeAskedAt = now;
             actions.add(new PgAction.ProbePeer(node, deadlineMs));

@@ -14,6 +14,7 @@ import vigil.core.election.Role;
  * <li>{@link Following}: a standby not streaming for {@code standby_stall}; the no-vote window on the leader;</li>
  * <li>{@link FailOver}: a fence of the old primary tried again; the positions settled three heartbeats after the
  *     election;</li>
+ * <li>{@link EarlyCheck}: the leader (the recorded primary) silent long enough for a standby to check it;</li>
  * <li>{@link Leading}: a peer's probe answer too old for the re-check before pg_promote;</li>
  * <li>{@link SyncSet}: a synchronous set just applied is not changed again within a second;</li>
  * <li>{@link Freezing}: the lease falls in doubt (the newest majority acknowledgement grows too old);</li>
@@ -44,6 +45,7 @@ final class HaWake {
             at = ElectionWake.first(at, l.electedAt() + 3 * e.electorate().timing().heartbeatMs(), after);
         }
         at = ElectionWake.first(at, s.probes().askedAt() + HaStep.PEER_PROBE_EVERY_MS, after);
+        at = ElectionWake.first(at, EarlyCheck.from(e), after);
         if (s.probes().fenceAskedAt() != Long.MIN_VALUE) {
             at = ElectionWake.first(at, s.probes().fenceAskedAt() + FailOver.FENCE_RETRY_MS, after);
         }

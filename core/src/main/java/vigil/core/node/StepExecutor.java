@@ -72,13 +72,22 @@ final class StepExecutor {
             s.executor = s.executor.withGuard(Long.MAX_VALUE);
             // The VIPs the guard removed before it fenced were told apart, in host order (Input.VipGuardReleased):
             // this report may come after the step released them, the lease came back and it claimed them again.
-            if (r != null && r.action().makesWritable()) {
+            boolean cancels = r != null && r.action().makesWritable();
+            HaObservation.ActionDone cancelled = null;
+            if (cancels) {
                 if (r.started()) s.urgent.add(new Effect.Cancel(r.id(), "the lease guard fenced PostgreSQL"));
                 s.executor = s.executor.withRunning(null);
-                s.supervise(new HaObservation.ActionDone(s.now, r.action(), Outcome.failed(r.started()
-                        ? Outcome.Failure.CANCELLED : Outcome.Failure.NOT_STARTED, "the lease guard fenced PostgreSQL")));
+                cancelled = new HaObservation.ActionDone(s.now, r.action(), Outcome.failed(r.started()
+                        ? Outcome.Failure.CANCELLED : Outcome.Failure.NOT_STARTED, "the lease guard fenced PostgreSQL"));
             }
+            // A start may have been carried out after the guard killed everything (its Start effect waited behind the
+            // loop's fsync): its end then comes after the fence's verdict, and leaves PostgreSQL MAY_WRITE until a
+            // verified stop. The other way round the step believed the server stopped while a postmaster started
+            // without a lease. A promote cannot revive a killed server: the fence's verdict stands after it.
+            boolean startLast = cancels && r.action() instanceof PgAction.StartPrimary;
+            if (cancelled != null && !startLast) s.supervise(cancelled);
             s.supervise(new HaObservation.ActionDone(s.now, new PgAction.Fence(), outcome));
+            if (startLast) s.supervise(cancelled);
         } else if (f != null && f.id() == id) {
             s.executor = s.executor.withFence(null);
             s.supervise(new HaObservation.ActionDone(s.now, f.action(), outcome));

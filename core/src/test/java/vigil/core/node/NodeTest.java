@@ -370,6 +370,23 @@ class NodeTest {
         assertEquals(PgSafety.STOPPED, d.next().supervisor().local().knowledge());
     }
 
+    /**
+     * The guard's report of a kill while a start runs: that start may have been carried out after the kill (its Start
+     * effect waited behind the loop's fsync, the guard fired meanwhile), so its postmaster may be starting now. The
+     * step must not believe the verified kill: PostgreSQL may write until a fence after it is verified, and with the
+     * lease gone that fence follows at once.
+     */
+    @Test
+    void aFenceOfTheLeaseGuardDoesNotProveAStartThatRanAfterItStopped() {
+        NodeDecision start = step(N1, primaryLeader(off()), new Input.Probed(NOW, stopped()));
+        long id = effectsOf(start, Effect.Start.class).get(0).id();
+        assertEquals(PgAction.StartPrimary.class, effectsOf(start, Effect.Start.class).get(0).action().getClass());
+        NodeDecision d = step(N1, start.next(), new Input.ActionEnded(LEASE_UNTIL - MARGIN, Executor.GUARD_ID, Outcome.OK));
+        assertEquals(id, assertInstanceOf(Effect.Cancel.class, d.effects().get(0)).id());
+        assertEquals(PgSafety.MAY_WRITE, d.next().supervisor().local().knowledge());
+        assertEquals(1, effectsOf(d, Effect.Fence.class).size(), "fenced again: " + d.effects());
+    }
+
     // ---- the planned stop ------------------------------------------------------------------------------------
 
     @Test

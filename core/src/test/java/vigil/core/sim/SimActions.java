@@ -26,7 +26,7 @@ final class SimActions {
     }
 
     void start(SimHost h, SimHost.Proc p, Effect.Start s) {
-        SimHost.Job job = new SimHost.Job(s.id(), s.action());
+        SimHost.Job job = new SimHost.Job(s.id(), s.action(), p.fences);
         p.jobs.put(s.id(), job);
         sim.counts.add("action_" + s.action().kind());
         long startUs = Math.max(sim.nowUs, p.actionThreadFreeAtUs);
@@ -34,8 +34,13 @@ final class SimActions {
         sim.note(h.name + " action " + s.id() + " " + s.action());
         int boot = h.boots;
         sim.at(startUs, () -> {
-            if (h.boots == boot && h.proc == p) run(h, p, job);
+            // A serial executor never runs a task cancelled before it began (Future.cancel).
+            if (h.boots == boot && h.proc == p && (!job.cancelled || barrierRemoved())) run(h, p, job);
         });
+    }
+
+    private boolean barrierRemoved() {
+        return sim.spec.mutation() == SimSpec.Mutation.START_AFTER_FENCE;
     }
 
     /** The driver kills what the action runs; the thread is free a moment later. Its end, if any, is not reported. */
@@ -84,6 +89,11 @@ final class SimActions {
                     end(h, p, job, sim.nowUs, Outcome.OK);
                 });
             }
+        } else if ((a instanceof PgAction.StartPrimary || a instanceof PgAction.StartStandby) && p.fences != job.fencesAtAsk
+                && !barrierRemoved()) {
+            // The daemon's StartBarrier: a fence began since this start was asked (the lease guard's, which cancels
+            // nothing): it gives up before its spawn.
+            end(h, p, job, now + 1_000, Outcome.failed(Outcome.Failure.CANCELLED, "a fence came after this start was asked"));
         } else if (a instanceof PgAction.StartPrimary sp) {
             if (pg.processesPresent()) {
                 end(h, p, job, now + 5_000, Outcome.failed(Outcome.Failure.OTHER, "lock file: PostgreSQL runs"));

@@ -102,6 +102,8 @@ final class SimHost {
         boolean halted;
         long pausedUntilUs;
         long busyUntilUs;
+        /** Fences (the step's and the lease guard's) that began killing: the daemon's StartBarrier count. */
+        int fences;
         final Deque<LongFunction<Input>> buffered = new ArrayDeque<>();
         long actionThreadFreeAtUs;
         long proberFreeAtUs;
@@ -188,12 +190,15 @@ final class SimHost {
     static final class Job {
         final long id;
         final PgAction action;
+        /** The fences the driver had begun when this action was asked (the daemon's StartBarrier ticket). */
+        final int fencesAtAsk;
         boolean cancelled;
         boolean applied;
 
-        Job(long id, PgAction action) {
+        Job(long id, PgAction action, int fencesAtAsk) {
             this.id = id;
             this.action = action;
+            this.fencesAtAsk = fencesAtAsk;
         }
     }
 }

@@ -63,6 +63,7 @@ final class SimIo {
             } else if (e instanceof Effect.FenceNode fn) {
                 fenceNode(h, p, fn);
             } else if (e instanceof Effect.ProbePeer pp) {
+                if (p.state.election().role() != vigil.core.election.Role.LEADER) sim.counts.add("early_checks");
                 peerProbe(h, p, pp);
             } else if (e instanceof Effect.Freeze f) {
                 freezer.freeze(h, p, f.frozen());
@@ -311,6 +312,7 @@ final class SimIo {
         }
         sim.at(sim.nowUs + delay, () -> {
             if (!h.up) return;
+            p.fences++; // the driver counts a fence before it kills (StartBarrier)
             SimSpec.Mutation m = sim.spec.mutation();
             if (m != null) p.fenceSlow = true;
             if (m == SimSpec.Mutation.FENCE_DOES_NOTHING) {

@@ -49,6 +49,12 @@ record SimSpec(long seed, List<Voter> voters, Timing timing, long faultPhaseUs, 
 
     enum Mutation {
         NONE,
+        /**
+         * The driver starts PostgreSQL whatever fence came after the start was asked: a start cancelled before it
+         * began runs anyway, and one asked before a lease guard's kill spawns after it (as if the daemon's
+         * StartBarrier, and its executor's cancel of a task not yet begun, were removed).
+         */
+        START_AFTER_FENCE,
         /** The fence reports success and kills nothing (as if the self-fence were removed). */
         FENCE_DOES_NOTHING,
         /** The fence never ends and kills nothing (a stop that hangs), with no watchdog to catch it. */

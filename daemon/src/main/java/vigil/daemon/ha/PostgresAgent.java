@@ -209,7 +209,10 @@ public final class PostgresAgent implements Drivers.Pg, AutoCloseable {
     @Override
     public synchronized void start(long id, PgAction action) {
         runningId = id;
+        // Taken now, as the step's Start is carried out: a fence from here on stops this action's spawn.
+        vigil.daemon.pg.StartBarrier.Ticket ticket = postgres.barrier().ticket();
         running = actions.submit(() -> {
+            postgres.asked(ticket);
             long started = clock.getAsLong();
             boolean wasPrimary = localView.lastUpRole() == vigil.daemon.pg.PgRole.PRIMARY;
             Outcome outcome = runner.run(action);
@@ -324,6 +327,7 @@ public final class PostgresAgent implements Drivers.Pg, AutoCloseable {
 
     private Outcome kill(long id, long deadlineAt) {
         long left = Math.max(1, deadlineAt - clock.getAsLong());
+        postgres.barrier().fencing(); // no start asked before now spawns after this kill
         PgProcesses.KillReport k = processes.killAll(postgres.dataDir(), postgres.socketFile(), Duration.ofMillis(left));
         localView.invalidate();
         log.event(k.verified() ? Priority.NOTICE : Priority.ERR, "fence", "id", id, "verified", k.verified(),

@@ -57,6 +57,9 @@ public final class Postgres {
     private final Clone cloner;
     private final PgProcesses group;
     private final WalEnd walEnd;
+    private final StartBarrier barrier = new StartBarrier();
+    /** The ticket of the action that runs now (action thread only; {@link #asked}). */
+    private StartBarrier.Ticket asked = StartBarrier.Ticket.NONE;
     private volatile Runnable postmasterExited = () -> { };
 
     /** Without a process group (tests of single commands): the postmaster runs where vigild runs. */
@@ -372,6 +375,19 @@ public final class Postgres {
      * (REWIND_IMPOSSIBLE: it could serve inconsistent data). When cancelled while waiting, the postmaster may be
      * left starting: stopping it is the caller's next step.
      */
+    /** Orders this node's fences and its postmaster's starts ({@link StartBarrier}). */
+    public StartBarrier barrier() {
+        return barrier;
+    }
+
+    /**
+     * The ticket the action about to run on this thread was asked with: a start under it gives up if a fence came
+     * since. Set by the driver on the action thread before each action.
+     */
+    public void asked(StartBarrier.Ticket ticket) {
+        asked = ticket;
+    }
+
     public CommandResult start() {
         List<String> argv = List.of(s.bin("pg_ctl").toString(), "start", "-D", pgctlDir().toString());
         DataDirState state = dataDirState();
@@ -402,7 +418,7 @@ public final class Postgres {
         CommandResult r = group == null
                 ? Postmaster.start(postmaster, s.dataDir(), files.data("postmaster.log"), Duration.ofSeconds(45), account)
                 : Postmaster.start(postmaster, s.dataDir(), files.data("postmaster.log"), Duration.ofSeconds(45), account, group,
-                        () -> postmasterExited.run());
+                        () -> postmasterExited.run(), asked);
         if (r.exitCode() == CommandRunner.TIMED_OUT && Thread.currentThread().isInterrupted()) {
             r = r.as(Failure.CANCELLED, "cancelled while waiting for the postmaster to accept connections");
         }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import vigil.daemon.pg.CommandResult.Failure;
 
 /**
  * Starts the postmaster as a child of vigild instead of through {@code pg_ctl start}, which daemonises it. A
@@ -49,6 +50,15 @@ final class Postmaster {
      */
     static CommandResult start(List<String> wrappedArgv, Path dataDir, Path logFile, Duration timeout,
                                OsAccount account, PgProcesses group, Runnable exited) {
+        return start(wrappedArgv, dataDir, logFile, timeout, account, group, exited, StartBarrier.Ticket.NONE);
+    }
+
+    /**
+     * As above, for a start asked with {@code ticket}: it gives up (CANCELLED) when a fence came since, before its
+     * spawn or right after it, killing what it spawned ({@link StartBarrier}).
+     */
+    static CommandResult start(List<String> wrappedArgv, Path dataDir, Path logFile, Duration timeout,
+                               OsAccount account, PgProcesses group, Runnable exited, StartBarrier.Ticket ticket) {
         long started = System.nanoTime();
         List<String> argv = new ArrayList<>();
         argv.add("setsid");
@@ -63,6 +73,7 @@ final class Postmaster {
                     + " with processes in it: a postmaster started in it could not run — they are fenced first");
         }
         Optional<Long> stalePid = pidInFile(dataDir);
+        if (!ticket.current()) return fencedMeanwhile(argv, started, "before it was started");
         Process p;
         try {
             if (!Files.exists(logFile)) {
@@ -74,6 +85,7 @@ final class Postmaster {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .start();
+            if (!StartBarrier.spawned(p, ticket)) return fencedMeanwhile(argv, started, "as it was started: killed");
             p.onExit().thenRun(exited); // setsid, the cgroup's sh and setpriv all exec: p is the postmaster
         } catch (IOException e) {
             return CommandResult.failed(argv, "cannot start the postmaster: " + e.getMessage());
@@ -114,6 +126,11 @@ final class Postmaster {
         // Like pg_ctl -w -t: report the failure, leave a slow start running; the probe will see what comes of it.
         return new CommandResult(argv, CommandRunner.TIMED_OUT, Duration.ofNanos(System.nanoTime() - started),
                 "not ready within " + timeout.toSeconds() + " s\n" + tail(logFile));
+    }
+
+    private static CommandResult fencedMeanwhile(List<String> argv, long started, String when) {
+        return new CommandResult(argv, 1, Duration.ofNanos(System.nanoTime() - started),
+                "a fence came after this start was asked; the postmaster gave up " + when, Failure.CANCELLED);
     }
 
     /** How often a standby's start looks whether its replay waits for WAL it does not have. */
