@@ -17,7 +17,10 @@ import vigil.core.ha.SupervisorState.PeerProbe;
  * only as that check, and only when it proves nothing:
  * <ul>
  * <li>a timeout or a refusal ({@link PeerPg#UNKNOWN}): the promotion it allows needs another proof anyway;</li>
- * <li>started within {@link Leading#RECHECK_MS}, as the re-check before pg_promote already allows;</li>
+ * <li>started within {@link Leading#RECHECK_MS}, as the re-check before pg_promote already allows, and after the
+ *     silence began: no later than the lease less two heartbeats before the election (a node stands only once its
+ *     no-vote window, a lease from its last contact, has passed), so an answer from before, this node's own probe in
+ *     an earlier leadership among them, never counts whatever the timing;</li>
  * <li>while another proof holds, that is while the check is asked with its short deadline
  *     ({@link FailOver#checkDeadline}).</li>
  * </ul>
@@ -25,10 +28,13 @@ import vigil.core.ha.SupervisorState.PeerProbe;
  * no news (it may still have held its lease then), and an "in recovery" from then says nothing of now (its own
  * leadership could have promoted it since), so neither stops nor allows anything. What an early timeout cannot see
  * that a later one would: a server unreachable then and reachable and writable at the election. It is writable then
- * only if the proof (the watchdog) was false, which the durable withdrawal of announcements rules out
- * (docs/architecture.md, step 3); the check's 80 ms deadline already leaves such a server unseen when it is slow.
+ * only if the proof (the watchdog) was false, the case the check guards against (the durable withdrawal of
+ * announcements closes the one way known to make it false, docs/architecture.md step 3); the check's 80 ms deadline
+ * already leaves such a server unseen when it is slow.
  *
  * <p>Asked quietly: a follower's reason stays what it was, and the driver logs a probe's answer only when it changes.
+ * The probes share one rate ({@link HaStep#PEER_PROBE_EVERY_MS}) across roles: when an early answer does not count, the
+ * new leader's own question may wait up to that long after its election.
  */
 final class EarlyCheck {
     private EarlyCheck() {}
@@ -55,7 +61,10 @@ final class EarlyCheck {
 
     /** An answer asked before this leadership that stands as the check of {@code old} (never as a proof). */
     static boolean counts(HaStep s, String old, PeerProbe answer) {
+        var timing = s.e.electorate().timing();
+        long silentSince = s.e.leadership().electedAt() - timing.leaseMs() + SILENT_HEARTBEATS * timing.heartbeatMs();
         return answer.result() == PeerPg.UNKNOWN && answer.startedAt() >= s.now - Leading.RECHECK_MS
+                && answer.startedAt() >= silentSince
                 && FailOver.checkDeadline(s, old) == PgAction.ProbePeer.CHECK_DEADLINE_MS;
     }
 }

@@ -261,7 +261,7 @@ final class HaStep {
         if (outcome.ok()) {
             failedActions = 0;
             retryAt = 0;
-        } else if (action instanceof PgAction.StartPrimary
+        } else if ((action instanceof PgAction.StartPrimary || action instanceof PgAction.StartStandby)
                 && (outcome.failure() == Outcome.Failure.BUSY || outcome.failure() == Outcome.Failure.CANCELLED)) {
             // A fence preempted it, or still ran: nothing about PostgreSQL to back off from. On a flapping link the
             // lease guard's fence cancelled (or turned away) the start a renewed lease had begun; the back-off then

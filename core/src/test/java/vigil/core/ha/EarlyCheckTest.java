@@ -89,9 +89,15 @@ class EarlyCheckTest {
         return newLeaderAfterPrimaryLost().report("n1", 5, WATCHED).electedAt(NOW - 20);
     }
 
+    /** n1's PostgreSQL answered {@code result} to a follower's early check (80 ms) sent at {@code startedAt}. */
+    static HaDecision early(Situation e, PeerPg result, long startedAt) {
+        return decide(probed(FailOverTest.MINE), e, ASYNC, new HaObservation.PeerProbed(NOW, "n1", result, startedAt,
+                result.name(), PgAction.ProbePeer.CHECK_DEADLINE_MS));
+    }
+
     @Test
     void anEarlyTimeoutIsTheCheckTheNewLeaderNeedsNoOtherQuestion() {
-        HaDecision d = peer(probed(FailOverTest.MINE), elected(), "n1", PeerPg.UNKNOWN, NOW - 300, NOW);
+        HaDecision d = early(elected(), PeerPg.UNKNOWN, NOW - 300);
         FailOverTest.assertPromotes(d);
         assertEquals(List.of(), probes(d), "recorded at once: no probe after the election");
         assertEquals(HaReason.PROMOTING, reason(d));
@@ -99,23 +105,40 @@ class EarlyCheckTest {
 
     @Test
     void anEarlyWritableAnswerIsNoNewsAndIsAskedAgain() {
-        HaDecision d = peer(probed(FailOverTest.MINE), elected(), "n1", PeerPg.WRITABLE, NOW - 300, NOW);
+        HaDecision d = early(elected(), PeerPg.WRITABLE, NOW - 300);
         assertNull(recorded(d));
         assertEquals(List.of(CHECK), probes(d));
         assertEquals(HaReason.PROBING_OLD_PRIMARY, reason(d));
     }
 
     @Test
-    void anEarlyInRecoveryAnswerIsNoProof() {
-        Situation noWatchdog = newLeaderAfterPrimaryLost().electedAt(NOW - 20);
-        HaDecision d = peer(probed(FailOverTest.MINE), noWatchdog, "n1", PeerPg.IN_RECOVERY, NOW - 300, NOW);
+    void anEarlyInRecoveryAnswerIsNeitherTheCheckNorAProof() {
+        HaDecision d = early(elected(), PeerPg.IN_RECOVERY, NOW - 300);
         assertNull(recorded(d), "its own leadership could have promoted it since");
-        assertEquals(List.of(new PgAction.ProbePeer("n1", PgAction.ProbePeer.DEADLINE_MS)), probes(d));
+        assertEquals(List.of(CHECK), probes(d));
+        Situation noWatchdog = newLeaderAfterPrimaryLost().electedAt(NOW - 20);
+        HaDecision unproven = early(noWatchdog, PeerPg.IN_RECOVERY, NOW - 300);
+        assertNull(recorded(unproven), "no proof either");
+        assertEquals(List.of(new PgAction.ProbePeer("n1", PgAction.ProbePeer.DEADLINE_MS)), probes(unproven));
+    }
+
+    /**
+     * With a short lease (400 ms, heartbeat 100 ms) a node elected at NOW - 20 was silent from NOW - 220 at the
+     * latest: an answer within the re-check window but from before that (this node's own probe in an earlier
+     * leadership, a refusal while the old primary restarted and was still heard) is asked again.
+     */
+    @Test
+    void anAnswerFromBeforeTheSilenceIsNoCheck() {
+        Situation shortLease = elected().timing(vigil.core.election.Timing.of(100, 400, 0.01));
+        HaDecision before = early(shortLease, PeerPg.UNKNOWN, NOW - 221);
+        assertNull(recorded(before));
+        assertEquals(List.of(CHECK), probes(before));
+        FailOverTest.assertPromotes(early(shortLease, PeerPg.UNKNOWN, NOW - 220));
     }
 
     @Test
     void anEarlyTimeoutOlderThanTheReCheckWindowIsAskedAgain() {
-        HaDecision d = peer(probed(FailOverTest.MINE), elected(), "n1", PeerPg.UNKNOWN, NOW - Leading.RECHECK_MS - 1, NOW);
+        HaDecision d = early(elected(), PeerPg.UNKNOWN, NOW - Leading.RECHECK_MS - 1);
         assertNull(recorded(d));
         assertEquals(List.of(CHECK), probes(d));
     }

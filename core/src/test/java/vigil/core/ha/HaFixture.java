@@ -63,6 +63,7 @@ final class HaFixture {
         private final long term;
         private final String leader;
         private List<Voter> voters = THREE;
+        private Timing timing = TIMING;
         private boolean strict;
         private PgRecord pg = PgRecord.NONE;
         private final Map<String, Long> ledIn = new HashMap<>();
@@ -86,6 +87,11 @@ final class HaFixture {
 
         Situation voters(List<Voter> v) {
             voters = v;
+            return this;
+        }
+
+        Situation timing(Timing t) {
+            timing = t;
             return this;
         }
 
@@ -174,7 +180,7 @@ final class HaFixture {
         }
 
         ElectionState build() {
-            Electorate electorate = new Electorate(self, voters, TIMING, strict);
+            Electorate electorate = new Electorate(self, voters, timing, strict);
             String writer = role == Role.LEADER ? self : leader;
             Map<String, Long> led = new HashMap<>(ledIn);
             if (role == Role.LEADER) led.put(self, term);

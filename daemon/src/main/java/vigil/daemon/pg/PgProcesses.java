@@ -35,10 +35,10 @@ import java.util.regex.Pattern;
  * {@link #killAll} never blocks longer than its deadline plus one poll and one /proc pass.
  *
  * <p>Immutable, so safe to share between the action thread that starts PostgreSQL and the one that fences. A kill
- * cannot stop a start that is still in flight (its process has not joined the group yet) from coming up after the
- * kill is verified: the caller must not start PostgreSQL once it has decided to fence (interrupt the action, whose
- * {@link Postmaster#start} then returns at once, and start nothing more). Processes that join while the kill is
- * polling are killed too.
+ * alone cannot stop a start that is still in flight (its process has not joined the group yet) from coming up after
+ * the kill is verified: {@link StartBarrier} orders the two (the driver counts each fence there before it kills, and a
+ * start asked before it spawns nothing, or is killed by its handle). Processes that join while the kill is polling
+ * are killed too.
  */
 public final class PgProcesses {
     static final String PREFIX = "vigil-postgres-";

@@ -368,13 +368,6 @@ public final class Postgres {
         postmasterExited = r;
     }
 
-    /**
-     * Starts the postmaster and returns once it accepts connections (or failed to within 45 s). vigil.conf's base
-     * settings (port, addresses, WAL settings, synchronous_commit) are rewritten from the config first. Refuses a
-     * data directory without a cluster (DATA_MISSING, FOREIGN_SYSTEM) and one that pg_rewind left half-rewritten
-     * (REWIND_IMPOSSIBLE: it could serve inconsistent data). When cancelled while waiting, the postmaster may be
-     * left starting: stopping it is the caller's next step.
-     */
     /** Orders this node's fences and its postmaster's starts ({@link StartBarrier}). */
     public StartBarrier barrier() {
         return barrier;
@@ -388,6 +381,14 @@ public final class Postgres {
         asked = ticket;
     }
 
+    /**
+     * Starts the postmaster and returns once it accepts connections (or failed to within 45 s). vigil.conf's base
+     * settings (port, addresses, WAL settings, synchronous_commit) are rewritten from the config first. Refuses a
+     * data directory without a cluster (DATA_MISSING, FOREIGN_SYSTEM) and one that pg_rewind left half-rewritten
+     * (REWIND_IMPOSSIBLE: it could serve inconsistent data). When cancelled while waiting, the postmaster may be
+     * left starting: stopping it is the caller's next step. Spawns nothing (CANCELLED) when a fence came after the
+     * action was asked ({@link #asked}, {@link StartBarrier}).
+     */
     public CommandResult start() {
         List<String> argv = List.of(s.bin("pg_ctl").toString(), "start", "-D", pgctlDir().toString());
         DataDirState state = dataDirState();
@@ -415,10 +416,9 @@ public final class Postgres {
         } catch (IllegalStateException e) {
             return CommandResult.failed(argv, e.getMessage());
         }
-        CommandResult r = group == null
-                ? Postmaster.start(postmaster, s.dataDir(), files.data("postmaster.log"), Duration.ofSeconds(45), account)
-                : Postmaster.start(postmaster, s.dataDir(), files.data("postmaster.log"), Duration.ofSeconds(45), account, group,
-                        () -> postmasterExited.run(), asked);
+        CommandResult r = Postmaster.start(postmaster, s.dataDir(), files.data("postmaster.log"), Duration.ofSeconds(45),
+                account, group == null ? PgProcesses.processTree("no group given") : group,
+                group == null ? () -> { } : () -> postmasterExited.run(), asked);
         if (r.exitCode() == CommandRunner.TIMED_OUT && Thread.currentThread().isInterrupted()) {
             r = r.as(Failure.CANCELLED, "cancelled while waiting for the postmaster to accept connections");
         }

@@ -54,8 +54,8 @@ final class Postmaster {
     }
 
     /**
-     * As above, for a start asked with {@code ticket}: it gives up (CANCELLED) when a fence came since, before its
-     * spawn or right after it, killing what it spawned ({@link StartBarrier}).
+     * As above, for a start asked with {@code ticket}: it spawns nothing (CANCELLED) when a fence came since
+     * ({@link StartBarrier}).
      */
     static CommandResult start(List<String> wrappedArgv, Path dataDir, Path logFile, Duration timeout,
                                OsAccount account, PgProcesses group, Runnable exited, StartBarrier.Ticket ticket) {
@@ -73,19 +73,18 @@ final class Postmaster {
                     + " with processes in it: a postmaster started in it could not run — they are fenced first");
         }
         Optional<Long> stalePid = pidInFile(dataDir);
-        if (!ticket.current()) return fencedMeanwhile(argv, started, "before it was started");
         Process p;
         try {
             if (!Files.exists(logFile)) {
                 Files.createFile(logFile);
                 account.own(logFile);
             }
-            p = new ProcessBuilder(argv).directory(new File("/"))
+            ProcessBuilder builder = new ProcessBuilder(argv).directory(new File("/"))
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                    .start();
-            if (!StartBarrier.spawned(p, ticket)) return fencedMeanwhile(argv, started, "as it was started: killed");
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+            p = StartBarrier.spawn(ticket, builder::start);
+            if (p == null) return fencedMeanwhile(argv, started);
             p.onExit().thenRun(exited); // setsid, the cgroup's sh and setpriv all exec: p is the postmaster
         } catch (IOException e) {
             return CommandResult.failed(argv, "cannot start the postmaster: " + e.getMessage());
@@ -128,9 +127,9 @@ final class Postmaster {
                 "not ready within " + timeout.toSeconds() + " s\n" + tail(logFile));
     }
 
-    private static CommandResult fencedMeanwhile(List<String> argv, long started, String when) {
+    private static CommandResult fencedMeanwhile(List<String> argv, long started) {
         return new CommandResult(argv, 1, Duration.ofNanos(System.nanoTime() - started),
-                "a fence came after this start was asked; the postmaster gave up " + when, Failure.CANCELLED);
+                "not started: a fence came after this start was asked", Failure.CANCELLED);
     }
 
     /** How often a standby's start looks whether its replay waits for WAL it does not have. */

@@ -1,7 +1,6 @@
 package vigil.daemon.pg;
 
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.io.IOException;
 
 /**
  * Orders the fences and the postmaster's starts: no postmaster outlives a fence that came after its start was asked.
@@ -16,57 +15,52 @@ import java.util.concurrent.atomic.AtomicLong;
  * cancelled before it began, and this barrier stops the one that had begun).
  *
  * <p>The rule: a start carries the {@link Ticket} taken when it was asked (on the loop's thread, as the Start effect is
- * carried out). A fence first counts itself ({@link #fencing}), then kills. Before the spawn a start whose ticket is
- * stale gives up; right after it, it records its postmaster ({@link #spawned}) and checks again. The fence, after
- * counting, kills the recorded postmaster by its handle. Both sides write, then read (volatile and atomic), so either
- * the start sees the fence's count and kills its own child, or the fence sees the child and kills it: never neither.
- * A start asked after a fence carries the new count and runs: the step, not this barrier, decides whether it may
- * (a lease guard's report after such a start leaves PostgreSQL MAY_WRITE, and the step fences again).
+ * carried out). Under this barrier's lock, a start spawns only if no fence was counted since its ticket, and records
+ * what it spawned; a fence counts itself and kills what was spawned last by its handle, before it kills the group.
+ * One of the two goes first: either the start sees the fence and spawns nothing, or the fence finds the postmaster
+ * and kills it, whether or not it joined the group yet. A start asked after a fence carries the new count and runs:
+ * the step, not this barrier, decides whether it may (a start carried out after a lease guard's kill, its Start effect
+ * delayed behind the loop's fsync, is one: the loop then takes the guard's report as the fence first and the start's
+ * end after it, so PostgreSQL stays MAY_WRITE and the step fences again).
  */
 public final class StartBarrier {
-    private final AtomicLong fences = new AtomicLong();
-    private volatile Process spawned;
+    private long fences;
+    private Process spawned;
 
     /** What a start asked now carries: the number of fences so far. */
     public record Ticket(StartBarrier barrier, long fences) {
         /** A start outside the daemon's action thread (tools, tests): no fence stops it. */
         public static final Ticket NONE = new Ticket(null, 0);
-
-        /** No fence came since this start was asked. */
-        boolean current() {
-            return barrier == null || barrier.fences.get() == fences;
-        }
     }
 
-    public Ticket ticket() {
-        return new Ticket(this, fences.get());
+    /** Spawns a process. */
+    @FunctionalInterface
+    interface Spawner {
+        Process spawn() throws IOException;
     }
 
-    /**
-     * A fence begins: every start asked before now gives up before its spawn, and the postmaster spawned last is
-     * killed now (a no-op when it already exited; its handle is never a reused process id, since this process
-     * reaps it).
-     */
-    public void fencing() {
-        fences.incrementAndGet();
-        Process p = spawned;
-        if (p != null && p.isAlive()) p.destroyForcibly();
+    public synchronized Ticket ticket() {
+        return new Ticket(this, fences);
     }
 
     /**
-     * Right after a spawn: records {@code p}; when a fence came since {@code t} was taken, kills it and waits up to
-     * one second for its end, then returns false (the start must report itself cancelled).
+     * A fence begins: no start asked before now spawns from here on, and the postmaster spawned last is killed now
+     * (a no-op when it already exited; its handle is this process's own child, so its number is practically never
+     * another process's: the JDK reaps it only as it exits).
      */
-    static boolean spawned(Process p, Ticket t) {
-        if (t.barrier() == null) return true;
-        t.barrier().spawned = p;
-        if (t.current()) return true;
-        p.destroyForcibly();
-        try {
-            p.waitFor(1, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    public synchronized void fencing() {
+        fences++;
+        if (spawned != null && spawned.isAlive()) spawned.destroyForcibly();
+    }
+
+    /** Spawns under the barrier for a start asked with {@code t}: null, and nothing spawned, when a fence came since. */
+    static Process spawn(Ticket t, Spawner s) throws IOException {
+        StartBarrier b = t.barrier();
+        if (b == null) return s.spawn();
+        synchronized (b) {
+            if (b.fences != t.fences()) return null;
+            b.spawned = s.spawn();
+            return b.spawned;
         }
-        return false;
     }
 }

@@ -50,6 +50,28 @@ class PostgresKillIT {
         }
     }
 
+    /**
+     * {@link Postgres#start} under the daemon's {@link StartBarrier}: a start asked before a fence leaves no server
+     * (nothing spawned), one asked after it starts PostgreSQL.
+     */
+    @Test
+    void aStartAskedBeforeAFenceLeavesNoServer() throws Exception {
+        try (PgFixture fx = new PgFixture()) {
+            PgFixture.Node n = fx.node("n1");
+            PgFixture.require(n.pg.initPrimary(true), "initPrimary");
+            StartBarrier.Ticket asked = n.pg.barrier().ticket();
+            n.pg.barrier().fencing();
+            n.pg.asked(asked);
+            CommandResult refused = n.pg.start();
+            assertEquals(CommandResult.Failure.CANCELLED, refused.failure(), refused.toString());
+            assertTrue(n.pg.postmasterPid().isEmpty(), "no postmaster was spawned");
+            assertFalse(PgProcesses.socketAccepts(PgProbe.socketFile(n.settings)));
+            n.pg.asked(n.pg.barrier().ticket());
+            PgFixture.require(n.pg.start(), "a start asked after the fence");
+            assertTrue(PgProcesses.socketAccepts(PgProbe.socketFile(n.settings)), "PostgreSQL answers");
+        }
+    }
+
     private static void killStoppedAndRecover(PgFixture fx, PgProcesses group) throws Exception {
         PgFixture.Node n = fx.node("n1");
         PgFixture.require(n.pg.initPrimary(true), "initPrimary");

@@ -2,6 +2,7 @@ package vigil.daemon.pg;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -41,89 +42,90 @@ class StartBarrierTest {
     }
 
     @Test
-    void aStartAskedBeforeAFenceGivesUpBeforeItsSpawn() {
+    void aStartAskedBeforeAFenceSpawnsNothing() {
         StartBarrier barrier = new StartBarrier();
         StartBarrier.Ticket asked = barrier.ticket();
         barrier.fencing();
         CommandResult r = Postmaster.start(List.of("sleep", "1000"), tmp, tmp.resolve("log"), Duration.ofSeconds(30),
                 OsAccount.of(System.getProperty("user.name")), PgProcesses.processTree("test"), () -> { }, asked);
         assertEquals(CommandResult.Failure.CANCELLED, r.failure(), r.toString());
-        assertTrue(r.outputTail().contains("before it was started"), r.outputTail());
+        assertTrue(r.outputTail().contains("a fence came after this start was asked"), r.outputTail());
         assertTrue(r.duration().toMillis() < 1_000, "at once, not at the start's 30 s timeout: " + r.duration());
     }
 
     @Test
-    void aSpawnThatFindsAFenceAfterItsTicketKillsItsOwnChild() throws Exception {
+    void aSpawnAfterAFenceIsRefusedUnderTheLock() throws Exception {
         StartBarrier barrier = new StartBarrier();
         StartBarrier.Ticket asked = barrier.ticket();
         barrier.fencing();
-        Process p = child();
-        assertFalse(StartBarrier.spawned(p, asked));
-        assertTrue(ends(p), "killed by the start itself");
+        boolean[] ran = {false};
+        assertNull(StartBarrier.spawn(asked, () -> {
+            ran[0] = true;
+            return child();
+        }));
+        assertFalse(ran[0], "nothing was spawned");
     }
 
     @Test
     void aFenceKillsThePostmasterSpawnedBeforeIt() throws Exception {
         StartBarrier barrier = new StartBarrier();
         StartBarrier.Ticket asked = barrier.ticket();
-        Process p = child();
-        assertTrue(StartBarrier.spawned(p, asked), "no fence yet: it lives");
-        assertTrue(p.isAlive());
+        Process p = StartBarrier.spawn(asked, this::child);
+        assertTrue(p != null && p.isAlive(), "no fence yet: it lives");
         barrier.fencing();
         assertTrue(ends(p), "the fence kills it by its handle, whether or not it joined PostgreSQL's group yet");
         assertTrue(barrier.ticket().fences() > asked.fences());
     }
 
+    /** Only the last spawn is the fence's to kill: an earlier one has exited or was killed by an earlier fence. */
     @Test
     void aStartAskedAfterTheFenceRuns() throws Exception {
         StartBarrier barrier = new StartBarrier();
         barrier.fencing();
         StartBarrier.Ticket asked = barrier.ticket();
-        Process p = child();
-        assertTrue(StartBarrier.spawned(p, asked), "the step decided it after the fence: not this barrier's to stop");
-        assertTrue(p.isAlive());
+        Process p = StartBarrier.spawn(asked, this::child);
+        assertTrue(p != null && p.isAlive(), "the step decided it after the fence: not this barrier's to stop");
     }
 
-    /** A spawn and a fence at the same moment, many times: the child never survives, whoever goes first. */
+    /** While a spawn holds the lock, a fence waits for it, and then kills what it spawned. */
     @Test
-    void raceBetweenASpawnAndAFenceNeverLeavesTheChildAlive() throws Exception {
-        for (int i = 0; i < 40; i++) {
-            StartBarrier barrier = new StartBarrier();
-            StartBarrier.Ticket asked = barrier.ticket();
-            CountDownLatch go = new CountDownLatch(1);
-            Process[] spawned = new Process[1];
-            Thread start = new Thread(() -> {
-                try {
-                    go.await();
-                    Process p = child();
-                    spawned[0] = p;
-                    StartBarrier.spawned(p, asked);
-                } catch (IOException | InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            Thread fence = new Thread(() -> {
-                try {
-                    go.await();
-                    if ((System.nanoTime() & 1) == 0) Thread.onSpinWait();
-                    barrier.fencing();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            start.start();
-            fence.start();
-            go.countDown();
-            start.join(5_000);
-            fence.join(5_000);
-            assertTrue(ends(spawned[0]), "round " + i + ": the child outlived a fence that came after its ticket");
-        }
+    void aFenceDuringASpawnWaitsForItAndKillsItsChild() throws Exception {
+        StartBarrier barrier = new StartBarrier();
+        StartBarrier.Ticket asked = barrier.ticket();
+        CountDownLatch spawning = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Process[] spawned = new Process[1];
+        Thread start = new Thread(() -> {
+            try {
+                spawned[0] = StartBarrier.spawn(asked, () -> {
+                    spawning.countDown();
+                    try {
+                        release.await(); // the fence comes now, and must wait
+                    } catch (InterruptedException e) {
+                        throw new IOException(e);
+                    }
+                    return child();
+                });
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        start.start();
+        assertTrue(spawning.await(5, TimeUnit.SECONDS));
+        Thread fence = new Thread(barrier::fencing);
+        fence.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (fence.getState() != Thread.State.BLOCKED && System.nanoTime() < deadline) Thread.onSpinWait();
+        assertEquals(Thread.State.BLOCKED, fence.getState(), "the fence waits while the spawn holds the lock");
+        release.countDown();
+        start.join(5_000);
+        fence.join(5_000);
+        assertTrue(ends(spawned[0]), "spawned before the fence counted itself: killed by it");
     }
 
     @Test
     void aStartOutsideTheDaemonIsNeverStopped() throws Exception {
-        Process p = child();
-        assertTrue(StartBarrier.spawned(p, StartBarrier.Ticket.NONE));
+        Process p = StartBarrier.spawn(StartBarrier.Ticket.NONE, this::child);
         assertTrue(p.isAlive());
     }
 }
