@@ -417,8 +417,7 @@ public final class Postgres {
             return CommandResult.failed(argv, e.getMessage());
         }
         CommandResult r = Postmaster.start(postmaster, s.dataDir(), files.data("postmaster.log"), Duration.ofSeconds(45),
-                account, group == null ? PgProcesses.processTree("no group given") : group,
-                group == null ? () -> { } : () -> postmasterExited.run(), asked);
+                account, processes(), group == null ? () -> { } : () -> postmasterExited.run(), asked);
         if (r.exitCode() == CommandRunner.TIMED_OUT && Thread.currentThread().isInterrupted()) {
             r = r.as(Failure.CANCELLED, "cancelled while waiting for the postmaster to accept connections");
         }
@@ -431,8 +430,12 @@ public final class Postgres {
      * keep any server (a start, pg_rewind's single-user recovery) from starting; see {@link StartupRemnants}.
      */
     void clearStartupRemnants(List<Path> lockFiles) {
-        StartupRemnants.clear(lockFiles, () -> (group != null ? group : PgProcesses.processTree("no group"))
-                .live(s.dataDir()), java.time.Instant.now()).forEach(log::ran);
+        StartupRemnants.clear(lockFiles, () -> processes().live(s.dataDir()), java.time.Instant.now()).forEach(log::ran);
+    }
+
+    /** Where PostgreSQL's processes are found: its group, or without one the process tree. */
+    private PgProcesses processes() {
+        return group != null ? group : PgProcesses.processTree("no group given");
     }
 
     /**
