@@ -4,7 +4,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * What {@code pg_controldata} says about a data directory: which cluster it belongs to, whether it was shut down
+ * What {@code pg_controldata} says about a data directory (read from the control file itself when vigild knows its
+ * layout, see {@link ControlFile}): which cluster it belongs to, whether it was shut down
  * cleanly, and the last checkpoint and minimum recovery point. It can be read while PostgreSQL is down, which is
  * what it is for: the system identifier of a stopped node, and whether its last shutdown was clean.
  *
@@ -28,7 +29,10 @@ public record ControlData(long systemId, ClusterState state, long checkpointLsn,
             "Latest checkpoint location", "Latest checkpoint's TimeLineID", "Minimum recovery ending location",
             "Min recovery ending loc's timeline");
 
-    /** {@code Database cluster state}. */
+    /**
+     * {@code Database cluster state}. Declared in the order of PostgreSQL's {@code DBState}: {@link ControlFile}
+     * reads the state as that number.
+     */
     public enum ClusterState {
         STARTING_UP("starting up"),
         SHUT_DOWN("shut down"),

@@ -114,11 +114,24 @@ final class PgCommands {
     }
 
     /**
-     * pg_controldata of {@code dir}, which must hold a cluster. Its full output (about 2.3 KB) is longer than the
-     * output tail a command result keeps, so only the lines {@link ControlData} reads are kept, by a shell around it
-     * that still exits with pg_controldata's status on failure (its error goes to the output unfiltered).
+     * The control file of {@code dir}, which must hold a cluster: read directly when it is in a layout
+     * {@link ControlFile} knows (no command runs, nothing is logged), else by pg_controldata. Its full output (about
+     * 2.3 KB) is longer than the output tail a command result keeps, so only the lines {@link ControlData} reads are
+     * kept, by a shell around it that still exits with pg_controldata's status on failure (its error goes to the
+     * output unfiltered).
      */
     Answer<ControlData> controlData(Path dir) {
+        long began = System.nanoTime();
+        Optional<ControlData> read = ControlFile.read(dir);
+        if (read.isPresent()) {
+            return new Answer<>(read.get(), new CommandResult(List.of(), 0, Duration.ofNanos(System.nanoTime() - began),
+                    "read " + dir.resolve("global/pg_control")));
+        }
+        return controlDataCommand(dir);
+    }
+
+    /** pg_controldata of {@code dir} (see {@link #controlData}), always by the command. */
+    Answer<ControlData> controlDataCommand(Path dir) {
         CommandResult r = run(QUICK, null, "sh", "-c", "o=$(\"$1\" -D \"$2\") || exit $?; printf '%s\\n' \"$o\""
                 + " | grep -E '^(" + String.join("|", ControlData.LABELS).replace("'", ".") + "):'",
                 "pg_controldata", s.bin("pg_controldata").toString(), dir.toString());

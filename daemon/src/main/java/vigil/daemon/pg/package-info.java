@@ -15,6 +15,8 @@
  *     by the OS user; it is masked in every {@link vigil.daemon.pg.CommandResult}.
  * <li>Processes: every command runs as the OS user ({@code runuser -u USER --} from root), with a timeout after
  *     which it and its descendants are killed by PID; output goes to a temp file, never a pipe a daemon could hold.
+ *     The one file vigild reads for itself instead of a program's answer is {@code global/pg_control}
+ *     ({@link vigil.daemon.pg.ControlFile}, in the layout it knows and only with a matching CRC; else pg_controldata).
  * <li>Probe: one round trip per probe on one connection; a stopped postmaster is seen at once through /proc (an
  *     open connection's backend would still answer), a frozen backend through the network timeout, a frozen
  *     server on reconnect through the login timeout: all within about {@code probe_timeout}. It reports the system

@@ -94,6 +94,8 @@ class PostgresIT {
         assertFalse(refused.ok());
         assertTrue(refused.outputTail().contains("stop it before pg_rewind"), refused.outputTail());
         assertFalse(n2.pg.cloneFrom(n1.upstream(), 0).ok(), "no clone over a running server");
+        readsAsPgControldata(n1, ControlData.ClusterState.IN_PRODUCTION);
+        readsAsPgControldata(n2, ControlData.ClusterState.IN_ARCHIVE_RECOVERY);
     }
 
     @Test
@@ -187,6 +189,7 @@ class PostgresIT {
         require(n2.pg.checkpoint(), "checkpoint n2");
         System.out.printf("[measure] checkpoint after promote %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         assertEquals(2, n2.pg.controlData().orElseThrow().checkpointTimeline(), "the new timeline is in the control file");
+        readsAsPgControldata(n2, ControlData.ClusterState.IN_PRODUCTION);
     }
 
     @Test
@@ -251,6 +254,33 @@ class PostgresIT {
         CommandResult again = n2.pg.stop(StopMode.FAST);
         assertTrue(again.ok(), "stopping a stopped server succeeds");
         assertTrue(again.argv().isEmpty(), "and runs nothing");
+        readsAsPgControldata(n1, ControlData.ClusterState.IN_ARCHIVE_RECOVERY); // a standby since order 7, killed
+        readsAsPgControldata(n2, ControlData.ClusterState.SHUT_DOWN);
+    }
+
+    /**
+     * vigild's own read of the control file ({@link ControlFile}) gives what pg_controldata says of the same file,
+     * and the driver's {@code controlData} runs no command for it. A running server may rewrite the file between
+     * the two reads, so they are compared until they agree (5 s at most).
+     */
+    private void readsAsPgControldata(PgFixture.Node n, ControlData.ClusterState expected) {
+        Path dir = n.settings.dataDir();
+        PgCommands commands = new PgCommands(n.settings, r -> { });
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (true) {
+            ControlData file = ControlFile.read(dir).orElseThrow(() -> new AssertionError("pg_control of " + dir + " not read"));
+            PgCommands.Answer<ControlData> command = commands.controlDataCommand(dir);
+            require(command.result(), "pg_controldata " + dir);
+            assertFalse(command.result().argv().isEmpty(), "the command ran");
+            if (file.equals(command.value()) || System.nanoTime() > deadline) {
+                assertEquals(command.value(), file, "pg_controldata and vigild's read of " + dir);
+                assertEquals(expected, file.state(), file.toString());
+                break;
+            }
+        }
+        int before = fx.commands.size();
+        assertEquals(expected, n.pg.controlData().orElseThrow().state());
+        assertEquals(before, fx.commands.size(), "Postgres.controlData read the file and ran no command");
     }
 
     @Test
