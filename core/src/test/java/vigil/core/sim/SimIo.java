@@ -152,7 +152,7 @@ final class SimIo {
         PgView atStart = h.pg.view(sim.histories, sim.nowUs);
         long startUs = sim.nowUs;
         SimLocalView.Read read = atStart.health() == PgView.Health.HUNG ? null
-                : p.localView.begin(atStart, p.cacheEpoch, random(), controlFileTrusted());
+                : p.localView.begin(atStart, p.cacheEpoch, random(), controlFileTrusted(), starting(p));
         long answerUs = sim.nowUs + (read == null ? Simulation.PROBE_TIMEOUT_MS * 1000 : read.tookUs());
         int epoch = p.freezeEpoch;
         int actions = p.actionEpoch;
@@ -175,9 +175,14 @@ final class SimIo {
             }
             // It stopped while the probe ran (killed, crashed): the driver finds the connection refused and no process
             // left, and goes through its stopped-cluster stages as any probe would, taking their time.
-            SimLocalView.Read stopped = p.localView.begin(atAnswer, p.cacheEpoch, random(), controlFileTrusted());
+            SimLocalView.Read stopped = p.localView.begin(atAnswer, p.cacheEpoch, random(), controlFileTrusted(), starting(p));
             sim.at(sim.nowUs + stopped.tookUs(), () -> answered(h, inc, p, stopped.view(), epoch, actions, stopped.walEndNext()));
         });
+    }
+
+    /** As the daemon's PostgresAgent: a StartPrimary asked and not yet ended or cancelled. */
+    private static boolean starting(SimHost.Proc p) {
+        return p.jobs.values().stream().anyMatch(j -> !j.cancelled && j.action instanceof vigil.core.ha.PgAction.StartPrimary);
     }
 
     private boolean controlFileTrusted() {

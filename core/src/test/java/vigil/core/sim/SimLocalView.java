@@ -11,7 +11,9 @@ import vigil.core.ha.PgView;
  * <li>right after a crash (it answered before, and no action of this process ended since): the position it last
  *     answered with, not known to be final, and "last ran as a primary" only if it last answered as one, at once;</li>
  * <li>otherwise the control file: its checkpoint, a lower bound of where the WAL ends, not known;</li>
- * <li>on the probe right after that one, {@code pg_waldump}: the end of the WAL, known, taking up to a second;</li>
+ * <li>on the probe right after that one, {@code pg_waldump}: the end of the WAL, known, taking up to a second; not
+ *     while a start of the primary is asked and has not ended (the daemon leaves pg_waldump alone beside a crashed
+ *     primary's restart): the control file's view stands until a probe after the start;</li>
  * <li>then that view, cached until an action (a cancelled one too) or a fence of this process ends (the driver's
  *     {@code invalidate()}) or the server is seen running.</li>
  * </ol>
@@ -33,7 +35,7 @@ final class SimLocalView {
      * {@code generation} (its cache generation: bumped at every end of an action or fence, a cancelled action's
      * too). A running or failing server is read again when the probe answers ({@link #answered}).
      */
-    Read begin(PgView atStart, int generation, SplittableRandom random, boolean controlFileTrusted) {
+    Read begin(PgView atStart, int generation, SplittableRandom random, boolean controlFileTrusted, boolean starting) {
         if (atStart.health() != PgView.Health.STOPPED) return new Read(atStart, random.nextLong(500, 3_000), false);
         if (stoppedCache == null && lastUpRole != null && lastUpEpoch == generation) {
             // what the running server showed: its position, and whether it last answered as a primary (the control
@@ -53,9 +55,9 @@ final class SimLocalView {
                     ? atStart.withPosition(new PgView.Position(end.timeline(), checkpoint, controlFileTrusted)) : atStart;
             cacheEpoch = generation;
             walEndPending = end.known() && !controlFileTrusted;
-            return new Read(stoppedCache, random.nextLong(5_000, 50_000), walEndPending);
+            return new Read(stoppedCache, random.nextLong(5_000, 50_000), walEndPending && !starting);
         }
-        if (walEndPending) {
+        if (walEndPending && !starting) {
             walEndPending = false;
             stoppedCache = atStart; // pg_waldump from the checkpoint to the first invalid record
             return new Read(stoppedCache, random.nextLong(20_000, 1_000_000), false);

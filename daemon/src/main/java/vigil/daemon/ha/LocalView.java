@@ -38,15 +38,27 @@ final class LocalView {
     private volatile Recovery.Reading reading;
     /**
      * Bumped by {@link #invalidate} from the action and fence threads. Never a lock: reading a stopped cluster runs
-     * pg_controldata and pg_waldump (seconds at worst), and a fence must report the moment it is verified.
+     * pg_waldump, and pg_controldata when the control file's layout is not one vigild reads itself (seconds at worst),
+     * and a fence must report the moment it is verified.
      */
     private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
 
-    LocalView(Postgres postgres, PgProcesses processes, WalEnd walEnd, ActionRunner runner) {
+    /**
+     * Whether a start of the primary (StartPrimary) has been asked and has not ended: where a stopped cluster's WAL
+     * ends is then not read. That is pg_waldump under runuser, which ran beside a crashed primary's restart on the same
+     * cores and disk; the server about to answer tells its position itself, and a start that fails leaves it to be read
+     * after. A standby's start is left as it was: a standby's known position is what a switchover or an election
+     * weighs it by, and it is on no path that waits for writes.
+     */
+    private final java.util.function.BooleanSupplier starting;
+
+    LocalView(Postgres postgres, PgProcesses processes, WalEnd walEnd, ActionRunner runner,
+              java.util.function.BooleanSupplier starting) {
         this.postgres = postgres;
         this.processes = processes;
         this.walEnd = walEnd;
         this.runner = runner;
+        this.starting = starting;
     }
 
     /**
@@ -151,9 +163,10 @@ final class LocalView {
             }
             stoppedCache = read;
             cacheGeneration = g; // an invalidate() while it was read makes the next probe read it again
-        } else if (!stoppedCache.position().known() && lastControlData != null) {
+        } else if (!stoppedCache.position().known() && lastControlData != null && !starting.getAsBoolean()) {
             // The end of the WAL is read one probe after the stop is reported: a crashed primary's restart, which
-            // does not need it, is not delayed by pg_waldump.
+            // does not need it, is not delayed by pg_waldump. Nor is it read while a start of the primary is carried
+            // out: the server about to answer tells where it stands, and pg_waldump would run beside its start.
             long tl = lastControlData.timeline();
             stoppedCache = walEnd.of(lastControlData).map(end -> stoppedCache.withPosition(new PgView.Position(tl, end, true)))
                     .orElse(stoppedCache);
@@ -193,7 +206,7 @@ final class LocalView {
      * rather than at the next scheduled probe (a switchover waits for it). True once per stop; probe thread only.
      */
     boolean walEndPending() {
-        return stoppedCache != null && !stoppedCache.position().known() && lastControlData != null;
+        return stoppedCache != null && !stoppedCache.position().known() && lastControlData != null && !starting.getAsBoolean();
     }
 
     /** Forget the stopped cluster's facts: an action changed the data directory. Any thread; never blocks. */

@@ -64,6 +64,8 @@ public final class PostgresAgent implements Drivers.Pg, AutoCloseable {
     private volatile long guardAt = Long.MAX_VALUE;
     private volatile boolean closed;
     private long runningId = -1;
+    /** The id of the StartPrimary asked and not yet ended or cancelled, else -1 ({@link LocalView}). */
+    private volatile long startingId = -1;
     private Future<?> running;
 
     /** @param upstreams every other data node's PostgreSQL address, by node name */
@@ -77,7 +79,7 @@ public final class PostgresAgent implements Drivers.Pg, AutoCloseable {
         // A probe the moment pg_promote returns: the primary (and so its VIPs) is seen without waiting for the
         // configuration's reload at the end of the action, or for the next scheduled probe.
         this.runner = new ActionRunner(postgres, upstreams, this::probeNow);
-        this.localView = new LocalView(postgres, processes, postgres.walEnd(), runner);
+        this.localView = new LocalView(postgres, processes, postgres.walEnd(), runner, () -> startingId != -1);
         this.loop = loop;
         this.clock = clock;
         this.log = log;
@@ -209,6 +211,8 @@ public final class PostgresAgent implements Drivers.Pg, AutoCloseable {
     @Override
     public synchronized void start(long id, PgAction action) {
         runningId = id;
+        // Set here, on the loop, before the action's thread begins: a probe from now on leaves pg_waldump alone.
+        if (action instanceof PgAction.StartPrimary) startingId = id;
         // Taken now, as the step's Start is carried out: a fence from here on stops this action's spawn.
         vigil.daemon.pg.StartBarrier.Ticket ticket = postgres.barrier().ticket();
         running = actions.submit(() -> {
@@ -222,6 +226,7 @@ public final class PostgresAgent implements Drivers.Pg, AutoCloseable {
             synchronized (this) {
                 cancelled = runningId != id;
                 if (!cancelled) runningId = -1;
+                if (startingId == id) startingId = -1;
             }
             log.event(outcome.ok() ? Priority.NOTICE : Priority.WARNING, "pg_action_done", "id", id, "action", action,
                     "outcome", outcome.ok() ? "OK" : outcome.failure(), "duration_ms", clock.getAsLong() - started, "detail", outcome.detail(),
@@ -255,6 +260,7 @@ public final class PostgresAgent implements Drivers.Pg, AutoCloseable {
     public synchronized void cancel(long id) {
         if (runningId != id || running == null) return;
         runningId = -1;
+        if (startingId == id) startingId = -1; // a task cancelled before it ran never runs to clear it
         running.cancel(true);
     }
 
