@@ -24,7 +24,7 @@ import vigil.core.election.VipGrant;
  * the cluster key: JGroups' SYM_ENCRYPT (AES/CBC) hides the bytes but does not prove who wrote them, and a vote or a
  * heartbeat must never be forged.
  *
- * <pre>frame = version:u8 fingerprint:i64 type:u8 term:i64 body [hmac:32]</pre>
+ * <pre>frame = version:u8 fingerprint:i64 type:u8 term:varint body [hmac:32]</pre>
  *
  * <p>Version 2 added node reports (watchdog, PostgreSQL safety) to heartbeats, acknowledgements and resignations, the
  * record's PostgreSQL part (system identifier, fork, former primary) and {@code ledIn}, the candidacy's {@code known}
@@ -33,7 +33,10 @@ import vigil.core.election.VipGrant;
  * upgrade every node of a cluster together (a rolling upgrade across wire versions is not supported).
  *
  * Version 4 added maintenance mode ({@code paused}) to the record, version 5 the banned nodes, version 6 the watchdog
- * announcements withdrawn before a restart of vigild ({@code unwatched}).
+ * announcements withdrawn before a restart of vigild ({@code unwatched}). Version 7 writes every number of an election
+ * message as a varint ({@link VarLong}) instead of eight bytes: the leader's steady heartbeat in a three-node cluster
+ * went from 296 to 149 bytes (plus 32 of authentication code), sent every heartbeat to every follower. The
+ * fingerprint, and an operator frame's id, stay eight bytes.
  *
  * <p>Since version 3, a resignation may end with the name of the successor a switchover hands leadership to. It is
  * written only when there is one, so nothing else changed on the wire; a node built before it refuses that one frame
@@ -49,7 +52,7 @@ import vigil.core.election.VipGrant;
  * wire version: a node built before them logs the frame as bad and the request times out at its sender.
  */
 public final class PeerCodec {
-    public static final int WIRE_VERSION = 6;
+    public static final int WIRE_VERSION = 7;
 
     /** Optional, last, written only when there is one (see the class comment): its operator, then the waiver. */
     private static void writeOrder(DataOutputStream out, vigil.core.election.FailoverOrder order) throws IOException {
@@ -118,9 +121,9 @@ public final class PeerCodec {
             out.writeByte(WIRE_VERSION);
             out.writeLong(fingerprint);
             out.writeByte(Type.of(m).ordinal());
-            out.writeLong(m.term());
+            VarLong.write(out, m.term());
             if (m instanceof Message.Heartbeat h) {
-                out.writeLong(h.seq());
+                VarLong.write(out, h.seq());
                 writeRecord(out, h.record());
                 out.writeShort(h.candidacies().size());
                 for (Map.Entry<String, Candidacy> e : h.candidacies().entrySet()) {
@@ -130,18 +133,18 @@ public final class PeerCodec {
                 out.writeShort(h.reports().size());
                 for (Map.Entry<String, Report.Heard> e : h.reports().entrySet()) {
                     out.writeUTF(e.getKey());
-                    out.writeLong(e.getValue().term());
+                    VarLong.write(out, e.getValue().term());
                     writeReport(out, e.getValue().report());
                     out.writeBoolean(e.getValue().farewell());
                 }
                 out.writeBoolean(h.grant() != null);
                 if (h.grant() != null) {
                     out.writeUTF(h.grant().holder());
-                    out.writeLong(h.grant().ackSeq());
-                    out.writeLong(h.grant().validMs());
+                    VarLong.write(out, h.grant().ackSeq());
+                    VarLong.write(out, h.grant().validMs());
                 }
             } else if (m instanceof Message.HeartbeatAck a) {
-                out.writeLong(a.seq());
+                VarLong.write(out, a.seq());
                 writeCandidacy(out, a.candidacy());
                 writeReport(out, a.report());
             } else if (m instanceof Message.PreVoteRequest p) {
@@ -154,7 +157,7 @@ public final class PeerCodec {
                 writeOrder(out, v.order());
             } else if (m instanceof Message.PreVoteReply p) {
                 out.writeBoolean(p.granted());
-                out.writeLong(p.voterTerm());
+                VarLong.write(out, p.voterTerm());
                 out.writeBoolean(p.record() != null);
                 if (p.record() != null) writeRecord(out, p.record());
             } else if (m instanceof Message.VoteReply v) {
@@ -182,10 +185,10 @@ public final class PeerCodec {
         try (DataInputStream in = open(frame)) {
             int typeIndex = in.readUnsignedByte();
             if (typeIndex >= Type.values().length) throw new BadFrameException("unknown message type " + typeIndex);
-            long term = in.readLong();
+            long term = VarLong.read(in);
             Message m = switch (Type.values()[typeIndex]) {
                 case HEARTBEAT -> {
-                    long seq = in.readLong();
+                    long seq = VarLong.read(in);
                     ClusterRecord record = readRecord(in);
                     int n = in.readUnsignedShort();
                     Map<String, Candidacy> table = new HashMap<>();
@@ -194,17 +197,17 @@ public final class PeerCodec {
                     Map<String, Report.Heard> reports = new HashMap<>();
                     for (int i = 0; i < r; i++) {
                         String name = in.readUTF();
-                        long heardIn = in.readLong();
+                        long heardIn = VarLong.read(in);
                         Report report = readReport(in);
                         reports.put(name, new Report.Heard(heardIn, report, in.readBoolean()));
                     }
-                    VipGrant grant = in.readBoolean() ? new VipGrant(in.readUTF(), in.readLong(), in.readLong()) : null;
+                    VipGrant grant = in.readBoolean() ? new VipGrant(in.readUTF(), VarLong.read(in), VarLong.read(in)) : null;
                     yield new Message.Heartbeat(term, seq, record, table, reports, grant);
                 }
-                case ACK -> new Message.HeartbeatAck(term, in.readLong(), readCandidacy(in), readReport(in));
+                case ACK -> new Message.HeartbeatAck(term, VarLong.read(in), readCandidacy(in), readReport(in));
                 case STALE -> new Message.Stale(term);
                 case PRE_VOTE_REQUEST -> new Message.PreVoteRequest(term, readCandidacy(in), readRecord(in), readOrder(in));
-                case PRE_VOTE_REPLY -> new Message.PreVoteReply(term, in.readBoolean(), in.readLong(),
+                case PRE_VOTE_REPLY -> new Message.PreVoteReply(term, in.readBoolean(), VarLong.read(in),
                         in.readBoolean() ? readRecord(in) : null);
                 case VOTE_REQUEST -> new Message.VoteRequest(term, readCandidacy(in), readRecord(in), readOrder(in));
                 case VOTE_REPLY -> new Message.VoteReply(term, in.readBoolean());
@@ -300,17 +303,17 @@ public final class PeerCodec {
     }
 
     private static void writeRecord(DataOutputStream out, ClusterRecord r) throws IOException {
-        out.writeLong(r.term());
-        out.writeLong(r.version());
+        VarLong.write(out, r.term());
+        VarLong.write(out, r.version());
         writeName(out, r.leader());
         PgRecord pg = r.pg();
         writeName(out, pg.primary());
-        out.writeLong(pg.systemId());
-        out.writeLong(pg.timeline());
+        VarLong.write(out, pg.systemId());
+        VarLong.write(out, pg.timeline());
         out.writeBoolean(pg.fork() != null);
         if (pg.fork() != null) {
-            out.writeLong(pg.fork().parentTimeline());
-            out.writeLong(pg.fork().lsn());
+            VarLong.write(out, pg.fork().parentTimeline());
+            VarLong.write(out, pg.fork().lsn());
         }
         out.writeShort(pg.sync().size());
         for (String s : pg.sync()) out.writeUTF(s);
@@ -319,7 +322,7 @@ public final class PeerCodec {
         out.writeBoolean(oath != null);
         if (oath != null) {
             out.writeUTF(oath.node());
-            out.writeLong(oath.term());
+            VarLong.write(out, oath.term());
             out.writeUTF(oath.operator());
             out.writeUTF(oath.at());
         }
@@ -328,7 +331,7 @@ public final class PeerCodec {
         if (paused != null) {
             out.writeUTF(paused.operator());
             out.writeUTF(paused.at());
-            out.writeLong(paused.term());
+            VarLong.write(out, paused.term());
         }
         out.writeShort(pg.banned().size());
         for (String b : pg.banned()) out.writeUTF(b);
@@ -340,32 +343,32 @@ public final class PeerCodec {
         out.writeShort(terms.size());
         for (Map.Entry<String, Long> e : terms.entrySet()) {
             out.writeUTF(e.getKey());
-            out.writeLong(e.getValue());
+            VarLong.write(out, e.getValue());
         }
     }
 
     private static Map<String, Long> readTerms(DataInputStream in) throws IOException {
         int n = in.readUnsignedShort();
         Map<String, Long> terms = new HashMap<>();
-        for (int i = 0; i < n; i++) terms.put(in.readUTF(), in.readLong());
+        for (int i = 0; i < n; i++) terms.put(in.readUTF(), VarLong.read(in));
         return terms;
     }
 
     private static ClusterRecord readRecord(DataInputStream in) throws IOException {
-        long term = in.readLong();
-        long version = in.readLong();
+        long term = VarLong.read(in);
+        long version = VarLong.read(in);
         String leader = readName(in);
         String primary = readName(in);
-        long systemId = in.readLong();
-        long timeline = in.readLong();
-        PgRecord.Fork fork = in.readBoolean() ? new PgRecord.Fork(in.readLong(), in.readLong()) : null;
+        long systemId = VarLong.read(in);
+        long timeline = VarLong.read(in);
+        PgRecord.Fork fork = in.readBoolean() ? new PgRecord.Fork(VarLong.read(in), VarLong.read(in)) : null;
         int n = in.readUnsignedShort();
         java.util.List<String> sync = new java.util.ArrayList<>();
         for (int i = 0; i < n; i++) sync.add(in.readUTF());
         String former = readName(in);
         PgRecord.Confirmed oath = in.readBoolean()
-                ? new PgRecord.Confirmed(in.readUTF(), in.readLong(), in.readUTF(), in.readUTF()) : null;
-        PgRecord.Paused paused = in.readBoolean() ? new PgRecord.Paused(in.readUTF(), in.readUTF(), in.readLong()) : null;
+                ? new PgRecord.Confirmed(in.readUTF(), VarLong.read(in), in.readUTF(), in.readUTF()) : null;
+        PgRecord.Paused paused = in.readBoolean() ? new PgRecord.Paused(in.readUTF(), in.readUTF(), VarLong.read(in)) : null;
         int nb = in.readUnsignedShort();
         java.util.List<String> banned = new java.util.ArrayList<>();
         for (int i = 0; i < nb; i++) banned.add(in.readUTF());
@@ -376,13 +379,13 @@ public final class PeerCodec {
     }
 
     private static void writeReport(DataOutputStream out, Report r) throws IOException {
-        out.writeLong(r.watchdogMs());
+        VarLong.write(out, r.watchdogMs());
         out.writeByte(r.pg().ordinal());
         out.writeByte(r.tracked().ordinal());
     }
 
     private static Report readReport(DataInputStream in) throws IOException {
-        long watchdogMs = in.readLong();
+        long watchdogMs = VarLong.read(in);
         int safety = in.readUnsignedByte();
         int tracked = in.readUnsignedByte();
         if (watchdogMs < 0 || safety >= Report.PgSafety.values().length || tracked >= Report.Tracked.values().length) {
@@ -402,13 +405,13 @@ public final class PeerCodec {
 
     private static void writeCandidacy(DataOutputStream out, Candidacy c) throws IOException {
         out.writeBoolean(c.eligible());
-        out.writeLong(c.timeline());
-        out.writeLong(c.lsn());
+        VarLong.write(out, c.timeline());
+        VarLong.write(out, c.lsn());
         out.writeBoolean(c.known());
     }
 
     private static Candidacy readCandidacy(DataInputStream in) throws IOException {
-        return new Candidacy(in.readBoolean(), in.readLong(), in.readLong(), in.readBoolean());
+        return new Candidacy(in.readBoolean(), VarLong.read(in), VarLong.read(in), in.readBoolean());
     }
 
     /** Wire type numbers: append only, never reorder. */

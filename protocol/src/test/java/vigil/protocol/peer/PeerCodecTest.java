@@ -153,4 +153,47 @@ class PeerCodecTest {
         assertThrows(BadFrameException.class, () -> keyed.decodeOperator(vote));
         assertTrue(!PeerCodec.carriesOperator(new byte[3]), "too short to say");
     }
+    /**
+     * The leader's steady heartbeat in a three-node cluster with PostgreSQL, its VIP grant and every node's report, as
+     * it goes out every heartbeat interval to every follower: every number a varint since wire version 7. With
+     * eight-byte numbers (wire version 6) the same heartbeat took 296 bytes unauthenticated; it takes 149 now.
+     */
+    @Test
+    void aSteadyHeartbeatIsSmall() throws BadFrameException {
+        ClusterRecord record = new ClusterRecord(12, 40, "n1", new PgRecord("n1", 7_715_525_310_445_651_202L, 3,
+                new PgRecord.Fork(2, 0x5029338L), List.of(), "n2", null, null, List.of()),
+                Map.of("n1", 12L, "n2", 9L, "n3", 5L), Map.of());
+        Report primary = new Report(1000, Report.PgSafety.MAY_WRITE, Report.Tracked.HOLDING);
+        Report standby = new Report(1000, Report.PgSafety.values()[2], Report.Tracked.values()[1]);
+        Message.Heartbeat h = new Message.Heartbeat(12, 576_000, record,
+                Map.of("n1", new Candidacy(true, 3, 0x7A1_2000L), "n2", new Candidacy(true, 3, 0x7A1_1F00L),
+                        "n3", new Candidacy(true, 3, 0x7A0_0000L)),
+                Map.of("n1", new Report.Heard(12, primary), "n2", new Report.Heard(12, standby),
+                        "n3", new Report.Heard(12, standby)),
+                new vigil.core.election.VipGrant("n1", 575_990, 1_450));
+        byte[] frame = codec.encode(h);
+        System.out.printf("[measure] steady heartbeat of three nodes: %d bytes (+%d with a key)%n", frame.length,
+                PeerCodec.MAC_BYTES);
+        assertEquals(h, codec.decode(frame));
+        assertTrue(frame.length <= 200, frame.length + " bytes");
+    }
+
+    @Test
+    void varintsRoundTripEveryLongAndRefuseOverlongOnes() throws Exception {
+        for (long v : new long[] {0, 1, 127, 128, 16_383, 16_384, 7_715_525_310_445_651_202L, Long.MAX_VALUE, -1,
+                Long.MIN_VALUE}) {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            VarLong.write(new java.io.DataOutputStream(bytes), v);
+            byte[] b = bytes.toByteArray();
+            assertEquals(v, VarLong.read(new java.io.DataInputStream(new java.io.ByteArrayInputStream(b))), Long.toString(v));
+            assertTrue(b.length <= 10 && (v < 0 || v >= 128 || b.length == 1), v + " took " + b.length + " bytes");
+        }
+        byte[] eleven = new byte[11];
+        Arrays.fill(eleven, (byte) 0x80);
+        assertThrows(java.io.IOException.class,
+                () -> VarLong.read(new java.io.DataInputStream(new java.io.ByteArrayInputStream(eleven))));
+        byte[] tooBig = {-1, -1, -1, -1, -1, -1, -1, -1, -1, 0x02}; // a 65th bit
+        assertThrows(java.io.IOException.class,
+                () -> VarLong.read(new java.io.DataInputStream(new java.io.ByteArrayInputStream(tooBig))));
+    }
 }
