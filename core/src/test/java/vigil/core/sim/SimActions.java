@@ -28,6 +28,7 @@ final class SimActions {
     void start(SimHost h, SimHost.Proc p, Effect.Start s) {
         SimHost.Job job = new SimHost.Job(s.id(), s.action(), p.fences);
         p.jobs.put(s.id(), job);
+        if (s.action() instanceof PgAction.StartPrimary) p.primaryStartsAsked++;
         sim.counts.add("action_" + s.action().kind());
         long startUs = Math.max(sim.nowUs, p.actionThreadFreeAtUs);
         p.actionThreadFreeAtUs = Long.MAX_VALUE; // until the action knows how long it takes

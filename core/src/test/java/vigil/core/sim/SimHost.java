@@ -170,6 +170,8 @@ final class SimHost {
          */
         final int[] guardRemovals = new int[2];
         final Map<Long, Job> jobs = new HashMap<>();
+        /** StartPrimary actions asked of this process so far (a pg_waldump read across one is discarded, see SimIo). */
+        long primaryStartsAsked;
         /** The loop's timer (own clock): the wake its last decision set, raw and as scheduled; ticks carry the token. */
         long rawWake = Long.MAX_VALUE;
         long scheduledWake = Long.MIN_VALUE;

@@ -151,8 +151,10 @@ final class SimIo {
         }
         PgView atStart = h.pg.view(sim.histories, sim.nowUs);
         long startUs = sim.nowUs;
+        long primaryStarts = p.primaryStartsAsked;
         SimLocalView.Read read = atStart.health() == PgView.Health.HUNG ? null
-                : p.localView.begin(atStart, p.cacheEpoch, random(), controlFileTrusted(), starting(p));
+                : withoutWalEndIfStarted(p, p.localView.begin(atStart, p.cacheEpoch, random(), controlFileTrusted(),
+                        starting(p)), primaryStarts);
         long answerUs = sim.nowUs + (read == null ? Simulation.PROBE_TIMEOUT_MS * 1000 : read.tookUs());
         int epoch = p.freezeEpoch;
         int actions = p.actionEpoch;
@@ -160,7 +162,8 @@ final class SimIo {
             // A hung server says only that it hung; a stopped one is seen as it was when the probe began (the driver
             // reads its files then); a running one is read at answer time.
             if (read == null || read.view().health() == PgView.Health.STOPPED) {
-                answered(h, inc, p, read == null ? atStart : read.view(), epoch, actions, read != null && read.walEndNext());
+                SimLocalView.Read r = read == null ? null : withoutWalEndIfStarted(p, read, primaryStarts);
+                answered(h, inc, p, r == null ? atStart : r.view(), epoch, actions, r != null && r.walEndNext());
                 return;
             }
             PgView atAnswer = h.pg.view(sim.histories, sim.nowUs);
@@ -175,9 +178,26 @@ final class SimIo {
             }
             // It stopped while the probe ran (killed, crashed): the driver finds the connection refused and no process
             // left, and goes through its stopped-cluster stages as any probe would, taking their time.
+            long startsNow = p.primaryStartsAsked;
             SimLocalView.Read stopped = p.localView.begin(atAnswer, p.cacheEpoch, random(), controlFileTrusted(), starting(p));
-            sim.at(sim.nowUs + stopped.tookUs(), () -> answered(h, inc, p, stopped.view(), epoch, actions, stopped.walEndNext()));
+            sim.at(sim.nowUs + stopped.tookUs(), () -> {
+                SimLocalView.Read r = withoutWalEndIfStarted(p, stopped, startsNow);
+                answered(h, inc, p, r.view(), epoch, actions, r.walEndNext());
+            });
         });
+    }
+
+    /**
+     * {@code read}, unless it is pg_waldump's and a start of the primary is asked now or was asked since
+     * {@code primaryStartsBefore} was counted: the daemon looks for one just before pg_waldump, after its probe's query
+     * and process count, so the simulator, which looks when the probe begins, must not know more for having looked
+     * sooner. The control file's view stands then ({@link SimLocalView#walEndDiscarded}).
+     */
+    private SimLocalView.Read withoutWalEndIfStarted(SimHost.Proc p, SimLocalView.Read read, long primaryStartsBefore) {
+        if (read.beforeWalEnd() == null || (!starting(p) && p.primaryStartsAsked == primaryStartsBefore)) return read;
+        sim.counts.add("wal_end_discarded_for_a_start");
+        p.localView.walEndDiscarded(read.beforeWalEnd());
+        return new SimLocalView.Read(read.beforeWalEnd(), read.tookUs(), false);
     }
 
     /** As the daemon's PostgresAgent: a StartPrimary asked and not yet ended or cancelled. */

@@ -20,8 +20,15 @@ import vigil.core.ha.PgView;
  * A stopped cluster's view is as the server was when the probe began (the driver reads its files then).
  */
 final class SimLocalView {
-    /** What one probe reads, and how long it takes. */
-    record Read(PgView view, long tookUs, boolean walEndNext) {}
+    /**
+     * What one probe reads, and how long it takes. {@code beforeWalEnd}: when this read is pg_waldump's, the view the
+     * control file gave, for a probe whose start of the primary came while it ran ({@link #walEndDiscarded}).
+     */
+    record Read(PgView view, long tookUs, boolean walEndNext, PgView beforeWalEnd) {
+        Read(PgView view, long tookUs, boolean walEndNext) {
+            this(view, tookUs, walEndNext, null);
+        }
+    }
 
     private PgView.Role lastUpRole;
     private int lastUpEpoch;
@@ -58,11 +65,23 @@ final class SimLocalView {
             return new Read(stoppedCache, random.nextLong(5_000, 50_000), walEndPending && !starting);
         }
         if (walEndPending && !starting) {
+            PgView controlFile = stoppedCache;
             walEndPending = false;
             stoppedCache = atStart; // pg_waldump from the checkpoint to the first invalid record
-            return new Read(stoppedCache, random.nextLong(20_000, 1_000_000), false);
+            return new Read(stoppedCache, random.nextLong(20_000, 1_000_000), false, controlFile);
         }
         return new Read(stoppedCache, random.nextLong(500, 3_000), false);
+    }
+
+    /**
+     * The pg_waldump read begun with the cluster's control-file view {@code controlFile} did not run after all: the
+     * daemon looks whether a start of the primary is asked only after its probe's query and process count, so a start
+     * asked while the simulated read ran may have kept it from running. The control file's view stands, and the WAL
+     * end is read by a probe after the start.
+     */
+    void walEndDiscarded(PgView controlFile) {
+        stoppedCache = controlFile;
+        walEndPending = true;
     }
 
     /** The probe answered with {@code seen}: a server seen running ends the stopped cluster's cache. */

@@ -216,27 +216,34 @@ public final class PostgresAgent implements Drivers.Pg, AutoCloseable {
         // Taken now, as the step's Start is carried out: a fence from here on stops this action's spawn.
         vigil.daemon.pg.StartBarrier.Ticket ticket = postgres.barrier().ticket();
         running = actions.submit(() -> {
-            postgres.asked(ticket);
-            long started = clock.getAsLong();
-            boolean wasPrimary = localView.lastUpRole() == vigil.daemon.pg.PgRole.PRIMARY;
-            Outcome outcome = runner.run(action);
-            if (outcome.ok()) roleChanged(action, wasPrimary);
-            localView.invalidate();
-            boolean cancelled;
-            synchronized (this) {
-                cancelled = runningId != id;
-                if (!cancelled) runningId = -1;
-                if (startingId == id) startingId = -1;
-            }
-            log.event(outcome.ok() ? Priority.NOTICE : Priority.WARNING, "pg_action_done", "id", id, "action", action,
-                    "outcome", outcome.ok() ? "OK" : outcome.failure(), "duration_ms", clock.getAsLong() - started, "detail", outcome.detail(),
-                    "cancelled", cancelled);
-            if (!cancelled) {
-                gate.actionEnded(() -> loop.accept(new Input.ActionEnded(clock.getAsLong(), id, outcome)));
-                // Seen at once, not at the next scheduled probe: a promoted primary gets its VIPs that much sooner.
-                // On the probe thread: the local view is that thread's alone (a second caller raced it and once
-                // read a running primary as stopped).
-                probeNow();
+            try {
+                postgres.asked(ticket);
+                long started = clock.getAsLong();
+                boolean wasPrimary = localView.lastUpRole() == vigil.daemon.pg.PgRole.PRIMARY;
+                Outcome outcome = runner.run(action);
+                if (outcome.ok()) roleChanged(action, wasPrimary);
+                localView.invalidate();
+                boolean cancelled;
+                synchronized (this) {
+                    cancelled = runningId != id;
+                    if (!cancelled) runningId = -1;
+                    if (startingId == id) startingId = -1;
+                }
+                log.event(outcome.ok() ? Priority.NOTICE : Priority.WARNING, "pg_action_done", "id", id, "action", action,
+                        "outcome", outcome.ok() ? "OK" : outcome.failure(), "duration_ms", clock.getAsLong() - started, "detail", outcome.detail(),
+                        "cancelled", cancelled);
+                if (!cancelled) {
+                    gate.actionEnded(() -> loop.accept(new Input.ActionEnded(clock.getAsLong(), id, outcome)));
+                    // Seen at once, not at the next scheduled probe: a promoted primary gets its VIPs that much sooner.
+                    // On the probe thread: the local view is that thread's alone (a second caller raced it and once
+                    // read a running primary as stopped).
+                    probeNow();
+                }
+            } finally {
+                // whatever happened above: a flag left set would keep the WAL end unread for good
+                synchronized (this) {
+                    if (startingId == id) startingId = -1;
+                }
             }
         });
     }

@@ -111,7 +111,7 @@ public final class PgProcesses {
     }
 
     /** The /proc-walking mode, whatever the host has (tests, and callers that were given no group). */
-    static PgProcesses processTree(String why) {
+    public static PgProcesses processTree(String why) {
         return new PgProcesses(null, why).warmUp();
     }
 

@@ -72,6 +72,9 @@ class ControlFileTest {
         ByteBuffer.wrap(otherFloats).order(ByteOrder.nativeOrder()).putDouble(ControlFile.FLOAT_FORMAT_AT, 1.0);
         assertEquals(Optional.empty(), ControlFile.parse(withCrc(otherFloats)),
                 "written with another byte order or float format");
+        byte[] otherAlignment = golden("primary-running");
+        ByteBuffer.wrap(otherAlignment).order(ByteOrder.nativeOrder()).putInt(ControlFile.MAX_ALIGN_AT, 4);
+        assertEquals(Optional.empty(), ControlFile.parse(withCrc(otherAlignment)), "another alignment, other offsets");
         assertEquals(Optional.empty(), ControlFile.parse(Arrays.copyOf(golden("primary-running"), ControlFile.CRC)));
     }
 

@@ -16,13 +16,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * and a {@code fake-sysid} file (and optionally {@code fake-tli}); the "source" server's identity and replies are
  * files in the bin directory. Runs as the current user (no runuser).
  */
-final class FakeBin {
+public final class FakeBin {
     final Path bin;
-    final Path data;
-    final Postgres pg;
+    public final Path data;
+    public final Postgres pg;
     final List<CommandResult> commands = new CopyOnWriteArrayList<>();
 
-    FakeBin(Path root) {
+    public FakeBin(Path root) {
         try {
             bin = Files.createDirectory(root.resolve("bin"));
             data = root.resolve("data");
@@ -53,6 +53,11 @@ final class FakeBin {
                     echo 15 > "$d/PG_VERSION"; cp "$B/source-sysid" "$d/fake-sysid"; echo "# copied" > "$d/postgresql.conf"
                     touch "$d/standby.signal"
                     """);
+            // the end of the WAL of any cluster: 0/3000100, found after the checkpoint pg_controldata names
+            script("pg_waldump", """
+                    echo "pg_waldump: error: error in WAL record at 0/3000060: invalid record length at 0/3000100: wanted 24, got 0"
+                    exit 1
+                    """);
             script("pg_rewind", """
                     cat "$B/rewind-output"; exit $(cat "$B/rewind-exit" 2>/dev/null || echo 0)
                     """);
@@ -72,7 +77,7 @@ final class FakeBin {
     }
 
     /** Makes {@code dir} a fake cluster of system {@code sysid} on timeline {@code tli}. */
-    static void cluster(Path dir, String sysid, int tli) {
+    public static void cluster(Path dir, String sysid, int tli) {
         try {
             Files.createDirectories(dir);
             Files.writeString(dir.resolve("PG_VERSION"), "15\n");
@@ -97,7 +102,7 @@ final class FakeBin {
     }
 
     /** The program names of the commands run so far (argv[0], or the name a {@code sh -c} wrapper gives). */
-    List<String> ran() {
+    public List<String> ran() {
         return commands.stream().filter(r -> !r.argv().isEmpty())
                 .map(r -> r.argv().get(0).equals("sh") ? r.argv().get(3) : Path.of(r.argv().get(0)).getFileName().toString())
                 .toList();

@@ -12,7 +12,8 @@ import java.io.IOException;
  * a negative one in ten bytes.
  *
  * <p>Invariant: a reader refuses a varint longer than ten bytes or whose value does not fit 64 bits, so a malformed
- * frame is refused, not read as another number.
+ * frame is refused, not read as another number. A padded encoding (a last byte of zero after others) reads as the
+ * same number: the writer never makes one, and the frame's HMAC covers the bytes as sent.
  */
 final class VarLong {
     private VarLong() {
