@@ -220,7 +220,8 @@ final class Schema {
             .doc("Time between the gratuitous ARP rounds of a claim."),
         Setting.of("cluster.vips[].reannounce_interval", DURATION).defaults(Duration.ofSeconds(10)).example("10s")
             .doc("While held, the VIP is announced again this often (switches that forget, hosts that "
-                + "missed the claim)."),
+                + "missed the claim). These repeated announcements are logged only when one fails, or succeeds after "
+                + "a failure."),
         Setting.of("node", SECTION).optional("all defaults")
             .doc("Settings of the local node only; may differ between nodes."),
         Setting.of("node.name", NAME).optional("the short host name").example("n1")

@@ -325,7 +325,7 @@ public final class VipCarrier implements AutoCloseable {
                 list.add(announcer.schedule(() -> driver.announce(v), round * every, TimeUnit.MILLISECONDS));
             }
             long again = s.reannounceInterval().toMillis();
-            list.add(announcer.scheduleAtFixedRate(() -> driver.announce(v), again, again, TimeUnit.MILLISECONDS));
+            list.add(announcer.scheduleAtFixedRate(() -> driver.reannounce(v), again, again, TimeUnit.MILLISECONDS));
         }
     }
 

@@ -96,9 +96,31 @@ public final class VipDriver {
      * heed only one kind), sent at once; neighbours that have an entry for the address take the new MAC. Returns
      * without waiting: arping lingers a second after its last packet, which must not delay a failover. Each arping is
      * logged when it exits, and killed if it has not after {@link #ANNOUNCE_TIMEOUT}. Repeating the announcement while
-     * the VIP is held is the caller's job.
+     * the VIP is held is the caller's job ({@link #reannounce}).
      */
     public void announce(Vip v) {
+        announce(v, false);
+    }
+
+    /**
+     * As {@link #announce}, for the announcements repeated every {@code reannounce_interval} while the VIP is held:
+     * each arping is logged only when it fails, or when it succeeds after the one before it failed. Logged every time,
+     * they were two journal lines every 10 s per VIP for as long as it was held, saying nothing new.
+     */
+    public void reannounce(Vip v) {
+        announce(v, true);
+    }
+
+    /** How many arpings of a repeated announcement exited 0 (tests: the announcements ran although nothing was logged). */
+    long reannounced() {
+        return reannounced.get();
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong reannounced = new java.util.concurrent.atomic.AtomicLong();
+    /** Per VIP and arping mode: whether its last repeated announcement failed (a success after it is logged). */
+    private final java.util.Map<String, Boolean> lastRepeatFailed = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void announce(Vip v, boolean repeated) {
         for (String mode : List.of("-U", "-A")) {
             List<String> argv = new ArrayList<>(prefix);
             argv.addAll(List.of("arping", mode, "-q", "-c", "1", "-I", v.device(), v.address()));
@@ -113,6 +135,11 @@ public final class VipDriver {
                     }
                     long ms = (System.nanoTime() - start) / 1_000_000;
                     int exit = error != null ? -1 : done.exitValue();
+                    if (repeated) {
+                        Boolean failedBefore = lastRepeatFailed.put(v.name() + mode, exit != 0);
+                        if (exit == 0) reannounced.incrementAndGet();
+                        if (exit == 0 && !Boolean.TRUE.equals(failedBefore)) return; // a success like the one before: nothing new
+                    }
                     log.event(exit == 0 ? Priority.INFO : Priority.WARNING, "command", "argv", argv, "exit", exit,
                             "duration_ms", ms, "output", error != null ? "killed after " + ANNOUNCE_TIMEOUT.toMillis() + " ms" : null);
                 });

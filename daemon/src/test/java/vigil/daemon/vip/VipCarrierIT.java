@@ -138,4 +138,30 @@ class VipCarrierIT {
         assertEquals(Input.VipClaim.CLAIMED, c.claim(), c.detail());
         assertEquals(List.of("db"), acquired);
     }
+    /**
+     * While a VIP is held it is announced again every {@code reannounce_interval} (here 200 ms, 10 s shipped): the
+     * claim's own announcement is logged, each arping once, but not the repeats that succeed like the one before (they
+     * were two journal lines every 10 s per VIP for as long as it was held).
+     */
+    @Test
+    void repeatedAnnouncementsThatSucceedAreNotLogged() throws Exception {
+        carrier.close();
+        VipSettings db = new VipSettings("db", address, 24, "eth0", "eth0:db", 1, Duration.ofMillis(50),
+                Duration.ofMillis(200));
+        VipDriver driver = new VipDriver(List.of("ip", "netns", "exec", rig.ns("n1")), log);
+        carrier = new VipCarrier(List.of(db), driver, reported::add, () -> System.nanoTime() / 1_000_000, log);
+        carrier.listener(new VipCarrier.Listener() {
+            @Override public void acquired(String vip) { acquired.add(vip); }
+            @Override public void kept(String vip) { kept.add(vip); }
+            @Override public void released(String vip) { }
+        });
+        Input.VipClaimed c = claim(false);
+        assertEquals(Input.VipClaim.CLAIMED, c.claim(), c.detail());
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        while (driver.reannounced() < 6 && System.nanoTime() < deadline) Thread.sleep(20);
+        assertTrue(driver.reannounced() >= 6, "three rounds of repeated announcements ran: " + driver.reannounced());
+        List<String> arpings = logged.toString().lines()
+                .filter(l -> l.contains("event=command") && l.contains("arping") && !l.contains("-D")).toList();
+        assertEquals(2, arpings.size(), "the claim's -U and -A only: " + arpings);
+    }
 }
