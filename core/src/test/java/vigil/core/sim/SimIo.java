@@ -153,8 +153,7 @@ final class SimIo {
         long startUs = sim.nowUs;
         long primaryStarts = p.primaryStartsAsked;
         SimLocalView.Read read = atStart.health() == PgView.Health.HUNG ? null
-                : withoutWalEndIfStarted(p, p.localView.begin(atStart, p.cacheEpoch, random(), controlFileTrusted(),
-                        starting(p)), primaryStarts);
+                : p.localView.begin(atStart, p.cacheEpoch, random(), controlFileTrusted(), starting(p));
         long answerUs = sim.nowUs + (read == null ? Simulation.PROBE_TIMEOUT_MS * 1000 : read.tookUs());
         int epoch = p.freezeEpoch;
         int actions = p.actionEpoch;

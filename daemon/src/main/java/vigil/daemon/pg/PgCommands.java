@@ -121,13 +121,9 @@ final class PgCommands {
      * output unfiltered).
      */
     Answer<ControlData> controlData(Path dir) {
-        long began = System.nanoTime();
-        Optional<ControlData> read = ControlFile.read(dir);
-        if (read.isPresent()) {
-            return new Answer<>(read.get(), new CommandResult(List.of(), 0, Duration.ofNanos(System.nanoTime() - began),
-                    "read " + dir.resolve("global/pg_control")));
-        }
-        return controlDataCommand(dir);
+        return ControlFile.read(dir)
+                .map(cd -> new Answer<>(cd, CommandResult.nothingToDo("read " + dir.resolve("global/pg_control"))))
+                .orElseGet(() -> controlDataCommand(dir));
     }
 
     /** pg_controldata of {@code dir} (see {@link #controlData}), always by the command. */

@@ -38,6 +38,10 @@ public final class VipDriver {
 
     private final List<String> prefix;
     private final Log log;
+    /** Arpings of repeated announcements that exited 0 ({@link #reannounced}). */
+    private final java.util.concurrent.atomic.AtomicLong reannounced = new java.util.concurrent.atomic.AtomicLong();
+    /** Per VIP and arping mode: whether its last repeated announcement failed (a success after it is logged). */
+    private final java.util.Map<String, Boolean> lastRepeatFailed = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** @param prefix prepended to every command (tests: {@code ip netns exec NS}); empty in production */
     public VipDriver(List<String> prefix, Log log) {
@@ -115,10 +119,6 @@ public final class VipDriver {
     long reannounced() {
         return reannounced.get();
     }
-
-    private final java.util.concurrent.atomic.AtomicLong reannounced = new java.util.concurrent.atomic.AtomicLong();
-    /** Per VIP and arping mode: whether its last repeated announcement failed (a success after it is logged). */
-    private final java.util.Map<String, Boolean> lastRepeatFailed = new java.util.concurrent.ConcurrentHashMap<>();
 
     private void announce(Vip v, boolean repeated) {
         for (String mode : List.of("-U", "-A")) {

@@ -45,13 +45,18 @@ class VipCarrierIT {
         address = rig.address("n1").replaceAll("\\.\\d+$", ".200");
         VipSettings db = new VipSettings("db", address, 24, "eth0", "eth0:db", 1, Duration.ofMillis(50),
                 Duration.ofSeconds(30));
-        VipDriver driver = new VipDriver(List.of("ip", "netns", "exec", rig.ns("n1")), log);
-        carrier = new VipCarrier(List.of(db), driver, reported::add, () -> System.nanoTime() / 1_000_000, log);
-        carrier.listener(new VipCarrier.Listener() {
+        carrier = carrier(db, new VipDriver(List.of("ip", "netns", "exec", rig.ns("n1")), log));
+    }
+
+    /** A carrier of {@code db} on n1 that reports to this test and tells its listener calls to it. */
+    VipCarrier carrier(VipSettings db, VipDriver driver) {
+        VipCarrier c = new VipCarrier(List.of(db), driver, reported::add, () -> System.nanoTime() / 1_000_000, log);
+        c.listener(new VipCarrier.Listener() {
             @Override public void acquired(String vip) { acquired.add(vip); }
             @Override public void kept(String vip) { kept.add(vip); }
             @Override public void released(String vip) { }
         });
+        return c;
     }
 
     /**
@@ -149,12 +154,7 @@ class VipCarrierIT {
         VipSettings db = new VipSettings("db", address, 24, "eth0", "eth0:db", 1, Duration.ofMillis(50),
                 Duration.ofMillis(200));
         VipDriver driver = new VipDriver(List.of("ip", "netns", "exec", rig.ns("n1")), log);
-        carrier = new VipCarrier(List.of(db), driver, reported::add, () -> System.nanoTime() / 1_000_000, log);
-        carrier.listener(new VipCarrier.Listener() {
-            @Override public void acquired(String vip) { acquired.add(vip); }
-            @Override public void kept(String vip) { kept.add(vip); }
-            @Override public void released(String vip) { }
-        });
+        carrier = carrier(db, driver);
         Input.VipClaimed c = claim(false);
         assertEquals(Input.VipClaim.CLAIMED, c.claim(), c.detail());
         long deadline = System.nanoTime() + LIMIT.toNanos();
