@@ -43,6 +43,24 @@ final class Clone {
         return cmd.sibling(SET_ASIDE);
     }
 
+    /** Deletes the set-aside copy ({@link Postgres#discardSetAside()}), reported to the command log. */
+    CommandResult discardSetAside() {
+        Path old = setAside();
+        long t0 = System.nanoTime();
+        CommandResult r;
+        try {
+            boolean existed = Files.exists(old);
+            PostgresFiles.deleteTree(old);
+            r = new CommandResult(List.of("delete-tree", old.toString()), 0, Duration.ofNanos(System.nanoTime() - t0),
+                    existed ? "" : "nothing set aside");
+        } catch (java.io.UncheckedIOException e) {
+            r = new CommandResult(List.of("delete-tree", old.toString()), 1, Duration.ofNanos(System.nanoTime() - t0),
+                    String.valueOf(e.getCause()), Failure.OTHER);
+        }
+        cmd.log.ran(r);
+        return r;
+    }
+
     CommandResult from(Upstream u, long expectedSystemId) {
         Path clone = cmd.sibling(PARTIAL);
         List<String> argv = List.of(cmd.s.bin("pg_basebackup").toString(), "-D", clone.toString());

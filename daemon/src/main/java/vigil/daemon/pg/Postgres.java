@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,16 +26,9 @@ import vigil.daemon.pg.PgCommands.Answer;
 public final class Postgres {
     private static final Pattern ROLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static final Duration QUICK = PgCommands.QUICK;
-    /** The client rules' check and reload: short, they run on the action thread ({@link #applyClientRules}). */
-    private static final Duration RULES_WAIT = Duration.ofSeconds(2);
-    private static final Duration STOP = Duration.ofSeconds(90);
     private static final Duration CHECKPOINT = Duration.ofMinutes(30);
-    private static final int PROMOTE_WAIT_S = 10;
     /** Marks a data directory just cloned or rewound; see {@link #markRejoined()}. */
     static final String REJOINED = "vigil.rejoined";
-    /** How long promote waits for a reloaded synchronous_standby_names to be in effect before it gives up. */
-    private static final Duration RELOAD_WAIT = Duration.ofSeconds(5);
-    private static final String NOT_YET = "synchronous_standby_names is not yet in effect";
 
     /** What the data directory holds, judged from its files alone (no command runs). */
     public enum DataDirState {
@@ -57,6 +49,7 @@ public final class Postgres {
     private final Clone cloner;
     private final PgProcesses group;
     private final WalEnd walEnd;
+    private final RoleConf roles;
     private final StartBarrier barrier = new StartBarrier();
     /** The ticket of the action that runs now (action thread only; {@link #asked}). */
     private StartBarrier.Ticket asked = StartBarrier.Ticket.NONE;
@@ -83,6 +76,7 @@ public final class Postgres {
         this.cloner = new Clone(cmd, this, rewinder);
         this.group = group;
         this.walEnd = new WalEnd(cmd);
+        this.roles = new RoleConf(cmd, this);
     }
 
     public Path dataDir() {
@@ -103,15 +97,7 @@ public final class Postgres {
      * vigild knows whom its running standby follows instead of restarting it to be sure.
      */
     public Optional<Upstream> configuredUpstream() {
-        String conninfo = files.readRoleSettings().getOrDefault("primary_conninfo", "");
-        java.util.regex.Matcher host = Pattern.compile("\\bhost=(?:'')?([^\\s'\\\\]+)").matcher(conninfo);
-        java.util.regex.Matcher port = Pattern.compile("\\bport=(?:'')?(\\d+)").matcher(conninfo);
-        if (!host.find() || !port.find()) return Optional.empty();
-        try {
-            return Optional.of(new Upstream(host.group(1), Integer.parseInt(port.group(1))));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
+        return roles.configuredUpstream();
     }
 
     public DataDirState dataDirState() {
@@ -175,7 +161,7 @@ public final class Postgres {
         }
     }
 
-    private void forgetRejoined() {
+    void forgetRejoined() {
         try {
             Files.deleteIfExists(files.data(REJOINED));
         } catch (IOException e) {
@@ -193,8 +179,7 @@ public final class Postgres {
         }
     }
 
-    /** Whether the PID in postmaster.pid is a live process (a reused PID can fool it; good enough to refuse copies). */
-    /** The postmaster named in postmaster.pid is alive (not a zombie). */
+    /** The postmaster named in postmaster.pid is alive, not a zombie (a reused PID can fool it; judge health by probing). */
     public boolean postmasterRunning() {
         return running();
     }
@@ -247,20 +232,7 @@ public final class Postgres {
 
     /** Deletes the set-aside copy; for the core to call once the cloned standby streams. Reported to the command log. */
     public CommandResult discardSetAside() {
-        Path old = cloner.setAside();
-        long t0 = System.nanoTime();
-        CommandResult r;
-        try {
-            boolean existed = Files.exists(old);
-            PostgresFiles.deleteTree(old);
-            r = new CommandResult(List.of("delete-tree", old.toString()), 0, Duration.ofNanos(System.nanoTime() - t0),
-                    existed ? "" : "nothing set aside");
-        } catch (UncheckedIOException e) {
-            r = new CommandResult(List.of("delete-tree", old.toString()), 1, Duration.ofNanos(System.nanoTime() - t0),
-                    String.valueOf(e.getCause()), Failure.OTHER);
-        }
-        log.ran(r);
-        return r;
+        return cloner.discardSetAside();
     }
 
     /**
@@ -278,32 +250,8 @@ public final class Postgres {
      * this node, the password via vigil.pgpass) and recovery_target_timeline = 'latest'; standby.signal is created.
      */
     public void configureStandby(Upstream u) {
-        writeStandbyConf(u);
+        roles.writeStandby(u);
         reloadIfRunning();
-    }
-
-    /** The standby's files for following {@code u} (nobody when null), without telling a running server. */
-    private void writeStandbyConf(Upstream u) {
-        Optional<String> pw = cmd.password();
-        Map<String, String> changes = new HashMap<>();
-        if (u == null) {
-            // A standby of nobody: it replays its own WAL and streams from no one (the recorded primary whose server
-            // stopped before its promotion; it is promoted from there).
-            changes.put("primary_conninfo", PostgresFiles.quote(""));
-        } else {
-            Optional<Path> passfile = Optional.empty();
-            if (pw.isPresent()) {
-                passfile = Optional.of(files.data(PostgresFiles.PGPASS));
-                files.writeOwned(passfile.get(), PostgresFiles.pgpassLine(s.replicationUser(), pw.get()), "rw-------");
-            }
-            changes.put("primary_conninfo", PostgresFiles.quote(cmd.conninfo(u, null, s.applicationName(), passfile)));
-            changes.put("primary_slot_name", s.slots().enabled() ? PostgresFiles.quote(s.slots().own()) : null);
-            changes.put("recovery_target_timeline", PostgresFiles.quote("latest"));
-        }
-        files.writeConf(changes);
-        files.ensureInclude();
-        files.writeAccess(pw.isPresent());
-        files.touch(files.data("standby.signal"));
     }
 
     /**
@@ -313,51 +261,12 @@ public final class Postgres {
      * nothing more to its former upstream, which is what synchronous mode relies on.
      */
     public CommandResult repoint(Upstream u) {
-        if (u != null) {
-            writeStandbyConf(u);
-            // The reload is what makes the running server take the new conninfo: failed, the standby stays on its old
-            // upstream while vigil would name the new one (the action fails and the supervisor tries again).
-            CommandResult reload = reloadIfRunning();
-            if (!reload.ok()) return reload;
-            return CommandResult.nothingToDo("primary_conninfo points at " + u.host() + ":" + u.port());
-        }
-        Map<String, String> changes = new HashMap<>();
-        changes.put("primary_conninfo", PostgresFiles.quote(""));
-        files.writeConf(changes);
-        if (!running()) return CommandResult.nothingToDo("primary_conninfo cleared; PostgreSQL is not running");
-        CommandResult reload = cmd.sql(QUICK, "SELECT pg_reload_conf()");
-        if (!reload.ok()) return reload;
-        long deadline = System.nanoTime() + RELOAD_WAIT.toNanos();
-        CommandResult r;
-        do {
-            r = cmd.sql(QUICK, "SELECT count(*) FROM pg_stat_wal_receiver");
-            if (r.ok() && r.outputTail().strip().equals("0")) return r;
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return r.as(Failure.CANCELLED, "cancelled while waiting for the WAL receiver to stop");
-            }
-        } while (System.nanoTime() < deadline);
-        return r.as(Failure.TIMEOUT, "the WAL receiver still runs " + RELOAD_WAIT.toSeconds() + " s after the reload");
+        return roles.repoint(u);
     }
 
     /** Makes the next start a primary: no standby.signal or recovery.signal, no primary_conninfo. */
     public void configurePrimary() {
-        forgetRejoined(); // from now on it may write
-        try {
-            Files.deleteIfExists(files.data("standby.signal"));
-            Files.deleteIfExists(files.data("recovery.signal"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove the signal files in " + s.dataDir(), e);
-        }
-        Map<String, String> changes = new HashMap<>();
-        changes.put("primary_conninfo", null);
-        changes.put("primary_slot_name", null);
-        files.writeConf(changes);
-        files.ensureInclude();
-        files.writeAccess(cmd.password().isPresent());
-        reloadIfRunning();
+        roles.primary();
     }
 
     /**
@@ -439,47 +348,12 @@ public final class Postgres {
     }
 
     /**
-     * A shutdown in the given mode (fast: SIGINT to the postmaster; immediate: pg_ctl stop), then a wait until the
-     * postmaster is gone (90 s at most, else failed). Idempotent:
-     * when no postmaster is running it runs nothing and succeeds, since callers (fencing) want the outcome. pg_ctl's
-     * own wait ({@code -w}) looks every 100 ms: measured, a fast shutdown of 20-30 ms took 113-117 ms with it, and a
-     * switchover's writes stand still for all of it. Here the postmaster is looked at every 5 ms (a zombie counts as
-     * gone: PID 1 reaps orphans only every second or two).
+     * A shutdown in the given mode (fast: SIGINT to the postmaster; immediate: pg_ctl stop), returning once the
+     * postmaster is gone (90 s at most, else TIMEOUT); with none running, nothing runs and it succeeds. See
+     * {@link Shutdown}.
      */
     public CommandResult stop(StopMode mode) {
-        if (!running()) {
-            return CommandResult.nothingToDo("PostgreSQL is not running");
-        }
-        long pid = postmasterPid().orElseThrow();
-        if (mode == StopMode.IMMEDIATE && processState(pid) == 'T') {
-            // A stopped (SIGSTOP) postmaster acts on no signal: queue the immediate-shutdown signal first, then let
-            // it run, so it wakes straight into the shutdown (its backends quit at once) and not into normal work.
-            CommandResult quit = cmd.runAsIs(List.of("kill", "-QUIT", Long.toString(pid)), QUICK, null);
-            CommandResult cont = cmd.runAsIs(List.of("kill", "-CONT", Long.toString(pid)), QUICK, null);
-            if (!quit.ok() || !cont.ok()) return quit.ok() ? cont : quit;
-        }
-        long start = System.nanoTime();
-        // A fast shutdown is SIGINT to the postmaster, all pg_ctl would send; pg_ctl under runuser took 37 ms to start.
-        CommandResult signalled = mode == StopMode.FAST
-                ? cmd.runAsIs(List.of("kill", "-INT", Long.toString(pid)), QUICK, null)
-                : cmd.run(QUICK, null, s.bin("pg_ctl").toString(), "stop", "-D", pgctlDir().toString(), "-m",
-                        mode.pgCtlName(), "-W");
-        if (!signalled.ok()) return signalled;
-        long deadline = start + STOP.toNanos();
-        while (alive(pid)) {
-            if (System.nanoTime() > deadline) {
-                return signalled.as(Failure.TIMEOUT, "the postmaster (pid " + pid + ") still runs " + STOP.toSeconds()
-                        + " s after the " + mode.pgCtlName() + " shutdown was asked for");
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return signalled.as(Failure.CANCELLED, "cancelled while waiting for the postmaster (pid " + pid + ") to exit");
-            }
-        }
-        return new CommandResult(signalled.argv(), 0, Duration.ofNanos(System.nanoTime() - start),
-                "[vigil: the postmaster (pid " + pid + ") exited]", Failure.NONE);
+        return new Shutdown(cmd, this).stop(mode);
     }
 
     /** {@link #promote(String)} without touching synchronous_standby_names. */
@@ -493,55 +367,13 @@ public final class Postgres {
     }
 
     /**
-     * {@code pg_promote(false)}, then {@code pg_is_in_recovery()} every 5 ms until it is false (10 s at most), and
-     * nothing else (no CHECKPOINT: see {@link #checkpoint()}); then
-     * {@link #configurePrimary()}. With {@code synchronousStandbyNames} (null: leave it), that value is written to
-     * vigil.conf and reloaded first, and pg_promote runs only in a session that sees it in effect, so the new primary
-     * waits for its synchronous standbys from its first commit. (A reload reaches every process asynchronously: a
-     * new session sees the postmaster's reloaded value, and the checkpointer, which publishes whether synchronous
-     * standbys are defined, was signalled by then and applies it within moments; a value already in vigil.conf
-     * when the standby started leaves no such window.) A failure can come after PostgreSQL began promoting (10 s
-     * passed, or a cancel): the probe tells what the server became. {@code promoted} runs the moment pg_promote has
-     * returned true, before the configuration is tidied up: the server takes writes from then on.
+     * Promotes this standby and returns once it has left recovery (10 s at most), then {@link #configurePrimary()};
+     * no CHECKPOINT (see {@link #checkpoint()}). With {@code synchronousStandbyNames} (null: leave it), pg_promote runs
+     * only in a session that sees that value in effect. {@code promoted} runs the moment the server takes writes. See
+     * {@link Promotion}.
      */
     public CommandResult promote(String synchronousStandbyNames, Runnable promoted) {
-        forgetRejoined(); // from now on it may write
-        String guard = "";
-        if (synchronousStandbyNames != null) {
-            requireOneLine(synchronousStandbyNames);
-            if (synchronousStandbyNames.contains("$vigil$")) {
-                throw new IllegalArgumentException("synchronous_standby_names must not contain $vigil$");
-            }
-            files.writeConf(Map.of("synchronous_standby_names", PostgresFiles.quote(synchronousStandbyNames)));
-            CommandResult reload = cmd.execute(QUICK, "SELECT pg_reload_conf()");
-            if (!reload.ok()) {
-                return reload;
-            }
-            guard = "IF current_setting('synchronous_standby_names') IS DISTINCT FROM "
-                    + PostgresFiles.quote(synchronousStandbyNames) + " THEN RAISE EXCEPTION '" + NOT_YET + "'; END IF; ";
-        }
-        // pg_promote(true) looks every 100 ms whether recovery ended: measured, it returned 106-111 ms after it was
-        // called, most of it that sleep. Signalled without waiting, the end is looked for every 5 ms instead.
-        String promote = "DO $vigil$BEGIN " + guard + "IF NOT pg_promote(false) THEN RAISE EXCEPTION"
-                + " 'the promotion could not be signalled'; END IF; FOR i IN 1.." + PROMOTE_WAIT_S * 200 + " LOOP"
-                + " IF NOT pg_is_in_recovery() THEN RETURN; END IF; PERFORM pg_sleep(0.005); END LOOP;"
-                + " RAISE EXCEPTION 'promotion did not finish within " + PROMOTE_WAIT_S + " s'; END$vigil$";
-        long deadline = System.nanoTime() + RELOAD_WAIT.toNanos();
-        CommandResult r = cmd.execute(QUICK, promote);
-        while (!r.ok() && r.outputTail().contains(NOT_YET) && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return r.as(Failure.CANCELLED, "cancelled while waiting for the reload; not promoted");
-            }
-            r = cmd.execute(QUICK, promote);
-        }
-        if (r.ok()) {
-            promoted.run();
-            configurePrimary();
-        }
-        return r;
+        return new Promotion(cmd, this).promote(synchronousStandbyNames, promoted);
     }
 
     /**
@@ -566,55 +398,21 @@ public final class Postgres {
     }
 
     /**
-     * Takes {@code rules} as the operator's pg_hba lines ({@code vigilctl reload} of {@code node.postgres.client_access}):
-     * vigil's block of pg_hba.conf is rewritten with them and a running PostgreSQL reloads it, no restart (pg_hba.conf
-     * is read anew on SIGHUP; sessions already open stay). Every later write of the block uses them. First PostgreSQL
-     * reads the written file back ({@code pg_hba_file_rules}): a file it refuses would be ignored by the reload and
-     * stop the next start. When the file cannot be written, PostgreSQL refuses it, cannot be asked, or is not
-     * reloaded, the rules before are written back and stay in force, in the file and for later writes.
+     * Takes {@code rules} as the operator's pg_hba lines ({@code vigilctl reload} of
+     * {@code node.postgres.client_access}) and reloads a running PostgreSQL; rules PostgreSQL refuses are not kept.
+     * See {@link ClientRules}.
      */
     public CommandResult applyClientRules(List<String> rules) {
-        List<String> before = files.clientRules();
-        boolean withPassword = cmd.password().isPresent();
-        files.clientRules(rules);
-        try {
-            files.writeHba(withPassword);
-        } catch (RuntimeException e) {
-            files.clientRules(before);
-            return CommandResult.failed(List.of(), "pg_hba.conf in " + s.configDir() + " not written, the rules before"
-                    + " stay: " + e.getMessage());
-        }
-        if (!running()) return CommandResult.nothingToDo("pg_hba.conf written; PostgreSQL is not running (it reads it at start)");
-        // PostgreSQL keeps its old rules when the file does not parse, and then would not start with it: read back
-        // what it makes of the file before it is told to load it. Short deadlines: this runs on the action thread.
-        CommandResult check = cmd.sql(RULES_WAIT, "SELECT line_number || ': ' || error FROM pg_hba_file_rules"
-                + " WHERE error IS NOT NULL");
-        String problem;
-        if (!check.ok()) {
-            problem = "PostgreSQL could not check them (" + check.outputTail().strip() + ")";
-        } else if (!check.outputTail().isBlank()) {
-            problem = "PostgreSQL refuses pg_hba.conf with them (line: error): " + check.outputTail().strip().replace('\n', ';');
-        } else {
-            CommandResult reload = cmd.sql(RULES_WAIT, "SELECT pg_reload_conf()");
-            if (reload.ok()) return reload;
-            problem = "PostgreSQL was not reloaded (" + reload.outputTail().strip() + ")";
-        }
-        files.clientRules(before);
-        try {
-            files.writeHba(withPassword);
-        } catch (RuntimeException e) {
-            return CommandResult.failed(List.of(), problem + "; and pg_hba.conf could not be put back: " + e.getMessage());
-        }
-        return CommandResult.failed(check.argv(), problem + "; the rules before stay, in pg_hba.conf too");
+        return new ClientRules(cmd, this).apply(rules);
     }
 
-    private static void requireOneLine(String value) {
+    static void requireOneLine(String value) {
         if (value.chars().anyMatch(c -> c < 0x20)) {
             throw new IllegalArgumentException("synchronous_standby_names must be one line, got \"" + value + "\"");
         }
     }
 
-    private CommandResult reloadIfRunning() {
+    CommandResult reloadIfRunning() {
         if (!running()) return CommandResult.nothingToDo("PostgreSQL is not running: nothing to reload");
         return cmd.sql(QUICK, "SELECT pg_reload_conf()");
     }
