@@ -344,8 +344,10 @@ final class ElectionStep {
         // relayed without the numbers of the messages they came in: those are the origin's, never sent on
         reports.forEach((n, r) -> told.put(n, new Report.Heard(r.term(), r.report(), r.farewell())));
         told.put(electorate.self(), new Report.Heard(durable.term(), ownReport));
+        // One message for every follower: the loop encodes and authenticates it once (Actuators).
+        Heartbeat beat = new Heartbeat(durable.term(), seq, durable.record(), table, told);
         for (String peer : electorate.others()) {
-            send(peer, new Heartbeat(durable.term(), seq, durable.record(), table, told));
+            send(peer, beat);
         }
         renewLease();
     }

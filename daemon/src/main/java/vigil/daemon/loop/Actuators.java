@@ -43,6 +43,9 @@ final class Actuators {
     private final LongSupplier clock;
     /** An answer for the loop's next turn, as a driver gives one ({@link NodeLoop#onInput}). */
     private final Consumer<Input> loopback;
+    /** The message encoded last and its frame (the loop's thread only). */
+    private Message lastEncoded;
+    private byte[] lastFrame;
     private volatile Vips vips;
     private volatile Fencing fencing;
 
@@ -124,7 +127,7 @@ final class Actuators {
     }
 
     private void send(Effect.Send s, Set<String> members) {
-        byte[] frame = codec.encode(s.message());
+        byte[] frame = encode(s.message());
         boolean beat = s.message() instanceof Message.Heartbeat || s.message() instanceof Message.HeartbeatAck;
         boolean datagramOnly = beat && peers.sendDatagram(s.to(), frame);
         // JGroups delivers only to members of its current view. A vigild that restarted hears heartbeats by
@@ -139,6 +142,18 @@ final class Actuators {
             peers.sendDatagramOnce(s.to(), frame);
         }
         if (!datagramOnly) peers.send(s.to(), frame);
+    }
+
+    /**
+     * The frame of {@code m}: the one encoded last when {@code m} is the same message, as a leader's heartbeat to each
+     * follower is (one object, sent to each in the same decision). A frame is never changed after it is encoded.
+     */
+    private byte[] encode(Message m) {
+        if (m != lastEncoded) {
+            lastFrame = codec.encode(m);
+            lastEncoded = m;
+        }
+        return lastFrame;
     }
 
     /** Opening the device starts its timer: a keep-alive, so never after the bound the core gave. */
