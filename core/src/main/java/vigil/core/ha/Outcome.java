@@ -24,8 +24,14 @@ public record Outcome(Failure failure, String detail) {
         DATA_MISSING,
         /** The fence could not verify that every process is gone before its deadline. */
         NOT_VERIFIED,
-        /** Refused before it began (a required watchdog could not be armed, a lease guard's fence): nothing ran. */
+        /** Refused before it began (a required watchdog could not be armed, or did not cover it in time): nothing ran. */
         NOT_STARTED,
+        /**
+         * Withdrawn before it began because the lease guard fenced PostgreSQL meanwhile: nothing ran, and nothing is
+         * wrong with PostgreSQL or the action; a primary start withdrawn so is neither backed off nor counted as a
+         * restart (the fence's verdict decides what comes next).
+         */
+        PREEMPTED,
         /**
          * Refused before it began because the executor was busy (a fence still runs): nothing ran, and nothing is
          * wrong with PostgreSQL or the action; a primary start turned away so is not backed off.

@@ -77,8 +77,9 @@ final class StepExecutor {
             if (cancels) {
                 if (r.started()) s.urgent.add(new Effect.Cancel(r.id(), "the lease guard fenced PostgreSQL"));
                 s.executor = s.executor.withRunning(null);
-                cancelled = new HaObservation.ActionDone(s.now, r.action(), Outcome.failed(r.started()
-                        ? Outcome.Failure.CANCELLED : Outcome.Failure.NOT_STARTED, "the lease guard fenced PostgreSQL"));
+                cancelled = new HaObservation.ActionDone(s.now, r.action(), r.started()
+                        ? Outcome.failed(Outcome.Failure.CANCELLED, "the lease guard fenced PostgreSQL")
+                        : Outcome.failed(Outcome.Failure.PREEMPTED, "the lease guard fenced PostgreSQL before it began"));
             }
             // A start may have been carried out after the guard killed everything (its Start effect waited behind the
             // loop's fsync): its end then comes after the fence's verdict, and leaves PostgreSQL MAY_WRITE until a

@@ -131,6 +131,11 @@ class SupervisorTest {
         assertEquals(List.of(), turnedAway.next().restarts(), "turned away while a fence ran: nothing ran");
         assertEquals(List.of(new PgAction.StartPrimary(null)),
                 probe(turnedAway.next(), clusterWithPrimary(), stoppedCluster(), NOW + 20).actions(), "and no back-off");
+        HaDecision withdrawn = done(starting, clusterWithPrimary(), new PgAction.StartPrimary(null),
+                failed(Outcome.Failure.PREEMPTED), NOW + 10);
+        assertEquals(List.of(), withdrawn.next().restarts(), "withdrawn by the lease guard's fence: nothing ran");
+        assertEquals(List.of(new PgAction.StartPrimary(null)),
+                probe(withdrawn.next(), clusterWithPrimary(), stoppedCluster(), NOW + 20).actions(), "and no back-off");
         // Any other action turned away keeps its back-off: it keeps the view, so without one it would be decided
         // again in the very step that refused it, without end (a review found the stack overflow that made).
         PgAction sync = new PgAction.SetSyncStandbys(List.of("n2"), 1);

@@ -387,6 +387,35 @@ class NodeTest {
         assertEquals(1, effectsOf(d, Effect.Fence.class).size(), "fenced again: " + d.effects());
     }
 
+    /**
+     * The guard's report of a kill that came before a start began (it waited for the watchdog): nothing ran, so the
+     * start is withdrawn, neither backed off nor counted as a restart, and the next probe that finds PostgreSQL stopped
+     * decides it again at once. On a flapping link the loop's own self-fence ended first, a renewal decided the
+     * restart, the guard's report of the same kill withdrew it, and the 0.5 s back-off held the primary down past
+     * bin/bench flapping's 1.5 s target (docs/benchmarks.md).
+     */
+    @Test
+    void aFenceOfTheLeaseGuardWithdrawsAStartNotYetBegunWithoutABackOff() {
+        NodeConfig c = config("n1", WATCHDOG);
+        NodeState stopped = withExecutor(node(leader("n1", 5, primaryIs("n1")), seeing(stopped()), disarmed()),
+                new Executor(1, null, null, LEASE_UNTIL - MARGIN));
+        NodeDecision pending = step(c, stopped, new Input.Probed(NOW, stopped()));
+        var waiting = pending.next().executor().running();
+        assertEquals(new PgAction.StartPrimary(null), waiting == null ? null : waiting.action(), pending.effects().toString());
+        assertFalse(waiting.started(), "it waits for the watchdog");
+        assertEquals(List.of(), effectsOf(pending, Effect.Start.class));
+        NodeDecision guard = step(c, pending.next(), new Input.ActionEnded(NOW + 10, Executor.GUARD_ID, Outcome.OK));
+        assertNull(guard.next().executor().running(), "withdrawn");
+        assertEquals(List.of(), effectsOf(guard, Effect.Cancel.class), "nothing began: nothing to cancel");
+        assertEquals(PgSafety.STOPPED, guard.next().supervisor().local().knowledge());
+        assertEquals(0, guard.next().supervisor().work().retryAt(), "no back-off: " + guard.next().supervisor().work());
+        assertEquals(List.of(), guard.next().supervisor().work().restarts(), "no restart counted");
+        NodeDecision again = step(c, guard.next(), new Input.Probed(NOW + 20, stopped()));
+        var next = again.next().executor().running();
+        assertEquals(new PgAction.StartPrimary(null), next == null ? null : next.action(),
+                "decided again at the next probe: " + again.next().supervisor().reason());
+    }
+
     // ---- the planned stop ------------------------------------------------------------------------------------
 
     @Test
