@@ -82,7 +82,6 @@ final class PeerStack {
     static final long MERGE_MIN_INTERVAL_MS = 1000;
     static final long MERGE_MAX_INTERVAL_MS = 2000;
     static final long MERGE_CHECK_INTERVAL_MS = 2500;
-    static final long NAKACK_XMIT_INTERVAL_MS = 1000;
 
     private PeerStack() {
     }
@@ -130,10 +129,7 @@ final class PeerStack {
 
         NAKACK2 nakack = new NAKACK2();
         nakack.setValue("use_mcast_xmit", false);
-        // vigil sends only unicasts (UNICAST3); NAKACK2 carries JGroups' own multicasts (a new view). Its check for
-        // something to resend runs at JGroups' default, once a second, not every half second: a timer wake less
-        // a second on an idle node.
-        nakack.setXmitInterval(NAKACK_XMIT_INTERVAL_MS);
+        nakack.setXmitInterval(500);
 
         UNICAST3 unicast = new UNICAST3().setXmitInterval(500);
 
