@@ -270,8 +270,10 @@ final class HaStep {
             // watchdog) the start a renewed lease had decided; the back-off then kept the primary down 0.5 s longer
             // (a withdrawn start: 4 of 35 runs of bin/bench flapping past the 1.5 s target). The fence's end and its
             // cause decide what comes next. Only a start: it forgets the view (below), so it is decided again only
-            // after a new probe, never in the same step (an action that keeps the view, refused BUSY without a
-            // back-off, would be chosen again at once).
+            // after a new probe, never in the same step. (A Promote the guard withdrew keeps its back-off: its end is
+            // taken before the guard's verdict, which then sets the view stopped, so without one it would be decided
+            // again in that step.) An action that keeps the view, refused BUSY without a back-off, would be chosen
+            // again at once.
         } else {
             failedActions++; // back off: 0.5 s, 1 s, 2 s ... up to 30 s between attempts of a failing action
             retryAt = now + Math.min(30_000, 500L << Math.min(6, failedActions - 1));

@@ -140,13 +140,13 @@ class NodeLoopTest {
         sent.clear();
         PeerCodec codec = new PeerCodec("00".repeat(32));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        Map<Long, List<Sent>> beats = new java.util.TreeMap<>();
+        Map<String, List<Sent>> beats = new java.util.TreeMap<>(); // by term and sequence number: a new term restarts them
         long pairs = 0;
         while (pairs < 10 && System.nanoTime() < deadline) {
             Sent s;
             while ((s = sent.poll()) != null) {
                 if (s.from().equals(leader) && codec.decode(s.frame()) instanceof vigil.core.election.Message.Heartbeat h) {
-                    beats.computeIfAbsent(h.seq(), k -> new ArrayList<>()).add(s);
+                    beats.computeIfAbsent(h.term() + "/" + h.seq(), k -> new ArrayList<>()).add(s);
                 }
             }
             pairs = beats.values().stream().filter(l -> l.size() == 2).count();
