@@ -253,9 +253,7 @@ final class HaStep {
         if (!action.equals(inFlight)) return; // preempted earlier; its late end changes nothing
         inFlight = null;
         Switchover.done(this, action, outcome);
-        boolean ran = outcome.failure() != Outcome.Failure.NOT_STARTED && outcome.failure() != Outcome.Failure.BUSY
-                && outcome.failure() != Outcome.Failure.PREEMPTED;
-        if (!outcome.ok() && action.makesWritable() && ran) {
+        if (!outcome.ok() && action.makesWritable() && !outcome.nothingRan()) {
             unsettled = true; // it may still complete: only a verified stop proves otherwise
             knowledge = PgSafety.MAY_WRITE;
         }
@@ -265,15 +263,12 @@ final class HaStep {
         } else if ((action instanceof PgAction.StartPrimary || action instanceof PgAction.StartStandby)
                 && (outcome.failure() == Outcome.Failure.BUSY || outcome.failure() == Outcome.Failure.CANCELLED
                         || outcome.failure() == Outcome.Failure.PREEMPTED)) {
-            // A fence preempted it, or still ran: nothing about PostgreSQL to back off from. On a flapping link the
-            // lease guard's fence cancelled, turned away or withdrew (before it began, while it waited for the
-            // watchdog) the start a renewed lease had decided; the back-off then kept the primary down 0.5 s longer
-            // (a withdrawn start: 4 of 35 runs of bin/bench flapping past the 1.5 s target). The fence's end and its
-            // cause decide what comes next. Only a start: it forgets the view (below), so it is decided again only
-            // after a new probe, never in the same step. (A Promote the guard withdrew keeps its back-off: its end is
-            // taken before the guard's verdict, which then sets the view stopped, so without one it would be decided
-            // again in that step.) An action that keeps the view, refused BUSY without a back-off, would be chosen
-            // again at once.
+            // A fence cancelled, turned away or withdrew it: nothing about PostgreSQL to back off from. On a flapping
+            // link the lease guard's fence did so to the start a renewed lease had decided, and the back-off kept the
+            // primary down 0.5 s longer (docs/benchmarks.md). The fence's end and its cause decide what comes next.
+            // Only a start: it forgets the view (below), so it is decided again only after a new probe. A Promote the
+            // guard withdrew keeps its back-off (its end comes before the guard's verdict, which sets the view
+            // stopped: it would be decided again in that step); an action that keeps the view, at once.
         } else {
             failedActions++; // back off: 0.5 s, 1 s, 2 s ... up to 30 s between attempts of a failing action
             retryAt = now + Math.min(30_000, 500L << Math.min(6, failedActions - 1));

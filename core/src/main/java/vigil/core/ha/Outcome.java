@@ -49,4 +49,9 @@ public record Outcome(Failure failure, String detail) {
     public boolean ok() {
         return failure == Failure.NONE;
     }
+
+    /** Refused or withdrawn before it began ({@code NOT_STARTED}, {@code BUSY}, {@code PREEMPTED}): nothing ran. */
+    public boolean nothingRan() {
+        return failure == Failure.NOT_STARTED || failure == Failure.BUSY || failure == Failure.PREEMPTED;
+    }
 }

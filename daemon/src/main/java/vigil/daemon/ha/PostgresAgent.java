@@ -227,7 +227,7 @@ public final class PostgresAgent implements Drivers.Pg, AutoCloseable {
                 synchronized (this) {
                     cancelled = runningId != id;
                     if (!cancelled) runningId = -1;
-                    if (startingId == id) startingId = -1;
+                    if (startingId == id) startingId = -1; // before probeNow below: that probe may read the WAL end
                 }
                 log.event(outcome.ok() ? Priority.NOTICE : Priority.WARNING, "pg_action_done", "id", id, "action", action,
                         "outcome", outcome.ok() ? "OK" : outcome.failure(), "duration_ms", clock.getAsLong() - started, "detail", outcome.detail(),
