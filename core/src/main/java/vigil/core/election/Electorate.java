@@ -31,7 +31,10 @@ public record Electorate(String self, List<Voter> voters, Timing timing, boolean
     }
 
     public Optional<Voter> voter(String name) {
-        return voters.stream().filter(v -> v.name().equals(name)).findFirst();
+        for (Voter v : voters) { // a loop, not a stream: asked several times for every message a node decides
+            if (v.name().equals(name)) return Optional.of(v);
+        }
+        return Optional.empty();
     }
 
     public Voter me() {
@@ -39,7 +42,12 @@ public record Electorate(String self, List<Voter> voters, Timing timing, boolean
     }
 
     public List<String> others() {
-        return voters.stream().map(Voter::name).filter(n -> !n.equals(self)).toList();
+        String[] names = new String[voters.size() - 1];
+        int i = 0;
+        for (Voter v : voters) {
+            if (!v.name().equals(self)) names[i++] = v.name();
+        }
+        return List.of(names);
     }
 
     public Electorate withStrictPositions(boolean strict) {

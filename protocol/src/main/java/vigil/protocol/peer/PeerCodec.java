@@ -184,9 +184,9 @@ public final class PeerCodec {
     public Message decode(byte[] frame) throws BadFrameException {
         try (DataInputStream in = open(frame)) {
             int typeIndex = in.readUnsignedByte();
-            if (typeIndex >= Type.values().length) throw new BadFrameException("unknown message type " + typeIndex);
+            if (typeIndex >= TYPES.length) throw new BadFrameException("unknown message type " + typeIndex);
             long term = VarLong.read(in);
-            Message m = switch (Type.values()[typeIndex]) {
+            Message m = switch (TYPES[typeIndex]) {
                 case HEARTBEAT -> {
                     long seq = VarLong.read(in);
                     ClusterRecord record = readRecord(in);
@@ -415,6 +415,9 @@ public final class PeerCodec {
     }
 
     /** Wire type numbers: append only, never reorder. */
+    /** The types by wire index, copied once: {@code Type.values()} clones its array at every call. */
+    private static final Type[] TYPES = Type.values();
+
     enum Type {
         HEARTBEAT, ACK, STALE, PRE_VOTE_REQUEST, PRE_VOTE_REPLY, VOTE_REQUEST, VOTE_REPLY, RESIGN,
         /** Not election messages: an operator's request forwarded to the node that carries it out, and its answer. */
