@@ -24,6 +24,7 @@ import org.jgroups.protocols.pbcast.GMS;
 import org.jgroups.protocols.pbcast.NAKACK2;
 import org.jgroups.protocols.pbcast.STABLE;
 import org.jgroups.stack.DiagnosticsHandler;
+import org.jgroups.stack.IpAddress;
 import org.jgroups.stack.Protocol;
 
 /**
@@ -47,9 +48,10 @@ import org.jgroups.stack.Protocol;
  *     were lost when all nodes started at once (concurrent connects), and a 3-node boot took ~11 s
  *     instead of ~1.2 s.</li>
  * <li>TCPPING with all peers, {@code send_cache_on_join} so every member learns every logical name.</li>
- * <li>MERGE3 with short intervals (INFO every 1-2 s, check every 2.5 s): after a partition heals, or when a
+ * <li>MERGE3 with short intervals (INFO every 1-3 s, check every 2.5 s): after a partition heals, or when a
  *     restarted former coordinator came back as a singleton, the views merge within ~3 s (~5 s with
- *     JGroups' computed default check interval of 1.6 x 3 s).</li>
+ *     JGroups' computed default check interval of 1.6 x 3 s). Its INFO goes straight to the configured peers
+ *     ({@link StaticMerge}), not after a TCPPING discovery round each time: the member list is static.</li>
  * <li>FD_SOCK2 catches a crashed process at once (its socket closes); FD_ALL3 catches a hung node or a
  *     cut link after {@code failureDetectionTimeout}; VERIFY_SUSPECT2 double-checks before exclusion. FD_ALL3
  *     counts every message as a sign of life and sends its own heartbeat every quarter of that timeout (never more
@@ -116,7 +118,9 @@ final class PeerStack {
         ping.setPortRange(0);
         ping.sendCacheOnJoin(true);
 
-        MERGE3 merge = new MERGE3().setMinInterval(MERGE_MIN_INTERVAL_MS).setMaxInterval(MERGE_MAX_INTERVAL_MS)
+        List<IpAddress> peerAddresses = new ArrayList<>();
+        for (InetSocketAddress a : initialHosts) peerAddresses.add(new IpAddress(a.getAddress(), a.getPort()));
+        MERGE3 merge = new StaticMerge(peerAddresses).setMinInterval(MERGE_MIN_INTERVAL_MS).setMaxInterval(MERGE_MAX_INTERVAL_MS)
                 .setCheckInterval(MERGE_CHECK_INTERVAL_MS);
 
         FD_SOCK2 fdSock = new FD_SOCK2().setBindAddress(bind);

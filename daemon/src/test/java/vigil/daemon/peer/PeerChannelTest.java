@@ -110,7 +110,7 @@ class PeerChannelTest {
             ProtocolStack stack = c.jchannel().getProtocolStack();
             List<String> names = stack.getProtocols().stream().map(p -> p.getClass().getSimpleName()).toList();
             assertEquals(List.of("FRAG4", "GMS", "STABLE", "UNICAST3", "NAKACK2", "SERIALIZE", "SYM_ENCRYPT",
-                    "VERIFY_SUSPECT2", "FD_ALL3", "FD_SOCK2", "MERGE3", "TCPPING", "TCP"), names);
+                    "VERIFY_SUSPECT2", "FD_ALL3", "FD_SOCK2", "StaticMerge", "TCPPING", "TCP"), names);
             TP tp = stack.getTransport();
             assertFalse(tp.getDiagnosticsHandler().isEnabled(), "JGroups diagnostics must be off");
             assertEquals(0, tp.getPortRange());

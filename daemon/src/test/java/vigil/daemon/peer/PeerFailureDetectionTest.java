@@ -1,5 +1,6 @@
 package vigil.daemon.peer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static vigil.daemon.peer.PeerFixture.await;
 
@@ -10,6 +11,7 @@ import java.util.Set;
 
 import org.jgroups.protocols.DISCARD;
 import org.jgroups.protocols.TCP;
+import org.jgroups.protocols.TCPPING;
 import org.jgroups.stack.ProtocolStack;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -109,6 +111,38 @@ class PeerFailureDetectionTest {
             ch.get(0).send("n3", new byte[] {7});
             assertTrue(await(Duration.ofSeconds(5), () -> !fresh.messages.isEmpty()), "the new n3 got nothing");
         }
+    }
+
+    /**
+     * MERGE3's INFO goes to the configured peers directly ({@link StaticMerge}): a formed, idle cluster runs no
+     * discovery round, yet every member keeps telling the others its view (what merges split views; the test above).
+     * The window is longer than MERGE3's longest interval between two rounds (1.5 x max_interval = 3 s): stock MERGE3
+     * would have run a TCPPING discovery round on every node in it.
+     */
+    @Test
+    @Timeout(20)
+    void anIdleClusterTellsItsViewsWithoutDiscoveryRounds() throws Exception {
+        try (PeerFixture f = new PeerFixture("n1", "n2", "n3")) {
+            List<PeerChannel> ch = formCluster(f);
+            List<Integer> requests = ch.stream().map(c -> discovery(c).getNumberOfDiscoveryRequestsSent()).toList();
+            List<Long> infos = ch.stream().map(c -> merge(c).infosSent()).toList();
+            long windowMs = PeerStack.MERGE_MAX_INTERVAL_MS * 3 / 2 + 500;
+            Thread.sleep(windowMs); // asserts an absence over a window: nothing to poll for
+            for (int i = 0; i < ch.size(); i++) {
+                assertEquals(requests.get(i), discovery(ch.get(i)).getNumberOfDiscoveryRequestsSent(),
+                        "n" + (i + 1) + " ran a discovery round while idle");
+                long sent = merge(ch.get(i)).infosSent() - infos.get(i);
+                assertTrue(sent >= 2, "n" + (i + 1) + " sent " + sent + " INFO in " + windowMs + " ms (one to each peer a round)");
+            }
+        }
+    }
+
+    private static TCPPING discovery(PeerChannel c) {
+        return c.jchannel().getProtocolStack().findProtocol(TCPPING.class);
+    }
+
+    private static StaticMerge merge(PeerChannel c) {
+        return c.jchannel().getProtocolStack().findProtocol(StaticMerge.class);
     }
 
     private static List<PeerChannel> formCluster(PeerFixture f) throws Exception {

@@ -1,0 +1,86 @@
+package vigil.daemon.peer;
+
+import java.util.List;
+
+import org.jgroups.EmptyMessage;
+import org.jgroups.Event;
+import org.jgroups.Message;
+import org.jgroups.PhysicalAddress;
+import org.jgroups.conf.ClassConfigurator;
+import org.jgroups.protocols.MERGE3;
+import org.jgroups.stack.IpAddress;
+import org.jgroups.util.TimeScheduler;
+import org.jgroups.util.Util;
+
+/**
+ * MERGE3 for a static member list: each round tells this member's view to every configured peer directly, at the
+ * peer's configured address, instead of finding the peers by a discovery round first.
+ *
+ * <p>Why: MERGE3 heals split views by having every member send an INFO (its view id, logical name and physical
+ * address) to the others; the coordinators compare them and merge. Over TCP, which cannot multicast, stock MERGE3 finds
+ * whom to tell by a full TCPPING discovery round each time (a request to every configured host, a response from each,
+ * formatted for a trace log nobody reads, handled on a pool thread), then sends the INFO to each responder. vigild's
+ * peers are the configured list and nothing else (TCPPING's initial hosts, {@code port_range=0}), so the round only
+ * rediscovered the same addresses: two thirds of the messages and most of the JGroups work of an idle daemon
+ * (docs/benchmarks.md, "MERGE3 without discovery").
+ *
+ * <p>Invariants, the same as stock MERGE3's:
+ * <ul>
+ * <li>Every member, in or out of the current view, gets this member's INFO every {@code min_interval} to
+ *     {@code 1.5 x max_interval}: a peer cut off, restarted under a new logical address, or a singleton learns of
+ *     this view, and the coordinators' consistency check merges the views. An INFO carries the sender's logical name
+ *     and physical address, so a receiver learns a restarted peer's new address from it (MERGE3's own handling).</li>
+ * <li>The wire is stock MERGE3's (same protocol id, same header, INFO addressed to the physical address with
+ *     {@code DONT_BLOCK}, exactly as MERGE3 sends it to a discovered peer): a node running stock MERGE3 interoperates.</li>
+ * <li>Sent from JGroups' timer, as stock MERGE3 starts its discovery there: a connect to a vanished peer is bounded
+ *     by the transport's {@code sock_conn_timeout}.</li>
+ * </ul>
+ */
+final class StaticMerge extends MERGE3 {
+    private final List<IpAddress> peers;
+    private final Round round = new Round();
+    /** INFO messages sent (JGroups' timer writes, anyone reads). */
+    private volatile long infosSent;
+
+    /** {@code peers}: the configured peers' physical addresses (this node's own, if listed, is skipped). */
+    StaticMerge(List<IpAddress> peers) {
+        this.peers = List.copyOf(peers);
+        setId(ClassConfigurator.getProtocolId(MERGE3.class)); // MERGE3's header id: the same wire
+    }
+
+    long infosSent() {
+        return infosSent;
+    }
+
+    @Override
+    protected synchronized void startInfoSender() {
+        if (info_sender_future == null || info_sender_future.isDone())
+            info_sender_future = timer.scheduleWithDynamicInterval(round, false);
+    }
+
+    /** One INFO round: to every configured peer but this node. */
+    private final class Round implements TimeScheduler.Task {
+        @Override
+        public void run() {
+            if (view == null) return; // not yet a member: nothing to tell
+            PhysicalAddress self = (PhysicalAddress) down_prot.down(new Event(Event.GET_PHYSICAL_ADDRESS, local_addr));
+            MergeHeader info = null; // one header for the round: JGroups serialises it with each message, never changes it
+            for (IpAddress peer : peers) {
+                if (peer.equals(self)) continue;
+                if (info == null) info = createInfo();
+                down_prot.down(new EmptyMessage(peer).putHeader(getId(), info).setFlag(Message.TransientFlag.DONT_BLOCK));
+                infosSent++; // one writer: the timer runs a task once at a time
+            }
+        }
+
+        @Override
+        public long nextInterval() { // MERGE3's own spread
+            return Math.max(min_interval, Util.random(max_interval) + max_interval / 2);
+        }
+
+        @Override
+        public String toString() {
+            return "StaticMerge: INFO round";
+        }
+    }
+}
