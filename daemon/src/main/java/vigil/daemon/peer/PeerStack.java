@@ -118,8 +118,11 @@ final class PeerStack {
         ping.setPortRange(0);
         ping.sendCacheOnJoin(true);
 
-        List<IpAddress> peerAddresses = new ArrayList<>();
-        for (InetSocketAddress a : initialHosts) peerAddresses.add(new IpAddress(a.getAddress(), a.getPort()));
+        List<IpAddress> peerAddresses = new ArrayList<>(); // the others only: this node's bind address may differ (NAT)
+        for (PeerSettings.Peer p : s.peers()) {
+            if (!p.name().equals(s.selfName()))
+                peerAddresses.add(new IpAddress(resolve(p.address(), "address of peer " + p.name()), p.port()));
+        }
         MERGE3 merge = new StaticMerge(peerAddresses).setMinInterval(MERGE_MIN_INTERVAL_MS).setMaxInterval(MERGE_MAX_INTERVAL_MS)
                 .setCheckInterval(MERGE_CHECK_INTERVAL_MS);
 

@@ -19,10 +19,13 @@ import org.jgroups.util.Util;
  * <p>Why: MERGE3 heals split views by having every member send an INFO (its view id, logical name and physical
  * address) to the others; the coordinators compare them and merge. Over TCP, which cannot multicast, stock MERGE3 finds
  * whom to tell by a full TCPPING discovery round each time (a request to every configured host, a response from each,
- * formatted for a trace log nobody reads, handled on a pool thread), then sends the INFO to each responder. vigild's
- * peers are the configured list and nothing else (TCPPING's initial hosts, {@code port_range=0}), so the round only
- * rediscovered the same addresses: two thirds of the messages and most of the JGroups work of an idle daemon
- * (docs/benchmarks.md, "MERGE3 without discovery").
+ * formatted for a trace log nobody reads, handled on a pool thread), then sends the INFO to each responder, and each
+ * member answering a request sends its own INFO back. vigild's peers are the configured list and nothing else
+ * (TCPPING's initial hosts, {@code port_range=0}), so the round only rediscovered the same addresses: 8 messages a
+ * round in a three-node cluster where 2 do, and most of the JGroups work of an idle daemon (docs/benchmarks.md,
+ * "MERGE3 without discovery"). What that costs: a coordinator hears a peer only on the peer's own round (every 1 to
+ * 3 s), no longer also as the answer to its own, so a consistency check (every 2.5 s) may see none from a split
+ * peer and the merge waits for the next check (a healed cut merged in 2.5 s in {@code PeerFailureDetectionTest}).
  *
  * <p>Invariants, the same as stock MERGE3's:
  * <ul>
@@ -30,8 +33,10 @@ import org.jgroups.util.Util;
  *     {@code 1.5 x max_interval}: a peer cut off, restarted under a new logical address, or a singleton learns of
  *     this view, and the coordinators' consistency check merges the views. An INFO carries the sender's logical name
  *     and physical address, so a receiver learns a restarted peer's new address from it (MERGE3's own handling).</li>
- * <li>The wire is stock MERGE3's (same protocol id, same header, INFO addressed to the physical address with
- *     {@code DONT_BLOCK}, exactly as MERGE3 sends it to a discovered peer): a node running stock MERGE3 interoperates.</li>
+ * <li>The wire is stock MERGE3's (same protocol id, same header, INFO addressed to a physical address with
+ *     {@code DONT_BLOCK}, as MERGE3 sends it to a discovered peer): a node running stock MERGE3 interoperates. The
+ *     address is the peer's configured one, where stock MERGE3 used the one the peer reported (they differ only
+ *     behind NAT, where the configured address is the one that reaches it).</li>
  * <li>Sent from JGroups' timer, as stock MERGE3 starts its discovery there: a connect to a vanished peer is bounded
  *     by the transport's {@code sock_conn_timeout}.</li>
  * </ul>
@@ -42,7 +47,7 @@ final class StaticMerge extends MERGE3 {
     /** INFO messages sent (JGroups' timer writes, anyone reads). */
     private volatile long infosSent;
 
-    /** {@code peers}: the configured peers' physical addresses (this node's own, if listed, is skipped). */
+    /** {@code peers}: the other configured peers' physical addresses (this node's own, if listed, is skipped). */
     StaticMerge(List<IpAddress> peers) {
         this.peers = List.copyOf(peers);
         setId(ClassConfigurator.getProtocolId(MERGE3.class)); // MERGE3's header id: the same wire
@@ -50,6 +55,12 @@ final class StaticMerge extends MERGE3 {
 
     long infosSent() {
         return infosSent;
+    }
+
+    /** JGroups' management operation: one round now, this protocol's round (stock MERGE3's would discover first). */
+    @Override
+    public void sendInfo() {
+        round.run();
     }
 
     @Override

@@ -414,10 +414,10 @@ public final class PeerCodec {
         return new Candidacy(in.readBoolean(), VarLong.read(in), VarLong.read(in), in.readBoolean());
     }
 
-    /** Wire type numbers: append only, never reorder. */
     /** The types by wire index, copied once: {@code Type.values()} clones its array at every call. */
     private static final Type[] TYPES = Type.values();
 
+    /** Wire type numbers: append only, never reorder. */
     enum Type {
         HEARTBEAT, ACK, STALE, PRE_VOTE_REQUEST, PRE_VOTE_REPLY, VOTE_REQUEST, VOTE_REPLY, RESIGN,
         /** Not election messages: an operator's request forwarded to the node that carries it out, and its answer. */
