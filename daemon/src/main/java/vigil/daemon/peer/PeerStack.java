@@ -92,8 +92,12 @@ final class PeerStack {
     static List<Protocol> build(PeerSettings s) throws PeerChannelException {
         InetAddress bind = resolve(s.bindAddress(), "bindAddress");
         List<InetSocketAddress> initialHosts = new ArrayList<>();
-        for (PeerSettings.Peer p : s.peers())
-            initialHosts.add(new InetSocketAddress(resolve(p.address(), "address of peer " + p.name()), p.port()));
+        List<IpAddress> others = new ArrayList<>(); // StaticMerge's: this node's bind address may differ (NAT)
+        for (PeerSettings.Peer p : s.peers()) {
+            InetAddress a = resolve(p.address(), "address of peer " + p.name());
+            initialHosts.add(new InetSocketAddress(a, p.port()));
+            if (!p.name().equals(s.selfName())) others.add(new IpAddress(a, p.port()));
+        }
 
         long heartbeatMs = s.heartbeatInterval().toMillis();
         long fdTimeoutMs = s.failureDetectionTimeout().toMillis();
@@ -118,12 +122,7 @@ final class PeerStack {
         ping.setPortRange(0);
         ping.sendCacheOnJoin(true);
 
-        List<IpAddress> peerAddresses = new ArrayList<>(); // the others only: this node's bind address may differ (NAT)
-        for (PeerSettings.Peer p : s.peers()) {
-            if (!p.name().equals(s.selfName()))
-                peerAddresses.add(new IpAddress(resolve(p.address(), "address of peer " + p.name()), p.port()));
-        }
-        MERGE3 merge = new StaticMerge(peerAddresses).setMinInterval(MERGE_MIN_INTERVAL_MS).setMaxInterval(MERGE_MAX_INTERVAL_MS)
+        MERGE3 merge = new StaticMerge(others).setMinInterval(MERGE_MIN_INTERVAL_MS).setMaxInterval(MERGE_MAX_INTERVAL_MS)
                 .setCheckInterval(MERGE_CHECK_INTERVAL_MS);
 
         FD_SOCK2 fdSock = new FD_SOCK2().setBindAddress(bind);

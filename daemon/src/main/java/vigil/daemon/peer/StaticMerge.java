@@ -3,9 +3,7 @@ package vigil.daemon.peer;
 import java.util.List;
 
 import org.jgroups.EmptyMessage;
-import org.jgroups.Event;
 import org.jgroups.Message;
-import org.jgroups.PhysicalAddress;
 import org.jgroups.conf.ClassConfigurator;
 import org.jgroups.protocols.MERGE3;
 import org.jgroups.stack.IpAddress;
@@ -47,7 +45,7 @@ final class StaticMerge extends MERGE3 {
     /** INFO messages sent (JGroups' timer writes, anyone reads). */
     private volatile long infosSent;
 
-    /** {@code peers}: the other configured peers' physical addresses (this node's own, if listed, is skipped). */
+    /** {@code peers}: the other configured peers' physical addresses, this node's own left out by name. */
     StaticMerge(List<IpAddress> peers) {
         this.peers = List.copyOf(peers);
         setId(ClassConfigurator.getProtocolId(MERGE3.class)); // MERGE3's header id: the same wire
@@ -69,16 +67,13 @@ final class StaticMerge extends MERGE3 {
             info_sender_future = timer.scheduleWithDynamicInterval(round, false);
     }
 
-    /** One INFO round: to every configured peer but this node. */
+    /** One INFO round: to every other configured peer. */
     private final class Round implements TimeScheduler.Task {
         @Override
         public void run() {
-            if (view == null) return; // not yet a member: nothing to tell
-            PhysicalAddress self = (PhysicalAddress) down_prot.down(new Event(Event.GET_PHYSICAL_ADDRESS, local_addr));
-            MergeHeader info = null; // one header for the round: JGroups serialises it with each message, never changes it
+            if (view == null || peers.isEmpty()) return; // not yet a member, or nobody to tell
+            MergeHeader info = createInfo(); // one for the round: JGroups serialises it with each message, never changes it
             for (IpAddress peer : peers) {
-                if (peer.equals(self)) continue;
-                if (info == null) info = createInfo();
                 down_prot.down(new EmptyMessage(peer).putHeader(getId(), info).setFlag(Message.TransientFlag.DONT_BLOCK));
                 infosSent++; // one writer: the timer runs a task once at a time
             }
